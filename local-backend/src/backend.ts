@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, watch, type FSWatcher } from "node:fs";
+import path from "node:path";
+import { Catalog, SchemaPushError } from "./runtime/catalog.js";
+import { setLoadTimeEnv } from "./runtime/globals.js";
+import { bundleAndLoad, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
+import { FunctionRunner } from "./runtime/runner.js";
+import type { DocumentStore } from "./storage/interface.js";
+import { SqliteStore } from "./storage/sqlite.js";
+import { startHttpServer, type HttpServer } from "./http/server.js";
+
+export interface LocalBackendOptions {
+  /** Directory holding the SQLite file, the admin key and bundles. Created if missing. */
+  dataDir: string;
+  /** The app's `convex/` folder, bundled with esbuild like a deploy. */
+  convexDir?: string;
+  /** Alternatively, convex-test style module loaders (`import.meta.glob`). */
+  modules?: Record<string, () => Promise<any>>;
+  /** Schema object, when `modules` does not include schema.ts. */
+  schema?: { export(): string };
+  /** HTTP port for the Convex API (default: no server). 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Rebuild and reload when files in `convexDir` change. */
+  watch?: boolean;
+  /** Print one line per function call. */
+  logCalls?: boolean;
+  /** Redact error messages as a production deployment does (ConvexError data still reaches clients). */
+  redactErrors?: boolean;
+  synchronous?: "NORMAL" | "FULL";
+}
+
+/** Function environment variables, stored in the data dir and shared with the `env` CLI. */
+export class EnvStore {
+  private cache: Record<string, string> | null = null;
+  private version = -1;
+  constructor(private readonly store: DocumentStore) {}
+
+  all(): Record<string, string> {
+    const v = this.store.externalVersion();
+    if (this.cache === null || v !== this.version) {
+      this.cache = JSON.parse(this.store.getMeta("env") ?? "{}");
+      this.version = v;
+    }
+    return this.cache!;
+  }
+
+  set(name: string, value: string | null): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name.length > 40) {
+      throw new Error(`Invalid environment variable name "${name}": use letters, digits and _, at most 40 characters.`);
+    }
+    if (value !== null && Buffer.byteLength(value) > 8192) throw new Error(`Value of ${name} exceeds 8 KiB.`);
+    const next = { ...this.all() };
+    if (value === null) delete next[name];
+    else next[name] = value;
+    this.store.setMeta("env", JSON.stringify(next));
+    this.cache = null;
+  }
+}
+
+/** A running local backend: a store, a function runner and (optionally) its HTTP server. */
+export class LocalBackend {
+  readonly runner: FunctionRunner;
+  readonly env: EnvStore;
+  readonly adminKey: string;
+  url = "";
+  siteUrl = "";
+  private server: HttpServer | null = null;
+  private watcher: FSWatcher | null = null;
+
+  private constructor(
+    readonly options: LocalBackendOptions,
+    readonly store: DocumentStore,
+    readonly catalog: Catalog,
+    app: LoadedApp,
+  ) {
+    this.env = new EnvStore(store);
+    this.adminKey = store.getMeta("adminKey") ?? `local-admin|${randomBytes(24).toString("hex")}`;
+    if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
+    this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
+  }
+
+  /** `process.env` inside functions: the stored variables plus Convex's system ones. */
+  functionEnv(): Record<string, string> {
+    return { ...this.env.all(), CONVEX_CLOUD_URL: this.url, CONVEX_SITE_URL: this.siteUrl };
+  }
+
+  static async start(options: LocalBackendOptions): Promise<LocalBackend> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const store = new SqliteStore(path.join(options.dataDir, "convex.sqlite3"), { synchronous: options.synchronous });
+    try {
+      const catalog = new Catalog(store);
+      const envForLoad = new EnvStore(store);
+      setLoadTimeEnv(() => envForLoad.all());
+      const app = await LocalBackend.load(options);
+      catalog.applySchema(app.schema);
+      const backend = new LocalBackend(options, store, catalog, app);
+      setLoadTimeEnv(() => backend.functionEnv());
+      if (options.port !== undefined) {
+        backend.server = await startHttpServer(backend, { port: options.port, host: options.host ?? "127.0.0.1" });
+        backend.url = backend.server.url;
+        backend.siteUrl = backend.server.url.replace(/:(\d+)$/, (_m, p) => `:${Number(p) + 1}`);
+      }
+      if (options.watch && options.convexDir) backend.startWatching();
+      return backend;
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  private static async load(options: LocalBackendOptions): Promise<LoadedApp> {
+    if (options.modules) return loadFromGlob(options.modules, options.schema);
+    if (!options.convexDir) throw new Error("Pass either convexDir or modules.");
+    return bundleAndLoad(options.convexDir, path.join(options.dataDir, "modules"));
+  }
+
+  /** Rebuilds from `convexDir` and swaps the app in if it bundles and its schema pushes. */
+  async reload(): Promise<void> {
+    const app = await LocalBackend.load(this.options);
+    this.catalog.applySchema(app.schema);
+    this.runner.app = app;
+  }
+
+  private startWatching() {
+    let timer: NodeJS.Timeout | null = null;
+    this.watcher = watch(this.options.convexDir!, { recursive: true }, (_event, file) => {
+      if (!file || file.includes("_generated") || file.startsWith(".")) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.reload().then(
+          () => console.log(`[local-backend] reloaded ${this.options.convexDir}`),
+          (e) => console.error(`[local-backend] reload failed, still serving the previous functions:\n${e.message}`),
+        );
+      }, 150);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.watcher?.close();
+    await this.server?.close();
+    this.store.close();
+  }
+}
+
+export { SchemaPushError };

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { jsonToConvex } from "convex/values";
+import { EnvStore, LocalBackend } from "./backend.js";
+import { SqliteStore } from "./storage/sqlite.js";
+
+const USAGE = `local-backend: a Convex-compatible backend on SQLite
+
+Usage:
+  local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch]
+  local-backend start [--dev]          backend on :3210 plus the Remix app on :3000
+  local-backend env list | get NAME | set NAME VALUE | remove NAME
+  local-backend data TABLE [--limit N] print a table's documents as JSON lines
+  local-backend admin-key              print the admin key
+`;
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "convex-dir": { type: "string", default: "convex" },
+    "data-dir": { type: "string", default: process.env.LOCAL_BACKEND_DATA_DIR ?? ".data/local-backend" },
+    port: { type: "string", default: process.env.LOCAL_BACKEND_PORT ?? "3210" },
+    "app-port": { type: "string", default: process.env.PORT ?? "3000" },
+    watch: { type: "boolean", default: false },
+    dev: { type: "boolean", default: false },
+    limit: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+const dataDir = path.resolve(flags["data-dir"]!);
+const sqliteFile = path.join(dataDir, "convex.sqlite3");
+
+function openStore(): SqliteStore {
+  if (!existsSync(sqliteFile)) {
+    console.error(`No data at ${dataDir}: start the backend once (local-backend serve) to create it.`);
+    process.exit(1);
+  }
+  return new SqliteStore(sqliteFile);
+}
+
+async function serve(watch: boolean): Promise<LocalBackend> {
+  const backend = await LocalBackend.start({
+    convexDir: path.resolve(flags["convex-dir"]!),
+    dataDir,
+    port: Number(flags.port),
+    host: "127.0.0.1",
+    watch,
+    logCalls: true,
+  });
+  console.log(`[local-backend] serving ${flags["convex-dir"]} at ${backend.url} (data: ${dataDir})`);
+  console.log(`[local-backend] admin key: ${backend.adminKey}`);
+  return backend;
+}
+
+function onShutdown(fn: () => Promise<void>) {
+  let stopping = false;
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      fn().then(
+        () => process.exit(0),
+        (e) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+async function main() {
+  const [command = "serve", ...rest] = positionals;
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  switch (command) {
+    case "serve": {
+      const backend = await serve(flags.watch!);
+      onShutdown(() => backend.close());
+      return;
+    }
+    case "start": {
+      const backend = await serve(flags.dev!);
+      const bin = (name: string) => path.resolve("node_modules/.bin", name);
+      const env = { ...process.env, CONVEX_URL: backend.url, PORT: flags["app-port"], HOST: "127.0.0.1" };
+      let app: ChildProcess;
+      if (flags.dev) {
+        app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
+      } else {
+        const built = spawnSync(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
+        if (built.status !== 0) throw new Error("The Remix build failed.");
+        app = spawn(bin("remix-serve"), ["build/server/index.js"], { env, stdio: "inherit" });
+      }
+      console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
+      app.on("exit", (code) => {
+        void backend.close().then(() => process.exit(code ?? 0));
+      });
+      onShutdown(async () => {
+        app.kill("SIGTERM");
+        await backend.close();
+      });
+      return;
+    }
+    case "env": {
+      const store = openStore();
+      const env = new EnvStore(store);
+      const [sub, name, value] = rest;
+      if (sub === "list") for (const [k, v] of Object.entries(env.all())) console.log(`${k}=${v}`);
+      else if (sub === "get" && name) {
+        const v = env.all()[name];
+        if (v === undefined) process.exitCode = 1;
+        else console.log(v);
+      } else if (sub === "set" && name && value !== undefined) env.set(name, value);
+      else if (sub === "remove" && name) env.set(name, null);
+      else {
+        console.error(USAGE);
+        process.exitCode = 2;
+      }
+      store.close();
+      return;
+    }
+    case "data": {
+      const table = rest[0];
+      if (!table) {
+        console.error(USAGE);
+        process.exitCode = 2;
+        return;
+      }
+      const store = openStore();
+      const number = store.listTables().get(table);
+      if (number === undefined) {
+        console.error(`No table named "${table}".`);
+        process.exitCode = 1;
+      } else {
+        const limit = flags.limit ? Number(flags.limit) : Infinity;
+        // Convex-encoded JSON lines (lossless: int64 and bytes keep their $integer/$bytes form).
+        const docs = [...store.iterateTable(number)]
+          .map((d) => ({ json: d.json, t: (jsonToConvex(JSON.parse(d.json)) as { _creationTime: number })._creationTime }))
+          .sort((a, b) => a.t - b.t)
+          .slice(0, limit);
+        for (const d of docs) console.log(d.json);
+      }
+      store.close();
+      return;
+    }
+    case "admin-key": {
+      const store = openStore();
+      console.log(store.getMeta("adminKey"));
+      store.close();
+      return;
+    }
+    default:
+      console.error(USAGE);
+      process.exitCode = 2;
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,243 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
+import type { JSONValue } from "convex/values";
+import type { LocalBackend } from "../backend.js";
+import type { UserIdentity } from "../runtime/context.js";
+import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
+import { toCleanJson } from "./cleanJson.js";
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 20 * 2 ** 20;
+
+/** An HTTP failure that is not a function error: it gets a 4xx status and a JSON body. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, "RequestTooLarge", `Request body exceeds ${MAX_BODY} bytes.`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** Parses `Authorization`: `Convex <adminKey>[:<base64 identity>]` acts as admin (or as that user). */
+function authenticate(backend: LocalBackend, header: string | undefined): CallOptions {
+  if (!header) return {};
+  if (header.slice(0, 7).toLowerCase() === "convex ") {
+    const rest = header.slice(7).trim();
+    const colon = rest.indexOf(":", rest.indexOf("|") + 1);
+    const key = colon >= 0 ? rest.slice(0, colon) : rest;
+    if (key !== backend.adminKey) {
+      throw new HttpError(401, "BadAdminKey", "The provided admin key was invalid for this instance.");
+    }
+    if (colon < 0) return { allowInternal: true };
+    let identity: UserIdentity;
+    try {
+      identity = JSON.parse(Buffer.from(rest.slice(colon + 1), "base64").toString("utf8"));
+    } catch {
+      throw new HttpError(400, "BadActingAsIdentity", "The identity after the admin key is not base64-encoded JSON.");
+    }
+    const issuer = (identity.issuer as string) ?? "https://convex.local";
+    const subject = (identity.subject as string) ?? "admin-acting-as";
+    return {
+      allowInternal: true,
+      identity: { ...identity, issuer, subject, tokenIdentifier: identity.tokenIdentifier ?? `${issuer}|${subject}` },
+    };
+  }
+  if (header.slice(0, 7).toLowerCase() === "bearer ") {
+    // JWT verification against convex/auth.config.ts is tracked separately (issue #3); until then
+    // a user token is refused loudly rather than treated as anonymous.
+    throw new HttpError(401, "Unauthenticated", "This local-backend build cannot verify user JWTs yet.");
+  }
+  throw new HttpError(401, "InvalidAuthHeader", "The Authorization header must be `Bearer <token>` or `Convex <adminKey>`.");
+}
+
+function cors(req: http.IncomingMessage, res: http.ServerResponse) {
+  const origin = req.headers.origin;
+  if (origin) {
+    res.setHeader("Access-Control-Allow-Origin", origin);
+    res.setHeader("Access-Control-Allow-Credentials", "true");
+    res.setHeader("Vary", "Origin");
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: string, type = "application/json") {
+  res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The body Convex's public API returns: HTTP 200 for success and for function errors. */
+function envelope(backend: LocalBackend, outcome: FunctionOutcome, requestId: string, clean: boolean): string {
+  const logLines = outcome.logLines.length ? outcome.logLines : undefined;
+  if (outcome.ok) {
+    const value = clean ? JSON.stringify(toCleanJson(JSON.parse(outcome.valueJson))) : outcome.valueJson;
+    return `{"status":"success","value":${value}${logLines ? `,"logLines":${JSON.stringify(logLines)}` : ""}}`;
+  }
+  const detail = backend.options.redactErrors ? "" : `\n${outcome.message}`;
+  const body: Record<string, JSONValue> = {
+    status: "error",
+    errorMessage: `[Request ID: ${requestId}] Server Error${detail}`,
+  };
+  if (outcome.data !== undefined) body.errorData = clean ? (toCleanJson(outcome.data) as JSONValue) : outcome.data;
+  if (logLines) body.logLines = logLines;
+  return JSON.stringify(body);
+}
+
+type Kind = "query" | "mutation" | "action" | "any";
+
+async function callFunction(
+  backend: LocalBackend,
+  kind: Kind,
+  path: string,
+  args: JSONValue,
+  opts: CallOptions,
+): Promise<FunctionOutcome> {
+  const r = backend.runner;
+  if (kind === "query") return r.runQuery(path, args, opts);
+  if (kind === "mutation") return r.runMutation(path, args, opts);
+  if (kind === "action") return r.runAction(path, args, opts);
+  return r.run(path, args, opts);
+}
+
+/** `args` may be positional (`[obj]`, the npm client's form) or a plain object. */
+function normalizeArgs(raw: unknown): JSONValue {
+  if (raw === undefined || raw === null) return {};
+  if (Array.isArray(raw)) {
+    if (raw.length > 1) throw new HttpError(400, "BadRequest", "Convex functions take a single object argument.");
+    return (raw[0] ?? {}) as JSONValue;
+  }
+  return raw as JSONValue;
+}
+
+async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+  const started = performance.now();
+  const route = url.pathname;
+  let kind: Kind;
+  let path: string | undefined;
+  let format = "json";
+  let args: JSONValue = {};
+  if (req.method === "GET" && route === "/api/query") {
+    kind = "query";
+    path = url.searchParams.get("path") ?? undefined;
+    const rawArgs = url.searchParams.get("args");
+    format = url.searchParams.get("format") ?? "json";
+    try {
+      args = normalizeArgs(rawArgs ? JSON.parse(rawArgs) : {});
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(400, "BadJsonBody", `The args query parameter is not valid JSON: ${(e as Error).message}`);
+    }
+  } else {
+    if (req.method !== "POST") throw new HttpError(405, "MethodNotAllowed", `${req.method} is not allowed on ${route}.`);
+    const text = await readBody(req);
+    let body: any;
+    try {
+      body = text.length ? JSON.parse(text) : {};
+    } catch (e) {
+      throw new HttpError(400, "BadJsonBody", `The request body is not valid JSON: ${(e as Error).message}`);
+    }
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      throw new HttpError(400, "BadJsonBody", "The request body must be a JSON object.");
+    }
+    const runMatch = /^\/api\/run\/(.+)$/.exec(route);
+    if (runMatch) {
+      kind = "any";
+      const parts = runMatch[1].split("/");
+      const fn = parts.pop()!;
+      path = `${parts.join("/")}:${fn}`;
+    } else if (route === "/api/query" || route === "/api/mutation" || route === "/api/action") {
+      kind = route.slice(5) as Kind;
+      path = body.path;
+    } else if (route === "/api/function") {
+      kind = "any";
+      path = body.path;
+    } else {
+      throw new HttpError(404, "NotFound", `No such endpoint: ${route}`);
+    }
+    format = body.format ?? (req.headers["convex-client"] ? "convex_encoded_json" : "json");
+    args = normalizeArgs(body.args);
+  }
+  if (typeof path !== "string" || path.length === 0) {
+    throw new HttpError(400, "BadRequest", "Missing function path: send {\"path\": \"module:function\", \"args\": {...}}.");
+  }
+  if (format !== "json" && format !== "convex_encoded_json") {
+    throw new HttpError(400, "BadRequest", `Unsupported format "${format}": use "json" or "convex_encoded_json".`);
+  }
+  const opts = authenticate(backend, req.headers.authorization);
+  const requestId = randomBytes(8).toString("hex");
+  const outcome = await callFunction(backend, kind, path, args, { ...opts, requestId });
+  if (backend.options.logCalls) {
+    const ms = (performance.now() - started).toFixed(1);
+    console.log(`[local-backend] ${kind} ${path} ${ms}ms ${outcome.ok ? "ok" : `error: ${outcome.message.split("\n")[0]}`}`);
+  }
+  send(res, 200, envelope(backend, outcome, requestId, format === "json"));
+}
+
+/** Serves Convex's public HTTP API (the endpoints `ConvexHttpClient` uses) on 127.0.0.1. */
+export async function startHttpServer(
+  backend: LocalBackend,
+  { port, host }: { port: number; host: string },
+): Promise<HttpServer> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://local");
+    cors(req, res);
+    if (req.method === "OPTIONS") {
+      res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS, PATCH, DELETE, PUT");
+      res.setHeader("Access-Control-Allow-Headers", req.headers["access-control-request-headers"] ?? "*");
+      res.setHeader("Access-Control-Max-Age", "86400");
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === "/version" || url.pathname === "/instance_version") {
+      send(res, 200, "local-backend", "text/plain");
+      return;
+    }
+    if (!url.pathname.startsWith("/api/")) {
+      send(res, 404, JSON.stringify({ code: "NotFound", message: `No such endpoint: ${url.pathname}` }));
+      return;
+    }
+    handleApi(backend, req, res, url).catch((e) => {
+      if (e instanceof HttpError) {
+        send(res, e.status, JSON.stringify({ code: e.code, message: e.message }));
+      } else {
+        console.error("[local-backend] internal error", e);
+        send(res, 500, JSON.stringify({ code: "InternalServerError", message: "Internal server error." }));
+      }
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${addr.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

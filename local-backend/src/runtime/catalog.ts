@@ -1,0 +1,178 @@
+import { jsonToConvex, type Value } from "convex/values";
+import type { ValidatorJSON } from "convex/values";
+import type { DocumentStore, IndexDefinition } from "../storage/interface.js";
+import { encodeSortKey } from "../values/sortKey.js";
+import { validateValue } from "../values/validate.js";
+
+/** Convex numbers user tables from 10001 up; lower numbers are reserved for system tables. */
+const FIRST_USER_TABLE_NUMBER = 10001;
+export const SYSTEM_TABLES: Record<string, number> = { _storage: 520, _scheduled_functions: 521 };
+
+export interface SchemaJson {
+  tables: Array<{
+    tableName: string;
+    indexes: Array<{ indexDescriptor: string; fields: string[] }>;
+    searchIndexes?: Array<{ indexDescriptor: string; searchField: string; filterFields: string[] }>;
+    documentType: ValidatorJSON | null;
+  }>;
+  schemaValidation: boolean;
+}
+
+/** Reads a (possibly dotted) field path; a missing field or a non-object on the way is undefined. */
+export function getFieldPath(doc: Record<string, Value> | undefined, path: string): Value | undefined {
+  let cur: unknown = doc;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur) || cur instanceof ArrayBuffer) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur as Value | undefined;
+}
+
+/** Index key of a document: the index's fields (with the `_creationTime`, `_id` suffix) encoded. */
+export function indexKey(index: IndexDefinition, doc: Record<string, Value>): Buffer {
+  return encodeSortKey(index.fields.map((f) => getFieldPath(doc, f)));
+}
+
+export class SchemaPushError extends Error {
+  override name = "SchemaPushError";
+}
+
+/**
+ * Tables, indexes and the active schema. The single place that maps names to numbers and knows
+ * which indexes a table maintains.
+ */
+export class Catalog {
+  private byName = new Map<string, number>();
+  private byNumber = new Map<number, string>();
+  private indexes = new Map<number, Map<string, IndexDefinition>>();
+  private documentTypes = new Map<number, ValidatorJSON>();
+  schemaValidation = false;
+
+  constructor(private readonly store: DocumentStore) {
+    for (const [name, number] of Object.entries(SYSTEM_TABLES)) {
+      if (!store.listTables().has(name)) store.createTable(name, number);
+    }
+    this.reload();
+    for (const name of Object.keys(SYSTEM_TABLES)) this.ensureSystemIndexes(this.byName.get(name)!);
+  }
+
+  private reload() {
+    this.byName = this.store.listTables();
+    this.byNumber = new Map([...this.byName].map(([n, k]) => [k, n]));
+    this.indexes = new Map();
+    for (const idx of this.store.listIndexes()) {
+      let m = this.indexes.get(idx.tableNumber);
+      if (!m) this.indexes.set(idx.tableNumber, (m = new Map()));
+      m.set(idx.name, idx);
+    }
+  }
+
+  tableNumber(name: string): number | undefined {
+    return this.byName.get(name);
+  }
+
+  tableName(number: number): string | undefined {
+    return this.byNumber.get(number);
+  }
+
+  /** Returns the table's number, creating the table (with its system indexes) on first use. */
+  ensureTable(name: string): number {
+    const existing = this.byName.get(name);
+    if (existing !== undefined) return existing;
+    let next = FIRST_USER_TABLE_NUMBER;
+    for (const n of this.byNumber.keys()) if (n >= next) next = n + 1;
+    this.store.createTable(name, next);
+    this.byName.set(name, next);
+    this.byNumber.set(next, name);
+    this.ensureSystemIndexes(next);
+    return next;
+  }
+
+  private ensureSystemIndexes(tableNumber: number) {
+    this.ensureIndex(tableNumber, "by_id", ["_id"]);
+    this.ensureIndex(tableNumber, "by_creation_time", ["_creationTime", "_id"]);
+  }
+
+  private ensureIndex(tableNumber: number, name: string, fields: string[]): IndexDefinition {
+    const current = this.indexes.get(tableNumber)?.get(name);
+    if (current && JSON.stringify(current.fields) === JSON.stringify(fields)) return current;
+    if (current) this.store.dropIndex(current.indexId);
+    const def = this.store.createIndex(tableNumber, name, fields, (json) =>
+      encodeSortKey(fields.map((f) => getFieldPath(jsonToConvex(JSON.parse(json)) as Record<string, Value>, f))),
+    );
+    let m = this.indexes.get(tableNumber);
+    if (!m) this.indexes.set(tableNumber, (m = new Map()));
+    m.set(name, def);
+    return def;
+  }
+
+  index(tableNumber: number, name: string): IndexDefinition | undefined {
+    return this.indexes.get(tableNumber)?.get(name);
+  }
+
+  indexesOf(tableNumber: number): IndexDefinition[] {
+    return [...(this.indexes.get(tableNumber)?.values() ?? [])];
+  }
+
+  documentType(tableNumber: number): ValidatorJSON | undefined {
+    return this.schemaValidation ? this.documentTypes.get(tableNumber) : undefined;
+  }
+
+  /**
+   * Pushes a schema as `convex dev` does: every existing document of every schema table must
+   * match its validator, otherwise nothing changes and a SchemaPushError names the table,
+   * document and field. Then indexes are created (and backfilled) or dropped to match.
+   */
+  applySchema(schema: SchemaJson | null): void {
+    const tables = schema?.tables ?? [];
+    if (schema?.schemaValidation !== false) {
+      for (const t of tables) {
+        const number = this.byName.get(t.tableName);
+        if (number === undefined || !t.documentType) continue;
+        for (const doc of this.store.iterateTable(number)) {
+          const value = jsonToConvex(JSON.parse(doc.json)) as Record<string, Value>;
+          const { _id, _creationTime, ...fields } = value;
+          const error = validateValue(t.documentType, fields, { tableNumberFor: (n) => this.tableNumberForValidation(n) });
+          if (error !== null) {
+            throw new SchemaPushError(
+              `Schema validation failed.\nDocument with ID "${doc.id}" in table "${t.tableName}" does not match the schema: ${error}`,
+            );
+          }
+        }
+      }
+    }
+    const declared = new Set<number>();
+    this.documentTypes = new Map();
+    for (const t of tables) {
+      const number = this.ensureTable(t.tableName);
+      declared.add(number);
+      if (t.documentType) this.documentTypes.set(number, t.documentType);
+      const wanted = new Set(["by_id", "by_creation_time"]);
+      for (const idx of t.indexes) {
+        wanted.add(idx.indexDescriptor);
+        this.ensureIndex(number, idx.indexDescriptor, [...idx.fields, "_creationTime", "_id"]);
+      }
+      for (const idx of this.indexesOf(number)) {
+        if (!wanted.has(idx.name)) this.dropIndex(idx);
+      }
+    }
+    // Tables that left the schema keep their data but lose their declared indexes, as in Convex.
+    for (const [number] of this.byNumber) {
+      if (declared.has(number) || this.byNumber.get(number)!.startsWith("_")) continue;
+      for (const idx of this.indexesOf(number)) {
+        if (idx.name !== "by_id" && idx.name !== "by_creation_time") this.dropIndex(idx);
+      }
+    }
+    this.schemaValidation = schema !== null && schema.schemaValidation !== false;
+  }
+
+  private dropIndex(idx: IndexDefinition) {
+    this.store.dropIndex(idx.indexId);
+    this.indexes.get(idx.tableNumber)?.delete(idx.name);
+  }
+
+  /** Table number used to check `v.id(table)`: known tables, including ones not created yet. */
+  tableNumberForValidation(name: string): number | undefined {
+    return this.byName.get(name);
+  }
+}

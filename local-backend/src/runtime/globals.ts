@@ -1,0 +1,138 @@
+import { als, formatLogLine, pushLogLine, type ExecContext } from "./context.js";
+
+/**
+ * Process-wide hooks, installed once. Each one consults the current execution context, so code
+ * outside Convex functions (the HTTP server, tests, Remix in the same process) is unaffected:
+ * - `globalThis.Convex`: the syscall seam the `convex` package calls into;
+ * - `Date` and `Math.random`: frozen and seeded inside queries and mutations;
+ * - `fetch` and timers: refused inside queries and mutations, as in Convex;
+ * - `console`: captured as Convex log lines;
+ * - `globalThis.__convexLocalEnv`: what bundled functions see as `process.env`.
+ */
+let installed = false;
+
+function requireContext(): ExecContext {
+  const ctx = als.getStore();
+  if (!ctx) {
+    throw new Error(
+      "The Convex database and auth objects are being used outside of a Convex backend. " +
+        "Did you mean to use `useQuery` or `useMutation` to call a Convex function?",
+    );
+  }
+  return ctx;
+}
+
+function inTransaction(): ExecContext | undefined {
+  const ctx = als.getStore();
+  return ctx && (ctx.kind === "query" || ctx.kind === "mutation") ? ctx : undefined;
+}
+
+/** Environment used for module top-level code (evaluated at load time, outside any invocation). */
+let loadTimeEnv: () => Record<string, string> = () => ({});
+
+export function setLoadTimeEnv(env: () => Record<string, string>) {
+  loadTimeEnv = env;
+}
+
+export function installGlobals(): void {
+  if (installed) return;
+  installed = true;
+  const g = globalThis as any;
+
+  g.Convex = {
+    syscall: (op: string, json: string) => {
+      const ctx = requireContext();
+      return ctx.host.syscall(ctx, op, JSON.parse(json));
+    },
+    asyncSyscall: async (op: string, json: string) => {
+      const ctx = requireContext();
+      return ctx.host.asyncSyscall(ctx, op, JSON.parse(json));
+    },
+    jsSyscall: (op: string, args: Record<string, unknown>) => {
+      const ctx = requireContext();
+      return ctx.host.jsSyscall(ctx, op, args);
+    },
+  };
+
+  const RealDate = Date;
+  g.Date = new Proxy(RealDate, {
+    construct(target, args, newTarget) {
+      const ctx = args.length === 0 ? inTransaction() : undefined;
+      if (ctx && ctx.frozenNow !== null) return Reflect.construct(target, [ctx.frozenNow], newTarget);
+      return Reflect.construct(target, args, newTarget);
+    },
+    apply(target, thisArg, args) {
+      const ctx = inTransaction();
+      if (ctx && ctx.frozenNow !== null) return new RealDate(ctx.frozenNow).toString();
+      return Reflect.apply(target, thisArg, args);
+    },
+    get(target, prop, receiver) {
+      if (prop === "now") {
+        return () => {
+          const ctx = inTransaction();
+          return ctx && ctx.frozenNow !== null ? ctx.frozenNow : RealDate.now();
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+
+  const realRandom = Math.random;
+  Math.random = () => {
+    const ctx = inTransaction();
+    return ctx?.random ? ctx.random() : realRandom();
+  };
+
+  const refuse = (name: string, real: (...a: any[]) => any) =>
+    function (this: unknown, ...args: any[]) {
+      const ctx = inTransaction();
+      if (ctx) {
+        throw new Error(`Can't use ${name} in queries and mutations. Please consider using an action.`);
+      }
+      return real.apply(this, args);
+    };
+  if (typeof g.fetch === "function") g.fetch = refuse("fetch()", g.fetch);
+  g.setTimeout = Object.assign(refuse("setTimeout", g.setTimeout), g.setTimeout);
+  g.setInterval = Object.assign(refuse("setInterval", g.setInterval), g.setInterval);
+
+  const levels: Array<[keyof Console, string]> = [
+    ["log", "LOG"],
+    ["info", "INFO"],
+    ["warn", "WARN"],
+    ["error", "ERROR"],
+    ["debug", "DEBUG"],
+  ];
+  for (const [method, level] of levels) {
+    const real = (console[method] as (...a: unknown[]) => void).bind(console);
+    (console as any)[method] = (...args: unknown[]) => {
+      const ctx = als.getStore();
+      if (!ctx) return real(...args);
+      pushLogLine(ctx, formatLogLine(level, args));
+    };
+  }
+
+  g.__convexLocalEnv = new Proxy(
+    {},
+    {
+      get(_t, prop) {
+        if (typeof prop !== "string") return undefined;
+        const ctx = als.getStore();
+        return (ctx ? ctx.host.functionEnv() : loadTimeEnv())[prop];
+      },
+      has(_t, prop) {
+        const ctx = als.getStore();
+        return typeof prop === "string" && prop in (ctx ? ctx.host.functionEnv() : loadTimeEnv());
+      },
+      ownKeys() {
+        const ctx = als.getStore();
+        return Object.keys(ctx ? ctx.host.functionEnv() : loadTimeEnv());
+      },
+      getOwnPropertyDescriptor(_t, prop) {
+        const ctx = als.getStore();
+        const env = ctx ? ctx.host.functionEnv() : loadTimeEnv();
+        if (typeof prop !== "string" || !(prop in env)) return undefined;
+        return { value: env[prop], enumerable: true, configurable: true, writable: false };
+      },
+    },
+  );
+}

@@ -1,0 +1,286 @@
+import { build, type Plugin } from "esbuild";
+import { builtinModules } from "node:module";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ValidatorJSON } from "convex/values";
+import type { FunctionKind } from "./context.js";
+import type { SchemaJson } from "./catalog.js";
+
+export interface RegisteredFunction {
+  /** Canonical path, `dir/module:export`. */
+  path: string;
+  kind: Exclude<FunctionKind, "httpAction">;
+  visibility: "public" | "internal";
+  /** The registered function object (with invokeQuery/invokeMutation/invokeAction). */
+  fn: any;
+  args: ValidatorJSON | null;
+  returns: ValidatorJSON | null;
+}
+
+/** Everything the backend needs from an app's `convex/` folder. */
+export interface LoadedApp {
+  functions: Map<string, RegisteredFunction>;
+  schema: SchemaJson | null;
+  /** The default export of `convex/http.ts` (an HttpRouter), if any. */
+  httpRouter: any | null;
+  /** The default export of `convex/crons.ts`, if any. */
+  crons: any | null;
+  /** The default export of `convex/auth.config.ts`, if any. */
+  authConfig: any | null;
+}
+
+export class ModuleLoadError extends Error {
+  override name = "ModuleLoadError";
+}
+
+const EXTENSIONS = new Set([".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".jsx"]);
+const PATH_COMPONENT = /^[A-Za-z0-9_.]+$/;
+
+/**
+ * Function entry files of a `convex/` folder, by the rules of the Convex CLI's bundler: skip
+ * `_generated/`, dotfiles and `#` files, `schema.*`, names with more than one dot (`*.test.ts`,
+ * `auth.config.ts`), paths with spaces, and component folders (with their own convex.config.ts).
+ */
+export function discoverEntries(convexDir: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      if (name.startsWith(".") || name.startsWith("#") || name.includes(" ")) continue;
+      if (statSync(full).isDirectory()) {
+        if (name === "_generated" || name === "node_modules") continue;
+        if (existsSync(path.join(full, "convex.config.ts"))) continue;
+        walk(full);
+        continue;
+      }
+      const ext = path.extname(name);
+      if (!EXTENSIONS.has(ext)) continue;
+      const base = name.slice(0, -ext.length);
+      if (base.includes(".")) continue;
+      if (dir === convexDir && base === "schema") continue;
+      if (name.endsWith(".d.ts")) continue;
+      out.push(full);
+    }
+  };
+  walk(convexDir);
+  return out;
+}
+
+/** `convex/dir/file.ts` → `dir/file`, checked against Convex's module path rules. */
+export function modulePath(convexDir: string, file: string): string {
+  const rel = path.relative(convexDir, file).split(path.sep).join("/");
+  const withoutExt = rel.slice(0, -path.extname(rel).length);
+  for (const part of withoutExt.split("/")) {
+    if (!PATH_COMPONENT.test(part) || !/[A-Za-z0-9]/.test(part)) {
+      throw new ModuleLoadError(
+        `${rel}: Path component ${part} can only contain alphanumeric characters, underscores, or periods.`,
+      );
+    }
+  }
+  return withoutExt;
+}
+
+const USE_NODE = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*["']use node["']/;
+
+export function isUseNode(file: string): boolean {
+  return USE_NODE.test(readFileSync(file, "utf8"));
+}
+
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+
+/** Refuses Node built-ins in default-runtime bundles, as `npx convex deploy` would. */
+function refuseNodeBuiltins(convexDir: string): Plugin {
+  return {
+    name: "refuse-node-builtins",
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+        if (!BUILTINS.has(args.path)) return undefined;
+        const importer = path.relative(path.dirname(convexDir), args.importer) || args.importer;
+        return {
+          errors: [
+            {
+              text:
+                `${importer} imports the Node.js built-in "${args.path}", which Convex's default runtime does not provide. ` +
+                `Add "use node" to the top of the file that needs it (actions only), or remove the import.`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+/** Registers every exported Convex function of one module under its canonical path. */
+function registerModule(
+  functions: Map<string, RegisteredFunction>,
+  modPath: string,
+  exports: Record<string, any>,
+  useNode: boolean,
+) {
+  for (const [name, value] of Object.entries(exports)) {
+    if (!value || (typeof value !== "function" && typeof value !== "object")) continue;
+    const kind = value.isQuery ? "query" : value.isMutation ? "mutation" : value.isAction ? "action" : null;
+    if (!kind) continue;
+    if (useNode && kind !== "action") {
+      throw new ModuleLoadError(
+        `${modPath}: "use node" modules may only contain actions, but \`${name}\` is a ${kind}.`,
+      );
+    }
+    const parse = (s: string | undefined | null) => (s ? (JSON.parse(s) as ValidatorJSON | null) : null);
+    functions.set(`${modPath}:${name}`, {
+      path: `${modPath}:${name}`,
+      kind,
+      visibility: value.isInternal ? "internal" : "public",
+      fn: value,
+      args: parse(value.exportArgs?.()),
+      returns: parse(value.exportReturns?.()),
+    });
+  }
+}
+
+function appFrom(functions: Map<string, RegisteredFunction>, extras: Record<string, any>): LoadedApp {
+  const schemaDef = extras.schema?.default;
+  return {
+    functions,
+    schema: schemaDef ? (JSON.parse(schemaDef.export()) as SchemaJson) : null,
+    httpRouter: extras.http?.default?.isRouter ? extras.http.default : null,
+    crons: extras.crons?.default?.isCrons ? extras.crons.default : null,
+    authConfig: extras.authConfig?.default ?? null,
+  };
+}
+
+/**
+ * Loads an app from convex-test style module loaders (`import.meta.glob` output), keyed by
+ * paths that contain `/_generated/` somewhere so the root can be found.
+ */
+export async function loadFromGlob(
+  modules: Record<string, () => Promise<any>>,
+  schema?: { export(): string },
+): Promise<LoadedApp> {
+  const keys = Object.keys(modules);
+  const gen = keys.find((k) => k.includes("/_generated/"));
+  if (!gen) throw new ModuleLoadError('The modules must include a file in "_generated/", like convex-test requires.');
+  const root = gen.slice(0, gen.indexOf("/_generated/") + 1);
+  const functions = new Map<string, RegisteredFunction>();
+  const extras: Record<string, any> = {};
+  for (const key of keys) {
+    if (!key.startsWith(root)) continue;
+    const rel = key.slice(root.length);
+    if (rel.startsWith("_generated/")) continue;
+    const ext = path.posix.extname(rel);
+    const modPath = rel.slice(0, -ext.length);
+    if (path.posix.basename(modPath).includes(".")) {
+      if (modPath === "auth.config") extras.authConfig = await modules[key]();
+      continue;
+    }
+    if (modPath === "schema") {
+      extras.schema = await modules[key]();
+      continue;
+    }
+    const exports = await modules[key]();
+    if (modPath === "http") extras.http = exports;
+    if (modPath === "crons") extras.crons = exports;
+    registerModule(functions, modPath, exports, false);
+  }
+  if (schema) extras.schema = { default: schema };
+  return appFrom(functions, extras);
+}
+
+let buildCounter = 0;
+
+/**
+ * Bundles a `convex/` folder with esbuild the way Convex does (default-runtime modules for the
+ * browser-like isolate, `"use node"` modules for Node), writes the bundles under `outDir`, and
+ * imports them. `process.env` inside the bundles reads the backend's function environment.
+ */
+export async function bundleAndLoad(convexDir: string, outDir: string): Promise<LoadedApp> {
+  convexDir = path.resolve(convexDir);
+  const entries = discoverEntries(convexDir);
+  const modPaths = new Map(entries.map((e) => [e, modulePath(convexDir, e)]));
+  const isolate = entries.filter((e) => !isUseNode(e));
+  const node = entries.filter((e) => isUseNode(e));
+  for (const special of ["schema", "auth.config"]) {
+    for (const ext of [".ts", ".js"]) {
+      const f = path.join(convexDir, special + ext);
+      if (existsSync(f)) isolate.push(f);
+    }
+  }
+  const dir = path.join(outDir, `build-${process.pid}-${++buildCounter}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const common = {
+    bundle: true,
+    format: "esm" as const,
+    outbase: convexDir,
+    write: true,
+    metafile: true,
+    logLevel: "silent" as const,
+    target: "es2022",
+    sourcemap: "linked" as const,
+    define: { "process.env": "globalThis.__convexLocalEnv" },
+  };
+  const outputs = new Map<string, string>();
+  const collect = (metafile: import("esbuild").Metafile, outdir: string) => {
+    for (const [out, meta] of Object.entries(metafile.outputs)) {
+      if (meta.entryPoint) outputs.set(path.resolve(meta.entryPoint), path.resolve(out));
+    }
+    void outdir;
+  };
+  try {
+    if (isolate.length) {
+      const r = await build({
+        ...common,
+        entryPoints: isolate,
+        outdir: path.join(dir, "isolate"),
+        platform: "browser",
+        conditions: ["convex", "module"],
+        splitting: true,
+        plugins: [refuseNodeBuiltins(convexDir)],
+      });
+      collect(r.metafile!, path.join(dir, "isolate"));
+    }
+    if (node.length) {
+      const r = await build({
+        ...common,
+        entryPoints: node,
+        outdir: path.join(dir, "node"),
+        platform: "node",
+        splitting: true,
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      });
+      collect(r.metafile!, path.join(dir, "node"));
+    }
+  } catch (e: any) {
+    const messages = (e.errors ?? []).map((m: any) =>
+      m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text,
+    );
+    throw new ModuleLoadError(`Failed to bundle ${convexDir}:\n${messages.join("\n") || e.message}`);
+  }
+
+  const functions = new Map<string, RegisteredFunction>();
+  const extras: Record<string, any> = {};
+  const importOut = (entry: string) => import(pathToFileURL(outputs.get(path.resolve(entry))!).href);
+  for (const entry of entries) {
+    const modPath = modPaths.get(entry)!;
+    const exports = await importOut(entry);
+    if (modPath === "http") extras.http = exports;
+    if (modPath === "crons") extras.crons = exports;
+    registerModule(functions, modPath, exports, node.includes(entry));
+  }
+  for (const f of isolate) {
+    const base = path.basename(f).replace(/\.(ts|js)$/, "");
+    if (path.dirname(f) !== convexDir) continue;
+    if (base === "schema") extras.schema = await importOut(f);
+    if (base === "auth.config") extras.authConfig = await importOut(f);
+  }
+  return appFrom(functions, extras);
+}
+
+/** Parses a client-facing function path: `mod:fn`, `mod` (default export), optional `.js`. */
+export function canonicalizePath(p: string): string {
+  let [mod, fn] = p.includes(":") ? p.split(":", 2) : [p, "default"];
+  if (mod.endsWith(".js")) mod = mod.slice(0, -3);
+  return `${mod}:${fn || "default"}`;
+}

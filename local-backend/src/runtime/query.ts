@@ -1,0 +1,329 @@
+import { jsonToConvex, type Value } from "convex/values";
+import { createHash } from "node:crypto";
+import type { IndexDefinition } from "../storage/interface.js";
+import { evaluateFilter } from "../values/filter.js";
+import { encodeSortKey } from "../values/sortKey.js";
+import { DocVersion, Transaction, UserError, type ReadRange } from "./transaction.js";
+
+/** The serialized query the `convex` package sends with `1.0/queryStream` and `1.0/queryPage`. */
+export interface SerializedQuery {
+  source:
+    | { type: "FullTableScan"; tableName: string; order: "asc" | "desc" | null }
+    | {
+        type: "IndexRange";
+        indexName: string;
+        range: Array<{ type: "Eq" | "Gt" | "Gte" | "Lt" | "Lte"; fieldPath: string; value: unknown }>;
+        order: "asc" | "desc" | null;
+      }
+    | { type: "Search"; indexName: string; filters: unknown[] };
+  operators: Array<{ filter: unknown } | { limit: number }>;
+}
+
+const MAX_KEY = Buffer.from([0xff]);
+const ZERO = Buffer.from([0x00]);
+const EMPTY = Buffer.alloc(0);
+
+function decodeRangeValue(raw: unknown): Value | undefined {
+  if (raw !== null && typeof raw === "object" && "$undefined" in (raw as object)) return undefined;
+  return jsonToConvex(raw as never);
+}
+
+/** A compiled index range: `[lower, upper)` over the index's encoded keys. */
+export interface CompiledSource {
+  index: IndexDefinition | null; // null: the table does not exist yet, so the query is empty
+  lower: Buffer;
+  upper: Buffer | null;
+  desc: boolean;
+}
+
+/**
+ * Compiles an index range expression with Convex's rules: equalities (in any order) forming a
+ * prefix of the index fields, then at most one lower and one upper bound on the next field.
+ * Bounds on a prefix are prefix-inclusive (`lte("a", 5)` includes every key starting with a = 5).
+ */
+export function compileSource(tx: Transaction, query: SerializedQuery): CompiledSource {
+  const src = query.source;
+  if (src.type === "Search") {
+    throw new UserError("Text search is not supported by this version of local-backend yet.");
+  }
+  const desc = src.order === "desc";
+  if (src.type === "FullTableScan") {
+    const table = tx.catalog.tableNumber(src.tableName);
+    if (table === undefined) return { index: null, lower: EMPTY, upper: null, desc };
+    return { index: tx.catalog.index(table, "by_creation_time")!, lower: EMPTY, upper: null, desc };
+  }
+  const dot = src.indexName.indexOf(".");
+  const tableName = src.indexName.slice(0, dot);
+  const indexName = src.indexName.slice(dot + 1);
+  const table = tx.catalog.tableNumber(tableName);
+  if (table === undefined) return { index: null, lower: EMPTY, upper: null, desc };
+  const index = tx.catalog.index(table, indexName);
+  if (!index) throw new UserError(`Index ${src.indexName} not found.`);
+
+  const fields = index.fields;
+  const eqs = new Map<string, Value | undefined>();
+  let lowerBound: { inclusive: boolean; value: Value | undefined; field: string } | undefined;
+  let upperBound: { inclusive: boolean; value: Value | undefined; field: string } | undefined;
+  for (const r of src.range) {
+    if (!fields.includes(r.fieldPath)) {
+      throw new UserError(
+        `Uncaught Error: The index range for ${src.indexName} uses the field \`${r.fieldPath}\`, which is not in the index (fields: ${fields.join(", ")}).`,
+      );
+    }
+    const value = decodeRangeValue(r.value);
+    if (r.type === "Eq") {
+      if (eqs.has(r.fieldPath)) throw new UserError(`Invalid index range for ${src.indexName}: field \`${r.fieldPath}\` is compared twice.`);
+      eqs.set(r.fieldPath, value);
+    } else if (r.type === "Gt" || r.type === "Gte") {
+      if (lowerBound) throw new UserError(`Invalid index range for ${src.indexName}: more than one lower bound.`);
+      lowerBound = { inclusive: r.type === "Gte", value, field: r.fieldPath };
+    } else {
+      if (upperBound) throw new UserError(`Invalid index range for ${src.indexName}: more than one upper bound.`);
+      upperBound = { inclusive: r.type === "Lte", value, field: r.fieldPath };
+    }
+  }
+  const prefixValues: Array<Value | undefined> = [];
+  for (let i = 0; i < eqs.size; i++) {
+    if (!eqs.has(fields[i])) {
+      throw new UserError(
+        `Invalid index range for ${src.indexName}: equality comparisons must be on a prefix of the index fields (${fields.join(", ")}), but \`${fields[i]}\` is not compared.`,
+      );
+    }
+    prefixValues.push(eqs.get(fields[i]));
+  }
+  const next = fields[eqs.size];
+  for (const b of [lowerBound, upperBound]) {
+    if (b && b.field !== next) {
+      throw new UserError(
+        `Invalid index range for ${src.indexName}: a range bound must be on the field after the equalities (\`${next ?? "none"}\`), not \`${b.field}\`.`,
+      );
+    }
+    if (b && eqs.has(b.field)) {
+      throw new UserError(`Invalid index range for ${src.indexName}: field \`${b.field}\` is compared twice.`);
+    }
+  }
+  const prefix = encodeSortKey(prefixValues);
+  const at = (v: Value | undefined) => Buffer.concat([prefix, encodeSortKey([v])]);
+  const lower = !lowerBound
+    ? prefix
+    : lowerBound.inclusive
+      ? at(lowerBound.value)
+      : Buffer.concat([at(lowerBound.value), MAX_KEY]);
+  const upper = !upperBound
+    ? Buffer.concat([prefix, MAX_KEY])
+    : upperBound.inclusive
+      ? Buffer.concat([at(upperBound.value), MAX_KEY])
+      : at(upperBound.value);
+  return { index, lower, upper: prefix.length === 0 && !upperBound ? null : upper, desc };
+}
+
+/**
+ * A running database query: scans the compiled range in batches and applies the filter and
+ * limit operators in order. It records the key range it actually covered for reactivity.
+ */
+export class QueryStream {
+  private buffer: Array<{ key: Buffer; doc: DocVersion }> = [];
+  private lower: Buffer;
+  private upper: Buffer | null;
+  private sourceDone: boolean;
+  private batch: number;
+  private readonly limits: number[];
+  private readonly range: ReadRange | null;
+  /** Key of the last row taken from the source. */
+  lastKey: Buffer | null = null;
+  done = false;
+  /** True when the source range itself ran out (not a limit operator). */
+  reachedEnd = false;
+
+  constructor(
+    private readonly tx: Transaction,
+    readonly query: SerializedQuery,
+    readonly source: CompiledSource,
+    private readonly ignorePending = false,
+  ) {
+    this.lower = source.lower;
+    this.upper = source.upper;
+    this.sourceDone = source.index === null;
+    this.limits = query.operators.map((op) => ("limit" in op ? op.limit : 0));
+    const first = query.operators[0];
+    this.batch = first && "limit" in first ? Math.max(1, Math.min(first.limit, 64)) : 32;
+    tx.countRange();
+    // Record the range up front (an over-approximation until the scan narrows it).
+    this.range = source.index ? { indexId: source.index.indexId, lower: source.lower, upper: source.upper } : null;
+    if (this.range) tx.readRanges.push(this.range);
+  }
+
+  /** The next raw row of the source range, before operators; null at the end of the range. */
+  nextRow(): { key: Buffer; doc: DocVersion } | null {
+    while (this.buffer.length === 0) {
+      if (this.sourceDone) return null;
+      const { rows, more, edge } = this.tx.scan(
+        this.source.index!,
+        this.lower,
+        this.upper,
+        this.source.desc,
+        this.batch,
+        this.ignorePending,
+      );
+      this.batch = Math.min(this.batch * 2, 1024);
+      this.buffer = rows;
+      const resumeAt = rows.length > 0 ? rows[rows.length - 1].key : edge;
+      if (!more || resumeAt === null) this.sourceDone = true;
+      else if (this.source.desc) this.upper = resumeAt;
+      else this.lower = Buffer.concat([resumeAt, ZERO]);
+    }
+    const row = this.buffer.shift()!;
+    this.lastKey = row.key;
+    this.tx.noteScanned(row.doc);
+    return row;
+  }
+
+  /** Narrows the recorded read range to what was really scanned (when the query stopped early). */
+  finish(): void {
+    if (!this.range || this.lastKey === null || this.reachedEnd) return;
+    if (this.source.desc) this.range.lower = this.lastKey;
+    else this.range.upper = Buffer.concat([this.lastKey, ZERO]);
+  }
+
+  /** The next document that passes the operators, or null when the query is exhausted. */
+  next(): DocVersion | null {
+    if (this.done) return null;
+    for (;;) {
+      const row = this.nextRow();
+      if (!row) {
+        this.done = true;
+        this.reachedEnd = true;
+        return null;
+      }
+      let keep = true;
+      for (let i = 0; i < this.query.operators.length; i++) {
+        const op = this.query.operators[i];
+        if ("filter" in op) {
+          if (!evaluateFilter(op.filter, row.doc.value)) {
+            keep = false;
+            break;
+          }
+        } else {
+          if (this.limits[i] <= 0) {
+            this.done = true;
+            this.finish();
+            return null;
+          }
+          this.limits[i]--;
+        }
+      }
+      if (keep) return row.doc;
+    }
+  }
+}
+
+/** Fingerprint of a query, so a cursor from another query is rejected. */
+function fingerprint(query: SerializedQuery): string {
+  return createHash("sha256").update(JSON.stringify(query)).digest("base64url").slice(0, 12);
+}
+
+const END = "end";
+
+function encodeCursor(fp: string, key: Buffer | null): string {
+  return `${fp}.${key === null ? END : key.toString("base64url")}`;
+}
+
+function decodeCursor(fp: string, cursor: string): Buffer | null {
+  const dot = cursor.indexOf(".");
+  if (dot < 0 || cursor.slice(0, dot) !== fp) {
+    throw new UserError(
+      "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.",
+    );
+  }
+  const rest = cursor.slice(dot + 1);
+  return rest === END ? null : Buffer.from(rest, "base64url");
+}
+
+export interface PageRequest {
+  cursor: string | null;
+  endCursor?: string | null;
+  pageSize: number;
+  maximumRowsRead?: number | null;
+  maximumBytesRead?: number | null;
+}
+
+export interface PageResult {
+  page: DocVersion[];
+  isDone: boolean;
+  continueCursor: string;
+  splitCursor: string | null;
+  pageStatus: "SplitRecommended" | "SplitRequired" | null;
+}
+
+/**
+ * One page of a query, with real Convex semantics: `isDone` only when the scan reached the end
+ * (a page that fills exactly is not done), an `endCursor` bounds the page and overrides the
+ * page size, and hitting `maximumRowsRead` returns `SplitRequired` with a split cursor.
+ */
+export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequest): PageResult {
+  if (!Number.isInteger(req.pageSize) || req.pageSize <= 0) {
+    if (req.pageSize === 0 && !req.endCursor) {
+      throw new UserError("NoDocumentsForPagination: paginate() was called with numItems: 0.");
+    }
+  }
+  if (req.pageSize > 32000) throw new UserError("PageSizeTooLarge: numItems may be at most 32000.");
+  if (req.maximumRowsRead === 0 || req.maximumBytesRead === 0) {
+    throw new UserError("maximumRowsRead and maximumBytesRead must be greater than 0.");
+  }
+  const fp = fingerprint(query);
+  const source = compileSource(tx, query);
+  const startKey = req.cursor ? decodeCursor(fp, req.cursor) : undefined;
+  const endKey = req.endCursor ? decodeCursor(fp, req.endCursor) : undefined;
+  if (startKey === null) {
+    return { page: [], isDone: true, continueCursor: encodeCursor(fp, null), splitCursor: null, pageStatus: null };
+  }
+  const bounded: CompiledSource = { ...source };
+  if (startKey) {
+    if (source.desc) bounded.upper = startKey;
+    else bounded.lower = Buffer.concat([startKey, ZERO]);
+  }
+  if (endKey) {
+    if (source.desc) bounded.lower = endKey;
+    else bounded.upper = Buffer.concat([endKey, ZERO]);
+  }
+  const stream = new QueryStream(tx, query, bounded);
+  const page: DocVersion[] = [];
+  const pageKeys: Buffer[] = [];
+  const scannedBefore = tx.docsScanned;
+  let bytes = 0;
+  let pageStatus: PageResult["pageStatus"] = null;
+  for (;;) {
+    if (endKey === undefined && page.length >= req.pageSize) break;
+    const rows = tx.docsScanned - scannedBefore;
+    if (endKey === undefined && rows > 0) {
+      if ((req.maximumRowsRead && rows >= req.maximumRowsRead) || (req.maximumBytesRead && bytes >= req.maximumBytesRead)) {
+        pageStatus = "SplitRequired";
+        break;
+      }
+    }
+    const doc = stream.next();
+    if (!doc) break;
+    bytes += doc.json.length;
+    page.push(doc);
+    pageKeys.push(stream.lastKey!);
+  }
+  stream.finish();
+  const exhausted = stream.done;
+  let continueCursor: string;
+  let isDone: boolean;
+  if (endKey !== undefined) {
+    continueCursor = req.endCursor!;
+    isDone = endKey === null;
+  } else if (exhausted) {
+    continueCursor = encodeCursor(fp, null);
+    isDone = true;
+  } else {
+    continueCursor = encodeCursor(fp, stream.lastKey);
+    isDone = false;
+  }
+  let splitCursor: string | null = null;
+  if (pageStatus === "SplitRequired" && pageKeys.length > 1) {
+    splitCursor = encodeCursor(fp, pageKeys[Math.floor(pageKeys.length / 2) - 1]);
+  }
+  return { page, isDone, continueCursor, splitCursor, pageStatus };
+}

@@ -1,0 +1,524 @@
+import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
+import { randomBytes, randomInt } from "node:crypto";
+import type { DocumentStore } from "../storage/interface.js";
+import { decodeDocumentId, encodeDocumentId } from "../values/ids.js";
+import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
+import type { Catalog } from "./catalog.js";
+import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHost, type UserIdentity } from "./context.js";
+import { installGlobals } from "./globals.js";
+import type { LoadedApp, RegisteredFunction } from "./modules.js";
+import { canonicalizePath } from "./modules.js";
+import { compileSource, queryPage, QueryStream, type SerializedQuery } from "./query.js";
+import { nextUp, Transaction, UserError } from "./transaction.js";
+
+/** Who is calling: a client over the network (public functions only), an admin, or a function. */
+export interface CallOptions {
+  identity?: UserIdentity | null;
+  authToken?: string | null;
+  /** Admin keys and in-process callers may run internal functions, as with Convex deploy keys. */
+  allowInternal?: boolean;
+  requestId?: string;
+}
+
+export type FunctionOutcome =
+  | { ok: true; valueJson: string; logLines: string[]; ts: bigint | null; journal: string | null; tx?: Transaction }
+  | { ok: false; message: string; data?: JSONValue; logLines: string[] };
+
+/** Emitted after every commit; the sync layer (issue #3) uses it to re-run subscriptions. */
+export interface CommitEvent {
+  ts: bigint;
+  writtenIds: string[];
+}
+
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const acquired = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return acquired;
+  }
+}
+
+const TITLE: Record<FunctionKind, string> = { query: "Query", mutation: "Mutation", action: "Action", httpAction: "HttpAction" };
+
+/** An error raised by a function: carries ConvexError data (as Convex JSON) when there is any. */
+export class FunctionError extends Error {
+  constructor(
+    message: string,
+    readonly data?: JSONValue,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns whatever a handler threw into the text and data Convex reports for it. */
+function describeThrown(e: unknown): { message: string; data?: JSONValue } {
+  if (e instanceof FunctionError) return { message: e.message, data: e.data };
+  if (e && typeof e === "object" && Symbol.for("ConvexError") in e) {
+    const ce = e as { message: string; data: unknown };
+    const data = typeof ce.data === "string" ? (JSON.parse(ce.data) as JSONValue) : (convexToJson(ce.data as Value) as JSONValue);
+    return { message: `Uncaught ConvexError: ${ce.message}`, data };
+  }
+  if (e instanceof UserError) return { message: `Uncaught Error: ${e.message}` };
+  if (e instanceof Error) {
+    const prefix = e.message.startsWith("Uncaught ") ? "" : `Uncaught ${e.name === "Error" ? "Error" : e.name}: `;
+    return { message: `${prefix}${e.message}` };
+  }
+  return { message: `Uncaught ${String(e)}` };
+}
+
+/** Rejects a syscall so that `performAsyncSyscall` re-creates the error (with data) in user code. */
+function syscallError(outcome: { message: string; data?: JSONValue }): Error {
+  const err = new Error(outcome.message.replace(/^Uncaught (ConvexError|Error): /, ""));
+  if (outcome.data !== undefined) (err as any).data = outcome.data;
+  return err;
+}
+
+/**
+ * Runs registered functions: validates arguments and results, enforces visibility, gives each
+ * invocation its transaction and context, serializes mutations and commits them atomically, and
+ * answers the syscalls the `convex` package makes.
+ */
+export class FunctionRunner implements SyscallHost {
+  private mutationLock = new Mutex();
+  private lastTs: bigint;
+  private lastCreationTime: number;
+  private commitListeners = new Set<(e: CommitEvent) => void>();
+
+  constructor(
+    readonly store: DocumentStore,
+    readonly catalog: Catalog,
+    public app: LoadedApp,
+    private readonly env: () => Record<string, string>,
+  ) {
+    installGlobals();
+    this.lastTs = BigInt(store.getMeta("ts") ?? "0");
+    this.lastCreationTime = Number(store.getMeta("creationTime") ?? "0");
+  }
+
+  onCommit(listener: (e: CommitEvent) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  functionEnv(): Record<string, string> {
+    return this.env();
+  }
+
+  /** Looks a function up for a caller; null when it does not exist or is hidden from the caller. */
+  resolve(path: string, allowInternal: boolean): RegisteredFunction | null {
+    const f = this.app.functions.get(canonicalizePath(path));
+    if (!f || (f.visibility === "internal" && !allowInternal)) return null;
+    return f;
+  }
+
+  private checkArgs(f: RegisteredFunction, argsJson: JSONValue): Record<string, Value> {
+    const args = jsonToConvex(argsJson) as Value;
+    if (args === null || typeof args !== "object" || Array.isArray(args) || args instanceof ArrayBuffer) {
+      throw new FunctionError(formatArgumentValidationError(f.path, "Arguments must be an object."));
+    }
+    if (f.args) {
+      const error = validateValue(f.args, args, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t) });
+      if (error !== null) throw new FunctionError(formatArgumentValidationError(f.path, error));
+    }
+    return args as Record<string, Value>;
+  }
+
+  private checkReturns(f: RegisteredFunction, valueJson: string) {
+    if (!f.returns) return;
+    const value = jsonToConvex(JSON.parse(valueJson)) as Value;
+    const error = validateValue(f.returns, value, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t) });
+    if (error !== null) throw new FunctionError(formatReturnValidationError(f.path, error));
+  }
+
+  private newContext(kind: FunctionKind, f: { path: string }, opts: CallOptions, tx: Transaction | null): ExecContext {
+    const inTx = kind === "query" || kind === "mutation";
+    return {
+      host: this,
+      kind,
+      path: f.path,
+      requestId: opts.requestId ?? randomBytes(8).toString("hex"),
+      tx,
+      staleReads: false,
+      readOnly: kind !== "mutation",
+      identity: opts.identity ?? null,
+      authToken: opts.authToken ?? null,
+      logLines: [],
+      frozenNow: inTx ? Date.now() : null,
+      random: inTx ? seededRandom(randomInt(2 ** 32)) : null,
+      streams: new Map(),
+      nextQueryId: 0,
+      paginated: false,
+      journal: null,
+    };
+  }
+
+  private lookup(path: string, kind: FunctionKind, allowInternal: boolean): RegisteredFunction {
+    const f = this.resolve(path, allowInternal);
+    if (!f) {
+      throw new FunctionError(
+        `Could not find public function for '${canonicalizePath(path).replace(/:default$/, "")}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`,
+      );
+    }
+    if (f.kind !== kind) {
+      throw new FunctionError(`Trying to execute ${f.path} as ${TITLE[kind]}, but it is defined as ${TITLE[f.kind]}.`);
+    }
+    return f;
+  }
+
+  /** Runs a query at the latest snapshot. */
+  async runQuery(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let f: RegisteredFunction;
+    try {
+      f = this.lookup(path, "query", opts.allowInternal ?? false);
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: [] };
+    }
+    return this.executeQuery(f, argsJson, opts);
+  }
+
+  /** Runs a resolved query function (also used for inline test handlers). */
+  async executeQuery(f: RegisteredFunction, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let ctx: ExecContext | undefined;
+    let tx: Transaction | undefined;
+    try {
+      const args = this.checkArgs(f, argsJson);
+      tx = new Transaction(this.catalog, this.store.snapshot(), false, 0);
+      ctx = this.newContext("query", f, opts, tx);
+      const c = ctx;
+      const valueJson: string = await als.run(c, () => f.fn.invokeQuery(JSON.stringify([convexToJson(args)])));
+      this.checkReturns(f, valueJson);
+      return { ok: true, valueJson, logLines: c.logLines, ts: tx.snapshot.ts, journal: c.journal, tx };
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
+    } finally {
+      tx?.snapshot.release();
+    }
+  }
+
+  /** Runs a mutation: serialized with all other mutations, committed atomically, or not at all. */
+  async runMutation(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let f: RegisteredFunction;
+    try {
+      f = this.lookup(path, "mutation", opts.allowInternal ?? false);
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: [] };
+    }
+    return this.executeMutation(f, argsJson, opts);
+  }
+
+  /** Runs a resolved mutation function (also used for inline test handlers). */
+  async executeMutation(f: RegisteredFunction, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let ctx: ExecContext | undefined;
+    let args: Record<string, Value>;
+    try {
+      args = this.checkArgs(f, argsJson);
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: [] };
+    }
+    const release = await this.mutationLock.lock();
+    const tx = new Transaction(
+      this.catalog,
+      this.store.snapshot(),
+      true,
+      Math.max(Date.now(), nextUp(this.lastCreationTime)),
+    );
+    try {
+      ctx = this.newContext("mutation", f, opts, tx);
+      const c = ctx;
+      const valueJson: string = await als.run(c, () => f.fn.invokeMutation(JSON.stringify([convexToJson(args)])));
+      this.checkReturns(f, valueJson);
+      const ts = this.commit(tx);
+      return { ok: true, valueJson, logLines: c.logLines, ts, journal: null };
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
+    } finally {
+      tx.snapshot.release();
+      release();
+    }
+  }
+
+  private nextTs(): bigint {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    return now > this.lastTs ? now : this.lastTs + 1n;
+  }
+
+  private commit(tx: Transaction): bigint | null {
+    if (!tx.hasWrites) return this.lastTs;
+    const writes = tx.writes();
+    const ts = this.nextTs();
+    const creation = Math.max(this.lastCreationTime, tx.lastCreationTime);
+    this.store.commit({ ts, writes, meta: { creationTime: String(creation) } });
+    this.lastTs = ts;
+    this.lastCreationTime = creation;
+    const event: CommitEvent = { ts, writtenIds: writes.map((w) => w.id) };
+    for (const l of this.commitListeners) l(event);
+    return ts;
+  }
+
+  /** Runs an action: no transaction; it reaches the database through runQuery/runMutation. */
+  async runAction(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let f: RegisteredFunction;
+    try {
+      f = this.lookup(path, "action", opts.allowInternal ?? false);
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: [] };
+    }
+    return this.executeAction(f, argsJson, opts);
+  }
+
+  /** Runs a resolved action function (also used for inline test handlers). */
+  async executeAction(f: RegisteredFunction, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    let ctx: ExecContext | undefined;
+    try {
+      const args = this.checkArgs(f, argsJson);
+      ctx = this.newContext("action", f, opts, null);
+      const c = ctx;
+      const valueJson: string = await als.run(c, () =>
+        f.fn.invokeAction(c.requestId, JSON.stringify([convexToJson(args)])),
+      );
+      this.checkReturns(f, valueJson);
+      return { ok: true, valueJson, logLines: c.logLines, ts: null, journal: null };
+    } catch (e) {
+      return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
+    }
+  }
+
+  /** Runs any kind of function by path, for callers that do not know its kind (`/api/run`). */
+  async run(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
+    const f = this.resolve(path, opts.allowInternal ?? false);
+    const kind = f?.kind ?? "query";
+    if (kind === "mutation") return this.runMutation(path, argsJson, opts);
+    if (kind === "action") return this.runAction(path, argsJson, opts);
+    return this.runQuery(path, argsJson, opts);
+  }
+
+  // ---- syscalls ----------------------------------------------------------------------------
+
+  private requireTx(ctx: ExecContext, op: string): Transaction {
+    if (!ctx.tx) throw new Error(`${op} is not available in actions: use ctx.runQuery or ctx.runMutation.`);
+    return ctx.tx;
+  }
+
+  private requireWrite(ctx: ExecContext, op: string): Transaction {
+    const tx = this.requireTx(ctx, op);
+    if (ctx.readOnly) throw new Error(`${op} is not allowed in a query: queries are read-only.`);
+    return tx;
+  }
+
+  syscall(ctx: ExecContext, op: string, args: any): string {
+    switch (op) {
+      case "1.0/queryStream": {
+        const tx = this.requireTx(ctx, "db.query");
+        const query = args.query as SerializedQuery;
+        this.checkSystemAccess(query, args);
+        const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
+        const queryId = ctx.nextQueryId++;
+        ctx.streams.set(queryId, stream);
+        return JSON.stringify({ queryId });
+      }
+      case "1.0/queryCleanup": {
+        const s = ctx.streams.get(args.queryId);
+        s?.finish();
+        ctx.streams.delete(args.queryId);
+        return "true";
+      }
+      case "1.0/db/normalizeId": {
+        const decoded = decodeDocumentId(args.idString);
+        const table = this.catalog.tableNumber(args.table);
+        if (!decoded || table === undefined || decoded.tableNumber !== table) return JSON.stringify({ id: null });
+        return JSON.stringify({ id: encodeDocumentId(decoded.tableNumber, decoded.internalId) });
+      }
+      case "1.0/getSnapshotTs": {
+        const tx = this.requireTx(ctx, "getSnapshotTs");
+        return JSON.stringify(convexToJson(tx.snapshot.ts));
+      }
+      default:
+        throw new Error(`Unknown syscall "${op}": this version of local-backend does not implement it.`);
+    }
+  }
+
+  private checkSystemAccess(query: SerializedQuery, _args: unknown) {
+    void query;
+  }
+
+  async asyncSyscall(ctx: ExecContext, op: string, args: any): Promise<string> {
+    switch (op) {
+      case "1.0/get": {
+        const tx = this.requireTx(ctx, "db.get");
+        const decoded = decodeDocumentId(args.id);
+        const tableName = decoded ? this.catalog.tableName(decoded.tableNumber) : undefined;
+        if (!decoded || tableName === undefined) {
+          if (args.table !== undefined && decoded === null) {
+            throw new UserError(`Invalid argument \`id\` for \`db.get\`: "${args.id}" is not a valid ID for table "${args.table}".`);
+          }
+          return "null";
+        }
+        if (args.table !== undefined && args.table !== tableName) {
+          throw new UserError(`Invalid argument \`id\` for \`db.get\`: the ID "${args.id}" is not in table "${args.table}".`);
+        }
+        if (tableName.startsWith("_") !== Boolean(args.isSystem)) {
+          throw new UserError(
+            tableName.startsWith("_")
+              ? "System tables can only be accessed from db.system.get()."
+              : "User tables can only be accessed from db.get().",
+          );
+        }
+        const doc = tx.get(args.id, ctx.staleReads);
+        return doc ? doc.json : "null";
+      }
+      case "1.0/queryStreamNext": {
+        const stream = ctx.streams.get(args.queryId);
+        if (!stream) throw new Error(`Query ${args.queryId} is closed.`);
+        const doc = stream.next();
+        return doc ? `{"value":${doc.json},"done":false}` : `{"value":null,"done":true}`;
+      }
+      case "1.0/queryPage": {
+        const tx = this.requireTx(ctx, "paginate");
+        if (ctx.paginated) {
+          throw new UserError(
+            "This query or mutation function ran multiple paginated queries. Convex only supports a single paginated query in each function.",
+          );
+        }
+        ctx.paginated = true;
+        const r = queryPage(tx, args.query, {
+          cursor: args.cursor,
+          endCursor: args.endCursor,
+          pageSize: args.pageSize,
+          maximumRowsRead: args.maximumRowsRead,
+          maximumBytesRead: args.maximumBytesRead,
+        });
+        ctx.journal = r.continueCursor;
+        return (
+          `{"page":[${r.page.map((d) => d.json).join(",")}],"isDone":${r.isDone},` +
+          `"continueCursor":${JSON.stringify(r.continueCursor)},"splitCursor":${JSON.stringify(r.splitCursor)},` +
+          `"pageStatus":${JSON.stringify(r.pageStatus)}}`
+        );
+      }
+      case "1.0/insert": {
+        const tx = this.requireWrite(ctx, "db.insert");
+        const id = tx.insert(args.table, jsonToConvex(args.value) as Record<string, Value>);
+        return JSON.stringify({ _id: id });
+      }
+      case "1.0/shallowMerge": {
+        this.requireWrite(ctx, "db.patch").patch(args.id, args.value, args.table);
+        return "null";
+      }
+      case "1.0/replace": {
+        this.requireWrite(ctx, "db.replace").replace(args.id, jsonToConvex(args.value) as Record<string, Value>, args.table);
+        return "null";
+      }
+      case "1.0/remove": {
+        this.requireWrite(ctx, "db.delete").delete(args.id, args.table);
+        return "null";
+      }
+      case "1.0/count": {
+        const tx = this.requireTx(ctx, "count");
+        const source = compileSource(tx, { source: { type: "FullTableScan", tableName: args.table, order: null }, operators: [] });
+        let n = 0;
+        const stream = new QueryStream(tx, { source: { type: "FullTableScan", tableName: args.table, order: null }, operators: [] }, source, ctx.staleReads);
+        while (stream.nextRow()) n++;
+        return JSON.stringify(n);
+      }
+      case "1.0/runUdf":
+        return this.runNested(ctx, args);
+      case "1.0/actions/query":
+      case "1.0/actions/mutation":
+      case "1.0/actions/action": {
+        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
+        const path = this.addressToPath(args);
+        const opts: CallOptions = { identity: ctx.identity, authToken: ctx.authToken, allowInternal: true };
+        const outcome =
+          op === "1.0/actions/query"
+            ? await this.runQuery(path, args.args, opts)
+            : op === "1.0/actions/mutation"
+              ? await this.runMutation(path, args.args, opts)
+              : await this.runAction(path, args.args, opts);
+        ctx.logLines.push(...outcome.logLines);
+        if (!outcome.ok) throw syscallError(outcome);
+        return outcome.valueJson;
+      }
+      case "1.0/getUserIdentity":
+        return JSON.stringify(ctx.identity);
+      case "1.0/getFunctionMetadata":
+        return JSON.stringify({ name: ctx.path, componentPath: "" });
+      case "1.0/getDeploymentMetadata":
+        return JSON.stringify({ name: "local", region: null, class: "s16" });
+      case "1.0/getRequestMetadata":
+        return JSON.stringify({
+          ip: null,
+          userAgent: null,
+          requestId: ctx.requestId,
+          scheduledFunctionId: null,
+          authToken: ctx.authToken,
+        });
+      case "1.0/getTransactionMetrics": {
+        const tx = this.requireTx(ctx, "getTransactionMetrics");
+        const m = (used: number, limit: number) => ({ used, remaining: Math.max(0, limit - used) });
+        return JSON.stringify({
+          bytesRead: m(tx.bytesRead, 16 * 2 ** 20),
+          bytesWritten: m(tx.bytesWritten, 16 * 2 ** 20),
+          databaseQueries: m(tx.indexRangesRead, 4096),
+          documentsRead: m(tx.docsScanned, 32000),
+          documentsWritten: m(tx.docsWritten, 16000),
+          functionsScheduled: m(0, 1000),
+          scheduledFunctionArgsBytes: m(0, 16 * 2 ** 20),
+          filesWritten: m(0, 1000),
+          fileWriteBytes: m(0, 16 * 2 ** 20),
+          filesRead: m(0, 1000),
+          fileReadBytes: m(0, 16 * 2 ** 20),
+        });
+      }
+      default:
+        throw new Error(`Unknown async syscall "${op}": this version of local-backend does not implement it.`);
+    }
+  }
+
+  jsSyscall(_ctx: ExecContext, op: string, _args: unknown): unknown {
+    throw new Error(`Unknown JS syscall "${op}": this version of local-backend does not implement it.`);
+  }
+
+  private addressToPath(args: { name?: string; reference?: string; functionHandle?: string }): string {
+    if (args.name) return args.name;
+    if (args.reference) return args.reference.replace(/^_reference\/app\//, "").replace(/\/([^/]+)$/, ":$1");
+    throw new Error("Function handles are not supported by this version of local-backend.");
+  }
+
+  /** `ctx.runQuery`/`ctx.runMutation` inside a query or mutation: a sub-transaction of the caller. */
+  private async runNested(ctx: ExecContext, args: any): Promise<string> {
+    const tx = this.requireTx(ctx, "runQuery/runMutation");
+    const udfType: "query" | "mutation" | "snapshotQuery" = args.udfType;
+    const kind: FunctionKind = udfType === "mutation" ? "mutation" : "query";
+    if (kind === "mutation" && ctx.readOnly) throw new Error("Can't call a mutation from a query.");
+    const f = this.lookup(this.addressToPath(args), kind, true);
+    const fnArgs = this.checkArgs(f, args.args);
+    const child: ExecContext = {
+      ...ctx,
+      kind,
+      path: f.path,
+      staleReads: udfType === "snapshotQuery",
+      readOnly: kind !== "mutation",
+      streams: new Map(),
+      nextQueryId: 0,
+      paginated: false,
+      journal: null,
+    };
+    if (kind === "mutation") tx.pushLayer();
+    let valueJson: string;
+    try {
+      valueJson = await als.run(child, () =>
+        kind === "mutation"
+          ? f.fn.invokeMutation(JSON.stringify([convexToJson(fnArgs)]))
+          : f.fn.invokeQuery(JSON.stringify([convexToJson(fnArgs)])),
+      );
+      this.checkReturns(f, valueJson);
+    } catch (e) {
+      if (kind === "mutation") tx.popLayer(false);
+      throw syscallError(describeThrown(e));
+    }
+    if (kind === "mutation") tx.popLayer(true);
+    return valueJson;
+  }
+}

@@ -1,0 +1,331 @@
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { randomBytes } from "node:crypto";
+import type { DocumentWrite, IndexDefinition, IndexRow, ReadSnapshot } from "../storage/interface.js";
+import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
+import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
+import { validateValue } from "../values/validate.js";
+import { Catalog, indexKey } from "./catalog.js";
+
+/** One version of a document: its JSON text (as stored) and, once needed, its parsed value. */
+export class DocVersion {
+  private parsed: Record<string, Value> | undefined;
+  constructor(
+    readonly id: string,
+    readonly tableNumber: number,
+    readonly json: string,
+    value?: Record<string, Value>,
+  ) {
+    this.parsed = value;
+  }
+  get value(): Record<string, Value> {
+    return (this.parsed ??= jsonToConvex(JSON.parse(this.json)) as Record<string, Value>);
+  }
+}
+
+/** A key range of one index that a function read; used to decide which subscriptions a commit invalidates. */
+export interface ReadRange {
+  indexId: number;
+  lower: Buffer;
+  upper: Buffer | null;
+}
+
+export class UserError extends Error {}
+
+const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+
+/**
+ * A query or mutation transaction: a snapshot plus a stack of pending-write layers (one per
+ * nested `ctx.runMutation`), with read-your-own-writes over index scans and Convex's
+ * per-transaction limits.
+ */
+export class Transaction {
+  private layers: Array<Map<string, DocVersion | null>> = [new Map()];
+  readonly readRanges: ReadRange[] = [];
+  readonly readIds = new Set<string>();
+  docsScanned = 0;
+  bytesRead = 0;
+  indexRangesRead = 0;
+  docsWritten = 0;
+  bytesWritten = 0;
+  private nextCreationTime: number;
+
+  constructor(
+    readonly catalog: Catalog,
+    readonly snapshot: ReadSnapshot,
+    readonly writable: boolean,
+    /** The earliest `_creationTime` this transaction may hand out (ms). */
+    creationTimeFloor: number,
+  ) {
+    this.nextCreationTime = creationTimeFloor;
+  }
+
+  /** The last `_creationTime` handed out, so the next transaction can start above it. */
+  get lastCreationTime(): number {
+    return this.nextCreationTime;
+  }
+
+  pushLayer(): void {
+    this.layers.push(new Map());
+  }
+
+  /** Ends a nested sub-transaction, keeping its writes (`keep`) or discarding them. */
+  popLayer(keep: boolean): void {
+    const top = this.layers.pop()!;
+    if (keep) {
+      const below = this.layers[this.layers.length - 1];
+      for (const [id, v] of top) below.set(id, v);
+    }
+  }
+
+  /** A read-only view that sees only committed data (`runQuery(..., {useStaleSnapshot})`). */
+  private pending(id: string): DocVersion | null | undefined {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const v = this.layers[i].get(id);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  private pendingOfTable(tableNumber: number): Map<string, DocVersion | null> {
+    const out = new Map<string, DocVersion | null>();
+    for (const layer of this.layers) {
+      for (const [id, v] of layer) {
+        if ((v?.tableNumber ?? decodeDocumentId(id)?.tableNumber) === tableNumber) out.set(id, v);
+      }
+    }
+    return out;
+  }
+
+  private countRead(bytes: number) {
+    this.docsScanned++;
+    this.bytesRead += bytes;
+    if (this.docsScanned > LIMITS.docsScannedPerTransaction) {
+      throw new UserError(
+        `Too many documents read in a single function execution (limit: ${LIMITS.docsScannedPerTransaction}). ` +
+          "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.",
+      );
+    }
+    if (this.bytesRead > LIMITS.bytesReadPerTransaction) {
+      throw new UserError(
+        `Too many bytes read in a single function execution (limit: ${LIMITS.bytesReadPerTransaction} bytes). ` +
+          "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.",
+      );
+    }
+  }
+
+  /** Counts one index range or point read against the 4096 limit. */
+  countRange() {
+    if (++this.indexRangesRead > LIMITS.indexRangesPerTransaction) {
+      throw new UserError(
+        `Too many reads in a single function execution (limit: ${LIMITS.indexRangesPerTransaction}). ` +
+          "Consider using smaller limits in your queries, paginating your queries, or using indexed queries with a selective index range expressions.",
+      );
+    }
+  }
+
+  /** @returns the document as this transaction sees it, or null. */
+  get(id: string, ignorePending = false): DocVersion | null {
+    this.countRange();
+    this.readIds.add(id);
+    const p = ignorePending ? undefined : this.pending(id);
+    if (p !== undefined) return p;
+    const stored = this.snapshot.getDocument(id);
+    if (!stored) return null;
+    this.countRead(stored.json.length);
+    return new DocVersion(stored.id, stored.tableNumber, stored.json);
+  }
+
+  /**
+   * Up to `limit` rows of an index in `[lower, upper)` in key order, merging pending writes
+   * over the snapshot. `ignorePending` reads committed data only. When `more` is true the range
+   * may hold further rows after `edge` (the last key examined), even if `rows` came back short.
+   */
+  scan(
+    index: IndexDefinition,
+    lower: Buffer,
+    upper: Buffer | null,
+    desc: boolean,
+    limit: number,
+    ignorePending = false,
+  ): { rows: Array<{ key: Buffer; doc: DocVersion }>; more: boolean; edge: Buffer | null } {
+    const pending = ignorePending ? new Map<string, DocVersion | null>() : this.pendingOfTable(index.tableNumber);
+    // Pending writes can hide at most pending.size committed rows, so over-fetch by that much.
+    const want = limit + pending.size;
+    const committed: IndexRow[] = this.snapshot.scan(index.indexId, lower, upper, desc, want);
+    const more = committed.length === want;
+    const edge = committed.length > 0 ? committed[committed.length - 1].key : null;
+    let rows: Array<{ key: Buffer; doc: DocVersion }> = [];
+    for (const r of committed) {
+      if (!pending.has(r.id)) rows.push({ key: r.key, doc: new DocVersion(r.id, index.tableNumber, r.json) });
+    }
+    if (pending.size > 0) {
+      for (const v of pending.values()) {
+        if (!v) continue;
+        const key = indexKey(index, v.value);
+        if (key.compare(lower) >= 0 && (upper === null || key.compare(upper) < 0)) rows.push({ key, doc: v });
+      }
+      rows.sort((a, b) => (desc ? b.key.compare(a.key) : a.key.compare(b.key)));
+      // Unfetched committed rows lie beyond the edge, so pending rows past it must wait.
+      if (more && edge) rows = rows.filter((r) => (desc ? r.key.compare(edge) >= 0 : r.key.compare(edge) <= 0));
+    }
+    return { rows: rows.slice(0, limit), more: more || rows.length > limit, edge };
+  }
+
+  /** Records that a row was consumed by a query (limits) and that a range was read (reactivity). */
+  noteScanned(doc: DocVersion) {
+    this.countRead(doc.json.length);
+  }
+
+  private requireWritable() {
+    if (!this.writable) throw new UserError("Writes are not allowed in queries.");
+  }
+
+  private countWrite(bytes: number) {
+    this.docsWritten++;
+    this.bytesWritten += bytes;
+    if (this.docsWritten > LIMITS.docsWrittenPerTransaction) {
+      throw new UserError(
+        `Too many documents written in a single function execution (limit: ${LIMITS.docsWrittenPerTransaction}).`,
+      );
+    }
+    if (this.bytesWritten > LIMITS.bytesWrittenPerTransaction) {
+      throw new UserError(
+        `Too many bytes written in a single function execution (limit: ${LIMITS.bytesWrittenPerTransaction} bytes).`,
+      );
+    }
+  }
+
+  private validate(tableName: string, tableNumber: number, doc: Record<string, Value>) {
+    const { _id, _creationTime, ...fields } = doc;
+    checkDocumentForWrite(tableName, fields);
+    const type = this.catalog.documentType(tableNumber);
+    if (!type) return;
+    const error = validateValue(type, fields, { tableNumberFor: (n) => this.catalog.tableNumberForValidation(n) });
+    if (error !== null) {
+      throw new UserError(
+        `Failed to insert or update a document in table "${tableName}" because it does not match the schema: ${error}`,
+      );
+    }
+  }
+
+  private put(tableName: string, tableNumber: number, id: string, doc: Record<string, Value>) {
+    this.validate(tableName, tableNumber, doc);
+    const json = JSON.stringify(convexToJson(doc));
+    this.countWrite(json.length);
+    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+  }
+
+  insert(tableName: string, value: Record<string, Value>): string {
+    this.requireWritable();
+    if (!IDENTIFIER.test(tableName)) {
+      throw new UserError(`Table name ${JSON.stringify(tableName)} is invalid: table names must be identifiers.`);
+    }
+    const tableNumber = this.catalog.ensureTable(tableName);
+    for (const k of Object.keys(value)) {
+      if (k.startsWith("_")) {
+        throw new UserError(`Field '${k}' starts with '_', which is reserved for system fields.`);
+      }
+    }
+    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), (n) => randomBytes(n)));
+    // Each insert in a transaction gets the next representable float, as Convex does.
+    const creationTime = this.nextCreationTime;
+    this.nextCreationTime = nextUp(creationTime);
+    this.put(tableName, tableNumber, id, { ...value, _id: id, _creationTime: creationTime });
+    return id;
+  }
+
+  private existing(op: string, id: string, table: string | undefined): { doc: DocVersion; tableName: string } {
+    this.requireWritable();
+    const decoded = decodeDocumentId(id);
+    const tableName = decoded ? this.catalog.tableName(decoded.tableNumber) : undefined;
+    if (!decoded || tableName === undefined) throw new UserError(`Invalid argument \`id\` for \`db.${op}\`: ${id}`);
+    if (table !== undefined && table !== tableName) {
+      throw new UserError(`Invalid argument \`id\` for \`db.${op}\`: the document ID "${id}" is not in table "${table}".`);
+    }
+    if (tableName.startsWith("_")) throw new UserError("System tables (prefixed with `_`) are read-only.");
+    const doc = this.get(id);
+    if (!doc) {
+      const verb = op === "delete" ? "Delete" : op === "replace" ? "Replace" : "Update";
+      throw new UserError(`${verb} on nonexistent document ID ${id}`);
+    }
+    return { doc, tableName };
+  }
+
+  private checkSystemFields(op: string, doc: DocVersion, value: Record<string, unknown>) {
+    if ("_id" in value && value._id !== doc.id) {
+      throw new UserError(`Provided document ID "${String(value._id)}" does not match the document ID "${doc.id}" in db.${op}.`);
+    }
+    if ("_creationTime" in value && value._creationTime !== doc.value._creationTime) {
+      throw new UserError(`Provided creation time "${String(value._creationTime)}" does not match the document's creation time in db.${op}.`);
+    }
+  }
+
+  /** Shallow merge; `undefined` values (sent as `{"$undefined": null}`) remove the field. */
+  patch(id: string, patchJson: Record<string, unknown>, table?: string): void {
+    const { doc, tableName } = this.existing("patch", id, table);
+    const next: Record<string, Value> = { ...doc.value };
+    const decodedPatch: Record<string, unknown> = {};
+    for (const [k, raw] of Object.entries(patchJson)) {
+      const isUndefined = raw !== null && typeof raw === "object" && "$undefined" in (raw as object);
+      decodedPatch[k] = isUndefined ? undefined : jsonToConvex(raw as never);
+    }
+    this.checkSystemFields("patch", doc, decodedPatch);
+    for (const [k, v] of Object.entries(decodedPatch)) {
+      if (k === "_id" || k === "_creationTime") continue;
+      if (v === undefined) delete next[k];
+      else next[k] = v as Value;
+    }
+    this.put(tableName, doc.tableNumber, id, next);
+  }
+
+  replace(id: string, value: Record<string, Value>, table?: string): void {
+    const { doc, tableName } = this.existing("replace", id, table);
+    this.checkSystemFields("replace", doc, value);
+    const { _id, _creationTime, ...fields } = value;
+    this.put(tableName, doc.tableNumber, id, { ...fields, _id: id, _creationTime: doc.value._creationTime });
+  }
+
+  delete(id: string, table?: string): void {
+    const { doc } = this.existing("delete", id, table);
+    this.countWrite(0);
+    this.layers[this.layers.length - 1].set(doc.id, null);
+  }
+
+  get hasWrites(): boolean {
+    return this.layers.some((l) => l.size > 0);
+  }
+
+  /** The committed effect of this transaction: documents and the index entries that change. */
+  writes(): DocumentWrite[] {
+    const out: DocumentWrite[] = [];
+    const final = new Map<string, DocVersion | null>();
+    for (const layer of this.layers) for (const [id, v] of layer) final.set(id, v);
+    for (const [id, v] of final) {
+      const before = this.snapshot.getDocument(id);
+      if (!before && !v) continue;
+      const tableNumber = v?.tableNumber ?? before!.tableNumber;
+      const beforeValue = before ? (jsonToConvex(JSON.parse(before.json)) as Record<string, Value>) : null;
+      const removeKeys: DocumentWrite["removeKeys"] = [];
+      const addKeys: DocumentWrite["addKeys"] = [];
+      for (const index of this.catalog.indexesOf(tableNumber)) {
+        const oldKey = beforeValue ? indexKey(index, beforeValue) : null;
+        const newKey = v ? indexKey(index, v.value) : null;
+        if (oldKey && newKey && oldKey.equals(newKey)) continue;
+        if (oldKey) removeKeys.push({ indexId: index.indexId, key: oldKey });
+        if (newKey) addKeys.push({ indexId: index.indexId, key: newKey });
+      }
+      out.push({ id, tableNumber, json: v ? v.json : null, removeKeys, addKeys });
+    }
+    return out;
+  }
+}
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+
+/** The smallest float greater than `x` (x is a positive, finite timestamp). */
+export function nextUp(x: number): number {
+  f64[0] = x;
+  u64[0] += 1n;
+  return f64[0];
+}

@@ -1,0 +1,111 @@
+/**
+ * The storage contract of the local backend. The runtime (transactions, queries, the function
+ * runner) only ever talks to storage through these interfaces, so an adapter (SQLite today,
+ * memory or another engine later) can be swapped without touching query semantics.
+ *
+ * Invariants every adapter keeps:
+ * - `commit` is atomic and durable against a process crash once it returns: either every write of
+ *   the batch is visible to later snapshots or none is.
+ * - A `ReadSnapshot` sees exactly the commits that finished before it was opened, for as long as it
+ *   is held, whatever commits happen meanwhile (snapshot isolation).
+ * - Index keys are opaque byte strings whose memcmp order is Convex's value order; adapters compare
+ *   them bytewise and never interpret them.
+ * - Documents are returned as the JSON text of `convexToJson(document)`, including `_id` and
+ *   `_creationTime`; callers parse them.
+ */
+
+/** One row of an index range scan: the index key and the document it points at. */
+export interface IndexRow {
+  key: Buffer;
+  id: string;
+  json: string;
+}
+
+/** A stored document: its id, table number and JSON text. */
+export interface StoredDocument {
+  id: string;
+  tableNumber: number;
+  json: string;
+}
+
+/**
+ * A persisted index definition. `fields` is the full key: the declared fields followed by the
+ * implicit `_creationTime`, `_id` (or just `_id` for `by_id`).
+ */
+export interface IndexDefinition {
+  indexId: number;
+  tableNumber: number;
+  name: string;
+  fields: string[];
+}
+
+/** A document write inside a commit: `json: null` deletes the document. */
+export interface DocumentWrite {
+  id: string;
+  tableNumber: number;
+  json: string | null;
+  /** Index entries the previous version had (to remove). */
+  removeKeys: Array<{ indexId: number; key: Buffer }>;
+  /** Index entries the new version has (to add). */
+  addKeys: Array<{ indexId: number; key: Buffer }>;
+}
+
+/** A consistent, read-only view of the store at one commit. Release it when done. */
+export interface ReadSnapshot {
+  /** Commit timestamp (ns) this snapshot reflects. */
+  readonly ts: bigint;
+  /** @returns the document or null if it does not exist at this snapshot. */
+  getDocument(id: string): StoredDocument | null;
+  /**
+   * Rows of one index with `lower <= key < upper`, in key order (descending when `desc`), at most
+   * `limit` of them. `upper: null` means unbounded above.
+   */
+  scan(indexId: number, lower: Buffer, upper: Buffer | null, desc: boolean, limit: number): IndexRow[];
+  /** Number of documents in a table at this snapshot. */
+  countTable(tableNumber: number): number;
+  release(): void;
+}
+
+export interface CommitBatch {
+  ts: bigint;
+  writes: DocumentWrite[];
+  /** Metadata rows to upsert in the same transaction (for example the last creation time). */
+  meta?: Record<string, string>;
+}
+
+/** The document store. All methods are synchronous: SQLite calls are, and it keeps commits atomic. */
+export interface DocumentStore {
+  /** Opens (or shares) a snapshot of the latest commit. */
+  snapshot(): ReadSnapshot;
+  /** Applies a batch atomically. */
+  commit(batch: CommitBatch): void;
+
+  /** A number that changes whenever another process commits to the same store (CLI edits). */
+  externalVersion(): number;
+
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+
+  /** Table name → table number, for every table ever created. */
+  listTables(): Map<string, number>;
+  /** Creates a table with the given number (numbers are chosen by the caller). */
+  createTable(name: string, tableNumber: number): void;
+
+  listIndexes(): IndexDefinition[];
+  /**
+   * Creates an index and backfills it from the table's current documents using `keyOf`
+   * (which returns null when the index does not apply). Atomic.
+   */
+  createIndex(
+    tableNumber: number,
+    name: string,
+    fields: string[],
+    keyOf: (json: string) => Buffer,
+  ): IndexDefinition;
+  dropIndex(indexId: number): void;
+
+  /** Every document of a table, in no particular order (schema checks, backfills, exports). */
+  iterateTable(tableNumber: number): IterableIterator<StoredDocument>;
+
+  close(): void;
+}

@@ -1,0 +1,111 @@
+import { actionGeneric, getFunctionName, mutationGeneric, queryGeneric } from "convex/server";
+import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { LocalBackend } from "./backend.js";
+import type { UserIdentity } from "./runtime/context.js";
+import type { RegisteredFunction } from "./runtime/modules.js";
+import type { CallOptions, FunctionOutcome } from "./runtime/runner.js";
+
+/**
+ * A test harness with convex-test's interface, backed by a real in-process local backend on a
+ * temporary data dir. Swap `import { convexTest } from "convex-test"` for this module and the
+ * same test runs against the local backend's storage, indexes, validation and limits.
+ */
+export interface TestConvex {
+  query<R = any>(ref: any, args?: Record<string, Value>): Promise<R>;
+  mutation<R = any>(ref: any, args?: Record<string, Value>): Promise<R>;
+  action<R = any>(ref: any, args?: Record<string, Value>): Promise<R>;
+  /** Runs a handler inside a mutation transaction with a real `ctx`. */
+  run<R = any>(handler: (ctx: any) => Promise<R>): Promise<R>;
+  withIdentity(identity: Partial<UserIdentity>): TestConvex;
+  /** The running backend, for tests that need to look underneath. */
+  backend(): Promise<LocalBackend>;
+  /** Stops the backend and removes its data dir. Also happens at process exit. */
+  close(): Promise<void>;
+}
+
+const open = new Set<{ close(): Promise<void> }>();
+let exitHook = false;
+
+function outcomeValue(outcome: FunctionOutcome): any {
+  if (outcome.ok) return jsonToConvex(JSON.parse(outcome.valueJson));
+  const message = outcome.message.replace(/^Uncaught (ConvexError|Error): /, "");
+  if (outcome.data !== undefined) {
+    const err = new ConvexError(message);
+    err.data = jsonToConvex(outcome.data) as any;
+    throw err;
+  }
+  throw new Error(message);
+}
+
+function pathOf(ref: any): string {
+  return typeof ref === "string" ? ref : getFunctionName(ref);
+}
+
+function inline(kind: RegisteredFunction["kind"], handler: (ctx: any) => any): RegisteredFunction {
+  const builder = kind === "query" ? queryGeneric : kind === "mutation" ? mutationGeneric : actionGeneric;
+  return {
+    path: "inline:run",
+    kind,
+    visibility: "internal",
+    fn: (builder as any)({ handler: (ctx: any) => handler(ctx) }),
+    args: null,
+    returns: null,
+  };
+}
+
+/**
+ * Creates a test backend. `schema` is the app's schema (or undefined), `modules` the
+ * `import.meta.glob` of its `convex/` folder, or a path to the folder (bundled like a deploy).
+ */
+export function convexTest(schema?: { export(): string }, modules?: Record<string, () => Promise<any>> | string): TestConvex {
+  let backendPromise: Promise<LocalBackend> | null = null;
+  const dataDir = mkdtempSync(path.join(tmpdir(), "local-backend-test-"));
+  const getBackend = () =>
+    (backendPromise ??= LocalBackend.start({
+      dataDir,
+      schema,
+      ...(typeof modules === "string" ? { convexDir: modules } : { modules: modules ?? {} }),
+    }));
+  const handle = {
+    async close() {
+      open.delete(handle);
+      if (backendPromise) await (await backendPromise).close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  open.add(handle);
+  if (!exitHook) {
+    exitHook = true;
+    process.once("beforeExit", () => void Promise.all([...open].map((h) => h.close())));
+  }
+
+  const make = (identity: UserIdentity | null): TestConvex => {
+    const opts: CallOptions = { identity, allowInternal: true };
+    const args = (a?: Record<string, Value>) => convexToJson(a ?? {}) as any;
+    return {
+      async query(ref, a) {
+        return outcomeValue(await (await getBackend()).runner.runQuery(pathOf(ref), args(a), opts));
+      },
+      async mutation(ref, a) {
+        return outcomeValue(await (await getBackend()).runner.runMutation(pathOf(ref), args(a), opts));
+      },
+      async action(ref, a) {
+        return outcomeValue(await (await getBackend()).runner.runAction(pathOf(ref), args(a), opts));
+      },
+      async run(handler) {
+        return outcomeValue(await (await getBackend()).runner.executeMutation(inline("mutation", handler), {}, opts));
+      },
+      withIdentity(partial) {
+        const issuer = partial.issuer ?? "https://convex.test";
+        const subject = partial.subject ?? `test-user-${Math.random().toString(36).slice(2)}`;
+        return make({ ...partial, issuer, subject, tokenIdentifier: partial.tokenIdentifier ?? `${issuer}|${subject}` });
+      },
+      backend: getBackend,
+      close: handle.close,
+    };
+  };
+  return make(null);
+}

@@ -1,0 +1,40 @@
+/// <reference types="vitest/config" />
+import { vitePlugin as remix } from "@remix-run/dev";
+import { defineConfig } from "vite";
+import remixConfig from "./remix.config";
+
+declare module "@remix-run/node" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}
+
+export default defineConfig({
+  // Vitest loads this file too; the Remix plugin only belongs in app builds.
+  plugins: [process.env.VITEST ? null : remix(remixConfig)],
+  server: { host: "127.0.0.1" },
+  test: {
+    projects: [
+      {
+        extends: false,
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["local-backend/test/**/*.test.ts", "tests/integration/**/*.test.ts", "app/**/*.test.ts", "convex/**/*.test.ts"],
+          exclude: ["local-backend/test/conformance/convex-test.test.ts", "**/node_modules/**"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: false,
+        test: {
+          name: "convex-test",
+          environment: "edge-runtime",
+          include: ["local-backend/test/conformance/convex-test.test.ts"],
+          server: { deps: { inline: ["convex-test"] } },
+        },
+      },
+    ],
+  },
+});
