@@ -16,7 +16,6 @@ export default defineConfig({
   test: {
     projects: [
       {
-        extends: false,
         test: {
           name: "node",
           environment: "node",
@@ -27,7 +26,6 @@ export default defineConfig({
         },
       },
       {
-        extends: false,
         test: {
           name: "convex-test",
           environment: "edge-runtime",

@@ -5,6 +5,7 @@ import { Catalog, SchemaPushError } from "./runtime/catalog.js";
 import { setLoadTimeEnv } from "./runtime/globals.js";
 import { bundleAndLoad, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
 import { FunctionRunner } from "./runtime/runner.js";
+import { Scheduler } from "./runtime/scheduler.js";
 import type { DocumentStore } from "./storage/interface.js";
 import { SqliteStore } from "./storage/sqlite.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
@@ -28,6 +29,8 @@ export interface LocalBackendOptions {
   /** Redact error messages as a production deployment does (ConvexError data still reaches clients). */
   redactErrors?: boolean;
   synchronous?: "NORMAL" | "FULL";
+  /** Run scheduled functions (default true). */
+  scheduler?: boolean;
 }
 
 /** Function environment variables, stored in the data dir and shared with the `env` CLI. */
@@ -61,6 +64,7 @@ export class EnvStore {
 /** A running local backend: a store, a function runner and (optionally) its HTTP server. */
 export class LocalBackend {
   readonly runner: FunctionRunner;
+  readonly scheduler: Scheduler;
   readonly env: EnvStore;
   readonly adminKey: string;
   url = "";
@@ -78,6 +82,7 @@ export class LocalBackend {
     this.adminKey = store.getMeta("adminKey") ?? `local-admin|${randomBytes(24).toString("hex")}`;
     if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
     this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
+    this.scheduler = new Scheduler(this.runner);
   }
 
   /** `process.env` inside functions: the stored variables plus Convex's system ones. */
@@ -102,6 +107,7 @@ export class LocalBackend {
         backend.siteUrl = backend.server.url.replace(/:(\d+)$/, (_m, p) => `:${Number(p) + 1}`);
       }
       if (options.watch && options.convexDir) backend.startWatching();
+      if (options.scheduler !== false) await backend.scheduler.start();
       return backend;
     } catch (e) {
       store.close();
@@ -138,6 +144,7 @@ export class LocalBackend {
 
   async close(): Promise<void> {
     this.watcher?.close();
+    await this.scheduler.stop();
     await this.server?.close();
     this.store.close();
   }

@@ -38,6 +38,7 @@ export interface ExecContext {
   paginated: boolean;
   /** The journal (end cursor of the single paginate call), for reactive pagination. */
   journal: string | null;
+  scheduledJobId: string | null;
 }
 
 export const als = new AsyncLocalStorage<ExecContext>();

@@ -11,6 +11,9 @@ import { als, formatLogLine, pushLogLine, type ExecContext } from "./context.js"
  */
 let installed = false;
 
+/** The host's own timers, for runtime code (the scheduler) that must never be refused. */
+export const realTimers = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+
 function requireContext(): ExecContext {
   const ctx = als.getStore();
   if (!ctx) {

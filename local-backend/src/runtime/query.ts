@@ -1,4 +1,4 @@
-import { jsonToConvex, type Value } from "convex/values";
+import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { createHash } from "node:crypto";
 import type { IndexDefinition } from "../storage/interface.js";
 import { evaluateFilter } from "../values/filter.js";
@@ -61,47 +61,63 @@ export function compileSource(tx: Transaction, query: SerializedQuery): Compiled
   if (!index) throw new UserError(`Index ${src.indexName} not found.`);
 
   const fields = index.fields;
+  const name = src.indexName;
+  const shown = `[${fields.filter((f) => f !== "_id").join(", ")}]`;
+  const show = (v: Value | undefined) => (v === undefined ? "undefined" : JSON.stringify(convexToJson(v)));
+  const alreadyDefined = (kind: string, field: string, cmp: string, v: Value | undefined) =>
+    new UserError(`Already defined ${kind} bound in index range. Can't add "${field}" ${cmp} ${show(v)}.`);
+
+  // Split into equalities and one inequality, with the checks of Rust's IndexRange::split.
   const eqs = new Map<string, Value | undefined>();
-  let lowerBound: { inclusive: boolean; value: Value | undefined; field: string } | undefined;
-  let upperBound: { inclusive: boolean; value: Value | undefined; field: string } | undefined;
+  let lowerBound: { inclusive: boolean; value: Value | undefined } | undefined;
+  let upperBound: { inclusive: boolean; value: Value | undefined } | undefined;
+  let inequalityField: string | undefined;
+  const CMP = { Eq: "==", Gt: ">", Gte: ">=", Lt: "<", Lte: "<=" } as const;
   for (const r of src.range) {
-    if (!fields.includes(r.fieldPath)) {
-      throw new UserError(
-        `Uncaught Error: The index range for ${src.indexName} uses the field \`${r.fieldPath}\`, which is not in the index (fields: ${fields.join(", ")}).`,
-      );
-    }
     const value = decodeRangeValue(r.value);
     if (r.type === "Eq") {
-      if (eqs.has(r.fieldPath)) throw new UserError(`Invalid index range for ${src.indexName}: field \`${r.fieldPath}\` is compared twice.`);
+      if (eqs.has(r.fieldPath)) throw alreadyDefined("equality", r.fieldPath, "==", value);
       eqs.set(r.fieldPath, value);
-    } else if (r.type === "Gt" || r.type === "Gte") {
-      if (lowerBound) throw new UserError(`Invalid index range for ${src.indexName}: more than one lower bound.`);
-      lowerBound = { inclusive: r.type === "Gte", value, field: r.fieldPath };
-    } else {
-      if (upperBound) throw new UserError(`Invalid index range for ${src.indexName}: more than one upper bound.`);
-      upperBound = { inclusive: r.type === "Lte", value, field: r.fieldPath };
+      continue;
     }
-  }
-  const prefixValues: Array<Value | undefined> = [];
-  for (let i = 0; i < eqs.size; i++) {
-    if (!eqs.has(fields[i])) {
+    const isLower = r.type === "Gt" || r.type === "Gte";
+    if (isLower ? lowerBound : upperBound) throw alreadyDefined(isLower ? "lower" : "upper", r.fieldPath, CMP[r.type], value);
+    if (inequalityField !== undefined && inequalityField !== r.fieldPath) {
       throw new UserError(
-        `Invalid index range for ${src.indexName}: equality comparisons must be on a prefix of the index fields (${fields.join(", ")}), but \`${fields[i]}\` is not compared.`,
+        `Upper and lower bounds in \`range\` can only be applied to a single index field. This query against index ${name} ` +
+          `attempted to set a range bound on both "${inequalityField}" and "${r.fieldPath}". Consider using \`filter\` instead. ` +
+          "See https://docs.convex.dev/using/indexes for more info.",
       );
     }
-    prefixValues.push(eqs.get(fields[i]));
+    inequalityField = r.fieldPath;
+    const bound = { inclusive: r.type === "Gte" || r.type === "Lte", value };
+    if (isLower) lowerBound = bound;
+    else upperBound = bound;
   }
-  const next = fields[eqs.size];
-  for (const b of [lowerBound, upperBound]) {
-    if (b && b.field !== next) {
+  if (inequalityField !== undefined && eqs.has(inequalityField)) {
+    throw alreadyDefined("inequality", inequalityField, "==", eqs.get(inequalityField));
+  }
+
+  // Then Rust's IndexRange::compile: equalities (in any order) plus the inequality must be a prefix.
+  const notInIndex = (field: string) =>
+    new UserError(
+      `The index range included a comparison with "${field}", but ${name} with fields ${shown} doesn't index this field. ` +
+        "For more information see https://docs.convex.dev/using/indexes.",
+    );
+  for (const f of eqs.keys()) if (!fields.includes(f)) throw notInIndex(f);
+  if (inequalityField !== undefined && !fields.includes(inequalityField)) throw notInIndex(inequalityField);
+  const eqFields = [...eqs.keys()].sort((a, b) => fields.indexOf(a) - fields.indexOf(b));
+  const used = inequalityField === undefined ? eqFields : [...eqFields, inequalityField];
+  used.forEach((field, i) => {
+    if (fields[i] !== field) {
       throw new UserError(
-        `Invalid index range for ${src.indexName}: a range bound must be on the field after the equalities (\`${next ?? "none"}\`), not \`${b.field}\`.`,
+        `Tried to query index ${name} but the query didn't use the index fields in order.\n` +
+          `Index fields: ${shown}\nQuery fields: [${used.join(", ")}]\nFirst incorrect field: ${field}\n` +
+          "For more information see https://docs.convex.dev/using/indexes.",
       );
     }
-    if (b && eqs.has(b.field)) {
-      throw new UserError(`Invalid index range for ${src.indexName}: field \`${b.field}\` is compared twice.`);
-    }
-  }
+  });
+  const prefixValues = eqFields.map((f) => eqs.get(f));
   const prefix = encodeSortKey(prefixValues);
   const at = (v: Value | undefined) => Buffer.concat([prefix, encodeSortKey([v])]);
   const lower = !lowerBound
@@ -228,10 +244,23 @@ function encodeCursor(fp: string, key: Buffer | null): string {
   return `${fp}.${key === null ? END : key.toString("base64url")}`;
 }
 
+/**
+ * Convex reports a foreign cursor as a ConvexError whose data lets clients (usePaginatedQuery)
+ * recognise it and restart from the first page.
+ */
+function invalidCursor(message: string): UserError {
+  const e = new UserError(message);
+  e.data = { isConvexSystemError: true, paginationError: "InvalidCursor" };
+  return e;
+}
+
 function decodeCursor(fp: string, cursor: string): Buffer | null {
   const dot = cursor.indexOf(".");
-  if (dot < 0 || cursor.slice(0, dot) !== fp) {
-    throw new UserError(
+  if (dot < 0 || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(dot + 1)) && cursor.slice(dot + 1) !== END) {
+    throw new UserError("Failed to parse cursor");
+  }
+  if (cursor.slice(0, dot) !== fp) {
+    throw invalidCursor(
       "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.",
     );
   }
@@ -261,14 +290,10 @@ export interface PageResult {
  * page size, and hitting `maximumRowsRead` returns `SplitRequired` with a split cursor.
  */
 export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequest): PageResult {
-  if (!Number.isInteger(req.pageSize) || req.pageSize <= 0) {
-    if (req.pageSize === 0 && !req.endCursor) {
-      throw new UserError("NoDocumentsForPagination: paginate() was called with numItems: 0.");
-    }
-  }
-  if (req.pageSize > 32000) throw new UserError("PageSizeTooLarge: numItems may be at most 32000.");
+  if (req.pageSize === 0) throw new UserError("Must request at least 1 document while paginating");
+  if (req.pageSize > 32000) throw new UserError(`Requested too many items: ${req.pageSize}`);
   if (req.maximumRowsRead === 0 || req.maximumBytesRead === 0) {
-    throw new UserError("maximumRowsRead and maximumBytesRead must be greater than 0.");
+    throw new UserError("maximumRowsRead and maximumBytesRead must be greater than 0");
   }
   const fp = fingerprint(query);
   const source = compileSource(tx, query);

@@ -18,6 +18,10 @@ export interface CallOptions {
   /** Admin keys and in-process callers may run internal functions, as with Convex deploy keys. */
   allowInternal?: boolean;
   requestId?: string;
+  /** Set when the scheduler runs a job (reported by getRequestMetadata). */
+  scheduledJobId?: string;
+  /** Runtime hooks inside a mutation's transaction: `before` may veto the run (it then commits nothing). */
+  hooks?: { before?(tx: Transaction): boolean; after?(tx: Transaction): void };
 }
 
 export type FunctionOutcome =
@@ -27,7 +31,7 @@ export type FunctionOutcome =
 /** Emitted after every commit; the sync layer (issue #3) uses it to re-run subscriptions. */
 export interface CommitEvent {
   ts: bigint;
-  writtenIds: string[];
+  writes: Array<{ id: string; tableName: string; json: string | null }>;
 }
 
 class Mutex {
@@ -61,7 +65,7 @@ function describeThrown(e: unknown): { message: string; data?: JSONValue } {
     const data = typeof ce.data === "string" ? (JSON.parse(ce.data) as JSONValue) : (convexToJson(ce.data as Value) as JSONValue);
     return { message: `Uncaught ConvexError: ${ce.message}`, data };
   }
-  if (e instanceof UserError) return { message: `Uncaught Error: ${e.message}` };
+  if (e instanceof UserError) return { message: `Uncaught Error: ${e.message}`, data: e.data };
   if (e instanceof Error) {
     const prefix = e.message.startsWith("Uncaught ") ? "" : `Uncaught ${e.name === "Error" ? "Error" : e.name}: `;
     return { message: `${prefix}${e.message}` };
@@ -152,6 +156,7 @@ export class FunctionRunner implements SyscallHost {
       nextQueryId: 0,
       paginated: false,
       journal: null,
+      scheduledJobId: opts.scheduledJobId ?? null,
     };
   }
 
@@ -226,10 +231,14 @@ export class FunctionRunner implements SyscallHost {
       Math.max(Date.now(), nextUp(this.lastCreationTime)),
     );
     try {
+      if (opts.hooks?.before && !opts.hooks.before(tx)) {
+        return { ok: true, valueJson: "null", logLines: [], ts: null, journal: null };
+      }
       ctx = this.newContext("mutation", f, opts, tx);
       const c = ctx;
       const valueJson: string = await als.run(c, () => f.fn.invokeMutation(JSON.stringify([convexToJson(args)])));
       this.checkReturns(f, valueJson);
+      opts.hooks?.after?.(tx);
       const ts = this.commit(tx);
       return { ok: true, valueJson, logLines: c.logLines, ts, journal: null };
     } catch (e) {
@@ -238,6 +247,48 @@ export class FunctionRunner implements SyscallHost {
       tx.snapshot.release();
       release();
     }
+  }
+
+  /**
+   * Runs trusted runtime code (scheduler bookkeeping) in its own serialized, atomic transaction.
+   */
+  async transact<T>(fn: (tx: Transaction) => T): Promise<T> {
+    const release = await this.mutationLock.lock();
+    const tx = new Transaction(this.catalog, this.store.snapshot(), true, Math.max(Date.now(), nextUp(this.lastCreationTime)));
+    try {
+      const result = fn(tx);
+      this.commit(tx);
+      return result;
+    } finally {
+      tx.snapshot.release();
+      release();
+    }
+  }
+
+  /** Every document of a system table at the latest commit (runtime bookkeeping, not user reads). */
+  readSystemTable(name: string): Array<Record<string, Value>> {
+    const table = this.catalog.tableNumber(name)!;
+    const snap = this.store.snapshot();
+    try {
+      const index = this.catalog.index(table, "by_creation_time")!;
+      return snap.scan(index.indexId, Buffer.alloc(0), null, false, 1e9).map((r) => jsonToConvex(JSON.parse(r.json)) as Record<string, Value>);
+    } finally {
+      snap.release();
+    }
+  }
+
+  readSystemDocument(id: string): Record<string, Value> | null {
+    const snap = this.store.snapshot();
+    try {
+      const d = snap.getDocument(id);
+      return d ? (jsonToConvex(JSON.parse(d.json)) as Record<string, Value>) : null;
+    } finally {
+      snap.release();
+    }
+  }
+
+  encodeArgs(args: Record<string, Value>): JSONValue {
+    return convexToJson(args) as JSONValue;
   }
 
   private nextTs(): bigint {
@@ -253,7 +304,10 @@ export class FunctionRunner implements SyscallHost {
     this.store.commit({ ts, writes, meta: { creationTime: String(creation) } });
     this.lastTs = ts;
     this.lastCreationTime = creation;
-    const event: CommitEvent = { ts, writtenIds: writes.map((w) => w.id) };
+    const event: CommitEvent = {
+      ts,
+      writes: writes.map((w) => ({ id: w.id, tableName: this.catalog.tableName(w.tableNumber)!, json: w.json })),
+    };
     for (const l of this.commitListeners) l(event);
     return ts;
   }
@@ -440,6 +494,24 @@ export class FunctionRunner implements SyscallHost {
         if (!outcome.ok) throw syscallError(outcome);
         return outcome.valueJson;
       }
+      case "1.0/schedule": {
+        const tx = this.requireWrite(ctx, "scheduler.runAfter/runAt");
+        return JSON.stringify(this.scheduleInTx(tx, args));
+      }
+      case "1.0/actions/schedule": {
+        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
+        // From actions, scheduling is immediate: the job exists even if the action later fails.
+        return JSON.stringify(await this.transact((tx) => this.scheduleInTx(tx, args)));
+      }
+      case "1.0/cancel_job": {
+        const tx = this.requireWrite(ctx, "scheduler.cancel");
+        this.cancelInTx(tx, args.id);
+        return "null";
+      }
+      case "1.0/actions/cancel_job": {
+        await this.transact((tx) => this.cancelInTx(tx, args.id));
+        return "null";
+      }
       case "1.0/getUserIdentity":
         return JSON.stringify(ctx.identity);
       case "1.0/getFunctionMetadata":
@@ -451,7 +523,7 @@ export class FunctionRunner implements SyscallHost {
           ip: null,
           userAgent: null,
           requestId: ctx.requestId,
-          scheduledFunctionId: null,
+          scheduledFunctionId: ctx.scheduledJobId,
           authToken: ctx.authToken,
         });
       case "1.0/getTransactionMetrics": {
@@ -478,6 +550,38 @@ export class FunctionRunner implements SyscallHost {
 
   jsSyscall(_ctx: ExecContext, op: string, _args: unknown): unknown {
     throw new Error(`Unknown JS syscall "${op}": this version of local-backend does not implement it.`);
+  }
+
+  private scheduleInTx(tx: Transaction, args: any): string {
+    const path = canonicalizePath(this.addressToPath(args));
+    const f = this.resolve(path, true);
+    if (!f) throw new UserError(`Attempted to schedule function at nonexistent path: ${path}`);
+    if (f.kind !== "mutation" && f.kind !== "action") {
+      throw new UserError(`Attempted to schedule ${path}, which is a ${f.kind}: only mutations and actions can be scheduled.`);
+    }
+    if (typeof args.ts !== "number" || !Number.isFinite(args.ts)) throw new UserError("The scheduled time must be a finite number.");
+    if (++tx.scheduledCount > 1000) {
+      throw new UserError("Too many functions scheduled by this mutation (limit: 1000).");
+    }
+    this.checkArgs(f, args.args);
+    const [mod, fn] = f.path.split(":");
+    return tx.insertSystem("_scheduled_functions", {
+      name: `${mod}.js:${fn}`,
+      args: [jsonToConvex(args.args) as Value],
+      scheduledTime: args.ts * 1000,
+      state: { kind: "pending" },
+    });
+  }
+
+  private cancelInTx(tx: Transaction, id: string) {
+    const job = tx.get(id);
+    if (!job || this.catalog.tableName(job.tableNumber) !== "_scheduled_functions") {
+      throw new UserError(`Invalid argument \`id\` for \`scheduler.cancel\`: no scheduled function ${id}.`);
+    }
+    const kind = (job.value.state as { kind: string }).kind;
+    if (kind === "pending" || kind === "inProgress") {
+      tx.patchSystem(id, { state: { kind: "canceled" }, completedTime: Date.now() });
+    }
   }
 
   private addressToPath(args: { name?: string; reference?: string; functionHandle?: string }): string {

@@ -29,7 +29,11 @@ export interface ReadRange {
   upper: Buffer | null;
 }
 
-export class UserError extends Error {}
+/** An error caused by the function's own request (bad range, missing document, limits). */
+export class UserError extends Error {
+  /** Convex JSON data, when Convex reports this error as a ConvexError. */
+  data?: import("convex/values").JSONValue;
+}
 
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 
@@ -47,6 +51,7 @@ export class Transaction {
   indexRangesRead = 0;
   docsWritten = 0;
   bytesWritten = 0;
+  scheduledCount = 0;
   private nextCreationTime: number;
 
   constructor(
@@ -232,6 +237,34 @@ export class Transaction {
     this.nextCreationTime = nextUp(creationTime);
     this.put(tableName, tableNumber, id, { ...value, _id: id, _creationTime: creationTime });
     return id;
+  }
+
+  /**
+   * Inserts into a system table (`_scheduled_functions`, `_storage`). Trusted: only the runtime
+   * calls this, never user code, which sees system tables as read-only.
+   */
+  insertSystem(tableName: string, value: Record<string, Value>): string {
+    const tableNumber = this.catalog.tableNumber(tableName)!;
+    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), (n) => randomBytes(n)));
+    const creationTime = this.nextCreationTime;
+    this.nextCreationTime = nextUp(creationTime);
+    const doc = { ...value, _id: id, _creationTime: creationTime };
+    const json = JSON.stringify(convexToJson(doc));
+    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+    return id;
+  }
+
+  /** Shallow-merges fields into a system document. Trusted, like insertSystem. */
+  patchSystem(id: string, fields: Record<string, Value | undefined>): void {
+    const doc = this.get(id);
+    if (!doc) throw new UserError(`Update on nonexistent document ID ${id}`);
+    const next: Record<string, Value> = { ...doc.value };
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined) delete next[k];
+      else next[k] = v;
+    }
+    const json = JSON.stringify(convexToJson(next));
+    this.layers[this.layers.length - 1].set(id, new DocVersion(id, doc.tableNumber, json, next));
   }
 
   private existing(op: string, id: string, table: string | undefined): { doc: DocVersion; tableName: string } {

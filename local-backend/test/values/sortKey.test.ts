@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { compareValues, type Value } from "convex/values";
+import { compareConvexValues } from "../../src/values/compare.js";
 import {
   decodeSortKey,
   encodeSortKey,
@@ -167,9 +168,11 @@ function describeValue(v: unknown): string {
 function expectSameOrder(a: Value | undefined, b: Value | undefined) {
   const expected = sign(compareValues(a, b));
   const actual = sign(Buffer.compare(encodeSortKeyValue(a), encodeSortKeyValue(b)));
-  if (actual !== expected) {
+  // The allocation-free comparator must agree with both.
+  const direct = sign(compareConvexValues(a, b));
+  if (actual !== expected || direct !== expected) {
     throw new Error(
-      `order mismatch for ${describeValue(a)} vs ${describeValue(b)}: compareValues=${expected}, keys=${actual}`,
+      `order mismatch for ${describeValue(a)} vs ${describeValue(b)}: compareValues=${expected}, keys=${actual}, compareConvexValues=${direct}`,
     );
   }
 }
@@ -230,6 +233,14 @@ describe("sort key encoding", () => {
     expectSameOrder("\ud800", "\ud83d\ude00");
     expectSameOrder("a", "a\u0000");
     expectSameOrder("a\u0000", "a\u0001");
+    // Same high surrogate, then a low surrogate vs a BMP char above it.
+    expectSameOrder("\ud83d\ude00", "\ud83d\uffff");
+    expectSameOrder("\ud800", "\ud800\udc00");
+  });
+
+  test("NaN: compareConvexValues treats every NaN as the canonical one", () => {
+    expect(compareConvexValues(NEGATIVE_NAN, NaN)).toBe(0);
+    expect(compareConvexValues(NEGATIVE_NAN, Infinity)).toBe(1);
   });
 
   test("floats follow IEEE total order; every NaN is the canonical NaN", () => {

@@ -1,0 +1,176 @@
+import { jsonToConvex, type Value } from "convex/values";
+import { realTimers } from "./globals.js";
+import type { CommitEvent, FunctionRunner } from "./runner.js";
+
+export const SCHEDULED_TABLE = "_scheduled_functions";
+
+interface JobDoc {
+  _id: string;
+  name: string;
+  args: Value[];
+  scheduledTime: number;
+  state: { kind: "pending" | "inProgress" | "success" | "failed" | "canceled"; error?: string };
+}
+
+/** `mod:fn` → `mod.js:fn`, the form Convex stores in `_scheduled_functions.name`. */
+export function scheduledName(path: string): string {
+  const [mod, fn] = path.split(":");
+  return `${mod}.js:${fn}`;
+}
+
+/** `mod.js:fn` → `mod:fn`. */
+function pathFromName(name: string): string {
+  const [mod, fn] = name.split(":");
+  return `${mod.replace(/\.js$/, "")}:${fn}`;
+}
+
+/**
+ * Runs jobs from `_scheduled_functions` at their time. The table is the source of truth, so jobs
+ * survive restarts: on start every pending job is armed (past-due ones run at once). Mutations run
+ * exactly once (their state change commits with their writes); actions at most once.
+ */
+export class Scheduler {
+  private pending = new Map<string, number>();
+  private running = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private unsubscribe: () => void;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly runner: FunctionRunner) {
+    this.unsubscribe = runner.onCommit((e) => this.onCommit(e));
+  }
+
+  /** Loads pending jobs and fails actions that a previous run left in progress. */
+  async start(): Promise<void> {
+    const jobs = this.runner.readSystemTable(SCHEDULED_TABLE) as unknown as JobDoc[];
+    const interrupted = jobs.filter((j) => j.state.kind === "inProgress").map((j) => j._id);
+    if (interrupted.length > 0) {
+      await this.runner.transact((tx) => {
+        for (const id of interrupted) {
+          tx.patchSystem(id, {
+            state: { kind: "failed", error: "Transient error: the backend stopped while this action was running." },
+            completedTime: Date.now(),
+          });
+        }
+      });
+    }
+    for (const j of jobs) if (j.state.kind === "pending") this.pending.set(j._id, j.scheduledTime);
+    this.arm();
+  }
+
+  private onCommit(e: CommitEvent) {
+    for (const w of e.writes) {
+      if (w.tableName !== SCHEDULED_TABLE) continue;
+      if (w.json === null) {
+        this.pending.delete(w.id);
+        continue;
+      }
+      const job = jsonToConvex(JSON.parse(w.json)) as unknown as JobDoc;
+      if (job.state.kind === "pending") this.pending.set(w.id, job.scheduledTime);
+      else this.pending.delete(w.id);
+    }
+    this.arm();
+  }
+
+  private arm() {
+    if (this.stopped) return;
+    if (this.timer) realTimers.clearTimeout(this.timer);
+    this.timer = null;
+    let next = Infinity;
+    for (const [id, t] of this.pending) if (!this.running.has(id) && t < next) next = t;
+    if (next === Infinity) return;
+    const delay = Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1));
+    this.timer = realTimers.setTimeout(() => this.runDue(), delay);
+    this.timer.unref?.();
+  }
+
+  private runDue() {
+    this.timer = null;
+    const now = Date.now();
+    for (const [id, t] of this.pending) {
+      if (t <= now && !this.running.has(id)) {
+        this.running.add(id);
+        const p = this.runJob(id).finally(() => {
+          this.running.delete(id);
+          this.inFlight.delete(p);
+          this.arm();
+        });
+        this.inFlight.add(p);
+      }
+    }
+    this.arm();
+  }
+
+  /** Waits until no job is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Ids and times of jobs still pending, soonest first. */
+  pendingJobs(): Array<{ id: string; scheduledTime: number }> {
+    return [...this.pending].map(([id, scheduledTime]) => ({ id, scheduledTime })).sort((a, b) => a.scheduledTime - b.scheduledTime);
+  }
+
+  private async runJob(id: string): Promise<void> {
+    const job = this.runner.readSystemDocument(id) as unknown as JobDoc | null;
+    if (!job || job.state.kind !== "pending") return;
+    const path = pathFromName(job.name);
+    const f = this.runner.resolve(path, true);
+    const args = (job.args[0] ?? {}) as Record<string, Value>;
+    const fail = (error: string) =>
+      this.runner.transact((tx) => {
+        const current = tx.get(id)?.value as unknown as JobDoc | undefined;
+        if (current?.state.kind === "canceled") return;
+        tx.patchSystem(id, { state: { kind: "failed", error }, completedTime: Date.now() });
+      });
+    if (!f) {
+      await fail(`Could not find function for '${path}'.`);
+      return;
+    }
+    if (f.kind === "mutation") {
+      // The state change commits in the same transaction as the mutation's writes: exactly once.
+      const outcome = await this.runner.executeMutation(f, this.runner.encodeArgs(args), {
+        allowInternal: true,
+        scheduledJobId: id,
+        hooks: {
+          before: (tx) => (tx.get(id)?.value as unknown as JobDoc | undefined)?.state.kind === "pending",
+          after: (tx) => tx.patchSystem(id, { state: { kind: "success" }, completedTime: Date.now() }),
+        },
+      });
+      if (!outcome.ok) await fail(outcome.message);
+      return;
+    }
+    if (f.kind === "action") {
+      let started = false;
+      await this.runner.transact((tx) => {
+        const current = tx.get(id)?.value as unknown as JobDoc | undefined;
+        if (current?.state.kind !== "pending") return;
+        tx.patchSystem(id, { state: { kind: "inProgress" } });
+        started = true;
+      });
+      if (!started) return;
+      const outcome = await this.runner.executeAction(f, this.runner.encodeArgs(args), {
+        allowInternal: true,
+        scheduledJobId: id,
+      });
+      await this.runner.transact((tx) => {
+        const current = tx.get(id)?.value as unknown as JobDoc | undefined;
+        if (current?.state.kind === "canceled") return;
+        tx.patchSystem(id, {
+          state: outcome.ok ? { kind: "success" } : { kind: "failed", error: outcome.message },
+          completedTime: Date.now(),
+        });
+      });
+      return;
+    }
+    await fail(`${path} is a ${f.kind}; only mutations and actions can be scheduled.`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) realTimers.clearTimeout(this.timer);
+    this.unsubscribe();
+    await this.idle();
+  }
+}
