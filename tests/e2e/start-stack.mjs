@@ -1,13 +1,15 @@
 // Starts the stack for browser tests: a local backend on a fresh temporary data dir and the
 // production Remix build, both on 127.0.0.1. Playwright stops it when the run ends.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import path from "node:path";
+import { e2eDataDir } from "./stack.mjs";
 
-const dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-e2e-"));
 const appPort = process.env.E2E_APP_PORT ?? "3100";
 const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
+// A fresh data dir every run; its path is derived from the port so tests can find the admin key.
+const dataDir = e2eDataDir(backendPort);
+rmSync(dataDir, { recursive: true, force: true });
 const bin = (n) => path.resolve("node_modules/.bin", n);
 
 const build = spawnSync(bin("remix"), ["vite:build"], { stdio: "inherit" });

@@ -6,7 +6,8 @@ import { validateValue } from "../values/validate.js";
 
 /** Convex numbers user tables from 10001 up; lower numbers are reserved for system tables. */
 const FIRST_USER_TABLE_NUMBER = 10001;
-export const SYSTEM_TABLES: Record<string, number> = { _storage: 520, _scheduled_functions: 521 };
+// _storage is 540 in real Convex ids (seen in public dashboard fixtures); the other is ours.
+export const SYSTEM_TABLES: Record<string, number> = { _storage: 540, _scheduled_functions: 541 };
 
 export interface SchemaJson {
   tables: Array<{

@@ -45,7 +45,7 @@ function rank(v: Value | undefined): number {
   }
 }
 
-/** Compares two floats in IEEE total order with all NaNs equal and largest. */
+/** Compares two floats in IEEE total order with all NaNs equal and largest. Never throws. */
 export function compareFloat64(x: number, y: number): number {
   if (x !== x) return y !== y ? 0 : 1;
   if (y !== y) return -1;
@@ -64,6 +64,7 @@ export function compareFloat64(x: number, y: number): number {
  * Compares strings by their UTF-8 bytes. Comparing code points gives the
  * same answer (UTF-8 preserves code point order) without encoding; a lone
  * surrogate counts as its own code unit value, like `compareUTF8` in convex.
+ * Never throws.
  */
 export function compareUtf8(a: string, b: string): number {
   const n = Math.min(a.length, b.length);

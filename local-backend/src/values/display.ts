@@ -88,19 +88,19 @@ function escapeRustChar(cp: number, quote: "'" | '"'): string {
   return String.fromCodePoint(cp);
 }
 
-/** Formats a string like Rust's `{:?}` for `str` (double-quoted, escaped). */
+/** Formats a string like Rust's `{:?}` for `str` (double-quoted, escaped). Never throws. */
 export function formatRustString(s: string): string {
   let out = '"';
   for (const ch of s) out += escapeRustChar(ch.codePointAt(0)!, '"');
   return out + '"';
 }
 
-/** Formats one character like Rust's `{:?}` for `char` (single-quoted). */
+/** Formats one character like Rust's `{:?}` for `char` (single-quoted). Never throws. */
 export function formatRustChar(ch: string): string {
   return `'${escapeRustChar(ch.codePointAt(0)!, "'")}'`;
 }
 
-/** Keys in Rust `BTreeMap<FieldName, _>` order (UTF-8 byte order). */
+/** Returns an object's keys in Rust `BTreeMap<FieldName, _>` order (UTF-8 byte order). Never throws. */
 export function sortedKeys(obj: object): string[] {
   return Object.keys(obj).sort(compareUtf8);
 }
@@ -148,6 +148,7 @@ export function displayValue(value: Value | undefined): string {
 /**
  * Renders a literal validator's value as Rust does: JSON for strings,
  * booleans and finite floats, `<bigint>` for int64, `<number>` otherwise.
+ * Never throws.
  */
 export function displayLiteral(literal: Value): string {
   switch (typeof literal) {
@@ -221,7 +222,7 @@ export function displayValidator(
   }
 }
 
-/** The Rust backend's type name for a value (`Int64`, `Float64`, …, `undefined`). */
+/** Returns the Rust backend's type name for a value (`Int64`, `Float64`, …, `undefined`). Never throws. */
 export function typeName(value: Value | undefined): string {
   switch (typeof value) {
     case "undefined":

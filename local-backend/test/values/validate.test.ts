@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { CommitTsPlaceholder, v, type Validator, type ValidatorJSON, type Value } from "convex/values";
+import { queryGeneric } from "convex/server";
 import { encodeDocumentId } from "../../src/values/ids.js";
 import {
   formatArgumentValidationError,
@@ -308,5 +309,30 @@ describe("argument, return and schema helpers", () => {
         "Object contains extra field `extra` that is not in the validator.\n\n" +
         'Object: {extra: 1.0, name: "a"}\nValidator: v.object({name: v.string()})',
     );
+  });
+});
+
+// `exportArgs`/`exportReturns` exist at runtime but are not in the public typings.
+type Exported = { exportArgs(): string; exportReturns(): string | null };
+
+describe("real exportArgs() / exportReturns() output", () => {
+  test("validators exported by a registered query", () => {
+    const query = queryGeneric({
+      args: { id: v.id("users"), tags: v.optional(v.array(v.string())), limit: v.literal(10n) },
+      returns: v.union(v.null(), v.object({ name: v.string() })),
+      handler: async () => null,
+    }) as unknown as Exported;
+    const argsJson = JSON.parse(query.exportArgs()) as ValidatorJSON;
+    const returnsJson = JSON.parse(query.exportReturns()!) as ValidatorJSON;
+    expect(validateArgs(argsJson, [{ id: idFor("users"), limit: 10n }], withReverse)).toBeNull();
+    expect(validateArgs(argsJson, [{ id: idFor("users"), limit: 10n, tags: [1] }], withReverse)).toBe(
+      "Value does not match validator.\nPath: .tags[0]\nValue: 1.0\nValidator: v.string()",
+    );
+    expect(validateReturns(returnsJson, { name: "a" }, withReverse)).toBeNull();
+    expect(validateReturns(returnsJson, { name: 1 }, withReverse)).toBe(
+      "Value does not match validator.\n\nValue: {name: 1.0}\nValidator: v.union(v.null(), v.object({name: v.string()}))",
+    );
+    const noArgs = queryGeneric({ handler: async () => null }) as unknown as Exported;
+    expect(validateArgs(JSON.parse(noArgs.exportArgs()) as ValidatorJSON, [{ any: 1 }], withReverse)).toBeNull();
   });
 });
