@@ -33,6 +33,7 @@ function ensureChromium() {
 run("npx", ["convex", "codegen", "--system-udfs"]);
 run("git", ["diff", "--exit-code", "--stat", "--", "convex/_generated"], { stdio: "inherit" });
 run("npx", ["tsc", "--noEmit"]);
+run("npx", ["convex", "typecheck"]);
 run("npx", ["vitest", "run"]);
 ensureChromium();
 run("npx", ["playwright", "test", "--config", "tests/playwright.config.ts"]);

@@ -1,0 +1,15 @@
+// The two backends the app's Convex function tests run on: convex-test (the official mock) and
+// our local backend (real storage, indexes, validation and limits) through its convex-test-style
+// harness. Tests written against convex-test's interface run unchanged on both.
+import { convexTest as officialConvexTest } from "convex-test";
+import { convexTest as localConvexTest } from "../../local-backend/src/testing";
+
+export type ConvexTestFactory = typeof officialConvexTest;
+
+export const backends: Array<[name: string, factory: ConvexTestFactory]> = [
+  ["convex-test", officialConvexTest],
+  ["local-backend", localConvexTest as unknown as ConvexTestFactory],
+];
+
+/** Every module of the app's convex/ folder, as convex-test wants them. */
+export const modules = import.meta.glob("../../convex/**/!(*.*.*)*.*s");
