@@ -21,6 +21,8 @@ export default defineConfig({
           environment: "node",
           include: ["local-backend/test/**/*.test.ts", "tests/integration/**/*.test.ts", "app/**/*.test.ts", "convex/**/*.test.ts"],
           exclude: ["local-backend/test/conformance/convex-test.test.ts", "**/node_modules/**"],
+          // The local backend's esbuild bundles of convex/ folders are loaded by Node itself, as in production.
+          server: { deps: { external: [/local-backend-build-/] } },
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -9,6 +9,11 @@ import { Scheduler } from "./runtime/scheduler.js";
 import type { DocumentStore } from "./storage/interface.js";
 import { SqliteStore } from "./storage/sqlite.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
+import { startSiteServer } from "./http/site.js";
+import { SyncServer } from "./http/sync.js";
+import { JwtVerifier } from "./runtime/auth.js";
+import { randomBytes as requestIdBytes } from "node:crypto";
+import type { CallOptions, FunctionOutcome } from "./runtime/runner.js";
 
 export interface LocalBackendOptions {
   /** Directory holding the SQLite file, the admin key and bundles. Created if missing. */
@@ -21,6 +26,8 @@ export interface LocalBackendOptions {
   schema?: { export(): string };
   /** HTTP port for the Convex API (default: no server). 0 picks a free port. */
   port?: number;
+  /** Port of the site origin serving convex/http.ts (default: port + 1, or a free one when port is 0). */
+  sitePort?: number;
   host?: string;
   /** Rebuild and reload when files in `convexDir` change. */
   watch?: boolean;
@@ -67,9 +74,8 @@ export class LocalBackend {
   readonly scheduler: Scheduler;
   readonly env: EnvStore;
   readonly adminKey: string;
-  url = "";
-  siteUrl = "";
-  private server: HttpServer | null = null;
+  readonly verifier: JwtVerifier;
+  readonly sync: SyncServer;
   private watcher: FSWatcher | null = null;
 
   private constructor(
@@ -77,12 +83,53 @@ export class LocalBackend {
     readonly store: DocumentStore,
     readonly catalog: Catalog,
     app: LoadedApp,
+    /** Convex API origin (CONVEX_CLOUD_URL). */
+    readonly url: string,
+    /** HTTP actions origin (CONVEX_SITE_URL). */
+    readonly siteUrl: string,
+    private readonly servers: HttpServer[],
   ) {
     this.env = new EnvStore(store);
     this.adminKey = store.getMeta("adminKey") ?? `local-admin|${randomBytes(24).toString("hex")}`;
     if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
     this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
     this.scheduler = new Scheduler(this.runner);
+    this.sync = new SyncServer(this);
+    this.verifier = new JwtVerifier(
+      () => this.runner.app.authConfig,
+      (u) => this.fetchWithOwnSite(u),
+    );
+  }
+
+  /** The message clients see for a function error: request id, then details unless redacted. */
+  errorText(message: string): string {
+    const id = requestIdBytes(8).toString("hex");
+    return `[Request ID: ${id}] Server Error${this.options.redactErrors ? "" : `\n${message}`}`;
+  }
+
+  /** One line per function call (kind, path, duration, outcome), with the function's log lines. */
+  logCall(kind: string, path: string, outcome: FunctionOutcome, ms?: number) {
+    if (!this.options.logCalls) return;
+    const took = ms === undefined ? "" : ` ${ms.toFixed(1)}ms`;
+    console.log(`[local-backend] ${kind} ${path}${took} ${outcome.ok ? "ok" : `error: ${outcome.message.split("\n")[0]}`}`);
+    for (const line of outcome.logLines) console.log(`  ${line}`);
+  }
+
+  /** Fetches a URL, answering this backend's own site URL in-process (OIDC discovery, JWKS). */
+  async fetchWithOwnSite(u: string): Promise<Response> {
+    if (u.startsWith(this.siteUrl)) return (await this.runner.runHttpAction(new Request(u))).response;
+    return fetch(u);
+  }
+
+  /** Identity for an HTTP action: a valid bearer token's user, otherwise anonymous (as in Convex). */
+  async identityForHttpAction(authorization: string | null): Promise<CallOptions> {
+    if (!authorization || authorization.slice(0, 7).toLowerCase() !== "bearer ") return {};
+    const token = authorization.slice(7).trim();
+    try {
+      return { identity: await this.verifier.verify(token), authToken: token };
+    } catch {
+      return {};
+    }
   }
 
   /** `process.env` inside functions: the stored variables plus Convex's system ones. */
@@ -95,17 +142,35 @@ export class LocalBackend {
     const store = new SqliteStore(path.join(options.dataDir, "convex.sqlite3"), { synchronous: options.synchronous });
     try {
       const catalog = new Catalog(store);
-      const envForLoad = new EnvStore(store);
-      setLoadTimeEnv(() => envForLoad.all());
-      const app = await LocalBackend.load(options);
-      catalog.applySchema(app.schema);
-      const backend = new LocalBackend(options, store, catalog, app);
-      setLoadTimeEnv(() => backend.functionEnv());
+      // Servers bind first so the URLs are known when modules load: auth.config.ts reads
+      // CONVEX_SITE_URL at import time. Until the backend exists they answer 503.
+      const holder: { backend?: LocalBackend } = {};
+      const servers: HttpServer[] = [];
+      let url = "https://local-backend.invalid";
+      let siteUrl = "https://local-backend-site.invalid";
       if (options.port !== undefined) {
-        backend.server = await startHttpServer(backend, { port: options.port, host: options.host ?? "127.0.0.1" });
-        backend.url = backend.server.url;
-        backend.siteUrl = backend.server.url.replace(/:(\d+)$/, (_m, p) => `:${Number(p) + 1}`);
+        const host = options.host ?? "127.0.0.1";
+        const cloud = await startHttpServer(() => holder.backend, { port: options.port, host });
+        servers.push(cloud);
+        const sitePort = options.sitePort ?? (options.port === 0 ? 0 : options.port + 1);
+        const site = await startSiteServer(() => holder.backend, { port: sitePort, host });
+        servers.push(site);
+        url = cloud.url;
+        siteUrl = site.url;
       }
+      const envForLoad = new EnvStore(store);
+      setLoadTimeEnv(() => ({ ...envForLoad.all(), CONVEX_CLOUD_URL: url, CONVEX_SITE_URL: siteUrl }));
+      let app: LoadedApp;
+      try {
+        app = await LocalBackend.load(options);
+        catalog.applySchema(app.schema);
+      } catch (e) {
+        await Promise.all(servers.map((s) => s.close()));
+        throw e;
+      }
+      const backend = new LocalBackend(options, store, catalog, app, url, siteUrl, servers);
+      holder.backend = backend;
+      setLoadTimeEnv(() => backend.functionEnv());
       if (options.watch && options.convexDir) backend.startWatching();
       if (options.scheduler !== false) await backend.scheduler.start();
       return backend;
@@ -145,7 +210,8 @@ export class LocalBackend {
   async close(): Promise<void> {
     this.watcher?.close();
     await this.scheduler.stop();
-    await this.server?.close();
+    this.sync.close();
+    await Promise.all(this.servers.map((s) => s.close()));
     this.store.close();
   }
 }

@@ -50,6 +50,12 @@ function client(backend: LocalBackend) {
   return new ConvexHttpClient(backend.url, { logger: false });
 }
 
+/** `setAdminAuth` is marked @internal in convex's types, but it is what the dashboard and CLI use. */
+function withAdminKey(c: ConvexHttpClient, key: string): ConvexHttpClient {
+  (c as unknown as { setAdminAuth(key: string): void }).setAdminAuth(key);
+  return c;
+}
+
 /** A comparable form of a Convex value: keeps the distinctions toEqual would blur (-0, bytes). */
 function norm(v: unknown): unknown {
   if (typeof v === "bigint") return { int64: v.toString() };
@@ -276,8 +282,7 @@ describe("errors reaching the client", () => {
 
 describe("admin auth", () => {
   test("an admin client can call internal queries, mutations and actions", async () => {
-    const c = client(fixture);
-    c.setAdminAuth(fixture.adminKey);
+    const c = withAdminKey(client(fixture), fixture.adminKey);
     const id = await c.mutation(anyApi.items.internalInsert, { name: "via-admin" });
     expect(typeof id).toBe("string");
     const names: string[] = await c.query(anyApi.transactions.namesInternal, {});
@@ -299,8 +304,7 @@ describe("admin auth", () => {
   });
 
   test("a wrong admin key gets a 401 with a readable message", async () => {
-    const c = client(fixture);
-    c.setAdminAuth("local-admin|0000000000000000");
+    const c = withAdminKey(client(fixture), "local-admin|0000000000000000");
     const err = await c.query(anyApi.items.count, {}).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message.toLowerCase()).toContain("admin key");
@@ -486,6 +490,55 @@ describe("raw HTTP requests", () => {
       expect(r.status, body).toBe(400);
     }
     await expectStillServing(fixture);
+  });
+
+  test("an oversized request body is answered with a 413, and the server keeps serving", async () => {
+    // Convex caps function arguments at 16 MiB; this server refuses bodies over 20 MiB.
+    const res = await fetch(`${fixture.url}/api/query`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "items:count", args: [{ pad: "x".repeat(21 * 2 ** 20) }] }),
+    }).then(
+      async (r) => ({ status: r.status, text: await r.text() }),
+      (e: Error) => ({ status: -1, text: `fetch failed: ${String((e as { cause?: unknown }).cause ?? e)}` }),
+    );
+    expect(res.text).not.toMatch(/^fetch failed/);
+    expect(res.status).toBe(413);
+    await expectStillServing(fixture);
+  });
+
+  test("a path with more than one ':' is not resolved to some other function", async () => {
+    const before: number = await client(fixture).query(anyApi.items.count, {});
+    const r = await post(fixture, "/api/mutation", {
+      path: "items:insert:extra",
+      args: [{ name: "ghost-from-bad-path" }],
+      format: "convex_encoded_json",
+    });
+    expect(r.text).not.toContain('"status":"success"');
+    const names: string[] = await client(fixture).query(anyApi.items.names, {});
+    expect(names).not.toContain("ghost-from-bad-path");
+    await expect(client(fixture).query(anyApi.items.count, {})).resolves.toBe(before);
+  });
+
+  test("/api/function runs a function of any kind with object args", async () => {
+    const q = await post(fixture, "/api/function", { path: "folder/nested:hello", args: { who: "fn" }, format: "json" });
+    expect(JSON.parse(q.text)).toEqual({ status: "success", value: "hello fn from folder/nested" });
+    const a = await post(fixture, "/api/function", {
+      path: "actions:chain",
+      args: { name: "via-function", rank: 5 },
+      format: "convex_encoded_json",
+    });
+    expect(JSON.parse(a.text).value).toMatchObject({ name: "via-function", doubled: 10 });
+  });
+
+  test("concurrent mutations over HTTP are serializable", async () => {
+    const c = client(fixture);
+    const results: number[] = await Promise.all(
+      Array.from({ length: 25 }, () => c.mutation(anyApi.transactions.increment, { name: "http-concurrent" }, { skipQueue: true })),
+    );
+    expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    const admin = withAdminKey(client(fixture), fixture.adminKey);
+    await expect(admin.query(anyApi.transactions.counter, { name: "http-concurrent" })).resolves.toBe(25);
   });
 
   test("CORS preflight answers 204 with the origin mirrored", async () => {

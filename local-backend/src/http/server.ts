@@ -41,8 +41,11 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** Parses `Authorization`: `Convex <adminKey>[:<base64 identity>]` acts as admin (or as that user). */
-function authenticate(backend: LocalBackend, header: string | undefined): CallOptions {
+/**
+ * Parses `Authorization`: `Convex <adminKey>[:<base64 identity>]` acts as admin (or as that user);
+ * `Bearer <jwt>` is verified against convex/auth.config.ts, and a bad token is refused (401).
+ */
+async function authenticate(backend: LocalBackend, header: string | undefined): Promise<CallOptions> {
   if (!header) return {};
   if (header.slice(0, 7).toLowerCase() === "convex ") {
     const rest = header.slice(7).trim();
@@ -66,9 +69,12 @@ function authenticate(backend: LocalBackend, header: string | undefined): CallOp
     };
   }
   if (header.slice(0, 7).toLowerCase() === "bearer ") {
-    // JWT verification against convex/auth.config.ts is tracked separately (issue #3); until then
-    // a user token is refused loudly rather than treated as anonymous.
-    throw new HttpError(401, "Unauthenticated", "This local-backend build cannot verify user JWTs yet.");
+    const token = header.slice(7).trim();
+    try {
+      return { identity: await backend.verifier.verify(token), authToken: token };
+    } catch (e) {
+      throw new HttpError(401, "Unauthenticated", (e as Error).message);
+    }
   }
   throw new HttpError(401, "InvalidAuthHeader", "The Authorization header must be `Bearer <token>` or `Convex <adminKey>`.");
 }
@@ -184,22 +190,24 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
   if (format !== "json" && format !== "convex_encoded_json") {
     throw new HttpError(400, "BadRequest", `Unsupported format "${format}": use "json" or "convex_encoded_json".`);
   }
-  const opts = authenticate(backend, req.headers.authorization);
+  const opts = await authenticate(backend, req.headers.authorization);
   const requestId = randomBytes(8).toString("hex");
   const outcome = await callFunction(backend, kind, path, args, { ...opts, requestId });
-  if (backend.options.logCalls) {
-    const ms = (performance.now() - started).toFixed(1);
-    console.log(`[local-backend] ${kind} ${path} ${ms}ms ${outcome.ok ? "ok" : `error: ${outcome.message.split("\n")[0]}`}`);
-  }
+  backend.logCall(kind, path, outcome, performance.now() - started);
   send(res, 200, envelope(backend, outcome, requestId, format === "json"));
 }
 
 /** Serves Convex's public HTTP API (the endpoints `ConvexHttpClient` uses) on 127.0.0.1. */
 export async function startHttpServer(
-  backend: LocalBackend,
+  getBackend: () => LocalBackend | undefined,
   { port, host }: { port: number; host: string },
 ): Promise<HttpServer> {
   const server = http.createServer((req, res) => {
+    const backend = getBackend();
+    if (!backend) {
+      send(res, 503, JSON.stringify({ code: "Starting", message: "The backend is starting; try again in a moment." }));
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://local");
     cors(req, res);
     if (req.method === "OPTIONS") {
@@ -225,6 +233,10 @@ export async function startHttpServer(
         send(res, 500, JSON.stringify({ code: "InternalServerError", message: "Internal server error." }));
       }
     });
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const backend = getBackend();
+    if (!backend || !backend.sync.handleUpgrade(req, socket, head)) socket.destroy();
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -38,6 +38,8 @@ export interface ExecContext {
   paginated: boolean;
   /** The journal (end cursor of the single paginate call), for reactive pagination. */
   journal: string | null;
+  /** The journal passed in by a re-running subscription. */
+  journalIn: string | null;
   scheduledJobId: string | null;
 }
 

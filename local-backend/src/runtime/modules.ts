@@ -206,7 +206,7 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
       if (existsSync(f)) isolate.push(f);
     }
   }
-  const dir = path.join(outDir, `build-${process.pid}-${++buildCounter}`);
+  const dir = path.join(outDir, `local-backend-build-${process.pid}-${++buildCounter}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
 
@@ -261,7 +261,8 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
 
   const functions = new Map<string, RegisteredFunction>();
   const extras: Record<string, any> = {};
-  const importOut = (entry: string) => import(pathToFileURL(outputs.get(path.resolve(entry))!).href);
+  // Under Vitest these bundles are externalized (vite.config.ts), so Node loads them as in production.
+  const importOut = (entry: string) => import(/* @vite-ignore */ pathToFileURL(outputs.get(path.resolve(entry))!).href);
   for (const entry of entries) {
     const modPath = modPaths.get(entry)!;
     const exports = await importOut(entry);

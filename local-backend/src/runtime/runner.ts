@@ -20,6 +20,10 @@ export interface CallOptions {
   requestId?: string;
   /** Set when the scheduler runs a job (reported by getRequestMetadata). */
   scheduledJobId?: string;
+  /** The journal a subscription got from its previous run (pins reactive pagination's end). */
+  journal?: string | null;
+  /** Read at this snapshot instead of the latest (the sync layer evaluates a batch at one ts). */
+  snapshot?: import("../storage/interface.js").ReadSnapshot;
   /** Runtime hooks inside a mutation's transaction: `before` may veto the run (it then commits nothing). */
   hooks?: { before?(tx: Transaction): boolean; after?(tx: Transaction): void };
 }
@@ -31,8 +35,18 @@ export type FunctionOutcome =
 /** Emitted after every commit; the sync layer (issue #3) uses it to re-run subscriptions. */
 export interface CommitEvent {
   ts: bigint;
-  writes: Array<{ id: string; tableName: string; json: string | null }>;
+  writes: Array<{
+    id: string;
+    tableName: string;
+    json: string | null;
+    /** Index keys the document had before and has after the commit (for read-set checks). */
+    keys: Array<{ indexId: number; key: Buffer }>;
+  }>;
 }
+
+/** A syscall implemented outside the runner (file storage, for example). */
+export type AsyncSyscallHandler = (ctx: ExecContext, args: any) => Promise<string>;
+export type JsSyscallHandler = (ctx: ExecContext, args: any) => unknown;
 
 class Mutex {
   private tail: Promise<void> = Promise.resolve();
@@ -87,9 +101,12 @@ function syscallError(outcome: { message: string; data?: JSONValue }): Error {
  */
 export class FunctionRunner implements SyscallHost {
   private mutationLock = new Mutex();
-  private lastTs: bigint;
+  /** Timestamp of the latest commit (ns). */
+  lastTs: bigint;
   private lastCreationTime: number;
   private commitListeners = new Set<(e: CommitEvent) => void>();
+  private asyncExtensions = new Map<string, AsyncSyscallHandler>();
+  private jsExtensions = new Map<string, JsSyscallHandler>();
 
   constructor(
     readonly store: DocumentStore,
@@ -100,6 +117,12 @@ export class FunctionRunner implements SyscallHost {
     installGlobals();
     this.lastTs = BigInt(store.getMeta("ts") ?? "0");
     this.lastCreationTime = Number(store.getMeta("creationTime") ?? "0");
+  }
+
+  /** Adds syscalls implemented by another module (storage, auth helpers). */
+  registerSyscalls(handlers: { async?: Record<string, AsyncSyscallHandler>; js?: Record<string, JsSyscallHandler> }) {
+    for (const [op, h] of Object.entries(handlers.async ?? {})) this.asyncExtensions.set(op, h);
+    for (const [op, h] of Object.entries(handlers.js ?? {})) this.jsExtensions.set(op, h);
   }
 
   onCommit(listener: (e: CommitEvent) => void): () => void {
@@ -156,6 +179,7 @@ export class FunctionRunner implements SyscallHost {
       nextQueryId: 0,
       paginated: false,
       journal: null,
+      journalIn: opts.journal ?? null,
       scheduledJobId: opts.scheduledJobId ?? null,
     };
   }
@@ -190,7 +214,7 @@ export class FunctionRunner implements SyscallHost {
     let tx: Transaction | undefined;
     try {
       const args = this.checkArgs(f, argsJson);
-      tx = new Transaction(this.catalog, this.store.snapshot(), false, 0);
+      tx = new Transaction(this.catalog, opts.snapshot ?? this.store.snapshot(), false, 0);
       ctx = this.newContext("query", f, opts, tx);
       const c = ctx;
       const valueJson: string = await als.run(c, () => f.fn.invokeQuery(JSON.stringify([convexToJson(args)])));
@@ -199,7 +223,7 @@ export class FunctionRunner implements SyscallHost {
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
     } finally {
-      tx?.snapshot.release();
+      if (!opts.snapshot) tx?.snapshot.release();
     }
   }
 
@@ -306,7 +330,12 @@ export class FunctionRunner implements SyscallHost {
     this.lastCreationTime = creation;
     const event: CommitEvent = {
       ts,
-      writes: writes.map((w) => ({ id: w.id, tableName: this.catalog.tableName(w.tableNumber)!, json: w.json })),
+      writes: writes.map((w) => ({
+        id: w.id,
+        tableName: this.catalog.tableName(w.tableNumber)!,
+        json: w.json,
+        keys: w.touchedKeys,
+      })),
     };
     for (const l of this.commitListeners) l(event);
     return ts;
@@ -337,6 +366,33 @@ export class FunctionRunner implements SyscallHost {
       return { ok: true, valueJson, logLines: c.logLines, ts: null, journal: null };
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
+    }
+  }
+
+  /**
+   * Serves one request with the app's `convex/http.ts` router: exact path first, then the longest
+   * matching prefix; HEAD is routed as GET with the body dropped; no route is a 404.
+   */
+  async runHttpAction(request: Request, opts: CallOptions = {}): Promise<{ response: Response; logLines: string[]; path: string }> {
+    const url = new URL(request.url);
+    const router = this.app.httpRouter;
+    const match = router?.lookup(url.pathname, request.method === "HEAD" ? "GET" : request.method);
+    if (!match) {
+      return { response: new Response(`No HttpAction routed for ${url.pathname}`, { status: 404 }), logLines: [], path: url.pathname };
+    }
+    const [endpoint, method, routePath] = match;
+    const ctx = this.newContext("httpAction", { path: `${method} ${routePath}` }, opts, null);
+    try {
+      const response: Response = await als.run(ctx, () => endpoint.invokeHttpAction(request));
+      const final = request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
+      return { response: final, logLines: ctx.logLines, path: ctx.path };
+    } catch (e) {
+      const { message } = describeThrown(e);
+      return {
+        response: new Response(`[Request ID: ${ctx.requestId}] Server Error\n${message}`, { status: 500 }),
+        logLines: ctx.logLines,
+        path: ctx.path,
+      };
     }
   }
 
@@ -439,7 +495,9 @@ export class FunctionRunner implements SyscallHost {
         ctx.paginated = true;
         const r = queryPage(tx, args.query, {
           cursor: args.cursor,
-          endCursor: args.endCursor,
+          // A re-run subscription keeps the end its first run reached (its journal), so the page
+          // grows or shrinks with inserts and deletes but never shifts.
+          endCursor: args.endCursor ?? ctx.journalIn,
           pageSize: args.pageSize,
           maximumRowsRead: args.maximumRowsRead,
           maximumBytesRead: args.maximumBytesRead,
@@ -543,12 +601,17 @@ export class FunctionRunner implements SyscallHost {
           fileReadBytes: m(0, 16 * 2 ** 20),
         });
       }
-      default:
+      default: {
+        const extension = this.asyncExtensions.get(op);
+        if (extension) return extension(ctx, args);
         throw new Error(`Unknown async syscall "${op}": this version of local-backend does not implement it.`);
+      }
     }
   }
 
-  jsSyscall(_ctx: ExecContext, op: string, _args: unknown): unknown {
+  jsSyscall(ctx: ExecContext, op: string, args: unknown): unknown {
+    const extension = this.jsExtensions.get(op);
+    if (extension) return extension(ctx, args);
     throw new Error(`Unknown JS syscall "${op}": this version of local-backend does not implement it.`);
   }
 
@@ -608,6 +671,7 @@ export class FunctionRunner implements SyscallHost {
       nextQueryId: 0,
       paginated: false,
       journal: null,
+      journalIn: null,
     };
     if (kind === "mutation") tx.pushLayer();
     let valueJson: string;

@@ -340,14 +340,17 @@ export class Transaction {
       const beforeValue = before ? (jsonToConvex(JSON.parse(before.json)) as Record<string, Value>) : null;
       const removeKeys: DocumentWrite["removeKeys"] = [];
       const addKeys: DocumentWrite["addKeys"] = [];
+      const touchedKeys: DocumentWrite["touchedKeys"] = [];
       for (const index of this.catalog.indexesOf(tableNumber)) {
         const oldKey = beforeValue ? indexKey(index, beforeValue) : null;
         const newKey = v ? indexKey(index, v.value) : null;
+        if (oldKey) touchedKeys.push({ indexId: index.indexId, key: oldKey });
+        if (newKey && !(oldKey && oldKey.equals(newKey))) touchedKeys.push({ indexId: index.indexId, key: newKey });
         if (oldKey && newKey && oldKey.equals(newKey)) continue;
         if (oldKey) removeKeys.push({ indexId: index.indexId, key: oldKey });
         if (newKey) addKeys.push({ indexId: index.indexId, key: newKey });
       }
-      out.push({ id, tableNumber, json: v ? v.json : null, removeKeys, addKeys });
+      out.push({ id, tableNumber, json: v ? v.json : null, removeKeys, addKeys, touchedKeys });
     }
     return out;
   }

@@ -48,6 +48,11 @@ export interface DocumentWrite {
   removeKeys: Array<{ indexId: number; key: Buffer }>;
   /** Index entries the new version has (to add). */
   addKeys: Array<{ indexId: number; key: Buffer }>;
+  /**
+   * Every index key of the old and the new version, changed or not. Not stored: the sync layer
+   * uses it to find the subscriptions whose ranges contain this document.
+   */
+  touchedKeys: Array<{ indexId: number; key: Buffer }>;
 }
 
 /** A consistent, read-only view of the store at one commit. Release it when done. */

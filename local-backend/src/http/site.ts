@@ -1,0 +1,89 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { LocalBackend } from "../backend.js";
+import type { HttpServer } from "./server.js";
+
+const MAX_BODY = 20 * 2 ** 20;
+
+/** Reads a Node request into a Fetch API Request (bodies up to Convex's 20 MiB). */
+async function toRequest(req: http.IncomingMessage, origin: string): Promise<Request> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw Object.assign(new Error(`Request body exceeds ${MAX_BODY} bytes.`), { status: 413 });
+    chunks.push(c);
+  }
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (Array.isArray(v)) for (const x of v) headers.append(k, x);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(new URL(req.url ?? "/", origin), {
+    method: req.method,
+    headers,
+    body: hasBody ? Buffer.concat(chunks) : undefined,
+  });
+}
+
+async function writeResponse(res: http.ServerResponse, response: Response) {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "set-cookie") return;
+    headers[key] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers["set-cookie"] = cookies;
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : null;
+  if (body && !response.headers.has("content-length")) headers["content-length"] = String(body.length);
+  res.writeHead(response.status, headers);
+  res.end(body ?? undefined);
+}
+
+/**
+ * The site origin (Convex's `*.convex.site`, port 3211 locally): serves `convex/http.ts` routes.
+ * An invalid bearer token does not fail the request; the action just runs unauthenticated.
+ */
+export async function startSiteServer(
+  getBackend: () => LocalBackend | undefined,
+  { port, host }: { port: number; host: string },
+): Promise<HttpServer> {
+  let origin = "";
+  const server = http.createServer((req, res) => {
+    const backend = getBackend();
+    if (!backend) {
+      res.writeHead(503, { "Content-Type": "text/plain" }).end("The backend is starting.");
+      return;
+    }
+    const started = performance.now();
+    (async () => {
+      const request = await toRequest(req, origin);
+      const identity = await backend.identityForHttpAction(request.headers.get("authorization"));
+      const { response, logLines, path } = await backend.runner.runHttpAction(request, identity);
+      if (backend.options.logCalls) {
+        console.log(`[local-backend] httpAction ${path} ${(performance.now() - started).toFixed(1)}ms ${response.status}`);
+        for (const line of logLines) console.log(`  ${line}`);
+      }
+      await writeResponse(res, response);
+    })().catch((e) => {
+      const status = (e as { status?: number }).status ?? 500;
+      if (status === 500) console.error("[local-backend] http action failure", e);
+      if (!res.headersSent) res.writeHead(status, { "Content-Type": "text/plain" });
+      res.end(status === 500 ? "Internal server error." : (e as Error).message);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  origin = `http://${host}:${(server.address() as AddressInfo).port}`;
+  return {
+    url: origin,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

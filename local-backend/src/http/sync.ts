@@ -1,0 +1,424 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { JSONValue } from "convex/values";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { LocalBackend } from "../backend.js";
+import { realTimers } from "../runtime/globals.js";
+import type { CallOptions, CommitEvent } from "../runtime/runner.js";
+import type { ReadRange } from "../runtime/transaction.js";
+
+/**
+ * Convex's WebSocket sync protocol (`/api/<client version>/sync`), so the real `ConvexClient` and
+ * `ConvexReactClient` work unmodified. The rules that matter (facts §2.4–2.7):
+ * - each Transition starts at the version the previous one ended at;
+ * - a MutationResponse is sent before the Transition that includes its writes, and every mutation
+ *   is followed by a Transition, even an empty one;
+ * - Authenticate bumps the identity version; a bad token gets AuthError and the socket closes;
+ * - replayed mutations are answered from a (session, request id) cache instead of re-running;
+ * - a commit re-runs only the subscriptions whose read set (index ranges, document ids) it touched,
+ *   and a query whose result did not change is not sent again;
+ * - paginated queries keep their end cursor (journal) so pages never shift.
+ */
+
+const PING_AFTER_MS = 15_000;
+
+/** Encodes a u64 (ns timestamp) as base64 of 8 little-endian bytes, as the client expects. */
+export function encodeTs(ts: bigint): string {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(ts);
+  return b.toString("base64");
+}
+
+interface Subscription {
+  udfPath: string;
+  args: JSONValue;
+  journal: string | null;
+  hash: string | null;
+  dirty: boolean;
+  ranges: ReadRange[];
+  ids: Set<string>;
+}
+
+type ServerMessage = Record<string, unknown> & { type: string };
+
+/** Remembers mutation outcomes per (session, request id) so a reconnecting client's replay is answered, not re-run. */
+class MutationCache {
+  private entries = new Map<string, ServerMessage>();
+  constructor(private readonly max = 10_000) {}
+  get(key: string) {
+    return this.entries.get(key);
+  }
+  set(key: string, value: ServerMessage) {
+    this.entries.set(key, value);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+class SyncSession {
+  private sessionId = "";
+  private querySetVersion = 0;
+  private identityVersion = 0;
+  private sent = { querySet: 0, identity: 0, ts: 0n };
+  private auth: CallOptions = {};
+  private tokenExpiresAt: number | null = null;
+  private subs = new Map<number, Subscription>();
+  private removed: number[] = [];
+  private updating = false;
+  private again = false;
+  /** A Transition must go out with at least this ts (after a mutation response). */
+  private owedTs = -1n;
+  private mutations: Promise<void> = Promise.resolve();
+  private lastSendAt = Date.now();
+  private ping: ReturnType<typeof setInterval>;
+  private closed = false;
+
+  constructor(
+    private readonly server: SyncServer,
+    private readonly ws: WebSocket,
+  ) {
+    this.ping = setInterval(() => {
+      if (Date.now() - this.lastSendAt >= PING_AFTER_MS) this.send({ type: "Ping" });
+    }, 5_000);
+    this.ping.unref();
+    ws.on("message", (data) => this.onMessage(String(data)));
+    ws.on("close", () => this.close());
+    ws.on("error", () => this.close());
+  }
+
+  private get backend() {
+    return this.server.backend;
+  }
+
+  private send(msg: ServerMessage) {
+    if (this.closed) return;
+    this.lastSendAt = Date.now();
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ping);
+    this.server.sessions.delete(this);
+    try {
+      this.ws.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  private fail(code: number, reason: string) {
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } finally {
+      this.close();
+    }
+  }
+
+  private onMessage(text: string) {
+    let msg: any;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this.fail(4000, "InvalidMessage: not JSON");
+      return;
+    }
+    if (this.tokenExpiresAt !== null && Date.now() >= this.tokenExpiresAt && msg.type !== "Authenticate") {
+      this.send({ type: "AuthError", error: "Token expired", baseVersion: this.identityVersion, authUpdateAttempted: false });
+      this.fail(4001, "AuthError: token expired");
+      return;
+    }
+    switch (msg.type) {
+      case "Connect":
+        this.sessionId = String(msg.sessionId ?? "");
+        return;
+      case "ModifyQuerySet":
+        return this.modifyQuerySet(msg);
+      case "Mutation":
+        this.mutations = this.mutations.then(() => this.mutation(msg));
+        return;
+      case "Action":
+        void this.action(msg);
+        return;
+      case "Authenticate":
+        void this.authenticate(msg);
+        return;
+      case "Event":
+        return;
+      default:
+        this.fail(4000, `InvalidMessage: unknown type ${String(msg.type)}`);
+    }
+  }
+
+  private modifyQuerySet(msg: any) {
+    if (msg.baseVersion !== this.querySetVersion) {
+      this.fail(4000, `BaseVersionMismatch: expected ${this.querySetVersion}, got ${msg.baseVersion}`);
+      return;
+    }
+    for (const m of msg.modifications ?? []) {
+      if (m.type === "Add") {
+        this.subs.set(m.queryId, {
+          udfPath: m.udfPath,
+          args: (Array.isArray(m.args) ? m.args[0] : m.args) ?? {},
+          journal: m.journal ?? null,
+          hash: null,
+          dirty: true,
+          ranges: [],
+          ids: new Set(),
+        });
+      } else if (m.type === "Remove") {
+        if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
+      }
+    }
+    this.querySetVersion = msg.newVersion;
+    this.scheduleUpdate();
+  }
+
+  private async mutation(msg: any) {
+    const key = `${this.sessionId}:${msg.requestId}`;
+    let response = this.server.mutationCache.get(key);
+    if (!response) {
+      const args = (Array.isArray(msg.args) ? msg.args[0] : msg.args) ?? {};
+      const outcome = await this.backend.runner.runMutation(msg.udfPath, args, this.auth);
+      this.backend.logCall("mutation", msg.udfPath, outcome);
+      response = outcome.ok
+        ? {
+            type: "MutationResponse",
+            requestId: msg.requestId,
+            success: true,
+            result: JSON.parse(outcome.valueJson),
+            ts: encodeTs(outcome.ts ?? this.backend.runner.lastTs),
+            logLines: outcome.logLines,
+          }
+        : {
+            type: "MutationResponse",
+            requestId: msg.requestId,
+            success: false,
+            result: this.backend.errorText(outcome.message),
+            ts: null,
+            logLines: outcome.logLines,
+            ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
+          };
+      if (this.sessionId) this.server.mutationCache.set(key, response);
+    }
+    this.send({ ...response, requestId: msg.requestId });
+    // The Transition that reflects this mutation must come after its response.
+    const ts = this.backend.runner.lastTs;
+    if (ts > this.owedTs) this.owedTs = ts;
+    this.scheduleUpdate();
+  }
+
+  private async action(msg: any) {
+    const args = (Array.isArray(msg.args) ? msg.args[0] : msg.args) ?? {};
+    const outcome = await this.backend.runner.runAction(msg.udfPath, args, this.auth);
+    this.backend.logCall("action", msg.udfPath, outcome);
+    this.send(
+      outcome.ok
+        ? { type: "ActionResponse", requestId: msg.requestId, success: true, result: JSON.parse(outcome.valueJson), logLines: outcome.logLines }
+        : {
+            type: "ActionResponse",
+            requestId: msg.requestId,
+            success: false,
+            result: this.backend.errorText(outcome.message),
+            logLines: outcome.logLines,
+            ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
+          },
+    );
+  }
+
+  private async authenticate(msg: any) {
+    const base = this.identityVersion;
+    try {
+      if (msg.tokenType === "User") {
+        const identity = await this.backend.verifier.verify(String(msg.value));
+        this.auth = { identity, authToken: String(msg.value) };
+        const exp = (identity as { exp?: number }).exp;
+        this.tokenExpiresAt = typeof exp === "number" ? exp * 1000 : this.expiryOf(String(msg.value));
+      } else if (msg.tokenType === "Admin") {
+        if (msg.value !== this.backend.adminKey) throw new Error("The provided admin key was invalid for this instance.");
+        this.auth = msg.impersonating ? { allowInternal: true, identity: msg.impersonating } : { allowInternal: true };
+        this.tokenExpiresAt = null;
+      } else {
+        this.auth = {};
+        this.tokenExpiresAt = null;
+      }
+    } catch (e) {
+      this.send({ type: "AuthError", error: (e as Error).message, baseVersion: base, authUpdateAttempted: true });
+      this.fail(4001, "AuthError");
+      return;
+    }
+    this.identityVersion = base + 1;
+    for (const sub of this.subs.values()) {
+      sub.dirty = true;
+      sub.hash = null;
+    }
+    this.scheduleUpdate();
+  }
+
+  private expiryOf(token: string): number | null {
+    try {
+      const payload = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+      return typeof payload.exp === "number" ? payload.exp * 1000 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Marks the subscriptions whose read set a commit touched. */
+  onCommit(e: CommitEvent) {
+    let any = false;
+    for (const sub of this.subs.values()) {
+      if (touches(sub, e)) {
+        sub.dirty = true;
+        any = true;
+      }
+    }
+    if (any) this.scheduleUpdate();
+  }
+
+  scheduleUpdate() {
+    if (this.closed) return;
+    if (this.updating) {
+      this.again = true;
+      return;
+    }
+    this.updating = true;
+    // Run after the current turn, so a burst of commits is answered by one Transition.
+    realTimers.setTimeout(() => {
+      this.update().catch((e) => {
+        console.error("[local-backend] sync update failed", e);
+        this.fail(1011, "InternalServerError");
+      });
+    }, 0);
+  }
+
+  private async update() {
+    try {
+      do {
+        this.again = false;
+        // Clear the flags before taking the snapshot: a commit after this point marks the
+        // subscription dirty again, so no write can fall between a run and its flag.
+        const toRun = [...this.subs].filter(([, sub]) => sub.dirty);
+        for (const [, sub] of toRun) sub.dirty = false;
+        const snapshot = this.backend.store.snapshot();
+        const modifications: ServerMessage[] = [];
+        try {
+          for (const [queryId, sub] of toRun) {
+            this.server.queryRuns++;
+            const outcome = await this.backend.runner.runQuery(sub.udfPath, sub.args, {
+              ...this.auth,
+              journal: sub.journal,
+              snapshot,
+            });
+            if (!this.subs.has(queryId)) continue;
+            const hash = createHash("sha1")
+              .update(outcome.ok ? `ok${outcome.valueJson}` : `err${outcome.message}${JSON.stringify(outcome.data ?? null)}`)
+              .update(JSON.stringify(outcome.logLines))
+              .digest("base64");
+            if (outcome.ok) {
+              sub.ranges = outcome.tx?.readRanges ?? [];
+              sub.ids = outcome.tx?.readIds ?? new Set();
+              sub.journal = outcome.journal;
+            } else {
+              // A failed query is re-run on any commit to its tables' data (read set unknown).
+              sub.ranges = [];
+              sub.ids = new Set();
+            }
+            if (hash === sub.hash) continue;
+            sub.hash = hash;
+            modifications.push(
+              outcome.ok
+                ? { type: "QueryUpdated", queryId, value: JSON.parse(outcome.valueJson), logLines: outcome.logLines, journal: sub.journal }
+                : {
+                    type: "QueryFailed",
+                    queryId,
+                    errorMessage: this.backend.errorText(outcome.message),
+                    logLines: outcome.logLines,
+                    journal: sub.journal,
+                    ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
+                  },
+            );
+          }
+          for (const queryId of this.removed) modifications.push({ type: "QueryRemoved", queryId });
+          this.removed = [];
+          const ts = snapshot.ts > this.sent.ts ? snapshot.ts : this.sent.ts;
+          const versionMoved = this.sent.querySet !== this.querySetVersion || this.sent.identity !== this.identityVersion;
+          if (modifications.length > 0 || versionMoved || this.owedTs >= 0n) {
+            const end = { querySet: this.querySetVersion, identity: this.identityVersion, ts };
+            this.send({
+              type: "Transition",
+              startVersion: { querySet: this.sent.querySet, identity: this.sent.identity, ts: encodeTs(this.sent.ts) },
+              endVersion: { querySet: end.querySet, identity: end.identity, ts: encodeTs(end.ts) },
+              modifications,
+              clientClockSkew: null,
+              serverTs: Number(ts / 1_000_000n),
+            });
+            this.sent = end;
+            if (this.owedTs <= ts) this.owedTs = -1n;
+          }
+        } finally {
+          snapshot.release();
+        }
+        if (this.owedTs >= 0n) this.again = true;
+        if ([...this.subs.values()].some((s) => s.dirty)) this.again = true;
+      } while (this.again && !this.closed);
+    } finally {
+      this.updating = false;
+    }
+  }
+}
+
+/** Whether a commit wrote a document the subscription read, or a key inside a range it read. */
+function touches(sub: Subscription, e: CommitEvent): boolean {
+  if (sub.ranges.length === 0 && sub.ids.size === 0) return true;
+  for (const w of e.writes) {
+    if (sub.ids.has(w.id)) return true;
+    for (const k of w.keys) {
+      for (const r of sub.ranges) {
+        if (r.indexId !== k.indexId) continue;
+        if (k.key.compare(r.lower) >= 0 && (r.upper === null || k.key.compare(r.upper) < 0)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** Accepts sync sockets and fans commits out to the sessions. */
+export class SyncServer {
+  readonly sessions = new Set<SyncSession>();
+  readonly mutationCache = new MutationCache();
+  /** Subscription query executions so far (tests and benchmarks check that only touched ones re-run). */
+  queryRuns = 0;
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private unsubscribe: () => void;
+
+  constructor(readonly backend: LocalBackend) {
+    this.unsubscribe = backend.runner.onCommit((e) => {
+      for (const s of this.sessions) s.onCommit(e);
+    });
+  }
+
+  /** Handles an HTTP upgrade; returns false if the path is not the sync endpoint. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = new URL(req.url ?? "/", "http://local").pathname;
+    if (!/^\/api\/([^/]+\/)?sync$/.test(path)) return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.sessions.add(new SyncSession(this, ws));
+    });
+    return true;
+  }
+
+  /** Number of live subscriptions across sessions (benchmarks, tests). */
+  subscriptionCount(): number {
+    let n = 0;
+    for (const s of this.sessions) n += (s as unknown as { subs: Map<number, unknown> }).subs.size;
+    return n;
+  }
+
+  close() {
+    this.unsubscribe();
+    for (const s of this.sessions) s.close();
+    this.wss.close();
+  }
+}

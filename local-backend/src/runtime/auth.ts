@@ -1,0 +1,141 @@
+import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet, type JWTPayload } from "jose";
+import type { UserIdentity } from "./context.js";
+
+/** A provider from `convex/auth.config.ts`. */
+type Provider =
+  | { type?: undefined; domain: string; applicationID?: string }
+  | { type: "customJwt"; issuer: string; jwks: string; algorithm: "RS256" | "ES256"; applicationID?: string };
+
+/** Why a token was refused; the message is what clients see. */
+export class AuthError extends Error {
+  override name = "AuthError";
+}
+
+/** Fetches a URL; the backend passes one that answers its own site URL in-process. */
+export type Fetcher = (url: string) => Promise<Response>;
+
+const CLAIMS: Array<[string, string]> = [
+  ["name", "name"],
+  ["given_name", "givenName"],
+  ["family_name", "familyName"],
+  ["nickname", "nickname"],
+  ["preferred_username", "preferredUsername"],
+  ["profile", "profileUrl"],
+  ["picture", "pictureUrl"],
+  ["website", "website"],
+  ["email", "email"],
+  ["email_verified", "emailVerified"],
+  ["gender", "gender"],
+  ["birthdate", "birthday"],
+  ["zoneinfo", "timezone"],
+  ["locale", "language"],
+  ["phone_number", "phoneNumber"],
+  ["phone_number_verified", "phoneNumberVerified"],
+];
+const DROPPED = new Set(["jti", "nbf", "fva", "iat", "exp", "aud", "iss", "sub"]);
+
+function normalizeIssuer(s: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(s) ? s : `https://${s}`;
+  return withScheme.replace(/\/+$/, "");
+}
+
+/** Builds Convex's UserIdentity from verified claims: standard claims renamed, others kept. */
+export function identityFromClaims(payload: JWTPayload): UserIdentity {
+  const issuer = String(payload.iss);
+  const subject = String(payload.sub);
+  const identity: Record<string, unknown> = { tokenIdentifier: `${issuer}|${subject}`, subject, issuer };
+  const standard = new Map(CLAIMS);
+  for (const [claim, value] of Object.entries(payload)) {
+    if (DROPPED.has(claim)) continue;
+    if (claim === "address" && value && typeof value === "object") {
+      identity.address = (value as { formatted?: string }).formatted;
+    } else if (claim === "updated_at") {
+      identity.updatedAt = typeof value === "number" ? new Date(value * 1000).toISOString() : value;
+    } else {
+      identity[standard.get(claim) ?? claim] = value;
+    }
+  }
+  return identity as UserIdentity;
+}
+
+/**
+ * Verifies user JWTs as Convex does from `auth.config.ts`: the first provider whose issuer (and
+ * applicationID, when set) matches the token's unverified `iss`/`aud` is used; OIDC providers
+ * are resolved through `/.well-known/openid-configuration` and their JWKS, custom JWT providers
+ * through their JWKS URL; `iss`, `aud`, `exp` and the algorithm are checked.
+ */
+export class JwtVerifier {
+  private jwksCache = new Map<string, { at: number; keys: ReturnType<typeof createLocalJWKSet> }>();
+
+  constructor(
+    private readonly authConfig: () => { providers?: Provider[] } | null,
+    private readonly fetcher: Fetcher,
+  ) {}
+
+  private async jwks(url: string): Promise<ReturnType<typeof createLocalJWKSet>> {
+    const cached = this.jwksCache.get(url);
+    if (cached && Date.now() - cached.at < 60_000) return cached.keys;
+    let set: JSONWebKeySet;
+    if (url.startsWith("data:")) {
+      const comma = url.indexOf(",");
+      const body = url.slice(comma + 1);
+      set = JSON.parse(url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString() : decodeURIComponent(body));
+    } else {
+      const res = await this.fetcher(url);
+      if (!res.ok) throw new AuthError(`Could not fetch the JWKS at ${url} (HTTP ${res.status}).`);
+      set = (await res.json()) as JSONWebKeySet;
+    }
+    const keys = createLocalJWKSet(set);
+    this.jwksCache.set(url, { at: Date.now(), keys });
+    return keys;
+  }
+
+  async verify(token: string): Promise<UserIdentity> {
+    let claims: JWTPayload;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      throw new AuthError("Could not parse the JWT: it is not a well-formed token.");
+    }
+    if (typeof claims.iss !== "string") throw new AuthError("The JWT has no `iss` claim.");
+    const iss = normalizeIssuer(claims.iss);
+    const aud = claims.aud === undefined ? [] : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    const providers = this.authConfig()?.providers ?? [];
+    const provider = providers.find((p) => {
+      const issuer = p.type === "customJwt" ? p.issuer : p.domain;
+      if (!issuer || normalizeIssuer(issuer) !== iss) return false;
+      return p.applicationID === undefined || aud.includes(p.applicationID);
+    });
+    if (!provider) {
+      throw new AuthError(
+        `No auth provider found matching the given token (issuer ${JSON.stringify(claims.iss)}, audience ${JSON.stringify(aud)}). ` +
+          "Check convex/auth.config.ts.",
+      );
+    }
+    let jwksUrl: string;
+    let algorithms: string[];
+    if (provider.type === "customJwt") {
+      jwksUrl = provider.jwks;
+      algorithms = [provider.algorithm];
+    } else {
+      const discovery = await this.fetcher(`${normalizeIssuer(provider.domain)}/.well-known/openid-configuration`);
+      if (!discovery.ok) throw new AuthError(`OpenID discovery failed for ${provider.domain} (HTTP ${discovery.status}).`);
+      jwksUrl = ((await discovery.json()) as { jwks_uri: string }).jwks_uri;
+      algorithms = ["RS256", "EdDSA"];
+    }
+    try {
+      const { payload } = await jwtVerify(token, await this.jwks(jwksUrl), {
+        issuer: [claims.iss],
+        audience: provider.applicationID,
+        algorithms,
+        clockTolerance: provider.type === "customJwt" ? 5 : 0,
+        requiredClaims: ["sub", "iss", "exp"],
+      });
+      return identityFromClaims(payload);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "ERR_JWT_EXPIRED") throw new AuthError("Token expired");
+      throw new AuthError(`Could not verify the JWT: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,329 @@
+// Loading a `convex/` folder the way `npx convex dev` would: entry discovery, module paths,
+// Node built-in refusal, "use node" rules, and reloading on file changes.
+// Reference: /work/shared/reference/convex-backend-facts.md §3.17.
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
+import { LocalBackend } from "../src/backend.js";
+
+// Apps are written under the (gitignored) .data/ folder: inside the project, `convex/server`
+// resolves from the root node_modules, and Vite (which serves the backend's import() of its
+// bundles inside vitest) allows loading the bundles. The os.tmpdir() case has its own test below.
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const TMP_ROOT = path.join(PROJECT_ROOT, ".data/test-tmp");
+mkdirSync(TMP_ROOT, { recursive: true });
+const FILE_ROOT = mkdtempSync(path.join(TMP_ROOT, "loader-"));
+
+const running: LocalBackend[] = [];
+const extraDirs: string[] = [];
+
+afterEach(async () => {
+  while (running.length) await running.pop()!.close();
+});
+
+afterAll(() => {
+  rmSync(FILE_ROOT, { recursive: true, force: true });
+  for (const d of extraDirs) rmSync(d, { recursive: true, force: true });
+});
+
+let appCounter = 0;
+
+/** Writes `files` (paths relative to convex/) into a fresh app folder. */
+function writeApp(files: Record<string, string>, root = FILE_ROOT) {
+  const dir = path.join(root, `app${++appCounter}`);
+  const convexDir = path.join(dir, "convex");
+  for (const [rel, text] of Object.entries(files)) {
+    const file = path.join(convexDir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+  mkdirSync(convexDir, { recursive: true });
+  return { convexDir, dataDir: path.join(dir, "data") };
+}
+
+async function startApp(files: Record<string, string>, opts: { watch?: boolean } = {}) {
+  const app = writeApp(files);
+  const backend = await LocalBackend.start({ ...app, port: 0, host: "127.0.0.1", ...opts });
+  running.push(backend);
+  return { backend, ...app, client: new ConvexHttpClient(backend.url, { logger: false }) };
+}
+
+/** `LocalBackend.start` on these files must fail; returns the error. */
+async function startFails(files: Record<string, string>): Promise<Error> {
+  const app = writeApp(files);
+  let backend: LocalBackend | undefined;
+  try {
+    backend = await LocalBackend.start({ ...app, port: 0, host: "127.0.0.1" });
+  } catch (e) {
+    return e as Error;
+  }
+  running.push(backend);
+  throw new Error(`LocalBackend.start succeeded; functions: ${[...backend.runner.app.functions.keys()].join(", ")}`);
+}
+
+const QUERY = (value: string) =>
+  `import { queryGeneric } from "convex/server";\nexport default queryGeneric({ args: {}, handler: async () => ${JSON.stringify(value)} });\n`;
+
+const named = (name: string, value: string, builder = "queryGeneric") =>
+  `import { ${builder} } from "convex/server";\nexport const ${name} = ${builder}({ args: {}, handler: async () => ${JSON.stringify(value)} });\n`;
+
+async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await read();
+      lastError = undefined;
+      if (done(last)) return last;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out waiting for ${what}; last value ${JSON.stringify(last)}, last error ${String(lastError)}`);
+}
+
+describe("entry discovery and module paths", () => {
+  test("skips _generated/, schema.ts, *.test.ts, auth.config.ts, dotfiles and other non-entries", async () => {
+    const { backend, client } = await startApp({
+      "_generated/server.ts": named("gen", "from _generated"),
+      "_generated/api.js": named("genApi", "from _generated api"),
+      "schema.ts":
+        `import { defineSchema, defineTable, queryGeneric } from "convex/server";\nimport { v } from "convex/values";\n` +
+        `export const fromSchema = queryGeneric({ args: {}, handler: async () => "schema" });\n` +
+        `export default defineSchema({ notes: defineTable({ text: v.string() }) });\n`,
+      "things.test.ts": named("fromTest", "test file") + `import "node:fs";\n`,
+      "auth.config.ts":
+        `import { queryGeneric } from "convex/server";\n` +
+        `export const fromAuthConfig = queryGeneric({ args: {}, handler: async () => "auth" });\n` +
+        `export default { providers: [] };\n`,
+      ".hidden.ts": named("dot", "dotfile"),
+      ".hiddenDir/inside.ts": named("dotDir", "dot dir"),
+      "#scratch.ts": named("hash", "hash file"),
+      "has space.ts": named("spaced", "space"),
+      "notes.md": "# not code\n",
+      "types.d.ts": "export type T = number;\n",
+      "public.ts":
+        `import { queryGeneric, internalQueryGeneric, mutationGeneric } from "convex/server";\n` +
+        `export const hello = queryGeneric({ args: {}, handler: async () => "hello" });\n` +
+        `export const secret = internalQueryGeneric({ args: {}, handler: async () => "secret" });\n` +
+        `export const write = mutationGeneric({ args: {}, handler: async () => "written" });\n` +
+        `export const notAFunction = 42;\n` +
+        `export function helper() { return "plain helper"; }\n`,
+      "plain.js": named("fromJs", "javascript module"),
+      "folder/file.ts": named("fn", "folder/file"),
+      "folder/deeper/mod.ts": QUERY("deep default"),
+      "defaulty.ts": QUERY("the default export"),
+    });
+    expect([...backend.runner.app.functions.keys()].sort()).toEqual(
+      [
+        "defaulty:default",
+        "folder/deeper/mod:default",
+        "folder/file:fn",
+        "plain:fromJs",
+        "public:hello",
+        "public:secret",
+        "public:write",
+      ].sort(),
+    );
+
+    await expect(client.query(anyApi.folder.file.fn, {})).resolves.toBe("folder/file");
+    await expect(client.query(anyApi.public.hello, {})).resolves.toBe("hello");
+    await expect(client.mutation(anyApi.public.write, {})).resolves.toBe("written");
+    await expect(client.query(anyApi.plain.fromJs, {})).resolves.toBe("javascript module");
+    for (const p of ["_generated/server:gen", "schema:fromSchema", "things.test:fromTest", "auth.config:fromAuthConfig", "public:helper", "public:notAFunction"]) {
+      const res = await fetch(`${backend.url}/api/query`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ path: p, args: {}, format: "json" }),
+      });
+      const body = await res.json();
+      expect(body.status, p).toBe("error");
+      expect(body.errorMessage, p).toContain("Could not find public function");
+    }
+  });
+
+  test("a default export is callable by the module path alone", async () => {
+    const { backend, client } = await startApp({ "defaulty.ts": QUERY("the default export"), "folder/deeper/mod.ts": QUERY("deep") });
+    await expect(client.query(anyApi.defaulty.default, {})).resolves.toBe("the default export");
+    await expect(client.query(anyApi.folder.deeper.mod.default, {})).resolves.toBe("deep");
+    for (const p of ["defaulty", "defaulty:default", "defaulty.js"]) {
+      const res = await fetch(`${backend.url}/api/query`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ path: p, args: [{}], format: "json" }),
+      });
+      expect(await res.json(), p).toEqual({ status: "success", value: "the default export" });
+    }
+    const run = await fetch(`${backend.url}/api/run/folder/deeper/mod`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ args: {}, format: "json" }),
+    });
+    // `/api/run/folder/deeper/mod` is `folder/deeper:mod`, which does not exist.
+    expect((await run.json()).status).toBe("error");
+  });
+
+  test("a hyphenated file name is refused with Convex's module path error", async () => {
+    const err = await startFails({ "ok.ts": named("fine", "fine"), "my-module.ts": named("fn", "x") });
+    expect(err.message).toContain("my-module");
+    expect(err.message).toContain("can only contain alphanumeric characters, underscores, or periods");
+  });
+
+  test("a hyphenated folder name is refused too", async () => {
+    const err = await startFails({ "my-folder/mod.ts": named("fn", "x") });
+    expect(err.message).toContain("my-folder");
+    expect(err.message).toContain("can only contain alphanumeric characters, underscores, or periods");
+  });
+});
+
+describe("Node built-ins and \"use node\"", () => {
+  test.each([
+    ["node:fs", `import { readFileSync } from "node:fs";\nexport const x = typeof readFileSync;\n`],
+    ["fs", `import fs from "fs";\nexport const x = typeof fs;\n`],
+    ["crypto", `import { createHash } from "crypto";\nexport const x = typeof createHash;\n`],
+    ["node:fs/promises", `import { readFile } from "node:fs/promises";\nexport const x = typeof readFile;\n`],
+  ])("a default-runtime module importing %s is refused, naming the file and the import", async (spec, imp) => {
+    const err = await startFails({
+      "good.ts": named("fine", "fine"),
+      "bad.ts": imp + named("q", "never"),
+    });
+    expect(err.message).toContain("bad.ts");
+    expect(err.message).toContain(`"${spec}"`);
+  });
+
+  test("an indirect import of a Node built-in names the importing helper file", async () => {
+    const err = await startFails({
+      "lib/helper.ts": `import { tmpdir } from "node:os";\nexport const where = () => tmpdir();\n`,
+      "uses.ts": `import { where } from "./lib/helper";\n` + named("q", "x") + `export const w = where;\n`,
+    });
+    expect(err.message).toContain("helper.ts");
+    expect(err.message).toContain('"node:os"');
+  });
+
+  test("a \"use node\" module may import node:crypto and export actions, which run", async () => {
+    const { client } = await startApp({
+      "nodeStuff.ts":
+        `"use node";\n` +
+        `import { createHash, randomUUID } from "node:crypto";\n` +
+        `import { actionGeneric, internalActionGeneric } from "convex/server";\n` +
+        `import { v } from "convex/values";\n` +
+        `export const hash = actionGeneric({ args: { s: v.string() }, handler: async (_ctx, { s }) => createHash("sha256").update(s).digest("hex") });\n` +
+        `export const uuid = internalActionGeneric({ args: {}, handler: async () => randomUUID().length });\n`,
+      "caller.ts":
+        `import { actionGeneric, makeFunctionReference } from "convex/server";\n` +
+        `export const viaIsolate = actionGeneric({ args: {}, handler: async (ctx): Promise<number> => ctx.runAction(makeFunctionReference<"action">("nodeStuff:uuid"), {}) });\n`,
+    });
+    await expect(client.action(anyApi.nodeStuff.hash, { s: "abc" })).resolves.toBe(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+    await expect(client.action(anyApi.caller.viaIsolate, {})).resolves.toBe(36);
+    await expect(client.action(anyApi.nodeStuff.uuid, {})).rejects.toThrow("Could not find public function for 'nodeStuff:uuid'");
+  });
+
+  test("a \"use node\" directive after comments still counts", async () => {
+    const { client } = await startApp({
+      "commented.ts":
+        `// Runs in Node.\n/* block\n comment */\n'use node';\n` +
+        `import { hostname } from "node:os";\n` +
+        `import { actionGeneric } from "convex/server";\n` +
+        `export const host = actionGeneric({ args: {}, handler: async () => typeof hostname() });\n`,
+    });
+    await expect(client.action(anyApi.commented.host, {})).resolves.toBe("string");
+  });
+
+  test.each(["queryGeneric", "mutationGeneric", "internalMutationGeneric"])(
+    "a \"use node\" module exporting %s is refused",
+    async (builder) => {
+      const err = await startFails({
+        "nodeMixed.ts":
+          `"use node";\n` +
+          `import { actionGeneric, ${builder} } from "convex/server";\n` +
+          `export const act = actionGeneric({ args: {}, handler: async () => 1 });\n` +
+          `export const notAllowed = ${builder}({ args: {}, handler: async () => 2 });\n`,
+      });
+      expect(err.message).toContain("nodeMixed");
+      expect(err.message).toContain("notAllowed");
+      expect(err.message).toMatch(/use node/i);
+    },
+  );
+});
+
+describe("watch mode", () => {
+  test("reloads after an edit, keeps serving through a broken edit, and recovers", async () => {
+    const { convexDir, client } = await startApp({ "live.ts": QUERY("v1"), "stable.ts": named("same", "stable") }, { watch: true });
+    const live = () => client.query(anyApi.live.default, {});
+    await expect(live()).resolves.toBe("v1");
+
+    writeFileSync(path.join(convexDir, "live.ts"), QUERY("v2"));
+    await waitFor(live, (v) => v === "v2", "the edit to be served");
+
+    // A syntax error: the reload fails and the previous functions keep serving.
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      writeFileSync(path.join(convexDir, "live.ts"), `export default {{{ not typescript`);
+      await waitFor(
+        async () => errors.mock.calls.map((c) => c.join(" ")).join("\n"),
+        (text) => text.includes("reload failed"),
+        "the failed reload to be reported",
+      );
+      await expect(live()).resolves.toBe("v2");
+      await expect(client.query(anyApi.stable.same, {})).resolves.toBe("stable");
+
+      // A Node built-in in a default-runtime module is a broken edit as well.
+      errors.mockClear();
+      writeFileSync(path.join(convexDir, "live.ts"), `import "node:fs";\n` + QUERY("v-with-fs"));
+      await waitFor(
+        async () => errors.mock.calls.map((c) => c.join(" ")).join("\n"),
+        (text) => text.includes("reload failed"),
+        "the refused reload to be reported",
+      );
+      await expect(live()).resolves.toBe("v2");
+    } finally {
+      errors.mockRestore();
+    }
+
+    // Fixing the file brings the app back.
+    writeFileSync(path.join(convexDir, "live.ts"), QUERY("v3"));
+    await waitFor(live, (v) => v === "v3", "the fixed edit to be served");
+  });
+
+  test("added modules become callable and removed modules disappear", async () => {
+    const { convexDir, client } = await startApp({ "base.ts": named("x", "base") }, { watch: true });
+    writeFileSync(path.join(convexDir, "added.ts"), named("y", "added later"));
+    await waitFor(
+      () => client.query(anyApi.added.y, {}),
+      (v) => v === "added later",
+      "the new module to be served",
+    );
+    unlinkSync(path.join(convexDir, "added.ts"));
+    await waitFor(
+      () => client.query(anyApi.added.y, {}).then(() => "still there", (e: Error) => e.message),
+      (v) => v.includes("Could not find public function for 'added:y'"),
+      "the removed module to disappear",
+    );
+    await expect(client.query(anyApi.base.x, {})).resolves.toBe("base");
+  });
+});
+
+describe("data dirs outside the project", () => {
+  // The brief for these suites (and typical integration tests) keeps backend data under
+  // os.tmpdir(). Inside vitest, the backend's import() of its own bundles is routed through Vite,
+  // which only loads files under the project root; this must still work.
+  test("a backend whose dataDir is under os.tmpdir() loads and runs its functions", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), "lb-loader-"));
+    extraDirs.push(root);
+    // Let `convex/server` resolve from a convex folder outside the project.
+    symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+    const app = writeApp({ "tmp.ts": named("where", "tmp") }, root);
+    const backend = await LocalBackend.start({ ...app, port: 0, host: "127.0.0.1" });
+    running.push(backend);
+    const client = new ConvexHttpClient(backend.url, { logger: false });
+    await expect(client.query(anyApi.tmp.where, {})).resolves.toBe("tmp");
+  });
+});

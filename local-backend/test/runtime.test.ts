@@ -1,0 +1,210 @@
+// Determinism and restrictions inside functions, and transaction limits.
+// Reference: /work/shared/reference/convex-backend-facts.md §3.9, §3.12, §0 (unknown syscalls).
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LocalBackend } from "../src/backend.js";
+
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+// Under the (gitignored) .data/ folder rather than os.tmpdir(): see loader.test.ts, "data dirs
+// outside the project".
+const TMP_ROOT = path.join(PROJECT_ROOT, ".data/test-tmp");
+
+/** Enough CPU work that real time advances by milliseconds (checked by the action test). */
+const SPIN = 30_000_000;
+
+let dataDir: string;
+let backend: LocalBackend;
+let client: ConvexHttpClient;
+let server: http.Server;
+let serverUrl: string;
+const requests: Array<{ method: string; body: string }> = [];
+
+beforeAll(async () => {
+  mkdirSync(TMP_ROOT, { recursive: true });
+  dataDir = mkdtempSync(path.join(TMP_ROOT, "runtime-"));
+  backend = await LocalBackend.start({
+    dataDir,
+    convexDir: path.join(PROJECT_ROOT, "local-backend/test/fixtures-extra/runtime/convex"),
+    port: 0,
+    host: "127.0.0.1",
+  });
+  client = new ConvexHttpClient(backend.url, { logger: false });
+  server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      requests.push({ method: req.method ?? "", body });
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end(`pong:${body}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+});
+
+afterAll(async () => {
+  await backend?.close();
+  if (server) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("Date inside functions", () => {
+  test("Date.now() is frozen within a query, at the time the query started", async () => {
+    const before = Date.now();
+    const r = await client.query(anyApi.clock.inQuery, { iterations: SPIN });
+    const after = Date.now();
+    expect(r.burned).toBe(true);
+    expect(r.second).toBe(r.first);
+    expect(r.constructed).toBe(r.first);
+    expect(r.first).toBeGreaterThanOrEqual(before - 5);
+    expect(r.first).toBeLessThanOrEqual(after);
+  });
+
+  test("Date.now() is frozen within a mutation, and new Date() / Date() agree with it", async () => {
+    const r = await client.mutation(anyApi.clock.inMutation, { iterations: SPIN });
+    expect(r.second).toBe(r.first);
+    expect(r.constructed).toBe(r.first);
+    expect(r.called).toBe(r.frozenString);
+  });
+
+  test("Date.now() stays frozen across awaits in a mutation", async () => {
+    const r = await client.mutation(anyApi.clock.acrossAwait, { iterations: SPIN / 2 });
+    expect(r.second).toBe(r.first);
+  });
+
+  test("each execution gets its own time", async () => {
+    const a = await client.query(anyApi.clock.inQuery, { iterations: 0 });
+    await new Promise((r) => setTimeout(r, 10));
+    const b = await client.query(anyApi.clock.inQuery, { iterations: 0 });
+    expect(b.first).toBeGreaterThan(a.first);
+  });
+
+  test("Date.now() advances within an action", async () => {
+    const r = await client.action(anyApi.clock.inAction, { iterations: SPIN });
+    expect(r.second).toBeGreaterThan(r.first);
+    expect(r.constructed).toBeGreaterThanOrEqual(r.second);
+  });
+});
+
+describe("Math.random inside functions", () => {
+  test.each(["randomQuery", "randomMutation", "randomAction"] as const)(
+    "%s returns values in [0, 1) that differ across invocations",
+    async (fn) => {
+      const call = () =>
+        fn === "randomQuery"
+          ? client.query(anyApi.clock[fn], {})
+          : fn === "randomMutation"
+            ? client.mutation(anyApi.clock[fn], {})
+            : client.action(anyApi.clock[fn], {});
+      const a: number[] = await call();
+      const b: number[] = await call();
+      for (const x of [...a, ...b]) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThan(1);
+      }
+      expect(new Set(a).size).toBe(a.length);
+      expect(b).not.toEqual(a);
+    },
+  );
+});
+
+describe("fetch and timers", () => {
+  test("fetch() in a query or mutation throws, without making the request", async () => {
+    const seen = requests.length;
+    await expect(client.query(anyApi.restricted.fetchInQuery, { url: serverUrl })).rejects.toThrow(
+      "Can't use fetch() in queries and mutations",
+    );
+    await expect(client.mutation(anyApi.restricted.fetchInMutation, { url: serverUrl })).rejects.toThrow(
+      "Can't use fetch() in queries and mutations",
+    );
+    expect(requests.length).toBe(seen);
+  });
+
+  test("setTimeout/setInterval in a mutation or query throw", async () => {
+    await expect(client.mutation(anyApi.restricted.setTimeoutInMutation, {})).rejects.toThrow(/setTimeout/);
+    await expect(client.query(anyApi.restricted.setTimeoutInQuery, {})).rejects.toThrow(/setTimeout/);
+    await expect(client.mutation(anyApi.restricted.setIntervalInMutation, {})).rejects.toThrow(/setInterval/);
+  });
+
+  test("fetch() works in an action", async () => {
+    const seen = requests.length;
+    await expect(client.action(anyApi.restricted.fetchInAction, { url: serverUrl })).resolves.toEqual({
+      status: 200,
+      body: "pong:ping",
+    });
+    expect(requests.slice(seen)).toEqual([{ method: "POST", body: "ping" }]);
+  });
+
+  test("setTimeout and setInterval work in an action", async () => {
+    const r = await client.action(anyApi.restricted.timersInAction, { ms: 20 });
+    expect(r.ticks).toBe(2);
+    expect(r.elapsed).toBeGreaterThanOrEqual(15);
+  });
+
+  test("restrictions do not leak out of functions: the host keeps its fetch and timers", async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    const res = await fetch(serverUrl, { method: "POST", body: "host" });
+    expect(await res.text()).toBe("pong:host");
+  });
+});
+
+describe("syscalls", () => {
+  test("an unknown async syscall from an action fails naming the syscall", async () => {
+    await expect(client.action(anyApi.restricted.unknownAsyncSyscall, {})).rejects.toThrow("1.0/doesNotExist");
+  });
+
+  test("an unknown sync syscall from a query fails naming the syscall", async () => {
+    await expect(client.query(anyApi.restricted.unknownSyncSyscall, {})).rejects.toThrow("1.0/alsoDoesNotExist");
+  });
+});
+
+describe("limits", () => {
+  test("a mutation may write 16,000 documents", async () => {
+    await expect(client.mutation(anyApi.limits.insertMany, { table: "scanned", n: 16_000 })).resolves.toBe(16_000);
+  });
+
+  test("a mutation writing more than 16,000 documents fails, mentioning the limit, and commits nothing", async () => {
+    const err = await client.mutation(anyApi.limits.insertMany, { table: "tooMany", n: 16_001 }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/16,?000/);
+    expect(err.message.toLowerCase()).toContain("written");
+    await expect(client.query(anyApi.limits.count, { table: "tooMany" })).resolves.toBe(0);
+  });
+
+  test("a document over 1 MiB is refused and nothing from that mutation commits", async () => {
+    const err = await client.mutation(anyApi.limits.insertBig, { table: "big", chars: 1_100_000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/too large|MiB|size/i);
+    await expect(client.query(anyApi.limits.count, { table: "big" })).resolves.toBe(0);
+    // Just under the limit is fine.
+    await expect(client.mutation(anyApi.limits.insertBig, { table: "big", chars: 1_000_000 })).resolves.toBeTypeOf("string");
+    await expect(client.query(anyApi.limits.count, { table: "big" })).resolves.toBe(2);
+  });
+
+  test("a query scanning more than 32,000 documents fails; 32,000 is fine", async () => {
+    // "scanned" has 16,000 documents from the first limits test; bring it to 32,001.
+    await expect(client.query(anyApi.limits.count, { table: "scanned" })).resolves.toBe(16_000);
+    await client.mutation(anyApi.limits.insertMany, { table: "scanned", n: 16_000 });
+    await expect(client.query(anyApi.limits.count, { table: "scanned", take: 32_000 })).resolves.toBe(32_000);
+    await client.mutation(anyApi.limits.insertMany, { table: "scanned", n: 1 });
+
+    const err = await client.query(anyApi.limits.count, { table: "scanned" }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/32,?000/);
+    expect(err.message.toLowerCase()).toContain("read");
+
+    // Documents that a filter rejects still count as scanned.
+    await expect(client.query(anyApi.limits.filteredToNothing, { table: "scanned" })).rejects.toThrow(/32,?000/);
+    // The limit is per execution: a small query right after works.
+    await expect(client.query(anyApi.limits.count, { table: "scanned", take: 10 })).resolves.toBe(10);
+  });
+});
