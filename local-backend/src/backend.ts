@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { Catalog, SchemaPushError } from "./runtime/catalog.js";
-import { setLoadTimeEnv } from "./runtime/globals.js";
+import { installGlobals, setLoadTimeEnv } from "./runtime/globals.js";
 import { bundleAndLoad, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
 import { FunctionRunner } from "./runtime/runner.js";
 import { Scheduler } from "./runtime/scheduler.js";
@@ -139,6 +139,8 @@ export class LocalBackend {
 
   static async start(options: LocalBackendOptions): Promise<LocalBackend> {
     mkdirSync(options.dataDir, { recursive: true });
+    // Module top-level code (evaluated while loading) already sees the function environment.
+    installGlobals();
     const store = new SqliteStore(path.join(options.dataDir, "convex.sqlite3"), { synchronous: options.synchronous });
     try {
       const catalog = new Catalog(store);

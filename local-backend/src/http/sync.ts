@@ -68,7 +68,8 @@ class SyncSession {
   private again = false;
   /** A Transition must go out with at least this ts (after a mutation response). */
   private owedTs = -1n;
-  private mutations: Promise<void> = Promise.resolve();
+  /** Messages are handled in arrival order: a query sent after Authenticate runs as the new user. */
+  private inbox: Promise<void> = Promise.resolve();
   private lastSendAt = Date.now();
   private ping: ReturnType<typeof setInterval>;
   private closed = false;
@@ -81,7 +82,12 @@ class SyncSession {
       if (Date.now() - this.lastSendAt >= PING_AFTER_MS) this.send({ type: "Ping" });
     }, 5_000);
     this.ping.unref();
-    ws.on("message", (data) => this.onMessage(String(data)));
+    ws.on("message", (data) => {
+      this.inbox = this.inbox.then(() => this.onMessage(String(data))).catch((e) => {
+        console.error("[local-backend] sync message failed", e);
+        this.fail(1011, "InternalServerError");
+      });
+    });
     ws.on("close", () => this.close());
     ws.on("error", () => this.close());
   }
@@ -116,7 +122,7 @@ class SyncSession {
     }
   }
 
-  private onMessage(text: string) {
+  private async onMessage(text: string): Promise<void> {
     let msg: any;
     try {
       msg = JSON.parse(text);
@@ -136,14 +142,14 @@ class SyncSession {
       case "ModifyQuerySet":
         return this.modifyQuerySet(msg);
       case "Mutation":
-        this.mutations = this.mutations.then(() => this.mutation(msg));
-        return;
+        // One at a time per socket, in order (as Convex's sync worker does).
+        return this.mutation(msg);
       case "Action":
+        // Actions run concurrently.
         void this.action(msg);
         return;
       case "Authenticate":
-        void this.authenticate(msg);
-        return;
+        return this.authenticate(msg);
       case "Event":
         return;
       default:

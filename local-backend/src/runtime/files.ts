@@ -182,7 +182,7 @@ export class FileStorage {
         "storage/getBlob": async (ctx, args) => {
           const id = this.parseId("get", args?.storageId);
           const found = await this.readBytes(ctx, id);
-          return found ? new Blob([found.bytes], { type: found.file.contentType ?? "" }) : null;
+          return found ? new Blob([new Uint8Array(found.bytes)], { type: found.file.contentType ?? "" }) : null;
         },
       },
     });
