@@ -20,6 +20,15 @@ export interface TestConvex {
   /** Runs a handler inside a mutation transaction with a real `ctx`. */
   run<R = any>(handler: (ctx: any) => Promise<R>): Promise<R>;
   withIdentity(identity: Partial<UserIdentity>): TestConvex;
+  /** Calls an HTTP action of `convex/http.ts` (path with optional query string), as the current identity. */
+  fetch(pathQueryFragment: string, init?: RequestInit): Promise<Response>;
+  /** Waits for scheduled functions that are running right now. */
+  finishInProgressScheduledFunctions(): Promise<void>;
+  /**
+   * Runs every scheduled function, including ones scheduled along the way, until none is left.
+   * `advanceTimers` (for example `vi.runAllTimers`) is called before each, as convex-test does.
+   */
+  finishAllScheduledFunctions(advanceTimers?: () => void): Promise<void>;
   /** The running backend, for tests that need to look underneath. */
   backend(): Promise<LocalBackend>;
   /** Stops the backend and removes its data dir. Also happens at process exit. */
@@ -102,6 +111,18 @@ export function convexTest(schema?: { export(): string }, modules?: Record<strin
         const issuer = partial.issuer ?? "https://convex.test";
         const subject = partial.subject ?? `test-user-${Math.random().toString(36).slice(2)}`;
         return make({ ...partial, issuer, subject, tokenIdentifier: partial.tokenIdentifier ?? `${issuer}|${subject}` });
+      },
+      async fetch(pathQueryFragment, init) {
+        if (!pathQueryFragment.startsWith("/")) throw new Error(`Path given to \`t.fetch\` must start with a \`/\`, got ${pathQueryFragment}`);
+        const backend = await getBackend();
+        const request = new Request(`${backend.siteUrl}${pathQueryFragment}`, init);
+        return (await backend.runner.runHttpAction(request, opts)).response;
+      },
+      async finishInProgressScheduledFunctions() {
+        await (await getBackend()).scheduler.idle();
+      },
+      async finishAllScheduledFunctions(advanceTimers) {
+        await (await getBackend()).scheduler.runAllPending(advanceTimers);
       },
       backend: getBackend,
       close: handle.close,

@@ -107,6 +107,26 @@ export class Scheduler {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /**
+   * Runs every pending job now, soonest first, including jobs those jobs schedule, until none is
+   * left (convex-test's finishAllScheduledFunctions). `beforeEach` lets a test advance fake timers.
+   */
+  async runAllPending(beforeEach?: () => void, maxJobs = 10_000): Promise<void> {
+    for (let n = 0; n < maxJobs; n++) {
+      await this.idle();
+      beforeEach?.();
+      const next = this.pendingJobs().find((j) => !this.running.has(j.id));
+      if (!next) return;
+      this.running.add(next.id);
+      try {
+        await this.runJob(next.id);
+      } finally {
+        this.running.delete(next.id);
+      }
+    }
+    throw new Error(`finishAllScheduledFunctions: more than ${maxJobs} jobs ran; is a job rescheduling itself forever?`);
+  }
+
   /** Ids and times of jobs still pending, soonest first. */
   pendingJobs(): Array<{ id: string; scheduledTime: number }> {
     return [...this.pending].map(([id, scheduledTime]) => ({ id, scheduledTime })).sort((a, b) => a.scheduledTime - b.scheduledTime);
