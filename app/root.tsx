@@ -1,6 +1,18 @@
 import type { LinksFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import {
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useLoaderData,
+  useRouteError,
+} from "@remix-run/react";
+import { ConvexProvider, ConvexReactClient } from "convex/react";
+import { useState } from "react";
 import styles from "./styles/app.css?url";
+import { convexUrl } from "./utils/convex.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
@@ -22,8 +34,21 @@ export function Layout({ children }: { children: React.ReactNode }) {
   );
 }
 
+export async function loader() {
+  // The browser connects to the same Convex deployment as the server, for live queries.
+  return { convexUrl: convexUrl() };
+}
+
 export default function App() {
-  return <Outlet />;
+  const { convexUrl } = useLoaderData<typeof loader>();
+  // Only in the browser: the server renders loader data and opens no socket.
+  const [client] = useState(() => (typeof window === "undefined" ? null : new ConvexReactClient(convexUrl)));
+  if (!client) return <Outlet />;
+  return (
+    <ConvexProvider client={client}>
+      <Outlet />
+    </ConvexProvider>
+  );
 }
 
 export function ErrorBoundary() {

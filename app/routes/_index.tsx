@@ -2,6 +2,7 @@ import type { MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { convexClient } from "../utils/convex.server";
+import { Live } from "../utils/live";
 
 export const meta: MetaFunction = () => [
   { title: "Pressroom: independent publications" },
@@ -23,18 +24,22 @@ export default function Index() {
       </header>
       <section aria-labelledby="directory-heading">
         <h2 id="directory-heading">Publications</h2>
-        {sites.length === 0 ? (
-          <p data-testid="directory-empty">No publications yet.</p>
-        ) : (
-          <ul data-testid="directory">
-            {sites.map((s) => (
-              <li key={s.slug}>
-                <a href={`/${s.slug}/`}>{s.name}</a>
-                {s.description ? <p>{s.description}</p> : null}
-              </li>
-            ))}
-          </ul>
-        )}
+        <Live query={api.sites.listDirectory} args={{}} initial={sites}>
+          {(list) =>
+            list.length === 0 ? (
+              <p data-testid="directory-empty">No publications yet.</p>
+            ) : (
+              <ul data-testid="directory">
+                {list.map((s) => (
+                  <li key={s.slug}>
+                    <a href={`/${s.slug}/`}>{s.name}</a>
+                    {s.description ? <p>{s.description}</p> : null}
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </Live>
       </section>
     </main>
   );

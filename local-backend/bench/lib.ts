@@ -101,6 +101,45 @@ export interface Measurement {
   p99: number;
   max: number;
   concurrency: number;
+  /** CPU time (user + system, all threads) of the measuring process per operation, in µs. */
+  cpuUsPerOp: number;
+  /** For HTTP runs: CPU time of the server process per operation, in µs (filled in by run.ts). */
+  serverCpuUsPerOp?: number;
+  /** Wall-clock window of the measured phase (epoch ms), to match other processes' CPU samples. */
+  startEpochMs: number;
+  endEpochMs: number;
+}
+
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+export const epochMs = () => performance.timeOrigin + performance.now();
+const cpuMicros = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+/**
+ * Samples this process's CPU time every `everyMs`, so the CPU it spent while another process
+ * drove it (the HTTP server under load) can be attributed to that process's measurement windows.
+ */
+export function sampleCpu(everyMs = 50) {
+  const samples: Array<{ t: number; cpu: number }> = [{ t: epochMs(), cpu: cpuMicros() }];
+  const timer = setInterval(() => samples.push({ t: epochMs(), cpu: cpuMicros() }), everyMs);
+  const at = (t: number) => {
+    let i = samples.findIndex((s) => s.t >= t);
+    if (i < 0) i = samples.length - 1;
+    if (i === 0) return samples[0].cpu;
+    const a = samples[i - 1];
+    const b = samples[i];
+    return b.t === a.t ? b.cpu : a.cpu + ((b.cpu - a.cpu) * (t - a.t)) / (b.t - a.t);
+  };
+  return {
+    /** CPU µs spent between two epoch times. */
+    between: (from: number, to: number) => at(to) - at(from),
+    stop: () => {
+      clearInterval(timer);
+      samples.push({ t: epochMs(), cpu: cpuMicros() });
+    },
+  };
 }
 
 /**
@@ -125,9 +164,13 @@ export async function measure(
   };
   if (warmupMs > 0) await run(performance.now() + warmupMs, null, { left: Math.max(1, Math.floor(maxOps / 10)) });
   const latencies: number[] = [];
+  const startEpochMs = epochMs();
+  const cpu0 = cpuMicros();
   const start = performance.now();
   await run(start + durationMs, latencies, { left: maxOps });
   const seconds = (performance.now() - start) / 1000;
+  const cpuUs = cpuMicros() - cpu0;
+  const endEpochMs = epochMs();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   return {
@@ -138,6 +181,9 @@ export async function measure(
     p99: pct(0.99),
     max: latencies[latencies.length - 1] ?? NaN,
     concurrency: workers.length,
+    cpuUsPerOp: cpuUs / latencies.length,
+    startEpochMs,
+    endEpochMs,
   };
 }
 

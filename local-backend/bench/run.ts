@@ -20,6 +20,7 @@ import {
   measure,
   printTable,
   runChild,
+  sampleCpu,
   type Caller,
   type Measurement,
   type OpName,
@@ -133,6 +134,7 @@ async function main() {
 
     // ---- 4. Over HTTP, from a separate process running ConvexHttpClient instances. ----------
     log(`HTTP (${HTTP_CLIENTS} clients, then 1 client) from a child process`);
+    const serverCpu = sampleCpu();
     Object.assign(
       httpResults,
       await runChild<Record<string, Partial<Record<OpName, Measurement>>>>(
@@ -148,6 +150,10 @@ async function main() {
         120_000,
       ),
     );
+    serverCpu.stop();
+    for (const r of Object.values(httpResults)) {
+      for (const m of Object.values(r)) m!.serverCpuUsPerOp = serverCpu.between(m!.startEpochMs, m!.endEpochMs) / m!.ops;
+    }
 
     // Inserts last, so the query benchmarks read exactly DOCS documents.
     log("in-process insert");
@@ -177,6 +183,9 @@ async function main() {
     "p50 ms": fmt.ms(m?.p50 ?? NaN),
     "p99 ms": fmt.ms(m?.p99 ?? NaN),
     samples: fmt.int(m?.ops ?? NaN),
+    // In-process and convex-test: the whole process's CPU; HTTP: the server's and the clients' CPU.
+    "backend CPU µs/op": fmt.int(m ? (m.serverCpuUsPerOp ?? m.cpuUsPerOp) : NaN),
+    "client CPU µs/op": m?.serverCpuUsPerOp !== undefined ? fmt.int(m.cpuUsPerOp) : "-",
   });
   const rows: Array<Record<string, string>> = [];
   for (const op of OPS) {

@@ -25,3 +25,20 @@ test("home page lists publications read through a Convex query on the local back
   await expect(directory.getByRole("link", { name: "The Night Desk" })).toHaveAttribute("href", "/night-desk/");
   await expect(directory).toContainText("Late news, slowly.");
 });
+
+test("the directory updates live, without a reload, when another client creates a publication", async ({ page }) => {
+  await page.goto("/");
+  // Wait until the page is hydrated and its subscription has answered once.
+  await expect(page.locator("[data-live=live]")).toHaveCount(1);
+  const navigations: string[] = [];
+  page.on("framenavigated", (f) => navigations.push(f.url()));
+  const admin = new ConvexHttpClient(backendUrl);
+  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
+  await admin.mutation(makeFunctionReference<"mutation">("sites:create") as any, {
+    name: "Live Wire",
+    slug: "live-wire",
+    description: "Arrives by WebSocket.",
+  });
+  await expect(page.getByTestId("directory").getByRole("link", { name: "Live Wire" })).toBeVisible({ timeout: 5000 });
+  expect(navigations).toEqual([]);
+});
