@@ -1,6 +1,7 @@
 // Child process of run.ts: a fresh process starting a LocalBackend on an existing data dir.
 // Reports the time of `LocalBackend.start` alone, the time to import the backend's modules, the
 // time to the first answered query, and the process's RSS once started.
+export {};
 const processStart = performance.now();
 const { LocalBackend } = await import("../src/backend.js");
 const { exitAfter, reportResult } = await import("./lib.js");

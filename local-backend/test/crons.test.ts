@@ -324,7 +324,29 @@ describe("CronRunner", () => {
     expect(bad({ type: "cron", cron: "0 25 * * *" })).toThrow(/Cron "nightly": Invalid cron expression "0 25 \* \* \*"/);
     expect(bad({ type: "monthly", day: 0, hourUTC: 1 })).toThrow(/Cron "nightly": day/);
     expect(() => new CronRunner(b.runner, { crons: {} })).toThrow(/cronJobs\(\)/);
+    expect(() => CronRunner.validate({ isCrons: true, crons: { x: { name: "a:b", args: [{}], schedule: { type: "cron", cron: "* * * * 7" } } } })).toThrow(
+      /Cron "x": .*Sunday is 0/,
+    );
+    expect(() => CronRunner.validate(b.runner.app.crons)).not.toThrow();
     expect(new CronRunner(b.runner, null).nextRuns()).toEqual([]);
+  });
+
+  test("a job changed by update() while it runs waits for that run, then runs on its new spec", async () => {
+    const b = await start();
+    const lines: string[] = [];
+    const slow = (ms: number) => ({ isCrons: true, crons: { slow: { name: "counter:slow", args: [{ ms }], schedule: { type: "interval", seconds: 1 } } } });
+    const r = new CronRunner(b.runner, slow(1800), { log: (l) => lines.push(l) });
+    runners.push(r);
+    r.start();
+    const events = async () => JSON.parse(((await b.runner.runQuery("counter:events", {})) as { valueJson: string }).valueJson) as string[];
+    await poll(async () => (await events()).length >= 1, 5000);
+    r.update(slow(10));
+    await poll(async () => lines.length >= 2, 8000);
+    await r.stop();
+    const ev = await events();
+    ev.forEach((e, i) => expect(e).toBe(i % 2 === 0 ? "start" : "end"));
+    expect(lines[1]).toMatch(/cron "slow" counter:slow \d+ms ok/);
+    expect(Number(/(\d+)ms/.exec(lines[1])![1])).toBeLessThan(1500);
   });
 
   test("update() keeps unchanged jobs' next runs and schedules new ones", async () => {

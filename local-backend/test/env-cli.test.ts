@@ -4,7 +4,8 @@ import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { jsonToConvex } from "convex/values";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -13,9 +14,6 @@ import { LocalBackend } from "../src/backend.js";
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TSX = path.join(PROJECT_ROOT, "node_modules/.bin/tsx");
 const CLI = path.join(PROJECT_ROOT, "local-backend/src/cli.ts");
-// Under the (gitignored) .data/ folder rather than os.tmpdir(): see loader.test.ts, "data dirs
-// outside the project".
-const TMP_ROOT = path.join(PROJECT_ROOT, ".data/test-tmp");
 
 const HOST_ONLY = "LB_ENV_CLI_TEST_HOST_SECRET";
 
@@ -25,8 +23,7 @@ let client: ConvexHttpClient;
 
 beforeAll(async () => {
   process.env[HOST_ONLY] = "visible only to the host process";
-  mkdirSync(TMP_ROOT, { recursive: true });
-  dataDir = mkdtempSync(path.join(TMP_ROOT, "env-cli-"));
+  dataDir = mkdtempSync(path.join(tmpdir(), "lb-env-cli-"));
   backend = await LocalBackend.start({
     dataDir,
     convexDir: path.join(PROJECT_ROOT, "local-backend/test/fixtures-extra/env/convex"),

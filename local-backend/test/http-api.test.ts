@@ -4,26 +4,20 @@
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { ConvexError, convexToJson, type Value } from "convex/values";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 
 const FIXTURE = "local-backend/test/fixture/convex";
 const ECHO_APP = "local-backend/test/fixtures-extra/http/convex";
 
-// Data dirs live under the (gitignored) .data/ folder rather than os.tmpdir(): inside vitest, the
-// backend's import() of its bundles goes through Vite, which refuses files outside the project
-// root (see the "dataDir under os.tmpdir()" test in loader.test.ts).
-const TMP_ROOT = fileURLToPath(new URL("../../.data/test-tmp/", import.meta.url));
-
 const dirs: string[] = [];
 const backends: LocalBackend[] = [];
 
 async function start(convexDir: string, extra: { redactErrors?: boolean } = {}): Promise<LocalBackend> {
-  mkdirSync(TMP_ROOT, { recursive: true });
-  const dataDir = mkdtempSync(path.join(TMP_ROOT, "http-api-"));
+  const dataDir = mkdtempSync(path.join(tmpdir(), "lb-http-api-"));
   dirs.push(dataDir);
   const backend = await LocalBackend.start({ dataDir, convexDir, port: 0, host: "127.0.0.1", ...extra });
   backends.push(backend);

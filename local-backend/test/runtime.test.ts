@@ -2,18 +2,16 @@
 // Reference: /work/shared/reference/convex-backend-facts.md §3.9, §3.12, §0 (unknown syscalls).
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-// Under the (gitignored) .data/ folder rather than os.tmpdir(): see loader.test.ts, "data dirs
-// outside the project".
-const TMP_ROOT = path.join(PROJECT_ROOT, ".data/test-tmp");
 
 /** Enough CPU work that real time advances by milliseconds (checked by the action test). */
 const SPIN = 30_000_000;
@@ -26,8 +24,7 @@ let serverUrl: string;
 const requests: Array<{ method: string; body: string }> = [];
 
 beforeAll(async () => {
-  mkdirSync(TMP_ROOT, { recursive: true });
-  dataDir = mkdtempSync(path.join(TMP_ROOT, "runtime-"));
+  dataDir = mkdtempSync(path.join(tmpdir(), "lb-runtime-"));
   backend = await LocalBackend.start({
     dataDir,
     convexDir: path.join(PROJECT_ROOT, "local-backend/test/fixtures-extra/runtime/convex"),

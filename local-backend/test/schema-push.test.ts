@@ -3,24 +3,28 @@
 // indexes are backfilled. Reference: /work/shared/reference/convex-backend-facts.md §3.10.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { LocalBackend, SchemaPushError } from "../src/backend.js";
 
-// Under the (gitignored) .data/ folder rather than os.tmpdir(): see loader.test.ts, "data dirs
-// outside the project".
-const TMP_ROOT = fileURLToPath(new URL("../../.data/test-tmp/", import.meta.url));
-mkdirSync(TMP_ROOT, { recursive: true });
-const FILE_ROOT = mkdtempSync(path.join(TMP_ROOT, "schema-push-"));
+// Apps live in a temp dir; a node_modules link lets their imports of `convex/server` resolve.
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FILE_ROOT = mkdtempSync(path.join(tmpdir(), "lb-schema-push-"));
+symlinkSync(path.join(PROJECT_ROOT, "node_modules"), path.join(FILE_ROOT, "node_modules"), "dir");
 
 const running = new Set<LocalBackend>();
 afterEach(async () => {
   for (const b of running) await b.close();
   running.clear();
 });
-afterAll(() => rmSync(FILE_ROOT, { recursive: true, force: true }));
+afterAll(() => {
+  // Remove the node_modules link first, so nothing could ever descend into the real one.
+  unlinkSync(path.join(FILE_ROOT, "node_modules"));
+  rmSync(FILE_ROOT, { recursive: true, force: true });
+});
 
 const POSTS = `
 import { mutationGeneric, queryGeneric } from "convex/server";

@@ -65,7 +65,7 @@ const blobFiles = () => readdirSync(files.filesDir).filter((n) => /^[0-9a-f]{64}
 
 async function upload(body: Buffer | string, headers: Record<string, string> = {}): Promise<string> {
   const url: string = await client.mutation(api.generateUploadUrl, {});
-  const res = await fetch(url, { method: "POST", body, headers });
+  const res = await fetch(url, { method: "POST", body: typeof body === "string" ? body : new Uint8Array(body), headers });
   const json = await res.json();
   expect(res.status, JSON.stringify(json)).toBe(200);
   expect(Object.keys(json)).toEqual(["storageId"]);
@@ -257,6 +257,17 @@ describe("limits and tokens", () => {
     expect((await client.query(api.list, {})).length).toBe(before);
     expect(blobFiles().length).toBe(blobsBefore);
     expect(readdirSync(files.tmpDir)).toEqual([]);
+  });
+
+  test("a body far over the limit still gets its 413 (the rest of the body is drained)", async () => {
+    const url: string = await client.mutation(api.generateUploadUrl, {});
+    const res = await fetch(url, { method: "POST", body: Buffer.alloc(8 * 2 ** 20, 1) });
+    expect(res.status).toBe(413);
+    expect((await res.json()).code).toBe("FileTooLarge");
+    // The storage server keeps answering.
+    const after = await fetch(`${storageUrl}/api/storage/not-an-id`);
+    expect(after.status).toBe(400);
+    await after.arrayBuffer();
   });
 
   test("an upload over the limit answers 413 and stores nothing (chunked body)", async () => {

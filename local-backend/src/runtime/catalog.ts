@@ -143,11 +143,11 @@ export class Catalog {
       }
     }
     const declared = new Set<number>();
-    this.documentTypes = new Map();
+    const documentTypes = new Map<number, ValidatorJSON>();
     for (const t of tables) {
       const number = this.ensureTable(t.tableName);
       declared.add(number);
-      if (t.documentType) this.documentTypes.set(number, t.documentType);
+      if (t.documentType) documentTypes.set(number, t.documentType);
       const wanted = new Set(["by_id", "by_creation_time"]);
       for (const idx of t.indexes) {
         wanted.add(idx.indexDescriptor);
@@ -164,6 +164,8 @@ export class Catalog {
         if (idx.name !== "by_id" && idx.name !== "by_creation_time") this.dropIndex(idx);
       }
     }
+    // Validators switch over only once every index change has landed.
+    this.documentTypes = documentTypes;
     this.schemaValidation = schema !== null && schema.schemaValidation !== false;
   }
 

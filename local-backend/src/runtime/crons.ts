@@ -296,7 +296,6 @@ interface Job {
   /** JSON of the spec, to tell unchanged jobs apart on update(). */
   key: string;
   nextAt: number;
-  running: boolean;
 }
 
 export interface CronRunnerOptions {
@@ -315,6 +314,36 @@ function readCrons(crons: any): Map<string, CronSpecJson> {
   return out;
 }
 
+function buildJobs(specs: Map<string, CronSpecJson>, previous: Map<string, Job>): Map<string, Job> {
+  const jobs = new Map<string, Job>();
+  for (const [identifier, spec] of specs) {
+    const key = JSON.stringify(spec);
+    const old = previous.get(identifier);
+    if (old && old.key === key) {
+      jobs.set(identifier, old);
+      continue;
+    }
+    if (typeof spec?.name !== "string") throw new CronScheduleError(`Cron "${identifier}" has no function name.`);
+    const defaultMinute = stableMinute(identifier);
+    try {
+      // Validates the schedule (and the cron expression) now rather than at the first run.
+      nextRunAfter(spec.schedule, 0, { defaultMinute });
+    } catch (e) {
+      throw new CronScheduleError(`Cron "${identifier}": ${(e as Error).message}`);
+    }
+    jobs.set(identifier, {
+      identifier,
+      path: spec.name,
+      args: (Array.isArray(spec.args) ? spec.args[0] : spec.args) ?? {},
+      schedule: spec.schedule,
+      defaultMinute,
+      key,
+      nextAt: Infinity,
+    });
+  }
+  return jobs;
+}
+
 /**
  * Runs the app's cron jobs on real timers. Each job runs its mutation or action (public or
  * internal) with no identity, never overlapping itself: a run that is due while the previous run
@@ -327,6 +356,8 @@ export class CronRunner {
   private started = false;
   private stopped = false;
   private inFlight = new Set<Promise<void>>();
+  /** Identifiers of jobs with a run in progress (by name, so a job replaced by update() stays exclusive). */
+  private running = new Set<string>();
   private readonly now: () => number;
   private readonly log: (line: string) => void;
 
@@ -337,38 +368,15 @@ export class CronRunner {
   ) {
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? ((line) => console.log(line));
-    this.jobs = this.buildJobs(readCrons(crons), new Map());
+    this.jobs = buildJobs(readCrons(crons), new Map());
   }
 
-  private buildJobs(specs: Map<string, CronSpecJson>, previous: Map<string, Job>): Map<string, Job> {
-    const jobs = new Map<string, Job>();
-    for (const [identifier, spec] of specs) {
-      const key = JSON.stringify(spec);
-      const old = previous.get(identifier);
-      if (old && old.key === key) {
-        jobs.set(identifier, old);
-        continue;
-      }
-      if (typeof spec?.name !== "string") throw new CronScheduleError(`Cron "${identifier}" has no function name.`);
-      const defaultMinute = stableMinute(identifier);
-      try {
-        // Validates the schedule (and the cron expression) now rather than at the first run.
-        nextRunAfter(spec.schedule, 0, { defaultMinute });
-      } catch (e) {
-        throw new CronScheduleError(`Cron "${identifier}": ${(e as Error).message}`);
-      }
-      jobs.set(identifier, {
-        identifier,
-        path: spec.name,
-        args: (Array.isArray(spec.args) ? spec.args[0] : spec.args) ?? {},
-        schedule: spec.schedule,
-        defaultMinute,
-        key,
-        nextAt: Infinity,
-        running: old?.running ?? false,
-      });
-    }
-    return jobs;
+  /**
+   * Checks a `crons.ts` default export without running anything: throws CronScheduleError naming
+   * the cron for a bad schedule or expression (use it before swapping in a reloaded app).
+   */
+  static validate(crons: any): void {
+    buildJobs(readCrons(crons), new Map());
   }
 
   private firstRun(job: Job, now: number): number {
@@ -395,7 +403,7 @@ export class CronRunner {
    * going finishes).
    */
   update(crons: any): void {
-    const next = this.buildJobs(readCrons(crons), this.jobs);
+    const next = buildJobs(readCrons(crons), this.jobs);
     const now = this.now();
     for (const job of next.values()) if (job.nextAt === Infinity && this.started) job.nextAt = this.firstRun(job, now);
     this.jobs = next;
@@ -415,7 +423,7 @@ export class CronRunner {
     this.timer = null;
     if (!this.started || this.stopped) return;
     let next = Infinity;
-    for (const j of this.jobs.values()) if (!j.running && j.nextAt < next) next = j.nextAt;
+    for (const j of this.jobs.values()) if (!this.running.has(j.identifier) && j.nextAt < next) next = j.nextAt;
     if (next === Infinity) return;
     const delay = Math.max(0, Math.min(next - this.now(), 2 ** 31 - 1));
     this.timer = realTimers.setTimeout(() => this.runDue(), delay);
@@ -427,10 +435,10 @@ export class CronRunner {
     if (this.stopped) return;
     const now = this.now();
     for (const job of this.jobs.values()) {
-      if (job.running || job.nextAt > now) continue;
-      job.running = true;
+      if (this.running.has(job.identifier) || job.nextAt > now) continue;
+      this.running.add(job.identifier);
       const p = this.runJob(job).finally(() => {
-        job.running = false;
+        this.running.delete(job.identifier);
         this.inFlight.delete(p);
         this.arm();
       });

@@ -376,7 +376,10 @@ export class FileStorage {
       const id = ctx.tx.insertSystem(STORAGE_TABLE, doc);
       // The mutation holds the runner's write lock until it commits or rolls back; a transact()
       // queued now runs right after that, when the document either exists or never will.
-      void this.runner.transact(() => undefined).finally(() => this.unpin(hex));
+      void this.runner
+        .transact(() => undefined)
+        .catch(() => undefined)
+        .then(() => this.unpin(hex));
       return id;
     }
     try {

@@ -114,6 +114,11 @@ export function installGlobals(): void {
     };
   }
 
+  g.__convexLocalProcess = {
+    get env() {
+      return g.__convexLocalEnv;
+    },
+  };
   g.__convexLocalEnv = new Proxy(
     {},
     {

@@ -238,6 +238,12 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
         conditions: ["convex", "module"],
         splitting: true,
         plugins: [refuseNodeBuiltins(convexDir)],
+        // The default runtime's `process` has only `env`, which is the function environment.
+        define: {
+          ...common.define,
+          process: "globalThis.__convexLocalProcess",
+          "globalThis.process": "globalThis.__convexLocalProcess",
+        },
       });
       collect(r.metafile!, path.join(dir, "isolate"));
     }
@@ -281,7 +287,10 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
 
 /** Parses a client-facing function path: `mod:fn`, `mod` (default export), optional `.js`. */
 export function canonicalizePath(p: string): string {
-  let [mod, fn] = p.includes(":") ? p.split(":", 2) : [p, "default"];
+  const parts = p.split(":");
+  // "mod:fn:extra" names no function; keep it whole so the lookup fails instead of running mod:fn.
+  if (parts.length > 2) return p;
+  let [mod, fn] = parts.length === 2 ? parts : [p, "default"];
   if (mod.endsWith(".js")) mod = mod.slice(0, -3);
   return `${mod}:${fn || "default"}`;
 }

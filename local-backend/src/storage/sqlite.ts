@@ -245,7 +245,8 @@ export class SqliteStore implements DocumentStore {
         .prepare("INSERT INTO indexes (table_number, name, fields) VALUES (?, ?, ?)")
         .run(tableNumber, name, JSON.stringify(fields));
       const indexId = Number(info.lastInsertRowid);
-      for (const doc of this.stmts.tableDocs.iterate(tableNumber) as IterableIterator<StoredDocument>) {
+      // .all(), not .iterate(): better-sqlite3 forbids writes while an iterator is open.
+      for (const doc of this.stmts.tableDocs.all(tableNumber) as StoredDocument[]) {
         this.stmts.putKey.run(indexId, keyOf(doc.json), doc.id);
       }
       this.version++;

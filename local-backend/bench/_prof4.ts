@@ -1,0 +1,10 @@
+import { LocalBackend } from "../src/backend.js";
+import { Transaction } from "../src/runtime/transaction.js";
+import { FIXTURE_CONVEX_DIR, makeOp, measure } from "./lib.js";
+const orig = Transaction.prototype.writes;
+Transaction.prototype.writes = function (this: Transaction) { const w = orig.call(this); this.snapshot.release(); return w; };
+const backend = await LocalBackend.start({ dataDir: "/tmp/lb-prof", convexDir: FIXTURE_CONVEX_DIR });
+const caller = { query: async () => null, mutation: async (p: string, a: any) => { const o = await backend.runner.runMutation(p, a); if (!o.ok) throw new Error(o.message); } };
+const m = await measure([makeOp("insert", caller as any, 100000, 78)], { durationMs: 5000 });
+console.log("in-process", m.opsPerSec.toFixed(0), "ops/s; cpu µs/op", m.cpuUsPerOp.toFixed(0));
+await backend.close();
