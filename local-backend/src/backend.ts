@@ -6,6 +6,8 @@ import { installGlobals, setLoadTimeEnv } from "./runtime/globals.js";
 import { bundleAndLoad, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
 import { FunctionRunner } from "./runtime/runner.js";
 import { Scheduler } from "./runtime/scheduler.js";
+import { FileStorage } from "./runtime/files.js";
+import { CronRunner } from "./runtime/crons.js";
 import type { DocumentStore } from "./storage/interface.js";
 import { SqliteStore } from "./storage/sqlite.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
@@ -38,6 +40,10 @@ export interface LocalBackendOptions {
   synchronous?: "NORMAL" | "FULL";
   /** Run scheduled functions (default true). */
   scheduler?: boolean;
+  /** Run convex/crons.ts (default true; tests usually turn it off, like Convex's IS_TEST). */
+  crons?: boolean;
+  /** Largest file accepted through an upload URL (default 20 MiB). */
+  maxUploadBytes?: number;
 }
 
 /** Function environment variables, stored in the data dir and shared with the `env` CLI. */
@@ -72,6 +78,8 @@ export class EnvStore {
 export class LocalBackend {
   readonly runner: FunctionRunner;
   readonly scheduler: Scheduler;
+  readonly files: FileStorage;
+  crons: CronRunner | null = null;
   readonly env: EnvStore;
   readonly adminKey: string;
   readonly verifier: JwtVerifier;
@@ -94,6 +102,13 @@ export class LocalBackend {
     if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
     this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
     this.scheduler = new Scheduler(this.runner);
+    this.files = new FileStorage({
+      dataDir: options.dataDir,
+      runner: this.runner,
+      cloudUrl: () => this.url,
+      maxUploadBytes: options.maxUploadBytes,
+    });
+    this.files.install();
     this.sync = new SyncServer(this);
     this.verifier = new JwtVerifier(
       () => this.runner.app.authConfig,
@@ -175,6 +190,8 @@ export class LocalBackend {
       setLoadTimeEnv(() => backend.functionEnv());
       if (options.watch && options.convexDir) backend.startWatching();
       if (options.scheduler !== false) await backend.scheduler.start();
+      backend.crons = new CronRunner(backend.runner, backend.runner.app.crons);
+      if (options.crons !== false && process.env.IS_TEST === undefined) backend.crons.start();
       return backend;
     } catch (e) {
       store.close();
@@ -191,8 +208,10 @@ export class LocalBackend {
   /** Rebuilds from `convexDir` and swaps the app in if it bundles and its schema pushes. */
   async reload(): Promise<void> {
     const app = await LocalBackend.load(this.options);
+    CronRunner.validate(app.crons);
     this.catalog.applySchema(app.schema);
     this.runner.app = app;
+    this.crons?.update(app.crons);
   }
 
   private startWatching() {
@@ -211,7 +230,9 @@ export class LocalBackend {
 
   async close(): Promise<void> {
     this.watcher?.close();
+    await this.crons?.stop();
     await this.scheduler.stop();
+    this.files.close();
     this.sync.close();
     await Promise.all(this.servers.map((s) => s.close()));
     this.store.close();

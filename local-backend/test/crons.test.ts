@@ -3,9 +3,9 @@
 // Reference: /work/shared/reference/convex-backend-facts.md §3.17; expected values in the
 // "Convex's own tests" block are those of get-convex/convex-backend
 // crates/model/src/cron_jobs/next_ts.rs.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import {
@@ -18,7 +18,7 @@ import {
 } from "../src/runtime/crons.js";
 
 const FIXTURE = "local-backend/test/fixtures-storage/crons/convex";
-const TMP_ROOT = fileURLToPath(new URL("../../.data/test-tmp/", import.meta.url));
+const TMP_ROOT = tmpdir();
 
 const T = (iso: string) => Date.parse(iso);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -206,7 +206,6 @@ describe("nextRunAfter: cron expressions", () => {
 });
 
 describe("CronRunner", () => {
-  mkdirSync(TMP_ROOT, { recursive: true });
   const dirs: string[] = [];
   const backends: LocalBackend[] = [];
   const runners: CronRunner[] = [];
@@ -214,7 +213,7 @@ describe("CronRunner", () => {
   async function start() {
     const dataDir = mkdtempSync(path.join(TMP_ROOT, "crons-"));
     dirs.push(dataDir);
-    const b = await LocalBackend.start({ dataDir, convexDir: FIXTURE, scheduler: false });
+    const b = await LocalBackend.start({ dataDir, convexDir: FIXTURE, scheduler: false, crons: false });
     backends.push(b);
     return b;
   }
@@ -360,5 +359,32 @@ describe("CronRunner", () => {
     const runs = Object.fromEntries(r.nextRuns().map((x) => [x.name, iso(x.at)]));
     expect(runs).toEqual({ a: "2024-06-02T05:00:00.000Z", c: "2024-06-02T07:00:00.000Z" });
     await r.stop();
+  });
+});
+
+describe("crons wired into the backend", () => {
+  test("LocalBackend runs convex/crons.ts by itself, and crons: false turns it off", async () => {
+    const on = mkdtempSync(path.join(tmpdir(), "crons-on-"));
+    const off = mkdtempSync(path.join(tmpdir(), "crons-off-"));
+    const running = await LocalBackend.start({ dataDir: on, convexDir: FIXTURE, scheduler: false });
+    const disabled = await LocalBackend.start({ dataDir: off, convexDir: FIXTURE, scheduler: false, crons: false });
+    try {
+      const count = async (b: LocalBackend) => {
+        const out = await b.runner.runQuery("counter:get", {});
+        return out.ok ? (JSON.parse(out.valueJson) as number) : -1;
+      };
+      let n = 0;
+      for (let i = 0; i < 60 && n < 1; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        n = await count(running);
+      }
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(await count(disabled)).toBe(0);
+    } finally {
+      await running.close();
+      await disabled.close();
+      rmSync(on, { recursive: true, force: true });
+      rmSync(off, { recursive: true, force: true });
+    }
   });
 });

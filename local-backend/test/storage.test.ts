@@ -2,61 +2,48 @@
 // content-addressed blobs with reference-safe deletion, limits, tokens, and store/get from actions
 // and (convex 1.48) mutations. Reference: /work/shared/reference/convex-backend-facts.md §3.15.
 //
-// The FileStorage and its HTTP routes are served here from a small server of the test's own;
-// once backend.ts/server.ts wire them, these tests can use `backend.url` instead.
+// File storage through the backend's own wiring: upload URLs and file URLs on backend.url.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { createHash } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
-import { handleStorageRequest } from "../src/http/storageRoutes.js";
 import { FileStorage, StorageError } from "../src/runtime/files.js";
 
 const FIXTURE = "local-backend/test/fixtures-storage/files/convex";
-const TMP_ROOT = fileURLToPath(new URL("../../.data/test-tmp/", import.meta.url));
 const LIMIT = 64 * 1024;
 
 const api = anyApi.files;
 let dataDir: string;
 let backend: LocalBackend;
 let files: FileStorage;
-let server: http.Server;
 let storageUrl = "";
 let client: ConvexHttpClient;
 
-async function startBackend() {
-  backend = await LocalBackend.start({ dataDir, convexDir: FIXTURE, port: 0, host: "127.0.0.1", scheduler: false });
-  files = new FileStorage({ dataDir, runner: backend.runner, cloudUrl: () => storageUrl, maxUploadBytes: LIMIT });
-  files.install();
+async function startBackend(port = 0) {
+  backend = await LocalBackend.start({
+    dataDir,
+    convexDir: FIXTURE,
+    port,
+    host: "127.0.0.1",
+    scheduler: false,
+    maxUploadBytes: LIMIT,
+  });
+  files = backend.files;
+  storageUrl = backend.url;
   client = new ConvexHttpClient(backend.url, { logger: false });
 }
 
 beforeAll(async () => {
-  mkdirSync(TMP_ROOT, { recursive: true });
-  dataDir = mkdtempSync(path.join(TMP_ROOT, "storage-"));
-  // The storage server's URL must exist before FileStorage hands out URLs; its handler looks
-  // `files` up per request so the restart test can swap it.
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://local");
-    void handleStorageRequest(files, req, res, url).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  storageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dataDir = mkdtempSync(path.join(tmpdir(), "lb-storage-"));
   await startBackend();
 });
 
 afterAll(async () => {
-  files?.close();
   await backend?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -400,7 +387,6 @@ describe("restart", () => {
     writeFileSync(stray, "nobody references me");
     writeFileSync(path.join(files.tmpDir, "leftover"), "half an upload");
 
-    files.close();
     await backend.close();
     await startBackend();
 

@@ -6,6 +6,7 @@ import type { LocalBackend } from "../backend.js";
 import type { UserIdentity } from "../runtime/context.js";
 import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
 import { toCleanJson } from "./cleanJson.js";
+import { handleStorageRequest } from "./storageRoutes.js";
 
 export interface HttpServer {
   url: string;
@@ -224,6 +225,10 @@ export async function startHttpServer(
     }
     if (!url.pathname.startsWith("/api/")) {
       send(res, 404, JSON.stringify({ code: "NotFound", message: `No such endpoint: ${url.pathname}` }));
+      return;
+    }
+    if (url.pathname.startsWith("/api/storage/")) {
+      void handleStorageRequest(backend.files, req, res, url);
       return;
     }
     handleApi(backend, req, res, url).catch((e) => {

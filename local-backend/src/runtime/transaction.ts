@@ -267,6 +267,12 @@ export class Transaction {
     this.layers[this.layers.length - 1].set(id, new DocVersion(id, doc.tableNumber, json, next));
   }
 
+  /** Deletes a system document (a `_storage` file's record). Trusted, like insertSystem. */
+  deleteSystem(id: string): void {
+    if (!this.get(id)) throw new UserError(`Delete on nonexistent document ID ${id}`);
+    this.layers[this.layers.length - 1].set(id, null);
+  }
+
   private existing(op: string, id: string, table: string | undefined): { doc: DocVersion; tableName: string } {
     this.requireWritable();
     const decoded = decodeDocumentId(id);
