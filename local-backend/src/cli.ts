@@ -11,6 +11,7 @@ const USAGE = `local-backend: a Convex-compatible backend on SQLite
 
 Usage:
   local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch]
+                                       API on --port, HTTP actions on --port + 1
   local-backend start [--dev]          backend on :3210 plus the Remix app on :3000
   local-backend env list | get NAME | set NAME VALUE | remove NAME
   local-backend data TABLE [--limit N] print a table's documents as JSON lines
@@ -52,6 +53,7 @@ async function serve(watch: boolean): Promise<LocalBackend> {
     logCalls: true,
   });
   console.log(`[local-backend] serving ${flags["convex-dir"]} at ${backend.url} (data: ${dataDir})`);
+  console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
   console.log(`[local-backend] admin key: ${backend.adminKey}`);
   return backend;
 }
