@@ -2,7 +2,7 @@
 // bench/fixture/convex, measures point lookups, 20-row index pages, 20-row pagination and insert
 // mutations: in-process (backend.runner), over HTTP (the real ConvexHttpClient, in a separate
 // process), and on convex-test for comparison; plus seeding speed, cold start on the existing data
-// dir, and memory. Bounded (about 2 minutes); removes its temp dirs.
+// dir, disk and memory. Bounded (about 75 s on 2 cores; hard cap 5 minutes); removes its temp dirs.
 //
 // Environment knobs: BENCH_DOCS (default 100000), BENCH_CONVEX_TEST_DOCS (default = BENCH_DOCS),
 // BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10).

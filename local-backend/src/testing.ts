@@ -79,6 +79,7 @@ export function convexTest(schema?: { export(): string }, modules?: Record<strin
       ...(typeof modules === "string" ? { convexDir: modules } : { modules: modules ?? {} }),
     }));
   const handle = {
+    dataDir,
     async close() {
       open.delete(handle);
       if (backendPromise) await (await backendPromise).close();
@@ -89,6 +90,10 @@ export function convexTest(schema?: { export(): string }, modules?: Record<strin
   if (!exitHook) {
     exitHook = true;
     process.once("beforeExit", () => void Promise.all([...open].map((h) => h.close())));
+    // Test runners often end workers without beforeExit; at least remove the data dirs.
+    process.once("exit", () => {
+      for (const h of open) rmSync(h.dataDir, { recursive: true, force: true });
+    });
   }
 
   const make = (identity: UserIdentity | null): TestConvex => {

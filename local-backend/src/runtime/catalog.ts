@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { jsonToConvex, type Value } from "convex/values";
 import type { ValidatorJSON } from "convex/values";
 import type { DocumentStore, IndexDefinition } from "../storage/interface.js";
@@ -126,7 +127,11 @@ export class Catalog {
    */
   applySchema(schema: SchemaJson | null): void {
     const tables = schema?.tables ?? [];
-    if (schema?.schemaValidation !== false) {
+    // Documents were validated when this exact schema was pushed, and every write since was
+    // validated against it: re-checking them on each start would only cost time.
+    const schemaHash = createHash("sha256").update(JSON.stringify(schema)).digest("hex");
+    const alreadyPushed = this.store.getMeta("schemaHash") === schemaHash;
+    if (schema?.schemaValidation !== false && !alreadyPushed) {
       for (const t of tables) {
         const number = this.byName.get(t.tableName);
         if (number === undefined || !t.documentType) continue;
@@ -167,6 +172,7 @@ export class Catalog {
     // Validators switch over only once every index change has landed.
     this.documentTypes = documentTypes;
     this.schemaValidation = schema !== null && schema.schemaValidation !== false;
+    if (!alreadyPushed) this.store.setMeta("schemaHash", schemaHash);
   }
 
   private dropIndex(idx: IndexDefinition) {

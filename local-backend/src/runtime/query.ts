@@ -204,6 +204,12 @@ export class QueryStream {
   /** The next document that passes the operators, or null when the query is exhausted. */
   next(): DocVersion | null {
     if (this.done) return null;
+    // A spent limit ends the query before another row is read (take(n) reads n rows, not more).
+    if (this.limits.some((n, i) => n <= 0 && "limit" in this.query.operators[i])) {
+      this.done = true;
+      this.finish();
+      return null;
+    }
     for (;;) {
       const row = this.nextRow();
       if (!row) {

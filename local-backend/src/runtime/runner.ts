@@ -323,6 +323,9 @@ export class FunctionRunner implements SyscallHost {
   private commit(tx: Transaction): bigint | null {
     if (!tx.hasWrites) return this.lastTs;
     const writes = tx.writes();
+    // Release the read snapshot before writing: a reader pinned at the previous commit would keep
+    // SQLite from ever checkpointing and restarting the WAL (it grew without bound).
+    tx.snapshot.release();
     const ts = this.nextTs();
     const creation = Math.max(this.lastCreationTime, tx.lastCreationTime);
     this.store.commit({ ts, writes, meta: { creationTime: String(creation) } });

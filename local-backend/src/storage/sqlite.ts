@@ -140,6 +140,7 @@ export class SqliteStore implements DocumentStore {
   private current: SharedSnapshot | null = null;
   private version = 0;
   private lastTs: bigint;
+  private commitsSinceCheckpoint = 0;
   private readonly stmts;
 
   constructor(
@@ -203,6 +204,12 @@ export class SqliteStore implements DocumentStore {
     })();
     this.lastTs = batch.ts;
     this.version++;
+    // Safety net: long-lived readers can stop automatic checkpoints from resetting the WAL. When
+    // no snapshot is live and the WAL has grown, truncate it.
+    if (++this.commitsSinceCheckpoint >= 2000 && this.current === null) {
+      this.commitsSinceCheckpoint = 0;
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    }
   }
 
   externalVersion(): number {
