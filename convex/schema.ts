@@ -1,14 +1,87 @@
+import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
-import { v } from "convex/values";
+import {
+  auditLogFields,
+  categoryFields,
+  notificationFields,
+  paymentFields,
+  planFields,
+  postBodyFields,
+  postFields,
+  postRevisionFields,
+  postTagFields,
+  siteFields,
+  siteMemberFields,
+  slugRedirectFields,
+  subscriptionFields,
+  tagFields,
+  userFields,
+  userProfileFields,
+  viewShardFields,
+} from "./validators";
 
-// The foundation schema: publications only. The content-domain issue (#4) grows it into the
-// full Solo Kit model (users, posts, tags, billing, audit) with siteId on every tenant table.
+// The Solo Kit model, made multi-tenant (ADR 004): every table a publication owns carries siteId,
+// and every index on it starts with siteId. Accounts, sessions and verification tokens are
+// @convex-dev/auth's tables (authTables); ADR 004 maps the seed's tables onto them.
 export default defineSchema({
-  sites: defineTable({
-    name: v.string(),
-    slug: v.string(),
-    description: v.optional(v.string()),
-    createdAt: v.number(),
-    updatedAt: v.number(),
-  }).index("by_slug", ["slug"]),
+  ...authTables,
+
+  users: defineTable(userFields).index("email", ["email"]).index("phone", ["phone"]),
+  userProfiles: defineTable(userProfileFields).index("by_userId", ["userId"]),
+
+  sites: defineTable(siteFields)
+    .index("by_slug", ["slug"])
+    .index("by_customDomain", ["customDomain"])
+    .index("by_ownerId", ["ownerId"]),
+  // The bridge between users and tenants: by_userId answers "which sites am I in" (ADR 004).
+  siteMembers: defineTable(siteMemberFields)
+    .index("by_siteId_and_userId", ["siteId", "userId"])
+    .index("by_siteId_and_role", ["siteId", "role"])
+    .index("by_siteId_and_authorSlug", ["siteId", "authorSlug"])
+    .index("by_userId", ["userId"]),
+
+  posts: defineTable(postFields)
+    .index("by_siteId_and_slug", ["siteId", "slug"])
+    .index("by_siteId_and_status_and_publishedAt", ["siteId", "status", "publishedAt"])
+    .index("by_siteId_and_status_and_featured_and_publishedAt", ["siteId", "status", "featured", "publishedAt"])
+    .index("by_siteId_and_categoryId_and_status_and_publishedAt", ["siteId", "categoryId", "status", "publishedAt"])
+    .index("by_siteId_and_authorId_and_status_and_publishedAt", ["siteId", "authorId", "status", "publishedAt"])
+    .index("by_siteId_and_status_and_updatedAt", ["siteId", "status", "updatedAt"])
+    .index("by_siteId_and_updatedAt", ["siteId", "updatedAt"])
+    .index("by_siteId_and_reviewState", ["siteId", "reviewState"])
+    .index("by_siteId_and_authorId", ["siteId", "authorId"]),
+  postBodies: defineTable(postBodyFields)
+    .index("by_siteId_and_postId_and_kind", ["siteId", "postId", "kind"])
+    .searchIndex("search_text", { searchField: "searchText", filterFields: ["siteId", "kind"] }),
+  postRevisions: defineTable(postRevisionFields).index("by_siteId_and_postId_and_number", ["siteId", "postId", "number"]),
+  postViewShards: defineTable(viewShardFields).index("by_siteId_and_postId_and_shard", ["siteId", "postId", "shard"]),
+  slugRedirects: defineTable(slugRedirectFields)
+    .index("by_siteId_and_kind_and_fromSlug", ["siteId", "kind", "fromSlug"])
+    .index("by_siteId_and_targetId", ["siteId", "targetId"]),
+
+  categories: defineTable(categoryFields)
+    .index("by_siteId_and_slug", ["siteId", "slug"])
+    .index("by_siteId_and_sortOrder", ["siteId", "sortOrder"]),
+  tags: defineTable(tagFields)
+    .index("by_siteId_and_slug", ["siteId", "slug"])
+    .index("by_siteId_and_name", ["siteId", "name"])
+    .index("by_siteId_and_usageCount", ["siteId", "usageCount"]),
+  postTags: defineTable(postTagFields)
+    .index("by_siteId_and_postId", ["siteId", "postId"])
+    .index("by_siteId_and_tagId_and_published_and_publishedAt", ["siteId", "tagId", "published", "publishedAt"]),
+
+  subscriptionPlans: defineTable(planFields)
+    .index("by_siteId_and_sortOrder", ["siteId", "sortOrder"])
+    .index("by_siteId_and_isActive", ["siteId", "isActive"]),
+  subscriptions: defineTable(subscriptionFields)
+    .index("by_siteId_and_userId", ["siteId", "userId"])
+    .index("by_siteId_and_status", ["siteId", "status"])
+    .index("by_siteId_and_stripeSubscriptionId", ["siteId", "stripeSubscriptionId"]),
+  payments: defineTable(paymentFields)
+    .index("by_siteId_and_userId", ["siteId", "userId"])
+    .index("by_siteId_and_stripeInvoiceId", ["siteId", "stripeInvoiceId"]),
+
+  auditLogs: defineTable(auditLogFields).index("by_siteId", ["siteId"]),
+  notifications: defineTable(notificationFields)
+    .index("by_userId_and_read", ["userId", "read"]),
 });

@@ -13,7 +13,24 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as lib_access from "../lib/access.js";
+import type * as lib_audit from "../lib/audit.js";
+import type * as lib_auth from "../lib/auth.js";
+import type * as lib_errors from "../lib/errors.js";
+import type * as lib_functions from "../lib/functions.js";
+import type * as lib_notify from "../lib/notify.js";
+import type * as model_content from "../model/content.js";
+import type * as model_entitlements from "../model/entitlements.js";
+import type * as model_postProjection from "../model/postProjection.js";
+import type * as model_posts from "../model/posts.js";
+import type * as model_publication from "../model/publication.js";
+import type * as model_slugs from "../model/slugs.js";
+import type * as model_views from "../model/views.js";
+import type * as posts from "../posts.js";
+import type * as shared_constants from "../shared/constants.js";
+import type * as shared_errors from "../shared/errors.js";
 import type * as sites from "../sites.js";
+import type * as validators from "../validators.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -24,7 +41,24 @@ import type * as sites from "../sites.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  "lib/access": typeof lib_access;
+  "lib/audit": typeof lib_audit;
+  "lib/auth": typeof lib_auth;
+  "lib/errors": typeof lib_errors;
+  "lib/functions": typeof lib_functions;
+  "lib/notify": typeof lib_notify;
+  "model/content": typeof model_content;
+  "model/entitlements": typeof model_entitlements;
+  "model/postProjection": typeof model_postProjection;
+  "model/posts": typeof model_posts;
+  "model/publication": typeof model_publication;
+  "model/slugs": typeof model_slugs;
+  "model/views": typeof model_views;
+  posts: typeof posts;
+  "shared/constants": typeof shared_constants;
+  "shared/errors": typeof shared_errors;
   sites: typeof sites;
+  validators: typeof validators;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

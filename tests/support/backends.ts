@@ -6,10 +6,13 @@ import { convexTest as localConvexTest } from "../../local-backend/src/testing";
 
 export type ConvexTestFactory = typeof officialConvexTest;
 
-export const backends: Array<[name: string, factory: ConvexTestFactory]> = [
+// Set CONVEX_BACKEND=local-backend (or convex-test) to run one backend while iterating.
+const only = process.env.CONVEX_BACKEND;
+
+export const backends: Array<[name: string, factory: ConvexTestFactory]> = ([
   ["convex-test", officialConvexTest],
   ["local-backend", localConvexTest as unknown as ConvexTestFactory],
-];
+] as Array<[string, ConvexTestFactory]>).filter(([name]) => !only || name === only);
 
 /** Every module of the app's convex/ folder, as convex-test wants them. */
 export const modules = import.meta.glob("../../convex/**/!(*.*.*)*.*s");

@@ -1,0 +1,79 @@
+import type { Doc, Id } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { SITE_ROLES, type SiteRole } from "../shared/constants";
+import { appError } from "./errors";
+
+// The one place for access checks. Role matrix: docs/roles.md.
+
+const RANK: Record<SiteRole, number> = Object.fromEntries(SITE_ROLES.map((r, i) => [r, SITE_ROLES.length - i])) as Record<
+  SiteRole,
+  number
+>;
+
+/** Whether `role` is at least `minimum` (owner > admin > editor > author > contributor). */
+export function roleAtLeast(role: SiteRole, minimum: SiteRole): boolean {
+  return RANK[role] >= RANK[minimum];
+}
+
+/** @returns the membership of a user in a site, or null. */
+export async function getMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">) {
+  return await ctx.db
+    .query("siteMembers")
+    .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", userId))
+    .unique();
+}
+
+/**
+ * The site and the viewer's membership in it. A site the viewer is not a member of looks exactly
+ * like a missing one, so ids cannot be probed across tenants.
+ * @throws ConvexError NOT_FOUND
+ */
+export async function requireMembership(ctx: QueryCtx, siteId: Id<"sites">, viewer: Doc<"users">) {
+  const site = await ctx.db.get(siteId);
+  if (!site) throw appError("NOT_FOUND");
+  const member = await getMembership(ctx, siteId, viewer._id);
+  if (!member) throw appError("NOT_FOUND");
+  return { site, member };
+}
+
+/** @throws ConvexError FORBIDDEN unless the member's role is at least `minimum`. */
+export function requireRole(member: Doc<"siteMembers">, minimum: SiteRole): void {
+  if (!roleAtLeast(member.role, minimum)) throw appError("FORBIDDEN");
+}
+
+/**
+ * Loads a document of a tenant table and checks it belongs to the site; a document of another
+ * site gets the same NOT_FOUND as a missing one.
+ * @throws ConvexError NOT_FOUND
+ */
+export async function requireInSite<T extends "posts" | "tags" | "categories" | "subscriptionPlans">(
+  ctx: QueryCtx,
+  table: T,
+  id: Id<T>,
+  siteId: Id<"sites">,
+): Promise<Doc<T>> {
+  const doc = (await ctx.db.get(id)) as (Doc<T> & { siteId: Id<"sites"> }) | null;
+  if (!doc || doc.siteId !== siteId) throw appError("NOT_FOUND");
+  void table;
+  return doc;
+}
+
+/** Editors and above edit any post; authors and contributors their own. */
+export function canEditPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
+  if (roleAtLeast(member.role, "editor")) return true;
+  if (post.authorId !== member.userId) return false;
+  // Contributors work on drafts only; once a post is out of draft, it is the editors' to change.
+  return member.role === "author" || post.status === "draft";
+}
+
+/** @throws ConvexError FORBIDDEN unless the member may edit the post. */
+export function requirePostEditable(member: Doc<"siteMembers">, post: Doc<"posts">): void {
+  if (!canEditPost(member, post)) throw appError("FORBIDDEN");
+}
+
+/** Publishing, scheduling and unpublishing: authors for their own posts, editors for any. */
+export function requirePostPublishable(member: Doc<"siteMembers">, post: Doc<"posts">): void {
+  if (roleAtLeast(member.role, "editor")) return;
+  if (member.role === "author" && post.authorId === member.userId) return;
+  throw appError("FORBIDDEN");
+}

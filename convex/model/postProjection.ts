@@ -1,0 +1,59 @@
+import type { Doc } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import type { ReaderPost } from "../validators";
+import { canReadBody, type Entitlement } from "./entitlements";
+import { getBody } from "./posts";
+import { viewCount } from "./views";
+
+/**
+ * The one place that decides what a reader may see of a post (ADR 006). Every reader channel
+ * (pages, feeds, search, sitemap, Open Graph) goes through it:
+ * - only published posts have a reader projection (callers filter, this asserts);
+ * - the body (`doc`) is loaded only when `withBody` is set AND the entitlement unlocks the post, so
+ *   a locked body is never even read into the function;
+ * - everything else is the public card: title, excerpt, author, dates, tags, category.
+ */
+export async function toReaderPost(
+  ctx: QueryCtx,
+  post: Doc<"posts">,
+  entitlement: Entitlement,
+  withBody: boolean,
+): Promise<ReaderPost> {
+  if (post.status !== "published" || post.publishedAt === undefined) {
+    throw new Error(`toReaderPost called with an unpublished post ${post._id}`);
+  }
+  const unlocked = canReadBody(post, entitlement);
+  const body = withBody && unlocked ? await getBody(ctx, post, "published") : null;
+  const [category, tags, member, cover] = await Promise.all([
+    post.categoryId ? ctx.db.get(post.categoryId) : null,
+    Promise.all(post.tagIds.map((id) => ctx.db.get(id))),
+    ctx.db
+      .query("siteMembers")
+      .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", post.siteId).eq("userId", post.authorId))
+      .unique(),
+    post.coverImageId ? ctx.storage.getUrl(post.coverImageId) : null,
+  ]);
+  return {
+    _id: post._id,
+    siteId: post.siteId,
+    slug: post.slug,
+    title: post.title,
+    excerpt: post.excerpt ?? "",
+    authorId: post.authorId,
+    authorName: post.authorName,
+    authorImage: post.authorImage ?? null,
+    authorSlug: member?.authorSlug ?? null,
+    publishedAt: post.publishedAt,
+    updatedAt: post.updatedAt,
+    readingTimeMinutes: post.readingTimeMinutes ?? 1,
+    featured: post.featured,
+    locked: !unlocked,
+    doc: body?.doc ?? null,
+    seoTitle: post.seoTitle ?? null,
+    seoDescription: post.seoDescription ?? null,
+    coverImageUrl: cover ?? null,
+    category: category ? { _id: category._id, name: category.name, slug: category.slug } : null,
+    tags: tags.filter((t): t is Doc<"tags"> => t !== null).map((t) => ({ _id: t._id, name: t.name, slug: t.slug })),
+    viewCount: await viewCount(ctx, post),
+  };
+}

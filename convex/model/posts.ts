@@ -1,0 +1,550 @@
+import { internal } from "../_generated/api";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { requirePostEditable, requirePostPublishable, requireRole } from "../lib/access";
+import { audit } from "../lib/audit";
+import { displayName } from "../lib/auth";
+import { appError } from "../lib/errors";
+import { notify } from "../lib/notify";
+import { autoExcerpt, docToText, EMPTY_DOC, parseDoc, readingTimeMinutes, wordCount } from "./content";
+import { applyPublicationChange, publicationState } from "./publication";
+import { dropRedirectsTo, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
+
+/** Who is acting, as the site builders resolve it. */
+export interface Actor {
+  viewer: Doc<"users">;
+  site: Doc<"sites">;
+  member: Doc<"siteMembers">;
+}
+
+const MAX_TITLE = 300;
+const MAX_EXCERPT = 1000;
+
+function cleanTitle(title: string): string {
+  const t = title.trim();
+  if (t.length > MAX_TITLE) throw appError("INVALID_ARGUMENT", { field: "title", message: `At most ${MAX_TITLE} characters.` });
+  return t;
+}
+
+function cleanOptional(value: string | undefined, field: string, max: number): string | undefined {
+  if (value === undefined) return undefined;
+  const t = value.trim();
+  if (t.length > max) throw appError("INVALID_ARGUMENT", { field, message: `At most ${max} characters.` });
+  return t.length ? t : undefined;
+}
+
+/** @returns a post's body row of the given kind, or null. */
+export async function getBody(ctx: QueryCtx, post: Doc<"posts">, kind: "draft" | "published") {
+  return await ctx.db
+    .query("postBodies")
+    .withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", post.siteId).eq("postId", post._id).eq("kind", kind))
+    .unique();
+}
+
+async function requireDraft(ctx: QueryCtx, post: Doc<"posts">) {
+  const draft = await getBody(ctx, post, "draft");
+  if (!draft) throw new Error(`Post ${post._id} has no draft body`); // an invariant, not a user error
+  return draft;
+}
+
+async function nextRevisionNumber(ctx: QueryCtx, post: Doc<"posts">): Promise<number> {
+  const last = await ctx.db
+    .query("postRevisions")
+    .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
+    .order("desc")
+    .first();
+  return (last?.number ?? 0) + 1;
+}
+
+async function addRevision(
+  ctx: MutationCtx,
+  post: Doc<"posts">,
+  body: Doc<"postBodies">,
+  reason: "publish" | "save" | "restore",
+  by: Doc<"users">,
+) {
+  await ctx.db.insert("postRevisions", {
+    siteId: post.siteId,
+    postId: post._id,
+    number: await nextRevisionNumber(ctx, post),
+    reason,
+    title: body.title,
+    excerpt: body.excerpt,
+    doc: body.doc,
+    authorId: by._id,
+    authorName: displayName(by),
+    createdAt: Date.now(),
+  });
+}
+
+function bodyFields(title: string, doc: string) {
+  const text = docToText(parseDoc(doc));
+  return { text, searchText: `${title}\n${text}`, wordCount: wordCount(text) };
+}
+
+/** Creates a draft post authored by the viewer. Contributors and above. */
+export async function createDraft(
+  ctx: MutationCtx,
+  actor: Actor,
+  input: { title?: string; doc?: string; categoryId?: Id<"categories"> },
+): Promise<Id<"posts">> {
+  requireRole(actor.member, "contributor");
+  const title = cleanTitle(input.title ?? "");
+  const doc = input.doc ?? EMPTY_DOC;
+  const fields = bodyFields(title, doc);
+  if (input.categoryId) await requireCategory(ctx, actor.site._id, input.categoryId);
+  const now = Date.now();
+  const postId = await ctx.db.insert("posts", {
+    siteId: actor.site._id,
+    authorId: actor.viewer._id,
+    authorName: displayName(actor.viewer),
+    authorImage: actor.viewer.image,
+    title,
+    slug: await uniqueSlug(ctx, "post", actor.site._id, title || "untitled"),
+    excerpt: undefined,
+    status: "draft",
+    featured: false,
+    categoryId: input.categoryId,
+    tagIds: [],
+    createdAt: now,
+    updatedAt: now,
+  });
+  await ctx.db.insert("postBodies", {
+    siteId: actor.site._id,
+    postId,
+    kind: "draft",
+    version: 1,
+    title,
+    doc,
+    ...fields,
+    updatedAt: now,
+    updatedBy: actor.viewer._id,
+  });
+  await audit(ctx, {
+    siteId: actor.site._id,
+    actorId: actor.viewer._id,
+    action: "post.create",
+    entityType: "post",
+    entityId: postId,
+    after: { title, status: "draft" },
+  });
+  return postId;
+}
+
+export interface DraftChanges {
+  title?: string;
+  excerpt?: string;
+  seoTitle?: string;
+  seoDescription?: string;
+  doc?: string;
+}
+
+/**
+ * Saves the working draft if the caller saw the current version, and returns the new version.
+ * Published posts keep their live version until publish ("Update"). An explicit save also keeps a
+ * revision; autosaves do not.
+ * @throws ConvexError CONFLICT with `currentVersion` and the current draft when the version is stale;
+ *   nothing is written then.
+ */
+export async function saveDraft(
+  ctx: MutationCtx,
+  actor: Actor,
+  post: Doc<"posts">,
+  expectedVersion: number,
+  changes: DraftChanges,
+  explicit: boolean,
+): Promise<{ version: number; updatedAt: number }> {
+  requirePostEditable(actor.member, post);
+  const draft = await requireDraft(ctx, post);
+  if (draft.version !== expectedVersion) {
+    throw appError("CONFLICT", {
+      currentVersion: draft.version,
+      current: {
+        title: draft.title,
+        excerpt: draft.excerpt ?? null,
+        seoTitle: draft.seoTitle ?? null,
+        seoDescription: draft.seoDescription ?? null,
+        doc: draft.doc,
+        updatedAt: draft.updatedAt,
+        updatedBy: draft.updatedBy,
+      },
+    });
+  }
+  const title = changes.title === undefined ? draft.title : cleanTitle(changes.title);
+  const doc = changes.doc ?? draft.doc;
+  const now = Date.now();
+  const next = {
+    title,
+    doc,
+    excerpt: changes.excerpt === undefined ? draft.excerpt : cleanOptional(changes.excerpt, "excerpt", MAX_EXCERPT),
+    seoTitle: changes.seoTitle === undefined ? draft.seoTitle : cleanOptional(changes.seoTitle, "seoTitle", 200),
+    seoDescription:
+      changes.seoDescription === undefined ? draft.seoDescription : cleanOptional(changes.seoDescription, "seoDescription", 400),
+    ...bodyFields(title, doc),
+    version: draft.version + 1,
+    updatedAt: now,
+    updatedBy: actor.viewer._id,
+  };
+  await ctx.db.patch(draft._id, next);
+  if (post.status === "published") {
+    await ctx.db.patch(post._id, { hasUnpublishedChanges: true, updatedAt: now });
+  } else {
+    // Not live: the post row mirrors the draft so studio lists show the working title.
+    await ctx.db.patch(post._id, { title, excerpt: next.excerpt, updatedAt: now });
+  }
+  if (explicit) await addRevision(ctx, post, { ...draft, ...next }, "save", actor.viewer);
+  return { version: next.version, updatedAt: now };
+}
+
+/**
+ * Makes the draft the live version: publishes a draft, or updates a published post. Idempotent: a
+ * published post without unpublished changes is left as it is.
+ */
+export async function publish(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  await publishAs(ctx, actor.viewer, post);
+}
+
+/** Publishes on behalf of `by` (an authorized actor, or the author when a schedule fires). */
+export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"posts">): Promise<void> {
+  if (post.status === "published" && !post.hasUnpublishedChanges) return;
+  const draft = await requireDraft(ctx, post);
+  if (!draft.title.trim()) throw appError("INVALID_STATE", { field: "title", message: "Give the post a title before publishing." });
+  const now = Date.now();
+  const live = await getBody(ctx, post, "published");
+  const liveFields = {
+    version: draft.version,
+    title: draft.title,
+    excerpt: draft.excerpt,
+    seoTitle: draft.seoTitle,
+    seoDescription: draft.seoDescription,
+    doc: draft.doc,
+    text: draft.text,
+    searchText: draft.searchText,
+    wordCount: draft.wordCount,
+    updatedAt: now,
+    updatedBy: by._id,
+  };
+  if (live) await ctx.db.patch(live._id, liveFields);
+  else await ctx.db.insert("postBodies", { siteId: post.siteId, postId: post._id, kind: "published", ...liveFields });
+  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+  const before = publicationState(post);
+  const patch = {
+    title: draft.title,
+    excerpt: draft.excerpt ?? autoExcerpt(draft.text),
+    seoTitle: draft.seoTitle,
+    seoDescription: draft.seoDescription,
+    readingTimeMinutes: readingTimeMinutes(draft.wordCount),
+    status: "published" as const,
+    publishedAt: post.publishedAt ?? now,
+    scheduledAt: undefined,
+    scheduledJobId: undefined,
+    hasUnpublishedChanges: false,
+    reviewState: undefined,
+    reviewComment: undefined,
+    updatedAt: now,
+  };
+  await ctx.db.patch(post._id, patch);
+  await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, published: true, publishedAt: patch.publishedAt });
+  await addRevision(ctx, post, { ...draft, ...liveFields } as Doc<"postBodies">, "publish", by);
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: by._id,
+    action: post.status === "published" ? "post.update" : "post.publish",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: post.status, title: post.title },
+    after: { status: "published", title: draft.title },
+  });
+}
+
+async function takeOffline(ctx: MutationCtx, post: Doc<"posts">, status: "draft" | "archived") {
+  const live = await getBody(ctx, post, "published");
+  if (live) await ctx.db.delete(live._id);
+  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+  const before = publicationState(post);
+  await ctx.db.patch(post._id, {
+    status,
+    scheduledAt: undefined,
+    scheduledJobId: undefined,
+    hasUnpublishedChanges: false,
+    updatedAt: Date.now(),
+  });
+  await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, published: false });
+}
+
+/** Takes a published (or scheduled) post back to draft. Idempotent. */
+export async function unpublish(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status === "draft" || post.status === "archived") return;
+  await takeOffline(ctx, post, "draft");
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.unpublish",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: post.status },
+    after: { status: "draft" },
+  });
+}
+
+/** Archives a post (off the site, kept in the studio). Idempotent. */
+export async function archive(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status === "archived") return;
+  await takeOffline(ctx, post, "archived");
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.archive",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: post.status },
+    after: { status: "archived" },
+  });
+}
+
+/** Brings an archived post back as a draft. Idempotent for posts that are not archived. */
+export async function restore(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status !== "archived") return;
+  await ctx.db.patch(post._id, { status: "draft", updatedAt: Date.now() });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.restore",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: "archived" },
+    after: { status: "draft" },
+  });
+}
+
+/**
+ * Schedules a draft to publish at `at` (ms). The job lives in the scheduler, so it survives
+ * restarts; rescheduling replaces the previous job.
+ */
+export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, at: number): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status === "published" || post.status === "archived") {
+    throw appError("INVALID_STATE", { message: "Only drafts can be scheduled." });
+  }
+  if (!Number.isFinite(at) || at <= Date.now()) {
+    throw appError("INVALID_ARGUMENT", { field: "scheduledAt", message: "Pick a time in the future." });
+  }
+  const draft = await requireDraft(ctx, post);
+  if (!draft.title.trim()) throw appError("INVALID_STATE", { field: "title", message: "Give the post a title before scheduling." });
+  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+  const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at });
+  await ctx.db.patch(post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.schedule",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: post.status, scheduledAt: post.scheduledAt },
+    after: { status: "scheduled", scheduledAt: at },
+  });
+}
+
+/** Cancels a schedule; the post goes back to draft. Idempotent. */
+export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status !== "scheduled") return;
+  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+  await ctx.db.patch(post._id, { status: "draft", scheduledAt: undefined, scheduledJobId: undefined, updatedAt: Date.now() });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.unschedule",
+    entityType: "post",
+    entityId: post._id,
+    before: { status: "scheduled", scheduledAt: post.scheduledAt },
+    after: { status: "draft" },
+  });
+}
+
+/**
+ * The scheduled job: publishes if the post is still scheduled for this time (a reschedule or an
+ * unschedule since then makes it a no-op), then tells the author.
+ */
+export async function publishScheduled(ctx: MutationCtx, postId: Id<"posts">, scheduledAt: number): Promise<void> {
+  const post = await ctx.db.get(postId);
+  if (!post || post.status !== "scheduled" || post.scheduledAt !== scheduledAt) return;
+  const author = await ctx.db.get(post.authorId);
+  if (!author) return;
+  await publishAs(ctx, author, { ...post, scheduledJobId: undefined });
+  await notify(ctx, post.authorId, {
+    type: "scheduled_published",
+    siteId: post.siteId,
+    title: `“${post.title || "Untitled"}” is now live`,
+    link: `/studio/${post.siteId}/posts/${post._id}`,
+  });
+}
+
+/** Changes the slug; if the post was ever published, the old slug redirects to the new one. */
+export async function changeSlug(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, slug: string): Promise<void> {
+  requirePostEditable(actor.member, post);
+  if (slug === post.slug) return;
+  await requireSlugFree(ctx, "post", post.siteId, slug, post._id);
+  await ctx.db.patch(post._id, { slug, updatedAt: Date.now() });
+  if (post.publishedAt !== undefined) await recordRedirect(ctx, "post", post.siteId, post.slug, slug, post._id);
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.slug",
+    entityType: "post",
+    entityId: post._id,
+    before: { slug: post.slug },
+    after: { slug },
+  });
+}
+
+async function requireCategory(ctx: QueryCtx, siteId: Id<"sites">, categoryId: Id<"categories">) {
+  const cat = await ctx.db.get(categoryId);
+  if (!cat || cat.siteId !== siteId) throw appError("NOT_FOUND", { field: "categoryId" });
+  return cat;
+}
+
+export async function setCategory(
+  ctx: MutationCtx,
+  actor: Actor,
+  post: Doc<"posts">,
+  categoryId: Id<"categories"> | null,
+): Promise<void> {
+  requirePostEditable(actor.member, post);
+  if (categoryId) await requireCategory(ctx, post.siteId, categoryId);
+  const next = categoryId ?? undefined;
+  if (next === post.categoryId) return;
+  const before = publicationState(post);
+  await ctx.db.patch(post._id, { categoryId: next, updatedAt: Date.now() });
+  await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, categoryId: next });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.category",
+    entityType: "post",
+    entityId: post._id,
+    before: { categoryId: post.categoryId },
+    after: { categoryId: next },
+  });
+}
+
+export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, tagIds: Id<"tags">[]): Promise<void> {
+  requirePostEditable(actor.member, post);
+  const unique = [...new Set(tagIds)];
+  if (unique.length > 20) throw appError("INVALID_ARGUMENT", { field: "tagIds", message: "At most 20 tags." });
+  for (const id of unique) {
+    const tag = await ctx.db.get(id);
+    if (!tag || tag.siteId !== post.siteId) throw appError("NOT_FOUND", { field: "tagIds" });
+  }
+  const before = publicationState(post);
+  await ctx.db.patch(post._id, { tagIds: unique, updatedAt: Date.now() });
+  await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, tagIds: unique });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.tags",
+    entityType: "post",
+    entityId: post._id,
+    before: { tagIds: post.tagIds },
+    after: { tagIds: unique },
+  });
+}
+
+/** @returns whether the site has at least one active plan (featured posts need one). */
+export async function siteHasActivePlan(ctx: QueryCtx, siteId: Id<"sites">): Promise<boolean> {
+  const plan = await ctx.db
+    .query("subscriptionPlans")
+    .withIndex("by_siteId_and_isActive", (q) => q.eq("siteId", siteId).eq("isActive", true))
+    .first();
+  return plan !== null;
+}
+
+/** Marks a post featured (paid readers only) or not. Editors and above; featuring needs an active plan. */
+export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, featured: boolean): Promise<void> {
+  requireRole(actor.member, "editor");
+  if (post.featured === featured) return;
+  if (featured && !(await siteHasActivePlan(ctx, post.siteId))) throw appError("NO_ACTIVE_PLAN");
+  await ctx.db.patch(post._id, { featured, updatedAt: Date.now() });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.featured",
+    entityType: "post",
+    entityId: post._id,
+    before: { featured: post.featured },
+    after: { featured },
+  });
+}
+
+/** Deletes a post and everything that belongs to it, keeping counters exact. */
+export async function deletePost(ctx: MutationCtx, actor: Actor | null, post: Doc<"posts">): Promise<void> {
+  if (actor) requirePostPublishable(actor.member, post);
+  await removePostData(ctx, post);
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor?.viewer._id,
+    action: "post.delete",
+    entityType: "post",
+    entityId: post._id,
+    before: { title: post.title, status: post.status, slug: post.slug },
+    after: null,
+  });
+}
+
+/** The cascade of a post's deletion (also used when a user's posts are deleted). */
+export async function removePostData(ctx: MutationCtx, post: Doc<"posts">): Promise<void> {
+  await applyPublicationChange(ctx, post.siteId, post._id, publicationState(post), null);
+  if (post.scheduledJobId && post.status === "scheduled") await ctx.scheduler.cancel(post.scheduledJobId);
+  for (const kind of ["draft", "published"] as const) {
+    const body = await getBody(ctx, post, kind);
+    if (body) await ctx.db.delete(body._id);
+  }
+  const revisions = await ctx.db
+    .query("postRevisions")
+    .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
+    .collect();
+  for (const r of revisions) await ctx.db.delete(r._id);
+  const shards = await ctx.db
+    .query("postViewShards")
+    .withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
+    .collect();
+  for (const s of shards) await ctx.db.delete(s._id);
+  await dropRedirectsTo(ctx, post.siteId, post._id);
+  await ctx.db.delete(post._id);
+}
+
+/** Copies a revision into the draft as a new version; the live version is untouched. */
+export async function restoreRevision(
+  ctx: MutationCtx,
+  actor: Actor,
+  post: Doc<"posts">,
+  revisionId: Id<"postRevisions">,
+): Promise<{ version: number }> {
+  requirePostEditable(actor.member, post);
+  const revision = await ctx.db.get(revisionId);
+  if (!revision || revision.postId !== post._id || revision.siteId !== post.siteId) throw appError("NOT_FOUND");
+  const draft = await requireDraft(ctx, post);
+  const saved = await saveDraft(
+    ctx,
+    actor,
+    post,
+    draft.version,
+    { title: revision.title, excerpt: revision.excerpt ?? "", doc: revision.doc },
+    false,
+  );
+  const fresh = await requireDraft(ctx, post);
+  await addRevision(ctx, post, fresh, "restore", actor.viewer);
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.restoreRevision",
+    entityType: "post",
+    entityId: post._id,
+    after: { revision: revision.number },
+  });
+  return { version: saved.version };
+}

@@ -1,0 +1,224 @@
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
+import { v } from "convex/values";
+import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
+import { canEditPost, requireInSite, roleAtLeast } from "./lib/access";
+import { appError } from "./lib/errors";
+import * as Posts from "./model/posts";
+import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
+
+// Studio-facing post functions: thin wrappers over model/posts.ts. Every one runs as a member of
+// args.siteId (siteQuery/siteMutation) and states its rule in the model function it calls.
+
+const postArg = { postId: v.id("posts") };
+
+/** Creates a draft authored by the viewer. */
+export const create = siteMutation({
+  args: { title: v.optional(v.string()), doc: v.optional(v.string()), categoryId: v.optional(v.id("categories")) },
+  returns: v.id("posts"),
+  handler: async (ctx, args) => Posts.createDraft(ctx, ctx, args),
+});
+
+/** A post and its working draft, for the editor. Members who may not edit it get NOT_FOUND. */
+export const getForEdit = siteQuery({
+  args: postArg,
+  returns: v.object({ post: vStudioPost, draft: vPostDraft, canPublish: v.boolean(), canFeature: v.boolean() }),
+  handler: async (ctx, { postId }) => {
+    const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+    // Contributors see their own drafts only; other members' posts look missing, not forbidden.
+    if (!roleAtLeast(ctx.member.role, "author") && post.authorId !== ctx.viewer._id) throw appError("NOT_FOUND");
+    const draft = await Posts.getBody(ctx, post, "draft");
+    if (!draft) throw appError("NOT_FOUND");
+    return {
+      post,
+      draft: {
+        postId: post._id,
+        version: draft.version,
+        title: draft.title,
+        excerpt: draft.excerpt ?? null,
+        seoTitle: draft.seoTitle ?? null,
+        seoDescription: draft.seoDescription ?? null,
+        doc: draft.doc,
+        updatedAt: draft.updatedAt,
+      },
+      canPublish: roleAtLeast(ctx.member.role, "editor") || (ctx.member.role === "author" && post.authorId === ctx.viewer._id),
+      canFeature: roleAtLeast(ctx.member.role, "editor") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
+    };
+  },
+});
+
+/**
+ * Saves the working draft. `expectedVersion` is the version the client last saw; a stale one gets
+ * CONFLICT (with the current version and draft) and nothing is overwritten.
+ */
+export const saveDraft = siteMutation({
+  args: {
+    ...postArg,
+    expectedVersion: v.number(),
+    title: v.optional(v.string()),
+    excerpt: v.optional(v.string()),
+    seoTitle: v.optional(v.string()),
+    seoDescription: v.optional(v.string()),
+    doc: v.optional(v.string()),
+    /** An explicit save (not an autosave): also keeps a revision. */
+    explicit: v.optional(v.boolean()),
+  },
+  returns: v.object({ version: v.number(), updatedAt: v.number() }),
+  handler: async (ctx, { postId, expectedVersion, explicit, ...changes }) => {
+    const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+    return Posts.saveDraft(ctx, ctx, post, expectedVersion, changes, explicit ?? false);
+  },
+});
+
+function postAction(fn: (ctx: any, actor: Posts.Actor, post: any) => Promise<void>) {
+  return siteMutation({
+    args: postArg,
+    returns: v.null(),
+    handler: async (ctx, { postId }) => {
+      const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+      await fn(ctx, ctx, post);
+      return null;
+    },
+  });
+}
+
+/** Publishes the draft, or updates a published post with its draft. Idempotent. */
+export const publish = postAction(Posts.publish);
+/** Takes a post off the site, back to draft. Idempotent. */
+export const unpublish = postAction(Posts.unpublish);
+/** Archives a post. Idempotent. */
+export const archive = postAction(Posts.archive);
+/** Restores an archived post as a draft. Idempotent. */
+export const restore = postAction(Posts.restore);
+/** Cancels a scheduled publication. Idempotent. */
+export const unschedule = postAction(Posts.unschedule);
+/** Deletes a post and everything that belongs to it. */
+export const remove = postAction((ctx, actor, post) => Posts.deletePost(ctx, actor, post));
+
+export const schedule = siteMutation({
+  args: { ...postArg, scheduledAt: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { postId, scheduledAt }) => {
+    await Posts.schedule(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), scheduledAt);
+    return null;
+  },
+});
+
+export const changeSlug = siteMutation({
+  args: { ...postArg, slug: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { postId, slug }) => {
+    await Posts.changeSlug(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), slug);
+    return null;
+  },
+});
+
+export const setCategory = siteMutation({
+  args: { ...postArg, categoryId: v.union(v.id("categories"), v.null()) },
+  returns: v.null(),
+  handler: async (ctx, { postId, categoryId }) => {
+    await Posts.setCategory(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), categoryId);
+    return null;
+  },
+});
+
+export const setTags = siteMutation({
+  args: { ...postArg, tagIds: v.array(v.id("tags")) },
+  returns: v.null(),
+  handler: async (ctx, { postId, tagIds }) => {
+    await Posts.setTags(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), tagIds);
+    return null;
+  },
+});
+
+export const setFeatured = siteMutation({
+  args: { ...postArg, featured: v.boolean() },
+  returns: v.null(),
+  handler: async (ctx, { postId, featured }) => {
+    await Posts.setFeatured(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), featured);
+    return null;
+  },
+});
+
+export const listRevisions = siteQuery({
+  args: postArg,
+  returns: v.array(
+    v.object({
+      _id: v.id("postRevisions"),
+      number: v.number(),
+      reason: v.union(v.literal("publish"), v.literal("save"), v.literal("restore")),
+      title: v.string(),
+      authorName: v.string(),
+      createdAt: v.number(),
+    }),
+  ),
+  handler: async (ctx, { postId }) => {
+    const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+    if (!canEditPost(ctx.member, post)) throw appError("NOT_FOUND");
+    const revisions = await ctx.db
+      .query("postRevisions")
+      .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
+      .order("desc")
+      .take(200);
+    return revisions.map((r) => ({
+      _id: r._id,
+      number: r.number,
+      reason: r.reason,
+      title: r.title,
+      authorName: r.authorName,
+      createdAt: r.createdAt,
+    }));
+  },
+});
+
+export const getRevision = siteQuery({
+  args: { ...postArg, revisionId: v.id("postRevisions") },
+  returns: v.object({ number: v.number(), title: v.string(), excerpt: v.union(v.string(), v.null()), doc: v.string() }),
+  handler: async (ctx, { postId, revisionId }) => {
+    const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+    if (!canEditPost(ctx.member, post)) throw appError("NOT_FOUND");
+    const r = await ctx.db.get(revisionId);
+    if (!r || r.postId !== post._id || r.siteId !== post.siteId) throw appError("NOT_FOUND");
+    return { number: r.number, title: r.title, excerpt: r.excerpt ?? null, doc: r.doc };
+  },
+});
+
+/** Restores a revision into a new draft version; the live post is untouched. */
+export const restoreRevision = siteMutation({
+  args: { ...postArg, revisionId: v.id("postRevisions") },
+  returns: v.object({ version: v.number() }),
+  handler: async (ctx, { postId, revisionId }) =>
+    Posts.restoreRevision(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), revisionId),
+});
+
+/**
+ * The studio's post list, newest change first, optionally one status. Contributors see their own
+ * posts only.
+ */
+export const list = siteQuery({
+  args: { status: v.optional(vPostStatus), paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vStudioPost),
+  handler: async (ctx, { status, paginationOpts }) => {
+    const siteId = ctx.site._id;
+    if (!roleAtLeast(ctx.member.role, "author")) {
+      const mine = ctx.db
+        .query("posts")
+        .withIndex("by_siteId_and_authorId", (q) => q.eq("siteId", siteId).eq("authorId", ctx.viewer._id))
+        .order("desc");
+      return await (status ? mine.filter((q) => q.eq(q.field("status"), status)) : mine).paginate(paginationOpts);
+    }
+    const q = status
+      ? ctx.db.query("posts").withIndex("by_siteId_and_status_and_updatedAt", (q) => q.eq("siteId", siteId).eq("status", status))
+      : ctx.db.query("posts").withIndex("by_siteId_and_updatedAt", (q) => q.eq("siteId", siteId));
+    return await q.order("desc").paginate(paginationOpts);
+  },
+});
+
+/** The scheduler's job for a scheduled post. Trusted: scheduled by posts.schedule. */
+export const publishScheduled = internalMutation({
+  args: { postId: v.id("posts"), scheduledAt: v.number() },
+  returns: v.null(),
+  handler: async (ctx, { postId, scheduledAt }) => {
+    await Posts.publishScheduled(ctx, postId, scheduledAt);
+    return null;
+  },
+});

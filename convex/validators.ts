@@ -1,0 +1,313 @@
+import { literals } from "convex-helpers/validators";
+import { v, type Infer } from "convex/values";
+import {
+  NOTIFICATION_TYPES,
+  PAYMENT_STATUSES,
+  PLAN_INTERVALS,
+  PLATFORM_ROLES,
+  POST_STATUSES,
+  REDIRECT_KINDS,
+  REVIEW_STATES,
+  SITE_ROLES,
+  SUBSCRIPTION_STATUSES,
+} from "./shared/constants";
+
+// Stored shapes (schema.ts composes tables from these) and the shapes functions return.
+
+export const vPostStatus = literals(...POST_STATUSES);
+export const vSiteRole = literals(...SITE_ROLES);
+export const vPlatformRole = literals(...PLATFORM_ROLES);
+export const vReviewState = literals(...REVIEW_STATES);
+export const vSubscriptionStatus = literals(...SUBSCRIPTION_STATUSES);
+export const vPaymentStatus = literals(...PAYMENT_STATUSES);
+export const vPlanInterval = literals(...PLAN_INTERVALS);
+export const vNotificationType = literals(...NOTIFICATION_TYPES);
+export const vRedirectKind = literals(...REDIRECT_KINDS);
+
+export const vBranding = v.object({
+  accentColor: v.optional(v.string()),
+  logoStorageId: v.optional(v.id("_storage")),
+});
+
+export const siteFields = {
+  name: v.string(),
+  slug: v.string(),
+  description: v.optional(v.string()),
+  ownerId: v.id("users"),
+  customDomain: v.optional(v.string()),
+  branding: v.optional(vBranding),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const siteMemberFields = {
+  siteId: v.id("sites"),
+  userId: v.id("users"),
+  role: vSiteRole,
+  /** Author page address under /{site}/author/{authorSlug}. */
+  authorSlug: v.string(),
+  invitedBy: v.optional(v.id("users")),
+  createdAt: v.number(),
+};
+
+/** Fields of the live (published) version plus bookkeeping; the draft lives in postBodies. */
+export const postFields = {
+  siteId: v.id("sites"),
+  authorId: v.id("users"),
+  /** Denormalized from users.name; kept exact by users.updateUserName. */
+  authorName: v.string(),
+  authorImage: v.optional(v.string()),
+  title: v.string(),
+  slug: v.string(),
+  excerpt: v.optional(v.string()),
+  status: vPostStatus,
+  featured: v.boolean(),
+  categoryId: v.optional(v.id("categories")),
+  coverImageId: v.optional(v.id("_storage")),
+  seoTitle: v.optional(v.string()),
+  seoDescription: v.optional(v.string()),
+  readingTimeMinutes: v.optional(v.number()),
+  publishedAt: v.optional(v.number()),
+  scheduledAt: v.optional(v.number()),
+  scheduledJobId: v.optional(v.id("_scheduled_functions")),
+  /** The draft differs from the live version (published posts only). */
+  hasUnpublishedChanges: v.optional(v.boolean()),
+  reviewState: v.optional(vReviewState),
+  reviewComment: v.optional(v.string()),
+  /** Tag ids, mirrored from postTags for cheap reads of a post's tags. */
+  tagIds: v.array(v.id("tags")),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const postBodyFields = {
+  siteId: v.id("sites"),
+  postId: v.id("posts"),
+  kind: v.union(v.literal("draft"), v.literal("published")),
+  /** Draft version: saveDraft's optimistic concurrency check compares it. */
+  version: v.number(),
+  title: v.string(),
+  excerpt: v.optional(v.string()),
+  seoTitle: v.optional(v.string()),
+  seoDescription: v.optional(v.string()),
+  /** TipTap document, JSON text (ADR 005). */
+  doc: v.string(),
+  /** Plain text of the document, for excerpts and search. */
+  text: v.string(),
+  /** Title and text, the field the search index covers (published bodies only are searched). */
+  searchText: v.string(),
+  wordCount: v.number(),
+  updatedAt: v.number(),
+  updatedBy: v.id("users"),
+};
+
+export const vPostDraft = v.object({
+  postId: v.id("posts"),
+  version: v.number(),
+  title: v.string(),
+  excerpt: v.union(v.string(), v.null()),
+  seoTitle: v.union(v.string(), v.null()),
+  seoDescription: v.union(v.string(), v.null()),
+  doc: v.string(),
+  updatedAt: v.number(),
+});
+export type PostDraft = Infer<typeof vPostDraft>;
+
+export const vTagSummary = v.object({ _id: v.id("tags"), name: v.string(), slug: v.string() });
+
+export const vCategorySummary = v.object({ _id: v.id("categories"), name: v.string(), slug: v.string() });
+
+/** What a reader may see of a post: the body only when `locked` is false (model/postProjection.ts). */
+export const vReaderPost = v.object({
+  _id: v.id("posts"),
+  siteId: v.id("sites"),
+  slug: v.string(),
+  title: v.string(),
+  excerpt: v.string(),
+  authorId: v.id("users"),
+  authorName: v.string(),
+  authorImage: v.union(v.string(), v.null()),
+  authorSlug: v.union(v.string(), v.null()),
+  publishedAt: v.number(),
+  updatedAt: v.number(),
+  readingTimeMinutes: v.number(),
+  featured: v.boolean(),
+  locked: v.boolean(),
+  /** TipTap JSON of the body: null when locked, and in list reads. */
+  doc: v.union(v.string(), v.null()),
+  seoTitle: v.union(v.string(), v.null()),
+  seoDescription: v.union(v.string(), v.null()),
+  coverImageUrl: v.union(v.string(), v.null()),
+  category: v.union(vCategorySummary, v.null()),
+  tags: v.array(vTagSummary),
+  viewCount: v.number(),
+});
+export type ReaderPost = Infer<typeof vReaderPost>;
+
+/** A post as the studio shows it to members who may edit it. */
+export const vStudioPost = v.object({
+  _id: v.id("posts"),
+  _creationTime: v.number(),
+  ...postFields,
+});
+
+export const categoryFields = {
+  siteId: v.id("sites"),
+  name: v.string(),
+  slug: v.string(),
+  description: v.optional(v.string()),
+  sortOrder: v.number(),
+  /** Published posts in the category; kept exact by the post mutations. */
+  postCount: v.number(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const tagFields = {
+  siteId: v.id("sites"),
+  name: v.string(),
+  slug: v.string(),
+  description: v.optional(v.string()),
+  /** Published posts carrying the tag; kept exact by the post and tag mutations. */
+  usageCount: v.number(),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const postTagFields = {
+  siteId: v.id("sites"),
+  postId: v.id("posts"),
+  tagId: v.id("tags"),
+  /** Mirrors of the post, so a tag page is one indexed range. */
+  published: v.boolean(),
+  publishedAt: v.number(),
+};
+
+export const slugRedirectFields = {
+  siteId: v.id("sites"),
+  kind: vRedirectKind,
+  fromSlug: v.string(),
+  /** Id of the post, tag or category the old slug now points at. */
+  targetId: v.string(),
+  createdAt: v.number(),
+};
+
+export const postRevisionFields = {
+  siteId: v.id("sites"),
+  postId: v.id("posts"),
+  number: v.number(),
+  reason: v.union(v.literal("publish"), v.literal("save"), v.literal("restore")),
+  title: v.string(),
+  excerpt: v.optional(v.string()),
+  doc: v.string(),
+  authorId: v.id("users"),
+  authorName: v.string(),
+  createdAt: v.number(),
+};
+
+export const viewShardFields = {
+  siteId: v.id("sites"),
+  postId: v.id("posts"),
+  shard: v.number(),
+  count: v.number(),
+};
+
+export const userFields = {
+  // @convex-dev/auth's fields (authTables.users), kept so its default flows work.
+  name: v.optional(v.string()),
+  image: v.optional(v.string()),
+  email: v.optional(v.string()),
+  emailVerificationTime: v.optional(v.number()),
+  phone: v.optional(v.string()),
+  phoneVerificationTime: v.optional(v.number()),
+  isAnonymous: v.optional(v.boolean()),
+  // Pressroom's (Solo Kit) fields: optional so auth-created rows and older rows stay valid; the
+  // auth issue's createOrUpdateUser fills them. Missing role means "user", missing isActive true.
+  role: v.optional(vPlatformRole),
+  emailVerified: v.optional(v.boolean()),
+  isActive: v.optional(v.boolean()),
+  lastLoginAt: v.optional(v.number()),
+  createdAt: v.optional(v.number()),
+  updatedAt: v.optional(v.number()),
+  /** Set while deleteUser's batched cascade runs; the account can no longer act. */
+  deletingAt: v.optional(v.number()),
+};
+
+export const userProfileFields = {
+  userId: v.id("users"),
+  bio: v.optional(v.string()),
+  website: v.optional(v.string()),
+  location: v.optional(v.string()),
+  avatarStorageId: v.optional(v.id("_storage")),
+  twitter: v.optional(v.string()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const planFields = {
+  siteId: v.id("sites"),
+  name: v.string(),
+  description: v.optional(v.string()),
+  priceCents: v.number(),
+  currency: v.string(),
+  interval: vPlanInterval,
+  features: v.array(v.string()),
+  isActive: v.boolean(),
+  sortOrder: v.number(),
+  stripeProductId: v.optional(v.string()),
+  stripePriceId: v.optional(v.string()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const subscriptionFields = {
+  siteId: v.id("sites"),
+  userId: v.id("users"),
+  planId: v.optional(v.id("subscriptionPlans")),
+  status: vSubscriptionStatus,
+  currentPeriodStart: v.number(),
+  currentPeriodEnd: v.number(),
+  cancelAtPeriodEnd: v.boolean(),
+  canceledAt: v.optional(v.number()),
+  trialEnd: v.optional(v.number()),
+  stripeCustomerId: v.optional(v.string()),
+  stripeSubscriptionId: v.optional(v.string()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const paymentFields = {
+  siteId: v.id("sites"),
+  userId: v.id("users"),
+  subscriptionId: v.optional(v.id("subscriptions")),
+  amountCents: v.number(),
+  currency: v.string(),
+  status: vPaymentStatus,
+  description: v.optional(v.string()),
+  stripeInvoiceId: v.optional(v.string()),
+  stripeChargeId: v.optional(v.string()),
+  createdAt: v.number(),
+};
+
+export const auditLogFields = {
+  /** Absent for platform-level events (a user renaming themselves across sites). */
+  siteId: v.optional(v.id("sites")),
+  actorId: v.optional(v.id("users")),
+  action: v.string(),
+  entityType: v.string(),
+  entityId: v.string(),
+  /** JSON of the changed fields `{field: [before, after]}`, never secrets or bodies. */
+  diff: v.string(),
+  createdAt: v.number(),
+};
+
+export const notificationFields = {
+  userId: v.id("users"),
+  siteId: v.optional(v.id("sites")),
+  type: vNotificationType,
+  title: v.string(),
+  body: v.optional(v.string()),
+  link: v.optional(v.string()),
+  read: v.boolean(),
+  createdAt: v.number(),
+};
