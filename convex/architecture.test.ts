@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import schema from "./schema";
+
+// Architecture rules that reviews would otherwise have to catch by eye.
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+function sourceFiles(dir = root): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (name === "_generated") continue;
+    if (statSync(full).isDirectory()) out.push(...sourceFiles(full));
+    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
+  }
+  return out;
+}
+
+describe("architecture", () => {
+  test("Convex's raw function builders are imported only by convex/lib/functions.ts", () => {
+    const offenders = sourceFiles().filter((file) => {
+      if (file.endsWith(path.join("lib", "functions.ts"))) return false;
+      const src = readFileSync(file, "utf8");
+      // Type-only imports (QueryCtx, MutationCtx) are fine; value imports of builders are not.
+      return /import\s+\{[^}]*\}\s+from\s+["'](\.\.?\/)+_generated\/server["']/.test(src.replace(/import\s+type\s+\{[^}]*\}\s+from\s+["'][^"']+["'];?/g, ""));
+    });
+    expect(offenders.map((f) => path.relative(root, f))).toEqual([]);
+  });
+
+  test("every public function declares args and returns validators", async () => {
+    const missing: string[] = [];
+    let checked = 0;
+    for (const file of sourceFiles()) {
+      const rel = path.relative(root, file);
+      const skip = /^(lib|model|shared)\//.test(rel) || ["schema.ts", "validators.ts"].includes(rel);
+      if (skip || path.basename(rel).split(".").length > 2) continue; // auth.config.ts is no module
+      const mod = await import(/* @vite-ignore */ file);
+      for (const [name, fn] of Object.entries(mod as Record<string, any>)) {
+        if (!fn || !fn.isPublic || !(fn.isQuery || fn.isMutation || fn.isAction)) continue;
+        checked++;
+        if (fn.exportArgs() === JSON.stringify({ type: "any" })) missing.push(`${rel}:${name} (args)`);
+        if (fn.exportReturns() === null) missing.push(`${rel}:${name} (returns)`);
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(missing).toEqual([]);
+  });
+
+  test("every index of a tenant-owned table starts with siteId", () => {
+    const exempt = new Set(["siteMembers.by_userId", "notifications.by_userId_and_read", "notifications.by_userId_and_createdAt"]);
+    const bad: string[] = [];
+    for (const table of JSON.parse(schema.export()).tables) {
+      const fields = table.documentType?.value ?? {};
+      if (!("siteId" in fields)) continue;
+      for (const idx of table.indexes) {
+        const name = `${table.tableName}.${idx.indexDescriptor}`;
+        if (idx.fields[0] !== "siteId" && !exempt.has(name)) bad.push(name);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
