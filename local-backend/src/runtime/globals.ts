@@ -37,25 +37,50 @@ export function setLoadTimeEnv(env: () => Record<string, string>) {
   loadTimeEnv = env;
 }
 
+/**
+ * `globalThis.Convex` as the `convex` package expects it. Inside one of our invocations it answers
+ * with our syscalls; outside, it defers to whatever hook was installed before it (convex-test
+ * installs its own once, so both can run in one test process).
+ */
+let previousConvex: any = undefined;
+const NO_BACKEND = () => {
+  throw new Error(
+    "The Convex database and auth objects are being used outside of a Convex backend. " +
+      "Did you mean to use `useQuery` or `useMutation` to call a Convex function?",
+  );
+};
+const convexDispatcher = {
+  get syscall() {
+    const ctx = als.getStore();
+    if (!ctx) return previousConvex?.syscall ?? NO_BACKEND;
+    return (op: string, json: string) => ctx.host.syscall(ctx, op, JSON.parse(json));
+  },
+  get asyncSyscall() {
+    const ctx = als.getStore();
+    if (!ctx) return previousConvex?.asyncSyscall ?? NO_BACKEND;
+    return async (op: string, json: string) => ctx.host.asyncSyscall(ctx, op, JSON.parse(json));
+  },
+  get jsSyscall() {
+    const ctx = als.getStore();
+    if (!ctx) return previousConvex?.jsSyscall ?? NO_BACKEND;
+    return (op: string, args: Record<string, unknown>) => ctx.host.jsSyscall(ctx, op, args);
+  },
+};
+
+/** (Re)installs our `Convex` hook if something replaced it, keeping the replacement as fallback. */
+export function ensureConvexGlobal(): void {
+  const g = globalThis as any;
+  if (g.Convex === convexDispatcher) return;
+  previousConvex = g.Convex;
+  g.Convex = convexDispatcher;
+}
+
 export function installGlobals(): void {
   if (installed) return;
   installed = true;
   const g = globalThis as any;
 
-  g.Convex = {
-    syscall: (op: string, json: string) => {
-      const ctx = requireContext();
-      return ctx.host.syscall(ctx, op, JSON.parse(json));
-    },
-    asyncSyscall: async (op: string, json: string) => {
-      const ctx = requireContext();
-      return ctx.host.asyncSyscall(ctx, op, JSON.parse(json));
-    },
-    jsSyscall: (op: string, args: Record<string, unknown>) => {
-      const ctx = requireContext();
-      return ctx.host.jsSyscall(ctx, op, args);
-    },
-  };
+  ensureConvexGlobal();
 
   const RealDate = Date;
   g.Date = new Proxy(RealDate, {

@@ -5,7 +5,7 @@ import { decodeDocumentId, encodeDocumentId } from "../values/ids.js";
 import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
 import type { Catalog } from "./catalog.js";
 import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHost, type UserIdentity } from "./context.js";
-import { installGlobals } from "./globals.js";
+import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
 import { compileSource, queryPage, QueryStream, type SerializedQuery } from "./query.js";
@@ -161,6 +161,7 @@ export class FunctionRunner implements SyscallHost {
   }
 
   private newContext(kind: FunctionKind, f: { path: string }, opts: CallOptions, tx: Transaction | null): ExecContext {
+    ensureConvexGlobal();
     const inTx = kind === "query" || kind === "mutation";
     return {
       host: this,
