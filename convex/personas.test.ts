@@ -1,0 +1,213 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import { backends, modules } from "../tests/support/backends";
+import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import schema from "./schema";
+
+// The persona matrix: every public function, called by every kind of viewer, with the outcome the
+// role matrix (docs/roles.md) promises. A public function without a row here fails the last test.
+
+const PERSONAS = ["anonymous", "outsider", "reader", "subscriber", "contributor", "author", "editor", "admin", "owner"] as const;
+type Persona = (typeof PERSONAS)[number];
+type Outcome = "ok" | "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN";
+
+interface Row {
+  /** Fresh targets for one call (a new post, tag...), made by trusted setup code. */
+  prepare?: (t: T, w: World) => Promise<Record<string, unknown>>;
+  call: (client: any, w: World, targets: Record<string, any>) => Promise<unknown>;
+  expect: Partial<Record<Persona, Outcome>> & { default: Outcome };
+}
+
+const members = ["contributor", "author", "editor", "admin", "owner"] as const;
+const only = (allowed: readonly Persona[], otherwise: Outcome, signedOut: Outcome = "UNAUTHENTICATED") => {
+  const e: Row["expect"] = { default: otherwise, anonymous: signedOut };
+  for (const p of allowed) e[p] = "ok";
+  return e;
+};
+/** Site functions: non-members (including readers and subscribers) get NOT_FOUND. */
+const siteOnly = (allowed: readonly Persona[], membersOtherwise: Outcome = "FORBIDDEN") => {
+  const e: Row["expect"] = { default: "NOT_FOUND", anonymous: "UNAUTHENTICATED" };
+  for (const m of members) e[m] = membersOtherwise;
+  for (const p of allowed) e[p] = "ok";
+  return e;
+};
+const everyone: Row["expect"] = { default: "ok" };
+const signedIn: Row["expect"] = { default: "ok", anonymous: "UNAUTHENTICATED" };
+
+async function draftBy(t: T, w: World, role: "author" | "editor" | "contributor" = "author", title = "Draft") {
+  return await as(t, w.users[role]).mutation(api.posts.create, { siteId: w.siteId, title, doc: doc("Words.") });
+}
+async function publishedBy(t: T, w: World, role: "author" | "editor" = "author") {
+  const postId = await draftBy(t, w, role, "Live");
+  await as(t, w.users[role]).mutation(api.posts.publish, { siteId: w.siteId, postId });
+  return postId;
+}
+const authorsPost = async (t: T, w: World) => ({ postId: await draftBy(t, w) });
+const contributorsDraft = async (t: T, w: World) => ({ postId: await draftBy(t, w, "contributor") });
+
+export const matrix: Record<string, Row> = {
+  // --- sites -----------------------------------------------------------------------------
+  "sites:listDirectory": { call: (c) => c.query(api.sites.listDirectory, {}), expect: everyone },
+  "sites:getPublic": { call: (c) => c.query(api.sites.getPublic, { slug: "daily" }), expect: everyone },
+  "sites:isSlugAvailable": { call: (c) => c.query(api.sites.isSlugAvailable, { slug: "fresh" }), expect: signedIn },
+  "sites:create": {
+    call: (c) => c.mutation(api.sites.create, { name: "New", slug: `new-${Math.random().toString(36).slice(2, 8)}` }),
+    expect: signedIn,
+  },
+  "sites:listMine": { call: (c) => c.query(api.sites.listMine, {}), expect: signedIn },
+  "sites:getSettings": { call: (c, w) => c.query(api.sites.getSettings, { siteId: w.siteId }), expect: siteOnly(members) },
+  "sites:updateSettings": {
+    call: (c, w) => c.mutation(api.sites.updateSettings, { siteId: w.siteId, description: "Updated" }),
+    expect: siteOnly(["admin", "owner"]),
+  },
+  // --- posts: contributors work on their own drafts; the author of the target post is "author" ---
+  "posts:create": { call: (c, w) => c.mutation(api.posts.create, { siteId: w.siteId, title: "x" }), expect: siteOnly(members) },
+  "posts:list": {
+    call: (c, w) => c.query(api.posts.list, { siteId: w.siteId, paginationOpts: { numItems: 5, cursor: null } }),
+    expect: siteOnly(members),
+  },
+  "posts:getForEdit": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.query(api.posts.getForEdit, { siteId: w.siteId, postId: x.postId }),
+    // Contributors cannot open other people's posts: they look missing.
+    expect: { ...siteOnly(["author", "editor", "admin", "owner"]), contributor: "NOT_FOUND" },
+  },
+  "posts:saveDraft": {
+    prepare: contributorsDraft,
+    call: (c, w, x) => c.mutation(api.posts.saveDraft, { siteId: w.siteId, postId: x.postId, expectedVersion: 1, title: "Edited" }),
+    // The contributor's own draft: they and editors+ may edit it; another author may not.
+    expect: siteOnly(["contributor", "editor", "admin", "owner"]),
+  },
+  "posts:publish": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.publish, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:unpublish": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
+    call: (c, w, x) => c.mutation(api.posts.unpublish, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:archive": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.archive, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:restore": {
+    prepare: async (t, w) => {
+      const postId = await draftBy(t, w);
+      await as(t, w.users.author).mutation(api.posts.archive, { siteId: w.siteId, postId });
+      return { postId };
+    },
+    call: (c, w, x) => c.mutation(api.posts.restore, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:schedule": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.schedule, { siteId: w.siteId, postId: x.postId, scheduledAt: Date.now() + 86_400_000 }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:unschedule": {
+    prepare: async (t, w) => {
+      const postId = await draftBy(t, w);
+      await as(t, w.users.author).mutation(api.posts.schedule, { siteId: w.siteId, postId, scheduledAt: Date.now() + 86_400_000 });
+      return { postId };
+    },
+    call: (c, w, x) => c.mutation(api.posts.unschedule, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:remove": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.remove, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:changeSlug": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.changeSlug, { siteId: w.siteId, postId: x.postId, slug: `s-${Math.random().toString(36).slice(2, 8)}` }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:setCategory": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.setCategory, { siteId: w.siteId, postId: x.postId, categoryId: null }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:setTags": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.setTags, { siteId: w.siteId, postId: x.postId, tagIds: [] }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "posts:setFeatured": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: x.postId, featured: true }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "posts:listRevisions": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
+    call: (c, w, x) => c.query(api.posts.listRevisions, { siteId: w.siteId, postId: x.postId }),
+    expect: { ...siteOnly(["author", "editor", "admin", "owner"]), contributor: "NOT_FOUND" },
+  },
+  "posts:getRevision": {
+    prepare: async (t, w) => {
+      const postId = await publishedBy(t, w);
+      const [rev] = await as(t, w.users.author).query(api.posts.listRevisions, { siteId: w.siteId, postId });
+      return { postId, revisionId: rev._id };
+    },
+    call: (c, w, x) => c.query(api.posts.getRevision, { siteId: w.siteId, postId: x.postId, revisionId: x.revisionId }),
+    expect: { ...siteOnly(["author", "editor", "admin", "owner"]), contributor: "NOT_FOUND" },
+  },
+  "posts:restoreRevision": {
+    prepare: async (t, w) => {
+      const postId = await publishedBy(t, w);
+      const [rev] = await as(t, w.users.author).query(api.posts.listRevisions, { siteId: w.siteId, postId });
+      return { postId, revisionId: rev._id };
+    },
+    call: (c, w, x) => c.mutation(api.posts.restoreRevision, { siteId: w.siteId, postId: x.postId, revisionId: x.revisionId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+};
+
+function client(t: T, w: World, persona: Persona) {
+  if (persona === "anonymous") return t;
+  return as(t, w.users[persona === "outsider" ? "outsider" : persona] as Id<"users">);
+}
+
+async function outcome(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (e: any) {
+    return e?.data?.code ?? `threw: ${e?.message}`;
+  }
+}
+
+describe.each(backends)("persona matrix on %s", (_name, convexTest) => {
+  test.each(Object.keys(matrix))("%s", async (fn) => {
+    const row = matrix[fn];
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const got: Record<string, string> = {};
+    const want: Record<string, string> = {};
+    for (const persona of PERSONAS) {
+      const targets = row.prepare ? await row.prepare(t, w) : {};
+      got[persona] = await outcome(row.call(client(t, w, persona), w, targets));
+      want[persona] = row.expect[persona] ?? row.expect.default;
+    }
+    expect(got).toEqual(want);
+  });
+});
+
+test("every public function has a row in the persona matrix", async () => {
+  const dir = path.dirname(new URL(import.meta.url).pathname);
+  const publicFns: string[] = [];
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith(".ts") || file.split(".").length > 2 || ["schema.ts", "validators.ts"].includes(file)) continue;
+    const mod = await import(/* @vite-ignore */ path.join(dir, file));
+    for (const [name, fn] of Object.entries(mod as Record<string, any>)) {
+      if (fn?.isPublic && (fn.isQuery || fn.isMutation || fn.isAction)) publicFns.push(`${file.replace(/\.ts$/, "")}:${name}`);
+    }
+  }
+  expect(publicFns.filter((f) => !(f in matrix)).sort()).toEqual([]);
+});
