@@ -240,8 +240,14 @@ export function runChild<T>(script: string, config: unknown, timeoutMs: number):
       clearTimeout(timer);
       children.delete(child);
       const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
-      else reject(new Error(`${script} exited with ${signal ?? code}${signal === "SIGKILL" ? ` (timeout ${timeoutMs} ms?)` : ""}:\n${out}`));
+      if (code === 0 && line) {
+        // Reject (rather than throw from this handler) on a truncated or malformed result line.
+        try {
+          resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
+        } catch (e) {
+          reject(new Error(`${script} reported an unreadable result (${line.length} chars): ${(e as Error).message}`));
+        }
+      } else reject(new Error(`${script} exited with ${signal ?? code}${signal === "SIGKILL" ? ` (timeout ${timeoutMs} ms?)` : ""}:\n${out}`));
     });
   });
 }

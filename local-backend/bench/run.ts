@@ -2,10 +2,12 @@
 // bench/fixture/convex, measures point lookups, 20-row index pages, 20-row pagination and insert
 // mutations: in-process (backend.runner), over HTTP (the real ConvexHttpClient, in a separate
 // process), and on convex-test for comparison; plus seeding speed, cold start on the existing data
-// dir, disk and memory. Bounded (about 75 s on 2 cores; hard cap 5 minutes); removes its temp dirs.
+// dir, disk and memory; then the sync and HTTP action section (sync.ts). Bounded (about 95 s on
+// 2 cores; hard cap 5 minutes); removes its temp dirs.
 //
 // Environment knobs: BENCH_DOCS (default 100000), BENCH_CONVEX_TEST_DOCS (default = BENCH_DOCS),
-// BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10).
+// BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10), BENCH_ONLY=sync
+// (run only the sync section), and sync.ts's own knobs.
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -25,6 +27,7 @@ import {
   type Measurement,
   type OpName,
 } from "./lib.js";
+import { runSyncBench } from "./sync.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -92,6 +95,12 @@ function diskUsage(): { database: string; WAL: string } {
 const disk: Array<Record<string, string>> = [];
 
 async function main() {
+  if (process.env.BENCH_ONLY === "sync") {
+    console.log(`local-backend bench, sync section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runSyncBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
   console.log(
     `local-backend bench: ${DOCS.toLocaleString("en-US")} docs, ${SECONDS} s per measurement, ` +
       `${HTTP_CLIENTS} HTTP clients; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), ` +
@@ -282,6 +291,11 @@ async function main() {
     { metric: "RSS after the runs", measured: fmt.mb(rssAfterRuns), target: "< 300 MB", status: status(rssAfterRuns < TARGETS.rssBytes) },
     { metric: "RSS, max incl. cold-start processes", measured: fmt.mb(maxRss), target: "< 300 MB", status: status(maxRss < TARGETS.rssBytes) },
   ]);
+
+  // ---- 6. Sync (WebSocket subscriptions) and HTTP actions, on their own backend: sync.ts. ------
+  log("sync and HTTP action section");
+  await runSyncBench(log);
+
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +
       `(other processes on this machine skew the wall-clock numbers; the CPU µs/op columns are less sensitive to that).`,

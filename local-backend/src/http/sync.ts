@@ -212,7 +212,7 @@ class SyncSession {
     // The Transition that reflects this mutation must come after its response.
     const ts = this.backend.runner.lastTs;
     if (ts > this.owedTs) this.owedTs = ts;
-    this.scheduleUpdate();
+    this.scheduleUpdate(true);
   }
 
   private async action(msg: any) {
@@ -283,20 +283,26 @@ class SyncSession {
     if (any) this.scheduleUpdate();
   }
 
-  scheduleUpdate() {
+  /**
+   * Queues a Transition. Commits wait a timer tick so a burst is answered by one Transition; a
+   * writer's own Transition (`urgent`) goes first, so its mutation resolves without waiting behind
+   * every other subscriber's update.
+   */
+  scheduleUpdate(urgent = false) {
     if (this.closed) return;
     if (this.updating) {
       this.again = true;
       return;
     }
     this.updating = true;
-    // Run after the current turn, so a burst of commits is answered by one Transition.
-    realTimers.setTimeout(() => {
+    const run = () => {
       this.update().catch((e) => {
         console.error("[local-backend] sync update failed", e);
         this.fail(1011, "InternalServerError");
       });
-    }, 0);
+    };
+    if (urgent) setImmediate(run);
+    else realTimers.setTimeout(run, 0);
   }
 
   private async update() {
