@@ -45,6 +45,19 @@ async function publishedBy(t: T, w: World, role: "author" | "editor" = "author")
   await as(t, w.users[role]).mutation(api.posts.publish, { siteId: w.siteId, postId });
   return postId;
 }
+const page = { numItems: 5, cursor: null };
+async function newTag(t: T, w: World) {
+  return await t.run(async (ctx) => {
+    const n = Math.random().toString(36).slice(2, 8);
+    return ctx.db.insert("tags", { siteId: w.siteId, name: `T ${n}`, slug: `t-${n}`, usageCount: 0, createdAt: 0, updatedAt: 0 });
+  });
+}
+async function newCategory(t: T, w: World) {
+  return await t.run(async (ctx) => {
+    const n = Math.random().toString(36).slice(2, 8);
+    return ctx.db.insert("categories", { siteId: w.siteId, name: `C ${n}`, slug: `c-${n}`, sortOrder: 0, postCount: 0, createdAt: 0, updatedAt: 0 });
+  });
+}
 const authorsPost = async (t: T, w: World) => ({ postId: await draftBy(t, w) });
 const contributorsDraft = async (t: T, w: World) => ({ postId: await draftBy(t, w, "contributor") });
 
@@ -166,6 +179,74 @@ export const matrix: Record<string, Row> = {
     },
     call: (c, w, x) => c.mutation(api.posts.restoreRevision, { siteId: w.siteId, postId: x.postId, revisionId: x.revisionId }),
     expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  // --- tags and categories -----------------------------------------------------------------
+  "tags:list": {
+    call: (c, w) => c.query(api.tags.list, { siteId: w.siteId, paginationOpts: { numItems: 10, cursor: null } }),
+    expect: siteOnly(members),
+  },
+  "tags:create": {
+    call: (c, w) => c.mutation(api.tags.create, { siteId: w.siteId, name: `Tag ${Math.random().toString(36).slice(2, 8)}` }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
+  "tags:rename": {
+    prepare: async (t, w) => ({ tagId: await newTag(t, w) }),
+    call: (c, w, x) => c.mutation(api.tags.rename, { siteId: w.siteId, tagId: x.tagId, name: `Renamed ${Math.random().toString(36).slice(2, 8)}` }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "tags:merge": {
+    prepare: async (t, w) => ({ sourceId: await newTag(t, w), targetId: await newTag(t, w) }),
+    call: (c, w, x) => c.mutation(api.tags.merge, { siteId: w.siteId, sourceId: x.sourceId, targetId: x.targetId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "tags:remove": {
+    prepare: async (t, w) => ({ tagId: await newTag(t, w) }),
+    call: (c, w, x) => c.mutation(api.tags.remove, { siteId: w.siteId, tagId: x.tagId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "categories:list": { call: (c, w) => c.query(api.categories.list, { siteId: w.siteId }), expect: siteOnly(members) },
+  "categories:create": {
+    call: (c, w) => c.mutation(api.categories.create, { siteId: w.siteId, name: `Cat ${Math.random().toString(36).slice(2, 8)}` }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "categories:rename": {
+    prepare: async (t, w) => ({ categoryId: await newCategory(t, w) }),
+    call: (c, w, x) =>
+      c.mutation(api.categories.rename, { siteId: w.siteId, categoryId: x.categoryId, name: `Renamed ${Math.random().toString(36).slice(2, 8)}` }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "categories:reorder": {
+    prepare: async (t, w) => ({ categoryId: await newCategory(t, w) }),
+    call: (c, w, x) => c.mutation(api.categories.reorder, { siteId: w.siteId, categoryIds: [x.categoryId] }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "categories:remove": {
+    prepare: async (t, w) => ({ categoryId: await newCategory(t, w) }),
+    call: (c, w, x) => c.mutation(api.categories.remove, { siteId: w.siteId, categoryId: x.categoryId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  // --- reader: public by design ---------------------------------------------------------------
+  "reader:latest": { call: (c) => c.query(api.reader.latest, { siteSlug: "daily", paginationOpts: page }), expect: everyone },
+  "reader:featured": { call: (c) => c.query(api.reader.featured, { siteSlug: "daily", paginationOpts: page }), expect: everyone },
+  "reader:byTag": { call: (c) => c.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "x", paginationOpts: page }), expect: everyone },
+  "reader:byCategory": {
+    call: (c) => c.query(api.reader.byCategory, { siteSlug: "daily", categorySlug: "x", paginationOpts: page }),
+    expect: everyone,
+  },
+  "reader:byAuthor": {
+    call: (c) => c.query(api.reader.byAuthor, { siteSlug: "daily", authorSlug: "author", paginationOpts: page }),
+    expect: everyone,
+  },
+  "reader:search": { call: (c) => c.query(api.reader.search, { siteSlug: "daily", query: "words", paginationOpts: page }), expect: everyone },
+  "reader:postBySlug": { call: (c) => c.query(api.reader.postBySlug, { siteSlug: "daily", slug: "live" }), expect: everyone },
+  "reader:getPostWithTags": { call: (c) => c.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: "live" }), expect: everyone },
+  "reader:tagBySlug": { call: (c) => c.query(api.reader.tagBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
+  "reader:categoryBySlug": { call: (c) => c.query(api.reader.categoryBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
+  "reader:authorBySlug": { call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "author" }), expect: everyone },
+  "reader:recordView": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
+    call: (c, _w, x) => c.mutation(api.reader.recordView, { siteSlug: "daily", postId: x.postId }),
+    expect: everyone,
   },
 };
 

@@ -140,7 +140,8 @@ export const vReaderPost = v.object({
   coverImageUrl: v.union(v.string(), v.null()),
   category: v.union(vCategorySummary, v.null()),
   tags: v.array(vTagSummary),
-  viewCount: v.number(),
+  /** Views, on single-post reads only: lists leave it null so a view does not re-run every list. */
+  viewCount: v.union(v.number(), v.null()),
 });
 export type ReaderPost = Infer<typeof vReaderPost>;
 
@@ -311,3 +312,17 @@ export const notificationFields = {
   read: v.boolean(),
   createdAt: v.number(),
 };
+
+// --- members issue: a pending invitation to join a site (members.invite / members.accept) ---
+export const siteInviteFields = {
+  siteId: v.id("sites"),
+  /** Lowercased, trimmed. Only a user with this email may accept. */
+  email: v.string(),
+  role: vSiteRole,
+  /** Random, unguessable; handed to the invitee (notification link, later the email outbox). */
+  token: v.string(),
+  invitedBy: v.id("users"),
+  expiresAt: v.number(),
+  createdAt: v.number(),
+};
+// --- end members issue ---

@@ -29,7 +29,10 @@ export async function requireViewer(ctx: QueryCtx): Promise<Doc<"users">> {
   return user;
 }
 
-/** Display name for a user: name, else the part of the email before @, else "Anonymous". */
-export function displayName(user: Pick<Doc<"users">, "name" | "email">): string {
-  return user.name?.trim() || user.email?.split("@")[0] || "Anonymous";
+/**
+ * Public display name for a user: their name, else "Anonymous". Never derived from the email
+ * address, because it is shown on posts and author pages.
+ */
+export function displayName(user: Pick<Doc<"users">, "name">): string {
+  return user.name?.trim() || "Anonymous";
 }

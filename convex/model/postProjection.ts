@@ -54,6 +54,6 @@ export async function toReaderPost(
     coverImageUrl: cover ?? null,
     category: category ? { _id: category._id, name: category.name, slug: category.slug } : null,
     tags: tags.filter((t): t is Doc<"tags"> => t !== null).map((t) => ({ _id: t._id, name: t.name, slug: t.slug })),
-    viewCount: await viewCount(ctx, post),
+    viewCount: withBody ? await viewCount(ctx, post) : null,
   };
 }

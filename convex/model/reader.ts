@@ -1,0 +1,258 @@
+import type { PaginationOptions, PaginationResult } from "convex/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { displayName } from "../lib/auth";
+import { appError } from "../lib/errors";
+import type { ReaderPost } from "../validators";
+import type { Entitlement } from "./entitlements";
+import { toReaderPost } from "./postProjection";
+import { redirectFor } from "./slugs";
+import { recordView } from "./views";
+
+// What the public site reads: published posts only, always through toReaderPost (the one place
+// that decides what a reader sees), lists without bodies. Reader functions address a site by its
+// slug; an unknown site reads as empty (lists) or null (single items), never as an error, so
+// probing slugs learns nothing beyond what the public directory shows anyway.
+
+/** Largest page a reader list returns, whatever the client asks (each item costs a projection). */
+export const MAX_READER_PAGE = 50;
+
+/** Most words a search uses (Convex's search takes at most 16 terms). */
+const MAX_SEARCH_TERMS = 16;
+
+/** @returns the site with this slug, or null. */
+export async function siteBySlug(ctx: QueryCtx, slug: string): Promise<Doc<"sites"> | null> {
+  return await ctx.db
+    .query("sites")
+    .withIndex("by_slug", (q) => q.eq("slug", slug))
+    .unique();
+}
+
+/** An empty, finished page: what lists answer for a site, tag, category or author that does not exist. */
+export function emptyPage<T>(): PaginationResult<T> {
+  return { page: [], isDone: true, continueCursor: "" };
+}
+
+/** The client's pagination options with the page size capped at MAX_READER_PAGE. */
+export function readerPageOpts(opts: PaginationOptions): PaginationOptions {
+  return { ...opts, numItems: Math.max(1, Math.min(opts.numItems, MAX_READER_PAGE)) };
+}
+
+/** Whether a post is live on the site (what every reader path checks, whatever index found it). */
+export function isLive(post: Doc<"posts"> | null, siteId: Id<"sites">): post is Doc<"posts"> {
+  return post !== null && post.siteId === siteId && post.status === "published" && post.publishedAt !== undefined;
+}
+
+/**
+ * Projects a page of posts for a list: bodies are never loaded, posts that are not live are
+ * dropped (a defence: the indexes already select published posts), the cursor is kept.
+ */
+export async function toReaderPage(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  entitlement: Entitlement,
+  result: PaginationResult<Doc<"posts"> | null>,
+): Promise<PaginationResult<ReaderPost>> {
+  const live = result.page.filter((p): p is Doc<"posts"> => isLive(p, site._id));
+  return { ...result, page: await Promise.all(live.map((p) => toReaderPost(ctx, p, entitlement, false))) };
+}
+
+/** Published posts of a site, newest first. */
+export async function latest(ctx: QueryCtx, site: Doc<"sites">, opts: PaginationOptions) {
+  return await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_status_and_publishedAt", (q) => q.eq("siteId", site._id).eq("status", "published"))
+    .order("desc")
+    .paginate(readerPageOpts(opts));
+}
+
+/** Published featured (subscriber-only) posts, newest first. */
+export async function featured(ctx: QueryCtx, site: Doc<"sites">, opts: PaginationOptions) {
+  return await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_status_and_featured_and_publishedAt", (q) =>
+      q.eq("siteId", site._id).eq("status", "published").eq("featured", true),
+    )
+    .order("desc")
+    .paginate(readerPageOpts(opts));
+}
+
+/** Published posts carrying a tag, newest first, through the postTags mirror (one index range). */
+export async function byTag(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  tag: Doc<"tags">,
+  opts: PaginationOptions,
+): Promise<PaginationResult<Doc<"posts"> | null>> {
+  const rows = await ctx.db
+    .query("postTags")
+    .withIndex("by_siteId_and_tagId_and_published_and_publishedAt", (q) =>
+      q.eq("siteId", site._id).eq("tagId", tag._id).eq("published", true),
+    )
+    .order("desc")
+    .paginate(readerPageOpts(opts));
+  return { ...rows, page: await Promise.all(rows.page.map((r) => ctx.db.get(r.postId))) };
+}
+
+/** Published posts in a category, newest first. */
+export async function byCategory(ctx: QueryCtx, site: Doc<"sites">, category: Doc<"categories">, opts: PaginationOptions) {
+  return await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_categoryId_and_status_and_publishedAt", (q) =>
+      q.eq("siteId", site._id).eq("categoryId", category._id).eq("status", "published"),
+    )
+    .order("desc")
+    .paginate(readerPageOpts(opts));
+}
+
+/** Published posts by one author, newest first. */
+export async function byAuthor(ctx: QueryCtx, site: Doc<"sites">, authorId: Id<"users">, opts: PaginationOptions) {
+  return await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_authorId_and_status_and_publishedAt", (q) =>
+      q.eq("siteId", site._id).eq("authorId", authorId).eq("status", "published"),
+    )
+    .order("desc")
+    .paginate(readerPageOpts(opts));
+}
+
+/** @returns the tag with this live slug in the site, or null. */
+export async function tagBySlug(ctx: QueryCtx, siteId: Id<"sites">, slug: string) {
+  return await ctx.db
+    .query("tags")
+    .withIndex("by_siteId_and_slug", (q) => q.eq("siteId", siteId).eq("slug", slug))
+    .first();
+}
+
+/** @returns the category with this live slug in the site, or null. */
+export async function categoryBySlug(ctx: QueryCtx, siteId: Id<"sites">, slug: string) {
+  return await ctx.db
+    .query("categories")
+    .withIndex("by_siteId_and_slug", (q) => q.eq("siteId", siteId).eq("slug", slug))
+    .first();
+}
+
+/** @returns the member whose author page is /{site}/author/{slug}, or null. */
+export async function memberByAuthorSlug(ctx: QueryCtx, siteId: Id<"sites">, slug: string) {
+  return await ctx.db
+    .query("siteMembers")
+    .withIndex("by_siteId_and_authorSlug", (q) => q.eq("siteId", siteId).eq("authorSlug", slug))
+    .first();
+}
+
+/**
+ * Resolves a post address: the live published post with that slug, else the post an old slug of
+ * it redirects to (by its current slug). Unpublished posts resolve to null: a draft that took over
+ * an old slug does not hide the redirect, and a redirect to a post now offline leads nowhere.
+ */
+export async function resolvePost(
+  ctx: QueryCtx,
+  siteId: Id<"sites">,
+  slug: string,
+): Promise<{ kind: "post"; post: Doc<"posts"> } | { kind: "redirect"; post: Doc<"posts"> } | null> {
+  const live = await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_slug", (q) => q.eq("siteId", siteId).eq("slug", slug))
+    .first();
+  if (isLive(live, siteId)) return { kind: "post", post: live };
+  const redirect = await redirectFor(ctx, "post", siteId, slug);
+  const targetId = redirect ? ctx.db.normalizeId("posts", redirect.targetId) : null;
+  const target = targetId ? await ctx.db.get(targetId) : null;
+  if (!isLive(target, siteId) || target.slug === slug) return null;
+  return { kind: "redirect", post: target };
+}
+
+/**
+ * Resolves a tag or category address: the live one, else the one an old slug (a rename, or a
+ * merged tag) redirects to.
+ */
+export async function resolveTaxonomy<K extends "tag" | "category">(
+  ctx: QueryCtx,
+  kind: K,
+  siteId: Id<"sites">,
+  slug: string,
+): Promise<
+  | { kind: "found"; item: K extends "tag" ? Doc<"tags"> : Doc<"categories"> }
+  | { kind: "redirect"; slug: string }
+  | null
+> {
+  type Item = K extends "tag" ? Doc<"tags"> : Doc<"categories">;
+  const table = kind === "tag" ? "tags" : "categories";
+  const find = kind === "tag" ? tagBySlug : categoryBySlug;
+  const live = await find(ctx, siteId, slug);
+  if (live) return { kind: "found", item: live as Item };
+  const redirect = await redirectFor(ctx, kind, siteId, slug);
+  const targetId = redirect ? ctx.db.normalizeId(table, redirect.targetId) : null;
+  const target = targetId ? await ctx.db.get(targetId) : null;
+  if (!target || target.siteId !== siteId || target.slug === slug) return null;
+  return { kind: "redirect", slug: target.slug };
+}
+
+/**
+ * The public header of an author page, or null. A member who has never published anything has no
+ * author page: their membership (who is on the staff) is not public until they publish.
+ * Never includes contact details (email, phone).
+ */
+export async function authorHeader(ctx: QueryCtx, site: Doc<"sites">, slug: string) {
+  const member = await memberByAuthorSlug(ctx, site._id, slug);
+  if (!member) return null;
+  const published = await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_authorId_and_status_and_publishedAt", (q) =>
+      q.eq("siteId", site._id).eq("authorId", member.userId).eq("status", "published"),
+    )
+    .first();
+  if (!published) return null;
+  const user = await ctx.db.get(member.userId);
+  if (!user) return null;
+  const profile = await ctx.db
+    .query("userProfiles")
+    .withIndex("by_userId", (q) => q.eq("userId", user._id))
+    .unique();
+  return {
+    authorId: user._id,
+    slug: member.authorSlug,
+    name: displayName(user),
+    image: user.image ?? null,
+    bio: profile?.bio ?? null,
+    website: profile?.website ?? null,
+  };
+}
+
+/**
+ * The words of a reader's search as Convex's search tokenizes them (runs of letters and digits),
+ * at most MAX_SEARCH_TERMS; null when there are none (empty or punctuation-only queries).
+ */
+export function searchTerms(query: string): string | null {
+  const words = query.slice(0, 1000).match(/[\p{L}\p{N}]+/gu);
+  return words ? words.slice(0, MAX_SEARCH_TERMS).join(" ") : null;
+}
+
+/**
+ * Full-text search over the live versions of a site's posts (drafts and unpublished changes live
+ * in "draft" bodies, which the kind filter excludes), best match first. Posts that are not live
+ * are dropped as a defence (a published body exists only while the post is published).
+ */
+export async function search(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  terms: string,
+  opts: PaginationOptions,
+): Promise<PaginationResult<Doc<"posts"> | null>> {
+  const bodies = await ctx.db
+    .query("postBodies")
+    .withSearchIndex("search_text", (q) => q.search("searchText", terms).eq("siteId", site._id).eq("kind", "published"))
+    .paginate(readerPageOpts(opts));
+  return { ...bodies, page: await Promise.all(bodies.page.map((b) => ctx.db.get(b.postId))) };
+}
+
+/**
+ * Counts a view of a live post of the site.
+ * @throws ConvexError NOT_FOUND for an unknown site, a post of another site, or a post not published.
+ */
+export async function recordReaderView(ctx: MutationCtx, siteSlug: string, postId: Id<"posts">): Promise<void> {
+  const site = await siteBySlug(ctx, siteSlug);
+  const post = site ? await ctx.db.get(postId) : null;
+  if (!site || !isLive(post, site._id)) throw appError("NOT_FOUND");
+  await recordView(ctx, post);
+}

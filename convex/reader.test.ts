@@ -1,0 +1,319 @@
+import { describe, expect, test } from "vitest";
+import { backends, modules } from "../tests/support/backends";
+import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
+import { api } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import { MAX_READER_PAGE } from "./model/reader";
+import schema from "./schema";
+
+interface PostInput {
+  title: string;
+  body?: string;
+  tagIds?: Id<"tags">[];
+  categoryId?: Id<"categories">;
+  userId?: Id<"users">;
+  siteId?: Id<"sites">;
+}
+
+/** Creates a post as `userId` (the editor by default) and publishes it. */
+async function publishPost(t: T, w: World, input: PostInput): Promise<Id<"posts">> {
+  const postId = await draftPost(t, w, input);
+  await as(t, input.userId ?? w.users.editor).mutation(api.posts.publish, { siteId: input.siteId ?? w.siteId, postId });
+  return postId;
+}
+
+async function draftPost(t: T, w: World, input: PostInput): Promise<Id<"posts">> {
+  const c = as(t, input.userId ?? w.users.editor);
+  const siteId = input.siteId ?? w.siteId;
+  const postId = await c.mutation(api.posts.create, {
+    siteId,
+    title: input.title,
+    doc: doc(input.body ?? `${input.title} body.`),
+    categoryId: input.categoryId,
+  });
+  if (input.tagIds) await c.mutation(api.posts.setTags, { siteId, postId, tagIds: input.tagIds });
+  return postId;
+}
+
+type Client = Pick<T, "query">;
+
+/** Every page of a reader list, `size` at a time. */
+async function allPages(
+  fetch: (paginationOpts: { numItems: number; cursor: string | null }) => Promise<{ page: any[]; isDone: boolean; continueCursor: string }>,
+  size = 2,
+) {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch({ numItems: size, cursor });
+    items.push(...r.page);
+    if (r.isDone) return items;
+    cursor = r.continueCursor;
+  }
+  throw new Error("pagination did not finish");
+}
+
+async function errorOf(p: Promise<unknown>) {
+  const e = await p.then(
+    () => null,
+    (err) => err,
+  );
+  expect(e).not.toBeNull();
+  return e.data;
+}
+
+const firstPage = { numItems: 20, cursor: null };
+
+/** A published post and, alongside it, posts readers must never see: draft, scheduled, archived. */
+async function mixedSite(t: T, w: World) {
+  const published: Id<"posts">[] = [];
+  for (let i = 1; i <= 7; i++) published.push(await publishPost(t, w, { title: `Published ${i}` }));
+  const editor = as(t, w.users.editor);
+  const draft = await draftPost(t, w, { title: "Draft only" });
+  const scheduled = await draftPost(t, w, { title: "Scheduled later" });
+  await editor.mutation(api.posts.schedule, { siteId: w.siteId, postId: scheduled, scheduledAt: Date.now() + 3_600_000 });
+  const archived = await publishPost(t, w, { title: "Archived one" });
+  await editor.mutation(api.posts.archive, { siteId: w.siteId, postId: archived });
+  const unpublished = await publishPost(t, w, { title: "Taken down" });
+  await editor.mutation(api.posts.unpublish, { siteId: w.siteId, postId: unpublished });
+  // A post of the other site.
+  await publishPost(t, w, { title: "Elsewhere", userId: w.users.outsider, siteId: w.otherSiteId });
+  return { published, hidden: [draft, scheduled, archived, unpublished] };
+}
+
+describe.each(backends)("reader on %s", (_name, convexTest) => {
+  test("latest lists each published post exactly once across pages, newest first, without bodies", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const { published, hidden } = await mixedSite(t, w);
+
+    for (const client of [t, as(t, w.users.owner), as(t, w.users.subscriber)] as Client[]) {
+      const items = await allPages((paginationOpts) => client.query(api.reader.latest, { siteSlug: "daily", paginationOpts }));
+      const ids = items.map((p) => p._id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual([...published].sort());
+      for (const id of hidden) expect(ids).not.toContain(id);
+      const dates = items.map((p) => p.publishedAt);
+      expect(dates).toEqual([...dates].sort((a, b) => b - a));
+      expect(items.every((p) => p.doc === null && p.siteId === w.siteId)).toBe(true);
+    }
+    // Pages are capped, whatever the client asks for.
+    const big = await t.query(api.reader.latest, { siteSlug: "daily", paginationOpts: { numItems: 10_000, cursor: null } });
+    expect(big.page.length).toBeLessThanOrEqual(MAX_READER_PAGE);
+    // An unknown site is an empty, finished page.
+    expect(await t.query(api.reader.latest, { siteSlug: "nowhere", paginationOpts: firstPage })).toMatchObject({
+      page: [],
+      isDone: true,
+    });
+  });
+
+  test("a featured post's body is locked for anonymous and plain readers and open to subscribers and members", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const body = "Members-only analysis.";
+    const postId = await publishPost(t, w, { title: "Deep dive", body });
+    const free = await publishPost(t, w, { title: "Free read", body: "Everyone reads this." });
+    await as(t, w.users.editor).mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
+
+    const locked: Client[] = [t, as(t, w.users.reader), as(t, w.users.outsider)];
+    const open: Client[] = [as(t, w.users.subscriber), as(t, w.users.owner), as(t, w.users.author), as(t, w.users.contributor)];
+    for (const client of locked) {
+      const r = await client.query(api.reader.postBySlug, { siteSlug: "daily", slug: "deep-dive" });
+      expect(r).toMatchObject({ kind: "post", post: { _id: postId, locked: true, doc: null, featured: true, title: "Deep dive" } });
+      const withTags = await client.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: "deep-dive" });
+      expect(withTags).toMatchObject({ locked: true, doc: null });
+      const f = await client.query(api.reader.postBySlug, { siteSlug: "daily", slug: "free-read" });
+      expect(f).toMatchObject({ kind: "post", post: { _id: free, locked: false, doc: doc("Everyone reads this.") } });
+    }
+    for (const client of open) {
+      const r = await client.query(api.reader.postBySlug, { siteSlug: "daily", slug: "deep-dive" });
+      expect(r).toMatchObject({ kind: "post", post: { locked: false, doc: doc(body) } });
+    }
+    // The featured list shows the card to everyone, locked for those without access, body never.
+    const anon = await t.query(api.reader.featured, { siteSlug: "daily", paginationOpts: firstPage });
+    expect(anon.page.map((p) => [p._id, p.locked, p.doc])).toEqual([[postId, true, null]]);
+    const sub = await as(t, w.users.subscriber).query(api.reader.featured, { siteSlug: "daily", paginationOpts: firstPage });
+    expect(sub.page.map((p) => [p._id, p.locked, p.doc])).toEqual([[postId, false, null]]);
+  });
+
+  test("postBySlug shows the live version, follows old slugs to the current one, and hides unpublished posts", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const tag = await editor.mutation(api.tags.create, { siteId: w.siteId, name: "Politics" });
+    const postId = await publishPost(t, w, { title: "First title", body: "Live words.", tagIds: [tag] });
+
+    // Unpublished changes stay in the studio.
+    const { draft } = await editor.query(api.posts.getForEdit, { siteId: w.siteId, postId });
+    await editor.mutation(api.posts.saveDraft, {
+      siteId: w.siteId,
+      postId,
+      expectedVersion: draft.version,
+      title: "Unreleased title",
+      doc: doc("Unreleased words."),
+    });
+    const live = await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "first-title" });
+    expect(live).toMatchObject({ kind: "post", post: { title: "First title", doc: doc("Live words."), tags: [{ _id: tag, slug: "politics" }] } });
+
+    await editor.mutation(api.posts.changeSlug, { siteId: w.siteId, postId, slug: "second" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "first-title" })).toEqual({ kind: "redirect", slug: "second" });
+    await editor.mutation(api.posts.changeSlug, { siteId: w.siteId, postId, slug: "third" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "first-title" })).toEqual({ kind: "redirect", slug: "third" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "second" })).toEqual({ kind: "redirect", slug: "third" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "third" })).toMatchObject({ kind: "post", post: { _id: postId } });
+    // The seed's read resolves old slugs to the post itself, with its tags.
+    const withTags = await t.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: "first-title" });
+    expect(withTags).toMatchObject({ _id: postId, slug: "third", tags: [{ name: "Politics" }] });
+
+    // A draft with an old slug does not hide the redirect; drafts themselves are not found.
+    const squatter = await draftPost(t, w, { title: "Squatter" });
+    await editor.mutation(api.posts.changeSlug, { siteId: w.siteId, postId: squatter, slug: "first-title" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "first-title" })).toEqual({ kind: "redirect", slug: "third" });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "squatter" })).toBeNull();
+
+    // Taken offline: neither the slug nor its redirects lead anywhere.
+    await editor.mutation(api.posts.unpublish, { siteId: w.siteId, postId });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "third" })).toBeNull();
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "second" })).toBeNull();
+    expect(await t.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: "third" })).toBeNull();
+    // Slugs of another site, and unknown sites, are not found.
+    await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "foreign" })).toBeNull();
+    expect(await t.query(api.reader.postBySlug, { siteSlug: "nowhere", slug: "third" })).toBeNull();
+  });
+
+  test("tag, category and author pages list only their published posts, with headers", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const siteId = w.siteId;
+    const red = await editor.mutation(api.tags.create, { siteId, name: "Red", description: "All things red." });
+    const blue = await editor.mutation(api.tags.create, { siteId, name: "Blue" });
+    const cat = await editor.mutation(api.categories.create, { siteId, name: "Colours" });
+    const p1 = await publishPost(t, w, { title: "Red one", tagIds: [red], categoryId: cat, userId: w.users.author });
+    const p2 = await publishPost(t, w, { title: "Red blue", tagIds: [red, blue] });
+    const p3 = await publishPost(t, w, { title: "Red three", tagIds: [red], categoryId: cat, userId: w.users.author });
+    await draftPost(t, w, { title: "Red draft", tagIds: [red], categoryId: cat, userId: w.users.author });
+    const gone = await publishPost(t, w, { title: "Red archived", tagIds: [red], categoryId: cat });
+    await editor.mutation(api.posts.archive, { siteId, postId: gone });
+
+    const ids = async (items: Promise<any[]>) => (await items).map((p) => p._id).sort();
+    expect(
+      await ids(allPages((paginationOpts) => t.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "red", paginationOpts }))),
+    ).toEqual([p1, p2, p3].sort());
+    expect(
+      await ids(allPages((paginationOpts) => t.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "blue", paginationOpts }))),
+    ).toEqual([p2]);
+    expect(
+      await ids(allPages((paginationOpts) => t.query(api.reader.byCategory, { siteSlug: "daily", categorySlug: "colours", paginationOpts }))),
+    ).toEqual([p1, p3].sort());
+    expect(
+      await ids(allPages((paginationOpts) => t.query(api.reader.byAuthor, { siteSlug: "daily", authorSlug: "author", paginationOpts }))),
+    ).toEqual([p1, p3].sort());
+    for (const q of [
+      t.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "green", paginationOpts: firstPage }),
+      t.query(api.reader.byCategory, { siteSlug: "daily", categorySlug: "shapes", paginationOpts: firstPage }),
+      t.query(api.reader.byAuthor, { siteSlug: "daily", authorSlug: "nobody", paginationOpts: firstPage }),
+      t.query(api.reader.byTag, { siteSlug: "nowhere", tagSlug: "red", paginationOpts: firstPage }),
+    ]) {
+      expect(await q).toMatchObject({ page: [], isDone: true });
+    }
+
+    expect(await t.query(api.reader.tagBySlug, { siteSlug: "daily", slug: "red" })).toEqual({
+      kind: "tag",
+      tag: { _id: red, name: "Red", slug: "red", description: "All things red.", postCount: 3 },
+    });
+    expect(await t.query(api.reader.categoryBySlug, { siteSlug: "daily", slug: "colours" })).toEqual({
+      kind: "category",
+      category: { _id: cat, name: "Colours", slug: "colours", description: null, postCount: 2 },
+    });
+    expect(await t.query(api.reader.tagBySlug, { siteSlug: "nowhere", slug: "red" })).toBeNull();
+    expect(await t.query(api.reader.tagBySlug, { siteSlug: "daily", slug: "green" })).toBeNull();
+
+    const author = await t.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "author" });
+    expect(author).toEqual({
+      authorId: w.users.author,
+      slug: "author",
+      name: "Author daily",
+      image: null,
+      bio: null,
+      website: null,
+    });
+    expect(JSON.stringify(author)).not.toContain("@");
+    // Members who never published have no public page.
+    expect(await t.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "contributor" })).toBeNull();
+    expect(await t.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "outsider" })).toBeNull();
+  });
+
+  test("search finds published posts by title and body words, never drafts or unpublished changes", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const garden = await publishPost(t, w, { title: "Gardening basics", body: "Tomatoes need full sun and patience." });
+    const soup = await publishPost(t, w, { title: "Soup season", body: "Roast the tomatoes first." });
+    await draftPost(t, w, { title: "Secret tomatoes", body: "Tomatoes in a draft, plus kohlrabi." });
+    const changed = await publishPost(t, w, { title: "Harvest notes", body: "Beans everywhere." });
+    const { draft } = await editor.query(api.posts.getForEdit, { siteId: w.siteId, postId: changed });
+    await editor.mutation(api.posts.saveDraft, {
+      siteId: w.siteId,
+      postId: changed,
+      expectedVersion: draft.version,
+      doc: doc("Beans and zucchini."),
+    });
+    const offline = await publishPost(t, w, { title: "Old tomatoes", body: "Withdrawn tomatoes." });
+    await editor.mutation(api.posts.unpublish, { siteId: w.siteId, postId: offline });
+    const premium = await publishPost(t, w, { title: "Premium tomatoes", body: "Paid tomatoes." });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: premium, featured: true });
+    await publishPost(t, w, { title: "Foreign tomatoes", body: "Tomatoes abroad.", userId: w.users.outsider, siteId: w.otherSiteId });
+
+    const search = (query: string) =>
+      allPages((paginationOpts) => t.query(api.reader.search, { siteSlug: "daily", query, paginationOpts }));
+    const found = await search("tomatoes");
+    expect(found.map((p) => p._id).sort()).toEqual([garden, soup, premium].sort());
+    expect(found.every((p) => p.doc === null)).toBe(true);
+    expect(found.find((p) => p._id === premium)).toMatchObject({ locked: true });
+    expect((await search("gardening")).map((p) => p._id)).toEqual([garden]);
+    expect((await search("GARDENING, basics!")).map((p) => p._id)).toEqual([garden]);
+    expect((await search("beans")).map((p) => p._id)).toEqual([changed]);
+    expect(await search("zucchini")).toEqual([]);
+    expect(await search("kohlrabi")).toEqual([]);
+    expect(await search("withdrawn")).toEqual([]);
+    for (const query of ["", "   ", "?!…", "--"]) {
+      expect(await t.query(api.reader.search, { siteSlug: "daily", query, paginationOpts: firstPage })).toMatchObject({
+        page: [],
+        isDone: true,
+      });
+    }
+    expect(await t.query(api.reader.search, { siteSlug: "nowhere", query: "tomatoes", paginationOpts: firstPage })).toMatchObject({
+      page: [],
+      isDone: true,
+    });
+  });
+
+  test("recordView counts views of published posts only", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const postId = await publishPost(t, w, { title: "Popular" });
+    const draft = await draftPost(t, w, { title: "Not yet" });
+    const foreign = await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
+    const reader = as(t, w.users.reader);
+    await reader.mutation(api.reader.recordView, { siteSlug: "daily", postId });
+    await as(t, w.users.subscriber).mutation(api.reader.recordView, { siteSlug: "daily", postId });
+    await reader.mutation(api.reader.recordView, { siteSlug: "daily", postId });
+    await t.mutation(api.reader.recordView, { siteSlug: "daily", postId }); // anonymous readers count too
+    const r = await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "popular" });
+    expect(r).toMatchObject({ kind: "post", post: { viewCount: 4 } });
+    // Lists do not read view counters (a view must not re-run every list).
+    const page = await t.query(api.reader.latest, { siteSlug: "daily", paginationOpts: { numItems: 5, cursor: null } });
+    expect(page.page.every((p: { viewCount: number | null }) => p.viewCount === null)).toBe(true);
+
+    const missing = await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "nowhere", postId }));
+    expect(missing.code).toBe("NOT_FOUND");
+    expect(await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "daily", postId: draft }))).toEqual(missing);
+    expect(await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "daily", postId: foreign }))).toEqual(missing);
+    const shards = await t.run(async (ctx) =>
+      ctx.db.query("postViewShards").withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", w.otherSiteId).eq("postId", foreign)).collect(),
+    );
+    expect(shards).toEqual([]);
+  });
+});

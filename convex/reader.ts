@@ -1,0 +1,216 @@
+import { paginationOptsValidator, paginationResultValidator, type PaginationResult } from "convex/server";
+import { v } from "convex/values";
+import type { Doc } from "./_generated/dataModel";
+import type { QueryCtx } from "./_generated/server";
+import { readerMutation, readerQuery } from "./lib/functions";
+import { entitlementFor } from "./model/entitlements";
+import { toReaderPost } from "./model/postProjection";
+import * as Reader from "./model/reader";
+import { vReaderPost, type ReaderPost } from "./validators";
+
+// The public site's reads: anyone may call them, signed in or not. They address a site by slug,
+// return published posts only, and project every post through toReaderPost (lists never carry
+// bodies; a single post carries its body only when the viewer is entitled to it).
+
+const vReaderPage = paginationResultValidator(vReaderPost);
+const listArgs = { siteSlug: v.string(), paginationOpts: paginationOptsValidator };
+
+const vRedirect = v.object({ kind: v.literal("redirect"), slug: v.string() });
+
+const vTagHeader = v.object({
+  _id: v.id("tags"),
+  name: v.string(),
+  slug: v.string(),
+  description: v.union(v.string(), v.null()),
+  /** Published posts carrying the tag. */
+  postCount: v.number(),
+});
+
+const vCategoryHeader = v.object({
+  _id: v.id("categories"),
+  name: v.string(),
+  slug: v.string(),
+  description: v.union(v.string(), v.null()),
+  /** Published posts in the category. */
+  postCount: v.number(),
+});
+
+const vAuthorHeader = v.object({
+  authorId: v.id("users"),
+  slug: v.string(),
+  name: v.string(),
+  image: v.union(v.string(), v.null()),
+  bio: v.union(v.string(), v.null()),
+  website: v.union(v.string(), v.null()),
+});
+
+type ReaderCtx = QueryCtx & { viewer: Doc<"users"> | null };
+
+/** Resolves the site, runs `read` and projects the page; unknown sites (or `read` → null) give an empty page. */
+async function readerList(
+  ctx: ReaderCtx,
+  siteSlug: string,
+  read: (site: Doc<"sites">) => Promise<PaginationResult<Doc<"posts"> | null> | null>,
+): Promise<PaginationResult<ReaderPost>> {
+  const site = await Reader.siteBySlug(ctx, siteSlug);
+  if (!site) return Reader.emptyPage();
+  const result = await read(site);
+  if (!result) return Reader.emptyPage();
+  return await Reader.toReaderPage(ctx, site, await entitlementFor(ctx, site._id, ctx.viewer), result);
+}
+
+/** Published posts, newest first. */
+export const latest = readerQuery({
+  args: listArgs,
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, paginationOpts }) =>
+    readerList(ctx, siteSlug, (site) => Reader.latest(ctx, site, paginationOpts)),
+});
+
+/** Published featured (subscriber-only) posts, newest first; cards only, so locked ones show as locked. */
+export const featured = readerQuery({
+  args: listArgs,
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, paginationOpts }) =>
+    readerList(ctx, siteSlug, (site) => Reader.featured(ctx, site, paginationOpts)),
+});
+
+/** Published posts with a tag (by its live slug), newest first. */
+export const byTag = readerQuery({
+  args: { ...listArgs, tagSlug: v.string() },
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, tagSlug, paginationOpts }) =>
+    readerList(ctx, siteSlug, async (site) => {
+      const tag = await Reader.tagBySlug(ctx, site._id, tagSlug);
+      return tag ? await Reader.byTag(ctx, site, tag, paginationOpts) : null;
+    }),
+});
+
+/** Published posts in a category (by its live slug), newest first. */
+export const byCategory = readerQuery({
+  args: { ...listArgs, categorySlug: v.string() },
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, categorySlug, paginationOpts }) =>
+    readerList(ctx, siteSlug, async (site) => {
+      const category = await Reader.categoryBySlug(ctx, site._id, categorySlug);
+      return category ? await Reader.byCategory(ctx, site, category, paginationOpts) : null;
+    }),
+});
+
+/** Published posts by the author whose page is /{site}/author/{authorSlug}, newest first. */
+export const byAuthor = readerQuery({
+  args: { ...listArgs, authorSlug: v.string() },
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, authorSlug, paginationOpts }) =>
+    readerList(ctx, siteSlug, async (site) => {
+      const member = await Reader.memberByAuthorSlug(ctx, site._id, authorSlug);
+      return member ? await Reader.byAuthor(ctx, site, member.userId, paginationOpts) : null;
+    }),
+});
+
+/**
+ * Full-text search of published posts (title and body), best match first; cards without bodies.
+ * An empty or punctuation-only query gives an empty page.
+ */
+export const search = readerQuery({
+  args: { ...listArgs, query: v.string() },
+  returns: vReaderPage,
+  handler: async (ctx, { siteSlug, query, paginationOpts }) => {
+    const terms = Reader.searchTerms(query);
+    if (!terms) return Reader.emptyPage<ReaderPost>();
+    return await readerList(ctx, siteSlug, (site) => Reader.search(ctx, site, terms, paginationOpts));
+  },
+});
+
+/**
+ * A post page: the post (with its body when the viewer is entitled to it, else `locked`), or a
+ * redirect to the post's current slug when `slug` is an old one, or null.
+ */
+export const postBySlug = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(v.object({ kind: v.literal("post"), post: vReaderPost }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const found = await Reader.resolvePost(ctx, site._id, slug);
+    if (!found) return null;
+    if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
+    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+    return { kind: "post" as const, post: await toReaderPost(ctx, found.post, entitlement, true) };
+  },
+});
+
+/**
+ * The seed's post read: a post with its tags (and body when entitled), or null. The reader
+ * projection carries tags already. An old slug resolves to the post it now redirects to; callers
+ * that want to send a permanent redirect use postBySlug.
+ */
+export const getPostWithTags = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(vReaderPost, v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const found = await Reader.resolvePost(ctx, site._id, slug);
+    if (!found) return null;
+    return await toReaderPost(ctx, found.post, await entitlementFor(ctx, site._id, ctx.viewer), true);
+  },
+});
+
+/** A tag page's header, a redirect for an old (renamed or merged) tag slug, or null. */
+export const tagBySlug = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(v.object({ kind: v.literal("tag"), tag: vTagHeader }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const found = await Reader.resolveTaxonomy(ctx, "tag", site._id, slug);
+    if (!found || found.kind === "redirect") return found;
+    const t = found.item;
+    return {
+      kind: "tag" as const,
+      tag: { _id: t._id, name: t.name, slug: t.slug, description: t.description ?? null, postCount: t.usageCount },
+    };
+  },
+});
+
+/** A category page's header, a redirect for an old category slug, or null. */
+export const categoryBySlug = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(v.object({ kind: v.literal("category"), category: vCategoryHeader }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const found = await Reader.resolveTaxonomy(ctx, "category", site._id, slug);
+    if (!found || found.kind === "redirect") return found;
+    const c = found.item;
+    return {
+      kind: "category" as const,
+      category: { _id: c._id, name: c.name, slug: c.slug, description: c.description ?? null, postCount: c.postCount },
+    };
+  },
+});
+
+/** An author page's header (members who have published something), or null. */
+export const authorBySlug = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(vAuthorHeader, v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    return site ? await Reader.authorHeader(ctx, site, slug) : null;
+  },
+});
+
+/**
+ * Counts a view of a published post. NOTE: built on userMutation (signed-in readers) because
+ * lib/functions.ts has no public mutation builder for anonymous callers yet; switch to a
+ * readerMutation there once it exists, so anonymous views count too.
+ */
+export const recordView = readerMutation({
+  args: { siteSlug: v.string(), postId: v.id("posts") },
+  returns: v.null(),
+  handler: async (ctx, { siteSlug, postId }) => {
+    await Reader.recordReaderView(ctx, siteSlug, postId);
+    return null;
+  },
+});
