@@ -28,6 +28,7 @@ import {
   type OpName,
 } from "./lib.js";
 import { runSyncBench } from "./sync.js";
+import { runContentBench } from "./content.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -95,6 +96,12 @@ function diskUsage(): { database: string; WAL: string } {
 const disk: Array<Record<string, string>> = [];
 
 async function main() {
+  if (process.env.BENCH_ONLY === "content") {
+    console.log(`local-backend bench, content section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runContentBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
   if (process.env.BENCH_ONLY === "sync") {
     console.log(`local-backend bench, sync section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runSyncBench(log);
@@ -295,6 +302,10 @@ async function main() {
   // ---- 6. Sync (WebSocket subscriptions) and HTTP actions, on their own backend: sync.ts. ------
   log("sync and HTTP action section");
   await runSyncBench(log);
+
+  // ---- 7. The app's reader queries at 10k and 100k posts: content.ts. ----------------------------
+  log("content section");
+  await runContentBench(log);
 
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +

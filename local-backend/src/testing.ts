@@ -1,12 +1,11 @@
-import { actionGeneric, getFunctionName, mutationGeneric, queryGeneric } from "convex/server";
+import { getFunctionName } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalBackend } from "./backend.js";
 import type { UserIdentity } from "./runtime/context.js";
-import type { RegisteredFunction } from "./runtime/modules.js";
-import type { CallOptions, FunctionOutcome } from "./runtime/runner.js";
+import { inlineFunction, type CallOptions, type FunctionOutcome } from "./runtime/runner.js";
 
 /**
  * A test harness with convex-test's interface, backed by a real in-process local backend on a
@@ -35,7 +34,7 @@ export interface TestConvex {
   close(): Promise<void>;
 }
 
-const open = new Set<{ close(): Promise<void> }>();
+const open = new Set<{ dataDir: string; close(): Promise<void> }>();
 let exitHook = false;
 
 function outcomeValue(outcome: FunctionOutcome): any {
@@ -51,18 +50,6 @@ function outcomeValue(outcome: FunctionOutcome): any {
 
 function pathOf(ref: any): string {
   return typeof ref === "string" ? ref : getFunctionName(ref);
-}
-
-function inline(kind: RegisteredFunction["kind"], handler: (ctx: any) => any): RegisteredFunction {
-  const builder = kind === "query" ? queryGeneric : kind === "mutation" ? mutationGeneric : actionGeneric;
-  return {
-    path: "inline:run",
-    kind,
-    visibility: "internal",
-    fn: (builder as any)({ handler: (ctx: any) => handler(ctx) }),
-    args: null,
-    returns: null,
-  };
 }
 
 /**
@@ -110,7 +97,7 @@ export function convexTest(schema?: { export(): string }, modules?: Record<strin
         return outcomeValue(await (await getBackend()).runner.runAction(pathOf(ref), args(a), opts));
       },
       async run(handler) {
-        return outcomeValue(await (await getBackend()).runner.executeMutation(inline("mutation", handler), {}, opts));
+        return outcomeValue(await (await getBackend()).runner.executeMutation(inlineFunction("mutation", handler), {}, opts));
       },
       withIdentity(partial) {
         const issuer = partial.issuer ?? "https://convex.test";

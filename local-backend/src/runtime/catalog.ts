@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { jsonToConvex, type Value } from "convex/values";
 import type { ValidatorJSON } from "convex/values";
-import type { DocumentStore, IndexDefinition } from "../storage/interface.js";
+import type { DocumentStore, IndexDefinition, SearchIndexDefinition } from "../storage/interface.js";
 import { encodeSortKey } from "../values/sortKey.js";
 import { validateValue } from "../values/validate.js";
+import { SEARCH_INDEX_VERSION, searchEntry } from "./search.js";
 
 /** Convex numbers user tables from 10001 up; lower numbers are reserved for system tables. */
 const FIRST_USER_TABLE_NUMBER = 10001;
@@ -48,6 +49,7 @@ export class Catalog {
   private byNumber = new Map<number, string>();
   private indexes = new Map<number, Map<string, IndexDefinition>>();
   private documentTypes = new Map<number, ValidatorJSON>();
+  private searchIndexes = new Map<number, Map<string, SearchIndexDefinition>>(); // text search
   schemaValidation = false;
 
   constructor(private readonly store: DocumentStore) {
@@ -67,6 +69,8 @@ export class Catalog {
       if (!m) this.indexes.set(idx.tableNumber, (m = new Map()));
       m.set(idx.name, idx);
     }
+    this.searchIndexes = new Map();
+    for (const idx of this.store.listSearchIndexes()) this.putSearchIndex(idx);
   }
 
   tableNumber(name: string): number | undefined {
@@ -116,6 +120,48 @@ export class Catalog {
     return [...(this.indexes.get(tableNumber)?.values() ?? [])];
   }
 
+  // ---- text search indexes (runtime/search.ts) ----
+  searchIndex(tableNumber: number, name: string): SearchIndexDefinition | undefined {
+    return this.searchIndexes.get(tableNumber)?.get(name);
+  }
+
+  searchIndexesOf(tableNumber: number): SearchIndexDefinition[] {
+    const m = this.searchIndexes.get(tableNumber);
+    return m ? [...m.values()] : [];
+  }
+
+  private putSearchIndex(def: SearchIndexDefinition) {
+    let m = this.searchIndexes.get(def.tableNumber);
+    if (!m) this.searchIndexes.set(def.tableNumber, (m = new Map()));
+    m.set(def.name, def);
+  }
+
+  /** Creates (and backfills) a search index, or rebuilds it when its definition or format changed. */
+  private ensureSearchIndex(tableNumber: number, name: string, searchField: string, filterFields: string[]) {
+    const current = this.searchIndex(tableNumber, name);
+    if (
+      current &&
+      current.searchField === searchField &&
+      JSON.stringify(current.filterFields) === JSON.stringify(filterFields) &&
+      current.version === SEARCH_INDEX_VERSION
+    ) {
+      return;
+    }
+    if (current) this.dropSearchIndex(current);
+    const def = { tableNumber, name, searchField, filterFields, version: SEARCH_INDEX_VERSION };
+    this.putSearchIndex(
+      this.store.createSearchIndex(def, (json) =>
+        searchEntry(def, jsonToConvex(JSON.parse(json)) as Record<string, Value>),
+      ),
+    );
+  }
+
+  private dropSearchIndex(def: SearchIndexDefinition) {
+    this.store.dropSearchIndex(def.indexId);
+    this.searchIndexes.get(def.tableNumber)?.delete(def.name);
+  }
+  // ---- end text search indexes ----
+
   documentType(tableNumber: number): ValidatorJSON | undefined {
     return this.schemaValidation ? this.documentTypes.get(tableNumber) : undefined;
   }
@@ -161,6 +207,14 @@ export class Catalog {
       for (const idx of this.indexesOf(number)) {
         if (!wanted.has(idx.name)) this.dropIndex(idx);
       }
+      const wantedSearch = new Set<string>();
+      for (const idx of t.searchIndexes ?? []) {
+        wantedSearch.add(idx.indexDescriptor);
+        this.ensureSearchIndex(number, idx.indexDescriptor, idx.searchField, idx.filterFields ?? []);
+      }
+      for (const idx of this.searchIndexesOf(number)) {
+        if (!wantedSearch.has(idx.name)) this.dropSearchIndex(idx);
+      }
     }
     // Tables that left the schema keep their data but lose their declared indexes, as in Convex.
     for (const [number] of this.byNumber) {
@@ -168,6 +222,7 @@ export class Catalog {
       for (const idx of this.indexesOf(number)) {
         if (idx.name !== "by_id" && idx.name !== "by_creation_time") this.dropIndex(idx);
       }
+      for (const idx of this.searchIndexesOf(number)) this.dropSearchIndex(idx);
     }
     // Validators switch over only once every index change has landed.
     this.documentTypes = documentTypes;

@@ -4,6 +4,7 @@ import type { IndexDefinition } from "../storage/interface.js";
 import { evaluateFilter } from "../values/filter.js";
 import { encodeSortKey } from "../values/sortKey.js";
 import { DocVersion, Transaction, UserError, type ReadRange } from "./transaction.js";
+import { compileSearch, executeSearch, type SearchPlan, type SearchRows } from "./search.js";
 
 /** The serialized query the `convex` package sends with `1.0/queryStream` and `1.0/queryPage`. */
 export interface SerializedQuery {
@@ -34,6 +35,8 @@ export interface CompiledSource {
   lower: Buffer;
   upper: Buffer | null;
   desc: boolean;
+  /** Set for `withSearchIndex`: `lower`/`upper` then bound result position keys (search.ts). */
+  search?: SearchPlan;
 }
 
 /**
@@ -44,7 +47,7 @@ export interface CompiledSource {
 export function compileSource(tx: Transaction, query: SerializedQuery): CompiledSource {
   const src = query.source;
   if (src.type === "Search") {
-    throw new UserError("Text search is not supported by this version of local-backend yet.");
+    return compileSearch(tx, src);
   }
   const desc = src.order === "desc";
   if (src.type === "FullTableScan") {
@@ -58,7 +61,10 @@ export function compileSource(tx: Transaction, query: SerializedQuery): Compiled
   const table = tx.catalog.tableNumber(tableName);
   if (table === undefined) return { index: null, lower: EMPTY, upper: null, desc };
   const index = tx.catalog.index(table, indexName);
-  if (!index) throw new UserError(`Index ${src.indexName} not found.`);
+  if (!index) {
+    if (tx.catalog.searchIndex(table, indexName)) throw new UserError(`Index ${src.indexName} is not a database index`);
+    throw new UserError(`Index ${src.indexName} not found.`);
+  }
 
   const fields = index.fields;
   const name = src.indexName;
@@ -145,6 +151,7 @@ export class QueryStream {
   private batch: number;
   private readonly limits: number[];
   private readonly range: ReadRange | null;
+  private searchRows: SearchRows | undefined;
   /** Key of the last row taken from the source. */
   lastKey: Buffer | null = null;
   done = false;
@@ -166,11 +173,21 @@ export class QueryStream {
     tx.countRange();
     // Record the range up front (an over-approximation until the scan narrows it).
     this.range = source.index ? { indexId: source.index.indexId, lower: source.lower, upper: source.upper } : null;
+    // A search reads its whole table: any write to it may change the results (search.ts).
+    if (this.range && source.search) this.range = { indexId: this.range.indexId, lower: EMPTY, upper: null };
     if (this.range) tx.readRanges.push(this.range);
   }
 
   /** The next raw row of the source range, before operators; null at the end of the range. */
   nextRow(): { key: Buffer; doc: DocVersion } | null {
+    if (this.source.search) {
+      this.searchRows ??= executeSearch(this.tx, this.source.search, this.lower, this.upper, this.ignorePending);
+      const hit = this.searchRows.next();
+      if (!hit) return null;
+      this.lastKey = hit.key;
+      this.tx.noteScanned(hit.doc);
+      return hit;
+    }
     while (this.buffer.length === 0) {
       if (this.sourceDone) return null;
       const { rows, more, edge } = this.tx.scan(
@@ -196,7 +213,7 @@ export class QueryStream {
 
   /** Narrows the recorded read range to what was really scanned (when the query stopped early). */
   finish(): void {
-    if (!this.range || this.lastKey === null || this.reachedEnd) return;
+    if (!this.range || this.lastKey === null || this.reachedEnd || this.source.search) return;
     if (this.source.desc) this.range.lower = this.lastKey;
     else this.range.upper = Buffer.concat([this.lastKey, ZERO]);
   }

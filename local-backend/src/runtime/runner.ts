@@ -1,3 +1,4 @@
+import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { randomBytes, randomInt } from "node:crypto";
 import type { DocumentStore } from "../storage/interface.js";
@@ -60,6 +61,19 @@ class Mutex {
 }
 
 const TITLE: Record<FunctionKind, string> = { query: "Query", mutation: "Mutation", action: "Action", httpAction: "HttpAction" };
+
+/** Wraps a plain handler as a registered function (test handlers, trusted setup code). */
+export function inlineFunction(kind: RegisteredFunction["kind"], handler: (ctx: any) => any): RegisteredFunction {
+  const builder = kind === "query" ? queryGeneric : kind === "mutation" ? mutationGeneric : actionGeneric;
+  return {
+    path: "inline:run",
+    kind,
+    visibility: "internal",
+    fn: (builder as any)({ handler: (ctx: any) => handler(ctx) }),
+    args: null,
+    returns: null,
+  };
+}
 
 /** An error raised by a function: carries ConvexError data (as Convex JSON) when there is any. */
 export class FunctionError extends Error {
@@ -288,6 +302,11 @@ export class FunctionRunner implements SyscallHost {
       tx.snapshot.release();
       release();
     }
+  }
+
+  /** Runs trusted code as a mutation with a real `ctx` (seeding, benchmarks, test setup). */
+  async transactInline(handler: (ctx: any) => Promise<unknown>): Promise<FunctionOutcome> {
+    return this.executeMutation(inlineFunction("mutation", handler), {}, { allowInternal: true });
   }
 
   /** Every document of a system table at the latest commit (runtime bookkeeping, not user reads). */

@@ -5,6 +5,7 @@ import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
 import { Catalog, indexKey } from "./catalog.js";
+import { searchWritesFor } from "./search.js";
 
 /** One version of a document: its JSON text (as stored) and, once needed, its parsed value. */
 export class DocVersion {
@@ -91,7 +92,8 @@ export class Transaction {
     return undefined;
   }
 
-  private pendingOfTable(tableNumber: number): Map<string, DocVersion | null> {
+  /** Pending writes (id → version, null = deleted) to one table, across layers. Also used by search.ts. */
+  pendingOfTable(tableNumber: number): Map<string, DocVersion | null> {
     const out = new Map<string, DocVersion | null>();
     for (const layer of this.layers) {
       for (const [id, v] of layer) {
@@ -356,7 +358,8 @@ export class Transaction {
         if (oldKey) removeKeys.push({ indexId: index.indexId, key: oldKey });
         if (newKey) addKeys.push({ indexId: index.indexId, key: newKey });
       }
-      out.push({ id, tableNumber, json: v ? v.json : null, removeKeys, addKeys, touchedKeys });
+      const search = searchWritesFor(this.catalog, tableNumber, beforeValue, v ? v.value : null); // text search
+      out.push({ id, tableNumber, json: v ? v.json : null, removeKeys, addKeys, touchedKeys, search });
     }
     return out;
   }

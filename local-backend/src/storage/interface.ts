@@ -53,6 +53,8 @@ export interface DocumentWrite {
    * uses it to find the subscriptions whose ranges contain this document.
    */
   touchedKeys: Array<{ indexId: number; key: Buffer }>;
+  /** Text-search index changes of this document (see the text search section below). */
+  search?: SearchWrite[];
 }
 
 /** A consistent, read-only view of the store at one commit. Release it when done. */
@@ -68,6 +70,8 @@ export interface ReadSnapshot {
   scan(indexId: number, lower: Buffer, upper: Buffer | null, desc: boolean, limit: number): IndexRow[];
   /** Number of documents in a table at this snapshot. */
   countTable(tableNumber: number): number;
+  /** The text-search indexes at this snapshot (runtime/search.ts). */
+  search(): SearchReader;
   release(): void;
 }
 
@@ -112,5 +116,76 @@ export interface DocumentStore {
   /** Every document of a table, in no particular order (schema checks, backfills, exports). */
   iterateTable(tableNumber: number): IterableIterator<StoredDocument>;
 
+  listSearchIndexes(): SearchIndexDefinition[];
+  /**
+   * Creates a text-search index and backfills it from the table's current documents using
+   * `entryOf`. Atomic.
+   */
+  createSearchIndex(
+    def: Omit<SearchIndexDefinition, "indexId">,
+    entryOf: (json: string) => SearchEntry,
+  ): SearchIndexDefinition;
+  dropSearchIndex(indexId: number): void;
+
   close(): void;
+}
+
+// ---- Text search ------------------------------------------------------------------------------
+// A search index is an inverted index kept by the adapter next to the documents and updated in
+// the same atomic commit. The runtime (runtime/search.ts) tokenizes and scores; the adapter only
+// stores opaque terms. Every document of the table is in each of its search indexes.
+
+/** A persisted text-search index (`defineTable(...).searchIndex(name, {searchField, filterFields})`). */
+export interface SearchIndexDefinition {
+  indexId: number;
+  tableNumber: number;
+  name: string;
+  searchField: string;
+  filterFields: string[];
+  /** Tokenizer/term format version; an index of another version is rebuilt on schema push. */
+  version: number;
+}
+
+/** How one document version appears in a search index. */
+export interface SearchEntry {
+  /** Distinct terms (text terms and filter-value terms) with their frequencies. */
+  terms: Map<string, number>;
+  /** Number of text tokens of the search field (BM25 document length). */
+  length: number;
+  /** Quantized length (Tantivy fieldnorm id, 0..255) stored with each posting. */
+  norm: number;
+  creationTime: number;
+}
+
+/** A change of one document in one search index: `old`/`new` null for insert/delete. */
+export interface SearchWrite {
+  indexId: number;
+  old: SearchEntry | null;
+  new: SearchEntry | null;
+}
+
+/** A posting list (see SearchReader.postings). */
+export interface Postings {
+  seq: number[];
+  tf: number[];
+  norm: number[];
+}
+
+/** Read access to the search indexes of one snapshot. Documents are identified by `seq` numbers. */
+export interface SearchReader {
+  /** Documents in the index and the total number of text tokens over them. */
+  stats(indexId: number): { numDocs: number; numTokens: number };
+  /** Number of documents containing `term` (0 if none). */
+  docFrequency(indexId: number, term: string): number;
+  /** Up to `limit` terms that start with `prefix` (including `prefix` itself), in byte order. */
+  termsWithPrefix(indexId: number, prefix: string, limit: number): Array<{ term: string; df: number }>;
+  /**
+   * Postings of `term`, restricted to documents that also have every `filterTerms` term, in seq
+   * order, as parallel arrays: document seq, term frequency, quantized document length.
+   */
+  postings(indexId: number, term: string, filterTerms: string[]): Postings;
+  /** Document id and creation time `[seq, id, creationTime]` for the given seqs. */
+  docs(seqs: number[]): Array<[number, string, number]>;
+  /** The seq of a document in an index, if it is indexed. */
+  seqOf(indexId: number, docId: string): number | undefined;
 }

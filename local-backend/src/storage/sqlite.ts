@@ -4,7 +4,12 @@ import type {
   DocumentStore,
   IndexDefinition,
   IndexRow,
+  Postings,
   ReadSnapshot,
+  SearchEntry,
+  SearchIndexDefinition,
+  SearchReader,
+  SearchWrite,
   StoredDocument,
 } from "./interface.js";
 
@@ -20,7 +25,122 @@ CREATE INDEX IF NOT EXISTS documents_by_table ON documents (table_number);
 CREATE TABLE IF NOT EXISTS index_entries (
   index_id INTEGER NOT NULL, key BLOB NOT NULL, doc_id TEXT NOT NULL,
   PRIMARY KEY (index_id, key)) WITHOUT ROWID;
+-- Text search (runtime/search.ts): an inverted index per search index, kept in the same commits.
+-- search_docs gives each indexed document a small integer seq; postings carry the term frequency
+-- and the document's quantized length so scoring never joins; search_terms holds document
+-- frequencies (and serves prefix expansion); search_indexes holds the BM25 totals.
+CREATE TABLE IF NOT EXISTS search_indexes (
+  id INTEGER PRIMARY KEY, table_number INTEGER NOT NULL, name TEXT NOT NULL, search_field TEXT NOT NULL,
+  filter_fields TEXT NOT NULL, version INTEGER NOT NULL,
+  num_docs INTEGER NOT NULL DEFAULT 0, num_tokens INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (table_number, name));
+CREATE TABLE IF NOT EXISTS search_docs (
+  seq INTEGER PRIMARY KEY, index_id INTEGER NOT NULL, doc_id TEXT NOT NULL, creation_time REAL NOT NULL,
+  UNIQUE (index_id, doc_id));
+CREATE TABLE IF NOT EXISTS search_terms (
+  index_id INTEGER NOT NULL, term TEXT NOT NULL, df INTEGER NOT NULL,
+  PRIMARY KEY (index_id, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_postings (
+  index_id INTEGER NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL, tf INTEGER NOT NULL, norm INTEGER NOT NULL,
+  PRIMARY KEY (index_id, term, seq)) WITHOUT ROWID;
 `;
+
+// ---- Text search: read side -------------------------------------------------------------------
+
+/** Upper bound for "starts with": terms never contain U+10FFFF (not alphanumeric). */
+const PREFIX_END = "\u{10FFFF}";
+
+/** Search-index reads on one read connection (inside its read transaction). */
+class SqliteSearchReader implements SearchReader {
+  private readonly statsStmt: Database.Statement;
+  private readonly dfStmt: Database.Statement;
+  private readonly prefixStmt: Database.Statement;
+  private readonly docsStmt: Database.Statement;
+  private readonly seqStmt: Database.Statement;
+  private readonly postingStmts = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    this.statsStmt = db.prepare("SELECT num_docs AS numDocs, num_tokens AS numTokens FROM search_indexes WHERE id = ?");
+    this.dfStmt = db.prepare("SELECT df FROM search_terms WHERE index_id = ? AND term = ?").pluck();
+    this.prefixStmt = db.prepare(
+      "SELECT term, df FROM search_terms WHERE index_id = ? AND term >= ? AND term < ? ORDER BY term LIMIT ?",
+    );
+    this.docsStmt = db
+      .prepare("SELECT seq, doc_id, creation_time FROM search_docs WHERE seq IN (SELECT value FROM json_each(?))")
+      .raw();
+    this.seqStmt = db.prepare("SELECT seq FROM search_docs WHERE index_id = ? AND doc_id = ?").pluck();
+  }
+
+  stats(indexId: number) {
+    return (this.statsStmt.get(indexId) as { numDocs: number; numTokens: number } | undefined) ?? { numDocs: 0, numTokens: 0 };
+  }
+
+  docFrequency(indexId: number, term: string): number {
+    return (this.dfStmt.get(indexId, term) as number | undefined) ?? 0;
+  }
+
+  termsWithPrefix(indexId: number, prefix: string, limit: number) {
+    return this.prefixStmt.all(indexId, prefix, prefix + PREFIX_END, limit) as Array<{ term: string; df: number }>;
+  }
+
+  /**
+   * Postings of one term that also carry every filter term. The scan is driven by the rarest of
+   * the term and the filter terms; the others are probed by primary key inside SQLite.
+   */
+  postings(indexId: number, term: string, filterTerms: string[]): Postings {
+    const empty = { seq: [], tf: [], norm: [] };
+    const params: Record<string, unknown> = { idx: indexId, term };
+    let driveByFilter = false;
+    let filters = filterTerms;
+    if (filterTerms.length > 0) {
+      const dfs = filterTerms.map((f) => this.docFrequency(indexId, f));
+      if (dfs.some((d) => d === 0)) return empty;
+      let best = 0;
+      for (let i = 1; i < dfs.length; i++) if (dfs[i] < dfs[best]) best = i;
+      if (dfs[best] < this.docFrequency(indexId, term)) {
+        driveByFilter = true;
+        filters = [filterTerms[best], ...filterTerms.filter((_, i) => i !== best)];
+      }
+      filters.forEach((f, i) => (params[`f${i}`] = f));
+    }
+    const shape = `${driveByFilter ? "f" : "t"}${filters.length}`;
+    let stmt = this.postingStmts.get(shape);
+    if (!stmt) {
+      const exists = (i: number) =>
+        ` AND EXISTS (SELECT 1 FROM search_postings f${i} WHERE f${i}.index_id = @idx AND f${i}.term = @f${i} AND f${i}.seq = p.seq)`;
+      let sql: string;
+      if (driveByFilter) {
+        sql =
+          "SELECT p.seq, p.tf, p.norm FROM search_postings f0 CROSS JOIN search_postings p " +
+          "WHERE f0.index_id = @idx AND f0.term = @f0 AND p.index_id = @idx AND p.term = @term AND p.seq = f0.seq";
+        for (let i = 1; i < filters.length; i++) sql += exists(i);
+      } else {
+        sql = "SELECT p.seq, p.tf, p.norm FROM search_postings p WHERE p.index_id = @idx AND p.term = @term";
+        for (let i = 0; i < filters.length; i++) sql += exists(i);
+      }
+      // Three JSON arrays in one row: V8 parses them into small-integer arrays, several times
+      // cheaper (and far less garbage) than one JavaScript array per posting.
+      stmt = this.db
+        .prepare(
+          `SELECT json_group_array(seq), json_group_array(tf), json_group_array(norm) FROM (${sql} ORDER BY p.seq)`,
+        )
+        .raw();
+      this.postingStmts.set(shape, stmt);
+    }
+    const [seq, tf, norm] = stmt.get(params) as [string, string, string];
+    return { seq: JSON.parse(seq), tf: JSON.parse(tf), norm: JSON.parse(norm) };
+  }
+
+  docs(seqs: number[]): Array<[number, string, number]> {
+    if (seqs.length === 0) return [];
+    return this.docsStmt.all(JSON.stringify(seqs)) as Array<[number, string, number]>;
+  }
+
+  seqOf(indexId: number, docId: string): number | undefined {
+    return this.seqStmt.get(indexId, docId) as number | undefined;
+  }
+}
+// ---- end text search read side ----------------------------------------------------------------
 
 export interface SqliteStoreOptions {
   /**
@@ -42,6 +162,11 @@ class ReadConnection {
   private readonly begin: Database.Statement;
   private readonly pin: Database.Statement;
   private readonly end: Database.Statement;
+  private searchReader: SqliteSearchReader | undefined; // text search, prepared on first use
+
+  search(): SqliteSearchReader {
+    return (this.searchReader ??= new SqliteSearchReader(this.db));
+  }
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -101,6 +226,10 @@ class SharedSnapshot implements ReadSnapshot {
     return (this.conn.count.get(tableNumber) as { n: number }).n;
   }
 
+  search(): SearchReader {
+    return this.conn.search();
+  }
+
   release(): void {
     if (--this.refs === 0) this.store.retire(this);
   }
@@ -121,6 +250,9 @@ class SnapshotHandle implements ReadSnapshot {
   }
   countTable(tableNumber: number) {
     return this.shared.countTable(tableNumber);
+  }
+  search() {
+    return this.shared.search();
   }
   release() {
     if (this.released) return;
@@ -198,6 +330,7 @@ export class SqliteStore implements DocumentStore {
         for (const k of w.addKeys) s.putKey.run(k.indexId, k.key, w.id);
         if (w.json === null) s.delDoc.run(w.id);
         else s.putDoc.run(w.id, w.tableNumber, w.json);
+        if (w.search) for (const sw of w.search) this.applySearchWrite(w.id, sw);
       }
       for (const [k, v] of Object.entries(batch.meta ?? {})) s.setMeta.run(k, v);
       s.setMeta.run("ts", batch.ts.toString());
@@ -272,6 +405,129 @@ export class SqliteStore implements DocumentStore {
   iterateTable(tableNumber: number): IterableIterator<StoredDocument> {
     return (this.stmts.tableDocs.all(tableNumber) as StoredDocument[])[Symbol.iterator]();
   }
+
+  // ---- Text search: write side ----------------------------------------------------------------
+
+  private searchStmtsCache: ReturnType<SqliteStore["prepareSearchStmts"]> | undefined;
+
+  private prepareSearchStmts() {
+    const db = this.db;
+    return {
+      seqOf: db.prepare("SELECT seq FROM search_docs WHERE index_id = ? AND doc_id = ?").pluck(),
+      insertDoc: db.prepare("INSERT INTO search_docs (index_id, doc_id, creation_time) VALUES (?, ?, ?)"),
+      deleteDoc: db.prepare("DELETE FROM search_docs WHERE seq = ?"),
+      putPosting: db.prepare(
+        "INSERT INTO search_postings (index_id, term, seq, tf, norm) VALUES (?, ?, ?, ?, ?) " +
+          "ON CONFLICT (index_id, term, seq) DO UPDATE SET tf = excluded.tf, norm = excluded.norm",
+      ),
+      delPosting: db.prepare("DELETE FROM search_postings WHERE index_id = ? AND term = ? AND seq = ?"),
+      addDf: db.prepare(
+        "INSERT INTO search_terms (index_id, term, df) VALUES (?, ?, ?) " +
+          "ON CONFLICT (index_id, term) DO UPDATE SET df = df + excluded.df",
+      ),
+      dropZeroDf: db.prepare("DELETE FROM search_terms WHERE index_id = ? AND term = ? AND df <= 0"),
+      addStats: db.prepare("UPDATE search_indexes SET num_docs = num_docs + ?, num_tokens = num_tokens + ? WHERE id = ?"),
+    };
+  }
+
+  private get searchStmts() {
+    return (this.searchStmtsCache ??= this.prepareSearchStmts());
+  }
+
+  /** Applies one document's change to a search index (inside the commit's transaction). */
+  private applySearchWrite(docId: string, sw: SearchWrite): void {
+    const s = this.searchStmts;
+    const idx = sw.indexId;
+    let seq = s.seqOf.get(idx, docId) as number | undefined;
+    const old = seq !== undefined ? sw.old : null;
+    const next = sw.new;
+    if (old) {
+      for (const [term, tf] of old.terms) {
+        const tfNext = next?.terms.get(term);
+        if (tfNext === undefined) {
+          s.delPosting.run(idx, term, seq);
+          s.addDf.run(idx, term, -1);
+          s.dropZeroDf.run(idx, term);
+        } else if (tfNext !== tf || next!.norm !== old.norm) {
+          s.putPosting.run(idx, term, seq, tfNext, next!.norm);
+        }
+      }
+    }
+    if (next) {
+      if (seq === undefined) seq = Number(s.insertDoc.run(idx, docId, next.creationTime).lastInsertRowid);
+      for (const [term, tf] of next.terms) {
+        if (old?.terms.has(term)) continue;
+        s.putPosting.run(idx, term, seq, tf, next.norm);
+        s.addDf.run(idx, term, 1);
+      }
+    } else if (seq !== undefined) {
+      s.deleteDoc.run(seq);
+    }
+    const docs = (next ? 1 : 0) - (old ? 1 : 0);
+    const tokens = (next?.length ?? 0) - (old?.length ?? 0);
+    if (docs !== 0 || tokens !== 0) s.addStats.run(docs, tokens, idx);
+  }
+
+  listSearchIndexes(): SearchIndexDefinition[] {
+    const rows = this.db
+      .prepare(
+        "SELECT id, table_number AS tableNumber, name, search_field AS searchField, filter_fields AS filterFields, version " +
+          "FROM search_indexes ORDER BY id",
+      )
+      .all() as Array<Omit<SearchIndexDefinition, "indexId" | "filterFields"> & { id: number; filterFields: string }>;
+    return rows.map((r) => ({
+      indexId: r.id,
+      tableNumber: r.tableNumber,
+      name: r.name,
+      searchField: r.searchField,
+      filterFields: JSON.parse(r.filterFields),
+      version: r.version,
+    }));
+  }
+
+  createSearchIndex(
+    def: Omit<SearchIndexDefinition, "indexId">,
+    entryOf: (json: string) => SearchEntry,
+  ): SearchIndexDefinition {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          "INSERT INTO search_indexes (table_number, name, search_field, filter_fields, version) VALUES (?, ?, ?, ?, ?)",
+        )
+        .run(def.tableNumber, def.name, def.searchField, JSON.stringify(def.filterFields), def.version);
+      const indexId = Number(info.lastInsertRowid);
+      const s = this.searchStmts;
+      // Document frequencies are summed in memory and written once per term.
+      const dfs = new Map<string, number>();
+      let numDocs = 0;
+      let numTokens = 0;
+      for (const doc of this.stmts.tableDocs.all(def.tableNumber) as StoredDocument[]) {
+        const entry = entryOf(doc.json);
+        const seq = Number(s.insertDoc.run(indexId, doc.id, entry.creationTime).lastInsertRowid);
+        for (const [term, tf] of entry.terms) {
+          s.putPosting.run(indexId, term, seq, tf, entry.norm);
+          dfs.set(term, (dfs.get(term) ?? 0) + 1);
+        }
+        numDocs++;
+        numTokens += entry.length;
+      }
+      for (const [term, df] of dfs) s.addDf.run(indexId, term, df);
+      s.addStats.run(numDocs, numTokens, indexId);
+      this.version++;
+      return { ...def, indexId };
+    })();
+  }
+
+  dropSearchIndex(indexId: number): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM search_postings WHERE index_id = ?").run(indexId);
+      this.db.prepare("DELETE FROM search_terms WHERE index_id = ?").run(indexId);
+      this.db.prepare("DELETE FROM search_docs WHERE index_id = ?").run(indexId);
+      this.db.prepare("DELETE FROM search_indexes WHERE id = ?").run(indexId);
+    })();
+    this.version++;
+  }
+  // ---- end text search write side -------------------------------------------------------------
 
   close(): void {
     for (const c of this.idle) c.db.close();

@@ -1,0 +1,533 @@
+import { jsonToConvex, type Value } from "convex/values";
+import { createHash } from "node:crypto";
+import type { SearchEntry, SearchIndexDefinition, SearchWrite } from "../storage/interface.js";
+import { encodeSortKey, encodeSortKeyValue } from "../values/sortKey.js";
+import { getFieldPath, type Catalog } from "./catalog.js";
+import type { CompiledSource } from "./query.js";
+import { DocVersion, UserError, type Transaction } from "./transaction.js";
+
+/**
+ * Text search (`withSearchIndex`), modelled on Convex's searchlight (crates/search, facts §3.8):
+ *
+ * - Tokenizer: Tantivy's SimpleTokenizer → RemoveLongFilter(32) → LowerCaser. A token is a
+ *   maximal run of alphanumeric characters (Unicode Alphabetic or Numeric); tokens of 32 or more
+ *   UTF-8 bytes are dropped; lowercasing is per character (no final-sigma rule).
+ * - Query: at most 16 tokens; every token matches exactly and the last one also as a prefix.
+ *   Matched terms are capped at 64 distinct terms (filter terms included), exact terms first,
+ *   then prefix expansions in byte order. Prefix-only matches get half the BM25 weight.
+ *   Documents match if they contain at least one term (OR) and every `.eq` filter value (AND).
+ * - Score: Tantivy BM25 (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))) with the
+ *   document length quantized to Tantivy's 256 fieldnorm buckets, in f32 arithmetic.
+ * - Order: score descending, then `_creationTime` descending (newest first). At most 1024
+ *   candidates are taken; reading past the 1024th throws, as Convex does.
+ * - Pagination: a result's position is the key `(-score, -_creationTime, _id)`; cursors are
+ *   positions in that order, so the next page is "every candidate after the cursor key" of a fresh
+ *   search (as Convex's SearchQuery filters candidates by its cursor interval).
+ *
+ * The inverted index lives in the store (see SearchReader in storage/interface.ts) and is updated
+ * in the same atomic commit as the documents (`searchWritesFor`, called from Transaction.writes).
+ * A mutation's own pending writes are overlaid in memory. For reactivity a search records a read
+ * of its whole table (the full `by_creation_time` range): any insert, update or delete in the table
+ * re-runs subscribed search queries. That is a superset of what can change the result (BM25
+ * statistics shift with every write anyway), and unchanged results are not re-sent.
+ */
+
+/** Bump when tokenization or the stored term format changes: indexes are rebuilt on schema push. */
+export const SEARCH_INDEX_VERSION = 1;
+
+const MAX_QUERY_TERMS = 16;
+const MAX_TEXT_TERM_BYTES = 32;
+const MAX_CANDIDATE_REVISIONS = 1024;
+const MAX_FILTER_CONDITIONS = 8;
+const MAX_UNIQUE_QUERY_TERMS = 64;
+const PREFIX_BOOST = 0.5;
+const K1 = 1.2;
+const B = 0.75;
+const EMPTY = Buffer.alloc(0);
+
+// ---- Tokenizer ---------------------------------------------------------------------------------
+
+const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function lowerPerChar(s: string): string {
+  let out = "";
+  for (const c of s) out += c.toLowerCase();
+  return out;
+}
+
+/** Tokens of `text` as Convex indexes and queries them (at most `limit` of them). */
+export function tokenize(text: string, limit = Infinity): string[] {
+  const out: string[] = [];
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    const raw = m[0];
+    // UTF-16 length <= UTF-8 length <= 3 × UTF-16 length.
+    if (raw.length >= MAX_TEXT_TERM_BYTES) continue;
+    if (raw.length * 3 >= MAX_TEXT_TERM_BYTES && Buffer.byteLength(raw) >= MAX_TEXT_TERM_BYTES) continue;
+    out.push(NON_ASCII.test(raw) ? lowerPerChar(raw) : raw.toLowerCase());
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+// ---- Fieldnorms (Tantivy's lossy document-length encoding) ------------------------------------
+
+/** Tantivy's FIELD_NORMS_TABLE: 0..39 exactly, then 27 groups of 8 with doubling steps. */
+const FIELD_NORMS = (() => {
+  const t = new Float64Array(256);
+  for (let i = 0; i < 40; i++) t[i] = i;
+  for (let i = 40; i < 256; i++) {
+    const g = Math.floor((i - 40) / 8);
+    t[i] = 40 + 16 * (2 ** g - 1) + ((i - 40) % 8) * 2 ** (g + 1);
+  }
+  return t;
+})();
+
+/** Bucket of a document length: the largest id whose table value is <= length. */
+export function fieldnormId(length: number): number {
+  if (length < 40) return length;
+  let lo = 40;
+  let hi = 255;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (FIELD_NORMS[mid] <= length) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+// ---- Index entries -----------------------------------------------------------------------------
+
+/**
+ * The term standing for "filter field `field` equals `value`" (undefined = missing). Text terms
+ * are alphanumeric, so the leading `#` keeps the two apart. Long values are hashed, as in Convex.
+ */
+export function filterTerm(field: string, value: Value | undefined): string {
+  const key = encodeSortKeyValue(value);
+  const bytes = key.length < 32 ? key : createHash("sha256").update(key).digest();
+  return `#${field}=${bytes.toString("base64")}`;
+}
+
+type SearchFields = Pick<SearchIndexDefinition, "searchField" | "filterFields">;
+
+/** How a document appears in a search index. */
+export function searchEntry(def: SearchFields, doc: Record<string, Value>): SearchEntry {
+  const terms = new Map<string, number>();
+  let length = 0;
+  const text = getFieldPath(doc, def.searchField);
+  if (typeof text === "string") {
+    for (const t of tokenize(text)) {
+      terms.set(t, (terms.get(t) ?? 0) + 1);
+      length++;
+    }
+  }
+  for (const f of def.filterFields) terms.set(filterTerm(f, getFieldPath(doc, f)), 1);
+  return { terms, length, norm: fieldnormId(length), creationTime: doc._creationTime as number };
+}
+
+function sameSearchInputs(def: SearchFields, a: Record<string, Value>, b: Record<string, Value>): boolean {
+  const ta = getFieldPath(a, def.searchField);
+  const tb = getFieldPath(b, def.searchField);
+  if ((typeof ta === "string" ? ta : null) !== (typeof tb === "string" ? tb : null)) return false;
+  if (a._creationTime !== b._creationTime) return false;
+  for (const f of def.filterFields) {
+    if (!encodeSortKeyValue(getFieldPath(a, f)).equals(encodeSortKeyValue(getFieldPath(b, f)))) return false;
+  }
+  return true;
+}
+
+/** The search-index changes of one document write (called from Transaction.writes at commit). */
+export function searchWritesFor(
+  catalog: Catalog,
+  tableNumber: number,
+  before: Record<string, Value> | null,
+  after: Record<string, Value> | null,
+): SearchWrite[] | undefined {
+  const defs = catalog.searchIndexesOf(tableNumber);
+  if (defs.length === 0) return undefined;
+  const out: SearchWrite[] = [];
+  for (const def of defs) {
+    if (before && after && sameSearchInputs(def, before, after)) continue;
+    out.push({
+      indexId: def.indexId,
+      old: before ? searchEntry(def, before) : null,
+      new: after ? searchEntry(def, after) : null,
+    });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+// ---- Query compilation -------------------------------------------------------------------------
+
+/** A validated search query. */
+export interface SearchPlan {
+  def: SearchIndexDefinition;
+  tableNumber: number;
+  /** Tokens of the search text (at most 16); the last one is also matched as a prefix. */
+  tokens: string[];
+  /** One term per `.eq` filter, in query order. */
+  filterTerms: string[];
+}
+
+interface SerializedSearchFilter {
+  type: "Search" | "Eq";
+  fieldPath: string;
+  value: unknown;
+}
+
+function decodeFilterValue(raw: unknown): Value | undefined {
+  if (raw !== null && typeof raw === "object" && "$undefined" in (raw as object)) return undefined;
+  return jsonToConvex(raw as never);
+}
+
+/**
+ * Validates a `Search` query source with Convex's checks and messages (crates/search/src/lib.rs
+ * `compile`, crates/common/src/query.rs `Search::is_empty`), in Convex's order.
+ */
+export function compileSearch(tx: Transaction, src: { indexName: string; filters: unknown[] }): CompiledSource {
+  const name = src.indexName;
+  const dot = name.indexOf(".");
+  const indexName = name.slice(dot + 1);
+  const table = dot < 0 ? undefined : tx.catalog.tableNumber(name.slice(0, dot));
+  const def = table === undefined ? undefined : tx.catalog.searchIndex(table, indexName);
+  if (!def || table === undefined) {
+    if (table !== undefined && tx.catalog.index(table, indexName)) throw new UserError(`Index ${name} is not a search index`);
+    throw new UserError(`Index ${name} not found.`);
+  }
+  const filters = src.filters as SerializedSearchFilter[];
+  const base = { index: tx.catalog.index(table, "by_creation_time")!, lower: EMPTY, upper: null, desc: false };
+  const first = filters.find((f) => f.type === "Search");
+  if (!first) {
+    throw new UserError(
+      `Search query against ${name} does not contain any search filters. You must include a search filter like ` +
+        '`q.search("field", searchText)`.',
+    );
+  }
+  // An empty search string returns nothing, before any other check.
+  if (first.value === "") return { ...base, search: { def, tableNumber: table, tokens: [], filterTerms: [] } };
+
+  let text: string | undefined;
+  const filterTerms: string[] = [];
+  for (const f of filters) {
+    if (f.type === "Search") {
+      if (f.fieldPath !== def.searchField) {
+        throw new UserError(
+          `Search query against ${name} contains a search filter against "${f.fieldPath}", which doesn't match the ` +
+            `indexed \`searchField\` "${def.searchField}".`,
+        );
+      }
+      if (text !== undefined) {
+        throw new UserError(
+          `Search query against ${name} contains multiple search filters against "${f.fieldPath}". Only one is allowed.`,
+        );
+      }
+      text = String(f.value);
+    } else if (f.type === "Eq") {
+      if (!def.filterFields.includes(f.fieldPath)) {
+        throw new UserError(
+          `Search query against ${name} contains an equality filter on "${f.fieldPath}" but that field isn't indexed ` +
+            "for filtering in `filterFields`.",
+        );
+      }
+      filterTerms.push(filterTerm(f.fieldPath, decodeFilterValue(f.value)));
+    } else {
+      throw new UserError(`Search query against ${name} contains an unknown filter type ${JSON.stringify(f.type)}.`);
+    }
+  }
+  if (filterTerms.length > MAX_FILTER_CONDITIONS) {
+    throw new UserError(
+      `Search query against ${name} has too many filter conditions. Max: ${MAX_FILTER_CONDITIONS} Actual: ${filterTerms.length}`,
+    );
+  }
+  const tokens = tokenize(text!, MAX_QUERY_TERMS);
+  return { ...base, search: { def, tableNumber: table, tokens, filterTerms } };
+}
+
+// ---- Execution ---------------------------------------------------------------------------------
+
+interface Candidate {
+  id: string;
+  creationTime: number;
+  score: number;
+  /** The pending version, for documents this transaction wrote. */
+  doc?: DocVersion;
+  key?: Buffer;
+}
+
+/** The ranked results of one search, read one by one. */
+export class SearchRows {
+  private i = 0;
+  constructor(
+    private readonly tx: Transaction,
+    private readonly rows: Candidate[],
+  ) {}
+
+  next(): { key: Buffer; doc: DocVersion } | null {
+    if (this.i === MAX_CANDIDATE_REVISIONS) {
+      throw new UserError(
+        `Search query scanned too many documents (fetched ${MAX_CANDIDATE_REVISIONS}). Consider using a smaller limit, ` +
+          "paginating the query, or using a filter field to limit the number of documents pulled from the search index.",
+      );
+    }
+    for (;;) {
+      const c = this.rows[this.i];
+      if (!c) return null;
+      this.i++;
+      let doc = c.doc;
+      if (!doc) {
+        const stored = this.tx.snapshot.getDocument(c.id);
+        if (!stored) continue; // cannot happen: the index and the documents commit together
+        doc = new DocVersion(stored.id, stored.tableNumber, stored.json);
+      }
+      return { key: (c.key ??= positionKey(c)), doc };
+    }
+  }
+}
+
+/** Byte-order comparison of two strings as UTF-8 (the order of terms in the store). */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * Runs a search at the transaction's snapshot plus its pending writes (unless `ignorePending`),
+ * returning the ranked candidates whose position key lies in `[lower, upper)`.
+ */
+export function executeSearch(
+  tx: Transaction,
+  plan: SearchPlan,
+  lower: Buffer,
+  upper: Buffer | null,
+  ignorePending: boolean,
+): SearchRows {
+  const ranked = rankCandidates(tx, plan, ignorePending);
+  if (lower.length === 0 && upper === null) return new SearchRows(tx, ranked);
+  const rows: Candidate[] = [];
+  for (const c of ranked) {
+    const key = (c.key = positionKey(c));
+    if (key.compare(lower) >= 0 && (upper === null || key.compare(upper) < 0)) rows.push(c);
+  }
+  return new SearchRows(tx, rows);
+}
+
+/** A result's position in the ranking (cursors): ascending keys are descending score, then newest first. */
+function positionKey(c: Candidate): Buffer {
+  return encodeSortKey([-c.score, -c.creationTime, c.id]);
+}
+
+function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolean): Candidate[] {
+  if (plan.tokens.length === 0) return [];
+  const { def } = plan;
+  const idx = def.indexId;
+  const reader = tx.snapshot.search();
+
+  // Pending writes: committed versions of written documents leave the index, new versions join it.
+  const pending = ignorePending ? new Map<string, DocVersion | null>() : tx.pendingOfTable(plan.tableNumber);
+  const excluded = new Set<number>();
+  const added: Array<{ id: string; doc: DocVersion; entry: SearchEntry }> = [];
+  const dfDelta = new Map<string, number>();
+  let docsDelta = 0;
+  let tokensDelta = 0;
+  for (const [id, v] of pending) {
+    const seq = reader.seqOf(idx, id);
+    if (seq !== undefined) {
+      excluded.add(seq);
+      const stored = tx.snapshot.getDocument(id);
+      if (stored) {
+        const entry = searchEntry(def, jsonToConvex(JSON.parse(stored.json)) as Record<string, Value>);
+        for (const t of entry.terms.keys()) dfDelta.set(t, (dfDelta.get(t) ?? 0) - 1);
+        docsDelta--;
+        tokensDelta -= entry.length;
+      }
+    }
+    if (v) {
+      const entry = searchEntry(def, v.value);
+      for (const t of entry.terms.keys()) dfDelta.set(t, (dfDelta.get(t) ?? 0) + 1);
+      docsDelta++;
+      tokensDelta += entry.length;
+      added.push({ id, doc: v, entry });
+    }
+  }
+  const committedDf = new Map<string, number>();
+  const df = (term: string) => {
+    let n = committedDf.get(term);
+    if (n === undefined) committedDf.set(term, (n = reader.docFrequency(idx, term)));
+    return n + (dfDelta.get(term) ?? 0);
+  };
+
+  // Filter terms must all be present (AND). Convex needs as many distinct filter terms as filters,
+  // so repeating the same `.eq` twice matches nothing there too.
+  const filterTerms = [...new Set(plan.filterTerms)];
+  if (filterTerms.length < plan.filterTerms.length) return [];
+  for (const f of filterTerms) if (df(f) <= 0) return [];
+
+  // Text terms (OR): exact matches of every token first, then prefix expansions of the last one.
+  const boosts = new Map<string, number>();
+  for (const t of plan.tokens) if (!boosts.has(t) && df(t) > 0) boosts.set(t, 1);
+  let room = MAX_UNIQUE_QUERY_TERMS - boosts.size - filterTerms.length;
+  const last = plan.tokens[plan.tokens.length - 1];
+  if (room > 0) {
+    let hidden = 0; // committed terms that pending deletes may have emptied
+    for (const [t, d] of dfDelta) if (d < 0 && t.startsWith(last)) hidden++;
+    const expansions = new Set<string>();
+    // Exact query terms that share the prefix are skipped below without using up room.
+    for (const r of reader.termsWithPrefix(idx, last, room + plan.tokens.length + hidden)) {
+      committedDf.set(r.term, r.df);
+      expansions.add(r.term);
+    }
+    for (const [t, d] of dfDelta) if (d > 0 && t.startsWith(last)) expansions.add(t);
+    for (const t of [...expansions].sort(compareUtf8)) {
+      if (room <= 0) break;
+      if (boosts.has(t) || df(t) <= 0) continue;
+      boosts.set(t, PREFIX_BOOST);
+      room--;
+    }
+  }
+  if (boosts.size === 0) return [];
+
+  // BM25 weights (Tantivy's Bm25Weight, boosted), and the length normalization per fieldnorm bucket.
+  const st = reader.stats(idx);
+  const numDocs = st.numDocs + docsDelta;
+  const n = numDocs > 0 ? numDocs : 1;
+  const avgLength = Math.fround((st.numTokens + tokensDelta) / n);
+  const lengthNorm = new Float64Array(256);
+  for (let i = 0; i < 256; i++) lengthNorm[i] = Math.fround(K1 * Math.fround(1 - B + (B * FIELD_NORMS[i]) / avgLength));
+  const terms = [...boosts.keys()].sort(compareUtf8);
+  const weights = terms.map((t) => {
+    const d = df(t);
+    const idf = Math.fround(Math.log1p(Math.fround((n - d + 0.5) / (d + 0.5))));
+    return Math.fround(Math.fround(idf * (1 + K1)) * boosts.get(t)!);
+  });
+  const termScore = (w: number, tf: number, norm: number) => Math.fround(w * Math.fround(tf / (tf + lengthNorm[norm])));
+
+  // Committed documents: one posting-list read per term (restricted to the filters inside SQLite),
+  // each a run sorted by seq; runs are merged pairwise, summing the scores of shared documents.
+  let runs: Run[] = [];
+  for (let i = 0; i < terms.length; i++) {
+    const p = reader.postings(idx, terms[i], filterTerms);
+    const run: Run = { seq: new Float64Array(p.seq.length), score: new Float64Array(p.seq.length), n: 0 };
+    for (let j = 0; j < p.seq.length; j++) {
+      if (excluded.size > 0 && excluded.has(p.seq[j])) continue;
+      run.seq[run.n] = p.seq[j];
+      run.score[run.n++] = termScore(weights[i], p.tf[j], p.norm[j]);
+    }
+    runs.push(run);
+  }
+  while (runs.length > 1) {
+    const next: Run[] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? mergeRuns(runs[i], runs[i + 1]) : runs[i]);
+    runs = next;
+  }
+  const { seq: seqs, score: scores, n: count } = runs[0];
+
+  // Pending documents, scored the same way in memory.
+  let extra: Candidate[] = [];
+  for (const a of added) {
+    if (!filterTerms.every((f) => a.entry.terms.has(f))) continue;
+    let any = false;
+    // Summed in the same pairwise tree as the merged runs, so f32 rounding agrees after commit.
+    let parts = terms.map((term, i) => {
+      const tf = a.entry.terms.get(term);
+      if (tf === undefined) return 0;
+      any = true;
+      return termScore(weights[i], tf, a.entry.norm);
+    });
+    if (!any) continue;
+    while (parts.length > 1) {
+      const next: number[] = [];
+      for (let i = 0; i < parts.length; i += 2) next.push(i + 1 < parts.length ? Math.fround(parts[i] + parts[i + 1]) : parts[i]);
+      parts = next;
+    }
+    extra.push({ id: a.id, creationTime: a.entry.creationTime, score: parts[0], doc: a.doc });
+  }
+
+  // The best 1024: everything scoring at least the 1024th best score (ties included, so the
+  // creation-time tie-break below is exact), then the exact order.
+  let threshold = -Infinity;
+  if (count + extra.length > MAX_CANDIDATE_REVISIONS) {
+    const all = new Float64Array(count + extra.length);
+    all.set(scores.subarray(0, count));
+    for (let i = 0; i < extra.length; i++) all[count + i] = extra[i].score;
+    threshold = kthLargest(all, MAX_CANDIDATE_REVISIONS);
+    extra = extra.filter((c) => c.score >= threshold);
+  }
+  const kept: number[] = [];
+  const scoreOf = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    if (scores[i] >= threshold) {
+      kept.push(seqs[i]);
+      scoreOf.set(seqs[i], scores[i]);
+    }
+  }
+  const out: Candidate[] = extra;
+  for (const [seq, id, creationTime] of reader.docs(kept)) out.push({ id, creationTime, score: scoreOf.get(seq)!, doc: undefined });
+  out.sort((a, b) => b.score - a.score || b.creationTime - a.creationTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (out.length > MAX_CANDIDATE_REVISIONS) out.length = MAX_CANDIDATE_REVISIONS;
+  return out;
+}
+
+/** Scored documents sorted by seq. */
+interface Run {
+  seq: Float64Array;
+  score: Float64Array;
+  n: number;
+}
+
+function mergeRuns(a: Run, b: Run): Run {
+  const seq = new Float64Array(a.n + b.n);
+  const score = new Float64Array(a.n + b.n);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.n && j < b.n) {
+    const x = a.seq[i];
+    const y = b.seq[j];
+    if (x < y) {
+      seq[k] = x;
+      score[k++] = a.score[i++];
+    } else if (y < x) {
+      seq[k] = y;
+      score[k++] = b.score[j++];
+    } else {
+      seq[k] = x;
+      score[k++] = Math.fround(a.score[i++] + b.score[j++]);
+    }
+  }
+  for (; i < a.n; i++, k++) {
+    seq[k] = a.seq[i];
+    score[k] = a.score[i];
+  }
+  for (; j < b.n; j++, k++) {
+    seq[k] = b.seq[j];
+    score[k] = b.score[j];
+  }
+  return { seq, score, n: k };
+}
+
+/** The k-th largest value of `a` (1-based; reorders `a`): quickselect, linear on average. */
+function kthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1; // index in descending order
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
+}
