@@ -225,6 +225,122 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.categories.remove, { siteId: w.siteId, categoryId: x.categoryId }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
+  // --- users, members, review, notifications, audit (members/users issue) ----------------------
+  "users:getProfile": { call: (c) => c.query(api.users.getProfile, {}), expect: signedIn },
+  "users:updateProfile": { call: (c) => c.mutation(api.users.updateProfile, { bio: "Hello" }), expect: signedIn },
+  "users:getUserWithDetails": { call: (c, w) => c.query(api.users.getUserWithDetails, { userId: w.users.author }), expect: everyone },
+  "users:updateUserName": { call: (c) => c.mutation(api.users.updateUserName, { name: "Renamed" }), expect: signedIn },
+  // Personas run in order, each marking itself deleted: by the owner's turn nobody else is staying
+  // in the site, so the owner may go too (and the site with them). LAST_OWNER is in users.test.ts.
+  "users:deleteUser": { call: (c) => c.mutation(api.users.deleteUser, {}), expect: signedIn },
+  "members:list": { call: (c, w) => c.query(api.members.list, { siteId: w.siteId }), expect: siteOnly(members) },
+  "members:listInvites": { call: (c, w) => c.query(api.members.listInvites, { siteId: w.siteId }), expect: siteOnly(["admin", "owner"]) },
+  "members:invite": {
+    call: (c, w) =>
+      c.mutation(api.members.invite, { siteId: w.siteId, email: `new-${Math.random().toString(36).slice(2, 8)}@example.com`, role: "contributor" }),
+    expect: siteOnly(["admin", "owner"]),
+  },
+  "members:revokeInvite": {
+    prepare: async (t, w) => ({
+      inviteId: (await as(t, w.users.owner).mutation(api.members.invite, { siteId: w.siteId, email: `x-${Math.random().toString(36).slice(2, 8)}@example.com`, role: "author" })).inviteId,
+    }),
+    call: (c, w, x) => c.mutation(api.members.revokeInvite, { siteId: w.siteId, inviteId: x.inviteId }),
+    expect: siteOnly(["admin", "owner"]),
+  },
+  "members:accept": {
+    // An invitation for the reader's address: only the reader can use it.
+    prepare: async (t, w) => {
+      const token = `${w.siteId}.${Math.random().toString(36).slice(2)}`;
+      await t.run(async (ctx: any) =>
+        ctx.db.insert("siteInvites", {
+          siteId: w.siteId,
+          email: "reader.daily@example.com",
+          role: "contributor",
+          token,
+          invitedBy: w.users.owner,
+          expiresAt: Date.now() + 86_400_000,
+          createdAt: Date.now(),
+        }),
+      );
+      return { token };
+    },
+    call: (c, _w, x) => c.mutation(api.members.accept, { token: x.token }),
+    expect: { default: "NOT_FOUND", anonymous: "UNAUTHENTICATED", reader: "ok" },
+  },
+  "members:changeRole": {
+    prepare: async (t, w) => {
+      await t.run(async (ctx: any) => {
+        const m = await ctx.db
+          .query("siteMembers")
+          .withIndex("by_siteId_and_userId", (q: any) => q.eq("siteId", w.siteId).eq("userId", w.users.contributor))
+          .unique();
+        await ctx.db.patch(m._id, { role: "contributor" });
+      });
+      return {};
+    },
+    call: (c, w) => c.mutation(api.members.changeRole, { siteId: w.siteId, userId: w.users.contributor, role: "author" }),
+    expect: siteOnly(["admin", "owner"]),
+  },
+  "members:remove": {
+    prepare: async (t, w) => {
+      await t.run(async (ctx: any) => {
+        const m = await ctx.db
+          .query("siteMembers")
+          .withIndex("by_siteId_and_userId", (q: any) => q.eq("siteId", w.siteId).eq("userId", w.users.contributor))
+          .unique();
+        if (!m) await ctx.db.insert("siteMembers", { siteId: w.siteId, userId: w.users.contributor, role: "contributor", authorSlug: "contributor", createdAt: 0 });
+      });
+      return {};
+    },
+    call: (c, w) => c.mutation(api.members.remove, { siteId: w.siteId, userId: w.users.contributor }),
+    // The contributor may leave; admins and owners may remove them.
+    expect: siteOnly(["contributor", "admin", "owner"]),
+  },
+  "review:submitForReview": {
+    prepare: contributorsDraft,
+    call: (c, w, x) => c.mutation(api.review.submitForReview, { siteId: w.siteId, postId: x.postId }),
+    // Only the post's author submits it; to other members it looks missing.
+    expect: siteOnly(["contributor"], "NOT_FOUND"),
+  },
+  "review:queue": {
+    call: (c, w) => c.query(api.review.queue, { siteId: w.siteId, paginationOpts: page }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "review:approve": {
+    prepare: async (t, w) => {
+      const { postId } = await contributorsDraft(t, w);
+      await as(t, w.users.contributor).mutation(api.review.submitForReview, { siteId: w.siteId, postId });
+      return { postId };
+    },
+    call: (c, w, x) => c.mutation(api.review.approve, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "review:returnWithComment": {
+    prepare: async (t, w) => {
+      const { postId } = await contributorsDraft(t, w);
+      await as(t, w.users.contributor).mutation(api.review.submitForReview, { siteId: w.siteId, postId });
+      return { postId };
+    },
+    call: (c, w, x) => c.mutation(api.review.returnWithComment, { siteId: w.siteId, postId: x.postId, comment: "Tighten it." }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "notifications:list": { call: (c) => c.query(api.notifications.list, { paginationOpts: page }), expect: signedIn },
+  "notifications:unreadCount": { call: (c) => c.query(api.notifications.unreadCount, {}), expect: signedIn },
+  "notifications:markRead": {
+    prepare: async (t, w) => ({
+      id: await t.run(async (ctx: any) =>
+        ctx.db.insert("notifications", { userId: w.users.author, type: "review_returned", title: "Yours", read: false, createdAt: Date.now() }),
+      ),
+    }),
+    call: (c, _w, x) => c.mutation(api.notifications.markRead, { id: x.id }),
+    // Only its owner; anyone else's id looks missing.
+    expect: { default: "NOT_FOUND", anonymous: "UNAUTHENTICATED", author: "ok" },
+  },
+  "notifications:markAllRead": { call: (c) => c.mutation(api.notifications.markAllRead, {}), expect: signedIn },
+  "audit:list": {
+    call: (c, w) => c.query(api.audit.list, { siteId: w.siteId, paginationOpts: page }),
+    expect: siteOnly(["admin", "owner"]),
+  },
   // --- reader: public by design ---------------------------------------------------------------
   "reader:latest": { call: (c) => c.query(api.reader.latest, { siteSlug: "daily", paginationOpts: page }), expect: everyone },
   "reader:featured": { call: (c) => c.query(api.reader.featured, { siteSlug: "daily", paginationOpts: page }), expect: everyone },

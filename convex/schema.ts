@@ -3,6 +3,7 @@ import { defineSchema, defineTable } from "convex/server";
 import {
   auditLogFields,
   categoryFields,
+  emailFields,
   notificationFields,
   paymentFields,
   planFields,
@@ -10,7 +11,9 @@ import {
   postFields,
   postRevisionFields,
   postTagFields,
+  sessionMetaFields,
   siteFields,
+  siteInviteFields,
   siteMemberFields,
   slugRedirectFields,
   subscriptionFields,
@@ -83,5 +86,22 @@ export default defineSchema({
 
   auditLogs: defineTable(auditLogFields).index("by_siteId", ["siteId"]),
   notifications: defineTable(notificationFields)
-    .index("by_userId_and_read", ["userId", "read"]),
+    .index("by_userId_and_read", ["userId", "read"])
+    // --- members/notifications issue: newest-first listing of a user's notifications ---
+    .index("by_userId_and_createdAt", ["userId", "createdAt"]),
+
+  // --- members issue: pending site invitations (members.invite / members.accept) ---
+  // Tokens are "<siteId>.<random>", so the lookup index can start with siteId like every tenant index.
+  siteInvites: defineTable(siteInviteFields)
+    .index("by_siteId_and_token", ["siteId", "token"])
+    .index("by_siteId_and_email", ["siteId", "email"])
+    .index("by_siteId_and_invitedBy", ["siteId", "invitedBy"]),
+  // --- end members issue ---
+
+  // --- auth issue: outgoing email and per-session metadata (ADR 004) ---
+  // The dev outbox (and a log of what Resend delivered); tests and the dev mailbox read the latest per recipient and kind.
+  emails: defineTable(emailFields).index("by_to_and_kind", ["to", "kind"]),
+  // IP address and user agent per @convex-dev/auth session, for the "active sessions" list.
+  sessionMeta: defineTable(sessionMetaFields).index("by_sessionId", ["sessionId"]).index("by_userId", ["userId"]),
+  // --- end auth issue ---
 });

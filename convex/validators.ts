@@ -319,10 +319,41 @@ export const siteInviteFields = {
   /** Lowercased, trimmed. Only a user with this email may accept. */
   email: v.string(),
   role: vSiteRole,
-  /** Random, unguessable; handed to the invitee (notification link, later the email outbox). */
+  /** "<siteId>.<random hex>", unguessable; handed to the invitee (notification link, later the email outbox). */
   token: v.string(),
   invitedBy: v.id("users"),
   expiresAt: v.number(),
   createdAt: v.number(),
 };
 // --- end members issue ---
+
+// --- auth issue: outgoing email (dev outbox / Resend log) and per-session metadata ---
+/** What an email is for; the dev mailbox and tests look emails up by recipient and kind. */
+export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite"] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+export const vEmailKind = literals(...EMAIL_KINDS);
+
+export const emailFields = {
+  /** Lowercased recipient address. */
+  to: v.string(),
+  subject: v.string(),
+  /** Plain-text body. For emails delivered by Resend only a placeholder is kept (no codes at rest). */
+  text: v.string(),
+  html: v.optional(v.string()),
+  kind: vEmailKind,
+  createdAt: v.number(),
+  /** When the provider accepted it; absent for outbox-only (development) emails. */
+  sentAt: v.optional(v.number()),
+  provider: v.union(v.literal("outbox"), v.literal("resend")),
+};
+
+/** IP address and user agent of an @convex-dev/auth session (the seed's `sessions` table), for "active sessions". */
+export const sessionMetaFields = {
+  sessionId: v.id("authSessions"),
+  userId: v.id("users"),
+  ipAddress: v.optional(v.string()),
+  userAgent: v.optional(v.string()),
+  createdAt: v.number(),
+  lastSeenAt: v.number(),
+};
+// --- end auth issue ---

@@ -13,23 +13,35 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as audit from "../audit.js";
+import type * as categories from "../categories.js";
 import type * as lib_access from "../lib/access.js";
 import type * as lib_audit from "../lib/audit.js";
 import type * as lib_auth from "../lib/auth.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_notify from "../lib/notify.js";
+import type * as members from "../members.js";
 import type * as model_content from "../model/content.js";
 import type * as model_entitlements from "../model/entitlements.js";
+import type * as model_members from "../model/members.js";
 import type * as model_postProjection from "../model/postProjection.js";
 import type * as model_posts from "../model/posts.js";
 import type * as model_publication from "../model/publication.js";
+import type * as model_reader from "../model/reader.js";
 import type * as model_slugs from "../model/slugs.js";
+import type * as model_taxonomy from "../model/taxonomy.js";
+import type * as model_users from "../model/users.js";
 import type * as model_views from "../model/views.js";
+import type * as notifications from "../notifications.js";
 import type * as posts from "../posts.js";
+import type * as reader from "../reader.js";
+import type * as review from "../review.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
 import type * as sites from "../sites.js";
+import type * as tags from "../tags.js";
+import type * as users from "../users.js";
 import type * as validators from "../validators.js";
 
 /**
@@ -41,23 +53,35 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  audit: typeof audit;
+  categories: typeof categories;
   "lib/access": typeof lib_access;
   "lib/audit": typeof lib_audit;
   "lib/auth": typeof lib_auth;
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
   "lib/notify": typeof lib_notify;
+  members: typeof members;
   "model/content": typeof model_content;
   "model/entitlements": typeof model_entitlements;
+  "model/members": typeof model_members;
   "model/postProjection": typeof model_postProjection;
   "model/posts": typeof model_posts;
   "model/publication": typeof model_publication;
+  "model/reader": typeof model_reader;
   "model/slugs": typeof model_slugs;
+  "model/taxonomy": typeof model_taxonomy;
+  "model/users": typeof model_users;
   "model/views": typeof model_views;
+  notifications: typeof notifications;
   posts: typeof posts;
+  reader: typeof reader;
+  review: typeof review;
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
   sites: typeof sites;
+  tags: typeof tags;
+  users: typeof users;
   validators: typeof validators;
 }>;
 export declare const api: FilterApi<

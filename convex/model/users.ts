@@ -1,0 +1,678 @@
+import type { Doc, Id, TableNames } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { audit } from "../lib/audit";
+import { displayName } from "../lib/auth";
+import { appError } from "../lib/errors";
+import type { SubscriptionStatus } from "../shared/constants";
+import { activeOwners, handOverPrimaryOwner, hasOtherMembers } from "./members";
+import { removePostData } from "./posts";
+
+// Users: profiles, renaming (with the denormalized author fields on posts kept exact) and account
+// deletion. Renaming and deletion touch an unbounded number of documents, so both run as a chain of
+// bounded steps: each step does at most `batchSize` units of work (and reads at most
+// STEP_BYTES of large documents), then schedules the next with the state it needs to go on.
+
+/** Posts re-stamped per rename step (post rows are small). */
+export const RENAME_BATCH = 200;
+/** Units of work per deletion step: posts reassigned or deleted, or other rows removed. */
+export const DELETE_BATCH = 50;
+/** Bytes of documents a deletion step reads before it stops (Convex allows 16 MiB per transaction). */
+const STEP_BYTES = 8 * 1024 * 1024;
+/** The name that replaces a deleted user's on revisions of posts reassigned to someone else. */
+export const DELETED_USER_NAME = "Deleted user";
+
+export function clampBatch(n: number | undefined, max: number): number {
+  if (n === undefined || !Number.isFinite(n)) return max;
+  return Math.max(1, Math.min(max, Math.floor(n)));
+}
+
+/** Work left in one step: document count and bytes read. */
+class Budget {
+  bytes = 0;
+  constructor(
+    public units: number,
+    private readonly maxBytes: number,
+  ) {}
+  spend(doc?: object, units = 1) {
+    this.units -= units;
+    if (doc) this.bytes += JSON.stringify(doc).length;
+  }
+  /** Counts bytes only (documents read to check them, not work items). */
+  read(doc: object) {
+    this.bytes += JSON.stringify(doc).length;
+  }
+  get done() {
+    return this.units <= 0 || this.bytes >= this.maxBytes;
+  }
+  /** How many rows of a table to take next: few at a time for tables of large documents. */
+  chunk(heavy: boolean) {
+    return Math.max(1, Math.min(this.units, heavy ? 4 : 100));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiles
+
+const MAX_BIO = 1000;
+const MAX_LOCATION = 100;
+const TWITTER = /^[A-Za-z0-9_]{1,15}$/;
+
+export async function getProfileRow(ctx: QueryCtx, userId: Id<"users">) {
+  return await ctx.db
+    .query("userProfiles")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .unique();
+}
+
+/** `https://…` or `http://…` with a host, normalized; throws INVALID_ARGUMENT otherwise. */
+export function cleanWebsite(raw: string): string | undefined {
+  const s = raw.trim();
+  if (!s) return undefined;
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw appError("INVALID_ARGUMENT", { field: "website", message: "Enter a web address starting with https://." });
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || !url.hostname || s.length > 500) {
+    throw appError("INVALID_ARGUMENT", { field: "website", message: "Enter a web address starting with https://." });
+  }
+  return url.toString();
+}
+
+function cleanText(raw: string | undefined, field: string, max: number): string | undefined {
+  if (raw === undefined) return undefined;
+  const s = raw.trim();
+  if (s.length > max) throw appError("INVALID_ARGUMENT", { field, message: `At most ${max} characters.` });
+  return s || undefined;
+}
+
+export interface ProfileInput {
+  bio?: string;
+  website?: string;
+  location?: string;
+  twitter?: string;
+  avatarStorageId?: Id<"_storage"> | null;
+}
+
+/**
+ * Updates the viewer's profile (created on first update). Fields left out stay; empty strings
+ * clear. A new avatar also becomes users.image (its URL), which is copied onto the user's posts.
+ */
+export async function updateProfile(ctx: MutationCtx, user: Doc<"users">, input: ProfileInput): Promise<boolean> {
+  const existing = await getProfileRow(ctx, user._id);
+  const patch: Partial<Doc<"userProfiles">> = {};
+  if (input.bio !== undefined) patch.bio = cleanText(input.bio, "bio", MAX_BIO);
+  if (input.location !== undefined) patch.location = cleanText(input.location, "location", MAX_LOCATION);
+  if (input.website !== undefined) patch.website = cleanWebsite(input.website);
+  if (input.twitter !== undefined) {
+    const handle = input.twitter.trim().replace(/^@/, "");
+    if (handle && !TWITTER.test(handle)) {
+      throw appError("INVALID_ARGUMENT", { field: "twitter", message: "Letters, numbers and _ only, at most 15." });
+    }
+    patch.twitter = handle || undefined;
+  }
+  let imageChanged = false;
+  if (input.avatarStorageId !== undefined) {
+    patch.avatarStorageId = input.avatarStorageId ?? undefined;
+    const image = input.avatarStorageId ? await ctx.storage.getUrl(input.avatarStorageId) : null;
+    if (input.avatarStorageId && !image) throw appError("NOT_FOUND", { field: "avatarStorageId" });
+    if ((image ?? undefined) !== user.image) {
+      await ctx.db.patch(user._id, { image: image ?? undefined, updatedAt: Date.now() });
+      imageChanged = true;
+    }
+  }
+  const now = Date.now();
+  if (existing) await ctx.db.patch(existing._id, { ...patch, updatedAt: now });
+  else await ctx.db.insert("userProfiles", { userId: user._id, ...patch, createdAt: now, updatedAt: now });
+  const pick = (p: Partial<Doc<"userProfiles">> | null) =>
+    p && { bio: p.bio, website: p.website, location: p.location, twitter: p.twitter, avatarStorageId: p.avatarStorageId };
+  await audit(ctx, {
+    actorId: user._id,
+    action: "user.profile",
+    entityType: "user",
+    entityId: user._id,
+    before: pick(existing),
+    after: pick({ ...existing, ...patch }),
+  });
+  return imageChanged;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renaming: users.name, and authorName/authorImage on every post the user wrote
+
+const MAX_NAME = 100;
+
+export function cleanName(raw: string): string {
+  const name = raw.trim().replace(/\s+/g, " ");
+  if (!name || name.length > MAX_NAME) throw appError("INVALID_ARGUMENT", { field: "name", message: `1 to ${MAX_NAME} characters.` });
+  return name;
+}
+
+/** Where a propagation chain is: the site it is in and the last post (by creation time) done there. */
+export interface PropagateState {
+  userId: Id<"users">;
+  batchSize: number;
+  siteId?: Id<"sites">;
+  after?: number;
+}
+
+/**
+ * One step of copying the user's current name and image onto their posts, site by site (the
+ * user's memberships, in id order), at most `batchSize` posts. Reads the user afresh, so a rename
+ * during a running chain is picked up and the last name wins.
+ * @returns the state for the next step, or null when every post is up to date.
+ */
+export async function propagateAuthorStep(ctx: MutationCtx, state: PropagateState): Promise<PropagateState | null> {
+  const user = await ctx.db.get(state.userId);
+  if (!user || user.deletingAt !== undefined) return null; // deletion takes care of the posts
+  const authorName = displayName(user);
+  const authorImage = user.image;
+  const siteIds = [
+    ...new Set(
+      (
+        await ctx.db
+          .query("siteMembers")
+          .withIndex("by_userId", (q) => q.eq("userId", user._id))
+          .collect()
+      ).map((m) => m.siteId),
+    ),
+  ].sort();
+  let i = 0;
+  let after = state.after;
+  if (state.siteId) {
+    i = siteIds.indexOf(state.siteId);
+    if (i < 0) {
+      // Left that site meanwhile: go on with the next one.
+      i = siteIds.findIndex((s) => s > state.siteId!);
+      after = undefined;
+      if (i < 0) return null;
+    }
+  }
+  let left = state.batchSize;
+  for (; i < siteIds.length; i++, after = undefined) {
+    const siteId = siteIds[i];
+    const from = after;
+    const posts = await ctx.db
+      .query("posts")
+      .withIndex("by_siteId_and_authorId", (q) =>
+        from === undefined
+          ? q.eq("siteId", siteId).eq("authorId", user._id)
+          : q.eq("siteId", siteId).eq("authorId", user._id).gt("_creationTime", from),
+      )
+      .take(left);
+    for (const p of posts) {
+      if (p.authorName !== authorName || p.authorImage !== authorImage) {
+        await ctx.db.patch(p._id, { authorName, authorImage });
+      }
+    }
+    left -= posts.length;
+    if (left <= 0) return { userId: user._id, batchSize: state.batchSize, siteId, after: posts[posts.length - 1]._creationTime };
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Account deletion
+
+export type DeleteAction = "reassign" | "delete";
+export interface DeleteChoice {
+  siteId: Id<"sites">;
+  action: DeleteAction;
+}
+
+/**
+ * Where a deletion chain is. Memberships are worked off one at a time (each is deleted when its
+ * site is done, so "the next one" is always the first left); the cursors are for scans whose rows
+ * do not leave the range as they are handled.
+ */
+export interface DeleteState {
+  userId: Id<"users">;
+  choices: DeleteChoice[];
+  batchSize: number;
+  phase: "memberships" | "subscriptions" | "personal";
+  /** Site whose siteMembers scan (clearing invitedBy) `membersAfter` belongs to. */
+  cursorSiteId?: Id<"sites">;
+  membersAfter?: Id<"users">;
+  /** Subscription and invitation scan over all sites: the last site slug looked at. */
+  sitesAfter?: string;
+}
+
+/**
+ * Checks a deletion request and returns, per site, what will happen. The policy:
+ * - a site where the user is the only member is deleted with everything in it;
+ * - a site where the user is the only (active) owner and there are other members: refused with
+ *   LAST_OWNER (transfer ownership first);
+ * - a site the user co-owns: their posts are reassigned to another owner, or deleted if they choose
+ *   `{siteId, action: "delete"}`;
+ * - any other site (not an owner): their posts are reassigned to the site's owner (the site's
+ *   content belongs to the publication; "delete" is refused there with INVALID_ARGUMENT).
+ * @throws ConvexError LAST_OWNER (with siteId), INVALID_ARGUMENT (field "sites")
+ */
+export async function planDeletion(ctx: QueryCtx, user: Doc<"users">, choices: DeleteChoice[]) {
+  const memberships = await ctx.db
+    .query("siteMembers")
+    .withIndex("by_userId", (q) => q.eq("userId", user._id))
+    .collect();
+  const plan: Array<{ siteId: Id<"sites">; outcome: "deleteSite" | "reassignPosts" | "deletePosts" }> = [];
+  const seen = new Set<string>();
+  for (const m of memberships) {
+    const site = await ctx.db.get(m.siteId);
+    if (!site) continue;
+    seen.add(site._id);
+    const choice = choices.find((c) => c.siteId === site._id)?.action;
+    if (m.role === "owner" && (await activeOwners(ctx, site._id, user._id)).length === 0) {
+      if (await hasOtherMembers(ctx, site._id, user._id)) {
+        throw appError("LAST_OWNER", {
+          siteId: site._id,
+          message: `Make someone else an owner of ${site.name} before deleting your account.`,
+        });
+      }
+      plan.push({ siteId: site._id, outcome: "deleteSite" });
+    } else if (m.role === "owner") {
+      plan.push({ siteId: site._id, outcome: choice === "delete" ? "deletePosts" : "reassignPosts" });
+    } else {
+      if (choice === "delete") {
+        throw appError("INVALID_ARGUMENT", {
+          field: "sites",
+          siteId: site._id,
+          message: "Posts in publications you don't own go to the publication's owner.",
+        });
+      }
+      plan.push({ siteId: site._id, outcome: "reassignPosts" });
+    }
+  }
+  for (const c of choices) {
+    if (!seen.has(c.siteId)) throw appError("INVALID_ARGUMENT", { field: "sites", siteId: c.siteId, message: "Not one of your sites." });
+  }
+  return plan;
+}
+
+/**
+ * Who a member's posts are reassigned to: the site's primary owner if active, else another active
+ * owner, else any owner (a deactivated one is still the owner), else the user sites.ownerId names.
+ * Nobody is ever promoted here: a deletion must not change anyone's role. Null (no owner at all,
+ * a broken site) means the posts go with the user.
+ */
+async function reassignTarget(ctx: MutationCtx, site: Doc<"sites">, userId: Id<"users">): Promise<Doc<"users"> | null> {
+  const active = await activeOwners(ctx, site._id, userId);
+  const pick = active.find((o) => o.userId === site.ownerId) ?? active[0];
+  if (pick) return await ctx.db.get(pick.userId);
+  const owners = await ctx.db
+    .query("siteMembers")
+    .withIndex("by_siteId_and_role", (q) => q.eq("siteId", site._id).eq("role", "owner"))
+    .take(100);
+  for (const o of owners) {
+    if (o.userId === userId) continue;
+    const u = await ctx.db.get(o.userId);
+    if (u && u.deletingAt === undefined) return u;
+  }
+  if (site.ownerId === userId) return null;
+  const named = await ctx.db.get(site.ownerId);
+  return named && named.deletingAt === undefined ? named : null;
+}
+
+/** Re-attributes what the deleted user left on a post that now belongs to `to`. */
+async function scrubPost(ctx: MutationCtx, post: Doc<"posts">, userId: Id<"users">, to: Doc<"users">, budget: Budget) {
+  for (const kind of ["draft", "published"] as const) {
+    const body = await ctx.db
+      .query("postBodies")
+      .withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", post.siteId).eq("postId", post._id).eq("kind", kind))
+      .unique();
+    if (!body) continue;
+    budget.read(body);
+    if (body.updatedBy === userId) await ctx.db.patch(body._id, { updatedBy: to._id });
+  }
+  for await (const r of ctx.db
+    .query("postRevisions")
+    .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))) {
+    budget.read(r);
+    if (r.authorId === userId) await ctx.db.patch(r._id, { authorId: to._id, authorName: DELETED_USER_NAME });
+  }
+}
+
+/** Reassigns or deletes the user's posts in a site. @returns true when none are left. */
+async function handOverPosts(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+  site: Doc<"sites">,
+  action: DeleteAction,
+  budget: Budget,
+): Promise<boolean> {
+  let target: Doc<"users"> | null = null;
+  let moved = 0;
+  try {
+    while (!budget.done) {
+      const posts = await ctx.db
+        .query("posts")
+        .withIndex("by_siteId_and_authorId", (q) => q.eq("siteId", site._id).eq("authorId", user._id))
+        .take(budget.chunk(true));
+      if (posts.length === 0) return true;
+      for (const post of posts) {
+        if (action === "delete") {
+          await removePostData(ctx, post);
+        } else {
+          target ??= await reassignTarget(ctx, site, user._id);
+          if (!target) {
+            // Nobody to give them to (the site has no owner left at all): they go with the user.
+            await removePostData(ctx, post);
+          } else {
+            await ctx.db.patch(post._id, { authorId: target._id, authorName: displayName(target), authorImage: target.image });
+            await scrubPost(ctx, post, user._id, target, budget);
+          }
+        }
+        budget.spend(post);
+        moved++;
+      }
+    }
+    return false;
+  } finally {
+    if (moved > 0) {
+      await audit(ctx, {
+        siteId: site._id,
+        actorId: user._id,
+        action: action === "delete" || !target ? "post.deleteForAccountDeletion" : "post.reassign",
+        entityType: "user",
+        entityId: user._id,
+        after: { posts: moved, to: target?._id ?? null },
+      });
+    }
+  }
+}
+
+/** Tables a deleted site's rows are removed from, with an index that starts with siteId. */
+const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> = [
+  { table: "siteInvites", index: "by_siteId_and_email", heavy: false },
+  { table: "posts", index: "by_siteId_and_slug", heavy: false },
+  { table: "postBodies", index: "by_siteId_and_postId_and_kind", heavy: true },
+  { table: "postRevisions", index: "by_siteId_and_postId_and_number", heavy: true },
+  { table: "postViewShards", index: "by_siteId_and_postId_and_shard", heavy: false },
+  { table: "postTags", index: "by_siteId_and_postId", heavy: false },
+  { table: "slugRedirects", index: "by_siteId_and_kind_and_fromSlug", heavy: false },
+  { table: "tags", index: "by_siteId_and_slug", heavy: false },
+  { table: "categories", index: "by_siteId_and_slug", heavy: false },
+  { table: "subscriptionPlans", index: "by_siteId_and_sortOrder", heavy: false },
+  { table: "auditLogs", index: "by_siteId", heavy: false },
+];
+
+/** Statuses a subscription can still charge or grant access in; deletion cancels these. */
+const LIVE_SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ["incomplete", "trialing", "active", "past_due", "unpaid", "paused"];
+
+async function cancelSubscription(ctx: MutationCtx, sub: Doc<"subscriptions">) {
+  const now = Date.now();
+  // Status first: access ends now. Cancelling at Stripe (stripeSubscriptionId) is the billing
+  // side's job, which finds these rows by their status.
+  await ctx.db.patch(sub._id, { status: "canceled", canceledAt: now, cancelAtPeriodEnd: false, updatedAt: now });
+}
+
+/**
+ * Deletes a site the user is the only member of, with all its content, in budgeted chunks.
+ * Subscriptions to it (other readers') are cancelled, not deleted, and payments are kept: they
+ * are billing records. @returns true when the site is gone.
+ */
+async function wipeSite(ctx: MutationCtx, user: Doc<"users">, site: Doc<"sites">, budget: Budget): Promise<boolean> {
+  for (const { table, index, heavy } of SITE_TABLES) {
+    for (;;) {
+      if (budget.done) return false;
+      const rows = await (ctx.db.query(table) as any)
+        .withIndex(index, (q: any) => q.eq("siteId", site._id))
+        .take(budget.chunk(heavy));
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (table === "posts" && row.status === "scheduled" && row.scheduledJobId) await ctx.scheduler.cancel(row.scheduledJobId);
+        await ctx.db.delete(row._id);
+        budget.spend(row);
+      }
+    }
+  }
+  for (const status of LIVE_SUBSCRIPTION_STATUSES) {
+    for (;;) {
+      if (budget.done) return false;
+      const subs = await ctx.db
+        .query("subscriptions")
+        .withIndex("by_siteId_and_status", (q) => q.eq("siteId", site._id).eq("status", status))
+        .take(budget.chunk(false));
+      if (subs.length === 0) break;
+      for (const s of subs) {
+        await cancelSubscription(ctx, s);
+        budget.spend(s);
+      }
+    }
+  }
+  const members = await ctx.db
+    .query("siteMembers")
+    .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", site._id))
+    .take(100);
+  for (const m of members) await ctx.db.delete(m._id);
+  await ctx.db.delete(site._id);
+  budget.spend();
+  await audit(ctx, {
+    actorId: user._id,
+    action: "site.delete",
+    entityType: "site",
+    entityId: site._id,
+    before: { name: site.name, slug: site.slug, reason: "owner deleted their account" },
+    after: null,
+  });
+  return true;
+}
+
+/**
+ * Works on one membership: deletes the site if the user is its only member, otherwise hands over
+ * or deletes their posts, withdraws invitations they sent, forgets them as inviter and ends the
+ * membership. @returns the state to go on with (unchanged phase); the membership is gone when done.
+ */
+async function processMembership(
+  ctx: MutationCtx,
+  user: Doc<"users">,
+  m: Doc<"siteMembers">,
+  state: DeleteState,
+  budget: Budget,
+): Promise<DeleteState> {
+  const site = await ctx.db.get(m.siteId);
+  if (!site) {
+    await ctx.db.delete(m._id);
+    budget.spend();
+    return state;
+  }
+  if (!(await hasOtherMembers(ctx, site._id, user._id))) {
+    await wipeSite(ctx, user, site, budget);
+    return state;
+  }
+  const action = state.choices.find((c) => c.siteId === site._id)?.action ?? "reassign";
+  // Only owners may choose to delete their posts (planDeletion checked it); be safe here too.
+  if (!(await handOverPosts(ctx, user, site, m.role === "owner" ? action : "reassign", budget))) return state;
+
+  // Invitations they sent.
+  for (;;) {
+    if (budget.done) return state;
+    const invites = await ctx.db
+      .query("siteInvites")
+      .withIndex("by_siteId_and_invitedBy", (q) => q.eq("siteId", site._id).eq("invitedBy", user._id))
+      .take(budget.chunk(false));
+    if (invites.length === 0) break;
+    for (const inv of invites) {
+      await ctx.db.delete(inv._id);
+      budget.spend(inv);
+    }
+  }
+
+  // Members they invited keep their membership; the inviter link goes.
+  let after = state.cursorSiteId === site._id ? state.membersAfter : undefined;
+  for (;;) {
+    if (budget.done) return { ...state, cursorSiteId: site._id, membersAfter: after };
+    const from = after;
+    const rows = await ctx.db
+      .query("siteMembers")
+      .withIndex("by_siteId_and_userId", (q) => (from === undefined ? q.eq("siteId", site._id) : q.eq("siteId", site._id).gt("userId", from)))
+      .take(budget.chunk(false));
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      if (r.invitedBy === user._id) await ctx.db.patch(r._id, { invitedBy: undefined });
+      budget.spend(r);
+    }
+    after = rows[rows.length - 1].userId;
+  }
+
+  await ctx.db.delete(m._id);
+  budget.spend();
+  if (m.role === "owner") await handOverPrimaryOwner(ctx, site, user._id);
+  await audit(ctx, {
+    siteId: site._id,
+    actorId: user._id,
+    action: "member.leave",
+    entityType: "siteMember",
+    entityId: m._id,
+    before: { userId: user._id, role: m.role, reason: "account deleted" },
+    after: null,
+  });
+  return { ...state, cursorSiteId: undefined, membersAfter: undefined };
+}
+
+/** Deletes up to the budget from an index range; @returns true when the range is empty. */
+async function drain<T extends TableNames>(
+  ctx: MutationCtx,
+  budget: Budget,
+  fetch: (n: number) => Promise<Doc<T>[]>,
+  before?: (row: Doc<T>) => Promise<boolean>,
+): Promise<boolean> {
+  for (;;) {
+    if (budget.done) return false;
+    const rows = await fetch(budget.chunk(false));
+    if (rows.length === 0) return true;
+    for (const row of rows) {
+      if (before && !(await before(row))) return false; // a dependent range is not empty yet
+      await ctx.db.delete(row._id);
+      budget.spend(row);
+    }
+  }
+}
+
+/** The user's own rows, in an order where nothing points at an already-deleted row. @returns true when done. */
+async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: Budget): Promise<boolean> {
+  const uid = user._id;
+  const steps: Array<() => Promise<boolean>> = [
+    () =>
+      drain<"userProfiles">(ctx, budget, (n) =>
+        ctx.db
+          .query("userProfiles")
+          .withIndex("by_userId", (q) => q.eq("userId", uid))
+          .take(n),
+      ),
+    () =>
+      drain<"notifications">(ctx, budget, (n) =>
+        ctx.db
+          .query("notifications")
+          .withIndex("by_userId_and_createdAt", (q) => q.eq("userId", uid))
+          .take(n),
+      ),
+    () =>
+      drain<"authAccounts">(
+        ctx,
+        budget,
+        (n) =>
+          ctx.db
+            .query("authAccounts")
+            .withIndex("userIdAndProvider", (q) => q.eq("userId", uid))
+            .take(n),
+        async (account) => {
+          const codesDone = await drain<"authVerificationCodes">(ctx, budget, (n) =>
+            ctx.db
+              .query("authVerificationCodes")
+              .withIndex("accountId", (q) => q.eq("accountId", account._id))
+              .take(n),
+          );
+          if (!codesDone) return false;
+          // Rate-limit rows are keyed by the sign-in identifier (the email for passwords).
+          return await drain<"authRateLimits">(ctx, budget, (n) =>
+            ctx.db
+              .query("authRateLimits")
+              .withIndex("identifier", (q) => q.eq("identifier", account.providerAccountId))
+              .take(n),
+          );
+        },
+      ),
+    () =>
+      drain<"authSessions">(
+        ctx,
+        budget,
+        (n) =>
+          ctx.db
+            .query("authSessions")
+            .withIndex("userId", (q) => q.eq("userId", uid))
+            .take(n),
+        (session) =>
+          drain<"authRefreshTokens">(ctx, budget, (n) =>
+            ctx.db
+              .query("authRefreshTokens")
+              .withIndex("sessionId", (q) => q.eq("sessionId", session._id))
+              .take(n),
+          ),
+      ),
+  ];
+  for (const step of steps) if (!(await step())) return false;
+  return true;
+}
+
+/**
+ * One step of an account deletion: memberships (one site at a time), then, on every site, their
+ * subscriptions (cancelled, kept for billing) and invitations to their email, then the user's own
+ * rows and finally the user.
+ * @returns the state for the next step, or null when the user is gone.
+ */
+export async function deleteUserStep(ctx: MutationCtx, state: DeleteState): Promise<DeleteState | null> {
+  const user = await ctx.db.get(state.userId);
+  if (!user) return null;
+  const budget = new Budget(state.batchSize, STEP_BYTES);
+  const email = user.email?.trim().toLowerCase();
+  let s = state;
+  while (!budget.done) {
+    if (s.phase === "memberships") {
+      const m = await ctx.db
+        .query("siteMembers")
+        .withIndex("by_userId", (q) => q.eq("userId", user._id))
+        .first();
+      if (!m) {
+        s = { ...s, phase: "subscriptions", cursorSiteId: undefined, membersAfter: undefined };
+        continue;
+      }
+      s = await processMembership(ctx, user, m, s, budget);
+    } else if (s.phase === "subscriptions") {
+      // Subscriptions and invitations have no index by user or email alone (tenant indexes start
+      // with siteId), so every site is looked at, in slug order.
+      const from = s.sitesAfter;
+      const sites = await ctx.db
+        .query("sites")
+        .withIndex("by_slug", (q) => (from === undefined ? q : q.gt("slug", from)))
+        .take(budget.chunk(false));
+      if (sites.length === 0) {
+        s = { ...s, phase: "personal", sitesAfter: undefined };
+        continue;
+      }
+      for (const site of sites) {
+        const subs = await ctx.db
+          .query("subscriptions")
+          .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", site._id).eq("userId", user._id))
+          .take(100);
+        for (const sub of subs) {
+          if (LIVE_SUBSCRIPTION_STATUSES.includes(sub.status)) await cancelSubscription(ctx, sub);
+        }
+        if (email) {
+          const invites = await ctx.db
+            .query("siteInvites")
+            .withIndex("by_siteId_and_email", (q) => q.eq("siteId", site._id).eq("email", email))
+            .take(10);
+          for (const inv of invites) await ctx.db.delete(inv._id);
+        }
+        budget.spend(site);
+      }
+      s = { ...s, sitesAfter: sites[sites.length - 1].slug };
+    } else {
+      if (!(await deletePersonalData(ctx, user, budget))) break;
+      await ctx.db.delete(user._id);
+      await audit(ctx, { actorId: user._id, action: "user.deleted", entityType: "user", entityId: user._id, after: null });
+      return null;
+    }
+  }
+  return s;
+}

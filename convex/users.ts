@@ -1,0 +1,224 @@
+import { v } from "convex/values";
+import { internal } from "./_generated/api";
+import type { Id } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
+import { audit } from "./lib/audit";
+import { internalMutation, readerQuery, userMutation, userQuery } from "./lib/functions";
+import * as Users from "./model/users";
+import { vPlatformRole } from "./validators";
+
+// Accounts and profiles. Renaming and deletion are chains of bounded steps (model/users.ts); the
+// public mutations do the checks and the first step, the internal ones continue.
+
+const vProfile = v.object({
+  _id: v.id("users"),
+  name: v.union(v.string(), v.null()),
+  email: v.union(v.string(), v.null()),
+  image: v.union(v.string(), v.null()),
+  role: vPlatformRole,
+  bio: v.union(v.string(), v.null()),
+  website: v.union(v.string(), v.null()),
+  location: v.union(v.string(), v.null()),
+  twitter: v.union(v.string(), v.null()),
+  avatarStorageId: v.union(v.id("_storage"), v.null()),
+});
+
+/** The viewer's own account and profile (profile fields null until first saved). */
+export const getProfile = userQuery({
+  args: {},
+  returns: vProfile,
+  handler: async (ctx) => {
+    const u = ctx.viewer;
+    const p = await Users.getProfileRow(ctx, u._id);
+    return {
+      _id: u._id,
+      name: u.name ?? null,
+      email: u.email ?? null,
+      image: u.image ?? null,
+      role: u.role ?? "user",
+      bio: p?.bio ?? null,
+      website: p?.website ?? null,
+      location: p?.location ?? null,
+      twitter: p?.twitter ?? null,
+      avatarStorageId: p?.avatarStorageId ?? null,
+    };
+  },
+});
+
+const vPropagateState = v.object({
+  userId: v.id("users"),
+  batchSize: v.number(),
+  siteId: v.optional(v.id("sites")),
+  after: v.optional(v.number()),
+});
+
+/** Copies the user's name and image onto their posts: one step now, the rest scheduled. */
+async function propagateAuthor(ctx: MutationCtx, userId: Id<"users">, batchSize: number) {
+  const next = await Users.propagateAuthorStep(ctx, { userId, batchSize });
+  if (next) await ctx.scheduler.runAfter(0, internal.users.continuePropagation, next);
+}
+
+/**
+ * Updates the viewer's profile: bio, website (http(s) URL), location, twitter handle, avatar
+ * (a stored file; null removes it). The profile row is created on first update.
+ */
+export const updateProfile = userMutation({
+  args: {
+    bio: v.optional(v.string()),
+    website: v.optional(v.string()),
+    location: v.optional(v.string()),
+    twitter: v.optional(v.string()),
+    avatarStorageId: v.optional(v.union(v.id("_storage"), v.null())),
+  },
+  returns: v.null(),
+  handler: async (ctx, args) => {
+    const imageChanged = await Users.updateProfile(ctx, ctx.viewer, args);
+    if (imageChanged) await propagateAuthor(ctx, ctx.viewer._id, Users.RENAME_BATCH);
+    return null;
+  },
+});
+
+/**
+ * A user's public details (anyone may ask): name, image and profile bio/website/location/twitter.
+ * Email and platform role only when the viewer is that user. Null for unknown or deleted users.
+ */
+export const getUserWithDetails = readerQuery({
+  args: { userId: v.id("users") },
+  returns: v.union(
+    v.object({
+      _id: v.id("users"),
+      name: v.union(v.string(), v.null()),
+      image: v.union(v.string(), v.null()),
+      bio: v.union(v.string(), v.null()),
+      website: v.union(v.string(), v.null()),
+      location: v.union(v.string(), v.null()),
+      twitter: v.union(v.string(), v.null()),
+      /** Only for the user themselves. */
+      email: v.optional(v.union(v.string(), v.null())),
+      role: v.optional(vPlatformRole),
+    }),
+    v.null(),
+  ),
+  handler: async (ctx, { userId }) => {
+    const user = await ctx.db.get(userId);
+    if (!user || user.deletingAt !== undefined || user.isActive === false) return null;
+    const p = await Users.getProfileRow(ctx, user._id);
+    const details = {
+      _id: user._id,
+      name: user.name?.trim() || null,
+      image: user.image ?? null,
+      bio: p?.bio ?? null,
+      website: p?.website ?? null,
+      location: p?.location ?? null,
+      twitter: p?.twitter ?? null,
+    };
+    if (ctx.viewer?._id !== user._id) return details;
+    return { ...details, email: user.email ?? null, role: user.role ?? "user" };
+  },
+});
+
+/**
+ * Renames the viewer and copies the new name onto every post they wrote, in every site, in steps
+ * of `batchSize` posts (default and maximum 200; smaller for tests and tooling).
+ */
+export const updateUserName = userMutation({
+  args: { name: v.string(), batchSize: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { name, batchSize }) => {
+    const clean = Users.cleanName(name);
+    const before = ctx.viewer.name;
+    if (clean !== before) {
+      await ctx.db.patch(ctx.viewer._id, { name: clean, updatedAt: Date.now() });
+      await audit(ctx, {
+        actorId: ctx.viewer._id,
+        action: "user.rename",
+        entityType: "user",
+        entityId: ctx.viewer._id,
+        before: { name: before },
+        after: { name: clean },
+      });
+    }
+    // Also when unchanged: re-running repairs posts an interrupted chain may have missed.
+    await propagateAuthor(ctx, ctx.viewer._id, Users.clampBatch(batchSize, Users.RENAME_BATCH));
+    return null;
+  },
+});
+
+/** The next step of a rename's propagation. Trusted: scheduled by the users module only. */
+export const continuePropagation = internalMutation({
+  args: vPropagateState,
+  returns: v.null(),
+  handler: async (ctx, state) => {
+    const next = await Users.propagateAuthorStep(ctx, state);
+    if (next) await ctx.scheduler.runAfter(0, internal.users.continuePropagation, next);
+    return null;
+  },
+});
+
+const vDeleteChoice = v.object({ siteId: v.id("sites"), action: v.union(v.literal("reassign"), v.literal("delete")) });
+
+const vDeleteState = v.object({
+  userId: v.id("users"),
+  choices: v.array(vDeleteChoice),
+  batchSize: v.number(),
+  phase: v.union(v.literal("memberships"), v.literal("subscriptions"), v.literal("personal")),
+  cursorSiteId: v.optional(v.id("sites")),
+  membersAfter: v.optional(v.id("users")),
+  sitesAfter: v.optional(v.string()),
+});
+
+/**
+ * Deletes the viewer's account (the app re-checks the password before calling). The account stops
+ * working at once (deletingAt); the rest runs as scheduled steps. Policy (model/users.ts
+ * planDeletion): sites where they are the only member are deleted; sole owner of a site with other
+ * members → LAST_OWNER (transfer ownership first); co-owned sites: posts reassigned to another
+ * owner, or deleted with `sites: [{siteId, action: "delete"}]`; other sites: posts reassigned to
+ * the site's owner. Subscriptions are cancelled (kept for billing); payments and the audit log are
+ * kept; everything else of the user is removed.
+ * @returns what happens to each site.
+ */
+export const deleteUser = userMutation({
+  args: { sites: v.optional(v.array(vDeleteChoice)), batchSize: v.optional(v.number()) },
+  returns: v.object({
+    sites: v.array(
+      v.object({
+        siteId: v.id("sites"),
+        outcome: v.union(v.literal("deleteSite"), v.literal("reassignPosts"), v.literal("deletePosts")),
+      }),
+    ),
+  }),
+  handler: async (ctx, { sites, batchSize }) => {
+    const choices = sites ?? [];
+    const plan = await Users.planDeletion(ctx, ctx.viewer, choices);
+    const now = Date.now();
+    await ctx.db.patch(ctx.viewer._id, { deletingAt: now });
+    await audit(ctx, {
+      actorId: ctx.viewer._id,
+      action: "user.delete",
+      entityType: "user",
+      entityId: ctx.viewer._id,
+      before: { deletingAt: null },
+      after: { deletingAt: now, sites: plan },
+    });
+    await ctx.scheduler.runAfter(0, internal.users.continueDeletion, {
+      userId: ctx.viewer._id,
+      choices,
+      batchSize: Users.clampBatch(batchSize, Users.DELETE_BATCH),
+      phase: "memberships",
+    });
+    return { sites: plan };
+  },
+});
+
+/** The next step of an account deletion. Trusted: scheduled by deleteUser only. */
+export const continueDeletion = internalMutation({
+  args: vDeleteState,
+  returns: v.null(),
+  handler: async (ctx, state) => {
+    const user = await ctx.db.get(state.userId);
+    if (user && user.deletingAt === undefined) return null; // not (or no longer) being deleted
+    const next = await Users.deleteUserStep(ctx, state);
+    if (next) await ctx.scheduler.runAfter(0, internal.users.continueDeletion, next);
+    return null;
+  },
+});
