@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The two backends the app's Convex function tests run on: convex-test (the official mock) and
 // our local backend (real storage, indexes, validation and limits) through its convex-test-style
 // harness. Tests written against convex-test's interface run unchanged on both.
