@@ -1,5 +1,7 @@
-import type { LinksFunction } from "@remix-run/node";
+import { data, type LinksFunction, type LoaderFunctionArgs } from "@remix-run/node";
 import {
+  Form,
+  Link,
   Links,
   Meta,
   Outlet,
@@ -7,10 +9,12 @@ import {
   ScrollRestoration,
   isRouteErrorResponse,
   useLoaderData,
+  useLocation,
   useRouteError,
 } from "@remix-run/react";
 import { ConvexProvider, ConvexReactClient } from "convex/react";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { getUser, handleCodeExchange } from "./auth/session.server";
 import styles from "./styles/app.css?url";
 import { convexUrl } from "./utils/convex.server";
 
@@ -34,20 +38,80 @@ export function Layout({ children }: { children: React.ReactNode }) {
   );
 }
 
-export async function loader() {
-  // The browser connects to the same Convex deployment as the server, for live queries.
-  return { convexUrl: convexUrl() };
+export async function loader({ request }: LoaderFunctionArgs) {
+  // Back from an OAuth provider (?code=… with the verifier cookie): finish signing in first.
+  const exchanged = await handleCodeExchange(request);
+  if (exchanged) throw exchanged;
+  const { user, headers } = await getUser(request);
+  // The browser connects to the same Convex deployment as the server, for live queries. The user
+  // is display data only: no tokens in loader data (the socket gets its JWT from /api/auth/token).
+  return data(
+    {
+      convexUrl: convexUrl(),
+      user: user ? { _id: user._id, name: user.name, email: user.email, image: user.image } : null,
+    },
+    { headers },
+  );
+}
+
+/** The signed-in user's short-lived Convex JWT, from the same-origin token route (never the refresh token). */
+async function fetchToken({ forceRefreshToken }: { forceRefreshToken: boolean }): Promise<string | null> {
+  const response = await fetch(`/api/auth/token${forceRefreshToken ? "?refresh=1" : ""}`, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) return null;
+  const body = (await response.json()) as { token?: string | null };
+  return body.token ?? null;
 }
 
 export default function App() {
-  const { convexUrl } = useLoaderData<typeof loader>();
-  // Only in the browser: the server renders loader data and opens no socket.
-  const [client] = useState(() => (typeof window === "undefined" ? null : new ConvexReactClient(convexUrl)));
-  if (!client) return <Outlet />;
-  return (
-    <ConvexProvider client={client}>
+  const { convexUrl, user } = useLoaderData<typeof loader>();
+  const userId = user?._id ?? null;
+  // Only in the browser: the server renders loader data and opens no socket. Auth is set before
+  // any child subscribes, so signed-in pages never query anonymously first.
+  const [client] = useState(() => {
+    if (typeof window === "undefined") return null;
+    const c = new ConvexReactClient(convexUrl);
+    if (userId) c.setAuth(fetchToken);
+    return c;
+  });
+  const authedAs = useRef(userId);
+  useEffect(() => {
+    if (!client || authedAs.current === userId) return;
+    authedAs.current = userId;
+    if (userId) client.setAuth(fetchToken);
+    else client.clearAuth();
+  }, [client, userId]);
+  const page = (
+    <>
+      <SiteHeader user={user} />
       <Outlet />
-    </ConvexProvider>
+    </>
+  );
+  if (!client) return page;
+  return <ConvexProvider client={client}>{page}</ConvexProvider>;
+}
+
+function SiteHeader({ user }: { user: { name: string | null; email: string | null } | null }) {
+  const location = useLocation();
+  const here = `${location.pathname}${location.search}`;
+  const onAuthPage = /^\/(login|signup|verify|forgot-password|reset-password)\/?$/.test(location.pathname);
+  return (
+    <nav aria-label="Account" style={{ display: "flex", gap: "1rem", justifyContent: "flex-end", alignItems: "center", padding: "0.5rem 1.25rem" }}>
+      {user ? (
+        <>
+          <Link to="/account" data-testid="account-link">
+            {user.name?.trim() || user.email || "Your account"}
+          </Link>
+          <Form method="post" action="/logout">
+            <button type="submit">Sign out</button>
+          </Form>
+        </>
+      ) : onAuthPage ? null : (
+        <Link to={here === "/" ? "/login" : `/login?${new URLSearchParams({ redirectTo: here })}`}>Sign in</Link>
+      )}
+    </nav>
   );
 }
 

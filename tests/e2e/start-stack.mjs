@@ -3,7 +3,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { e2eDataDir } from "./stack.mjs";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { adminKey, e2eDataDir } from "./stack.mjs";
 
 const appPort = process.env.E2E_APP_PORT ?? "3100";
 const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
@@ -15,22 +16,100 @@ const bin = (n) => path.resolve("node_modules/.bin", n);
 const build = spawnSync(bin("remix"), ["vite:build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const backend = spawn(bin("tsx"), ["local-backend/src/cli.ts", "serve", "--data-dir", dataDir, "--port", backendPort], {
-  stdio: "inherit",
-});
-const app = spawn(bin("remix-serve"), ["build/server/index.js"], {
-  stdio: "inherit",
-  env: { ...process.env, PORT: appPort, HOST: "127.0.0.1", CONVEX_URL: `http://127.0.0.1:${backendPort}` },
-});
+// --app-port: the backend's SITE_URL (sign-in redirects) is the app's address.
+const backend = spawn(
+  bin("tsx"),
+  ["local-backend/src/cli.ts", "serve", "--data-dir", dataDir, "--port", backendPort, "--app-port", appPort],
+  { stdio: "inherit" },
+);
+let app = null;
 
 let stopped = false;
 function stop() {
   if (stopped) return;
   stopped = true;
-  app.kill("SIGTERM");
+  app?.kill("SIGTERM");
   backend.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
 }
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => (stop(), process.exit(0)));
 process.on("exit", stop);
-for (const child of [app, backend]) child.on("exit", (code) => { if (!stopped) { console.error("e2e stack process exited", code); stop(); process.exit(1); } });
+
+/** Runs the local-backend CLI against the e2e data dir. */
+function cli(...args) {
+  return spawnSync(bin("tsx"), ["local-backend/src/cli.ts", ...args, "--data-dir", dataDir], { encoding: "utf8" });
+}
+
+async function waitForBackend() {
+  for (let i = 0; i < 600; i++) {
+    if (backend.exitCode !== null) throw new Error("the local backend exited");
+    try {
+      if ((await fetch(`http://127.0.0.1:${backendPort}/version`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the local backend did not start");
+}
+
+/** The backend's function environment (names → values), through the CLI. */
+function envVars() {
+  const r = cli("env", "list");
+  if (r.status !== 0) throw new Error(`could not list the backend env: ${r.stderr}`);
+  return Object.fromEntries(r.stdout.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+}
+
+// @convex-dev/auth signs its JWTs with JWT_PRIVATE_KEY and publishes JWKS; SITE_URL is the app.
+// `serve` sets them on a fresh data dir right after it starts listening; give it a few seconds,
+// then fill in whatever is still missing (a CLI without that step), never replacing a key.
+async function ensureAuthEnv() {
+  let env = envVars();
+  for (const deadline = Date.now() + 8000; !(env.JWT_PRIVATE_KEY && env.JWKS) && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    env = envVars();
+  }
+  if (!env.JWT_PRIVATE_KEY || !env.JWKS) {
+    const keys = await generateKeyPair("RS256", { extractable: true });
+    const pem = (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " ");
+    const jwks = JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] });
+    for (const [name, value] of [["JWT_PRIVATE_KEY", pem], ["JWKS", jwks]]) {
+      const r = cli("env", "set", name, value);
+      if (r.status !== 0) throw new Error(`could not set ${name}: ${r.stderr}`);
+    }
+  }
+  const siteUrl = `http://127.0.0.1:${appPort}`;
+  if (env.SITE_URL !== siteUrl) {
+    const r = cli("env", "set", "SITE_URL", siteUrl);
+    if (r.status !== 0) throw new Error(`could not set SITE_URL: ${r.stderr}`);
+  }
+}
+
+try {
+  await waitForBackend();
+  await ensureAuthEnv();
+} catch (e) {
+  console.error("e2e stack:", e instanceof Error ? e.message : e);
+  stop();
+  process.exit(1);
+}
+
+// CONVEX_ADMIN_KEY lets the app's /dev/mailbox read the email outbox (emails:devMailbox).
+app = spawn(bin("remix-serve"), ["build/server/index.js"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    PORT: appPort,
+    HOST: "127.0.0.1",
+    CONVEX_URL: `http://127.0.0.1:${backendPort}`,
+    CONVEX_ADMIN_KEY: adminKey(),
+  },
+});
+
+function onUnexpectedExit(code) {
+  if (!stopped) {
+    console.error("e2e stack process exited", code);
+    stop();
+    process.exit(1);
+  }
+}
+backend.on("exit", onUnexpectedExit);
+app.on("exit", onUnexpectedExit);

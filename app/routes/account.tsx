@@ -1,0 +1,306 @@
+import {
+  data,
+  redirect,
+  unstable_createMemoryUploadHandler,
+  unstable_parseMultipartFormData,
+  MaxPartSizeExceededError,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ConvexHttpClient } from "convex/browser";
+import { requireSameOrigin } from "../auth/csrf.server";
+import { AUTH_COPY, authFormErrors, classifyAuthError, type FormErrors } from "../auth/errors.server";
+import { formText } from "../auth/form-data.server";
+import { Field, FormMessage, SubmitButton } from "../auth/forms";
+import { fn, type Profile, type SessionRow } from "../auth/functions.server";
+import { clearSession, requireUser } from "../auth/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Your account · Pressroom" }];
+
+const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
+const AVATAR_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { user, convex, headers } = await requireUser(request);
+  const [profile, sessions] = await Promise.allSettled([
+    convex.query(fn.getProfile, {}),
+    convex.query(fn.listSessions, {}),
+  ]);
+  headers.set("Cache-Control", "private, no-store");
+  return data(
+    {
+      user,
+      profile: profile.status === "fulfilled" ? profile.value : (null as Profile | null),
+      sessions: sessions.status === "fulfilled" ? sessions.value : (null as SessionRow[] | null),
+    },
+    { headers },
+  );
+}
+
+type Intent = "name" | "avatar" | "remove-avatar" | "password" | "sign-out-others" | "delete";
+type ActionResult = { intent: Intent; errors?: FormErrors; notice?: string };
+
+function reply(result: ActionResult, status = 200, headers?: Headers) {
+  return data(result, { status, headers });
+}
+
+async function readForm(request: Request): Promise<FormData> {
+  if ((request.headers.get("Content-Type") ?? "").startsWith("multipart/form-data")) {
+    return unstable_parseMultipartFormData(
+      request,
+      unstable_createMemoryUploadHandler({ maxPartSize: MAX_AVATAR_BYTES }),
+    );
+  }
+  return request.formData();
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  requireSameOrigin(request);
+  const ctx = await requireUser(request, { redirectTo: "/account" });
+  let form: FormData;
+  try {
+    form = await readForm(request);
+  } catch (error) {
+    if (error instanceof MaxPartSizeExceededError) {
+      return reply({ intent: "avatar", errors: { fields: { avatar: "Choose an image under 5 MB." } } }, 400);
+    }
+    throw error;
+  }
+  const intent = formText(form, "intent") as Intent;
+  try {
+    switch (intent) {
+      case "name": {
+        const name = formText(form, "name", { max: 200 });
+        if (!name) return reply({ intent, errors: { fields: { name: "Enter a name." } } }, 400);
+        if (name.length > 100) return reply({ intent, errors: { fields: { name: "Use at most 100 characters." } } }, 400);
+        await ctx.convex.mutation(fn.updateUserName, { name });
+        return reply({ intent, notice: "Name saved." });
+      }
+      case "avatar":
+        return await uploadAvatar(ctx.convex, form.get("avatar"));
+      case "remove-avatar":
+        await ctx.convex.mutation(fn.updateProfile, { avatarStorageId: null });
+        return reply({ intent, notice: "Avatar removed." });
+      case "password": {
+        const currentPassword = formText(form, "currentPassword", { raw: true });
+        const newPassword = formText(form, "newPassword", { raw: true });
+        if (newPassword.length < 8) return reply({ intent, errors: { fields: { newPassword: AUTH_COPY.weakPassword } } }, 400);
+        if (!currentPassword) {
+          return reply({ intent, errors: { fields: { currentPassword: "Enter your current password." } } }, 400);
+        }
+        try {
+          await ctx.convex.action(fn.changePassword, { currentPassword, newPassword });
+        } catch (error) {
+          return passwordError(intent, error, "currentPassword");
+        }
+        return reply({ intent, notice: "Password changed." });
+      }
+      case "sign-out-others":
+        await ctx.convex.mutation(fn.signOutOtherSessions, {});
+        return reply({ intent, notice: "Your other sessions are signed out." });
+      case "delete": {
+        const password = formText(form, "password", { raw: true });
+        if (form.get("confirm") !== "yes") {
+          return reply({ intent, errors: { fields: { confirm: "Tick the box to confirm." } } }, 400);
+        }
+        if (ctx.user.hasPassword && !password) {
+          return reply({ intent, errors: { fields: { password: "Enter your password." } } }, 400);
+        }
+        try {
+          // Accounts without a password must have signed in recently instead (REAUTH_REQUIRED).
+          await ctx.convex.action(fn.deleteAccount, ctx.user.hasPassword ? { password } : {});
+        } catch (error) {
+          return passwordError(intent, error, "password");
+        }
+        // The account is gone: so is the session.
+        return redirect("/?deleted=1", { headers: clearSession(request) });
+      }
+      default:
+        return reply({ intent, errors: { form: "Unknown action." } }, 400);
+    }
+  } catch (error) {
+    return reply({ intent, errors: authFormErrors(classifyAuthError(error)) }, 400);
+  }
+}
+
+function passwordError(intent: Intent, error: unknown, field: string) {
+  const failure = classifyAuthError(error);
+  if (failure.kind === "app" && failure.code === "REAUTH_REQUIRED") {
+    return reply({ intent, errors: { form: failure.message } }, 403);
+  }
+  if (failure.kind === "credentials") {
+    return reply({ intent, errors: { fields: { [field]: "That isn't your current password." } } }, 400);
+  }
+  if (failure.kind === "weakPassword") return reply({ intent, errors: { fields: { newPassword: AUTH_COPY.weakPassword } } }, 400);
+  const status = failure.kind === "rateLimited" ? 429 : 400;
+  return reply({ intent, errors: authFormErrors(failure, { passwordField: "newPassword" }) }, status);
+}
+
+async function uploadAvatar(convex: ConvexHttpClient, file: FormDataEntryValue | null) {
+  const intent = "avatar" as const;
+  if (!(file instanceof Blob) || file.size === 0) {
+    return reply({ intent, errors: { fields: { avatar: "Choose an image." } } }, 400);
+  }
+  if (!AVATAR_TYPES.includes(file.type)) {
+    return reply({ intent, errors: { fields: { avatar: "Use a PNG, JPEG, WebP or GIF image." } } }, 400);
+  }
+  let uploadUrl: string;
+  try {
+    uploadUrl = await convex.mutation(fn.generateAvatarUploadUrl, {});
+  } catch (error) {
+    if (error instanceof Error && /Could not find public function/.test(error.message)) {
+      return reply({ intent, errors: { form: "Avatar upload isn't available yet." } }, 501);
+    }
+    throw error;
+  }
+  const uploaded = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
+  if (!uploaded.ok) return reply({ intent, errors: { form: "The upload failed. Please try again." } }, 502);
+  const { storageId } = (await uploaded.json()) as { storageId: string };
+  await convex.mutation(fn.updateProfile, { avatarStorageId: storageId });
+  return reply({ intent, notice: "Avatar updated." });
+}
+
+export default function Account() {
+  const { user, profile, sessions } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionResult | undefined;
+  const busy = useNavigation().state !== "idle";
+  const at = (intent: Intent) => (result?.intent === intent ? result : undefined);
+  const image = user.image ?? profile?.image ?? null;
+  return (
+    <main className="page">
+      <h1>Your account</h1>
+      <p>
+        Signed in as <strong data-testid="account-email">{user.email}</strong>
+        {user.emailVerified ? null : " (email not verified)"}
+      </p>
+
+      <section aria-labelledby="profile-heading">
+        <h2 id="profile-heading">Profile</h2>
+        <Form method="post" replace>
+          <input type="hidden" name="intent" value="name" />
+          <FormMessage error={at("name")?.errors?.form} notice={at("name")?.notice} />
+          <Field label="Name" name="name" autoComplete="name" maxLength={100} defaultValue={user.name ?? ""} required error={at("name")?.errors?.fields?.name} />
+          <SubmitButton pending={busy}>Save name</SubmitButton>
+        </Form>
+
+        <h3>Avatar</h3>
+        {image ? <img src={image} alt="Your avatar" width={96} height={96} style={{ borderRadius: "50%", objectFit: "cover" }} /> : <p>No avatar yet.</p>}
+        <Form method="post" encType="multipart/form-data" replace>
+          <input type="hidden" name="intent" value="avatar" />
+          <FormMessage error={at("avatar")?.errors?.form} notice={at("avatar")?.notice} />
+          <Field label="Image" name="avatar" type="file" accept={AVATAR_TYPES.join(",")} error={at("avatar")?.errors?.fields?.avatar} hint="PNG, JPEG, WebP or GIF, up to 5 MB." />
+          <SubmitButton pending={busy}>Upload avatar</SubmitButton>
+        </Form>
+        {image ? (
+          <Form method="post" replace>
+            <input type="hidden" name="intent" value="remove-avatar" />
+            <FormMessage error={at("remove-avatar")?.errors?.form} notice={at("remove-avatar")?.notice} />
+            <SubmitButton pending={busy}>Remove avatar</SubmitButton>
+          </Form>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        {user.hasPassword ? (
+          <Form method="post" replace>
+            <input type="hidden" name="intent" value="password" />
+            <FormMessage error={at("password")?.errors?.form} notice={at("password")?.notice} />
+            <Field
+              label="Current password"
+              name="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={at("password")?.errors?.fields?.currentPassword}
+            />
+            <Field
+              label="New password"
+              name="newPassword"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              error={at("password")?.errors?.fields?.newPassword}
+              hint="At least 8 characters. Your other sessions will be signed out."
+            />
+            <SubmitButton pending={busy}>Change password</SubmitButton>
+          </Form>
+        ) : (
+          <p>This account signs in with an emailed code or another service, without a password.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading">Where you're signed in</h2>
+        {sessions === null ? (
+          <p>Sessions can't be listed right now.</p>
+        ) : (
+          <ul data-testid="sessions">
+            {sessions.map((s) => (
+              <li key={s._id} data-current={s.current ? "yes" : undefined}>
+                {describeAgent(s.userAgent)}
+                {s.ipAddress ? ` · ${s.ipAddress}` : ""} · signed in {formatTime(s.createdAt)}
+                {s.lastSeenAt ? `, last seen ${formatTime(s.lastSeenAt)}` : ""}
+                {s.current ? <strong> (this browser)</strong> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+        <Form method="post" replace>
+          <input type="hidden" name="intent" value="sign-out-others" />
+          <FormMessage error={at("sign-out-others")?.errors?.form} notice={at("sign-out-others")?.notice} />
+          <SubmitButton pending={busy}>Sign out other sessions</SubmitButton>
+        </Form>
+      </section>
+
+      <section aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete account</h2>
+        <p>
+          This signs you out everywhere and removes your account. Sites where you are the only member are deleted;
+          your posts on shared sites pass to their owners.
+        </p>
+        <Form method="post" replace>
+          <input type="hidden" name="intent" value="delete" />
+          <FormMessage error={at("delete")?.errors?.form} />
+          {user.hasPassword ? (
+            <Field
+              label="Password"
+              id="delete-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              error={at("delete")?.errors?.fields?.password}
+            />
+          ) : (
+            <p>Without a password, you need to have signed in within the last 10 minutes.</p>
+          )}
+          <div style={{ marginBottom: "1rem" }}>
+            <input id="delete-confirm" type="checkbox" name="confirm" value="yes" required />{" "}
+            <label htmlFor="delete-confirm">I understand this can't be undone.</label>
+            {at("delete")?.errors?.fields?.confirm ? (
+              <p role="alert" style={{ color: "#b42318", margin: 0 }}>
+                {at("delete")?.errors?.fields?.confirm}
+              </p>
+            ) : null}
+          </div>
+          <SubmitButton pending={busy}>Delete my account</SubmitButton>
+        </Form>
+      </section>
+    </main>
+  );
+}
+
+function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+function describeAgent(ua: string | null): string {
+  if (!ua) return "Unknown device";
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : "";
+  return os ? `${browser} on ${os}` : browser;
+}

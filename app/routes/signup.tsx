@@ -1,0 +1,72 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireSameOrigin } from "../auth/csrf.server";
+import { flowResponse, passwordSignUp } from "../auth/flows.server";
+import { formText } from "../auth/form-data.server";
+import { Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { safeRedirectTo } from "../auth/redirect.server";
+import { getUser } from "../auth/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Create an account · Pressroom" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const redirectTo = safeRedirectTo(new URL(request.url).searchParams.get("redirectTo"));
+  const { user, headers } = await getUser(request);
+  if (user) throw redirect(redirectTo, { headers });
+  return data({ redirectTo }, { headers });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  requireSameOrigin(request);
+  const form = await request.formData();
+  const redirectTo = safeRedirectTo(form.get("redirectTo"));
+  const outcome = await passwordSignUp(request, {
+    name: formText(form, "name", { max: 200 }),
+    email: formText(form, "email"),
+    password: formText(form, "password", { raw: true }),
+  });
+  return flowResponse(outcome, redirectTo, "password");
+}
+
+export default function Signup() {
+  const { redirectTo } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const errors: FormErrors = (actionData && "errors" in actionData ? actionData.errors : undefined) ?? {};
+  const busy = useNavigation().state !== "idle";
+  const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
+  const emailTaken = /already (registered|exists)/.test(errors.fields?.email ?? "");
+  return (
+    <main className="page">
+      <h1>Create an account</h1>
+      <FormMessage error={errors.form} />
+      <Form method="post" replace>
+        <input type="hidden" name="redirectTo" value={redirectTo} />
+        <Field label="Name" name="name" autoComplete="name" required maxLength={100} error={errors.fields?.name} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          error={errors.fields?.email}
+          hint={emailTaken ? <Link to={`/login${back}`}>Sign in</Link> : undefined}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          error={errors.fields?.password}
+          hint="At least 8 characters."
+        />
+        <SubmitButton pending={busy}>Create account</SubmitButton>
+      </Form>
+      <p>We'll email you an 8-digit code to confirm the address.</p>
+      <p>
+        Already have an account? <Link to={`/login${back}`}>Sign in</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,652 @@
+// Accounts and sign-in, Remix side: the route loaders and actions called directly with Request
+// objects against a local backend running convex/ (the real @convex-dev/auth), plus a few full
+// document renders through Remix's request handler.
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { LocalBackend } from "../../local-backend/src/backend";
+import * as accountRoute from "../../app/routes/account";
+import * as tokenRoute from "../../app/routes/api.auth.token";
+import * as mailboxRoute from "../../app/routes/dev.mailbox";
+import * as forgotRoute from "../../app/routes/forgot-password";
+import * as loginRoute from "../../app/routes/login";
+import * as logoutRoute from "../../app/routes/logout";
+import * as resetRoute from "../../app/routes/reset-password";
+import * as signupRoute from "../../app/routes/signup";
+import * as verifyRoute from "../../app/routes/verify";
+import * as root from "../../app/root";
+import { failedSignIns } from "../../app/auth/errors.server";
+import { safeRedirectTo } from "../../app/auth/redirect.server";
+
+const signIn = makeFunctionReference<"action">("auth:signIn");
+const me = makeFunctionReference<"query">("account:me");
+const latestFor = makeFunctionReference<"query">("emails:latestFor");
+
+const LOCAL = "http://localhost:3000";
+const REMOTE = "https://pressroom.example";
+const EVIL = "https://evil.example";
+
+let backend: LocalBackend;
+let dataDir: string;
+let privateKey: CryptoKey;
+let admin: ConvexHttpClient;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "remix-auth-"));
+  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  const keys = await generateKeyPair("RS256", { extractable: true });
+  privateKey = keys.privateKey as CryptoKey;
+  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
+  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
+  backend.env.set("SITE_URL", LOCAL);
+  process.env.CONVEX_URL = backend.url;
+  admin = new ConvexHttpClient(backend.url);
+  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
+});
+
+afterAll(async () => {
+  await backend?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  // Uniform timing is tested on its own; elsewhere it would only slow the suite down.
+  process.env.AUTH_MIN_RESPONSE_MS = "0";
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: requests, responses, a cookie jar
+
+type Jar = Map<string, string>;
+type Route = { loader?: (args: any) => any; action?: (args: any) => any };
+type Outcome = { status: number; headers: Headers; data: any; location: string | null };
+
+function cookieHeader(jar?: Jar): Record<string, string> {
+  if (!jar || jar.size === 0) return {};
+  return { Cookie: [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") };
+}
+
+function get(url: string, jar?: Jar, headers: Record<string, string> = {}): Request {
+  return new Request(url, { headers: { ...cookieHeader(jar), "User-Agent": "vitest", ...headers } });
+}
+
+function post(url: string, fields: Record<string, string>, jar?: Jar, headers?: Record<string, string>): Request {
+  const origin = new URL(url).origin;
+  return new Request(url, {
+    method: "POST",
+    headers: { Origin: origin, "User-Agent": "vitest", ...cookieHeader(jar), ...(headers ?? {}) },
+    body: new URLSearchParams(fields),
+  });
+}
+
+async function run(kind: "loader" | "action", route: Route, request: Request): Promise<Outcome> {
+  let result: any;
+  try {
+    result = await route[kind]!({ request, params: {}, context: {} });
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    result = thrown;
+  }
+  if (result instanceof Response) {
+    const type = result.headers.get("Content-Type") ?? "";
+    const data = type.includes("json") ? await result.clone().json() : await result.clone().text();
+    return { status: result.status, headers: result.headers, data, location: result.headers.get("Location") };
+  }
+  if (result && result.type === "DataWithResponseInit") {
+    const init = result.init ?? {};
+    return { status: init.status ?? 200, headers: new Headers(init.headers), data: result.data, location: null };
+  }
+  return { status: 200, headers: new Headers(), data: result, location: null };
+}
+
+const loader = (route: Route, request: Request) => run("loader", route, request);
+const action = (route: Route, request: Request) => run("action", route, request);
+
+type SetCookie = { name: string; value: string; attrs: Record<string, string | true> };
+
+function setCookies(headers: Headers): SetCookie[] {
+  return headers.getSetCookie().map((line) => {
+    const [pair, ...rest] = line.split(";").map((s) => s.trim());
+    const eq = pair.indexOf("=");
+    const attrs: Record<string, string | true> = {};
+    for (const a of rest) {
+      const i = a.indexOf("=");
+      attrs[(i < 0 ? a : a.slice(0, i)).toLowerCase()] = i < 0 ? true : a.slice(i + 1);
+    }
+    return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)), attrs };
+  });
+}
+
+function cookie(headers: Headers, name: string): SetCookie | undefined {
+  return setCookies(headers)
+    .filter((c) => c.name === name)
+    .at(-1);
+}
+
+function isExpired(c: SetCookie | undefined): boolean {
+  return !!c && (c.attrs["max-age"] === "0" || c.value === "");
+}
+
+/** Applies a response's Set-Cookie headers to the jar, like a browser. */
+function absorb(jar: Jar, headers: Headers): Jar {
+  for (const c of setCookies(headers)) {
+    if (isExpired(c)) jar.delete(c.name);
+    else jar.set(c.name, c.value);
+  }
+  return jar;
+}
+
+const JWT = "__convexAuthJWT";
+const REFRESH = "__convexAuthRefreshToken";
+
+function claims(token: string): { sub: string; iat: number; exp: number; [k: string]: unknown } {
+  return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+}
+
+async function codeFor(email: string, kind: "verify-email" | "password-reset" | "sign-in-code"): Promise<string> {
+  const mail: any = await admin.query(latestFor as any, { email, kind });
+  const code = /\b(\d{8})\b/.exec(mail?.text ?? "")?.[1];
+  if (!code) throw new Error(`no ${kind} code for ${email}`);
+  return code;
+}
+
+let counter = 0;
+const freshEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}@example.com`;
+const PASSWORD = "correct horse battery";
+
+/** Signs up through the routes (sign-up, code from the outbox, verify); returns the cookie jar. */
+async function signUpThroughRoutes(email: string, base = LOCAL, name = "Ada Lovelace"): Promise<Jar> {
+  const jar: Jar = new Map();
+  const signup = await action(signupRoute, post(`${base}/signup`, { name, email, password: PASSWORD, redirectTo: "/" }, jar));
+  expect(signup.status).toBe(302);
+  absorb(jar, signup.headers);
+  const code = await codeFor(email, "verify-email");
+  const verified = await action(verifyRoute, post(`${base}/verify`, { provider: "password", email, code, redirectTo: "/" }, jar));
+  expect(verified.status).toBe(302);
+  return absorb(jar, verified.headers);
+}
+
+async function signInThroughRoutes(email: string, password = PASSWORD, jar: Jar = new Map(), base = LOCAL) {
+  const result = await action(loginRoute, post(`${base}/login`, { intent: "password", email, password, redirectTo: "/account" }, jar));
+  absorb(jar, result.headers);
+  return { result, jar };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("sign-up, verification and cookies", () => {
+  test("sign-up → code from the outbox → verify → session cookies (httpOnly, SameSite=Lax, no Secure on localhost)", async () => {
+    const email = freshEmail("ada");
+    const jar: Jar = new Map();
+    const signup = await action(
+      signupRoute,
+      post(`${LOCAL}/signup`, { name: "Ada", email, password: PASSWORD, redirectTo: "/account" }, jar),
+    );
+    expect(signup.status).toBe(302);
+    expect(signup.location).toBe("/verify?provider=password&redirectTo=%2Faccount");
+    // No session yet: only the pending address (to prefill /verify).
+    expect(cookie(signup.headers, JWT)).toBeUndefined();
+    absorb(jar, signup.headers);
+    const verifyPage = await loader(verifyRoute, get(`${LOCAL}/verify?provider=password&redirectTo=%2Faccount`, jar));
+    expect(verifyPage.data).toMatchObject({ provider: "password", email, redirectTo: "/account" });
+
+    const code = await codeFor(email, "verify-email");
+    const wrong = await action(verifyRoute, post(`${LOCAL}/verify`, { provider: "password", email, code: "00000000" }, jar));
+    expect(wrong.status).toBe(400);
+    expect(wrong.data.errors.fields.code).toMatch(/wrong or has expired/);
+
+    const verified = await action(
+      verifyRoute,
+      post(`${LOCAL}/verify`, { provider: "password", email, code, redirectTo: "/account" }, jar),
+    );
+    expect(verified.status).toBe(302);
+    expect(verified.location).toBe("/account");
+    for (const name of [JWT, REFRESH]) {
+      const c = cookie(verified.headers, name)!;
+      expect(c, name).toBeDefined();
+      expect(c.value.length).toBeGreaterThan(10);
+      expect(c.attrs.httponly).toBe(true);
+      expect(c.attrs.samesite).toBe("Lax");
+      expect(c.attrs.path).toBe("/");
+      expect(c.attrs.secure).toBeUndefined();
+      expect(c.attrs.domain).toBeUndefined();
+    }
+    absorb(jar, verified.headers);
+
+    // The root loader now knows the user; the account page lists this session with its user agent.
+    const home = await loader(root, get(`${LOCAL}/`, jar));
+    expect(home.data.user).toMatchObject({ email, name: "Ada" });
+    const account = await loader(accountRoute, get(`${LOCAL}/account`, jar));
+    expect(account.status).toBe(200);
+    expect(account.data.user.email).toBe(email);
+    expect(account.data.sessions).toEqual([expect.objectContaining({ current: true, userAgent: "vitest" })]);
+  });
+
+  test("on a non-localhost host the cookies are __Host- prefixed and Secure", async () => {
+    const email = freshEmail("remote");
+    const jar = await signUpThroughRoutes(email, REMOTE);
+    expect([...jar.keys()].sort()).toEqual([`__Host-${REFRESH}`, `__Host-${JWT}`].sort());
+    const { result } = await signInThroughRoutes(email, PASSWORD, new Map(), REMOTE);
+    expect(result.status).toBe(302);
+    for (const name of [`__Host-${JWT}`, `__Host-${REFRESH}`]) {
+      const c = cookie(result.headers, name)!;
+      expect(c.attrs.secure).toBe(true);
+      expect(c.attrs.httponly).toBe(true);
+      expect(c.attrs.samesite).toBe("Lax");
+      expect(c.attrs.path).toBe("/");
+      expect(c.attrs.domain).toBeUndefined();
+    }
+    // Unprefixed cookies mean nothing on that host.
+    const plain = new Map([[JWT, jar.get(`__Host-${JWT}`)!], [REFRESH, jar.get(`__Host-${REFRESH}`)!]]);
+    expect((await loader(root, get(`${REMOTE}/`, plain))).data.user).toBeNull();
+  });
+
+  test("sign-up with a registered email says so; sign-in with an unverified address sends a new code", async () => {
+    const email = freshEmail("dup");
+    await signUpThroughRoutes(email);
+    // (With the account's own password, @convex-dev/auth treats sign-up as sign-in.)
+    const again = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Twin", email, password: "another password" }));
+    expect(again.status).toBe(400);
+    expect(again.data.errors.fields.email).toMatch(/already exists/);
+
+    const pending = freshEmail("pending");
+    await action(signupRoute, post(`${LOCAL}/signup`, { name: "Pending", email: pending, password: PASSWORD }));
+    const first = await codeFor(pending, "verify-email");
+    const { result } = await signInThroughRoutes(pending);
+    expect(result.status).toBe(302);
+    expect(result.location).toMatch(/^\/verify\?provider=password/);
+    expect(cookie(result.headers, JWT)).toBeUndefined();
+    expect(await codeFor(pending, "verify-email")).not.toBe(first);
+  });
+
+  test("password-less sign-in with an emailed code", async () => {
+    const email = freshEmail("codes");
+    await signUpThroughRoutes(email);
+    const asked = await action(loginRoute, post(`${LOCAL}/login`, { intent: "email-code", email, redirectTo: "/account" }));
+    expect(asked.status).toBe(302);
+    expect(asked.location).toBe("/verify?provider=email-code&redirectTo=%2Faccount");
+    const code = await codeFor(email, "sign-in-code");
+    const done = await action(verifyRoute, post(`${LOCAL}/verify`, { provider: "email-code", email, code, redirectTo: "/account" }));
+    expect(done.status).toBe(302);
+    expect(done.location).toBe("/account");
+    expect(cookie(done.headers, JWT)?.value).toBeTruthy();
+  });
+});
+
+describe("the session over time", () => {
+  test("refresh before expiry: a JWT within a minute of expiring is exchanged for new cookies", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("refresh"));
+    const original = claims(jar.get(JWT)!);
+    const oldRefresh = jar.get(REFRESH)!;
+
+    // Far from expiry: nothing to do.
+    const calm = await loader(root, get(`${LOCAL}/`, jar));
+    expect(calm.data.user).not.toBeNull();
+    expect(calm.headers.getSetCookie()).toEqual([]);
+
+    // A valid JWT (same key, same subject) with 30 s left of a one-hour lifetime.
+    const now = Math.floor(Date.now() / 1000);
+    const nearExpiry = await new SignJWT({ ...original, iat: now - 3570, exp: now + 30 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(privateKey);
+    jar.set(JWT, nearExpiry);
+    const refreshed = await loader(root, get(`${LOCAL}/`, jar));
+    expect(refreshed.data.user).not.toBeNull();
+    const newJwt = cookie(refreshed.headers, JWT)!.value;
+    const newRefresh = cookie(refreshed.headers, REFRESH)!.value;
+    expect(newJwt).not.toBe(nearExpiry);
+    expect(claims(newJwt).sub).toBe(original.sub);
+    expect(claims(newJwt).exp).toBeGreaterThan(now + 3000);
+    expect(newRefresh).not.toBe(oldRefresh);
+
+    // Parallel loaders of one request refresh once (memoised per Request).
+    jar.set(JWT, nearExpiry);
+    jar.set(REFRESH, newRefresh);
+    const request = get(`${LOCAL}/account`, jar);
+    const [a, b] = await Promise.all([loader(root, request), loader(accountRoute, request)]);
+    expect(cookie(a.headers, REFRESH)!.value).toBe(cookie(b.headers, REFRESH)!.value);
+  });
+
+  test("a refresh token that no longer works clears the cookies", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("stale"));
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ ...claims(jar.get(JWT)!), iat: now - 4000, exp: now - 400 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(privateKey);
+    jar.set(JWT, expired);
+    jar.set(REFRESH, "not-a-refresh-token|nope");
+    const home = await loader(root, get(`${LOCAL}/`, jar));
+    expect(home.data.user).toBeNull();
+    expect(isExpired(cookie(home.headers, JWT))).toBe(true);
+    expect(isExpired(cookie(home.headers, REFRESH))).toBe(true);
+    // And protected pages send the browser to sign in, back to where it was.
+    const account = await loader(accountRoute, get(`${LOCAL}/account?tab=sessions`, jar));
+    expect(account.status).toBe(302);
+    expect(account.location).toBe("/login?redirectTo=%2Faccount%3Ftab%3Dsessions");
+  });
+
+  test("an OAuth return (?code= with the verifier cookie) that Convex refuses clears the cookies and drops the code", async () => {
+    const jar: Jar = new Map([["__convexAuthOAuthVerifier", "some-verifier"]]);
+    const back = await loader(root, get(`${LOCAL}/night-desk/?code=forged&x=1`, jar, { Accept: "text/html" }));
+    expect(back.status).toBe(302);
+    expect(back.location).toBe("/night-desk/?x=1");
+    expect(isExpired(cookie(back.headers, JWT))).toBe(true);
+    expect(isExpired(cookie(back.headers, "__convexAuthOAuthVerifier"))).toBe(true);
+    // Without a verifier cookie, ?code= is just a query parameter.
+    expect((await loader(root, get(`${LOCAL}/?code=123`))).status).toBe(200);
+  });
+
+  test("sign-out clears the cookies and invalidates the refresh token", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("bye"));
+    const refreshToken = jar.get(REFRESH)!;
+    const out = await action(logoutRoute, post(`${LOCAL}/logout`, {}, jar));
+    expect(out.status).toBe(302);
+    expect(out.location).toBe("/");
+    expect(isExpired(cookie(out.headers, JWT))).toBe(true);
+    expect(isExpired(cookie(out.headers, REFRESH))).toBe(true);
+    const anon = new ConvexHttpClient(backend.url);
+    expect(((await anon.action(signIn, { refreshToken })) as any).tokens).toBeNull();
+    // GET never signs out.
+    expect((await loader(logoutRoute, get(`${LOCAL}/logout`, jar))).status).toBe(405);
+  });
+
+  test("after sign-in the browser goes back where it came from, never off-site", async () => {
+    const email = freshEmail("back");
+    await signUpThroughRoutes(email);
+    const page = await loader(loginRoute, get(`${LOCAL}/login?redirectTo=${encodeURIComponent("/night-desk/posts?page=2")}`));
+    expect(page.data.redirectTo).toBe("/night-desk/posts?page=2");
+    const ok = await action(
+      loginRoute,
+      post(`${LOCAL}/login`, { intent: "password", email, password: PASSWORD, redirectTo: "/night-desk/posts?page=2" }),
+    );
+    expect(ok.location).toBe("/night-desk/posts?page=2");
+    for (const evil of ["https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "javascript:alert(1)", "/login"]) {
+      const r = await action(loginRoute, post(`${LOCAL}/login`, { intent: "password", email, password: PASSWORD, redirectTo: evil }));
+      expect(r.location, evil).toBe("/");
+    }
+    expect(safeRedirectTo("/a/b?c=1#d")).toBe("/a/b?c=1#d");
+  });
+});
+
+describe("security", () => {
+  test("session fixation: a refresh token set before sign-in is replaced at sign-in", async () => {
+    // The attacker signs in as themselves and plants their cookies in the victim's browser.
+    const attacker = await signUpThroughRoutes(freshEmail("attacker"));
+    const victimEmail = freshEmail("victim");
+    await signUpThroughRoutes(victimEmail);
+    const planted: Jar = new Map(attacker);
+    const { result } = await signInThroughRoutes(victimEmail, PASSWORD, planted);
+    expect(result.status).toBe(302);
+    const jwt = cookie(result.headers, JWT)!.value;
+    const refresh = cookie(result.headers, REFRESH)!.value;
+    expect(jwt).not.toBe(attacker.get(JWT));
+    expect(refresh).not.toBe(attacker.get(REFRESH));
+    // The new session belongs to the victim, in a new Convex session (not the attacker's).
+    const victimClient = new ConvexHttpClient(backend.url);
+    victimClient.setAuth(jwt);
+    expect(((await victimClient.query(me, {})) as any).email).toBe(victimEmail);
+    const [, attackerSession] = claims(attacker.get(JWT)!).sub.split("|");
+    expect(claims(jwt).sub.split("|")[1]).not.toBe(attackerSession);
+    // A planted garbage refresh token is replaced too.
+    const garbage: Jar = new Map([[REFRESH, "planted|token"]]);
+    const second = await signInThroughRoutes(victimEmail, PASSWORD, garbage);
+    expect(cookie(second.result.headers, REFRESH)!.value).not.toBe("planted|token");
+  });
+
+  test("CSRF on sign-out and account deletion: a cross-origin POST is refused with 403", async () => {
+    const email = freshEmail("csrf");
+    const jar = await signUpThroughRoutes(email);
+    const attempts: [Route, string, Record<string, string>][] = [
+      [logoutRoute, "/logout", {}],
+      [accountRoute, "/account", { intent: "delete", password: PASSWORD, confirm: "yes" }],
+      [accountRoute, "/account", { intent: "sign-out-others" }],
+      [loginRoute, "/login", { intent: "password", email, password: PASSWORD }],
+    ];
+    for (const [route, p, fields] of attempts) {
+      const crossOrigin = await action(route, post(`${LOCAL}${p}`, fields, jar, { Origin: EVIL }));
+      expect(crossOrigin.status, `${p} from another origin`).toBe(403);
+      const noOrigin = new Request(`${LOCAL}${p}`, { method: "POST", headers: cookieHeader(jar), body: new URLSearchParams(fields) });
+      expect((await action(route, noOrigin)).status, `${p} without Origin or Referer`).toBe(403);
+      const evilReferer = new Request(`${LOCAL}${p}`, {
+        method: "POST",
+        headers: { ...cookieHeader(jar), Referer: `${EVIL}/page` },
+        body: new URLSearchParams(fields),
+      });
+      expect((await action(route, evilReferer)).status, `${p} with a foreign Referer`).toBe(403);
+    }
+    // Nothing happened: the account and the session still work.
+    const client = new ConvexHttpClient(backend.url);
+    client.setAuth(jar.get(JWT)!);
+    expect(((await client.query(me, {})) as any).email).toBe(email);
+    // Same-origin (a Referer is enough when a browser sends no Origin) works.
+    const sameSite = new Request(`${LOCAL}/logout`, {
+      method: "POST",
+      headers: { ...cookieHeader(jar), Referer: `${LOCAL}/account` },
+      body: new URLSearchParams({}),
+    });
+    expect((await action(logoutRoute, sameSite)).status).toBe(302);
+  });
+
+  test("user enumeration: sign-in and reset answer the same for unknown and known emails", async () => {
+    const known = freshEmail("known");
+    await signUpThroughRoutes(known);
+    const unknown = freshEmail("nobody");
+    process.env.AUTH_MIN_RESPONSE_MS = "400";
+
+    const timed = async (fn: () => Promise<Outcome>) => {
+      const start = Date.now();
+      const out = await fn();
+      return { out, ms: Date.now() - start };
+    };
+    const shape = (o: Outcome, email: string) => ({
+      status: o.status,
+      location: o.location,
+      data: o.data,
+      cookies: setCookies(o.headers).map((c) => ({ ...c, value: c.value.replace(email, "<email>") })),
+    });
+
+    // Wrong password for a known address vs. any password for an unknown one.
+    const signInAs = (email: string) =>
+      timed(() => action(loginRoute, post(`${LOCAL}/login`, { intent: "password", email, password: "wrong password" })));
+    const a = await signInAs(known);
+    const b = await signInAs(unknown);
+    expect(shape(a.out, known)).toEqual(shape(b.out, unknown));
+    expect(a.out.data.errors.form).toBe("Wrong email or password.");
+    expect(a.ms).toBeGreaterThanOrEqual(395);
+    expect(b.ms).toBeGreaterThanOrEqual(395);
+
+    // Password reset: "if an account exists, we've emailed it a code", both ways.
+    const resetFor = (email: string) => timed(() => action(forgotRoute, post(`${LOCAL}/forgot-password`, { email })));
+    const c = await resetFor(known);
+    const d = await resetFor(unknown);
+    expect(shape(c.out, known)).toEqual(shape(d.out, unknown));
+    expect(c.out.location).toBe("/reset-password?sent=1");
+    expect(c.ms).toBeGreaterThanOrEqual(395);
+    expect(d.ms).toBeGreaterThanOrEqual(395);
+    await codeFor(known, "password-reset"); // the known address did get a code
+
+    // A reset code for an unknown address reads like a wrong code.
+    const e = await action(resetRoute, post(`${LOCAL}/reset-password`, { email: unknown, code: "12345678", newPassword: "new password 1" }));
+    const f = await action(resetRoute, post(`${LOCAL}/reset-password`, { email: known, code: "12345678", newPassword: "new password 1" }));
+    expect(shape(e, unknown)).toEqual(shape(f, known));
+    expect(e.data.errors.fields.code).toMatch(/wrong or has expired/);
+
+    // The rate limit: the tenth failure locks out unknown addresses exactly like known ones.
+    process.env.AUTH_MIN_RESPONSE_MS = "0";
+    const outcomes: Record<string, any[]> = { known: [], unknown: [] };
+    for (let i = 1; i < 10; i++) {
+      outcomes.known.push(shape((await signInAs(known)).out, known));
+      outcomes.unknown.push(shape((await signInAs(unknown)).out, unknown));
+    }
+    expect(outcomes.known).toEqual(outcomes.unknown);
+    const lockedKnown = (await signInAs(known)).out;
+    const lockedUnknown = (await signInAs(unknown)).out;
+    expect(lockedKnown.status).toBe(429);
+    expect(shape(lockedKnown, known)).toEqual(shape(lockedUnknown, unknown));
+    expect(lockedKnown.data.errors.form).toMatch(/^Too many attempts\. Try again in \d+ minutes?\.$/);
+    failedSignIns.reset(known);
+  });
+
+  test("token theft through page JavaScript: the refresh token is never in HTML, loader data or the token route", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("theft"));
+    const refreshToken = jar.get(REFRESH)!;
+    const jwt = jar.get(JWT)!;
+    // Loader data of every page a signed-in user sees.
+    for (const [route, url] of [
+      [root, "/"],
+      [accountRoute, "/account"],
+    ] as [Route, string][]) {
+      const out = await loader(route, get(`${LOCAL}${url}`, jar));
+      expect(JSON.stringify(out.data)).not.toContain(refreshToken);
+      expect(JSON.stringify(out.data)).not.toContain(jwt);
+    }
+    // The token route hands out the JWT only, same-origin only, never cached.
+    const token = await loader(tokenRoute, get(`${LOCAL}/api/auth/token`, jar, { "Sec-Fetch-Site": "same-origin" }));
+    expect(token.status).toBe(200);
+    expect(token.data).toEqual({ token: jwt });
+    expect(token.headers.get("Cache-Control")).toContain("no-store");
+    const forced = await loader(tokenRoute, get(`${LOCAL}/api/auth/token?refresh=1`, jar, { "Sec-Fetch-Site": "same-origin" }));
+    expect(Object.keys(forced.data)).toEqual(["token"]);
+    expect(JSON.stringify(forced.data)).not.toContain(refreshToken);
+    const rotated = cookie(forced.headers, REFRESH)?.value;
+    if (rotated) expect(JSON.stringify(forced.data)).not.toContain(rotated);
+    absorb(jar, forced.headers);
+    const foreign: Record<string, string>[] = [{ "Sec-Fetch-Site": "cross-site" }, { Origin: EVIL }, { "Sec-Fetch-Site": "same-site" }];
+    for (const headers of foreign) {
+      const refused = await loader(tokenRoute, get(`${LOCAL}/api/auth/token`, jar, headers));
+      expect(refused.status).toBe(403);
+      expect(JSON.stringify(refused.data)).not.toContain(jar.get(JWT)!);
+    }
+    // Signed out: no token.
+    expect((await loader(tokenRoute, get(`${LOCAL}/api/auth/token`))).data).toEqual({ token: null });
+    // The cookie itself is out of page JavaScript's reach.
+    const { result } = await signInThroughRoutes((await loader(root, get(`${LOCAL}/`, jar))).data.user.email);
+    expect(cookie(result.headers, REFRESH)!.attrs.httponly).toBe(true);
+    // And the server-rendered HTML (a full document request through Remix) carries neither token.
+    const html = await renderDocument(get(`${LOCAL}/account`, jar, { Accept: "text/html" }));
+    expect(html.status).toBe(200);
+    expect(html.body).toContain("Your account");
+    expect(html.body).toContain("Sign out");
+    expect(html.body).not.toContain(jar.get(REFRESH)!);
+    expect(html.body).not.toContain(jar.get(JWT)!);
+  });
+});
+
+describe("account page", () => {
+  test("rename, change password (old one stops working), sign out other sessions, delete with the password", async () => {
+    const email = freshEmail("acct");
+    const jar = await signUpThroughRoutes(email);
+    const other = (await signInThroughRoutes(email)).jar; // a second session
+    const submit = (fields: Record<string, string>, j = jar) => action(accountRoute, post(`${LOCAL}/account`, fields, j));
+
+    expect((await submit({ intent: "name", name: "Grace Hopper" })).data).toMatchObject({ notice: "Name saved." });
+    expect((await loader(root, get(`${LOCAL}/`, jar))).data.user.name).toBe("Grace Hopper");
+
+    const sessions = (await loader(accountRoute, get(`${LOCAL}/account`, jar))).data.sessions;
+    expect(sessions).toHaveLength(2);
+    expect((await submit({ intent: "sign-out-others" })).data.notice).toMatch(/signed out/);
+    // The other browser's refresh token is dead.
+    const anon = new ConvexHttpClient(backend.url);
+    expect(((await anon.action(signIn, { refreshToken: other.get(REFRESH)! })) as any).tokens).toBeNull();
+
+    const wrong = await submit({ intent: "password", currentPassword: "not it at all", newPassword: "brand new password" });
+    expect(wrong.status).toBe(400);
+    expect(wrong.data.errors.fields.currentPassword).toBeTruthy();
+    const short = await submit({ intent: "password", currentPassword: PASSWORD, newPassword: "short" });
+    expect(short.data.errors.fields.newPassword).toMatch(/8 characters/);
+    expect((await submit({ intent: "password", currentPassword: PASSWORD, newPassword: "brand new password" })).data.notice).toBe(
+      "Password changed.",
+    );
+    expect((await signInThroughRoutes(email, PASSWORD)).result.status).toBe(400);
+    expect((await signInThroughRoutes(email, "brand new password")).result.status).toBe(302);
+
+    const unconfirmed = await submit({ intent: "delete", password: "brand new password" });
+    expect(unconfirmed.data.errors.fields.confirm).toBeTruthy();
+    const badPassword = await submit({ intent: "delete", password: "wrong password!", confirm: "yes" });
+    expect(badPassword.status).toBe(400);
+    const deleted = await submit({ intent: "delete", password: "brand new password", confirm: "yes" });
+    expect(deleted.status).toBe(302);
+    expect(isExpired(cookie(deleted.headers, JWT))).toBe(true);
+    absorb(jar, deleted.headers);
+    expect((await loader(root, get(`${LOCAL}/`, jar))).data.user).toBeNull();
+    failedSignIns.reset(email);
+  });
+
+  test("password reset: code from the outbox, new password, signed in", async () => {
+    const email = freshEmail("reset");
+    await signUpThroughRoutes(email);
+    const asked = await action(forgotRoute, post(`${LOCAL}/forgot-password`, { email }));
+    const jar = absorb(new Map(), asked.headers);
+    const page = await loader(resetRoute, get(`${LOCAL}/reset-password?sent=1`, jar));
+    expect(page.data).toMatchObject({ email, notice: expect.stringMatching(/If an account exists/) });
+    const code = await codeFor(email, "password-reset");
+    const done = await action(resetRoute, post(`${LOCAL}/reset-password`, { email, code, newPassword: "reset password 2" }, jar));
+    expect(done.status).toBe(302);
+    expect(cookie(done.headers, JWT)?.value).toBeTruthy();
+    expect((await signInThroughRoutes(email, "reset password 2")).result.status).toBe(302);
+  });
+});
+
+describe("dev mailbox", () => {
+  test("lists outbox emails with the admin key; 404 in production without it", async () => {
+    const email = freshEmail("mail");
+    await action(signupRoute, post(`${LOCAL}/signup`, { name: "Mail", email, password: PASSWORD }));
+    const saved = { key: process.env.CONVEX_ADMIN_KEY, env: process.env.NODE_ENV };
+    try {
+      process.env.CONVEX_ADMIN_KEY = backend.adminKey;
+      const box = await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox?to=${encodeURIComponent(email)}`));
+      expect(box.data.emails[0]).toMatchObject({ to: email, kind: "verify-email" });
+      expect(box.data.emails[0].text).toMatch(/\b\d{8}\b/);
+
+      process.env.NODE_ENV = "production";
+      expect((await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox`))).status).toBe(200);
+      delete process.env.CONVEX_ADMIN_KEY;
+      expect((await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox`))).status).toBe(404);
+    } finally {
+      if (saved.key === undefined) delete process.env.CONVEX_ADMIN_KEY;
+      else process.env.CONVEX_ADMIN_KEY = saved.key;
+      process.env.NODE_ENV = saved.env;
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Full document requests: the app's server build through Vite, as `remix vite:dev` serves it.
+
+let handler: ((request: Request) => Promise<Response>) | null = null;
+let vite: { close(): Promise<void> } | null = null;
+
+async function renderDocument(request: Request): Promise<{ status: number; body: string; headers: Headers }> {
+  if (!handler) {
+    const { createServer } = await import("vite");
+    const { createRequestHandler } = await import("@remix-run/node");
+    // vite.config.ts leaves the Remix plugin out under Vitest; load it as `remix vite:dev` would.
+    const vitest = process.env.VITEST;
+    delete process.env.VITEST;
+    let server;
+    try {
+      server = await createServer({
+        configFile: path.resolve("vite.config.ts"),
+        logLevel: "silent",
+        server: { middlewareMode: true, hmr: false, watch: null },
+        appType: "custom",
+      });
+    } finally {
+      process.env.VITEST = vitest;
+    }
+    vite = server;
+    const build = await server.ssrLoadModule("virtual:remix/server-build");
+    const handle = createRequestHandler(build as any, "development");
+    handler = (r) => handle(r);
+  }
+  const response = await handler(request);
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+afterAll(async () => {
+  await vite?.close();
+});
