@@ -18,6 +18,9 @@ function sourceFiles(dir = root): string[] {
   return out;
 }
 
+/** Functions @convex-dev/auth builds for us (convex/auth.ts re-exports them); they have no returns validator. */
+const LIBRARY_FUNCTIONS = new Set(["auth.ts:signIn", "auth.ts:signOut", "auth.ts:isAuthenticated"]);
+
 describe("architecture", () => {
   test("Convex's raw function builders are imported only by convex/lib/functions.ts", () => {
     const offenders = sourceFiles().filter((file) => {
@@ -41,7 +44,10 @@ describe("architecture", () => {
         if (!fn || !fn.isPublic || !(fn.isQuery || fn.isMutation || fn.isAction)) continue;
         checked++;
         if (fn.exportArgs() === JSON.stringify({ type: "any" })) missing.push(`${rel}:${name} (args)`);
-        if (fn.exportReturns() === null) missing.push(`${rel}:${name} (returns)`);
+        // exportReturns() is the JSON text "null" when no returns validator was declared.
+        if (JSON.parse(fn.exportReturns()) === null && !LIBRARY_FUNCTIONS.has(`${rel}:${name}`)) {
+          missing.push(`${rel}:${name} (returns)`);
+        }
       }
     }
     expect(checked).toBeGreaterThan(10);

@@ -2,6 +2,7 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import {
   auditLogFields,
+  billingCustomerFields,
   categoryFields,
   emailFields,
   notificationFields,
@@ -16,6 +17,7 @@ import {
   siteInviteFields,
   siteMemberFields,
   slugRedirectFields,
+  stripeEventFields,
   subscriptionFields,
   tagFields,
   userFields,
@@ -82,7 +84,11 @@ export default defineSchema({
     .index("by_siteId_and_stripeSubscriptionId", ["siteId", "stripeSubscriptionId"]),
   payments: defineTable(paymentFields)
     .index("by_siteId_and_userId", ["siteId", "userId"])
-    .index("by_siteId_and_stripeInvoiceId", ["siteId", "stripeInvoiceId"]),
+    .index("by_siteId_and_stripeInvoiceId", ["siteId", "stripeInvoiceId"])
+    // --- billing issue: refunds find their payment by charge; the studio lists payments newest first ---
+    .index("by_siteId_and_stripeChargeId", ["siteId", "stripeChargeId"])
+    .index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
+    // --- end billing issue ---
 
   auditLogs: defineTable(auditLogFields).index("by_siteId", ["siteId"]),
   notifications: defineTable(notificationFields)
@@ -104,4 +110,11 @@ export default defineSchema({
   // IP address and user agent per @convex-dev/auth session, for the "active sessions" list.
   sessionMeta: defineTable(sessionMetaFields).index("by_sessionId", ["sessionId"]).index("by_userId", ["userId"]),
   // --- end auth issue ---
+
+  // --- billing issue: webhook idempotency (platform-level, no siteId) and Stripe customers ---
+  stripeEvents: defineTable(stripeEventFields).index("by_eventId", ["eventId"]),
+  billingCustomers: defineTable(billingCustomerFields)
+    .index("by_siteId_and_userId", ["siteId", "userId"])
+    .index("by_siteId_and_stripeCustomerId", ["siteId", "stripeCustomerId"]),
+  // --- end billing issue ---
 });

@@ -275,6 +275,10 @@ export const subscriptionFields = {
   stripeSubscriptionId: v.optional(v.string()),
   createdAt: v.number(),
   updatedAt: v.number(),
+  // --- billing issue: out-of-order webhook convergence (model/stripeEvents.ts) ---
+  /** `created` (ms) of the newest Stripe event applied to this row's state; older events are skipped. */
+  lastEventAt: v.optional(v.number()),
+  // --- end billing issue ---
 };
 
 export const paymentFields = {
@@ -288,6 +292,9 @@ export const paymentFields = {
   stripeInvoiceId: v.optional(v.string()),
   stripeChargeId: v.optional(v.string()),
   createdAt: v.number(),
+  // --- billing issue: partial refunds (a full refund sets status "refunded") ---
+  amountRefundedCents: v.optional(v.number()),
+  // --- end billing issue ---
 };
 
 export const auditLogFields = {
@@ -357,3 +364,27 @@ export const sessionMetaFields = {
   lastSeenAt: v.number(),
 };
 // --- end auth issue ---
+
+// --- billing issue: Stripe webhook idempotency and Stripe customers per (site, user) ---
+/**
+ * One row per Stripe event id that billing:applyEvent has handled (platform-level: an event arrives
+ * before we know its site, so no siteId). A replayed event finds its row and changes nothing.
+ */
+export const stripeEventFields = {
+  eventId: v.string(),
+  type: v.string(),
+  /** The event's `created`, in ms. */
+  created: v.number(),
+  processedAt: v.number(),
+  /** "applied", "stale" (older than the row's state), or "ignored" (not ours / unknown type). */
+  outcome: v.string(),
+};
+
+/** The Stripe customer that pays for a user's subscriptions on one site (created at first checkout). */
+export const billingCustomerFields = {
+  siteId: v.id("sites"),
+  userId: v.id("users"),
+  stripeCustomerId: v.string(),
+  createdAt: v.number(),
+};
+// --- end billing issue ---

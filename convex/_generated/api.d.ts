@@ -13,8 +13,15 @@ import type {
   FilterApi,
   FunctionReference,
 } from "convex/server";
+import type * as account from "../account.js";
 import type * as audit from "../audit.js";
+import type * as auth from "../auth.js";
+import type * as billing from "../billing.js";
 import type * as categories from "../categories.js";
+import type * as demo from "../demo.js";
+import type * as emails from "../emails.js";
+import type * as http from "../http.js";
+import type * as http_stripeWebhook from "../http/stripeWebhook.js";
 import type * as lib_access from "../lib/access.js";
 import type * as lib_audit from "../lib/audit.js";
 import type * as lib_auth from "../lib/auth.js";
@@ -22,7 +29,10 @@ import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as members from "../members.js";
+import type * as model_account from "../model/account.js";
+import type * as model_billing from "../model/billing.js";
 import type * as model_content from "../model/content.js";
+import type * as model_email from "../model/email.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_members from "../model/members.js";
 import type * as model_postProjection from "../model/postProjection.js";
@@ -30,11 +40,14 @@ import type * as model_posts from "../model/posts.js";
 import type * as model_publication from "../model/publication.js";
 import type * as model_reader from "../model/reader.js";
 import type * as model_slugs from "../model/slugs.js";
+import type * as model_stripeEvents from "../model/stripeEvents.js";
 import type * as model_taxonomy from "../model/taxonomy.js";
 import type * as model_users from "../model/users.js";
 import type * as model_views from "../model/views.js";
 import type * as notifications from "../notifications.js";
+import type * as plans from "../plans.js";
 import type * as posts from "../posts.js";
+import type * as rateLimits from "../rateLimits.js";
 import type * as reader from "../reader.js";
 import type * as review from "../review.js";
 import type * as shared_constants from "../shared/constants.js";
@@ -53,8 +66,15 @@ import type * as validators from "../validators.js";
  * ```
  */
 declare const fullApi: ApiFromModules<{
+  account: typeof account;
   audit: typeof audit;
+  auth: typeof auth;
+  billing: typeof billing;
   categories: typeof categories;
+  demo: typeof demo;
+  emails: typeof emails;
+  http: typeof http;
+  "http/stripeWebhook": typeof http_stripeWebhook;
   "lib/access": typeof lib_access;
   "lib/audit": typeof lib_audit;
   "lib/auth": typeof lib_auth;
@@ -62,7 +82,10 @@ declare const fullApi: ApiFromModules<{
   "lib/functions": typeof lib_functions;
   "lib/notify": typeof lib_notify;
   members: typeof members;
+  "model/account": typeof model_account;
+  "model/billing": typeof model_billing;
   "model/content": typeof model_content;
+  "model/email": typeof model_email;
   "model/entitlements": typeof model_entitlements;
   "model/members": typeof model_members;
   "model/postProjection": typeof model_postProjection;
@@ -70,11 +93,14 @@ declare const fullApi: ApiFromModules<{
   "model/publication": typeof model_publication;
   "model/reader": typeof model_reader;
   "model/slugs": typeof model_slugs;
+  "model/stripeEvents": typeof model_stripeEvents;
   "model/taxonomy": typeof model_taxonomy;
   "model/users": typeof model_users;
   "model/views": typeof model_views;
   notifications: typeof notifications;
+  plans: typeof plans;
   posts: typeof posts;
+  rateLimits: typeof rateLimits;
   reader: typeof reader;
   review: typeof review;
   "shared/constants": typeof shared_constants;

@@ -593,6 +593,25 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
         },
       ),
     () =>
+      drain<"sessionMeta">(ctx, budget, (n) =>
+        ctx.db
+          .query("sessionMeta")
+          .withIndex("by_userId", (q) => q.eq("userId", uid))
+          .take(n),
+      ),
+    // Outgoing mail to the address (codes, invitations) is personal data too.
+    ...(["verify-email", "password-reset", "sign-in-code", "site-invite"] as const).map(
+      (kind) => () =>
+        user.email
+          ? drain<"emails">(ctx, budget, (n) =>
+              ctx.db
+                .query("emails")
+                .withIndex("by_to_and_kind", (q) => q.eq("to", user.email!.trim().toLowerCase()).eq("kind", kind))
+                .take(n),
+            )
+          : Promise.resolve(true),
+    ),
+    () =>
       drain<"authSessions">(
         ctx,
         budget,

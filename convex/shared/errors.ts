@@ -15,6 +15,10 @@ export const ERROR_CODES = {
   USER_INACTIVE: "This account has been deactivated.",
   LAST_OWNER: "A site must keep at least one owner.",
   DOCUMENT_TOO_LARGE: "This post is too long to save.",
+  INVALID_CREDENTIALS: "Wrong email or password.",
+  INVALID_CODE: "That code is wrong or has expired. Request a new one.",
+  RATE_LIMITED: "Too many attempts. Please try again later.",
+  REAUTH_REQUIRED: "Please sign in again to confirm it's you.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { jsonToConvex } from "convex/values";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { EnvStore, LocalBackend } from "./backend.js";
 import { SqliteStore } from "./storage/sqlite.js";
 
@@ -43,6 +44,27 @@ function openStore(): SqliteStore {
   return new SqliteStore(sqliteFile);
 }
 
+/**
+ * @convex-dev/auth needs JWT_PRIVATE_KEY, JWKS and SITE_URL in the function environment. A fresh data
+ * dir gets an RS256 key pair and SITE_URL = the app's address; values already set are kept (both
+ * keys are replaced together when either is missing). Nothing secret is printed.
+ */
+async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<void> {
+  const env = backend.env.all();
+  if (!env.JWT_PRIVATE_KEY || !env.JWKS) {
+    const keys = await generateKeyPair("RS256", { extractable: true });
+    const jwk = await exportJWK(keys.publicKey);
+    backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
+    backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...jwk }] }));
+    console.log("[local-backend] generated an RS256 key pair for @convex-dev/auth (JWT_PRIVATE_KEY, JWKS)");
+  }
+  if (!env.SITE_URL) {
+    const siteUrl = `http://127.0.0.1:${appPort}`;
+    backend.env.set("SITE_URL", siteUrl);
+    console.log(`[local-backend] SITE_URL=${siteUrl}`);
+  }
+}
+
 async function serve(watch: boolean): Promise<LocalBackend> {
   const backend = await LocalBackend.start({
     convexDir: path.resolve(flags["convex-dir"]!),
@@ -55,6 +77,7 @@ async function serve(watch: boolean): Promise<LocalBackend> {
   console.log(`[local-backend] serving ${flags["convex-dir"]} at ${backend.url} (data: ${dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
   console.log(`[local-backend] admin key: ${backend.adminKey}`);
+  await ensureAuthEnv(backend, flags["app-port"]!);
   return backend;
 }
 

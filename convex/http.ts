@@ -1,0 +1,16 @@
+import { httpRouter } from "convex/server";
+import { auth } from "./auth";
+import { stripeWebhook } from "./http/stripeWebhook";
+
+// The HTTP route table (CONVEX_SITE_URL). Handlers live in their modules; only routes here.
+const http = httpRouter();
+
+// /.well-known/openid-configuration and /.well-known/jwks.json (JWT verification), and, when an
+// OAuth provider is configured, /api/auth/signin/* and /api/auth/callback/*.
+auth.addHttpRoutes(http);
+
+// --- billing issue: Stripe webhooks (signature-verified, idempotent; http/stripeWebhook.ts) ---
+http.route({ path: "/stripe/webhook", method: "POST", handler: stripeWebhook });
+// --- end billing issue ---
+
+export default http;

@@ -1,0 +1,447 @@
+import { getAuthSessionId } from "@convex-dev/auth/server";
+import { ConvexError, type Value } from "convex/values";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
+import { audit } from "../lib/audit";
+import { appError } from "../lib/errors";
+import type { ErrorCode } from "../shared/errors";
+
+// Accounts and sign-in: the rules @convex-dev/auth's callbacks apply (who may sign in, what a new
+// user row holds, when accounts link), the sign-in rate limit, and the sessionMeta bookkeeping
+// behind the "active sessions" list.
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * Codes the sign-in flows add to shared/errors.ts's: INVALID_CREDENTIALS (wrong email or password),
+ * INVALID_CODE (wrong, used or expired code), RATE_LIMITED (`retryAfterMs`, `retryAfterMinutes`),
+ * REAUTH_REQUIRED (sign in again before a sensitive change). Every error also carries `message`.
+ */
+export type AuthErrorCode = "INVALID_CREDENTIALS" | "INVALID_CODE" | "RATE_LIMITED" | "REAUTH_REQUIRED";
+
+/** A ConvexError `{code, message, ...extra}`; `message` is user-facing copy. */
+export function authError(code: AuthErrorCode | ErrorCode, message: string, extra: Record<string, Value> = {}) {
+  return new ConvexError({ code, message, ...extra } as Value);
+}
+
+export function isConvexError(e: unknown): e is ConvexError<Value> {
+  return e instanceof ConvexError || (typeof e === "object" && e !== null && (e as { name?: unknown }).name === "ConvexError");
+}
+
+export const invalidCredentials = () => authError("INVALID_CREDENTIALS", "Wrong email or password.");
+export const invalidCode = () => authError("INVALID_CODE", "That code is wrong or has expired. Check the latest email, or ask for a new code.");
+
+export function rateLimited(retryAfterMs: number) {
+  const minutes = Math.max(1, Math.ceil(retryAfterMs / 60_000));
+  return authError("RATE_LIMITED", `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, {
+    retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+    retryAfterMinutes: minutes,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input rules
+
+export const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 256;
+const MAX_EMAIL = 254;
+const MAX_NAME = 100;
+/** Failed passwords or codes per hour per account (password) or address (codes); then one per 6 minutes. */
+export const MAX_FAILED_SIGN_INS_PER_HOUR = 10;
+/** Lifetime of emailed codes. */
+export const CODE_TTL_MINUTES = 15;
+/** Without a password, deleting the account needs a session at most this old. */
+export const REAUTH_WINDOW_MS = 10 * 60_000;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Trimmed, lowercased address. @throws INVALID_ARGUMENT (field "email") when it isn't one. */
+export function normalizeEmail(raw: unknown): string {
+  const email = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  if (!email || email.length > MAX_EMAIL || !EMAIL.test(email)) {
+    throw appError("INVALID_ARGUMENT", { field: "email", message: "Enter a valid email address." });
+  }
+  return email;
+}
+
+/** @throws INVALID_ARGUMENT (with `field`) unless 8 to 256 characters. */
+export function checkNewPassword(raw: unknown, field: string): string {
+  const password = typeof raw === "string" ? raw : "";
+  if (password.length < MIN_PASSWORD) {
+    throw appError("INVALID_ARGUMENT", { field, message: `Use at least ${MIN_PASSWORD} characters.` });
+  }
+  if (password.length > MAX_PASSWORD) {
+    throw appError("INVALID_ARGUMENT", { field, message: `Use at most ${MAX_PASSWORD} characters.` });
+  }
+  return password;
+}
+
+/** The display name given at sign-up. @throws INVALID_ARGUMENT (field "name"). */
+export function checkName(raw: unknown): string {
+  const name = typeof raw === "string" ? raw.trim().replace(/\s+/g, " ") : "";
+  if (!name || name.length > MAX_NAME) {
+    throw appError("INVALID_ARGUMENT", { field: "name", message: `Enter your name (1 to ${MAX_NAME} characters).` });
+  }
+  return name;
+}
+
+/** A code as typed or pasted: digits only. */
+export function normalizeCode(raw: unknown): string {
+  return String(raw ?? "").replace(/[\s-]/g, "");
+}
+
+/** A uniformly random string of `n` decimal digits. */
+export function randomDigits(n: number): string {
+  let out = "";
+  const buf = new Uint8Array(n * 2);
+  while (out.length < n) {
+    crypto.getRandomValues(buf);
+    for (const b of buf) if (b < 250 && out.length < n) out += String(b % 10); // 250 = 25 × 10: no bias
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limit (@convex-dev/auth's authRateLimits rows: `attemptsLeft` refills continuously)
+
+/** Whether the identifier is locked out now, and for how long. Same arithmetic as the library's. */
+export function rateLimitState(row: Doc<"authRateLimits"> | null, now: number, maxPerHour = MAX_FAILED_SIGN_INS_PER_HOUR) {
+  if (!row) return { limited: false, retryAfterMs: 0 };
+  const perMs = maxPerHour / (60 * 60 * 1000);
+  const attempts = Math.min(maxPerHour, row.attemptsLeft + (now - row.lastAttemptTime) * perMs);
+  if (attempts >= 1) return { limited: false, retryAfterMs: 0 };
+  return { limited: true, retryAfterMs: Math.ceil((1 - attempts) / perMs) };
+}
+
+/**
+ * The sign-in limit for an address: password attempts are counted per password account
+ * (identifier = the account id), code attempts per address (identifier = the email).
+ */
+export async function signInLimit(ctx: QueryCtx, args: { email: string; provider?: string }) {
+  let identifier: string = args.email;
+  if (args.provider !== undefined) {
+    const account = await ctx.db
+      .query("authAccounts")
+      .withIndex("providerAndAccountId", (q) => q.eq("provider", args.provider!).eq("providerAccountId", args.email))
+      .unique();
+    if (!account) return { limited: false, retryAfterMs: 0 };
+    identifier = account._id;
+  }
+  const row = await ctx.db
+    .query("authRateLimits")
+    .withIndex("identifier", (q) => q.eq("identifier", identifier))
+    .unique();
+  return rateLimitState(row, Date.now());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users: @convex-dev/auth's callbacks
+
+export function isInactive(user: Doc<"users">): boolean {
+  return user.isActive === false || user.deletingAt !== undefined;
+}
+
+const userInactive = () => appError("USER_INACTIVE", { message: "This account has been deactivated." });
+
+export interface CreateOrUpdateUserArgs {
+  existingUserId: Id<"users"> | null;
+  type: "oauth" | "credentials" | "email" | "phone" | "verification";
+  provider: { id: string; type: string; allowDangerousEmailAccountLinking?: boolean };
+  profile: Record<string, unknown> & { email?: string; phone?: string; emailVerified?: boolean; phoneVerified?: boolean };
+  shouldLinkViaEmail?: boolean;
+  shouldLinkViaPhone?: boolean;
+}
+
+async function uniqueVerifiedUser(ctx: QueryCtx, field: "email" | "phone", value: string) {
+  const users = await ctx.db
+    .query("users")
+    .withIndex(field, (q) => q.eq(field, value))
+    .filter((q) => q.neq(q.field(field === "email" ? "emailVerificationTime" : "phoneVerificationTime"), undefined))
+    .take(2);
+  return users.length === 1 ? users[0] : null;
+}
+
+function cleanProfileText(raw: unknown, max: number): string | undefined {
+  if (typeof raw !== "string") return undefined;
+  const s = raw.trim().replace(/\s+/g, " ").slice(0, max);
+  return s || undefined;
+}
+
+/**
+ * callbacks.createOrUpdateUser. Links exactly as @convex-dev/auth's default does (an account without
+ * a user joins the unique user with the same *verified* email — or phone — when the provider
+ * verified it, it is an email provider, or the caller asked to link), but never overwrites a user's
+ * name, image or email with a provider's (renames go through users.updateUserName, which keeps
+ * posts in step). New users get Pressroom's fields and an empty profile row. Deactivated users and
+ * users being deleted are refused with USER_INACTIVE.
+ */
+export async function createOrUpdateUser(ctx: MutationCtx, args: CreateOrUpdateUserArgs): Promise<Id<"users">> {
+  const { provider, existingUserId } = args;
+  const { emailVerified: profileEmailVerified, phoneVerified: profilePhoneVerified, ...profile } = args.profile;
+  const isOAuth = provider.type === "oauth" || provider.type === "oidc";
+  const emailVerified = profileEmailVerified ?? (isOAuth && provider.allowDangerousEmailAccountLinking !== false);
+  const phoneVerified = profilePhoneVerified ?? false;
+  const email = typeof profile.email === "string" && profile.email.trim() ? profile.email.trim().toLowerCase() : undefined;
+  const phone = typeof profile.phone === "string" && profile.phone.trim() ? profile.phone.trim() : undefined;
+  const linkViaEmail = args.shouldLinkViaEmail || emailVerified || provider.type === "email";
+  const linkViaPhone = args.shouldLinkViaPhone || phoneVerified || provider.type === "phone";
+
+  let userId = existingUserId;
+  if (userId === null) {
+    const byEmail = email && linkViaEmail ? await uniqueVerifiedUser(ctx, "email", email) : null;
+    const byPhone = phone && linkViaPhone ? await uniqueVerifiedUser(ctx, "phone", phone) : null;
+    // Both verified but different people: link to neither (the library's rule).
+    if (byEmail && byPhone) userId = byEmail._id === byPhone._id ? byEmail._id : null;
+    else userId = byEmail?._id ?? byPhone?._id ?? null;
+  }
+
+  const now = Date.now();
+  if (userId !== null) {
+    const user = await ctx.db.get(userId);
+    if (!user) {
+      throw new Error(`Could not update user ${userId}: the user has been deleted but their account has not.`);
+    }
+    if (isInactive(user)) throw userInactive();
+    const patch: Partial<Doc<"users">> = {};
+    if (emailVerified && email && (user.email === undefined || user.email === email)) {
+      if (user.email === undefined) patch.email = email;
+      if (user.emailVerified !== true) patch.emailVerified = true;
+      if (user.emailVerificationTime === undefined) patch.emailVerificationTime = now;
+    }
+    if (phoneVerified && phone && (user.phone === undefined || user.phone === phone)) {
+      if (user.phone === undefined) patch.phone = phone;
+      if (user.phoneVerificationTime === undefined) patch.phoneVerificationTime = now;
+    }
+    const name = cleanProfileText(profile.name, MAX_NAME);
+    if (!user.name?.trim() && name) patch.name = name;
+    const image = cleanProfileText(profile.image, 2000);
+    if (!user.image && image) patch.image = image;
+    if (Object.keys(patch).length > 0) await ctx.db.patch(user._id, { ...patch, updatedAt: now });
+    return user._id;
+  }
+
+  const newUserId = await ctx.db.insert("users", {
+    name: cleanProfileText(profile.name, MAX_NAME),
+    email,
+    image: cleanProfileText(profile.image, 2000),
+    ...(emailVerified && email ? { emailVerificationTime: now } : {}),
+    ...(phone ? { phone } : {}),
+    ...(phoneVerified && phone ? { phoneVerificationTime: now } : {}),
+    role: "user",
+    isActive: true,
+    emailVerified: Boolean(emailVerified && email),
+    createdAt: now,
+    updatedAt: now,
+  });
+  await ctx.db.insert("userProfiles", { userId: newUserId, createdAt: now, updatedAt: now });
+  await audit(ctx, {
+    actorId: newUserId,
+    action: "user.signup",
+    entityType: "user",
+    entityId: newUserId,
+    before: null,
+    after: { provider: provider.id, emailVerified: Boolean(emailVerified && email) },
+  });
+  return newUserId;
+}
+
+/**
+ * callbacks.beforeSessionCreation: runs for every sign-in of every provider (password sign-ins do not
+ * call createOrUpdateUser). Refuses deactivated users and stamps lastLoginAt.
+ */
+export async function beforeSessionCreation(ctx: MutationCtx, userId: Id<"users">): Promise<void> {
+  const user = await ctx.db.get(userId);
+  if (!user) throw new Error("The user of this account no longer exists.");
+  if (isInactive(user)) throw userInactive();
+  await ctx.db.patch(user._id, { lastLoginAt: Date.now() });
+}
+
+/**
+ * Runs whenever @convex-dev/auth signs a JWT (sign-in and every refresh, via jwt.customClaims): a
+ * deactivated user's refresh fails with USER_INACTIVE, so their client is signed out at the next
+ * refresh. Adds no claims.
+ */
+export async function checkTokenSubject(ctx: QueryCtx, userId: Id<"users">): Promise<Record<string, never>> {
+  const user = await ctx.db.get(userId);
+  if (user && isInactive(user)) throw userInactive();
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+/** The session of the verified identity, or null (no identity, or not a session id of this deployment). */
+export async function currentSessionId(ctx: QueryCtx): Promise<Id<"authSessions"> | null> {
+  const raw = await getAuthSessionId(ctx);
+  return raw ? ctx.db.normalizeId("authSessions", raw) : null;
+}
+
+const MAX_IP = 100;
+const MAX_USER_AGENT = 512;
+/** recordSession rewrites lastSeenAt at most this often (each write re-runs listSessions subscribers). */
+export const SEEN_RESOLUTION_MS = 60_000;
+const MAX_SESSIONS = 100;
+
+async function metaFor(ctx: QueryCtx, sessionId: Id<"authSessions">) {
+  return await ctx.db
+    .query("sessionMeta")
+    .withIndex("by_sessionId", (q) => q.eq("sessionId", sessionId))
+    .unique();
+}
+
+/**
+ * Upserts the current session's IP address and user agent. Rows of the user's sessions that are
+ * gone (signed out, expired) are swept when a new session is first recorded.
+ * @throws UNAUTHENTICATED when the token's session no longer exists (signed out elsewhere).
+ */
+export async function recordSession(
+  ctx: MutationCtx,
+  viewer: Doc<"users">,
+  input: { ipAddress?: string; userAgent?: string },
+): Promise<void> {
+  const sessionId = await currentSessionId(ctx);
+  const session = sessionId ? await ctx.db.get(sessionId) : null;
+  if (!session || session.userId !== viewer._id) throw appError("UNAUTHENTICATED", { message: "This session has ended. Please sign in again." });
+  const ipAddress = cleanProfileText(input.ipAddress, MAX_IP);
+  const userAgent = cleanProfileText(input.userAgent, MAX_USER_AGENT);
+  const now = Date.now();
+  const existing = await metaFor(ctx, session._id);
+  if (existing) {
+    const changed = (ipAddress !== undefined && ipAddress !== existing.ipAddress) || (userAgent !== undefined && userAgent !== existing.userAgent);
+    if (changed || now - existing.lastSeenAt >= SEEN_RESOLUTION_MS) {
+      await ctx.db.patch(existing._id, {
+        ...(ipAddress !== undefined ? { ipAddress } : {}),
+        ...(userAgent !== undefined ? { userAgent } : {}),
+        lastSeenAt: now,
+      });
+    }
+    return;
+  }
+  await ctx.db.insert("sessionMeta", { sessionId: session._id, userId: viewer._id, ipAddress, userAgent, createdAt: now, lastSeenAt: now });
+  await sweepSessionMeta(ctx, viewer._id);
+}
+
+/** Deletes up to 50 of the user's sessionMeta rows whose session is gone or expired. */
+export async function sweepSessionMeta(ctx: MutationCtx, userId: Id<"users">, keep?: Id<"authSessions"> | null) {
+  const now = Date.now();
+  const rows = await ctx.db
+    .query("sessionMeta")
+    .withIndex("by_userId", (q) => q.eq("userId", userId))
+    .take(50);
+  for (const row of rows) {
+    if (row.sessionId === keep) continue;
+    const session = await ctx.db.get(row.sessionId);
+    if (!session || session.expirationTime <= now) await ctx.db.delete(row._id);
+  }
+}
+
+export interface SessionView {
+  _id: Id<"authSessions">;
+  createdAt: number;
+  expirationTime: number;
+  lastSeenAt: number | null;
+  ipAddress: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+/** The viewer's unexpired sessions, the current one first, then most recently seen first. */
+export async function listSessions(ctx: QueryCtx, viewer: Doc<"users">): Promise<SessionView[]> {
+  const now = Date.now();
+  const current = await currentSessionId(ctx);
+  const sessions = await ctx.db
+    .query("authSessions")
+    .withIndex("userId", (q) => q.eq("userId", viewer._id))
+    .take(MAX_SESSIONS);
+  const out: SessionView[] = [];
+  for (const s of sessions) {
+    if (s.expirationTime <= now) continue;
+    const meta = await metaFor(ctx, s._id);
+    out.push({
+      _id: s._id,
+      createdAt: s._creationTime,
+      expirationTime: s.expirationTime,
+      lastSeenAt: meta?.lastSeenAt ?? null,
+      ipAddress: meta?.ipAddress ?? null,
+      userAgent: meta?.userAgent ?? null,
+      current: s._id === current,
+    });
+  }
+  out.sort((a, b) => Number(b.current) - Number(a.current) || (b.lastSeenAt ?? b.createdAt) - (a.lastSeenAt ?? a.createdAt));
+  return out;
+}
+
+/** Deletes a session the way @convex-dev/auth does (its refresh tokens too), and its sessionMeta. */
+async function deleteSession(ctx: MutationCtx, session: Doc<"authSessions">) {
+  for (;;) {
+    const tokens = await ctx.db
+      .query("authRefreshTokens")
+      .withIndex("sessionId", (q) => q.eq("sessionId", session._id))
+      .take(500);
+    for (const t of tokens) await ctx.db.delete(t._id);
+    if (tokens.length < 500) break;
+  }
+  const meta = await metaFor(ctx, session._id);
+  if (meta) await ctx.db.delete(meta._id);
+  await ctx.db.delete(session._id);
+}
+
+/**
+ * Signs the viewer out everywhere but here (all sessions when the caller's session is already gone).
+ * Their refresh tokens stop working at once; a JWT already issued to them stays valid until it
+ * expires (at most the JWT lifetime, 1 hour), as with any @convex-dev/auth sign-out.
+ * @returns how many sessions ended.
+ */
+export async function signOutOtherSessions(ctx: MutationCtx, viewer: Doc<"users">): Promise<number> {
+  const current = await currentSessionId(ctx);
+  const sessions = await ctx.db
+    .query("authSessions")
+    .withIndex("userId", (q) => q.eq("userId", viewer._id))
+    .take(MAX_SESSIONS);
+  let ended = 0;
+  for (const s of sessions) {
+    if (s._id === current) continue;
+    await deleteSession(ctx, s);
+    ended++;
+  }
+  await sweepSessionMeta(ctx, viewer._id, current);
+  if (ended > 0) {
+    await audit(ctx, {
+      actorId: viewer._id,
+      action: "user.signOutOthers",
+      entityType: "user",
+      entityId: viewer._id,
+      after: { sessionsEnded: ended },
+    });
+  }
+  return ended;
+}
+
+/** Deletes every sessionMeta row of the user (account deletion; at most a few hundred rows). */
+export async function forgetSessionMeta(ctx: MutationCtx, userId: Id<"users">) {
+  for (;;) {
+    const rows = await ctx.db
+      .query("sessionMeta")
+      .withIndex("by_userId", (q) => q.eq("userId", userId))
+      .take(200);
+    for (const r of rows) await ctx.db.delete(r._id);
+    if (rows.length < 200) return;
+  }
+}
+
+/** What an action needs to re-check the viewer's credentials. */
+export async function credentialState(ctx: QueryCtx, viewer: Doc<"users">) {
+  const passwordAccount = await ctx.db
+    .query("authAccounts")
+    .withIndex("userIdAndProvider", (q) => q.eq("userId", viewer._id).eq("provider", "password"))
+    .first();
+  const sessionId = await currentSessionId(ctx);
+  const session = sessionId ? await ctx.db.get(sessionId) : null;
+  return {
+    userId: viewer._id,
+    passwordAccountId: passwordAccount?.providerAccountId ?? null,
+    sessionId: session?._id ?? null,
+    sessionCreatedAt: session?._creationTime ?? null,
+  };
+}

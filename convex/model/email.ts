@@ -1,0 +1,136 @@
+import { internal } from "../_generated/api";
+import type { ActionCtx } from "../_generated/server";
+import type { EmailKind } from "../validators";
+
+// The one way Pressroom sends email. With RESEND_API_KEY set, messages go to Resend's HTTP API
+// (from EMAIL_FROM); without it they land in the `emails` outbox, which the dev mailbox page and the
+// tests read. Either way nothing but actions send: mutations schedule internal.emails.* actions.
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  kind: EmailKind;
+}
+
+/** Kept instead of the body of an email Resend delivered: codes and links are not stored at rest. */
+export const DELIVERED_PLACEHOLDER = "(delivered by Resend; the body is not kept)";
+
+const DEFAULT_FROM = "Pressroom <no-reply@pressroom.local>";
+
+/**
+ * Sends an email: through Resend when RESEND_API_KEY is set (RESEND_API_URL overrides the API origin,
+ * for tests), otherwise into the `emails` outbox.
+ * @throws Error when Resend refuses the message (the caller's action fails; nothing is recorded).
+ */
+export async function sendEmail(ctx: Pick<ActionCtx, "runMutation">, message: EmailMessage): Promise<void> {
+  const to = message.to.trim().toLowerCase();
+  const apiKey = process.env.RESEND_API_KEY;
+  if (!apiKey) {
+    await ctx.runMutation(internal.emails.enqueue, { ...message, to, provider: "outbox" });
+    return;
+  }
+  const origin = (process.env.RESEND_API_URL ?? "https://api.resend.com").replace(/\/$/, "");
+  const response = await fetch(`${origin}/emails`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({
+      from: process.env.EMAIL_FROM ?? DEFAULT_FROM,
+      to: [to],
+      subject: message.subject,
+      text: message.text,
+      ...(message.html !== undefined ? { html: message.html } : {}),
+    }),
+  });
+  if (!response.ok) {
+    // Resend's error body names the problem (domain not verified, invalid key); no secrets in it.
+    const detail = (await response.text().catch(() => "")).slice(0, 300);
+    throw new Error(`Email delivery failed: Resend answered ${response.status} ${detail}`);
+  }
+  await ctx.runMutation(internal.emails.enqueue, {
+    to,
+    subject: message.subject,
+    text: DELIVERED_PLACEHOLDER,
+    kind: message.kind,
+    provider: "resend",
+    sentAt: Date.now(),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates: plain text first (the outbox and tests read it), with a simple HTML twin.
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+function layout(paragraphs: string[], code?: string): string {
+  const body = paragraphs.map((p) => `<p style="margin:0 0 16px">${escapeHtml(p)}</p>`).join("");
+  const codeBlock = code
+    ? `<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:6px;font-family:monospace">${escapeHtml(code)}</p>`
+    : "";
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111">${codeBlock}${body}</body></html>`;
+}
+
+function codeEmail(subject: string, intro: string, code: string, minutes: number, outro: string): RenderedEmail {
+  const lines = [intro, `This code expires in ${minutes} minutes.`, outro];
+  return {
+    subject,
+    text: `${intro}\n\n    ${code}\n\nThis code expires in ${minutes} minutes.\n\n${outro}\n`,
+    html: layout(lines, code),
+  };
+}
+
+/** The code that confirms a new account's email address. */
+export function verificationCodeEmail(code: string, minutes: number): RenderedEmail {
+  return codeEmail(
+    `Your Pressroom verification code: ${code}`,
+    "Enter this code to confirm your email address and finish creating your Pressroom account:",
+    code,
+    minutes,
+    "If you didn't create an account, you can ignore this email.",
+  );
+}
+
+/** The code that lets the account owner choose a new password. */
+export function passwordResetCodeEmail(code: string, minutes: number): RenderedEmail {
+  return codeEmail(
+    `Your Pressroom password reset code: ${code}`,
+    "Someone (hopefully you) asked to reset the password of your Pressroom account. Enter this code to choose a new one:",
+    code,
+    minutes,
+    "If you didn't ask for this, ignore this email: your password stays as it is.",
+  );
+}
+
+/** The one-time code for password-less sign-in. */
+export function signInCodeEmail(code: string, minutes: number): RenderedEmail {
+  return codeEmail(
+    `Your Pressroom sign-in code: ${code}`,
+    "Enter this code to sign in to Pressroom:",
+    code,
+    minutes,
+    "If you didn't try to sign in, you can ignore this email; nobody can sign in without the code.",
+  );
+}
+
+/** An invitation to join a site (members.invite). `link` is the absolute accept URL. */
+export function siteInvitationEmail(args: { siteName: string; inviterName: string; role: string; link: string }): RenderedEmail {
+  const intro = `${args.inviterName} invited you to join ${args.siteName} on Pressroom as ${/^[aeiou]/i.test(args.role) ? "an" : "a"} ${args.role}.`;
+  const action = "Open this link to accept the invitation:";
+  return {
+    subject: `You're invited to ${args.siteName} on Pressroom`,
+    text: `${intro}\n\n${action}\n${args.link}\n\nIf you don't want to join, you can ignore this email.\n`,
+    html: layout([intro, action]).replace(
+      "</body>",
+      `<p><a href="${escapeHtml(args.link)}">${escapeHtml(args.link)}</a></p><p>If you don't want to join, you can ignore this email.</p></body>`,
+    ),
+  };
+}
