@@ -113,7 +113,14 @@ async function main() {
     case "start": {
       const backend = await serve(flags.dev!);
       const bin = (name: string) => path.resolve("node_modules/.bin", name);
-      const env = { ...process.env, CONVEX_URL: backend.url, PORT: flags["app-port"], HOST: "127.0.0.1" };
+      // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data.
+      const env = {
+        ...process.env,
+        CONVEX_URL: backend.url,
+        CONVEX_ADMIN_KEY: backend.adminKey,
+        PORT: flags["app-port"],
+        HOST: "127.0.0.1",
+      };
       let app: ChildProcess;
       if (flags.dev) {
         app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
