@@ -1,7 +1,6 @@
 import { expect, test } from "@playwright/test";
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { adminKey, backendUrl } from "./stack.mjs";
+import { signedUpClient } from "./stack.mjs";
 
 test("home page lists publications read through a Convex query on the local backend", async ({ page }) => {
   const response = await page.goto("/");
@@ -10,12 +9,10 @@ test("home page lists publications read through a Convex query on the local back
   // A fresh backend has no publications yet.
   await expect(page.getByTestId("directory-empty")).toHaveText("No publications yet.");
 
-  // Create one through the backend's admin API (an internal mutation), then reload: the page
-  // must show it, which proves the loader really reads through api.sites.listDirectory.
-  const admin = new ConvexHttpClient(backendUrl);
-  // setAdminAuth is marked @internal in the client's types; Convex's own tooling uses it for deploy keys.
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
-  await admin.mutation(makeFunctionReference<"mutation">("sites:create") as any, {
+  // A signed-up user creates one, then reload: the page must show it, which proves the loader
+  // really reads through api.sites.listDirectory.
+  const owner = await signedUpClient("night.desk@example.com", "Night Editor");
+  await owner.mutation(makeFunctionReference<"mutation">("sites:create") as any, {
     name: "The Night Desk",
     slug: "night-desk",
     description: "Late news, slowly.",
@@ -32,9 +29,8 @@ test("the directory updates live, without a reload, when another client creates 
   await expect(page.locator("[data-live=live]")).toHaveCount(1);
   const navigations: string[] = [];
   page.on("framenavigated", (f) => navigations.push(f.url()));
-  const admin = new ConvexHttpClient(backendUrl);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
-  await admin.mutation(makeFunctionReference<"mutation">("sites:create") as any, {
+  const owner = await signedUpClient("live.wire@example.com", "Wire Editor");
+  await owner.mutation(makeFunctionReference<"mutation">("sites:create") as any, {
     name: "Live Wire",
     slug: "live-wire",
     description: "Arrives by WebSocket.",

@@ -18,3 +18,23 @@ export function adminKey() {
   if (r.status !== 0) throw new Error(`could not read the admin key: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+/**
+ * Signs a new user up through the real password flow (code read from the outbox with the admin
+ * key) and returns a ConvexHttpClient acting as them.
+ */
+export async function signedUpClient(email, name, password = "correct horse battery staple") {
+  const { ConvexHttpClient } = await import("convex/browser");
+  const { makeFunctionReference } = await import("convex/server");
+  const signIn = makeFunctionReference("auth:signIn");
+  const anon = new ConvexHttpClient(backendUrl);
+  await anon.action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });
+  const admin = new ConvexHttpClient(backendUrl);
+  admin.setAdminAuth(adminKey());
+  const mail = await admin.query(makeFunctionReference("emails:latestFor"), { email, kind: "verify-email" });
+  const code = /\b(\d{8})\b/.exec(mail.text)[1];
+  const result = await anon.action(signIn, { provider: "password", params: { flow: "email-verification", email, code } });
+  const client = new ConvexHttpClient(backendUrl);
+  client.setAuth(result.tokens.token);
+  return client;
+}
