@@ -19,7 +19,13 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["local-backend/test/**/*.test.ts", "tests/integration/**/*.test.ts", "app/**/*.test.ts", "convex/**/*.test.ts"],
+          include: [
+            "local-backend/test/**/*.test.ts",
+            "local-backend/stripe-fake/**/*.test.ts",
+            "tests/integration/**/*.test.ts",
+            "app/**/*.test.ts",
+            "convex/**/*.test.ts",
+          ],
           exclude: ["local-backend/test/conformance/convex-test.test.ts", "**/node_modules/**"],
           // The local backend's esbuild bundles of convex/ folders are loaded by Node itself, as in production.
           server: { deps: { external: [/local-backend-build-/] } },

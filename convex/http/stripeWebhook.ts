@@ -1,0 +1,58 @@
+import Stripe from "stripe";
+import { internal } from "../_generated/api";
+import { httpAction } from "../lib/functions";
+import { stripeClient } from "../model/billing";
+import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/stripeEvents";
+
+// POST /stripe/webhook (route in convex/http.ts). Nothing is read or written before the signature
+// (Stripe-Signature, HMAC of the raw body with STRIPE_WEBHOOK_SECRET, timestamp within Stripe's
+// default 300 s tolerance) checks out: a forged, tampered, re-signed-with-another-secret or stale
+// request gets 400. Verified events go to billing:applyEvent, which is idempotent by event id, so
+// Stripe's retries and replays are harmless. Failures after verification answer 500 so Stripe retries.
+
+const subtleCrypto = Stripe.createSubtleCryptoProvider();
+
+const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain" } });
+
+export const stripeWebhook = httpAction(async (ctx, request) => {
+  const secret = process.env.STRIPE_WEBHOOK_SECRET;
+  if (!secret) return text(500, "Stripe webhooks are not configured.");
+  const signature = request.headers.get("stripe-signature");
+  if (!signature) return text(400, "Missing Stripe-Signature header.");
+  const payload = await request.text();
+  let event: Stripe.Event;
+  try {
+    event = await Stripe.webhooks.constructEventAsync(payload, signature, secret, undefined, subtleCrypto);
+  } catch {
+    return text(400, "Invalid Stripe signature.");
+  }
+
+  // Events without our metadata (a refunded charge) are placed through their Stripe customer, which
+  // checkout created with {siteId, userId} metadata.
+  let hints: OurMetadata = {};
+  const customerId = needsCustomerHints(event);
+  const stripe = customerId ? stripeClient() : null;
+  if (customerId && stripe) {
+    try {
+      const customer = await stripe.customers.retrieve(customerId);
+      if (!customer.deleted) {
+        const { siteId, userId } = customer.metadata;
+        hints = { ...(siteId ? { siteId } : {}), ...(userId ? { userId } : {}) };
+      }
+    } catch (e) {
+      console.error(`Stripe webhook ${event.id}: could not read customer ${customerId}: ${(e as Error).message}`);
+      return text(500, "Could not read the Stripe customer; retry later.");
+    }
+  }
+
+  try {
+    const { outcome } = await ctx.runMutation(internal.billing.applyEvent, {
+      event: trimStripeEvent(event),
+      hints: { ...(hints.siteId ? { siteId: hints.siteId } : {}), ...(hints.userId ? { userId: hints.userId } : {}) },
+    });
+    return new Response(JSON.stringify({ received: true, outcome }), { status: 200, headers: { "Content-Type": "application/json" } });
+  } catch (e) {
+    console.error(`Stripe webhook ${event.id} (${event.type}) failed: ${(e as Error).message}`);
+    return text(500, "The event could not be applied; retry later.");
+  }
+});
