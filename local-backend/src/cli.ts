@@ -7,6 +7,7 @@ import { jsonToConvex } from "convex/values";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { EnvStore, LocalBackend } from "./backend.js";
 import { SqliteStore } from "./storage/sqlite.js";
+import { startDevStripeFake } from "../stripe-fake/dev.js";
 
 const USAGE = `local-backend: a Convex-compatible backend on SQLite
 
@@ -112,6 +113,9 @@ async function main() {
     }
     case "start": {
       const backend = await serve(flags.dev!);
+      // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).
+      const stripeFake = await startDevStripeFake(backend);
+      if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
       const bin = (name: string) => path.resolve("node_modules/.bin", name);
       // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data.
       const env = {
@@ -131,10 +135,11 @@ async function main() {
       }
       console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
       app.on("exit", (code) => {
-        void backend.close().then(() => process.exit(code ?? 0));
+        void Promise.all([backend.close(), stripeFake?.close()]).then(() => process.exit(code ?? 0));
       });
       onShutdown(async () => {
         app.kill("SIGTERM");
+        await stripeFake?.close();
         await backend.close();
       });
       return;
