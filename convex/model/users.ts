@@ -1,3 +1,4 @@
+import { internal } from "../_generated/api";
 import type { Doc, Id, TableNames } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
@@ -393,6 +394,7 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "categories", index: "by_siteId_and_slug", heavy: false },
   { table: "subscriptionPlans", index: "by_siteId_and_sortOrder", heavy: false },
   { table: "auditLogs", index: "by_siteId", heavy: false },
+  { table: "billingCustomers", index: "by_siteId_and_userId", heavy: false },
 ];
 
 /** Statuses a subscription can still charge or grant access in; deletion cancels these. */
@@ -400,9 +402,11 @@ const LIVE_SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ["incomplete", "trialin
 
 async function cancelSubscription(ctx: MutationCtx, sub: Doc<"subscriptions">) {
   const now = Date.now();
-  // Status first: access ends now. Cancelling at Stripe (stripeSubscriptionId) is the billing
-  // side's job, which finds these rows by their status.
+  // Status first: access ends now. Then stop the charges at Stripe (a no-op without keys).
   await ctx.db.patch(sub._id, { status: "canceled", canceledAt: now, cancelAtPeriodEnd: false, updatedAt: now });
+  if (sub.stripeSubscriptionId) {
+    await ctx.scheduler.runAfter(0, internal.billing.cancelAtStripe, { stripeSubscriptionId: sub.stripeSubscriptionId });
+  }
 }
 
 /**
