@@ -113,6 +113,20 @@ async function main() {
     }
     case "start": {
       const backend = await serve(flags.dev!);
+      // Demo content on first start, so a newcomer sees a living product; it never runs twice.
+      if (backend.runner.resolve("demo:seedDemo", true)) {
+        console.log("[pressroom] checking demo content…");
+        const seeded = await backend.runner.runMutation("demo:seedDemo", {}, { allowInternal: true });
+        if (!seeded.ok) console.error(`[pressroom] demo seeding failed: ${seeded.message}`);
+        else {
+          const r = JSON.parse(seeded.valueJson) as { created: boolean; sites: string[]; posts: number };
+          console.log(
+            r.created
+              ? `[pressroom] seeded ${r.posts} posts in ${r.sites.length} publications: ${r.sites.join(", ")}`
+              : `[pressroom] demo content already present (${r.sites.join(", ")})`,
+          );
+        }
+      }
       // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).
       const stripeFake = await startDevStripeFake(backend);
       if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
