@@ -227,6 +227,7 @@ export const matrix: Record<string, Row> = {
   },
   // --- users, members, review, notifications, audit (members/users issue) ----------------------
   "users:getProfile": { call: (c) => c.query(api.users.getProfile, {}), expect: signedIn },
+  "users:generateAvatarUploadUrl": { call: (c) => c.mutation(api.users.generateAvatarUploadUrl, {}), expect: signedIn },
   "users:updateProfile": { call: (c) => c.mutation(api.users.updateProfile, { bio: "Hello" }), expect: signedIn },
   "users:getUserWithDetails": { call: (c, w) => c.query(api.users.getUserWithDetails, { userId: w.users.author }), expect: everyone },
   "users:updateUserName": { call: (c) => c.mutation(api.users.updateUserName, { name: "Renamed" }), expect: signedIn },

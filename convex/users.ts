@@ -62,6 +62,13 @@ async function propagateAuthor(ctx: MutationCtx, userId: Id<"users">, batchSize:
  * Updates the viewer's profile: bio, website (http(s) URL), location, twitter handle, avatar
  * (a stored file; null removes it). The profile row is created on first update.
  */
+/** An upload URL for a new avatar image (then passed to updateProfile as avatarStorageId). */
+export const generateAvatarUploadUrl = userMutation({
+  args: {},
+  returns: v.string(),
+  handler: async (ctx) => await ctx.storage.generateUploadUrl(),
+});
+
 export const updateProfile = userMutation({
   args: {
     bio: v.optional(v.string()),

@@ -164,6 +164,13 @@ export class FailedSignInLimiter {
 
 export const failedSignIns = new FailedSignInLimiter();
 
+/**
+ * Failed sign-ins per client IP, across all addresses: stops one client from trying many accounts.
+ * The IP comes from X-Forwarded-For/X-Real-IP (see clientInfo), so deploy behind a proxy that sets
+ * them. AUTH_IP_ATTEMPTS_PER_HOUR overrides the default of 50.
+ */
+export const failedSignInsByIp = new FailedSignInLimiter(Number(process.env.AUTH_IP_ATTEMPTS_PER_HOUR ?? 50));
+
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -8,13 +8,14 @@ import {
   authFormErrors,
   classifyAuthError,
   failedSignIns,
+  failedSignInsByIp,
   normalizeEmail,
   withUniformTiming,
   type FormErrors,
 } from "./errors.server";
 import { looksLikeEmail } from "./form-data.server";
 import { fn, type SignInArgs } from "./functions.server";
-import { convexAs, startSession } from "./session.server";
+import { clientInfo, convexAs, startSession } from "./session.server";
 
 export type FlowOutcome =
   | { type: "signedIn"; headers: Headers }
@@ -60,8 +61,9 @@ export async function passwordSignIn(request: Request, input: { email: string; p
       ...(input.password ? {} : { password: "Enter your password." }),
     });
   }
+  const ip = clientInfo(request).ipAddress ?? "direct";
   return withUniformTiming(async () => {
-    const wait = failedSignIns.retryAfterMs(email);
+    const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
     if (wait > 0) return failed({ form: AUTH_COPY.tooManyAttempts(Math.ceil(wait / 60_000)) }, 429);
     try {
       const result = await callSignIn({ provider: "password", params: { email, password: input.password, flow: "signIn" } });
@@ -79,7 +81,8 @@ export async function passwordSignIn(request: Request, input: { email: string; p
         // Count the failure for every address, so an unknown one locks out after the same number
         // of tries as a real account (whose limit Convex keeps), with the same wait.
         failedSignIns.recordFailure(email);
-        const wait = failedSignIns.retryAfterMs(email);
+        failedSignInsByIp.recordFailure(ip);
+        const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
         if (wait > 0 || failure.kind === "rateLimited") {
           const retryAfterMs = wait || (failure.kind === "rateLimited" ? failure.retryAfterMs : undefined);
           return failed(authFormErrors({ kind: "rateLimited", retryAfterMs }), 429);

@@ -19,7 +19,7 @@ import * as resetRoute from "../../app/routes/reset-password";
 import * as signupRoute from "../../app/routes/signup";
 import * as verifyRoute from "../../app/routes/verify";
 import * as root from "../../app/root";
-import { failedSignIns } from "../../app/auth/errors.server";
+import { failedSignIns, failedSignInsByIp } from "../../app/auth/errors.server";
 import { safeRedirectTo } from "../../app/auth/redirect.server";
 
 const signIn = makeFunctionReference<"action">("auth:signIn");
@@ -491,6 +491,20 @@ describe("security", () => {
     failedSignIns.reset(known);
   });
 
+  test("credential stuffing: one client IP trying many addresses is limited, other clients are not", async () => {
+    process.env.AUTH_MIN_RESPONSE_MS = "0";
+    const attacker = { "X-Forwarded-For": "203.0.113.7" };
+    const tryAs = (email: string, headers: Record<string, string>) =>
+      action(loginRoute, post(`${LOCAL}/login`, { intent: "password", email, password: "not the password" }, undefined, headers));
+    let last: any;
+    // 50 failures an hour per IP by default, each on a different address (so no per-email limit applies).
+    for (let i = 0; i < 50; i++) last = await tryAs(`stuffing-${i}@example.com`, attacker);
+    expect(last.status).toBe(429);
+    expect((await tryAs("stuffing-fresh@example.com", attacker)).status).toBe(429);
+    expect((await tryAs("stuffing-fresh@example.com", { "X-Forwarded-For": "198.51.100.9" })).status).not.toBe(429);
+    failedSignInsByIp.reset("203.0.113.7");
+  });
+
   test("token theft through page JavaScript: the refresh token is never in HTML, loader data or the token route", async () => {
     const jar = await signUpThroughRoutes(freshEmail("theft"));
     const refreshToken = jar.get(REFRESH)!;
@@ -574,6 +588,29 @@ describe("account page", () => {
     absorb(jar, deleted.headers);
     expect((await loader(root, get(`${LOCAL}/`, jar))).data.user).toBeNull();
     failedSignIns.reset(email);
+  });
+
+  test("avatar upload: the image goes to file storage and becomes the account's picture", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("avatar"));
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    const form = new FormData();
+    form.set("intent", "avatar");
+    form.set("avatar", new Blob([png], { type: "image/png" }), "me.png");
+    const request = new Request(`${LOCAL}/account`, {
+      method: "POST",
+      headers: { Origin: LOCAL, "User-Agent": "vitest", ...cookieHeader(jar) },
+      body: form,
+    });
+    const out = await action(accountRoute, request);
+    expect(out.data).toMatchObject({ notice: "Avatar updated." });
+    const image = (await loader(root, get(`${LOCAL}/`, jar))).data.user.image as string;
+    expect(image).toMatch(/\/api\/storage\//);
+    const served = await fetch(image);
+    expect(served.headers.get("content-type")).toBe("image/png");
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
   });
 
   test("password reset: code from the outbox, new password, signed in", async () => {
