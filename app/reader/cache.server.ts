@@ -1,0 +1,174 @@
+import { ConvexClient } from "convex/browser";
+import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
+import { convexToJson, type Value } from "convex/values";
+import WebSocket from "ws";
+
+// A process-wide cache of ANONYMOUS reader query results, kept fresh by Convex subscriptions rather
+// than by expiry: each cached (query, args) pair is a live subscription on one WebSocket, and the
+// backend pushes a new result as soon as a commit changes what the query read (the local backend
+// and Convex re-run only the affected subscriptions). A publish therefore shows up on the next
+// request, and a popular page costs no backend round trip at all.
+//
+// Only anonymous reads are cached: what a signed-in reader sees depends on their entitlement, so
+// their queries go straight to Convex with their token (client.server.ts decides).
+//
+// Bounded: at most `max` subscriptions, least recently used evicted (and unsubscribed). While the
+// WebSocket is down results could be stale, so the cache answers through HTTP until it is back.
+
+type AnyQuery = FunctionReference<"query">;
+
+/** The cache's socket must not keep a stopping server process alive (remix-serve closes its HTTP server on SIGTERM and expects to exit). */
+class UnrefWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.once("open", () => (this as unknown as { _socket?: { unref(): void } })._socket?.unref());
+  }
+}
+
+interface Entry {
+  /** Resolves with the first result; later results replace `value`. */
+  ready: Promise<unknown>;
+  value: unknown;
+  hasValue: boolean;
+  unsubscribe: () => void;
+}
+
+export interface QueryCacheStats {
+  hits: number;
+  misses: number;
+  bypasses: number;
+  size: number;
+}
+
+export class QueryCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly client: ConvexClient;
+  private stats = { hits: 0, misses: 0, bypasses: 0 };
+
+  constructor(
+    url: string,
+    /** Fallback for one-shot reads while the subscription is not usable (a fresh ConvexHttpClient query). */
+    private readonly direct: <Q extends AnyQuery>(query: Q, args: FunctionArgs<Q>) => Promise<FunctionReturnType<Q>>,
+    private readonly max = 5000,
+  ) {
+    this.client = new ConvexClient(url, {
+      webSocketConstructor: UnrefWebSocket as unknown as typeof globalThis.WebSocket,
+      unsavedChangesWarning: false,
+    });
+  }
+
+  /** The current result of a query, from its subscription (created on first use). */
+  async query<Q extends AnyQuery>(query: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>> {
+    const key = `${getFunctionName(query)}:${JSON.stringify(convexToJson(args as Value))}`;
+    const existing = this.entries.get(key);
+    if (existing) {
+      // LRU: most recently used last.
+      this.entries.delete(key);
+      this.entries.set(key, existing);
+      if (existing.hasValue && this.connected()) {
+        this.stats.hits++;
+        return existing.value as FunctionReturnType<Q>;
+      }
+      this.stats.bypasses++;
+      return await this.direct(query, args);
+    }
+    this.stats.misses++;
+    const entry = this.subscribe(key, query, args);
+    // A fresh subscription's first result arrives over the socket; when it is not connected yet
+    // (process start), answer this request over HTTP instead of waiting.
+    if (!this.connected()) return await this.direct(query, args);
+    return (await entry.ready) as FunctionReturnType<Q>;
+  }
+
+  private subscribe<Q extends AnyQuery>(key: string, query: Q, args: FunctionArgs<Q>): Entry {
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    const entry: Entry = {
+      ready: new Promise((res, rej) => ((resolve = res), (reject = rej))),
+      value: undefined,
+      hasValue: false,
+      unsubscribe: () => {},
+    };
+    entry.ready.catch(() => {}); // a rejected first result is reported to the waiting caller only
+    this.entries.set(key, entry);
+    const unsubscribe = this.client.onUpdate(
+      query,
+      args,
+      (value) => {
+        entry.value = value;
+        entry.hasValue = true;
+        resolve(value);
+      },
+      (error) => {
+        // Queries that throw (a bad cursor) are not cached: drop the entry, fail the waiter.
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+        entry.unsubscribe();
+        reject(error);
+      },
+    );
+    entry.unsubscribe = () => unsubscribe();
+    if (this.entries.size > this.max) {
+      const [oldestKey, oldest] = this.entries.entries().next().value!;
+      this.entries.delete(oldestKey);
+      oldest.unsubscribe();
+    }
+    return entry;
+  }
+
+  private connected(): boolean {
+    return this.client.connectionState().isWebSocketConnected;
+  }
+
+  getStats(): QueryCacheStats {
+    return { ...this.stats, size: this.entries.size };
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.entries.values()) e.unsubscribe();
+    this.entries.clear();
+    await this.client.close();
+  }
+}
+
+let shared: QueryCache | null | undefined;
+
+/**
+ * The process's cache, or null when disabled: `READER_CACHE=off` turns it off (tests that need
+ * read-after-write within milliseconds, debugging); it is on by default in production builds and
+ * off elsewhere unless `READER_CACHE=on`.
+ */
+export function sharedQueryCache(
+  url: string,
+  direct: <Q extends AnyQuery>(query: Q, args: FunctionArgs<Q>) => Promise<FunctionReturnType<Q>>,
+): QueryCache | null {
+  if (shared !== undefined) return shared;
+  const setting = process.env.READER_CACHE;
+  const on = setting === "on" || (setting !== "off" && process.env.NODE_ENV === "production");
+  shared = on ? new QueryCache(url, direct, Number(process.env.READER_CACHE_MAX ?? 5000)) : null;
+  if (shared) closeOnSignals();
+  return shared;
+}
+
+/**
+ * The Convex client keeps a timer armed while its socket is open, which would keep a stopping
+ * server alive forever: close the cache on SIGTERM/SIGINT. When the process already handles the
+ * signal (remix-serve closes its HTTP server and exits once idle) that is all; when nothing else
+ * does, the signal is re-raised so the default (exit) still happens.
+ */
+function closeOnSignals() {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    const othersHandle = process.listenerCount(signal) > 0;
+    process.once(signal, () => {
+      void resetSharedQueryCache().finally(() => {
+        if (!othersHandle) process.kill(process.pid, signal);
+      });
+    });
+  }
+}
+
+/** Closes and forgets the shared cache (tests; a later call creates a new one). */
+export async function resetSharedQueryCache(): Promise<void> {
+  const c = shared;
+  shared = undefined;
+  await c?.close();
+}

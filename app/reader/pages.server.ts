@@ -1,0 +1,117 @@
+import { makeFunctionReference, type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
+import type { ReaderPost } from "../../convex/validators";
+import { readerClient, type ReaderClient } from "./client.server";
+import { badRequest, notFound } from "./http.server";
+import { resolveSite, type ResolvedSite } from "./site.server";
+import { accentPair } from "./theme";
+import type { ListPage, PostCard, PublicPlan, SiteData } from "./types";
+
+export type { ListPage, PostCard, PublicPlan, SiteData };
+
+// Helpers the reader route loaders share: the site (or a 404), pagination from ?cursor=, and the
+// card shape lists send to the browser (no ids a page does not need, never a body).
+
+export function siteData(r: ResolvedSite): SiteData {
+  return {
+    name: r.site.name,
+    slug: r.site.slug,
+    description: r.site.description,
+    logoUrl: r.site.logoUrl,
+    accent: accentPair(r.site.accentColor),
+    base: r.base,
+    canonicalBase: r.canonicalBase,
+  };
+}
+
+/** The request's site and client, or a thrown 404. */
+export async function requireSite(request: Request, params: { site?: string }): Promise<{ resolved: ResolvedSite; client: ReaderClient; site: SiteData }> {
+  const [client, resolved] = await Promise.all([readerClient(request), resolveSite(request, params)]);
+  if (!resolved) throw notFound("Publication not found");
+  return { resolved, client, site: siteData(resolved) };
+}
+
+export function toCard(p: ReaderPost): PostCard {
+  return {
+    slug: p.slug,
+    title: p.title,
+    excerpt: p.excerpt,
+    authorName: p.authorName,
+    authorSlug: p.authorSlug,
+    authorImage: p.authorImage,
+    publishedAt: p.publishedAt,
+    readingTimeMinutes: p.readingTimeMinutes,
+    featured: p.featured,
+    locked: p.locked,
+    coverImageUrl: p.coverImageUrl,
+    category: p.category ? { name: p.category.name, slug: p.category.slug } : null,
+    tags: p.tags.map((t) => ({ name: t.name, slug: t.slug })),
+  };
+}
+
+export const PAGE_SIZE = 10;
+const MAX_CURSOR = 4096;
+
+/** The ?cursor= of a list page (null on the first page). @throws 400 for an absurd cursor. */
+export function cursorParam(request: Request): string | null {
+  const cursor = new URL(request.url).searchParams.get("cursor");
+  if (!cursor) return null;
+  if (cursor.length > MAX_CURSOR) throw badRequest("That page link is damaged.");
+  return cursor;
+}
+
+type PageQuery = FunctionReference<"query", "public", any, PaginationResult<ReaderPost>>;
+
+/**
+ * Runs a paginated reader query at the request's cursor.
+ * @throws 400 when Convex refuses the cursor (a link from another list or a damaged one).
+ */
+export async function listPage<Q extends PageQuery>(
+  request: Request,
+  client: ReaderClient,
+  query: Q,
+  args: Omit<FunctionArgs<Q>, "paginationOpts">,
+  numItems = PAGE_SIZE,
+): Promise<ListPage> {
+  const cursor = cursorParam(request);
+  let result: PaginationResult<ReaderPost>;
+  try {
+    result = await client.query(query, { ...args, paginationOpts: { numItems, cursor } } as FunctionArgs<Q>);
+  } catch (e) {
+    if (cursor) throw badRequest("That page link is out of date.");
+    throw e;
+  }
+  let nextCursor = result.isDone || !result.continueCursor ? null : result.continueCursor;
+  // Convex only knows a list ended when a page comes back short: peek one item ahead so a full
+  // last page does not offer an "Older posts" link to an empty page.
+  if (nextCursor && result.page.length >= numItems) {
+    const peek = await client.query(query, { ...args, paginationOpts: { numItems: 1, cursor: nextCursor } } as FunctionArgs<Q>);
+    if (peek.page.length === 0) nextCursor = null;
+  }
+  return { posts: result.page.map(toCard), nextCursor, first: cursor === null };
+}
+
+// Billing's public plan list. Referenced by name so the reader works on deployments (and branches)
+// where it does not exist yet: then there are no plans to show and the pages say so.
+const listPublicPlans = makeFunctionReference<"query", { siteSlug: string }, unknown>("plans:listPublic");
+
+/** The site's active plans in display order, or null when the deployment has no plans query. */
+export async function sitePlans(client: ReaderClient, siteSlug: string): Promise<PublicPlan[] | null> {
+  let raw: unknown;
+  try {
+    raw = await client.query(listPublicPlans, { siteSlug });
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(raw)) return null;
+  return raw
+    .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
+    .filter((p) => typeof p.name === "string" && typeof p.priceCents === "number" && typeof p.currency === "string")
+    .map((p) => ({
+      name: p.name as string,
+      description: typeof p.description === "string" ? p.description : null,
+      priceCents: p.priceCents as number,
+      currency: p.currency as string,
+      interval: p.interval === "year" ? "year" : "month",
+      features: Array.isArray(p.features) ? p.features.filter((f): f is string => typeof f === "string") : [],
+    }));
+}

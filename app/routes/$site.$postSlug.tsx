@@ -1,0 +1,128 @@
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData, useRouteError } from "@remix-run/react";
+import { api } from "../../convex/_generated/api";
+import { Avatar, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
+import { requireSite, sitePlans, toCard } from "../reader/pages.server";
+import { readerPaths } from "../reader/paths";
+import { renderDocCached } from "../reader/render.server";
+import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
+import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta } from "../reader/seo";
+import { countView } from "../reader/views.server";
+
+// /{site}/{postSlug}: a post. The body is rendered (sanitized) on the server from the TipTap JSON
+// that reader:postBySlug returns only to entitled viewers; a locked post's loader data has no body
+// at all, so neither the HTML nor the single-fetch .data response can carry it. Old slugs 301 to
+// the current one. Related posts share the post's first tag. (Previous/next posts need a new Convex
+// query, reader.adjacent, and are left out.)
+
+const RELATED = 3;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { client, site } = await requireSite(request, params);
+  const slug = params.postSlug ?? "";
+  const found = await client.query(api.reader.postBySlug, { siteSlug: site.slug, slug });
+  if (!found) throw notFound("Post not found");
+  if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
+  const post = found.post;
+  const firstTag = post.tags[0];
+  const [related, plans] = await Promise.all([
+    firstTag
+      ? client
+          .query(api.reader.byTag, { siteSlug: site.slug, tagSlug: firstTag.slug, paginationOpts: { numItems: RELATED + 1, cursor: null } })
+          .then((r) => r.page.filter((p) => p._id !== post._id).slice(0, RELATED).map(toCard))
+      : [],
+    post.locked ? sitePlans(client, site.slug) : null,
+  ]);
+  const payload = {
+    post: {
+      ...toCard(post),
+      updatedAt: post.updatedAt,
+      seoTitle: post.seoTitle,
+      seoDescription: post.seoDescription,
+      // Present only when Convex returned the body (the viewer is entitled to it).
+      bodyHtml: !post.locked && post.doc ? renderDocCached(post.doc) : null,
+    },
+    related,
+    plans: plans ?? [],
+    signedIn: client.signedIn,
+  };
+  const setCookie = countView(request, client, site.slug, post._id);
+  return cachedPage(request, client, payload, { site, payload }, setCookie);
+}
+
+export const headers = readerHeaders;
+
+export default function PostPage() {
+  const { post, related, plans, signedIn } = useLoaderData<typeof loader>();
+  const site = useSite()!;
+  const p = readerPaths(site.base);
+  return (
+    <>
+      <article className="post" aria-labelledby="post-title">
+        <header className="post__header">
+          {post.featured ? <PremiumBadge /> : null}
+          <h1 id="post-title">{post.title}</h1>
+          {post.excerpt ? <p className="lede">{post.excerpt}</p> : null}
+          <div className="post__byline">
+            <Avatar name={post.authorName} image={post.authorImage} size={44} />
+            <Byline site={site} post={post} updatedAt={post.updatedAt} />
+          </div>
+        </header>
+        {post.coverImageUrl ? <img className="post__cover" src={post.coverImageUrl} alt="" /> : null}
+        {post.bodyHtml !== null ? (
+          <div
+            className={`prose post__body${post.featured ? ` ${PAYWALLED_CLASS}` : ""}`}
+            data-testid="post-body"
+            dangerouslySetInnerHTML={{ __html: post.bodyHtml }}
+          />
+        ) : (
+          <Paywall site={site} signedIn={signedIn} redirectTo={p.post(post.slug)} plans={plans} />
+        )}
+        <footer className="post__footer">
+          <TagList site={site} tags={post.tags} />
+          {post.authorSlug ? (
+            <p>
+              More from <Link to={p.author(post.authorSlug)} prefetch="none">{post.authorName}</Link>
+            </p>
+          ) : null}
+        </footer>
+      </article>
+      {related.length ? (
+        <section aria-labelledby="related-heading" className="related">
+          <h2 id="related-heading" className="section-title">
+            Related posts
+          </h2>
+          <ul className="related__list">
+            {related.map((r) => (
+              <li key={r.slug}>
+                <PostCardView site={site} post={r} headingLevel={3} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
+  const site = siteFromMatches(matches);
+  if (!site || !data) return errorMeta(site);
+  const { post } = data;
+  const url = readerPaths(site.canonicalBase).post(post.slug);
+  const ld = { ...post, seoDescription: post.seoDescription };
+  return pageMeta(site, {
+    title: `${post.seoTitle || post.title} · ${site.name}`,
+    description: post.seoDescription || post.excerpt,
+    canonical: url,
+    type: "article",
+    image: post.coverImageUrl,
+    feeds: { title: site.name },
+    extra: [...articleMeta(ld, site), { "script:ld+json": blogPostingJsonLd(ld, site, url) }],
+  });
+};
+
+export function ErrorBoundary() {
+  return <ReaderError site={useSite()} error={useRouteError()} />;
+}

@@ -1,0 +1,6 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { feedResponse } from "../reader/feeds.server";
+
+/** /{site}/tag/{tagSlug}/rss.xml */
+export const loader = ({ request, params }: LoaderFunctionArgs) =>
+  feedResponse(request, params, "rss", { kind: "tag", slug: params.tagSlug ?? "" });

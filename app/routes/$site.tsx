@@ -1,0 +1,65 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Outlet, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
+import type { CSSProperties } from "react";
+import { ReaderError, SiteFooter, SiteHeader } from "../reader/components";
+import { requireSite } from "../reader/pages.server";
+import { readerHeaders } from "../reader/http.server";
+import readerStyles from "../styles/reader.css?url";
+
+// The reader site's layout: every /{site}/… page renders inside it. It resolves the publication
+// (a 404 for unknown sites), applies its accent color and draws the chrome (skip link, banner,
+// navigation, main landmark, footer). Feeds and sitemaps are resource routes: it never runs for them.
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyles }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { site } = await requireSite(request, params);
+  return { site };
+}
+
+export const headers = readerHeaders;
+
+export default function SiteLayout() {
+  const { site } = useLoaderData<typeof loader>();
+  const style = { "--accent-light": site.accent.light, "--accent-dark": site.accent.dark } as CSSProperties;
+  return (
+    <div className="reader" style={style}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <SiteHeader site={site} />
+      <main id="main" className="wrap main" tabIndex={-1}>
+        <Outlet />
+      </main>
+      <SiteFooter site={site} />
+    </div>
+  );
+}
+
+export const meta: MetaFunction = () => [{ title: "Pressroom" }];
+
+/** Unknown publication (the layout's own loader threw): a plain page, there is no site chrome to show. */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <div className="reader">
+      <main id="main" className="wrap main">
+        {notFound ? (
+          <div className="error-page" data-testid="reader-error" data-status={404}>
+            <header className="page-header">
+              <p className="page-header__kicker">404</p>
+              <h1>Publication not found</h1>
+              <p className="lede">There's no publication at this address.</p>
+            </header>
+            <p>
+              <a href="/">Browse publications on Pressroom</a>
+            </p>
+          </div>
+        ) : (
+          <ReaderError site={undefined} error={error} />
+        )}
+      </main>
+    </div>
+  );
+}

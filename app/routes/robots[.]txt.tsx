@@ -1,0 +1,41 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { api } from "../../convex/_generated/api";
+import { anonymousReaderClient } from "../reader/client.server";
+import { cachedBody } from "../reader/http.server";
+import { readerPaths } from "../reader/paths";
+import { canonicalBaseFor, classifyHost, hostConfig } from "../reader/site.server";
+
+// /robots.txt. Crawlers may read publications; they are kept out of the studio, account and auth
+// pages and of search result pages (endless, thin). Sitemaps: on the platform host, every
+// publication's; on a publication's own host, that publication's.
+
+const PLATFORM_PATHS = ["studio", "account", "login", "logout", "signup", "verify", "forgot-password", "reset-password", "dev", "api", "auth"];
+// Anchored ($, /, ?) so a publication whose slug merely starts with one of these stays crawlable.
+const DISALLOW = [...PLATFORM_PATHS.flatMap((p) => [`/${p}$`, `/${p}/`, `/${p}?`]), "/*/search$", "/*/search?"];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const client = anonymousReaderClient({ cache: false });
+  const config = hostConfig();
+  const url = new URL(request.url);
+  const host = classifyHost((request.headers.get("host") ?? url.host).replace(/:\d+$/, ""), config);
+  const sitemaps: string[] = [];
+  if (host.kind === "platform") {
+    const sites = await client.query(api.sites.listDirectory, {});
+    for (const s of sites) {
+      const site = await client.query(api.sites.getPublic, { slug: s.slug });
+      if (site) sitemaps.push(readerPaths(canonicalBaseFor(site, config, url.origin)).sitemap);
+    }
+  } else {
+    const site = await client.query(api.sites.getPublic, host.kind === "subdomain" ? { slug: host.slug } : { domain: host.domain });
+    if (site) sitemaps.push(readerPaths(canonicalBaseFor(site, config, url.origin)).sitemap);
+  }
+  const body = [
+    "User-agent: *",
+    "Allow: /",
+    ...DISALLOW.map((d) => `Disallow: ${d}`),
+    "",
+    ...[...new Set(sitemaps)].map((s) => `Sitemap: ${s}`),
+    "",
+  ].join("\n");
+  return cachedBody(request, body, "text/plain; charset=utf-8");
+}

@@ -1,0 +1,397 @@
+// Reader-pages section of `npm run bench`: the production Remix build served by remix-serve against
+// a local backend seeded with 10,000 published posts over 100 tags, driven by autocannon at
+// concurrency 10 and 50 on the home, post, tag, RSS and search pages. It runs the app twice, with
+// READER_CACHE=off (every page asks Convex over HTTP and renders) and READER_CACHE=on (anonymous
+// query results from app/reader/cache.server.ts, kept fresh by Convex subscriptions; plus rendered
+// HTML from app/reader/document.server.tsx when app/entry.server.tsx delegates to it), and prints both.
+//
+// Bounded (about 2 minutes on 2 cores; hard cap 8 minutes), 127.0.0.1 only, removes its temp dir
+// and stops its children. Knobs: READER_BENCH_SECONDS (per measurement, default 4),
+// READER_BENCH_POSTS (default 10000), READER_BENCH_DISTINCT_POSTS (post pages rotated through,
+// default 1000).
+//
+// `tsx local-backend/bench/reader-pages.ts` runs it on its own; run.ts calls runReaderPagesBench.
+// Given a JSON argument this file is the load-generating child (autocannon in its own process, so
+// it does not share an event loop with the backend), as lib.ts's runChild starts it.
+import autocannon from "autocannon";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalBackend } from "../src/backend.js";
+import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "./lib.js";
+
+type Log = (msg: string) => void;
+
+const SECONDS = Number(process.env.READER_BENCH_SECONDS ?? 4);
+const POSTS = Number(process.env.READER_BENCH_POSTS ?? 10_000);
+const DISTINCT_POSTS = Math.min(POSTS, Number(process.env.READER_BENCH_DISTINCT_POSTS ?? 1000));
+const TAGS = 100;
+const TAGS_PER_POST = 3;
+const BATCH = 1_000; // posts per seeding transaction (about 6 documents each)
+const SITE = "bench";
+const SEARCH_WORDS = ["harbor", "budget", "river", "signal", "garden", "ledger", "winter", "index", "market", "compost"];
+
+/** Targets at concurrency 50 (req/s, and p99 ms for the post page). */
+const TARGETS: Record<string, { rps: number; p99?: number }> = {
+  post: { rps: 1000, p99: 100 },
+  home: { rps: 700 },
+  tag: { rps: 700 },
+  rss: { rps: 500 },
+};
+
+interface Endpoint {
+  name: string;
+  /** Paths requests rotate through. */
+  paths: string[];
+}
+
+interface LoadConfig {
+  url: string;
+  endpoints: Endpoint[];
+  concurrency: number[];
+  seconds: number;
+}
+
+interface LoadResult {
+  endpoint: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: autocannon over the endpoints.
+
+async function loadChild(config: LoadConfig): Promise<void> {
+  exitAfter(5 * 60_000);
+  const results: LoadResult[] = [];
+  for (const endpoint of config.endpoints) {
+    let i = 0;
+    const next = () => endpoint.paths[i++ % endpoint.paths.length];
+    const run = (connections: number, limit: { duration: number } | { amount: number }) =>
+      autocannon({
+        url: config.url,
+        connections,
+        ...limit,
+        // Anonymous readers with no User-Agent: no view counting (a first view fires one async
+        // mutation; that path is measured separately by the integration tests, not here).
+        requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: next() }) }],
+      });
+    // Warm-up: every distinct path once (with the cache on, this is when subscriptions are made:
+    // the measurement is the steady state of a site whose pages have been read before), then JIT.
+    await run(Math.min(10, endpoint.paths.length), { amount: Math.max(endpoint.paths.length, 10) });
+    for (const connections of config.concurrency) {
+      await run(connections, { duration: 1 });
+      const r = await run(connections, { duration: config.seconds });
+      results.push({
+        endpoint: endpoint.name,
+        concurrency: connections,
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        requests: r.requests.total,
+        non2xx: r.non2xx,
+        errors: r.errors + r.timeouts,
+      });
+    }
+  }
+  reportResult(results);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent.
+
+/** Newest modification time under a directory (build staleness check). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    const st = statSync(full);
+    newest = Math.max(newest, st.isDirectory() ? newestMtime(full) : st.mtimeMs);
+  }
+  return newest;
+}
+
+function ensureBuild(log: Log) {
+  const serverBuild = path.join(REPO_ROOT, "build", "server", "index.js");
+  const stale =
+    !existsSync(serverBuild) ||
+    statSync(serverBuild).mtimeMs < Math.max(newestMtime(path.join(REPO_ROOT, "app")), newestMtime(path.join(REPO_ROOT, "convex", "_generated")));
+  if (!stale) return log("reader bench: build/ is up to date");
+  log("reader bench: build/ is stale, running remix vite:build");
+  const r = spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "remix"), ["vite:build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  if (r.status !== 0) throw new Error("remix vite:build failed");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const words = (random: () => number, n: number) =>
+  Array.from({ length: n }, () => SEARCH_WORDS[Math.floor(random() * SEARCH_WORDS.length)]).join(" ");
+
+/** Seeds the bench site: 100 tags, POSTS published posts with bodies, shaped as posts.publish leaves them. */
+async function seed(backend: LocalBackend, log: Log) {
+  const setup = await backend.runner.transactInline(async (ctx: any) => {
+    const now = Date.now();
+    const authorId = await ctx.db.insert("users", { name: "Bench Author", createdAt: now, updatedAt: now });
+    const siteId = await ctx.db.insert("sites", {
+      name: "Bench Gazette",
+      slug: SITE,
+      description: "Ten thousand posts for the reader bench.",
+      ownerId: authorId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await ctx.db.insert("siteMembers", { siteId, userId: authorId, role: "owner", authorSlug: "bench-author", createdAt: now });
+    const categoryId = await ctx.db.insert("categories", { siteId, name: "News", slug: "news", sortOrder: 0, postCount: POSTS, createdAt: now, updatedAt: now });
+    const tagIds: string[] = [];
+    for (let i = 0; i < TAGS; i++) {
+      tagIds.push(await ctx.db.insert("tags", { siteId, name: `Tag ${i}`, slug: `tag-${i}`, usageCount: 0, createdAt: now, updatedAt: now }));
+    }
+    return { siteId, authorId, categoryId, tagIds };
+  });
+  if (!setup.ok) throw new Error(setup.message);
+  const ids = JSON.parse(setup.valueJson);
+  const random = prng(42);
+  const usage = new Array<number>(TAGS).fill(0);
+  const t0 = performance.now();
+  for (let start = 0; start < POSTS; start += BATCH) {
+    const batch: Array<{ i: number; tags: number[]; text: string[] }> = [];
+    for (let i = start; i < Math.min(POSTS, start + BATCH); i++) {
+      const tags = new Set<number>();
+      while (tags.size < TAGS_PER_POST) tags.add(Math.floor(random() * TAGS));
+      for (const t of tags) usage[t]++;
+      batch.push({ i, tags: [...tags], text: [0, 1, 2, 3, 4].map(() => `Post ${i} on ${words(random, 6)}; ${words(random, 20)}.`) });
+    }
+    const out = await backend.runner.transactInline(async (ctx: any) => {
+      const now = Date.now();
+      for (const { i, tags, text } of batch) {
+        const publishedAt = 1_700_000_000_000 + i * 60_000;
+        const title = `Bench post ${i}: ${text[0].split(";")[0].split(" on ")[1]}`;
+        const tagIds = tags.map((t) => ids.tagIds[t]);
+        const postId = await ctx.db.insert("posts", {
+          siteId: ids.siteId,
+          authorId: ids.authorId,
+          authorName: "Bench Author",
+          title,
+          slug: `post-${i}`,
+          excerpt: text[0],
+          status: "published",
+          featured: i % 10 === 0,
+          categoryId: ids.categoryId,
+          tagIds,
+          publishedAt,
+          readingTimeMinutes: 2,
+          createdAt: now,
+          updatedAt: now,
+        });
+        const doc = {
+          type: "doc",
+          content: [
+            ...text.slice(0, 2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t }] })),
+            { type: "heading", attrs: { level: 2 }, content: [{ type: "text", text: "Details" }] },
+            ...text.slice(2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t, marks: i % 3 ? [] : [{ type: "bold" }] }] })),
+          ],
+        };
+        const body = text.join("\n\n");
+        await ctx.db.insert("postBodies", {
+          siteId: ids.siteId,
+          postId,
+          kind: "published",
+          version: 1,
+          title,
+          doc: JSON.stringify(doc),
+          text: body,
+          searchText: `${title}\n${body}`,
+          wordCount: 140,
+          updatedAt: now,
+          updatedBy: ids.authorId,
+        });
+        for (const tagId of tagIds) await ctx.db.insert("postTags", { siteId: ids.siteId, postId, tagId, published: true, publishedAt });
+      }
+      return null;
+    });
+    if (!out.ok) throw new Error(`seeding failed: ${out.message}`);
+  }
+  const counts = await backend.runner.transactInline(async (ctx: any) => {
+    for (let t = 0; t < TAGS; t++) await ctx.db.patch(ids.tagIds[t], { usageCount: usage[t] });
+    return null;
+  });
+  if (!counts.ok) throw new Error(counts.message);
+  log(`reader bench: seeded ${POSTS.toLocaleString("en-US")} posts over ${TAGS} tags in ${fmt.s(performance.now() - t0)}`);
+}
+
+async function waitFor(url: string, timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}
+
+function startApp(port: number, convexUrl: string, cache: "on" | "off"): ChildProcess {
+  return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "remix-serve"), ["build/server/index.js"], {
+    cwd: REPO_ROOT,
+    stdio: "ignore",
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", CONVEX_URL: convexUrl, READER_CACHE: cache },
+  });
+}
+
+async function stopApp(app: ChildProcess) {
+  if (app.exitCode !== null) return;
+  const exited = new Promise((r) => app.once("exit", r));
+  app.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  if (app.exitCode === null) app.kill("SIGKILL");
+}
+
+/** Checks every endpoint answers 200 before measuring (a bench of 404s would look fast). */
+async function sanityCheck(base: string, endpoints: Endpoint[]) {
+  for (const e of endpoints) {
+    for (const p of e.paths.slice(0, 3)) {
+      const r = await fetch(`${base}${p}`);
+      const body = await r.text();
+      if (r.status !== 200) throw new Error(`reader bench: ${p} answered ${r.status}: ${body.slice(0, 200)}`);
+    }
+  }
+}
+
+export async function runReaderPagesBench(log: Log): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "reader-bench-"));
+  const apps: ChildProcess[] = [];
+  const hardStop = setTimeout(() => {
+    console.error("[reader bench] exceeded 8 minutes, aborting.");
+    for (const a of apps) a.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(1);
+  }, 8 * 60_000);
+  hardStop.unref();
+  let backend: LocalBackend | null = null;
+  try {
+    ensureBuild(log);
+    backend = await LocalBackend.start({
+      dataDir,
+      convexDir: path.join(REPO_ROOT, "convex"),
+      port: 0,
+      host: "127.0.0.1",
+      crons: false,
+      scheduler: false,
+    });
+    await seed(backend, log);
+
+    const random = prng(7);
+    const postPaths = Array.from({ length: DISTINCT_POSTS }, () => `/${SITE}/post-${POSTS - 1 - Math.floor(random() * POSTS)}`);
+    const endpoints: Endpoint[] = [
+      { name: "home", paths: [`/${SITE}/`] },
+      { name: "post", paths: postPaths },
+      { name: "tag", paths: Array.from({ length: TAGS }, (_, t) => `/${SITE}/tag/tag-${t}`) },
+      { name: "rss", paths: [`/${SITE}/rss.xml`] },
+      { name: "search", paths: SEARCH_WORDS.map((w) => `/${SITE}/search?q=${w}`) },
+    ];
+
+    const rows: Array<Record<string, string>> = [];
+    const byMode: Record<string, LoadResult[]> = {};
+    for (const cache of ["off", "on"] as const) {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const app = startApp(port, backend.url, cache);
+      apps.push(app);
+      try {
+        await waitFor(`${base}/${SITE}/`, 30_000);
+        await sanityCheck(base, endpoints);
+        log(`reader bench: measuring with the subscription cache ${cache} (${SECONDS} s per run)`);
+        const results = await runChild<LoadResult[]>(
+          path.basename(fileURLToPath(import.meta.url)),
+          { url: base, endpoints, concurrency: [10, 50], seconds: SECONDS } satisfies LoadConfig,
+          4 * 60_000,
+        ).catch((e) => {
+          throw new Error(`load child failed: ${e.message}`);
+        });
+        byMode[cache] = results;
+        for (const r of results) {
+          const target = r.concurrency === 50 ? TARGETS[r.endpoint] : undefined;
+          const met = target ? r.rps >= target.rps && (target.p99 === undefined || r.p99 < target.p99) : undefined;
+          rows.push({
+            page: r.endpoint,
+            cache,
+            conc: String(r.concurrency),
+            "req/s": fmt.int(r.rps),
+            "p50 ms": fmt.ms(r.p50),
+            "p99 ms": fmt.ms(r.p99),
+            requests: fmt.int(r.requests),
+            "non-2xx": fmt.int(r.non2xx + r.errors),
+            target: target ? `≥ ${target.rps}${target.p99 ? `, p99 < ${target.p99}` : ""}` : "",
+            status: met === undefined ? "" : met ? "met" : "MISSED",
+          });
+        }
+      } finally {
+        await stopApp(app);
+      }
+    }
+    printTable(
+      `Reader pages: remix-serve (production build) + local backend, ${POSTS.toLocaleString("en-US")} posts / ${TAGS} tags, ` +
+        `post pages over ${DISTINCT_POSTS} distinct posts; autocannon in a child process (${os.cpus().length} CPUs, ` +
+        `load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`,
+      rows,
+    );
+    const on = byMode.on ?? [];
+    const off = byMode.off ?? [];
+    printTable(
+      "Subscription cache: throughput with / without (same endpoint and concurrency)",
+      on.map((r) => {
+        const o = off.find((x) => x.endpoint === r.endpoint && x.concurrency === r.concurrency);
+        return { page: r.endpoint, conc: String(r.concurrency), "on / off": fmt.ratio(o ? r.rps / o.rps : NaN) };
+      }),
+    );
+  } finally {
+    for (const a of apps) await stopApp(a);
+    await backend?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    clearTimeout(hardStop);
+  }
+}
+
+// Entry points: `--load <json>` (the load child) or no arguments (the bench on its own).
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const arg = process.argv[2];
+  if (arg && arg.startsWith("{")) {
+    loadChild(JSON.parse(arg) as LoadConfig).then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  } else {
+    const t0 = performance.now();
+    runReaderPagesBench((m) => console.log(`[bench ${fmt.s(performance.now() - t0)}] ${m}`)).then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  }
+}

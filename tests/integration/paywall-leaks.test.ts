@@ -1,0 +1,294 @@
+// Paywall leak tests: a featured (subscriber-only) post's body must not reach a non-subscriber
+// through ANY channel. The fixture puts a unique canary word in the paid part of one featured
+// post's body only (not in its title, excerpt, SEO fields or tags) and then fetches every channel
+// a reader or crawler can reach, as an anonymous visitor and as a signed-in non-subscriber: the
+// full HTML document (which also carries Open Graph tags, Twitter cards and JSON-LD), the
+// single-fetch `.data` response Remix serves for client navigations, RSS, Atom and JSON Feed (site,
+// tag and category), the sitemap, search (page and `.data`), list pages, and the Convex HTTP API
+// directly. The canary must never appear. The last tests check a subscriber DOES get it (page and
+// API), so the suite cannot pass by never rendering the body at all.
+import { ConvexHttpClient } from "convex/browser";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { LocalBackend } from "../../local-backend/src/backend";
+
+const ORIGIN = "http://127.0.0.1:3000";
+const CANARY = `canary${randomBytes(8).toString("hex")}`;
+const SITE = "the-ledger";
+const SLUG = "the-paid-deep-dive";
+const TAG = "housing";
+const CATEGORY = "markets";
+
+let backend: LocalBackend;
+let dataDir: string;
+let subscriberId: Id<"users">;
+let readerId: Id<"users">;
+let ownerId: Id<"users">;
+
+// ---------------------------------------------------------------------------------------------
+// Fixture
+
+const paragraph = (text: string) => ({ type: "paragraph", content: [{ type: "text", text }] });
+
+function actingAs(userId: string | null): ConvexHttpClient {
+  const c = new ConvexHttpClient(backend.url);
+  if (userId) {
+    (c as unknown as { setAdminAuth(k: string, id: object): void }).setAdminAuth(backend.adminKey, {
+      subject: `${userId}|paywall-test`,
+      issuer: "https://convex.test",
+    });
+  }
+  return c;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "paywall-leaks-"));
+  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  process.env.CONVEX_URL = backend.url;
+  process.env.READER_CACHE = "off";
+  delete process.env.ROOT_DOMAIN;
+  const seeded = await backend.runner.runMutation("demo:seedDemo", {}, { allowInternal: true });
+  if (!seeded.ok) throw new Error(seeded.message);
+
+  // A subscriber (active subscription) and a signed-in reader without one.
+  const users = await backend.runner.transactInline(async (ctx: any) => {
+    const now = Date.now();
+    const site = await ctx.db.query("sites").withIndex("by_slug", (q: any) => q.eq("slug", SITE)).unique();
+    const plan = await ctx.db.query("subscriptionPlans").withIndex("by_siteId_and_sortOrder", (q: any) => q.eq("siteId", site._id)).first();
+    const user = (name: string) => ctx.db.insert("users", { name, role: "user", isActive: true, createdAt: now, updatedAt: now });
+    const subscriber = await user("Paying Reader");
+    const reader = await user("Free Reader");
+    await ctx.db.insert("subscriptions", {
+      siteId: site._id,
+      userId: subscriber,
+      planId: plan._id,
+      status: "active",
+      currentPeriodStart: now - 86_400_000,
+      currentPeriodEnd: now + 30 * 86_400_000,
+      cancelAtPeriodEnd: false,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { subscriber, reader, owner: site.ownerId, siteId: site._id };
+  });
+  if (!users.ok) throw new Error(users.message);
+  const ids = JSON.parse(users.valueJson);
+  ({ subscriber: subscriberId, reader: readerId, owner: ownerId } = ids);
+
+  // The canary post, written and published through the studio's own mutations as the site owner.
+  const owner = actingAs(ownerId);
+  const siteId = ids.siteId as Id<"sites">;
+  const tags = (await owner.query(api.tags.list, { siteId, paginationOpts: { numItems: 100, cursor: null } })).page;
+  const categories = await owner.query(api.categories.list, { siteId });
+  const doc = JSON.stringify({
+    type: "doc",
+    content: [
+      paragraph("This opening paragraph is long enough to be the automatic preview, and it says nothing about the secret."),
+      paragraph("A second public-looking paragraph that pads the preview well past two hundred and twenty characters of text."),
+      { type: "heading", attrs: { level: 2 }, content: [{ type: "text", text: "The paid part" }] },
+      paragraph(`Only subscribers may read this sentence, which contains the word ${CANARY} exactly once.`),
+    ],
+  });
+  const postId = await owner.mutation(api.posts.create, {
+    siteId,
+    title: "The paid deep dive",
+    doc,
+    categoryId: (categories as Array<{ _id: Id<"categories">; slug: string }>).find((c) => c.slug === CATEGORY)!._id,
+  });
+  const forEdit = await owner.query(api.posts.getForEdit, { siteId, postId });
+  await owner.mutation(api.posts.saveDraft, {
+    siteId,
+    postId,
+    expectedVersion: forEdit.draft.version,
+    excerpt: "What the numbers say, for subscribers.",
+  });
+  await owner.mutation(api.posts.setTags, {
+    siteId,
+    postId,
+    tagIds: [(tags as Array<{ _id: Id<"tags">; slug: string }>).find((t) => t.slug === TAG)!._id],
+  });
+  await owner.mutation(api.posts.changeSlug, { siteId, postId, slug: SLUG });
+  await owner.mutation(api.posts.publish, { siteId, postId });
+  await owner.mutation(api.posts.setFeatured, { siteId, postId, featured: true });
+});
+
+afterAll(async () => {
+  await vite?.close();
+  await backend?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Remix's request handler over the app's server build (through Vite, as `remix vite:dev` serves
+// it), so documents, `.data` responses and resource routes are exactly what a browser gets.
+
+let vite: { close(): Promise<void>; ssrLoadModule(id: string): Promise<Record<string, any>> } | null = null;
+let handle: ((r: Request) => Promise<Response>) | null = null;
+let setFactory: ((f: ((r: Request) => Promise<unknown>) | null) => void) | null = null;
+let clientFor: ((c: ConvexHttpClient, signedIn: boolean) => unknown) | null = null;
+
+async function app() {
+  if (!handle) {
+    const { createServer } = await import("vite");
+    const { createRequestHandler } = await import("@remix-run/node");
+    // vite.config.ts leaves the Remix plugin out under Vitest; load it as `remix vite:dev` would.
+    const vitest = process.env.VITEST;
+    delete process.env.VITEST;
+    try {
+      vite = (await createServer({
+        configFile: path.resolve("vite.config.ts"),
+        logLevel: "silent",
+        server: { middlewareMode: true, hmr: false, watch: null },
+        appType: "custom",
+      })) as unknown as typeof vite;
+    } finally {
+      process.env.VITEST = vitest;
+    }
+    const build = await vite!.ssrLoadModule("virtual:remix/server-build");
+    // The same module instance the build's loaders use: how a request gets its Convex client.
+    const clientModule = await vite!.ssrLoadModule("/app/reader/client.server.ts");
+    setFactory = clientModule.setReaderClientFactory;
+    clientFor = clientModule.clientFor;
+    const h = createRequestHandler(build as any, "development");
+    handle = (r) => h(r);
+  }
+  return handle!;
+}
+
+/** Fetches a URL through the app as the given viewer (null: anonymous visitor). */
+async function fetchAs(viewer: Id<"users"> | null, pathAndQuery: string): Promise<{ status: number; body: string; headers: Headers }> {
+  const h = await app();
+  setFactory!(viewer ? async () => clientFor!(actingAs(viewer), true) : null);
+  try {
+    const response = await h(
+      new Request(`${ORIGIN}${pathAndQuery}`, { headers: { "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36" } }),
+    );
+    return { status: response.status, body: await response.text(), headers: response.headers };
+  } finally {
+    setFactory!(null);
+  }
+}
+
+afterEach(() => setFactory?.(null));
+
+// ---------------------------------------------------------------------------------------------
+
+const NON_SUBSCRIBERS: Array<[string, () => Id<"users"> | null]> = [
+  ["an anonymous visitor", () => null],
+  ["a signed-in reader without a subscription", () => readerId],
+];
+
+describe.each(NON_SUBSCRIBERS)("paid body never reaches %s", (_who, viewer) => {
+  test("post page HTML (body, Open Graph, Twitter card, JSON-LD) shows the paywall, not the body", async () => {
+    const r = await fetchAs(viewer(), `/${SITE}/${SLUG}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain("The paid deep dive");
+    expect(r.body).toContain('data-testid="paywall"');
+    expect(r.body).not.toContain(CANARY);
+    expect(r.body).not.toContain("The paid part");
+    // The head is built from public fields only.
+    const head = r.body.slice(0, r.body.indexOf("</head>"));
+    expect(head).toContain('property="og:description" content="What the numbers say, for subscribers."');
+    expect(head).toContain('"isAccessibleForFree":false');
+    expect(head).not.toContain("articleBody");
+  });
+
+  test("single-fetch .data for the post (client-side navigation)", async () => {
+    const r = await fetchAs(viewer(), `/${SITE}/${SLUG}.data`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain("The paid deep dive");
+    expect(r.body).not.toContain(CANARY);
+  });
+
+  test.each([
+    [`/${SITE}/rss.xml`],
+    [`/${SITE}/atom.xml`],
+    [`/${SITE}/feed.json`],
+    [`/${SITE}/tag/${TAG}/rss.xml`],
+    [`/${SITE}/tag/${TAG}/atom.xml`],
+    [`/${SITE}/tag/${TAG}/feed.json`],
+    [`/${SITE}/category/${CATEGORY}/rss.xml`],
+    [`/${SITE}/category/${CATEGORY}/atom.xml`],
+    [`/${SITE}/category/${CATEGORY}/feed.json`],
+  ])("feed %s carries the excerpt and a link only", async (url) => {
+    const r = await fetchAs(viewer(), url);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(`${ORIGIN}/${SITE}/${SLUG}`);
+    expect(r.body).toContain("What the numbers say, for subscribers.");
+    expect(r.body).not.toContain(CANARY);
+  });
+
+  test("sitemap", async () => {
+    const r = await fetchAs(viewer(), `/${SITE}/sitemap.xml`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(`${ORIGIN}/${SITE}/${SLUG}`);
+    expect(r.body).not.toContain(CANARY);
+  });
+
+  test("search page and its .data: results are cards with the excerpt", async () => {
+    for (const q of ["paid deep dive", "subscribers sentence"]) {
+      const page = await fetchAs(viewer(), `/${SITE}/search?q=${encodeURIComponent(q)}`);
+      expect(page.status).toBe(200);
+      expect(page.body).not.toContain(CANARY);
+      const data = await fetchAs(viewer(), `/${SITE}/search.data?q=${encodeURIComponent(q)}`);
+      expect(data.body).not.toContain(CANARY);
+    }
+  });
+
+  test("list pages and their .data (home, tag, category, author)", async () => {
+    for (const url of [`/${SITE}/`, `/${SITE}/tag/${TAG}`, `/${SITE}/category/${CATEGORY}`, `/${SITE}/author/amara-okafor`]) {
+      const page = await fetchAs(viewer(), url);
+      expect(page.status, url).toBe(200);
+      expect(page.body).toContain("The paid deep dive");
+      expect(page.body).not.toContain(CANARY);
+      const data = await fetchAs(viewer(), `${url.replace(/\/$/, "")}.data`);
+      expect(data.body).not.toContain(CANARY);
+    }
+  });
+
+  test("the Convex HTTP API queried directly", async () => {
+    const convex = actingAs(viewer());
+    const found = await convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: SLUG });
+    expect(found).toMatchObject({ kind: "post", post: { locked: true, doc: null } });
+    const withTags = await convex.query(api.reader.getPostWithTags, { siteSlug: SITE, slug: SLUG });
+    expect(withTags).toMatchObject({ locked: true, doc: null });
+    const lists = await Promise.all([
+      convex.query(api.reader.latest, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
+      convex.query(api.reader.featured, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
+      convex.query(api.reader.byTag, { siteSlug: SITE, tagSlug: TAG, paginationOpts: { numItems: 50, cursor: null } }),
+      convex.query(api.reader.search, { siteSlug: SITE, query: CANARY, paginationOpts: { numItems: 50, cursor: null } }),
+    ]);
+    expect(JSON.stringify([found, withTags, lists])).not.toContain(CANARY);
+  });
+});
+
+describe("a subscriber does get the paid body (so the tests above cannot pass vacuously)", () => {
+  test("on the post page, privately", async () => {
+    const r = await fetchAs(subscriberId, `/${SITE}/${SLUG}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain(CANARY);
+    expect(r.body).not.toContain('data-testid="paywall"');
+    expect(r.headers.get("Cache-Control")).toBe("private, no-store");
+    // Still marked as paywalled content for crawlers' structured data.
+    expect(r.body).toContain('class="prose post__body paywalled-content"');
+  });
+
+  test("in the .data response", async () => {
+    expect((await fetchAs(subscriberId, `/${SITE}/${SLUG}.data`)).body).toContain(CANARY);
+  });
+
+  test("through the Convex API", async () => {
+    const found = await actingAs(subscriberId).query(api.reader.postBySlug, { siteSlug: SITE, slug: SLUG });
+    expect(found).toMatchObject({ kind: "post", post: { locked: false } });
+    expect((found as { post: { doc: string } }).post.doc).toContain(CANARY);
+  });
+
+  test("but even a subscriber's feed is the public one", async () => {
+    expect((await fetchAs(subscriberId, `/${SITE}/rss.xml`)).body).not.toContain(CANARY);
+  });
+});
