@@ -1,0 +1,259 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import { useEffect, useRef } from "react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { SITE_ROLES, type SiteRole } from "../../convex/shared/constants";
+import { ConfirmButton, FormMessage, SelectField, TextField } from "../studio/components";
+import { Time } from "../studio/format";
+import { useLive } from "../studio/live";
+import { can, ROLE_LABELS, roleAtLeast } from "../studio/roles";
+import { useStudioSite } from "../studio/site";
+import { attempt, field, idParam, loadIfAllowed, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
+
+// /studio/:siteId/members: who belongs to the site and with which role. Admins and above invite
+// (owners only invite owners), change roles and remove members; anyone may leave. The rules live
+// in convex/model/members.ts: a refused change comes back as a form error, never a crash.
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { convex, headers, siteId } = await requireStudio(request, params);
+  const [members, invites] = await Promise.all([
+    loadOrThrow(convex.query(api.members.list, { siteId })),
+    loadIfAllowed(convex.query(api.members.listInvites, { siteId })),
+  ]);
+  return data({ siteId, members, invites }, { headers: privateHeaders(headers) });
+}
+
+type Intent = "invite" | "changeRole" | "remove" | "leave" | "revokeInvite";
+
+function roleField(form: FormData): SiteRole | null {
+  const role = field(form, "role");
+  return (SITE_ROLES as readonly string[]).includes(role) ? (role as SiteRole) : null;
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { convex, headers, siteId, user } = await requireStudioAction(request, params);
+  const form = await request.formData();
+  const intent = field(form, "intent") as Intent;
+  switch (intent) {
+    case "invite": {
+      const email = field(form, "email", 320);
+      const role = roleField(form);
+      const fields: Record<string, string> = {};
+      if (!email) fields.email = "Enter an email address.";
+      if (!role) fields.role = "Choose a role.";
+      if (Object.keys(fields).length || !role) return reply({ intent, errors: { fields } }, headers, 400);
+      let link: string | null = null;
+      const result = await attempt(intent, headers, async () => {
+        const { token } = await convex.mutation(api.members.invite, { siteId, email, role });
+        link = `${new URL(request.url).origin}/studio/invites/${encodeURIComponent(token)}`;
+        return `Invitation for ${email} as ${ROLE_LABELS[role]} created.`;
+      }, { fields: ["email", "role"] });
+      // The token is the invitee's key: shown once, to the inviter, to pass on.
+      return link ? data({ ...result.data, link }, result.init ?? undefined) : result;
+    }
+    case "changeRole": {
+      const userId = idParam<"users">({ id: field(form, "userId") }, "id");
+      const role = roleField(form);
+      if (!role) return reply({ intent, errors: { form: "Choose a role." } }, headers, 400);
+      return attempt(intent, headers, async () => {
+        await convex.mutation(api.members.changeRole, { siteId, userId, role });
+        return "Role changed.";
+      });
+    }
+    case "remove": {
+      const userId = idParam<"users">({ id: field(form, "userId") }, "id");
+      return attempt(intent, headers, async () => {
+        await convex.mutation(api.members.remove, { siteId, userId });
+        return "Member removed.";
+      });
+    }
+    case "leave": {
+      const failed = await attempt(intent, headers, async () => {
+        await convex.mutation(api.members.remove, { siteId, userId: user._id as Id<"users"> });
+      });
+      if (failed.data.ok) return redirect("/studio", { headers });
+      return failed;
+    }
+    case "revokeInvite": {
+      const inviteId = idParam<"siteInvites">({ id: field(form, "inviteId") }, "id");
+      return attempt(intent, headers, async () => {
+        await convex.mutation(api.members.revokeInvite, { siteId, inviteId });
+        return "Invitation withdrawn.";
+      });
+    }
+    default:
+      return reply({ intent, errors: { form: "Unknown action." } }, headers, 400);
+  }
+}
+
+export default function Members() {
+  const { siteId, members: initialMembers, invites: initialInvites } = useLoaderData<typeof loader>();
+  const site = useStudioSite();
+  const manage = can.manageMembers(site.role);
+  const { data: members } = useLive(api.members.list, { siteId: siteId as Id<"sites"> }, initialMembers);
+  const { data: invites } = useLive(api.members.listInvites, manage ? { siteId: siteId as Id<"sites"> } : "skip", initialInvites);
+  return (
+    <main className="st-page">
+      <header className="st-page__header">
+        <h1>Members</h1>
+      </header>
+      {manage ? <Invite role={site.role} /> : null}
+      <table className="st-table" data-testid="members-table">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Member since</th>
+            <th scope="col">
+              <span className="st-visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {members.map((m) => (
+            <tr key={m._id} data-testid="member-row">
+              <td>
+                {m.name}
+                {m.userId === site.viewerId ? <span className="st-muted"> (you)</span> : null}
+              </td>
+              <td>
+                <MemberRole member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
+              </td>
+              <td>
+                <Time ms={m.createdAt} />
+              </td>
+              <td>
+                <MemberActions member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {manage && invites ? <PendingInvites invites={invites} /> : null}
+    </main>
+  );
+}
+
+function Invite({ role }: { role: SiteRole }) {
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const formRef = useRef<HTMLFormElement>(null);
+  const mine = result?.intent === "invite" ? result : undefined;
+  const link = mine && "link" in mine ? (mine.link as string) : null;
+  useEffect(() => {
+    if (mine?.ok) formRef.current?.reset();
+  }, [mine]);
+  return (
+    <section className="st-card" aria-labelledby="invite-heading">
+      <h2 id="invite-heading">Invite someone</h2>
+      <Form method="post" className="st-form st-form--inline" ref={formRef} noValidate>
+        <input type="hidden" name="intent" value="invite" />
+        <FormMessage errors={mine?.errors} notice={mine?.notice} />
+        <TextField label="Email" name="email" type="email" required autoComplete="off" error={mine?.errors?.fields?.email} />
+        <SelectField label="Role" name="role" defaultValue="author" error={mine?.errors?.fields?.role}>
+          {can.grantableRoles(role).map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABELS[r]}
+            </option>
+          ))}
+        </SelectField>
+        <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
+          Send invitation
+        </button>
+      </Form>
+      {link ? (
+        <p className="st-notice" data-testid="invite-link">
+          Send them this link (valid for 7 days, only for that address): <code>{link}</code>
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+type Member = { _id: string; userId: string; name: string; role: SiteRole };
+
+function mayManage(viewerRole: SiteRole, target: SiteRole, self: boolean): boolean {
+  if (viewerRole === "owner") return true;
+  if (!roleAtLeast(viewerRole, "admin")) return false;
+  if (target === "owner") return false;
+  return self || !roleAtLeast(target, viewerRole);
+}
+
+function MemberRole({ member, viewerRole, self }: { member: Member; viewerRole: SiteRole; self: boolean }) {
+  const fetcher = useFetcher<typeof action>();
+  if (!mayManage(viewerRole, member.role, self)) return <span data-testid="member-role">{ROLE_LABELS[member.role]}</span>;
+  const options = can.grantableRoles(viewerRole).filter((r) => !self || !roleAtLeast(r, member.role) || r === member.role);
+  return (
+    <fetcher.Form method="post" className="st-inline-buttons">
+      <input type="hidden" name="intent" value="changeRole" />
+      <input type="hidden" name="userId" value={member.userId} />
+      <label className="st-visually-hidden" htmlFor={`role-${member.userId}`}>
+        Role of {member.name}
+      </label>
+      <select id={`role-${member.userId}`} name="role" defaultValue={member.role} key={member.role} data-testid="member-role">
+        {options.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_LABELS[r]}
+          </option>
+        ))}
+      </select>
+      <button type="submit" className="st-button">
+        Change
+      </button>
+      <FormMessage errors={fetcher.data?.errors} />
+    </fetcher.Form>
+  );
+}
+
+function MemberActions({ member, viewerRole, self }: { member: Member; viewerRole: SiteRole; self: boolean }) {
+  const fetcher = useFetcher<typeof action>();
+  if (self) {
+    return (
+      <fetcher.Form method="post">
+        <ConfirmButton label="Leave site" confirmLabel="Leave" question="Leave this publication? Your posts stay." type="submit" name="intent" value="leave" />
+        <FormMessage errors={fetcher.data?.errors} />
+      </fetcher.Form>
+    );
+  }
+  if (!mayManage(viewerRole, member.role, false)) return null;
+  return (
+    <fetcher.Form method="post">
+      <input type="hidden" name="userId" value={member.userId} />
+      <ConfirmButton label="Remove" confirmLabel="Remove member" question={`Remove ${member.name}? Their posts stay.`} type="submit" name="intent" value="remove" />
+      <FormMessage errors={fetcher.data?.errors} />
+    </fetcher.Form>
+  );
+}
+
+function PendingInvites({ invites }: { invites: Array<{ _id: string; email: string; role: SiteRole; expiresAt: number }> }) {
+  if (!invites.length) return null;
+  return (
+    <section aria-labelledby="invites-heading">
+      <h2 id="invites-heading">Pending invitations</h2>
+      <ul className="st-list" data-testid="invites">
+        {invites.map((i) => (
+          <li key={i._id}>
+            <RevokeInvite invite={i} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function RevokeInvite({ invite }: { invite: { _id: string; email: string; role: SiteRole; expiresAt: number } }) {
+  const fetcher = useFetcher<typeof action>();
+  return (
+    <fetcher.Form method="post" className="st-inline-buttons">
+      <span>
+        {invite.email} · {ROLE_LABELS[invite.role]} · expires <Time ms={invite.expiresAt} />
+      </span>
+      <input type="hidden" name="inviteId" value={invite._id} />
+      <button type="submit" name="intent" value="revokeInvite" className="st-button">
+        Withdraw
+      </button>
+      <FormMessage errors={fetcher.data?.errors} />
+    </fetcher.Form>
+  );
+}

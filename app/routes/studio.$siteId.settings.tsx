@@ -1,0 +1,104 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { api } from "../../convex/_generated/api";
+import { FormMessage, TextArea, TextField } from "../studio/components";
+import { can } from "../studio/roles";
+import { formErrorsFrom } from "../studio/errors";
+import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
+
+// /studio/:siteId/settings: name, description, custom domain and accent color (sites:updateSettings,
+// owners and admins). The site's address (slug) cannot be changed after creation. A logo needs an
+// upload URL from Convex storage, which no function offers yet, so it is not editable here.
+
+const FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
+type Values = Record<(typeof FIELDS)[number], string>;
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { convex, headers, siteId } = await requireStudio(request, params);
+  const settings = await loadOrThrow(convex.query(api.sites.getSettings, { siteId }));
+  return data({ settings }, { headers: privateHeaders(headers) });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { convex, headers, siteId } = await requireStudioAction(request, params);
+  const form = await request.formData();
+  const values: Values = {
+    name: field(form, "name", 200),
+    description: field(form, "description", 2000),
+    customDomain: field(form, "customDomain", 300).toLowerCase(),
+    accentColor: field(form, "accentColor", 20),
+  };
+  const fields: Record<string, string> = {};
+  if (!values.name) fields.name = "Give the publication a name.";
+  if (values.accentColor && !/^#[0-9a-f]{6}$/i.test(values.accentColor)) fields.accentColor = "Use a color like #1a73e8.";
+  if (Object.keys(fields).length) return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+  try {
+    await convex.mutation(api.sites.updateSettings, {
+      siteId,
+      name: values.name,
+      description: values.description,
+      customDomain: values.customDomain || null,
+      accentColor: values.accentColor || null,
+    });
+    return data({ values, errors: undefined, notice: "Settings saved." }, { headers: privateHeaders(headers) });
+  } catch (error) {
+    const errors = formErrorsFrom(error, {}, FIELDS);
+    return data({ values, errors, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+  }
+}
+
+export default function Settings() {
+  const { settings } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const values: Values = result?.values ?? {
+    name: settings.name,
+    description: settings.description ?? "",
+    customDomain: settings.customDomain ?? "",
+    accentColor: settings.branding?.accentColor ?? "",
+  };
+  const errors = result?.errors;
+  if (!can.settings(settings.role)) {
+    return (
+      <main className="st-page">
+        <h1>Settings</h1>
+        <p>Only owners and admins change the publication's settings.</p>
+      </main>
+    );
+  }
+  return (
+    <main className="st-page">
+      <header className="st-page__header">
+        <h1>Settings</h1>
+      </header>
+      <Form method="post" className="st-form st-card" noValidate key={result?.notice ? "saved" : "editing"}>
+        <FormMessage errors={errors} notice={result?.notice} />
+        <TextField label="Name" name="name" defaultValue={values.name} required maxLength={120} error={errors?.fields?.name} />
+        <TextField label="Address" name="slug-readonly" value={`/${settings.slug}`} readOnly hint="The address is fixed once the publication exists." />
+        <TextArea label="Description" name="description" defaultValue={values.description} rows={3} maxLength={500} error={errors?.fields?.description} />
+        <TextField
+          label="Custom domain (optional)"
+          name="customDomain"
+          defaultValue={values.customDomain}
+          placeholder="news.example.com"
+          autoComplete="off"
+          spellCheck={false}
+          error={errors?.fields?.customDomain}
+          hint="Point the domain's DNS at Pressroom, then enter it here."
+        />
+        <TextField
+          label="Accent color (optional)"
+          name="accentColor"
+          defaultValue={values.accentColor}
+          placeholder="#0b5cad"
+          error={errors?.fields?.accentColor}
+          hint="A hex color; the reader site adjusts it for contrast in light and dark mode."
+        />
+        <p className="st-muted">Logo: uploading images isn't available yet (no storage upload function in Convex).</p>
+        <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
+          Save settings
+        </button>
+      </Form>
+    </main>
+  );
+}

@@ -1,0 +1,119 @@
+import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, isRouteErrorResponse, Link, NavLink, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { useLive } from "../studio/live";
+import { can, ROLE_LABELS } from "../studio/roles";
+import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
+import studioStyles from "../styles/studio.css?url";
+
+// /studio/:siteId/*: the studio of one publication. Its navigation shows only what the viewer's
+// role can use (docs/roles.md); Convex enforces the rules whatever the page shows. Members of other
+// sites and strangers get the same 404 as a missing site.
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: studioStyles }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { convex, headers, siteId, user } = await requireStudio(request, params);
+  const settings = await loadOrThrow(convex.query(api.sites.getSettings, { siteId }));
+  return data(
+    {
+      site: { _id: settings._id, name: settings.name, slug: settings.slug, role: settings.role },
+      viewerId: user._id,
+    },
+    { headers: privateHeaders(headers) },
+  );
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.site.name} · Studio` : "Studio · Pressroom" }];
+
+export default function StudioSiteLayout() {
+  const { site: initial } = useLoaderData<typeof loader>();
+  // Live: a rename or a role change shows at once (the role decides the navigation).
+  const { data: settings } = useLive(api.sites.getSettings, { siteId: initial._id as Id<"sites"> }, null);
+  const site = settings ? { _id: settings._id, name: settings.name, slug: settings.slug, role: settings.role } : initial;
+  const role = site.role;
+  const base = `/studio/${site._id}`;
+  return (
+    <div className="studio st-layout">
+      <aside className="st-sidebar">
+        <p className="st-sidebar__site">
+          <Link to="/studio" className="st-muted">
+            ← All publications
+          </Link>
+          <strong data-testid="studio-site-name">{site.name}</strong>
+          <span className="st-muted">{ROLE_LABELS[role]}</span>
+        </p>
+        <nav aria-label="Studio">
+          <ul className="st-nav">
+            <li>
+              <NavLink to={base} end>
+                Posts
+              </NavLink>
+            </li>
+            {can.review(role) ? (
+              <li>
+                <NavLink to={`${base}/review`}>Review queue</NavLink>
+              </li>
+            ) : null}
+            <li>
+              <NavLink to={`${base}/tags`}>Tags</NavLink>
+            </li>
+            <li>
+              <NavLink to={`${base}/categories`}>Categories</NavLink>
+            </li>
+            <li>
+              <NavLink to={`${base}/members`}>Members</NavLink>
+            </li>
+            {can.settings(role) ? (
+              <li>
+                <NavLink to={`${base}/settings`}>Settings</NavLink>
+              </li>
+            ) : null}
+            {can.plans(role) ? (
+              <li>
+                <NavLink to={`${base}/plans`}>Plans &amp; revenue</NavLink>
+              </li>
+            ) : null}
+            {can.audit(role) ? (
+              <li>
+                <NavLink to={`${base}/audit`}>Audit log</NavLink>
+              </li>
+            ) : null}
+            <li>
+              <a href={`/${site.slug}/`}>View site ↗</a>
+            </li>
+          </ul>
+        </nav>
+        <Form method="post" action={`${base}/posts/new`}>
+          <button type="submit" className="st-button st-button--primary st-sidebar__new">
+            New post
+          </button>
+        </Form>
+      </aside>
+      <div className="st-main">
+        <Outlet />
+      </div>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return (
+    <main className="studio st-page" data-testid="studio-error" data-status={status}>
+      <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong"}</h1>
+      <p>
+        {status === 404
+          ? "This publication doesn't exist, or you're not a member of it."
+          : status === 403
+            ? "Your role in this publication doesn't allow that."
+            : "An unexpected error occurred, please try again."}
+      </p>
+      <p>
+        <Link to="/studio">Back to your publications</Link>
+      </p>
+    </main>
+  );
+}

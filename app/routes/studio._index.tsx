@@ -1,0 +1,150 @@
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
+import { api } from "../../convex/_generated/api";
+import { ERROR_CODES } from "../../convex/shared/errors";
+import { requireSameOrigin } from "../auth/csrf.server";
+import { requireUser } from "../auth/session.server";
+import { FormMessage, TextArea, TextField } from "../studio/components";
+import { formErrorsFrom, type FormErrors } from "../studio/errors";
+import { useDebounced } from "../studio/hooks";
+import { useLive } from "../studio/live";
+import { ROLE_LABELS } from "../studio/roles";
+import { slugProblem, suggestSlug } from "../studio/slug";
+import { field, privateHeaders } from "../studio/studio.server";
+import studioStyles from "../styles/studio.css?url";
+
+// /studio: the publications the user belongs to, and "create a publication" (its address is
+// checked live against sites:isSlugAvailable while typing; sites:create decides).
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: studioStyles }];
+
+export const meta: MetaFunction = () => [{ title: "Studio · Pressroom" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { user, convex, headers } = await requireUser(request);
+  const sites = await convex.query(api.sites.listMine, {});
+  return data({ sites, userName: user.name ?? null }, { headers: privateHeaders(headers) });
+}
+
+type ActionData = { errors: FormErrors; values: { name: string; slug: string; description: string } };
+
+export async function action({ request }: ActionFunctionArgs) {
+  requireSameOrigin(request);
+  const { convex, headers } = await requireUser(request);
+  const form = await request.formData();
+  const values = { name: field(form, "name", 200), slug: field(form, "slug", 200).toLowerCase(), description: field(form, "description", 2000) };
+  const fields: Record<string, string> = {};
+  if (!values.name) fields.name = "Give the publication a name.";
+  const slugError = slugProblem(values.slug, "site");
+  if (slugError) fields.slug = slugError;
+  if (Object.keys(fields).length) {
+    return data<ActionData>({ errors: { fields }, values }, { status: 400, headers: privateHeaders(headers) });
+  }
+  try {
+    const siteId = await convex.mutation(api.sites.create, {
+      name: values.name,
+      slug: values.slug,
+      description: values.description || undefined,
+    });
+    return redirect(`/studio/${siteId}`, { headers });
+  } catch (error) {
+    const errors = formErrorsFrom(error, {}, ["name", "slug", "description"]);
+    return data<ActionData>({ errors, values }, { status: 400, headers: privateHeaders(headers) });
+  }
+}
+
+export default function StudioHome() {
+  const { sites: initialSites } = useLoaderData<typeof loader>();
+  const { data: sites } = useLive(api.sites.listMine, {}, initialSites);
+  return (
+    <main className="studio st-page">
+      <header className="st-page__header">
+        <h1>Your publications</h1>
+      </header>
+      {sites.length === 0 ? (
+        <p className="st-empty">You don't belong to any publication yet. Create one below, or accept an invitation.</p>
+      ) : (
+        <ul className="st-site-list" data-testid="my-sites">
+          {sites.map((s) => (
+            <li key={s._id}>
+              <Link to={`/studio/${s._id}`} className="st-site-list__name">
+                {s.name}
+              </Link>
+              <span className="st-muted">
+                /{s.slug} · {ROLE_LABELS[s.role]}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <CreatePublication />
+    </main>
+  );
+}
+
+function CreatePublication() {
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [name, setName] = useState(result?.values.name ?? "");
+  const [slug, setSlug] = useState(result?.values.slug ?? "");
+  const [slugTouched, setSlugTouched] = useState(Boolean(result?.values.slug));
+  const shownSlug = slugTouched ? slug : suggestSlug(name);
+  const errors = result?.errors;
+  return (
+    <section className="st-card" aria-labelledby="create-heading">
+      <h2 id="create-heading">Create a publication</h2>
+      <Form method="post" className="st-form" noValidate>
+        <FormMessage errors={errors} />
+        <TextField
+          label="Name"
+          name="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+          maxLength={120}
+          error={errors?.fields?.name}
+        />
+        <TextField
+          label="Address"
+          name="slug"
+          value={shownSlug}
+          onChange={(e) => {
+            setSlugTouched(true);
+            setSlug(e.target.value.toLowerCase());
+          }}
+          required
+          maxLength={96}
+          autoComplete="off"
+          spellCheck={false}
+          error={errors?.fields?.slug}
+          hint={<SlugCheck slug={shownSlug} />}
+        />
+        <TextArea label="Description (optional)" name="description" defaultValue={result?.values.description} rows={2} maxLength={500} />
+        <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
+          {navigation.state === "submitting" ? "Creating…" : "Create publication"}
+        </button>
+      </Form>
+    </section>
+  );
+}
+
+/** "/{slug} is available" or why not, from a live query while typing (debounced). */
+function SlugCheck({ slug }: { slug: string }) {
+  const settled = useDebounced(slug, 250);
+  const formProblem = settled ? slugProblem(settled, "site") : null;
+  const { data: check } = useLive(api.sites.isSlugAvailable, settled && !formProblem ? { slug: settled } : "skip", null);
+  if (!slug) return <span>Readers will find it at /your-address.</span>;
+  if (settled !== slug) return <span>Readers will find it at /{slug}.</span>;
+  if (formProblem) return <span data-testid="slug-check" data-available="false">{formProblem}</span>;
+  if (!check) return <span>Readers will find it at /{slug}.</span>;
+  return check.available ? (
+    <span data-testid="slug-check" data-available="true">
+      /{slug} is available.
+    </span>
+  ) : (
+    <span data-testid="slug-check" data-available="false">
+      {(ERROR_CODES as Record<string, string>)[check.reason ?? ""] ?? ERROR_CODES.SLUG_TAKEN}
+    </span>
+  );
+}

@@ -1,0 +1,472 @@
+// The studio's Remix loaders and actions, called directly with Request objects (cookies from a
+// real sign-up through the auth routes) against a local backend running convex/: creating a
+// publication (validation, reserved and taken addresses), the posts list (status filter, cursor
+// pages, contributors' own posts), members (invitations and role rules surfacing as form errors),
+// settings validation, and the 404s strangers get.
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { ERROR_CODES } from "../../convex/shared/errors";
+import { LocalBackend } from "../../local-backend/src/backend";
+import { convexAs } from "../../app/auth/session.server";
+import * as signupRoute from "../../app/routes/signup";
+import * as verifyRoute from "../../app/routes/verify";
+import * as studioHome from "../../app/routes/studio._index";
+import * as siteLayout from "../../app/routes/studio.$siteId";
+import * as postsList from "../../app/routes/studio.$siteId._index";
+import * as newPost from "../../app/routes/studio.$siteId.posts.new";
+import * as editPost from "../../app/routes/studio.$siteId.posts.$postId";
+import * as members from "../../app/routes/studio.$siteId.members";
+import * as settings from "../../app/routes/studio.$siteId.settings";
+import * as tags from "../../app/routes/studio.$siteId.tags";
+import * as plans from "../../app/routes/studio.$siteId.plans";
+import * as preview from "../../app/routes/studio.$siteId.preview";
+import * as acceptInvite from "../../app/routes/studio.invites.$token";
+
+const latestFor = makeFunctionReference<"query">("emails:latestFor");
+const ORIGIN = "http://localhost:3000";
+const PASSWORD = "correct horse battery";
+const JWT = "__convexAuthJWT";
+
+let backend: LocalBackend;
+let dataDir: string;
+let admin: ConvexHttpClient;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), "studio-loaders-"));
+  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  const keys = await generateKeyPair("RS256", { extractable: true });
+  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
+  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
+  backend.env.set("SITE_URL", ORIGIN);
+  process.env.CONVEX_URL = backend.url;
+  process.env.AUTH_MIN_RESPONSE_MS = "0";
+  admin = new ConvexHttpClient(backend.url);
+  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
+});
+
+afterAll(async () => {
+  await backend?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Requests, responses, cookies
+
+type Jar = Map<string, string>;
+type Route = { loader?: (args: any) => any; action?: (args: any) => any };
+type Outcome = { status: number; headers: Headers; data: any; location: string | null };
+
+function cookieHeader(jar?: Jar): Record<string, string> {
+  if (!jar || jar.size === 0) return {};
+  return { Cookie: [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") };
+}
+
+function get(pathAndQuery: string, jar?: Jar): Request {
+  return new Request(`${ORIGIN}${pathAndQuery}`, { headers: { ...cookieHeader(jar), "User-Agent": "vitest" } });
+}
+
+function post(pathAndQuery: string, fields: Record<string, string | string[]>, jar?: Jar, headers: Record<string, string> = {}): Request {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+  return new Request(`${ORIGIN}${pathAndQuery}`, {
+    method: "POST",
+    headers: { Origin: ORIGIN, "User-Agent": "vitest", ...cookieHeader(jar), ...headers },
+    body,
+  });
+}
+
+async function run(kind: "loader" | "action", route: Route, request: Request, params: Record<string, string> = {}): Promise<Outcome> {
+  let result: any;
+  try {
+    result = await route[kind]!({ request, params, context: {} });
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    result = thrown;
+  }
+  if (result instanceof Response) {
+    const type = result.headers.get("Content-Type") ?? "";
+    const data = type.includes("json") ? await result.clone().json() : await result.clone().text();
+    return { status: result.status, headers: result.headers, data, location: result.headers.get("Location") };
+  }
+  if (result && result.type === "DataWithResponseInit") {
+    const init = result.init ?? {};
+    return { status: init.status ?? 200, headers: new Headers(init.headers), data: result.data, location: null };
+  }
+  return { status: 200, headers: new Headers(), data: result, location: null };
+}
+
+const loader = (route: Route, request: Request, params?: Record<string, string>) => run("loader", route, request, params);
+const action = (route: Route, request: Request, params?: Record<string, string>) => run("action", route, request, params);
+
+function absorb(jar: Jar, headers: Headers): Jar {
+  for (const line of headers.getSetCookie()) {
+    const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+    const eq = pair.indexOf("=");
+    const name = pair.slice(0, eq);
+    const value = decodeURIComponent(pair.slice(eq + 1));
+    const expired = value === "" || attrs.some((a) => /^max-age=0$/i.test(a));
+    if (expired) jar.delete(name);
+    else jar.set(name, value);
+  }
+  return jar;
+}
+
+let counter = 0;
+const freshEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}@example.com`;
+
+type User = { email: string; jar: Jar; convex: ConvexHttpClient };
+
+/** Signs up through the real routes (sign-up, code from the outbox, verify): a signed-in cookie jar. */
+async function signUp(tag: string, name: string): Promise<User> {
+  const email = freshEmail(tag);
+  const jar: Jar = new Map();
+  const signup = await action(signupRoute, post("/signup", { name, email, password: PASSWORD, redirectTo: "/studio" }, jar));
+  expect(signup.status).toBe(302);
+  absorb(jar, signup.headers);
+  const mail: any = await admin.query(latestFor as any, { email, kind: "verify-email" });
+  const code = /\b(\d{8})\b/.exec(mail?.text ?? "")?.[1];
+  expect(code).toBeTruthy();
+  const verified = await action(verifyRoute, post("/verify", { provider: "password", email, code: code!, redirectTo: "/studio" }, jar));
+  expect(verified.status).toBe(302);
+  absorb(jar, verified.headers);
+  expect(jar.get(JWT)).toBeTruthy();
+  return { email, jar, convex: convexAs(jar.get(JWT)!) };
+}
+
+let slugCounter = 0;
+const freshSlug = (tag: string) => `${tag}-${Date.now().toString(36)}-${slugCounter++}`;
+
+/** Creates a publication through the studio's own action; returns its id. */
+async function createSite(owner: User, name = "The Daily Paper"): Promise<Id<"sites">> {
+  const created = await action(studioHome, post("/studio", { name, slug: freshSlug("daily"), description: "News" }, owner.jar));
+  expect(created.status).toBe(302);
+  const siteId = /^\/studio\/([^/]+)$/.exec(created.location ?? "")?.[1];
+  expect(siteId).toBeTruthy();
+  return siteId as Id<"sites">;
+}
+
+/** Makes `user` a member of the site with `role` (invited by the owner, accepted by the user). */
+async function addMember(owner: User, siteId: Id<"sites">, user: User, role: "admin" | "editor" | "author" | "contributor") {
+  const { token } = await owner.convex.mutation(api.members.invite, { siteId, email: user.email, role });
+  await user.convex.mutation(api.members.accept, { token });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+let owner: User;
+let other: User;
+
+beforeAll(async () => {
+  owner = await signUp("owner", "Olivia Owner");
+  other = await signUp("other", "Oscar Outsider");
+});
+
+describe("create a publication", () => {
+  test("signed out: the studio sends you to sign in, and comes back", async () => {
+    const r = await loader(studioHome, get("/studio"));
+    expect(r.status).toBe(302);
+    expect(r.location).toBe("/login?redirectTo=%2Fstudio");
+  });
+
+  test("creates it, redirects to its studio, and lists it under 'your publications'", async () => {
+    const slug = freshSlug("gazette");
+    const created = await action(studioHome, post("/studio", { name: "  The Gazette ", slug, description: "" }, owner.jar));
+    expect(created.status).toBe(302);
+    const siteId = created.location!.split("/").pop()!;
+    const home = await loader(studioHome, get("/studio", owner.jar));
+    expect(home.status).toBe(200);
+    expect(home.headers.get("Cache-Control")).toBe("private, no-store");
+    expect(home.data.sites).toContainEqual({ _id: siteId, name: "The Gazette", slug, role: "owner" });
+    const layout = await loader(siteLayout, get(`/studio/${siteId}`, owner.jar), { siteId });
+    expect(layout.data.site).toMatchObject({ _id: siteId, name: "The Gazette", slug, role: "owner" });
+  });
+
+  test("validation errors come back per field, with the values kept", async () => {
+    const empty = await action(studioHome, post("/studio", { name: "", slug: "Not A Slug!" }, owner.jar));
+    expect(empty.status).toBe(400);
+    expect(empty.data.errors.fields).toEqual({ name: "Give the publication a name.", slug: ERROR_CODES.INVALID_SLUG });
+    expect(empty.data.values.slug).toBe("not a slug!");
+
+    const reserved = await action(studioHome, post("/studio", { name: "Studio", slug: "studio" }, owner.jar));
+    expect(reserved.status).toBe(400);
+    expect(reserved.data.errors.fields.slug).toBe(ERROR_CODES.RESERVED_SLUG);
+
+    // Taken: the live check says so, and so does the action (Convex decides).
+    const slug = freshSlug("taken");
+    expect((await action(studioHome, post("/studio", { name: "First", slug }, owner.jar))).status).toBe(302);
+    expect(await other.convex.query(api.sites.isSlugAvailable, { slug })).toEqual({ available: false, reason: "SLUG_TAKEN" });
+    const taken = await action(studioHome, post("/studio", { name: "Second", slug }, other.jar));
+    expect(taken.status).toBe(400);
+    expect(taken.data.errors.fields.slug).toBe(ERROR_CODES.SLUG_TAKEN);
+  });
+
+  test("a cross-site form post is refused before anything happens", async () => {
+    const r = await action(studioHome, post("/studio", { name: "Evil", slug: freshSlug("evil") }, owner.jar, { Origin: "https://evil.example" }));
+    expect(r.status).toBe(403);
+  });
+});
+
+describe("posts list", () => {
+  let siteId: Id<"sites">;
+  beforeAll(async () => {
+    siteId = await createSite(owner);
+  });
+
+  test("a new post is a draft in the list; status filters and cursor pages work", async () => {
+    const created = await action(newPost, post(`/studio/${siteId}/posts/new`, {}, owner.jar), { siteId });
+    expect(created.status).toBe(302);
+    const postId = created.location!.split("/").pop()! as Id<"posts">;
+    expect(created.location).toBe(`/studio/${siteId}/posts/${postId}`);
+
+    // The editor's loader: the post, its draft and the side panel's lists.
+    const editor = await loader(editPost, get(`/studio/${siteId}/posts/${postId}`, owner.jar), { siteId, postId });
+    expect(editor.status).toBe(200);
+    expect(editor.data.edit).toMatchObject({ post: { _id: postId, status: "draft" }, draft: { version: 1 }, canPublish: true });
+    expect(editor.data.members).toEqual([expect.objectContaining({ name: "Olivia Owner" })]);
+
+    // Publish one, keep the rest drafts: 22 posts in all.
+    const v = await owner.convex.mutation(api.posts.saveDraft, { siteId, postId, expectedVersion: 1, title: "Hello world" });
+    expect(v.version).toBe(2);
+    await owner.convex.mutation(api.posts.publish, { siteId, postId });
+    for (let i = 0; i < 21; i++) await owner.convex.mutation(api.posts.create, { siteId, title: `Draft ${i}` });
+
+    const first = await loader(postsList, get(`/studio/${siteId}`, owner.jar), { siteId });
+    expect(first.status).toBe(200);
+    expect(first.data.result.page).toHaveLength(20);
+    expect(first.data.result.isDone).toBe(false);
+    // Newest change first.
+    expect(first.data.result.page[0].title).toBe("Draft 20");
+    const cursor = first.data.result.continueCursor;
+    const second = await loader(postsList, get(`/studio/${siteId}?cursor=${encodeURIComponent(cursor)}`, owner.jar), { siteId });
+    expect(second.data.result.page).toHaveLength(2);
+    expect(second.data.result.isDone).toBe(true);
+    const titles = [...first.data.result.page, ...second.data.result.page].map((p: any) => p.title);
+    expect(new Set(titles).size).toBe(22);
+
+    const published = await loader(postsList, get(`/studio/${siteId}?status=published`, owner.jar), { siteId });
+    expect(published.data.args.status).toBe("published");
+    expect(published.data.result.page.map((p: any) => p.title)).toEqual(["Hello world"]);
+    const drafts = await loader(postsList, get(`/studio/${siteId}?status=draft`, owner.jar), { siteId });
+    expect(drafts.data.result.page.every((p: any) => p.status === "draft")).toBe(true);
+    // An unknown status is "all".
+    const bogus = await loader(postsList, get(`/studio/${siteId}?status=nope`, owner.jar), { siteId });
+    expect(bogus.data.args.status).toBeUndefined();
+  });
+
+  test("contributors see their own posts only, and other members' posts are 404 in the editor", async () => {
+    const contributor = await signUp("contrib", "Cora Contributor");
+    await addMember(owner, siteId, contributor, "contributor");
+    const mine = await action(newPost, post(`/studio/${siteId}/posts/new`, {}, contributor.jar), { siteId });
+    const myPostId = mine.location!.split("/").pop()!;
+    const list = await loader(postsList, get(`/studio/${siteId}`, contributor.jar), { siteId });
+    expect(list.data.result.page.map((p: any) => p._id)).toEqual([myPostId]);
+    const editor = await loader(editPost, get(`/studio/${siteId}/posts/${myPostId}`, contributor.jar), { siteId, postId: myPostId });
+    expect(editor.data.edit.canPublish).toBe(false);
+    const ownersPost = (await owner.convex.query(api.posts.list, { siteId, status: "published", paginationOpts: { numItems: 1, cursor: null } })).page[0];
+    const denied = await loader(editPost, get(`/studio/${siteId}/posts/${ownersPost._id}`, contributor.jar), { siteId, postId: ownersPost._id });
+    expect(denied.status).toBe(404);
+  });
+
+  test("strangers and malformed ids get 404, not an error page with details", async () => {
+    expect((await loader(siteLayout, get(`/studio/${siteId}`, other.jar), { siteId })).status).toBe(404);
+    expect((await loader(postsList, get(`/studio/${siteId}`, other.jar), { siteId })).status).toBe(404);
+    expect((await loader(siteLayout, get(`/studio/not-an-id!`, owner.jar), { siteId: "not-an-id!" })).status).toBe(404);
+    const postId = "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz";
+    expect((await loader(editPost, get(`/studio/${siteId}/posts/${postId}`, owner.jar), { siteId, postId })).status).toBe(404);
+  });
+
+  test("preview renders the given document with the reader's renderer, for editors of the post only", async () => {
+    const postId = (await owner.convex.mutation(api.posts.create, { siteId, title: "Preview me" })) as string;
+    const doc = JSON.stringify({
+      type: "doc",
+      content: [
+        { type: "heading", attrs: { level: 2 }, content: [{ type: "text", text: "Section" }] },
+        { type: "paragraph", content: [{ type: "text", text: "bold", marks: [{ type: "bold" }] }, { type: "text", text: " <script>x</script>" }] },
+      ],
+    });
+    const request = (jar: Jar) =>
+      new Request(`${ORIGIN}/studio/${siteId}/preview`, {
+        method: "POST",
+        headers: { Origin: ORIGIN, "Content-Type": "application/json", ...cookieHeader(jar) },
+        body: JSON.stringify({ postId, title: "Preview me", excerpt: "", doc }),
+      });
+    const ok = await action(preview, request(owner.jar), { siteId });
+    expect(ok.status).toBe(200);
+    expect(ok.data.html).toContain("<h2>Section</h2>");
+    expect(ok.data.html).toContain("<strong>bold</strong>");
+    expect(ok.data.html).not.toContain("<script>");
+    expect(ok.data.card).toMatchObject({ title: "Preview me", excerpt: "Section bold <script>x</script>", authorName: "Olivia Owner" });
+    expect((await action(preview, request(other.jar), { siteId })).status).toBe(404);
+  });
+});
+
+describe("members", () => {
+  let siteId: Id<"sites">;
+  let adminUser: User;
+  let authorUser: User;
+  beforeAll(async () => {
+    siteId = await createSite(owner, "Members Weekly");
+    adminUser = await signUp("admin", "Ada Admin");
+    authorUser = await signUp("author", "Arthur Author");
+    await addMember(owner, siteId, adminUser, "admin");
+    await addMember(owner, siteId, authorUser, "author");
+  });
+
+  test("the owner invites; the link works for the invited address only", async () => {
+    const invitee = await signUp("invitee", "Ivy Invitee");
+    const invited = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: invitee.email.toUpperCase(), role: "editor" }, owner.jar), { siteId });
+    expect(invited.status).toBe(200);
+    expect(invited.data).toMatchObject({ intent: "invite", ok: true, notice: `Invitation for ${invitee.email.toUpperCase()} as Editor created.` });
+    expect(invited.data.link).toMatch(new RegExp(`^${ORIGIN}/studio/invites/${siteId}\\.[0-9a-f]{64}$`));
+    const page = await loader(members, get(`/studio/${siteId}/members`, owner.jar), { siteId });
+    expect(page.data.invites).toEqual([expect.objectContaining({ email: invitee.email, role: "editor" })]);
+
+    const token = decodeURIComponent(invited.data.link.split("/").pop());
+    const wrongPerson = await action(acceptInvite, post(`/studio/invites/${token}`, {}, other.jar), { token });
+    expect(wrongPerson.status).toBe(400);
+    expect(wrongPerson.data.errors.form).toMatch(/invalid, has expired, or was sent to another/);
+    const accepted = await action(acceptInvite, post(`/studio/invites/${token}`, {}, invitee.jar), { token });
+    expect(accepted.status).toBe(302);
+    expect(accepted.location).toBe(`/studio/${siteId}`);
+    const list = await loader(members, get(`/studio/${siteId}/members`, invitee.jar), { siteId });
+    expect(list.data.members).toContainEqual(expect.objectContaining({ name: "Ivy Invitee", role: "editor" }));
+    // Not an admin: no invitations list (FORBIDDEN reads become null, not an error page).
+    expect(list.data.invites).toBeNull();
+  });
+
+  test("role rules surface as form errors", async () => {
+    // Bad input: field errors before Convex is asked.
+    const noEmail = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: "", role: "author" }, owner.jar), { siteId });
+    expect(noEmail.status).toBe(400);
+    expect(noEmail.data.errors.fields.email).toBe("Enter an email address.");
+    const badRole = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: "x@example.com", role: "king" }, owner.jar), { siteId });
+    expect(badRole.data.errors.fields.role).toBe("Choose a role.");
+    // Convex's own field error (model/members.ts) lands on the field.
+    const badEmail = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: "not-an-email", role: "author" }, owner.jar), { siteId });
+    expect(badEmail.status).toBe(400);
+    expect(badEmail.data.errors.fields.email).toBe("Enter an email address.");
+    const already = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: authorUser.email, role: "author" }, owner.jar), { siteId });
+    expect(already.data.errors.fields.email).toBe("They are already a member.");
+
+    // An admin may not invite an owner, nor touch the owner's role; an author may not invite at all.
+    const adminOwner = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: "boss@example.com", role: "owner" }, adminUser.jar), { siteId });
+    expect(adminOwner.status).toBe(403);
+    expect(adminOwner.data.errors).toEqual({ form: ERROR_CODES.FORBIDDEN });
+    const authorInvite = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: "friend@example.com", role: "contributor" }, authorUser.jar), { siteId });
+    expect(authorInvite.status).toBe(403);
+    expect(authorInvite.data.errors.form).toBe(ERROR_CODES.FORBIDDEN);
+    const ownerId = (await loader(members, get(`/studio/${siteId}/members`, owner.jar), { siteId })).data.members.find((m: any) => m.role === "owner").userId;
+    const demote = await action(members, post(`/studio/${siteId}/members`, { intent: "changeRole", userId: ownerId, role: "author" }, adminUser.jar), { siteId });
+    expect(demote.data.errors.form).toBe(ERROR_CODES.FORBIDDEN);
+
+    // The last owner cannot leave or step down.
+    const leave = await action(members, post(`/studio/${siteId}/members`, { intent: "leave" }, owner.jar), { siteId });
+    expect(leave.status).toBe(400);
+    expect(leave.data.errors.form).toBe(ERROR_CODES.LAST_OWNER);
+    const stepDown = await action(members, post(`/studio/${siteId}/members`, { intent: "changeRole", userId: ownerId, role: "admin" }, owner.jar), { siteId });
+    expect(stepDown.data.errors.form).toBe(ERROR_CODES.LAST_OWNER);
+
+    // Allowed changes go through.
+    const authorId = (await loader(members, get(`/studio/${siteId}/members`, owner.jar), { siteId })).data.members.find((m: any) => m.name === "Arthur Author").userId;
+    const promote = await action(members, post(`/studio/${siteId}/members`, { intent: "changeRole", userId: authorId, role: "editor" }, adminUser.jar), { siteId });
+    expect(promote.data).toMatchObject({ ok: true, notice: "Role changed." });
+  });
+
+  test("a member who leaves goes back to the studio home", async () => {
+    const leaver = await signUp("leaver", "Lee Leaver");
+    await addMember(owner, siteId, leaver, "contributor");
+    const left = await action(members, post(`/studio/${siteId}/members`, { intent: "leave" }, leaver.jar), { siteId });
+    expect(left.status).toBe(302);
+    expect(left.location).toBe("/studio");
+    expect((await loader(siteLayout, get(`/studio/${siteId}`, leaver.jar), { siteId })).status).toBe(404);
+  });
+});
+
+describe("settings", () => {
+  let siteId: Id<"sites">;
+  beforeAll(async () => {
+    siteId = await createSite(owner, "Settings Times");
+  });
+
+  test("validation errors per field; a valid change saves", async () => {
+    const page = await loader(settings, get(`/studio/${siteId}/settings`, owner.jar), { siteId });
+    expect(page.data.settings).toMatchObject({ name: "Settings Times", role: "owner" });
+
+    const empty = await action(settings, post(`/studio/${siteId}/settings`, { name: " ", description: "", customDomain: "", accentColor: "blue" }, owner.jar), { siteId });
+    expect(empty.status).toBe(400);
+    expect(empty.data.errors.fields).toEqual({ name: "Give the publication a name.", accentColor: "Use a color like #1a73e8." });
+
+    // Convex validates the domain: its field error comes back on the field.
+    const domain = await action(settings, post(`/studio/${siteId}/settings`, { name: "Settings Times", customDomain: "not a domain" }, owner.jar), { siteId });
+    expect(domain.status).toBe(400);
+    expect(domain.data.errors.fields.customDomain).toBe("Enter a domain like news.example.com.");
+
+    const saved = await action(
+      settings,
+      post(`/studio/${siteId}/settings`, { name: "The Settings Times", description: "All the settings", customDomain: "News.Example.com", accentColor: "#1a73e8" }, owner.jar),
+      { siteId },
+    );
+    expect(saved.status).toBe(200);
+    expect(saved.data.notice).toBe("Settings saved.");
+    const after = await owner.convex.query(api.sites.getSettings, { siteId });
+    expect(after).toMatchObject({ name: "The Settings Times", description: "All the settings", customDomain: "news.example.com", branding: { accentColor: "#1a73e8" } });
+
+    // Another site may not take the same domain.
+    const otherSite = await createSite(owner, "Copycat");
+    const clash = await action(settings, post(`/studio/${otherSite}/settings`, { name: "Copycat", customDomain: "news.example.com" }, owner.jar), { siteId: otherSite });
+    expect(clash.data.errors.fields.customDomain).toBe(ERROR_CODES.SLUG_TAKEN);
+  });
+
+  test("below admin, a settings change is refused as a form error", async () => {
+    const editor = await signUp("editor", "Eddie Editor");
+    await addMember(owner, siteId, editor, "editor");
+    const r = await action(settings, post(`/studio/${siteId}/settings`, { name: "Mine now" }, editor.jar), { siteId });
+    expect(r.status).toBe(400);
+    expect(r.data.errors.form).toBe(ERROR_CODES.FORBIDDEN);
+    expect((await owner.convex.query(api.sites.getSettings, { siteId })).name).not.toBe("Mine now");
+  });
+});
+
+describe("tags and plans", () => {
+  let siteId: Id<"sites">;
+  beforeAll(async () => {
+    siteId = await createSite(owner, "Taxonomy Today");
+  });
+
+  test("tags: create, duplicate address, rename", async () => {
+    const created = await action(tags, post(`/studio/${siteId}/tags`, { intent: "create", name: "Climate" }, owner.jar), { siteId });
+    expect(created.data).toMatchObject({ ok: true, notice: "Tag “Climate” created." });
+    const dup = await action(tags, post(`/studio/${siteId}/tags`, { intent: "create", name: "Other", slug: "climate" }, owner.jar), { siteId });
+    expect(dup.status).toBe(400);
+    expect(dup.data.errors.fields.slug).toBe(ERROR_CODES.SLUG_TAKEN);
+    const list = await loader(tags, get(`/studio/${siteId}/tags`, owner.jar), { siteId });
+    const tag = list.data.result.page.find((t: any) => t.name === "Climate");
+    const renamed = await action(tags, post(`/studio/${siteId}/tags`, { intent: "rename", tagId: tag._id, name: "Climate change" }, owner.jar), { siteId });
+    expect(renamed.data.ok).toBe(true);
+    expect((await loader(tags, get(`/studio/${siteId}/tags`, owner.jar), { siteId })).data.result.page.map((t: any) => t.name)).toEqual(["Climate change"]);
+  });
+
+  test("plans: price parsing and Convex's field errors; stats for owners", async () => {
+    const bad = await action(plans, post(`/studio/${siteId}/plans`, { intent: "create", name: "Monthly", price: "five", currency: "usd", interval: "month" }, owner.jar), { siteId });
+    expect(bad.data.errors.fields.price).toBe("Enter a price like 5 or 4.99.");
+    const cheap = await action(plans, post(`/studio/${siteId}/plans`, { intent: "create", name: "Monthly", price: "0.10", currency: "usd", interval: "month" }, owner.jar), { siteId });
+    expect(cheap.status).toBe(400);
+    expect(cheap.data.errors.fields.price).toMatch(/whole number of cents/);
+    const ok = await action(
+      plans,
+      post(`/studio/${siteId}/plans`, { intent: "create", name: "Monthly", price: "5", currency: "USD", interval: "month", features: "All posts\nFeatured posts", isActive: "on" }, owner.jar),
+      { siteId },
+    );
+    expect(ok.data.ok).toBe(true);
+    const page = await loader(plans, get(`/studio/${siteId}/plans`, owner.jar), { siteId });
+    expect(page.data.plans).toEqual([expect.objectContaining({ name: "Monthly", priceCents: 500, currency: "usd", features: ["All posts", "Featured posts"], isActive: true })]);
+    expect(page.data.stats).toMatchObject({ subscriberCount: 0, payments: { page: [] } });
+  });
+});
