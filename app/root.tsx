@@ -30,6 +30,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body>
+        {/* First focusable element on every page; each page's <main> carries id="main". */}
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         {children}
         <ScrollRestoration />
         <Scripts />
@@ -101,6 +105,7 @@ function SiteHeader({ user }: { user: { name: string | null; email: string | nul
     <nav aria-label="Account" style={{ display: "flex", gap: "1rem", justifyContent: "flex-end", alignItems: "center", padding: "0.5rem 1.25rem" }}>
       {user ? (
         <>
+          <Link to="/studio">Studio</Link>
           <Link to="/account" data-testid="account-link">
             {user.name?.trim() || user.email || "Your account"}
           </Link>
@@ -119,7 +124,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>{title}</h1>
       <p>
         <a href="/">Back to Pressroom</a>

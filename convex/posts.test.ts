@@ -196,3 +196,25 @@ describe.each(backends)("attacks on posts (%s)", (_name, convexTest) => {
     expect(anonymous.data).toEqual({ code: "UNAUTHENTICATED" });
   });
 });
+
+describe.each(backends)("search and paid posts (%s)", (_name, convexTest) => {
+  test("paywall leak through search: words only in a featured post's body are not searchable", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Members only", doc: doc("Intro.", "The secret word is zanzibarite.") });
+    await editor.mutation(api.posts.saveDraft, { siteId: w.siteId, postId, expectedVersion: 1, excerpt: "A teaser." });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
+    await editor.mutation(api.posts.publish, { siteId: w.siteId, postId });
+    const search = (query: string) =>
+      t.query(api.reader.search, { siteSlug: "daily", query, paginationOpts: { numItems: 10, cursor: null } });
+    expect((await search("zanzibarite")).page).toEqual([]);
+    expect((await search("teaser")).page.map((p: { _id: string }) => p._id)).toEqual([postId]);
+    // Made free: its body becomes searchable.
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: false });
+    expect((await search("zanzibarite")).page.map((p: { _id: string }) => p._id)).toEqual([postId]);
+    // Featured again: hidden again, without republishing.
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
+    expect((await search("zanzibarite")).page).toEqual([]);
+  });
+});

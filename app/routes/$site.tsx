@@ -24,9 +24,6 @@ export default function SiteLayout() {
   const style = { "--accent-light": site.accent.light, "--accent-dark": site.accent.dark } as CSSProperties;
   return (
     <div className="reader" style={style}>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
       <SiteHeader site={site} />
       <main id="main" className="wrap main" tabIndex={-1}>
         <Outlet />

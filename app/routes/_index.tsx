@@ -17,7 +17,7 @@ export async function loader() {
 export default function Index() {
   const { sites } = useLoaderData<typeof loader>();
   return (
-    <main className="page">
+    <main id="main" className="page">
       <header>
         <h1>Pressroom</h1>
         <p className="lede">Independent publications: write in a calm editor, publish on your own terms, get paid by readers.</p>

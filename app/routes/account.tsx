@@ -169,7 +169,7 @@ export default function Account() {
   const at = (intent: Intent) => (result?.intent === intent ? result : undefined);
   const image = user.image ?? profile?.image ?? null;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Your account</h1>
       <p>
         Signed in as <strong data-testid="account-email">{user.email}</strong>

@@ -39,7 +39,7 @@ export function headers() {
 export default function DevMailbox() {
   const { configured, to, emails } = useLoaderData<typeof loader>();
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Dev mailbox</h1>
       <p className="lede">Emails the backend sent to its outbox (no email provider configured). Newest first.</p>
       {!configured ? (

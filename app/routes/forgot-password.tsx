@@ -33,7 +33,7 @@ export default function ForgotPassword() {
   const busy = useNavigation().state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Reset your password</h1>
       <p>Enter your account's email address and we'll email you a code to choose a new password.</p>
       <FormMessage error={errors.form} />

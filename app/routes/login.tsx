@@ -63,7 +63,7 @@ export default function Login() {
   const busy = navigation.state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Sign in</h1>
       <FormMessage error={errors.form} notice={notice} />
       <Form method="post" replace>

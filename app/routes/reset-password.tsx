@@ -40,7 +40,7 @@ export default function ResetPassword() {
   const busy = useNavigation().state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Choose a new password</h1>
       <FormMessage error={errors.form} notice={errors.form ? undefined : notice} />
       <Form method="post" replace>

@@ -36,7 +36,7 @@ export default function Signup() {
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   const emailTaken = /already (registered|exists)/.test(errors.fields?.email ?? "");
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Create an account</h1>
       <FormMessage error={errors.form} />
       <Form method="post" replace>

@@ -52,7 +52,7 @@ export default function PostsList() {
   const { data: result } = useLive(api.posts.list, { ...args, siteId: args.siteId as Id<"sites"> }, initial);
   const base = `/studio/${site._id}`;
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Posts</h1>
         {!roleAtLeast(site.role, "author") ? <p className="st-muted">As a contributor you see your own posts.</p> : null}

@@ -41,14 +41,14 @@ export default function Audit() {
   const { data: result } = useLive(api.audit.list, initial ? { ...args, siteId: args.siteId as Id<"sites"> } : "skip", initial);
   if (!result) {
     return (
-      <main className="st-page">
+      <main id="main" className="st-page">
         <h1>Audit log</h1>
         <p>Only owners and admins see the audit log.</p>
       </main>
     );
   }
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Audit log</h1>
       </header>

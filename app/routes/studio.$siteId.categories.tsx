@@ -85,7 +85,7 @@ export default function Categories() {
   const manage = can.manageCategories(site.role);
   const order = categories.map((c) => c._id);
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Categories</h1>
       </header>

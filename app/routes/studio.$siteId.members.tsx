@@ -94,7 +94,7 @@ export default function Members() {
   const { data: members } = useLive(api.members.list, { siteId: siteId as Id<"sites"> }, initialMembers);
   const { data: invites } = useLive(api.members.listInvites, manage ? { siteId: siteId as Id<"sites"> } : "skip", initialInvites);
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Members</h1>
       </header>

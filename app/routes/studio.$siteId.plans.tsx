@@ -122,7 +122,7 @@ export default function Plans() {
   const { data: stats } = useLive(api.billing.siteStats, allowed ? { ...statsArgs, siteId: siteId as Id<"sites"> } : "skip", initialStats);
   if (!allowed || !plans) {
     return (
-      <main className="st-page">
+      <main id="main" className="st-page">
         <h1>Plans &amp; revenue</h1>
         <p>Only owners and admins manage plans and see revenue.</p>
       </main>
@@ -130,7 +130,7 @@ export default function Plans() {
   }
   const order = plans.map((p) => p._id);
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Plans &amp; revenue</h1>
       </header>

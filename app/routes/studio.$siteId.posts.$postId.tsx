@@ -65,7 +65,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   return (
-    <main className="st-page" data-testid="studio-error" data-status={status}>
+    <main id="main" className="st-page" data-testid="studio-error" data-status={status}>
       <h1>{status === 404 ? "Post not found" : "Something went wrong"}</h1>
       <p>{status === 404 ? "This post doesn't exist, or it isn't yours to edit." : "An unexpected error occurred, please try again."}</p>
       <p>

@@ -26,7 +26,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function NewPost() {
   const result = useActionData<typeof action>();
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <h1>New post</h1>
       <FormMessage errors={result && "errors" in result ? result.errors : undefined} />
       <Form method="post">

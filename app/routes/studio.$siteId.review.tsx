@@ -59,14 +59,14 @@ export default function ReviewQueue() {
   const { data: result } = useLive(api.review.queue, initial ? { ...args, siteId: args.siteId as Id<"sites"> } : "skip", initial);
   if (!result) {
     return (
-      <main className="st-page">
+      <main id="main" className="st-page">
         <h1>Review queue</h1>
         <p>Editors, admins and owners review submitted posts.</p>
       </main>
     );
   }
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Review queue</h1>
       </header>

@@ -60,14 +60,14 @@ export default function Settings() {
   const errors = result?.errors;
   if (!can.settings(settings.role)) {
     return (
-      <main className="st-page">
+      <main id="main" className="st-page">
         <h1>Settings</h1>
         <p>Only owners and admins change the publication's settings.</p>
       </main>
     );
   }
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Settings</h1>
       </header>

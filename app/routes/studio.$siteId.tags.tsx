@@ -75,7 +75,7 @@ export default function Tags() {
   const { data: result } = useLive(api.tags.list, { ...args, siteId: args.siteId as Id<"sites"> }, initial);
   const base = `/studio/${site._id}/tags`;
   return (
-    <main className="st-page">
+    <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Tags</h1>
       </header>

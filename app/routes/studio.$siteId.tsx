@@ -102,7 +102,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   return (
-    <main className="studio st-page" data-testid="studio-error" data-status={status}>
+    <main id="main" className="studio st-page" data-testid="studio-error" data-status={status}>
       <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : "Something went wrong"}</h1>
       <p>
         {status === 404

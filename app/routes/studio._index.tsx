@@ -58,7 +58,7 @@ export default function StudioHome() {
   const { sites: initialSites } = useLoaderData<typeof loader>();
   const { data: sites } = useLive(api.sites.listMine, {}, initialSites);
   return (
-    <main className="studio st-page">
+    <main id="main" className="studio st-page">
       <header className="st-page__header">
         <h1>Your publications</h1>
       </header>

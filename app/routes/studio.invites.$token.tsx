@@ -39,7 +39,7 @@ export default function AcceptInvite() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   return (
-    <main className="studio st-page">
+    <main id="main" className="studio st-page">
       <h1>Join a publication</h1>
       <p>You were invited to help write a publication on Pressroom. You're signed in as {email ?? "an account without an email"}.</p>
       <FormMessage errors={result?.errors} />

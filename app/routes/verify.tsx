@@ -50,7 +50,7 @@ export default function Verify() {
   const busy = useNavigation().state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <h1>Check your email</h1>
       <p>
         {provider === "password"

@@ -220,7 +220,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     seoDescription: draft.seoDescription,
     doc: draft.doc,
     text: draft.text,
-    searchText: draft.searchText,
+    searchText: publicSearchText(post.featured, draft.title, draft.excerpt ?? autoExcerpt(draft.text), draft.searchText),
     wordCount: draft.wordCount,
     updatedAt: now,
     updatedBy: by._id,
@@ -454,6 +454,14 @@ export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
   });
 }
 
+/**
+ * What the reader search index may see of a live post: everything for free posts, only the title
+ * and excerpt for featured (paid) ones, so a search cannot reveal words of a paid body.
+ */
+export function publicSearchText(featured: boolean, title: string, excerpt: string, fullSearchText: string): string {
+  return featured ? `${title}\n${excerpt}` : fullSearchText;
+}
+
 /** @returns whether the site has at least one active plan (featured posts need one). */
 export async function siteHasActivePlan(ctx: QueryCtx, siteId: Id<"sites">): Promise<boolean> {
   const plan = await ctx.db
@@ -469,6 +477,12 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
   if (post.featured === featured) return;
   if (featured && !(await siteHasActivePlan(ctx, post.siteId))) throw appError("NO_ACTIVE_PLAN");
   await ctx.db.patch(post._id, { featured, updatedAt: Date.now() });
+  const live = await getBody(ctx, post, "published");
+  if (live) {
+    await ctx.db.patch(live._id, {
+      searchText: publicSearchText(featured, live.title, post.excerpt ?? autoExcerpt(live.text), `${live.title}\n${live.text}`),
+    });
+  }
   await audit(ctx, {
     siteId: post.siteId,
     actorId: actor.viewer._id,

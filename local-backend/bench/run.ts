@@ -29,6 +29,7 @@ import {
 } from "./lib.js";
 import { runSyncBench } from "./sync.js";
 import { runContentBench } from "./content.js";
+import { runReaderPagesBench } from "./reader-pages.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -99,6 +100,12 @@ async function main() {
   if (process.env.BENCH_ONLY === "content") {
     console.log(`local-backend bench, content section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runContentBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === "pages") {
+    console.log(`bench, reader pages section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runReaderPagesBench(log);
     console.log(`\nTotal bench time: ${elapsed()}`);
     return;
   }
@@ -306,6 +313,10 @@ async function main() {
   // ---- 7. The app's reader queries at 10k and 100k posts: content.ts. ----------------------------
   log("content section");
   await runContentBench(log);
+
+  // ---- 8. Reader pages over HTTP (production build, remix-serve, autocannon): reader-pages.ts. ----
+  log("reader pages section");
+  await runReaderPagesBench(log);
 
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +

@@ -30,7 +30,7 @@ export function Preview({ preview, onClose }: { preview: PreviewData; onClose: (
           </button>
         </div>
         <div className="reader" style={style}>
-          <main className="wrap main">
+          <main id="main" className="wrap main">
             <article className="post" aria-labelledby="preview-title">
               <header className="post__header">
                 {post.featured ? <PremiumBadge /> : null}
