@@ -7,7 +7,7 @@
 //
 // Environment knobs: BENCH_DOCS (default 100000), BENCH_CONVEX_TEST_DOCS (default = BENCH_DOCS),
 // BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10), BENCH_ONLY=sync
-// (run only the sync section), and sync.ts's own knobs.
+// (run only the sync section; also content, pages, autosave), and sync.ts's own knobs.
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -30,6 +30,7 @@ import {
 import { runSyncBench } from "./sync.js";
 import { runContentBench } from "./content.js";
 import { runReaderPagesBench } from "./reader-pages.js";
+import { runAutosaveBench } from "./autosave.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -100,6 +101,12 @@ async function main() {
   if (process.env.BENCH_ONLY === "content") {
     console.log(`local-backend bench, content section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runContentBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === "autosave") {
+    console.log(`local-backend bench, autosave section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runAutosaveBench(log);
     console.log(`\nTotal bench time: ${elapsed()}`);
     return;
   }
@@ -313,6 +320,10 @@ async function main() {
   // ---- 7. The app's reader queries at 10k and 100k posts: content.ts. ----------------------------
   log("content section");
   await runContentBench(log);
+
+  // ---- 7b. Autosave: posts:saveDraft from 20 concurrent ConvexClients: autosave.ts. -------------
+  log("autosave section");
+  await runAutosaveBench(log);
 
   // ---- 8. Reader pages over HTTP (production build, remix-serve, autocannon): reader-pages.ts. ----
   log("reader pages section");
