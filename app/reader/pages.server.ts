@@ -90,28 +90,3 @@ export async function listPage<Q extends PageQuery>(
   return { posts: result.page.map(toCard), nextCursor, first: cursor === null };
 }
 
-// Billing's public plan list. Referenced by name so the reader works on deployments (and branches)
-// where it does not exist yet: then there are no plans to show and the pages say so.
-const listPublicPlans = makeFunctionReference<"query", { siteSlug: string }, unknown>("plans:listPublic");
-
-/** The site's active plans in display order, or null when the deployment has no plans query. */
-export async function sitePlans(client: ReaderClient, siteSlug: string): Promise<PublicPlan[] | null> {
-  let raw: unknown;
-  try {
-    raw = await client.query(listPublicPlans, { siteSlug });
-  } catch {
-    return null;
-  }
-  if (!Array.isArray(raw)) return null;
-  return raw
-    .filter((p): p is Record<string, unknown> => !!p && typeof p === "object")
-    .filter((p) => typeof p.name === "string" && typeof p.priceCents === "number" && typeof p.currency === "string")
-    .map((p) => ({
-      name: p.name as string,
-      description: typeof p.description === "string" ? p.description : null,
-      priceCents: p.priceCents as number,
-      currency: p.currency as string,
-      interval: p.interval === "year" ? "year" : "month",
-      features: Array.isArray(p.features) ? p.features.filter((f): f is string => typeof f === "string") : [],
-    }));
-}

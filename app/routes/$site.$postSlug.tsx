@@ -1,9 +1,10 @@
-import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData, useRouteError } from "@remix-run/react";
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
-import { Avatar, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { Avatar, BillingError, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
-import { requireSite, sitePlans, toCard } from "../reader/pages.server";
+import { requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { renderDocCached } from "../reader/render.server";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
@@ -26,13 +27,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
   const post = found.post;
   const firstTag = post.tags[0];
-  const [related, plans] = await Promise.all([
+  const [related, plans, subscription] = await Promise.all([
     firstTag
       ? client
           .query(api.reader.byTag, { siteSlug: site.slug, tagSlug: firstTag.slug, paginationOpts: { numItems: RELATED + 1, cursor: null } })
           .then((r) => r.page.filter((p) => p._id !== post._id).slice(0, RELATED).map(toCard))
       : [],
-    post.locked ? sitePlans(client, site.slug) : null,
+    post.locked ? checkoutPlans(client, site.slug) : null,
+    post.locked ? readerSubscription(client, site.slug) : null,
   ]);
   const payload = {
     post: {
@@ -45,6 +47,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     },
     related,
     plans: plans ?? [],
+    subscription,
     signedIn: client.signedIn,
   };
   const setCookie = countView(request, client, site.slug, post._id);
@@ -53,8 +56,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export const headers = readerHeaders;
 
+/** The paywall's Subscribe / Manage subscription forms: off to Stripe, back to this post. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { site } = await requireSite(request, params);
+  return handleBillingAction(request, site.slug, readerPaths(site.base).post(params.postSlug ?? ""));
+}
+
 export default function PostPage() {
-  const { post, related, plans, signedIn } = useLoaderData<typeof loader>();
+  const { post, related, plans, subscription, signedIn } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
   return (
@@ -70,6 +80,7 @@ export default function PostPage() {
           </div>
         </header>
         {post.coverImageUrl ? <img className="post__cover" src={post.coverImageUrl} alt="" /> : null}
+        {post.bodyHtml !== null ? <BillingError error={actionData?.billingError} manage={actionData?.manage} /> : null}
         {post.bodyHtml !== null ? (
           <div
             className={`prose post__body${post.featured ? ` ${PAYWALLED_CLASS}` : ""}`}
@@ -77,7 +88,15 @@ export default function PostPage() {
             dangerouslySetInnerHTML={{ __html: post.bodyHtml }}
           />
         ) : (
-          <Paywall site={site} signedIn={signedIn} redirectTo={p.post(post.slug)} plans={plans} />
+          <Paywall
+            site={site}
+            signedIn={signedIn}
+            redirectTo={p.post(post.slug)}
+            plans={plans}
+            subscription={subscription}
+            error={actionData?.billingError}
+            errorManage={actionData?.manage}
+          />
         )}
         <footer className="post__footer">
           <TagList site={site} tags={post.tags} />

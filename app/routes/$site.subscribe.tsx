@@ -1,35 +1,63 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData, useRouteError } from "@remix-run/react";
-import { PageHeader, ReaderError } from "../reader/components";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
+import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
+import { BillingError, ManageSubscriptionButton, PageHeader, ReaderError, SubscribeButton, lockReasonText } from "../reader/components";
 import { cachedPage, readerHeaders } from "../reader/http.server";
-import { requireSite, sitePlans } from "../reader/pages.server";
-import { formatPrice } from "../reader/format";
+import { requireSite } from "../reader/pages.server";
+import { formatDate, formatPrice } from "../reader/format";
 import { readerPaths } from "../reader/paths";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { pageMeta } from "../reader/seo";
 
-// /{site}/subscribe: where the paywall sends readers. It lists the site's active plans (billing's
-// plans:listPublic, when the deployment has it) and says plainly that checkout is not open yet;
-// without plans it is a "coming soon" page. Checkout itself arrives with billing.
+// /{site}/subscribe: where the paywall sends readers. It lists the site's active plans
+// (plans:listPublic), each with a Subscribe button that starts Stripe Checkout (billing.server.ts);
+// a signed-in subscriber sees their plan (or why it stopped) and a Manage subscription button for the
+// billing portal. Without plans it is a "coming soon" page.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site } = await requireSite(request, params);
-  const plans = await sitePlans(client, site.slug);
-  const payload = { signedIn: client.signedIn, plans: plans ?? [] };
+  const [plans, subscription] = await Promise.all([checkoutPlans(client, site.slug), readerSubscription(client, site.slug)]);
+  const payload = { signedIn: client.signedIn, plans, subscription };
   return cachedPage(request, client, payload, { site, payload });
 }
 
 export const headers = readerHeaders;
 
+/** Subscribe / Manage subscription: off to Stripe, back to this page. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { site } = await requireSite(request, params);
+  return handleBillingAction(request, site.slug, readerPaths(site.base).subscribe);
+}
+
 export default function SubscribePage() {
-  const { signedIn, plans } = useLoaderData<typeof loader>();
+  const { signedIn, plans, subscription } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
+  const active = subscription?.grantsAccess ?? false;
+  const reason = subscription && !subscription.grantsAccess ? lockReasonText(subscription.reason) : null;
   return (
     <>
       <PageHeader kicker="Subscribe" title={`Support ${site.name}`}>
         <p className="lede">Subscribers read every featured post and keep {site.name} independent.</p>
       </PageHeader>
+      {subscription && (active || reason) ? (
+        <section aria-labelledby="my-subscription-heading" className="notice" data-testid="my-subscription">
+          <h2 id="my-subscription-heading">Your subscription</h2>
+          {active ? (
+            <p>
+              You're subscribed{subscription.planName ? ` (${subscription.planName})` : ""}.{" "}
+              {subscription.cancelAtPeriodEnd
+                ? `It ends on ${formatDate(subscription.currentPeriodEnd)}.`
+                : `It renews on ${formatDate(subscription.currentPeriodEnd)}.`}
+            </p>
+          ) : (
+            <p data-testid="subscription-reason">{reason}</p>
+          )}
+          {subscription.canManage ? <ManageSubscriptionButton /> : null}
+        </section>
+      ) : null}
+      <BillingError error={actionData?.billingError} manage={actionData?.manage} />
       {plans.length ? (
         <section aria-labelledby="plans-heading">
           <h2 id="plans-heading" className="section-title">
@@ -48,16 +76,19 @@ export default function SubscribePage() {
                     ))}
                   </ul>
                 ) : null}
+                {active ? null : <SubscribeButton plan={plan} />}
               </li>
             ))}
           </ul>
+          {signedIn ? null : <p>You'll create a free account (or sign in) before paying.</p>}
         </section>
       ) : null}
+      {/* The test id predates checkout (tests/e2e/reader.test.ts looks for it); it now marks the free options. */}
       <section aria-labelledby="checkout-heading" className="notice" data-testid="subscribe-coming-soon">
-        <h2 id="checkout-heading">{plans.length ? "Online checkout is coming soon" : "Paid subscriptions are coming soon"}</h2>
+        <h2 id="checkout-heading">{plans.length ? "Follow for free" : "Paid subscriptions are coming soon"}</h2>
         <p>
-          Checkout isn’t open yet. Until it is, every post that isn’t marked for subscribers is free to read, and the feeds
-          below carry new posts as they are published.
+          {plans.length ? "Not ready to subscribe? Every" : "Until they are here, every"} post that isn’t marked for subscribers
+          is free to read, and the feeds below carry new posts as they are published.
         </p>
         <ul>
           <li>

@@ -1,6 +1,8 @@
-// Starts the stack for browser tests: a local backend on a fresh temporary data dir and the
-// production Remix build, both on 127.0.0.1. Playwright stops it when the run ends.
+// Starts the stack for browser tests: a local backend on a fresh temporary data dir, the Stripe fake
+// (local-backend/stripe-fake) wired to it, and the production Remix build, all on 127.0.0.1.
+// Playwright stops it when the run ends.
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
@@ -8,6 +10,11 @@ import { adminKey, e2eDataDir } from "./stack.mjs";
 
 const appPort = process.env.E2E_APP_PORT ?? "3100";
 const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
+// The Stripe fake: its API, checkout and portal pages, and /_control (tests/e2e/billing.test.ts).
+const stripePort = process.env.E2E_STRIPE_PORT ?? "3412";
+// The backend's HTTP actions (convex/http.ts, where /stripe/webhook lives) listen on port + 1.
+const backendSiteUrl = `http://127.0.0.1:${Number(backendPort) + 1}`;
+const webhookSecret = `whsec_e2e_${randomBytes(24).toString("hex")}`;
 // A fresh data dir every run; its path is derived from the port so tests can find the admin key.
 const dataDir = e2eDataDir(backendPort);
 rmSync(dataDir, { recursive: true, force: true });
@@ -23,12 +30,14 @@ const backend = spawn(
   { stdio: "inherit" },
 );
 let app = null;
+let stripe = null;
 
 let stopped = false;
 function stop() {
   if (stopped) return;
   stopped = true;
   app?.kill("SIGTERM");
+  stripe?.kill("SIGTERM");
   backend.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -83,9 +92,45 @@ async function ensureAuthEnv() {
   }
 }
 
+/** Starts the Stripe fake and points the backend at it (STRIPE_SECRET_KEY, _WEBHOOK_SECRET, _API_BASE). */
+async function startStripe() {
+  stripe = spawn(
+    bin("tsx"),
+    [
+      "local-backend/stripe-fake/cli.ts",
+      "--port",
+      stripePort,
+      "--webhook-url",
+      `${backendSiteUrl}/stripe/webhook`,
+      "--webhook-secret",
+      webhookSecret,
+    ],
+    { stdio: "inherit" },
+  );
+  stripe.on("exit", onUnexpectedExit);
+  const url = `http://127.0.0.1:${stripePort}`;
+  for (let i = 0; ; i++) {
+    if (stripe.exitCode !== null) throw new Error("the Stripe fake exited");
+    if (i > 300) throw new Error("the Stripe fake did not start");
+    try {
+      if ((await fetch(`${url}/_control/state`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const [name, value] of [
+    ["STRIPE_SECRET_KEY", "sk_test_e2e"],
+    ["STRIPE_WEBHOOK_SECRET", webhookSecret],
+    ["STRIPE_API_BASE", url],
+  ]) {
+    const r = cli("env", "set", name, value);
+    if (r.status !== 0) throw new Error(`could not set ${name}: ${r.stderr}`);
+  }
+}
+
 try {
   await waitForBackend();
   await ensureAuthEnv();
+  await startStripe();
 } catch (e) {
   console.error("e2e stack:", e instanceof Error ? e.message : e);
   stop();

@@ -1,0 +1,103 @@
+import { redirect } from "@remix-run/node";
+import { ConvexError } from "convex/values";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { requireSameOrigin } from "../auth/csrf.server";
+import { convexAs, getAuthSession } from "../auth/session.server";
+import type { ReaderClient } from "./client.server";
+import type { CheckoutPlan, SubscriptionView } from "./components";
+
+// The reader side of billing (issue 8): the plans readers can check out, their standing on the
+// site, and the one form action behind every "Subscribe" and "Manage subscription" button. Convex
+// decides everything (billing:createCheckout / createPortalSession check the viewer, the plan and
+// that returnTo is a path on the app); this module only forwards the reader to Stripe's pages.
+
+/** The site's active plans with the ids checkout needs ([] when the deployment has none). */
+export async function checkoutPlans(client: ReaderClient, siteSlug: string): Promise<CheckoutPlan[]> {
+  try {
+    const plans = await client.query(api.plans.listPublic, { siteSlug });
+    return plans.map((p) => ({
+      id: p._id,
+      name: p.name,
+      description: p.description,
+      priceCents: p.priceCents,
+      currency: p.currency,
+      interval: p.interval,
+      features: p.features,
+    }));
+  } catch {
+    return [];
+  }
+}
+
+/** The signed-in reader's subscription on the site, or null (signed out, never subscribed, or unavailable). */
+export async function readerSubscription(client: ReaderClient, siteSlug: string): Promise<SubscriptionView | null> {
+  if (!client.signedIn) return null;
+  try {
+    const sub = await client.query(api.billing.mySubscription, { siteSlug });
+    if (!sub) return null;
+    return {
+      planName: sub.planName,
+      status: sub.status,
+      grantsAccess: sub.grantsAccess,
+      reason: sub.reason,
+      canManage: sub.canManage,
+      currentPeriodEnd: sub.currentPeriodEnd,
+      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+    };
+  } catch (error) {
+    console.error("billing:mySubscription failed:", error instanceof Error ? error.message : error);
+    return null;
+  }
+}
+
+export type BillingActionData = { billingError: string; manage?: boolean };
+
+/** A readable message for a ConvexError from checkout or the portal (`manage`: offer the portal). */
+export function billingErrorMessage(error: unknown): BillingActionData {
+  const data = error instanceof ConvexError ? (error.data as { code?: string; reason?: string } | null) : null;
+  if (data?.code === "INVALID_STATE" && data.reason === "already_subscribed") {
+    return { billingError: "You're already subscribed — manage your subscription", manage: true };
+  }
+  if (data?.code === "INVALID_STATE" && data.reason === "billing_not_configured") {
+    return { billingError: "Payments aren't set up for this publication yet." };
+  }
+  if (data?.code === "NOT_FOUND") {
+    return { billingError: "We couldn't find that subscription here. Choose a plan to subscribe." };
+  }
+  if (data?.code === "USER_INACTIVE") return { billingError: "Your account is not active." };
+  if (data?.code === "UNAUTHENTICATED") return { billingError: "Please sign in again to continue." };
+  console.error("billing action failed:", error instanceof Error ? error.message : error);
+  return { billingError: "We couldn't reach the payment page. Please try again in a moment." };
+}
+
+/**
+ * The action behind the billing forms (`intent` = "checkout" with `planId`, or "portal"): signed-out
+ * readers go to sign up and come back to `returnTo`; signed-in ones are 303'd to Stripe's checkout or
+ * billing portal, which return to `returnTo`.
+ * @returns a redirect Response, or data with a readable error for the page to show.
+ * @throws Response 403 for cross-site posts; 400 for an unknown intent.
+ */
+export async function handleBillingAction(request: Request, siteSlug: string, returnTo: string): Promise<Response | BillingActionData> {
+  requireSameOrigin(request);
+  const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent !== "checkout" && intent !== "portal") throw new Response("Unknown action.", { status: 400 });
+  const session = await getAuthSession(request);
+  if (!session.token) {
+    throw redirect(`/signup?${new URLSearchParams({ redirectTo: returnTo })}`, { status: 303, headers: session.headers });
+  }
+  const convex = convexAs(session.token);
+  try {
+    if (intent === "checkout") {
+      const planId = form.get("planId");
+      if (typeof planId !== "string" || !planId) return { billingError: "Choose a plan to subscribe." };
+      const { url } = await convex.action(api.billing.createCheckout, { siteSlug, planId: planId as Id<"subscriptionPlans">, returnTo });
+      return redirect(url, { status: 303, headers: session.headers });
+    }
+    const { url } = await convex.action(api.billing.createPortalSession, { siteSlug, returnTo });
+    return redirect(url, { status: 303, headers: session.headers });
+  } catch (error) {
+    return billingErrorMessage(error);
+  }
+}

@@ -1,0 +1,134 @@
+import { expect, test, type Page } from "@playwright/test";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { adminKey, backendUrl } from "./stack.mjs";
+
+// Paid subscriptions from the reader's side, in a real browser against the production build and the
+// Stripe fake (start-stack.mjs starts it and points the backend at it): a locked featured post, sign
+// up from its paywall, Stripe Checkout (the fake's test page), the unlocked post, the billing portal,
+// cancel at period end, and the post locking again (with the reason) once the fake's clock passes
+// the period end. (Named reader-billing, not billing, so it runs after home.test.ts, which expects a
+// backend without publications: files run in name order on one shared stack.)
+
+const SITE = "the-ledger";
+const POST = "what-rising-rates-mean-for-renters";
+const PASSWORD = "correct horse battery";
+const stripeUrl = `http://127.0.0.1:${process.env.E2E_STRIPE_PORT ?? "3412"}`;
+
+test.beforeAll(async () => {
+  const admin = new ConvexHttpClient(backendUrl);
+  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
+  await admin.mutation(makeFunctionReference<"mutation">("demo:seedDemo") as any, {});
+});
+
+/** The newest 8-digit code emailed to `email`, read from the dev mailbox. */
+async function codeFromMailbox(page: Page, email: string): Promise<string> {
+  const mailbox = await page.context().newPage();
+  try {
+    await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
+    const first = mailbox.getByTestId("mailbox-email").filter({ hasText: /verification code/ }).first();
+    await expect(first).toBeVisible();
+    const text = await first.getByTestId("mailbox-text").innerText();
+    const code = /\b(\d{8})\b/.exec(text)?.[1];
+    expect(code, `a code in: ${text}`).toBeTruthy();
+    return code!;
+  } finally {
+    await mailbox.close();
+  }
+}
+
+async function control(route: string, body: Record<string, unknown> = {}) {
+  const res = await fetch(`${stripeUrl}/_control/${route}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.ok, `${route}: ${res.status}`).toBe(true);
+  return res.json();
+}
+
+test("billing forms refuse cross-site posts", async ({ request }) => {
+  const form = { intent: "checkout", planId: "x" };
+  // Another site's page (named by Referer, or no Origin at all): requireSameOrigin's 403.
+  const byReferer = await request.post(`/${SITE}/${POST}`, { headers: { Referer: "https://evil.example/page" }, form, maxRedirects: 0 });
+  expect(byReferer.status()).toBe(403);
+  // A foreign Origin never reaches the action: Remix's own host/origin check refuses it first.
+  const byOrigin = await request.post(`/${SITE}/subscribe`, { headers: { Origin: "https://evil.example" }, form, maxRedirects: 0 });
+  expect(byOrigin.status()).toBeGreaterThanOrEqual(400);
+});
+
+test("subscribe from a locked post, read it, cancel in the portal, lose access after the period ends", async ({ page }) => {
+  test.setTimeout(90_000);
+  const email = `billing-${Date.now().toString(36)}@example.com`;
+  const postPath = `/${SITE}/${POST}`;
+
+  // Signed out: the paywall's Subscribe sends the reader to sign up, and back here afterwards.
+  await page.goto(postPath);
+  const paywall = page.getByTestId("paywall");
+  await expect(paywall).toBeVisible();
+  await expect(page.getByTestId("post-body")).toHaveCount(0);
+  await paywall.getByRole("button", { name: /^Subscribe/ }).first().click();
+  await expect(page).toHaveURL(`/signup?redirectTo=${encodeURIComponent(postPath)}`);
+  await expect(page.getByRole("heading", { level: 1, name: "Create an account" })).toBeVisible();
+  await page.getByLabel("Name").fill("Rita Reader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+  await page.getByLabel("Code").fill(await codeFromMailbox(page, email));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(postPath);
+
+  // Signed in, still locked: Subscribe goes to Stripe Checkout (the fake's test page).
+  await expect(paywall).toBeVisible();
+  const planId = await paywall.locator('input[name="planId"]').first().inputValue();
+  await paywall.getByRole("button", { name: /^Subscribe/ }).first().click();
+  await expect(page.getByText("TEST PAYMENT PAGE — no real money")).toBeVisible();
+  expect(new URL(page.url()).origin).toBe(stripeUrl);
+  await page.getByRole("button", { name: "Pay" }).click();
+
+  // Back on the post (with ?checkout=success…), the body is there.
+  await expect(page).toHaveURL(new RegExp(`^[^?]*${postPath}\\?checkout=success&session_id=`));
+  await expect(page.getByTestId("post-body")).toBeVisible();
+  await expect(page.getByTestId("paywall")).toHaveCount(0);
+
+  // A second checkout (a stale tab's Subscribe button) is refused with a readable message.
+  const again = await page.request.post(postPath, {
+    headers: { Origin: new URL(page.url()).origin },
+    form: { intent: "checkout", planId },
+    maxRedirects: 0,
+  });
+  expect(again.status()).toBe(200);
+  expect(await again.text()).toMatch(/data-testid="billing-error"[^>]*>.*already subscribed — manage your subscription/);
+
+  // The subscribe page shows the subscription and the portal button.
+  await page.goto(`/${SITE}/subscribe`);
+  const mine = page.getByTestId("my-subscription");
+  await expect(mine).toContainText("You're subscribed");
+  await mine.getByRole("button", { name: "Manage subscription" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Manage your subscription" })).toBeVisible();
+  await page.getByRole("button", { name: "Cancel at period end" }).click();
+  await expect(page.getByRole("button", { name: "Resume" })).toBeVisible();
+
+  // Still readable until the period ends…
+  await page.goto(postPath);
+  await expect(page.getByTestId("post-body")).toBeVisible();
+
+  // …then the fake's clock passes it: customer.subscription.deleted, and the post locks again.
+  await control("advance", { days: 40 });
+  await expect
+    .poll(
+      async () => {
+        await page.goto(postPath);
+        return await page.getByTestId("paywall").count();
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(1);
+  await expect(page.getByTestId("post-body")).toHaveCount(0);
+  await expect(page.getByTestId("paywall-reason")).toHaveText(/canceled|ended/);
+  await expect(page.getByTestId("paywall").getByRole("button", { name: "Manage subscription" })).toBeVisible();
+
+  // Subscribing again is offered (the old subscription no longer counts as "already subscribed").
+  await expect(page.getByTestId("paywall").getByRole("button", { name: /^Subscribe/ }).first()).toBeVisible();
+});
