@@ -1,4 +1,4 @@
-import { makeFunctionReference, type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
+import { type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
 import type { ReaderPost } from "../../convex/validators";
 import { readerClient, type ReaderClient } from "./client.server";
 import { badRequest, notFound } from "./http.server";
