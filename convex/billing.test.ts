@@ -371,3 +371,15 @@ describe.each(backends)("billing reads on %s", (_name, convexTest) => {
     expect(await fail(reader.action(api.billing.createPortalSession, { siteSlug: "daily", returnTo: "/daily" }))).toMatchObject({ code: "NOT_FOUND" });
   });
 });
+
+describe.each(backends)("my subscriptions (%s)", (_name, convexTest) => {
+  test("a reader sees their own subscriptions across publications, and only theirs", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const mine = await as(t, w.users.subscriber).query(api.billing.mySubscriptions, {});
+    expect(mine).toEqual([
+      expect.objectContaining({ siteSlug: "daily", planName: "Supporter", status: "active", grantsAccess: true, canManage: false }),
+    ]);
+    expect(await as(t, w.users.reader).query(api.billing.mySubscriptions, {})).toEqual([]);
+  });
+});

@@ -164,6 +164,48 @@ export const mySubscription = userQuery({
   },
 });
 
+/** The viewer's subscriptions across publications, newest first, for the account page. */
+export const mySubscriptions = userQuery({
+  args: {},
+  returns: v.array(
+    v.object({
+      siteSlug: v.string(),
+      siteName: v.string(),
+      planName: v.union(v.string(), v.null()),
+      status: v.string(),
+      currentPeriodEnd: v.number(),
+      cancelAtPeriodEnd: v.boolean(),
+      grantsAccess: v.boolean(),
+      canManage: v.boolean(),
+    }),
+  ),
+  handler: async (ctx) => {
+    const now = Date.now();
+    const subs = await ctx.db
+      .query("subscriptions")
+      .withIndex("by_userId", (q) => q.eq("userId", ctx.viewer._id))
+      .order("desc")
+      .take(100);
+    const out = [];
+    for (const sub of subs) {
+      const site = await ctx.db.get(sub.siteId);
+      if (!site) continue;
+      const plan = sub.planId ? await ctx.db.get(sub.planId) : null;
+      out.push({
+        siteSlug: site.slug,
+        siteName: site.name,
+        planName: plan?.name ?? null,
+        status: sub.status,
+        currentPeriodEnd: sub.currentPeriodEnd,
+        cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+        grantsAccess: Billing.lockReason(sub, now) === null,
+        canManage: (await getBillingCustomer(ctx, site._id, ctx.viewer._id)) !== null,
+      });
+    }
+    return out;
+  },
+});
+
 /**
  * Paying subscribers now, monthly recurring revenue per currency (yearly plans count 1/12), and the
  * site's payments newest first (paginated). Owners and admins.

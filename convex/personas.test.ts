@@ -226,6 +226,7 @@ export const matrix: Record<string, Row> = {
     expect: siteOnly(["editor", "admin", "owner"]),
   },
   // --- users, members, review, notifications, audit (members/users issue) ----------------------
+  "billing:mySubscriptions": { call: (c) => c.query(api.billing.mySubscriptions, {}), expect: signedIn },
   "users:getProfile": { call: (c) => c.query(api.users.getProfile, {}), expect: signedIn },
   "users:generateAvatarUploadUrl": { call: (c) => c.mutation(api.users.generateAvatarUploadUrl, {}), expect: signedIn },
   "users:updateProfile": { call: (c) => c.mutation(api.users.updateProfile, { bio: "Hello" }), expect: signedIn },

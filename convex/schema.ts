@@ -81,7 +81,9 @@ export default defineSchema({
   subscriptions: defineTable(subscriptionFields)
     .index("by_siteId_and_userId", ["siteId", "userId"])
     .index("by_siteId_and_status", ["siteId", "status"])
-    .index("by_siteId_and_stripeSubscriptionId", ["siteId", "stripeSubscriptionId"]),
+    .index("by_siteId_and_stripeSubscriptionId", ["siteId", "stripeSubscriptionId"])
+    // A reader's own subscriptions across publications (/account); read only for the viewer (ADR 004).
+    .index("by_userId", ["userId"]),
   payments: defineTable(paymentFields)
     .index("by_siteId_and_userId", ["siteId", "userId"])
     .index("by_siteId_and_stripeInvoiceId", ["siteId", "stripeInvoiceId"])

@@ -16,6 +16,8 @@ import { formText } from "../auth/form-data.server";
 import { Field, FormMessage, SubmitButton } from "../auth/forms";
 import { fn, type Profile, type SessionRow } from "../auth/functions.server";
 import { clearSession, requireUser } from "../auth/session.server";
+import type { FunctionReturnType } from "convex/server";
+import { api } from "../../convex/_generated/api";
 
 export const meta: MetaFunction = () => [{ title: "Your account · Pressroom" }];
 
@@ -24,9 +26,10 @@ const AVATAR_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user, convex, headers } = await requireUser(request);
-  const [profile, sessions] = await Promise.allSettled([
+  const [profile, sessions, subscriptions] = await Promise.allSettled([
     convex.query(fn.getProfile, {}),
     convex.query(fn.listSessions, {}),
+    convex.query(api.billing.mySubscriptions, {}),
   ]);
   headers.set("Cache-Control", "private, no-store");
   return data(
@@ -34,12 +37,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
       user,
       profile: profile.status === "fulfilled" ? profile.value : (null as Profile | null),
       sessions: sessions.status === "fulfilled" ? sessions.value : (null as SessionRow[] | null),
+      subscriptions:
+        subscriptions.status === "fulfilled" ? subscriptions.value : ([] as FunctionReturnType<typeof api.billing.mySubscriptions>),
     },
     { headers },
   );
 }
 
-type Intent = "name" | "avatar" | "remove-avatar" | "password" | "sign-out-others" | "delete";
+type Intent = "name" | "avatar" | "remove-avatar" | "password" | "sign-out-others" | "delete" | "manage-subscription";
 type ActionResult = { intent: Intent; errors?: FormErrors; notice?: string };
 
 function reply(result: ActionResult, status = 200, headers?: Headers) {
@@ -96,6 +101,16 @@ export async function action({ request }: ActionFunctionArgs) {
           return passwordError(intent, error, "currentPassword");
         }
         return reply({ intent, notice: "Password changed." });
+      }
+      case "manage-subscription": {
+        // The Stripe Customer Portal (the local test fake without keys): card, plan, cancel at period end.
+        const siteSlug = formText(form, "siteSlug", { max: 100 });
+        try {
+          const { url } = await ctx.convex.action(api.billing.createPortalSession, { siteSlug, returnTo: "/account" });
+          return redirect(url, { status: 303, headers: ctx.headers });
+        } catch {
+          return reply({ intent, errors: { form: "The subscription can't be managed right now. Please try again." } }, 400);
+        }
       }
       case "sign-out-others":
         await ctx.convex.mutation(fn.signOutOtherSessions, {});
@@ -163,7 +178,7 @@ async function uploadAvatar(convex: ConvexHttpClient, file: FormDataEntryValue |
 }
 
 export default function Account() {
-  const { user, profile, sessions } = useLoaderData<typeof loader>();
+  const { user, profile, sessions, subscriptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const busy = useNavigation().state !== "idle";
   const at = (intent: Intent) => (result?.intent === intent ? result : undefined);
@@ -230,6 +245,31 @@ export default function Account() {
           </Form>
         ) : (
           <p>This account signs in with an emailed code or another service, without a password.</p>
+        )}
+      </section>
+
+      <section aria-labelledby="subscriptions-heading">
+        <h2 id="subscriptions-heading">Subscriptions</h2>
+        <FormMessage error={at("manage-subscription")?.errors?.form} />
+        {subscriptions.length === 0 ? (
+          <p>You don't subscribe to any publication yet.</p>
+        ) : (
+          <ul data-testid="subscriptions">
+            {subscriptions.map((s) => (
+              <li key={s.siteSlug}>
+                <a href={`/${s.siteSlug}/`}>{s.siteName}</a>
+                {s.planName ? ` · ${s.planName}` : ""} · {s.grantsAccess ? "active" : s.status}
+                {s.cancelAtPeriodEnd ? ` · ends ${new Date(s.currentPeriodEnd).toLocaleDateString("en-US", { dateStyle: "medium" })}` : ""}
+                {s.canManage ? (
+                  <Form method="post" replace style={{ display: "inline", marginLeft: "0.5rem" }}>
+                    <input type="hidden" name="intent" value="manage-subscription" />
+                    <input type="hidden" name="siteSlug" value={s.siteSlug} />
+                    <button type="submit">Manage subscription</button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
         )}
       </section>
 

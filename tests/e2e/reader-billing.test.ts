@@ -101,6 +101,13 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
   expect(again.status()).toBe(200);
   expect(await again.text()).toMatch(/data-testid="billing-error"[^>]*>.*already subscribed — manage your subscription/);
 
+  // The account page lists the subscription with a portal link too.
+  await page.goto("/account");
+  const subscriptions = page.getByTestId("subscriptions");
+  await expect(subscriptions).toContainText("active");
+  await subscriptions.getByRole("button", { name: "Manage subscription" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Manage your subscription" })).toBeVisible();
+
   // The subscribe page shows the subscription and the portal button.
   await page.goto(`/${SITE}/subscribe`);
   const mine = page.getByTestId("my-subscription");
