@@ -157,6 +157,12 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: x.postId, featured: true }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
+  "posts:generateUploadUrl": { call: (c, w) => c.mutation(api.posts.generateUploadUrl, { siteId: w.siteId }), expect: siteOnly(members) },
+  "posts:setCoverImage": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.setCoverImage, { siteId: w.siteId, postId: x.postId, storageId: null }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
   "posts:listRevisions": {
     prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
     call: (c, w, x) => c.query(api.posts.listRevisions, { siteId: w.siteId, postId: x.postId }),

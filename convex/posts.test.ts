@@ -218,3 +218,25 @@ describe.each(backends)("search and paid posts (%s)", (_name, convexTest) => {
     expect((await search("zanzibarite")).page).toEqual([]);
   });
 });
+
+describe.each(backends)("cover images (%s)", (_name, convexTest) => {
+  test("an author sets a cover image from storage; readers get its URL; another site's member cannot", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const author = as(t, w.users.author);
+    const postId = await author.mutation(api.posts.create, { siteId: w.siteId, title: "With a cover", doc: doc("Body.") });
+    const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob(["png bytes"], { type: "image/png" })));
+    const denied = await as(t, w.users.outsider)
+      .mutation(api.posts.setCoverImage, { siteId: w.otherSiteId, postId, storageId })
+      .catch((e) => e);
+    expect(denied.data).toEqual({ code: "NOT_FOUND" });
+    await author.mutation(api.posts.setCoverImage, { siteId: w.siteId, postId, storageId });
+    const edit = await author.query(api.posts.getForEdit, { siteId: w.siteId, postId });
+    expect(edit.coverImageUrl).toEqual(expect.any(String));
+    await author.mutation(api.posts.publish, { siteId: w.siteId, postId });
+    const read = await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "with-a-cover" });
+    expect(read).toMatchObject({ kind: "post", post: { coverImageUrl: edit.coverImageUrl } });
+    await author.mutation(api.posts.setCoverImage, { siteId: w.siteId, postId, storageId: null });
+    expect((await author.query(api.posts.getForEdit, { siteId: w.siteId, postId })).coverImageUrl).toBeNull();
+  });
+});

@@ -1,7 +1,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
-import { canEditPost, requireInSite, roleAtLeast } from "./lib/access";
+import { canEditPost, requireInSite, requireRole, roleAtLeast } from "./lib/access";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
@@ -21,7 +21,13 @@ export const create = siteMutation({
 /** A post and its working draft, for the editor. Members who may not edit it get NOT_FOUND. */
 export const getForEdit = siteQuery({
   args: postArg,
-  returns: v.object({ post: vStudioPost, draft: vPostDraft, canPublish: v.boolean(), canFeature: v.boolean() }),
+  returns: v.object({
+    post: vStudioPost,
+    draft: vPostDraft,
+    canPublish: v.boolean(),
+    canFeature: v.boolean(),
+    coverImageUrl: v.union(v.string(), v.null()),
+  }),
   handler: async (ctx, { postId }) => {
     const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
     // Contributors see their own drafts only; other members' posts look missing, not forbidden.
@@ -42,6 +48,7 @@ export const getForEdit = siteQuery({
       },
       canPublish: roleAtLeast(ctx.member.role, "editor") || (ctx.member.role === "author" && post.authorId === ctx.viewer._id),
       canFeature: roleAtLeast(ctx.member.role, "editor") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
+      coverImageUrl: post.coverImageId ? await ctx.storage.getUrl(post.coverImageId) : null,
     };
   },
 });
@@ -135,6 +142,25 @@ export const setFeatured = siteMutation({
   returns: v.null(),
   handler: async (ctx, { postId, featured }) => {
     await Posts.setFeatured(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), featured);
+    return null;
+  },
+});
+
+/** An upload URL for an image (cover images, images in posts). Any member. */
+export const generateUploadUrl = siteMutation({
+  args: {},
+  returns: v.string(),
+  handler: async (ctx) => {
+    requireRole(ctx.member, "contributor");
+    return await ctx.storage.generateUploadUrl();
+  },
+});
+
+export const setCoverImage = siteMutation({
+  args: { ...postArg, storageId: v.union(v.id("_storage"), v.null()) },
+  returns: v.null(),
+  handler: async (ctx, { postId, storageId }) => {
+    await Posts.setCoverImage(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), storageId);
     return null;
   },
 });

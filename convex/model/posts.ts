@@ -494,6 +494,29 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
   });
 }
 
+/** Sets or clears the cover image (a file uploaded to storage). Who may edit the post may set it. */
+export async function setCoverImage(
+  ctx: MutationCtx,
+  actor: Actor,
+  post: Doc<"posts">,
+  storageId: Id<"_storage"> | null,
+): Promise<void> {
+  requirePostEditable(actor.member, post);
+  if (storageId && !(await ctx.db.system.get(storageId))) throw appError("NOT_FOUND", { field: "coverImage" });
+  const next = storageId ?? undefined;
+  if (next === post.coverImageId) return;
+  await ctx.db.patch(post._id, { coverImageId: next, updatedAt: Date.now() });
+  await audit(ctx, {
+    siteId: post.siteId,
+    actorId: actor.viewer._id,
+    action: "post.cover",
+    entityType: "post",
+    entityId: post._id,
+    before: { coverImageId: post.coverImageId },
+    after: { coverImageId: next },
+  });
+}
+
 /** Deletes a post and everything that belongs to it, keeping counters exact. */
 export async function deletePost(ctx: MutationCtx, actor: Actor | null, post: Doc<"posts">): Promise<void> {
   if (actor) requirePostPublishable(actor.member, post);

@@ -133,6 +133,14 @@ test("create a publication, write a formatted post with tags and a category, pub
   await page.getByRole("button", { name: "Change", exact: true }).click();
   await expect(page.getByText("Address changed.")).toBeVisible();
 
+  // A cover image, uploaded to Convex file storage from the side panel.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await page.getByLabel("Cover image").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: png });
+  await expect(page.getByTestId("cover-preview")).toBeVisible();
+
   // Preview: the reader's rendering of the draft.
   await page.getByRole("button", { name: "Preview" }).click();
   const preview = page.getByTestId("preview-body");
@@ -149,6 +157,9 @@ test("create a publication, write a formatted post with tags and a category, pub
   const response = await reader.goto(`/${site}/rivers-in-spring`);
   expect(response?.status()).toBe(200);
   await expect(reader.getByRole("heading", { level: 1, name: "Rivers in spring" })).toBeVisible();
+  const cover = reader.locator("img.post__cover");
+  await expect(cover).toBeVisible();
+  expect((await reader.request.get((await cover.getAttribute("src"))!)).headers()["content-type"]).toBe("image/png");
   const readerBody = reader.getByTestId("post-body");
   await expect(readerBody.getByRole("heading", { level: 2, name: "Where the water goes" })).toBeVisible();
   await expect(readerBody.locator("strong")).toHaveText("every river");

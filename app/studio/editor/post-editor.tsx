@@ -55,6 +55,7 @@ type EditData = {
   draft: ServerDraft & { postId: string };
   canPublish: boolean;
   canFeature: boolean;
+  coverImageUrl: string | null;
 };
 
 export type PostEditorProps = {
@@ -575,7 +576,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
             ) : can.review(site.role) ? (
               <p className="st-muted">Featured posts need an active plan (Plans &amp; revenue).</p>
             ) : null}
-            <p className="st-muted">Cover image: uploading images isn't available yet (Convex has no storage upload function for posts).</p>
+            <CoverField siteId={siteId} postId={postId} url={edit.coverImageUrl} disabled={!editable} />
           </section>
 
           <details className="st-panel">
@@ -798,6 +799,70 @@ function FeaturedField({ siteId, postId, featured }: { siteId: Id<"sites">; post
         />
         Featured (subscribers only)
       </label>
+      {error ? (
+        <p className="st-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Cover image: uploaded straight to Convex file storage, then set on the post (live URL comes back). */
+function CoverField({ siteId, postId, url, disabled }: { siteId: Id<"sites">; postId: Id<"posts">; url: string | null; disabled: boolean }) {
+  const convex = useConvex();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+  const upload = async (file: File) => {
+    setPending(true);
+    setError(null);
+    try {
+      if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
+      const uploadUrl = await convex.mutation(api.posts.generateUploadUrl, { siteId });
+      const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
+      if (!res.ok) throw new Error("The upload failed. Please try again.");
+      const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
+      await convex.mutation(api.posts.setCoverImage, { siteId, postId, storageId });
+    } catch (err) {
+      setError(err instanceof Error && !errorCode(err) ? err.message : failureMessage(err));
+    } finally {
+      setPending(false);
+    }
+  };
+  return (
+    <div className="st-field">
+      <label htmlFor="cover-image">Cover image</label>
+      {url ? <img src={url} alt="" data-testid="cover-preview" style={{ maxWidth: "100%", borderRadius: 4 }} /> : null}
+      <input
+        id="cover-image"
+        type="file"
+        accept="image/png,image/jpeg,image/webp,image/gif"
+        disabled={disabled || pending}
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          if (file) void upload(file);
+          e.target.value = "";
+        }}
+      />
+      {url ? (
+        <button
+          type="button"
+          disabled={disabled || pending}
+          onClick={async () => {
+            setPending(true);
+            try {
+              await convex.mutation(api.posts.setCoverImage, { siteId, postId, storageId: null });
+            } catch (err) {
+              setError(failureMessage(err));
+            } finally {
+              setPending(false);
+            }
+          }}
+        >
+          Remove cover
+        </button>
+      ) : null}
+      {pending ? <p className="st-muted">Uploading…</p> : null}
       {error ? (
         <p className="st-error" role="alert">
           {error}
