@@ -157,7 +157,7 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: x.postId, featured: true }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
-  "posts:generateUploadUrl": { call: (c, w) => c.mutation(api.posts.generateUploadUrl, { siteId: w.siteId }), expect: siteOnly(members) },
+  "sites:generateUploadUrl": { call: (c, w) => c.mutation(api.sites.generateUploadUrl, { siteId: w.siteId }), expect: siteOnly(members) },
   "posts:setCoverImage": {
     prepare: authorsPost,
     call: (c, w, x) => c.mutation(api.posts.setCoverImage, { siteId: w.siteId, postId: x.postId, storageId: null }),

@@ -1,7 +1,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
-import { canEditPost, requireInSite, requireRole, roleAtLeast } from "./lib/access";
+import { canEditPost, requireInSite, roleAtLeast } from "./lib/access";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
@@ -143,16 +143,6 @@ export const setFeatured = siteMutation({
   handler: async (ctx, { postId, featured }) => {
     await Posts.setFeatured(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), featured);
     return null;
-  },
-});
-
-/** An upload URL for an image (cover images, images in posts). Any member. */
-export const generateUploadUrl = siteMutation({
-  args: {},
-  returns: v.string(),
-  handler: async (ctx) => {
-    requireRole(ctx.member, "contributor");
-    return await ctx.storage.generateUploadUrl();
   },
 });
 

@@ -170,6 +170,7 @@ export const getSettings = siteQuery({
     description: v.union(v.string(), v.null()),
     customDomain: v.union(v.string(), v.null()),
     branding: v.union(vBranding, v.null()),
+    logoUrl: v.union(v.string(), v.null()),
     role: vSiteRole,
   }),
   handler: async (ctx) => ({
@@ -179,6 +180,7 @@ export const getSettings = siteQuery({
     description: ctx.site.description ?? null,
     customDomain: ctx.site.customDomain ?? null,
     branding: ctx.site.branding ?? null,
+    logoUrl: ctx.site.branding?.logoStorageId ? await ctx.storage.getUrl(ctx.site.branding.logoStorageId) : null,
     role: ctx.member.role,
   }),
 });
@@ -235,6 +237,16 @@ export const updateSettings = siteMutation({
       after: { ...site, ...patch },
     });
     return null;
+  },
+});
+
+/** An upload URL for an image of this site (post covers, the logo). Any member; using it needs more. */
+export const generateUploadUrl = siteMutation({
+  args: {},
+  returns: v.string(),
+  handler: async (ctx) => {
+    requireRole(ctx.member, "contributor");
+    return await ctx.storage.generateUploadUrl();
   },
 });
 

@@ -7,8 +7,8 @@ import { formErrorsFrom } from "../studio/errors";
 import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
 
 // /studio/:siteId/settings: name, description, custom domain and accent color (sites:updateSettings,
-// owners and admins). The site's address (slug) cannot be changed after creation. A logo needs an
-// upload URL from Convex storage, which no function offers yet, so it is not editable here.
+// owners and admins). The site's address (slug) cannot be changed after creation. The logo is uploaded
+// to Convex file storage (sites:generateUploadUrl) and then set with updateSettings.
 
 const FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
 type Values = Record<(typeof FIELDS)[number], string>;
@@ -19,9 +19,32 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return data({ settings }, { headers: privateHeaders(headers) });
 }
 
+const LOGO_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml"];
+
 export async function action({ request, params }: ActionFunctionArgs) {
   const { convex, headers, siteId } = await requireStudioAction(request, params);
   const form = await request.formData();
+  if (form.get("intent") === "logo" || form.get("intent") === "remove-logo") {
+    const values = undefined;
+    try {
+      let logoStorageId: string | null = null;
+      if (form.get("intent") === "logo") {
+        const file = form.get("logo");
+        if (!(file instanceof Blob) || file.size === 0 || !LOGO_TYPES.includes(file.type) || file.size > 2 * 2 ** 20) {
+          const fields: Record<string, string> = { logo: "Choose a PNG, JPEG, WebP, GIF or SVG image under 2 MB." };
+          return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+        }
+        const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
+        const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
+        if (!res.ok) throw new Error(`upload failed: ${res.status}`);
+        logoStorageId = ((await res.json()) as { storageId: string }).storageId;
+      }
+      await convex.mutation(api.sites.updateSettings, { siteId, logoStorageId: logoStorageId as never });
+      return data({ values, errors: undefined, notice: logoStorageId ? "Logo saved." : "Logo removed." }, { headers: privateHeaders(headers) });
+    } catch (error) {
+      return data({ values, errors: formErrorsFrom(error, {}, ["logo"]), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+    }
+  }
   const values: Values = {
     name: field(form, "name", 200),
     description: field(form, "description", 2000),
@@ -94,10 +117,25 @@ export default function Settings() {
           error={errors?.fields?.accentColor}
           hint="A hex color; the reader site adjusts it for contrast in light and dark mode."
         />
-        <p className="st-muted">Logo: uploading images isn't available yet (no storage upload function in Convex).</p>
         <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
           Save settings
         </button>
+      </Form>
+      <Form method="post" encType="multipart/form-data" className="st-form" aria-label="Logo">
+        {settings.logoUrl ? <img src={settings.logoUrl} alt="Current logo" data-testid="logo-preview" style={{ maxHeight: 64 }} /> : null}
+        <label htmlFor="logo">Logo</label>
+        <input id="logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/svg+xml" />
+        {(errors?.fields as Record<string, string> | undefined)?.logo ? (
+          <p className="st-error" role="alert">{(errors?.fields as Record<string, string>).logo}</p>
+        ) : null}
+        <button type="submit" name="intent" value="logo" className="st-button" disabled={navigation.state === "submitting"}>
+          Upload logo
+        </button>
+        {settings.logoUrl ? (
+          <button type="submit" name="intent" value="remove-logo" className="st-button" disabled={navigation.state === "submitting"}>
+            Remove logo
+          </button>
+        ) : null}
       </Form>
     </main>
   );

@@ -424,6 +424,38 @@ describe("settings", () => {
     expect(clash.data.errors.fields.customDomain).toBe(ERROR_CODES.SLUG_TAKEN);
   });
 
+  test("the logo uploads to file storage, shows on the public site, and can be removed", async () => {
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+      "base64",
+    );
+    const upload = (file: Blob | null) => {
+      const form = new FormData();
+      form.set("intent", "logo");
+      if (file) form.set("logo", file, "logo.png");
+      return action(
+        settings,
+        new Request(`${ORIGIN}/studio/${siteId}/settings`, {
+          method: "POST",
+          headers: { Origin: ORIGIN, "User-Agent": "vitest", ...cookieHeader(owner.jar) },
+          body: form,
+        }),
+        { siteId },
+      );
+    };
+    const bad = await upload(new Blob(["not an image"], { type: "text/plain" }));
+    expect(bad.status).toBe(400);
+    expect(bad.data.errors.fields.logo).toMatch(/PNG, JPEG/);
+    const ok = await upload(new Blob([png], { type: "image/png" }));
+    expect(ok.data.notice).toBe("Logo saved.");
+    const site = await owner.convex.query(api.sites.getSettings, { siteId });
+    expect(site.logoUrl).toMatch(/\/api\/storage\//);
+    expect((await fetch(site.logoUrl!)).headers.get("content-type")).toBe("image/png");
+    const removed = await action(settings, post(`/studio/${siteId}/settings`, { intent: "remove-logo" }, owner.jar), { siteId });
+    expect(removed.data.notice).toBe("Logo removed.");
+    expect((await owner.convex.query(api.sites.getSettings, { siteId })).logoUrl).toBeNull();
+  });
+
   test("below admin, a settings change is refused as a form error", async () => {
     const editor = await signUp("editor", "Eddie Editor");
     await addMember(owner, siteId, editor, "editor");

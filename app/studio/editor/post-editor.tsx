@@ -818,7 +818,7 @@ function CoverField({ siteId, postId, url, disabled }: { siteId: Id<"sites">; po
     setError(null);
     try {
       if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
-      const uploadUrl = await convex.mutation(api.posts.generateUploadUrl, { siteId });
+      const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
       const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
       if (!res.ok) throw new Error("The upload failed. Please try again.");
       const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
