@@ -157,6 +157,11 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: x.postId, featured: true }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
+  "sites:getImageUrl": {
+    prepare: async (t) => ({ storageId: await t.run(async (ctx: any) => ctx.storage.store(new Blob(["x"], { type: "image/png" }))) }),
+    call: (c, w, x) => c.query(api.sites.getImageUrl, { siteId: w.siteId, storageId: x.storageId }),
+    expect: siteOnly(members),
+  },
   "sites:generateUploadUrl": { call: (c, w) => c.mutation(api.sites.generateUploadUrl, { siteId: w.siteId }), expect: siteOnly(members) },
   "posts:setCoverImage": {
     prepare: authorsPost,

@@ -250,6 +250,13 @@ export const generateUploadUrl = siteMutation({
   },
 });
 
+/** The public URL of an uploaded image (Convex decides the URL form; it differs between deployments). */
+export const getImageUrl = siteQuery({
+  args: { storageId: v.id("_storage") },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { storageId }) => await ctx.storage.getUrl(storageId),
+});
+
 /**
  * Creates a site for an existing user. Trusted: for seeding and admin tooling, which must have
  * authorized it.

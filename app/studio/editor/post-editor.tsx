@@ -492,6 +492,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
               initialDoc={initial.draft.doc}
               editable={editable}
               onChange={(doc) => update({ doc })}
+              onUploadImage={(file, onProgress) => uploadImage(convex, siteId, file, onProgress)}
               onReady={(handle) => {
                 editorRef.current = handle;
                 // Created after hydration: show what this tab has now (a restored backup, a newer version).
@@ -870,4 +871,30 @@ function CoverField({ siteId, postId, url, disabled }: { siteId: Id<"sites">; po
       ) : null}
     </div>
   );
+}
+
+/** Uploads an image into Convex file storage (with progress) and returns the URL the post will use. */
+async function uploadImage(
+  convex: ReturnType<typeof useConvex>,
+  siteId: Id<"sites">,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<string> {
+  if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
+  const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
+  const storageId = await new Promise<string>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", uploadUrl);
+    xhr.setRequestHeader("Content-Type", file.type);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () =>
+      xhr.status >= 200 && xhr.status < 300
+        ? resolve((JSON.parse(xhr.responseText) as { storageId: string }).storageId)
+        : reject(new Error("The upload failed. Please try again."));
+    xhr.onerror = () => reject(new Error("The upload failed. Please check your connection."));
+    xhr.send(file);
+  });
+  const url = await convex.query(api.sites.getImageUrl, { siteId, storageId: storageId as Id<"_storage"> });
+  if (!url) throw new Error("The upload failed. Please try again.");
+  return url;
 }

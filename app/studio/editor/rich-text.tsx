@@ -33,11 +33,14 @@ export function RichTextEditor({
   editable,
   onChange,
   onReady,
+  onUploadImage,
 }: {
   initialDoc: string;
   editable: boolean;
   onChange: (docJson: string) => void;
   onReady: (handle: EditorHandle | null) => void;
+  /** Uploads an image (toolbar, paste or drop) and returns its URL. */
+  onUploadImage?: (file: File, onProgress: (fraction: number) => void) => Promise<string>;
 }) {
   // The editor keeps its first callbacks: go through refs so the latest ones run.
   const changeRef = useRef(onChange);
@@ -52,6 +55,7 @@ export function RichTextEditor({
       placeholder="Write your post…"
       onChange={(doc) => changeRef.current(doc)}
       onEditor={(editor) => readyRef.current(editor ? handleFor(editor) : null)}
+      onUploadImage={onUploadImage}
     />
   );
 }
