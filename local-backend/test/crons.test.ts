@@ -1,6 +1,6 @@
 // Cron jobs: next-run computation for every Convex schedule kind and for cron expressions (UTC),
 // and a CronRunner really running functions on a real backend.
-// Reference: /work/shared/reference/convex-backend-facts.md §3.17; expected values in the
+// Reference: ../shared/reference/convex-backend-facts.md §3.17; expected values in the
 // "Convex's own tests" block are those of get-convex/convex-backend
 // crates/model/src/cron_jobs/next_ts.rs.
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Convex's public HTTP API (the endpoints `ConvexHttpClient` uses), exercised through the real
 // `convex/browser` client and, where the client cannot express a request, through raw fetch.
-// Reference: /work/shared/reference/convex-backend-facts.md §1.
+// Reference: ../shared/reference/convex-backend-facts.md §1.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { ConvexError, convexToJson, type Value } from "convex/values";

@@ -1,6 +1,6 @@
 // Loading a `convex/` folder the way `npx convex dev` would: entry discovery, module paths,
 // Node built-in refusal, "use node" rules, and reloading on file changes.
-// Reference: /work/shared/reference/convex-backend-facts.md §3.17.
+// Reference: ../shared/reference/convex-backend-facts.md §3.17.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";

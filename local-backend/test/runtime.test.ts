@@ -1,5 +1,5 @@
 // Determinism and restrictions inside functions, and transaction limits.
-// Reference: /work/shared/reference/convex-backend-facts.md §3.9, §3.12, §0 (unknown syscalls).
+// Reference: ../shared/reference/convex-backend-facts.md §3.9, §3.12, §0 (unknown syscalls).
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Schema pushes on start and on reload, as `npx convex dev` does them: existing documents are
 // validated against the new schema (a mismatch refuses the push and changes nothing), and new
-// indexes are backfilled. Reference: /work/shared/reference/convex-backend-facts.md §3.10.
+// indexes are backfilled. Reference: ../shared/reference/convex-backend-facts.md §3.10.
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // Text search (`withSearchIndex`) on the local backend: tokenization, matching, filters, ranking,
 // read-your-own-writes, schema push backfill, pagination, live subscriptions, the 1024-candidate
-// limit and a 20,000-document timing run. Reference: /work/shared/reference/convex-backend-facts.md §3.8.
+// limit and a 20,000-document timing run. Reference: ../shared/reference/convex-backend-facts.md §3.8.
 import { ConvexClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 // File storage end to end: upload URLs, downloads (headers, Range), `_storage` documents,
 // content-addressed blobs with reference-safe deletion, limits, tokens, and store/get from actions
-// and (convex 1.48) mutations. Reference: /work/shared/reference/convex-backend-facts.md §3.15.
+// and (convex 1.48) mutations. Reference: ../shared/reference/convex-backend-facts.md §3.15.
 //
 // File storage through the backend's own wiring: upload URLs and file URLs on backend.url.
 import { ConvexHttpClient } from "convex/browser";

@@ -7,7 +7,7 @@ import { FileStorage, StorageError } from "../runtime/files.js";
  * Convex's file-storage HTTP endpoints (crates/local_backend/src/storage.rs):
  * - `POST /api/storage/upload?token=…` stores the body and answers `{"storageId": "…"}`;
  * - `GET|HEAD /api/storage/<Id<"_storage">>` serves the bytes (single Range supported).
- * Reference: /work/shared/reference/convex-backend-facts.md §3.15.
+ * Reference: ../shared/reference/convex-backend-facts.md §3.15.
  */
 
 /** Storage GETs are immutable, so browsers may keep them (30 days, as Convex does). */

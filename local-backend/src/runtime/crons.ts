@@ -9,7 +9,7 @@ import type { FunctionRunner } from "./runner.js";
  * Schedules follow Convex's backend (get-convex/convex-backend crates/model/src/cron_jobs/
  * next_ts.rs): hourly/daily/weekly/monthly are turned into cron expressions and evaluated in UTC
  * with Cloudflare's saffron semantics, so a monthly job on day 31 skips the months without one.
- * Reference: /work/shared/reference/convex-backend-facts.md §3.17.
+ * Reference: ../shared/reference/convex-backend-facts.md §3.17.
  */
 
 const DAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;

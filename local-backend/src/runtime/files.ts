@@ -10,7 +10,7 @@ import { UserError, type Transaction } from "./transaction.js";
 
 /**
  * File storage (`ctx.storage`, the `_storage` system table, upload URLs).
- * Reference: /work/shared/reference/convex-backend-facts.md §3.15; the syscall payloads are those
+ * Reference: ../shared/reference/convex-backend-facts.md §3.15; the syscall payloads are those
  * of convex@1.48.0 `src/server/impl/storage_impl.ts`.
  *
  * Blobs live in `<dataDir>/files/<sha256 hex>`: content-addressed, so identical content is stored

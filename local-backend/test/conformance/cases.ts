@@ -7,7 +7,7 @@
 //
 // Real Convex semantics are the spec. Cases where convex-test is known to
 // deviate from real Convex are registered only when `reference === false`
-// (each cites the section of /work/shared/reference/convex-backend-facts.md).
+// (each cites the section of ../shared/reference/convex-backend-facts.md).
 // Error *messages* are only asserted when `reference === false`, and only where
 // the real backend's text is known (get-convex/convex-backend crates/**).
 import { ConvexError } from "convex/values";
