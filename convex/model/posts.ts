@@ -33,6 +33,18 @@ function cleanOptional(value: string | undefined, field: string, max: number): s
   return t.length ? t : undefined;
 }
 
+/** The audit entry every post change writes: who changed which post, and the changed fields. */
+async function auditPost(
+  ctx: MutationCtx,
+  post: { siteId: Id<"sites">; _id: Id<"posts"> },
+  actorId: Id<"users"> | undefined,
+  action: string,
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+) {
+  await audit(ctx, { siteId: post.siteId, actorId, action, entityType: "post", entityId: post._id, before, after });
+}
+
 /** @returns a post's body row of the given kind, or null. */
 export async function getBody(ctx: QueryCtx, post: Doc<"posts">, kind: "draft" | "published") {
   return await ctx.db
@@ -120,14 +132,7 @@ export async function createDraft(
     updatedAt: now,
     updatedBy: actor.viewer._id,
   });
-  await audit(ctx, {
-    siteId: actor.site._id,
-    actorId: actor.viewer._id,
-    action: "post.create",
-    entityType: "post",
-    entityId: postId,
-    after: { title, status: "draft" },
-  });
+  await auditPost(ctx, { siteId: actor.site._id, _id: postId }, actor.viewer._id, "post.create", undefined, { title, status: "draft" });
   return postId;
 }
 
@@ -247,15 +252,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
   await ctx.db.patch(post._id, patch);
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, published: true, publishedAt: patch.publishedAt });
   await addRevision(ctx, post, { ...draft, ...liveFields } as Doc<"postBodies">, "publish", by);
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: by._id,
-    action: post.status === "published" ? "post.update" : "post.publish",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: post.status, title: post.title },
-    after: { status: "published", title: draft.title },
-  });
+  await auditPost(ctx, post, by._id, post.status === "published" ? "post.update" : "post.publish", { status: post.status, title: post.title }, { status: "published", title: draft.title });
 }
 
 async function takeOffline(ctx: MutationCtx, post: Doc<"posts">, status: "draft" | "archived") {
@@ -278,15 +275,7 @@ export async function unpublish(ctx: MutationCtx, actor: Actor, post: Doc<"posts
   requirePostPublishable(actor.member, post);
   if (post.status === "draft" || post.status === "archived") return;
   await takeOffline(ctx, post, "draft");
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.unpublish",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: post.status },
-    after: { status: "draft" },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.unpublish", { status: post.status }, { status: "draft" });
 }
 
 /** Archives a post (off the site, kept in the studio). Idempotent. */
@@ -294,15 +283,7 @@ export async function archive(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
   requirePostPublishable(actor.member, post);
   if (post.status === "archived") return;
   await takeOffline(ctx, post, "archived");
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.archive",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: post.status },
-    after: { status: "archived" },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.archive", { status: post.status }, { status: "archived" });
 }
 
 /** Brings an archived post back as a draft. Idempotent for posts that are not archived. */
@@ -310,15 +291,7 @@ export async function restore(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
   requirePostPublishable(actor.member, post);
   if (post.status !== "archived") return;
   await ctx.db.patch(post._id, { status: "draft", updatedAt: Date.now() });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.restore",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: "archived" },
-    after: { status: "draft" },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.restore", { status: "archived" }, { status: "draft" });
 }
 
 /**
@@ -338,15 +311,7 @@ export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts"
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at });
   await ctx.db.patch(post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.schedule",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: post.status, scheduledAt: post.scheduledAt },
-    after: { status: "scheduled", scheduledAt: at },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.schedule", { status: post.status, scheduledAt: post.scheduledAt }, { status: "scheduled", scheduledAt: at });
 }
 
 /** Cancels a schedule; the post goes back to draft. Idempotent. */
@@ -355,15 +320,7 @@ export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"post
   if (post.status !== "scheduled") return;
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   await ctx.db.patch(post._id, { status: "draft", scheduledAt: undefined, scheduledJobId: undefined, updatedAt: Date.now() });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.unschedule",
-    entityType: "post",
-    entityId: post._id,
-    before: { status: "scheduled", scheduledAt: post.scheduledAt },
-    after: { status: "draft" },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.unschedule", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft" });
 }
 
 /**
@@ -391,15 +348,7 @@ export async function changeSlug(ctx: MutationCtx, actor: Actor, post: Doc<"post
   await requireSlugFree(ctx, "post", post.siteId, slug, post._id);
   await ctx.db.patch(post._id, { slug, updatedAt: Date.now() });
   if (post.publishedAt !== undefined) await recordRedirect(ctx, "post", post.siteId, post.slug, slug, post._id);
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.slug",
-    entityType: "post",
-    entityId: post._id,
-    before: { slug: post.slug },
-    after: { slug },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.slug", { slug: post.slug }, { slug });
 }
 
 async function requireCategory(ctx: QueryCtx, siteId: Id<"sites">, categoryId: Id<"categories">) {
@@ -421,15 +370,7 @@ export async function setCategory(
   const before = publicationState(post);
   await ctx.db.patch(post._id, { categoryId: next, updatedAt: Date.now() });
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, categoryId: next });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.category",
-    entityType: "post",
-    entityId: post._id,
-    before: { categoryId: post.categoryId },
-    after: { categoryId: next },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.category", { categoryId: post.categoryId }, { categoryId: next });
 }
 
 export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, tagIds: Id<"tags">[]): Promise<void> {
@@ -443,15 +384,7 @@ export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
   const before = publicationState(post);
   await ctx.db.patch(post._id, { tagIds: unique, updatedAt: Date.now() });
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, tagIds: unique });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.tags",
-    entityType: "post",
-    entityId: post._id,
-    before: { tagIds: post.tagIds },
-    after: { tagIds: unique },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.tags", { tagIds: post.tagIds }, { tagIds: unique });
 }
 
 /**
@@ -483,15 +416,7 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
       searchText: publicSearchText(featured, live.title, post.excerpt ?? autoExcerpt(live.text), `${live.title}\n${live.text}`),
     });
   }
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.featured",
-    entityType: "post",
-    entityId: post._id,
-    before: { featured: post.featured },
-    after: { featured },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.featured", { featured: post.featured }, { featured });
 }
 
 /** Sets or clears the cover image (a file uploaded to storage). Who may edit the post may set it. */
@@ -506,30 +431,14 @@ export async function setCoverImage(
   const next = storageId ?? undefined;
   if (next === post.coverImageId) return;
   await ctx.db.patch(post._id, { coverImageId: next, updatedAt: Date.now() });
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.cover",
-    entityType: "post",
-    entityId: post._id,
-    before: { coverImageId: post.coverImageId },
-    after: { coverImageId: next },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.cover", { coverImageId: post.coverImageId }, { coverImageId: next });
 }
 
 /** Deletes a post and everything that belongs to it, keeping counters exact. */
 export async function deletePost(ctx: MutationCtx, actor: Actor | null, post: Doc<"posts">): Promise<void> {
   if (actor) requirePostPublishable(actor.member, post);
   await removePostData(ctx, post);
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor?.viewer._id,
-    action: "post.delete",
-    entityType: "post",
-    entityId: post._id,
-    before: { title: post.title, status: post.status, slug: post.slug },
-    after: null,
-  });
+  await auditPost(ctx, post, actor?.viewer._id, "post.delete", { title: post.title, status: post.status, slug: post.slug }, null);
 }
 
 /** The cascade of a post's deletion (also used when a user's posts are deleted). */
@@ -575,13 +484,6 @@ export async function restoreRevision(
   );
   const fresh = await requireDraft(ctx, post);
   await addRevision(ctx, post, fresh, "restore", actor.viewer);
-  await audit(ctx, {
-    siteId: post.siteId,
-    actorId: actor.viewer._id,
-    action: "post.restoreRevision",
-    entityType: "post",
-    entityId: post._id,
-    after: { revision: revision.number },
-  });
+  await auditPost(ctx, post, actor.viewer._id, "post.restoreRevision", undefined, { revision: revision.number });
   return { version: saved.version };
 }

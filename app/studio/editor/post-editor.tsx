@@ -818,11 +818,7 @@ function CoverField({ siteId, postId, url, disabled }: { siteId: Id<"sites">; po
     setPending(true);
     setError(null);
     try {
-      if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
-      const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
-      const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
-      if (!res.ok) throw new Error("The upload failed. Please try again.");
-      const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
+      const storageId = await uploadToStorage(convex, siteId, file, () => {});
       await convex.mutation(api.posts.setCoverImage, { siteId, postId, storageId });
     } catch (err) {
       setError(err instanceof Error && !errorCode(err) ? err.message : failureMessage(err));
@@ -880,21 +876,31 @@ async function uploadImage(
   file: File,
   onProgress: (fraction: number) => void,
 ): Promise<string> {
+  const storageId = await uploadToStorage(convex, siteId, file, onProgress);
+  const url = await convex.query(api.sites.getImageUrl, { siteId, storageId });
+  if (!url) throw new Error("The upload failed. Please try again.");
+  return url;
+}
+
+/** Uploads an image file to Convex file storage through a fresh upload URL; returns its storage id. */
+async function uploadToStorage(
+  convex: ReturnType<typeof useConvex>,
+  siteId: Id<"sites">,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<Id<"_storage">> {
   if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
   const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
-  const storageId = await new Promise<string>((resolve, reject) => {
+  return await new Promise<Id<"_storage">>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", uploadUrl);
     xhr.setRequestHeader("Content-Type", file.type);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () =>
       xhr.status >= 200 && xhr.status < 300
-        ? resolve((JSON.parse(xhr.responseText) as { storageId: string }).storageId)
+        ? resolve((JSON.parse(xhr.responseText) as { storageId: Id<"_storage"> }).storageId)
         : reject(new Error("The upload failed. Please try again."));
     xhr.onerror = () => reject(new Error("The upload failed. Please check your connection."));
     xhr.send(file);
   });
-  const url = await convex.query(api.sites.getImageUrl, { siteId, storageId: storageId as Id<"_storage"> });
-  if (!url) throw new Error("The upload failed. Please try again.");
-  return url;
 }

@@ -222,11 +222,10 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
     define: { "process.env": "globalThis.__convexLocalEnv" },
   };
   const outputs = new Map<string, string>();
-  const collect = (metafile: import("esbuild").Metafile, outdir: string) => {
+  const collect = (metafile: import("esbuild").Metafile) => {
     for (const [out, meta] of Object.entries(metafile.outputs)) {
       if (meta.entryPoint) outputs.set(path.resolve(meta.entryPoint), path.resolve(out));
     }
-    void outdir;
   };
   try {
     if (isolate.length) {
@@ -245,7 +244,7 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
           "globalThis.process": "globalThis.__convexLocalProcess",
         },
       });
-      collect(r.metafile!, path.join(dir, "isolate"));
+      collect(r.metafile!);
     }
     if (node.length) {
       const r = await build({
@@ -256,7 +255,7 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
         splitting: true,
         banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       });
-      collect(r.metafile!, path.join(dir, "node"));
+      collect(r.metafile!);
     }
   } catch (e: any) {
     const messages = (e.errors ?? []).map((m: any) =>
