@@ -2,7 +2,7 @@ import { ConvexClient } from "convex/browser";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import { api } from "./fixture/convex/_generated/api.js";
 
@@ -56,6 +56,26 @@ describe("sync protocol with the real ConvexClient", () => {
     );
     await writer.mutation(api.items.insert, { name: "live-1", rank: 7 });
     expect(await seen).toEqual({ name: "live-1", rank: 7 });
+  });
+
+  test("Transitions carry the send time and the clock skew, so the client measures a short transit", async () => {
+    // serverTs is nanoseconds and clientClockSkew milliseconds: the client logs "took more than
+    // 20s to arrive" for every Transition whose computed transit time exceeds 20 s.
+    const logged = vi.spyOn(console, "log");
+    try {
+      const reader = client();
+      const writer = client();
+      const seen = waitFor<{ name: string; rank: number | null } | null>(
+        (cb) => reader.onUpdate(api.live.byName, { name: "skew-1" }, cb),
+        (v) => v !== null && v.rank === 3,
+      );
+      await writer.mutation(api.items.insert, { name: "skew-1", rank: 3 });
+      await seen;
+      const warnings = logged.mock.calls.map((c) => c.join(" ")).filter((line) => /to arrive/.test(line));
+      expect(warnings).toEqual([]);
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   test("a mutation resolves only once its writes are visible to the same client's queries", async () => {

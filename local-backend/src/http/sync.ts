@@ -57,6 +57,8 @@ class MutationCache {
 
 class SyncSession {
   private sessionId = "";
+  /** Client clock minus server clock at Connect (ms), for the client's transit-time and token-refresh estimates. */
+  private clockSkew: number | null = null;
   private querySetVersion = 0;
   private identityVersion = 0;
   private sent = { querySet: 0, identity: 0, ts: 0n };
@@ -138,6 +140,7 @@ class SyncSession {
     switch (msg.type) {
       case "Connect":
         this.sessionId = String(msg.sessionId ?? "");
+        this.clockSkew = typeof msg.clientTs === "number" ? msg.clientTs - Date.now() : null;
         return;
       case "ModifyQuerySet":
         return this.modifyQuerySet(msg);
@@ -363,8 +366,10 @@ class SyncSession {
               startVersion: { querySet: this.sent.querySet, identity: this.sent.identity, ts: encodeTs(this.sent.ts) },
               endVersion: { querySet: end.querySet, identity: end.identity, ts: encodeTs(end.ts) },
               modifications,
-              clientClockSkew: null,
-              serverTs: Number(ts / 1_000_000n),
+              // The client measures transit time as now - clientClockSkew - serverTs/1e6: serverTs is
+              // the send time in nanoseconds (not the snapshot's ts, which can be old).
+              clientClockSkew: this.clockSkew,
+              serverTs: Date.now() * 1e6,
             });
             this.sent = end;
             if (this.owedTs <= ts) this.owedTs = -1n;
