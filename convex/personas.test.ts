@@ -393,6 +393,11 @@ export const matrix: Record<string, Row> = {
   "reader:tagBySlug": { call: (c) => c.query(api.reader.tagBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
   "reader:categoryBySlug": { call: (c) => c.query(api.reader.categoryBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
   "reader:authorBySlug": { call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "author" }), expect: everyone },
+  "reader:adjacent": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
+    call: (c, _w, x) => c.query(api.reader.adjacent, { siteSlug: "daily", postId: x.postId }),
+    expect: everyone,
+  },
   "reader:recordView": {
     prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
     call: (c, _w, x) => c.mutation(api.reader.recordView, { siteSlug: "daily", postId: x.postId }),

@@ -81,6 +81,22 @@ async function mixedSite(t: T, w: World) {
   return { published, hidden: [draft, scheduled, archived, unpublished] };
 }
 
+/** Sets a post's publishedAt directly (trusted setup), to lay posts out on the timeline. */
+async function setPublishedAt(t: T, postId: Id<"posts">, publishedAt: number) {
+  await t.run(async (ctx) => ctx.db.patch(postId, { publishedAt }));
+}
+
+/** The ids of a site's reader.adjacent answer for a post (null when the query answers null). */
+async function neighbours(client: Client, siteSlug: string, postId: Id<"posts">) {
+  const r = await client.query(api.reader.adjacent, { siteSlug, postId });
+  return r && { previous: r.previous?._id ?? null, next: r.next?._id ?? null };
+}
+
+const DAY = 86_400_000;
+/** A first paragraph longer than the automatic excerpt, so words after it appear only in bodies. */
+const PREVIEW =
+  "An opening paragraph long enough to fill the automatic excerpt on its own, so that nothing written after it can appear in a card. It runs on past two hundred and twenty characters of plain text, just to be quite sure of that.";
+
 describe.each(backends)("reader on %s", (_name, convexTest) => {
   test("latest lists each published post exactly once across pages, newest first, without bodies", async () => {
     const t = convexTest(schema, modules);
@@ -288,6 +304,138 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
       page: [],
       isDone: true,
     });
+  });
+
+  test("adjacent: the older and newer published posts for the middle, first and last post, skipping posts readers cannot see", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const t0 = Date.now() - 30 * DAY;
+    const [p1, p2, p3, p4] = [
+      await publishPost(t, w, { title: "One", body: `${PREVIEW} Body words one.` }),
+      await publishPost(t, w, { title: "Two", body: `${PREVIEW} Body words two.` }),
+      await publishPost(t, w, { title: "Three", body: `${PREVIEW} Body words three.` }),
+      await publishPost(t, w, { title: "Four", body: `${PREVIEW} Body words four.` }),
+    ];
+    for (const [i, id] of [p1, p2, p3, p4].entries()) await setPublishedAt(t, id, t0 + (i + 1) * DAY);
+    // Posts readers must not see, each dated between two live ones so a wrong index would pick it.
+    const scheduled = await draftPost(t, w, { title: "Scheduled" });
+    await editor.mutation(api.posts.schedule, { siteId: w.siteId, postId: scheduled, scheduledAt: Date.now() + 3_600_000 });
+    await setPublishedAt(t, scheduled, t0 + 1.5 * DAY);
+    const archived = await publishPost(t, w, { title: "Archived" });
+    await editor.mutation(api.posts.archive, { siteId: w.siteId, postId: archived });
+    await setPublishedAt(t, archived, t0 + 2.5 * DAY);
+    const unpublished = await publishPost(t, w, { title: "Unpublished" });
+    await editor.mutation(api.posts.unpublish, { siteId: w.siteId, postId: unpublished });
+    await setPublishedAt(t, unpublished, t0 + 3.5 * DAY);
+    const draft = await draftPost(t, w, { title: "Draft" });
+    await setPublishedAt(t, draft, t0 + 3.6 * DAY);
+    const foreign = await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
+    await setPublishedAt(t, foreign, t0 + 2.2 * DAY);
+
+    for (const client of [t, as(t, w.users.reader), as(t, w.users.owner)] as Client[]) {
+      expect(await neighbours(client, "daily", p1)).toEqual({ previous: null, next: p2 });
+      expect(await neighbours(client, "daily", p2)).toEqual({ previous: p1, next: p3 });
+      expect(await neighbours(client, "daily", p3)).toEqual({ previous: p2, next: p4 });
+      expect(await neighbours(client, "daily", p4)).toEqual({ previous: p3, next: null });
+    }
+    // Cards: public fields of this site's posts, never a body or a view count.
+    const middle = (await t.query(api.reader.adjacent, { siteSlug: "daily", postId: p2 }))!;
+    expect(middle.previous).toMatchObject({ _id: p1, siteId: w.siteId, slug: "one", title: "One", locked: false, doc: null, viewCount: null });
+    expect(middle.next).toMatchObject({ _id: p3, title: "Three", doc: null, viewCount: null });
+    expect(JSON.stringify(middle)).not.toContain("Body words");
+    // Posts that are not live have no neighbours to show; unknown sites neither.
+    for (const postId of [scheduled, archived, unpublished, draft]) {
+      expect(await t.query(api.reader.adjacent, { siteSlug: "daily", postId })).toBeNull();
+      expect(await as(t, w.users.owner).query(api.reader.adjacent, { siteSlug: "daily", postId })).toBeNull();
+    }
+    expect(await t.query(api.reader.adjacent, { siteSlug: "nowhere", postId: p2 })).toBeNull();
+    // A single live post has no neighbours (an answer, not null).
+    expect(await neighbours(t, "daily-other", foreign)).toEqual({ previous: null, next: null });
+  });
+
+  test("cross-tenant read: adjacent answers null for another site's post and never returns another site's posts", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const t0 = Date.now() - 30 * DAY;
+    const ours = [await publishPost(t, w, { title: "Ours one" }), await publishPost(t, w, { title: "Ours two" })];
+    const theirs: Id<"posts">[] = [];
+    for (const title of ["Theirs one", "Theirs two", "Theirs three"]) {
+      theirs.push(await publishPost(t, w, { title, userId: w.users.outsider, siteId: w.otherSiteId }));
+    }
+    // Interleaved on the timeline: a query that forgot the site would mix them.
+    for (const [i, id] of [theirs[0], ours[0], theirs[1], ours[1], theirs[2]].entries()) await setPublishedAt(t, id, t0 + i * DAY);
+
+    for (const client of [t, as(t, w.users.owner), as(t, w.users.outsider), as(t, w.users.subscriber)] as Client[]) {
+      // Another site's post id, asked through this site: nothing, not its neighbours.
+      for (const postId of theirs) expect(await client.query(api.reader.adjacent, { siteSlug: "daily", postId })).toBeNull();
+      for (const postId of ours) expect(await client.query(api.reader.adjacent, { siteSlug: "daily-other", postId })).toBeNull();
+      // Each site's own chain holds only its own posts.
+      expect(await neighbours(client, "daily", ours[0])).toEqual({ previous: null, next: ours[1] });
+      expect(await neighbours(client, "daily", ours[1])).toEqual({ previous: ours[0], next: null });
+      expect(await neighbours(client, "daily-other", theirs[1])).toEqual({ previous: theirs[0], next: theirs[2] });
+    }
+  });
+
+  test("adjacent: a featured neighbour is a card, locked for anonymous and plain readers, never with a body", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const t0 = Date.now() - 30 * DAY;
+    const older = await publishPost(t, w, { title: "Older free", body: `${PREVIEW} Free words older.` });
+    const premium = await publishPost(t, w, { title: "Premium middle", body: `${PREVIEW} Paid words premium.` });
+    const newer = await publishPost(t, w, { title: "Newer free", body: `${PREVIEW} Free words newer.` });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: premium, featured: true });
+    for (const [i, id] of [older, premium, newer].entries()) await setPublishedAt(t, id, t0 + i * DAY);
+
+    for (const client of [t, as(t, w.users.reader), as(t, w.users.outsider)] as Client[]) {
+      const fromOlder = (await client.query(api.reader.adjacent, { siteSlug: "daily", postId: older }))!;
+      expect(fromOlder.next).toMatchObject({ _id: premium, title: "Premium middle", featured: true, locked: true, doc: null });
+      const fromNewer = (await client.query(api.reader.adjacent, { siteSlug: "daily", postId: newer }))!;
+      expect(fromNewer.previous).toMatchObject({ _id: premium, featured: true, locked: true, doc: null });
+      // The locked post's own page still links its (free) neighbours, as cards.
+      const fromPremium = (await client.query(api.reader.adjacent, { siteSlug: "daily", postId: premium }))!;
+      expect(fromPremium).toMatchObject({ previous: { _id: older, doc: null }, next: { _id: newer, doc: null } });
+      expect(JSON.stringify([fromOlder, fromNewer, fromPremium])).not.toMatch(/Paid words|Free words/);
+    }
+    // Entitled viewers see it unlocked, and still as a card: bodies belong to the post's own page.
+    for (const client of [as(t, w.users.subscriber), as(t, w.users.owner)] as Client[]) {
+      const fromOlder = (await client.query(api.reader.adjacent, { siteSlug: "daily", postId: older }))!;
+      expect(fromOlder.next).toMatchObject({ _id: premium, featured: true, locked: false, doc: null });
+      expect(JSON.stringify(fromOlder)).not.toContain("Paid words");
+    }
+  });
+
+  test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const t0 = Date.now() - 30 * DAY;
+    const ids: Id<"posts">[] = [];
+    for (let i = 1; i <= 6; i++) ids.push(await publishPost(t, w, { title: `Tied ${i}` }));
+    // One older post, four published in the same millisecond, one newer.
+    await setPublishedAt(t, ids[0], t0);
+    for (const id of ids.slice(1, 5)) await setPublishedAt(t, id, t0 + DAY);
+    await setPublishedAt(t, ids[5], t0 + 2 * DAY);
+
+    const latest = (await allPages((paginationOpts) => t.query(api.reader.latest, { siteSlug: "daily", paginationOpts }))).map((p) => p._id);
+    expect([...latest].sort()).toEqual([...ids].sort());
+    // Following "next" from the oldest visits the list oldest first; "previous" from the newest, newest first.
+    const forward: Id<"posts">[] = [latest[latest.length - 1]];
+    for (let n = await neighbours(t, "daily", forward[0]); n?.next; n = await neighbours(t, "daily", n.next)) {
+      forward.push(n.next);
+      expect(forward.length).toBeLessThanOrEqual(ids.length);
+    }
+    expect(forward).toEqual([...latest].reverse());
+    const backward: Id<"posts">[] = [latest[0]];
+    for (let n = await neighbours(t, "daily", backward[0]); n?.previous; n = await neighbours(t, "daily", n.previous)) {
+      backward.push(n.previous);
+      expect(backward.length).toBeLessThanOrEqual(ids.length);
+    }
+    expect(backward).toEqual(latest);
+    // Every post in the tie is linked both ways.
+    for (let i = 1; i < latest.length - 1; i++) {
+      expect(await neighbours(t, "daily", latest[i])).toEqual({ previous: latest[i + 1], next: latest[i - 1] });
+    }
   });
 
   test("recordView counts views of published posts only", async () => {

@@ -157,6 +157,29 @@ export const getPostWithTags = readerQuery({
   },
 });
 
+const vAdjacentCard = v.union(vReaderPost, v.null());
+
+/**
+ * A post page's previous (older) and next (newer) published posts in the site's publication order,
+ * as cards: never a body, whatever the viewer may read (a locked neighbour shows as locked). Null
+ * for an unknown site or a post that is not live in that site (a draft, an archived post, another
+ * site's post), so an id from one site never reveals anything about another.
+ */
+export const adjacent = readerQuery({
+  args: { siteSlug: v.string(), postId: v.id("posts") },
+  returns: v.union(v.object({ previous: vAdjacentCard, next: vAdjacentCard }), v.null()),
+  handler: async (ctx, { siteSlug, postId }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const post = await ctx.db.get(postId);
+    if (!Reader.isLive(post, site._id)) return null;
+    const { previous, next } = await Reader.adjacent(ctx, site, post);
+    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+    const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
+    return { previous: await card(previous), next: await card(next) };
+  },
+});
+
 /** A tag page's header, a redirect for an old (renamed or merged) tag slug, or null. */
 export const tagBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
@@ -202,9 +225,9 @@ export const authorBySlug = readerQuery({
 });
 
 /**
- * Counts a view of a published post. NOTE: built on userMutation (signed-in readers) because
- * lib/functions.ts has no public mutation builder for anonymous callers yet; switch to a
- * readerMutation there once it exists, so anonymous views count too.
+ * Counts a view of a published post. A readerMutation: anyone may call it, signed in or not, so
+ * anonymous views count too (the reader site calls it once per reader session, never for bots).
+ * @throws ConvexError NOT_FOUND for an unknown site, another site's post, or a post not published.
  */
 export const recordView = readerMutation({
   args: { siteSlug: v.string(), postId: v.id("posts") },

@@ -194,6 +194,26 @@ export function Pager({ path, page, extra }: { path: string; page: ListPage; ext
   );
 }
 
+/** A post page's links to the published posts just older ("Previous") and newer ("Next"). */
+export function AdjacentPosts({ site, previous, next }: { site: SiteData; previous: PostCard | null; next: PostCard | null }) {
+  if (!previous && !next) return null;
+  const p = readerPaths(site.base);
+  return (
+    <nav className="adjacent" aria-label="More posts">
+      {previous ? (
+        <Link to={p.post(previous.slug)} prefetch="none" rel="prev" className="adjacent__link adjacent__link--prev">
+          <span className="adjacent__label">← Previous:</span> <span className="adjacent__title">{previous.title}</span>
+        </Link>
+      ) : null}
+      {next ? (
+        <Link to={p.post(next.slug)} prefetch="none" rel="next" className="adjacent__link adjacent__link--next">
+          <span className="adjacent__label">Next:</span> <span className="adjacent__title">{next.title} →</span>
+        </Link>
+      ) : null}
+    </nav>
+  );
+}
+
 /**
  * Shown instead of a locked post's body: the body is not in the page at all (it never left
  * Convex). Inside the paywalled element, matching the JSON-LD cssSelector.

@@ -1,7 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
-import { Avatar, BillingError, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { AdjacentPosts, Avatar, BillingError, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
 import { requireSite, toCard } from "../reader/pages.server";
@@ -14,8 +14,8 @@ import { countView } from "../reader/views.server";
 // /{site}/{postSlug}: a post. The body is rendered (sanitized) on the server from the TipTap JSON
 // that reader:postBySlug returns only to entitled viewers; a locked post's loader data has no body
 // at all, so neither the HTML nor the single-fetch .data response can carry it. Old slugs 301 to
-// the current one. Related posts share the post's first tag. (Previous/next posts need a new Convex
-// query, reader.adjacent, and are left out.)
+// the current one. Related posts share the post's first tag. Previous/next link the published posts
+// just older and newer (reader:adjacent), sent as cards like every list: never a body.
 
 const RELATED = 3;
 
@@ -27,12 +27,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
   const post = found.post;
   const firstTag = post.tags[0];
-  const [related, plans, subscription] = await Promise.all([
+  const [related, adjacent, plans, subscription] = await Promise.all([
     firstTag
       ? client
           .query(api.reader.byTag, { siteSlug: site.slug, tagSlug: firstTag.slug, paginationOpts: { numItems: RELATED + 1, cursor: null } })
           .then((r) => r.page.filter((p) => p._id !== post._id).slice(0, RELATED).map(toCard))
       : [],
+    client.query(api.reader.adjacent, { siteSlug: site.slug, postId: post._id }),
     post.locked ? checkoutPlans(client, site.slug) : null,
     post.locked ? readerSubscription(client, site.slug) : null,
   ]);
@@ -46,6 +47,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       bodyHtml: !post.locked && post.doc ? renderDocCached(post.doc) : null,
     },
     related,
+    // Cards of the older and newer posts (null at either end).
+    adjacent: {
+      previous: adjacent?.previous ? toCard(adjacent.previous) : null,
+      next: adjacent?.next ? toCard(adjacent.next) : null,
+    },
     plans: plans ?? [],
     subscription,
     signedIn: client.signedIn,
@@ -63,7 +69,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PostPage() {
-  const { post, related, plans, subscription, signedIn } = useLoaderData<typeof loader>();
+  const { post, related, adjacent, plans, subscription, signedIn } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
@@ -107,6 +113,7 @@ export default function PostPage() {
           ) : null}
         </footer>
       </article>
+      <AdjacentPosts site={site} previous={adjacent.previous} next={adjacent.next} />
       {related.length ? (
         <section aria-labelledby="related-heading" className="related">
           <h2 id="related-heading" className="section-title">

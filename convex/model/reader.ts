@@ -116,6 +116,46 @@ export async function byAuthor(ctx: QueryCtx, site: Doc<"sites">, authorId: Id<"
     .paginate(readerPageOpts(opts));
 }
 
+/**
+ * The published posts of `site` immediately older (`previous`) and newer (`next`) than `post`, in
+ * the order `latest` lists them: publishedAt, then Convex's index tiebreaker _creationTime, so posts
+ * published in the same millisecond still form one chain (two posts sharing both values would be
+ * skipped by each other, never repeated or looped). Each side is
+ * at most two `.first()` reads on by_siteId_and_status_and_publishedAt: the posts sharing `post`'s
+ * publishedAt, then the strictly older (or newer) range; never a scan. Reads only `site`'s posts,
+ * whatever `post` is: callers check that `post` is live in `site` first.
+ */
+export async function adjacent(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  post: Doc<"posts">,
+): Promise<{ previous: Doc<"posts"> | null; next: Doc<"posts"> | null }> {
+  const at = post.publishedAt;
+  if (at === undefined) return { previous: null, next: null };
+  const posts = () => ctx.db.query("posts");
+  const index = "by_siteId_and_status_and_publishedAt" as const;
+  const created = post._creationTime;
+  const previous =
+    (await posts()
+      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").eq("publishedAt", at).lt("_creationTime", created))
+      .order("desc")
+      .first()) ??
+    (await posts()
+      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").lt("publishedAt", at))
+      .order("desc")
+      .first());
+  const next =
+    (await posts()
+      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").eq("publishedAt", at).gt("_creationTime", created))
+      .order("asc")
+      .first()) ??
+    (await posts()
+      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").gt("publishedAt", at))
+      .order("asc")
+      .first());
+  return { previous, next };
+}
+
 /** @returns the tag with this live slug in the site, or null. */
 export async function tagBySlug(ctx: QueryCtx, siteId: Id<"sites">, slug: string) {
   return await ctx.db

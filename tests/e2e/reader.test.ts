@@ -103,6 +103,38 @@ test.describe("pages", () => {
     await expect(page.getByTestId("subscribe-coming-soon")).toBeVisible();
   });
 
+  test("previous and next: links to the older and newer posts, followed both ways, into a locked post too", async ({ page }) => {
+    await page.goto(`/${SITE}/why-your-bus-runs-less-often-than-it-did-in-2019`);
+    const nav = () => page.getByRole("navigation", { name: "More posts" });
+    const previous = nav().getByRole("link", { name: "← Previous: Zoning, explained with one vacant lot" });
+    await expect(previous).toHaveAttribute("rel", "prev");
+    await expect(previous).toHaveAttribute("href", `/${SITE}/zoning-explained-with-one-vacant-lot`);
+    const next = nav().getByRole("link", { name: "Next: The hidden cost of a thirty-year bond →" });
+    await expect(next).toHaveAttribute("rel", "next");
+
+    await previous.click();
+    await expect(page).toHaveURL(new RegExp(`/${SITE}/zoning-explained-with-one-vacant-lot$`));
+    await expect(page.getByRole("heading", { level: 1, name: "Zoning, explained with one vacant lot" })).toBeVisible();
+    await nav().getByRole("link", { name: "Next: Why your bus runs less often than it did in 2019 →" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Why your bus runs less often than it did in 2019" })).toBeVisible();
+
+    // The newer neighbour is a subscribers' post: the link leads to its paywall, never its body.
+    await nav().getByRole("link", { name: "Next: The hidden cost of a thirty-year bond →" }).click();
+    await expect(page).toHaveURL(new RegExp(`/${SITE}/the-hidden-cost-of-a-thirty-year-bond$`));
+    await expect(page.getByTestId("paywall")).toBeVisible();
+    expect(await page.content()).not.toContain("For subscribers: the full analysis");
+    await expect(nav().getByRole("link", { name: "← Previous: Why your bus runs less often than it did in 2019" })).toBeVisible();
+
+    // The oldest post has no previous link; on a narrow screen the links stack.
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(`/${SITE}/welcome-to-the-ledger`);
+    await expect(nav().getByRole("link", { name: /^← Previous:/ })).toHaveCount(0);
+    const onlyNext = nav().getByRole("link", { name: "Next: The budget vote, annotated →" });
+    await expect(onlyNext).toBeVisible();
+    const box = (await onlyNext.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(360);
+  });
+
   test("search: results with excerpts; empty and punctuation-only queries are handled gracefully", async ({ page }) => {
     await page.goto("/byte-sized/search");
     await expect(page.getByTestId("search-empty")).toBeVisible();

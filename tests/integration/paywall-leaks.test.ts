@@ -4,8 +4,8 @@
 // a reader or crawler can reach, as an anonymous visitor and as a signed-in non-subscriber: the
 // full HTML document (which also carries Open Graph tags, Twitter cards and JSON-LD), the
 // single-fetch `.data` response Remix serves for client navigations, RSS, Atom and JSON Feed (site,
-// tag and category), the sitemap, search (page and `.data`), list pages, and the Convex HTTP API
-// directly. The canary must never appear. The last tests check a subscriber DOES get it (page and
+// tag and category), the sitemap, search (page and `.data`), list pages, the previous/next links
+// of the neighbouring post's page, and the Convex HTTP API directly. The canary must never appear. The last tests check a subscriber DOES get it (page and
 // API), so the suite cannot pass by never rendering the body at all.
 import { ConvexHttpClient } from "convex/browser";
 import { randomBytes } from "node:crypto";
@@ -23,6 +23,8 @@ const SITE = "the-ledger";
 const SLUG = "the-paid-deep-dive";
 const TAG = "housing";
 const CATEGORY = "markets";
+/** The demo's newest post before the canary post: its page links the canary post as "Next". */
+const NEIGHBOUR = "city-budgets-explained";
 
 let backend: LocalBackend;
 let dataDir: string;
@@ -251,6 +253,27 @@ describe.each(NON_SUBSCRIBERS)("paid body never reaches %s", (_who, viewer) => {
     }
   });
 
+  test("previous/next on the neighbouring post's page and its .data: the locked post's card, not its body", async () => {
+    // The canary post is the newest, so the next-newest post's page links it as "Next".
+    const page = await fetchAs(viewer(), `/${SITE}/${NEIGHBOUR}`);
+    expect(page.status).toBe(200);
+    expect(page.body.match(/<a[^>]*rel="next"[^>]*>/)?.[0]).toContain(`href="/${SITE}/${SLUG}"`);
+    expect(page.body).toContain("The paid deep dive");
+    expect(page.body).not.toContain(CANARY);
+    const data = await fetchAs(viewer(), `/${SITE}/${NEIGHBOUR}.data`);
+    expect(data.status).toBe(200);
+    expect(data.body).toContain("The paid deep dive");
+    expect(data.body).not.toContain(CANARY);
+  });
+
+  test("reader:adjacent through the Convex HTTP API", async () => {
+    const convex = actingAs(viewer());
+    const found = await convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: NEIGHBOUR });
+    const adjacent = await convex.query(api.reader.adjacent, { siteSlug: SITE, postId: (found as { post: { _id: Id<"posts"> } }).post._id });
+    expect(adjacent?.next).toMatchObject({ slug: SLUG, locked: true, doc: null });
+    expect(JSON.stringify(adjacent)).not.toContain(CANARY);
+  });
+
   test("the Convex HTTP API queried directly", async () => {
     const convex = actingAs(viewer());
     const found = await convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: SLUG });
@@ -286,6 +309,18 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     const found = await actingAs(subscriberId).query(api.reader.postBySlug, { siteSlug: SITE, slug: SLUG });
     expect(found).toMatchObject({ kind: "post", post: { locked: false } });
     expect((found as { post: { doc: string } }).post.doc).toContain(CANARY);
+  });
+
+  test("but previous/next links are cards even for a subscriber (page, .data and the API)", async () => {
+    const page = await fetchAs(subscriberId, `/${SITE}/${NEIGHBOUR}`);
+    expect(page.body.match(/<a[^>]*rel="next"[^>]*>/)?.[0]).toContain(`href="/${SITE}/${SLUG}"`);
+    expect(page.body).not.toContain(CANARY);
+    expect((await fetchAs(subscriberId, `/${SITE}/${NEIGHBOUR}.data`)).body).not.toContain(CANARY);
+    const convex = actingAs(subscriberId);
+    const found = await convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: NEIGHBOUR });
+    const adjacent = await convex.query(api.reader.adjacent, { siteSlug: SITE, postId: (found as { post: { _id: Id<"posts"> } }).post._id });
+    expect(adjacent?.next).toMatchObject({ slug: SLUG, locked: false, doc: null });
+    expect(JSON.stringify(adjacent)).not.toContain(CANARY);
   });
 
   test("but even a subscriber's feed is the public one", async () => {

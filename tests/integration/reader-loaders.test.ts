@@ -239,6 +239,37 @@ describe("post page", () => {
     expect(r.headers.get("ETag")).toBeNull();
   });
 
+  test("previous and next: cards of the older and newer published posts, a locked neighbour without its body", async () => {
+    const slug = "why-your-bus-runs-less-often-than-it-did-in-2019";
+    const r = await ok(postRoute.loader, `/the-ledger/${slug}`, { site: "the-ledger", postSlug: slug });
+    const { previous, next } = r.data.adjacent;
+    expect(previous).toMatchObject({ slug: "zoning-explained-with-one-vacant-lot", title: "Zoning, explained with one vacant lot", locked: false });
+    expect(next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true, locked: true });
+    // Cards, exactly the list shape: no ids, no body, no rendered HTML.
+    const cardKeys = Object.keys(r.data.related[0] ?? previous).sort();
+    for (const card of [previous, next]) {
+      expect(Object.keys(card).sort()).toEqual(cardKeys);
+      expect(card).not.toHaveProperty("doc");
+      expect(card).not.toHaveProperty("bodyHtml");
+    }
+    expect(JSON.stringify(r.data)).not.toContain("For subscribers: the full analysis");
+
+    // The ends of the publication order: the newest has no next, the oldest no previous.
+    const newest = await ok(postRoute.loader, "/the-ledger/city-budgets-explained", { site: "the-ledger", postSlug: "city-budgets-explained" });
+    expect(newest.data.adjacent).toEqual({ previous: expect.objectContaining({ slug: "the-hidden-cost-of-a-thirty-year-bond" }), next: null });
+    const oldest = await ok(postRoute.loader, "/the-ledger/welcome-to-the-ledger", { site: "the-ledger", postSlug: "welcome-to-the-ledger" });
+    expect(oldest.data.adjacent).toEqual({ previous: null, next: expect.objectContaining({ slug: "the-budget-vote-annotated" }) });
+  });
+
+  test("a subscriber's previous/next show a featured neighbour unlocked, still as a card without its body", async () => {
+    setReaderClientFactory(async () => clientFor(actingAs(subscriberId), true));
+    const slug = "why-your-bus-runs-less-often-than-it-did-in-2019";
+    const r = await ok(postRoute.loader, `/the-ledger/${slug}`, { site: "the-ledger", postSlug: slug });
+    expect(r.data.adjacent.next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true, locked: false });
+    expect(r.data.adjacent.next).not.toHaveProperty("bodyHtml");
+    expect(JSON.stringify(r.data)).not.toContain("For subscribers: the full analysis");
+  });
+
   test("an old slug is a 301 to the current one; unknown slugs are 404s", async () => {
     const r = await run(postRoute.loader, "/the-ledger/how-a-city-budget-really-works", {
       site: "the-ledger",
