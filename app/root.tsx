@@ -11,16 +11,22 @@ import {
   useLoaderData,
   useLocation,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import { ConvexProvider, ConvexReactClient } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 import { getUser, handleCodeExchange } from "./auth/session.server";
+import { classifyHost, hostConfig } from "./reader/site.server";
 import styles from "./styles/app.css?url";
 import { convexUrl } from "./utils/convex.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
 export function Layout({ children }: { children: React.ReactNode }) {
+  // A site's own host serves its pages at paths the client router does not know (the server
+  // rewrites /x to /{site}/x, app/reader/front.server.ts), so those pages are not hydrated: they
+  // are plain server-rendered HTML, which every reader page is built to work as.
+  const siteHost = useRouteLoaderData<typeof loader>("root")?.siteHost ?? false;
   return (
     <html lang="en">
       <head>
@@ -35,8 +41,12 @@ export function Layout({ children }: { children: React.ReactNode }) {
           Skip to content
         </a>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        {siteHost ? null : (
+          <>
+            <ScrollRestoration />
+            <Scripts />
+          </>
+        )}
       </body>
     </html>
   );
@@ -52,6 +62,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data(
     {
       convexUrl: convexUrl(),
+      siteHost: classifyHost(new URL(request.url).hostname, hostConfig()).kind !== "platform",
       user: user ? { _id: user._id, name: user.name, email: user.email, image: user.image } : null,
     },
     { headers },

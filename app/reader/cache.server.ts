@@ -2,6 +2,7 @@ import { ConvexClient } from "convex/browser";
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import WebSocket from "ws";
+import { recordDependency, recordUntracked } from "./request-deps.server";
 
 // A process-wide cache of ANONYMOUS reader query results, kept fresh by Convex subscriptions rather
 // than by expiry: each cached (query, args) pair is a live subscription on one WebSocket, and the
@@ -30,6 +31,10 @@ interface Entry {
   ready: Promise<unknown>;
   value: unknown;
   hasValue: boolean;
+  /** Bumped on every result (request-deps.server.ts: responses built from an older one are stale). */
+  version: number;
+  /** False once evicted or failed: nothing keeps it fresh any more. */
+  live: boolean;
   unsubscribe: () => void;
 }
 
@@ -67,17 +72,29 @@ export class QueryCache {
       this.entries.set(key, existing);
       if (existing.hasValue && this.connected()) {
         this.stats.hits++;
+        recordDependency(existing);
         return existing.value as FunctionReturnType<Q>;
       }
       this.stats.bypasses++;
+      recordUntracked();
       return await this.direct(query, args);
     }
     this.stats.misses++;
     const entry = this.subscribe(key, query, args);
     // A fresh subscription's first result arrives over the socket; when it is not connected yet
     // (process start), answer this request over HTTP instead of waiting.
-    if (!this.connected()) return await this.direct(query, args);
-    return (await entry.ready) as FunctionReturnType<Q>;
+    if (!this.connected()) {
+      recordUntracked();
+      return await this.direct(query, args);
+    }
+    const value = await entry.ready;
+    recordDependency(entry);
+    return value as FunctionReturnType<Q>;
+  }
+
+  /** Whether cached results are being kept fresh right now (the socket is up). */
+  isLive(): boolean {
+    return this.connected();
   }
 
   private subscribe<Q extends AnyQuery>(key: string, query: Q, args: FunctionArgs<Q>): Entry {
@@ -87,6 +104,8 @@ export class QueryCache {
       ready: new Promise((res, rej) => ((resolve = res), (reject = rej))),
       value: undefined,
       hasValue: false,
+      version: 0,
+      live: true,
       unsubscribe: () => {},
     };
     entry.ready.catch(() => {}); // a rejected first result is reported to the waiting caller only
@@ -97,16 +116,21 @@ export class QueryCache {
       (value) => {
         entry.value = value;
         entry.hasValue = true;
+        entry.version++;
         resolve(value);
       },
       (error) => {
         // Queries that throw (a bad cursor) are not cached: drop the entry, fail the waiter.
         if (this.entries.get(key) === entry) this.entries.delete(key);
+        entry.live = false;
         entry.unsubscribe();
         reject(error);
       },
     );
-    entry.unsubscribe = () => unsubscribe();
+    entry.unsubscribe = () => {
+      entry.live = false;
+      unsubscribe();
+    };
     if (this.entries.size > this.max) {
       const [oldestKey, oldest] = this.entries.entries().next().value!;
       this.entries.delete(oldestKey);

@@ -3,6 +3,7 @@ import { getFunctionName, type FunctionArgs, type FunctionReference, type Functi
 import { convexAs, getAuthSession } from "../auth/session.server";
 import { convexClient, convexUrl } from "../utils/convex.server";
 import { sharedQueryCache } from "./cache.server";
+import { recordUntracked } from "./request-deps.server";
 
 // How reader pages talk to Convex. Remix loaders check nothing themselves (style guide §3): the
 // reader queries decide what the viewer may see from the identity the client carries, so the only
@@ -56,8 +57,10 @@ export function clientFor(convex: ConvexHttpClient, signedIn: boolean, useCache 
   const cache = signedIn || !useCache ? null : sharedQueryCache(convexUrl(), direct);
   // Within one request the layout and the page ask for the same site: ask Convex once.
   const memo = new Map<string, Promise<unknown>>();
-  const run = <Q extends FunctionReference<"query">>(q: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>> =>
-    signedIn
+  const run = <Q extends FunctionReference<"query">>(q: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>> => {
+    // Not through the subscription cache: nothing will tell the response cache when this changes.
+    recordUntracked();
+    return signedIn
       ? // A JWT Convex no longer accepts (ended session, rotated keys) reads as signed out, as the
         // root loader's getUser treats it; the page stays private all the same.
         convex.query(q, args).catch((e: unknown) => {
@@ -65,6 +68,7 @@ export function clientFor(convex: ConvexHttpClient, signedIn: boolean, useCache 
           return convexClient().query(q, args);
         })
       : convex.query(q, args);
+  };
   return {
     signedIn,
     responseHeaders,
@@ -78,7 +82,10 @@ export function clientFor(convex: ConvexHttpClient, signedIn: boolean, useCache 
       }
       return p as Promise<FunctionReturnType<typeof q>>;
     },
-    mutation: (m, args) => convex.mutation(m, args),
+    mutation: (m, args) => {
+      recordUntracked();
+      return convex.mutation(m, args);
+    },
   };
 }
 

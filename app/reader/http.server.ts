@@ -69,8 +69,10 @@ export function cachedPage<T>(
   payload: T,
   fingerprint: unknown,
   setCookie?: string | null,
+  extraHeaders?: Record<string, string>,
 ) {
   const { status, headers } = cacheDecision(request, client, fingerprint, setCookie);
+  for (const [k, v] of Object.entries(extraHeaders ?? {})) headers.set(k, v);
   return data(payload, { status, headers });
 }
 

@@ -9,6 +9,7 @@ import { readerPaths } from "../reader/paths";
 import { renderDocCached } from "../reader/render.server";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta } from "../reader/seo";
+import { VIEW_HEADER } from "../reader/front.server";
 import { countView } from "../reader/views.server";
 
 // /{site}/{postSlug}: a post. The body is rendered (sanitized) on the server from the TipTap JSON
@@ -57,7 +58,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     signedIn: client.signedIn,
   };
   const setCookie = countView(request, client, site.slug, post._id);
-  return cachedPage(request, client, payload, { site, payload }, setCookie);
+  // Tells the response cache (front.server.ts) that a reader's first look at this post counts a view.
+  return cachedPage(request, client, payload, { site, payload }, setCookie, { [VIEW_HEADER]: post._id });
 }
 
 export const headers = readerHeaders;

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
+import { PLATFORM_PATHS } from "../../convex/shared/constants";
 import { anonymousReaderClient } from "../reader/client.server";
 import { cachedBody } from "../reader/http.server";
 import { readerPaths } from "../reader/paths";
@@ -9,9 +10,10 @@ import { canonicalBaseFor, classifyHost, hostConfig } from "../reader/site.serve
 // pages and of search result pages (endless, thin). Sitemaps: on the platform host, every
 // publication's; on a publication's own host, that publication's.
 
-const PLATFORM_PATHS = ["studio", "account", "login", "logout", "signup", "verify", "forgot-password", "reset-password", "dev", "api", "auth"];
+// Not /assets (crawlers need the stylesheet) nor /favicon.ico.
+const PLATFORM = PLATFORM_PATHS.filter((p) => p !== "assets" && !p.includes("."));
 // Anchored ($, /, ?) so a publication whose slug merely starts with one of these stays crawlable.
-const DISALLOW = [...PLATFORM_PATHS.flatMap((p) => [`/${p}$`, `/${p}/`, `/${p}?`]), "/*/search$", "/*/search?"];
+const DISALLOW = [...PLATFORM.flatMap((p) => [`/${p}$`, `/${p}/`, `/${p}?`]), "/*/search$", "/*/search?"];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const client = anonymousReaderClient({ cache: false });

@@ -42,10 +42,32 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const REDIRECT_KINDS = ["post", "tag", "category"] as const;
 
 /**
- * Path segments the reader site uses under /{site}/, so no post slug may take them, and
- * top-level platform routes, so no site slug may take them.
+ * The app's top-level platform routes. No site slug may take them; on a site's own host (custom
+ * domain, subdomain) they are the platform's pages, so no post slug may take them either.
+ */
+export const PLATFORM_PATHS = [
+  "account",
+  "api",
+  "assets",
+  "auth",
+  "dev",
+  "favicon.ico",
+  "forgot-password",
+  "invites",
+  "login",
+  "logout",
+  "reset-password",
+  "signup",
+  "studio",
+  "verify",
+] as const;
+
+/**
+ * Path segments the reader site uses under /{site}/ (and platform routes, see above), so no post
+ * slug may take them, and top-level platform routes, so no site slug may take them.
  */
 export const RESERVED_POST_SLUGS = [
+  ...PLATFORM_PATHS,
   "tag",
   "category",
   "author",
@@ -61,31 +83,19 @@ export const RESERVED_POST_SLUGS = [
 ] as const;
 
 export const RESERVED_SITE_SLUGS = [
-  "api",
-  "studio",
-  "account",
-  "login",
-  "logout",
-  "signup",
+  ...PLATFORM_PATHS,
   "signin",
   "register",
-  "dev",
   "admin",
-  "assets",
   "build",
   "static",
   "public",
   "robots.txt",
   "sitemap.xml",
-  "favicon.ico",
   "health",
   "healthcheck",
   "resources",
-  "auth",
-  "verify",
   "reset",
-  "forgot-password",
-  "reset-password",
   "settings",
   "pricing",
   "about",

@@ -145,7 +145,8 @@ async function main() {
       } else {
         const built = spawnSync(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
         if (built.status !== 0) throw new Error("The Remix build failed.");
-        app = spawn(bin("remix-serve"), ["build/server/index.js"], { env, stdio: "inherit" });
+        // The production server (app/server/index.ts): host routing and the response cache in front of Remix.
+        app = spawn(bin("tsx"), ["app/server/index.ts"], { env, stdio: "inherit" });
       }
       console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
       app.on("exit", (code) => {

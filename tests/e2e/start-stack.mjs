@@ -9,6 +9,9 @@ import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { adminKey, e2eDataDir } from "./stack.mjs";
 
 const appPort = process.env.E2E_APP_PORT ?? "3100";
+// A second instance of the app configured for publications on their own hosts (ROOT_DOMAIN):
+// tests/e2e/hosts.test.ts points Chromium's resolver for *.pressroom.test at 127.0.0.1.
+const hostAppPort = process.env.E2E_HOST_APP_PORT ?? "3101";
 const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
 // The Stripe fake: its API, checkout and portal pages, and /_control (tests/e2e/billing.test.ts).
 const stripePort = process.env.E2E_STRIPE_PORT ?? "3412";
@@ -30,6 +33,7 @@ const backend = spawn(
   { stdio: "inherit" },
 );
 let app = null;
+let hostApp = null;
 let stripe = null;
 
 let stopped = false;
@@ -37,6 +41,7 @@ function stop() {
   if (stopped) return;
   stopped = true;
   app?.kill("SIGTERM");
+  hostApp?.kill("SIGTERM");
   stripe?.kill("SIGTERM");
   backend.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
@@ -138,7 +143,7 @@ try {
 }
 
 // CONVEX_ADMIN_KEY lets the app's /dev/mailbox read the email outbox (emails:devMailbox).
-app = spawn(bin("remix-serve"), ["build/server/index.js"], {
+app = spawn(bin("tsx"), ["app/server/index.ts"], {
   stdio: "inherit",
   env: {
     ...process.env,
@@ -146,6 +151,21 @@ app = spawn(bin("remix-serve"), ["build/server/index.js"], {
     HOST: "127.0.0.1",
     CONVEX_URL: `http://127.0.0.1:${backendPort}`,
     CONVEX_ADMIN_KEY: adminKey(),
+  },
+});
+
+hostApp = spawn(bin("tsx"), ["app/server/index.ts"], {
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    PORT: hostAppPort,
+    HOST: "127.0.0.1",
+    WEB_CONCURRENCY: "1",
+    CONVEX_URL: `http://127.0.0.1:${backendPort}`,
+    ROOT_DOMAIN: "pressroom.test",
+    SITE_URL_FORM: "subdomain",
+    // The platform itself answers on the loopback address (a site host's /login goes there).
+    PLATFORM_URL: `http://127.0.0.1:${hostAppPort}`,
   },
 });
 
@@ -158,3 +178,4 @@ function onUnexpectedExit(code) {
 }
 backend.on("exit", onUnexpectedExit);
 app.on("exit", onUnexpectedExit);
+hostApp.on("exit", onUnexpectedExit);

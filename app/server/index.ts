@@ -1,0 +1,194 @@
+import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import cluster from "node:cluster";
+import { readdirSync, statSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import serveStatic from "serve-static";
+
+// The production HTTP server (`npm run serve`, and what `npm start` runs): the Remix build behind
+// plain node:http, in place of remix-serve, because a publication's own host needs its paths
+// rewritten before Remix routes them and public pages want a response cache in front of Remix
+// (both live in the build, app/reader/front.server.ts, exported by app/entry.server.tsx).
+//
+// - Static files: build/client's files are listed once at start, so a page request costs no stat;
+//   /assets/* (content-hashed) are immutable for a year.
+// - One worker per core (node:cluster; WEB_CONCURRENCY overrides, 1 = no cluster). Each worker
+//   keeps its own subscription and response caches, all kept fresh by Convex.
+// - gzip for responses that are not already compressed (the response cache stores its own).
+// - SIGTERM/SIGINT: stop accepting, finish in-flight requests (at most 10 s), exit.
+//
+// Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to listen on every interface), BUILD_PATH
+// (build/server/index.js), TRUST_PROXY=1 (take the scheme and host from X-Forwarded-Proto/-Host),
+// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per request; errors are always logged).
+
+// As remix-serve does: a production server unless told otherwise (React's production build, the caches).
+process.env.NODE_ENV ??= "production";
+
+type Front = (request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
+
+const env = process.env;
+const port = Number(env.PORT ?? 3000);
+const host = env.HOST ?? "127.0.0.1";
+const buildPath = path.resolve(env.BUILD_PATH ?? "build/server/index.js");
+const clientDir = path.resolve(path.dirname(buildPath), "../client");
+const trustProxy = env.TRUST_PROXY === "1";
+const logRequests = env.LOG_REQUESTS === "1";
+const workers = Math.max(1, Number(env.WEB_CONCURRENCY ?? os.availableParallelism()));
+
+/** Every file under build/client, as URL paths. */
+function listStatic(dir: string, prefix = ""): Set<string> {
+  const out = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) for (const p of listStatic(full, `${prefix}/${name}`)) out.add(p);
+    else out.add(`${prefix}/${name}`);
+  }
+  return out;
+}
+
+function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Request {
+  const forwarded = (name: string) => (trustProxy ? String(req.headers[name] ?? "").split(",")[0].trim() : "");
+  const scheme = forwarded("x-forwarded-proto") || "http";
+  const authority = forwarded("x-forwarded-host") || req.headers.host || `${host}:${port}`;
+  const url = new URL(req.url ?? "/", `${scheme}://${authority}`);
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  if (trustProxy && forwarded("x-forwarded-host")) headers.set("host", forwarded("x-forwarded-host"));
+  const controller = new AbortController();
+  res.on("close", () => controller.abort());
+  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    init.body = createReadableStreamFromReadable(req);
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
+async function send(req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader("Set-Cookie", cookies);
+  if (!response.body || req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  await writeReadableStreamToWritable(response.body, res);
+}
+
+async function startWorker(): Promise<void> {
+  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  const remix = createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
+  const front: Front = (build.entry.module as { front?: Front }).front ?? ((request, next) => next(request));
+  const staticFiles = listStatic(clientDir);
+  const assets = serveStatic(clientDir, { index: false, immutable: true, maxAge: "1y" });
+  const otherStatic = serveStatic(clientDir, { index: false, maxAge: "1h" });
+  const gzip = compression();
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    const pathname = (req.url ?? "/").split("?")[0];
+    const done = (error?: unknown) => {
+      if (error) {
+        console.error(`${req.method} ${req.url}:`, error);
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader("Content-Type", "text/plain; charset=utf-8");
+          res.end("Internal Server Error");
+        } else res.destroy();
+      }
+      if (logRequests || res.statusCode >= 500) {
+        console.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+      }
+    };
+    gzip(req as never, res as never, () => {
+      if (staticFiles.has(pathname)) {
+        const serve = pathname.startsWith("/assets/") ? assets : otherStatic;
+        serve(req, res, () => {
+          res.statusCode = 404;
+          res.end();
+        });
+        res.once("finish", () => done());
+        return;
+      }
+      let request: Request;
+      try {
+        request = toRequest(req, res);
+      } catch {
+        res.statusCode = 400;
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        res.end("Bad Request: malformed URL or Host header");
+        return done();
+      }
+      front(request, (r) => remix(r))
+        .then((response) => send(req, res, response))
+        .then(() => done(), done);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  // A worker whose primary went away must not linger.
+  if (cluster.isWorker) process.once("disconnect", stop);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  if (!cluster.isWorker) console.log(`[pressroom] http://${host}:${port} (1 process)`);
+}
+
+function startPrimary(): void {
+  let stopping = false;
+  let listening = 0;
+  const fork = () => cluster.fork();
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on("listening", () => {
+    if (++listening === workers) console.log(`[pressroom] http://${host}:${port} (${workers} workers)`);
+  });
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    // A worker that fails before it ever listened would fail again: give up instead of looping.
+    if (listening < workers) {
+      console.error(`[pressroom] a worker exited during start (${signal ?? code}); stopping`);
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
+      process.exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      return;
+    }
+    console.error(`[pressroom] worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+    fork();
+  });
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
+    setTimeout(() => process.exit(0), 12_000).unref();
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+if (cluster.isPrimary && workers > 1) startPrimary();
+else
+  startWorker().catch((error) => {
+    console.error("[pressroom] could not start:", error);
+    process.exit(1);
+  });

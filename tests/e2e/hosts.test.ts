@@ -1,0 +1,137 @@
+import { expect, test } from "@playwright/test";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { adminKey, backendUrl, signedUpClient } from "./stack.mjs";
+
+// Publications on their own hosts, in a real browser: the second app instance of the e2e stack
+// (start-stack.mjs, port 3101) runs with ROOT_DOMAIN=pressroom.test and SITE_URL_FORM=subdomain,
+// and Chromium resolves the test domains to 127.0.0.1 (nothing leaves the machine). Pages come
+// from the production server (app/server/index.ts) with its host routing and response cache.
+
+const PORT = Number(process.env.E2E_HOST_APP_PORT ?? 3101);
+const ROOT = "pressroom.test";
+const CUSTOM = "news.example.test";
+const sub = (slug: string, path = "/") => `http://${slug}.${ROOT}:${PORT}${path}`;
+
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--host-resolver-rules=MAP *.${ROOT} 127.0.0.1, MAP ${CUSTOM} 127.0.0.1`,
+    ],
+  },
+});
+
+const fn = <T extends "query" | "mutation">(name: string) => makeFunctionReference<T>(name) as any;
+
+test.beforeAll(async () => {
+  const admin = new ConvexHttpClient(backendUrl);
+  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
+  await admin.mutation(fn("demo:seedDemo"), {});
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/`)).ok) break;
+    } catch {}
+    if (i > 100) throw new Error(`the host app on ${PORT} did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+test("a publication on its subdomain: same pages, links without the /{site} prefix, subdomain canonical URLs, no client scripts", async ({ page }) => {
+  const home = await page.goto(sub("the-ledger"));
+  expect(home?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1, name: "The Ledger" })).toBeVisible();
+  await expect(page.locator('link[rel="canonical"]')).toHaveAttribute("href", `https://the-ledger.${ROOT}/`);
+  // Plain server-rendered HTML: the client router does not know these paths.
+  expect(await page.evaluate(() => "__remixContext" in window)).toBe(false);
+
+  const postLink = page.getByRole("region", { name: "Latest posts" }).getByRole("link", { name: "How a city budget really works" });
+  expect(await postLink.getAttribute("href")).toBe("/city-budgets-explained");
+  await postLink.click();
+  await expect(page).toHaveURL(sub("the-ledger", "/city-budgets-explained"));
+  await expect(page.getByRole("heading", { level: 1, name: "How a city budget really works" })).toBeVisible();
+  await expect(page.getByTestId("post-body")).toBeVisible();
+  await expect(page.locator('link[rel="canonical"]')).toHaveAttribute("href", `https://the-ledger.${ROOT}/city-budgets-explained`);
+
+  // Tag pages, search (a plain GET form) and feeds work at host paths too.
+  const tagLink = page.locator("a[href^='/tag/']").first();
+  const tagHref = await tagLink.getAttribute("href");
+  await tagLink.click();
+  await expect(page).toHaveURL(sub("the-ledger", tagHref!));
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  const search = await page.goto(sub("the-ledger", "/search?q=budget"));
+  expect(search?.status()).toBe(200);
+  await expect(page.getByRole("article").first()).toBeVisible();
+  const rss = await page.goto(sub("the-ledger", "/rss.xml"));
+  expect(rss?.status()).toBe(200);
+  const xml = await rss!.text();
+  expect(xml).toContain(`<link>https://the-ledger.${ROOT}/</link>`);
+  expect(xml).toContain(`https://the-ledger.${ROOT}/city-budgets-explained`);
+  for (const link of xml.match(/<link>[^<]*<\/link>/g) ?? []) expect(link).not.toContain("/the-ledger/");
+  // Bodies that link in the platform form (/the-ledger/…) still land on the right page.
+  await page.goto(sub("the-ledger", "/the-ledger/city-budgets-explained"));
+  await expect(page).toHaveURL(sub("the-ledger", "/city-budgets-explained"));
+  await expect(page.getByRole("heading", { level: 1, name: "How a city budget really works" })).toBeVisible();
+});
+
+test("unknown and reserved subdomains are a 404; platform pages go to the platform host and come back", async ({ page }) => {
+  for (const host of ["nobody", "studio"]) {
+    const r = await page.goto(sub(host));
+    expect(r?.status(), host).toBe(404);
+    await expect(page.getByText("No publication here")).toBeVisible();
+  }
+  const unknownPost = await page.goto(sub("the-ledger", "/no-such-post"));
+  expect(unknownPost?.status()).toBe(404);
+  await expect(page.getByRole("link", { name: "The Ledger" }).first()).toBeVisible();
+
+  await page.goto(sub("the-ledger", "/login?redirectTo=%2Fcity-budgets-explained"));
+  await expect(page).toHaveURL(`http://127.0.0.1:${PORT}/login?redirectTo=%2Fthe-ledger%2Fcity-budgets-explained`);
+  await expect(page.getByRole("heading", { name: /sign in/i })).toBeVisible();
+});
+
+test("a custom domain serves its publication, and a publish shows on the next request through the response cache", async ({ page }) => {
+  const owner = await signedUpClient(`hosts-${Date.now()}@example.com`, "Host Owner");
+  const siteId = await owner.mutation(fn("sites:create"), { name: "Harbor News", slug: `harbor-${Date.now().toString(36)}` });
+  await owner.mutation(fn("sites:updateSettings"), { siteId, customDomain: CUSTOM });
+
+  const empty = await page.goto(`http://${CUSTOM}:${PORT}/`);
+  expect(empty?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1, name: "Harbor News" })).toBeVisible();
+  await expect(page.locator('link[rel="canonical"]')).toHaveAttribute("href", `https://${CUSTOM}/`);
+  // Stored by the response cache now; the same response again.
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Harbor News" })).toBeVisible();
+
+  const doc = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "The tide came in early." }] }] });
+  const postId = await owner.mutation(fn("posts:create"), { siteId, title: "Tide tables revised", doc });
+  await owner.mutation(fn("posts:publish"), { siteId, postId });
+  // Kept fresh by the Convex subscription the page was built from, not by a TTL.
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return page.getByRole("link", { name: "Tide tables revised" }).count();
+      },
+      { timeout: 1_000, intervals: [50] },
+    )
+    .toBe(1);
+  await page.getByRole("link", { name: "Tide tables revised" }).click();
+  await expect(page).toHaveURL(`http://${CUSTOM}:${PORT}/tide-tables-revised`);
+  await expect(page.getByTestId("post-body")).toContainText("The tide came in early.");
+
+  await owner.mutation(fn("posts:unpublish"), { siteId, postId });
+  await expect
+    .poll(async () => (await page.reload())?.status(), { timeout: 1_000, intervals: [50] })
+    .toBe(404);
+  // The platform form keeps working for the same publication.
+  await owner.mutation(fn("sites:updateSettings"), { siteId, customDomain: null });
+  const gone = await page.goto(`http://${CUSTOM}:${PORT}/`);
+  expect(gone?.status()).toBe(404);
+});
