@@ -82,6 +82,12 @@ export const matrix: Record<string, Row> = {
     call: (c, w) => c.query(api.posts.list, { siteId: w.siteId, paginationOpts: { numItems: 5, cursor: null } }),
     expect: siteOnly(members),
   },
+  "posts:isSlugAvailable": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.query(api.posts.isSlugAvailable, { siteId: w.siteId, postId: x.postId, slug: "some-address" }),
+    // Like the editor: contributors cannot open other people's posts, so they look missing.
+    expect: { ...siteOnly(["author", "editor", "admin", "owner"]), contributor: "NOT_FOUND" },
+  },
   "posts:getForEdit": {
     prepare: authorsPost,
     call: (c, w, x) => c.query(api.posts.getForEdit, { siteId: w.siteId, postId: x.postId }),

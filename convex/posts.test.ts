@@ -240,3 +240,271 @@ describe.each(backends)("cover images (%s)", (_name, convexTest) => {
     expect((await author.query(api.posts.getForEdit, { siteId: w.siteId, postId })).coverImageUrl).toBeNull();
   });
 });
+
+describe.each(backends)("studio post list: filters, search and pages (%s)", (_name, convexTest) => {
+  const everything = { numItems: 50, cursor: null };
+
+  /** A site with posts by two authors, tags, a category and every status. */
+  async function library(t: ReturnType<typeof convexTest>) {
+    const w = await createWorld(t);
+    const siteId = w.siteId;
+    const editor = as(t, w.users.editor);
+    const author = as(t, w.users.author);
+    const red = await editor.mutation(api.tags.create, { siteId, name: "Red" });
+    const blue = await editor.mutation(api.tags.create, { siteId, name: "Blue" });
+    const news = await editor.mutation(api.categories.create, { siteId, name: "News" });
+    const make = async (by: typeof editor, title: string, text: string, set: { tags?: typeof red[]; category?: typeof news; publish?: boolean; archive?: boolean } = {}) => {
+      const postId = await by.mutation(api.posts.create, { siteId, title, doc: doc(text) });
+      if (set.tags) await by.mutation(api.posts.setTags, { siteId, postId, tagIds: set.tags });
+      if (set.category) await by.mutation(api.posts.setCategory, { siteId, postId, categoryId: set.category });
+      if (set.publish) await by.mutation(api.posts.publish, { siteId, postId });
+      if (set.archive) await by.mutation(api.posts.archive, { siteId, postId });
+      return postId;
+    };
+    const p = {
+      authorRedNewsLive: await make(author, "Harbour lights", "The ferries run late tonight.", { tags: [red], category: news, publish: true }),
+      authorBlueDraft: await make(author, "Quiet streets", "Nobody walks here after nine.", { tags: [blue] }),
+      editorRedBlueLive: await make(editor, "Bridges", "Steel and stubbornness.", { tags: [red, blue], publish: true }),
+      editorNewsDraft: await make(editor, "Council notes", "Budget lines and ferries.", { category: news }),
+      editorRedArchived: await make(editor, "Old market", "Stalls long gone.", { tags: [red], archive: true }),
+    };
+    return { w, siteId, editor, author, red, blue, news, p };
+  }
+
+  test("status, author, tag and category combine; newest change first; every query stays in the site", async () => {
+    const t = convexTest(schema, modules);
+    const { w, siteId, editor, red, blue, news, p } = await library(t);
+    const ids = async (args: Record<string, unknown>) =>
+      (await editor.query(api.posts.list, { siteId, paginationOpts: everything, ...args })).page.map((x) => x._id);
+
+    expect(await ids({})).toEqual([p.editorRedArchived, p.editorNewsDraft, p.editorRedBlueLive, p.authorBlueDraft, p.authorRedNewsLive]);
+    expect(await ids({ authorId: w.users.author })).toEqual([p.authorBlueDraft, p.authorRedNewsLive]);
+    expect(await ids({ authorId: w.users.author, status: "draft" })).toEqual([p.authorBlueDraft]);
+    expect(await ids({ categoryId: news })).toEqual([p.editorNewsDraft, p.authorRedNewsLive]);
+    expect(await ids({ categoryId: news, status: "published" })).toEqual([p.authorRedNewsLive]);
+    expect(await ids({ categoryId: news, authorId: w.users.editor })).toEqual([p.editorNewsDraft]);
+    // A tag: published posts first (newest publication first), then the others.
+    expect(await ids({ tagId: red })).toEqual([p.editorRedBlueLive, p.authorRedNewsLive, p.editorRedArchived]);
+    expect(await ids({ tagId: red, status: "published" })).toEqual([p.editorRedBlueLive, p.authorRedNewsLive]);
+    expect(await ids({ tagId: red, status: "archived" })).toEqual([p.editorRedArchived]);
+    expect(await ids({ tagId: red, categoryId: news })).toEqual([p.authorRedNewsLive]);
+    expect(await ids({ tagId: blue, authorId: w.users.author })).toEqual([p.authorBlueDraft]);
+    expect(await ids({ tagId: blue, status: "scheduled" })).toEqual([]);
+    // Someone who wrote nothing here: nothing.
+    expect(await ids({ authorId: w.users.reader })).toEqual([]);
+  });
+
+  test("search finds drafts by their current draft title and text, and combines with filters", async () => {
+    const t = convexTest(schema, modules);
+    const { siteId, editor, author, red, p } = await library(t);
+    const ids = async (search: string, args: Record<string, unknown> = {}) =>
+      (await editor.query(api.posts.list, { siteId, search, paginationOpts: everything, ...args })).page.map((x) => x._id).sort();
+
+    expect(await ids("ferries")).toEqual([p.authorRedNewsLive, p.editorNewsDraft].sort());
+    expect(await ids("ferries", { status: "draft" })).toEqual([p.editorNewsDraft]);
+    expect(await ids("ferries", { tagId: red })).toEqual([p.authorRedNewsLive]);
+    expect(await ids("nobody")).toEqual([p.authorBlueDraft]); // a draft, by its text
+    expect(await ids("stalls")).toEqual([p.editorRedArchived]); // archived posts too
+    expect(await ids("quiet street")).toContain(p.authorBlueDraft); // the last word is a prefix
+
+    // The working draft is what is searched: a draft's new title at once, a published post's
+    // unpublished changes too (the studio edits the draft).
+    const { draft } = await author.query(api.posts.getForEdit, { siteId, postId: p.authorBlueDraft });
+    await author.mutation(api.posts.saveDraft, { siteId, postId: p.authorBlueDraft, expectedVersion: draft.version, title: "Lanterns" });
+    expect(await ids("lanterns")).toEqual([p.authorBlueDraft]);
+    const live = await author.query(api.posts.getForEdit, { siteId, postId: p.authorRedNewsLive });
+    await author.mutation(api.posts.saveDraft, { siteId, postId: p.authorRedNewsLive, expectedVersion: live.draft.version, doc: doc("Lighthouses.") });
+    expect(await ids("lighthouses")).toEqual([p.authorRedNewsLive]);
+
+    // No words: no search, the plain list.
+    const all = await ids("");
+    expect(all).toHaveLength(5);
+    expect(await ids("  ?!… ")).toEqual(all);
+    expect(await ids("zzzunknownword")).toEqual([]);
+  });
+
+  test("contributors see only their own posts, whatever the filters, and search only their own drafts", async () => {
+    const t = convexTest(schema, modules);
+    const { w, siteId, red, news } = await library(t);
+    const contributor = as(t, w.users.contributor);
+    const mine = await contributor.mutation(api.posts.create, { siteId, title: "My pitch", doc: doc("Ferries at dawn.") });
+    const mineRed = await contributor.mutation(api.posts.create, { siteId, title: "My second", doc: doc("Lamps.") });
+    await contributor.mutation(api.posts.setTags, { siteId, postId: mineRed, tagIds: [red] });
+    const ids = async (args: Record<string, unknown>) =>
+      (await contributor.query(api.posts.list, { siteId, paginationOpts: everything, ...args })).page.map((x) => x._id);
+
+    expect(await ids({})).toEqual([mineRed, mine]);
+    expect(await ids({ tagId: red })).toEqual([mineRed]);
+    expect(await ids({ categoryId: news })).toEqual([]);
+    expect(await ids({ status: "published" })).toEqual([]);
+    expect(await ids({ authorId: w.users.contributor })).toEqual([mineRed, mine]);
+    expect(await ids({ authorId: w.users.editor })).toEqual([]);
+    expect(await ids({ search: "ferries" })).toEqual([mine]);
+    expect(await ids({ search: "lam" })).toEqual([mineRed]);
+    expect(await ids({ search: "council" })).toEqual([]); // only in the editor's draft
+  });
+
+  test("search oracle: a contributor's pages look the same whether other members' drafts have the word or not", async () => {
+    // Page sizes and "done" flags must not tell a contributor that some other member's draft
+    // contains a word: the fixture puts a word in many of the editor's drafts, and compares with
+    // a word nobody wrote.
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const siteId = w.siteId;
+    for (let i = 0; i < 4; i++) await as(t, w.users.editor).mutation(api.posts.create, { siteId, title: `Layoffs ${i}`, doc: doc("Layoffs planned.") });
+    const contributor = as(t, w.users.contributor);
+    await contributor.mutation(api.posts.create, { siteId, title: "Mine", doc: doc("Nothing to see.") });
+    const shape = async (search: string) => {
+      const r = await contributor.query(api.posts.list, { siteId, search, paginationOpts: { numItems: 1, cursor: null } });
+      const next = r.isDone ? null : await contributor.query(api.posts.list, { siteId, search, paginationOpts: { numItems: 1, cursor: r.continueCursor } });
+      return { page: r.page.length, isDone: r.isDone, next: next && { page: next.page.length, isDone: next.isDone } };
+    };
+    expect(await shape("layoffs")).toEqual(await shape("qqqnothing"));
+  });
+
+  test("rare combinations read a bounded number of rows per page: short pages, and the cursor finds the rest", async () => {
+    const t = convexTest(schema, modules);
+    const { w, siteId, editor, author } = await library(t);
+    const wanted: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const postId = await author.mutation(api.posts.create, { siteId, title: `Filler ${i}`, doc: doc("x") });
+      if (i % 3 === 0) {
+        await author.mutation(api.posts.archive, { siteId, postId });
+        wanted.push(postId);
+      }
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const r: { page: Array<{ _id: string }>; isDone: boolean; continueCursor: string } = await editor.query(api.posts.list, {
+        siteId,
+        authorId: w.users.author,
+        status: "archived",
+        paginationOpts: { numItems: 10, cursor, maximumRowsRead: 2 },
+      });
+      expect(r.page.length).toBeLessThanOrEqual(2);
+      seen.push(...r.page.map((x) => x._id));
+      pages++;
+      if (r.isDone) break;
+      cursor = r.continueCursor;
+      expect(pages).toBeLessThan(20);
+    }
+    expect(seen.sort()).toEqual(wanted.sort());
+    expect(pages).toBeGreaterThan(1);
+  });
+});
+
+describe.each(backends)("attacks on the studio post list (%s)", (_name, convexTest) => {
+  test("cross-tenant read: tag, category, author and search filters never reach another site's posts", async () => {
+    // The outsider owns the other site and passes this site's tag, category and author ids (and a
+    // word only this site's draft has) with their own site id; this site's members pass the other
+    // site's ids. Each list must stay inside the site it names.
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const outsider = as(t, w.users.outsider);
+    const tag = await editor.mutation(api.tags.create, { siteId: w.siteId, name: "Secret tag" });
+    const cat = await editor.mutation(api.categories.create, { siteId: w.siteId, name: "Secret category" });
+    const secret = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Embargoed", doc: doc("Quarterly zanzibarite numbers.") });
+    await editor.mutation(api.posts.setTags, { siteId: w.siteId, postId: secret, tagIds: [tag] });
+    await editor.mutation(api.posts.setCategory, { siteId: w.siteId, postId: secret, categoryId: cat });
+    const theirTag = await outsider.mutation(api.tags.create, { siteId: w.otherSiteId, name: "Theirs" });
+    const theirCat = await outsider.mutation(api.categories.create, { siteId: w.otherSiteId, name: "Theirs" });
+    const theirs = await outsider.mutation(api.posts.create, { siteId: w.otherSiteId, title: "Their post", doc: doc("zanzibarite too.") });
+    await outsider.mutation(api.posts.setTags, { siteId: w.otherSiteId, postId: theirs, tagIds: [theirTag] });
+    await outsider.mutation(api.posts.setCategory, { siteId: w.otherSiteId, postId: theirs, categoryId: theirCat });
+    const page = { numItems: 50, cursor: null };
+
+    for (const args of [{ tagId: tag }, { categoryId: cat }, { authorId: w.users.editor }, { search: "zanzibarite" }, { search: "embargoed", tagId: tag }]) {
+      const viaOwnSite = await outsider.query(api.posts.list, { siteId: w.otherSiteId, paginationOpts: page, ...args });
+      expect(viaOwnSite.page.map((p) => p._id)).not.toContain(secret);
+      expect(viaOwnSite.page.every((p) => p.siteId === w.otherSiteId)).toBe(true);
+      const viaTheirSite = await outsider.query(api.posts.list, { siteId: w.siteId, paginationOpts: page, ...args }).catch((e) => e);
+      expect(viaTheirSite.data).toEqual({ code: "NOT_FOUND" });
+    }
+    for (const args of [{ tagId: theirTag }, { categoryId: theirCat }, { authorId: w.users.outsider }]) {
+      expect((await editor.query(api.posts.list, { siteId: w.siteId, paginationOpts: page, ...args })).page).toEqual([]);
+    }
+    const search = await editor.query(api.posts.list, { siteId: w.siteId, search: "zanzibarite", paginationOpts: page });
+    expect(search.page.map((p) => p._id)).toEqual([secret]);
+  });
+});
+
+describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
+  test("agrees with changeSlug: free, taken (with a suggestion), reserved, invalid, and a post's own slug", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const siteId = w.siteId;
+    const author = as(t, w.users.author);
+    await author.mutation(api.posts.create, { siteId, title: "Harbour lights" });
+    const postId = await author.mutation(api.posts.create, { siteId, title: "Mine" });
+    const check = (slug: string) => author.query(api.posts.isSlugAvailable, { siteId, postId, slug });
+
+    expect(await check("mine")).toEqual({ available: true, reason: null, suggestion: null, redirectsToAnotherPost: false });
+    expect(await check("fresh-address")).toEqual({ available: true, reason: null, suggestion: null, redirectsToAnotherPost: false });
+    expect(await check("harbour-lights")).toEqual({ available: false, reason: "SLUG_TAKEN", suggestion: "harbour-lights-2", redirectsToAnotherPost: false });
+    expect(await check("search")).toEqual({ available: false, reason: "RESERVED_SLUG", suggestion: "search-post", redirectsToAnotherPost: false });
+    expect(await check("Harbour Lights")).toMatchObject({ available: false, reason: "INVALID_SLUG", suggestion: "harbour-lights-2" });
+    expect(await check("--")).toEqual({ available: false, reason: "INVALID_SLUG", suggestion: null, redirectsToAnotherPost: false });
+    // Without a post (a new one): its own slug counts as taken like any other.
+    expect(await author.query(api.posts.isSlugAvailable, { siteId, slug: "mine" })).toMatchObject({ available: false, reason: "SLUG_TAKEN", suggestion: "mine-2" });
+
+    // The authoritative check gives the same answers (the post was never published: no redirects).
+    for (const slug of ["fresh-address", "harbour-lights", "search", "Harbour Lights", "--", "mine-2"]) {
+      const said = await check(slug);
+      const did = await author.mutation(api.posts.changeSlug, { siteId, postId, slug }).then(
+        () => null,
+        (e) => e.data.code,
+      );
+      expect([slug, did]).toEqual([slug, said.reason]);
+      if (did === null) await author.mutation(api.posts.changeSlug, { siteId, postId, slug: "mine" });
+    }
+  });
+
+  test("an old address of another live post is available but flagged; the post's own old address is not flagged", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const siteId = w.siteId;
+    const author = as(t, w.users.author);
+    const live = await author.mutation(api.posts.create, { siteId, title: "First name", doc: doc("x") });
+    await author.mutation(api.posts.publish, { siteId, postId: live });
+    await author.mutation(api.posts.changeSlug, { siteId, postId: live, slug: "second-name" });
+    const other = await author.mutation(api.posts.create, { siteId, title: "Other" });
+
+    expect(await author.query(api.posts.isSlugAvailable, { siteId, postId: other, slug: "first-name" })).toEqual({
+      available: true,
+      reason: null,
+      suggestion: null,
+      redirectsToAnotherPost: true,
+    });
+    expect(await author.query(api.posts.isSlugAvailable, { siteId, postId: live, slug: "first-name" })).toMatchObject({
+      available: true,
+      redirectsToAnotherPost: false,
+    });
+    // changeSlug lets the other post take it (the old links keep redirecting while it is a draft).
+    await author.mutation(api.posts.changeSlug, { siteId, postId: other, slug: "first-name" });
+    // Once the old address's post is offline, nothing is taken over any more.
+    await author.mutation(api.posts.unpublish, { siteId, postId: live });
+    const third = await author.mutation(api.posts.create, { siteId, title: "Third" });
+    expect(await author.query(api.posts.isSlugAvailable, { siteId, postId: third, slug: "second-name" })).toMatchObject({
+      available: false,
+      reason: "SLUG_TAKEN",
+    });
+  });
+
+  test("cross-tenant read: another site's post id is NOT_FOUND, and slugs of another site do not count", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const outsider = as(t, w.users.outsider);
+    const ours = await as(t, w.users.author).mutation(api.posts.create, { siteId: w.siteId, title: "Ours" });
+    const viaOwnSite = await outsider.query(api.posts.isSlugAvailable, { siteId: w.otherSiteId, postId: ours, slug: "x" }).catch((e) => e);
+    expect(viaOwnSite.data).toEqual({ code: "NOT_FOUND" });
+    const viaTheirSite = await outsider.query(api.posts.isSlugAvailable, { siteId: w.siteId, slug: "x" }).catch((e) => e);
+    expect(viaTheirSite.data).toEqual({ code: "NOT_FOUND" });
+    expect(await outsider.query(api.posts.isSlugAvailable, { siteId: w.otherSiteId, slug: "ours" })).toMatchObject({ available: true });
+    // A contributor cannot ask about someone else's post (it looks missing, as in the editor).
+    const denied = await as(t, w.users.contributor).query(api.posts.isSlugAvailable, { siteId: w.siteId, postId: ours, slug: "x" }).catch((e) => e);
+    expect(denied.data).toEqual({ code: "NOT_FOUND" });
+  });
+});

@@ -4,6 +4,7 @@ import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
 import { canEditPost, requireInSite, roleAtLeast } from "./lib/access";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
+import { searchTerms } from "./model/reader";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
 
 // Studio-facing post functions: thin wrappers over model/posts.ts. Every one runs as a member of
@@ -207,25 +208,44 @@ export const restoreRevision = siteMutation({
 });
 
 /**
- * The studio's post list, newest change first, optionally one status. Contributors see their own
- * posts only.
+ * The studio's post list, filtered by any combination of status, author, tag, category and search
+ * words; newest change first (best match first when searching, published first with a tag). Cursor
+ * pages of at most 50; a page can be short, or empty and not done, when filters skip many posts.
+ * Contributors see their own posts only. A tag or category of another site, or an author who
+ * wrote nothing here, gives an empty list. Search words that are empty or only punctuation are
+ * ignored (the plain list). Model: Posts.listForStudio.
  */
 export const list = siteQuery({
-  args: { status: v.optional(vPostStatus), paginationOpts: paginationOptsValidator },
+  args: {
+    status: v.optional(vPostStatus),
+    authorId: v.optional(v.id("users")),
+    tagId: v.optional(v.id("tags")),
+    categoryId: v.optional(v.id("categories")),
+    search: v.optional(v.string()),
+    paginationOpts: paginationOptsValidator,
+  },
   returns: paginationResultValidator(vStudioPost),
-  handler: async (ctx, { status, paginationOpts }) => {
-    const siteId = ctx.site._id;
-    if (!roleAtLeast(ctx.member.role, "author")) {
-      const mine = ctx.db
-        .query("posts")
-        .withIndex("by_siteId_and_authorId", (q) => q.eq("siteId", siteId).eq("authorId", ctx.viewer._id))
-        .order("desc");
-      return await (status ? mine.filter((q) => q.eq(q.field("status"), status)) : mine).paginate(paginationOpts);
-    }
-    const q = status
-      ? ctx.db.query("posts").withIndex("by_siteId_and_status_and_updatedAt", (q) => q.eq("siteId", siteId).eq("status", status))
-      : ctx.db.query("posts").withIndex("by_siteId_and_updatedAt", (q) => q.eq("siteId", siteId));
-    return await q.order("desc").paginate(paginationOpts);
+  handler: async (ctx, { search, paginationOpts, ...filters }) =>
+    Posts.listForStudio(ctx, ctx, { ...filters, terms: search ? searchTerms(search) : null }, paginationOpts),
+});
+
+/**
+ * Whether a slug is free for a post of the site (for `postId`, or a new one): the editor's live
+ * check. changeSlug applies the same rules and has the final word. `postId` must be a post the
+ * viewer can open in the editor (contributors: their own), else NOT_FOUND.
+ */
+export const isSlugAvailable = siteQuery({
+  args: { postId: v.optional(v.id("posts")), slug: v.string() },
+  returns: v.object({
+    available: v.boolean(),
+    reason: v.union(v.literal("INVALID_SLUG"), v.literal("RESERVED_SLUG"), v.literal("SLUG_TAKEN"), v.null()),
+    suggestion: v.union(v.string(), v.null()),
+    redirectsToAnotherPost: v.boolean(),
+  }),
+  handler: async (ctx, { postId, slug }) => {
+    const post = postId ? await requireInSite(ctx, "posts", postId, ctx.site._id) : null;
+    if (post && !roleAtLeast(ctx.member.role, "author") && post.authorId !== ctx.viewer._id) throw appError("NOT_FOUND");
+    return await Posts.slugAvailability(ctx, ctx.site._id, post, slug);
   },
 });
 

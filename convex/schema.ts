@@ -54,7 +54,10 @@ export default defineSchema({
     .index("by_siteId_and_status_and_updatedAt", ["siteId", "status", "updatedAt"])
     .index("by_siteId_and_updatedAt", ["siteId", "updatedAt"])
     .index("by_siteId_and_reviewState", ["siteId", "reviewState"])
-    .index("by_siteId_and_authorId", ["siteId", "authorId"]),
+    .index("by_siteId_and_authorId", ["siteId", "authorId"])
+    // The studio's post list filtered by author or category, newest change first (posts.list).
+    .index("by_siteId_and_authorId_and_updatedAt", ["siteId", "authorId", "updatedAt"])
+    .index("by_siteId_and_categoryId_and_updatedAt", ["siteId", "categoryId", "updatedAt"]),
   postBodies: defineTable(postBodyFields)
     .index("by_siteId_and_postId_and_kind", ["siteId", "postId", "kind"])
     .searchIndex("search_text", { searchField: "searchText", filterFields: ["siteId", "kind"] }),

@@ -94,7 +94,7 @@ export const postBodyFields = {
   doc: v.string(),
   /** Plain text of the document, for excerpts and search. */
   text: v.string(),
-  /** Title and text, the field the search index covers (published bodies only are searched). */
+  /** Title and text, the field the search index covers (readers search published bodies, the studio searches drafts). */
   searchText: v.string(),
   wordCount: v.number(),
   updatedAt: v.number(),

@@ -501,6 +501,71 @@ describe("AutosaveController: flush and dispose", () => {
   });
 });
 
+describe("AutosaveController: settle (saving before publish and the other actions)", () => {
+  it("saves a pending change at once, as an ordinary save (no revision)", async () => {
+    const { clock, server, ctl } = setup();
+    ctl.change(d(1));
+    const status = await ctl.settle();
+    expect(status.kind).toBe("saved");
+    expect(server.calls).toEqual([expect.objectContaining({ draft: d(1), explicit: false })]);
+    await clock.advance(10_000); // the debounce that was pending does not save it again
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it("with nothing unsaved, resolves at once without a request", async () => {
+    const { server, ctl } = setup({ initialDraft: d(0) });
+    expect((await ctl.settle()).kind).toBe("saved");
+    expect(server.calls).toHaveLength(0);
+  });
+
+  it("during an in-flight autosave of the latest change: waits for it and saves nothing more", async () => {
+    // The case behind an extra "Saved" revision before a first publish: an uploaded image's
+    // autosave is on its way when Publish is pressed. flush() would save the same text again,
+    // explicitly; settle() only waits.
+    const { clock, server, ctl } = setup();
+    server.auto = false;
+    ctl.change(d(1));
+    await clock.advance(1000);
+    expect(server.calls).toHaveLength(1);
+    let settled = false;
+    const done = ctl.settle().then((s) => ((settled = true), s));
+    await settle();
+    expect(settled).toBe(false);
+    server.answer();
+    expect((await done).kind).toBe("saved");
+    await clock.advance(10_000);
+    expect(server.calls).toHaveLength(1);
+    expect(server.calls[0]).toMatchObject({ explicit: false });
+  });
+
+  it("during an in-flight autosave with a newer change: saves the newer one next, then resolves", async () => {
+    const { clock, server, ctl } = setup();
+    server.auto = false;
+    ctl.change(d(1));
+    await clock.advance(1000);
+    ctl.change(d(2));
+    const done = ctl.settle();
+    server.answer();
+    await settle();
+    expect(server.calls[1]).toMatchObject({ draft: d(2), explicit: false, expectedVersion: 2 });
+    server.answer();
+    expect((await done).kind).toBe("saved");
+    expect(ctl.hasUnsavedChanges()).toBe(false);
+  });
+
+  it("reports a failure instead of hanging: offline, and a conflict", async () => {
+    const offline = setup();
+    offline.server.mode = "offline";
+    offline.ctl.change(d(1));
+    expect((await offline.ctl.settle()).kind).toBe("offline");
+
+    const conflicted = setup();
+    conflicted.server.otherSave({ title: "Theirs" });
+    conflicted.ctl.change(d(1));
+    expect((await conflicted.ctl.settle()).kind).toBe("conflict");
+  });
+});
+
 describe("AutosaveController: no keystroke is lost", () => {
   // Random typing, outages, errors, slow answers, explicit saves and other people's saves (conflicts
   // resolved as "mine"): at every step the newest change is on the server or in the backup, and

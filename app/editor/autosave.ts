@@ -234,6 +234,21 @@ export class AutosaveController<D extends object = PostDraft> {
     return done;
   }
 
+  /**
+   * Saves what is unsaved now, as an ordinary save (no revision), and resolves with the status once
+   * every change made so far is saved (or the failure that stopped it is known; in a conflict,
+   * without saving). For actions that must act on what the writer sees (publish, schedule…): the
+   * draft gets saved, but the history only keeps what the writer asked for. Nothing unsaved and
+   * nothing on its way: resolves at once, without a request.
+   */
+  settle(): Promise<AutosaveStatus<D>> {
+    if (this.disposed || this.conflict || !this.hasUnsavedChanges()) return Promise.resolve(this.status);
+    const done = new Promise<AutosaveStatus<D>>((resolve) => this.flushWaiters.push(resolve));
+    this.cancelRetry();
+    this.saveNow();
+    return done;
+  }
+
   /** Retries right away after a failure (e.g. on the browser's "online" event or a Retry button). */
   retryNow(): void {
     if (this.disposed || this.conflict) return;

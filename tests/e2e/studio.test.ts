@@ -66,6 +66,8 @@ async function newPost(page: Page): Promise<string> {
 }
 
 const body = (page: Page) => page.getByRole("textbox", { name: "Post body" });
+/** URLs of files in the e2e backend's Convex file storage. */
+const storageUrl = new RegExp(`^${backendUrl.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/api/storage/[A-Za-z0-9_-]+$`);
 const saveStatus = (page: Page) => page.getByTestId("save-status");
 
 /** The editor exists (created after hydration) and the page's Convex socket answered. */
@@ -87,9 +89,10 @@ async function typeAtEnd(page: Page, text: string) {
 
 test.describe.configure({ mode: "serial" });
 
-test("create a publication, write a formatted post with tags and a category, publish it, read it", async ({ page }) => {
+test("create a publication, write a formatted post with an image, tags and a category, publish it, read it", async ({ page, browser }) => {
+  test.slow(); // the whole journey, from sign-up to the reader page and back to the studio's list
   await signUp(page, "Wendy Writer");
-  const { slug: site } = await createPublication(page, "The Morning Desk");
+  const { slug: site, studio } = await createPublication(page, "The Morning Desk");
   await newPost(page);
 
   await page.getByTestId("post-title").fill("Rivers in spring");
@@ -128,8 +131,9 @@ test("create a publication, write a formatted post with tags and a category, pub
   await page.getByRole("button", { name: "Add", exact: true }).click();
   await expect(page.getByTestId("category-select").locator("option:checked")).toHaveText("Science");
 
-  // The address: a custom slug.
+  // The address: a custom slug, checked while typing.
   await page.getByTestId("post-slug").fill("rivers-in-spring");
+  await expect(page.getByTestId("slug-availability")).toHaveText("Available");
   await page.getByRole("button", { name: "Change", exact: true }).click();
   await expect(page.getByText("Address changed.")).toBeVisible();
 
@@ -148,9 +152,26 @@ test("create a publication, write a formatted post with tags and a category, pub
   await expect(preview.locator("strong")).toHaveText("every river");
   await page.getByRole("button", { name: "Close preview" }).click();
 
+  // An image in the body, uploaded from the toolbar into Convex file storage; Publish right away,
+  // while the image's autosave may still be pending or on its way.
+  await body(page).click();
+  await page.keyboard.press("ControlOrMeta+End");
+  const choosing = page.waitForEvent("filechooser");
+  await page.getByRole("toolbar", { name: "Formatting" }).getByRole("button", { name: "Upload image" }).click();
+  await (await choosing).setFiles({ name: "river-map.png", mimeType: "image/png", buffer: png });
+  await expect(body(page).locator('img[alt="river-map"]')).toBeVisible();
+  expect(await body(page).locator('img[alt="river-map"]').getAttribute("src")).toMatch(storageUrl);
+
   await page.getByRole("group", { name: "Post actions" }).getByRole("button", { name: "Publish" }).click();
   await expect(page.getByTestId("post-status")).toHaveText("Published");
   await expect(page.getByTestId("editor-info")).toContainText("Published.");
+  await expectSaved(page);
+  // Publishing saved what was unsaved first, but only the publish is in the history: the writer
+  // never asked for a separate save.
+  await page.getByTestId("revisions").locator("summary").click();
+  await expect(page.getByTestId("revision")).toHaveCount(1);
+  await expect(page.getByTestId("revision").first()).toContainText("#1 Published by Wendy Writer");
+  await page.getByTestId("revisions").locator("summary").click();
 
   // The reader site.
   const reader = await page.context().newPage();
@@ -165,6 +186,14 @@ test("create a publication, write a formatted post with tags and a category, pub
   await expect(readerBody.locator("strong")).toHaveText("every river");
   await expect(readerBody.locator("li")).toHaveText(["first the creeks", "then the valleys"]);
   await expect(readerBody.getByRole("link", { name: "https://example.com/rivers" })).toHaveAttribute("href", "https://example.com/rivers");
+  // The body image, served from Convex file storage.
+  const bodyImage = readerBody.locator('img[alt="river-map"]');
+  await expect(bodyImage).toBeVisible();
+  const bodyImageSrc = (await bodyImage.getAttribute("src"))!;
+  expect(bodyImageSrc).toMatch(storageUrl);
+  const bodyImageFile = await reader.request.get(bodyImageSrc);
+  expect(bodyImageFile.status()).toBe(200);
+  expect(bodyImageFile.headers()["content-type"]).toBe("image/png");
   const article = reader.getByRole("article", { name: "Rivers in spring" });
   await expect(article.getByRole("link", { name: "#Nature" })).toBeVisible();
   await expect(article.getByRole("link", { name: "#Water" })).toBeVisible();
@@ -222,9 +251,48 @@ test("create a publication, write a formatted post with tags and a category, pub
   await expect(revisions.first()).toContainText("Restored");
   await expect(revisions.filter({ hasText: "Saved" })).toHaveCount(1);
 
-  // The posts list shows it.
+  // The posts list shows it, and finds it by a word of its text, by tag and by category.
   await page.getByRole("link", { name: "Posts", exact: true }).click();
   await expect(page.getByTestId("post-row").filter({ hasText: "Rivers in spring" })).toContainText("Published");
+  const filters = page.getByRole("search", { name: "Search and filter posts" });
+  await filters.getByLabel("Search").fill("snowmelt");
+  await filters.getByLabel("Search").press("Enter");
+  await expect(page).toHaveURL(new RegExp(`${studio}\\?q=snowmelt$`));
+  await expect(page.getByTestId("post-row")).toHaveText([/Rivers in spring/]);
+  await filters.getByLabel("Search").fill("glaciers");
+  await filters.getByLabel("Search").press("Enter");
+  await expect(page.getByText("No posts match “glaciers”.")).toBeVisible();
+  await page.getByRole("link", { name: "Clear filters" }).click();
+  await expect(page).toHaveURL(new RegExp(`${studio}$`));
+  await filters.getByLabel("Tag").selectOption({ label: "Water" });
+  await expect(page).toHaveURL(/\?tag=[a-z0-9]+$/);
+  await expect(page.getByTestId("post-row")).toHaveText([/Rivers in spring/]);
+  await filters.getByLabel("Category").selectOption({ label: "Science" });
+  await expect(page).toHaveURL(/\?tag=[a-z0-9]+&category=[a-z0-9]+$/);
+  await expect(page.getByTestId("post-row")).toHaveText([/Rivers in spring/]);
+  await page.getByRole("navigation", { name: "Filter by status" }).getByRole("link", { name: "Drafts" }).click();
+  await expect(page).toHaveURL(/\?tag=[a-z0-9]+&category=[a-z0-9]+&status=draft$/);
+  await expect(page.getByText("No posts match these filters.")).toBeVisible();
+
+  // Without JavaScript the filters are a plain GET form and still work.
+  const noScript = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await noScript.newPage();
+  await plain.goto(`${studio}?q=snowmelt`);
+  await expect(plain.getByTestId("post-row")).toHaveText([/Rivers in spring/]);
+  const plainFilters = plain.getByRole("search", { name: "Search and filter posts" });
+  await plainFilters.getByLabel("Search").fill("glaciers");
+  await plainFilters.getByRole("button", { name: "Filter" }).click();
+  await expect(plain.getByText("No posts match “glaciers”.")).toBeVisible();
+  await noScript.close();
+
+  // A second post cannot take the first one's address: the check says so and offers another.
+  await newPost(page);
+  await page.getByTestId("post-slug").fill("rivers-in-spring");
+  await expect(page.getByTestId("slug-availability")).toContainText("Taken by another post");
+  await expect(page.getByRole("button", { name: "Change", exact: true })).toBeDisabled();
+  await page.getByRole("button", { name: "Use “rivers-in-spring-2”" }).click();
+  await expect(page.getByTestId("post-slug")).toHaveValue("rivers-in-spring-2");
+  await expect(page.getByTestId("slug-availability")).toHaveText("Available");
 });
 
 test("offline mid-typing: the changes stay on the device, survive a crash, come back and get saved", async ({ page, context }) => {

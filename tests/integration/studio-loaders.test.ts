@@ -1,7 +1,7 @@
 // The studio's Remix loaders and actions, called directly with Request objects (cookies from a
 // real sign-up through the auth routes) against a local backend running convex/: creating a
-// publication (validation, reserved and taken addresses), the posts list (status filter, cursor
-// pages, contributors' own posts), members (invitations and role rules surfacing as form errors),
+// publication (validation, reserved and taken addresses), the posts list (status, author, tag,
+// category and search filters, cursor pages, contributors' own posts), members (invitations and role rules surfacing as form errors),
 // settings validation, and the 404s strangers get.
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
@@ -272,6 +272,66 @@ describe("posts list", () => {
     const ownersPost = (await owner.convex.query(api.posts.list, { siteId, status: "published", paginationOpts: { numItems: 1, cursor: null } })).page[0];
     const denied = await loader(editPost, get(`/studio/${siteId}/posts/${ownersPost._id}`, contributor.jar), { siteId, postId: ownersPost._id });
     expect(denied.status).toBe(404);
+  });
+
+  test("filters: author, tag, category and search words from the query string combine with status and cursor pages", async () => {
+    const filtered = await createSite(owner, "Filter Times");
+    const tagId = await owner.convex.mutation(api.tags.create, { siteId: filtered, name: "Rivers" });
+    const categoryId = await owner.convex.mutation(api.categories.create, { siteId: filtered, name: "Science" });
+    const make = async (title: string, text: string, set: { tag?: boolean; category?: boolean; publish?: boolean } = {}) => {
+      const doc = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text }] }] });
+      const postId = await owner.convex.mutation(api.posts.create, { siteId: filtered, title, doc });
+      if (set.tag) await owner.convex.mutation(api.posts.setTags, { siteId: filtered, postId, tagIds: [tagId] });
+      if (set.category) await owner.convex.mutation(api.posts.setCategory, { siteId: filtered, postId, categoryId });
+      if (set.publish) await owner.convex.mutation(api.posts.publish, { siteId: filtered, postId });
+      return postId;
+    };
+    await make("Snowmelt season", "Every river rises.", { tag: true, category: true, publish: true });
+    await make("Delta draft", "Silt and snowmelt.", { tag: true });
+    for (let i = 0; i < 21; i++) await make(`Science note ${i}`, "Lab notes.", { category: true });
+    const list = (query: string, jar = owner.jar) => loader(postsList, get(`/studio/${filtered}${query}`, jar), { siteId: filtered });
+    const titles = (r: Outcome) => r.data.result.page.map((p: any) => p.title);
+
+    // The select options come with the page.
+    const all = await list("");
+    expect(all.data.options.tags).toEqual([{ value: tagId, label: "Rivers" }]);
+    expect(all.data.options.categories).toEqual([{ value: categoryId, label: "Science" }]);
+    expect(all.data.options.authors).toEqual([expect.objectContaining({ label: "Olivia Owner" })]);
+    const ownerId = all.data.options.authors[0].value;
+
+    const byTag = await list(`?tag=${tagId}`);
+    expect(byTag.data.args).toMatchObject({ tagId });
+    expect(titles(byTag)).toEqual(["Snowmelt season", "Delta draft"]);
+    expect(titles(await list(`?tag=${tagId}&status=draft`))).toEqual(["Delta draft"]);
+    expect(titles(await list(`?tag=${tagId}&category=${categoryId}`))).toEqual(["Snowmelt season"]);
+    expect(titles(await list(`?q=snowmelt`)).sort()).toEqual(["Delta draft", "Snowmelt season"]);
+    expect(titles(await list(`?q=snowmelt&status=published&author=${ownerId}`))).toEqual(["Snowmelt season"]);
+    // Words that are only punctuation: the plain list.
+    expect((await list(`?q=${encodeURIComponent(" ?! ")}`)).data.result.page).toHaveLength(20);
+
+    // A category with 22 posts: two pages, the cursor keeps the filter.
+    const first = await list(`?category=${categoryId}`);
+    expect(first.data.result.page).toHaveLength(20);
+    expect(first.data.result.isDone).toBe(false);
+    const second = await list(`?category=${categoryId}&cursor=${encodeURIComponent(first.data.result.continueCursor)}`);
+    expect(second.data.result.isDone).toBe(true);
+    const seen = [...titles(first), ...titles(second)];
+    expect(new Set(seen).size).toBe(22);
+    expect(seen).not.toContain("Delta draft");
+
+    // Values that cannot be ids are ignored, like an unknown status.
+    const junk = await list(`?tag=not-an-id!&author=%20&category=`);
+    expect(junk.status).toBe(200);
+    expect(junk.data.args.tagId).toBeUndefined();
+    expect(junk.data.result.page).toHaveLength(20);
+
+    // A contributor: their own posts only, whatever the filters ask for.
+    const contributor = await signUp("filtering", "Finn Filter");
+    await addMember(owner, filtered, contributor, "contributor");
+    await contributor.convex.mutation(api.posts.create, { siteId: filtered, title: "Snowmelt pitch" });
+    expect(titles(await list(`?q=snowmelt`, contributor.jar))).toEqual(["Snowmelt pitch"]);
+    expect(titles(await list(`?author=${ownerId}`, contributor.jar))).toEqual([]);
+    expect(titles(await list(`?tag=${tagId}`, contributor.jar))).toEqual([]);
   });
 
   test("strangers and malformed ids get 404, not an error page with details", async () => {

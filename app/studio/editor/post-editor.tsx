@@ -16,11 +16,13 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { autoExcerpt, docToText, type DocNode } from "../../../convex/model/content";
+import { ERROR_CODES } from "../../../convex/shared/errors";
 import { parseDocText } from "../../editor/doc";
 import type { AutosaveStatus } from "../../editor/autosave";
 import { ConfirmButton, StatusBadge } from "../components";
 import { errorCode, failureMessage } from "../errors";
 import { clockTime, fromLocalInput, Time, toLocalInput, useHydrated } from "../format";
+import { useDebounced } from "../hooks";
 import { useLive } from "../live";
 import { can, type SiteRole } from "../roles";
 import { slugProblem, suggestSlug } from "../slug";
@@ -190,7 +192,12 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     return () => window.removeEventListener("keydown", onKey);
   }, [autosave]);
 
-  /** Saves what is unsaved first (so the action acts on what the writer sees), then runs `work`. */
+  /**
+   * Saves what is unsaved first (so the action acts on what the writer sees), then runs `work`.
+   * That save is an ordinary one, not an explicit save: publishing keeps its own revision, and the
+   * other actions change no text, so a "Saved" revision here would only repeat the same text (an
+   * image just uploaded, or the last words typed, still waiting for autosave when Publish is pressed).
+   */
   async function act(label: string, work: () => Promise<string | void>, options: { save?: boolean } = {}) {
     setBusy(label);
     setActionError(null);
@@ -198,7 +205,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     ownAction.current = true;
     try {
       if (options.save !== false && autosave.hasUnsavedChanges()) {
-        const saved = await autosave.flush();
+        const saved = await autosave.settle();
         if (saved.kind !== "saved") throw new NotSavedError(statusView(saved as AutosaveStatus<Draft>, connection, true).text);
       }
       const done = await work();
@@ -704,8 +711,14 @@ function SlugField({
     if (!edited) setValue(slug);
   }, [slug, edited]);
   const problem = value && value !== slug ? slugProblem(value, "post") : null;
+  // Live availability of the address being typed (debounced): posts:isSlugAvailable applies
+  // changeSlug's rules, and changeSlug still has the final word.
+  const settled = useDebounced(value, 300);
+  const asking = value !== slug && !problem && settled === value ? value : null;
+  const { data: check } = useLive(api.posts.isSlugAvailable, asking ? { siteId, postId, slug: asking } : "skip", null);
+  const availability = value === slug || problem ? null : !asking || !check ? { state: "checking", text: "Checking…" } : slugVerdict(check);
   async function save() {
-    if (problem || value === slug) return;
+    if (problem || value === slug || (check && asking === value && !check.available)) return;
     setPending(true);
     setError(null);
     setNotice(null);
@@ -730,8 +743,8 @@ function SlugField({
           disabled={disabled}
           spellCheck={false}
           autoComplete="off"
-          aria-invalid={problem || error ? true : undefined}
-          aria-describedby="post-slug-help"
+          aria-invalid={problem || error || availability?.state === "taken" || availability?.state === "reserved" ? true : undefined}
+          aria-describedby="post-slug-help post-slug-check"
           onChange={(e) => {
             setEdited(true);
             setValue(e.target.value.toLowerCase());
@@ -746,7 +759,12 @@ function SlugField({
         />
         {value !== slug ? (
           <>
-            <button type="button" className="st-button" disabled={pending || Boolean(problem)} onClick={() => void save()}>
+            <button
+              type="button"
+              className="st-button"
+              disabled={pending || Boolean(problem) || (availability !== null && availability.state !== "available")}
+              onClick={() => void save()}
+            >
               Change
             </button>
             <button
@@ -762,11 +780,52 @@ function SlugField({
           </>
         ) : null}
       </div>
+      <small
+        id="post-slug-check"
+        className={availability && availability.state !== "available" && availability.state !== "checking" ? "st-error" : "st-hint"}
+        aria-live="polite"
+        data-testid="slug-availability"
+        data-state={availability?.state}
+      >
+        {availability?.text}
+        {availability && check?.suggestion && !check.available ? (
+          <>
+            {" "}
+            <button
+              type="button"
+              className="st-link-button"
+              onClick={() => {
+                setEdited(true);
+                setValue(check.suggestion!);
+              }}
+            >
+              Use “{check.suggestion}”
+            </button>
+          </>
+        ) : null}
+      </small>
       <small id="post-slug-help" className={problem || error ? "st-error" : "st-hint"} role={problem || error ? "alert" : undefined}>
-        {problem ?? error ?? notice ?? (everPublished ? "Changing it keeps the old address working (it redirects)." : "Checked for clashes when you change it.")}
+        {problem ?? error ?? notice ?? (everPublished ? "Changing it keeps the old address working (it redirects)." : "Checked for clashes while you type.")}
       </small>
     </div>
   );
+}
+
+type SlugCheck = { available: boolean; reason: "INVALID_SLUG" | "RESERVED_SLUG" | "SLUG_TAKEN" | null; redirectsToAnotherPost: boolean };
+
+/** What the live slug check says, in words. */
+function slugVerdict(check: SlugCheck): { state: "available" | "taken" | "reserved" | "invalid"; text: string } {
+  if (check.available) {
+    return {
+      state: "available",
+      text: check.redirectsToAnotherPost
+        ? "Available. It is an old address of another post: once this post is published, links to that address lead here."
+        : "Available",
+    };
+  }
+  if (check.reason === "SLUG_TAKEN") return { state: "taken", text: "Taken by another post" };
+  if (check.reason === "RESERVED_SLUG") return { state: "reserved", text: "Reserved for the site's own pages" };
+  return { state: "invalid", text: ERROR_CODES.INVALID_SLUG };
 }
 
 function FeaturedField({ siteId, postId, featured }: { siteId: Id<"sites">; postId: Id<"posts">; featured: boolean }) {

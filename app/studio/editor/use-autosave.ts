@@ -87,6 +87,8 @@ export interface AutosaveApi {
   change: (draft: Draft) => void;
   /** An explicit save now (keeps a revision); resolves with the resulting status. */
   flush: () => Promise<AutosaveStatus<Draft>>;
+  /** Saves what is unsaved now, without a revision (before publish and the other actions); resolves with the status. */
+  settle: () => Promise<AutosaveStatus<Draft>>;
   retry: () => void;
   hasUnsavedChanges: () => boolean;
   resolveConflict: (resolution: "mine" | "theirs" | Draft) => void;
@@ -137,10 +139,11 @@ export function useAutosave({ siteId, postId, server }: { siteId: Id<"sites">; p
     // A backup newer than what the server has (typed offline, or lost in a crash) is offered back.
     setOffer(backup.restore(postId, { version: from.version, updatedAt: from.updatedAt, draft: draftOf(from) }));
     return () => {
-      // Leaving the page inside the app (a link, not a reload): what is unsaved goes out now; the
-      // backup stays until a later visit sees the server has it.
+      // Leaving the page inside the app (a link, not a reload): what is unsaved goes out now, as
+      // an ordinary save (leaving is not asking for a revision); the backup stays until a later
+      // visit sees the server has it.
       const c = controller.current;
-      if (c?.hasUnsavedChanges()) void c.flush();
+      if (c?.hasUnsavedChanges()) void c.settle();
       c?.dispose();
       controller.current = null;
     };
@@ -170,6 +173,7 @@ export function useAutosave({ siteId, postId, server }: { siteId: Id<"sites">; p
     version: () => controller.current?.getVersion() ?? firstServer.current.version,
     change: (draft) => controller.current?.change(draft),
     flush: () => controller.current?.flush() ?? Promise.resolve(status),
+    settle: () => controller.current?.settle() ?? Promise.resolve(status),
     retry: () => controller.current?.retryNow(),
     hasUnsavedChanges: () => controller.current?.hasUnsavedChanges() ?? false,
     resolveConflict: (resolution) => controller.current?.resolveConflict(resolution),
