@@ -5,7 +5,8 @@ import { anonymousReaderClient } from "./client.server";
 import { CACHE_PUBLIC, matchesEtag } from "./http.server";
 import { dependenciesCurrent, trackDependencies, type RequestDeps } from "./request-deps.server";
 import { classifyHost, hostConfig, hostRewritePath, isPossibleSiteSlug, type HostConfig, type PublicSite } from "./site.server";
-import { countsAsView, viewedIds } from "./views.server";
+import type { Id } from "../../convex/_generated/dataModel";
+import { countView } from "./views.server";
 
 // What happens to a request before Remix sees it (the production server, app/server/index.ts,
 // calls `front` for every request that is not a static file; app/entry.server.tsx exports it so it
@@ -19,9 +20,9 @@ import { countsAsView, viewedIds } from "./views.server";
 //    it was built from, and served as is — 304 when the ETag matches — while all of them are
 //    still current. A publish changes a query result, so the next request renders anew: freshness
 //    comes from Convex subscriptions, never from a TTL. Requests with cookies other than the view
-//    cookie, and any request that would count a view, always go to Remix.
+//    cookie always go to Remix; a reader's first look at a stored post page counts its view here.
 
-/** Internal header: the post a response counts a view of (set by the post page, never sent). */
+/** Internal header: "{siteSlug} {postId}" of the post a page counts views of (set by the post page, never sent). */
 export const VIEW_HEADER = "x-pressroom-view";
 const MAX_BYTES = Number(process.env.READER_RESPONSE_CACHE_BYTES ?? 64 * 2 ** 20);
 
@@ -103,8 +104,13 @@ function acceptsGzip(request: Request): boolean {
   return /\bgzip\b/.test(request.headers.get("accept-encoding") ?? "");
 }
 
-function fromStored(request: Request, e: Stored): Response {
+function fromStored(request: Request, e: Stored, setCookie: string | null = null): Response {
   const headers = new Headers(e.headers);
+  if (setCookie) {
+    // As cacheDecision does for a response that sets a cookie: only the browser may keep it.
+    headers.append("Set-Cookie", setCookie);
+    headers.set("Cache-Control", "private, max-age=0, must-revalidate");
+  }
   if (matchesEtag(request, e.etag)) return new Response(null, { status: 304, headers });
   headers.append("Vary", "Accept-Encoding");
   let body = e.body;
@@ -130,15 +136,31 @@ function storable(response: Response, deps: RequestDeps): boolean {
   );
 }
 
-/** Serves `request` from the response cache, or through `next` (storing the response if it may be). */
-export async function cachedResponse(request: Request, next: Next, responses: ResponseCache = sharedResponses): Promise<Response> {
+/** Counts a view of a post and returns the view cookie to set (views.server.ts). */
+export type ViewCounter = (request: Request, siteSlug: string, postId: string) => string | null;
+
+const countAnonymousView: ViewCounter = (request, siteSlug, postId) =>
+  countView(request, anonymousReaderClient(), siteSlug, postId as Id<"posts">);
+
+/**
+ * Serves `request` from the response cache, or through `next` (storing the response if it may be).
+ * A stored post page still counts a reader's first look at the post (the mutation and the cookie
+ * the post loader would have sent).
+ */
+export async function cachedResponse(
+  request: Request,
+  next: Next,
+  responses: ResponseCache = sharedResponses,
+  count: ViewCounter = countAnonymousView,
+): Promise<Response> {
   const key = cacheKey(request);
   if (!key || process.env.READER_CACHE === "off") return strip(await next(request));
   const hit = responses.get(key);
-  // A person's first look at a post counts a view (and sets the view cookie): that is Remix's job.
-  if (hit && !(hit.viewOf && countsAsView(request) && !viewedIds(request).includes(hit.viewOf))) {
+  if (hit) {
     responses.stats.hits++;
-    return fromStored(request, hit);
+    const [siteSlug, postId] = hit.viewOf?.split(" ") ?? [];
+    const setCookie = siteSlug && postId && request.method === "GET" ? count(request, siteSlug, postId) : null;
+    return fromStored(request, hit, setCookie);
   }
   responses.stats.misses++;
   const { deps, result } = trackDependencies(() => next(request));

@@ -1,9 +1,13 @@
-// Reader-pages section of `npm run bench`: the production Remix build served by remix-serve against
+// Reader-pages section of `npm run bench`: the production Remix build served by app/server/index.ts
+// (one worker per core, host routing, the response cache) against
 // a local backend seeded with 10,000 published posts over 100 tags, driven by autocannon at
-// concurrency 10 and 50 on the home, post, tag, RSS and search pages. It runs the app twice, with
-// READER_CACHE=off (every page asks Convex over HTTP and renders) and READER_CACHE=on (anonymous
-// query results from app/reader/cache.server.ts, kept fresh by Convex subscriptions; plus rendered
-// HTML from app/reader/document.server.tsx when app/entry.server.tsx delegates to it), and prints both.
+// concurrency 10 and 50 on the home, post, tag, RSS and search pages, and on post pages opened by
+// a browser that has not seen them (each one counts a view: a mutation and a cookie, so never a
+// cached response). It runs the app twice, with READER_CACHE=off (every page asks Convex over HTTP
+// and renders) and READER_CACHE=on (anonymous query results from app/reader/cache.server.ts, kept
+// fresh by Convex subscriptions; whole responses from app/reader/front.server.ts, valid while the
+// query results they were built from are; rendered HTML from app/reader/document.server.tsx), and
+// prints both.
 //
 // Bounded (about 2 minutes on 2 cores; hard cap 8 minutes), 127.0.0.1 only, removes its temp dir
 // and stops its children. Knobs: READER_BENCH_SECONDS (per measurement, default 4),
@@ -32,6 +36,7 @@ const TAGS = 100;
 const TAGS_PER_POST = 3;
 const BATCH = 1_000; // posts per seeding transaction (about 6 documents each)
 const SITE = "bench";
+const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 const SEARCH_WORDS = ["harbor", "budget", "river", "signal", "garden", "ledger", "winter", "index", "market", "compost"];
 
 /** Targets at concurrency 50 (req/s, and p99 ms for the post page). */
@@ -46,6 +51,7 @@ interface Endpoint {
   name: string;
   /** Paths requests rotate through. */
   paths: string[];
+  headers?: Record<string, string>;
 }
 
 interface LoadConfig {
@@ -80,9 +86,9 @@ async function loadChild(config: LoadConfig): Promise<void> {
         url: config.url,
         connections,
         ...limit,
-        // Anonymous readers with no User-Agent: no view counting (a first view fires one async
-        // mutation; that path is measured separately by the integration tests, not here).
-        requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: next() }) }],
+        // Anonymous readers; without a User-Agent no view is counted (the "post, first view"
+        // endpoint sends a browser's, and no cookie, so every request counts one).
+        requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: next(), headers: { ...req.headers, ...endpoint.headers } }) }],
       });
     // Warm-up: every distinct path once (with the cache on, this is when subscriptions are made:
     // the measurement is the steady state of a site whose pages have been read before), then JIT.
@@ -130,7 +136,7 @@ function ensureBuild(log: Log) {
   if (r.status !== 0) throw new Error("remix vite:build failed");
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once("error", reject);
@@ -145,7 +151,7 @@ const words = (random: () => number, n: number) =>
   Array.from({ length: n }, () => SEARCH_WORDS[Math.floor(random() * SEARCH_WORDS.length)]).join(" ");
 
 /** Seeds the bench site: 100 tags, POSTS published posts with bodies, shaped as posts.publish leaves them. */
-async function seed(backend: LocalBackend, log: Log) {
+export async function seed(backend: LocalBackend, log: Log) {
   const setup = await backend.runner.transactInline(async (ctx: any) => {
     const now = Date.now();
     const authorId = await ctx.db.insert("users", { name: "Bench Author", createdAt: now, updatedAt: now });
@@ -236,7 +242,7 @@ async function seed(backend: LocalBackend, log: Log) {
   log(`reader bench: seeded ${POSTS.toLocaleString("en-US")} posts over ${TAGS} tags in ${fmt.s(performance.now() - t0)}`);
 }
 
-async function waitFor(url: string, timeoutMs: number) {
+export async function waitFor(url: string, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
@@ -250,15 +256,15 @@ async function waitFor(url: string, timeoutMs: number) {
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
 
-function startApp(port: number, convexUrl: string, cache: "on" | "off"): ChildProcess {
-  return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "remix-serve"), ["build/server/index.js"], {
+export function startApp(port: number, convexUrl: string, cache: "on" | "off"): ChildProcess {
+  return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["app/server/index.ts"], {
     cwd: REPO_ROOT,
     stdio: "ignore",
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", CONVEX_URL: convexUrl, READER_CACHE: cache },
   });
 }
 
-async function stopApp(app: ChildProcess) {
+export async function stopApp(app: ChildProcess) {
   if (app.exitCode !== null) return;
   const exited = new Promise((r) => app.once("exit", r));
   app.kill("SIGTERM");
@@ -270,9 +276,13 @@ async function stopApp(app: ChildProcess) {
 async function sanityCheck(base: string, endpoints: Endpoint[]) {
   for (const e of endpoints) {
     for (const p of e.paths.slice(0, 3)) {
-      const r = await fetch(`${base}${p}`);
+      const r = await fetch(`${base}${p}`, { headers: e.headers });
       const body = await r.text();
       if (r.status !== 200) throw new Error(`reader bench: ${p} answered ${r.status}: ${body.slice(0, 200)}`);
+      // The first-view endpoint must really count views (else it measures the cached path).
+      if (e.headers?.["user-agent"] && !r.headers.get("set-cookie")?.includes("pr_viewed=")) {
+        throw new Error(`reader bench: ${p} with a browser's User-Agent did not count a view`);
+      }
     }
   }
 }
@@ -308,6 +318,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
       { name: "tag", paths: Array.from({ length: TAGS }, (_, t) => `/${SITE}/tag/tag-${t}`) },
       { name: "rss", paths: [`/${SITE}/rss.xml`] },
       { name: "search", paths: SEARCH_WORDS.map((w) => `/${SITE}/search?q=${w}`) },
+      { name: "post, first view", paths: postPaths, headers: { "user-agent": BROWSER_UA } },
     ];
 
     const rows: Array<Record<string, string>> = [];
@@ -350,7 +361,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
       }
     }
     printTable(
-      `Reader pages: remix-serve (production build) + local backend, ${POSTS.toLocaleString("en-US")} posts / ${TAGS} tags, ` +
+      `Reader pages: app/server (production build, ${os.availableParallelism()} workers) + local backend, ${POSTS.toLocaleString("en-US")} posts / ${TAGS} tags, ` +
         `post pages over ${DISTINCT_POSTS} distinct posts; autocannon in a child process (${os.cpus().length} CPUs, ` +
         `load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`,
       rows,
