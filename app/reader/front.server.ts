@@ -177,7 +177,8 @@ export async function cachedResponse(
     etag: response.headers.get("ETag")!,
     deps: deps.deps,
     viewOf,
-    bytes: body.length * 2 + 512,
+    // The body and, once asked for, its gzip copy (added to the budget when made).
+    bytes: Math.ceil(body.length * 1.35) + 512,
   };
   responses.set(key, stored);
   return fromStored(request, stored);

@@ -12,6 +12,38 @@ export const VIEWED_COOKIE = "pr_viewed";
 /** Newest ids kept in the cookie (Convex ids are ~32 characters: ~1.3 KB at most). */
 const MAX_IDS = 40;
 
+// Counting is fire-and-forget, so under a burst of first views the writes must not pile up without
+// bound (sockets, memory): at most MAX_IN_FLIGHT run at once and MAX_QUEUED wait; beyond that a
+// view is dropped and counted in viewStats.dropped.
+const MAX_IN_FLIGHT = 32;
+const MAX_QUEUED = 5_000;
+const queue: Array<() => Promise<unknown>> = [];
+let inFlight = 0;
+export const viewStats = { recorded: 0, failed: 0, dropped: 0 };
+
+function enqueueView(write: () => Promise<unknown>): void {
+  if (queue.length >= MAX_QUEUED) {
+    viewStats.dropped++;
+    return;
+  }
+  queue.push(write);
+  drain();
+}
+
+function drain(): void {
+  while (inFlight < MAX_IN_FLIGHT && queue.length > 0) {
+    const write = queue.shift()!;
+    inFlight++;
+    write().then(
+      () => viewStats.recorded++,
+      () => viewStats.failed++,
+    ).finally(() => {
+      inFlight--;
+      drain();
+    });
+  }
+}
+
 export function viewedIds(request: Request): string[] {
   const cookie = request.headers.get("cookie") ?? "";
   const m = new RegExp(`(?:^|;\\s*)${VIEWED_COOKIE}=([^;]*)`).exec(cookie);
@@ -36,7 +68,7 @@ export function countView(request: Request, client: ReaderClient, siteSlug: stri
   if (!countsAsView(request)) return null;
   const seen = viewedIds(request);
   if (seen.includes(postId)) return null;
-  client.mutation(api.reader.recordView, { siteSlug, postId }).catch(() => {});
+  enqueueView(() => client.mutation(api.reader.recordView, { siteSlug, postId }));
   const ids = [...seen, postId].slice(-MAX_IDS);
   const secure = new URL(request.url).protocol === "https:" ? "; Secure" : "";
   return `${VIEWED_COOKIE}=${ids.join(".")}; Path=/; HttpOnly; SameSite=Lax${secure}`;
