@@ -325,7 +325,7 @@ async function main() {
   log("autosave section");
   await runAutosaveBench(log);
 
-  // ---- 8. Reader pages over HTTP (production build, remix-serve, autocannon): reader-pages.ts. ----
+  // ---- 8. Reader pages over HTTP (production build on app/server, autocannon): reader-pages.ts. ----
   log("reader pages section");
   await runReaderPagesBench(log);
 

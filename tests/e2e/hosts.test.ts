@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { adminKey, backendUrl, signedUpClient } from "./stack.mjs";
+import { adminKey, backendUrl, chromiumLaunchOptions, signedUpClient } from "./stack.mjs";
 
 // Publications on their own hosts, in a real browser: the second app instance of the e2e stack
 // (start-stack.mjs, port 3101) runs with ROOT_DOMAIN=pressroom.test and SITE_URL_FORM=subdomain,
@@ -13,21 +13,7 @@ const ROOT = "pressroom.test";
 const CUSTOM = "news.example.test";
 const sub = (slug: string, path = "/") => `http://${slug}.${ROOT}:${PORT}${path}`;
 
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--host-resolver-rules=MAP *.${ROOT} 127.0.0.1, MAP ${CUSTOM} 127.0.0.1`,
-    ],
-  },
-});
+test.use({ launchOptions: chromiumLaunchOptions([`--host-resolver-rules=MAP *.${ROOT} 127.0.0.1, MAP ${CUSTOM} 127.0.0.1`]) });
 
 const fn = <T extends "query" | "mutation">(name: string) => makeFunctionReference<T>(name) as any;
 

@@ -57,7 +57,7 @@ test("billing forms refuse cross-site posts", async ({ request }) => {
   expect(byOrigin.status()).toBeGreaterThanOrEqual(400);
 });
 
-test("subscribe from a locked post, read it, cancel in the portal, lose access after the period ends", async ({ page }) => {
+test("subscribe from a locked post, read it, cancel in the portal, lose access after the period ends", async ({ page, browser }) => {
   test.setTimeout(90_000);
   const email = `billing-${Date.now().toString(36)}@example.com`;
   const postPath = `/${SITE}/${POST}`;
@@ -91,6 +91,22 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
   await expect(page).toHaveURL(new RegExp(`^[^?]*${postPath}\\?checkout=success&session_id=`));
   await expect(page.getByTestId("post-body")).toBeVisible();
   await expect(page.getByTestId("paywall")).toHaveCount(0);
+
+  // Paywall leak through the response cache: what the subscriber was just served (signed in, so
+  // private and never stored) does not reach an anonymous reader of the same URL, before or after.
+  const lastParagraph = await page.getByTestId("post-body").locator("p").last().innerText();
+  const anonymous = await browser.newContext();
+  const anonPage = await anonymous.newPage();
+  for (let i = 0; i < 2; i++) {
+    const anonResponse = await anonPage.goto(new URL(postPath, page.url()).href);
+    expect(anonResponse?.headers()["cache-control"]).toBe("public, max-age=0, must-revalidate");
+    await expect(anonPage.getByTestId("paywall")).toBeVisible();
+    await expect(anonPage.getByTestId("post-body")).toHaveCount(0);
+    expect(await anonResponse!.text()).not.toContain(lastParagraph);
+  }
+  await anonymous.close();
+  await page.reload();
+  await expect(page.getByTestId("post-body")).toContainText(lastParagraph);
 
   // A second checkout (a stale tab's Subscribe button) is refused with a readable message.
   const again = await page.request.post(postPath, {

@@ -2,6 +2,23 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+/** Debian's Chromium, as every browser test launches it (Playwright cannot download browsers). */
+export function chromiumLaunchOptions(extraArgs = []) {
+  return {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      ...extraArgs,
+    ],
+  };
+}
+
 export const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
 export const backendUrl = `http://127.0.0.1:${backendPort}`;
 
