@@ -18,7 +18,7 @@ import { recordDependency, recordUntracked } from "./request-deps.server";
 
 type AnyQuery = FunctionReference<"query">;
 
-/** The cache's socket must not keep a stopping server process alive (remix-serve closes its HTTP server on SIGTERM and expects to exit). */
+/** The cache's socket must not keep a stopping server process alive (the server closes on SIGTERM and expects to exit). */
 class UnrefWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
@@ -176,7 +176,7 @@ export function sharedQueryCache(
 /**
  * The Convex client keeps a timer armed while its socket is open, which would keep a stopping
  * server alive forever: close the cache on SIGTERM/SIGINT. When the process already handles the
- * signal (remix-serve closes its HTTP server and exits once idle) that is all; when nothing else
+ * signal (app/server closes its HTTP server and exits once idle) that is all; when nothing else
  * does, the signal is re-raised so the default (exit) still happens.
  */
 function closeOnSignals() {
