@@ -409,6 +409,11 @@ export const matrix: Record<string, Row> = {
     call: (c, _w, x) => c.mutation(api.reader.recordView, { siteSlug: "daily", postId: x.postId }),
     expect: everyone,
   },
+  "reader:recordViews": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
+    call: (c, _w, x) => c.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [x.postId, x.postId] }),
+    expect: everyone,
+  },
   // --- billing issue: plans and billing -----------------------------------------------------------
   // No Stripe keys in these tests: checkout and the portal get as far as the configuration check
   // (INVALID_STATE billing_not_configured, counted as "ok" below) once every access check passed.

@@ -464,4 +464,28 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     );
     expect(shards).toEqual([]);
   });
+
+  test("recordViews counts a batch of views: repeats add up, posts not live in the site are skipped, batches are bounded", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const a = await publishPost(t, w, { title: "Alpha" });
+    const b = await publishPost(t, w, { title: "Beta" });
+    const draft = await draftPost(t, w, { title: "Not yet" });
+    const foreign = await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
+    const r = await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [a, b, a, draft, foreign, a] });
+    expect(r).toEqual({ counted: 4 });
+    const views = async (slug: string) => ((await t.query(api.reader.postBySlug, { siteSlug: "daily", slug })) as any).post.viewCount;
+    expect(await views("alpha")).toBe(3);
+    expect(await views("beta")).toBe(1);
+    // Cross-tenant write: another site's post is never counted through this site.
+    const shards = await t.run(async (ctx) =>
+      ctx.db.query("postViewShards").withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", w.otherSiteId).eq("postId", foreign)).collect(),
+    );
+    expect(shards).toEqual([]);
+    expect((await errorOf(t.mutation(api.reader.recordViews, { siteSlug: "nowhere", postIds: [a] }))).code).toBe("NOT_FOUND");
+    const tooMany = await errorOf(t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: Array(101).fill(a) }));
+    expect(tooMany).toMatchObject({ code: "INVALID_ARGUMENT", field: "postIds" });
+    expect(await views("alpha")).toBe(3); // nothing half-written
+    expect(await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [] })).toEqual({ counted: 0 });
+  });
 });

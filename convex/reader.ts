@@ -237,3 +237,14 @@ export const recordView = readerMutation({
     return null;
   },
 });
+
+/**
+ * Counts a batch of first views of one site's posts (one entry per view, at most MAX_VIEW_BATCH):
+ * the app server collects them for a moment and sends one call instead of one per reader. Posts
+ * not live in the site are skipped. Anyone may call it, as recordView (views are not a secret).
+ */
+export const recordViews = readerMutation({
+  args: { siteSlug: v.string(), postIds: v.array(v.id("posts")) },
+  returns: v.object({ counted: v.number() }),
+  handler: async (ctx, { siteSlug, postIds }) => ({ counted: await Reader.recordReaderViews(ctx, siteSlug, postIds) }),
+});

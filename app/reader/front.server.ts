@@ -140,7 +140,7 @@ function storable(response: Response, deps: RequestDeps): boolean {
 export type ViewCounter = (request: Request, siteSlug: string, postId: string) => string | null;
 
 const countAnonymousView: ViewCounter = (request, siteSlug, postId) =>
-  countView(request, anonymousReaderClient(), siteSlug, postId as Id<"posts">);
+  countView(request, siteSlug, postId as Id<"posts">);
 
 /**
  * Serves `request` from the response cache, or through `next` (storing the response if it may be).

@@ -57,7 +57,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     subscription,
     signedIn: client.signedIn,
   };
-  const setCookie = countView(request, client, site.slug, post._id);
+  const setCookie = countView(request, site.slug, post._id);
   // Tells the response cache (front.server.ts) that a reader's first look at this post counts a view.
   return cachedPage(request, client, payload, { site, payload }, setCookie, { [VIEW_HEADER]: `${site.slug} ${post._id}` });
 }

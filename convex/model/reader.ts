@@ -3,6 +3,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { displayName } from "../lib/auth";
 import { appError } from "../lib/errors";
+import { MAX_VIEW_BATCH } from "../shared/constants";
 import type { ReaderPost } from "../validators";
 import type { Entitlement } from "./entitlements";
 import { toReaderPost } from "./postProjection";
@@ -295,4 +296,27 @@ export async function recordReaderView(ctx: MutationCtx, siteSlug: string, postI
   const post = site ? await ctx.db.get(postId) : null;
   if (!site || !isLive(post, site._id)) throw appError("NOT_FOUND");
   await recordView(ctx, post);
+}
+
+/**
+ * Records a batch of first views (one entry per view; ids may repeat) for one site. Posts that are
+ * no longer live there (unpublished since, another site's) are skipped, not an error: the batch
+ * was collected over a moment in which that may have changed. Returns how many views counted.
+ */
+export async function recordReaderViews(ctx: MutationCtx, siteSlug: string, postIds: Id<"posts">[]): Promise<number> {
+  if (postIds.length > MAX_VIEW_BATCH) {
+    throw appError("INVALID_ARGUMENT", { field: "postIds", message: `At most ${MAX_VIEW_BATCH} views per call.` });
+  }
+  const site = await siteBySlug(ctx, siteSlug);
+  if (!site) throw appError("NOT_FOUND");
+  const perPost = new Map<Id<"posts">, number>();
+  for (const id of postIds) perPost.set(id, (perPost.get(id) ?? 0) + 1);
+  let counted = 0;
+  for (const [postId, views] of perPost) {
+    const post = await ctx.db.get(postId);
+    if (!isLive(post, site._id)) continue;
+    await recordView(ctx, post, views);
+    counted += views;
+  }
+  return counted;
 }

@@ -13,7 +13,7 @@ export async function viewCount(ctx: QueryCtx, post: Doc<"posts">): Promise<numb
   return shards.reduce((n, s) => n + s.count, 0);
 }
 
-export async function recordView(ctx: MutationCtx, post: Doc<"posts">): Promise<void> {
+export async function recordView(ctx: MutationCtx, post: Doc<"posts">, views = 1): Promise<void> {
   const shard = Math.floor(Math.random() * VIEW_SHARDS);
   const row = await ctx.db
     .query("postViewShards")
@@ -21,6 +21,6 @@ export async function recordView(ctx: MutationCtx, post: Doc<"posts">): Promise<
       q.eq("siteId", post.siteId).eq("postId", post._id).eq("shard", shard),
     )
     .unique();
-  if (row) await ctx.db.patch(row._id, { count: row.count + 1 });
-  else await ctx.db.insert("postViewShards", { siteId: post.siteId, postId: post._id, shard, count: 1 });
+  if (row) await ctx.db.patch(row._id, { count: row.count + views });
+  else await ctx.db.insert("postViewShards", { siteId: post.siteId, postId: post._id, shard, count: views });
 }

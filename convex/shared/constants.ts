@@ -112,6 +112,8 @@ export const MAX_SLUG_LENGTH = 96;
 
 /** How many view-counter shards each post has (views never contend on one document). */
 export const VIEW_SHARDS = 8;
+/** Most views one reader.recordViews call carries (the app server batches first views). */
+export const MAX_VIEW_BATCH = 100;
 
 /** Largest TipTap document accepted by saveDraft, in characters of JSON. */
 export const MAX_DOC_CHARS = 512 * 1024;
