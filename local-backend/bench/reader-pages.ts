@@ -56,6 +56,8 @@ interface Endpoint {
 
 interface LoadConfig {
   url: string;
+  /** The app's worker processes (app/server: one per core). */
+  workers: number;
   endpoints: Endpoint[];
   concurrency: number[];
   seconds: number;
@@ -90,9 +92,10 @@ async function loadChild(config: LoadConfig): Promise<void> {
         // endpoint sends a browser's, and no cookie, so every request counts one).
         requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: next(), headers: { ...req.headers, ...endpoint.headers } }) }],
       });
-    // Warm-up: every distinct path once (with the cache on, this is when subscriptions are made:
-    // the measurement is the steady state of a site whose pages have been read before), then JIT.
-    await run(Math.min(10, endpoint.paths.length), { amount: Math.max(endpoint.paths.length, 10) });
+    // Warm-up: every distinct path a few times over (with the cache on, this is when subscriptions
+    // are made, in every worker: each keeps its own caches, and connections are spread over the
+    // workers; the measurement is the steady state of a site whose pages have been read before).
+    await run(Math.min(10, endpoint.paths.length), { amount: Math.max(endpoint.paths.length * 2 * config.workers, 10) });
     for (const connections of config.concurrency) {
       await run(connections, { duration: 1 });
       const r = await run(connections, { duration: config.seconds });
@@ -334,7 +337,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         log(`reader bench: measuring with the subscription cache ${cache} (${SECONDS} s per run)`);
         const results = await runChild<LoadResult[]>(
           path.basename(fileURLToPath(import.meta.url)),
-          { url: base, endpoints, concurrency: [10, 50], seconds: SECONDS } satisfies LoadConfig,
+          { url: base, endpoints, concurrency: [10, 50], seconds: SECONDS, workers: os.availableParallelism() } satisfies LoadConfig,
           4 * 60_000,
         ).catch((e) => {
           throw new Error(`load child failed: ${e.message}`);
