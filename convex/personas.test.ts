@@ -82,6 +82,11 @@ export const matrix: Record<string, Row> = {
     call: (c, w) => c.query(api.posts.list, { siteId: w.siteId, paginationOpts: { numItems: 5, cursor: null } }),
     expect: siteOnly(members),
   },
+  "posts:viewCounts": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.query(api.posts.viewCounts, { siteId: w.siteId, postIds: [x.postId] }),
+    expect: siteOnly(members),
+  },
   "posts:isSlugAvailable": {
     prepare: authorsPost,
     call: (c, w, x) => c.query(api.posts.isSlugAvailable, { siteId: w.siteId, postId: x.postId, slug: "some-address" }),

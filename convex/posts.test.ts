@@ -507,4 +507,25 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
     const denied = await as(t, w.users.contributor).query(api.posts.isSlugAvailable, { siteId: w.siteId, postId: ours, slug: "x" }).catch((e) => e);
     expect(denied.data).toEqual({ code: "NOT_FOUND" });
   });
+
+  test("viewCounts: members see their posts' views; contributors only their own; cross-tenant read: another site's post is left out", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const mine = await as(t, w.users.contributor).mutation(api.posts.create, { siteId: w.siteId, title: "Mine" });
+    const authors = await as(t, w.users.author).mutation(api.posts.create, { siteId: w.siteId, title: "Theirs" });
+    await as(t, w.users.author).mutation(api.posts.publish, { siteId: w.siteId, postId: authors });
+    const foreign = await as(t, w.users.outsider).mutation(api.posts.create, { siteId: w.otherSiteId, title: "Foreign" });
+    await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [authors, authors, authors] });
+    const ids = [mine, authors, foreign];
+    expect(await as(t, w.users.editor).query(api.posts.viewCounts, { siteId: w.siteId, postIds: ids })).toEqual([
+      { postId: mine, views: 0 },
+      { postId: authors, views: 3 },
+    ]);
+    expect(await as(t, w.users.contributor).query(api.posts.viewCounts, { siteId: w.siteId, postIds: ids })).toEqual([{ postId: mine, views: 0 }]);
+    // Another site's member asking through their own site gets nothing of this one.
+    const outsiderSite = await as(t, w.users.outsider).query(api.posts.viewCounts, { siteId: w.otherSiteId, postIds: [authors] });
+    expect(outsiderSite).toEqual([]);
+    const tooMany = await as(t, w.users.editor).query(api.posts.viewCounts, { siteId: w.siteId, postIds: Array(101).fill(mine) }).catch((e) => e);
+    expect(tooMany.data).toMatchObject({ code: "INVALID_ARGUMENT", field: "postIds" });
+  });
 });

@@ -230,6 +230,17 @@ export const list = siteQuery({
 });
 
 /**
+ * View counts of some of the site's posts (the studio's list asks for the rows it shows, in a
+ * query of its own so that views do not re-run the list). Posts of another site, or that the
+ * viewer may not open (contributors: others' posts), are left out.
+ */
+export const viewCounts = siteQuery({
+  args: { postIds: v.array(v.id("posts")) },
+  returns: v.array(v.object({ postId: v.id("posts"), views: v.number() })),
+  handler: async (ctx, { postIds }) => Posts.viewCountsFor(ctx, ctx, postIds),
+});
+
+/**
  * Whether a slug is free for a post of the site (for `postId`, or a new one): the editor's live
  * check. changeSlug applies the same rules and has the final word. `postId` must be a post the
  * viewer can open in the editor (contributors: their own), else NOT_FOUND.

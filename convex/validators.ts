@@ -140,8 +140,8 @@ export const vReaderPost = v.object({
   coverImageUrl: v.union(v.string(), v.null()),
   category: v.union(vCategorySummary, v.null()),
   tags: v.array(vTagSummary),
-  /** Views, on single-post reads only: lists leave it null so a view does not re-run every list. */
-  viewCount: v.union(v.number(), v.null()),
+  // No view count: a reader page that read it would change (and re-render, and leave every cache)
+  // on each view. Members see views in the studio (posts.viewCounts).
 });
 export type ReaderPost = Infer<typeof vReaderPost>;
 

@@ -59,12 +59,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     loadOrThrow(convex.query(api.tags.list, { siteId, paginationOpts: { numItems: 200, cursor: null } })),
     loadOrThrow(convex.query(api.categories.list, { siteId })),
   ]);
+  // Views in a query of their own: a reader's view re-runs it, not the list.
+  const views = await loadOrThrow(convex.query(api.posts.viewCounts, { siteId, postIds: result.page.map((p) => p._id) }));
   const options = {
     authors: members.map((m) => ({ value: m.userId as string, label: m.name })),
     tags: tags.page.map((t) => ({ value: t._id as string, label: t.name })),
     categories: categories.map((c) => ({ value: c._id as string, label: c.name })),
   };
-  return data({ args, result, options }, { headers: privateHeaders(headers) });
+  return data({ args, result, options, views }, { headers: privateHeaders(headers) });
 }
 
 const FILTERS: Array<{ label: string; status?: PostStatus }> = [
@@ -113,11 +115,17 @@ function FilterSelect({ id, name, label, all, options, value }: { id: string; na
 }
 
 export default function PostsList() {
-  const { args, result: initial, options } = useLoaderData<typeof loader>();
+  const { args, result: initial, options, views: initialViews } = useLoaderData<typeof loader>();
   const site = useStudioSite();
   const navigate = useNavigate();
   const [searchParams] = useSearchParams();
   const { data: result } = useLive(api.posts.list, { ...args, siteId: args.siteId as Id<"sites"> }, initial);
+  const { data: views } = useLive(
+    api.posts.viewCounts,
+    { siteId: args.siteId as Id<"sites">, postIds: result.page.map((p) => p._id) },
+    initialViews,
+  );
+  const viewsOf = new Map(views.map((v) => [v.postId as string, v.views]));
   const base = `/studio/${site._id}`;
   const ownOnly = !roleAtLeast(site.role, "author");
   const narrowed = Boolean(args.authorId || args.tagId || args.categoryId || args.search);
@@ -203,6 +211,7 @@ export default function PostsList() {
               <th scope="col">Status</th>
               <th scope="col">Author</th>
               <th scope="col">Last change</th>
+              <th scope="col" className="st-num">Views</th>
             </tr>
           </thead>
           <tbody>
@@ -227,6 +236,9 @@ export default function PostsList() {
                 <td>{p.authorName}</td>
                 <td>
                   <Time ms={p.updatedAt} />
+                </td>
+                <td className="st-num" data-testid="post-views">
+                  {(viewsOf.get(p._id) ?? 0).toLocaleString("en-US")}
                 </td>
               </tr>
             ))}

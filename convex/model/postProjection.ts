@@ -3,7 +3,6 @@ import type { QueryCtx } from "../_generated/server";
 import type { ReaderPost } from "../validators";
 import { canReadBody, type Entitlement } from "./entitlements";
 import { getBody } from "./posts";
-import { viewCount } from "./views";
 
 /**
  * The one place that decides what a reader may see of a post (ADR 006). Every reader channel
@@ -54,6 +53,5 @@ export async function toReaderPost(
     coverImageUrl: cover ?? null,
     category: category ? { _id: category._id, name: category.name, slug: category.slug } : null,
     tags: tags.filter((t): t is Doc<"tags"> => t !== null).map((t) => ({ _id: t._id, name: t.name, slug: t.slug })),
-    viewCount: withBody ? await viewCount(ctx, post) : null,
   };
 }

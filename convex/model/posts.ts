@@ -11,6 +11,7 @@ import { MAX_SLUG_LENGTH, type PostStatus } from "../shared/constants";
 import { autoExcerpt, docToText, EMPTY_DOC, parseDoc, readingTimeMinutes, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
 import { dropRedirectsTo, recordRedirect, redirectFor, requireSlugFree, uniqueSlug } from "./slugs";
+import { viewCount } from "./views";
 
 /** Who is acting, as the site builders resolve it. */
 export interface Actor {
@@ -699,4 +700,21 @@ export async function slugAvailability(
   const target = targetId ? await ctx.db.get(targetId) : null;
   const redirectsToAnotherPost = target !== null && target.siteId === siteId && target.status === "published";
   return { available: true, reason: null, suggestion: null, redirectsToAnotherPost };
+}
+
+/** View counts of the posts among `postIds` that the actor may open in the studio (at most 100). */
+export async function viewCountsFor(
+  ctx: QueryCtx,
+  actor: Actor,
+  postIds: Id<"posts">[],
+): Promise<Array<{ postId: Id<"posts">; views: number }>> {
+  if (postIds.length > 100) throw appError("INVALID_ARGUMENT", { field: "postIds", message: "At most 100 posts at a time." });
+  const out: Array<{ postId: Id<"posts">; views: number }> = [];
+  for (const postId of new Set(postIds)) {
+    const post = await ctx.db.get(postId);
+    if (!post || post.siteId !== actor.site._id) continue;
+    if (!roleAtLeast(actor.member.role, "author") && post.authorId !== actor.viewer._id) continue;
+    out.push({ postId, views: await viewCount(ctx, post) });
+  }
+  return out;
 }

@@ -250,9 +250,13 @@ describe("posts list", () => {
     const titles = [...first.data.result.page, ...second.data.result.page].map((p: any) => p.title);
     expect(new Set(titles).size).toBe(22);
 
+    // Readers' views show in the list (from posts:viewCounts, for the rows shown).
+    const site = await owner.convex.query(api.sites.getSettings, { siteId });
+    await owner.convex.mutation(api.reader.recordViews, { siteSlug: site.slug, postIds: [postId, postId] });
     const published = await loader(postsList, get(`/studio/${siteId}?status=published`, owner.jar), { siteId });
     expect(published.data.args.status).toBe("published");
     expect(published.data.result.page.map((p: any) => p.title)).toEqual(["Hello world"]);
+    expect(published.data.views).toEqual([{ postId, views: 2 }]);
     const drafts = await loader(postsList, get(`/studio/${siteId}?status=draft`, owner.jar), { siteId });
     expect(drafts.data.result.page.every((p: any) => p.status === "draft")).toBe(true);
     // An unknown status is "all".
