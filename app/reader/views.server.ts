@@ -2,7 +2,8 @@ import { isbot } from "isbot";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
-import { convexClient } from "../utils/convex.server";
+import { convexClient, convexUrl } from "../utils/convex.server";
+import { sharedQueryCache } from "./cache.server";
 
 // View counting: once per post per reader session. The session's viewed posts live in a session
 // cookie (no Max-Age: it ends with the browser session); bots, prefetches and HEAD requests never
@@ -33,13 +34,14 @@ export class ViewBatcher {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private waiting = 0;
   private inFlight = 0;
+  private lastErrorLog = 0;
   private readonly opts: ViewBatcherOptions;
 
   constructor(
     private readonly send: Sender,
     opts: Partial<ViewBatcherOptions> = {},
   ) {
-    this.opts = { maxBatch: MAX_VIEW_BATCH, delayMs: 250, maxInFlight: 4, maxWaiting: 20_000, ...opts };
+    this.opts = { maxBatch: MAX_VIEW_BATCH, delayMs: 250, maxInFlight: 4, maxWaiting: 50_000, ...opts };
   }
 
   add(siteSlug: string, postId: Id<"posts">): void {
@@ -70,6 +72,11 @@ export class ViewBatcher {
     this.drain();
   }
 
+  /** Resolves once nothing is waiting or being written (a stopping server waits for it). */
+  async idle(): Promise<void> {
+    while (this.waiting > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
   private drain(): void {
     while (this.inFlight < this.opts.maxInFlight && this.ready.length > 0) {
       const [siteSlug, postIds] = this.ready.shift()!;
@@ -78,7 +85,14 @@ export class ViewBatcher {
       this.send(siteSlug, postIds)
         .then(
           () => (this.stats.recorded += postIds.length),
-          () => (this.stats.failed += postIds.length),
+          (error: unknown) => {
+            this.stats.failed += postIds.length;
+            // Visible, not per failure: at most one line a minute.
+            if (Date.now() - this.lastErrorLog > 60_000) {
+              this.lastErrorLog = Date.now();
+              console.error(`[pressroom] a batch of ${postIds.length} views failed:`, error instanceof Error ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ""}` : error);
+            }
+          },
         )
         .finally(() => {
           this.inFlight--;
@@ -91,9 +105,16 @@ export class ViewBatcher {
 
 let shared: ViewBatcher | null = null;
 
-/** The process's batcher, writing through an anonymous client (a view does not depend on who). */
+/**
+ * The process's batcher, writing anonymously (a view does not depend on who): over the reader
+ * cache's WebSocket when it is on (retried across reconnects, applied once), else over HTTP.
+ */
 export function sharedViewBatcher(): ViewBatcher {
-  shared ??= new ViewBatcher((siteSlug, postIds) => convexClient().mutation(api.reader.recordViews, { siteSlug, postIds }));
+  shared ??= new ViewBatcher((siteSlug, postIds) => {
+    const args = { siteSlug, postIds };
+    const cache = sharedQueryCache(convexUrl(), (q, a) => convexClient().query(q, a));
+    return cache ? cache.mutation(api.reader.recordViews, args) : convexClient().mutation(api.reader.recordViews, args);
+  });
   return shared;
 }
 

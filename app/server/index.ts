@@ -83,7 +83,8 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, respons
 async function startWorker(): Promise<void> {
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
   const remix = createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
-  const front: Front = (build.entry.module as { front?: Front }).front ?? ((request, next) => next(request));
+  const entry = build.entry.module as { front?: Front; sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> } };
+  const front: Front = entry.front ?? ((request, next) => next(request));
   const staticFiles = listStatic(clientDir);
   const assets = serveStatic(clientDir, { index: false, immutable: true, maxAge: "1y" });
   const otherStatic = serveStatic(clientDir, { index: false, maxAge: "1h" });
@@ -135,7 +136,16 @@ async function startWorker(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    server.close(() => process.exit(0));
+    // Views collected for the next batch go out before the process ends (a few seconds at most);
+    // say if any were shed or failed.
+    const views = entry.sharedViewBatcher?.();
+    views?.flush();
+    server.close(() => {
+      void Promise.race([views?.idle(), new Promise((r) => setTimeout(r, 5_000))]).then(() => {
+        if (views && (views.stats.dropped || views.stats.failed)) console.error(`[pressroom] views: ${JSON.stringify(views.stats)}`);
+        process.exit(0);
+      });
+    });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -72,6 +72,7 @@ interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
+  sent: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +109,8 @@ async function loadChild(config: LoadConfig): Promise<void> {
         requests: r.requests.total,
         non2xx: r.non2xx,
         errors: r.errors + r.timeouts,
+        // Requests started on this endpoint so far, warm-ups included (a few cut off at the end).
+        sent: i,
       });
     }
   }
@@ -245,6 +248,29 @@ export async function seed(backend: LocalBackend, log: Log) {
   log(`reader bench: seeded ${POSTS.toLocaleString("en-US")} posts over ${TAGS} tags in ${fmt.s(performance.now() - t0)}`);
 }
 
+/** The sum of every post's view counter. */
+async function totalViews(backend: LocalBackend): Promise<number> {
+  const r = await backend.runner.transactInline(async (ctx: any) => {
+    let n = 0;
+    for await (const shard of ctx.db.query("postViewShards")) n += shard.count;
+    return n;
+  });
+  if (!r.ok) throw new Error(r.message);
+  return JSON.parse(r.valueJson) as number;
+}
+
+/** The view total once it stops moving (views are written in batches behind the pages). */
+async function settledViews(backend: LocalBackend): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await totalViews(backend);
+    if (now === last) break;
+    last = now;
+  }
+  return last;
+}
+
 export async function waitFor(url: string, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -262,7 +288,7 @@ export async function waitFor(url: string, timeoutMs: number) {
 export function startApp(port: number, convexUrl: string, cache: "on" | "off"): ChildProcess {
   return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["app/server/index.ts"], {
     cwd: REPO_ROOT,
-    stdio: "ignore",
+    stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", CONVEX_URL: convexUrl, READER_CACHE: cache },
   });
 }
@@ -326,6 +352,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
 
     const rows: Array<Record<string, string>> = [];
     const byMode: Record<string, LoadResult[]> = {};
+    const viewRows: Array<Record<string, string>> = [];
     for (const cache of ["off", "on"] as const) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
@@ -335,6 +362,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         await waitFor(`${base}/${SITE}/`, 30_000);
         await sanityCheck(base, endpoints);
         log(`reader bench: measuring with the subscription cache ${cache} (${SECONDS} s per run)`);
+        const viewsBefore = await settledViews(backend); // after the sanity check's own views land
         const results = await runChild<LoadResult[]>(
           path.basename(fileURLToPath(import.meta.url)),
           { url: base, endpoints, concurrency: [10, 50], seconds: SECONDS, workers: os.availableParallelism() } satisfies LoadConfig,
@@ -343,6 +371,17 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
           throw new Error(`load child failed: ${e.message}`);
         });
         byMode[cache] = results;
+        // Every first view (warm-ups included) should be written once: batched behind the pages,
+        // so allow a moment; more views than requests would be double counting.
+        const firstViews = Math.max(0, ...results.filter((r) => r.endpoint === "post, first view").map((r) => r.sent));
+        const recorded = (await settledViews(backend)) - viewsBefore;
+        viewRows.push({
+          cache,
+          "first-view requests": fmt.int(firstViews),
+          "views recorded": fmt.int(recorded),
+          "not recorded": `${fmt.int(firstViews - recorded)} (${((100 * (firstViews - recorded)) / Math.max(1, firstViews)).toFixed(1)}%)`,
+        });
+        if (recorded > firstViews) throw new Error(`reader bench: views counted twice (${recorded} recorded, ${firstViews} requests)`);
         for (const r of results) {
           const target = r.concurrency === 50 ? TARGETS[r.endpoint] : undefined;
           const met = target ? r.rps >= target.rps && (target.p99 === undefined || r.p99 < target.p99) : undefined;
@@ -368,6 +407,11 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         `post pages over ${DISTINCT_POSTS} distinct posts; autocannon in a child process (${os.cpus().length} CPUs, ` +
         `load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`,
       rows,
+    );
+    printTable(
+      "First views: every request from a browser without the view cookie counts one view, written in batches " +
+        "(reader:recordViews); views past the app's backlog bound are shed (and so are requests cut off when a run ends)",
+      viewRows,
     );
     const on = byMode.on ?? [];
     const off = byMode.off ?? [];
