@@ -6,8 +6,7 @@
 // cached response). It runs the app twice, with READER_CACHE=off (every page asks Convex over HTTP
 // and renders) and READER_CACHE=on (anonymous query results from app/reader/cache.server.ts, kept
 // fresh by Convex subscriptions; whole responses from app/reader/front.server.ts, valid while the
-// query results they were built from are; rendered HTML from app/reader/document.server.tsx), and
-// prints both.
+// query results they were built from are), and prints both.
 //
 // Bounded (about 2 minutes on 2 cores; hard cap 8 minutes), 127.0.0.1 only, removes its temp dir
 // and stops its children. Knobs: READER_BENCH_SECONDS (per measurement, default 4),
