@@ -16,7 +16,7 @@ import {
 import { ConvexProvider, ConvexReactClient } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 import { getUser, handleCodeExchange } from "./auth/session.server";
-import { classifyHost, hostConfig } from "./reader/site.server";
+import { requestHost } from "./reader/site.server";
 import styles from "./styles/app.css?url";
 import { convexUrl } from "./utils/convex.server";
 
@@ -62,7 +62,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return data(
     {
       convexUrl: convexUrl(),
-      siteHost: classifyHost(new URL(request.url).hostname, hostConfig()).kind !== "platform",
+      siteHost: requestHost(request).kind !== "platform",
       user: user ? { _id: user._id, name: user.name, email: user.email, image: user.image } : null,
     },
     { headers },

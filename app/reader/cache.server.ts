@@ -2,6 +2,7 @@ import { ConvexClient } from "convex/browser";
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import WebSocket from "ws";
+import { convexClient, convexUrl } from "../utils/convex.server";
 import { recordDependency, recordUntracked } from "./request-deps.server";
 
 // A process-wide cache of ANONYMOUS reader query results, kept fresh by Convex subscriptions rather
@@ -169,14 +170,13 @@ let shared: QueryCache | null | undefined;
  * read-after-write within milliseconds, debugging); it is on by default in production builds and
  * off elsewhere unless `READER_CACHE=on`.
  */
-export function sharedQueryCache(
-  url: string,
-  direct: <Q extends AnyQuery>(query: Q, args: FunctionArgs<Q>) => Promise<FunctionReturnType<Q>>,
-): QueryCache | null {
+export function sharedQueryCache(): QueryCache | null {
   if (shared !== undefined) return shared;
   const setting = process.env.READER_CACHE;
   const on = setting === "on" || (setting !== "off" && process.env.NODE_ENV === "production");
-  shared = on ? new QueryCache(url, direct, Number(process.env.READER_CACHE_MAX ?? 5000)) : null;
+  // Reads while the socket is down go to Convex over HTTP (a fresh client each: they are stateful).
+  const direct = <Q extends AnyQuery>(q: Q, args: FunctionArgs<Q>) => convexClient().query(q, args);
+  shared = on ? new QueryCache(convexUrl(), direct, Number(process.env.READER_CACHE_MAX ?? 5000)) : null;
   if (shared) closeOnSignals();
   return shared;
 }

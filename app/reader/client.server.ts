@@ -1,7 +1,7 @@
 import type { ConvexHttpClient } from "convex/browser";
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import { convexAs, getAuthSession } from "../auth/session.server";
-import { convexClient, convexUrl } from "../utils/convex.server";
+import { convexClient } from "../utils/convex.server";
 import { sharedQueryCache } from "./cache.server";
 import { recordUntracked } from "./request-deps.server";
 
@@ -53,8 +53,7 @@ export function anonymousReaderClient(opts: { cache?: boolean } = {}): ReaderCli
 
 /** Wraps a Convex HTTP client: anonymous reads go through the subscription cache when it is on. */
 export function clientFor(convex: ConvexHttpClient, signedIn: boolean, useCache = true, responseHeaders?: Headers): ReaderClient {
-  const direct = <Q extends FunctionReference<"query">>(q: Q, args: FunctionArgs<Q>) => convexClient().query(q, args);
-  const cache = signedIn || !useCache ? null : sharedQueryCache(convexUrl(), direct);
+  const cache = signedIn || !useCache ? null : sharedQueryCache();
   // Within one request the layout and the page ask for the same site: ask Convex once.
   const memo = new Map<string, Promise<unknown>>();
   const run = <Q extends FunctionReference<"query">>(q: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>> => {

@@ -4,7 +4,7 @@ import { PLATFORM_PATHS } from "../../convex/shared/constants";
 import { anonymousReaderClient } from "./client.server";
 import { CACHE_PUBLIC, matchesEtag } from "./http.server";
 import { dependenciesCurrent, trackDependencies, type RequestDeps } from "./request-deps.server";
-import { classifyHost, hostConfig, hostRewritePath, isPossibleSiteSlug, type HostConfig, type PublicSite } from "./site.server";
+import { classifyHost, hostConfig, hostnameOf, hostRewritePath, isPossibleSiteSlug, type HostConfig, type PublicSite } from "./site.server";
 import type { Id } from "../../convex/_generated/dataModel";
 import { countView } from "./views.server";
 
@@ -97,7 +97,8 @@ function onlyNeutralCookies(request: Request): boolean {
 
 function cacheKey(request: Request): string | null {
   if ((request.method !== "GET" && request.method !== "HEAD") || !onlyNeutralCookies(request)) return null;
-  return `${request.headers.get("host") ?? ""} ${new URL(request.url).pathname}${new URL(request.url).search}`;
+  const url = new URL(request.url);
+  return `${request.headers.get("host") ?? ""} ${url.pathname}${url.search}`;
 }
 
 function acceptsGzip(request: Request): boolean {
@@ -215,8 +216,7 @@ export async function routeHost(
   config: HostConfig = hostConfig(),
   lookup: Lookup = defaultLookup,
 ): Promise<HostRoute> {
-  const hostname = (hostHeader ?? url.host).replace(/:\d+$/, "");
-  const host = classifyHost(hostname, config);
+  const host = classifyHost(hostnameOf(hostHeader, url), config);
   if (host.kind === "platform") return { kind: "platform" };
   const site =
     host.kind === "subdomain" ? (isPossibleSiteSlug(host.slug) ? await lookup({ slug: host.slug }) : null) : await lookup({ domain: host.domain });

@@ -39,6 +39,16 @@ export function hostConfig(env: Record<string, string | undefined> = process.env
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
+/** The host name a request addresses (its Host header, without the port). */
+export function hostnameOf(hostHeader: string | null, url: URL): string {
+  return (hostHeader ?? url.host).replace(/:\d+$/, "");
+}
+
+/** What kind of host a request addresses. */
+export function requestHost(request: Request, config: HostConfig = hostConfig()): HostKind {
+  return classifyHost(hostnameOf(request.headers.get("host"), new URL(request.url)), config);
+}
+
 /** Classifies the request's host name (no port, lowercase). */
 export function classifyHost(hostname: string, config: HostConfig): HostKind {
   const host = hostname.toLowerCase().replace(/\.$/, "");
@@ -83,8 +93,7 @@ export async function resolveSite(
   const get: Lookup =
     lookup ?? (async (by) => (await readerClient(request)).query(api.sites.getPublic, by));
   const url = new URL(request.url);
-  const hostname = (request.headers.get("host") ?? url.host).replace(/:\d+$/, "");
-  const host = classifyHost(hostname, config);
+  const host = requestHost(request, config);
   if (host.kind === "platform") {
     if (!isPossibleSiteSlug(params.site)) return null;
     const site = await get({ slug: params.site });

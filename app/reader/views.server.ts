@@ -2,7 +2,7 @@ import { isbot } from "isbot";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
-import { convexClient, convexUrl } from "../utils/convex.server";
+import { convexClient } from "../utils/convex.server";
 import { sharedQueryCache } from "./cache.server";
 
 // View counting: once per post per reader session. The session's viewed posts live in a session
@@ -112,7 +112,7 @@ let shared: ViewBatcher | null = null;
 export function sharedViewBatcher(): ViewBatcher {
   shared ??= new ViewBatcher((siteSlug, postIds) => {
     const args = { siteSlug, postIds };
-    const cache = sharedQueryCache(convexUrl(), (q, a) => convexClient().query(q, a));
+    const cache = sharedQueryCache();
     return cache ? cache.mutation(api.reader.recordViews, args) : convexClient().mutation(api.reader.recordViews, args);
   });
   return shared;

@@ -4,7 +4,7 @@ import { PLATFORM_PATHS } from "../../convex/shared/constants";
 import { anonymousReaderClient } from "../reader/client.server";
 import { cachedBody } from "../reader/http.server";
 import { readerPaths } from "../reader/paths";
-import { canonicalBaseFor, classifyHost, hostConfig } from "../reader/site.server";
+import { canonicalBaseFor, hostConfig, requestHost } from "../reader/site.server";
 
 // /robots.txt. Crawlers may read publications; they are kept out of the studio, account and auth
 // pages and of search result pages (endless, thin). Sitemaps: on the platform host, every
@@ -19,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const client = anonymousReaderClient({ cache: false });
   const config = hostConfig();
   const url = new URL(request.url);
-  const host = classifyHost((request.headers.get("host") ?? url.host).replace(/:\d+$/, ""), config);
+  const host = requestHost(request, config);
   const sitemaps: string[] = [];
   if (host.kind === "platform") {
     const sites = await client.query(api.sites.listDirectory, {});
