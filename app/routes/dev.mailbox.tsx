@@ -6,18 +6,17 @@ import { convexUrl } from "../utils/convex.server";
 
 // /dev/mailbox: the emails the backend would have sent (the `emails` outbox), for development
 // and browser tests. It reads the internal query emails:devMailbox with the deployment's admin
-// key (CONVEX_ADMIN_KEY, passed by `npm start` and the e2e stack).
+// key (CONVEX_ADMIN_KEY).
 //
-// The rule: the page exists unless `NODE_ENV === "production"` and CONVEX_ADMIN_KEY is unset.
-// A real production deployment never gives the Remix server an admin key, so there it answers
-// 404. `npm start` and the e2e stack run the production build *with* the local backend's key,
-// so the page works there. Everyone who can reach the server can read every email (codes
-// included): only ever set CONVEX_ADMIN_KEY on a local or test server.
+// The rule: the page exists only when PRESSROOM_DEV_MAILBOX=1, an explicit development flag that
+// `npm start`, `npm run dev` and the e2e stack set and `npm run serve` never does. Holding an admin
+// key is not enough: everyone who can reach a server with the page on can read every email (sign-in
+// codes included), so it must never be on for a server others can reach.
 
 export const meta: MetaFunction = () => [{ title: "Dev mailbox · Pressroom" }, { name: "robots", content: "noindex" }];
 
 function devMailboxEnabled(): boolean {
-  return !(process.env.NODE_ENV === "production" && !process.env.CONVEX_ADMIN_KEY);
+  return process.env.PRESSROOM_DEV_MAILBOX === "1";
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -22,7 +22,9 @@ import serveStatic from "serve-static";
 //
 // Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to listen on every interface), BUILD_PATH
 // (build/server/index.js), TRUST_PROXY=1 (take the scheme and host from X-Forwarded-Proto/-Host),
-// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per request; errors are always logged).
+// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per request; errors are always logged),
+// PRESSROOM_DEV_MAILBOX=1 (development only: serves /dev/mailbox, every email the backend sent;
+// `npm start`/`npm run dev` set it, `npm run serve` does not).
 
 // As remix-serve does: a production server unless told otherwise (React's production build, the caches).
 process.env.NODE_ENV ??= "production";
@@ -78,6 +80,13 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, respons
     return;
   }
   await writeReadableStreamToWritable(response.body, res);
+}
+
+/** Says loudly when the dev mailbox is on: anyone who reaches this server can read every email. */
+function warnDevMailbox(): void {
+  if (env.PRESSROOM_DEV_MAILBOX === "1") {
+    console.warn("[pressroom] /dev/mailbox is on (PRESSROOM_DEV_MAILBOX=1): every email, sign-in codes included, is readable here. Development only.");
+  }
 }
 
 async function startWorker(): Promise<void> {
@@ -159,6 +168,7 @@ async function startWorker(): Promise<void> {
     server.listen(port, host, () => resolve());
   });
   if (!cluster.isWorker) console.log(`[pressroom] http://${host}:${port} (1 process)`);
+  if (!cluster.isWorker) warnDevMailbox();
 }
 
 function startPrimary(): void {
@@ -167,7 +177,10 @@ function startPrimary(): void {
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();
   cluster.on("listening", () => {
-    if (++listening === workers) console.log(`[pressroom] http://${host}:${port} (${workers} workers)`);
+    if (++listening === workers) {
+      console.log(`[pressroom] http://${host}:${port} (${workers} workers)`);
+      warnDevMailbox();
+    }
   });
   cluster.on("exit", (worker, code, signal) => {
     if (stopping) {

@@ -131,11 +131,13 @@ async function main() {
       const stripeFake = await startDevStripeFake(backend);
       if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
       const bin = (name: string) => path.resolve("node_modules/.bin", name);
-      // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data.
+      // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;
+      // PRESSROOM_DEV_MAILBOX=1 turns that page on (`npm run serve` never sets it).
       const env = {
         ...process.env,
         CONVEX_URL: backend.url,
         CONVEX_ADMIN_KEY: backend.adminKey,
+        PRESSROOM_DEV_MAILBOX: "1",
         PORT: flags["app-port"],
         HOST: "127.0.0.1",
       };

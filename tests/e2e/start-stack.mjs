@@ -142,7 +142,8 @@ try {
   process.exit(1);
 }
 
-// CONVEX_ADMIN_KEY lets the app's /dev/mailbox read the email outbox (emails:devMailbox).
+// PRESSROOM_DEV_MAILBOX=1 turns on /dev/mailbox; CONVEX_ADMIN_KEY lets it read the email outbox
+// (emails:devMailbox).
 app = spawn(bin("tsx"), ["app/server/index.ts"], {
   stdio: "inherit",
   env: {
@@ -151,6 +152,7 @@ app = spawn(bin("tsx"), ["app/server/index.ts"], {
     HOST: "127.0.0.1",
     CONVEX_URL: `http://127.0.0.1:${backendPort}`,
     CONVEX_ADMIN_KEY: adminKey(),
+    PRESSROOM_DEV_MAILBOX: "1",
   },
 });
 

@@ -21,6 +21,7 @@ import * as verifyRoute from "../../app/routes/verify";
 import * as root from "../../app/root";
 import { failedSignIns, failedSignInsByIp } from "../../app/auth/errors.server";
 import { safeRedirectTo } from "../../app/auth/redirect.server";
+import { OPEN_REDIRECT_CORPUS } from "../../app/auth/redirect.server.test";
 
 const signIn = makeFunctionReference<"action">("auth:signIn");
 const me = makeFunctionReference<"query">("account:me");
@@ -370,6 +371,20 @@ describe("the session over time", () => {
     }
     expect(safeRedirectTo("/a/b?c=1#d")).toBe("/a/b?c=1#d");
   });
+
+  test("open redirect: /login?redirectTo=<bypass> sends a signed-in user home, never to another host", async () => {
+    const jar = await signUpThroughRoutes(freshEmail("redirect"));
+    for (const evil of OPEN_REDIRECT_CORPUS.filter((v) => v !== "")) {
+      const r = await loader(loginRoute, get(`${LOCAL}/login?${new URLSearchParams({ redirectTo: evil })}`, jar));
+      expect(r.status, evil).toBe(302);
+      expect(r.location, evil).toBe("/");
+    }
+    // The reported case, as the attacker's link spells it.
+    const reported = await loader(loginRoute, get(`${LOCAL}/login?redirectTo=%2F.%2F%2Fevil.example`, jar));
+    expect(reported.location).toBe("/");
+    const fine = await loader(loginRoute, get(`${LOCAL}/login?redirectTo=${encodeURIComponent("/studio?tab=drafts")}`, jar));
+    expect(fine.location).toBe("/studio?tab=drafts");
+  });
 });
 
 describe("security", () => {
@@ -629,24 +644,26 @@ describe("account page", () => {
 });
 
 describe("dev mailbox", () => {
-  test("lists outbox emails with the admin key; 404 in production without it", async () => {
+  test("lists outbox emails with the dev flag and the admin key; 404 without the flag, even holding the key", async () => {
     const email = freshEmail("mail");
     await action(signupRoute, post(`${LOCAL}/signup`, { name: "Mail", email, password: PASSWORD }));
-    const saved = { key: process.env.CONVEX_ADMIN_KEY, env: process.env.NODE_ENV };
+    const saved = { key: process.env.CONVEX_ADMIN_KEY, env: process.env.NODE_ENV, flag: process.env.PRESSROOM_DEV_MAILBOX };
     try {
       process.env.CONVEX_ADMIN_KEY = backend.adminKey;
+      process.env.PRESSROOM_DEV_MAILBOX = "1";
       const box = await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox?to=${encodeURIComponent(email)}`));
       expect(box.data.emails[0]).toMatchObject({ to: email, kind: "verify-email" });
       expect(box.data.emails[0].text).toMatch(/\b\d{8}\b/);
 
+      // A production server holding the admin key (as `npm run serve` next to a local backend may).
       process.env.NODE_ENV = "production";
-      expect((await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox`))).status).toBe(200);
-      delete process.env.CONVEX_ADMIN_KEY;
+      delete process.env.PRESSROOM_DEV_MAILBOX;
       expect((await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox`))).status).toBe(404);
     } finally {
-      if (saved.key === undefined) delete process.env.CONVEX_ADMIN_KEY;
-      else process.env.CONVEX_ADMIN_KEY = saved.key;
-      process.env.NODE_ENV = saved.env;
+      for (const [name, value] of [["CONVEX_ADMIN_KEY", saved.key], ["NODE_ENV", saved.env], ["PRESSROOM_DEV_MAILBOX", saved.flag]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   });
 });
