@@ -21,7 +21,7 @@ import * as verifyRoute from "../../app/routes/verify";
 import * as root from "../../app/root";
 import { failedSignIns, failedSignInsByIp } from "../../app/auth/errors.server";
 import { safeRedirectTo } from "../../app/auth/redirect.server";
-import { OPEN_REDIRECT_CORPUS } from "../../app/auth/redirect.server.test";
+import { OPEN_REDIRECT_CORPUS } from "../support/open-redirect-corpus";
 
 const signIn = makeFunctionReference<"action">("auth:signIn");
 const me = makeFunctionReference<"query">("account:me");
