@@ -1,8 +1,18 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
-import { as, createWorld, doc } from "../tests/support/factories";
+import { addMember, as, createUser, createWorld, doc } from "../tests/support/factories";
 import { api } from "./_generated/api";
 import schema from "./schema";
+
+/** The ConvexError data a call fails with (fails the test if it succeeds). */
+async function errorOf(p: Promise<unknown>) {
+  const e = await p.then(
+    () => null,
+    (err) => err,
+  );
+  expect(e, "expected the call to fail").not.toBeNull();
+  return e.data;
+}
 
 describe.each(backends)("posts on %s", (_name, convexTest) => {
   test("an author creates, saves and publishes a post; a stale save gets CONFLICT and writes nothing", async () => {
@@ -91,6 +101,34 @@ describe.each(backends)("post lifecycle on %s", (_name, convexTest) => {
     expect(save.data.code).toBe("FORBIDDEN");
     expect((await author.mutation(api.posts.publish, { siteId: w.siteId, postId }).catch((e) => e)).data.code).toBe("FORBIDDEN");
     await as(t, w.users.admin).mutation(api.posts.publish, { siteId: w.siteId, postId });
+  });
+
+  test("cross-author draft read: an author cannot open another author's draft (or unpublished edits) in the editor; editors and above can", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const other = await createUser(t, "Second author");
+    await addMember(t, w.siteId, other, "author");
+    const draftId = await as(t, other).mutation(api.posts.create, { siteId: w.siteId, title: "Secret pitch", doc: doc("unreleased") });
+    const liveId = await as(t, other).mutation(api.posts.create, { siteId: w.siteId, title: "Live", doc: doc("out") });
+    await as(t, other).mutation(api.posts.publish, { siteId: w.siteId, postId: liveId });
+    await as(t, other).mutation(api.posts.saveDraft, { siteId: w.siteId, postId: liveId, expectedVersion: 1, title: "Embargoed rewrite" });
+    const author = as(t, w.users.author);
+    const missing = await errorOf(author.query(api.posts.getForEdit, { siteId: w.siteId, postId: draftId }));
+    expect(missing).toEqual({ code: "NOT_FOUND" });
+    expect(await errorOf(author.query(api.posts.getForEdit, { siteId: w.siteId, postId: liveId }))).toEqual(missing);
+    expect(await errorOf(author.query(api.posts.isSlugAvailable, { siteId: w.siteId, postId: draftId, slug: "x" }))).toEqual(missing);
+    // The author still opens their own posts; editors and above open anyone's.
+    const own = await author.mutation(api.posts.create, { siteId: w.siteId, title: "Mine" });
+    expect((await author.query(api.posts.getForEdit, { siteId: w.siteId, postId: own })).draft.title).toBe("Mine");
+    // Nor does the studio list show it to them, or find words of their drafts.
+    const listed = async (search?: string) =>
+      (await author.query(api.posts.list, { siteId: w.siteId, search, paginationOpts: { numItems: 50, cursor: null } })).page.map((p) => p._id);
+    expect(await listed()).toEqual([own]);
+    expect(await listed("unreleased")).toEqual([]);
+    for (const role of ["editor", "admin", "owner"] as const) {
+      const seen = await as(t, w.users[role]).query(api.posts.getForEdit, { siteId: w.siteId, postId: liveId });
+      expect(seen.draft.title).toBe("Embargoed rewrite");
+    }
   });
 
   test("updating a published post: edits stay in the draft until publish, and restoring a revision never touches the live version", async () => {

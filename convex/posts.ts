@@ -1,7 +1,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
-import { canEditPost, requireInSite, roleAtLeast } from "./lib/access";
+import { canEditPost, canOpenPost, canPublishPost, requireInSite, roleAtLeast } from "./lib/access";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
 import { searchTerms } from "./model/reader";
@@ -19,7 +19,7 @@ export const create = siteMutation({
   handler: async (ctx, args) => Posts.createDraft(ctx, ctx, args),
 });
 
-/** A post and its working draft, for the editor. Members who may not edit it get NOT_FOUND. */
+/** A post and its working draft, for the editor. Below editor, another member's post is NOT_FOUND. */
 export const getForEdit = siteQuery({
   args: postArg,
   returns: v.object({
@@ -31,8 +31,8 @@ export const getForEdit = siteQuery({
   }),
   handler: async (ctx, { postId }) => {
     const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
-    // Contributors see their own drafts only; other members' posts look missing, not forbidden.
-    if (!roleAtLeast(ctx.member.role, "author") && post.authorId !== ctx.viewer._id) throw appError("NOT_FOUND");
+    // Below editor, members open their own posts only; others' look missing, not forbidden.
+    if (!canOpenPost(ctx.member, post)) throw appError("NOT_FOUND");
     const draft = await Posts.getBody(ctx, post, "draft");
     if (!draft) throw appError("NOT_FOUND");
     return {
@@ -47,7 +47,7 @@ export const getForEdit = siteQuery({
         doc: draft.doc,
         updatedAt: draft.updatedAt,
       },
-      canPublish: roleAtLeast(ctx.member.role, "editor") || (ctx.member.role === "author" && post.authorId === ctx.viewer._id),
+      canPublish: canPublishPost(ctx.member, post),
       canFeature: roleAtLeast(ctx.member.role, "editor") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
       coverImageUrl: post.coverImageId ? await ctx.storage.getUrl(post.coverImageId) : null,
     };
@@ -211,7 +211,7 @@ export const restoreRevision = siteMutation({
  * The studio's post list, filtered by any combination of status, author, tag, category and search
  * words; newest change first (best match first when searching, published first with a tag). Cursor
  * pages of at most 50; a page can be short, or empty and not done, when filters skip many posts.
- * Contributors see their own posts only. A tag or category of another site, or an author who
+ * Authors and contributors see their own posts only. A tag or category of another site, or an author who
  * wrote nothing here, gives an empty list. Search words that are empty or only punctuation are
  * ignored (the plain list). Model: Posts.listForStudio.
  */
@@ -243,7 +243,7 @@ export const viewCounts = siteQuery({
 /**
  * Whether a slug is free for a post of the site (for `postId`, or a new one): the editor's live
  * check. changeSlug applies the same rules and has the final word. `postId` must be a post the
- * viewer can open in the editor (contributors: their own), else NOT_FOUND.
+ * viewer can open in the editor (below editor: their own), else NOT_FOUND.
  */
 export const isSlugAvailable = siteQuery({
   args: { postId: v.optional(v.id("posts")), slug: v.string() },
@@ -255,7 +255,7 @@ export const isSlugAvailable = siteQuery({
   }),
   handler: async (ctx, { postId, slug }) => {
     const post = postId ? await requireInSite(ctx, "posts", postId, ctx.site._id) : null;
-    if (post && !roleAtLeast(ctx.member.role, "author") && post.authorId !== ctx.viewer._id) throw appError("NOT_FOUND");
+    if (post && !canOpenPost(ctx.member, post)) throw appError("NOT_FOUND");
     return await Posts.slugAvailability(ctx, ctx.site._id, post, slug);
   },
 });

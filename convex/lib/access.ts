@@ -58,6 +58,15 @@ export async function requireInSite<T extends "posts" | "tags" | "categories" | 
   return doc;
 }
 
+/**
+ * Who may open a post in the studio (its working draft, revisions, slug checks): editors and above
+ * any post; authors and contributors only their own, so unpublished words stay with their writer
+ * and the editors (docs/roles.md).
+ */
+export function canOpenPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
+  return roleAtLeast(member.role, "editor") || post.authorId === member.userId;
+}
+
 /** Editors and above edit any post; authors and contributors their own. */
 export function canEditPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
   if (roleAtLeast(member.role, "editor")) return true;
@@ -72,8 +81,12 @@ export function requirePostEditable(member: Doc<"siteMembers">, post: Doc<"posts
 }
 
 /** Publishing, scheduling and unpublishing: authors for their own posts, editors for any. */
+export function canPublishPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
+  if (roleAtLeast(member.role, "editor")) return true;
+  return member.role === "author" && post.authorId === member.userId;
+}
+
+/** @throws ConvexError FORBIDDEN unless the member may publish the post (canPublishPost). */
 export function requirePostPublishable(member: Doc<"siteMembers">, post: Doc<"posts">): void {
-  if (roleAtLeast(member.role, "editor")) return;
-  if (member.role === "author" && post.authorId === member.userId) return;
-  throw appError("FORBIDDEN");
+  if (!canPublishPost(member, post)) throw appError("FORBIDDEN");
 }

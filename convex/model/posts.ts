@@ -551,9 +551,9 @@ export function textMatches(searchText: string, terms: string): boolean {
 }
 
 /**
- * One page of the studio's post list for `actor`. Contributors get their own posts only, whatever
+ * One page of the studio's post list for `actor`. Authors and contributors get their own posts only, whatever
  * the filters say (another author's posts: an empty page). Order and index:
- * - text search (authors and above): best match first, from the search index over the working
+ * - text search (editors and above): best match first, from the search index over the working
  *   drafts ("draft" bodies, which every post has and saveDraft keeps current, so drafts, scheduled,
  *   published and archived posts are all found by what their editor shows); the other filters
  *   are applied to each page's posts;
@@ -561,7 +561,7 @@ export function textMatches(searchText: string, terms: string): boolean {
  *   other filters applied to each page's posts;
  * - otherwise newest change first, on the most selective index: category, else author, else
  *   status, else the whole site; the other filters run in Convex before the page is cut.
- * Contributors read only their own range (by author, newest change first); a tag and search words
+ * Authors and contributors read only their own range (by author, newest change first); a tag and search words
  * are matched against their own posts and drafts, so nothing about other members' posts can be
  * inferred from page sizes or cursors.
  * Pages may come back shorter than asked (even empty) and not done: follow continueCursor. A
@@ -590,7 +590,8 @@ export async function listForStudio(
     return { ...result, page };
   };
 
-  if (!roleAtLeast(actor.member.role, "author")) {
+  // Below editor, members list their own posts only (canOpenPost: they could not open the others).
+  if (!roleAtLeast(actor.member.role, "editor")) {
     if (filters.authorId !== undefined && filters.authorId !== actor.viewer._id) return { page: [], isDone: true, continueCursor: "" };
     const own = { ...filters, authorId: actor.viewer._id };
     const mine = ctx.db
