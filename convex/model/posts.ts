@@ -92,6 +92,16 @@ async function addRevision(
   });
 }
 
+/**
+ * The post row's list fields (the studio's list and search results show them) while the post is
+ * not live: they follow the working draft, as the editor does. Every change that leaves a post not
+ * live (a save, unpublish, archive, restore, unschedule, a refused scheduled publish) writes them
+ * from here; publishAs writes the live version's.
+ */
+function draftListFields(draft: Pick<Doc<"postBodies">, "title" | "excerpt">) {
+  return { title: draft.title, excerpt: draft.excerpt };
+}
+
 function bodyFields(title: string, doc: string) {
   const text = docToText(parseDoc(doc));
   return { text, searchText: `${title}\n${text}`, wordCount: wordCount(text) };
@@ -198,7 +208,7 @@ export async function saveDraft(
     await ctx.db.patch(post._id, { hasUnpublishedChanges: true, updatedAt: now });
   } else {
     // Not live: the post row mirrors the draft so studio lists show the working title.
-    await ctx.db.patch(post._id, { title, excerpt: next.excerpt, updatedAt: now });
+    await ctx.db.patch(post._id, { ...draftListFields(next), updatedAt: now });
   }
   if (explicit) await addRevision(ctx, post, { ...draft, ...next }, "save", actor.viewer);
   return { version: next.version, updatedAt: now };
@@ -259,11 +269,13 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
 }
 
 async function takeOffline(ctx: MutationCtx, post: Doc<"posts">, status: "draft" | "archived") {
+  const draft = await requireDraft(ctx, post);
   const live = await getBody(ctx, post, "published");
   if (live) await ctx.db.delete(live._id);
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   const before = publicationState(post);
   await ctx.db.patch(post._id, {
+    ...draftListFields(draft),
     status,
     scheduledAt: undefined,
     scheduledJobId: undefined,
@@ -293,7 +305,7 @@ export async function archive(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
 export async function restore(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
   requirePostPublishable(actor.member, post);
   if (post.status !== "archived") return;
-  await ctx.db.patch(post._id, { status: "draft", updatedAt: Date.now() });
+  await ctx.db.patch(post._id, { ...draftListFields(await requireDraft(ctx, post)), status: "draft", updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.restore", { status: "archived" }, { status: "draft" });
 }
 
@@ -322,7 +334,13 @@ export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"post
   requirePostPublishable(actor.member, post);
   if (post.status !== "scheduled") return;
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
-  await ctx.db.patch(post._id, { status: "draft", scheduledAt: undefined, scheduledJobId: undefined, updatedAt: Date.now() });
+  await ctx.db.patch(post._id, {
+    ...draftListFields(await requireDraft(ctx, post)),
+    status: "draft",
+    scheduledAt: undefined,
+    scheduledJobId: undefined,
+    updatedAt: Date.now(),
+  });
   await auditPost(ctx, post, actor.viewer._id, "post.unschedule", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft" });
 }
 
