@@ -6,11 +6,28 @@ import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/
 
 // POST /stripe/webhook (route in convex/http.ts). Nothing is read or written before the signature
 // (Stripe-Signature, HMAC of the raw body with STRIPE_WEBHOOK_SECRET, timestamp within Stripe's
-// default 300 s tolerance) checks out: a forged, tampered, re-signed-with-another-secret or stale
-// request gets 400. Verified events go to billing:applyEvent, which is idempotent by event id, so
+// 300 s tolerance in both directions) checks out: a forged, tampered, re-signed-with-another-secret,
+// stale or future-dated request gets 400. Verified events go to billing:applyEvent, which is idempotent by event id, so
 // Stripe's retries and replays are harmless. Failures after verification answer 500 so Stripe retries.
 
 const subtleCrypto = Stripe.createSubtleCryptoProvider();
+
+/** Stripe's default signature tolerance, in seconds. */
+export const WEBHOOK_TOLERANCE_SEC = Stripe.webhooks.DEFAULT_TOLERANCE;
+
+/**
+ * The header's signing time (seconds), read as the stripe library reads it (the last `t=` wins).
+ * The library only bounds a signature's age, so one dated ahead would stay valid until its future
+ * date: a captured (or pre-minted) request could be replayed for that long. @returns NaN if absent.
+ */
+export function signatureTimestamp(header: string): number {
+  let t = NaN;
+  for (const item of header.split(",")) {
+    const [k, v] = item.split("=");
+    if (k === "t") t = parseInt(v, 10);
+  }
+  return t;
+}
 
 const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain" } });
 
@@ -26,6 +43,7 @@ export const stripeWebhook = httpAction(async (ctx, request) => {
   } catch {
     return text(400, "Invalid Stripe signature.");
   }
+  if (signatureTimestamp(signature) - Math.floor(Date.now() / 1000) > WEBHOOK_TOLERANCE_SEC) return text(400, "Invalid Stripe signature.");
 
   // Events without our metadata (a refunded charge) are placed through their Stripe customer, which
   // checkout created with {siteId, userId} metadata.

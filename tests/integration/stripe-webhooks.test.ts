@@ -352,6 +352,25 @@ describe("webhook signature verification", () => {
     expect(await locked(reader, slug)).toBe(false);
   });
 
+  test("forged webhook: timestamp in the future (a signature minted ahead to outlive the 300 s window) → 400 and nothing written", async () => {
+    // The stripe library's tolerance only bounds a signature's age; one dated ahead would stay valid
+    // for as long as its future date, so a leaked (or pre-signed) request could be replayed for hours.
+    const reader = await newReader("Time Traveller");
+    const payload = forgedInvoice(reader).replace('"sub_forged"', '"sub_forged_future"');
+    const before = await billingRowCounts();
+    const nowSec = Math.floor(Date.now() / 1000);
+    for (const ahead of [310, 600, 3600, 86_400 * 365]) {
+      const res = await postWebhook(payload, { timestamp: nowSec + ahead });
+      expect([ahead, res.status, res.body]).toEqual([ahead, 400, "Invalid Stripe signature."]);
+    }
+    expect(await billingRowCounts()).toEqual(before);
+    expect(await locked(reader, slug)).toBe(true);
+    // Clock skew inside the tolerance is accepted, as Stripe allows.
+    const skewed = await postWebhook(payload, { timestamp: nowSec + 120 });
+    expect(skewed.status).toBe(200);
+    expect(await locked(reader, slug)).toBe(false);
+  });
+
   test("a GET is not routed to the webhook", async () => {
     expect((await fetch(webhookUrl())).status).toBe(404);
   });
