@@ -15,7 +15,7 @@ import type { ReadRange } from "../runtime/transaction.js";
  * - a MutationResponse is sent before the Transition that includes its writes, and every mutation
  *   is followed by a Transition, even an empty one;
  * - Authenticate bumps the identity version; a bad token gets AuthError and the socket closes;
- * - replayed mutations are answered from a (session, request id) cache instead of re-running;
+ * - replayed mutations are answered from the (session, request id) record stored with their commit;
  * - a commit re-runs only the subscriptions whose read set (index ranges, document ids) it touched,
  *   and a query whose result did not change is not sent again;
  * - paginated queries keep their end cursor (journal) so pages never shift.
@@ -41,19 +41,6 @@ interface Subscription {
 }
 
 type ServerMessage = Record<string, unknown> & { type: string };
-
-/** Remembers mutation outcomes per (session, request id) so a reconnecting client's replay is answered, not re-run. */
-class MutationCache {
-  private entries = new Map<string, ServerMessage>();
-  constructor(private readonly max = 10_000) {}
-  get(key: string) {
-    return this.entries.get(key);
-  }
-  set(key: string, value: ServerMessage) {
-    this.entries.set(key, value);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
-}
 
 class SyncSession {
   private sessionId = "";
@@ -185,33 +172,32 @@ class SyncSession {
   }
 
   private async mutation(msg: any) {
-    const key = `${this.sessionId}:${msg.requestId}`;
-    let response = this.server.mutationCache.get(key);
-    if (!response) {
-      const args = (Array.isArray(msg.args) ? msg.args[0] : msg.args) ?? {};
-      const outcome = await this.backend.runner.runMutation(msg.udfPath, args, this.auth);
-      this.backend.logCall("mutation", msg.udfPath, outcome);
-      response = outcome.ok
-        ? {
-            type: "MutationResponse",
-            requestId: msg.requestId,
-            success: true,
-            result: JSON.parse(outcome.valueJson),
-            ts: encodeTs(outcome.ts ?? this.backend.runner.lastTs),
-            logLines: outcome.logLines,
-          }
-        : {
-            type: "MutationResponse",
-            requestId: msg.requestId,
-            success: false,
-            result: this.backend.errorText(outcome.message),
-            ts: null,
-            logLines: outcome.logLines,
-            ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
-          };
-      if (this.sessionId) this.server.mutationCache.set(key, response);
-    }
-    this.send({ ...response, requestId: msg.requestId });
+    const args = (Array.isArray(msg.args) ? msg.args[0] : msg.args) ?? {};
+    // The runner records a committed mutation under (session, request id) in its commit, and answers a
+    // replay (after a reconnect, even to a restarted process) with the original result and ts.
+    // A failed mutation wrote nothing, so its replay simply runs again.
+    const request = this.sessionId ? { sessionId: this.sessionId, requestId: String(msg.requestId) } : undefined;
+    const outcome = await this.backend.runner.runMutation(msg.udfPath, args, { ...this.auth, request });
+    this.backend.logCall("mutation", msg.udfPath, outcome);
+    const response: ServerMessage = outcome.ok
+      ? {
+          type: "MutationResponse",
+          requestId: msg.requestId,
+          success: true,
+          result: JSON.parse(outcome.valueJson),
+          ts: encodeTs(outcome.ts ?? this.backend.runner.lastTs),
+          logLines: outcome.logLines,
+        }
+      : {
+          type: "MutationResponse",
+          requestId: msg.requestId,
+          success: false,
+          result: this.backend.errorText(outcome.message),
+          ts: null,
+          logLines: outcome.logLines,
+          ...(outcome.data !== undefined ? { errorData: outcome.data } : {}),
+        };
+    this.send(response);
     // The Transition that reflects this mutation must come after its response.
     const ts = this.backend.runner.lastTs;
     if (ts > this.owedTs) this.owedTs = ts;
@@ -404,7 +390,6 @@ function touches(sub: Subscription, e: CommitEvent): boolean {
 /** Accepts sync sockets and fans commits out to the sessions. */
 export class SyncServer {
   readonly sessions = new Set<SyncSession>();
-  readonly mutationCache = new MutationCache();
   /** Subscription query executions so far (tests and benchmarks check that only touched ones re-run). */
   queryRuns = 0;
   private readonly wss = new WebSocketServer({ noServer: true });

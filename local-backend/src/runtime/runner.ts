@@ -1,7 +1,7 @@
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { randomBytes, randomInt } from "node:crypto";
-import type { DocumentStore } from "../storage/interface.js";
+import type { DocumentStore, RequestRecord } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId } from "../values/ids.js";
 import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
 import type { Catalog } from "./catalog.js";
@@ -27,6 +27,11 @@ export interface CallOptions {
   snapshot?: import("../storage/interface.js").ReadSnapshot;
   /** Runtime hooks inside a mutation's transaction: `before` may veto the run (it then commits nothing). */
   hooks?: { before?(tx: Transaction): boolean; after?(tx: Transaction): void };
+  /**
+   * The sync client's (session id, request id) of a mutation: its outcome is recorded with its
+   * commit, and a replay of an already committed request returns that outcome without running.
+   */
+  request?: { sessionId: string; requestId: string };
 }
 
 export type FunctionOutcome =
@@ -263,6 +268,12 @@ export class FunctionRunner implements SyscallHost {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
     const release = await this.mutationLock.lock();
+    // Checked under the lock: a replay on a new socket may race the original still running.
+    const replayed = opts.request && this.store.getRequest(opts.request.sessionId, opts.request.requestId);
+    if (replayed) {
+      release();
+      return { ok: true, valueJson: replayed.valueJson, logLines: [], ts: replayed.ts, journal: null };
+    }
     const tx = new Transaction(
       this.catalog,
       this.store.snapshot(),
@@ -278,7 +289,7 @@ export class FunctionRunner implements SyscallHost {
       const valueJson: string = await als.run(c, () => f.fn.invokeMutation(JSON.stringify([convexToJson(args)])));
       this.checkReturns(f, valueJson);
       opts.hooks?.after?.(tx);
-      const ts = this.commit(tx);
+      const ts = this.commit(tx, opts.request && { ...opts.request, valueJson });
       return { ok: true, valueJson, logLines: c.logLines, ts, journal: null };
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
@@ -340,15 +351,19 @@ export class FunctionRunner implements SyscallHost {
     return now > this.lastTs ? now : this.lastTs + 1n;
   }
 
-  private commit(tx: Transaction): bigint | null {
-    if (!tx.hasWrites) return this.lastTs;
+  private commit(tx: Transaction, request?: Omit<RequestRecord, "ts">): bigint | null {
+    if (!tx.hasWrites) {
+      // Recorded even without writes, so a replay gets the original result (its ts is the current one).
+      if (request) this.store.commit({ ts: this.lastTs, writes: [], request: { ...request, ts: this.lastTs } });
+      return this.lastTs;
+    }
     const writes = tx.writes();
     // Release the read snapshot before writing: a reader pinned at the previous commit would keep
     // SQLite from ever checkpointing and restarting the WAL (it grew without bound).
     tx.snapshot.release();
     const ts = this.nextTs();
     const creation = Math.max(this.lastCreationTime, tx.lastCreationTime);
-    this.store.commit({ ts, writes, meta: { creationTime: String(creation) } });
+    this.store.commit({ ts, writes, meta: { creationTime: String(creation) }, request: request && { ...request, ts } });
     this.lastTs = ts;
     this.lastCreationTime = creation;
     const event: CommitEvent = {

@@ -80,7 +80,31 @@ export interface CommitBatch {
   writes: DocumentWrite[];
   /** Metadata rows to upsert in the same transaction (for example the last creation time). */
   meta?: Record<string, string>;
+  /** The client request this commit answers, recorded in the same transaction (see RequestRecord). */
+  request?: RequestRecord;
 }
+
+/**
+ * A committed mutation's outcome, keyed by the sync client's (session id, request id). The client
+ * resends unanswered (and answered but not yet applied) mutations after every reconnect, possibly
+ * to a restarted process; the record, written atomically with the mutation's writes, lets the
+ * backend answer the replay with the original result and commit ts instead of running it twice.
+ */
+export interface RequestRecord {
+  sessionId: string;
+  requestId: string;
+  /** The commit's timestamp (ns). */
+  ts: bigint;
+  /** The mutation's return value as Convex JSON text. */
+  valueJson: string;
+}
+
+/**
+ * How long request records are kept: a replay is recognised while its record is younger than
+ * `maxAgeMs` AND among the newest `maxCount` records; older replays run again. Clients replay
+ * within seconds of reconnecting (backoff caps at 16 s), so a day covers long offline periods.
+ */
+export const REQUEST_RETENTION = { maxAgeMs: 24 * 60 * 60 * 1000, maxCount: 100_000 };
 
 /** The document store. All methods are synchronous: SQLite calls are, and it keeps commits atomic. */
 export interface DocumentStore {
@@ -94,6 +118,9 @@ export interface DocumentStore {
 
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
+
+  /** The record a commit stored for this (session id, request id), if it is still retained. */
+  getRequest(sessionId: string, requestId: string): RequestRecord | undefined;
 
   /** Table name → table number, for every table ever created. */
   listTables(): Map<string, number>;

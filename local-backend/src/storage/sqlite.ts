@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { REQUEST_RETENTION } from "./interface.js";
 import type {
   CommitBatch,
   DocumentStore,
@@ -11,6 +12,7 @@ import type {
   SearchReader,
   SearchWrite,
   StoredDocument,
+  RequestRecord,
 } from "./interface.js";
 
 const SCHEMA = `
@@ -43,6 +45,13 @@ CREATE TABLE IF NOT EXISTS search_terms (
 CREATE TABLE IF NOT EXISTS search_postings (
   index_id INTEGER NOT NULL, term TEXT NOT NULL, seq INTEGER NOT NULL, tf INTEGER NOT NULL, norm INTEGER NOT NULL,
   PRIMARY KEY (index_id, term, seq)) WITHOUT ROWID;
+-- Committed mutations per sync (session, request id), written in the commit they answer, so a
+-- client's replay is answered even by a restarted process (interface.ts RequestRecord). seq orders
+-- them for the count bound, created_ms for the age bound.
+CREATE TABLE IF NOT EXISTS session_requests (
+  seq INTEGER PRIMARY KEY, session_id TEXT NOT NULL, request_id TEXT NOT NULL, ts TEXT NOT NULL,
+  value_json TEXT NOT NULL, created_ms INTEGER NOT NULL, UNIQUE (session_id, request_id));
+CREATE INDEX IF NOT EXISTS session_requests_by_created ON session_requests (created_ms);
 `;
 
 // ---- Text search: read side -------------------------------------------------------------------
@@ -273,6 +282,7 @@ export class SqliteStore implements DocumentStore {
   private version = 0;
   private lastTs: bigint;
   private commitsSinceCheckpoint = 0;
+  private requestsSincePrune = 0;
   private readonly stmts;
 
   constructor(
@@ -296,8 +306,26 @@ export class SqliteStore implements DocumentStore {
       putKey: this.db.prepare("INSERT INTO index_entries (index_id, key, doc_id) VALUES (?, ?, ?)"),
       delKey: this.db.prepare("DELETE FROM index_entries WHERE index_id = ? AND key = ?"),
       tableDocs: this.db.prepare("SELECT id, table_number AS tableNumber, json FROM documents WHERE table_number = ?"),
+      // A plain INSERT: a second record for one request would mean it ran twice, so that commit fails.
+      putRequest: this.db.prepare(
+        "INSERT INTO session_requests (session_id, request_id, ts, value_json, created_ms) VALUES (?, ?, ?, ?, ?)",
+      ),
+      getRequest: this.db.prepare(
+        "SELECT ts, value_json AS valueJson FROM session_requests WHERE session_id = ? AND request_id = ?",
+      ),
+      pruneRequestsByAge: this.db.prepare("DELETE FROM session_requests WHERE created_ms < ?"),
+      pruneRequestsByCount: this.db.prepare(
+        "DELETE FROM session_requests WHERE seq <= (SELECT max(seq) FROM session_requests) - ?",
+      ),
     };
     this.lastTs = BigInt(this.getMeta("ts") ?? "0");
+    this.pruneRequests();
+  }
+
+  /** Drops request records outside REQUEST_RETENTION (on open, then every 1000 recorded requests). */
+  private pruneRequests(): void {
+    this.stmts.pruneRequestsByAge.run(Date.now() - REQUEST_RETENTION.maxAgeMs);
+    this.stmts.pruneRequestsByCount.run(REQUEST_RETENTION.maxCount);
   }
 
   snapshot(): ReadSnapshot {
@@ -334,6 +362,14 @@ export class SqliteStore implements DocumentStore {
       }
       for (const [k, v] of Object.entries(batch.meta ?? {})) s.setMeta.run(k, v);
       s.setMeta.run("ts", batch.ts.toString());
+      const r = batch.request;
+      if (r) {
+        s.putRequest.run(r.sessionId, r.requestId, r.ts.toString(), r.valueJson, Date.now());
+        if (++this.requestsSincePrune >= 1000) {
+          this.requestsSincePrune = 0;
+          this.pruneRequests();
+        }
+      }
     })();
     this.lastTs = batch.ts;
     this.version++;
@@ -351,6 +387,11 @@ export class SqliteStore implements DocumentStore {
 
   getMeta(key: string): string | undefined {
     return (this.stmts.getMeta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  getRequest(sessionId: string, requestId: string): RequestRecord | undefined {
+    const row = this.stmts.getRequest.get(sessionId, requestId) as { ts: string; valueJson: string } | undefined;
+    return row && { sessionId, requestId, ts: BigInt(row.ts), valueJson: row.valueJson };
   }
 
   setMeta(key: string, value: string): void {
