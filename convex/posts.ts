@@ -260,12 +260,15 @@ export const isSlugAvailable = siteQuery({
   },
 });
 
-/** The scheduler's job for a scheduled post. Trusted: scheduled by posts.schedule. */
+/**
+ * The scheduler's job for a scheduled post (queued by posts.schedule). It re-checks, when it runs,
+ * that `scheduledBy` may still publish the post (model: Posts.publishScheduled).
+ */
 export const publishScheduled = internalMutation({
-  args: { postId: v.id("posts"), scheduledAt: v.number() },
+  args: { postId: v.id("posts"), scheduledAt: v.number(), scheduledBy: v.optional(v.id("users")) },
   returns: v.null(),
-  handler: async (ctx, { postId, scheduledAt }) => {
-    await Posts.publishScheduled(ctx, postId, scheduledAt);
+  handler: async (ctx, { postId, scheduledAt, scheduledBy }) => {
+    await Posts.publishScheduled(ctx, postId, scheduledAt, scheduledBy);
     return null;
   },
 });

@@ -24,6 +24,18 @@ export async function getMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: 
 }
 
 /**
+ * The membership `userId` acts with in the site right now, or null when they cannot act there (not
+ * a member any more, deactivated, or their account is being deleted). Work that runs later on a
+ * user's behalf (scheduled jobs) checks this when it runs, never the right they had when it was
+ * queued.
+ */
+export async function actingMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">) {
+  const user = await ctx.db.get(userId);
+  if (!user || user.isActive === false || user.deletingAt !== undefined) return null;
+  return await getMembership(ctx, siteId, userId);
+}
+
+/**
  * The site and the viewer's membership in it. A site the viewer is not a member of looks exactly
  * like a missing one, so ids cannot be probed across tenants.
  * @throws ConvexError NOT_FOUND

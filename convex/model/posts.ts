@@ -2,7 +2,7 @@ import type { NamedTableInfo, OrderedQuery, PaginationOptions, PaginationResult 
 import { internal } from "../_generated/api";
 import type { DataModel, Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { requirePostEditable, requirePostPublishable, requireRole, roleAtLeast } from "../lib/access";
+import { actingMembership, canPublishPost, requirePostEditable, requirePostPublishable, requireRole, roleAtLeast } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { appError } from "../lib/errors";
@@ -324,7 +324,8 @@ export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts"
   const draft = await requireDraft(ctx, post);
   if (!draft.title.trim()) throw appError("INVALID_STATE", { field: "title", message: "Give the post a title before scheduling." });
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
-  const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at });
+  // The job carries who scheduled it: their right is checked again when it runs.
+  const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at, scheduledBy: actor.viewer._id });
   await ctx.db.patch(post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.schedule", { status: post.status, scheduledAt: post.scheduledAt }, { status: "scheduled", scheduledAt: at });
 }
@@ -346,20 +347,55 @@ export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"post
 
 /**
  * The scheduled job: publishes if the post is still scheduled for this time (a reschedule or an
- * unschedule since then makes it a no-op), then tells the author.
+ * unschedule since then makes it a no-op), then tells the author. It acts for whoever scheduled it
+ * (`scheduledBy`; jobs queued before that was recorded: the author) with their right as it is NOW:
+ * if they were removed, demoted or deactivated meanwhile, the post goes back to draft, the refusal
+ * is audited, and the author, the scheduler and the site's owner are told.
  */
-export async function publishScheduled(ctx: MutationCtx, postId: Id<"posts">, scheduledAt: number): Promise<void> {
+export async function publishScheduled(
+  ctx: MutationCtx,
+  postId: Id<"posts">,
+  scheduledAt: number,
+  scheduledBy: Id<"users"> | undefined,
+): Promise<void> {
   const post = await ctx.db.get(postId);
   if (!post || post.status !== "scheduled" || post.scheduledAt !== scheduledAt) return;
-  const author = await ctx.db.get(post.authorId);
-  if (!author) return;
-  await publishAs(ctx, author, { ...post, scheduledJobId: undefined });
+  const actorId = scheduledBy ?? post.authorId;
+  const member = await actingMembership(ctx, post.siteId, actorId);
+  const actor = member && (await ctx.db.get(actorId));
+  if (!member || !actor || !canPublishPost(member, post)) {
+    await refuseScheduled(ctx, post, actorId);
+    return;
+  }
+  await publishAs(ctx, actor, { ...post, scheduledJobId: undefined });
   await notify(ctx, post.authorId, {
     type: "scheduled_published",
     siteId: post.siteId,
     title: `“${post.title || "Untitled"}” is now live`,
     link: `/studio/${post.siteId}/posts/${post._id}`,
   });
+}
+
+/** A scheduled publish whose actor lost the right: back to draft, audited, and the people concerned told. */
+async function refuseScheduled(ctx: MutationCtx, post: Doc<"posts">, actorId: Id<"users">): Promise<void> {
+  await ctx.db.patch(post._id, {
+    ...draftListFields(await requireDraft(ctx, post)),
+    status: "draft",
+    scheduledAt: undefined,
+    scheduledJobId: undefined,
+    updatedAt: Date.now(),
+  });
+  await auditPost(ctx, post, actorId, "post.scheduleRefused", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft", reason: "no right to publish when the schedule ran" });
+  const site = await ctx.db.get(post.siteId);
+  for (const userId of new Set([post.authorId, actorId, ...(site ? [site.ownerId] : [])])) {
+    await notify(ctx, userId, {
+      type: "scheduled_refused",
+      siteId: post.siteId,
+      title: `“${post.title || "Untitled"}” was not published as scheduled`,
+      body: "Whoever scheduled it no longer has the right to publish it. It is a draft again.",
+      link: `/studio/${post.siteId}/posts/${post._id}`,
+    });
+  }
 }
 
 /** Changes the slug; if the post was ever published, the old slug redirects to the new one. */

@@ -34,6 +34,8 @@ export const NOTIFICATION_TYPES = [
   "review_submitted",
   "review_returned",
   "scheduled_published",
+  /** A scheduled publish was refused: whoever scheduled it no longer had the right when it ran. */
+  "scheduled_refused",
   "new_subscriber",
   "payment_failed",
 ] as const;
