@@ -6,6 +6,7 @@ import type { LocalBackend } from "../backend.js";
 import type { UserIdentity } from "../runtime/context.js";
 import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
 import { toCleanJson } from "./cleanJson.js";
+import { functionArgs, functionPath, ProtocolError } from "./protocol.js";
 import { handleStorageRequest } from "./storageRoutes.js";
 
 export interface HttpServer {
@@ -24,6 +25,25 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The request's path and query as a URL on a fixed origin, or null when the request target does
+ * not parse (an absolute-form target such as `http://a:99999/` is legal HTTP syntax but not a
+ * valid URL). Only the path and query are used; the host is always ours.
+ */
+export function requestUrl(req: http.IncomingMessage): URL | null {
+  try {
+    const target = new URL(req.url ?? "/", "http://local");
+    return new URL(`${target.pathname}${target.search}`, "http://local");
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the client went away before its request was fully received (not a server failure). */
+export function clientGone(req: http.IncomingMessage): boolean {
+  return req.destroyed && !req.complete;
 }
 
 function readBody(req: http.IncomingMessage): Promise<string> {
@@ -128,22 +148,12 @@ async function callFunction(
   return r.run(path, args, opts);
 }
 
-/** `args` may be positional (`[obj]`, the npm client's form) or a plain object. */
-function normalizeArgs(raw: unknown): JSONValue {
-  if (raw === undefined || raw === null) return {};
-  if (Array.isArray(raw)) {
-    if (raw.length > 1) throw new HttpError(400, "BadRequest", "Convex functions take a single object argument.");
-    return (raw[0] ?? {}) as JSONValue;
-  }
-  return raw as JSONValue;
-}
-
 async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
   const started = performance.now();
   const route = url.pathname;
   let kind: Kind;
-  let path: string | undefined;
-  let format = "json";
+  let path: unknown;
+  let format: unknown = "json";
   let args: JSONValue = {};
   if (req.method === "GET" && route === "/api/query") {
     kind = "query";
@@ -151,9 +161,9 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
     const rawArgs = url.searchParams.get("args");
     format = url.searchParams.get("format") ?? "json";
     try {
-      args = normalizeArgs(rawArgs ? JSON.parse(rawArgs) : {});
+      args = functionArgs(rawArgs ? JSON.parse(rawArgs) : {});
     } catch (e) {
-      if (e instanceof HttpError) throw e;
+      if (e instanceof ProtocolError) throw e;
       throw new HttpError(400, "BadJsonBody", `The args query parameter is not valid JSON: ${(e as Error).message}`);
     }
   } else {
@@ -184,18 +194,16 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
       throw new HttpError(404, "NotFound", `No such endpoint: ${route}`);
     }
     format = body.format ?? (req.headers["convex-client"] ? "convex_encoded_json" : "json");
-    args = normalizeArgs(body.args);
+    args = functionArgs(body.args);
   }
-  if (typeof path !== "string" || path.length === 0) {
-    throw new HttpError(400, "BadRequest", "Missing function path: send {\"path\": \"module:function\", \"args\": {...}}.");
-  }
+  const fn = functionPath(path);
   if (format !== "json" && format !== "convex_encoded_json") {
-    throw new HttpError(400, "BadRequest", `Unsupported format "${format}": use "json" or "convex_encoded_json".`);
+    throw new HttpError(400, "BadRequest", `Unsupported format ${JSON.stringify(format)}: use "json" or "convex_encoded_json".`);
   }
   const opts = await authenticate(backend, req.headers.authorization);
   const requestId = randomBytes(8).toString("hex");
-  const outcome = await callFunction(backend, kind, path, args, { ...opts, requestId });
-  backend.logCall(kind, path, outcome, performance.now() - started);
+  const outcome = await callFunction(backend, kind, fn, args, { ...opts, requestId });
+  backend.logCall(kind, fn, outcome, performance.now() - started);
   send(res, 200, envelope(backend, outcome, requestId, format === "json"));
 }
 
@@ -210,7 +218,11 @@ export async function startHttpServer(
       send(res, 503, JSON.stringify({ code: "Starting", message: "The backend is starting; try again in a moment." }));
       return;
     }
-    const url = new URL(req.url ?? "/", "http://local");
+    const url = requestUrl(req);
+    if (!url) {
+      send(res, 400, JSON.stringify({ code: "BadRequest", message: "The request target is not a valid URL." }));
+      return;
+    }
     cors(req, res);
     if (req.method === "OPTIONS") {
       res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS, PATCH, DELETE, PUT");
@@ -234,6 +246,10 @@ export async function startHttpServer(
     handleApi(backend, req, res, url).catch((e) => {
       if (e instanceof HttpError) {
         send(res, e.status, JSON.stringify({ code: e.code, message: e.message }));
+      } else if (e instanceof ProtocolError) {
+        send(res, 400, JSON.stringify({ code: e.code, message: e.message }));
+      } else if (clientGone(req)) {
+        // The client hung up mid-request: nobody to answer, nothing went wrong here.
       } else {
         console.error("[local-backend] internal error", e);
         send(res, 500, JSON.stringify({ code: "InternalServerError", message: "Internal server error." }));
@@ -241,8 +257,14 @@ export async function startHttpServer(
     });
   });
   server.on("upgrade", (req, socket, head) => {
+    // Node hands the socket over without its error listener: a reset must not become uncaught.
+    socket.on("error", () => socket.destroy());
+    const refuse = (status: string) => socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const url = requestUrl(req);
+    if (!url) return refuse("400 Bad Request");
     const backend = getBackend();
-    if (!backend || !backend.sync.handleUpgrade(req, socket, head)) socket.destroy();
+    if (!backend) return refuse("503 Service Unavailable");
+    if (!backend.sync.handleUpgrade(req, socket, head, url.pathname)) refuse("404 Not Found");
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,17 +1,25 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LocalBackend } from "../backend.js";
-import type { HttpServer } from "./server.js";
+import { clientGone, requestUrl, type HttpServer } from "./server.js";
 
 const MAX_BODY = 20 * 2 ** 20;
 
+/** A client fault: answered with its status and message, not logged as a server failure. */
+function clientError(status: number, message: string): Error {
+  return Object.assign(new Error(message), { status });
+}
+
 /** Reads a Node request into a Fetch API Request (bodies up to Convex's 20 MiB). */
 async function toRequest(req: http.IncomingMessage, origin: string): Promise<Request> {
+  // Checked before the body is read: an absolute-form target such as http://a:99999/ is not a URL.
+  const url = requestUrl(req);
+  if (!url) throw clientError(400, "The request target is not a valid URL.");
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     size += c.length;
-    if (size > MAX_BODY) throw Object.assign(new Error(`Request body exceeds ${MAX_BODY} bytes.`), { status: 413 });
+    if (size > MAX_BODY) throw clientError(413, `Request body exceeds ${MAX_BODY} bytes.`);
     chunks.push(c);
   }
   const headers = new Headers();
@@ -20,11 +28,16 @@ async function toRequest(req: http.IncomingMessage, origin: string): Promise<Req
     else if (v !== undefined) headers.set(k, v);
   }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", origin), {
-    method: req.method,
-    headers,
-    body: hasBody ? Buffer.concat(chunks) : undefined,
-  });
+  try {
+    return new Request(new URL(`${url.pathname}${url.search}`, origin), {
+      method: req.method,
+      headers,
+      body: hasBody ? Buffer.concat(chunks) : undefined,
+    });
+  } catch (e) {
+    // The Fetch API refuses some requests Node's parser accepts (TRACE, CONNECT): the client's fault.
+    throw clientError(400, `This request cannot be served: ${(e as Error).message}`);
+  }
 }
 
 async function writeResponse(res: http.ServerResponse, response: Response) {
@@ -67,6 +80,8 @@ export async function startSiteServer(
       }
       await writeResponse(res, response);
     })().catch((e) => {
+      // The client hung up mid-request: nobody to answer, nothing went wrong here.
+      if (clientGone(req)) return;
       const status = (e as { status?: number }).status ?? 500;
       if (status === 500) console.error("[local-backend] http action failure", e);
       if (!res.headersSent) res.writeHead(status, { "Content-Type": "text/plain" });

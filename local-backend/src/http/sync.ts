@@ -402,8 +402,7 @@ export class SyncServer {
   }
 
   /** Handles an HTTP upgrade; returns false if the path is not the sync endpoint. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const path = new URL(req.url ?? "/", "http://local").pathname;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, path: string): boolean {
     if (!/^\/api\/([^/]+\/)?sync$/.test(path)) return false;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sessions.add(new SyncSession(this, ws));
