@@ -288,11 +288,15 @@ export async function reorderPlans(ctx: MutationCtx, actor: Actor, planIds: Id<"
 
 /**
  * Mirrors a plan to a Stripe Product and Price. Prices are never edited: when the amount, currency
- * or interval changed, a new Price is created, stored on the plan (compare-and-set, so a sync that
- * lost a race does not overwrite a newer one), and the old Price is archived (`active: false`).
- * Idempotency keys make concurrent syncs of the same plan state create one Product and one Price.
+ * or interval changed, a new Price is created, the old Price is archived (`active: false`), and only
+ * then is the new one stored on the plan (compare-and-set, so a sync that lost a race does not
+ * overwrite a newer one). In that order an observer never sees the new price stored while the old
+ * one is still on sale; in between, the plan names an archived price, which no caller offers (the
+ * next sync, e.g. checkout's, sees it inactive and converges). Idempotency keys make concurrent or
+ * retried syncs of the same plan state create one Product and one Price.
  * Checkout passes `updateProduct: false`: it only needs the price to match the plan.
- * @returns the plan's current Stripe price id, or null when Stripe is not configured or the plan is gone.
+ * @returns the plan's current, active Stripe price id, or null when Stripe is not configured or the plan is gone.
+ * @throws ConvexError INVALID_STATE { reason: "plan_changing" } if the plan kept changing under three passes.
  */
 export async function syncPlanToStripe(
   ctx: ActionCtx,
@@ -301,50 +305,50 @@ export async function syncPlanToStripe(
 ): Promise<string | null> {
   const stripe = stripeClient();
   if (!stripe) return null;
-  const plan = await ctx.runQuery(internal.plans.getForStripeSync, { planId });
-  if (!plan) return null;
-  const metadata = { siteId: plan.siteId, planId: plan._id };
-  let productId = plan.stripeProductId;
-  if (!productId) {
-    const product = await stripe.products.create(
-      { name: plan.name, ...(plan.description ? { description: plan.description } : {}), active: plan.isActive, metadata },
-      { idempotencyKey: `pressroom-product-${plan._id}` },
-    );
-    productId = product.id;
-  } else if (opts.updateProduct !== false) {
-    await stripe.products.update(productId, { name: plan.name, description: plan.description ?? "", active: plan.isActive });
+  for (let pass = 0; pass < 3; pass++) {
+    const plan = await ctx.runQuery(internal.plans.getForStripeSync, { planId });
+    if (!plan) return null;
+    const metadata = { siteId: plan.siteId, planId: plan._id };
+    let productId = plan.stripeProductId;
+    if (!productId) {
+      const product = await stripe.products.create(
+        { name: plan.name, ...(plan.description ? { description: plan.description } : {}), active: plan.isActive, metadata },
+        { idempotencyKey: `pressroom-product-${plan._id}` },
+      );
+      productId = product.id;
+    } else if (opts.updateProduct !== false) {
+      await stripe.products.update(productId, { name: plan.name, description: plan.description ?? "", active: plan.isActive });
+    }
+    const oldPriceId = plan.stripePriceId ?? null;
+    const current = oldPriceId ? await stripe.prices.retrieve(oldPriceId) : null;
+    const matches =
+      current !== null &&
+      current.active &&
+      current.unit_amount === plan.priceCents &&
+      current.currency === plan.currency &&
+      current.recurring?.interval === plan.interval;
+    let priceId = oldPriceId;
+    if (!matches) {
+      const price = await stripe.prices.create(
+        { product: productId, unit_amount: plan.priceCents, currency: plan.currency, recurring: { interval: plan.interval }, metadata },
+        { idempotencyKey: `pressroom-price-${plan._id}-${plan.priceCents}-${plan.currency}-${plan.interval}-${plan.updatedAt}` },
+      );
+      priceId = price.id;
+      // Off sale before the plan names its successor (archiving twice is harmless on retry).
+      if (oldPriceId && oldPriceId !== priceId) await stripe.prices.update(oldPriceId, { active: false });
+    }
+    const stored = await ctx.runMutation(internal.plans.recordStripeIds, {
+      planId,
+      stripeProductId: productId,
+      stripePriceId: priceId ?? undefined,
+      expectedPriceId: plan.stripePriceId,
+      expected: { priceCents: plan.priceCents, currency: plan.currency, interval: plan.interval },
+    });
+    if (stored.stripePriceId === priceId) return priceId;
+    // The plan changed while we worked: retire the price we made for the old state, then start over.
+    if (priceId && !matches) await stripe.prices.update(priceId, { active: false });
   }
-  let priceId = plan.stripePriceId ?? null;
-  let createdPriceId: string | null = null;
-  const current = priceId ? await stripe.prices.retrieve(priceId) : null;
-  const matches =
-    current !== null &&
-    current.active &&
-    current.unit_amount === plan.priceCents &&
-    current.currency === plan.currency &&
-    current.recurring?.interval === plan.interval;
-  if (!matches) {
-    const price = await stripe.prices.create(
-      { product: productId, unit_amount: plan.priceCents, currency: plan.currency, recurring: { interval: plan.interval }, metadata },
-      { idempotencyKey: `pressroom-price-${plan._id}-${plan.priceCents}-${plan.currency}-${plan.interval}-${plan.updatedAt}` },
-    );
-    createdPriceId = price.id;
-  }
-  const stored = await ctx.runMutation(internal.plans.recordStripeIds, {
-    planId,
-    stripeProductId: productId,
-    stripePriceId: createdPriceId ?? priceId ?? undefined,
-    expectedPriceId: plan.stripePriceId,
-    expected: { priceCents: plan.priceCents, currency: plan.currency, interval: plan.interval },
-  });
-  if (createdPriceId && createdPriceId !== stored.stripePriceId) {
-    // The plan changed while we worked: a later sync creates the right price; retire ours.
-    await stripe.prices.update(createdPriceId, { active: false });
-  } else if (createdPriceId && priceId && priceId !== createdPriceId) {
-    await stripe.prices.update(priceId, { active: false });
-  }
-  priceId = stored.stripePriceId ?? null;
-  return priceId;
+  throw appError("INVALID_STATE", { reason: "plan_changing", message: "This plan is being changed. Please try again in a moment." });
 }
 
 // --- the reader's view of a subscription ---------------------------------------------------------

@@ -38,6 +38,11 @@ export interface StripeFake {
   setWebhook(opts: { url?: string; secret?: string }): void;
   /** Waits until every event sent so far was delivered. */
   flush(): Promise<void>;
+  /**
+   * Delays API calls before they take effect (ms per call; null: none), as a slow or loaded Stripe
+   * would, so tests can watch the app's state between its calls.
+   */
+  setLatency(latency: ((method: string, path: string) => number) | null): void;
   /** The Stripe-Signature header for a payload (real wall-clock timestamp unless given). */
   sign(payload: string, opts?: { secret?: string; timestamp?: number }): string;
   close(): Promise<void>;
@@ -94,6 +99,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     baseUrl: () => baseUrl,
   });
   const idempotent = new Map<string, { status: number; body: unknown }>();
+  let latency: ((method: string, path: string) => number) | null = null;
 
   /** The REST API under /v1: answers at once; events it causes are delivered in the background. @returns [status, body] */
   async function api(method: string, path: string, f: Record<string, FormValue>): Promise<[number, unknown]> {
@@ -272,6 +278,8 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
       const cached = cacheKey ? idempotent.get(cacheKey) : undefined;
       if (cached) return json(res, cached.status, cached.body, { "Idempotent-Replayed": "true" });
       const fields = { ...parseForm(url.search.slice(1)), ...parseForm(text) };
+      const delay = latency?.(method, path) ?? 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       let status: number;
       let body: unknown;
       try {
@@ -349,6 +357,9 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
       if (secret !== undefined) state.webhookSecret = secret;
     },
     flush: () => state.flush(),
+    setLatency(fn) {
+      latency = fn;
+    },
     sign: (payload, opts = {}) => signPayload(payload, opts.secret ?? state.webhookSecret, opts.timestamp),
     async close() {
       await state.flush();

@@ -135,33 +135,62 @@ afterAll(async () => {
 });
 
 describe("plans mirror to Stripe", () => {
+  /** Polls `read` until `done` holds (the state the test asserts), or fails after 10 s. */
+  async function until<R>(read: () => Promise<R>, done: (r: R) => boolean, what: string): Promise<R> {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const r = await read();
+      if (done(r)) return r;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+  const prices = (productId: string) => [...fake.state.prices.values()].filter((p) => p.product === productId);
+
   test("a plan becomes a Product and Price; a new price is a new Price and the old one is archived", async () => {
     const owner = as(w.users.owner);
     const id = await owner.mutation(api.plans.create, { siteId: w.siteId, name: "Yearly", priceCents: 6000, currency: "EUR", interval: "year", features: [] });
-    const synced = async () => {
-      for (let i = 0; i < 100; i++) {
-        const plan = await run(async (ctx) => ctx.db.get(id));
-        if (plan.stripePriceId && fake.state.prices.get(plan.stripePriceId)?.unit_amount === plan.priceCents) return plan;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error("the plan was not mirrored to Stripe");
-    };
-    const first = await synced();
+    const plan = () => run(async (ctx) => ctx.db.get(id));
+    const mirrored = (p: any) => !!p.stripePriceId && fake.state.prices.get(p.stripePriceId)?.unit_amount === p.priceCents;
+    const first = await until(plan, mirrored, "the plan to be mirrored to Stripe");
     expect(fake.state.products.get(first.stripeProductId)).toMatchObject({ name: "Yearly", active: true, metadata: { siteId: w.siteId, planId: id } });
     expect(fake.state.prices.get(first.stripePriceId)).toMatchObject({ unit_amount: 6000, currency: "eur", recurring: { interval: "year" }, active: true });
 
-    await owner.mutation(api.plans.update, { siteId: w.siteId, planId: id, priceCents: 6500, name: "Yearly supporter" });
-    const second = await synced();
-    expect(second.stripePriceId).not.toBe(first.stripePriceId);
+    // Stripe answers slowly, as under load: each call takes 150 ms. An observer (checkout, this test)
+    // reading the plan at any moment must never see the new price stored while the old one is live.
+    fake.setLatency((method, path) => (method === "POST" && path.startsWith("/v1/prices") ? 150 : 0));
+    const seen: string[] = [];
+    try {
+      await owner.mutation(api.plans.update, { siteId: w.siteId, planId: id, priceCents: 6500, name: "Yearly supporter" });
+      await until(
+        async () => {
+          const p = await plan();
+          const live = prices(first.stripeProductId).filter((x) => x.active).map((x) => x.id);
+          if (p.stripePriceId !== first.stripePriceId && live.some((x) => x !== p.stripePriceId)) seen.push(`${p.stripePriceId} stored while ${live} live`);
+          return p;
+        },
+        (p) => mirrored(p) && p.stripePriceId !== first.stripePriceId,
+        "the new price to be stored",
+      );
+    } finally {
+      fake.setLatency(null);
+    }
+    expect(seen).toEqual([]);
+    const second = await plan();
     expect(second.stripeProductId).toBe(first.stripeProductId);
     expect(fake.state.prices.get(first.stripePriceId)!.active).toBe(false);
     expect(fake.state.prices.get(second.stripePriceId)).toMatchObject({ unit_amount: 6500, active: true });
     expect(fake.state.products.get(first.stripeProductId)!.name).toBe("Yearly supporter");
 
+    // A retried sync (Stripe's or ours, twice at once) changes nothing: same price, one live price.
+    const count = prices(first.stripeProductId).length;
+    const retries = await Promise.all([0, 1].map(() => backend.runner.runAction("plans:syncToStripe", { planId: id }, { allowInternal: true })));
+    expect(retries.map((r) => r.ok && JSON.parse(r.valueJson))).toEqual([second.stripePriceId, second.stripePriceId]);
+    expect(prices(first.stripeProductId)).toHaveLength(count);
+    expect(prices(first.stripeProductId).filter((p) => p.active).map((p) => p.id)).toEqual([second.stripePriceId]);
+
     await owner.mutation(api.plans.setActive, { siteId: w.siteId, planId: id, isActive: false });
-    for (let i = 0; i < 100 && fake.state.products.get(first.stripeProductId)!.active; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fake.state.products.get(first.stripeProductId)!.active).toBe(false);
-    expect([...fake.state.prices.values()].filter((p) => p.product === first.stripeProductId && p.active)).toHaveLength(1);
+    await until(async () => fake.state.products.get(first.stripeProductId)!.active, (active) => !active, "the product to be archived");
+    expect(prices(first.stripeProductId).filter((p) => p.active)).toHaveLength(1);
   });
 });
 
