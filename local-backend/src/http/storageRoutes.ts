@@ -14,6 +14,32 @@ import { FileStorage, StorageError } from "../runtime/files.js";
 const CACHE_CONTROL = "private, max-age=2592000, immutable";
 const PREFIX = "/api/storage/";
 
+/** `type/subtype` with optional parameters (RFC 9110 media-type); anything else is served as octets. */
+const MEDIA_TYPE =
+  /^([a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+)(\s*;\s*[a-z0-9!#$&^_.+-]+=([a-z0-9!#$&^_.+-]+|"[^"\\\r\n]*"))*$/i;
+/** Types a browser shows passively (no script, no document): raster images, audio, video, plain text. */
+const PASSIVE_TYPE =
+  /^(image\/(png|jpeg|gif|webp|avif|apng|bmp|tiff|x-icon|vnd\.microsoft\.icon)|audio\/[^;]+|video\/[^;]+|text\/plain)$/;
+/**
+ * Everything else (SVG, HTML, XML, PDF, unknown) may run script when opened by its URL, on the
+ * backend's origin: it is sandboxed (no script, opaque origin, no subresources) and, unless it is
+ * an image, downloaded rather than shown. `<img>` rendering ignores both, so SVG images still work.
+ */
+const ACTIVE_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+
+/** Headers that keep an uploaded file inert when opened directly (issue #12 item 9). */
+export function safeContentHeaders(stored: string | null): http.OutgoingHttpHeaders {
+  const match = stored ? MEDIA_TYPE.exec(stored.trim()) : null;
+  const contentType = match ? stored!.trim() : "application/octet-stream";
+  const essence = match ? match[1].toLowerCase() : contentType;
+  const headers: http.OutgoingHttpHeaders = { "Content-Type": contentType, "X-Content-Type-Options": "nosniff" };
+  if (!PASSIVE_TYPE.test(essence)) {
+    headers["Content-Security-Policy"] = ACTIVE_CSP;
+    if (!essence.startsWith("image/")) headers["Content-Disposition"] = "attachment";
+  }
+  return headers;
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown) {
   if (res.headersSent) {
     res.destroy();
@@ -108,7 +134,7 @@ async function handleDownload(files: FileStorage, req: http.IncomingMessage, res
     const size = file.size;
     const etag = `"${file.sha256Hex}"`;
     const headers: http.OutgoingHttpHeaders = {
-      "Content-Type": file.contentType ?? "application/octet-stream",
+      ...safeContentHeaders(file.contentType),
       "Cache-Control": CACHE_CONTROL,
       ETag: etag,
       Digest: `sha-256=${file.sha256}`,
