@@ -1,5 +1,5 @@
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IndexDefinition } from "../storage/interface.js";
 import { evaluateFilter } from "../values/filter.js";
 import { encodeSortKey } from "../values/sortKey.js";
@@ -256,19 +256,51 @@ export class QueryStream {
   }
 }
 
-/** Fingerprint of a query, so a cursor from another query is rejected. */
-function fingerprint(query: SerializedQuery): string {
-  return createHash("sha256").update(JSON.stringify(query)).digest("base64url").slice(0, 12);
+/**
+ * Cursors are `<query fingerprint>.<position>.<MAC>`. The fingerprint is keyed and covers the
+ * function and the whole serialized query (index, range, order, operators); the MAC (HMAC-SHA256
+ * under the deployment's secret) covers fingerprint and position. So a client can hand back only
+ * a cursor this deployment issued for this very query, as with Convex's encrypted cursors.
+ */
+export interface CursorBinding {
+  /** The deployment's cursor secret (`cursorSecret`). */
+  secret: Buffer;
+  /** The function running the query: a cursor from another function's query is foreign. */
+  functionPath: string;
+}
+
+const CURSOR_SECRET_META = "cursorSecret";
+
+/** The deployment's cursor secret, generated once and kept in the data dir (like the admin key). */
+export function cursorSecret(meta: { getMeta(key: string): string | null | undefined; setMeta(key: string, value: string): void }): Buffer {
+  let hex = meta.getMeta(CURSOR_SECRET_META);
+  if (!hex) {
+    hex = randomBytes(32).toString("hex");
+    meta.setMeta(CURSOR_SECRET_META, hex);
+  }
+  return Buffer.from(hex, "hex");
+}
+
+function fingerprint(binding: CursorBinding, query: SerializedQuery): string {
+  return createHmac("sha256", binding.secret)
+    .update(`query\0${binding.functionPath}\0${JSON.stringify(query)}`)
+    .digest("base64url")
+    .slice(0, 22);
+}
+
+function cursorMac(secret: Buffer, fp: string, position: string): string {
+  return createHmac("sha256", secret).update(`cursor\0${fp}\0${position}`).digest("base64url");
 }
 
 const END = "end";
 
-function encodeCursor(fp: string, key: Buffer | null): string {
-  return `${fp}.${key === null ? END : key.toString("base64url")}`;
+function encodeCursor(binding: CursorBinding, fp: string, key: Buffer | null): string {
+  const position = key === null ? END : key.toString("base64url");
+  return `${fp}.${position}.${cursorMac(binding.secret, fp, position)}`;
 }
 
 /**
- * Convex reports a foreign cursor as a ConvexError whose data lets clients (usePaginatedQuery)
+ * Convex's InvalidCursor error: a ConvexError whose data lets clients (usePaginatedQuery)
  * recognise it and restart from the first page.
  */
 function invalidCursor(message: string): UserError {
@@ -277,18 +309,37 @@ function invalidCursor(message: string): UserError {
   return e;
 }
 
-function decodeCursor(fp: string, cursor: string): Buffer | null {
-  const dot = cursor.indexOf(".");
-  if (dot < 0 || !/^[A-Za-z0-9_-]+$/.test(cursor.slice(dot + 1)) && cursor.slice(dot + 1) !== END) {
-    throw new UserError("Failed to parse cursor");
+/** The position a cursor names (null: the end), or InvalidCursor for a forged or foreign one. */
+function decodeCursor(binding: CursorBinding, fp: string, cursor: string): Buffer | null {
+  const parts = typeof cursor === "string" ? cursor.split(".") : [];
+  const [cursorFp, position, mac] = parts;
+  const wellFormed =
+    parts.length === 3 && /^[A-Za-z0-9_-]+$/.test(cursorFp) && /^[A-Za-z0-9_-]+$/.test(mac) &&
+    (position === END || /^[A-Za-z0-9_-]+$/.test(position));
+  // Compared as text: base64url has several spellings of the same bytes, the MAC has one.
+  const given = wellFormed ? Buffer.from(mac) : null;
+  const expected = wellFormed ? Buffer.from(cursorMac(binding.secret, cursorFp, position)) : null;
+  // Same texts as Convex: a cursor that does not verify "failed to parse"; a genuine cursor
+  // of another query is "from a different query".
+  if (!given || !expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw invalidCursor("Failed to parse cursor");
   }
-  if (cursor.slice(0, dot) !== fp) {
+  if (cursorFp !== fp) {
     throw invalidCursor(
       "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from a different query.",
     );
   }
-  const rest = cursor.slice(dot + 1);
-  return rest === END ? null : Buffer.from(rest, "base64url");
+  return position === END ? null : Buffer.from(position, "base64url");
+}
+
+/** The larger of two lower bounds. */
+function maxLower(a: Buffer, b: Buffer): Buffer {
+  return Buffer.compare(a, b) >= 0 ? a : b;
+}
+
+/** The smaller of two upper bounds (null: unbounded). */
+function minUpper(a: Buffer | null, b: Buffer): Buffer {
+  return a !== null && Buffer.compare(a, b) <= 0 ? a : b;
 }
 
 export interface PageRequest {
@@ -312,27 +363,29 @@ export interface PageResult {
  * (a page that fills exactly is not done), an `endCursor` bounds the page and overrides the
  * page size, and hitting `maximumRowsRead` returns `SplitRequired` with a split cursor.
  */
-export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequest): PageResult {
+export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequest, binding: CursorBinding): PageResult {
   if (req.pageSize === 0) throw new UserError("Must request at least 1 document while paginating");
   if (req.pageSize > 32000) throw new UserError(`Requested too many items: ${req.pageSize}`);
   if (req.maximumRowsRead === 0 || req.maximumBytesRead === 0) {
     throw new UserError("maximumRowsRead and maximumBytesRead must be greater than 0");
   }
-  const fp = fingerprint(query);
+  const fp = fingerprint(binding, query);
   const source = compileSource(tx, query);
-  const startKey = req.cursor ? decodeCursor(fp, req.cursor) : undefined;
-  const endKey = req.endCursor ? decodeCursor(fp, req.endCursor) : undefined;
+  const startKey = req.cursor ? decodeCursor(binding, fp, req.cursor) : undefined;
+  const endKey = req.endCursor ? decodeCursor(binding, fp, req.endCursor) : undefined;
   if (startKey === null) {
-    return { page: [], isDone: true, continueCursor: encodeCursor(fp, null), splitCursor: null, pageStatus: null };
+    return { page: [], isDone: true, continueCursor: encodeCursor(binding, fp, null), splitCursor: null, pageStatus: null };
   }
+  // A cursor only narrows the query's own range, never replaces its bounds: the resume and end
+  // positions are intersected with the compiled range.
   const bounded: CompiledSource = { ...source };
   if (startKey) {
-    if (source.desc) bounded.upper = startKey;
-    else bounded.lower = Buffer.concat([startKey, ZERO]);
+    if (source.desc) bounded.upper = minUpper(bounded.upper, startKey);
+    else bounded.lower = maxLower(bounded.lower, Buffer.concat([startKey, ZERO]));
   }
   if (endKey) {
-    if (source.desc) bounded.lower = endKey;
-    else bounded.upper = Buffer.concat([endKey, ZERO]);
+    if (source.desc) bounded.lower = maxLower(bounded.lower, endKey);
+    else bounded.upper = minUpper(bounded.upper, Buffer.concat([endKey, ZERO]));
   }
   const stream = new QueryStream(tx, query, bounded);
   const page: DocVersion[] = [];
@@ -363,15 +416,15 @@ export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequ
     continueCursor = req.endCursor!;
     isDone = endKey === null;
   } else if (exhausted) {
-    continueCursor = encodeCursor(fp, null);
+    continueCursor = encodeCursor(binding, fp, null);
     isDone = true;
   } else {
-    continueCursor = encodeCursor(fp, stream.lastKey);
+    continueCursor = encodeCursor(binding, fp, stream.lastKey);
     isDone = false;
   }
   let splitCursor: string | null = null;
   if (pageStatus === "SplitRequired" && pageKeys.length > 1) {
-    splitCursor = encodeCursor(fp, pageKeys[Math.floor(pageKeys.length / 2) - 1]);
+    splitCursor = encodeCursor(binding, fp, pageKeys[Math.floor(pageKeys.length / 2) - 1]);
   }
   return { page, isDone, continueCursor, splitCursor, pageStatus };
 }

@@ -9,7 +9,7 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
-import { compileSource, queryPage, QueryStream, type SerializedQuery } from "./query.js";
+import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
 
 /** Who is calling: a client over the network (public functions only), an admin, or a function. */
@@ -126,6 +126,8 @@ export class FunctionRunner implements SyscallHost {
   private commitListeners = new Set<(e: CommitEvent) => void>();
   private asyncExtensions = new Map<string, AsyncSyscallHandler>();
   private jsExtensions = new Map<string, JsSyscallHandler>();
+  /** Authenticates pagination cursors (query.ts); kept in the data dir so cursors outlive restarts. */
+  private readonly cursorSecret: Buffer;
 
   constructor(
     readonly store: DocumentStore,
@@ -136,6 +138,7 @@ export class FunctionRunner implements SyscallHost {
     installGlobals();
     this.lastTs = BigInt(store.getMeta("ts") ?? "0");
     this.lastCreationTime = Number(store.getMeta("creationTime") ?? "0");
+    this.cursorSecret = cursorSecret(store);
   }
 
   /** Adds syscalls implemented by another module (storage, auth helpers). */
@@ -534,7 +537,7 @@ export class FunctionRunner implements SyscallHost {
           pageSize: args.pageSize,
           maximumRowsRead: args.maximumRowsRead,
           maximumBytesRead: args.maximumBytesRead,
-        });
+        }, { secret: this.cursorSecret, functionPath: ctx.path });
         ctx.journal = r.continueCursor;
         return (
           `{"page":[${r.page.map((d) => d.json).join(",")}],"isDone":${r.isDone},` +
