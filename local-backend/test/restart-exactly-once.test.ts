@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import WebSocket from "ws";
 import { LocalBackend } from "../src/backend.js";
+import { SqliteStore } from "../src/storage/sqlite.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "..", "..");
@@ -43,6 +44,13 @@ afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/** [batch, rows] counts of the crash fixture's batches table. */
+async function countsOf(backend: LocalBackend): Promise<Map<number, number>> {
+  const outcome = await backend.runner.runQuery("crash:countsByBatch", {}, { allowInternal: true });
+  if (!outcome.ok) throw new Error(outcome.message);
+  return new Map(JSON.parse(outcome.valueJson) as Array<[number, number]>);
+}
 
 /** A free port whose neighbour (the site origin, port + 1) is free too. */
 async function freePort(): Promise<number> {
@@ -175,9 +183,7 @@ test(
 
     const backend = await LocalBackend.start({ dataDir, convexDir, scheduler: false, crons: false });
     try {
-      const outcome = await backend.runner.runQuery("crash:countsByBatch", {}, { allowInternal: true });
-      if (!outcome.ok) throw new Error(outcome.message);
-      const counts = new Map(JSON.parse(outcome.valueJson) as Array<[number, number]>);
+      const counts = await countsOf(backend);
       const issuedSet = new Set(issued);
       // Exactly once: every issued mutation is there with BATCH_SIZE rows (twice would be 6), and
       // nothing else is.
@@ -190,3 +196,64 @@ test(
   },
   90_000,
 );
+
+test("replayed mutation after restart: a replay racing its original (a second socket) runs once, and a restarted process answers it with the original result and ts", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lb-replay-race-"));
+  const request = { sessionId: "0b5c3f4e-race", requestId: "7" };
+  try {
+    let backend = await LocalBackend.start({ dataDir: dir, convexDir, scheduler: false, crons: false });
+    let first: Awaited<ReturnType<typeof backend.runner.runMutation>>;
+    try {
+      // The client reconnected while its mutation was still running: both arrive before either commits.
+      const [a, b] = await Promise.all([
+        backend.runner.runMutation("crash:insertBatch", { batch: 7 }, { request }),
+        backend.runner.runMutation("crash:insertBatch", { batch: 7 }, { request }),
+      ]);
+      if (!a.ok || !b.ok) throw new Error("mutation failed");
+      expect(b.valueJson).toBe(a.valueJson);
+      expect(b.ts).toBe(a.ts);
+      expect((await countsOf(backend)).get(7)).toBe(BATCH_SIZE);
+      first = a;
+    } finally {
+      await backend.close();
+    }
+    backend = await LocalBackend.start({ dataDir: dir, convexDir, scheduler: false, crons: false });
+    try {
+      const replay = await backend.runner.runMutation("crash:insertBatch", { batch: 7 }, { request });
+      if (!replay.ok || !first.ok) throw new Error("mutation failed");
+      expect(replay.valueJson).toBe(first.valueJson);
+      expect(replay.ts).toBe(first.ts);
+      expect((await countsOf(backend)).get(7)).toBe(BATCH_SIZE);
+      // Another request id of the same session is a new mutation.
+      await backend.runner.runMutation("crash:insertBatch", { batch: 7 }, { request: { ...request, requestId: "8" } });
+      expect((await countsOf(backend)).get(7)).toBe(2 * BATCH_SIZE);
+    } finally {
+      await backend.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("replayed mutation after restart: request records are kept within the retention window only (age and count)", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "lb-replay-retention-"));
+  const file = path.join(dir, "convex.sqlite3");
+  const record = (i: number) => ({ sessionId: "s", requestId: String(i), ts: BigInt(i), valueJson: String(i) });
+  try {
+    const retention = { maxAgeMs: 60_000, maxCount: 5 };
+    let store = new SqliteStore(file, { requestRetention: retention });
+    for (let i = 1; i <= 8; i++) store.commit({ ts: BigInt(i), writes: [], request: record(i) });
+    expect(store.getRequest("s", "1")).toEqual(record(1));
+    store.close();
+    // Reopening prunes: only the newest maxCount records are left.
+    store = new SqliteStore(file, { requestRetention: retention });
+    expect([1, 2, 3, 4, 5, 6, 7, 8].filter((i) => store.getRequest("s", String(i)))).toEqual([4, 5, 6, 7, 8]);
+    store.close();
+    // Records older than maxAgeMs are pruned too.
+    store = new SqliteStore(file, { requestRetention: { ...retention, maxAgeMs: -1 } });
+    expect(store.getRequest("s", "8")).toBeUndefined();
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

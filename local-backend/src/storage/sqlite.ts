@@ -157,6 +157,8 @@ export interface SqliteStoreOptions {
    * acknowledged commit; FULL also survives power loss at the cost of an fsync per commit.
    */
   synchronous?: "NORMAL" | "FULL";
+  /** How long mutation request records are kept (default REQUEST_RETENTION; tests shrink it). */
+  requestRetention?: { maxAgeMs: number; maxCount: number };
 }
 
 /** Statements prepared once per connection: the read path is hot. */
@@ -283,6 +285,7 @@ export class SqliteStore implements DocumentStore {
   private lastTs: bigint;
   private commitsSinceCheckpoint = 0;
   private requestsSincePrune = 0;
+  private readonly retention: { maxAgeMs: number; maxCount: number };
   private readonly stmts;
 
   constructor(
@@ -290,6 +293,7 @@ export class SqliteStore implements DocumentStore {
     options: SqliteStoreOptions = {},
   ) {
     this.db = new Database(file);
+    this.retention = options.requestRetention ?? REQUEST_RETENTION;
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
@@ -322,10 +326,10 @@ export class SqliteStore implements DocumentStore {
     this.pruneRequests();
   }
 
-  /** Drops request records outside REQUEST_RETENTION (on open, then every 1000 recorded requests). */
+  /** Drops request records outside the retention window (on open, then every 1000 recorded requests). */
   private pruneRequests(): void {
-    this.stmts.pruneRequestsByAge.run(Date.now() - REQUEST_RETENTION.maxAgeMs);
-    this.stmts.pruneRequestsByCount.run(REQUEST_RETENTION.maxCount);
+    this.stmts.pruneRequestsByAge.run(Date.now() - this.retention.maxAgeMs);
+    this.stmts.pruneRequestsByCount.run(this.retention.maxCount);
   }
 
   snapshot(): ReadSnapshot {
