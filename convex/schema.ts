@@ -57,7 +57,9 @@ export default defineSchema({
     .index("by_siteId_and_authorId", ["siteId", "authorId"])
     // The studio's post list filtered by author or category, newest change first (posts.list).
     .index("by_siteId_and_authorId_and_updatedAt", ["siteId", "authorId", "updatedAt"])
-    .index("by_siteId_and_categoryId_and_updatedAt", ["siteId", "categoryId", "updatedAt"]),
+    .index("by_siteId_and_categoryId_and_updatedAt", ["siteId", "categoryId", "updatedAt"])
+    // A user's posts in every site, members or not any more: renames and account deletion (ADR 004 exception).
+    .index("by_authorId", ["authorId"]),
   postBodies: defineTable(postBodyFields)
     .index("by_siteId_and_postId_and_kind", ["siteId", "postId", "kind"])
     .searchIndex("search_text", { searchField: "searchText", filterFields: ["siteId", "kind"] }),

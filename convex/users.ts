@@ -168,7 +168,7 @@ const vDeleteState = v.object({
   userId: v.id("users"),
   choices: v.array(vDeleteChoice),
   batchSize: v.number(),
-  phase: v.union(v.literal("memberships"), v.literal("subscriptions"), v.literal("personal")),
+  phase: v.union(v.literal("memberships"), v.literal("formerPosts"), v.literal("subscriptions"), v.literal("personal")),
   cursorSiteId: v.optional(v.id("sites")),
   membersAfter: v.optional(v.id("users")),
   sitesAfter: v.optional(v.string()),

@@ -150,7 +150,10 @@ export function cleanName(raw: string): string {
   return name;
 }
 
-/** Where a propagation chain is: the site it is in and the last post (by creation time) done there. */
+/**
+ * Where a propagation chain is: the last post (by creation time) done. `siteId` is from chains
+ * queued before posts were walked by author; such a chain starts over (re-stamping is idempotent).
+ */
 export interface PropagateState {
   userId: Id<"users">;
   batchSize: number;
@@ -159,9 +162,10 @@ export interface PropagateState {
 }
 
 /**
- * One step of copying the user's current name and image onto their posts, site by site (the
- * user's memberships, in id order), at most `batchSize` posts. Reads the user afresh, so a rename
- * during a running chain is picked up and the last name wins.
+ * One step of copying the user's current name and image onto their posts, at most `batchSize`
+ * posts, in creation order over every site (posts by author, not memberships: posts stay in a site
+ * the author left, under their name). Reads the user afresh, so a rename during a running chain is
+ * picked up and the last name wins.
  * @returns the state for the next step, or null when every post is up to date.
  */
 export async function propagateAuthorStep(ctx: MutationCtx, state: PropagateState): Promise<PropagateState | null> {
@@ -169,48 +173,18 @@ export async function propagateAuthorStep(ctx: MutationCtx, state: PropagateStat
   if (!user || user.deletingAt !== undefined) return null; // deletion takes care of the posts
   const authorName = displayName(user);
   const authorImage = user.image;
-  const siteIds = [
-    ...new Set(
-      (
-        await ctx.db
-          .query("siteMembers")
-          .withIndex("by_userId", (q) => q.eq("userId", user._id))
-          .collect()
-      ).map((m) => m.siteId),
-    ),
-  ].sort();
-  let i = 0;
-  let after = state.after;
-  if (state.siteId) {
-    i = siteIds.indexOf(state.siteId);
-    if (i < 0) {
-      // Left that site meanwhile: go on with the next one.
-      i = siteIds.findIndex((s) => s > state.siteId!);
-      after = undefined;
-      if (i < 0) return null;
+  const after = state.siteId === undefined ? state.after : undefined;
+  const posts = await ctx.db
+    .query("posts")
+    .withIndex("by_authorId", (q) => (after === undefined ? q.eq("authorId", user._id) : q.eq("authorId", user._id).gt("_creationTime", after)))
+    .take(state.batchSize);
+  for (const p of posts) {
+    if (p.authorName !== authorName || p.authorImage !== authorImage) {
+      await ctx.db.patch(p._id, { authorName, authorImage });
     }
   }
-  let left = state.batchSize;
-  for (; i < siteIds.length; i++, after = undefined) {
-    const siteId = siteIds[i];
-    const from = after;
-    const posts = await ctx.db
-      .query("posts")
-      .withIndex("by_siteId_and_authorId", (q) =>
-        from === undefined
-          ? q.eq("siteId", siteId).eq("authorId", user._id)
-          : q.eq("siteId", siteId).eq("authorId", user._id).gt("_creationTime", from),
-      )
-      .take(left);
-    for (const p of posts) {
-      if (p.authorName !== authorName || p.authorImage !== authorImage) {
-        await ctx.db.patch(p._id, { authorName, authorImage });
-      }
-    }
-    left -= posts.length;
-    if (left <= 0) return { userId: user._id, batchSize: state.batchSize, siteId, after: posts[posts.length - 1]._creationTime };
-  }
-  return null;
+  if (posts.length < state.batchSize) return null;
+  return { userId: user._id, batchSize: state.batchSize, after: posts[posts.length - 1]._creationTime };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +205,7 @@ export interface DeleteState {
   userId: Id<"users">;
   choices: DeleteChoice[];
   batchSize: number;
-  phase: "memberships" | "subscriptions" | "personal";
+  phase: "memberships" | "formerPosts" | "subscriptions" | "personal";
   /** Site whose siteMembers scan (clearing invitedBy) `membersAfter` belongs to. */
   cursorSiteId?: Id<"sites">;
   membersAfter?: Id<"users">;
@@ -638,7 +612,8 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
 }
 
 /**
- * One step of an account deletion: memberships (one site at a time), then, on every site, their
+ * One step of an account deletion: memberships (one site at a time), then their posts in sites they
+ * had left (by author: reassigned to those sites' owners), then, on every site, their
  * subscriptions (cancelled, kept for billing) and invitations to their email, then the user's own
  * rows and finally the user.
  * @returns the state for the next step, or null when the user is gone.
@@ -656,10 +631,28 @@ export async function deleteUserStep(ctx: MutationCtx, state: DeleteState): Prom
         .withIndex("by_userId", (q) => q.eq("userId", user._id))
         .first();
       if (!m) {
-        s = { ...s, phase: "subscriptions", cursorSiteId: undefined, membersAfter: undefined };
+        s = { ...s, phase: "formerPosts", cursorSiteId: undefined, membersAfter: undefined };
         continue;
       }
       s = await processMembership(ctx, user, m, s, budget);
+    } else if (s.phase === "formerPosts") {
+      // Posts left in sites the user is no longer a member of (members who leave keep their posts
+      // there): they go to that site's owner, as for any site they did not own.
+      const post = await ctx.db
+        .query("posts")
+        .withIndex("by_authorId", (q) => q.eq("authorId", user._id))
+        .first();
+      if (!post) {
+        s = { ...s, phase: "subscriptions" };
+        continue;
+      }
+      const site = await ctx.db.get(post.siteId);
+      if (site) {
+        await handOverPosts(ctx, user, site, "reassign", budget);
+      } else {
+        await removePostData(ctx, post); // a post whose site is gone: nobody to give it to
+        budget.spend(post);
+      }
     } else if (s.phase === "subscriptions") {
       // Subscriptions and invitations have no index by user or email alone (tenant indexes start
       // with siteId), so every site is looked at, in slug order.
