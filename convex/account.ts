@@ -1,6 +1,6 @@
 import { invalidateSessions, modifyAccountCredentials, retrieveAccount } from "@convex-dev/auth/server";
 import { v, type Infer } from "convex/values";
-import { api, internal } from "./_generated/api";
+import { internal } from "./_generated/api";
 import type { ActionCtx } from "./_generated/server";
 import { audit } from "./lib/audit";
 import { requireViewer } from "./lib/auth";
@@ -139,7 +139,7 @@ const vDeleteResult = v.object({
 type DeleteResult = Infer<typeof vDeleteResult>;
 
 /**
- * Deletes the viewer's account through users.deleteUser (its policy, LAST_OWNER included, and its
+ * Deletes the viewer's account through internal users.deleteUser (its policy, LAST_OWNER included, and its
  * `sites` choices apply). Accounts with a password must give it; accounts without one (OAuth or
  * email-code only) must have signed in within the last 10 minutes, else REAUTH_REQUIRED: sign in
  * again, then retry.
@@ -157,7 +157,7 @@ export const deleteAccount = action({
     } else if (me.sessionCreatedAt === null || Date.now() - me.sessionCreatedAt > Account.REAUTH_WINDOW_MS) {
       throw Account.authError("REAUTH_REQUIRED", "For your security, sign in again, then delete your account.");
     }
-    const result: DeleteResult = await ctx.runMutation(api.users.deleteUser, sites ? { sites } : {});
+    const result: DeleteResult = await ctx.runMutation(internal.users.deleteUser, { userId: me.userId, ...(sites ? { sites } : {}) });
     await ctx.runMutation(internal.account.forgetSessions, { userId: me.userId });
     return result;
   },

@@ -54,6 +54,51 @@ describe("architecture", () => {
     expect(missing).toEqual([]);
   });
 
+  test("a public function calls api.*: no module under convex/ references public functions", () => {
+    // Functions reach each other through internal.* only: a call through api.* runs a public
+    // function's checks as the wrong caller, and makes that function a public entry point for work
+    // meant to stay internal (account deletion without the password check, #12 item 4).
+    const offenders: string[] = [];
+    for (const file of sourceFiles()) {
+      const src = readFileSync(file, "utf8");
+      for (const m of src.matchAll(/import\s+\{([^}]*)\}\s+from\s+["'](?:\.\.?\/)+_generated\/api["']/g)) {
+        const names = m[1].split(",").map((n) => n.trim().split(/\s+as\s+/)[0]);
+        if (names.includes("api")) offenders.push(`${path.relative(root, file)} imports api`);
+      }
+      if (/\b(anyApi|makeFunctionReference)\b/.test(src)) offenders.push(`${path.relative(root, file)} builds function references by name`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  test("a public function takes a test-only argument: none does", async () => {
+    // Knobs for tests and tooling (batch sizes, clocks, debug switches) belong on internal
+    // functions; on a public one any script holding a user's JWT can turn them.
+    const TEST_ONLY = /batch|(^|_)limit$|^now$|clock|fortests?|testonly|^debug|^skip|^force/i;
+    /** Arguments that match the pattern but are legitimate, with why. None so far. */
+    const allowed = new Set<string>([]);
+    const bad: string[] = [];
+    let checked = 0;
+    for (const file of sourceFiles()) {
+      const rel = path.relative(root, file);
+      const skip = /^(lib|model|shared)\//.test(rel) || ["schema.ts", "validators.ts"].includes(rel);
+      if (skip || path.basename(rel).split(".").length > 2) continue;
+      const mod = await import(/* @vite-ignore */ file);
+      for (const [name, fn] of Object.entries(mod as Record<string, any>)) {
+        if (!fn || !fn.isPublic || !(fn.isQuery || fn.isMutation || fn.isAction)) continue;
+        if (LIBRARY_FUNCTIONS.has(`${rel}:${name}`)) continue;
+        const args = JSON.parse(fn.exportArgs());
+        if (args.type !== "object") continue;
+        checked++;
+        for (const arg of Object.keys(args.value)) {
+          const id = `${rel}:${name}(${arg})`;
+          if (TEST_ONLY.test(arg) && !allowed.has(id)) bad.push(id);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    expect(bad).toEqual([]);
+  });
+
   test("every index of a tenant-owned table starts with siteId", () => {
     const exempt = new Set([
       "siteMembers.by_userId",

@@ -165,7 +165,8 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     expect(await code(author.mutation(api.users.updateUserName, { name: "x".repeat(101) }))).toBe("INVALID_ARGUMENT");
 
     vi.useFakeTimers();
-    await author.mutation(api.users.updateUserName, { name: "  Ada   Lovelace ", batchSize: 3 });
+    // Small steps through the internal twin (the public mutation takes no batch size).
+    await t.mutation(internal.users.renameUserInBatches, { userId: w.users.author, name: "  Ada   Lovelace ", batchSize: 3 });
     // The first batch is done in the mutation itself; the rest is scheduled.
     const afterFirst = await t.run(async (ctx) => ctx.db.query("posts").collect());
     const renamedNow = afterFirst.filter((p) => p.authorName === "Ada Lovelace").length;
@@ -194,21 +195,21 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     const owner = as(t, w.users.owner);
-    const refused = await owner.mutation(api.users.deleteUser, {}).catch((e) => e);
+    const refused = await t.mutation(internal.users.deleteUser, { userId: w.users.owner }).catch((e) => e);
     expect(refused.data).toMatchObject({ code: "LAST_OWNER", siteId: w.siteId });
     expect((await t.run(async (ctx) => ctx.db.get(w.users.owner)))!.deletingAt).toBeUndefined();
     // Not an owner of the site: deleting their posts there is not theirs to choose.
     expect(
-      await code(as(t, w.users.editor).mutation(api.users.deleteUser, { sites: [{ siteId: w.siteId, action: "delete" }] })),
+      await code(t.mutation(internal.users.deleteUser, { userId: w.users.editor, sites: [{ siteId: w.siteId, action: "delete" }] })),
     ).toBe("INVALID_ARGUMENT");
     expect(
-      await code(as(t, w.users.editor).mutation(api.users.deleteUser, { sites: [{ siteId: w.otherSiteId, action: "reassign" }] })),
+      await code(t.mutation(internal.users.deleteUser, { userId: w.users.editor, sites: [{ siteId: w.otherSiteId, action: "reassign" }] })),
     ).toBe("INVALID_ARGUMENT");
 
     const ownersPost = await owner.mutation(api.posts.create, { siteId: w.siteId, title: "Owner's column" });
     await owner.mutation(api.members.changeRole, { siteId: w.siteId, userId: w.users.admin, role: "owner" });
     vi.useFakeTimers();
-    const res = await owner.mutation(api.users.deleteUser, {});
+    const res = await t.mutation(internal.users.deleteUser, { userId: w.users.owner });
     expect(res.sites).toEqual([{ siteId: w.siteId, outcome: "reassignPosts" }]);
     // Signed out at once.
     expect(await code(owner.query(api.users.getProfile, {}))).toBe("USER_INACTIVE");
@@ -333,7 +334,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     await me.mutation(api.users.updateProfile, { bio: "Soon gone", website: "https://gone.example.com" });
 
     vi.useFakeTimers();
-    const res = await me.mutation(api.users.deleteUser, { sites: [{ siteId: w.otherSiteId, action: "delete" }], batchSize: 3 });
+    const res = await t.mutation(internal.users.deleteUser, { userId: victim, sites: [{ siteId: w.otherSiteId, action: "delete" }], batchSize: 3 });
     expect(res.sites).toEqual(
       expect.arrayContaining([
         { siteId: w.siteId, outcome: "reassignPosts" },
@@ -404,7 +405,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     const keep = await seedPosts(t, w.siteId, w.users.editor, "Editor daily", 3, "keep");
 
     vi.useFakeTimers();
-    await as(t, victim).mutation(api.users.deleteUser, { batchSize: 40 });
+    await t.mutation(internal.users.deleteUser, { userId: victim, batchSize: 40 });
     await runScheduled(t);
     vi.useRealTimers();
 

@@ -1,9 +1,11 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { audit } from "./lib/audit";
+import { appError } from "./lib/errors";
 import { internalMutation, readerQuery, userMutation, userQuery } from "./lib/functions";
+import { isInactive } from "./model/account";
 import * as Users from "./model/users";
 import { vPlatformRole } from "./validators";
 
@@ -124,29 +126,47 @@ export const getUserWithDetails = readerQuery({
   },
 });
 
-/**
- * Renames the viewer and copies the new name onto every post they wrote, in every site, in steps
- * of `batchSize` posts (default and maximum 200; smaller for tests and tooling).
- */
+/** Renames a user and copies the new name onto every post they wrote, `batchSize` posts per step. */
+async function renameUser(ctx: MutationCtx, user: Doc<"users">, name: string, batchSize: number) {
+  const clean = Users.cleanName(name);
+  const before = user.name;
+  if (clean !== before) {
+    await ctx.db.patch(user._id, { name: clean, updatedAt: Date.now() });
+    await audit(ctx, {
+      actorId: user._id,
+      action: "user.rename",
+      entityType: "user",
+      entityId: user._id,
+      before: { name: before },
+      after: { name: clean },
+    });
+  }
+  // Also when unchanged: re-running repairs posts an interrupted chain may have missed.
+  await propagateAuthor(ctx, user._id, batchSize);
+}
+
+/** Renames the viewer and copies the new name onto every post they wrote, in every site. */
 export const updateUserName = userMutation({
-  args: { name: v.string(), batchSize: v.optional(v.number()) },
+  args: { name: v.string() },
   returns: v.null(),
-  handler: async (ctx, { name, batchSize }) => {
-    const clean = Users.cleanName(name);
-    const before = ctx.viewer.name;
-    if (clean !== before) {
-      await ctx.db.patch(ctx.viewer._id, { name: clean, updatedAt: Date.now() });
-      await audit(ctx, {
-        actorId: ctx.viewer._id,
-        action: "user.rename",
-        entityType: "user",
-        entityId: ctx.viewer._id,
-        before: { name: before },
-        after: { name: clean },
-      });
-    }
-    // Also when unchanged: re-running repairs posts an interrupted chain may have missed.
-    await propagateAuthor(ctx, ctx.viewer._id, Users.clampBatch(batchSize, Users.RENAME_BATCH));
+  handler: async (ctx, { name }) => {
+    await renameUser(ctx, ctx.viewer, name, Users.RENAME_BATCH);
+    return null;
+  },
+});
+
+/**
+ * updateUserName for tooling and tests, with steps of `batchSize` posts (at most 200). Internal: a
+ * batch size is no knob for a browser's script.
+ */
+export const renameUserInBatches = internalMutation({
+  args: { userId: v.id("users"), name: v.string(), batchSize: v.optional(v.number()) },
+  returns: v.null(),
+  handler: async (ctx, { userId, name, batchSize }) => {
+    const user = await ctx.db.get(userId);
+    if (!user) throw appError("NOT_FOUND");
+    if (isInactive(user)) throw appError("USER_INACTIVE");
+    await renameUser(ctx, user, name, Users.clampBatch(batchSize, Users.RENAME_BATCH));
     return null;
   },
 });
@@ -175,17 +195,19 @@ const vDeleteState = v.object({
 });
 
 /**
- * Deletes the viewer's account (the app re-checks the password before calling). The account stops
- * working at once (deletingAt); the rest runs as scheduled steps. Policy (model/users.ts
+ * Deletes a user's account. Internal: account.deleteAccount calls it after re-checking the password
+ * (or a recent sign-in), so a script holding the page's JWT cannot skip that check. The account
+ * stops working at once (deletingAt); the rest runs as scheduled steps. Policy (model/users.ts
  * planDeletion): sites where they are the only member are deleted; sole owner of a site with other
  * members → LAST_OWNER (transfer ownership first); co-owned sites: posts reassigned to another
  * owner, or deleted with `sites: [{siteId, action: "delete"}]`; other sites: posts reassigned to
  * the site's owner. Subscriptions are cancelled (kept for billing); payments and the audit log are
- * kept; everything else of the user is removed.
+ * kept; everything else of the user is removed. `batchSize` (default and at most 200) is for tests.
+ * @throws NOT_FOUND for an unknown user, USER_INACTIVE for one deactivated or already being deleted.
  * @returns what happens to each site.
  */
-export const deleteUser = userMutation({
-  args: { sites: v.optional(v.array(vDeleteChoice)), batchSize: v.optional(v.number()) },
+export const deleteUser = internalMutation({
+  args: { userId: v.id("users"), sites: v.optional(v.array(vDeleteChoice)), batchSize: v.optional(v.number()) },
   returns: v.object({
     sites: v.array(
       v.object({
@@ -194,21 +216,24 @@ export const deleteUser = userMutation({
       }),
     ),
   }),
-  handler: async (ctx, { sites, batchSize }) => {
+  handler: async (ctx, { userId, sites, batchSize }) => {
+    const user = await ctx.db.get(userId);
+    if (!user) throw appError("NOT_FOUND");
+    if (isInactive(user)) throw appError("USER_INACTIVE");
     const choices = sites ?? [];
-    const plan = await Users.planDeletion(ctx, ctx.viewer, choices);
+    const plan = await Users.planDeletion(ctx, user, choices);
     const now = Date.now();
-    await ctx.db.patch(ctx.viewer._id, { deletingAt: now });
+    await ctx.db.patch(user._id, { deletingAt: now });
     await audit(ctx, {
-      actorId: ctx.viewer._id,
+      actorId: user._id,
       action: "user.delete",
       entityType: "user",
-      entityId: ctx.viewer._id,
+      entityId: user._id,
       before: { deletingAt: null },
       after: { deletingAt: now, sites: plan },
     });
     await ctx.scheduler.runAfter(0, internal.users.continueDeletion, {
-      userId: ctx.viewer._id,
+      userId: user._id,
       choices,
       batchSize: Users.clampBatch(batchSize, Users.DELETE_BATCH),
       phase: "memberships",

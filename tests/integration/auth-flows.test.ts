@@ -398,6 +398,25 @@ describe("account settings", () => {
     });
     expect(await refresh(tokens.refreshToken)).toBeNull();
   });
+
+  test("account deletion without the password: a script holding the JWT cannot reach users:deleteUser", async () => {
+    const email = "kim@example.com";
+    const tokens = await signUp(email, "kim's password", "Kim");
+    const client = as(tokens.token);
+    const { _id: userId } = (await client.query(me, {})) as any;
+    // What a script on the page would try: the deletion mutation itself, skipping the password.
+    const direct = makeFunctionReference<"mutation">("users:deleteUser");
+    await expect(client.mutation(direct, {})).rejects.toThrow(/Could not find public function for 'users:deleteUser'/);
+    await expect(client.mutation(direct, { userId })).rejects.toThrow(/Could not find public function/);
+    // Nor a rename in tiny steps (batch sizes are no public knob).
+    const rename = makeFunctionReference<"mutation">("users:updateUserName");
+    await expect(client.mutation(rename, { name: "Kim", batchSize: 1 })).rejects.toThrow(/batchSize/);
+    // The account is untouched and still works.
+    expect(await run(async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
+    expect(((await client.query(me, {})) as any).email).toBe(email);
+    expect(await failure(client.action(deleteAccount, { password: "a wrong guess" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "password" });
+    expect(await run(async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
+  });
 });
 
 describe("email delivery", () => {
