@@ -60,6 +60,11 @@ export const postFields = {
   title: v.string(),
   slug: v.string(),
   excerpt: v.optional(v.string()),
+  /**
+   * Where a live post's `excerpt` came from: the author, the free automatic excerpt, or the paid
+   * teaser (model/content.ts publicExcerpt). Missing on rows written before teasers existed.
+   */
+  excerptKind: v.optional(v.union(v.literal("author"), v.literal("auto"), v.literal("teaser"))),
   status: vPostStatus,
   featured: v.boolean(),
   categoryId: v.optional(v.id("categories")),

@@ -29,6 +29,7 @@ import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as members from "../members.js";
+import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
 import type * as model_billing from "../model/billing.js";
 import type * as model_content from "../model/content.js";
@@ -82,6 +83,7 @@ declare const fullApi: ApiFromModules<{
   "lib/functions": typeof lib_functions;
   "lib/notify": typeof lib_notify;
   members: typeof members;
+  migrations: typeof migrations;
   "model/account": typeof model_account;
   "model/billing": typeof model_billing;
   "model/content": typeof model_content;

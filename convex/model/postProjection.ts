@@ -5,6 +5,16 @@ import { canReadBody, type Entitlement } from "./entitlements";
 import { getBody } from "./posts";
 
 /**
+ * Whether a live post's stored excerpt may be paid text: a featured post whose automatic excerpt
+ * was not computed as a paid teaser (rows written before teasers existed, which hold the first 220
+ * characters of the body, possibly all of it). Such a post shows no excerpt and is left out of
+ * search until `migrations:refreshExcerpts` recomputes it.
+ */
+export function hasUnsafeExcerpt(post: Doc<"posts">): boolean {
+  return post.featured && post.excerptKind !== "author" && post.excerptKind !== "teaser";
+}
+
+/**
  * The one place that decides what a reader may see of a post (ADR 006). Every reader channel
  * (pages, feeds, search, sitemap, Open Graph) goes through it:
  * - only published posts have a reader projection (callers filter, this asserts);
@@ -37,7 +47,7 @@ export async function toReaderPost(
     siteId: post.siteId,
     slug: post.slug,
     title: post.title,
-    excerpt: post.excerpt ?? "",
+    excerpt: hasUnsafeExcerpt(post) ? "" : (post.excerpt ?? ""),
     authorId: post.authorId,
     authorName: post.authorName,
     authorImage: post.authorImage ?? null,

@@ -8,7 +8,7 @@ import { displayName } from "../lib/auth";
 import { appError } from "../lib/errors";
 import { notify } from "../lib/notify";
 import { MAX_SLUG_LENGTH, type PostStatus } from "../shared/constants";
-import { autoExcerpt, docToText, EMPTY_DOC, parseDoc, readingTimeMinutes, wordCount } from "./content";
+import { docToText, EMPTY_DOC, parseDoc, publicExcerpt, readingTimeMinutes, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
 import { dropRedirectsTo, recordRedirect, redirectFor, requireSlugFree, uniqueSlug } from "./slugs";
 import { viewCount } from "./views";
@@ -238,7 +238,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     seoDescription: draft.seoDescription,
     doc: draft.doc,
     text: draft.text,
-    searchText: publicSearchText(post.featured, draft.title, draft.excerpt ?? autoExcerpt(draft.text), draft.searchText),
+    searchText: liveCardFields(post.featured, draft).searchText,
     wordCount: draft.wordCount,
     updatedAt: now,
     updatedBy: by._id,
@@ -249,7 +249,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
   const before = publicationState(post);
   const patch = {
     title: draft.title,
-    excerpt: draft.excerpt ?? autoExcerpt(draft.text),
+    ...liveCardFields(post.featured, draft).card,
     seoTitle: draft.seoTitle,
     seoDescription: draft.seoDescription,
     readingTimeMinutes: readingTimeMinutes(draft.wordCount),
@@ -445,6 +445,33 @@ export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
 }
 
 /**
+ * What readers see of a live version without its body, computed once when it goes live or its
+ * featured flag changes: the card excerpt (model/content.ts publicExcerpt, with where it came from)
+ * for the post row, and the public search text for the live body.
+ */
+export function liveCardFields(featured: boolean, live: Pick<Doc<"postBodies">, "title" | "excerpt" | "text">) {
+  const excerpt = publicExcerpt(featured, live.excerpt, live.text);
+  const excerptKind = live.excerpt?.trim() ? ("author" as const) : featured ? ("teaser" as const) : ("auto" as const);
+  return { card: { excerpt, excerptKind }, searchText: publicSearchText(featured, live.title, excerpt, `${live.title}\n${live.text}`) };
+}
+
+/**
+ * Recomputes a published post's card excerpt and search text from its live body (the migration
+ * for rows written before paid teasers: model/postProjection.ts hasUnsafeExcerpt).
+ * @returns whether anything changed
+ */
+export async function refreshLiveCard(ctx: MutationCtx, post: Doc<"posts">): Promise<boolean> {
+  if (post.status !== "published") return false;
+  const live = await getBody(ctx, post, "published");
+  if (!live) return false;
+  const { card, searchText } = liveCardFields(post.featured, live);
+  if (card.excerpt === post.excerpt && card.excerptKind === post.excerptKind && searchText === live.searchText) return false;
+  await ctx.db.patch(post._id, card);
+  if (searchText !== live.searchText) await ctx.db.patch(live._id, { searchText });
+  return true;
+}
+
+/**
  * What the reader search index may see of a live post: everything for free posts, only the title
  * and excerpt for featured (paid) ones, so a search cannot reveal words of a paid body.
  */
@@ -467,12 +494,8 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
   if (post.featured === featured) return;
   if (featured && !(await siteHasActivePlan(ctx, post.siteId))) throw appError("NO_ACTIVE_PLAN");
   await ctx.db.patch(post._id, { featured, updatedAt: Date.now() });
-  const live = await getBody(ctx, post, "published");
-  if (live) {
-    await ctx.db.patch(live._id, {
-      searchText: publicSearchText(featured, live.title, post.excerpt ?? autoExcerpt(live.text), `${live.title}\n${live.text}`),
-    });
-  }
+  // The automatic excerpt depends on the flag (a paid teaser for featured posts).
+  await refreshLiveCard(ctx, { ...post, featured });
   await auditPost(ctx, post, actor.viewer._id, "post.featured", { featured: post.featured }, { featured });
 }
 

@@ -6,7 +6,7 @@ import { appError } from "../lib/errors";
 import { MAX_VIEW_BATCH } from "../shared/constants";
 import type { ReaderPost } from "../validators";
 import type { Entitlement } from "./entitlements";
-import { toReaderPost } from "./postProjection";
+import { hasUnsafeExcerpt, toReaderPost } from "./postProjection";
 import { redirectFor } from "./slugs";
 import { recordView } from "./views";
 
@@ -284,7 +284,9 @@ export async function search(
     .query("postBodies")
     .withSearchIndex("search_text", (q) => q.search("searchText", terms).eq("siteId", site._id).eq("kind", "published"))
     .paginate(readerPageOpts(opts));
-  return { ...bodies, page: await Promise.all(bodies.page.map((b) => ctx.db.get(b.postId))) };
+  // A post whose stored search text may hold paid words (hasUnsafeExcerpt) is not a result.
+  const posts = await Promise.all(bodies.page.map((b) => ctx.db.get(b.postId)));
+  return { ...bodies, page: posts.map((p) => (p && hasUnsafeExcerpt(p) ? null : p)) };
 }
 
 /**

@@ -327,3 +327,124 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     expect((await fetchAs(subscriberId, `/${SITE}/rss.xml`)).body).not.toContain(CANARY);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Automatic excerpts (issue #12 item 6): a featured post without a manual excerpt used to show the
+// first 220 characters of its body on cards, feeds, Open Graph, JSON-LD and search, so a short
+// paid post was public in full. Each post below keeps a canary in text no teaser may show.
+
+describe("paywall leak: short featured post without excerpt", () => {
+  const SHORT_CANARY = `short${randomBytes(6).toString("hex")}`;
+  const ENDING_CANARY = `ending${randomBytes(6).toString("hex")}`;
+  const STALE_CANARY = `stale${randomBytes(6).toString("hex")}`;
+  const posts = {
+    // One paragraph, featured after publishing (the order the studio offers).
+    short: { slug: "short-paid-note", title: "A short paid note", featureFirst: false, paragraphs: [`Council moved the reserve fund quietly, and the detail readers pay for is ${SHORT_CANARY}.`] },
+    // Two paragraphs, featured before publishing: the last paragraph is the paid payoff.
+    ending: { slug: "paid-payoff", title: "A paid payoff", featureFirst: true, paragraphs: ["Why the vote matters.", `The payoff paragraph holds the answer: ${ENDING_CANARY}, and a little more text after it.`] },
+    // Published, then its row rewritten as stored before teasers existed: excerpt = whole body.
+    stale: { slug: "stale-auto-excerpt", title: "A post from before teasers", featureFirst: false, paragraphs: [`An old short paid post whose stored excerpt is its whole text ${STALE_CANARY}.`] },
+  };
+  const CANARIES = [SHORT_CANARY, ENDING_CANARY, STALE_CANARY];
+
+  beforeAll(async () => {
+    const owner = actingAs(ownerId);
+    const site = await owner.query(api.sites.getPublic, { slug: SITE });
+    const siteId = site!._id;
+    for (const p of Object.values(posts)) {
+      const postId = await owner.mutation(api.posts.create, { siteId, title: p.title, doc: JSON.stringify({ type: "doc", content: p.paragraphs.map(paragraph) }) });
+      await owner.mutation(api.posts.changeSlug, { siteId, postId, slug: p.slug });
+      if (p.featureFirst) await owner.mutation(api.posts.setFeatured, { siteId, postId, featured: true });
+      await owner.mutation(api.posts.publish, { siteId, postId });
+      if (!p.featureFirst) await owner.mutation(api.posts.setFeatured, { siteId, postId, featured: true });
+    }
+    // What a deployment that ran the old publish code holds: the whole short body as the excerpt
+    // (and in the public search text), and no record of where the excerpt came from.
+    const stale = await backend.runner.transactInline(async (ctx: any) => {
+      const post = await ctx.db.query("posts").withIndex("by_siteId_and_slug", (q: any) => q.eq("siteId", siteId).eq("slug", posts.stale.slug)).unique();
+      const text = posts.stale.paragraphs[0];
+      await ctx.db.replace(post._id, { ...Object.fromEntries(Object.entries(post).filter(([k]) => !["_id", "_creationTime", "excerptKind"].includes(k))), excerpt: text });
+      const live = await ctx.db
+        .query("postBodies")
+        .withIndex("by_siteId_and_postId_and_kind", (q: any) => q.eq("siteId", siteId).eq("postId", post._id).eq("kind", "published"))
+        .unique();
+      await ctx.db.patch(live._id, { searchText: `${posts.stale.title}\n${text}` });
+    });
+    if (!stale.ok) throw new Error(stale.message);
+  });
+
+  const pages = [
+    ...Object.values(posts).flatMap((p) => [`/${SITE}/${p.slug}`, `/${SITE}/${p.slug}.data`]),
+    `/${SITE}/`,
+    `/${SITE}/.data`,
+    `/${SITE}/rss.xml`,
+    `/${SITE}/atom.xml`,
+    `/${SITE}/feed.json`,
+    `/${SITE}/sitemap.xml`,
+    `/${SITE}/search?q=${encodeURIComponent("paid note payoff teasers")}`,
+  ];
+
+  test.each(pages)("%s (anonymous): no canary in cards, feeds, Open Graph, JSON-LD or search", async (url) => {
+    const r = await fetchAs(null, url);
+    expect(r.status).toBe(200);
+    for (const c of CANARIES) expect(r.body).not.toContain(c);
+  });
+
+  test.each(CANARIES)("search page for the paid word %s (anonymous) finds none of the posts", async (canary) => {
+    // The page repeats the query itself, so look for result links instead of the word.
+    const r = await fetchAs(null, `/${SITE}/search?q=${canary}`);
+    expect(r.status).toBe(200);
+    for (const p of Object.values(posts)) expect(r.body).not.toContain(`href="/${SITE}/${p.slug}"`);
+  });
+
+  test("the public teaser is there and is only the opening (so the checks above are not vacuous)", async () => {
+    const short = await fetchAs(null, `/${SITE}/${posts.short.slug}`);
+    const head = short.body.slice(0, short.body.indexOf("</head>"));
+    expect(head).toMatch(/property="og:description" content="Council moved the reserve[^"]*…"/);
+    const ending = await fetchAs(null, `/${SITE}/${posts.ending.slug}`);
+    expect(ending.body.slice(0, ending.body.indexOf("</head>"))).toContain('property="og:description" content="Why the vote matters…"');
+    const rss = (await fetchAs(null, `/${SITE}/rss.xml`)).body;
+    expect(rss).toContain("Why the vote matters…");
+  });
+
+  test("the Convex API: cards and search carry no canary, and search cannot find the paid words", async () => {
+    const convex = actingAs(null);
+    const cards = await Promise.all([
+      ...Object.values(posts).map((p) => convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: p.slug })),
+      convex.query(api.reader.latest, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
+      convex.query(api.reader.featured, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
+    ]);
+    for (const c of CANARIES) expect(JSON.stringify(cards)).not.toContain(c);
+    for (const c of CANARIES) {
+      const found = await convex.query(api.reader.search, { siteSlug: SITE, query: c, paginationOpts: { numItems: 50, cursor: null } });
+      expect(found.page, `search for ${c}`).toEqual([]);
+    }
+  });
+
+  test("a subscriber still reads the whole body", async () => {
+    const found = await actingAs(subscriberId).query(api.reader.postBySlug, { siteSlug: SITE, slug: posts.short.slug });
+    expect((found as { post: { doc: string } }).post.doc).toContain(SHORT_CANARY);
+  });
+
+  test("the migration gives the stale row a teaser; it is searchable again, never by its paid words", async () => {
+    const convex = actingAs(null);
+    const search = (query: string) => convex.query(api.reader.search, { siteSlug: SITE, query, paginationOpts: { numItems: 50, cursor: null } });
+    expect((await search("teasers")).page.map((p) => p.slug)).not.toContain(posts.stale.slug);
+    // Batch by batch here (the mutation also schedules its own next batch; running one twice is harmless).
+    let changed = 0;
+    for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+      const ran = await backend.runner.runMutation("migrations:refreshExcerpts", { cursor }, { allowInternal: true });
+      if (!ran.ok) throw new Error(ran.message);
+      const out = JSON.parse(ran.valueJson) as { changed: number; next: string | null };
+      changed += out.changed;
+      cursor = out.next;
+    }
+    expect(changed, "only the stale row needed it").toBe(1);
+    const found = await convex.query(api.reader.postBySlug, { siteSlug: SITE, slug: posts.stale.slug });
+    expect((found as { post: { excerpt: string } }).post.excerpt).toMatch(/^An old short paid post[^]*…$/);
+    expect((await search("teasers")).page.map((p) => p.slug)).toContain(posts.stale.slug);
+    expect((await search(STALE_CANARY)).page).toEqual([]);
+    const page = await fetchAs(null, `/${SITE}/${posts.stale.slug}`);
+    expect(page.body).not.toContain(STALE_CANARY);
+  });
+});
