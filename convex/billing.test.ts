@@ -86,6 +86,14 @@ async function lockedFor(t: T, userId: Id<"users">, slug: string) {
 const rows = (t: T, table: "payments" | "subscriptions" | "stripeEvents" | "notifications" | "billingCustomers") =>
   t.run((ctx) => ctx.db.query(table).collect()) as Promise<any[]>;
 
+/** Scheduled jobs (only pending ones unless `all`), soonest first. */
+async function pendingJobs(t: T, all = false): Promise<any[]> {
+  const jobs = (await t.run((ctx) => ctx.db.system.query("_scheduled_functions").collect())) as any[];
+  return jobs.filter((j) => all || j.state.kind === "pending").sort((a, b) => a.scheduledTime - b.scheduledTime);
+}
+
+const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));
+
 describe.each(backends)("billing events on %s", (_name, convexTest) => {
   test("each subscription state decides access to a featured post, and the reader is told why", async () => {
     const t = convexTest(schema, modules);
@@ -220,6 +228,56 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
       grantsAccess: true,
     });
     expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
+  });
+
+  test("expired subscription keeps access (stale cache): the period's end is a scheduled write, so access ends through data", async () => {
+    // A cached query is not re-run as time passes; access must end by a write at currentPeriodEnd.
+    const t = convexTest(schema, modules);
+    const c = await setup(t);
+    const start = now();
+    const end = start + 2; // seconds, as Stripe sends them
+    await apply(t, event("invoice.paid", invoice(c, "in_short", "sub_short", 500, start, end, { billing_reason: "subscription_create" }), start));
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
+    const row = (await rows(t, "subscriptions")).find((s) => s.stripeSubscriptionId === "sub_short");
+    expect(row.periodEnded).toBe(false);
+    const jobs = await pendingJobs(t);
+    expect(jobs.filter((j) => j.name.startsWith("billing") && j.name.endsWith("expireSubscription"))).toEqual([
+      expect.objectContaining({ _id: row.expiryJobId, scheduledTime: end * SEC, args: [{ subscriptionId: row._id }] }),
+    ]);
+
+    await sleepUntil(end * SEC + 300);
+    await t.finishAllScheduledFunctions(() => {});
+    const after = (await rows(t, "subscriptions")).find((s) => s.stripeSubscriptionId === "sub_short");
+    expect(after).toMatchObject({ status: "active", periodEnded: true });
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
+    expect(await as(t, c.userId).query(api.billing.mySubscription, { siteSlug: "daily" })).toMatchObject({ grantsAccess: false, reason: "ended" });
+    const audits = (await t.run((ctx) => ctx.db.query("auditLogs").collect())).filter((a) => a.action === "billing.subscription.period_ended");
+    expect(audits.map((a) => a.entityId)).toEqual([row._id]);
+  });
+
+  test("a renewal webhook before the period's end keeps access: the old expiry is canceled, one job waits for the new end", async () => {
+    const t = convexTest(schema, modules);
+    const c = await setup(t);
+    const start = now();
+    const end = start + 2;
+    const next = end + 30 * 86400;
+    await apply(t, event("invoice.paid", invoice(c, "in_a", "sub_renew", 500, start, end, { billing_reason: "subscription_create" }), start));
+    const sub = async () => (await rows(t, "subscriptions")).find((s) => s.stripeSubscriptionId === "sub_renew");
+    const first = await sub();
+    await apply(t, event("invoice.paid", invoice(c, "in_b", "sub_renew", 500, end, next), start + 1));
+    const renewed = await sub();
+    expect(renewed.expiryJobId).not.toBe(first.expiryJobId);
+    const jobs = (await pendingJobs(t, true)).filter((j) => j.name.endsWith("expireSubscription"));
+    expect(jobs.map((j) => [j._id, j.state.kind, j.scheduledTime])).toEqual([
+      [first.expiryJobId, "canceled", end * SEC],
+      [renewed.expiryJobId, "pending", next * SEC],
+    ]);
+    await sleepUntil(end * SEC + 300);
+    // Runs what is due (and, on a backend that runs every job at once, the new end's job early: a no-op).
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await sub()).toMatchObject({ periodEnded: false, currentPeriodEnd: next * SEC });
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
+    expect(await as(t, c.userId).query(api.billing.mySubscription, { siteSlug: "daily" })).toMatchObject({ grantsAccess: true, reason: null });
   });
 
   test("a failed renewal: payment failed, the subscriber notified, past_due; then paid: one row, succeeded, active", async () => {

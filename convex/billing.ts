@@ -11,6 +11,7 @@ import { appError } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, siteQuery, userQuery } from "./lib/functions";
 import * as Billing from "./model/billing";
 import * as Reader from "./model/reader";
+import { expirePeriod, trackPeriodEnd } from "./model/entitlements";
 import { applyStripeEvent, ensureBillingCustomer, getBillingCustomer } from "./model/stripeEvents";
 import { vPaymentStatus, vSubscriptionStatus } from "./validators";
 
@@ -143,11 +144,10 @@ export const mySubscription = userQuery({
   handler: async (ctx, { siteSlug }) => {
     const site = await Reader.siteBySlug(ctx, siteSlug);
     if (!site) return null;
-    const now = Date.now();
-    const sub = await Billing.currentSubscription(ctx, site._id, ctx.viewer._id, now);
+    const sub = await Billing.currentSubscription(ctx, site._id, ctx.viewer._id);
     if (!sub) return null;
     const plan = sub.planId ? await ctx.db.get(sub.planId) : null;
-    const reason = Billing.lockReason(sub, now);
+    const reason = Billing.lockReason(sub);
     return {
       planId: sub.planId ?? null,
       planName: plan?.name ?? null,
@@ -180,7 +180,6 @@ export const mySubscriptions = userQuery({
     }),
   ),
   handler: async (ctx) => {
-    const now = Date.now();
     const subs = await ctx.db
       .query("subscriptions")
       .withIndex("by_userId", (q) => q.eq("userId", ctx.viewer._id))
@@ -198,7 +197,7 @@ export const mySubscriptions = userQuery({
         status: sub.status,
         currentPeriodEnd: sub.currentPeriodEnd,
         cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
-        grantsAccess: Billing.lockReason(sub, now) === null,
+        grantsAccess: Billing.lockReason(sub) === null,
         canManage: (await getBillingCustomer(ctx, site._id, ctx.viewer._id)) !== null,
       });
     }
@@ -219,7 +218,7 @@ export const siteStats = siteQuery({
   }),
   handler: async (ctx, { paginationOpts }) => {
     requireRole(ctx.member, "admin");
-    const stats = await Billing.subscriberStats(ctx, ctx.site._id, Date.now());
+    const stats = await Billing.subscriberStats(ctx, ctx.site._id);
     const result = await ctx.db
       .query("payments")
       .withIndex("by_siteId_and_createdAt", (q) => q.eq("siteId", ctx.site._id))
@@ -265,6 +264,32 @@ export const applyEvent = internalMutation({
 });
 
 /**
+ * The write at a subscription period's end (scheduled by model/entitlements.ts trackPeriodEnd at
+ * currentPeriodEnd): marks the period ended unless a renewal moved it. Trusted: the scheduler.
+ */
+export const expireSubscription = internalMutation({
+  args: { subscriptionId: v.id("subscriptions") },
+  returns: v.boolean(),
+  handler: async (ctx, { subscriptionId }) => await expirePeriod(ctx, subscriptionId),
+});
+
+/**
+ * Backfill for rows written before periods ended through writes (they have no periodEnded): marks
+ * or schedules each row's period end, a page at a time, then schedules the next page. Run once
+ * after deploying: `npx convex run billing:trackPeriodEnds`. Trusted: operators only.
+ */
+export const trackPeriodEnds = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.null(),
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db.query("subscriptions").paginate({ cursor: cursor ?? null, numItems: 100 });
+    for (const sub of page.page) if (sub.periodEnded === undefined) await trackPeriodEnd(ctx, sub._id, sub);
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.billing.trackPeriodEnds, { cursor: page.continueCursor });
+    return null;
+  },
+});
+
+/**
  * What checkout and the portal need: the site, the user's contact details, the existing Stripe
  * customer and (with planId) that the plan is active on the site and the user is not subscribed yet.
  * Trusted: userId comes from the caller's verified identity.
@@ -287,8 +312,8 @@ export const checkoutContext = internalQuery({
     if (planId) {
       const plan = await ctx.db.get(planId);
       if (!plan || plan.siteId !== site._id || !plan.isActive) throw appError("NOT_FOUND", { field: "planId" });
-      const current = await Billing.currentSubscription(ctx, site._id, userId, Date.now());
-      if (current && Billing.lockReason(current, Date.now()) === null) {
+      const current = await Billing.currentSubscription(ctx, site._id, userId);
+      if (current && Billing.lockReason(current) === null) {
         throw appError("INVALID_STATE", { reason: "already_subscribed", message: "You already have an active subscription here." });
       }
     }

@@ -356,9 +356,9 @@ export async function syncPlanToStripe(
 /** Why a subscription does not grant access now (null when it does). */
 export type LockReason = "past_due" | "unpaid" | "canceled" | "ended" | "incomplete" | "paused";
 
-/** @returns null when the subscription grants access now, else the reason it does not. */
-export function lockReason(sub: Doc<"subscriptions">, now: number): LockReason | null {
-  if (subscriptionGrantsAccess(sub, now)) return null;
+/** @returns null when the subscription grants access, else the reason it does not (data only, no clock). */
+export function lockReason(sub: Doc<"subscriptions">): LockReason | null {
+  if (subscriptionGrantsAccess(sub)) return null;
   const byStatus: Record<SubscriptionStatus, LockReason> = {
     active: "ended",
     trialing: "ended",
@@ -377,12 +377,12 @@ export function lockReason(sub: Doc<"subscriptions">, now: number): LockReason |
  * longest-running), else the most recently changed one.
  * @returns the row, or null when the user never subscribed to the site.
  */
-export async function currentSubscription(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">, now: number) {
+export async function currentSubscription(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">) {
   const subs = await ctx.db
     .query("subscriptions")
     .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", userId))
     .take(100);
-  const granting = subs.filter((s) => subscriptionGrantsAccess(s, now)).sort((a, b) => b.currentPeriodEnd - a.currentPeriodEnd);
+  const granting = subs.filter(subscriptionGrantsAccess).sort((a, b) => b.currentPeriodEnd - a.currentPeriodEnd);
   if (granting.length) return granting[0];
   return subs.sort((a, b) => b.updatedAt - a.updatedAt)[0] ?? null;
 }
@@ -393,7 +393,7 @@ export async function currentSubscription(ctx: QueryCtx, siteId: Id<"sites">, us
  * Paying subscribers (active or trialing, period not ended) and monthly recurring revenue per
  * currency (active subscriptions at their plan's current price; yearly plans count 1/12).
  */
-export async function subscriberStats(ctx: QueryCtx, siteId: Id<"sites">, now: number) {
+export async function subscriberStats(ctx: QueryCtx, siteId: Id<"sites">) {
   let subscriberCount = 0;
   const mrr = new Map<string, number>();
   const plans = new Map<string, Doc<"subscriptionPlans"> | null>();
@@ -403,7 +403,7 @@ export async function subscriberStats(ctx: QueryCtx, siteId: Id<"sites">, now: n
       .withIndex("by_siteId_and_status", (q) => q.eq("siteId", siteId).eq("status", status))
       .collect();
     for (const s of subs) {
-      if (!subscriptionGrantsAccess(s, now)) continue;
+      if (!subscriptionGrantsAccess(s)) continue;
       subscriberCount++;
       if (status !== "active" || !s.planId) continue;
       if (!plans.has(s.planId)) plans.set(s.planId, await ctx.db.get(s.planId));

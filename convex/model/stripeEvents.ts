@@ -4,6 +4,7 @@ import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { notify } from "../lib/notify";
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from "../shared/constants";
+import { trackPeriodEnd } from "./entitlements";
 import { activeOwners } from "./members";
 
 // Stripe webhook events → subscriptions, payments and billingCustomers rows.
@@ -401,6 +402,7 @@ async function writeSubscription(
       ...fields,
     });
   }
+  await trackPeriodEnd(ctx, subscriptionId, row);
   const before = row ? stateOf(row) : null;
   const after = stateOf(fields);
   if (JSON.stringify(before) !== JSON.stringify(after)) {
@@ -612,6 +614,7 @@ async function applyCheckout(ctx: MutationCtx, e: Extract<BillingEvent, { kind: 
     createdAt: now,
     updatedAt: now,
   });
+  await trackPeriodEnd(ctx, id, null);
   await audit(ctx, {
     siteId: target.site._id,
     action: "billing.checkout.completed",

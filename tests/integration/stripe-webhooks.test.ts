@@ -1,4 +1,4 @@
-import { ConvexHttpClient } from "convex/browser";
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -531,6 +531,55 @@ describe("access follows the subscription's state", () => {
     await fake.advanceClock(32 * DAY);
     expect(await as(reader).query(api.billing.mySubscription, { siteSlug: "daily" })).toMatchObject({ status: "canceled", reason: "canceled" });
     expect(await locked(reader, slug)).toBe(true);
+  });
+
+  test("expired subscription keeps access (stale cache): a live paywall query locks at the period's end with no other write", async () => {
+    // Attack: keep a page (or a sync socket) subscribed after paying for a period that ends. The
+    // backend re-runs a subscribed query only when data it read changes, so access must end by a write.
+    const reader = await newReader("Lapsing Reader");
+    const nowSec = Math.floor(Date.now() / 1000);
+    const end = nowSec + 3;
+    const sub = `sub_lapsing_${reader}`;
+    const paid = JSON.stringify({
+      id: `evt_lapsing_${reader}`,
+      object: "event",
+      type: "invoice.paid",
+      created: nowSec,
+      data: {
+        object: {
+          id: `in_lapsing_${reader}`,
+          object: "invoice",
+          customer: "cus_lapsing",
+          amount_paid: 700,
+          amount_due: 700,
+          currency: "usd",
+          billing_reason: "subscription_create",
+          lines: { data: [{ period: { start: nowSec, end } }] },
+          parent: { subscription_details: { subscription: sub, metadata: { siteId: w.siteId, userId: reader, planId } } },
+        },
+      },
+    });
+    expect((await postWebhook(paid)).status).toBe(200);
+
+    const live = new ConvexClient(backend.url, { skipConvexDeploymentUrlCheck: true });
+    live.setAdminAuth(backend.adminKey, { subject: `${reader}|integration`, issuer: "https://convex.test" });
+    const seen: Array<{ at: number; locked: boolean }> = [];
+    const unsubscribe = live.onUpdate(api.reader.postBySlug, { siteSlug: "daily", slug }, (r: any) => seen.push({ at: Date.now(), locked: r.post.locked }));
+    try {
+      const lockedAt = async (deadline: number) => {
+        while (Date.now() < deadline && !seen.at(-1)?.locked) await new Promise((r) => setTimeout(r, 20));
+        return seen.at(-1)?.locked ?? null;
+      };
+      while (seen.length === 0) await new Promise((r) => setTimeout(r, 20));
+      expect(seen[0].locked).toBe(false);
+      // Nothing else is written for this reader; only the scheduled write at `end` can change the answer.
+      expect(await lockedAt(end * 1000 + 5000)).toBe(true);
+      expect(seen.find((s) => s.locked)!.at).toBeGreaterThanOrEqual(end * 1000);
+    } finally {
+      unsubscribe();
+      await live.close();
+    }
+    expect(await as(reader).query(api.billing.mySubscription, { siteSlug: "daily" })).toMatchObject({ status: "active", grantsAccess: false, reason: "ended" });
   });
 
   test("paywall leak: a canceled subscriber and a subscriber of a different site get locked featured posts", async () => {
