@@ -36,7 +36,8 @@ export default defineSchema({
 
   sites: defineTable(siteFields)
     .index("by_slug", ["slug"])
-    .index("by_customDomain", ["customDomain"])
+    // A domain may be claimed by several sites but verified by one: lookups ask for verifiedAt > 0.
+    .index("by_customDomain_and_customDomainVerifiedAt", ["customDomain", "customDomainVerifiedAt"])
     .index("by_ownerId", ["ownerId"]),
   // The bridge between users and tenants: by_userId answers "which sites am I in" (ADR 004).
   siteMembers: defineTable(siteMemberFields)

@@ -1,11 +1,13 @@
 import { v } from "convex/values";
+import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
-import { requireRole } from "./lib/access";
+import { requireMembership, requireRole } from "./lib/access";
 import { audit } from "./lib/audit";
-import { displayName } from "./lib/auth";
+import { displayName, requireViewer } from "./lib/auth";
 import { appError } from "./lib/errors";
-import { internalMutation, readerQuery, siteMutation, siteQuery, userMutation, userQuery } from "./lib/functions";
+import { action, internalAction, internalMutation, internalQuery, readerQuery, siteMutation, siteQuery, userMutation, userQuery } from "./lib/functions";
+import * as Domains from "./model/domains";
 import { slugify } from "./model/slugs";
 import { MAX_SLUG_LENGTH, RESERVED_SITE_SLUGS, SLUG_PATTERN } from "./shared/constants";
 import { vBranding, vSiteRole } from "./validators";
@@ -90,7 +92,10 @@ export const listDirectory = readerQuery({
   },
 });
 
-/** A publication's public face, by slug or custom domain; null when there is none. */
+/**
+ * A publication's public face, by slug or custom domain; null when there is none. Only a verified
+ * custom domain finds a site or is returned as its customDomain (what canonical URLs use).
+ */
 export const getPublic = readerQuery({
   args: { slug: v.optional(v.string()), domain: v.optional(v.string()) },
   returns: v.union(vPublicSite, v.null()),
@@ -101,10 +106,7 @@ export const getPublic = readerQuery({
           .withIndex("by_slug", (q) => q.eq("slug", slug))
           .unique()
       : domain
-        ? await ctx.db
-            .query("sites")
-            .withIndex("by_customDomain", (q) => q.eq("customDomain", domain.toLowerCase()))
-            .unique()
+        ? await Domains.verifiedSiteForDomain(ctx, domain.toLowerCase())
         : null;
     if (!site) return null;
     return {
@@ -112,7 +114,7 @@ export const getPublic = readerQuery({
       name: site.name,
       slug: site.slug,
       description: site.description ?? null,
-      customDomain: site.customDomain ?? null,
+      customDomain: Domains.verifiedDomainOf(site),
       accentColor: site.branding?.accentColor ?? null,
       logoUrl: site.branding?.logoStorageId ? await ctx.storage.getUrl(site.branding.logoStorageId) : null,
     };
@@ -169,6 +171,10 @@ export const getSettings = siteQuery({
     slug: v.string(),
     description: v.union(v.string(), v.null()),
     customDomain: v.union(v.string(), v.null()),
+    /** Whether the custom domain serves yet (verified) or waits for its DNS record (pending). */
+    customDomainStatus: v.union(v.literal("pending"), v.literal("verified"), v.null()),
+    /** The TXT record that proves control of the custom domain. */
+    customDomainRecord: v.union(v.object({ name: v.string(), value: v.string() }), v.null()),
     branding: v.union(vBranding, v.null()),
     logoUrl: v.union(v.string(), v.null()),
     role: vSiteRole,
@@ -179,6 +185,11 @@ export const getSettings = siteQuery({
     slug: ctx.site.slug,
     description: ctx.site.description ?? null,
     customDomain: ctx.site.customDomain ?? null,
+    customDomainStatus: Domains.domainStatus(ctx.site),
+    customDomainRecord:
+      ctx.site.customDomain && ctx.site.customDomainToken
+        ? { name: Domains.verifyRecordName(ctx.site.customDomain), value: ctx.site.customDomainToken }
+        : null,
     branding: ctx.site.branding ?? null,
     logoUrl: ctx.site.branding?.logoStorageId ? await ctx.storage.getUrl(ctx.site.branding.logoStorageId) : null,
     role: ctx.member.role,
@@ -188,7 +199,10 @@ export const getSettings = siteQuery({
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const COLOR = /^#[0-9a-f]{6}$/i;
 
-/** Updates name, description, branding and custom domain. Owners and admins. */
+/**
+ * Updates name, description, branding and custom domain. Owners and admins. A newly set custom
+ * domain is pending until verifyCustomDomain finds its TXT record (model/domains.ts).
+ */
 export const updateSettings = siteMutation({
   args: {
     name: v.optional(v.string()),
@@ -210,15 +224,9 @@ export const updateSettings = siteMutation({
     if (args.description !== undefined) patch.description = args.description.trim() || undefined;
     if (args.customDomain !== undefined) {
       const domain = args.customDomain?.trim().toLowerCase() || undefined;
-      if (domain) {
-        if (!HOSTNAME.test(domain)) throw appError("INVALID_ARGUMENT", { field: "customDomain", message: "Enter a domain like news.example.com." });
-        const taken = await ctx.db
-          .query("sites")
-          .withIndex("by_customDomain", (q) => q.eq("customDomain", domain))
-          .unique();
-        if (taken && taken._id !== site._id) throw appError("SLUG_TAKEN", { field: "customDomain" });
-      }
-      patch.customDomain = domain;
+      if (domain && !HOSTNAME.test(domain)) throw appError("INVALID_ARGUMENT", { field: "customDomain", message: "Enter a domain like news.example.com." });
+      // No "taken" check: a claim proves nothing, so another site's claim must not block the real owner.
+      Object.assign(patch, await Domains.claimDomain(ctx, site, domain));
     }
     if (args.accentColor !== undefined || args.logoStorageId !== undefined) {
       const accentColor = args.accentColor === undefined ? site.branding?.accentColor : args.accentColor ?? undefined;
@@ -265,4 +273,72 @@ export const createForUser = internalMutation({
   args: { ownerId: v.id("users"), name: v.string(), slug: v.string(), description: v.optional(v.string()) },
   returns: v.id("sites"),
   handler: async (ctx, { ownerId, ...input }) => createSiteFor(ctx, ownerId, input),
+});
+
+/**
+ * Checks the site's custom domain for its TXT record now: verified when found (the domain then
+ * serves this site, and no other), pending when not. Owners and admins.
+ * @throws ConvexError UNAUTHENTICATED; NOT_FOUND; FORBIDDEN; INVALID_STATE (no custom domain);
+ * DOMAIN_CHECK_FAILED (the resolver failed: nothing changes)
+ */
+export const verifyCustomDomain = action({
+  args: { siteId: v.id("sites") },
+  returns: v.object({ domain: v.string(), status: v.union(v.literal("pending"), v.literal("verified")) }),
+  handler: async (ctx, { siteId }): Promise<{ domain: string; status: "pending" | "verified" }> => {
+    const claim = await ctx.runQuery(internal.sites.domainClaimForAdmin, { siteId });
+    const found = (await Domains.txtRecords(Domains.verifyRecordName(claim.domain))).includes(claim.token);
+    const status = await ctx.runMutation(internal.sites.recordDomainCheck, { siteId, ...claim, found });
+    return { domain: claim.domain, status: status ?? "pending" };
+  },
+});
+
+/** The viewer's site's domain claim, for verifyCustomDomain. Owners and admins. */
+export const domainClaimForAdmin = internalQuery({
+  args: { siteId: v.id("sites") },
+  returns: v.object({ domain: v.string(), token: v.string(), actorId: v.id("users") }),
+  handler: async (ctx, { siteId }) => {
+    const viewer = await requireViewer(ctx);
+    const { site, member } = await requireMembership(ctx, siteId, viewer);
+    requireRole(member, "admin");
+    if (!site.customDomain || !site.customDomainToken) throw appError("INVALID_STATE", { field: "customDomain", message: "Set a custom domain first." });
+    return { domain: site.customDomain, token: site.customDomainToken, actorId: viewer._id };
+  },
+});
+
+/** A site's current claim, or null. */
+export const domainClaim = internalQuery({
+  args: { siteId: v.id("sites") },
+  returns: v.union(v.object({ domain: v.string(), token: v.string() }), v.null()),
+  handler: async (ctx, { siteId }) => {
+    const site = await ctx.db.get(siteId);
+    return site?.customDomain && site.customDomainToken ? { domain: site.customDomain, token: site.customDomainToken } : null;
+  },
+});
+
+export const recordDomainCheck = internalMutation({
+  args: { siteId: v.id("sites"), domain: v.string(), token: v.string(), found: v.boolean(), actorId: v.optional(v.id("users")) },
+  returns: v.union(v.literal("pending"), v.literal("verified"), v.null()),
+  handler: async (ctx, args) => Domains.recordDomainCheck(ctx, args),
+});
+
+/**
+ * Re-checks a verified site's record because another site claimed its domain: a record that is gone
+ * un-verifies it. A resolver failure changes nothing (a DNS outage must not take a domain away).
+ */
+export const recheckCustomDomain = internalAction({
+  args: { siteId: v.id("sites") },
+  returns: v.null(),
+  handler: async (ctx, { siteId }) => {
+    const claim = await ctx.runQuery(internal.sites.domainClaim, { siteId });
+    if (!claim) return null;
+    let found: boolean;
+    try {
+      found = (await Domains.txtRecords(Domains.verifyRecordName(claim.domain))).includes(claim.token);
+    } catch (e) {
+      console.warn(`custom domain re-check of ${claim.domain} failed; left as it was:`, e);
+      return null;
+    }
+    await ctx.runMutation(internal.sites.recordDomainCheck, { siteId, ...claim, found });
+    return null;
+  },
 });

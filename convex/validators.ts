@@ -35,6 +35,10 @@ export const siteFields = {
   description: v.optional(v.string()),
   ownerId: v.id("users"),
   customDomain: v.optional(v.string()),
+  /** The value the domain's `_pressroom-verify` TXT record must hold; new for every claimed domain. */
+  customDomainToken: v.optional(v.string()),
+  /** When control of customDomain was proven (unset: pending). Only a verified domain serves. */
+  customDomainVerifiedAt: v.optional(v.number()),
   branding: v.optional(vBranding),
   createdAt: v.number(),
   updatedAt: v.number(),

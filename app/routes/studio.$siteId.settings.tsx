@@ -8,7 +8,9 @@ import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction 
 
 // /studio/:siteId/settings: name, description, custom domain and accent color (sites:updateSettings,
 // owners and admins). The site's address (slug) cannot be changed after creation. The logo is uploaded
-// to Convex file storage (sites:generateUploadUrl) and then set with updateSettings.
+// to Convex file storage (sites:generateUploadUrl) and then set with updateSettings. A custom domain
+// serves only once verified: the page shows the DNS TXT record to publish and a "Verify now" button
+// (sites:verifyCustomDomain).
 
 const FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
 type Values = Record<(typeof FIELDS)[number], string>;
@@ -24,6 +26,17 @@ const LOGO_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image
 export async function action({ request, params }: ActionFunctionArgs) {
   const { convex, headers, siteId } = await requireStudioAction(request, params);
   const form = await request.formData();
+  if (form.get("intent") === "verify-domain") {
+    const values = undefined;
+    try {
+      const { domain, status } = await convex.action(api.sites.verifyCustomDomain, { siteId });
+      if (status === "verified") return data({ values, errors: undefined, notice: `Verified: ${domain} now serves this publication.` }, { headers: privateHeaders(headers) });
+      const fields = { customDomain: `The TXT record was not found at _pressroom-verify.${domain} yet. DNS changes can take a while to show; try again later.` };
+      return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+    } catch (error) {
+      return data({ values, errors: formErrorsFrom(error, {}, FIELDS), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+    }
+  }
   if (form.get("intent") === "logo" || form.get("intent") === "remove-logo") {
     const values = undefined;
     try {
@@ -107,8 +120,13 @@ export default function Settings() {
           autoComplete="off"
           spellCheck={false}
           error={errors?.fields?.customDomain}
-          hint="Point the domain's DNS at Pressroom, then enter it here."
+          hint="Enter the domain, save, then prove it is yours with the DNS record shown below."
         />
+        {settings.customDomain && settings.customDomainStatus === "verified" ? (
+          <p data-testid="domain-status" data-status="verified">
+            <strong>Verified.</strong> {settings.customDomain} serves this publication and is its canonical address.
+          </p>
+        ) : null}
         <TextField
           label="Accent color (optional)"
           name="accentColor"
@@ -121,6 +139,29 @@ export default function Settings() {
           Save settings
         </button>
       </Form>
+      {settings.customDomain && settings.customDomainStatus === "pending" && settings.customDomainRecord ? (
+        <Form method="post" className="st-form st-card" aria-label="Custom domain verification" data-testid="domain-status" data-status="pending">
+          <p>
+            <strong>Pending.</strong> {settings.customDomain} serves nothing until you prove it is yours. Add this DNS record, then
+            press Verify now:
+          </p>
+          <dl>
+            <dt>Type</dt>
+            <dd>TXT</dd>
+            <dt>Name</dt>
+            <dd>
+              <code data-testid="domain-record-name">{settings.customDomainRecord.name}</code>
+            </dd>
+            <dt>Value</dt>
+            <dd>
+              <code data-testid="domain-record-value">{settings.customDomainRecord.value}</code>
+            </dd>
+          </dl>
+          <button type="submit" name="intent" value="verify-domain" className="st-button" disabled={navigation.state === "submitting"}>
+            Verify now
+          </button>
+        </Form>
+      ) : null}
       <Form method="post" encType="multipart/form-data" className="st-form" aria-label="Logo">
         {settings.logoUrl ? <img src={settings.logoUrl} alt="Current logo" data-testid="logo-preview" style={{ maxHeight: 64 }} /> : null}
         <label htmlFor="logo">Logo</label>

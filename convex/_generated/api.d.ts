@@ -33,6 +33,7 @@ import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
 import type * as model_billing from "../model/billing.js";
 import type * as model_content from "../model/content.js";
+import type * as model_domains from "../model/domains.js";
 import type * as model_email from "../model/email.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_members from "../model/members.js";
@@ -87,6 +88,7 @@ declare const fullApi: ApiFromModules<{
   "model/account": typeof model_account;
   "model/billing": typeof model_billing;
   "model/content": typeof model_content;
+  "model/domains": typeof model_domains;
   "model/email": typeof model_email;
   "model/entitlements": typeof model_entitlements;
   "model/members": typeof model_members;

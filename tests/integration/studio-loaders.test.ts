@@ -14,6 +14,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ERROR_CODES } from "../../convex/shared/errors";
 import { LocalBackend } from "../../local-backend/src/backend";
+import { startDnsFake, type DnsFake } from "../support/dns-fake";
 import { convexAs } from "../../app/auth/session.server";
 import * as signupRoute from "../../app/routes/signup";
 import * as verifyRoute from "../../app/routes/verify";
@@ -455,8 +456,14 @@ describe("members", () => {
 
 describe("settings", () => {
   let siteId: Id<"sites">;
+  let dns: DnsFake;
   beforeAll(async () => {
     siteId = await createSite(owner, "Settings Times");
+    dns = await startDnsFake();
+    backend.env.set("DNS_RESOLVER_URL", dns.url);
+  });
+  afterAll(async () => {
+    await dns?.close();
   });
 
   test("validation errors per field; a valid change saves", async () => {
@@ -482,10 +489,34 @@ describe("settings", () => {
     const after = await owner.convex.query(api.sites.getSettings, { siteId });
     expect(after).toMatchObject({ name: "The Settings Times", description: "All the settings", customDomain: "news.example.com", branding: { accentColor: "#1a73e8" } });
 
-    // Another site may not take the same domain.
+    expect(after.customDomainStatus).toBe("pending");
+  });
+
+  test("domain takeover: a saved domain stays pending until Verify now finds its TXT record; another site's claim takes nothing", async () => {
+    const page = await loader(settings, get(`/studio/${siteId}/settings`, owner.jar), { siteId });
+    expect(page.data.settings).toMatchObject({ customDomain: "news.example.com", customDomainStatus: "pending" });
+    const record = page.data.settings.customDomainRecord;
+    expect(record.name).toBe("_pressroom-verify.news.example.com");
+    const verify = () => action(settings, post(`/studio/${siteId}/settings`, { intent: "verify-domain" }, owner.jar), { siteId });
+
+    const missing = await verify();
+    expect(missing.status).toBe(400);
+    expect(missing.data.errors.fields.customDomain).toMatch(/TXT record was not found at _pressroom-verify\.news\.example\.com/);
+    dns.txt(record.name, record.value);
+    const found = await verify();
+    expect(found.status).toBe(200);
+    expect(found.data.notice).toBe("Verified: news.example.com now serves this publication.");
+    expect((await owner.convex.query(api.sites.getSettings, { siteId })).customDomainStatus).toBe("verified");
+
+    // Another site may claim the same domain (a claim proves nothing), but it stays pending and the
+    // domain keeps serving the site that proved it.
     const otherSite = await createSite(owner, "Copycat");
     const clash = await action(settings, post(`/studio/${otherSite}/settings`, { name: "Copycat", customDomain: "news.example.com" }, owner.jar), { siteId: otherSite });
-    expect(clash.data.errors.fields.customDomain).toBe(ERROR_CODES.SLUG_TAKEN);
+    expect(clash.status).toBe(200);
+    expect((await owner.convex.query(api.sites.getSettings, { siteId: otherSite })).customDomainStatus).toBe("pending");
+    const copycatVerify = await action(settings, post(`/studio/${otherSite}/settings`, { intent: "verify-domain" }, owner.jar), { siteId: otherSite });
+    expect(copycatVerify.status).toBe(400);
+    expect((await new ConvexHttpClient(backend.url).query(api.sites.getPublic, { domain: "news.example.com" }))?._id).toBe(siteId);
   });
 
   test("the logo uploads to file storage, shows on the public site, and can be removed", async () => {
