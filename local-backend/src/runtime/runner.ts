@@ -3,6 +3,8 @@ import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/v
 import { randomBytes, randomInt } from "node:crypto";
 import type { DocumentStore, RequestRecord } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId } from "../values/ids.js";
+import { ConvexBadRequestError } from "../values/errors.js";
+import { checkFunctionResult, decodeFunctionArgs } from "../values/limits.js";
 import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
 import type { Catalog } from "./catalog.js";
 import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHost, type UserIdentity } from "./context.js";
@@ -106,6 +108,16 @@ function describeThrown(e: unknown): { message: string; data?: JSONValue } {
   return { message: `Uncaught ${String(e)}` };
 }
 
+/** Runs a value-limit check (values/limits.ts); a value past a limit fails the call with Convex's text. */
+function withinLimits<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConvexBadRequestError) throw new FunctionError(e.message);
+    throw e;
+  }
+}
+
 /** Rejects a syscall so that `performAsyncSyscall` re-creates the error (with data) in user code. */
 function syscallError(outcome: { message: string; data?: JSONValue }): Error {
   const err = new Error(outcome.message.replace(/^Uncaught (ConvexError|Error): /, ""));
@@ -164,7 +176,7 @@ export class FunctionRunner implements SyscallHost {
   }
 
   private checkArgs(f: RegisteredFunction, argsJson: JSONValue): Record<string, Value> {
-    const args = jsonToConvex(argsJson) as Value;
+    const args = withinLimits(() => decodeFunctionArgs(f.path, argsJson));
     if (args === null || typeof args !== "object" || Array.isArray(args) || args instanceof ArrayBuffer) {
       throw new FunctionError(formatArgumentValidationError(f.path, "Arguments must be an object."));
     }
@@ -176,8 +188,9 @@ export class FunctionRunner implements SyscallHost {
   }
 
   private checkReturns(f: RegisteredFunction, valueJson: string) {
+    const json = withinLimits(() => checkFunctionResult(f.path, valueJson));
     if (!f.returns) return;
-    const value = jsonToConvex(JSON.parse(valueJson)) as Value;
+    const value = jsonToConvex(json) as Value;
     const error = validateValue(f.returns, value, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t) });
     if (error !== null) throw new FunctionError(formatReturnValidationError(f.path, error));
   }

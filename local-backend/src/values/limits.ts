@@ -6,7 +6,7 @@
  * crates/value/src/{size,array,object}.rs; crates/convex/sync_types/src/
  * identifier.rs (field-name and identifier rules).
  */
-import { CommitTsPlaceholder, getDocumentSize, type Value } from "convex/values";
+import { CommitTsPlaceholder, getConvexSize, getDocumentSize, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { displayValue, formatBinarySize, formatRustChar, formatRustString } from "./display.js";
 import { ConvexBadRequestError } from "./errors.js";
 
@@ -129,12 +129,17 @@ function previewString(s: string): string {
   return formatRustString(s.length > 100 ? `${s.slice(0, 100)}…` : s);
 }
 
+/** One-key objects that Convex's JSON encoding uses for scalars (bytes, int64, special floats). */
+const ENCODED_SCALARS = new Set(["$bytes", "$integer", "$float", "$commitTs"]);
+
 /**
  * Checks one value's structure and returns its nesting depth (0 for scalars,
  * 1 + max child depth for arrays and objects). `depth` is the depth of the
  * enclosing container, so recursion is bounded by `maxValueNesting`.
+ * `encoded`: the value is in Convex's JSON encoding (`convexToJson`), so it can
+ * be checked before it is decoded.
  */
-function checkValue(value: Value | undefined, depth: number): number {
+function checkValue(value: Value | undefined, depth: number, encoded = false): number {
   switch (typeof value) {
     case "string":
       if (hasLoneSurrogate(value)) {
@@ -185,7 +190,7 @@ function checkValue(value: Value | undefined, depth: number): number {
       );
     }
     for (let i = 0; i < value.length; i++) {
-      const child = checkValue(value[i], depth + 1);
+      const child = checkValue(value[i], depth + 1, encoded);
       if (child > maxChild) maxChild = child;
     }
     return 1 + maxChild;
@@ -195,15 +200,17 @@ function checkValue(value: Value | undefined, depth: number): number {
     throw new ConvexBadRequestError("InvalidValue", `${name} is not a supported Convex type`);
   }
   const obj = value as Record<string, Value | undefined>;
+  const keys = Object.keys(obj);
+  if (encoded && keys.length === 1 && ENCODED_SCALARS.has(keys[0]!)) return 0;
   let fieldCount = 0;
-  for (const key of Object.keys(obj)) {
+  for (const key of keys) {
     const fieldValue = obj[key];
     // Fields set to undefined are dropped on the wire, as in convexToJson.
     if (fieldValue === undefined) continue;
     fieldCount++;
     const nameError = fieldNameError(key);
     if (nameError !== null) throw new ConvexBadRequestError("InvalidFieldName", nameError);
-    const child = checkValue(fieldValue, depth + 1);
+    const child = checkValue(fieldValue, depth + 1, encoded);
     if (child > maxChild) maxChild = child;
   }
   checkFieldCount(fieldCount);
@@ -300,4 +307,72 @@ export function checkDocumentForWrite(
  */
 export function checkValueForTransport(value: Value): number {
   return checkValue(value, 0);
+}
+
+/** A function's path as Convex prints it in limit errors: `dir/module.js:export`. */
+function printedPath(functionPath: string): string {
+  const colon = functionPath.lastIndexOf(":");
+  const module = colon < 0 ? functionPath : functionPath.slice(0, colon);
+  const name = colon < 0 ? "default" : functionPath.slice(colon + 1);
+  return `${module.replace(/\.js$/, "")}.js:${name}`;
+}
+
+/** Re-throws a value-limit error with `prefix` before Convex's text. */
+function prefixed<T>(prefix: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof ConvexBadRequestError) throw new ConvexBadRequestError(e.code, `${prefix}${e.message}`);
+    // jsonToConvex's own complaints (malformed $bytes, $integer…) are bad input too.
+    if (e instanceof Error) throw new ConvexBadRequestError("InvalidValue", `${prefix}${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Decodes a call's arguments (Convex JSON, as received) after checking them against the value
+ * limits, before the function runs, as Convex's `parse_udf_args` and `validate_udf_args_size`
+ * do: the structure is checked on the encoded form first, so no input is too deep to decode.
+ * Throws `ConvexBadRequestError` with Convex's text ("Invalid arguments for <path>: …",
+ * "Arguments for <path> are too large …").
+ */
+export function decodeFunctionArgs(functionPath: string, argsJson: JSONValue): Value {
+  const path = printedPath(functionPath);
+  const args = prefixed(`Invalid arguments for ${path}: `, () => {
+    // Convex checks the positional arguments array, one level above the arguments object.
+    checkValue([argsJson] as unknown as Value, 0, true);
+    return jsonToConvex(argsJson);
+  });
+  const size = getConvexSize([args]);
+  if (size > LIMITS.maxFunctionArgsSize) {
+    throw new ConvexBadRequestError(
+      "ArgumentsTooLarge",
+      `Arguments for ${path} are too large (actual: ${formatBinarySize(size)}, limit: ${formatBinarySize(LIMITS.maxFunctionArgsSize)})`,
+    );
+  }
+  return args;
+}
+
+/**
+ * Checks a function's return value (the JSON text the function produced) against the value
+ * limits, as Convex's `deserialize_udf_result`, and returns it parsed (still Convex JSON).
+ * Throws `ConvexBadRequestError` ("Function <path> return value invalid: …" or
+ * "Function <path> return value is too large …").
+ */
+export function checkFunctionResult(functionPath: string, valueJson: string): JSONValue {
+  const path = printedPath(functionPath);
+  const json = JSON.parse(valueJson) as JSONValue;
+  prefixed(`Function ${path} return value invalid: `, () => checkValue(json as unknown as Value, 0, true));
+  // A value's Convex size is at most 9 bytes per character of its JSON (a one-digit number is 9
+  // bytes), so only a long text can be over the limit and needs measuring.
+  if (valueJson.length > LIMITS.maxFunctionReturnSize / 9) {
+    const size = getConvexSize(jsonToConvex(json));
+    if (size > LIMITS.maxFunctionReturnSize) {
+      throw new ConvexBadRequestError(
+        "ReturnValueTooLarge",
+        `Function ${path} return value is too large (actual: ${formatBinarySize(size)}, limit: ${formatBinarySize(LIMITS.maxFunctionReturnSize)})`,
+      );
+    }
+  }
+  return json;
 }
