@@ -6,6 +6,7 @@ import { Password } from "@convex-dev/auth/providers/Password";
 import {
   convexAuth,
   createAccount,
+  retrieveAccount,
   signInViaProvider,
   type AuthProviderConfig,
   type GenericActionCtxWithAuthConfig,
@@ -33,6 +34,7 @@ import {
   type CreateOrUpdateUserArgs,
 } from "./model/account";
 import {
+  accountExistsEmail,
   passwordResetCodeEmail,
   sendEmail,
   signInCodeEmail,
@@ -45,7 +47,8 @@ import type { EmailKind } from "./validators";
 // `auth:isAuthenticated`). Providers:
 //   password    email + password. Flows (params.flow): "signUp" {email, password, name} and "signIn"
 //               {email, password} answer {tokens: null} and email an 8-digit code until the address is
-//               verified; "email-verification" {email, code} then signs in. "reset" {email} emails a
+//               verified (sign-up for an address with an account never signs in: it answers
+//               {tokens: null} too, counts as a failed sign-in and emails the owner a notice); "email-verification" {email, code} then signs in. "reset" {email} emails a
 //               code (also, silently, for unknown addresses); "reset-verification" {email, code,
 //               newPassword} sets the password, signs in and ends the account's other sessions.
 //   email-code  password-less sign-in: {email} emails a code to an existing account with a verified
@@ -95,6 +98,29 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Sign-up for an address that already has a password account. The library would treat it as a
+ * sign-in without the sign-in limit (the right password signed in, a wrong one answered "already
+ * exists", and that told anyone which addresses have accounts). Instead it never signs in: the
+ * attempt is charged to the account's sign-in limit like a wrong password (the library's own
+ * check, run with a secret nobody knows), and the owner is emailed a notice with sign-in and reset
+ * links instead of a code (none while the account is locked out). The caller sees {tokens: null},
+ * as for a new address.
+ * @returns false when the address has no password account (a normal sign-up follows).
+ */
+async function signUpForExistingAccount(ctx: Ctx, email: string): Promise<boolean> {
+  try {
+    await retrieveAccount(ctx, { provider: "password", account: { id: email, secret: `${crypto.randomUUID()}${crypto.randomUUID()}` } });
+  } catch (e) {
+    const message = errorMessage(e);
+    if (message === "InvalidAccountId") return false;
+    if (message === "TooManyFailedAttempts") return true;
+    if (message !== "InvalidSecret") throw e;
+  }
+  await sendEmail(ctx, { to: email, kind: "account-exists", ...accountExistsEmail(process.env.SITE_URL ?? "") });
+  return true;
+}
+
 /** @convex-dev/auth's code failures (thrown as plain Errors by the library). */
 const CODE_FAILURES = new Set(["Could not verify code", "Invalid code"]);
 
@@ -119,6 +145,7 @@ passwordOptions.authorize = async (params, ctx) => {
   if (flow === "signUp") {
     checkName(params.name);
     checkNewPassword(params.password, "password");
+    if (await signUpForExistingAccount(ctx, email)) return null;
   }
   if (flow === "signIn" && (typeof params.password !== "string" || params.password === "")) {
     throw appError("INVALID_ARGUMENT", { field: "password", message: "Enter your password." });
@@ -145,12 +172,8 @@ passwordOptions.authorize = async (params, ctx) => {
       throw invalidCredentials();
     }
     if (CODE_FAILURES.has(message)) return await codeFailure(ctx, email);
-    if (/already exists/.test(message)) {
-      throw appError("INVALID_ARGUMENT", {
-        field: "email",
-        message: "An account with this email already exists. Sign in, or reset your password.",
-      });
-    }
+    // Another sign-up for the address won the race: answer as for any sign-up (no enumeration).
+    if (flow === "signUp" && /already exists/.test(message)) return null;
     throw e;
   }
 };

@@ -350,7 +350,7 @@ export const siteInviteFields = {
 
 // --- auth issue: outgoing email (dev outbox / Resend log) and per-session metadata ---
 /** What an email is for; the dev mailbox and tests look emails up by recipient and kind. */
-export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite"] as const;
+export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite", "account-exists"] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 export const vEmailKind = literals(...EMAIL_KINDS);
 

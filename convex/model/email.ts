@@ -121,6 +121,24 @@ export function signInCodeEmail(code: string, minutes: number): RenderedEmail {
   );
 }
 
+/**
+ * Sent instead of a verification code when someone signs up with an address that already has an
+ * account: sign-up answers the same either way, and only the owner of the address learns it.
+ * `siteUrl` is the app's origin (SITE_URL).
+ */
+export function accountExistsEmail(siteUrl: string): RenderedEmail {
+  const base = siteUrl.replace(/\/$/, "");
+  const intro = "Someone (maybe you) just tried to create a Pressroom account with this email address, but you already have one.";
+  const signIn = `To sign in: ${base}/login`;
+  const reset = `Forgot your password? Choose a new one: ${base}/forgot-password`;
+  const outro = "If it wasn't you, you can ignore this email: nothing about your account has changed.";
+  return {
+    subject: "You already have a Pressroom account",
+    text: `${intro}\n\n${signIn}\n${reset}\n\n${outro}\n`,
+    html: layout([intro, signIn, reset, outro]),
+  };
+}
+
 /** An invitation to join a site (members.invite). `link` is the absolute accept URL. */
 export function siteInvitationEmail(args: { siteName: string; inviterName: string; role: string; link: string }): RenderedEmail {
   const intro = `${args.inviterName} invited you to join ${args.siteName} on Pressroom as ${/^[aeiou]/i.test(args.role) ? "an" : "a"} ${args.role}.`;

@@ -145,14 +145,16 @@ describe("password accounts", () => {
     expect(rows.profileRow).toMatchObject({ userId: profile._id });
   });
 
-  test("sign-up checks email, password and name, and refuses a taken address with another password", async () => {
+  test("sign-up checks email, password and name; a taken address gets the same answer as a new one", async () => {
     const params = { flow: "signUp", email: "bea@example.com", password: "long enough", name: "Bea" };
     const call = (p: Record<string, unknown>) => anon().action(signIn, { provider: "password", params: { ...params, ...p } });
     expect(await failure(call({ email: "not-an-email" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "email" });
     expect(await failure(call({ password: "short" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "password", message: expect.stringMatching(/8/) });
     expect(await failure(call({ name: "   " }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "name" });
     await signUp("bea@example.com", "long enough", "Bea");
-    expect(await failure(call({ password: "a different one" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "email" });
+    // No "already exists" (that told anyone which addresses have accounts): the owner is emailed instead.
+    expect(await call({ password: "a different one" })).toEqual({ tokens: null });
+    expect(await latestEmail("bea@example.com", "account-exists")).not.toBeNull();
   });
 
   test("an unverified account gets a new code instead of tokens", async () => {
@@ -218,6 +220,62 @@ describe("password accounts", () => {
     expect(await refresh(before.refreshToken)).toBeNull();
     // A code works once.
     expect(await failure(verify({ newPassword: "third password" }))).toMatchObject({ code: "INVALID_CODE" });
+  });
+});
+
+describe("sign-up for an address that has an account", () => {
+  const signUpFlow = (email: string, password: string, name = "Someone") =>
+    anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });
+
+  test("password guessing through sign-up: an existing account is never signed in, with the right password or a wrong one", async () => {
+    const email = "mia@example.com";
+    await signUp(email, "mia's password", "Mia");
+    // A wrong guess used to answer "already exists", the right one used to sign in: now neither.
+    expect(await signUpFlow(email, "a wrong guess")).toEqual({ tokens: null });
+    expect(await signUpFlow(email, "mia's password")).toEqual({ tokens: null });
+    expect(await signUpFlow("MIA@example.com", "mia's password")).toEqual({ tokens: null });
+    // The owner is told, with a way to sign in or reset; no code that would sign anyone in.
+    const notice = await latestEmail(email, "account-exists");
+    expect(notice.subject).toMatch(/already have a Pressroom account/);
+    expect(notice.text).toContain("http://127.0.0.1:3000/login");
+    expect(notice.text).toContain("http://127.0.0.1:3000/forgot-password");
+    expect(notice.text).not.toMatch(/\b\d{8}\b/);
+    // Nothing changed: the password is still the owner's (the guess did not replace it).
+    expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "a wrong guess" } }))).toMatchObject({
+      code: "INVALID_CREDENTIALS",
+    });
+    await passwordSignIn(email, "mia's password");
+  });
+
+  test("password guessing through sign-up: it counts against the sign-in limit, and a locked-out account stays locked", async () => {
+    const email = "ned@example.com";
+    await signUp(email, "ned's password", "Ned");
+    for (let i = 0; i < 10; i++) expect(await signUpFlow(email, `guess number ${i}`)).toEqual({ tokens: null });
+    // Ten sign-up attempts used up the account's attempts like ten wrong passwords.
+    expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "ned's password" } }))).toMatchObject({
+      code: "RATE_LIMITED",
+    });
+    // While sign-in says RATE_LIMITED, sign-up with the right password still gets no tokens.
+    expect(await signUpFlow(email, "ned's password")).toEqual({ tokens: null });
+    // And no more notices go out while locked (no mail bombing through sign-up).
+    const notices = await run(async (ctx) =>
+      (await ctx.db.query("emails").collect()).filter((m: any) => m.to === email && m.kind === "account-exists").length,
+    );
+    expect(notices).toBe(10);
+  });
+
+  test("account enumeration through sign-up: a registered and a new address get the same answer", async () => {
+    const known = "ola@example.com";
+    await signUp(known, "ola's password", "Ola");
+    for (const password of ["ola's password", "another password"]) {
+      const fresh = `new-${password.length}-${Date.now()}@example.com`;
+      const a = await signUpFlow(known, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
+      const b = await signUpFlow(fresh, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
+      expect(a).toEqual(b);
+      expect(a).toEqual({ ok: { tokens: null } });
+      // Each address got one email: a code for the new one, a notice for the registered one.
+      expect(await latestEmail(fresh, "verify-email")).not.toBeNull();
+    }
   });
 });
 
