@@ -15,7 +15,7 @@ import { useConvex } from "convex/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { autoExcerpt, docToText, type DocNode } from "../../../convex/model/content";
+import { docToText, publicExcerpt, type DocNode } from "../../../convex/model/content";
 import { ERROR_CODES } from "../../../convex/shared/errors";
 import { parseDocText } from "../../editor/doc";
 import type { AutosaveStatus } from "../../editor/autosave";
@@ -563,10 +563,19 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
                 maxLength={1000}
                 value={draft.excerpt}
                 readOnly={!editable}
-                placeholder={autoExcerpt(plainText(draft.doc)) || "A short summary for lists and feeds (written for you from the text if left empty)."}
+                placeholder={publicExcerpt(post.featured, undefined, plainText(draft.doc)) || "A short summary for lists and feeds (written for you from the text if left empty)."}
                 onChange={(e) => update({ excerpt: e.target.value })}
+                aria-describedby="post-excerpt-hint public-teaser"
               />
-              <small className="st-hint">Left empty, the start of the text is used.</small>
+              <small className="st-hint" id="post-excerpt-hint">
+                {post.featured
+                  ? "Left empty, a short teaser from the opening is used (at most a third of the text, never the last paragraph); the rest stays for subscribers."
+                  : "Left empty, the start of the text is used."}
+              </small>
+              {/* The same function the server stores on publish, so this is exactly what cards, feeds and search show. */}
+              <p className="st-hint" id="public-teaser" data-testid="public-teaser">
+                Public teaser{post.status === "published" ? " (after you update)" : ""}: {publicExcerpt(post.featured, draft.excerpt, plainText(draft.doc)) || <em>none</em>}
+              </p>
             </div>
             <CategoryField
               siteId={siteId}
