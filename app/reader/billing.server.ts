@@ -1,6 +1,7 @@
 import { redirect } from "@remix-run/node";
 import { ConvexError } from "convex/values";
 import { api } from "../../convex/_generated/api";
+import { ERROR_CODES, errorMessage } from "../../convex/shared/errors";
 import type { Id } from "../../convex/_generated/dataModel";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { convexAs, getAuthSession } from "../auth/session.server";
@@ -12,22 +13,45 @@ import type { CheckoutPlan, SubscriptionView } from "./components";
 // decides everything (billing:createCheckout / createPortalSession check the viewer, the plan and
 // that returnTo is a path on the app); this module only forwards the reader to Stripe's pages.
 
-/** The site's active plans with the ids checkout needs ([] when the deployment has none). */
-export async function checkoutPlans(client: ReaderClient, siteSlug: string): Promise<CheckoutPlan[]> {
+/** What the subscribe page shows: the plans, or why they could not be loaded (safe copy for readers). */
+export type PlansResult = { plans: CheckoutPlan[]; plansError: string | null };
+
+const PLANS_FAILED = "Something went wrong loading the plans. Please try again in a moment.";
+
+/** A reader-safe line for a failed call: the error catalogue's copy for our ConvexErrors, else `fallback`. */
+function safeMessage(error: unknown, fallback: string): string {
+  const code = error instanceof ConvexError ? (error.data as { code?: unknown } | null)?.code : undefined;
+  return typeof code === "string" && code in ERROR_CODES ? errorMessage(code) : fallback;
+}
+
+/**
+ * The site's active plans with the ids checkout needs. A failure is logged and reported as
+ * `plansError`, never as an empty list: "coming soon" is only for a site that has no plans.
+ */
+export async function loadCheckoutPlans(client: ReaderClient, siteSlug: string): Promise<PlansResult> {
   try {
     const plans = await client.query(api.plans.listPublic, { siteSlug });
-    return plans.map((p) => ({
-      id: p._id,
-      name: p.name,
-      description: p.description,
-      priceCents: p.priceCents,
-      currency: p.currency,
-      interval: p.interval,
-      features: p.features,
-    }));
-  } catch {
-    return [];
+    return {
+      plans: plans.map((p) => ({
+        id: p._id,
+        name: p.name,
+        description: p.description,
+        priceCents: p.priceCents,
+        currency: p.currency,
+        interval: p.interval,
+        features: p.features,
+      })),
+      plansError: null,
+    };
+  } catch (error) {
+    console.error(`plans:listPublic failed for site "${siteSlug}":`, error);
+    return { plans: [], plansError: safeMessage(error, PLANS_FAILED) };
   }
+}
+
+/** The plans for a locked post's paywall: [] after a failure (logged by loadCheckoutPlans; its "Subscribe to read" link leads to the page that shows the error). */
+export async function checkoutPlans(client: ReaderClient, siteSlug: string): Promise<CheckoutPlan[]> {
+  return (await loadCheckoutPlans(client, siteSlug)).plans;
 }
 
 /** The signed-in reader's subscription on the site, or null (signed out, never subscribed, or unavailable). */
@@ -46,15 +70,20 @@ export async function readerSubscription(client: ReaderClient, siteSlug: string)
       cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
     };
   } catch (error) {
-    console.error("billing:mySubscription failed:", error instanceof Error ? error.message : error);
+    // The page still works without it (plans and Subscribe buttons show); the failure is logged.
+    console.error(`billing:mySubscription failed for site "${siteSlug}":`, error);
     return null;
   }
 }
 
 export type BillingActionData = { billingError: string; manage?: boolean };
 
-/** A readable message for a ConvexError from checkout or the portal (`manage`: offer the portal). */
-export function billingErrorMessage(error: unknown): BillingActionData {
+/**
+ * A readable message for a failed checkout or portal call (`manage`: offer the portal). Expected
+ * refusals get their own copy, other catalogue codes the catalogue's; anything else is logged with
+ * `context` and shown as a generic retry line.
+ */
+export function billingErrorMessage(error: unknown, context = "billing action"): BillingActionData {
   const data = error instanceof ConvexError ? (error.data as { code?: string; reason?: string } | null) : null;
   if (data?.code === "INVALID_STATE" && data.reason === "already_subscribed") {
     return { billingError: "You're already subscribed — manage your subscription", manage: true };
@@ -67,8 +96,8 @@ export function billingErrorMessage(error: unknown): BillingActionData {
   }
   if (data?.code === "USER_INACTIVE") return { billingError: "Your account is not active." };
   if (data?.code === "UNAUTHENTICATED") return { billingError: "Please sign in again to continue." };
-  console.error("billing action failed:", error instanceof Error ? error.message : error);
-  return { billingError: "We couldn't reach the payment page. Please try again in a moment." };
+  console.error(`${context} failed:`, error);
+  return { billingError: safeMessage(error, "We couldn't reach the payment page. Please try again in a moment.") };
 }
 
 /**
@@ -98,6 +127,6 @@ export async function handleBillingAction(request: Request, siteSlug: string, re
     const { url } = await convex.action(api.billing.createPortalSession, { siteSlug, returnTo });
     return redirect(url, { status: 303, headers: session.headers });
   } catch (error) {
-    return billingErrorMessage(error);
+    return billingErrorMessage(error, `billing ${intent} for site "${siteSlug}"`);
   }
 }

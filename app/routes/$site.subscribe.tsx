@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
-import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
+import { handleBillingAction, loadCheckoutPlans, readerSubscription } from "../reader/billing.server";
 import { BillingError, ManageSubscriptionButton, PageHeader, ReaderError, SubscribeButton, lockReasonText } from "../reader/components";
-import { cachedPage, readerHeaders } from "../reader/http.server";
+import { CACHE_PRIVATE, cachedPage, readerHeaders } from "../reader/http.server";
 import { requireSite } from "../reader/pages.server";
 import { formatDate, formatPrice } from "../reader/format";
 import { readerPaths } from "../reader/paths";
@@ -12,13 +12,14 @@ import { pageMeta } from "../reader/seo";
 // /{site}/subscribe: where the paywall sends readers. It lists the site's active plans
 // (plans:listPublic), each with a Subscribe button that starts Stripe Checkout (billing.server.ts);
 // a signed-in subscriber sees their plan (or why it stopped) and a Manage subscription button for the
-// billing portal. Without plans it is a "coming soon" page.
+// billing portal. Without plans it is a "coming soon" page; when the plans cannot be loaded it says so
+// (and is never cached), rather than pretending there are none.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site } = await requireSite(request, params);
-  const [plans, subscription] = await Promise.all([checkoutPlans(client, site.slug), readerSubscription(client, site.slug)]);
-  const payload = { signedIn: client.signedIn, plans, subscription };
-  return cachedPage(request, client, payload, { site, payload });
+  const [{ plans, plansError }, subscription] = await Promise.all([loadCheckoutPlans(client, site.slug), readerSubscription(client, site.slug)]);
+  const payload = { signedIn: client.signedIn, plans, plansError, subscription };
+  return cachedPage(request, client, payload, { site, payload }, null, plansError ? { "Cache-Control": CACHE_PRIVATE } : undefined);
 }
 
 export const headers = readerHeaders;
@@ -30,12 +31,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function SubscribePage() {
-  const { signedIn, plans, subscription } = useLoaderData<typeof loader>();
+  const { signedIn, plans, plansError, subscription } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
   const active = subscription?.grantsAccess ?? false;
   const reason = subscription && !subscription.grantsAccess ? lockReasonText(subscription.reason) : null;
+  // Only a site that truly has no plans is "coming soon"; a failed load shows its error instead.
+  const comingSoon = plans.length === 0 && !plansError;
   return (
     <>
       <PageHeader kicker="Subscribe" title={`Support ${site.name}`}>
@@ -58,6 +61,11 @@ export default function SubscribePage() {
         </section>
       ) : null}
       <BillingError error={actionData?.billingError} manage={actionData?.manage} />
+      {plansError ? (
+        <div className="notice" role="alert" data-testid="plans-error">
+          <p>{plansError}</p>
+        </div>
+      ) : null}
       {plans.length ? (
         <section aria-labelledby="plans-heading">
           <h2 id="plans-heading" className="section-title">
@@ -85,9 +93,9 @@ export default function SubscribePage() {
       ) : null}
       {/* The test id predates checkout (tests/e2e/reader.test.ts looks for it); it now marks the free options. */}
       <section aria-labelledby="checkout-heading" className="notice" data-testid="subscribe-coming-soon">
-        <h2 id="checkout-heading">{plans.length ? "Follow for free" : "Paid subscriptions are coming soon"}</h2>
+        <h2 id="checkout-heading">{comingSoon ? "Paid subscriptions are coming soon" : "Follow for free"}</h2>
         <p>
-          {plans.length ? "Not ready to subscribe? Every" : "Until they are here, every"} post that isn’t marked for subscribers
+          {comingSoon ? "Until they are here, every" : "Not ready to subscribe? Every"} post that isn’t marked for subscribers
           is free to read, and the feeds below carry new posts as they are published.
         </p>
         <ul>

@@ -18,6 +18,7 @@ import { fn, type Profile, type SessionRow } from "../auth/functions.server";
 import { clearSession, requireUser } from "../auth/session.server";
 import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
+import { billingErrorMessage } from "../reader/billing.server";
 
 export const meta: MetaFunction = () => [{ title: "Your account · Pressroom" }];
 
@@ -32,13 +33,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
     convex.query(api.billing.mySubscriptions, {}),
   ]);
   headers.set("Cache-Control", "private, no-store");
+  // Each part degrades on its own, but a failure is logged, never just hidden.
+  for (const [what, r] of [["account profile", profile], ["account sessions", sessions], ["billing:mySubscriptions", subscriptions]] as const) {
+    if (r.status === "rejected") console.error(`/account: ${what} failed:`, r.reason);
+  }
   return data(
     {
       user,
       profile: profile.status === "fulfilled" ? profile.value : (null as Profile | null),
       sessions: sessions.status === "fulfilled" ? sessions.value : (null as SessionRow[] | null),
+      // null: could not be listed (not "none").
       subscriptions:
-        subscriptions.status === "fulfilled" ? subscriptions.value : ([] as FunctionReturnType<typeof api.billing.mySubscriptions>),
+        subscriptions.status === "fulfilled" ? subscriptions.value : (null as FunctionReturnType<typeof api.billing.mySubscriptions> | null),
     },
     { headers },
   );
@@ -108,8 +114,10 @@ export async function action({ request }: ActionFunctionArgs) {
         try {
           const { url } = await ctx.convex.action(api.billing.createPortalSession, { siteSlug, returnTo: "/account" });
           return redirect(url, { status: 303, headers: ctx.headers });
-        } catch {
-          return reply({ intent, errors: { form: "The subscription can't be managed right now. Please try again." } }, 400);
+        } catch (error) {
+          // Logged (with the site) unless it is an expected refusal; the reader gets the reason.
+          const { billingError } = billingErrorMessage(error, `billing:createPortalSession for site "${siteSlug}" (account page)`);
+          return reply({ intent, errors: { form: billingError } }, 400);
         }
       }
       case "sign-out-others":
@@ -136,7 +144,9 @@ export async function action({ request }: ActionFunctionArgs) {
         return reply({ intent, errors: { form: "Unknown action." } }, 400);
     }
   } catch (error) {
-    return reply({ intent, errors: authFormErrors(classifyAuthError(error)) }, 400);
+    const failure = classifyAuthError(error);
+    if (failure.kind === "unknown") console.error(`/account: ${intent} failed:`, error);
+    return reply({ intent, errors: authFormErrors(failure) }, 400);
   }
 }
 
@@ -251,7 +261,9 @@ export default function Account() {
       <section aria-labelledby="subscriptions-heading">
         <h2 id="subscriptions-heading">Subscriptions</h2>
         <FormMessage error={at("manage-subscription")?.errors?.form} />
-        {subscriptions.length === 0 ? (
+        {subscriptions === null ? (
+          <p role="alert">Your subscriptions can't be listed right now. Please try again in a moment.</p>
+        ) : subscriptions.length === 0 ? (
           <p>You don't subscribe to any publication yet.</p>
         ) : (
           <ul data-testid="subscriptions">
