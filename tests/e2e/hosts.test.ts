@@ -1,7 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { adminKey, backendUrl, chromiumLaunchOptions, signedUpClient } from "./stack.mjs";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { startDnsFake, type DnsFake } from "../support/dns-fake";
+import { adminKey, backendUrl, chromiumLaunchOptions, e2eDataDir, signedUpClient } from "./stack.mjs";
 
 // Publications on their own hosts, in a real browser: the second app instance of the e2e stack
 // (start-stack.mjs, port 3101) runs with ROOT_DOMAIN=pressroom.test and SITE_URL_FORM=subdomain,
@@ -15,9 +18,20 @@ const sub = (slug: string, path = "/") => `http://${slug}.${ROOT}:${PORT}${path}
 
 test.use({ launchOptions: chromiumLaunchOptions([`--host-resolver-rules=MAP *.${ROOT} 127.0.0.1, MAP ${CUSTOM} 127.0.0.1`]) });
 
-const fn = <T extends "query" | "mutation">(name: string) => makeFunctionReference<T>(name) as any;
+const fn = <T extends "query" | "mutation" | "action">(name: string) => makeFunctionReference<T>(name) as any;
+
+// Custom domains serve only once their DNS TXT record is found: the backend's resolver
+// (DNS_RESOLVER_URL) is a fake on 127.0.0.1 for this spec.
+let dns: DnsFake;
 
 test.beforeAll(async () => {
+  dns = await startDnsFake();
+  const set = spawnSync(
+    path.resolve("node_modules/.bin/tsx"),
+    ["local-backend/src/cli.ts", "env", "set", "DNS_RESOLVER_URL", dns.url, "--data-dir", e2eDataDir()],
+    { encoding: "utf8" },
+  );
+  if (set.status !== 0) throw new Error(`could not set DNS_RESOLVER_URL: ${set.stderr}`);
   const admin = new ConvexHttpClient(backendUrl);
   (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
   await admin.mutation(fn("demo:seedDemo"), {});
@@ -82,11 +96,21 @@ test("unknown and reserved subdomains are a 404; platform pages go to the platfo
   await expect(page.getByRole("heading", { name: /sign in/i })).toBeVisible();
 });
 
-test("a custom domain serves its publication, and a publish shows on the next request through the response cache", async ({ page }) => {
+test.afterAll(async () => {
+  await dns?.close();
+});
+
+test("a custom domain serves its publication once verified, and a publish shows on the next request through the response cache", async ({ page }) => {
   const owner = await signedUpClient(`hosts-${Date.now()}@example.com`, "Host Owner");
   const slug = `harbor-${Date.now().toString(36)}`;
   const siteId = await owner.mutation(fn("sites:create"), { name: "Harbor News", slug });
   await owner.mutation(fn("sites:updateSettings"), { siteId, customDomain: CUSTOM });
+  // Claimed but not proven: the domain serves nothing (domain takeover). (Another URL than the one
+  // loaded below, so Chromium's cache of this public 404 plays no part.)
+  expect((await page.goto(`http://${CUSTOM}:${PORT}/?unverified`))?.status()).toBe(404);
+  const { customDomainRecord } = await owner.query(fn("sites:getSettings"), { siteId });
+  dns.txt(customDomainRecord.name, customDomainRecord.value);
+  expect(await owner.action(fn("sites:verifyCustomDomain"), { siteId })).toEqual({ domain: CUSTOM, status: "verified" });
 
   const empty = await page.goto(`http://${CUSTOM}:${PORT}/`);
   expect(empty?.status()).toBe(200);
