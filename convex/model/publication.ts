@@ -18,16 +18,18 @@ export function publicationState(post: Doc<"posts">): PublicationState {
   };
 }
 
+// No clamp at 0: a count that would go negative has drifted, and must show as wrong (tests compare
+// every counter with a recount) rather than be hidden.
 async function bump(ctx: MutationCtx, table: "tags" | "categories", id: Id<"tags"> | Id<"categories">, delta: number) {
   if (delta === 0) return;
   const doc = await ctx.db.get(id);
   if (!doc) return;
   if (table === "tags") {
     const tag = doc as Doc<"tags">;
-    await ctx.db.patch(tag._id, { usageCount: Math.max(0, tag.usageCount + delta) });
+    await ctx.db.patch(tag._id, { usageCount: tag.usageCount + delta });
   } else {
     const cat = doc as Doc<"categories">;
-    await ctx.db.patch(cat._id, { postCount: Math.max(0, cat.postCount + delta) });
+    await ctx.db.patch(cat._id, { postCount: cat.postCount + delta });
   }
 }
 
