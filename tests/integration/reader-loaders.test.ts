@@ -367,13 +367,41 @@ describe("search and subscribe", () => {
     expect(r.data.results).toBeNull();
   });
 
-  test("subscribe: the site's active plans when billing's plans:listPublic exists, else none (coming soon)", async () => {
+  test("subscribe: exactly the site's active plans (the seeded one); none, and no error, once it is deactivated", async () => {
+    /** The Ledger's plans as stored: the assertions below depend on them. */
+    const stored = async () => {
+      const out = await backend.runner.transactInline(async (ctx: any) => {
+        const site = await ctx.db.query("sites").withIndex("by_slug", (q: any) => q.eq("slug", "the-ledger")).unique();
+        return await ctx.db.query("subscriptionPlans").withIndex("by_siteId_and_sortOrder", (q: any) => q.eq("siteId", site._id)).collect();
+      });
+      if (!out.ok) throw new Error(out.message);
+      return JSON.parse(out.valueJson) as Array<{ _id: string; name: string; priceCents: number; isActive: boolean }>;
+    };
+    const setActive = async (id: string, isActive: boolean) => {
+      const out = await backend.runner.transactInline(async (ctx: any) => ctx.db.patch(id, { isActive }));
+      if (!out.ok) throw new Error(out.message);
+    };
+    const plans = await stored();
+    expect(plans.map((p) => [p.name, p.priceCents, p.isActive])).toEqual([["Ledger Member", 700, true]]);
+
     const r = await ok(subscribeRoute.loader, "/the-ledger/subscribe", { site: "the-ledger" });
     expect(r.data.signedIn).toBe(false);
-    const hasPlansQuery = backend.runner.resolve("plans:listPublic", false) !== null;
-    expect(r.data.plans).toEqual(
-      hasPlansQuery ? [expect.objectContaining({ name: "Ledger Member", priceCents: 700, currency: "usd", interval: "month" })] : [],
-    );
+    expect(r.data.plansError ?? null).toBeNull();
+    expect(r.data.plans).toEqual([expect.objectContaining({ name: "Ledger Member", priceCents: 700, currency: "usd", interval: "month" })]);
+
+    await setActive(plans[0]._id, false);
+    try {
+      let after: any;
+      for (let i = 0; i < 40; i++) {
+        after = await ok(subscribeRoute.loader, "/the-ledger/subscribe", { site: "the-ledger" });
+        if (after.data.plans.length === 0) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(after.data.plans).toEqual([]);
+      expect(after.data.plansError ?? null).toBeNull();
+    } finally {
+      await setActive(plans[0]._id, true);
+    }
   });
 });
 
