@@ -1,12 +1,21 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { JSONValue } from "convex/values";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { LocalBackend } from "../backend.js";
 import { realTimers } from "../runtime/globals.js";
 import type { CallOptions, CommitEvent } from "../runtime/runner.js";
 import type { ReadRange } from "../runtime/transaction.js";
+import {
+  MAX_PENDING_PER_SOCKET,
+  MAX_SUBSCRIPTIONS_PER_SOCKET,
+  MAX_WS_PAYLOAD,
+  parseClientMessage,
+  ProtocolError,
+  type ClientMessage,
+} from "./protocol.js";
 
 /**
  * Convex's WebSocket sync protocol (`/api/<client version>/sync`), so the real `ConvexClient` and
@@ -22,6 +31,8 @@ import type { ReadRange } from "../runtime/transaction.js";
  */
 
 const PING_AFTER_MS = 15_000;
+/** A socket's message handling and subscription re-runs give the event loop a turn this often (see yieldIfBusy). */
+const YIELD_AFTER_MS = 4;
 
 /** Encodes a u64 (ns timestamp) as base64 of 8 little-endian bytes, as the client expects. */
 export function encodeTs(ts: bigint): string {
@@ -62,6 +73,9 @@ class SyncSession {
   private lastSendAt = Date.now();
   private ping: ReturnType<typeof setInterval>;
   private closed = false;
+  /** Messages received and not yet handled, plus actions still running (bounded per socket). */
+  private pending = 0;
+  private lastYield = performance.now();
 
   constructor(
     private readonly server: SyncServer,
@@ -72,10 +86,18 @@ class SyncSession {
     }, 5_000);
     this.ping.unref();
     ws.on("message", (data) => {
-      this.inbox = this.inbox.then(() => this.onMessage(String(data))).catch((e) => {
-        console.error("[local-backend] sync message failed", e);
-        this.fail(1011, "InternalServerError");
-      });
+      if (this.closed) return;
+      if (this.pending >= MAX_PENDING_PER_SOCKET) {
+        // Convex closes a socket past its per-socket queue with "try again" (1013), as here.
+        this.fail(1013, `TooManyPendingRequests: at most ${MAX_PENDING_PER_SOCKET} requests in flight per socket`);
+        return;
+      }
+      this.pending++;
+      this.inbox = this.inbox
+        .then(() => this.yieldIfBusy())
+        .then(() => this.onMessage(String(data)))
+        .catch((e) => this.onError(e, "sync message failed"))
+        .finally(() => this.pending--);
     });
     ws.on("close", () => this.close());
     ws.on("error", () => this.close());
@@ -103,6 +125,28 @@ class SyncSession {
     }
   }
 
+  /**
+   * Gives the event loop a turn once this socket has had it for YIELD_AFTER_MS, so a socket's burst
+   * of messages or subscription re-runs cannot starve other clients (work otherwise chains on
+   * microtasks and never lets I/O in).
+   */
+  private async yieldIfBusy() {
+    if (performance.now() - this.lastYield < YIELD_AFTER_MS) return;
+    await yieldToEventLoop();
+    this.lastYield = performance.now();
+  }
+
+  /** Bad client input is the client's error (FatalError, as Convex sends, then close 4000); anything else is ours. */
+  private onError(e: unknown, what: string) {
+    if (e instanceof ProtocolError) {
+      this.send({ type: "FatalError", error: `${e.code}: ${e.message}` });
+      this.fail(4000, `${e.code}: ${e.message}`);
+    } else {
+      console.error(`[local-backend] ${what}`, e);
+      this.fail(1011, "InternalServerError");
+    }
+  }
+
   private fail(code: number, reason: string) {
     try {
       this.ws.close(code, reason.slice(0, 120));
@@ -112,13 +156,8 @@ class SyncSession {
   }
 
   private async onMessage(text: string): Promise<void> {
-    let msg: any;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      this.fail(4000, "InvalidMessage: not JSON");
-      return;
-    }
+    if (this.closed) return;
+    const msg: ClientMessage = parseClientMessage(text);
     if (this.tokenExpiresAt !== null && Date.now() >= this.tokenExpiresAt && msg.type !== "Authenticate") {
       this.send({ type: "AuthError", error: "Token expired", baseVersion: this.identityVersion, authUpdateAttempted: false });
       this.fail(4001, "AuthError: token expired");
@@ -126,8 +165,8 @@ class SyncSession {
     }
     switch (msg.type) {
       case "Connect":
-        this.sessionId = String(msg.sessionId ?? "");
-        this.clockSkew = typeof msg.clientTs === "number" ? msg.clientTs - Date.now() : null;
+        this.sessionId = msg.sessionId;
+        this.clockSkew = msg.clientTs === null ? null : msg.clientTs - Date.now();
         return;
       case "ModifyQuerySet":
         return this.modifyQuerySet(msg);
@@ -135,24 +174,24 @@ class SyncSession {
         // One at a time per socket, in order (as Convex's sync worker does).
         return this.mutation(msg);
       case "Action":
-        // Actions run concurrently.
-        void this.action(msg);
+        // Actions run concurrently (each counts as pending until it answers).
+        this.pending++;
+        void this.action(msg)
+          .catch((e) => this.onError(e, "sync action failed"))
+          .finally(() => this.pending--);
         return;
       case "Authenticate":
         return this.authenticate(msg);
       case "Event":
         return;
-      default:
-        this.fail(4000, `InvalidMessage: unknown type ${String(msg.type)}`);
     }
   }
 
-  private modifyQuerySet(msg: any) {
+  private modifyQuerySet(msg: Extract<ClientMessage, { type: "ModifyQuerySet" }>) {
     if (msg.baseVersion !== this.querySetVersion) {
-      this.fail(4000, `BaseVersionMismatch: expected ${this.querySetVersion}, got ${msg.baseVersion}`);
-      return;
+      throw new ProtocolError("BaseVersionMismatch", `expected ${this.querySetVersion}, got ${msg.baseVersion}`);
     }
-    for (const m of msg.modifications ?? []) {
+    for (const m of msg.modifications) {
       if (m.type === "Add") {
         this.subs.set(m.queryId, {
           udfPath: m.udfPath,
@@ -166,6 +205,9 @@ class SyncSession {
       } else if (m.type === "Remove") {
         if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
       }
+    }
+    if (this.subs.size > MAX_SUBSCRIPTIONS_PER_SOCKET) {
+      throw new ProtocolError("TooManySubscriptions", `at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} queries per connection`);
     }
     this.querySetVersion = msg.newVersion;
     this.scheduleUpdate();
@@ -302,13 +344,20 @@ class SyncSession {
         // subscription dirty again, so no write can fall between a run and its flag.
         const toRun = [...this.subs].filter(([, sub]) => sub.dirty);
         for (const [, sub] of toRun) sub.dirty = false;
+        // The round yields to the event loop, so messages can change these meanwhile: the
+        // Transition reports the versions the round ran at, and later changes get the next round.
+        const auth = this.auth;
+        const version = { querySet: this.querySetVersion, identity: this.identityVersion };
+        const removed = this.removed.splice(0);
         const snapshot = this.backend.store.snapshot();
         const modifications: ServerMessage[] = [];
         try {
           for (const [queryId, sub] of toRun) {
+            await this.yieldIfBusy();
+            if (this.closed) return;
             this.server.queryRuns++;
             const outcome = await this.backend.runner.runQuery(sub.udfPath, sub.args, {
-              ...this.auth,
+              ...auth,
               journal: sub.journal,
               snapshot,
             });
@@ -341,12 +390,11 @@ class SyncSession {
                   },
             );
           }
-          for (const queryId of this.removed) modifications.push({ type: "QueryRemoved", queryId });
-          this.removed = [];
+          for (const queryId of removed) modifications.push({ type: "QueryRemoved", queryId });
           const ts = snapshot.ts > this.sent.ts ? snapshot.ts : this.sent.ts;
-          const versionMoved = this.sent.querySet !== this.querySetVersion || this.sent.identity !== this.identityVersion;
+          const versionMoved = this.sent.querySet !== version.querySet || this.sent.identity !== version.identity;
           if (modifications.length > 0 || versionMoved || this.owedTs >= 0n) {
-            const end = { querySet: this.querySetVersion, identity: this.identityVersion, ts };
+            const end = { querySet: version.querySet, identity: version.identity, ts };
             this.send({
               type: "Transition",
               startVersion: { querySet: this.sent.querySet, identity: this.sent.identity, ts: encodeTs(this.sent.ts) },
@@ -365,6 +413,7 @@ class SyncSession {
         }
         if (this.owedTs >= 0n) this.again = true;
         if ([...this.subs.values()].some((s) => s.dirty)) this.again = true;
+        if (this.removed.length > 0 || this.querySetVersion !== version.querySet || this.identityVersion !== version.identity) this.again = true;
       } while (this.again && !this.closed);
     } finally {
       this.updating = false;
@@ -392,7 +441,7 @@ export class SyncServer {
   readonly sessions = new Set<SyncSession>();
   /** Subscription query executions so far (tests and benchmarks check that only touched ones re-run). */
   queryRuns = 0;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   private unsubscribe: () => void;
 
   constructor(readonly backend: LocalBackend) {
