@@ -562,7 +562,8 @@ describe("access follows the subscription's state", () => {
     expect((await postWebhook(paid)).status).toBe(200);
 
     const live = new ConvexClient(backend.url, { skipConvexDeploymentUrlCheck: true });
-    live.setAdminAuth(backend.adminKey, { subject: `${reader}|integration`, issuer: "https://convex.test" });
+    // setAdminAuth is @internal in convex's types; the HTTP clients above use it the same way.
+    (live as any).setAdminAuth(backend.adminKey, { subject: `${reader}|integration`, issuer: "https://convex.test" });
     const seen: Array<{ at: number; locked: boolean }> = [];
     const unsubscribe = live.onUpdate(api.reader.postBySlug, { siteSlug: "daily", slug }, (r: any) => seen.push({ at: Date.now(), locked: r.post.locked }));
     try {
