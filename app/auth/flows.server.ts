@@ -94,7 +94,14 @@ export async function passwordSignIn(request: Request, input: { email: string; p
   });
 }
 
-/** Password sign-up: creates the account and emails an 8-digit code (`codeSent`). */
+/**
+ * Password sign-up: emails an 8-digit code (`codeSent`), or, for an address that already has an
+ * account, a notice to its owner (convex/auth.ts). Never signs in, and answers alike for every
+ * address, in the same minimum time (no user enumeration). It shares sign-in's limits: refused while
+ * the address or client IP is locked out, and each attempt counts as a failed sign-in for the
+ * address (Convex counts it against an existing account too), so guessing through this form gains
+ * nothing over the sign-in form.
+ */
 export async function passwordSignUp(
   request: Request,
   input: { name: string; email: string; password: string },
@@ -106,16 +113,25 @@ export async function passwordSignUp(
   if (!input.name) fields.name = "Enter your name.";
   else if (input.name.length > 100) fields.name = "Use at most 100 characters.";
   if (Object.keys(fields).length) return invalid(fields);
-  try {
-    const result = await callSignIn({
-      provider: "password",
-      params: { email, password: input.password, name: input.name, flow: "signUp" },
-    });
-    if (result.tokens) return signedIn(request, result.tokens);
-    return codeSent(request, email);
-  } catch (error) {
-    return failed(authFormErrors(classifyAuthError(error)));
-  }
+  const ip = clientInfo(request).ipAddress ?? "direct";
+  return withUniformTiming(async () => {
+    const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
+    if (wait > 0) return failed({ form: AUTH_COPY.tooManyAttempts(Math.ceil(wait / 60_000)) }, 429);
+    // Not per IP: sign-ups from one shared address (an office, a school) are not failures.
+    failedSignIns.recordFailure(email);
+    try {
+      // Tokens are never taken from a sign-up: the address is proven by the emailed code first.
+      await callSignIn({
+        provider: "password",
+        params: { email, password: input.password, name: input.name, flow: "signUp" },
+      });
+      return codeSent(request, email);
+    } catch (error) {
+      const failure = classifyAuthError(error);
+      if (failure.kind === "rateLimited") return failed(authFormErrors(failure), 429);
+      return failed(authFormErrors(failure));
+    }
+  });
 }
 
 /** Password-less sign-in: emails a code to the address (new addresses get an account on verify). */
@@ -151,7 +167,11 @@ export async function verifyCode(
     input.provider === "password" ? { email, code, flow: "email-verification" } : { email, code };
   try {
     const result = await callSignIn({ provider: input.provider, params });
-    if (result.tokens) return signedIn(request, result.tokens);
+    if (result.tokens) {
+      // The address is proven: its count of failed attempts (sign-ups included) starts again.
+      failedSignIns.reset(email);
+      return signedIn(request, result.tokens);
+    }
     return failed({ fields: { code: AUTH_COPY.badCode } });
   } catch (error) {
     const failure = classifyAuthError(error);

@@ -34,7 +34,6 @@ export default function Signup() {
   const errors: FormErrors = (actionData && "errors" in actionData ? actionData.errors : undefined) ?? {};
   const busy = useNavigation().state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
-  const emailTaken = /already (registered|exists)/.test(errors.fields?.email ?? "");
   return (
     <main id="main" className="page">
       <h1>Create an account</h1>
@@ -42,15 +41,7 @@ export default function Signup() {
       <Form method="post" replace>
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field label="Name" name="name" autoComplete="name" required maxLength={100} error={errors.fields?.name} />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          error={errors.fields?.email}
-          hint={emailTaken ? <Link to={`/login${back}`}>Sign in</Link> : undefined}
-        />
+        <Field label="Email" name="email" type="email" autoComplete="email" required error={errors.fields?.email} />
         <Field
           label="Password"
           name="password"
@@ -63,7 +54,7 @@ export default function Signup() {
         />
         <SubmitButton pending={busy}>Create account</SubmitButton>
       </Form>
-      <p>We'll email you an 8-digit code to confirm the address.</p>
+      <p>We'll email you an 8-digit code to confirm the address (or, if it already has an account, how to sign in).</p>
       <p>
         Already have an account? <Link to={`/login${back}`}>Sign in</Link>
       </p>

@@ -246,13 +246,13 @@ describe("sign-up, verification and cookies", () => {
     expect((await loader(root, get(`${REMOTE}/`, plain))).data.user).toBeNull();
   });
 
-  test("sign-up with a registered email says so; sign-in with an unverified address sends a new code", async () => {
+  test("sign-up with a registered email goes to /verify like any sign-up (the owner is emailed); sign-in with an unverified address sends a new code", async () => {
     const email = freshEmail("dup");
     await signUpThroughRoutes(email);
-    // (With the account's own password, @convex-dev/auth treats sign-up as sign-in.)
     const again = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Twin", email, password: "another password" }));
-    expect(again.status).toBe(400);
-    expect(again.data.errors.fields.email).toMatch(/already exists/);
+    expect(again.status).toBe(302);
+    expect(again.location).toBe("/verify?provider=password");
+    expect(((await admin.query(latestFor as any, { email, kind: "account-exists" })) as any)?.subject).toMatch(/already have/);
 
     const pending = freshEmail("pending");
     await action(signupRoute, post(`${LOCAL}/signup`, { name: "Pending", email: pending, password: PASSWORD }));
@@ -503,6 +503,50 @@ describe("security", () => {
     expect(lockedKnown.status).toBe(429);
     expect(shape(lockedKnown, known)).toEqual(shape(lockedUnknown, unknown));
     expect(lockedKnown.data.errors.form).toMatch(/^Too many attempts\. Try again in \d+ minutes?\.$/);
+    failedSignIns.reset(known);
+  });
+
+  test("password guessing through sign-up: POST /signup never signs in to an existing account, and shares sign-in's limit", async () => {
+    const email = freshEmail("guess");
+    await signUpThroughRoutes(email);
+    // The right password on the sign-up form used to sign the caller in.
+    const right = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Guesser", email, password: PASSWORD, redirectTo: "/account" }));
+    expect(right.status).toBe(302);
+    expect(right.location).toBe("/verify?provider=password&redirectTo=%2Faccount");
+    expect(cookie(right.headers, JWT)).toBeUndefined();
+    expect(cookie(right.headers, REFRESH)).toBeUndefined();
+    // Sign-up attempts count like failed sign-ins: after ten, the address is locked out on both forms.
+    for (let i = 0; i < 9; i++) {
+      const guess = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Guesser", email, password: `guess number ${i}` }));
+      expect(guess.status).toBe(302);
+      expect(cookie(guess.headers, JWT)).toBeUndefined();
+    }
+    const locked = await signInThroughRoutes(email);
+    expect(locked.result.status).toBe(429);
+    expect(cookie(locked.result.headers, JWT)).toBeUndefined();
+    const lockedSignUp = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Guesser", email, password: PASSWORD }));
+    expect(lockedSignUp.status).toBe(429);
+    expect(cookie(lockedSignUp.headers, JWT)).toBeUndefined();
+    expect(lockedSignUp.data.errors.form).toMatch(/^Too many attempts/);
+    failedSignIns.reset(email);
+  });
+
+  test("account enumeration through sign-up: POST /signup answers the same for a registered and a new address", async () => {
+    const known = freshEmail("registered");
+    await signUpThroughRoutes(known);
+    const shape = (o: Outcome, email: string) => ({
+      status: o.status,
+      location: o.location,
+      data: o.data,
+      cookies: setCookies(o.headers).map((c) => ({ ...c, value: c.value.replace(email, "<email>") })),
+    });
+    for (const password of [PASSWORD, "some other password"]) {
+      const unknown = freshEmail("unregistered");
+      const a = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Probe", email: known, password, redirectTo: "/" }));
+      const b = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Probe", email: unknown, password, redirectTo: "/" }));
+      expect(shape(a, known), password).toEqual(shape(b, unknown));
+      expect(a.location).toBe("/verify?provider=password");
+    }
     failedSignIns.reset(known);
   });
 
