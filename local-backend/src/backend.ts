@@ -44,6 +44,12 @@ export interface LocalBackendOptions {
   crons?: boolean;
   /** Largest file accepted through an upload URL (default 20 MiB). */
   maxUploadBytes?: number;
+  /**
+   * Runs after the app is loaded and before any request is served (until then every request,
+   * `/version` included, gets 503): for what functions need from the first request on, such as the
+   * sign-in keys in the function environment.
+   */
+  prepare?: (backend: LocalBackend) => Promise<void>;
 }
 
 /** Function environment variables, stored in the data dir and shared with the `env` CLI. */
@@ -186,6 +192,13 @@ export class LocalBackend {
         throw e;
       }
       const backend = new LocalBackend(options, store, catalog, app, url, siteUrl, servers);
+      try {
+        await options.prepare?.(backend);
+      } catch (e) {
+        await Promise.all(servers.map((s) => s.close()));
+        throw e;
+      }
+      // Ready: from here on the servers answer.
       holder.backend = backend;
       setLoadTimeEnv(() => backend.functionEnv());
       if (options.watch && options.convexDir) backend.startWatching();

@@ -74,11 +74,12 @@ async function serve(watch: boolean): Promise<LocalBackend> {
     host: "127.0.0.1",
     watch,
     logCalls: true,
+    // Before the first request: on a fresh data dir, a sign-in must not arrive before the keys.
+    prepare: (b) => ensureAuthEnv(b, flags["app-port"]!),
   });
   console.log(`[local-backend] serving ${flags["convex-dir"]} at ${backend.url} (data: ${dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
   console.log(`[local-backend] admin key: ${backend.adminKey}`);
-  await ensureAuthEnv(backend, flags["app-port"]!);
   return backend;
 }
 
