@@ -12,12 +12,16 @@ import schema from "./schema";
 
 const PERSONAS = ["anonymous", "outsider", "reader", "subscriber", "contributor", "author", "editor", "admin", "owner"] as const;
 type Persona = (typeof PERSONAS)[number];
-type Outcome = "ok" | "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "REAUTH_REQUIRED";
+type Outcome = "ok" | "UNAUTHENTICATED" | "NOT_FOUND" | "FORBIDDEN" | "INVALID_STATE" | "REAUTH_REQUIRED" | Seen;
+/** What a read returned, for rows that say (observe): the paid post unlocked or locked, or not there. */
+type Seen = "unlocked" | "locked" | "missing";
 
 interface Row {
   /** Fresh targets for one call (a new post, tag...), made by trusted setup code. */
   prepare?: (t: T, w: World) => Promise<Record<string, unknown>>;
   call: (client: any, w: World, targets: Record<string, any>) => Promise<unknown>;
+  /** For reads that succeed for everyone: what this persona saw, so an empty answer cannot pass. */
+  observe?: (result: any, targets: Record<string, any>) => Outcome;
   expect: Partial<Record<Persona, Outcome>> & { default: Outcome };
 }
 
@@ -59,12 +63,70 @@ async function newCategory(t: T, w: World) {
   });
 }
 const authorsPost = async (t: T, w: World) => ({ postId: await draftBy(t, w) });
+
+/**
+ * Real reader content for the public reader rows: a free and a featured (paid) post, both published
+ * by the editor (author slug "editor") with a fresh tag and category. Each row asks for these slugs,
+ * so "ok" means the persona was shown them, not that a missing slug answered null.
+ */
+async function readerContent(t: T, w: World) {
+  const siteId = w.siteId;
+  const editor = as(t, w.users.editor);
+  const n = Math.random().toString(36).slice(2, 8);
+  const { tagId, categoryId } = await t.run(async (ctx) => ({
+    tagId: await ctx.db.insert("tags", { siteId, name: `Topic ${n}`, slug: `topic-${n}`, usageCount: 0, createdAt: 0, updatedAt: 0 }),
+    categoryId: await ctx.db.insert("categories", { siteId, name: `Section ${n}`, slug: `section-${n}`, sortOrder: 0, postCount: 0, createdAt: 0, updatedAt: 0 }),
+  }));
+  const publish = async (title: string, featured: boolean) => {
+    const postId = await editor.mutation(api.posts.create, { siteId, title, doc: doc(`Words about ${n}.`) });
+    await editor.mutation(api.posts.setTags, { siteId, postId, tagIds: [tagId] });
+    await editor.mutation(api.posts.setCategory, { siteId, postId, categoryId });
+    if (featured) await editor.mutation(api.posts.setFeatured, { siteId, postId, featured: true });
+    await editor.mutation(api.posts.publish, { siteId, postId });
+    return postId;
+  };
+  const freeId = await publish(`Free ${n}`, false);
+  const paidId = await publish(`Paid ${n}`, true);
+  const slugs = await t.run(async (ctx) => ({ free: (await ctx.db.get(freeId))!.slug, paid: (await ctx.db.get(paidId))!.slug }));
+  return { n, freeId, paidId, freeSlug: slugs.free, paidSlug: slugs.paid, tagSlug: `topic-${n}`, categorySlug: `section-${n}` };
+}
+/** Members and active subscribers read featured bodies (docs/roles.md); everyone else sees them locked. */
+const paidReaders: Row["expect"] = {
+  default: "locked",
+  subscriber: "unlocked",
+  contributor: "unlocked",
+  author: "unlocked",
+  editor: "unlocked",
+  admin: "unlocked",
+  owner: "unlocked",
+};
+/** A list read: both posts must be listed; the paid one's lock says what the persona may read. */
+const listed = (r: any, x: Record<string, any>): Outcome => {
+  const paid = r.page.find((p: any) => p._id === x.paidId);
+  if (!paid || !r.page.some((p: any) => p._id === x.freeId)) return "missing";
+  return paid.locked ? "locked" : "unlocked";
+};
+/** A post read: the paid post, with its body exactly when it is unlocked. */
+const read = (post: any, x: Record<string, any>): Outcome => {
+  if (post?._id !== x.paidId || post.tags.map((t: any) => t.slug).join() !== x.tagSlug) return "missing";
+  if (post.locked !== (post.doc === null)) return "missing";
+  return post.locked ? "locked" : "unlocked";
+};
 const contributorsDraft = async (t: T, w: World) => ({ postId: await draftBy(t, w, "contributor") });
 
 export const matrix: Record<string, Row> = {
   // --- sites -----------------------------------------------------------------------------
   "sites:listDirectory": { call: (c) => c.query(api.sites.listDirectory, {}), expect: everyone },
-  "sites:getPublic": { call: (c) => c.query(api.sites.getPublic, { slug: "daily" }), expect: everyone },
+  "sites:getPublic": {
+    call: (c) => c.query(api.sites.getPublic, { slug: "daily" }),
+    observe: (r) => (r?.slug === "daily" && r.name === "The daily" ? "ok" : "missing"),
+    expect: everyone,
+  },
+  // Owners and admins get as far as "no custom domain set" (INVALID_STATE), so no DNS is asked.
+  "sites:verifyCustomDomain": {
+    call: (c, w) => c.action(api.sites.verifyCustomDomain, { siteId: w.siteId }),
+    expect: { ...siteOnly([]), admin: "INVALID_STATE", owner: "INVALID_STATE" },
+  },
   "sites:isSlugAvailable": { call: (c) => c.query(api.sites.isSlugAvailable, { slug: "fresh" }), expect: signedIn },
   "sites:create": {
     call: (c) => c.mutation(api.sites.create, { name: "New", slug: `new-${Math.random().toString(36).slice(2, 8)}` }),
@@ -385,27 +447,79 @@ export const matrix: Record<string, Row> = {
     expect: { default: "REAUTH_REQUIRED", anonymous: "UNAUTHENTICATED" },
   },
   // --- reader: public by design ---------------------------------------------------------------
-  "reader:latest": { call: (c) => c.query(api.reader.latest, { siteSlug: "daily", paginationOpts: page }), expect: everyone },
-  "reader:featured": { call: (c) => c.query(api.reader.featured, { siteSlug: "daily", paginationOpts: page }), expect: everyone },
-  "reader:byTag": { call: (c) => c.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "x", paginationOpts: page }), expect: everyone },
+  // Every row reads real content (readerContent) and says what each persona saw.
+  "reader:latest": {
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.latest, { siteSlug: "daily", paginationOpts: { numItems: 2, cursor: null } }),
+    observe: listed,
+    expect: paidReaders,
+  },
+  "reader:featured": {
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.featured, { siteSlug: "daily", paginationOpts: page }),
+    observe: (r, x) => (r.page[0]?._id !== x.paidId || r.page.some((p: any) => p._id === x.freeId) ? "missing" : r.page[0].locked ? "locked" : "unlocked"),
+    expect: paidReaders,
+  },
+  "reader:byTag": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.byTag, { siteSlug: "daily", tagSlug: x.tagSlug, paginationOpts: page }),
+    observe: (r, x) => (r.page.length === 2 ? listed(r, x) : "missing"),
+    expect: paidReaders,
+  },
   "reader:byCategory": {
-    call: (c) => c.query(api.reader.byCategory, { siteSlug: "daily", categorySlug: "x", paginationOpts: page }),
-    expect: everyone,
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.byCategory, { siteSlug: "daily", categorySlug: x.categorySlug, paginationOpts: page }),
+    observe: (r, x) => (r.page.length === 2 ? listed(r, x) : "missing"),
+    expect: paidReaders,
   },
   "reader:byAuthor": {
-    call: (c) => c.query(api.reader.byAuthor, { siteSlug: "daily", authorSlug: "author", paginationOpts: page }),
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.byAuthor, { siteSlug: "daily", authorSlug: "editor", paginationOpts: { numItems: 2, cursor: null } }),
+    observe: listed,
+    expect: paidReaders,
+  },
+  "reader:search": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.search, { siteSlug: "daily", query: x.n, paginationOpts: page }),
+    observe: (r, x) => (r.page.length === 2 ? listed(r, x) : "missing"),
+    expect: paidReaders,
+  },
+  "reader:postBySlug": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.postBySlug, { siteSlug: "daily", slug: x.paidSlug }),
+    observe: (r, x) => (r?.kind === "post" ? read(r.post, x) : "missing"),
+    expect: paidReaders,
+  },
+  "reader:getPostWithTags": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: x.paidSlug }),
+    observe: read,
+    expect: paidReaders,
+  },
+  "reader:tagBySlug": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.tagBySlug, { siteSlug: "daily", slug: x.tagSlug }),
+    observe: (r, x) => (r?.kind === "tag" && r.tag.slug === x.tagSlug && r.tag.postCount === 2 ? "ok" : "missing"),
     expect: everyone,
   },
-  "reader:search": { call: (c) => c.query(api.reader.search, { siteSlug: "daily", query: "words", paginationOpts: page }), expect: everyone },
-  "reader:postBySlug": { call: (c) => c.query(api.reader.postBySlug, { siteSlug: "daily", slug: "live" }), expect: everyone },
-  "reader:getPostWithTags": { call: (c) => c.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: "live" }), expect: everyone },
-  "reader:tagBySlug": { call: (c) => c.query(api.reader.tagBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
-  "reader:categoryBySlug": { call: (c) => c.query(api.reader.categoryBySlug, { siteSlug: "daily", slug: "x" }), expect: everyone },
-  "reader:authorBySlug": { call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "author" }), expect: everyone },
-  "reader:adjacent": {
-    prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
-    call: (c, _w, x) => c.query(api.reader.adjacent, { siteSlug: "daily", postId: x.postId }),
+  "reader:categoryBySlug": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.categoryBySlug, { siteSlug: "daily", slug: x.categorySlug }),
+    observe: (r, x) => (r?.kind === "category" && r.category.slug === x.categorySlug && r.category.postCount === 2 ? "ok" : "missing"),
     expect: everyone,
+  },
+  "reader:authorBySlug": {
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "editor" }),
+    observe: (r) => (r?.slug === "editor" && r.name === "Editor daily" ? "ok" : "missing"),
+    expect: everyone,
+  },
+  "reader:adjacent": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.adjacent, { siteSlug: "daily", postId: x.freeId }),
+    // A card never carries a body; its lock still follows the persona's right.
+    observe: (r, x) => (r?.next?._id !== x.paidId || r.next.doc !== null ? "missing" : r.next.locked ? "locked" : "unlocked"),
+    expect: paidReaders,
   },
   "reader:recordView": {
     prepare: async (t, w) => ({ postId: await publishedBy(t, w) }),
@@ -421,7 +535,11 @@ export const matrix: Record<string, Row> = {
   // No Stripe keys in these tests: checkout and the portal get as far as the configuration check
   // (INVALID_STATE billing_not_configured, counted as "ok" below) once every access check passed.
   "plans:listForSite": { call: (c, w) => c.query(api.plans.listForSite, { siteId: w.siteId }), expect: siteOnly(["admin", "owner"]) },
-  "plans:listPublic": { call: (c) => c.query(api.plans.listPublic, { siteSlug: "daily" }), expect: everyone },
+  "plans:listPublic": {
+    call: (c) => c.query(api.plans.listPublic, { siteSlug: "daily" }),
+    observe: (r) => (r.length === 1 && r[0].name === "Supporter" ? "ok" : "missing"),
+    expect: everyone,
+  },
   "plans:create": {
     call: (c, w) =>
       c.mutation(api.plans.create, { siteId: w.siteId, name: "Patron", priceCents: 900, currency: "usd", interval: "month", features: [] }),
@@ -497,10 +615,10 @@ function client(t: T, w: World, persona: Persona) {
   return as(t, w.users[persona === "outsider" ? "outsider" : persona] as Id<"users">);
 }
 
-async function outcome(p: Promise<unknown>): Promise<string> {
+async function outcome(p: Promise<unknown>, observe?: (result: any) => string): Promise<string> {
   try {
-    await p;
-    return "ok";
+    const result = await p;
+    return observe ? observe(result) : "ok";
   } catch (e: any) {
     return e?.data?.code ?? `threw: ${e?.message}`;
   }
@@ -515,7 +633,7 @@ describe.each(backends)("persona matrix on %s", (_name, convexTest) => {
     const want: Record<string, string> = {};
     for (const persona of PERSONAS) {
       const targets = row.prepare ? await row.prepare(t, w) : {};
-      got[persona] = await outcome(row.call(client(t, w, persona), w, targets));
+      got[persona] = await outcome(row.call(client(t, w, persona), w, targets), row.observe && ((r) => row.observe!(r, targets)));
       want[persona] = row.expect[persona] ?? row.expect.default;
     }
     expect(got).toEqual(want);
