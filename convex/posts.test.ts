@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { addMember, as, createUser, createWorld, doc } from "../tests/support/factories";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import schema from "./schema";
 
 /** The ConvexError data a call fails with (fails the test if it succeeds). */
@@ -553,7 +553,8 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
     const authors = await as(t, w.users.author).mutation(api.posts.create, { siteId: w.siteId, title: "Theirs" });
     await as(t, w.users.author).mutation(api.posts.publish, { siteId: w.siteId, postId: authors });
     const foreign = await as(t, w.users.outsider).mutation(api.posts.create, { siteId: w.otherSiteId, title: "Foreign" });
-    await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [authors, authors, authors] });
+    const views = ["view-token-0000000000001", "view-token-0000000000002", "view-token-0000000000003"].map((token) => ({ postId: authors, token }));
+    await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views });
     const ids = [mine, authors, foreign];
     expect(await as(t, w.users.editor).query(api.posts.viewCounts, { siteId: w.siteId, postIds: ids })).toEqual([
       { postId: mine, views: 0 },

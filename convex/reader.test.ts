@@ -1,10 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { autoExcerpt, publicExcerpt } from "./model/content";
 import { MAX_READER_PAGE } from "./model/reader";
+import { VIEW_TOKEN_TTL_MS } from "./model/views";
 import schema from "./schema";
 
 interface PostInput {
@@ -439,59 +440,70 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     }
   });
 
-  test("recordView counts views of published posts only", async () => {
-    const t = convexTest(schema, modules);
-    const w = await createWorld(t);
-    const postId = await publishPost(t, w, { title: "Popular" });
-    const draft = await draftPost(t, w, { title: "Not yet" });
-    const foreign = await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
-    const reader = as(t, w.users.reader);
-    await reader.mutation(api.reader.recordView, { siteSlug: "daily", postId });
-    await as(t, w.users.subscriber).mutation(api.reader.recordView, { siteSlug: "daily", postId });
-    await reader.mutation(api.reader.recordView, { siteSlug: "daily", postId });
-    await t.mutation(api.reader.recordView, { siteSlug: "daily", postId }); // anonymous readers count too
-    const counts = await as(t, w.users.owner).query(api.posts.viewCounts, { siteId: w.siteId, postIds: [postId, draft] });
-    expect(counts).toEqual([
-      { postId, views: 4 },
-      { postId: draft, views: 0 },
-    ]);
-    // Reader queries do not carry view counts (a view must not re-run, or leave the cache of, any reader page).
-    const r = await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "popular" });
-    expect(r?.kind === "post" && "viewCount" in r.post).toBe(false);
+  // Views come only from the app server (reader:recordViews is internal: the app calls it with
+  // its admin key), one entry per view with the view token the app issued for it.
+  const view = (postId: Id<"posts">, token = `tok-${Math.random().toString(36).slice(2)}-${Date.now()}`) => ({ postId, token });
+  const viewsOf = async (t: T, w: World, postIds: Id<"posts">[]) =>
+    await as(t, w.users.owner).query(api.posts.viewCounts, { siteId: w.siteId, postIds });
 
-    const missing = await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "nowhere", postId }));
-    expect(missing.code).toBe("NOT_FOUND");
-    expect(await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "daily", postId: draft }))).toEqual(missing);
-    expect(await errorOf(reader.mutation(api.reader.recordView, { siteSlug: "daily", postId: foreign }))).toEqual(missing);
-    const shards = await t.run(async (ctx) =>
-      ctx.db.query("postViewShards").withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", w.otherSiteId).eq("postId", foreign)).collect(),
-    );
-    expect(shards).toEqual([]);
-  });
-
-  test("recordViews counts a batch of views: repeats add up, posts not live in the site are skipped, batches are bounded", async () => {
+  test("recordViews counts a batch of views: each view once, posts not live in the site are skipped, batches are bounded", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     const a = await publishPost(t, w, { title: "Alpha" });
     const b = await publishPost(t, w, { title: "Beta" });
     const draft = await draftPost(t, w, { title: "Not yet" });
     const foreign = await publishPost(t, w, { title: "Foreign", userId: w.users.outsider, siteId: w.otherSiteId });
-    const r = await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [a, b, a, draft, foreign, a] });
+    const r = await t.mutation(internal.reader.recordViews, {
+      siteSlug: "daily",
+      views: [view(a), view(b), view(a), view(draft), view(foreign), view(a)],
+    });
     expect(r).toEqual({ counted: 4 });
-    const counts = async () => await as(t, w.users.owner).query(api.posts.viewCounts, { siteId: w.siteId, postIds: [a, b] });
-    const views = async (slug: string) => (await counts()).find((c) => c.postId === (slug === "alpha" ? a : b))!.views;
-    expect(await views("alpha")).toBe(3);
-    expect(await views("beta")).toBe(1);
+    expect(await viewsOf(t, w, [a, b, draft])).toEqual([
+      { postId: a, views: 3 },
+      { postId: b, views: 1 },
+      { postId: draft, views: 0 },
+    ]);
+    // Reader queries do not carry view counts (a view must not re-run, or leave the cache of, any reader page).
+    const page = await t.query(api.reader.postBySlug, { siteSlug: "daily", slug: "alpha" });
+    expect(page?.kind === "post" && "viewCount" in page.post).toBe(false);
     // Cross-tenant write: another site's post is never counted through this site.
     const shards = await t.run(async (ctx) =>
       ctx.db.query("postViewShards").withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", w.otherSiteId).eq("postId", foreign)).collect(),
     );
     expect(shards).toEqual([]);
-    expect((await errorOf(t.mutation(api.reader.recordViews, { siteSlug: "nowhere", postIds: [a] }))).code).toBe("NOT_FOUND");
-    const tooMany = await errorOf(t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: Array(101).fill(a) }));
-    expect(tooMany).toMatchObject({ code: "INVALID_ARGUMENT", field: "postIds" });
-    expect(await views("alpha")).toBe(3); // nothing half-written
-    expect(await t.mutation(api.reader.recordViews, { siteSlug: "daily", postIds: [] })).toEqual({ counted: 0 });
+    expect((await errorOf(t.mutation(internal.reader.recordViews, { siteSlug: "nowhere", views: [view(a)] }))).code).toBe("NOT_FOUND");
+    const tooMany = await errorOf(t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: Array.from({ length: 101 }, () => view(a)) }));
+    expect(tooMany).toMatchObject({ code: "INVALID_ARGUMENT", field: "views" });
+    const badToken = await errorOf(t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: [view(a, "short")] }));
+    expect(badToken).toMatchObject({ code: "INVALID_ARGUMENT", field: "views" });
+    expect((await viewsOf(t, w, [a]))[0].views).toBe(3); // nothing half-written
+    expect(await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: [] })).toEqual({ counted: 0 });
+  });
+
+  test("replayed view token counts once: in the same batch, in a later batch, and after the app resends a batch", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const a = await publishPost(t, w, { title: "Alpha" });
+    const once = view(a, "replayed-token-0000000001");
+    const batch = [once, once, view(a, "fresh-token-00000000000002")];
+    expect(await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: batch })).toEqual({ counted: 2 });
+    // The whole batch again (a resend after a reconnect or a restart): nothing more.
+    expect(await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: batch })).toEqual({ counted: 0 });
+    expect(await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: [once] })).toEqual({ counted: 0 });
+    expect((await viewsOf(t, w, [a]))[0].views).toBe(2);
+  });
+
+  test("view tokens are kept for a day, then pruned as new views arrive", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const a = await publishPost(t, w, { title: "Alpha" });
+    const old = Date.now() - VIEW_TOKEN_TTL_MS - 1000;
+    await t.run(async (ctx) => {
+      for (let i = 0; i < 5; i++) await ctx.db.insert("viewTokens", { siteId: w.siteId, token: `old-token-${i}-000000000000`, createdAt: old });
+    });
+    await t.mutation(internal.reader.recordViews, { siteSlug: "daily", views: [view(a, "new-token-000000000000001")] });
+    const left = await t.run(async (ctx) => (await ctx.db.query("viewTokens").collect()).map((r) => r.token));
+    expect(left).toEqual(["new-token-000000000000001"]);
   });
 });
 

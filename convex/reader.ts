@@ -2,7 +2,7 @@ import { paginationOptsValidator, paginationResultValidator, type PaginationResu
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
-import { readerMutation, readerQuery } from "./lib/functions";
+import { internalMutation, readerQuery } from "./lib/functions";
 import { entitlementFor } from "./model/entitlements";
 import { toReaderPost } from "./model/postProjection";
 import * as Reader from "./model/reader";
@@ -225,26 +225,13 @@ export const authorBySlug = readerQuery({
 });
 
 /**
- * Counts a view of a published post. A readerMutation: anyone may call it, signed in or not, so
- * anonymous views count too (the reader site calls it once per reader session, never for bots).
- * @throws ConvexError NOT_FOUND for an unknown site, another site's post, or a post not published.
+ * Counts a batch of first views of one site's posts (at most MAX_VIEW_BATCH), each with the view
+ * token the app server issued for it; a token counts once, so a resent batch adds nothing. Internal:
+ * only the app server, with its admin key, sends views (app/reader/views.server.ts), so no client
+ * can inflate counts. Posts not live in the site are skipped.
  */
-export const recordView = readerMutation({
-  args: { siteSlug: v.string(), postId: v.id("posts") },
-  returns: v.null(),
-  handler: async (ctx, { siteSlug, postId }) => {
-    await Reader.recordReaderView(ctx, siteSlug, postId);
-    return null;
-  },
-});
-
-/**
- * Counts a batch of first views of one site's posts (one entry per view, at most MAX_VIEW_BATCH):
- * the app server collects them for a moment and sends one call instead of one per reader. Posts
- * not live in the site are skipped. Anyone may call it, as recordView (views are not a secret).
- */
-export const recordViews = readerMutation({
-  args: { siteSlug: v.string(), postIds: v.array(v.id("posts")) },
+export const recordViews = internalMutation({
+  args: { siteSlug: v.string(), views: v.array(v.object({ postId: v.id("posts"), token: v.string() })) },
   returns: v.object({ counted: v.number() }),
-  handler: async (ctx, { siteSlug, postIds }) => ({ counted: await Reader.recordReaderViews(ctx, siteSlug, postIds) }),
+  handler: async (ctx, { siteSlug, views }) => ({ counted: await Reader.recordReaderViews(ctx, siteSlug, views) }),
 });

@@ -23,6 +23,7 @@ import {
   userFields,
   userProfileFields,
   viewShardFields,
+  viewTokenFields,
 } from "./validators";
 
 // The Solo Kit model, made multi-tenant (ADR 004): every table a publication owns carries siteId,
@@ -66,6 +67,9 @@ export default defineSchema({
     .searchIndex("search_text", { searchField: "searchText", filterFields: ["siteId", "kind"] }),
   postRevisions: defineTable(postRevisionFields).index("by_siteId_and_postId_and_number", ["siteId", "postId", "number"]),
   postViewShards: defineTable(viewShardFields).index("by_siteId_and_postId_and_shard", ["siteId", "postId", "shard"]),
+  viewTokens: defineTable(viewTokenFields)
+    .index("by_siteId_and_token", ["siteId", "token"])
+    .index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
   slugRedirects: defineTable(slugRedirectFields)
     .index("by_siteId_and_kind_and_fromSlug", ["siteId", "kind", "fromSlug"])
     .index("by_siteId_and_targetId", ["siteId", "targetId"]),

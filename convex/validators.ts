@@ -222,6 +222,13 @@ export const viewShardFields = {
   count: v.number(),
 };
 
+/** A view token the app server issued for one view, kept a while so a resent view counts once. */
+export const viewTokenFields = {
+  siteId: v.id("sites"),
+  token: v.string(),
+  createdAt: v.number(),
+};
+
 export const userFields = {
   // @convex-dev/auth's fields (authTables.users), kept so its default flows work.
   name: v.optional(v.string()),

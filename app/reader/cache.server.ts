@@ -20,7 +20,7 @@ import { recordDependency, recordUntracked } from "./request-deps.server";
 type AnyQuery = FunctionReference<"query">;
 
 /** The cache's socket must not keep a stopping server process alive (the server closes on SIGTERM and expects to exit). */
-class UnrefWebSocket extends WebSocket {
+export class UnrefWebSocket extends WebSocket {
   constructor(...args: ConstructorParameters<typeof WebSocket>) {
     super(...args);
     this.once("open", () => (this as unknown as { _socket?: { unref(): void } })._socket?.unref());

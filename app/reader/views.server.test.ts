@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Id } from "../../convex/_generated/dataModel";
-import { countView, ViewBatcher } from "./views.server";
+import { countView, ViewBatcher, type View } from "./views.server";
 
 const browser = (cookie?: string) =>
   new Request("http://127.0.0.1/daily/a-post", {
@@ -14,9 +14,17 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 
 /** A sender whose writes finish when the test says so. */
 function manualSender() {
-  const calls: Array<{ siteSlug: string; postIds: string[]; done: () => void; fail: () => void }> = [];
-  const send = (siteSlug: string, postIds: Id<"posts">[]) =>
-    new Promise<void>((resolve, reject) => calls.push({ siteSlug, postIds: [...postIds], done: resolve, fail: () => reject(new Error("down")) }));
+  const calls: Array<{ siteSlug: string; postIds: string[]; tokens: string[]; done: () => void; fail: () => void }> = [];
+  const send = (siteSlug: string, views: View[]) =>
+    new Promise<void>((resolve, reject) =>
+      calls.push({
+        siteSlug,
+        postIds: views.map((v) => v.postId),
+        tokens: views.map((v) => v.token),
+        done: resolve,
+        fail: () => reject(new Error("down")),
+      }),
+    );
   return { calls, send };
 }
 
@@ -32,6 +40,17 @@ describe("view counting", () => {
     expect(countView(prefetch, "daily", id("p1"), views)).toBeNull();
     views.flush();
     expect(calls.map((c) => [c.siteSlug, c.postIds])).toEqual([["daily", ["p1"]]]);
+  });
+
+  test("each view carries a fresh, unguessable token (the backend counts a token once)", () => {
+    const { calls, send } = manualSender();
+    const views = new ViewBatcher(send, { delayMs: 60_000 });
+    for (let i = 0; i < 50; i++) views.add("daily", id("p1"));
+    views.flush();
+    const tokens = calls.flatMap((c) => c.tokens);
+    expect(tokens).toHaveLength(50);
+    expect(new Set(tokens).size).toBe(50);
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{22}$/); // 128 random bits, base64url
   });
 
   test("views are sent in batches per site: when a batch is full, or after the delay", async () => {

@@ -1,9 +1,11 @@
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { isbot } from "isbot";
-import { api } from "../../convex/_generated/api";
+import { randomBytes } from "node:crypto";
+import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
-import { convexClient } from "../utils/convex.server";
-import { sharedQueryCache } from "./cache.server";
+import { convexUrl } from "../utils/convex.server";
+import { sharedQueryCache, UnrefWebSocket } from "./cache.server";
 
 // View counting: once per post per reader session. The session's viewed posts live in a session
 // cookie (no Max-Age: it ends with the browser session); bots, prefetches and HEAD requests never
@@ -11,12 +13,26 @@ import { sharedQueryCache } from "./cache.server";
 // 250 ms): counting never delays the page, and a burst of readers costs a few mutations instead of
 // one each (each one is a function call, and on a single machine, CPU next to the pages). A failed
 // batch is dropped (a view counter is not worth an error page).
+// reader:recordViews is internal, so no browser or script can add views: this server sends them
+// with its admin key (CONVEX_ADMIN_KEY; on Convex cloud, a deploy key), each view with a random
+// token it issues here, which the backend counts at most once (a resent batch adds nothing).
 
 export const VIEWED_COOKIE = "pr_viewed";
 /** Newest ids kept in the cookie (Convex ids are ~32 characters: ~1.3 KB at most). */
 const MAX_IDS = 40;
 
-type Sender = (siteSlug: string, postIds: Id<"posts">[]) => Promise<unknown>;
+/** One view to count: the post, and the token this server issued for the view. */
+export interface View {
+  postId: Id<"posts">;
+  token: string;
+}
+
+type Sender = (siteSlug: string, views: View[]) => Promise<unknown>;
+
+/** A fresh view token: 128 random bits, URL-safe (what reader:recordViews accepts). */
+export function newViewToken(): string {
+  return randomBytes(16).toString("base64url");
+}
 
 export interface ViewBatcherOptions {
   maxBatch: number;
@@ -29,8 +45,8 @@ export interface ViewBatcherOptions {
 
 export class ViewBatcher {
   readonly stats = { recorded: 0, failed: 0, dropped: 0, batches: 0 };
-  private readonly pending = new Map<string, Id<"posts">[]>();
-  private readonly ready: Array<[string, Id<"posts">[]]> = [];
+  private readonly pending = new Map<string, View[]>();
+  private readonly ready: Array<[string, View[]]> = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
   private waiting = 0;
   private inFlight = 0;
@@ -44,14 +60,14 @@ export class ViewBatcher {
     this.opts = { maxBatch: MAX_VIEW_BATCH, delayMs: 250, maxInFlight: 4, maxWaiting: 50_000, ...opts };
   }
 
-  add(siteSlug: string, postId: Id<"posts">): void {
+  add(siteSlug: string, postId: Id<"posts">, token: string = newViewToken()): void {
     if (this.waiting >= this.opts.maxWaiting) {
       this.stats.dropped++;
       return;
     }
     this.waiting++;
     const list = this.pending.get(siteSlug) ?? [];
-    list.push(postId);
+    list.push({ postId, token });
     this.pending.set(siteSlug, list);
     if (list.length >= this.opts.maxBatch) {
       this.pending.delete(siteSlug);
@@ -79,24 +95,24 @@ export class ViewBatcher {
 
   private drain(): void {
     while (this.inFlight < this.opts.maxInFlight && this.ready.length > 0) {
-      const [siteSlug, postIds] = this.ready.shift()!;
+      const [siteSlug, views] = this.ready.shift()!;
       this.inFlight++;
       this.stats.batches++;
-      this.send(siteSlug, postIds)
+      this.send(siteSlug, views)
         .then(
-          () => (this.stats.recorded += postIds.length),
+          () => (this.stats.recorded += views.length),
           (error: unknown) => {
-            this.stats.failed += postIds.length;
+            this.stats.failed += views.length;
             // Visible, not per failure: at most one line a minute.
             if (Date.now() - this.lastErrorLog > 60_000) {
               this.lastErrorLog = Date.now();
-              console.error(`[pressroom] a batch of ${postIds.length} views failed:`, error instanceof Error ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ""}` : error);
+              console.error(`[pressroom] a batch of ${views.length} views failed:`, error instanceof Error ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ""}` : error);
             }
           },
         )
         .finally(() => {
           this.inFlight--;
-          this.waiting -= postIds.length;
+          this.waiting -= views.length;
           this.drain();
         });
     }
@@ -104,16 +120,33 @@ export class ViewBatcher {
 }
 
 let shared: ViewBatcher | null = null;
+let socket: ConvexClient | null = null;
+
+/** setAdminAuth is @internal in the clients' types; Convex's own tooling uses it for admin keys. */
+function withAdminKey<C extends ConvexClient | ConvexHttpClient>(client: C, key: string): C {
+  (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(key);
+  return client;
+}
 
 /**
- * The process's batcher, writing anonymously (a view does not depend on who): over the reader
- * cache's WebSocket when it is on (retried across reconnects, applied once), else over HTTP.
+ * The process's batcher, writing with the server's admin key: over a WebSocket of its own when
+ * the reader cache is on (production: retried across reconnects, and the tokens make a replay
+ * harmless), else over HTTP. Without CONVEX_ADMIN_KEY views cannot be counted: each batch fails
+ * (logged at most once a minute, counted in stats.failed).
  */
 export function sharedViewBatcher(): ViewBatcher {
-  shared ??= new ViewBatcher((siteSlug, postIds) => {
-    const args = { siteSlug, postIds };
-    const cache = sharedQueryCache();
-    return cache ? cache.mutation(api.reader.recordViews, args) : convexClient().mutation(api.reader.recordViews, args);
+  shared ??= new ViewBatcher((siteSlug, views) => {
+    const key = process.env.CONVEX_ADMIN_KEY;
+    if (!key) return Promise.reject(new Error("views are not counted: CONVEX_ADMIN_KEY is not set (the server's admin or deploy key)"));
+    const args = { siteSlug, views };
+    if (sharedQueryCache()) {
+      socket ??= withAdminKey(
+        new ConvexClient(convexUrl(), { webSocketConstructor: UnrefWebSocket as unknown as typeof globalThis.WebSocket, unsavedChangesWarning: false }),
+        key,
+      );
+      return socket.mutation(internal.reader.recordViews, args);
+    }
+    return withAdminKey(new ConvexHttpClient(convexUrl()), key).mutation(internal.reader.recordViews, args);
   });
   return shared;
 }

@@ -8,7 +8,7 @@ import type { ReaderPost } from "../validators";
 import type { Entitlement } from "./entitlements";
 import { hasUnsafeExcerpt, toReaderPost } from "./postProjection";
 import { redirectFor } from "./slugs";
-import { recordView } from "./views";
+import { claimViewToken, pruneViewTokens, recordView, requireViewToken } from "./views";
 
 // What the public site reads: published posts only, always through toReaderPost (the one place
 // that decides what a reader sees), lists without bodies. Reader functions address a site by its
@@ -290,35 +290,35 @@ export async function search(
 }
 
 /**
- * Counts a view of a live post of the site.
- * @throws ConvexError NOT_FOUND for an unknown site, a post of another site, or a post not published.
+ * Records a batch of first views for one site, each with the view token the app server issued
+ * for it (model/views.ts): a token already counted is skipped, so a resent batch counts once.
+ * Posts that are no longer live there (unpublished since, another site's) are skipped, not an
+ * error: the batch was collected over a moment in which that may have changed. Returns how many
+ * views counted.
  */
-export async function recordReaderView(ctx: MutationCtx, siteSlug: string, postId: Id<"posts">): Promise<void> {
-  const site = await siteBySlug(ctx, siteSlug);
-  const post = site ? await ctx.db.get(postId) : null;
-  if (!site || !isLive(post, site._id)) throw appError("NOT_FOUND");
-  await recordView(ctx, post);
-}
-
-/**
- * Records a batch of first views (one entry per view; ids may repeat) for one site. Posts that are
- * no longer live there (unpublished since, another site's) are skipped, not an error: the batch
- * was collected over a moment in which that may have changed. Returns how many views counted.
- */
-export async function recordReaderViews(ctx: MutationCtx, siteSlug: string, postIds: Id<"posts">[]): Promise<number> {
-  if (postIds.length > MAX_VIEW_BATCH) {
-    throw appError("INVALID_ARGUMENT", { field: "postIds", message: `At most ${MAX_VIEW_BATCH} views per call.` });
+export async function recordReaderViews(
+  ctx: MutationCtx,
+  siteSlug: string,
+  views: Array<{ postId: Id<"posts">; token: string }>,
+): Promise<number> {
+  if (views.length > MAX_VIEW_BATCH) {
+    throw appError("INVALID_ARGUMENT", { field: "views", message: `At most ${MAX_VIEW_BATCH} views per call.` });
   }
+  for (const { token } of views) requireViewToken(token);
   const site = await siteBySlug(ctx, siteSlug);
   if (!site) throw appError("NOT_FOUND");
   const perPost = new Map<Id<"posts">, number>();
-  for (const id of postIds) perPost.set(id, (perPost.get(id) ?? 0) + 1);
-  let counted = 0;
-  for (const [postId, views] of perPost) {
+  for (const { postId, token } of views) {
     const post = await ctx.db.get(postId);
     if (!isLive(post, site._id)) continue;
-    await recordView(ctx, post, views);
-    counted += views;
+    if (!(await claimViewToken(ctx, site._id, token))) continue;
+    perPost.set(postId, (perPost.get(postId) ?? 0) + 1);
   }
+  let counted = 0;
+  for (const [postId, n] of perPost) {
+    await recordView(ctx, (await ctx.db.get(postId))!, n);
+    counted += n;
+  }
+  await pruneViewTokens(ctx, site._id);
   return counted;
 }

@@ -362,6 +362,7 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "postBodies", index: "by_siteId_and_postId_and_kind", heavy: true },
   { table: "postRevisions", index: "by_siteId_and_postId_and_number", heavy: true },
   { table: "postViewShards", index: "by_siteId_and_postId_and_shard", heavy: false },
+  { table: "viewTokens", index: "by_siteId_and_token", heavy: false },
   { table: "postTags", index: "by_siteId_and_postId", heavy: false },
   { table: "slugRedirects", index: "by_siteId_and_kind_and_fromSlug", heavy: false },
   { table: "tags", index: "by_siteId_and_slug", heavy: false },

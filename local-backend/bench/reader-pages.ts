@@ -284,11 +284,20 @@ export async function waitFor(url: string, timeoutMs: number) {
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
 
-export function startApp(port: number, convexUrl: string, cache: "on" | "off"): ChildProcess {
+/** `adminKey`: the app server sends views with it (reader:recordViews is internal). */
+export function startApp(port: number, convexUrl: string, cache: "on" | "off", adminKey?: string): ChildProcess {
   return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["app/server/index.ts"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", CONVEX_URL: convexUrl, READER_CACHE: cache },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      CONVEX_URL: convexUrl,
+      READER_CACHE: cache,
+      ...(adminKey ? { CONVEX_ADMIN_KEY: adminKey } : {}),
+    },
   });
 }
 
@@ -355,7 +364,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
     for (const cache of ["off", "on"] as const) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
-      const app = startApp(port, backend.url, cache);
+      const app = startApp(port, backend.url, cache, backend.adminKey);
       apps.push(app);
       try {
         await waitFor(`${base}/${SITE}/`, 30_000);

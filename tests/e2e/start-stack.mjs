@@ -164,6 +164,8 @@ hostApp = spawn(bin("tsx"), ["app/server/index.ts"], {
     HOST: "127.0.0.1",
     WEB_CONCURRENCY: "1",
     CONVEX_URL: `http://127.0.0.1:${backendPort}`,
+    // Views are sent with the server's key (reader:recordViews is internal); no dev mailbox here.
+    CONVEX_ADMIN_KEY: adminKey(),
     ROOT_DOMAIN: "pressroom.test",
     SITE_URL_FORM: "subdomain",
     // The platform itself answers on the loopback address (a site host's /login goes there).

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { api } from "../../convex/_generated/api";
+import { api, internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ERROR_CODES } from "../../convex/shared/errors";
 import { LocalBackend } from "../../local-backend/src/backend";
@@ -253,7 +253,8 @@ describe("posts list", () => {
 
     // Readers' views show in the list (from posts:viewCounts, for the rows shown).
     const site = await owner.convex.query(api.sites.getSettings, { siteId });
-    await owner.convex.mutation(api.reader.recordViews, { siteSlug: site.slug, postIds: [postId, postId] });
+    const views = ["studio-view-token-000001", "studio-view-token-000002"].map((token) => ({ postId, token }));
+    await admin.mutation(internal.reader.recordViews, { siteSlug: site.slug, views });
     const published = await loader(postsList, get(`/studio/${siteId}?status=published`, owner.jar), { siteId });
     expect(published.data.args.status).toBe("published");
     expect(published.data.result.page.map((p: any) => p.title)).toEqual(["Hello world"]);
