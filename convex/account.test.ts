@@ -131,6 +131,56 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
     expect((await t.run(async (ctx) => ctx.db.get(otto)))?.deletingAt).toEqual(expect.any(Number));
   });
 
+  test("deactivation: a platform admin deactivates a user, which ends their sessions at once, audited; reactivation lets them back", async () => {
+    const t = convexTest(schema, modules);
+    const admin = await createUser(t, "Root", { role: "admin" });
+    const ada = await createUser(t, "Ada");
+    const laptop = await seedSession(t, ada, { tokens: 2 });
+    const phone = await seedSession(t, ada);
+    await inSession(t, ada, laptop).mutation(api.account.recordSession, { userAgent: "Firefox" });
+
+    expect(await as(t, admin).mutation(api.account.setUserActive, { userId: ada, active: false })).toEqual({ isActive: false, sessionsEnded: 2 });
+    const after = await t.run(async (ctx) => ({
+      user: await ctx.db.get(ada),
+      sessions: (await ctx.db.query("authSessions").withIndex("userId", (q) => q.eq("userId", ada)).collect()).length,
+      tokens: (await ctx.db.query("authRefreshTokens").collect()).filter((r) => r.sessionId === laptop || r.sessionId === phone).length,
+      meta: (await ctx.db.query("sessionMeta").withIndex("by_userId", (q) => q.eq("userId", ada)).collect()).length,
+      log: (await ctx.db.query("auditLogs").collect()).filter((l) => l.action === "user.deactivate"),
+    }));
+    expect(after.user!.isActive).toBe(false);
+    expect({ sessions: after.sessions, tokens: after.tokens, meta: after.meta }).toEqual({ sessions: 0, tokens: 0, meta: 0 });
+    // Platform-level audit: no siteId, the admin as actor, the user as entity.
+    expect(after.log).toHaveLength(1);
+    expect(after.log[0]).toMatchObject({ actorId: admin, entityType: "user", entityId: ada });
+    expect(after.log[0].siteId).toBeUndefined();
+    expect(JSON.parse(after.log[0].diff)).toMatchObject({ isActive: [true, false], sessionsEnded: [null, 2] });
+    // A JWT already issued stops at the next request.
+    expect(await code(inSession(t, ada, laptop).query(api.account.me, {}))).toBe("USER_INACTIVE");
+    expect(await code(as(t, ada).mutation(api.users.updateProfile, { bio: "still here?" }))).toBe("USER_INACTIVE");
+
+    // Idempotent, and back again.
+    expect(await as(t, admin).mutation(api.account.setUserActive, { userId: ada, active: false })).toEqual({ isActive: false, sessionsEnded: 0 });
+    expect(await as(t, admin).mutation(api.account.setUserActive, { userId: ada, active: true })).toEqual({ isActive: true, sessionsEnded: 0 });
+    expect(await as(t, ada).query(api.account.me, {})).toMatchObject({ _id: ada });
+    const actions = await t.run(async (ctx) => (await ctx.db.query("auditLogs").collect()).map((l) => l.action).filter((a) => a.startsWith("user.")));
+    expect(actions.filter((a) => a === "user.deactivate" || a === "user.reactivate")).toEqual(["user.deactivate", "user.reactivate"]);
+  });
+
+  test("deactivation: only platform admins may, never of themselves or of unknown users", async () => {
+    const t = convexTest(schema, modules);
+    const admin = await createUser(t, "Root", { role: "admin" });
+    const ada = await createUser(t, "Ada");
+    const bob = await createUser(t, "Bob");
+    expect(await code(t.mutation(api.account.setUserActive, { userId: ada, active: false }))).toBe("UNAUTHENTICATED");
+    expect(await code(as(t, bob).mutation(api.account.setUserActive, { userId: ada, active: false }))).toBe("FORBIDDEN");
+    expect(await code(as(t, bob).mutation(api.account.setUserActive, { userId: bob, active: true }))).toBe("FORBIDDEN");
+    expect(await code(as(t, admin).mutation(api.account.setUserActive, { userId: admin, active: false }))).toBe("INVALID_ARGUMENT");
+    const gone = await createUser(t, "Gone");
+    await t.run(async (ctx) => ctx.db.delete(gone));
+    expect(await code(as(t, admin).mutation(api.account.setUserActive, { userId: gone, active: false }))).toBe("NOT_FOUND");
+    expect((await t.run(async (ctx) => ctx.db.get(ada)))!.isActive).not.toBe(false);
+  });
+
   // The rows the persona matrix (personas.test.ts) needs for these functions, checked here: the
   // factories' identities (subject "userId|test-session") have no password account and no session.
   test("persona outcomes: anonymous, and a signed-in user without password or real session", async () => {

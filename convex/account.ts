@@ -84,6 +84,17 @@ export const signOutOtherSessions = userMutation({
 });
 
 /**
+ * Platform admins only: deactivates (`active: false`) or reactivates a user. Deactivation ends all
+ * of the user's sessions at once; audited at platform level.
+ * @throws FORBIDDEN (not a platform admin), INVALID_ARGUMENT (own account), NOT_FOUND.
+ */
+export const setUserActive = userMutation({
+  args: { userId: v.id("users"), active: v.boolean() },
+  returns: v.object({ isActive: v.boolean(), sessionsEnded: v.number() }),
+  handler: async (ctx, { userId, active }) => await Account.setUserActive(ctx, ctx.viewer, userId, active),
+});
+
+/**
  * Checks the viewer's current password with @convex-dev/auth (failed attempts count towards the
  * sign-in rate limit). @throws INVALID_ARGUMENT (field currentPassword/password) or RATE_LIMITED.
  */

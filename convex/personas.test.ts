@@ -446,6 +446,11 @@ export const matrix: Record<string, Row> = {
     call: (c) => c.action(api.account.deleteAccount, {}),
     expect: { default: "REAUTH_REQUIRED", anonymous: "UNAUTHENTICATED" },
   },
+  // Platform admins only (users.role "admin"); a site's admin or owner is not one.
+  "account:setUserActive": {
+    call: (c, w) => c.mutation(api.account.setUserActive, { userId: w.users.contributor, active: false }),
+    expect: { default: "FORBIDDEN", anonymous: "UNAUTHENTICATED" },
+  },
   // --- reader: public by design ---------------------------------------------------------------
   // Every row reads real content (readerContent) and says what each persona saw.
   "reader:latest": {

@@ -387,6 +387,22 @@ async function deleteSession(ctx: MutationCtx, session: Doc<"authSessions">) {
   await ctx.db.delete(session._id);
 }
 
+/** Ends the user's sessions (all but `keep`) with their refresh tokens. @returns how many ended. */
+async function endSessions(ctx: MutationCtx, userId: Id<"users">, keep: Id<"authSessions"> | null): Promise<number> {
+  let ended = 0;
+  for (;;) {
+    const sessions = (
+      await ctx.db
+        .query("authSessions")
+        .withIndex("userId", (q) => q.eq("userId", userId))
+        .take(MAX_SESSIONS + 1)
+    ).filter((s) => s._id !== keep);
+    for (const s of sessions.slice(0, MAX_SESSIONS)) await deleteSession(ctx, s);
+    ended += Math.min(sessions.length, MAX_SESSIONS);
+    if (sessions.length <= MAX_SESSIONS) return ended;
+  }
+}
+
 /**
  * Signs the viewer out everywhere but here (all sessions when the caller's session is already gone).
  * Their refresh tokens stop working at once; a JWT already issued to them stays valid until it
@@ -395,16 +411,7 @@ async function deleteSession(ctx: MutationCtx, session: Doc<"authSessions">) {
  */
 export async function signOutOtherSessions(ctx: MutationCtx, viewer: Doc<"users">): Promise<number> {
   const current = await currentSessionId(ctx);
-  const sessions = await ctx.db
-    .query("authSessions")
-    .withIndex("userId", (q) => q.eq("userId", viewer._id))
-    .take(MAX_SESSIONS);
-  let ended = 0;
-  for (const s of sessions) {
-    if (s._id === current) continue;
-    await deleteSession(ctx, s);
-    ended++;
-  }
+  const ended = await endSessions(ctx, viewer._id, current);
   await sweepSessionMeta(ctx, viewer._id, current);
   if (ended > 0) {
     await audit(ctx, {
@@ -416,6 +423,39 @@ export async function signOutOtherSessions(ctx: MutationCtx, viewer: Doc<"users"
     });
   }
   return ended;
+}
+
+/**
+ * A platform admin (users.role "admin") deactivates or reactivates a user. Deactivating ends all
+ * of the user's sessions, refresh tokens included; a JWT already issued stops at its next request,
+ * because every function re-reads isActive (lib/auth.ts), and sign-in, codes and refreshes are
+ * refused (USER_INACTIVE, see the callbacks above). Audited at platform level: no siteId, the admin
+ * as actor. Setting the current state again changes nothing and is not logged.
+ * @throws FORBIDDEN (not a platform admin), INVALID_ARGUMENT (their own account), NOT_FOUND (no
+ * such user, or one being deleted).
+ */
+export async function setUserActive(ctx: MutationCtx, actor: Doc<"users">, userId: Id<"users">, active: boolean) {
+  if (actor.role !== "admin") throw appError("FORBIDDEN");
+  if (userId === actor._id) {
+    throw appError("INVALID_ARGUMENT", { field: "userId", message: "You can't deactivate or reactivate your own account." });
+  }
+  const user = await ctx.db.get(userId);
+  if (!user || user.deletingAt !== undefined) throw appError("NOT_FOUND");
+  const sessionsEnded = active ? 0 : await endSessions(ctx, user._id, null);
+  if (!active) await forgetSessionMeta(ctx, user._id);
+  const wasActive = user.isActive !== false;
+  if (wasActive !== active) {
+    await ctx.db.patch(user._id, { isActive: active, updatedAt: Date.now() });
+    await audit(ctx, {
+      actorId: actor._id,
+      action: active ? "user.reactivate" : "user.deactivate",
+      entityType: "user",
+      entityId: user._id,
+      before: { isActive: wasActive },
+      after: { isActive: active, ...(active ? {} : { sessionsEnded }) },
+    });
+  }
+  return { isActive: active, sessionsEnded };
 }
 
 /** Deletes every sessionMeta row of the user (account deletion; at most a few hundred rows). */

@@ -21,6 +21,7 @@ const listSessions = makeFunctionReference<"query">("account:listSessions");
 const signOutOtherSessions = makeFunctionReference<"mutation">("account:signOutOtherSessions");
 const changePassword = makeFunctionReference<"action">("account:changePassword");
 const deleteAccount = makeFunctionReference<"action">("account:deleteAccount");
+const setUserActive = makeFunctionReference<"mutation">("account:setUserActive");
 
 type Tokens = { token: string; refreshToken: string };
 
@@ -326,6 +327,33 @@ describe("deactivated users", () => {
     await run(async (ctx) => await ctx.db.patch(userId, { isActive: true }));
     await passwordSignIn(email, "fay's password");
     expect(await refresh(tokens.refreshToken)).not.toBeNull();
+  });
+
+  test("deactivation by a platform admin: the user cannot sign in, and their sessions stop at the next request", async () => {
+    const adminTokens = await signUp("root@example.com", "root's password", "Root");
+    const adminId = ((await as(adminTokens.token).query(me, {})) as any)._id;
+    await run(async (ctx) => await ctx.db.patch(adminId, { role: "admin" }));
+    const email = "gil@example.com";
+    const laptop = await signUp(email, "gil's password", "Gil");
+    const phone = await passwordSignIn(email, "gil's password");
+    const userId = ((await as(laptop.token).query(me, {})) as any)._id;
+
+    // Another user cannot do it.
+    expect(await failure(as(laptop.token).mutation(setUserActive, { userId: adminId, active: false }))).toMatchObject({ code: "FORBIDDEN" });
+
+    expect(await as(adminTokens.token).mutation(setUserActive, { userId, active: false })).toEqual({ isActive: false, sessionsEnded: 2 });
+    expect(await failure(as(laptop.token).query(me, {}))).toMatchObject({ code: "USER_INACTIVE" });
+    expect(await failure(as(phone.token).mutation(recordSession, { userAgent: "x" }))).toMatchObject({ code: "USER_INACTIVE" });
+    expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "gil's password" } }))).toMatchObject({
+      code: "USER_INACTIVE",
+    });
+    expect(await failure(anon().action(signIn, { provider: "email-code", params: { email } }))).toMatchObject({ code: "USER_INACTIVE" });
+    // The sessions are gone, so their refresh tokens are dead for good (also after reactivation).
+    expect(await refresh(laptop.refreshToken)).toBeNull();
+
+    expect(await as(adminTokens.token).mutation(setUserActive, { userId, active: true })).toEqual({ isActive: true, sessionsEnded: 0 });
+    expect(await refresh(phone.refreshToken)).toBeNull();
+    await passwordSignIn(email, "gil's password");
   });
 });
 
