@@ -280,6 +280,35 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
     expect(await as(t, c.userId).query(api.billing.mySubscription, { siteSlug: "daily" })).toMatchObject({ grantsAccess: true, reason: null });
   });
 
+  test("backfill: rows from before scheduled expiry get their period end marked or scheduled", async () => {
+    const t = convexTest(schema, modules);
+    const c = await setup(t);
+    const legacy = (stripeSubscriptionId: string, currentPeriodEnd: number) =>
+      t.run((ctx) =>
+        ctx.db.insert("subscriptions", {
+          siteId: c.w.siteId,
+          userId: c.userId,
+          status: "active",
+          currentPeriodStart: 0,
+          currentPeriodEnd,
+          cancelAtPeriodEnd: false,
+          stripeSubscriptionId,
+          createdAt: 0,
+          updatedAt: 0,
+        }),
+      );
+    const lapsed = await legacy("sub_legacy_lapsed", Date.now() - 60_000);
+    await t.mutation(internal.billing.trackPeriodEnds, {});
+    expect(await t.run((ctx) => ctx.db.get(lapsed))).toMatchObject({ periodEnded: true });
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
+    const current = await legacy("sub_legacy_current", Date.now() + 86_400_000);
+    await t.mutation(internal.billing.trackPeriodEnds, {});
+    const row = await t.run((ctx) => ctx.db.get(current));
+    expect(row).toMatchObject({ periodEnded: false, expiryJobId: expect.any(String) });
+    expect((await pendingJobs(t)).map((j) => j._id)).toContain(row!.expiryJobId);
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
+  });
+
   test("a failed renewal: payment failed, the subscriber notified, past_due; then paid: one row, succeeded, active", async () => {
     const t = convexTest(schema, modules);
     const c = await setup(t);
