@@ -15,11 +15,12 @@ import type { JSONValue } from "convex/values";
 export const MAX_WS_PAYLOAD = 16 * 2 ** 20;
 
 /**
- * Live subscriptions per sync socket. Convex publishes no such limit; a page holds tens of queries
- * and a long paginated list one per page, so 1,000 is far above real use while bounding what one
- * connection can make the backend re-run after a commit.
+ * Live subscriptions per sync socket. Convex's sync worker has no such limit, and a server-side
+ * subscription cache legitimately holds thousands on one socket (the app's reader cache: up to
+ * READER_CACHE_MAX, default 5,000), so the cap is twice that: it bounds one connection's memory
+ * and re-run work, while fairness to other clients comes from yielding (sync.ts).
  */
-export const MAX_SUBSCRIPTIONS_PER_SOCKET = 1_000;
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 10_000;
 
 /**
  * Messages received but not yet handled, and actions running, per sync socket: Convex's sync worker
