@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 
@@ -66,7 +67,7 @@ async function attempt(call: Promise<Page>): Promise<{ page: Page | null; error:
 
 /** Why an error is not Convex's InvalidCursor, or null when it is. */
 function notInvalidCursor(error: unknown): string | null {
-  const data = (error as ConvexError<Record<string, unknown>>)?.data;
+  const data = (error as { data?: { paginationError?: unknown } } | null)?.data;
   return error instanceof ConvexError && data?.paginationError === "InvalidCursor" ? null : String(error).slice(0, 160);
 }
 
@@ -227,5 +228,57 @@ describe("extreme cursor", () => {
         }
       }
     }
+  });
+});
+
+describe("forged journal", () => {
+  /** Subscribes to bob's first page over the sync protocol with `journal`; returns the query's result message. */
+  async function subscribe(journal: string): Promise<{ type: string; value?: Page; errorMessage?: string; errorData?: unknown }> {
+    const ws = new WebSocket(`${backend.url.replace(/^http/, "ws")}/api/1.48.0/sync`);
+    try {
+      await new Promise((resolve, reject) => {
+        ws.once("open", resolve);
+        ws.once("error", reject);
+      });
+      const result = new Promise<any>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no answer to the subscription")), 5000);
+        ws.on("message", (raw) => {
+          const msg = JSON.parse(String(raw));
+          const mod = msg.type === "Transition" ? msg.modifications.find((m: { queryId: number }) => m.queryId === 0) : undefined;
+          if (mod) {
+            clearTimeout(timer);
+            resolve(mod);
+          }
+        });
+      });
+      ws.send(JSON.stringify({ type: "Connect", sessionId: crypto.randomUUID(), connectionCount: 0, lastCloseReason: null, clientTs: Date.now() }));
+      const args = [{ owner: "bob", order: "asc", paginationOpts: { numItems: 2, cursor: null } }];
+      ws.send(
+        JSON.stringify({
+          type: "ModifyQuerySet",
+          baseVersion: 0,
+          newVersion: 1,
+          modifications: [{ type: "Add", queryId: 0, udfPath: "notes:mine", args, journal }],
+        }),
+      );
+      return await result;
+    } finally {
+      ws.close();
+    }
+  }
+
+  test("forged cursor: a forged sync journal (the subscription's end cursor) gets InvalidCursor, not other owners' notes", async () => {
+    const fp = (await genuine("asc")).split(".")[0];
+    for (const journal of [`${fp}.${ff96}`, `${fp}.${ff96}.${ff96}`]) {
+      const mod = await subscribe(journal);
+      if (mod.type === "QueryUpdated") expect(mod.value!.rows.filter((r) => !r.startsWith("bob:"))).toEqual([]);
+      expect(mod.type).toBe("QueryFailed");
+      expect(mod.errorData).toEqual({ isConvexSystemError: true, paginationError: "InvalidCursor" });
+    }
+    // A genuine journal still pins the page's end.
+    const first = await mine(client, "asc", null, undefined, 3);
+    const pinned = await subscribe(first.continueCursor);
+    expect(pinned.type).toBe("QueryUpdated");
+    expect(pinned.value!.rows).toEqual(first.rows);
   });
 });
