@@ -37,6 +37,47 @@ export function requireSameOrigin(request: Request): void {
   }
 }
 
+const REMIX_CHECKED_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** The host Remix compares Origin with: X-Forwarded-Host's first value, else Host. */
+function remixHost(headers: Headers): string | null {
+  const forwarded = headers.get("X-Forwarded-Host")?.split(",")[0]?.trim();
+  return forwarded || headers.get("Host") || null;
+}
+
+const REFUSED_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Request refused · Pressroom</title></head>
+<body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36rem;margin:3rem auto;padding:0 1rem">
+<main>
+<h1>This form was sent from another site</h1>
+<p>For your safety, Pressroom only accepts forms sent from its own pages, and this one came from somewhere else.
+Nothing was changed.</p>
+<p>If you were using Pressroom, go back, reload the page and try again.</p>
+<p><a href="/">Go to Pressroom</a></p>
+</main>
+</body>
+</html>`;
+
+/**
+ * For the server, before Remix: a state-changing request whose Origin is another site's (or "null",
+ * or unreadable) gets a readable 403 page. Remix 2 refuses these itself, but by throwing, which
+ * became an empty 500. The rule is Remix's (Origin against X-Forwarded-Host or Host) plus the
+ * request URL's host, so whatever Remix would refuse is answered here first.
+ * @returns the 403 response, or null when the request may go on.
+ */
+export function crossOriginRefusal(request: Request): Response | null {
+  if (!REMIX_CHECKED_METHODS.has(request.method.toUpperCase())) return null;
+  const origin = request.headers.get("Origin");
+  if (origin === null) return null; // no Origin: the route actions' requireSameOrigin decides
+  const host = hostOf(origin);
+  if (host !== null && host === remixHost(request.headers) && host === new URL(request.url).host) return null;
+  return new Response(REFUSED_PAGE, {
+    status: 403,
+    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
+  });
+}
+
 /**
  * For GET resource routes that hand out credentials (the token route): refuses requests a
  * browser marks as coming from another site (Origin of another host, or Sec-Fetch-Site other

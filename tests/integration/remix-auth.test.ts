@@ -550,6 +550,44 @@ describe("security", () => {
     failedSignIns.reset(known);
   });
 
+  test("cross-origin form POST: answered 403 with a readable page, not Remix's 500", async () => {
+    const form = (origin: string | null, extra: Record<string, string> = {}) =>
+      new Request(`${LOCAL}/login`, {
+        method: "POST",
+        headers: {
+          Host: "localhost:3000",
+          "Content-Type": "application/x-www-form-urlencoded",
+          Accept: "text/html",
+          ...(origin === null ? {} : { Origin: origin }),
+          ...extra,
+        },
+        body: new URLSearchParams({ intent: "password", email: "someone@example.com", password: "whatever it is" }),
+      });
+    for (const [label, request] of [
+      ["foreign Origin", form(EVIL)],
+      ["Origin: null (sandboxed frame)", form("null")],
+      ["malformed Origin", form("not a url")],
+      ["Origin of our host, X-Forwarded-Host of another", form(LOCAL, { "X-Forwarded-Host": "evil.example" })],
+    ] as const) {
+      const res = await serveLikeProduction(request);
+      expect(res.status, label).toBe(403);
+      expect(res.headers.get("Content-Type"), label).toMatch(/^text\/html/);
+      expect(res.body, label).toContain("<h1>");
+      expect(res.body, label).toMatch(/another site/);
+    }
+    // The single-fetch form submission (what the browser sends with JavaScript on) too.
+    const data = new Request(`${LOCAL}/login.data`, {
+      method: "POST",
+      headers: { Host: "localhost:3000", Origin: EVIL, "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ intent: "password", email: "someone@example.com", password: "whatever it is" }),
+    });
+    expect((await serveLikeProduction(data)).status).toBe(403);
+    // The same form from our own origin still reaches the action (a wrong password is a 400 form error).
+    const own = await serveLikeProduction(form(LOCAL));
+    expect(own.status).toBe(400);
+    expect(own.body).toContain("Wrong email or password.");
+  });
+
   test("credential stuffing: one client IP trying many addresses is limited, other clients are not", async () => {
     process.env.AUTH_MIN_RESPONSE_MS = "0";
     const attacker = { "X-Forwarded-For": "203.0.113.7" };
@@ -716,6 +754,7 @@ describe("dev mailbox", () => {
 // Full document requests: the app's server build through Vite, as `remix vite:dev` serves it.
 
 let handler: ((request: Request) => Promise<Response>) | null = null;
+let front: ((request: Request, next: (r: Request) => Promise<Response>) => Promise<Response>) | null = null;
 let vite: { close(): Promise<void> } | null = null;
 
 async function renderDocument(request: Request): Promise<{ status: number; body: string; headers: Headers }> {
@@ -740,8 +779,16 @@ async function renderDocument(request: Request): Promise<{ status: number; body:
     const build = await server.ssrLoadModule("virtual:remix/server-build");
     const handle = createRequestHandler(build as any, "development");
     handler = (r) => handle(r);
+    front = (build as any).entry.module.front ?? null;
   }
   const response = await handler(request);
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
+/** A request as the production server (app/server/index.ts) serves it: the build's `front`, then Remix. */
+async function serveLikeProduction(request: Request): Promise<{ status: number; body: string; headers: Headers }> {
+  if (!handler) await renderDocument(get(`${LOCAL}/robots.txt`));
+  const response = front ? await front(request, handler!) : await handler!(request);
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
 
