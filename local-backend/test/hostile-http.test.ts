@@ -171,6 +171,21 @@ describe("protocol garbage over the HTTP API", () => {
     }, 60_000);
   }
 
+  test("protocol garbage: an acting-as identity that is not a JSON object gets 400, not a 500", async () => {
+    for (const identity of ["null", "5", '"x"', "[]"]) {
+      const r = await fetch(`${backend.url}/api/query`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Convex ${backend.adminKey}:${Buffer.from(identity).toString("base64")}`,
+        },
+        body: JSON.stringify({ path: "docs:getByN", args: { n: 1 } }),
+      });
+      expect(r.status, identity).toBe(400);
+      expect(((await r.json()) as { code: string }).code).toBe("BadActingAsIdentity");
+    }
+  });
+
   test("protocol garbage: malformed GET /api/query arguments get 400", async () => {
     for (const args of ["5", '"x"', "[1,2]", "[null]", "{"]) {
       const r = await fetch(`${backend.url}/api/query?path=docs:getByN&args=${encodeURIComponent(args)}`);

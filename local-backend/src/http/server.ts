@@ -83,6 +83,9 @@ async function authenticate(backend: LocalBackend, header: string | undefined): 
     } catch {
       throw new HttpError(400, "BadActingAsIdentity", "The identity after the admin key is not base64-encoded JSON.");
     }
+    if (identity === null || typeof identity !== "object" || Array.isArray(identity)) {
+      throw new HttpError(400, "BadActingAsIdentity", "The identity after the admin key must be a JSON object.");
+    }
     const issuer = (identity.issuer as string) ?? "https://convex.local";
     const subject = (identity.subject as string) ?? "admin-acting-as";
     return {

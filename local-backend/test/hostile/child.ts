@@ -1,6 +1,6 @@
 // Child process of the hostile-input tests: starts a LocalBackend with HTTP servers on free ports
 // (the bench fixture app: docs queries, a mutation, an HTTP action at GET /ok), seeds 2,000
-// documents (20 in each group) and prints one JSON line {url, siteUrl, pid}. Running it in its own process makes a
+// documents (20 in each group) and prints one JSON line {url, siteUrl, adminKey, pid}. Running it in its own process makes a
 // crash observable (an uncaught exception ends this process, not the test runner). It exits when
 // the parent goes away (stdin closes) or after 5 minutes.
 import path from "node:path";
@@ -23,4 +23,4 @@ if (!seeded.ok) {
   console.error(`hostile child: seeding failed: ${seeded.message}`);
   process.exit(1);
 }
-process.stdout.write(`${JSON.stringify({ url: backend.url, siteUrl: backend.siteUrl, pid: process.pid })}\n`);
+process.stdout.write(`${JSON.stringify({ url: backend.url, siteUrl: backend.siteUrl, adminKey: backend.adminKey, pid: process.pid })}\n`);

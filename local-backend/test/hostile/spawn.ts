@@ -12,6 +12,7 @@ const repoRoot = path.resolve(here, "..", "..", "..");
 export interface ChildBackend {
   url: string;
   siteUrl: string;
+  adminKey: string;
   child: ChildProcess;
   /** Everything the child wrote to stderr so far (stack traces of uncaught errors land here). */
   stderr(): string;
@@ -30,7 +31,7 @@ export async function startChildBackend(): Promise<ChildBackend> {
   });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const info = await new Promise<{ url: string; siteUrl: string }>((resolve, reject) => {
+  const info = await new Promise<{ url: string; siteUrl: string; adminKey: string }>((resolve, reject) => {
     let out = "";
     const guard = setTimeout(() => reject(new Error(`hostile child did not start in 60 s; stderr:\n${stderr}`)), 60_000);
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
