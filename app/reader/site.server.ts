@@ -8,11 +8,12 @@ import { readerClient } from "./client.server";
 // - On the platform host (env ROOT_DOMAIN, its www., loopback, or any host when ROOT_DOMAIN is
 //   unset) the site is the first path segment: /{site}/{post}. Links keep that form.
 // - On `{slug}.{ROOT_DOMAIN}` the site is the subdomain; on any other host it is the site whose
-//   custom domain that is (sites:getPublic({domain})). Links drop the /{site} prefix. The Remix
+//   verified custom domain that is (sites:getPublic({domain}); a claimed but unproven domain finds
+//   nothing, see convex/model/domains.ts). Links drop the /{site} prefix. The Remix
 //   routes still see /{site}/…: whatever fronts the app for those hosts rewrites `/x` to
 //   `/{slug}/x` (see hostRewritePath), and a request whose {site} segment is another site's is a 404.
 // - Canonical URLs follow the site's configured form whatever host served the page: its custom
-//   domain if it has one, else https://{slug}.{ROOT_DOMAIN} when SITE_URL_FORM=subdomain, else
+//   domain once verified (getPublic returns no other), else https://{slug}.{ROOT_DOMAIN} when SITE_URL_FORM=subdomain, else
 //   https://{ROOT_DOMAIN}/{slug} (the request's own origin when ROOT_DOMAIN is unset: development).
 
 export type PublicSite = NonNullable<FunctionReturnType<typeof api.sites.getPublic>>;

@@ -31,7 +31,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     try {
       const { domain, status } = await convex.action(api.sites.verifyCustomDomain, { siteId });
       if (status === "verified") return data({ values, errors: undefined, notice: `Verified: ${domain} now serves this publication.` }, { headers: privateHeaders(headers) });
-      const fields = { customDomain: `The TXT record was not found at _pressroom-verify.${domain} yet. DNS changes can take a while to show; try again later.` };
+      const fields: Record<string, string> = { customDomain: `The TXT record was not found at _pressroom-verify.${domain} yet. DNS changes can take a while to show; try again later.` };
       return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
     } catch (error) {
       return data({ values, errors: formErrorsFrom(error, {}, FIELDS), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
