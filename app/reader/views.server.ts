@@ -1,4 +1,5 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { getFunctionName, makeFunctionReference, type FunctionArgs, type FunctionReturnType } from "convex/server";
 import { isbot } from "isbot";
 import { randomBytes } from "node:crypto";
 import { internal } from "../../convex/_generated/api";
@@ -119,6 +120,15 @@ export class ViewBatcher {
   }
 }
 
+type RecordViews = typeof internal.reader.recordViews;
+/**
+ * reader:recordViews, typed as the clients want it (their types take public references only; the
+ * function is internal, so the backend runs it only for a caller holding the admin key).
+ */
+export const RECORD_VIEWS = makeFunctionReference<"mutation", FunctionArgs<RecordViews>, FunctionReturnType<RecordViews>>(
+  getFunctionName(internal.reader.recordViews),
+);
+
 let shared: ViewBatcher | null = null;
 let socket: ConvexClient | null = null;
 
@@ -144,9 +154,9 @@ export function sharedViewBatcher(): ViewBatcher {
         new ConvexClient(convexUrl(), { webSocketConstructor: UnrefWebSocket as unknown as typeof globalThis.WebSocket, unsavedChangesWarning: false }),
         key,
       );
-      return socket.mutation(internal.reader.recordViews, args);
+      return socket.mutation(RECORD_VIEWS, args);
     }
-    return withAdminKey(new ConvexHttpClient(convexUrl()), key).mutation(internal.reader.recordViews, args);
+    return withAdminKey(new ConvexHttpClient(convexUrl()), key).mutation(RECORD_VIEWS, args);
   });
   return shared;
 }

@@ -10,12 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { api, internal } from "../../convex/_generated/api";
+import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ERROR_CODES } from "../../convex/shared/errors";
 import { LocalBackend } from "../../local-backend/src/backend";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
 import { convexAs } from "../../app/auth/session.server";
+import { RECORD_VIEWS } from "../../app/reader/views.server";
 import * as signupRoute from "../../app/routes/signup";
 import * as verifyRoute from "../../app/routes/verify";
 import * as studioHome from "../../app/routes/studio._index";
@@ -254,7 +255,7 @@ describe("posts list", () => {
     // Readers' views show in the list (from posts:viewCounts, for the rows shown).
     const site = await owner.convex.query(api.sites.getSettings, { siteId });
     const views = ["studio-view-token-000001", "studio-view-token-000002"].map((token) => ({ postId, token }));
-    await admin.mutation(internal.reader.recordViews, { siteSlug: site.slug, views });
+    await admin.mutation(RECORD_VIEWS, { siteSlug: site.slug, views });
     const published = await loader(postsList, get(`/studio/${siteId}?status=published`, owner.jar), { siteId });
     expect(published.data.args.status).toBe("published");
     expect(published.data.result.page.map((p: any) => p.title)).toEqual(["Hello world"]);

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { api, internal } from "../../convex/_generated/api";
+import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { LocalBackend } from "../../local-backend/src/backend";
 import { countView, sharedViewBatcher } from "../../app/reader/views.server";
@@ -26,7 +26,7 @@ beforeAll(async () => {
   backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
   const admin = new ConvexHttpClient(backend.url);
   (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
-  const seeded = await admin.mutation(internal.demo.seedDemo, {});
+  const seeded = await admin.mutation(makeFunctionReference<"mutation", Record<string, never>, { sites: string[] }>("demo:seedDemo"), {});
   siteSlug = seeded.sites[0];
   const latest = await new ConvexHttpClient(backend.url).query(api.reader.latest, { siteSlug, paginationOpts: { numItems: 1, cursor: null } });
   postId = latest.page[0]._id;
