@@ -93,14 +93,6 @@ export class QueryCache {
     return value as FunctionReturnType<Q>;
   }
 
-  /**
-   * A mutation over the cache's WebSocket: the sync protocol retries it across reconnects and the
-   * backend applies it once, which one-off HTTP requests under load cannot promise.
-   */
-  mutation<M extends FunctionReference<"mutation">>(mutation: M, args: FunctionArgs<M>): Promise<FunctionReturnType<M>> {
-    return this.client.mutation(mutation, args);
-  }
-
   /** Whether cached results are being kept fresh right now (the socket is up). */
   isLive(): boolean {
     return this.connected();

@@ -22,12 +22,6 @@ export const readerQuery = customQuery(
   customCtx(async (ctx) => ({ viewer: await getViewer(ctx) })),
 );
 
-/** Anyone may call it (view counting): ctx.viewer is the user or null. */
-export const readerMutation = customMutation(
-  mutation,
-  customCtx(async (ctx) => ({ viewer: await getViewer(ctx) })),
-);
-
 /** Signed-in users: ctx.viewer is the active user. */
 export const userQuery = customQuery(
   query,
