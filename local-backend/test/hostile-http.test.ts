@@ -85,6 +85,8 @@ const CORPUS: Array<[name: string, payload: string | Buffer]> = [
   ["bad chunked encoding", `POST /api/query HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\n\r\n`],
   ["body cut short", `POST /api/query HTTP/1.1\r\n${H}Content-Length: 1000\r\n\r\n{"pa`],
   ["asterisk request target", `GET * HTTP/1.1\r\n${H}\r\n`],
+  // A path, not a host: it must not reach the /ok route as if it were http://evil.example/ok.
+  ["protocol-relative path", `GET //evil.example/ok HTTP/1.1\r\n${H}\r\n`],
   ["bad Authorization scheme", `GET /api/query?path=docs:getByN&args=%7B%22n%22%3A1%7D HTTP/1.1\r\n${H}Authorization: Basic x\r\n\r\n`],
   ["empty request line", "\r\n\r\n\r\n"],
   ["binary garbage", Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919) % 256))],

@@ -33,9 +33,11 @@ class HttpError extends Error {
  * valid URL). Only the path and query are used; the host is always ours.
  */
 export function requestUrl(req: http.IncomingMessage): URL | null {
+  const raw = req.url ?? "/";
   try {
-    const target = new URL(req.url ?? "/", "http://local");
-    return new URL(`${target.pathname}${target.search}`, "http://local");
+    // Origin-form is appended, not resolved: "//evil/x" is a path here, not a host.
+    const target = raw.startsWith("/") ? new URL(`http://local${raw}`) : new URL(raw);
+    return new URL(`http://local${target.pathname}${target.search}`);
   } catch {
     return null;
   }

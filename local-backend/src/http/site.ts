@@ -29,7 +29,7 @@ async function toRequest(req: http.IncomingMessage, origin: string): Promise<Req
   }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
   try {
-    return new Request(new URL(`${url.pathname}${url.search}`, origin), {
+    return new Request(`${origin}${url.pathname}${url.search}`, {
       method: req.method,
       headers,
       body: hasBody ? Buffer.concat(chunks) : undefined,
