@@ -744,7 +744,7 @@ describe("dev mailbox", () => {
     } finally {
       for (const [name, value] of [["CONVEX_ADMIN_KEY", saved.key], ["NODE_ENV", saved.env], ["PRESSROOM_DEV_MAILBOX", saved.flag]] as const) {
         if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
+        else (process.env as Record<string, string>)[name] = value;
       }
     }
   });
