@@ -295,6 +295,11 @@ export const subscriptionFields = {
   /** `created` (ms) of the newest Stripe event applied to this row's state; older events are skipped. */
   lastEventAt: v.optional(v.number()),
   // --- end billing issue ---
+  // --- trust issue 11a: the period's end arrives as a write, not through the clock in a query ---
+  /** Set once currentPeriodEnd has passed (by the write at that time, billing:expireSubscription). */
+  periodEnded: v.optional(v.boolean()),
+  /** The pending billing:expireSubscription job for currentPeriodEnd, replaced when the period moves. */
+  expiryJobId: v.optional(v.id("_scheduled_functions")),
 };
 
 export const paymentFields = {
@@ -306,11 +311,6 @@ export const paymentFields = {
   status: vPaymentStatus,
   description: v.optional(v.string()),
   stripeInvoiceId: v.optional(v.string()),
-  // --- trust issue 11a: the period's end arrives as a write, not through the clock in a query ---
-  /** Set once currentPeriodEnd has passed (by the write at that time, billing:expireSubscription). */
-  periodEnded: v.optional(v.boolean()),
-  /** The pending billing:expireSubscription job for currentPeriodEnd, replaced when the period moves. */
-  expiryJobId: v.optional(v.id("_scheduled_functions")),
   stripeChargeId: v.optional(v.string()),
   createdAt: v.number(),
   // --- billing issue: partial refunds (a full refund sets status "refunded") ---
