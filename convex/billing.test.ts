@@ -298,15 +298,38 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
         }),
       );
     const lapsed = await legacy("sub_legacy_lapsed", Date.now() - 60_000);
-    await t.mutation(internal.billing.trackPeriodEnds, {});
+    await t.mutation(internal.migrations.trackPeriodEnds, {});
     expect(await t.run((ctx) => ctx.db.get(lapsed))).toMatchObject({ periodEnded: true });
     expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
     const current = await legacy("sub_legacy_current", Date.now() + 86_400_000);
-    await t.mutation(internal.billing.trackPeriodEnds, {});
+    await t.mutation(internal.migrations.trackPeriodEnds, {});
     const row = await t.run((ctx) => ctx.db.get(current));
     expect(row).toMatchObject({ periodEnded: false, expiryJobId: expect.any(String) });
     expect((await pendingJobs(t)).map((j) => j._id)).toContain(row!.expiryJobId);
     expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
+  });
+
+  test("backfill: migrations:runAll starts it, so a lapsed row from before scheduled expiry locks with no other call", async () => {
+    const t = convexTest(schema, modules);
+    const c = await setup(t);
+    const lapsed = await t.run((ctx) =>
+      ctx.db.insert("subscriptions", {
+        siteId: c.w.siteId,
+        userId: c.userId,
+        status: "active",
+        currentPeriodStart: 0,
+        currentPeriodEnd: Date.now() - 60_000,
+        cancelAtPeriodEnd: false,
+        stripeSubscriptionId: "sub_legacy_runall",
+        createdAt: 0,
+        updatedAt: 0,
+      }),
+    );
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(false); // no periodEnded yet: treated as not ended
+    expect(await t.mutation(internal.migrations.runAll, {})).toEqual(["refreshExcerpts", "trackPeriodEnds"]);
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await t.run((ctx) => ctx.db.get(lapsed))).toMatchObject({ periodEnded: true });
+    expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
   });
 
   test("a failed renewal: payment failed, the subscriber notified, past_due; then paid: one row, succeeded, active", async () => {

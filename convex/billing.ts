@@ -11,7 +11,7 @@ import { appError } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, siteQuery, userQuery } from "./lib/functions";
 import * as Billing from "./model/billing";
 import * as Reader from "./model/reader";
-import { expirePeriod, trackPeriodEnd } from "./model/entitlements";
+import { expirePeriod } from "./model/entitlements";
 import { applyStripeEvent, ensureBillingCustomer, getBillingCustomer } from "./model/stripeEvents";
 import { vPaymentStatus, vSubscriptionStatus } from "./validators";
 
@@ -271,22 +271,6 @@ export const expireSubscription = internalMutation({
   args: { subscriptionId: v.id("subscriptions") },
   returns: v.boolean(),
   handler: async (ctx, { subscriptionId }) => await expirePeriod(ctx, subscriptionId),
-});
-
-/**
- * Backfill for rows written before periods ended through writes (they have no periodEnded): marks
- * or schedules each row's period end, a page at a time, then schedules the next page. Run once
- * after deploying: `npx convex run billing:trackPeriodEnds`. Trusted: operators only.
- */
-export const trackPeriodEnds = internalMutation({
-  args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  returns: v.null(),
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db.query("subscriptions").paginate({ cursor: cursor ?? null, numItems: 100 });
-    for (const sub of page.page) if (sub.periodEnded === undefined) await trackPeriodEnd(ctx, sub._id, sub);
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.billing.trackPeriodEnds, { cursor: page.continueCursor });
-    return null;
-  },
 });
 
 /**

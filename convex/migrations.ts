@@ -1,11 +1,12 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./lib/functions";
+import { trackPeriodEnd } from "./model/entitlements";
 import * as Posts from "./model/posts";
 
-// One-off data migrations, internal only. Run on a deployment with
-// `npx convex run migrations:refreshExcerpts` (or the local backend's equivalent); each continues
-// itself in the background until done and is safe to run again.
+// Data migrations, internal only. `migrations:runAll` starts every one; run it once after deploying
+// a version that adds one (`npx convex run migrations:runAll`; `npm start` runs it on every start).
+// Each continues itself in the background, a page at a time, and is safe to run again.
 
 const BATCH = 100;
 
@@ -23,5 +24,32 @@ export const refreshExcerpts = internalMutation({
     for (const post of page.page) if (await Posts.refreshLiveCard(ctx, post)) changed++;
     if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.refreshExcerpts, { cursor: page.continueCursor });
     return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
+  },
+});
+
+/**
+ * Subscriptions written before a period's end was a scheduled write have no periodEnded: marks each
+ * lapsed one ended and schedules billing:expireSubscription for the others (entitlements.ts). Until
+ * this runs, such a row is treated as not ended.
+ */
+export const trackPeriodEnds = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.null(),
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db.query("subscriptions").paginate({ cursor: cursor ?? null, numItems: BATCH });
+    for (const sub of page.page) if (sub.periodEnded === undefined) await trackPeriodEnd(ctx, sub._id, sub);
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.trackPeriodEnds, { cursor: page.continueCursor });
+    return null;
+  },
+});
+
+/** Starts every migration above in the background; each finds nothing to do once it has run. */
+export const runAll = internalMutation({
+  args: {},
+  returns: v.array(v.string()),
+  handler: async (ctx) => {
+    await ctx.scheduler.runAfter(0, internal.migrations.refreshExcerpts, {});
+    await ctx.scheduler.runAfter(0, internal.migrations.trackPeriodEnds, {});
+    return ["refreshExcerpts", "trackPeriodEnds"];
   },
 });

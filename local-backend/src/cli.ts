@@ -114,6 +114,12 @@ async function main() {
     }
     case "start": {
       const backend = await serve(flags.dev!);
+      // Data migrations of this version (each a no-op once done), as `npx convex run migrations:runAll`
+      // after a deploy to Convex.
+      if (backend.runner.resolve("migrations:runAll", true)) {
+        const migrated = await backend.runner.runMutation("migrations:runAll", {}, { allowInternal: true });
+        if (!migrated.ok) console.error(`[pressroom] starting data migrations failed: ${migrated.message}`);
+      }
       // Demo content on first start, so a newcomer sees a living product; it never runs twice.
       if (backend.runner.resolve("demo:seedDemo", true)) {
         console.log("[pressroom] checking demo content…");
