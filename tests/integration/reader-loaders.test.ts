@@ -45,6 +45,8 @@ beforeAll(async () => {
   backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
   process.env.CONVEX_URL = backend.url;
   process.env.READER_CACHE = "off";
+  // The app server counts views with its admin key (reader:recordViews is internal).
+  process.env.CONVEX_ADMIN_KEY = backend.adminKey;
   delete process.env.ROOT_DOMAIN;
   const seeded = await backend.runner.runMutation("demo:seedDemo", {}, { allowInternal: true });
   if (!seeded.ok) throw new Error(seeded.message);
