@@ -546,7 +546,7 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
     expect(denied.data).toEqual({ code: "NOT_FOUND" });
   });
 
-  test("viewCounts: members see their posts' views; contributors only their own; cross-tenant read: another site's post is left out", async () => {
+  test("viewCounts: editors see every post's views; authors and contributors only their own; cross-tenant read: another site's post is left out", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     const mine = await as(t, w.users.contributor).mutation(api.posts.create, { siteId: w.siteId, title: "Mine" });
@@ -561,6 +561,8 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
       { postId: authors, views: 3 },
     ]);
     expect(await as(t, w.users.contributor).query(api.posts.viewCounts, { siteId: w.siteId, postIds: ids })).toEqual([{ postId: mine, views: 0 }]);
+    // Authors, like contributors, see the posts they may open (canOpenPost): their own.
+    expect(await as(t, w.users.author).query(api.posts.viewCounts, { siteId: w.siteId, postIds: ids })).toEqual([{ postId: authors, views: 3 }]);
     // Another site's member asking through their own site gets nothing of this one.
     const outsiderSite = await as(t, w.users.outsider).query(api.posts.viewCounts, { siteId: w.otherSiteId, postIds: [authors] });
     expect(outsiderSite).toEqual([]);

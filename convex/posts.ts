@@ -4,6 +4,7 @@ import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
 import { canEditPost, canOpenPost, canPublishPost, requireInSite, roleAtLeast } from "./lib/access";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
+import * as StudioPosts from "./model/studioPosts";
 import { searchTerms } from "./model/reader";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
 
@@ -213,7 +214,7 @@ export const restoreRevision = siteMutation({
  * pages of at most 50; a page can be short, or empty and not done, when filters skip many posts.
  * Authors and contributors see their own posts only. A tag or category of another site, or an author who
  * wrote nothing here, gives an empty list. Search words that are empty or only punctuation are
- * ignored (the plain list). Model: Posts.listForStudio.
+ * ignored (the plain list). Model: StudioPosts.listForStudio.
  */
 export const list = siteQuery({
   args: {
@@ -226,7 +227,7 @@ export const list = siteQuery({
   },
   returns: paginationResultValidator(vStudioPost),
   handler: async (ctx, { search, paginationOpts, ...filters }) =>
-    Posts.listForStudio(ctx, ctx, { ...filters, terms: search ? searchTerms(search) : null }, paginationOpts),
+    StudioPosts.listForStudio(ctx, ctx, { ...filters, terms: search ? searchTerms(search) : null }, paginationOpts),
 });
 
 /**
@@ -237,7 +238,7 @@ export const list = siteQuery({
 export const viewCounts = siteQuery({
   args: { postIds: v.array(v.id("posts")) },
   returns: v.array(v.object({ postId: v.id("posts"), views: v.number() })),
-  handler: async (ctx, { postIds }) => Posts.viewCountsFor(ctx, ctx, postIds),
+  handler: async (ctx, { postIds }) => StudioPosts.viewCountsFor(ctx, ctx, postIds),
 });
 
 /**
@@ -256,7 +257,7 @@ export const isSlugAvailable = siteQuery({
   handler: async (ctx, { postId, slug }) => {
     const post = postId ? await requireInSite(ctx, "posts", postId, ctx.site._id) : null;
     if (post && !canOpenPost(ctx.member, post)) throw appError("NOT_FOUND");
-    return await Posts.slugAvailability(ctx, ctx.site._id, post, slug);
+    return await StudioPosts.slugAvailability(ctx, ctx.site._id, post, slug);
   },
 });
 

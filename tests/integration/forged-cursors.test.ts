@@ -282,7 +282,7 @@ describe("forged cursor", () => {
           () => null,
           (e: unknown) => e,
         );
-        // posts:list drops endCursor on purpose (model/posts.ts listForStudio), so that call succeeds.
+        // posts:list drops endCursor on purpose (model/studioPosts.ts listForStudio), so that call succeeds.
         if (error === null && fn === "posts:list" && paginationOpts.cursor === null) continue;
         expect(error, `${fn} ${JSON.stringify(paginationOpts).slice(0, 40)}`).toBeInstanceOf(ConvexError);
         expect((error as ConvexError<{ paginationError?: string }>).data.paginationError).toBe("InvalidCursor");
