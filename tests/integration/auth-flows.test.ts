@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../../local-backend/src/backend";
+import { failure, runOn } from "../support/live-backend";
 
 // Accounts and sign-in end to end: the app's real convex/ folder on a local backend, driven over
 // HTTP with ConvexHttpClient like the Remix server drives it. Codes are read from the email outbox.
@@ -50,16 +51,6 @@ function as(token: string) {
   return client;
 }
 
-/** The ConvexError data a call fails with (fails the test if it succeeds or fails otherwise). */
-async function failure(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e: any) {
-    if (e?.data === undefined) throw e;
-    return e.data;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function internalQuery(name: string, args: Record<string, unknown>): Promise<any> {
   const outcome = await backend.runner.runQuery(name, args as any, { allowInternal: true });
@@ -80,11 +71,7 @@ async function latestCode(email: string, kind: string): Promise<string> {
 }
 
 /** Runs trusted code as a mutation (test setup: deactivating users, reading rows). */
-async function run<T>(fn: (ctx: any) => Promise<T>): Promise<T> {
-  const outcome = await backend.runner.transactInline(fn);
-  if (!outcome.ok) throw new Error(outcome.message);
-  return JSON.parse(outcome.valueJson) as T;
-}
+const run = <R>(fn: (ctx: any) => Promise<R>) => runOn(backend, fn);
 
 async function signUp(email: string, password: string, name = "Ada Lovelace"): Promise<Tokens> {
   const started: any = await anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });

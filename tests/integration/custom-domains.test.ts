@@ -9,7 +9,8 @@ import { LocalBackend } from "../../local-backend/src/backend";
 import { routeHost } from "../../app/reader/front.server";
 import { resolveSite, type HostConfig } from "../../app/reader/site.server";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
-import { createWorld, type T, type World } from "../support/factories";
+import { createWorld, type World } from "../support/factories";
+import { clientAs, factoryBackend, failure, runOn } from "../support/live-backend";
 
 // Custom domains need proof of control (issue #12, 11e): the app's real convex/ folder on a local
 // backend whose DNS resolver (DNS_RESOLVER_URL) is a fake on 127.0.0.1, and the app's own host
@@ -20,31 +21,13 @@ let dns: DnsFake;
 let dataDir: string;
 let w: World;
 
-async function run<R>(fn: (ctx: any) => Promise<R>): Promise<R> {
-  const outcome = await backend.runner.transactInline(fn);
-  if (!outcome.ok) throw new Error(outcome.message);
-  return JSON.parse(outcome.valueJson) as R;
-}
-const t = { run } as unknown as T;
-
-function as(userId: Id<"users">) {
-  const client = new ConvexHttpClient(backend.url);
-  (client as any).setAdminAuth(backend.adminKey, { subject: `${userId}|integration`, issuer: "https://convex.test" });
-  return client;
-}
+const run = <R>(fn: (ctx: any) => Promise<R>) => runOn(backend, fn);
+const t = factoryBackend(() => backend);
+const as = (userId: Id<"users">) => clientAs(backend, userId);
 const anon = () => new ConvexHttpClient(backend.url);
 const lookup = (by: { slug: string } | { domain: string }) => anon().query(api.sites.getPublic, by);
 const config: HostConfig = { rootDomain: "pressroom.test", form: "subdomain" };
 
-async function failure(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e: any) {
-    if (e?.data === undefined) throw e;
-    return e.data;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** What a reader gets at http://{domain}/: the site's slug, or "unknown" (the 404 page). */
 async function servedAt(domain: string): Promise<string> {

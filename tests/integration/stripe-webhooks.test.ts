@@ -7,7 +7,8 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { LocalBackend } from "../../local-backend/src/backend";
 import { startStripeFake, type StripeFake } from "../../local-backend/stripe-fake/index";
-import { createWorld, doc, type T, type World } from "../support/factories";
+import { createWorld, doc, type World } from "../support/factories";
+import { clientAs, factoryBackend, failure, runOn } from "../support/live-backend";
 
 // Billing end to end: the app's real convex/ folder on a local backend (HTTP actions on its site
 // origin), the Stripe fake as Stripe, webhooks signed by the fake and verified by
@@ -23,30 +24,10 @@ let dataDir: string;
 let w: World;
 
 /** Runs trusted code in a mutation (setup and inspection). */
-async function run<R>(fn: (ctx: any) => Promise<R>): Promise<R> {
-  const outcome = await backend.runner.transactInline(fn);
-  if (!outcome.ok) throw new Error(outcome.message);
-  return JSON.parse(outcome.valueJson) as R;
-}
-/** The factories need only `run`. */
-const t = { run } as unknown as T;
-
-function as(userId: Id<"users">) {
-  const client = new ConvexHttpClient(backend.url);
-  (client as any).setAdminAuth(backend.adminKey, { subject: `${userId}|integration`, issuer: "https://convex.test" });
-  return client;
-}
+const run = <R>(fn: (ctx: any) => Promise<R>) => runOn(backend, fn);
+const t = factoryBackend(() => backend);
+const as = (userId: Id<"users">) => clientAs(backend, userId);
 const anon = () => new ConvexHttpClient(backend.url);
-
-async function failure(p: Promise<unknown>): Promise<any> {
-  try {
-    await p;
-  } catch (e: any) {
-    if (e?.data === undefined) throw e;
-    return e.data;
-  }
-  throw new Error("expected the call to fail");
-}
 
 const webhookUrl = () => `${backend.siteUrl}/stripe/webhook`;
 
