@@ -327,11 +327,8 @@ export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts"
   await auditPost(ctx, post, actor.viewer._id, "post.schedule", { status: post.status, scheduledAt: post.scheduledAt }, { status: "scheduled", scheduledAt: at });
 }
 
-/** Cancels a schedule; the post goes back to draft. Idempotent. */
-export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
-  requirePostPublishable(actor.member, post);
-  if (post.status !== "scheduled") return;
-  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+/** A scheduled post goes back to draft: schedule cleared, list fields from the draft. */
+async function backToDraft(ctx: MutationCtx, post: Doc<"posts">): Promise<void> {
   await ctx.db.patch(post._id, {
     ...draftListFields(await requireDraft(ctx, post)),
     status: "draft",
@@ -339,6 +336,14 @@ export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"post
     scheduledJobId: undefined,
     updatedAt: Date.now(),
   });
+}
+
+/** Cancels a schedule; the post goes back to draft. Idempotent. */
+export async function unschedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  requirePostPublishable(actor.member, post);
+  if (post.status !== "scheduled") return;
+  if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
+  await backToDraft(ctx, post);
   await auditPost(ctx, post, actor.viewer._id, "post.unschedule", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft" });
 }
 
@@ -375,13 +380,7 @@ export async function publishScheduled(
 
 /** A scheduled publish whose actor lost the right: back to draft, audited, and the people concerned told. */
 async function refuseScheduled(ctx: MutationCtx, post: Doc<"posts">, actorId: Id<"users">): Promise<void> {
-  await ctx.db.patch(post._id, {
-    ...draftListFields(await requireDraft(ctx, post)),
-    status: "draft",
-    scheduledAt: undefined,
-    scheduledJobId: undefined,
-    updatedAt: Date.now(),
-  });
+  await backToDraft(ctx, post);
   await auditPost(ctx, post, actorId, "post.scheduleRefused", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft", reason: "no right to publish when the schedule ran" });
   const site = await ctx.db.get(post.siteId);
   for (const userId of new Set([post.authorId, actorId, ...(site ? [site.ownerId] : [])])) {
