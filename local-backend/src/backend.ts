@@ -3,7 +3,7 @@ import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { Catalog, SchemaPushError } from "./runtime/catalog.js";
 import { installGlobals, setLoadTimeEnv } from "./runtime/globals.js";
-import { bundleAndLoad, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
+import { bundleAndLoad, keepPreviousOfFailed, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
 import { FunctionRunner } from "./runtime/runner.js";
 import { Scheduler } from "./runtime/scheduler.js";
 import { FileStorage } from "./runtime/files.js";
@@ -33,6 +33,12 @@ export interface LocalBackendOptions {
   host?: string;
   /** Rebuild and reload when files in `convexDir` change. */
   watch?: boolean;
+  /**
+   * Development deployment (default: `watch`): a module of `convexDir` that fails to load is
+   * reported by path and left out instead of refusing the app. Without it, as on a deploy, any
+   * failing module refuses the whole app.
+   */
+  dev?: boolean;
   /** Print one line per function call. */
   logCalls?: boolean;
   /** Redact error messages as a production deployment does (ConvexError data still reaches clients). */
@@ -185,7 +191,8 @@ export class LocalBackend {
       setLoadTimeEnv(() => ({ ...envForLoad.all(), CONVEX_CLOUD_URL: url, CONVEX_SITE_URL: siteUrl }));
       let app: LoadedApp;
       try {
-        app = await LocalBackend.load(options);
+        app = await LocalBackend.load(options, options.dev ?? options.watch ?? false);
+        LocalBackend.reportModuleErrors(app, "its functions are not available until it loads");
         catalog.applySchema(app.schema);
       } catch (e) {
         await Promise.all(servers.map((s) => s.close()));
@@ -212,15 +219,22 @@ export class LocalBackend {
     }
   }
 
-  private static async load(options: LocalBackendOptions): Promise<LoadedApp> {
+  private static async load(options: LocalBackendOptions, dev = false): Promise<LoadedApp> {
     if (options.modules) return loadFromGlob(options.modules, options.schema);
     if (!options.convexDir) throw new Error("Pass either convexDir or modules.");
-    return bundleAndLoad(options.convexDir, path.join(options.dataDir, "modules"));
+    return bundleAndLoad(options.convexDir, path.join(options.dataDir, "modules"), { tolerateModuleErrors: dev });
+  }
+
+  /** One message per module a dev load left out: the file, what happens to it, and its error. */
+  private static reportModuleErrors(app: LoadedApp, consequence: string) {
+    for (const m of app.moduleErrors ?? []) console.error(`[local-backend] ${m.file} failed to load; ${consequence}:\n${m.message}`);
   }
 
   /** Rebuilds from `convexDir` and swaps the app in if it bundles and its schema pushes. */
   async reload(): Promise<void> {
-    const app = await LocalBackend.load(this.options);
+    // Reloads are dev: a broken module keeps its previous version while the others update.
+    const app = keepPreviousOfFailed(await LocalBackend.load(this.options, true), this.runner.app);
+    LocalBackend.reportModuleErrors(app, "reload failed for it, still serving its previous functions");
     CronRunner.validate(app.crons);
     this.catalog.applySchema(app.schema);
     this.runner.app = app;

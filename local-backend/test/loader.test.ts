@@ -42,7 +42,7 @@ function writeApp(files: Record<string, string>) {
   return { convexDir, dataDir: path.join(dir, "data") };
 }
 
-async function startApp(files: Record<string, string>, opts: { watch?: boolean } = {}) {
+async function startApp(files: Record<string, string>, opts: { watch?: boolean; dev?: boolean } = {}) {
   const app = writeApp(files);
   const backend = await LocalBackend.start({ ...app, port: 0, host: "127.0.0.1", ...opts });
   running.push(backend);
@@ -305,5 +305,101 @@ describe("watch mode", () => {
       "the removed module to disappear",
     );
     await expect(client.query(anyApi.base.x, {})).resolves.toBe("base");
+  });
+});
+
+// Issue #13 item 3: only exports the `convex` builders registered count as functions (Convex's
+// analysis checks `isQuery`/`isMutation`/`isAction` with `in`, crates/isolate analyze.rs), and a
+// module that fails is reported by path: dev leaves it out, a deploy refuses the app.
+describe("which exports are functions", () => {
+  test("proxies, plain objects, classes, helpers and HTTP actions are ignored; registered functions load", async () => {
+    const { backend, client } = await startApp({
+      "mixed.ts":
+        `import { anyApi, componentsGeneric, httpActionGeneric, queryGeneric } from "convex/server";\n` +
+        `export const real = queryGeneric({ args: {}, handler: async () => "real" });\n` +
+        `export const components = componentsGeneric();\n` +
+        `export const foo = componentsGeneric().foo;\n` +
+        `export const apiRef = anyApi.mixed.real;\n` +
+        `export const everything = new Proxy(function () {}, { has: () => true, get: () => () => "x" });\n` +
+        `export const hostile = new Proxy({}, { has() { throw new Error("has trap"); }, get() { throw new Error("get trap"); } });\n` +
+        `export const settings = { limit: 5, nested: { isQuery: true } };\n` +
+        `export class Repo { static isPublic = true; find() { return 1; } }\n` +
+        `export function helper() { return "helper"; }\n` +
+        `export const webhook = httpActionGeneric(async () => new Response("ok"));\n`,
+    });
+    expect([...backend.runner.app.functions.keys()]).toEqual(["mixed:real"]);
+    await expect(client.query(anyApi.mixed.real, {})).resolves.toBe("real");
+    for (const name of ["components", "foo", "apiRef", "everything", "hostile", "settings", "Repo", "helper", "webhook"]) {
+      await expect(client.query(anyApi.mixed[name], {}), name).rejects.toThrow(`Could not find public function for 'mixed:${name}'`);
+    }
+  });
+
+  test("an export that claims to be a query but is no function refuses the deploy with Convex's text", async () => {
+    const err = await startFails({
+      "ok.ts": named("fine", "fine"),
+      "fake.ts": `export const pretend = { isQuery: true, isPublic: true };\n`,
+    });
+    expect(err.message).toContain("fake.js:pretend is not a function.");
+  });
+
+  test("an exportArgs that is neither a function nor undefined refuses the deploy", async () => {
+    const err = await startFails({
+      "odd.ts":
+        `import { queryGeneric } from "convex/server";\n` +
+        `const q = queryGeneric({ args: {}, handler: async () => 1 });\n` +
+        `(q as any).exportArgs = "nope";\n` +
+        `export const broken = q;\n`,
+    });
+    expect(err.message).toContain("odd.js:broken.exportArgs is not a function or `undefined`.");
+  });
+});
+
+describe("a module that fails to load", () => {
+  const BROKEN = {
+    "good.ts": named("ok", "still here"),
+    "throws.ts": `throw new Error("boom at import");\n` + named("never", "never"),
+    "syntax.ts": `export const {{{ not typescript`,
+    "nodeish.ts": `import "node:fs";\n` + named("fs", "never"),
+  };
+
+  test("a deploy (no dev option) refuses the whole app, naming the module and its error", async () => {
+    const err = await startFails({ "good.ts": BROKEN["good.ts"], "throws.ts": BROKEN["throws.ts"] });
+    expect(err.message).toBe("Failed to analyze throws.js: boom at import");
+    const bundleErr = await startFails({ "good.ts": BROKEN["good.ts"], "syntax.ts": BROKEN["syntax.ts"] });
+    expect(bundleErr.message).toContain("syntax.ts");
+  });
+
+  test("in dev it is reported by path and left out, and the other modules serve", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const { backend, client } = await startApp(BROKEN, { dev: true });
+      await expect(client.query(anyApi.good.ok, {})).resolves.toBe("still here");
+      const reported = backend.runner.app.moduleErrors ?? [];
+      expect(reported.map((m) => m.file).sort()).toEqual(["nodeish.ts", "syntax.ts", "throws.ts"]);
+      expect(reported.find((m) => m.file === "throws.ts")!.message).toBe("Failed to analyze throws.js: boom at import");
+      expect(reported.find((m) => m.file === "nodeish.ts")!.message).toContain('"node:fs"');
+      expect(reported.find((m) => m.file === "syntax.ts")!.message).toMatch(/syntax\.ts:1: /);
+      const printed = errors.mock.calls.map((c) => c.join(" ")).join("\n");
+      for (const file of ["throws.ts", "syntax.ts", "nodeish.ts"]) expect(printed).toContain(`${file} failed to load`);
+      await expect(client.query(anyApi.throws.never, {})).rejects.toThrow("Could not find public function for 'throws:never'");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  test("a watch reload keeps the previous version of a module that starts failing, and updates the others", async () => {
+    const { convexDir, client } = await startApp({ "live.ts": QUERY("v1"), "other.ts": QUERY("o1") }, { watch: true });
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      writeFileSync(path.join(convexDir, "live.ts"), `throw new Error("broken edit");\n` + QUERY("v2"));
+      writeFileSync(path.join(convexDir, "other.ts"), QUERY("o2"));
+      await waitFor(() => client.query(anyApi.other.default, {}), (v) => v === "o2", "the other module's edit to be served");
+      await expect(client.query(anyApi.live.default, {})).resolves.toBe("v1");
+      const printed = errors.mock.calls.map((c) => c.join(" ")).join("\n");
+      expect(printed).toContain("live.ts failed to load; reload failed for it, still serving its previous functions");
+      expect(printed).toContain("Failed to analyze live.js: broken edit");
+    } finally {
+      errors.mockRestore();
+    }
   });
 });

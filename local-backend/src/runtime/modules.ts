@@ -16,6 +16,8 @@ export interface RegisteredFunction {
   fn: any;
   args: ValidatorJSON | null;
   returns: ValidatorJSON | null;
+  /** The component it belongs to (components.ts); absent or "" for the app's own functions. */
+  componentPath?: string;
 }
 
 /** Everything the backend needs from an app's `convex/` folder. */
@@ -28,6 +30,27 @@ export interface LoadedApp {
   crons: any | null;
   /** The default export of `convex/auth.config.ts`, if any. */
   authConfig: any | null;
+  /** Modules left out because they failed to load (only when loaded with `tolerateModuleErrors`). */
+  moduleErrors?: ModuleError[];
+  /** Installed components by component path (components.ts `installComponents`). */
+  components?: Map<string, import("./components.js").LoadedComponent>;
+}
+
+/** A module that failed to bundle, import or register: its file (relative to convex/) and why. */
+export interface ModuleError {
+  /** Module path, `dir/file`. */
+  module: string;
+  /** Source file relative to the `convex/` folder, `dir/file.ts`. */
+  file: string;
+  message: string;
+}
+
+export interface LoadOptions {
+  /**
+   * Development (`--watch`, `dev: true`): a module that fails is left out and reported in
+   * `moduleErrors`, the others load. Without it (a deploy) any failing module refuses the app.
+   */
+  tolerateModuleErrors?: boolean;
 }
 
 export class ModuleLoadError extends Error {
@@ -111,32 +134,79 @@ function refuseNodeBuiltins(convexDir: string): Plugin {
   };
 }
 
-/** Registers every exported Convex function of one module under its canonical path. */
+/** `prop in value`, false when a proxy's `has` trap throws (V8's `has` gives up the same way). */
+function hasFlag(value: object, prop: string): boolean {
+  try {
+    return prop in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads `exportArgs`/`exportReturns` as Convex's analysis does (crates/isolate analyze.rs): a
+ * function is called and must return validator JSON, `undefined` means unvalidated, anything else
+ * refuses the module.
+ */
+function exportedValidator(value: any, method: "exportArgs" | "exportReturns", id: string): ValidatorJSON | null {
+  const exporter = value[method];
+  if (exporter === undefined) return null;
+  if (typeof exporter !== "function") throw new ModuleLoadError(`${id}.${method} is not a function or \`undefined\`.`);
+  const text = exporter.call(value);
+  if (typeof text !== "string") {
+    throw new ModuleLoadError(`Invalid ${method} return value: ${id}.${method}() didn't return a string.`);
+  }
+  try {
+    return JSON.parse(text) as ValidatorJSON | null;
+  } catch (e) {
+    throw new ModuleLoadError(`Invalid JSON returned from ${id}.${method}(): ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Registers every exported Convex function of one module under its canonical path. An export
+ * counts only when it has exactly one of the `isQuery`/`isMutation`/`isAction` flags the `convex`
+ * builders set, checked with `in` as Convex's analysis does: proxies (`components.foo`, `anyApi`),
+ * plain objects, classes and helpers are ignored instead of breaking the load.
+ */
 function registerModule(
   functions: Map<string, RegisteredFunction>,
   modPath: string,
   exports: Record<string, any>,
   useNode: boolean,
 ) {
+  // Collected first, so a module that fails half-way registers nothing.
+  const found: RegisteredFunction[] = [];
   for (const [name, value] of Object.entries(exports)) {
     if (!value || (typeof value !== "function" && typeof value !== "object")) continue;
-    const kind = value.isQuery ? "query" : value.isMutation ? "mutation" : value.isAction ? "action" : null;
-    if (!kind) continue;
+    const flags = (["query", "mutation", "action"] as const).filter((k) =>
+      hasFlag(value, k === "query" ? "isQuery" : k === "mutation" ? "isMutation" : "isAction"),
+    );
+    if (flags.length !== 1) continue;
+    const kind = flags[0];
+    const isPublic = hasFlag(value, "isPublic");
+    const isInternal = hasFlag(value, "isInternal");
+    // Convex skips an export marked both public and internal.
+    if (isPublic && isInternal) continue;
+    const id = `${modPath}.js:${name}`;
+    const handler = value._handler;
+    if (handler !== undefined && typeof handler !== "function") throw new ModuleLoadError(`${id}.handler is not a function.`);
+    if (handler === undefined && typeof value !== "function") throw new ModuleLoadError(`${id} is not a function.`);
     if (useNode && kind !== "action") {
       throw new ModuleLoadError(
         `${modPath}: "use node" modules may only contain actions, but \`${name}\` is a ${kind}.`,
       );
     }
-    const parse = (s: string | undefined | null) => (s ? (JSON.parse(s) as ValidatorJSON | null) : null);
-    functions.set(`${modPath}:${name}`, {
+    found.push({
       path: `${modPath}:${name}`,
       kind,
-      visibility: value.isInternal ? "internal" : "public",
+      visibility: isInternal ? "internal" : "public",
       fn: value,
-      args: parse(value.exportArgs?.()),
-      returns: parse(value.exportReturns?.()),
+      args: exportedValidator(value, "exportArgs", id),
+      returns: exportedValidator(value, "exportReturns", id),
     });
   }
+  for (const f of found) functions.set(f.path, f);
 }
 
 function appFrom(functions: Map<string, RegisteredFunction>, extras: Record<string, any>): LoadedApp {
@@ -187,29 +257,8 @@ export async function loadFromGlob(
   return appFrom(functions, extras);
 }
 
-let buildCounter = 0;
-
-/**
- * Bundles a `convex/` folder with esbuild the way Convex does (default-runtime modules for the
- * browser-like isolate, `"use node"` modules for Node), writes the bundles under `outDir`, and
- * imports them. `process.env` inside the bundles reads the backend's function environment.
- */
-export async function bundleAndLoad(convexDir: string, outDir: string): Promise<LoadedApp> {
-  convexDir = path.resolve(convexDir);
-  const entries = discoverEntries(convexDir);
-  const modPaths = new Map(entries.map((e) => [e, modulePath(convexDir, e)]));
-  const isolate = entries.filter((e) => !isUseNode(e));
-  const node = entries.filter((e) => isUseNode(e));
-  for (const special of ["schema", "auth.config"]) {
-    for (const ext of [".ts", ".js"]) {
-      const f = path.join(convexDir, special + ext);
-      if (existsSync(f)) isolate.push(f);
-    }
-  }
-  const dir = path.join(outDir, `local-backend-build-${process.pid}-${++buildCounter}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-
+/** Bundles the entries into `dir/isolate` and `dir/node`, mapping each entry to its output file. */
+async function bundleEntries(convexDir: string, dir: string, isolate: string[], node: string[], outputs: Map<string, string>) {
   const common = {
     bundle: true,
     format: "esm" as const,
@@ -221,7 +270,6 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
     sourcemap: "linked" as const,
     define: { "process.env": "globalThis.__convexLocalEnv" },
   };
-  const outputs = new Map<string, string>();
   const collect = (metafile: import("esbuild").Metafile) => {
     for (const [out, meta] of Object.entries(metafile.outputs)) {
       if (meta.entryPoint) outputs.set(path.resolve(meta.entryPoint), path.resolve(out));
@@ -263,17 +311,75 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
     );
     throw new ModuleLoadError(`Failed to bundle ${convexDir}:\n${messages.join("\n") || e.message}`);
   }
+}
 
+let buildCounter = 0;
+
+/**
+ * Bundles a `convex/` folder with esbuild the way Convex does (default-runtime modules for the
+ * browser-like isolate, `"use node"` modules for Node), writes the bundles under `outDir`, and
+ * imports them. `process.env` inside the bundles reads the backend's function environment.
+ */
+export async function bundleAndLoad(convexDir: string, outDir: string, options: LoadOptions = {}): Promise<LoadedApp> {
+  convexDir = path.resolve(convexDir);
+  const entries = discoverEntries(convexDir);
+  const modPaths = new Map(entries.map((e) => [e, modulePath(convexDir, e)]));
+  const isolate = entries.filter((e) => !isUseNode(e));
+  const node = entries.filter((e) => isUseNode(e));
+  for (const special of ["schema", "auth.config"]) {
+    for (const ext of [".ts", ".js"]) {
+      const f = path.join(convexDir, special + ext);
+      if (existsSync(f)) isolate.push(f);
+    }
+  }
+  const dir = path.join(outDir, `local-backend-build-${process.pid}-${++buildCounter}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const outputs = new Map<string, string>();
+  const failed = new Map<string, string>();
+  try {
+    await bundleEntries(convexDir, dir, isolate, node, outputs);
+  } catch (e) {
+    if (!options.tolerateModuleErrors) throw e;
+    // Dev: find the entries that fail on their own, report them, and bundle the rest together.
+    for (const entry of entries) {
+      try {
+        const alone = isUseNode(entry) ? [[], [entry]] : [[entry], []];
+        await bundleEntries(convexDir, path.join(dir, "probe"), alone[0], alone[1], new Map());
+      } catch (err) {
+        failed.set(entry, (err as Error).message);
+      }
+    }
+    // A failing schema or auth.config (or a failure no single entry explains) still refuses the app.
+    if (failed.size === 0) throw e;
+    rmSync(path.join(dir, "probe"), { recursive: true, force: true });
+    const keep = (e: string) => !failed.has(e);
+    await bundleEntries(convexDir, dir, isolate.filter(keep), node.filter(keep), outputs);
+  }
   const functions = new Map<string, RegisteredFunction>();
   const extras: Record<string, any> = {};
   // Under Vitest these bundles are externalized (vite.config.ts), so Node loads them as in production.
   const importOut = (entry: string) => import(/* @vite-ignore */ pathToFileURL(outputs.get(path.resolve(entry))!).href);
+  const moduleErrors: ModuleError[] = [];
   for (const entry of entries) {
     const modPath = modPaths.get(entry)!;
-    const exports = await importOut(entry);
-    if (modPath === "http") extras.http = exports;
-    if (modPath === "crons") extras.crons = exports;
-    registerModule(functions, modPath, exports, node.includes(entry));
+    const file = path.relative(convexDir, entry).split(path.sep).join("/");
+    let message = failed.get(entry);
+    if (message === undefined) {
+      try {
+        const exports = await importOut(entry);
+        registerModule(functions, modPath, exports, node.includes(entry));
+        if (modPath === "http") extras.http = exports;
+        if (modPath === "crons") extras.crons = exports;
+        continue;
+      } catch (e) {
+        // Top-level code that throws fails the module with Convex's analyze text.
+        message = e instanceof ModuleLoadError ? e.message : `Failed to analyze ${modPath}.js: ${(e as Error)?.message ?? String(e)}`;
+      }
+    }
+    if (!options.tolerateModuleErrors) throw new ModuleLoadError(message);
+    moduleErrors.push({ module: modPath, file, message });
   }
   for (const f of isolate) {
     const base = path.basename(f).replace(/\.(ts|js)$/, "");
@@ -281,7 +387,23 @@ export async function bundleAndLoad(convexDir: string, outDir: string): Promise<
     if (base === "schema") extras.schema = await importOut(f);
     if (base === "auth.config") extras.authConfig = await importOut(f);
   }
-  return appFrom(functions, extras);
+  const app = appFrom(functions, extras);
+  if (options.tolerateModuleErrors) app.moduleErrors = moduleErrors;
+  return app;
+}
+
+/**
+ * A dev reload keeps serving the previous version of each module that now fails (its functions,
+ * and the HTTP router or crons if it is `http` or `crons`), so one broken edit leaves the rest of
+ * the app current and the broken module as it was.
+ */
+export function keepPreviousOfFailed(next: LoadedApp, previous: LoadedApp): LoadedApp {
+  for (const { module } of next.moduleErrors ?? []) {
+    for (const [p, f] of previous.functions) if (p.startsWith(`${module}:`)) next.functions.set(p, f);
+    if (module === "http") next.httpRouter = previous.httpRouter;
+    if (module === "crons") next.crons = previous.crons;
+  }
+  return next;
 }
 
 /** Parses a client-facing function path: `mod:fn`, `mod` (default export), optional `.js`. */
