@@ -36,6 +36,25 @@ export function indexKey(index: IndexDefinition, doc: Record<string, Value>): Bu
   return encodeSortKey(index.fields.map((f) => getFieldPath(doc, f)));
 }
 
+/**
+ * The catalog name of a component's table: `<componentPath>/<table>` (the app's tables, path "",
+ * keep their names). System tables (`_storage`, `_scheduled_functions`) are shared by the tree.
+ */
+export function physicalTableName(componentPath: string, table: string): string {
+  return componentPath === "" || table.startsWith("_") ? table : `${componentPath}/${table}`;
+}
+
+/** The component path a catalog table name belongs to ("" for the app). */
+export function componentPathOf(physicalName: string): string {
+  const slash = physicalName.lastIndexOf("/");
+  return slash < 0 ? "" : physicalName.slice(0, slash);
+}
+
+/** The name a table has inside its own component. */
+export function localTableName(physicalName: string): string {
+  return physicalName.slice(physicalName.lastIndexOf("/") + 1);
+}
+
 export class SchemaPushError extends Error {
   override name = "SchemaPushError";
 }
@@ -184,7 +203,9 @@ export class Catalog {
         for (const doc of this.store.iterateTable(number)) {
           const value = jsonToConvex(JSON.parse(doc.json)) as Record<string, Value>;
           const { _id, _creationTime, ...fields } = value;
-          const error = validateValue(t.documentType, fields, { tableNumberFor: (n) => this.tableNumberForValidation(n) });
+          const error = validateValue(t.documentType, fields, {
+            tableNumberFor: (n) => this.tableNumberForValidation(n, componentPathOf(t.tableName)),
+          });
           if (error !== null) {
             throw new SchemaPushError(
               `Schema validation failed.\nDocument with ID "${doc.id}" in table "${t.tableName}" does not match the schema: ${error}`,
@@ -235,8 +256,8 @@ export class Catalog {
     this.indexes.get(idx.tableNumber)?.delete(idx.name);
   }
 
-  /** Table number used to check `v.id(table)`: known tables, including ones not created yet. */
-  tableNumberForValidation(name: string): number | undefined {
-    return this.byName.get(name);
+  /** Table number used to check `v.id(table)` written in `componentPath` ("" for the app). */
+  tableNumberForValidation(name: string, componentPath = ""): number | undefined {
+    return this.byName.get(physicalTableName(componentPath, name));
   }
 }

@@ -4,7 +4,7 @@ import type { DocumentWrite, IndexDefinition, IndexRow, ReadSnapshot } from "../
 import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
-import { Catalog, indexKey } from "./catalog.js";
+import { Catalog, componentPathOf, indexKey, localTableName } from "./catalog.js";
 import { searchWritesFor } from "./search.js";
 
 /** One version of a document: its JSON text (as stored) and, once needed, its parsed value. */
@@ -207,7 +207,9 @@ export class Transaction {
     checkDocumentForWrite(tableName, fields);
     const type = this.catalog.documentType(tableNumber);
     if (!type) return;
-    const error = validateValue(type, fields, { tableNumberFor: (n) => this.catalog.tableNumberForValidation(n) });
+    const error = validateValue(type, fields, {
+      tableNumberFor: (n) => this.catalog.tableNumberForValidation(n, componentPathOf(tableName)),
+    });
     if (error !== null) {
       throw new UserError(
         `Failed to insert or update a document in table "${tableName}" because it does not match the schema: ${error}`,
@@ -224,7 +226,8 @@ export class Transaction {
 
   insert(tableName: string, value: Record<string, Value>): string {
     this.requireWritable();
-    if (!IDENTIFIER.test(tableName)) {
+    // A component's table is `<componentPath>/<name>` (catalog.ts); the rule is on the name.
+    if (!IDENTIFIER.test(localTableName(tableName))) {
       throw new UserError(`Table name ${JSON.stringify(tableName)} is invalid: table names must be identifiers.`);
     }
     const tableNumber = this.catalog.ensureTable(tableName);

@@ -1,0 +1,244 @@
+import { build, type Plugin } from "esbuild";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SchemaJson } from "./catalog.js";
+import { componentPathOf, physicalTableName } from "./catalog.js";
+import { bundleAndLoad, canonicalizePath, ModuleLoadError, type LoadedApp, type RegisteredFunction } from "./modules.js";
+
+/**
+ * Components (issue #13 item 2): an app's `convex.config.ts` installs components with
+ * `app.use(definition, { name })`; each installed component has its own functions and its own
+ * tables, addressed by its component path (`"rateLimiter"`, `"rateLimiter/batchWorker"`; the app
+ * is `""`), as in Convex's model (crates/model/src/components).
+ *
+ * Namespacing is done with names, not separate stores: a component's table `t` is the catalog
+ * table `<componentPath>/t` (catalog.ts `physicalTableName`), so it gets its own table number and
+ * its IDs are never IDs of an app table; its functions live in `LoadedApp.components`.
+ */
+
+/** One installed component: where it sits in the tree and what it runs. */
+export interface LoadedComponent {
+  /** Component path from the app: child names joined by "/". */
+  path: string;
+  /** `defineComponent(name)`'s name; null when the harness registered it without a definition. */
+  definitionName: string | null;
+  functions: Map<string, RegisteredFunction>;
+  schema: SchemaJson | null;
+}
+
+/** What `installComponents` takes per component path: its loaded modules (and its definition's name). */
+export interface ComponentInput {
+  definitionName?: string | null;
+  /** The component's functions and schema, as `bundleAndLoad`/`loadFromGlob` load them. */
+  app: LoadedApp;
+}
+
+const COMPONENT_NAME = /^[A-Za-z0-9_]+$/;
+
+/**
+ * Installs components into a loaded app: `components` maps each component path (`"a"`, `"a/b"`)
+ * to its loaded modules. Every function is tagged with its component path, which is what scopes
+ * its tables, calls, scheduled jobs and handles. Returns a new LoadedApp; `app` is not changed.
+ * The entry point for the CLI push path too (one call per push, with the whole tree).
+ */
+export function installComponents(app: LoadedApp, components: Map<string, ComponentInput> | Record<string, ComponentInput>): LoadedApp {
+  const entries = components instanceof Map ? [...components] : Object.entries(components);
+  const installed = new Map<string, LoadedComponent>();
+  for (const [componentPath, input] of entries) {
+    const parts = componentPath.split("/");
+    if (componentPath === "" || !parts.every((p) => COMPONENT_NAME.test(p))) {
+      throw new ModuleLoadError(
+        `Invalid component path "${componentPath}": component names must be non-empty and alphanumeric plus underscores.`,
+      );
+    }
+    const functions = new Map<string, RegisteredFunction>();
+    for (const [p, f] of input.app.functions) functions.set(p, { ...f, componentPath });
+    installed.set(componentPath, {
+      path: componentPath,
+      definitionName: input.definitionName ?? null,
+      functions,
+      schema: input.app.schema,
+    });
+  }
+  for (const componentPath of installed.keys()) {
+    const parent = componentPath.includes("/") ? componentPath.slice(0, componentPath.lastIndexOf("/")) : "";
+    if (parent !== "" && !installed.has(parent)) {
+      throw new ModuleLoadError(`Component "${componentPath}" is installed, but its parent "${parent}" is not.`);
+    }
+  }
+  return { ...app, components: installed };
+}
+
+/** The functions of one component path ("" is the app), or undefined when no such component is installed. */
+export function functionsOf(app: LoadedApp, componentPath: string): Map<string, RegisteredFunction> | undefined {
+  return componentPath === "" ? app.functions : app.components?.get(componentPath)?.functions;
+}
+
+/**
+ * The schema the catalog pushes for the whole tree: the app's tables under their names, each
+ * component's tables under `<componentPath>/<table>`. One push, so tables of every component are
+ * "declared" and keep their indexes.
+ */
+export function treeSchema(app: LoadedApp): SchemaJson | null {
+  const components = [...(app.components?.values() ?? [])].filter((c) => c.schema !== null);
+  if (components.length === 0) return app.schema;
+  const tables: SchemaJson["tables"] = [...(app.schema?.tables ?? [])];
+  for (const c of components) {
+    for (const t of c.schema!.tables) tables.push({ ...t, tableName: physicalTableName(c.path, t.tableName) });
+  }
+  // Each component's documents are checked against its own schema; an app without a schema
+  // still has validated components.
+  return { tables, schemaValidation: app.schema?.schemaValidation ?? true };
+}
+
+/** A function a caller addressed: the component it lives in and its canonical `mod:fn` path. */
+export interface FunctionAddress {
+  componentPath: string;
+  path: string;
+}
+
+const HANDLE_PREFIX = "function://";
+
+/** `createFunctionHandle`'s string for a function; opaque to callers (Convex's are `_function_handles` ids). */
+export function functionHandle(address: FunctionAddress): string {
+  return `${HANDLE_PREFIX}${address.componentPath};${address.path}`;
+}
+
+/**
+ * Resolves the `{name | reference | functionHandle}` address of `ctx.runQuery`/`runMutation`/
+ * `runAction`, the scheduler and `createFunctionHandle`, from the calling component:
+ * a name is in the caller's own component; `_reference/childComponent/<child>/<mod…>/<fn>`
+ * (what `components.<child>.mod.fn` serializes to) is in the caller's child; a handle is absolute.
+ */
+export function resolveAddress(
+  callerComponent: string,
+  args: { name?: string; reference?: string; functionHandle?: string },
+): FunctionAddress {
+  if (typeof args.name === "string") return { componentPath: callerComponent, path: canonicalizePath(args.name) };
+  if (typeof args.reference === "string") {
+    const ref = args.reference;
+    const child = /^_reference\/childComponent\/([^/]+)\/(.+)\/([^/]+)$/.exec(ref);
+    if (child) {
+      const componentPath = callerComponent === "" ? child[1] : `${callerComponent}/${child[1]}`;
+      return { componentPath, path: `${child[2]}:${child[3]}` };
+    }
+    const own = /^_reference\/app\/(.+)\/([^/]+)$/.exec(ref);
+    if (own) return { componentPath: callerComponent, path: `${own[1]}:${own[2]}` };
+    throw new Error(`Invalid function reference "${ref}": expected components.<name>.<module>.<function>.`);
+  }
+  if (typeof args.functionHandle === "string") {
+    const h = args.functionHandle;
+    const semi = h.indexOf(";");
+    if (!h.startsWith(HANDLE_PREFIX) || semi < 0) throw new Error(`Invalid function handle "${h}".`);
+    return { componentPath: h.slice(HANDLE_PREFIX.length, semi), path: canonicalizePath(h.slice(semi + 1)) };
+  }
+  throw new Error("A function call needs a function name, reference or handle.");
+}
+
+/** How a component path reads in messages: `'rateLimiter/lib:limit'`-style prefixes. */
+export function describeAddress(address: FunctionAddress): string {
+  return address.componentPath === "" ? address.path : `${address.componentPath}/${address.path}`;
+}
+
+export { componentPathOf };
+
+// ---- loading convex.config.ts ------------------------------------------------------------------
+
+/** A definition (`defineApp()`/`defineComponent()`) as the `convex` package exports it for analysis. */
+interface DefinitionAnalysis {
+  name?: string;
+  childComponents: Array<{ name: string; path: string }>;
+}
+
+const CONFIG_NAMES = ["convex.config.ts", "convex.config.js", "convex.config.mts", "convex.config.mjs"];
+
+function configIn(dir: string): string | null {
+  for (const n of CONFIG_NAMES) if (existsSync(path.join(dir, n))) return path.join(dir, n);
+  return null;
+}
+
+let configCounter = 0;
+
+/**
+ * Bundles and evaluates one `convex.config.*`. Imports of other `convex.config` files become
+ * `{ componentDefinitionPath, defaultName }`, the shape `app.use` expects in Convex's runtime
+ * (the CLI marks them external and the backend provides them); evaluating the imported
+ * definition first gives its `defineComponent` name.
+ */
+async function evaluateConfig(file: string, outDir: string, cache: Map<string, DefinitionAnalysis>): Promise<DefinitionAnalysis> {
+  const cached = cache.get(path.dirname(file));
+  if (cached) return cached;
+  const plugin: Plugin = {
+    name: "local-backend-component-definitions",
+    setup(b) {
+      b.onResolve({ filter: /convex\.config/ }, async (args) => {
+        if (args.kind === "entry-point" || args.pluginData === "resolving") return undefined;
+        const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "resolving" });
+        if (r.errors.length > 0) return { errors: r.errors };
+        return { path: r.path, namespace: "component-definition" };
+      });
+      b.onLoad({ filter: /.*/, namespace: "component-definition" }, async (args) => {
+        const dir = path.dirname(args.path);
+        const child = await evaluateConfig(args.path, outDir, cache);
+        const definition = { componentDefinitionPath: dir, defaultName: child.name ?? path.basename(dir) };
+        return { contents: `export default ${JSON.stringify(definition)};`, loader: "js" };
+      });
+    },
+  };
+  const out = path.join(outDir, `component-config-${process.pid}-${++configCounter}.mjs`);
+  mkdirSync(outDir, { recursive: true });
+  try {
+    await build({
+      entryPoints: [file],
+      outfile: out,
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      conditions: ["convex", "module"],
+      logLevel: "silent",
+      target: "es2022",
+      plugins: [plugin],
+    });
+  } catch (e: any) {
+    const messages = (e.errors ?? []).map((m: any) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text));
+    throw new ModuleLoadError(`Failed to bundle ${file}:\n${messages.join("\n") || e.message}`);
+  }
+  const definition = (await import(/* @vite-ignore */ pathToFileURL(out).href)).default;
+  if (!definition || typeof definition.export !== "function") {
+    throw new ModuleLoadError(`${file} must export default defineApp() or defineComponent(...).`);
+  }
+  const analysis = definition.export() as DefinitionAnalysis;
+  const result = { name: definition._name ?? analysis.name, childComponents: analysis.childComponents ?? [] };
+  cache.set(path.dirname(file), result);
+  return result;
+}
+
+/**
+ * Loads the component tree of an app folder: reads `convexDir/convex.config.*` (none: no
+ * components), then, depth first, each used component's definition folder (a local folder or a
+ * package's `convex.config.js` directory in node_modules), bundling its functions like an app's.
+ */
+export async function loadComponentTree(convexDir: string, outDir: string): Promise<Map<string, ComponentInput>> {
+  const tree = new Map<string, ComponentInput>();
+  const appConfig = configIn(convexDir);
+  if (!appConfig) return tree;
+  const analyses = new Map<string, DefinitionAnalysis>();
+  const loaded = new Map<string, LoadedApp>();
+  const visit = async (configFile: string, componentPath: string, stack: string[]) => {
+    const analysis = await evaluateConfig(configFile, outDir, analyses);
+    for (const child of analysis.childComponents) {
+      const childPath = componentPath === "" ? child.name : `${componentPath}/${child.name}`;
+      const dir = path.resolve(path.dirname(configFile), child.path);
+      if (stack.includes(dir)) throw new ModuleLoadError(`Component cycle: ${[...stack, dir].join(" -> ")}`);
+      const childConfig = configIn(dir);
+      if (!childConfig) throw new ModuleLoadError(`Component "${childPath}": no convex.config.js in ${dir}.`);
+      let app = loaded.get(dir);
+      if (!app) loaded.set(dir, (app = await bundleAndLoad(dir, outDir)));
+      tree.set(childPath, { definitionName: (await evaluateConfig(childConfig, outDir, analyses)).name ?? null, app });
+      await visit(childConfig, childPath, [...stack, dir]);
+    }
+  };
+  await visit(appConfig, "", [convexDir]);
+  return tree;
+}
