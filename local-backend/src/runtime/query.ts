@@ -4,7 +4,15 @@ import type { IndexDefinition } from "../storage/interface.js";
 import { evaluateFilter } from "../values/filter.js";
 import { encodeSortKey } from "../values/sortKey.js";
 import { DocVersion, Transaction, UserError, type ReadRange } from "./transaction.js";
-import { compileSearch, executeSearch, type SearchPlan, type SearchRows } from "./search.js";
+import {
+  compileSearch,
+  decodeSearchPosition,
+  encodeSearchPosition,
+  executeSearch,
+  type SearchPlan,
+  type SearchRows,
+  type SearchStats,
+} from "./search.js";
 
 /** The serialized query the `convex` package sends with `1.0/queryStream` and `1.0/queryPage`. */
 export interface SerializedQuery {
@@ -211,6 +219,11 @@ export class QueryStream {
     return row;
   }
 
+  /** For a search: the statistics it ranked with, which its cursors carry (search.ts). */
+  get searchStats(): SearchStats | undefined {
+    return this.searchRows?.stats ?? this.source.search?.frozen;
+  }
+
   /** Narrows the recorded read range to what was really scanned (when the query stopped early). */
   finish(): void {
     if (!this.range || this.lastKey === null || this.reachedEnd || this.source.search) return;
@@ -371,14 +384,29 @@ export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequ
   }
   const fp = fingerprint(binding, query);
   const source = compileSource(tx, query);
-  const startKey = req.cursor ? decodeCursor(binding, fp, req.cursor) : undefined;
-  const endKey = req.endCursor ? decodeCursor(binding, fp, req.endCursor) : undefined;
+  let startKey = req.cursor ? decodeCursor(binding, fp, req.cursor) : undefined;
+  let endKey = req.endCursor ? decodeCursor(binding, fp, req.endCursor) : undefined;
+  // A search position also holds the statistics of the walk's first page: later pages (and
+  // re-runs pinned by an end cursor) rank with them, so results keep their keys (search.ts).
+  let frozen: SearchStats | undefined;
+  if (source.search) {
+    const unwrap = (key: Buffer | null | undefined) => {
+      if (!key) return key;
+      const pos = decodeSearchPosition(key);
+      if (!pos) throw invalidCursor("Failed to parse cursor");
+      frozen ??= pos.stats;
+      return pos.key;
+    };
+    startKey = unwrap(startKey);
+    endKey = unwrap(endKey);
+  }
   if (startKey === null) {
     return { page: [], isDone: true, continueCursor: encodeCursor(binding, fp, null), splitCursor: null, pageStatus: null };
   }
   // A cursor only narrows the query's own range, never replaces its bounds: the resume and end
   // positions are intersected with the compiled range.
   const bounded: CompiledSource = { ...source };
+  if (source.search && frozen) bounded.search = { ...source.search, frozen };
   if (startKey) {
     if (source.desc) bounded.upper = minUpper(bounded.upper, startKey);
     else bounded.lower = maxLower(bounded.lower, Buffer.concat([startKey, ZERO]));
@@ -419,11 +447,14 @@ export function queryPage(tx: Transaction, query: SerializedQuery, req: PageRequ
     continueCursor = encodeCursor(binding, fp, null);
     isDone = true;
   } else {
-    continueCursor = encodeCursor(binding, fp, stream.lastKey);
+    const key = source.search ? encodeSearchPosition(stream.lastKey!, stream.searchStats) : stream.lastKey;
+    continueCursor = encodeCursor(binding, fp, key);
     isDone = false;
   }
   let splitCursor: string | null = null;
-  if (pageStatus === "SplitRequired" && pageKeys.length > 1) {
+  // Convex never splits a search page (SearchQuery::split_cursor_position is None): splitting
+  // would not make it cheaper, the whole ranking is computed either way.
+  if (pageStatus === "SplitRequired" && pageKeys.length > 1 && !source.search) {
     splitCursor = encodeCursor(binding, fp, pageKeys[Math.floor(pageKeys.length / 2) - 1]);
   }
   return { page, isDone, continueCursor, splitCursor, pageStatus };

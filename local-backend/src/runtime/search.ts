@@ -1,10 +1,13 @@
 import { jsonToConvex, type Value } from "convex/values";
-import { createHash } from "node:crypto";
-import type { SearchEntry, SearchIndexDefinition, SearchWrite } from "../storage/interface.js";
-import { encodeSortKey, encodeSortKeyValue } from "../values/sortKey.js";
-import { getFieldPath, type Catalog } from "./catalog.js";
+import type { SearchEntry, SearchIndexDefinition } from "../storage/interface.js";
+import { encodeSortKey } from "../values/sortKey.js";
 import type { CompiledSource } from "./query.js";
+import { FIELD_NORMS, filterTerm, searchEntry, tokenize } from "./searchIndex.js";
 import { DocVersion, UserError, type Transaction } from "./transaction.js";
+
+// The index side (tokenizer, fieldnorms, index entries) lives in searchIndex.ts; re-exported so
+// the catalog and transactions keep importing text search from one place.
+export { fieldnormId, filterTerm, searchEntry, searchWritesFor, tokenize } from "./searchIndex.js";
 
 /**
  * Text search (`withSearchIndex`), modelled on Convex's searchlight (crates/search, facts §3.8):
@@ -21,8 +24,15 @@ import { DocVersion, UserError, type Transaction } from "./transaction.js";
  * - Order: score descending, then `_creationTime` descending (newest first). At most 1024
  *   candidates are taken; reading past the 1024th throws, as Convex does.
  * - Pagination: a result's position is the key `(-score, -_creationTime, _id)`; cursors are
- *   positions in that order, so the next page is "every candidate after the cursor key" of a fresh
- *   search (as Convex's SearchQuery filters candidates by its cursor interval).
+ *   positions in that order, so the next page is "every candidate after the cursor key" of a new
+ *   search (as Convex's SearchQuery filters candidates by its cursor interval). Unlike Convex, a
+ *   cursor also carries the statistics its first page ranked with (`SearchStats`: document count,
+ *   token count, and each matched term's document frequency and boost), and later pages rank
+ *   with those: every write moves BM25 scores, so with fresh statistics results just after the
+ *   cursor could move before it (skipped) or results before it after it (repeated). With frozen
+ *   statistics an unchanged document keeps its key, so a page walk under writes is exact, and
+ *   reactive pages (pinned by their end cursors) keep partitioning the results. A term that
+ *   appears only after the first page is scored as having had no documents then.
  *
  * The inverted index lives in the store (see SearchReader in storage/interface.ts) and is updated
  * in the same atomic commit as the documents (`searchWritesFor`, called from Transaction.writes).
@@ -36,7 +46,6 @@ import { DocVersion, UserError, type Transaction } from "./transaction.js";
 export const SEARCH_INDEX_VERSION = 1;
 
 const MAX_QUERY_TERMS = 16;
-const MAX_TEXT_TERM_BYTES = 32;
 const MAX_CANDIDATE_REVISIONS = 1024;
 const MAX_FILTER_CONDITIONS = 8;
 const MAX_UNIQUE_QUERY_TERMS = 64;
@@ -44,119 +53,6 @@ const PREFIX_BOOST = 0.5;
 const K1 = 1.2;
 const B = 0.75;
 const EMPTY = Buffer.alloc(0);
-
-// ---- Tokenizer ---------------------------------------------------------------------------------
-
-const WORD = /[\p{Alphabetic}\p{N}]+/gu;
-const NON_ASCII = /[^\x00-\x7f]/;
-
-function lowerPerChar(s: string): string {
-  let out = "";
-  for (const c of s) out += c.toLowerCase();
-  return out;
-}
-
-/** Tokens of `text` as Convex indexes and queries them (at most `limit` of them). */
-export function tokenize(text: string, limit = Infinity): string[] {
-  const out: string[] = [];
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
-    const raw = m[0];
-    // UTF-16 length <= UTF-8 length <= 3 × UTF-16 length.
-    if (raw.length >= MAX_TEXT_TERM_BYTES) continue;
-    if (raw.length * 3 >= MAX_TEXT_TERM_BYTES && Buffer.byteLength(raw) >= MAX_TEXT_TERM_BYTES) continue;
-    out.push(NON_ASCII.test(raw) ? lowerPerChar(raw) : raw.toLowerCase());
-    if (out.length >= limit) break;
-  }
-  return out;
-}
-
-// ---- Fieldnorms (Tantivy's lossy document-length encoding) ------------------------------------
-
-/** Tantivy's FIELD_NORMS_TABLE: 0..39 exactly, then 27 groups of 8 with doubling steps. */
-const FIELD_NORMS = (() => {
-  const t = new Float64Array(256);
-  for (let i = 0; i < 40; i++) t[i] = i;
-  for (let i = 40; i < 256; i++) {
-    const g = Math.floor((i - 40) / 8);
-    t[i] = 40 + 16 * (2 ** g - 1) + ((i - 40) % 8) * 2 ** (g + 1);
-  }
-  return t;
-})();
-
-/** Bucket of a document length: the largest id whose table value is <= length. */
-export function fieldnormId(length: number): number {
-  if (length < 40) return length;
-  let lo = 40;
-  let hi = 255;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (FIELD_NORMS[mid] <= length) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-// ---- Index entries -----------------------------------------------------------------------------
-
-/**
- * The term standing for "filter field `field` equals `value`" (undefined = missing). Text terms
- * are alphanumeric, so the leading `#` keeps the two apart. Long values are hashed, as in Convex.
- */
-export function filterTerm(field: string, value: Value | undefined): string {
-  const key = encodeSortKeyValue(value);
-  const bytes = key.length < 32 ? key : createHash("sha256").update(key).digest();
-  return `#${field}=${bytes.toString("base64")}`;
-}
-
-type SearchFields = Pick<SearchIndexDefinition, "searchField" | "filterFields">;
-
-/** How a document appears in a search index. */
-export function searchEntry(def: SearchFields, doc: Record<string, Value>): SearchEntry {
-  const terms = new Map<string, number>();
-  let length = 0;
-  const text = getFieldPath(doc, def.searchField);
-  if (typeof text === "string") {
-    for (const t of tokenize(text)) {
-      terms.set(t, (terms.get(t) ?? 0) + 1);
-      length++;
-    }
-  }
-  for (const f of def.filterFields) terms.set(filterTerm(f, getFieldPath(doc, f)), 1);
-  return { terms, length, norm: fieldnormId(length), creationTime: doc._creationTime as number };
-}
-
-function sameSearchInputs(def: SearchFields, a: Record<string, Value>, b: Record<string, Value>): boolean {
-  const ta = getFieldPath(a, def.searchField);
-  const tb = getFieldPath(b, def.searchField);
-  if ((typeof ta === "string" ? ta : null) !== (typeof tb === "string" ? tb : null)) return false;
-  if (a._creationTime !== b._creationTime) return false;
-  for (const f of def.filterFields) {
-    if (!encodeSortKeyValue(getFieldPath(a, f)).equals(encodeSortKeyValue(getFieldPath(b, f)))) return false;
-  }
-  return true;
-}
-
-/** The search-index changes of one document write (called from Transaction.writes at commit). */
-export function searchWritesFor(
-  catalog: Catalog,
-  tableNumber: number,
-  before: Record<string, Value> | null,
-  after: Record<string, Value> | null,
-): SearchWrite[] | undefined {
-  const defs = catalog.searchIndexesOf(tableNumber);
-  if (defs.length === 0) return undefined;
-  const out: SearchWrite[] = [];
-  for (const def of defs) {
-    if (before && after && sameSearchInputs(def, before, after)) continue;
-    out.push({
-      indexId: def.indexId,
-      old: before ? searchEntry(def, before) : null,
-      new: after ? searchEntry(def, after) : null,
-    });
-  }
-  return out.length > 0 ? out : undefined;
-}
 
 // ---- Query compilation -------------------------------------------------------------------------
 
@@ -168,6 +64,42 @@ export interface SearchPlan {
   tokens: string[];
   /** One term per `.eq` filter, in query order. */
   filterTerms: string[];
+  /** The statistics to rank with, from the cursor of an earlier page (see the header). */
+  frozen?: SearchStats;
+}
+
+/** The BM25 statistics one search ranked with; search cursors carry them. */
+export interface SearchStats {
+  numDocs: number;
+  numTokens: number;
+  /** Every text term the search matched: [term, document frequency, boost]. */
+  terms: Array<[string, number, number]>;
+}
+
+/**
+ * A search cursor's position: the result key, then the statistics (JSON). The cursor's MAC
+ * covers the whole position, so only this deployment's own statistics are ever read back.
+ */
+export function encodeSearchPosition(key: Buffer, stats: SearchStats | undefined): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(key.length);
+  return Buffer.concat([len, key, stats ? Buffer.from(JSON.stringify(stats)) : EMPTY]);
+}
+
+/** The inverse of `encodeSearchPosition`; null when the bytes are not one. */
+export function decodeSearchPosition(buf: Buffer): { key: Buffer; stats?: SearchStats } | null {
+  if (buf.length < 4) return null;
+  const len = buf.readUInt32BE(0);
+  if (4 + len > buf.length) return null;
+  const key = buf.subarray(4, 4 + len);
+  if (4 + len === buf.length) return { key };
+  try {
+    const stats = JSON.parse(buf.subarray(4 + len).toString()) as SearchStats;
+    if (typeof stats?.numDocs !== "number" || typeof stats.numTokens !== "number" || !Array.isArray(stats.terms)) return null;
+    return { key, stats };
+  } catch {
+    return null;
+  }
 }
 
 interface SerializedSearchFilter {
@@ -261,6 +193,8 @@ export class SearchRows {
   constructor(
     private readonly tx: Transaction,
     private readonly rows: Candidate[],
+    /** The statistics the ranking used (undefined when nothing could match). */
+    readonly stats: SearchStats | undefined,
   ) {}
 
   next(): { key: Buffer; doc: DocVersion } | null {
@@ -301,14 +235,14 @@ export function executeSearch(
   upper: Buffer | null,
   ignorePending: boolean,
 ): SearchRows {
-  const ranked = rankCandidates(tx, plan, ignorePending);
-  if (lower.length === 0 && upper === null) return new SearchRows(tx, ranked);
+  const { ranked, stats } = rankCandidates(tx, plan, ignorePending);
+  if (lower.length === 0 && upper === null) return new SearchRows(tx, ranked, stats);
   const rows: Candidate[] = [];
   for (const c of ranked) {
     const key = (c.key = positionKey(c));
     if (key.compare(lower) >= 0 && (upper === null || key.compare(upper) < 0)) rows.push(c);
   }
-  return new SearchRows(tx, rows);
+  return new SearchRows(tx, rows, stats);
 }
 
 /** A result's position in the ranking (cursors): ascending keys are descending score, then newest first. */
@@ -316,9 +250,14 @@ function positionKey(c: Candidate): Buffer {
   return encodeSortKey([-c.score, -c.creationTime, c.id]);
 }
 
-function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolean): Candidate[] {
-  if (plan.tokens.length === 0) return [];
-  const { def } = plan;
+function rankCandidates(
+  tx: Transaction,
+  plan: SearchPlan,
+  ignorePending: boolean,
+): { ranked: Candidate[]; stats: SearchStats | undefined } {
+  const { def, frozen } = plan;
+  const none = { ranked: [], stats: frozen };
+  if (plan.tokens.length === 0) return none;
   const idx = def.indexId;
   const reader = tx.snapshot.search();
 
@@ -359,11 +298,17 @@ function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolea
   // Filter terms must all be present (AND). Convex needs as many distinct filter terms as filters,
   // so repeating the same `.eq` twice matches nothing there too.
   const filterTerms = [...new Set(plan.filterTerms)];
-  if (filterTerms.length < plan.filterTerms.length) return [];
-  for (const f of filterTerms) if (df(f) <= 0) return [];
+  if (filterTerms.length < plan.filterTerms.length) return none;
+  for (const f of filterTerms) if (df(f) <= 0) return none;
 
   // Text terms (OR): exact matches of every token first, then prefix expansions of the last one.
+  // A later page keeps its first page's terms and adds only terms that appeared since.
   const boosts = new Map<string, number>();
+  const frozenDf = new Map<string, number>();
+  for (const [t, d, b] of frozen?.terms ?? []) {
+    boosts.set(t, b);
+    frozenDf.set(t, d);
+  }
   for (const t of plan.tokens) if (!boosts.has(t) && df(t) > 0) boosts.set(t, 1);
   let room = MAX_UNIQUE_QUERY_TERMS - boosts.size - filterTerms.length;
   const last = plan.tokens[plan.tokens.length - 1];
@@ -372,7 +317,8 @@ function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolea
     for (const [t, d] of dfDelta) if (d < 0 && t.startsWith(last)) hidden++;
     const expansions = new Set<string>();
     // Exact query terms that share the prefix are skipped below without using up room.
-    for (const r of reader.termsWithPrefix(idx, last, room + plan.tokens.length + hidden)) {
+    const known = plan.tokens.length + hidden + frozenDf.size;
+    for (const r of reader.termsWithPrefix(idx, last, room + known)) {
       committedDf.set(r.term, r.df);
       expansions.add(r.term);
     }
@@ -384,18 +330,27 @@ function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolea
       room--;
     }
   }
-  if (boosts.size === 0) return [];
+  if (boosts.size === 0) return none;
 
   // BM25 weights (Tantivy's Bm25Weight, boosted), and the length normalization per fieldnorm bucket.
-  const st = reader.stats(idx);
-  const numDocs = st.numDocs + docsDelta;
+  let numDocs: number;
+  let numTokens: number;
+  if (frozen) {
+    ({ numDocs, numTokens } = frozen);
+  } else {
+    const st = reader.stats(idx);
+    numDocs = st.numDocs + docsDelta;
+    numTokens = st.numTokens + tokensDelta;
+  }
   const n = numDocs > 0 ? numDocs : 1;
-  const avgLength = Math.fround((st.numTokens + tokensDelta) / n);
+  const avgLength = Math.fround(numTokens / n);
   const lengthNorm = new Float64Array(256);
   for (let i = 0; i < 256; i++) lengthNorm[i] = Math.fround(K1 * Math.fround(1 - B + (B * FIELD_NORMS[i]) / avgLength));
   const terms = [...boosts.keys()].sort(compareUtf8);
+  const rankDf = frozen ? (t: string) => frozenDf.get(t) ?? 0 : df;
+  const stats: SearchStats = { numDocs, numTokens, terms: terms.map((t) => [t, rankDf(t), boosts.get(t)!]) };
   const weights = terms.map((t) => {
-    const d = df(t);
+    const d = rankDf(t);
     const idf = Math.fround(Math.log1p(Math.fround((n - d + 0.5) / (d + 0.5))));
     return Math.fround(Math.fround(idf * (1 + K1)) * boosts.get(t)!);
   });
@@ -464,7 +419,7 @@ function rankCandidates(tx: Transaction, plan: SearchPlan, ignorePending: boolea
   for (const [seq, id, creationTime] of reader.docs(kept)) out.push({ id, creationTime, score: scoreOf.get(seq)!, doc: undefined });
   out.sort((a, b) => b.score - a.score || b.creationTime - a.creationTime || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (out.length > MAX_CANDIDATE_REVISIONS) out.length = MAX_CANDIDATE_REVISIONS;
-  return out;
+  return { ranked: out, stats };
 }
 
 /** Scored documents sorted by seq. */
