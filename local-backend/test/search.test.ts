@@ -1,4 +1,5 @@
-// Text search (`withSearchIndex`) on the local backend: tokenization, matching, filters, ranking,
+// Text search (`withSearchIndex`) on the local backend: tokenization, matching, filters, ranking
+// (the reference-BM25 check is in search-ranking.test.ts),
 // read-your-own-writes, schema push backfill, pagination, live subscriptions, the 1024-candidate
 // limit and a 20,000-document timing run. Reference: ../shared/reference/convex-backend-facts.md §3.8.
 import { ConvexClient } from "convex/browser";
