@@ -1151,6 +1151,68 @@ export function defineConformanceSuite(
       expect(rest).toEqual(["p3", "p4", "p6", "p7", "n7.5", "p8", "p9"]);
     });
 
+    // Convex resumes after the cursor's index key whether or not a document is still there
+    // (CursorPosition::After, crates/database/src/query/index_range.rs); convex-test resumes after
+    // the cursor's sort-key values. Both: no duplicates, nothing live skipped, desc order too.
+    test("desc order: deletes at and after the cursor and inserts on both sides between pages", async () => {
+      const t = setup();
+      await seedRanked(t, 10);
+      const first = await page(t, null, 3, { order: "desc" });
+      expect(first.names).toEqual(["p9", "p8", "p7"]);
+      await t.run(async (ctx) => {
+        for (const name of ["p8", "p7", "p6", "p3"]) {
+          const doc = await ctx.db
+            .query("items")
+            .withIndex("by_name", (q) => q.eq("name", name))
+            .unique();
+          await ctx.db.delete(doc!._id);
+        }
+        await ctx.db.insert("items", { name: "n8.5", rank: 8.5 }); // before the cursor
+        await ctx.db.insert("items", { name: "n6.5", rank: 6.5 }); // just after it
+        await ctx.db.insert("items", { name: "n-1", rank: -1 }); // at the far end
+      });
+      const rest: string[] = [];
+      let cursor = first.continueCursor;
+      for (let i = 0; i < 20; i++) {
+        const p = await page(t, cursor, 2, { order: "desc" });
+        rest.push(...p.names);
+        if (p.isDone) break;
+        cursor = p.continueCursor;
+      }
+      expect(rest).toEqual(["n6.5", "p5", "p4", "p2", "p1", "p0", "n-1"]);
+    });
+
+    // Reactive pagination re-runs a page with its first end cursor (facts §2.7): after the
+    // documents at a page's end and at the next page's start are deleted, the re-run pages stay
+    // adjacent.
+    test("pages re-run with their end cursors after deletes at the page boundaries stay adjacent", async () => {
+      const t = setup();
+      await seedRanked(t, 9);
+      const pinned = (cursor: string | null, endCursor: string): Promise<PageResult> =>
+        t.query(api.pagination.page, { paginationOpts: { cursor, endCursor, numItems: 3 } });
+      const p1 = await page(t, null, 3);
+      const p2 = await page(t, p1.continueCursor, 3);
+      expect([p1.names, p2.names]).toEqual([["p0", "p1", "p2"], ["p3", "p4", "p5"]]);
+      await t.run(async (ctx) => {
+        for (const name of ["p2", "p3", "p5"]) {
+          const doc = await ctx.db
+            .query("items")
+            .withIndex("by_name", (q) => q.eq("name", name))
+            .unique();
+          await ctx.db.delete(doc!._id);
+        }
+        await ctx.db.insert("items", { name: "n2.5", rank: 2.5 });
+      });
+      const again1 = await pinned(null, p1.continueCursor);
+      const again2 = await pinned(p1.continueCursor, p2.continueCursor);
+      const rest = await page(t, p2.continueCursor, 10);
+      expect([again1.names, again2.names, rest.names]).toEqual([
+        ["p0", "p1"],
+        ["n2.5", "p4"],
+        ["p6", "p7", "p8"],
+      ]);
+    });
+
     test("the same cursor returns the same page again", async () => {
       const t = setup();
       await seedRanked(t, 5);
