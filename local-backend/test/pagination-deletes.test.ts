@@ -269,6 +269,28 @@ describe("search pagination under deletes and inserts", () => {
     expect(seen).toEqual([...before, "worst"]);
   });
 
+  test("a document with a term that did not exist on the first page is still found on a later page", async () => {
+    await clear();
+    await seed(12);
+    const before = await ranked();
+    const first = await page(null, 1);
+    // "pagedwordnew" is a new prefix expansion of the query's last token. Later pages rank with
+    // the first page's statistics, where it had no documents; a 41-word body still ranks it
+    // below the best result, so it lies after the cursor.
+    await t.mutation(api.posts.insert, { doc: { siteId: "walk", title: "new-term", body: `pagedwordnew${filler(40)}` } });
+    expect(await ranked()).toContain("new-term");
+    const seen = [...first.titles];
+    let cursor = first.continueCursor;
+    for (let i = 0; i < 20; i++) {
+      const p = await page(cursor, 3);
+      seen.push(...p.titles);
+      if (p.isDone) break;
+      cursor = p.continueCursor;
+    }
+    expect(seen.filter((x) => x !== "new-term")).toEqual(before);
+    expect(seen.filter((x) => x === "new-term")).toEqual(["new-term"]);
+  });
+
   test("a random walk of deletes and inserts between pages never repeats or skips a live result", async () => {
     for (const seedValue of [11, 12, 13]) {
       await clear();
