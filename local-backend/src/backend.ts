@@ -10,6 +10,7 @@ import { FileStorage } from "./runtime/files.js";
 import { CronRunner } from "./runtime/crons.js";
 import type { DocumentStore } from "./storage/interface.js";
 import { SqliteStore } from "./storage/sqlite.js";
+import { loadInstalledPush } from "./runtime/push.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
 import { startSiteServer } from "./http/site.js";
 import { SyncServer } from "./http/sync.js";
@@ -221,7 +222,8 @@ export class LocalBackend {
 
   private static async load(options: LocalBackendOptions, dev = false): Promise<LoadedApp> {
     if (options.modules) return loadFromGlob(options.modules, options.schema);
-    if (!options.convexDir) throw new Error("Pass either convexDir or modules.");
+    // Neither: serve what the CLI last pushed to this data dir (nothing before the first push).
+    if (!options.convexDir) return loadInstalledPush(options.dataDir);
     return bundleAndLoad(options.convexDir, path.join(options.dataDir, "modules"), { tolerateModuleErrors: dev });
   }
 
@@ -235,6 +237,14 @@ export class LocalBackend {
     // Reloads are dev: a broken module keeps its previous version while the others update.
     const app = keepPreviousOfFailed(await LocalBackend.load(this.options, true), this.runner.app);
     LocalBackend.reportModuleErrors(app, "reload failed for it, still serving its previous functions");
+    this.installApp(app);
+  }
+
+  /**
+   * Swaps in a loaded app as one step: its crons are checked and its schema pushed first (a
+   * schema that existing documents violate throws and changes nothing), then its functions serve.
+   */
+  installApp(app: LoadedApp): void {
     CronRunner.validate(app.crons);
     this.catalog.applySchema(app.schema);
     this.runner.app = app;

@@ -8,6 +8,7 @@ import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
 import { toCleanJson } from "./cleanJson.js";
 import { functionArgs, functionPath, ProtocolError } from "./protocol.js";
 import { handleStorageRequest } from "./storageRoutes.js";
+import { DEPLOY_ROUTES, handleDeployRequest } from "./deploy.js";
 
 export interface HttpServer {
   url: string;
@@ -246,6 +247,10 @@ export async function startHttpServer(
     }
     if (url.pathname.startsWith("/api/storage/")) {
       void handleStorageRequest(backend.files, req, res, url);
+      return;
+    }
+    if (DEPLOY_ROUTES.has(url.pathname)) {
+      handleDeployRequest(backend, req, res, url.pathname);
       return;
     }
     handleApi(backend, req, res, url).catch((e) => {

@@ -57,6 +57,13 @@ export function localTableName(physicalName: string): string {
 
 export class SchemaPushError extends Error {
   override name = "SchemaPushError";
+  constructor(
+    message: string,
+    /** The table whose documents violate the schema, when that is the reason. */
+    readonly tableName: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -186,11 +193,11 @@ export class Catalog {
   }
 
   /**
-   * Pushes a schema as `convex dev` does: every existing document of every schema table must
-   * match its validator, otherwise nothing changes and a SchemaPushError names the table,
-   * document and field. Then indexes are created (and backfilled) or dropped to match.
+   * The check half of a schema push, changing nothing: throws a SchemaPushError naming the first
+   * existing document the schema refuses. A deploy (runtime/push.ts) runs it before committing
+   * to anything; applySchema runs it again.
    */
-  applySchema(schema: SchemaJson | null): void {
+  checkDocuments(schema: SchemaJson | null): { schemaHash: string; alreadyPushed: boolean } {
     const tables = schema?.tables ?? [];
     // Documents were validated when this exact schema was pushed, and every write since was
     // validated against it: re-checking them on each start would only cost time.
@@ -209,11 +216,23 @@ export class Catalog {
           if (error !== null) {
             throw new SchemaPushError(
               `Schema validation failed.\nDocument with ID "${doc.id}" in table "${t.tableName}" does not match the schema: ${error}`,
+              t.tableName,
             );
           }
         }
       }
     }
+    return { schemaHash, alreadyPushed };
+  }
+
+  /**
+   * Pushes a schema as `convex dev` does: every existing document of every schema table must
+   * match its validator, otherwise nothing changes and a SchemaPushError names the table,
+   * document and field. Then indexes are created (and backfilled) or dropped to match.
+   */
+  applySchema(schema: SchemaJson | null): void {
+    const tables = schema?.tables ?? [];
+    const { schemaHash, alreadyPushed } = this.checkDocuments(schema);
     const declared = new Set<number>();
     const documentTypes = new Map<number, ValidatorJSON>();
     for (const t of tables) {

@@ -1,0 +1,419 @@
+/**
+ * Deploys pushed by the official CLI (`npx convex dev|deploy|codegen`): the modules arrive already
+ * bundled, as Convex's `/api/deploy2/*` API carries them. A push is checked whole before anything
+ * changes (every module loads, crons are valid, existing documents match the schema), and is
+ * installed in one step at finish; until then, and whenever a push fails, the previous functions
+ * keep serving. The wire shapes follow the CLI's zod schemas (convex/src/cli/lib/deployApi/).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { transform } from "esbuild";
+import type { LoadedApp } from "./modules.js";
+import { loadFromGlob, ModuleLoadError } from "./modules.js";
+import { SchemaPushError, type Catalog, type SchemaJson } from "./catalog.js";
+import { CronRunner } from "./crons.js";
+
+export interface PushedModule {
+  path: string;
+  source: string;
+  sourceMap?: string;
+  environment: "isolate" | "node";
+}
+
+/** What a deployment remembers of its installed push: enough to reload it and to diff the next. */
+interface Manifest {
+  id: string;
+  functions: string;
+  udfServerVersion: string;
+  modules: Array<{ path: string; environment: "isolate" | "node"; hash: string }>;
+  hasSchema: boolean;
+}
+
+/** A refused push: `status` and `code` for the HTTP answer, `message` is what the CLI prints. */
+export class PushError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The part of LocalBackend a push needs (a type only: runtime/ does not import the backend). */
+export interface PushTarget {
+  readonly options: { dataDir: string };
+  readonly catalog: Catalog;
+  readonly runner: { app: LoadedApp };
+  readonly env: { all(): Record<string, string> };
+  installApp(app: LoadedApp): void;
+}
+
+type SchemaStatus =
+  | { type: "complete" }
+  | { type: "failed"; error: string; componentPath: string; tableName: string | null };
+
+interface PendingPush {
+  manifest: Manifest;
+  dir: string;
+  app: LoadedApp;
+  status: SchemaStatus;
+  indexDiff: IndexDiff;
+  previousModules: Set<string>;
+}
+
+type DeveloperIndex =
+  | { name: string; type: "database"; fields: string[] }
+  | { name: string; type: "search"; searchField: string; filterFields: string[] };
+interface IndexDiff {
+  added_indexes: DeveloperIndex[];
+  removed_indexes: DeveloperIndex[];
+}
+
+/** Pushes started but not finished are kept this many at a time (the CLI may abandon one). */
+const MAX_PENDING = 4;
+
+/** sha256 of source and source map, as the CLI's `hash(bundle)` computes it. */
+export function moduleHash(m: { source: string; sourceMap?: string }): string {
+  return createHash("sha256").update(m.source).update(m.sourceMap ?? "").digest("hex");
+}
+
+function pushDir(dataDir: string, id: string): string {
+  // The name matches vite.config.ts's externalization, so under Vitest Node imports these as-is.
+  return path.join(dataDir, "modules", `local-backend-build-push-${id}`);
+}
+
+/**
+ * Writes pushed bundles under `dir` and imports them as an app. The CLI's bundles read
+ * `process.env`; esbuild's define points it at the function environment, as bundleAndLoad does.
+ */
+async function writeAndLoad(dir: string, modules: PushedModule[], schema: PushedModule | null): Promise<LoadedApp> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "package.json"), '{"type":"module"}\n');
+  const all = schema ? [...modules, schema] : modules;
+  for (const m of all) {
+    if (m.path.split("/").some((p) => p === ".." || p === "") || path.isAbsolute(m.path) || !m.path.endsWith(".js")) {
+      throw new ModuleLoadError(`Invalid module path ${JSON.stringify(m.path)}.`);
+    }
+    const isolateDefines = { process: "globalThis.__convexLocalProcess", "globalThis.process": "globalThis.__convexLocalProcess" };
+    let code: string;
+    try {
+      code = (
+        await transform(m.source, {
+          loader: "js",
+          format: "esm",
+          target: "es2022",
+          define: { "process.env": "globalThis.__convexLocalEnv", ...(m.environment === "isolate" ? isolateDefines : {}) },
+        })
+      ).code;
+    } catch (e) {
+      throw new ModuleLoadError(`Failed to analyze ${m.path}: ${(e as Error).message}`);
+    }
+    const file = path.join(dir, m.path);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, code);
+  }
+  const load = (p: string) => async () => {
+    try {
+      return await import(/* @vite-ignore */ pathToFileURL(path.join(dir, p)).href);
+    } catch (e) {
+      throw new ModuleLoadError(`Failed to analyze ${p}: Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    }
+  };
+  // loadFromGlob finds the root by `_generated/` and applies the entry rules; chunks are not entries.
+  const glob: Record<string, () => Promise<any>> = { "/push/_generated/api.js": async () => ({}) };
+  for (const m of modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
+  if (schema) glob["/push/schema.js"] = load(schema.path);
+  const app = await loadFromGlob(glob);
+  for (const m of modules) {
+    if (m.environment !== "node") continue;
+    const mod = m.path.slice(0, -3);
+    for (const f of app.functions.values()) {
+      if (f.path.startsWith(`${mod}:`) && f.kind !== "action") {
+        throw new ModuleLoadError(`${mod}: "use node" modules may only contain actions, but \`${f.path.split(":")[1]}\` is a ${f.kind}.`);
+      }
+    }
+  }
+  return app;
+}
+
+/** Where the installed push's manifest lives; replaced by rename, so it is always whole. */
+function manifestFile(dataDir: string): string {
+  return path.join(dataDir, "modules", "pushed-app.json");
+}
+
+function readManifest(dataDir: string): Manifest | null {
+  const f = manifestFile(dataDir);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as Manifest) : null;
+}
+
+function writeManifest(dataDir: string, m: Manifest) {
+  const f = manifestFile(dataDir);
+  writeFileSync(`${f}.tmp`, JSON.stringify(m));
+  renameSync(`${f}.tmp`, f);
+}
+
+/** The app the CLI last pushed to this data dir, loaded; an app with no functions before the first push. */
+export async function loadInstalledPush(dataDir: string): Promise<LoadedApp> {
+  const manifest = readManifest(dataDir);
+  if (!manifest) return { functions: new Map(), schema: null, httpRouter: null, crons: null, authConfig: null };
+  const dir = pushDir(dataDir, manifest.id);
+  const glob: Record<string, () => Promise<any>> = { "/push/_generated/api.js": async () => ({}) };
+  const load = (p: string) => () => import(/* @vite-ignore */ pathToFileURL(path.join(dir, p)).href);
+  for (const m of manifest.modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
+  if (manifest.hasSchema) glob["/push/schema.js"] = load("schema.js");
+  return loadFromGlob(glob);
+}
+
+/** The CLI's index names and shapes for a schema's declared indexes, by `table.index`. */
+function declaredIndexes(schema: SchemaJson | null): Map<string, DeveloperIndex> {
+  const out = new Map<string, DeveloperIndex>();
+  for (const t of schema?.tables ?? []) {
+    for (const i of t.indexes) out.set(`${t.tableName}.${i.indexDescriptor}`, { name: `${t.tableName}.${i.indexDescriptor}`, type: "database", fields: i.fields });
+    for (const i of t.searchIndexes ?? []) {
+      const name = `${t.tableName}.${i.indexDescriptor}`;
+      out.set(name, { name, type: "search", searchField: i.searchField, filterFields: i.filterFields ?? [] });
+    }
+  }
+  return out;
+}
+
+/** Pushes in progress and the installed one, for one backend. */
+export class Pushes {
+  private pending = new Map<string, PendingPush>();
+
+  constructor(private readonly target: PushTarget) {}
+
+  private installed(): Manifest | null {
+    return readManifest(this.target.options.dataDir);
+  }
+
+  /** `/api/get_config_hashes`: the CLI sends only the modules whose hash changed. */
+  configHashes(): object {
+    const m = this.installed();
+    return {
+      config: { functions: m?.functions ?? "convex/", authInfo: [] },
+      moduleHashes: m?.modules ?? [],
+      nodeDependencies: [],
+      udfServerVersion: m?.udfServerVersion ?? null,
+    };
+  }
+
+  /** `/api/deploy2/start_push`: loads and checks everything, installs nothing. */
+  async start(req: any): Promise<object> {
+    const app = req?.appDefinition;
+    if (!app || !Array.isArray(app.changedModules) || !Array.isArray(app.unchangedModuleHashes)) {
+      throw new PushError(400, "InvalidConfig", "The push request has no valid appDefinition.");
+    }
+    if (Array.isArray(req.componentDefinitions) && req.componentDefinitions.length > 0) {
+      throw new PushError(
+        400,
+        "ComponentsNotSupported",
+        `Hit an error while pushing:\nThis local backend does not install components yet; the push defines ${req.componentDefinitions.length} (${req.componentDefinitions.map((c: any) => c.definitionPath).join(", ")}). Nothing was changed.`,
+      );
+    }
+    const previous = this.installed();
+    const previousDir = previous ? pushDir(this.target.options.dataDir, previous.id) : null;
+    const modules: PushedModule[] = [...app.changedModules];
+    for (const h of app.unchangedModuleHashes) {
+      const known = previous?.modules.find((m) => m.path === h.path && m.hash === h.sha256 && m.environment === h.environment);
+      if (!known || !previousDir || !existsSync(path.join(previousDir, "source", h.path))) {
+        throw new PushError(400, "InvalidConfig", `Hit an error while pushing:\nModule ${h.path} is sent as unchanged, but this deployment has no module with hash ${h.sha256}.`);
+      }
+      modules.push(JSON.parse(readSource(previousDir, h.path)));
+    }
+    const id = randomBytes(8).toString("hex");
+    const dir = pushDir(this.target.options.dataDir, id);
+    let loaded: LoadedApp;
+    try {
+      loaded = await writeAndLoad(dir, modules, app.schema ?? null);
+      CronRunner.validate(loaded.crons);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new PushError(400, "InvalidModules", `Hit an error while pushing:\n${(e as Error).message}`);
+    }
+    // Sources as sent, to answer a later push's unchanged hashes.
+    for (const m of modules) writeSource(dir, m);
+    let status: SchemaStatus = { type: "complete" };
+    try {
+      this.target.catalog.checkDocuments(loaded.schema);
+    } catch (e) {
+      if (!(e instanceof SchemaPushError)) throw e;
+      status = { type: "failed", error: e.message, componentPath: "", tableName: e.tableName };
+    }
+    const before = declaredIndexes(this.installedSchema());
+    const after = declaredIndexes(loaded.schema);
+    const same = (a: DeveloperIndex, b: DeveloperIndex | undefined) => JSON.stringify(a) === JSON.stringify(b);
+    const indexDiff: IndexDiff = {
+      added_indexes: [...after.values()].filter((i) => !same(i, before.get(i.name))),
+      removed_indexes: [...before.values()].filter((i) => !same(i, after.get(i.name))),
+    };
+    const manifest: Manifest = {
+      id,
+      functions: typeof req.functions === "string" ? req.functions : "convex/",
+      udfServerVersion: String(app.udfServerVersion ?? ""),
+      modules: modules.map((m) => ({ path: m.path, environment: m.environment, hash: moduleHash(m) })),
+      hasSchema: !!app.schema,
+    };
+    this.remember(id, {
+      manifest,
+      dir,
+      app: loaded,
+      status,
+      indexDiff,
+      previousModules: new Set(previous?.modules.map((m) => m.path) ?? []),
+    });
+    return {
+      environmentVariables: this.target.env.all(),
+      externalDepsId: null,
+      componentDefinitionPackages: {},
+      appAuth: authInfo(loaded.authConfig),
+      analysis: { "": analysis(loaded, modules, String(app.udfServerVersion ?? "")) },
+      app: {
+        definitionPath: "",
+        componentPath: "",
+        args: {},
+        childComponents: {},
+        httpRoutes: { httpModuleRoutes: httpRoutes(loaded), mounts: [] },
+        exports: {},
+      },
+      // schemaIds carries the push's id: wait_for_schema and finish_push get it back.
+      schemaChange: { allocatedComponentIds: {}, schemaIds: { "": id }, indexDiffs: { "": indexDiff } },
+    };
+  }
+
+  private installedSchema(): SchemaJson | null {
+    return this.target.runner.app.schema;
+  }
+
+  private remember(id: string, p: PendingPush) {
+    this.pending.set(id, p);
+    while (this.pending.size > MAX_PENDING) {
+      const [oldest, old] = this.pending.entries().next().value!;
+      this.pending.delete(oldest);
+      rmSync(old.dir, { recursive: true, force: true });
+    }
+  }
+
+  private find(schemaChange: any): [string, PendingPush] {
+    const id = schemaChange?.schemaIds?.[""];
+    const p = typeof id === "string" ? this.pending.get(id) : undefined;
+    if (!p) {
+      throw new PushError(400, "UnknownPush", "This push is not in progress on this deployment (it finished, was replaced, or the backend restarted). Push again.");
+    }
+    return [id, p];
+  }
+
+  /** `/api/deploy2/wait_for_schema`: documents were checked at start, indexes build at finish. */
+  waitForSchema(req: any): SchemaStatus {
+    return this.find(req?.schemaChange)[1].status;
+  }
+
+  /** `/api/deploy2/finish_push`: installs the push in one step, or changes nothing. */
+  finish(req: any): object {
+    const [id, p] = this.find(req?.startPush?.schemaChange);
+    this.pending.delete(id);
+    if (req.dryRun) {
+      rmSync(p.dir, { recursive: true, force: true });
+      return { authDiff: { added: [], removed: [] }, definitionDiffs: {}, componentDiffs: {} };
+    }
+    if (p.status.type === "failed") {
+      rmSync(p.dir, { recursive: true, force: true });
+      throw new PushError(400, "SchemaValidationFailed", `Hit an error while pushing:\n${p.status.error}`);
+    }
+    const previous = this.installed();
+    const previousSchema = this.target.runner.app.schema;
+    try {
+      this.target.installApp(p.app);
+    } catch (e) {
+      rmSync(p.dir, { recursive: true, force: true });
+      throw new PushError(400, "InvalidPush", `Hit an error while pushing:\n${(e as Error).message}`);
+    }
+    writeManifest(this.target.options.dataDir, p.manifest);
+    if (previous && previous.id !== id) rmSync(pushDir(this.target.options.dataDir, previous.id), { recursive: true, force: true });
+    const paths = new Set(p.manifest.modules.map((m) => m.path));
+    const nextSchema = p.app.schema;
+    return {
+      authDiff: { added: [], removed: [] },
+      definitionDiffs: { "": {} },
+      componentDiffs: {
+        "": {
+          diffType: { type: previous ? "modify" : "create" },
+          moduleDiff: {
+            added: [...paths].filter((x) => !p.previousModules.has(x)),
+            removed: [...p.previousModules].filter((x) => !paths.has(x)),
+          },
+          udfConfigDiff: null,
+          cronDiff: { added: [], updated: [], deleted: [] },
+          indexDiff: p.indexDiff,
+          schemaDiff:
+            JSON.stringify(previousSchema) === JSON.stringify(nextSchema)
+              ? null
+              : {
+                  previous_schema: previousSchema ? JSON.stringify(previousSchema) : null,
+                  next_schema: nextSchema ? JSON.stringify(nextSchema) : null,
+                },
+        },
+      },
+    };
+  }
+}
+
+function writeSource(dir: string, m: PushedModule) {
+  const file = path.join(dir, "source", m.path);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ path: m.path, source: m.source, sourceMap: m.sourceMap, environment: m.environment }));
+}
+
+function readSource(dir: string, p: string): string {
+  return readFileSync(path.join(dir, "source", p), "utf8");
+}
+
+/** auth.config providers as Convex's push response reports them (CLI `authInfo`). */
+function authInfo(config: any): object[] {
+  const providers: any[] = Array.isArray(config?.providers) ? config.providers : [];
+  return providers.map((p) =>
+    p?.type === "customJwt"
+      ? { type: "customJwt", applicationID: p.applicationID ?? null, issuer: p.issuer, jwks: p.jwks, algorithm: p.algorithm }
+      : { applicationID: p?.applicationID, domain: p?.domain },
+  );
+}
+
+function httpRoutes(app: LoadedApp): Array<{ method: string; path: string }> | null {
+  if (!app.httpRouter) return null;
+  return app.httpRouter.getRoutes().map(([p, method]: [string, string]) => ({ method, path: p }));
+}
+
+/** The root's analysis (CLI `evaluatedComponentDefinition`): functions by module, for codegen. */
+function analysis(app: LoadedApp, modules: PushedModule[], serverVersion: string): object {
+  const functions: Record<string, object> = {};
+  for (const m of modules) {
+    if (m.path.startsWith("_deps/")) continue;
+    const mod = m.path.slice(0, -3);
+    const fns = [...app.functions.values()]
+      .filter((f) => f.path.startsWith(`${mod}:`))
+      .map((f) => ({
+        name: f.path.slice(mod.length + 1),
+        pos: null,
+        udfType: f.kind === "query" ? "Query" : f.kind === "mutation" ? "Mutation" : "Action",
+        visibility: { kind: f.visibility },
+        args: f.args === null ? null : JSON.stringify(f.args),
+        returns: f.returns === null ? null : JSON.stringify(f.returns),
+      }));
+    functions[m.path] = { functions: fns, httpRoutes: null, cronSpecs: null, sourceMapped: null };
+  }
+  return {
+    definition: {
+      path: "",
+      definitionType: { type: "app" },
+      childComponents: [],
+      httpMounts: {},
+      exports: { type: "branch", branch: [] },
+    },
+    schema: app.schema,
+    functions,
+    udfConfig: { serverVersion, importPhaseRngSeed: null, importPhaseUnixTimestamp: null },
+  };
+}
