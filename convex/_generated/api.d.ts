@@ -43,6 +43,7 @@ import type * as model_publication from "../model/publication.js";
 import type * as model_reader from "../model/reader.js";
 import type * as model_slugs from "../model/slugs.js";
 import type * as model_stripeEvents from "../model/stripeEvents.js";
+import type * as model_studioPosts from "../model/studioPosts.js";
 import type * as model_taxonomy from "../model/taxonomy.js";
 import type * as model_users from "../model/users.js";
 import type * as model_views from "../model/views.js";
@@ -98,6 +99,7 @@ declare const fullApi: ApiFromModules<{
   "model/reader": typeof model_reader;
   "model/slugs": typeof model_slugs;
   "model/stripeEvents": typeof model_stripeEvents;
+  "model/studioPosts": typeof model_studioPosts;
   "model/taxonomy": typeof model_taxonomy;
   "model/users": typeof model_users;
   "model/views": typeof model_views;

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import { convexTest, type TestConvex } from "../src/testing.js";
 import { api } from "./fixture/convex/_generated/api.js";
 import { modules } from "./conformance/modules.js";
+import schema from "./fixture/convex/schema.js";
 
 const open: TestConvex[] = [];
 function setup() {
@@ -101,5 +102,67 @@ describe("harness fetch", () => {
     expect(res.status).toBe(201);
     expect(await res.text()).toBe("/echo/x:y");
     expect((await t.fetch("/missing")).status).toBe(404);
+  });
+});
+
+// The cases both harnesses share are in conformance/harness-cases.ts; these look underneath.
+describe("scheduler under vi.useFakeTimers()", () => {
+  test("each job, nested ones included, runs at its time on the fake clock, not before", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = setup();
+      await t.mutation(api.scheduling.recordLater, { name: "in-a-day", delayMs: 24 * 3_600_000 });
+      await t.mutation(api.scheduling.startChain, { steps: 2 });
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+      const jobs = (await t.query(api.scheduling.listScheduled, {})) as Array<{ id: string; scheduledTime: number }>;
+      expect(jobs.length).toBe(4);
+      for (const j of jobs) {
+        const { state, completedTime } = await t.query(api.scheduling.jobState, { id: j.id });
+        expect(state).toEqual({ kind: "success" });
+        expect(completedTime).toBeGreaterThanOrEqual(j.scheduledTime);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a job armed on fake timers that a test then restores still runs through finishAllScheduledFunctions", async () => {
+    vi.useFakeTimers();
+    const t = setup();
+    try {
+      await t.mutation(api.scheduling.recordLater, { name: "armed-on-fake", delayMs: 10_000 });
+    } finally {
+      vi.useRealTimers();
+    }
+    await t.finishAllScheduledFunctions();
+    expect(await names(t)).toEqual(["armed-on-fake"]);
+  });
+});
+
+describe("harness options", () => {
+  test("transactionLimits with Convex's own values is accepted; other values and unknown names are refused", async () => {
+    const t = convexTest({ schema, modules, transactionLimits: { documentsRead: 32_000, documentsWritten: 16_000 } });
+    open.push(t);
+    await t.mutation(api.items.insert, { name: "ok" });
+    expect(await names(t)).toEqual(["ok"]);
+    expect(() => convexTest({ schema, modules, transactionLimits: { documentsRead: 10 } })).toThrow(
+      "transactionLimits.documentsRead = 10: the local backend always enforces Convex's limit (32000)",
+    );
+    expect(() => convexTest({ schema, modules, transactionLimits: { rowsRead: 10 } as any })).toThrow(
+      "transactionLimits.rowsRead is not a limit",
+    );
+  });
+
+  test("the positional and the object form load the same app", async () => {
+    const positional = convexTest(schema, modules);
+    const object = convexTest({ schema, modules });
+    open.push(positional, object);
+    for (const t of [positional, object]) {
+      await t.mutation(api.items.insert, { name: "same" });
+      expect([...(await t.backend()).runner.app.functions.keys()].sort()).toEqual(
+        [...(await positional.backend()).runner.app.functions.keys()].sort(),
+      );
+    }
+    await expect(object.mutation(api.items.insert, { name: 7 } as any)).rejects.toThrow(/ArgumentValidationError/);
   });
 });

@@ -9,6 +9,8 @@ interface JobDoc {
   name: string;
   args: Value[];
   scheduledTime: number;
+  /** Set for a component's job (runner.ts scheduleInTx): the component it runs in. */
+  component?: string;
   state: { kind: "pending" | "inProgress" | "success" | "failed" | "canceled"; error?: string };
 }
 
@@ -24,6 +26,12 @@ function pathFromName(name: string): string {
   return `${mod.replace(/\.js$/, "")}:${fn}`;
 }
 
+type Clock = "real" | "fake";
+interface Armed {
+  handle: ReturnType<typeof setTimeout>;
+  clear: (h: ReturnType<typeof setTimeout>) => void;
+}
+
 /**
  * Runs jobs from `_scheduled_functions` at their time. The table is the source of truth, so jobs
  * survive restarts: on start every pending job is armed (past-due ones run at once). Mutations run
@@ -32,7 +40,18 @@ function pathFromName(name: string): string {
 export class Scheduler {
   private pending = new Map<string, number>();
   private running = new Set<string>();
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** One armed timer per clock: the soonest job on real timers, and on fake ones (tests). */
+  private timers: Record<Clock, Armed | null> = { real: null, fake: null };
+  /** Jobs scheduled while fake timers were installed: only advancing those timers runs them. */
+  private onFakeClock = new Set<string>();
+  /** Jobs started by the timers so far: lets runAllPending tell whether advancing timers made progress. */
+  private startedByTimer = 0;
+  /**
+   * Test harness: a job scheduled while the test has fake timers installed (`vi.useFakeTimers()`)
+   * waits on those timers, so advancing them runs it, and jobs scheduled before stay on real
+   * timers, as with convex-test's per-job setTimeout. A served backend always uses real timers.
+   */
+  followFakeTimers = false;
   private stopped = false;
   private unsubscribe: () => void;
   private inFlight = new Set<Promise<void>>();
@@ -62,35 +81,53 @@ export class Scheduler {
   private onCommit(e: CommitEvent) {
     for (const w of e.writes) {
       if (w.tableName !== SCHEDULED_TABLE) continue;
-      if (w.json === null) {
+      const job = w.json === null ? null : (jsonToConvex(JSON.parse(w.json)) as unknown as JobDoc);
+      if (job?.state.kind === "pending") {
+        if (!this.pending.has(w.id) && this.fakeTimersInstalled()) this.onFakeClock.add(w.id);
+        this.pending.set(w.id, job.scheduledTime);
+      } else {
         this.pending.delete(w.id);
-        continue;
+        this.onFakeClock.delete(w.id);
       }
-      const job = jsonToConvex(JSON.parse(w.json)) as unknown as JobDoc;
-      if (job.state.kind === "pending") this.pending.set(w.id, job.scheduledTime);
-      else this.pending.delete(w.id);
     }
     this.arm();
   }
 
-  private arm() {
-    if (this.stopped) return;
-    if (this.timer) realTimers.clearTimeout(this.timer);
-    this.timer = null;
-    let next = Infinity;
-    for (const [id, t] of this.pending) if (!this.running.has(id) && t < next) next = t;
-    if (next === Infinity) return;
-    const delay = Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1));
-    this.timer = realTimers.setTimeout(() => this.runDue(), delay);
-    this.timer.unref?.();
+  /** Fake timers (sinon's, as vi.useFakeTimers installs them, carry `.clock`) are in place. */
+  private fakeTimersInstalled(): boolean {
+    return this.followFakeTimers && Boolean((globalThis as any).setTimeout?.clock);
   }
 
-  private runDue() {
-    this.timer = null;
+  /** Which timers a job waits on; once the fake ones are gone, every job is back on real time. */
+  private clockOf(id: string): Clock {
+    return this.onFakeClock.has(id) && this.fakeTimersInstalled() ? "fake" : "real";
+  }
+
+  private arm() {
+    if (this.stopped) return;
+    for (const clock of ["real", "fake"] as const) {
+      const armed = this.timers[clock];
+      if (armed) armed.clear(armed.handle);
+      this.timers[clock] = null;
+      let next = Infinity;
+      for (const [id, t] of this.pending) if (!this.running.has(id) && t < next && this.clockOf(id) === clock) next = t;
+      if (next === Infinity) continue;
+      const delay = Math.max(0, Math.min(next - Date.now(), 2 ** 31 - 1));
+      // Cleared later with the clearTimeout of the same timers, even if the test swapped them since.
+      const { setTimeout: set, clearTimeout: clear } = clock === "fake" ? (globalThis as typeof realTimers) : realTimers;
+      const handle = set.call(globalThis, () => this.runDue(clock), delay);
+      handle.unref?.();
+      this.timers[clock] = { handle, clear: (h) => clear.call(globalThis, h) };
+    }
+  }
+
+  private runDue(clock: Clock) {
+    this.timers[clock] = null;
     const now = Date.now();
     for (const [id, t] of this.pending) {
-      if (t <= now && !this.running.has(id)) {
+      if (t <= now && !this.running.has(id) && this.clockOf(id) === clock) {
         this.running.add(id);
+        this.startedByTimer++;
         const p = this.runJob(id).finally(() => {
           this.running.delete(id);
           this.inFlight.delete(p);
@@ -108,13 +145,18 @@ export class Scheduler {
   }
 
   /**
-   * Runs every pending job now, soonest first, including jobs those jobs schedule, until none is
-   * left (convex-test's finishAllScheduledFunctions). `beforeEach` lets a test advance fake timers.
+   * Runs every pending job, soonest first, including jobs those jobs schedule, until none is
+   * left (convex-test's finishAllScheduledFunctions). `beforeEach` lets a test advance fake timers:
+   * while advancing them starts jobs (at their time on the fake clock), that is how jobs run;
+   * otherwise the soonest pending job runs at once, without waiting for its time.
    */
   async runAllPending(beforeEach?: () => void, maxJobs = 10_000): Promise<void> {
     for (let n = 0; n < maxJobs; n++) {
+      const started = this.startedByTimer;
       await this.idle();
       beforeEach?.();
+      await this.idle();
+      if (this.startedByTimer !== started) continue;
       const next = this.pendingJobs().find((j) => !this.running.has(j.id));
       if (!next) return;
       this.running.add(next.id);
@@ -136,7 +178,7 @@ export class Scheduler {
     const job = this.runner.readSystemDocument(id) as unknown as JobDoc | null;
     if (!job || job.state.kind !== "pending") return;
     const path = pathFromName(job.name);
-    const f = this.runner.resolve(path, true);
+    const f = this.runner.resolveIn(job.component ?? "", path, true);
     const args = (job.args[0] ?? {}) as Record<string, Value>;
     const fail = (error: string) =>
       this.runner.transact((tx) => {
@@ -189,7 +231,7 @@ export class Scheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) realTimers.clearTimeout(this.timer);
+    for (const armed of Object.values(this.timers)) if (armed) armed.clear(armed.handle);
     this.unsubscribe();
     await this.idle();
   }

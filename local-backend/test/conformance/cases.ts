@@ -17,6 +17,7 @@ import { api, internal } from "../fixture/convex/_generated/api";
 import type { Id } from "../fixture/convex/_generated/dataModel";
 import schema from "../fixture/convex/schema";
 import { modules } from "./modules";
+import { defineHarnessCases } from "./harness-cases";
 
 export type ConformanceOptions = { reference: boolean };
 
@@ -1711,4 +1712,7 @@ export function defineConformanceSuite(
       await t.mutation(api.scheduling.cancel, { id: jobId });
     });
   });
+
+  // The harness's own interface (object signature, inline functions, fake timers): harness-cases.ts.
+  defineHarnessCases(convexTest);
 }
