@@ -403,3 +403,17 @@ describe("a module that fails to load", () => {
     }
   });
 });
+
+describe("convex-test style modules (import.meta.glob)", () => {
+  test("a module whose top-level code throws is named in the error", async () => {
+    const dataDir = path.join(FILE_ROOT, `glob${++appCounter}`);
+    const modules = {
+      "/app/convex/_generated/api.js": async () => ({}),
+      "/app/convex/fine.ts": async () => ({}),
+      "/app/convex/dir/broken.ts": async () => {
+        throw new Error("boom in glob module");
+      },
+    };
+    await expect(LocalBackend.start({ dataDir, modules })).rejects.toThrow("Failed to analyze dir/broken.js: boom in glob module");
+  });
+});

@@ -134,6 +134,12 @@ function refuseNodeBuiltins(convexDir: string): Plugin {
   };
 }
 
+/** A module whose top-level code threw, with Convex's analyze text naming it. */
+function analyzeError(modPath: string, e: unknown): ModuleLoadError {
+  if (e instanceof ModuleLoadError) return e;
+  return new ModuleLoadError(`Failed to analyze ${modPath}.js: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 /** `prop in value`, false when a proxy's `has` trap throws (V8's `has` gives up the same way). */
 function hasFlag(value: object, prop: string): boolean {
   try {
@@ -248,7 +254,12 @@ export async function loadFromGlob(
       extras.schema = await modules[key]();
       continue;
     }
-    const exports = await modules[key]();
+    let exports: Record<string, any>;
+    try {
+      exports = await modules[key]();
+    } catch (e) {
+      throw analyzeError(modPath, e);
+    }
     if (modPath === "http") extras.http = exports;
     if (modPath === "crons") extras.crons = exports;
     registerModule(functions, modPath, exports, false);
@@ -375,7 +386,7 @@ export async function bundleAndLoad(convexDir: string, outDir: string, options: 
         continue;
       } catch (e) {
         // Top-level code that throws fails the module with Convex's analyze text.
-        message = e instanceof ModuleLoadError ? e.message : `Failed to analyze ${modPath}.js: ${(e as Error)?.message ?? String(e)}`;
+        message = analyzeError(modPath, e).message;
       }
     }
     if (!options.tolerateModuleErrors) throw new ModuleLoadError(message);
