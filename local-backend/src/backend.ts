@@ -3,6 +3,7 @@ import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import { Catalog, SchemaPushError } from "./runtime/catalog.js";
 import { installGlobals, setLoadTimeEnv } from "./runtime/globals.js";
+import { installComponents, loadComponentTree, loadRegisteredComponents, treeSchema, type RegisteredComponent } from "./runtime/components.js";
 import { bundleAndLoad, keepPreviousOfFailed, loadFromGlob, type LoadedApp } from "./runtime/modules.js";
 import { FunctionRunner } from "./runtime/runner.js";
 import { Scheduler } from "./runtime/scheduler.js";
@@ -27,6 +28,8 @@ export interface LocalBackendOptions {
   modules?: Record<string, () => Promise<any>>;
   /** Schema object, when `modules` does not include schema.ts. */
   schema?: { export(): string };
+  /** Components for `modules`, by component path (the harness's `registerComponent`). */
+  components?: Record<string, RegisteredComponent>;
   /** HTTP port for the Convex API (default: no server). 0 picks a free port. */
   port?: number;
   /** Port of the site origin serving convex/http.ts (default: port + 1, or a free one when port is 0). */
@@ -194,7 +197,7 @@ export class LocalBackend {
       try {
         app = await LocalBackend.load(options, options.dev ?? options.watch ?? false);
         LocalBackend.reportModuleErrors(app, "its functions are not available until it loads");
-        catalog.applySchema(app.schema);
+        catalog.applySchema(treeSchema(app));
       } catch (e) {
         await Promise.all(servers.map((s) => s.close()));
         throw e;
@@ -221,10 +224,15 @@ export class LocalBackend {
   }
 
   private static async load(options: LocalBackendOptions, dev = false): Promise<LoadedApp> {
-    if (options.modules) return loadFromGlob(options.modules, options.schema);
+    if (options.modules) {
+      return installComponents(await loadFromGlob(options.modules, options.schema), await loadRegisteredComponents(options.components ?? {}));
+    }
     // Neither: serve what the CLI last pushed to this data dir (nothing before the first push).
     if (!options.convexDir) return loadInstalledPush(options.dataDir);
-    return bundleAndLoad(options.convexDir, path.join(options.dataDir, "modules"), { tolerateModuleErrors: dev });
+    const outDir = path.join(options.dataDir, "modules");
+    const app = await bundleAndLoad(options.convexDir, outDir, { tolerateModuleErrors: dev });
+    // convex.config.ts: the components it uses, bundled from their own folders (components.ts).
+    return installComponents(app, await loadComponentTree(options.convexDir, outDir));
   }
 
   /** One message per module a dev load left out: the file, what happens to it, and its error. */
@@ -246,7 +254,7 @@ export class LocalBackend {
    */
   installApp(app: LoadedApp): void {
     CronRunner.validate(app.crons);
-    this.catalog.applySchema(app.schema);
+    this.catalog.applySchema(treeSchema(app));
     this.runner.app = app;
     this.crons?.update(app.crons);
   }

@@ -1,4 +1,4 @@
-import { getFunctionName, type SchemaDefinition } from "convex/server";
+import { getFunctionName, type GenericSchema, type SchemaDefinition } from "convex/server";
 import { ConvexError, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,7 +37,7 @@ export interface TestConvex {
    * Installs a component at `name` (a component path: `"rateLimiter"`, `"rateLimiter/batchWorker"`
    * for one it uses), as convex-test's `registerComponent`. Call it before the first call.
    */
-  registerComponent(name: string, schema: { export(): string } | undefined, modules: Record<string, () => Promise<any>>): void;
+  registerComponent(name: string, schema: SchemaDefinition<GenericSchema, boolean> | undefined, modules: Record<string, () => Promise<any>>): void;
   /** The running backend, for tests that need to look underneath. */
   backend(): Promise<LocalBackend>;
   /** Stops the backend and removes its data dir. Also happens at process exit. */
@@ -214,7 +214,7 @@ export function convexTest(
       },
       registerComponent(name, componentSchema, componentModules) {
         if (backendPromise) throw new Error(`registerComponent("${name}") must be called before the first function call.`);
-        components[name] = { schema: componentSchema, modules: componentModules };
+        components[name] = { schema: componentSchema as unknown as { export(): string } | undefined, modules: componentModules };
       },
       backend: getBackend,
       close: handle.close,

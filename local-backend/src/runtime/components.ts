@@ -2,9 +2,11 @@ import { build, type Plugin } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { SchemaJson } from "./catalog.js";
+import { decodeDocumentId } from "../values/ids.js";
+import type { Catalog, SchemaJson } from "./catalog.js";
 import { componentPathOf, physicalTableName } from "./catalog.js";
-import { bundleAndLoad, canonicalizePath, ModuleLoadError, type LoadedApp, type RegisteredFunction } from "./modules.js";
+import { UserError } from "./transaction.js";
+import { bundleAndLoad, canonicalizePath, loadFromGlob, ModuleLoadError, type LoadedApp, type RegisteredFunction } from "./modules.js";
 
 /**
  * Components (issue #13 item 2): an app's `convex.config.ts` installs components with
@@ -143,6 +145,53 @@ export function describeAddress(address: FunctionAddress): string {
 
 export { componentPathOf };
 
+/**
+ * A table (or `table.index`) name written by a function of `componentPath`, as the catalog names
+ * it. A `/` would reach into another component's tables, so it is refused like any non-identifier.
+ */
+export function scopedName(componentPath: string, name: string): string {
+  if (typeof name !== "string" || name.includes("/")) {
+    throw new UserError(`Table name ${JSON.stringify(name)} is invalid: table names must be identifiers.`);
+  }
+  return physicalTableName(componentPath, name);
+}
+
+/** A serialized query (`1.0/queryStream`, `1.0/queryPage`) with its table or index in the caller's component. */
+export function scopeQuery<Q extends { source: any }>(componentPath: string, query: Q): Q {
+  const src = query.source;
+  if (src?.type === "FullTableScan") return { ...query, source: { ...src, tableName: scopedName(componentPath, src.tableName) } };
+  if (typeof src?.indexName === "string") return { ...query, source: { ...src, indexName: scopedName(componentPath, src.indexName) } };
+  return query;
+}
+
+/**
+ * Whether a document ID may be used from `componentPath`: its table must be one of the
+ * component's own (or a shared system table). IDs of other components' tables read as missing.
+ */
+export function idVisibleFrom(catalog: Catalog, componentPath: string, id: unknown): boolean {
+  if (typeof id !== "string") return true;
+  const decoded = decodeDocumentId(id);
+  const tableName = decoded ? catalog.tableName(decoded.tableNumber) : undefined;
+  if (tableName === undefined) return true; // not a document of any table: the usual errors apply
+  return tableName.startsWith("_") || componentPathOf(tableName) === componentPath;
+}
+
+/** A component given as convex-test's `registerComponent(path, schema, modules)` takes it. */
+export interface RegisteredComponent {
+  schema?: { export(): string };
+  /** `import.meta.glob` of the component's folder (with its `_generated/`). */
+  modules: Record<string, () => Promise<any>>;
+}
+
+/** Loads harness-registered components, by component path, for `installComponents`. */
+export async function loadRegisteredComponents(registered: Record<string, RegisteredComponent>): Promise<Map<string, ComponentInput>> {
+  const out = new Map<string, ComponentInput>();
+  for (const [componentPath, c] of Object.entries(registered)) {
+    out.set(componentPath, { definitionName: null, app: await loadFromGlob(c.modules, c.schema) });
+  }
+  return out;
+}
+
 // ---- loading convex.config.ts ------------------------------------------------------------------
 
 /** A definition (`defineApp()`/`defineComponent()`) as the `convex` package exports it for analysis. */
@@ -186,7 +235,8 @@ async function evaluateConfig(file: string, outDir: string, cache: Map<string, D
       });
     },
   };
-  const out = path.join(outDir, `component-config-${process.pid}-${++configCounter}.mjs`);
+  // Named like modules.ts's bundles, which Vitest leaves to Node (vite.config.ts `external`).
+  const out = path.join(outDir, `local-backend-build-config-${process.pid}-${++configCounter}.js`);
   mkdirSync(outDir, { recursive: true });
   try {
     await build({

@@ -22,6 +22,8 @@ export interface ExecContext {
   host: SyscallHost;
   kind: FunctionKind;
   path: string;
+  /** The component the function belongs to ("" for the app): scopes tables, calls and jobs (components.ts). */
+  componentPath?: string;
   requestId: string;
   tx: Transaction | null;
   /** Reads ignore the enclosing mutation's pending writes (`runQuery(..., {useStaleSnapshot})`). */

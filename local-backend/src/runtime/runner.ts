@@ -11,6 +11,7 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
+import { functionHandle, functionsOf, idVisibleFrom, resolveAddress, scopedName, scopeQuery } from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
 
@@ -20,6 +21,8 @@ export interface CallOptions {
   authToken?: string | null;
   /** Admin keys and in-process callers may run internal functions, as with Convex deploy keys. */
   allowInternal?: boolean;
+  /** The component whose function `path` names ("" or absent: the app's), components.ts. */
+  componentPath?: string;
   requestId?: string;
   /** Set when the scheduler runs a job (reported by getRequestMetadata). */
   scheduledJobId?: string;
@@ -175,13 +178,21 @@ export class FunctionRunner implements SyscallHost {
     return f;
   }
 
+  /** Looks a function up in a component ("" is the app); null when missing or hidden from the caller. */
+  resolveIn(componentPath: string, path: string, allowInternal: boolean): RegisteredFunction | null {
+    if (componentPath === "") return this.resolve(path, allowInternal);
+    const f = functionsOf(this.app, componentPath)?.get(canonicalizePath(path));
+    if (!f || (f.visibility === "internal" && !allowInternal)) return null;
+    return f;
+  }
+
   private checkArgs(f: RegisteredFunction, argsJson: JSONValue): Record<string, Value> {
     const args = withinLimits(() => decodeFunctionArgs(f.path, argsJson));
     if (args === null || typeof args !== "object" || Array.isArray(args) || args instanceof ArrayBuffer) {
       throw new FunctionError(formatArgumentValidationError(f.path, "Arguments must be an object."));
     }
     if (f.args) {
-      const error = validateValue(f.args, args, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t) });
+      const error = validateValue(f.args, args, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t, f.componentPath) });
       if (error !== null) throw new FunctionError(formatArgumentValidationError(f.path, error));
     }
     return args as Record<string, Value>;
@@ -191,17 +202,18 @@ export class FunctionRunner implements SyscallHost {
     const json = withinLimits(() => checkFunctionResult(f.path, valueJson));
     if (!f.returns) return;
     const value = jsonToConvex(json) as Value;
-    const error = validateValue(f.returns, value, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t) });
+    const error = validateValue(f.returns, value, { tableNumberFor: (t) => this.catalog.tableNumberForValidation(t, f.componentPath) });
     if (error !== null) throw new FunctionError(formatReturnValidationError(f.path, error));
   }
 
-  private newContext(kind: FunctionKind, f: { path: string }, opts: CallOptions, tx: Transaction | null): ExecContext {
+  private newContext(kind: FunctionKind, f: { path: string; componentPath?: string }, opts: CallOptions, tx: Transaction | null): ExecContext {
     ensureConvexGlobal();
     const inTx = kind === "query" || kind === "mutation";
     return {
       host: this,
       kind,
       path: f.path,
+      componentPath: f.componentPath ?? "",
       requestId: opts.requestId ?? randomBytes(8).toString("hex"),
       tx,
       staleReads: false,
@@ -220,8 +232,8 @@ export class FunctionRunner implements SyscallHost {
     };
   }
 
-  private lookup(path: string, kind: FunctionKind, allowInternal: boolean): RegisteredFunction {
-    const f = this.resolve(path, allowInternal);
+  private lookup(path: string, kind: FunctionKind, allowInternal: boolean, componentPath = ""): RegisteredFunction {
+    const f = this.resolveIn(componentPath, path, allowInternal);
     if (!f) {
       throw new FunctionError(
         `Could not find public function for '${canonicalizePath(path).replace(/:default$/, "")}'. Did you forget to run \`npx convex dev\` or \`npx convex deploy\`?`,
@@ -237,7 +249,7 @@ export class FunctionRunner implements SyscallHost {
   async runQuery(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
     let f: RegisteredFunction;
     try {
-      f = this.lookup(path, "query", opts.allowInternal ?? false);
+      f = this.lookup(path, "query", opts.allowInternal ?? false, opts.componentPath);
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
@@ -267,7 +279,7 @@ export class FunctionRunner implements SyscallHost {
   async runMutation(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
     let f: RegisteredFunction;
     try {
-      f = this.lookup(path, "mutation", opts.allowInternal ?? false);
+      f = this.lookup(path, "mutation", opts.allowInternal ?? false, opts.componentPath);
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
@@ -399,7 +411,7 @@ export class FunctionRunner implements SyscallHost {
   async runAction(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
     let f: RegisteredFunction;
     try {
-      f = this.lookup(path, "action", opts.allowInternal ?? false);
+      f = this.lookup(path, "action", opts.allowInternal ?? false, opts.componentPath);
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
@@ -476,7 +488,7 @@ export class FunctionRunner implements SyscallHost {
     switch (op) {
       case "1.0/queryStream": {
         const tx = this.requireTx(ctx, "db.query");
-        const query = args.query as SerializedQuery;
+        const query = scopeQuery(ctx.componentPath ?? "", args.query as SerializedQuery);
         const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
         const queryId = ctx.nextQueryId++;
         ctx.streams.set(queryId, stream);
@@ -490,7 +502,7 @@ export class FunctionRunner implements SyscallHost {
       }
       case "1.0/db/normalizeId": {
         const decoded = decodeDocumentId(args.idString);
-        const table = this.catalog.tableNumber(args.table);
+        const table = this.catalog.tableNumber(scopedName(ctx.componentPath ?? "", args.table));
         if (!decoded || table === undefined || decoded.tableNumber !== table) return JSON.stringify({ id: null });
         return JSON.stringify({ id: encodeDocumentId(decoded.tableNumber, decoded.internalId) });
       }
@@ -515,7 +527,7 @@ export class FunctionRunner implements SyscallHost {
           }
           return "null";
         }
-        if (args.table !== undefined && args.table !== tableName) {
+        if (args.table !== undefined && scopedName(ctx.componentPath ?? "", args.table) !== tableName) {
           throw new UserError(`Invalid argument \`id\` for \`db.get\`: the ID "${args.id}" is not in table "${args.table}".`);
         }
         if (tableName.startsWith("_") !== Boolean(args.isSystem)) {
@@ -525,6 +537,8 @@ export class FunctionRunner implements SyscallHost {
               : "User tables can only be accessed from db.get().",
           );
         }
+        // Another component's document does not exist for this one.
+        if (!idVisibleFrom(this.catalog, ctx.componentPath ?? "", args.id)) return "null";
         const doc = tx.get(args.id, ctx.staleReads);
         return doc ? doc.json : "null";
       }
@@ -542,7 +556,7 @@ export class FunctionRunner implements SyscallHost {
           );
         }
         ctx.paginated = true;
-        const r = queryPage(tx, args.query, {
+        const r = queryPage(tx, scopeQuery(ctx.componentPath ?? "", args.query), {
           cursor: args.cursor,
           // A re-run subscription keeps the end its first run reached (its journal), so the page
           // grows or shrinks with inserts and deletes but never shifts.
@@ -560,24 +574,27 @@ export class FunctionRunner implements SyscallHost {
       }
       case "1.0/insert": {
         const tx = this.requireWrite(ctx, "db.insert");
-        const id = tx.insert(args.table, jsonToConvex(args.value) as Record<string, Value>);
+        const id = tx.insert(scopedName(ctx.componentPath ?? "", args.table), jsonToConvex(args.value) as Record<string, Value>);
         return JSON.stringify({ _id: id });
       }
       case "1.0/shallowMerge": {
-        this.requireWrite(ctx, "db.patch").patch(args.id, args.value, args.table);
+        const own = this.ownDocument(ctx, "patch", args);
+        this.requireWrite(ctx, "db.patch").patch(own.id, args.value, own.table);
         return "null";
       }
       case "1.0/replace": {
-        this.requireWrite(ctx, "db.replace").replace(args.id, jsonToConvex(args.value) as Record<string, Value>, args.table);
+        const own = this.ownDocument(ctx, "replace", args);
+        this.requireWrite(ctx, "db.replace").replace(own.id, jsonToConvex(args.value) as Record<string, Value>, own.table);
         return "null";
       }
       case "1.0/remove": {
-        this.requireWrite(ctx, "db.delete").delete(args.id, args.table);
+        const own = this.ownDocument(ctx, "delete", args);
+        this.requireWrite(ctx, "db.delete").delete(own.id, own.table);
         return "null";
       }
       case "1.0/count": {
         const tx = this.requireTx(ctx, "count");
-        const query: SerializedQuery = { source: { type: "FullTableScan", tableName: args.table, order: null }, operators: [] };
+        const query: SerializedQuery = { source: { type: "FullTableScan", tableName: scopedName(ctx.componentPath ?? "", args.table), order: null }, operators: [] };
         let n = 0;
         const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
         while (stream.nextRow()) n++;
@@ -589,8 +606,15 @@ export class FunctionRunner implements SyscallHost {
       case "1.0/actions/mutation":
       case "1.0/actions/action": {
         if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
-        const path = this.addressToPath(args);
-        const opts: CallOptions = { identity: ctx.identity, authToken: ctx.authToken, allowInternal: true };
+        const address = resolveAddress(ctx.componentPath ?? "", args);
+        const path = address.path;
+        // A component's internal functions are its own: callers outside it reach its public ones.
+        const opts: CallOptions = {
+          identity: ctx.identity,
+          authToken: ctx.authToken,
+          allowInternal: address.componentPath === (ctx.componentPath ?? ""),
+          componentPath: address.componentPath,
+        };
         const outcome =
           op === "1.0/actions/query"
             ? await this.runQuery(path, args.args, opts)
@@ -603,12 +627,12 @@ export class FunctionRunner implements SyscallHost {
       }
       case "1.0/schedule": {
         const tx = this.requireWrite(ctx, "scheduler.runAfter/runAt");
-        return JSON.stringify(this.scheduleInTx(tx, args));
+        return JSON.stringify(this.scheduleInTx(tx, args, ctx.componentPath ?? ""));
       }
       case "1.0/actions/schedule": {
         if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
         // From actions, scheduling is immediate: the job exists even if the action later fails.
-        return JSON.stringify(await this.transact((tx) => this.scheduleInTx(tx, args)));
+        return JSON.stringify(await this.transact((tx) => this.scheduleInTx(tx, args, ctx.componentPath ?? "")));
       }
       case "1.0/cancel_job": {
         const tx = this.requireWrite(ctx, "scheduler.cancel");
@@ -618,6 +642,13 @@ export class FunctionRunner implements SyscallHost {
       case "1.0/actions/cancel_job": {
         await this.transact((tx) => this.cancelInTx(tx, args.id));
         return "null";
+      }
+      case "1.0/createFunctionHandle": {
+        const address = resolveAddress(ctx.componentPath ?? "", args);
+        if (!this.resolveIn(address.componentPath, address.path, address.componentPath === (ctx.componentPath ?? ""))) {
+          throw new Error(`Couldn't find function for handle: '${address.path}' in component "${address.componentPath}".`);
+        }
+        return JSON.stringify(functionHandle(address));
       }
       case "1.0/getUserIdentity":
         return JSON.stringify(ctx.identity);
@@ -664,9 +695,10 @@ export class FunctionRunner implements SyscallHost {
     throw new Error(`Unknown JS syscall "${op}": this version of local-backend does not implement it.`);
   }
 
-  private scheduleInTx(tx: Transaction, args: any): string {
-    const path = canonicalizePath(this.addressToPath(args));
-    const f = this.resolve(path, true);
+  private scheduleInTx(tx: Transaction, args: any, callerComponent: string): string {
+    const address = resolveAddress(callerComponent, args);
+    const path = address.path;
+    const f = this.resolveIn(address.componentPath, path, address.componentPath === callerComponent);
     if (!f) throw new UserError(`Attempted to schedule function at nonexistent path: ${path}`);
     if (f.kind !== "mutation" && f.kind !== "action") {
       throw new UserError(`Attempted to schedule ${path}, which is a ${f.kind}: only mutations and actions can be scheduled.`);
@@ -679,6 +711,8 @@ export class FunctionRunner implements SyscallHost {
     const [mod, fn] = f.path.split(":");
     return tx.insertSystem("_scheduled_functions", {
       name: `${mod}.js:${fn}`,
+      // Our jobs share one table; the scheduler runs a component's job in its component.
+      ...(address.componentPath === "" ? {} : { component: address.componentPath }),
       args: [jsonToConvex(args.args) as Value],
       scheduledTime: args.ts * 1000,
       state: { kind: "pending" },
@@ -696,10 +730,14 @@ export class FunctionRunner implements SyscallHost {
     }
   }
 
-  private addressToPath(args: { name?: string; reference?: string; functionHandle?: string }): string {
-    if (args.name) return args.name;
-    if (args.reference) return args.reference.replace(/^_reference\/app\//, "").replace(/\/([^/]+)$/, ":$1");
-    throw new Error("Function handles are not supported by this version of local-backend.");
+  /**
+   * The id and table of a `db.patch/replace/delete` in the caller's component: another
+   * component's document is refused as an unknown ID (components.ts `idVisibleFrom`).
+   */
+  private ownDocument(ctx: ExecContext, op: string, args: { id: string; table?: string }): { id: string; table: string | undefined } {
+    const componentPath = ctx.componentPath ?? "";
+    if (!idVisibleFrom(this.catalog, componentPath, args.id)) throw new UserError(`Invalid argument \`id\` for \`db.${op}\`: ${args.id}`);
+    return { id: args.id, table: args.table === undefined ? undefined : scopedName(componentPath, args.table) };
   }
 
   /** `ctx.runQuery`/`ctx.runMutation` inside a query or mutation: a sub-transaction of the caller. */
@@ -708,12 +746,14 @@ export class FunctionRunner implements SyscallHost {
     const udfType: "query" | "mutation" | "snapshotQuery" = args.udfType;
     const kind: FunctionKind = udfType === "mutation" ? "mutation" : "query";
     if (kind === "mutation" && ctx.readOnly) throw new Error("Can't call a mutation from a query.");
-    const f = this.lookup(this.addressToPath(args), kind, true);
+    const address = resolveAddress(ctx.componentPath ?? "", args);
+    const f = this.lookup(address.path, kind, address.componentPath === (ctx.componentPath ?? ""), address.componentPath);
     const fnArgs = this.checkArgs(f, args.args);
     const child: ExecContext = {
       ...ctx,
       kind,
       path: f.path,
+      componentPath: f.componentPath ?? "",
       staleReads: udfType === "snapshotQuery",
       readOnly: kind !== "mutation",
       streams: new Map(),

@@ -1,0 +1,155 @@
+// Components (issue #13 item 2): convex.config.ts with local and published components, nested
+// components, per-component tables and namespaces, transactional calls, handles, the scheduler and
+// file storage inside a component, and the harness's registerComponent.
+// The fixture: test/fixtures-components (app + `counter`, which uses `ledger`, installed twice,
+// and @convex-dev/rate-limiter, which itself uses @convex-dev/batch-worker).
+import { anyApi } from "convex/server";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { convexTest, type TestConvex } from "../src/testing.js";
+import appSchema from "./fixtures-components/convex/schema.js";
+import counterSchema from "./fixtures-components/counter/schema.js";
+import ledgerSchema from "./fixtures-components/ledger/schema.js";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures-components/", import.meta.url));
+const api = anyApi;
+
+describe("components from convex.config.ts (bundled like a deploy)", () => {
+  let t: TestConvex;
+  beforeAll(async () => {
+    t = convexTest(undefined, path.join(FIXTURE, "convex"));
+    await t.backend();
+  }, 60_000);
+  afterAll(() => t.close());
+
+  test("the tree is loaded: component paths, definition names, nested components of a published package", async () => {
+    const app = (await t.backend()).runner.app;
+    const tree = [...app.components!.values()].map((c) => [c.path, c.definitionName]).sort();
+    expect(tree).toEqual([
+      ["counter", "counter"],
+      ["counter/ledger", "ledger"],
+      ["counter2", "counter"],
+      ["counter2/ledger", "ledger"],
+      ["rateLimiter", "rateLimiter"],
+      ["rateLimiter/batchWorker", "batchWorker"],
+    ]);
+  });
+
+  test("app → component mutation and query, component → nested component", async () => {
+    expect(await t.mutation(api.app.addNote, { text: "a" })).toBe(1);
+    expect(await t.mutation(api.app.addNote, { text: "a" })).toBe(2);
+    expect(await t.query(api.app.count, { name: "a" })).toBe(2);
+    expect(await t.query(api.app.ledger, {})).toEqual(["a+1", "a+1"]);
+    // The same definition installed twice: its own tables per instance.
+    expect(await t.query(api.app.count, { name: "a", component: "counter2" })).toBe(0);
+  });
+
+  test("a component mutation rolls back with the app mutation that called it", async () => {
+    const before = await t.query(api.app.appTables, {});
+    const ledgerBefore = await t.query(api.app.ledger, {});
+    await expect(t.mutation(api.app.addNote, { text: "rolled", fail: true })).rejects.toThrow(
+      "app mutation failed after the component's",
+    );
+    expect(await t.query(api.app.appTables, {})).toEqual(before);
+    expect(await t.query(api.app.count, { name: "rolled" })).toBe(0);
+    expect(await t.query(api.app.ledger, {})).toEqual(ledgerBefore);
+  });
+
+  test("tables are per component: same table name, separate documents; IDs do not cross", async () => {
+    await t.mutation(api.app.addNote, { text: "iso" });
+    const appTables = await t.query(api.app.appTables, {});
+    expect(appTables.counters).toContain("iso");
+    const componentDocs = await (await t.backend()).runner.runQuery("lib:all", {}, { allowInternal: true, componentPath: "counter" });
+    expect(componentDocs.ok).toBe(true);
+    const docs = JSON.parse((componentDocs as any).valueJson) as Array<{ _id: string; name: string; value: number }>;
+    const iso = docs.find((d) => d.name === "iso")!;
+    expect(iso.value).toBe(1);
+
+    // The app cannot read, normalize or write the component's document by its ID.
+    expect(await t.query(api.app.getById, { id: iso._id })).toEqual({ doc: null, normalized: null });
+    await expect(t.mutation(api.app.patchById, { id: iso._id })).rejects.toThrow(`Invalid argument \`id\` for \`db.patch\``);
+    // Nor name the component's table by its catalog name.
+    await expect(t.run(async (ctx) => ctx.db.query("counter/counters").collect())).rejects.toThrow(
+      'Table name "counter/counters" is invalid',
+    );
+
+    // The component does not see the app's tables or documents.
+    const note = await t.run(async (ctx) => ctx.db.query("notes").first());
+    const peek = await (await t.backend()).runner.runQuery("lib:peek", { appId: note!._id }, { allowInternal: true, componentPath: "counter" });
+    expect(peek.ok).toBe(true);
+    expect(JSON.parse((peek as any).valueJson)).toEqual({ notes: [], doc: null });
+  });
+
+  test("actions call component queries, mutations and actions", async () => {
+    expect(await t.action(api.app.viaAction, { name: "act" })).toEqual({ fromQuery: 5, fromAction: 5 });
+  });
+
+  test("a component's internal functions are not reachable from the app", async () => {
+    await expect(t.mutation(api.app.callInternal, {})).rejects.toThrow("Could not find public function for 'lib:secret'");
+  });
+
+  test("function handles call into the component", async () => {
+    const r = await t.mutation(api.app.viaHandle, { name: "h" });
+    expect(r.handle).toMatch(/^function:\/\//);
+    expect(r.value).toBe(10);
+    expect(await t.query(api.app.count, { name: "h" })).toBe(10);
+  });
+
+  test("the scheduler runs a component's job in the component", async () => {
+    await t.mutation(api.app.scheduleInComponent, { name: "later" });
+    await t.finishAllScheduledFunctions();
+    expect(await t.query(api.app.count, { name: "later" })).toBe(100);
+    const jobs = await t.run(async (ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    const job = jobs.find((j: any) => j.component === "counter")!;
+    expect(job.name).toBe("lib.js:increment");
+    expect(job.state).toEqual({ kind: "success" });
+  });
+
+  test("file storage inside a component", async () => {
+    const r = await (await t.backend()).runner.runAction("lib:storeText", { text: "hello" }, { allowInternal: true, componentPath: "counter" });
+    expect(r.ok).toBe(true);
+    expect(JSON.parse((r as any).valueJson).text).toBe("hello");
+  });
+
+  test("the published @convex-dev/rate-limiter works through its client class", async () => {
+    const first = await t.mutation(api.app.send, { key: "k" });
+    const second = await t.mutation(api.app.send, { key: "k" });
+    const third = await t.mutation(api.app.send, { key: "k" });
+    expect([first.ok, second.ok, third.ok]).toEqual([true, true, false]);
+    expect(third.retryAfter).toBeGreaterThan(0);
+    expect((await t.mutation(api.app.send, { key: "other" })).ok).toBe(true);
+    // Its state lives in its own table, invisible to the app.
+    const catalog = (await t.backend()).catalog;
+    expect(catalog.tableNumber("rateLimiter/rateLimits")).toBeDefined();
+    expect(catalog.tableNumber("rateLimits")).toBeUndefined();
+  });
+});
+
+describe("registerComponent in the convex-test-style harness", () => {
+  let t: TestConvex;
+  beforeAll(() => {
+    // `export()` is internal to the convex package's types; convex-test's signature takes the definition.
+    t = convexTest(appSchema as unknown as { export(): string }, import.meta.glob("./fixtures-components/convex/**/*.ts"));
+    t.registerComponent("counter", counterSchema, import.meta.glob("./fixtures-components/counter/**/*.ts"));
+    t.registerComponent("counter/ledger", ledgerSchema, import.meta.glob("./fixtures-components/ledger/**/*.ts"));
+  });
+  afterAll(() => t.close());
+
+  test("registered components run, nest and roll back", async () => {
+    expect(await t.mutation(api.app.addNote, { text: "r" })).toBe(1);
+    expect(await t.query(api.app.count, { name: "r" })).toBe(1);
+    expect(await t.query(api.app.ledger, {})).toEqual(["r+1"]);
+    await expect(t.mutation(api.app.addNote, { text: "x", fail: true })).rejects.toThrow();
+    expect(await t.query(api.app.count, { name: "x" })).toBe(0);
+    expect(await t.query(api.app.ledger, {})).toEqual(["r+1"]);
+  });
+
+  test("registering after the first call is refused", () => {
+    expect(() => t.registerComponent("late", undefined, {})).toThrow("must be called before the first function call");
+  });
+
+  test("a component that is not registered: the call fails with Convex's missing-function text", async () => {
+    await expect(t.query(api.app.count, { name: "a", component: "counter2" })).rejects.toThrow("Could not find public function for 'lib:get'");
+  });
+});

@@ -1,0 +1,62 @@
+import { actionGeneric, internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { v } from "convex/values";
+import { api, components } from "./_generated/api";
+
+export const increment = mutationGeneric({
+  args: { name: v.string(), by: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { name, by }) => {
+    const doc = await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique();
+    const value = (doc?.value ?? 0) + by;
+    if (doc) await ctx.db.patch(doc._id, { value });
+    else await ctx.db.insert("counters", { name, value });
+    await ctx.runMutation(components.ledger.lib.append, { text: `${name}+${by}` });
+    return value;
+  },
+});
+
+export const get = queryGeneric({
+  args: { name: v.string() },
+  handler: async (ctx, { name }) =>
+    (await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique())?.value ?? 0,
+});
+
+/** The component's documents, with their ids (so tests can try them from the app). */
+export const all = queryGeneric({
+  args: {},
+  handler: async (ctx) => await ctx.db.query("counters").collect(),
+});
+
+/** What the component sees of tables the app also has, and of an app document by ID. */
+export const peek = queryGeneric({
+  args: { appId: v.string() },
+  handler: async (ctx, { appId }) => ({
+    notes: await ctx.db.query("notes" as any).collect(),
+    doc: await ctx.db.get(appId as any),
+  }),
+});
+
+export const getInAction = actionGeneric({
+  args: { name: v.string() },
+  handler: async (ctx, { name }): Promise<number> => await ctx.runQuery(api.lib.get, { name }),
+});
+
+export const secret = internalMutationGeneric({ args: {}, handler: async () => "secret" });
+
+export const scheduleIncrement = mutationGeneric({
+  args: { name: v.string() },
+  handler: async (ctx, { name }) => await ctx.scheduler.runAfter(0, api.lib.increment, { name, by: 100 }),
+});
+
+export const ledger = queryGeneric({
+  args: {},
+  handler: async (ctx): Promise<string[]> => await ctx.runQuery(components.ledger.lib.list, {}),
+});
+
+export const storeText = actionGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, { text }) => {
+    const id = await ctx.storage.store(new Blob([text]));
+    return { id, text: await (await ctx.storage.get(id))!.text() };
+  },
+});
