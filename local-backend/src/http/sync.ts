@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { LocalBackend } from "../backend.js";
 import { realTimers } from "../runtime/globals.js";
 import type { CallOptions, CommitEvent } from "../runtime/runner.js";
-import type { ReadRange } from "../runtime/transaction.js";
+import { readSetTouched, type ReadSet } from "../runtime/queryCache.js";
 import {
   MAX_PENDING_PER_SOCKET,
   MAX_SUBSCRIPTIONS_PER_SOCKET,
@@ -47,8 +47,8 @@ interface Subscription {
   journal: string | null;
   hash: string | null;
   dirty: boolean;
-  ranges: ReadRange[];
-  ids: Set<string>;
+  /** What the last run read; null when unknown (not run yet, or it failed): any commit re-runs it. */
+  readSet: ReadSet | null;
 }
 
 type ServerMessage = Record<string, unknown> & { type: string };
@@ -199,8 +199,7 @@ class SyncSession {
           journal: m.journal ?? null,
           hash: null,
           dirty: true,
-          ranges: [],
-          ids: new Set(),
+          readSet: null,
         });
       } else if (m.type === "Remove") {
         if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
@@ -367,13 +366,11 @@ class SyncSession {
               .update(JSON.stringify(outcome.logLines))
               .digest("base64");
             if (outcome.ok) {
-              sub.ranges = outcome.tx?.readRanges ?? [];
-              sub.ids = outcome.tx?.readIds ?? new Set();
+              sub.readSet = outcome.readSet ?? null;
               sub.journal = outcome.journal;
             } else {
-              // A failed query is re-run on any commit to its tables' data (read set unknown).
-              sub.ranges = [];
-              sub.ids = new Set();
+              // A failed query is re-run on any commit (read set unknown).
+              sub.readSet = null;
             }
             if (hash === sub.hash) continue;
             sub.hash = hash;
@@ -421,19 +418,9 @@ class SyncSession {
   }
 }
 
-/** Whether a commit wrote a document the subscription read, or a key inside a range it read. */
+/** Whether a commit touched what the subscription read (the same rule as the query cache's). */
 function touches(sub: Subscription, e: CommitEvent): boolean {
-  if (sub.ranges.length === 0 && sub.ids.size === 0) return true;
-  for (const w of e.writes) {
-    if (sub.ids.has(w.id)) return true;
-    for (const k of w.keys) {
-      for (const r of sub.ranges) {
-        if (r.indexId !== k.indexId) continue;
-        if (k.key.compare(r.lower) >= 0 && (r.upper === null || k.key.compare(r.upper) < 0)) return true;
-      }
-    }
-  }
-  return false;
+  return sub.readSet === null || readSetTouched(sub.readSet, e);
 }
 
 /** Accepts sync sockets and fans commits out to the sessions. */

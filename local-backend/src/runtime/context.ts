@@ -34,6 +34,11 @@ export interface ExecContext {
   logLines: string[];
   /** `Date.now()` inside queries and mutations; null in actions. */
   frozenNow: number | null;
+  /**
+   * Whether the run looked at the time or at `process.env` (queryCache.ts ages or re-checks such
+   * results). Shared with nested runQuery contexts, which copy the object reference.
+   */
+  observed?: { time: boolean; env: boolean };
   random: (() => number) | null;
   streams: Map<number, QueryStream>;
   nextQueryId: number;

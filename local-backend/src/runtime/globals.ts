@@ -30,6 +30,22 @@ function inTransaction(): ExecContext | undefined {
   return ctx && (ctx.kind === "query" || ctx.kind === "mutation") ? ctx : undefined;
 }
 
+/** The frozen time of the current query or mutation, noted as observed (a cached result ages, queryCache.ts). */
+function frozenTime(): number | null {
+  const ctx = inTransaction();
+  if (!ctx || ctx.frozenNow === null) return null;
+  if (ctx.observed) ctx.observed.time = true;
+  return ctx.frozenNow;
+}
+
+/** The function environment as the current invocation sees it; noting that the invocation read it. */
+function envForRead(): Record<string, string> {
+  const ctx = als.getStore();
+  if (!ctx) return loadTimeEnv();
+  if (ctx.observed) ctx.observed.env = true;
+  return ctx.host.functionEnv();
+}
+
 /** Environment used for module top-level code (evaluated at load time, outside any invocation). */
 let loadTimeEnv: () => Record<string, string> = () => ({});
 
@@ -85,21 +101,18 @@ export function installGlobals(): void {
   const RealDate = Date;
   g.Date = new Proxy(RealDate, {
     construct(target, args, newTarget) {
-      const ctx = args.length === 0 ? inTransaction() : undefined;
-      if (ctx && ctx.frozenNow !== null) return Reflect.construct(target, [ctx.frozenNow], newTarget);
+      const now = args.length === 0 ? frozenTime() : null;
+      if (now !== null) return Reflect.construct(target, [now], newTarget);
       return Reflect.construct(target, args, newTarget);
     },
     apply(target, thisArg, args) {
-      const ctx = inTransaction();
-      if (ctx && ctx.frozenNow !== null) return new RealDate(ctx.frozenNow).toString();
+      const now = frozenTime();
+      if (now !== null) return new RealDate(now).toString();
       return Reflect.apply(target, thisArg, args);
     },
     get(target, prop, receiver) {
       if (prop === "now") {
-        return () => {
-          const ctx = inTransaction();
-          return ctx && ctx.frozenNow !== null ? ctx.frozenNow : RealDate.now();
-        };
+        return () => frozenTime() ?? RealDate.now();
       }
       return Reflect.get(target, prop, receiver);
     },
@@ -149,20 +162,16 @@ export function installGlobals(): void {
     {
       get(_t, prop) {
         if (typeof prop !== "string") return undefined;
-        const ctx = als.getStore();
-        return (ctx ? ctx.host.functionEnv() : loadTimeEnv())[prop];
+        return envForRead()[prop];
       },
       has(_t, prop) {
-        const ctx = als.getStore();
-        return typeof prop === "string" && prop in (ctx ? ctx.host.functionEnv() : loadTimeEnv());
+        return typeof prop === "string" && prop in envForRead();
       },
       ownKeys() {
-        const ctx = als.getStore();
-        return Object.keys(ctx ? ctx.host.functionEnv() : loadTimeEnv());
+        return Object.keys(envForRead());
       },
       getOwnPropertyDescriptor(_t, prop) {
-        const ctx = als.getStore();
-        const env = ctx ? ctx.host.functionEnv() : loadTimeEnv();
+        const env = envForRead();
         if (typeof prop !== "string" || !(prop in env)) return undefined;
         return { value: env[prop], enumerable: true, configurable: true, writable: false };
       },

@@ -184,6 +184,10 @@ export class QueryStream {
     // A search reads its whole table: any write to it may change the results (search.ts).
     if (this.range && source.search) this.range = { indexId: this.range.indexId, lower: EMPTY, upper: null };
     if (this.range) tx.readRanges.push(this.range);
+    else {
+      const src = query.source;
+      tx.readMissingTables.add(src.type === "FullTableScan" ? src.tableName : src.indexName.slice(0, src.indexName.indexOf(".")));
+    }
   }
 
   /** The next raw row of the source range, before operators; null at the end of the range. */

@@ -13,6 +13,7 @@ import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
 import { functionHandle, functionsOf, idVisibleFrom, resolveAddress, scopedName, scopeQuery } from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
+import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
 
 /** Who is calling: a client over the network (public functions only), an admin, or a function. */
@@ -40,7 +41,16 @@ export interface CallOptions {
 }
 
 export type FunctionOutcome =
-  | { ok: true; valueJson: string; logLines: string[]; ts: bigint | null; journal: string | null; tx?: Transaction }
+  | {
+      ok: true;
+      valueJson: string;
+      logLines: string[];
+      ts: bigint | null;
+      journal: string | null;
+      tx?: Transaction;
+      /** What a query read (subscriptions and the query cache are invalidated by writes to it). */
+      readSet?: ReadSet;
+    }
   | { ok: false; message: string; data?: JSONValue; logLines: string[] };
 
 /** Emitted after every commit; the sync layer (issue #3) uses it to re-run subscriptions. */
@@ -143,6 +153,8 @@ export class FunctionRunner implements SyscallHost {
   private jsExtensions = new Map<string, JsSyscallHandler>();
   /** Authenticates pagination cursors (query.ts); kept in the data dir so cursors outlive restarts. */
   private readonly cursorSecret: Buffer;
+  /** Results of queries called by path (queryCache.ts); emptied of what each commit touches. */
+  readonly queryCache: QueryCache;
 
   constructor(
     readonly store: DocumentStore,
@@ -154,6 +166,9 @@ export class FunctionRunner implements SyscallHost {
     this.lastTs = BigInt(store.getMeta("ts") ?? "0");
     this.lastCreationTime = Number(store.getMeta("creationTime") ?? "0");
     this.cursorSecret = cursorSecret(store);
+    this.queryCache = new QueryCache(this.lastTs, () => JSON.stringify(this.env()));
+    // Registered first, so the cache is clean before any other listener (sync) re-runs a query.
+    this.onCommit((e) => this.queryCache.onCommit(e));
   }
 
   /** Adds syscalls implemented by another module (storage, auth helpers). */
@@ -222,6 +237,7 @@ export class FunctionRunner implements SyscallHost {
       authToken: opts.authToken ?? null,
       logLines: [],
       frozenNow: inTx ? Date.now() : null,
+      observed: { time: false, env: false },
       random: inTx ? seededRandom(randomInt(2 ** 32)) : null,
       streams: new Map(),
       nextQueryId: 0,
@@ -253,7 +269,27 @@ export class FunctionRunner implements SyscallHost {
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
-    return this.executeQuery(f, argsJson, opts);
+    return this.cachedQuery(f, argsJson, opts);
+  }
+
+  /** Runs a query through the query cache: a hit returns the stored result without running it. */
+  private async cachedQuery(f: RegisteredFunction, argsJson: JSONValue, opts: CallOptions): Promise<FunctionOutcome> {
+    // System functions may read runtime state outside the transaction's read set: never cached.
+    if (f.path.startsWith("_system/")) return this.executeQuery(f, argsJson, opts);
+    const ts = opts.snapshot?.ts ?? this.lastTs;
+    const r = await this.queryCache.run(
+      this.app,
+      queryCacheKey(f.path, argsJson, opts),
+      ts,
+      () => this.executeQuery(f, argsJson, opts),
+      (o) =>
+        o.ok && o.readSet && o.ts !== null
+          ? { valueJson: o.valueJson, logLines: o.logLines, journal: o.journal, readSet: o.readSet, ts: o.ts }
+          : null,
+    );
+    if ("outcome" in r) return r.outcome;
+    const hit = r.hit;
+    return { ok: true, valueJson: hit.valueJson, logLines: [...hit.logLines], ts, journal: hit.journal, readSet: hit.readSet };
   }
 
   /** Runs a resolved query function (also used for inline test handlers). */
@@ -267,7 +303,14 @@ export class FunctionRunner implements SyscallHost {
       const c = ctx;
       const valueJson: string = await als.run(c, () => f.fn.invokeQuery(JSON.stringify([convexToJson(args)])));
       this.checkReturns(f, valueJson);
-      return { ok: true, valueJson, logLines: c.logLines, ts: tx.snapshot.ts, journal: c.journal, tx };
+      const readSet: ReadSet = {
+        ranges: tx.readRanges,
+        ids: tx.readIds,
+        missingTables: tx.readMissingTables,
+        time: c.observed?.time ? c.frozenNow : null,
+        env: c.observed?.env ?? false,
+      };
+      return { ok: true, valueJson, logLines: c.logLines, ts: tx.snapshot.ts, journal: c.journal, tx, readSet };
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
     } finally {

@@ -47,6 +47,8 @@ export class Transaction {
   private layers: Array<Map<string, DocVersion | null>> = [new Map()];
   readonly readRanges: ReadRange[] = [];
   readonly readIds = new Set<string>();
+  /** Tables a query found missing: no index holds a range for them, yet an insert creates them. */
+  readonly readMissingTables = new Set<string>();
   docsScanned = 0;
   bytesRead = 0;
   indexRangesRead = 0;
