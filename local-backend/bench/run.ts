@@ -7,7 +7,7 @@
 //
 // Environment knobs: BENCH_DOCS (default 100000), BENCH_CONVEX_TEST_DOCS (default = BENCH_DOCS),
 // BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10), BENCH_ONLY=sync
-// (run only the sync section; also content, pages, autosave), and sync.ts's own knobs.
+// (run only the sync section; also content, pages, autosave, cache), and sync.ts's own knobs.
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -31,6 +31,7 @@ import { runSyncBench } from "./sync.js";
 import { runContentBench } from "./content.js";
 import { runReaderPagesBench } from "./reader-pages.js";
 import { runAutosaveBench } from "./autosave.js";
+import { runQueryCacheBench } from "./queryCache.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -113,6 +114,12 @@ async function main() {
   if (process.env.BENCH_ONLY === "pages") {
     console.log(`bench, reader pages section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runReaderPagesBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === "cache") {
+    console.log(`local-backend bench, query cache section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runQueryCacheBench(log);
     console.log(`\nTotal bench time: ${elapsed()}`);
     return;
   }
