@@ -4,7 +4,9 @@ import type { ValidatorJSON } from "convex/values";
 import type { DocumentStore, IndexDefinition, SearchIndexDefinition } from "../storage/interface.js";
 import { encodeSortKey } from "../values/sortKey.js";
 import { validateValue } from "../values/validate.js";
+import { schemaDefinitionError } from "./schemaRules.js";
 import { SEARCH_INDEX_VERSION, searchEntry } from "./search.js";
+import type { VectorIndexDefinition } from "./vector.js";
 
 /** Convex numbers user tables from 10001 up; lower numbers are reserved for system tables. */
 const FIRST_USER_TABLE_NUMBER = 10001;
@@ -16,6 +18,8 @@ export interface SchemaJson {
     tableName: string;
     indexes: Array<{ indexDescriptor: string; fields: string[] }>;
     searchIndexes?: Array<{ indexDescriptor: string; searchField: string; filterFields: string[] }>;
+    /** `dimension` is the legacy spelling Convex still accepts. */
+    vectorIndexes?: Array<{ indexDescriptor: string; vectorField: string; dimensions?: number; dimension?: number; filterFields: string[] }>;
     documentType: ValidatorJSON | null;
   }>;
   schemaValidation: boolean;
@@ -76,6 +80,8 @@ export class Catalog {
   private indexes = new Map<number, Map<string, IndexDefinition>>();
   private documentTypes = new Map<number, ValidatorJSON>();
   private searchIndexes = new Map<number, Map<string, SearchIndexDefinition>>(); // text search
+  /** Vector indexes of the pushed schema (runtime/vector.ts scans documents, so nothing is stored). */
+  private vectorIndexes = new Map<number, Map<string, VectorIndexDefinition>>();
   schemaValidation = false;
 
   constructor(private readonly store: DocumentStore) {
@@ -188,6 +194,10 @@ export class Catalog {
   }
   // ---- end text search indexes ----
 
+  vectorIndex(tableNumber: number, name: string): VectorIndexDefinition | undefined {
+    return this.vectorIndexes.get(tableNumber)?.get(name);
+  }
+
   documentType(tableNumber: number): ValidatorJSON | undefined {
     return this.schemaValidation ? this.documentTypes.get(tableNumber) : undefined;
   }
@@ -231,6 +241,9 @@ export class Catalog {
    * document and field. Then indexes are created (and backfilled) or dropped to match.
    */
   applySchema(schema: SchemaJson | null): void {
+    // Names and index definitions first: a schema Convex would refuse changes nothing.
+    const definitionError = schema && schemaDefinitionError(schema);
+    if (definitionError) throw new SchemaPushError(definitionError);
     const tables = schema?.tables ?? [];
     const { schemaHash, alreadyPushed } = this.checkDocuments(schema);
     const declared = new Set<number>();
@@ -264,8 +277,18 @@ export class Catalog {
       }
       for (const idx of this.searchIndexesOf(number)) this.dropSearchIndex(idx);
     }
+    const vectorIndexes = new Map<number, Map<string, VectorIndexDefinition>>();
+    for (const t of tables) {
+      const defs = new Map<string, VectorIndexDefinition>();
+      for (const idx of t.vectorIndexes ?? []) {
+        const { indexDescriptor: name, vectorField, filterFields } = idx;
+        defs.set(name, { name, vectorField, dimensions: (idx.dimensions ?? idx.dimension)!, filterFields: filterFields ?? [] });
+      }
+      if (defs.size > 0) vectorIndexes.set(this.byName.get(t.tableName)!, defs);
+    }
     // Validators switch over only once every index change has landed.
     this.documentTypes = documentTypes;
+    this.vectorIndexes = vectorIndexes;
     this.schemaValidation = schema !== null && schema.schemaValidation !== false;
     if (!alreadyPushed) this.store.setMeta("schemaHash", schemaHash);
   }

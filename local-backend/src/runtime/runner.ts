@@ -15,6 +15,8 @@ import { functionHandle, functionsOf, idVisibleFrom, resolveAddress, scopedName,
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
+import { auditLog, functionMetadata } from "./metadata.js";
+import { vectorSearch } from "./vector.js";
 
 /** Who is calling: a client over the network (public functions only), an admin, or a function. */
 export interface CallOptions {
@@ -696,7 +698,18 @@ export class FunctionRunner implements SyscallHost {
       case "1.0/getUserIdentity":
         return JSON.stringify(ctx.identity);
       case "1.0/getFunctionMetadata":
-        return JSON.stringify({ name: ctx.path, componentPath: "" });
+        return JSON.stringify(functionMetadata(ctx));
+      case "1.0/auditLog":
+        return auditLog(ctx, args);
+      case "1.0/actions/vectorSearch": {
+        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`Unknown async operation ${op}`);
+        const snapshot = this.store.snapshot();
+        try {
+          return JSON.stringify({ results: vectorSearch(this.catalog, snapshot, args, ctx.componentPath) });
+        } finally {
+          snapshot.release();
+        }
+      }
       case "1.0/getDeploymentMetadata":
         return JSON.stringify({ name: "local", region: null, class: "s16" });
       case "1.0/getRequestMetadata":
