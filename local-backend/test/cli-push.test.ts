@@ -174,6 +174,26 @@ describe("the official CLI pushes to the local backend", () => {
     }
   });
 
+  test("a schema that breaks Convex's index naming rules is refused with Convex's text; nothing changes", async () => {
+    const schemaFile = path.join(app, "convex/schema.ts");
+    const original = readFileSync(schemaFile, "utf8");
+    writeFileSync(schemaFile, original.replace('.index("by_author", ["author"])', '.index("by_id", ["author"])'));
+    try {
+      const r = await dev();
+      expect(r.code).not.toBe(0);
+      expect(r.output).toContain(
+        'In table "messages" cannot name an index "by_id" because the name is reserved. Indexes may not start with an underscore or be named "by_id" or "by_creation_time".',
+      );
+      // The installed schema and its index still serve.
+      const admin = new ConvexHttpClient(backend.url);
+      (admin as any).setAdminAuth(backend.adminKey);
+      expect(await admin.query(api.messages.byAuthor, { author: "ada" })).toBe(2);
+      expect(await client.query(api.extra.ping, {})).toBe("pong");
+    } finally {
+      writeFileSync(schemaFile, original);
+    }
+  });
+
   test("codegen writes _generated/api.d.ts for the functions and deploys nothing", async () => {
     rmSync(path.join(app, "convex/_generated"), { recursive: true, force: true });
     writeFileSync(
