@@ -85,6 +85,11 @@ describe("components from convex.config.ts (bundled like a deploy)", () => {
     expect(await t.action(api.app.viaAction, { name: "act" })).toEqual({ fromQuery: 5, fromAction: 5 });
   });
 
+  test("two instances of a component answer the same query path separately (no shared cache entry)", async () => {
+    await t.mutation(api.app.addNote, { text: "both" });
+    expect(await t.action(api.app.bothInAction, { name: "both" })).toEqual([1, 0]);
+  });
+
   test("a component's internal functions are not reachable from the app", async () => {
     await expect(t.mutation(api.app.callInternal, {})).rejects.toThrow("Could not find public function for 'lib:secret'");
   });
@@ -94,6 +99,20 @@ describe("components from convex.config.ts (bundled like a deploy)", () => {
     expect(r.handle).toMatch(/^function:\/\//);
     expect(r.value).toBe(10);
     expect(await t.query(api.app.count, { name: "h" })).toBe(10);
+  });
+
+  test("a component calls back an internal app function through a handle it was given", async () => {
+    expect(await t.mutation(api.app.callMeBack, {})).toBe("bumped");
+    expect((await t.query(api.app.appTables, {})).notes).toContain("bump from counter");
+  });
+
+  test("inside a component there is no ctx.auth identity and only the system environment variables", async () => {
+    (await t.backend()).env.set("K3_SECRET", "app-only");
+    expect(await t.withIdentity({ subject: "u1" }).query(api.app.identities, {})).toEqual({
+      app: "u1",
+      appSeesEnv: "app-only",
+      component: { identity: null, env: ["CONVEX_CLOUD_URL", "CONVEX_SITE_URL"] },
+    });
   });
 
   test("the scheduler runs a component's job in the component", async () => {

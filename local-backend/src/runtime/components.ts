@@ -98,6 +98,17 @@ export function treeSchema(app: LoadedApp): SchemaJson | null {
 export interface FunctionAddress {
   componentPath: string;
   path: string;
+  /** Addressed by a function handle, which its creator could call: internal functions included. */
+  viaHandle?: boolean;
+}
+
+/**
+ * Whether a caller in `callerComponent` may run an internal function at `address`: its own, or
+ * any through a handle. Another component's functions are otherwise reachable only when public
+ * (Convex docs, components/authoring: "Only public functions are accessible").
+ */
+export function mayCallInternal(callerComponent: string, address: FunctionAddress): boolean {
+  return address.viaHandle === true || address.componentPath === callerComponent;
 }
 
 const HANDLE_PREFIX = "function://";
@@ -133,7 +144,7 @@ export function resolveAddress(
     const h = args.functionHandle;
     const semi = h.indexOf(";");
     if (!h.startsWith(HANDLE_PREFIX) || semi < 0) throw new Error(`Invalid function handle "${h}".`);
-    return { componentPath: h.slice(HANDLE_PREFIX.length, semi), path: canonicalizePath(h.slice(semi + 1)) };
+    return { componentPath: h.slice(HANDLE_PREFIX.length, semi), path: canonicalizePath(h.slice(semi + 1)), viaHandle: true };
   }
   throw new Error("A function call needs a function name, reference or handle.");
 }

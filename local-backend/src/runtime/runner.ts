@@ -11,7 +11,7 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
-import { functionHandle, functionsOf, idVisibleFrom, resolveAddress, scopedName, scopeQuery } from "./components.js";
+import { describeAddress, functionHandle, functionsOf, idVisibleFrom, mayCallInternal, resolveAddress, scopedName, scopeQuery } from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
@@ -235,8 +235,9 @@ export class FunctionRunner implements SyscallHost {
       tx,
       staleReads: false,
       readOnly: kind !== "mutation",
-      identity: opts.identity ?? null,
-      authToken: opts.authToken ?? null,
+      // Components have no ctx.auth (Convex docs, components/authoring): the app passes ids instead.
+      identity: f.componentPath ? null : (opts.identity ?? null),
+      authToken: f.componentPath ? null : (opts.authToken ?? null),
       logLines: [],
       frozenNow: inTx ? Date.now() : null,
       observed: { time: false, env: false },
@@ -281,7 +282,8 @@ export class FunctionRunner implements SyscallHost {
     const ts = opts.snapshot?.ts ?? this.lastTs;
     const r = await this.queryCache.run(
       this.app,
-      queryCacheKey(f.path, argsJson, opts),
+      // Components have their own functions under the same paths: the key names the component.
+      queryCacheKey(describeAddress({ componentPath: f.componentPath ?? "", path: f.path }), argsJson, opts),
       ts,
       () => this.executeQuery(f, argsJson, opts),
       (o) =>
@@ -657,7 +659,7 @@ export class FunctionRunner implements SyscallHost {
         const opts: CallOptions = {
           identity: ctx.identity,
           authToken: ctx.authToken,
-          allowInternal: address.componentPath === (ctx.componentPath ?? ""),
+          allowInternal: mayCallInternal(ctx.componentPath ?? "", address),
           componentPath: address.componentPath,
         };
         const outcome =
@@ -690,7 +692,7 @@ export class FunctionRunner implements SyscallHost {
       }
       case "1.0/createFunctionHandle": {
         const address = resolveAddress(ctx.componentPath ?? "", args);
-        if (!this.resolveIn(address.componentPath, address.path, address.componentPath === (ctx.componentPath ?? ""))) {
+        if (!this.resolveIn(address.componentPath, address.path, mayCallInternal(ctx.componentPath ?? "", address))) {
           throw new Error(`Couldn't find function for handle: '${address.path}' in component "${address.componentPath}".`);
         }
         return JSON.stringify(functionHandle(address));
@@ -754,7 +756,7 @@ export class FunctionRunner implements SyscallHost {
   private scheduleInTx(tx: Transaction, args: any, callerComponent: string): string {
     const address = resolveAddress(callerComponent, args);
     const path = address.path;
-    const f = this.resolveIn(address.componentPath, path, address.componentPath === callerComponent);
+    const f = this.resolveIn(address.componentPath, path, mayCallInternal(callerComponent, address));
     if (!f) throw new UserError(`Attempted to schedule function at nonexistent path: ${path}`);
     if (f.kind !== "mutation" && f.kind !== "action") {
       throw new UserError(`Attempted to schedule ${path}, which is a ${f.kind}: only mutations and actions can be scheduled.`);
@@ -803,13 +805,14 @@ export class FunctionRunner implements SyscallHost {
     const kind: FunctionKind = udfType === "mutation" ? "mutation" : "query";
     if (kind === "mutation" && ctx.readOnly) throw new Error("Can't call a mutation from a query.");
     const address = resolveAddress(ctx.componentPath ?? "", args);
-    const f = this.lookup(address.path, kind, address.componentPath === (ctx.componentPath ?? ""), address.componentPath);
+    const f = this.lookup(address.path, kind, mayCallInternal(ctx.componentPath ?? "", address), address.componentPath);
     const fnArgs = this.checkArgs(f, args.args);
     const child: ExecContext = {
       ...ctx,
       kind,
       path: f.path,
       componentPath: f.componentPath ?? "",
+      ...(f.componentPath ? { identity: null, authToken: null } : {}),
       staleReads: udfType === "snapshotQuery",
       readOnly: kind !== "mutation",
       streams: new Map(),

@@ -1,7 +1,14 @@
-import { createFunctionHandle, actionGeneric, mutationGeneric, queryGeneric, type FunctionHandle } from "convex/server";
+import {
+  actionGeneric,
+  createFunctionHandle,
+  internalMutationGeneric,
+  mutationGeneric,
+  queryGeneric,
+  type FunctionHandle,
+} from "convex/server";
 import { v } from "convex/values";
 import { MINUTE, RateLimiter } from "@convex-dev/rate-limiter";
-import { components } from "./_generated/api";
+import { components, internal } from "./_generated/api";
 
 const rateLimiter = new RateLimiter(components.rateLimiter, {
   send: { kind: "fixed window", rate: 2, period: MINUTE },
@@ -85,4 +92,39 @@ export const ledger = queryGeneric({
 export const send = mutationGeneric({
   args: { key: v.string() },
   handler: async (ctx, { key }) => await rateLimiter.limit(ctx, "send", { key }),
+});
+
+export const bump = internalMutationGeneric({
+  args: { from: v.string() },
+  handler: async (ctx, { from }) => {
+    await ctx.db.insert("notes", { text: `bump from ${from}` });
+    return "bumped";
+  },
+});
+
+/** Hands the component a handle to an internal app mutation, which it calls back. */
+export const callMeBack = mutationGeneric({
+  args: {},
+  handler: async (ctx) => {
+    const handle = await createFunctionHandle(internal.app.bump);
+    return await ctx.runMutation(components.counter.lib.callBack, { handle });
+  },
+});
+
+export const identities = queryGeneric({
+  args: {},
+  handler: async (ctx) => ({
+    app: (await ctx.auth.getUserIdentity())?.subject ?? null,
+    appSeesEnv: process.env.K3_SECRET ?? null,
+    component: await ctx.runQuery(components.counter.lib.context, {}),
+  }),
+});
+
+/** The same query path in two instances of one component, from an action (through the query cache). */
+export const bothInAction = actionGeneric({
+  args: { name: v.string() },
+  handler: async (ctx, { name }): Promise<number[]> => [
+    await ctx.runQuery(components.counter.lib.get, { name }),
+    await ctx.runQuery(components.counter2.lib.get, { name }),
+  ],
 });

@@ -1,4 +1,4 @@
-import { actionGeneric, internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { actionGeneric, internalMutationGeneric, mutationGeneric, queryGeneric, type FunctionHandle } from "convex/server";
 import { v } from "convex/values";
 import { api, components } from "./_generated/api";
 
@@ -59,4 +59,17 @@ export const storeText = actionGeneric({
     const id = await ctx.storage.store(new Blob([text]));
     return { id, text: await (await ctx.storage.get(id))!.text() };
   },
+});
+
+/** What a component knows of the caller and the deployment: no identity, only system variables. */
+export const context = queryGeneric({
+  args: {},
+  handler: async (ctx) => ({ identity: await ctx.auth.getUserIdentity(), env: Object.keys(process.env).sort() }),
+});
+
+/** Calls back into whoever handed over the handle (the app's internal mutation, in the tests). */
+export const callBack = mutationGeneric({
+  args: { handle: v.string() },
+  handler: async (ctx, { handle }): Promise<string> =>
+    await ctx.runMutation(handle as FunctionHandle<"mutation">, { from: "counter" }),
 });
