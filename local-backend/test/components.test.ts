@@ -3,10 +3,14 @@
 // file storage inside a component, and the harness's registerComponent.
 // The fixture: test/fixtures-components (app + `counter`, which uses `ledger`, installed twice,
 // and @convex-dev/rate-limiter, which itself uses @convex-dev/batch-worker).
+import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { LocalBackend } from "../src/backend.js";
 import { convexTest, type TestConvex } from "../src/testing.js";
 import appSchema from "./fixtures-components/convex/schema.js";
 import counterSchema from "./fixtures-components/counter/schema.js";
@@ -170,5 +174,46 @@ describe("registerComponent in the convex-test-style harness", () => {
 
   test("a component that is not registered: the call fails with Convex's missing-function text", async () => {
     await expect(t.query(api.app.count, { name: "a", component: "counter2" })).rejects.toThrow("Could not find public function for 'lib:get'");
+  });
+});
+
+describe("components over the network, with the real clients", () => {
+  let backend: LocalBackend;
+  let dataDir: string;
+  let live: ConvexClient;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "lb-components-"));
+    backend = await LocalBackend.start({ dataDir, convexDir: path.join(FIXTURE, "convex"), port: 0, host: "127.0.0.1" });
+    live = new ConvexClient(backend.url, { skipConvexDeploymentUrlCheck: true });
+  }, 60_000);
+  afterAll(async () => {
+    await live.close();
+    await backend.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test("a subscription to an app query reading a component re-runs on the component's writes, scheduled ones too", async () => {
+    const http = new ConvexHttpClient(backend.url, { logger: false });
+    const values: number[] = [];
+    let notify: () => void = () => {};
+    const unsubscribe = live.onUpdate(api.app.count, { name: "net" }, (v: number) => {
+      values.push(v);
+      notify();
+    });
+    const reach = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${n}; saw ${values.join(",")}`)), 5000);
+        notify = () => values.includes(n) && (clearTimeout(timer), resolve());
+        notify();
+      });
+    await reach(0);
+    await http.mutation(api.app.addNote, { text: "net" });
+    await reach(1);
+    // The component's own mutation, run by the scheduler: no app function writes this time.
+    await http.mutation(api.app.scheduleInComponent, { name: "net" });
+    await reach(101);
+    unsubscribe();
+    // Clients reach components only through the app's functions.
+    await expect(http.query(anyApi.lib.get, { name: "net" })).rejects.toThrow("Could not find public function for 'lib:get'");
   });
 });
