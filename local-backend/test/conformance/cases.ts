@@ -18,6 +18,7 @@ import type { Id } from "../fixture/convex/_generated/dataModel";
 import schema from "../fixture/convex/schema";
 import { modules } from "./modules";
 import { defineHarnessCases } from "./harness-cases";
+import { defineComponentCases } from "./component-cases";
 
 export type ConformanceOptions = { reference: boolean };
 
@@ -1715,4 +1716,5 @@ export function defineConformanceSuite(
 
   // The harness's own interface (object signature, inline functions, fake timers): harness-cases.ts.
   defineHarnessCases(convexTest);
+  defineComponentCases(convexTest, options);
 }
