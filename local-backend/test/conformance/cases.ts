@@ -1714,6 +1714,88 @@ export function defineConformanceSuite(
     });
   });
 
+  // ---------------------------------------------------------------------------
+  // Vector search: cosine similarity, best first (docs.convex.dev/search/vector-search).
+  // Scores are compared to 6 digits: Convex computes them in f32, convex-test in f64.
+  describe("vector search", () => {
+    // vectors.ts is not in the fixture's generated api.d.ts.
+    const vectors = (api as any).vectors;
+    const docs = [
+      { label: "x", kind: "a", vector: [1, 0, 0] },
+      { label: "xy", kind: "a", vector: [1, 1, 0] },
+      { label: "y", kind: "b", vector: [0, 2, 0] },
+      { label: "mostlyX", kind: "c", vector: [3, 1, 0] },
+      { label: "neg", kind: "b", vector: [-1, 0.5, 0] },
+    ];
+    async function seedVectors(t: T): Promise<Record<string, string>> {
+      const ids: string[] = await t.mutation(vectors.insertMany, { docs });
+      return Object.fromEntries(docs.map((d, i) => [d.label, ids[i]!]));
+    }
+    type Hit = { _id: string; _score: number };
+
+    test("results are { _id, _score }, sorted by cosine similarity", async () => {
+      const t = setup();
+      const ids = await seedVectors(t);
+      const hits: Hit[] = await t.action(vectors.search, { vector: [1, 0, 0], limit: 10 });
+      expect(hits.map((h) => h._id)).toEqual([ids.x, ids.mostlyX, ids.xy, ids.y, ids.neg]);
+      const expected = [1, 3 / Math.sqrt(10), 1 / Math.sqrt(2), 0, -1 / Math.sqrt(1.25)];
+      hits.forEach((h, i) => {
+        expect(Object.keys(h).sort()).toEqual(["_id", "_score"]);
+        expect(h._score).toBeCloseTo(expected[i]!, 6);
+      });
+    });
+
+    test("limit keeps the best results", async () => {
+      const t = setup();
+      const ids = await seedVectors(t);
+      const hits: Hit[] = await t.action(vectors.search, { vector: [0, 1, 0], limit: 2 });
+      expect(hits.map((h) => h._id)).toEqual([ids.y, ids.xy]);
+    });
+
+    test("q.eq and q.or filter on a filter field", async () => {
+      const t = setup();
+      const ids = await seedVectors(t);
+      const b: Hit[] = await t.action(vectors.search, { vector: [1, 0, 0], limit: 10, kinds: ["b"] });
+      expect(b.map((h) => h._id)).toEqual([ids.y, ids.neg]);
+      const ac: Hit[] = await t.action(vectors.search, { vector: [1, 0, 0], limit: 10, kinds: ["a", "c"] });
+      expect(ac.map((h) => h._id)).toEqual([ids.x, ids.mostlyX, ids.xy]);
+    });
+
+    // crates/vector/src/qdrant_index.rs `compile`; convex-test does not check dimensions.
+    localOnly("a query vector of the wrong dimensions is refused", async () => {
+      const t = setup();
+      await seedVectors(t);
+      await rejects(
+        t.action(vectors.search, { vector: [1, 0], limit: 10 }),
+        /Expected a vector with dimensions 3, received 2\./,
+      );
+    });
+  });
+
+  // ---------------------------------------------------------------------------
+  describe("function metadata", () => {
+    const vectors = (api as any).vectors;
+
+    test("getFunctionMetadata gives the path, component, type and visibility", async () => {
+      const t = setup();
+      const meta = (name: string, type: string) => ({ name: `vectors:${name}`, componentPath: "", type, visibility: "public" });
+      expect(await t.query(vectors.metaQuery, {})).toEqual(meta("metaQuery", "query"));
+      expect(await t.mutation(vectors.metaMutation, {})).toEqual(meta("metaMutation", "mutation"));
+      expect(await t.action(vectors.metaAction, {})).toEqual(meta("metaAction", "action"));
+    });
+
+    // convex-test runs every function through a public wrapper.
+    localOnly("an internal function's visibility is internal", async () => {
+      const t = setup();
+      expect(await t.query((internal as any).vectors.metaInternal, {})).toEqual({
+        name: "vectors:metaInternal",
+        componentPath: "",
+        type: "query",
+        visibility: "internal",
+      });
+    });
+  });
+
   // The harness's own interface (object signature, inline functions, fake timers): harness-cases.ts.
   defineHarnessCases(convexTest);
   defineComponentCases(convexTest, options);
