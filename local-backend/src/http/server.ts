@@ -8,6 +8,7 @@ import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
 import { toCleanJson } from "./cleanJson.js";
 import { functionArgs, functionPath, ProtocolError } from "./protocol.js";
 import { handleStorageRequest } from "./storageRoutes.js";
+import { adminFor, handleAdminRequest, isAdminRoute } from "./admin.js";
 import { DEPLOY_ROUTES, handleDeployRequest } from "./deploy.js";
 
 export interface HttpServer {
@@ -249,6 +250,12 @@ export async function startHttpServer(
       void handleStorageRequest(backend.files, req, res, url);
       return;
     }
+    // Starts the function log (and the CLI's system functions) with the first request.
+    adminFor(backend);
+    if (isAdminRoute(url.pathname)) {
+      void handleAdminRequest(backend, req, res, url, authenticate);
+      return;
+    }
     if (DEPLOY_ROUTES.has(url.pathname)) {
       handleDeployRequest(backend, req, res, url.pathname);
       return;
@@ -274,6 +281,7 @@ export async function startHttpServer(
     if (!url) return refuse("400 Bad Request");
     const backend = getBackend();
     if (!backend) return refuse("503 Service Unavailable");
+    adminFor(backend);
     if (!backend.sync.handleUpgrade(req, socket, head, url.pathname)) refuse("404 Not Found");
   });
   server.keepAliveTimeout = 65_000;

@@ -113,12 +113,16 @@ export class Catalog {
     return this.byNumber.get(number);
   }
 
-  /** Returns the table's number, creating the table (with its system indexes) on first use. */
-  ensureTable(name: string): number {
+  /**
+   * Returns the table's number, creating the table (with its system indexes) on first use.
+   * `preferred` (a snapshot import's number for it) is used when it is a free user-table number.
+   */
+  ensureTable(name: string, preferred?: number): number {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;
     let next = FIRST_USER_TABLE_NUMBER;
     for (const n of this.byNumber.keys()) if (n >= next) next = n + 1;
+    if (preferred !== undefined && preferred >= FIRST_USER_TABLE_NUMBER && !this.byNumber.has(preferred)) next = preferred;
     this.store.createTable(name, next);
     this.byName.set(name, next);
     this.byNumber.set(next, name);

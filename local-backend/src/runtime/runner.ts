@@ -55,6 +55,16 @@ export type FunctionOutcome =
     }
   | { ok: false; message: string; data?: JSONValue; logLines: string[] };
 
+/** One top-level function execution, for function logs. */
+export interface ExecutionEvent {
+  kind: "query" | "mutation" | "action";
+  path: string;
+  /** Start, ms since the epoch. */
+  startedAt: number;
+  ms: number;
+  outcome: FunctionOutcome;
+}
+
 /** Emitted after every commit; the sync layer (issue #3) uses it to re-run subscriptions. */
 export interface CommitEvent {
   ts: bigint;
@@ -153,6 +163,9 @@ export class FunctionRunner implements SyscallHost {
   private commitListeners = new Set<(e: CommitEvent) => void>();
   private asyncExtensions = new Map<string, AsyncSyscallHandler>();
   private jsExtensions = new Map<string, JsSyscallHandler>();
+  /** Convex's `_system/...` functions (http/admin.ts), callable with the admin key only. */
+  private systemFunctions = new Map<string, RegisteredFunction>();
+  private executionListeners = new Set<(e: ExecutionEvent) => void>();
   /** Authenticates pagination cursors (query.ts); kept in the data dir so cursors outlive restarts. */
   private readonly cursorSecret: Buffer;
   /** Results of queries called by path (queryCache.ts); emptied of what each commit touches. */
@@ -179,6 +192,24 @@ export class FunctionRunner implements SyscallHost {
     for (const [op, h] of Object.entries(handlers.js ?? {})) this.jsExtensions.set(op, h);
   }
 
+  /** Adds `_system/...` functions; they resolve only for admin callers and never shadow the app's. */
+  registerSystemFunctions(fns: RegisteredFunction[]) {
+    for (const f of fns) this.systemFunctions.set(f.path, f);
+  }
+
+  /** Called after every top-level query, mutation and action run (function logs, `npx convex logs`). */
+  onExecution(listener: (e: ExecutionEvent) => void): () => void {
+    this.executionListeners.add(listener);
+    return () => this.executionListeners.delete(listener);
+  }
+
+  private observed(kind: ExecutionEvent["kind"], path: string, started: number, outcome: FunctionOutcome): FunctionOutcome {
+    if (this.executionListeners.size === 0) return outcome;
+    const event: ExecutionEvent = { kind, path: canonicalizePath(path), startedAt: started, ms: Date.now() - started, outcome };
+    for (const l of this.executionListeners) l(event);
+    return outcome;
+  }
+
   onCommit(listener: (e: CommitEvent) => void): () => void {
     this.commitListeners.add(listener);
     return () => this.commitListeners.delete(listener);
@@ -190,7 +221,8 @@ export class FunctionRunner implements SyscallHost {
 
   /** Looks a function up for a caller; null when it does not exist or is hidden from the caller. */
   resolve(path: string, allowInternal: boolean): RegisteredFunction | null {
-    const f = this.app.functions.get(canonicalizePath(path));
+    const canonical = canonicalizePath(path);
+    const f = this.app.functions.get(canonical) ?? (allowInternal ? this.systemFunctions.get(canonical) : undefined);
     if (!f || (f.visibility === "internal" && !allowInternal)) return null;
     return f;
   }
@@ -272,7 +304,8 @@ export class FunctionRunner implements SyscallHost {
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
-    return this.cachedQuery(f, argsJson, opts);
+    const started = Date.now();
+    return this.observed("query", f.path, started, await this.cachedQuery(f, argsJson, opts));
   }
 
   /** Runs a query through the query cache: a hit returns the stored result without running it. */
@@ -330,7 +363,8 @@ export class FunctionRunner implements SyscallHost {
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
-    return this.executeMutation(f, argsJson, opts);
+    const started = Date.now();
+    return this.observed("mutation", f.path, started, await this.executeMutation(f, argsJson, opts));
   }
 
   /** Runs a resolved mutation function (also used for inline test handlers). */
@@ -462,7 +496,8 @@ export class FunctionRunner implements SyscallHost {
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
-    return this.executeAction(f, argsJson, opts);
+    const started = Date.now();
+    return this.observed("action", f.path, started, await this.executeAction(f, argsJson, opts));
   }
 
   /** Runs a resolved action function (also used for inline test handlers). */

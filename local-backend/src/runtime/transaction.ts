@@ -261,6 +261,25 @@ export class Transaction {
     return id;
   }
 
+  /**
+   * Writes (or, with `doc` null, deletes) a document keeping its own `_id` and `_creationTime`:
+   * snapshot import (runtime/snapshot.ts). Trusted. Schema-checked like any write, but not counted
+   * against the per-transaction limits: an import is one atomic commit of any size, as in Convex.
+   */
+  importWrite(tableName: string, tableNumber: number, id: string, doc: Record<string, Value> | null): void {
+    if (doc === null) {
+      this.layers[this.layers.length - 1].set(id, null);
+      return;
+    }
+    const ct = typeof doc._creationTime === "number" ? doc._creationTime : this.nextCreationTime;
+    doc = { ...doc, _creationTime: ct };
+    this.validate(tableName, tableNumber, doc);
+    // Later inserts must not get a creation time below an imported one.
+    if (ct >= this.nextCreationTime) this.nextCreationTime = nextUp(ct);
+    const json = JSON.stringify(convexToJson(doc));
+    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+  }
+
   /** Shallow-merges fields into a system document. Trusted, like insertSystem. */
   patchSystem(id: string, fields: Record<string, Value | undefined>): void {
     const doc = this.get(id);

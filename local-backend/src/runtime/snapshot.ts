@@ -1,0 +1,267 @@
+import { jsonToConvex, type Value } from "convex/values";
+import { randomBytes } from "node:crypto";
+import { strToU8, unzipSync, zipSync } from "fflate";
+import type { DocumentStore } from "../storage/interface.js";
+import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
+import { checkDocumentForWrite, identifierError } from "../values/limits.js";
+import { componentPathOf, type Catalog } from "./catalog.js";
+import { parseExportJson, toExportJson } from "./exportJson.js";
+import type { FunctionRunner } from "./runner.js";
+
+// Snapshot export and import in Convex's ZIP format (crates/exports, crates/application/src/
+// snapshot_import): README.md, `_tables/documents.jsonl` ({"name","id"} per user table), and per
+// table `<table>/documents.jsonl` (one export-JSON document per line) plus
+// `<table>/generated_schema.jsonl` holding "uniform".
+
+const README = `# Welcome to your Convex snapshot export!
+
+This ZIP file contains a snapshot of the tables in your Convex deployment.
+
+Documents for each table are listed as lines of JSON in
+<table_name>/documents.jsonl files.
+
+For details on the format and how to use this snapshot with npx convex import,
+check out [the docs](https://docs.convex.dev/database/import-export/export) or
+ask us in [Discord](http://convex.dev/community).
+`;
+
+/** An import refused before anything was written; the message is shown by the CLI. */
+export class ImportError extends Error {
+  override name = "ImportError";
+}
+
+/**
+ * The app's own user tables. Components' tables (`<componentPath>/<table>`) are left to a later
+ * change: Convex exports them under `_components/<path>/`.
+ */
+export function appTableNames(store: DocumentStore): string[] {
+  return [...store.listTables().keys()].filter((n) => !n.startsWith("_") && componentPathOf(n) === "");
+}
+
+/** Every user table at one snapshot, as a ZIP. File storage is not exported (see the caller). */
+export function exportSnapshotZip(store: DocumentStore, catalog: Catalog): Uint8Array {
+  const snap = store.snapshot();
+  try {
+    const all = store.listTables();
+    const tables = appTableNames(store).map((name) => [name, all.get(name)!] as const).sort((a, b) => a[1] - b[1]);
+    const files: Record<string, Uint8Array> = { "README.md": strToU8(README) };
+    files["_tables/documents.jsonl"] = strToU8(tables.map(([name, id]) => `${JSON.stringify({ name, id })}\n`).join(""));
+    for (const [name, number] of tables) {
+      const byId = catalog.index(number, "by_id")!;
+      const lines = snap.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER).map((r) => {
+        return `${toExportJson(parseExportJsonFromStored(r.json))}\n`;
+      });
+      files[`${name}/documents.jsonl`] = strToU8(lines.join(""));
+      files[`${name}/generated_schema.jsonl`] = strToU8(`${JSON.stringify("uniform")}\n`);
+    }
+    return zipSync(files, { level: 6 });
+  } finally {
+    snap.release();
+  }
+}
+
+// Stored documents are Convex internal JSON (convexToJson).
+function parseExportJsonFromStored(json: string): Value {
+  return jsonToConvex(JSON.parse(json)) as Value;
+}
+
+export type ImportMode = "requireEmpty" | "append" | "replace" | "replaceAll";
+
+interface ParsedTable {
+  name: string;
+  /** The table number `_tables/documents.jsonl` gave it, if any. */
+  number?: number;
+  docs: Array<Record<string, Value>>;
+}
+
+function decodeUtf8(bytes: Uint8Array, file: string): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new ImportError(`${file}: UTF-8 BOM is not supported. Please save your file without BOM.`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new ImportError(`${file}: Import wasn't valid UTF8: ${(e as Error).message}`);
+  }
+}
+
+/** One object per non-empty line; errors name the file and the row as Convex's do. */
+function parseJsonl(text: string, file: string, lossless: boolean): Array<Record<string, Value>> {
+  const out: Array<Record<string, Value>> = [];
+  const lines = text.split("\n");
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n].trim();
+    if (line === "") continue;
+    let v: Value;
+    try {
+      v = lossless ? parseExportJson(line) : (jsonToConvex(JSON.parse(line)) as Value);
+    } catch (e) {
+      throw new ImportError(`${file}: Row ${n + 1} wasn't valid JSON: ${(e as Error).message}`);
+    }
+    if (v === null || typeof v !== "object" || Array.isArray(v) || v instanceof ArrayBuffer) {
+      throw new ImportError(`${file}: Row ${n + 1} wasn't an object`);
+    }
+    out.push(v as Record<string, Value>);
+  }
+  return out;
+}
+
+/** Reads a snapshot ZIP into tables. Throws ImportError on anything malformed. */
+export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch (e) {
+    throw new ImportError(`The file is not a valid ZIP archive: ${(e as Error).message}`);
+  }
+  const tables = new Map<string, ParsedTable>();
+  const numbers = new Map<string, number>();
+  for (const [file, content] of Object.entries(files)) {
+    if (file.startsWith("_components/")) throw new ImportError(`${file}: importing component tables is not supported by the local backend.`);
+    if (/^_storage\//.test(file)) {
+      throw new ImportError(`${file}: importing file storage (_storage) is not supported by the local backend yet.`);
+    }
+    const m = /^([^/]+)\/documents\.jsonl$/.exec(file);
+    if (!m) continue;
+    const name = m[1];
+    if (name === "_tables") {
+      for (const row of parseJsonl(decodeUtf8(content, file), file, false)) {
+        if (typeof row.name !== "string" || typeof row.id !== "number") {
+          throw new ImportError(`${file}: each row needs a string "name" and a number "id".`);
+        }
+        numbers.set(row.name, row.id);
+      }
+      continue;
+    }
+    if (name.startsWith("_")) continue; // other system tables are skipped, as in Convex
+    const schemaFile = files[`${name}/generated_schema.jsonl`];
+    let lossless = false;
+    if (schemaFile) {
+      const first = decodeUtf8(schemaFile, `${name}/generated_schema.jsonl`).split("\n")[0].trim();
+      if (first !== JSON.stringify("uniform")) {
+        throw new ImportError(`${name}/generated_schema.jsonl: only the "uniform" generated schema of current exports is supported.`);
+      }
+      lossless = true;
+    }
+    tables.set(name, { name, docs: parseJsonl(decodeUtf8(content, file), file, lossless) });
+  }
+  for (const [name, number] of numbers) {
+    const t = tables.get(name) ?? { name, docs: [] };
+    t.number = number;
+    tables.set(name, t);
+  }
+  return [...tables.values()];
+}
+
+/** A validated import, ready to apply; `message` is the change summary the CLI shows. */
+export interface ImportPlan {
+  tables: ParsedTable[];
+  mode: ImportMode;
+  message: string;
+  requireManualConfirmation: boolean;
+  rows: number;
+}
+
+/** Checks an import against the current data (names, modes, ids) without writing anything. */
+export function planImport(store: DocumentStore, catalog: Catalog, tables: ParsedTable[], mode: ImportMode): ImportPlan {
+  const lines: string[] = [];
+  let deletes = 0;
+  let rows = 0;
+  const snap = store.snapshot();
+  try {
+    const counts = (number: number | undefined) => (number === undefined ? 0 : snap.countTable(number));
+    const affected = new Map(tables.map((t) => [t.name, t]));
+    if (mode === "replaceAll") {
+      for (const name of appTableNames(store)) if (!affected.has(name)) affected.set(name, { name, docs: [] });
+    }
+    for (const t of [...affected.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const nameError = identifierError(t.name);
+      if (nameError !== null) throw new ImportError(`${JSON.stringify(t.name)} isn't a valid table name: ${nameError}`);
+      const existingNumber = catalog.tableNumber(t.name);
+      const existing = counts(existingNumber);
+      if (mode === "requireEmpty" && existing > 0) {
+        throw new ImportError(`Table ${t.name} already exists. Please choose a new table name or use replace/append modes.`);
+      }
+      // A new table takes the number its ids carry (or `_tables` gives), so the ids stay valid.
+      const firstId = t.docs.find((d) => typeof d._id === "string")?._id as string | undefined;
+      if (existingNumber === undefined && t.number === undefined && firstId) t.number = decodeDocumentId(firstId)?.tableNumber;
+      const target = existingNumber ?? t.number;
+      const seen = new Set<string>();
+      for (const [n, doc] of t.docs.entries()) {
+        const { _id, _creationTime, ...fields } = doc;
+        if (_id !== undefined) {
+          const decoded = typeof _id === "string" ? decodeDocumentId(_id) : null;
+          if (!decoded) throw new ImportError(`${t.name}: row ${n + 1} has an invalid _id ${JSON.stringify(String(_id))}.`);
+          if (target !== undefined && decoded.tableNumber !== target) {
+            throw new ImportError(
+              `${t.name}: row ${n + 1} has _id ${_id} of table number ${decoded.tableNumber}, but table ${t.name} has number ${target}.`,
+            );
+          }
+          if (seen.has(_id as string)) throw new ImportError(`${t.name}: _id ${_id} appears twice in the import.`);
+          seen.add(_id as string);
+          if (mode === "append" && snap.getDocument(_id as string)) {
+            throw new ImportError(`${t.name}: a document with _id ${_id} already exists (append keeps existing documents).`);
+          }
+        }
+        if (_creationTime !== undefined && (typeof _creationTime !== "number" || !Number.isFinite(_creationTime))) {
+          throw new ImportError(`${t.name}: row ${n + 1} has a _creationTime that is not a finite number.`);
+        }
+        try {
+          checkDocumentForWrite(t.name, fields);
+        } catch (e) {
+          throw new ImportError(`${t.name}: row ${n + 1}: ${(e as Error).message}`);
+        }
+      }
+      const deleted = mode === "replace" || mode === "replaceAll" ? existing : 0;
+      deletes += deleted;
+      rows += t.docs.length;
+      lines.push(`${t.name} | ${existing} existing, +${t.docs.length} added, -${deleted} deleted`);
+    }
+  } finally {
+    snap.release();
+  }
+  const message = [
+    ...(lines.length ? ["Import change summary:", ...lines] : []),
+    "Once the import has started, it will run in the background.\nInterrupting `npx convex import` will not cancel it.",
+  ].join("\n");
+  return {
+    tables: mode === "replaceAll" ? tables.concat(emptyTablesToClear(store, tables)) : tables,
+    mode,
+    message,
+    requireManualConfirmation: deletes > 0,
+    rows,
+  };
+}
+
+function emptyTablesToClear(store: DocumentStore, tables: ParsedTable[]): ParsedTable[] {
+  const named = new Set(tables.map((t) => t.name));
+  return appTableNames(store).filter((n) => !named.has(n)).map((name) => ({ name, docs: [] }));
+}
+
+/**
+ * Applies a plan in one atomic commit: replaced tables are emptied, then every document is written
+ * with its own `_id` and `_creationTime` (new ones where the import has none). Returns rows written.
+ */
+export async function applyImport(runner: FunctionRunner, catalog: Catalog, plan: ImportPlan): Promise<number> {
+  return runner.transact((tx) => {
+    let written = 0;
+    for (const t of plan.tables) {
+      const number = catalog.ensureTable(t.name, t.number);
+      if (t.number !== undefined && number !== t.number && t.docs.some((d) => d._id !== undefined)) {
+        throw new ImportError(`${t.name}: table number ${t.number} of the imported ids is taken by another table here.`);
+      }
+      if (plan.mode === "replace" || plan.mode === "replaceAll") {
+        const byId = catalog.index(number, "by_id")!;
+        for (const row of tx.snapshot.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER)) {
+          tx.importWrite(t.name, number, row.id, null);
+        }
+      }
+      for (const doc of t.docs) {
+        const id = (doc._id as string | undefined) ?? encodeDocumentId(number, newInternalId(Date.now(), (n) => randomBytes(n)));
+        tx.importWrite(t.name, number, id, { ...doc, _id: id });
+        written++;
+      }
+    }
+    return written;
+  });
+}

@@ -1,0 +1,52 @@
+// Functions for local-backend/test/cli-admin.test.ts (the official CLI's admin commands).
+import { internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { v } from "convex/values";
+
+const fields = {
+  title: v.string(),
+  n: v.number(),
+  big: v.int64(),
+  raw: v.optional(v.bytes()),
+  ref: v.optional(v.id("notes")),
+};
+
+export const add = mutationGeneric({
+  args: fields,
+  handler: async (ctx, args) => {
+    console.log("added", args.title);
+    return await ctx.db.insert("notes", args);
+  },
+});
+
+export const addInternal = internalMutationGeneric({
+  args: fields,
+  handler: async (ctx, args) => await ctx.db.insert("notes", args),
+});
+
+export const retitle = mutationGeneric({
+  args: { id: v.id("notes"), title: v.string() },
+  handler: async (ctx, { id, title }) => await ctx.db.patch(id, { title }),
+});
+
+export const list = queryGeneric({
+  args: {},
+  handler: async (ctx) => await ctx.db.query("notes").collect(),
+});
+
+export const tags = queryGeneric({
+  args: {},
+  handler: async (ctx) => await ctx.db.query("tags").collect(),
+});
+
+export const clear = internalMutationGeneric({
+  args: {},
+  handler: async (ctx) => {
+    for (const d of await ctx.db.query("notes").collect()) await ctx.db.delete(d._id);
+    for (const d of await ctx.db.query("tags").collect()) await ctx.db.delete(d._id);
+  },
+});
+
+export const processEnv = queryGeneric({
+  args: { name: v.string() },
+  handler: async (_ctx, { name }) => process.env[name] ?? null,
+});
