@@ -11,6 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
+import { installComponents, pushedComponentTree } from "../src/runtime/components.js";
+import type { LoadedApp } from "../src/runtime/modules.js";
 import { convexTest, type TestConvex } from "../src/testing.js";
 import appSchema from "./fixtures-components/convex/schema.js";
 import counterSchema from "./fixtures-components/counter/schema.js";
@@ -174,6 +176,73 @@ describe("registerComponent in the convex-test-style harness", () => {
 
   test("a component that is not registered: the call fails with Convex's missing-function text", async () => {
     await expect(t.query(api.app.count, { name: "a", component: "counter2" })).rejects.toThrow("Could not find public function for 'lib:get'");
+  });
+});
+
+describe("the component tree of a push (definitions as the CLI bundles them)", () => {
+  // The CLI leaves a definition's imports of other definitions as ./_componentDeps/<base64url(path)>.
+  const dep = (definitionPath: string) => `./_componentDeps/${Buffer.from(definitionPath).toString("base64url")}`;
+  const app = `import { defineApp } from "convex/server";
+import counter from "${dep("../counter")}";
+const app = defineApp();
+app.use(counter);
+app.use(counter, { name: "counter2" });
+export default app;`;
+  const counter = `import { defineComponent } from "convex/server";
+import ledger from "${dep("../ledger")}";
+const component = defineComponent("counter");
+component.use(ledger);
+export default component;`;
+  const ledger = `import { defineComponent } from "convex/server";
+export default defineComponent("ledger");`;
+  const modules = (): LoadedApp => ({ functions: new Map(), schema: null, httpRouter: null, crons: null, authConfig: null });
+  const PROJECT = fileURLToPath(new URL("../../", import.meta.url));
+
+  test("instances by component path, each with its definition's name and modules", async () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), "lb-components-push-"));
+    try {
+      const counterModules = modules();
+      const ledgerModules = modules();
+      const definitions = new Map([
+        ["../counter", { definitionSource: counter, app: counterModules }],
+        ["../ledger", { definitionSource: ledger, app: ledgerModules }],
+      ]);
+      const tree = await pushedComponentTree(app, definitions, outDir, PROJECT);
+      expect([...tree].map(([p, c]) => [p, c.definitionName]).sort()).toEqual([
+        ["counter", "counter"],
+        ["counter/ledger", "ledger"],
+        ["counter2", "counter"],
+        ["counter2/ledger", "ledger"],
+      ]);
+      expect(tree.get("counter2")!.app).toBe(counterModules);
+      expect(tree.get("counter/ledger")!.app).toBe(ledgerModules);
+      expect([...installComponents(modules(), tree).components!.keys()].sort()).toEqual([
+        "counter",
+        "counter/ledger",
+        "counter2",
+        "counter2/ledger",
+      ]);
+      // A definition the push uses but does not include is refused by name.
+      await expect(
+        pushedComponentTree(app, new Map([["../counter", { definitionSource: counter, app: counterModules }]]), outDir, PROJECT),
+      ).rejects.toThrow('The push uses component definition "../ledger" but does not include it.');
+      expect((await pushedComponentTree(null, new Map(), outDir, PROJECT)).size).toBe(0);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a convex.config.ts that cannot be loaded", () => {
+  test("refuses to start, naming the config and the import it cannot resolve", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "lb-components-broken-"));
+    try {
+      await expect(LocalBackend.start({ dataDir, convexDir: path.join(FIXTURE, "broken/convex") })).rejects.toThrow(
+        /Failed to bundle .*broken\/convex\/convex\.config\.ts:\n.*Could not resolve "\.\.\/missing\/convex\.config"/,
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { build, type Plugin } from "esbuild";
+import { build, type Plugin, type PluginBuild } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -220,38 +220,53 @@ function configIn(dir: string): string | null {
 
 let configCounter = 0;
 
+/** A definition to evaluate: its key (folder, or definition path of a push) and its source. */
+interface DefinitionEntry {
+  key: string;
+  input: { file: string } | { source: string; resolveDir: string };
+}
+
 /**
- * Bundles and evaluates one `convex.config.*`. Imports of other `convex.config` files become
- * `{ componentDefinitionPath, defaultName }`, the shape `app.use` expects in Convex's runtime
- * (the CLI marks them external and the backend provides them); evaluating the imported
+ * Finds a definition's imports of other definitions: registers an esbuild onResolve that answers
+ * `{ path: <key>, namespace: "component-definition", pluginData: <DefinitionEntry> }` for them.
+ */
+type ChildImports = (b: PluginBuild) => void;
+
+/**
+ * Bundles and evaluates one definition (`convex.config.*`). Its imports of other definitions
+ * become `{ componentDefinitionPath, defaultName }`, the shape `app.use` expects in Convex's
+ * runtime (the CLI marks them external and the backend provides them); evaluating the imported
  * definition first gives its `defineComponent` name.
  */
-async function evaluateConfig(file: string, outDir: string, cache: Map<string, DefinitionAnalysis>): Promise<DefinitionAnalysis> {
-  const cached = cache.get(path.dirname(file));
+async function evaluateDefinition(
+  entry: DefinitionEntry,
+  childImports: ChildImports,
+  outDir: string,
+  cache: Map<string, DefinitionAnalysis>,
+): Promise<DefinitionAnalysis> {
+  const cached = cache.get(entry.key);
   if (cached) return cached;
   const plugin: Plugin = {
     name: "local-backend-component-definitions",
     setup(b) {
-      b.onResolve({ filter: /convex\.config/ }, async (args) => {
-        if (args.kind === "entry-point" || args.pluginData === "resolving") return undefined;
-        const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "resolving" });
-        if (r.errors.length > 0) return { errors: r.errors };
-        return { path: r.path, namespace: "component-definition" };
-      });
+      childImports(b);
       b.onLoad({ filter: /.*/, namespace: "component-definition" }, async (args) => {
-        const dir = path.dirname(args.path);
-        const child = await evaluateConfig(args.path, outDir, cache);
-        const definition = { componentDefinitionPath: dir, defaultName: child.name ?? path.basename(dir) };
+        const child = args.pluginData as DefinitionEntry;
+        const analysis = await evaluateDefinition(child, childImports, outDir, cache);
+        const definition = { componentDefinitionPath: child.key, defaultName: analysis.name ?? path.basename(child.key) };
         return { contents: `export default ${JSON.stringify(definition)};`, loader: "js" };
       });
     },
   };
+  const shown = "file" in entry.input ? entry.input.file : `the definition of ${entry.key}`;
   // Named like modules.ts's bundles, which Vitest leaves to Node (vite.config.ts `external`).
   const out = path.join(outDir, `local-backend-build-config-${process.pid}-${++configCounter}.js`);
   mkdirSync(outDir, { recursive: true });
   try {
     await build({
-      entryPoints: [file],
+      ...("file" in entry.input
+        ? { entryPoints: [entry.input.file] }
+        : { stdin: { contents: entry.input.source, resolveDir: entry.input.resolveDir, loader: "js" as const } }),
       outfile: out,
       bundle: true,
       format: "esm",
@@ -263,43 +278,108 @@ async function evaluateConfig(file: string, outDir: string, cache: Map<string, D
     });
   } catch (e: any) {
     const messages = (e.errors ?? []).map((m: any) => (m.location ? `${m.location.file}:${m.location.line}: ${m.text}` : m.text));
-    throw new ModuleLoadError(`Failed to bundle ${file}:\n${messages.join("\n") || e.message}`);
+    throw new ModuleLoadError(`Failed to bundle ${shown}:\n${messages.join("\n") || e.message}`);
   }
   const definition = (await import(/* @vite-ignore */ pathToFileURL(out).href)).default;
   if (!definition || typeof definition.export !== "function") {
-    throw new ModuleLoadError(`${file} must export default defineApp() or defineComponent(...).`);
+    throw new ModuleLoadError(`${shown} must export default defineApp() or defineComponent(...).`);
   }
   const analysis = definition.export() as DefinitionAnalysis;
   const result = { name: definition._name ?? analysis.name, childComponents: analysis.childComponents ?? [] };
-  cache.set(path.dirname(file), result);
+  cache.set(entry.key, result);
   return result;
+}
+
+/** In a folder: imports of a `convex.config` file are definitions, keyed by their folder. */
+const configFileImports: ChildImports = (b) => {
+  b.onResolve({ filter: /convex\.config/ }, async (args) => {
+    if (args.kind === "entry-point" || args.pluginData === "resolving") return undefined;
+    const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "resolving" });
+    if (r.errors.length > 0) return { errors: r.errors };
+    const entry: DefinitionEntry = { key: path.dirname(r.path), input: { file: r.path } };
+    return { path: entry.key, namespace: "component-definition", pluginData: entry };
+  });
+};
+
+function evaluateConfig(file: string, outDir: string, cache: Map<string, DefinitionAnalysis>): Promise<DefinitionAnalysis> {
+  return evaluateDefinition({ key: path.dirname(file), input: { file } }, configFileImports, outDir, cache);
+}
+
+/**
+ * Walks a component tree from the app's definition, depth first: each child the definition uses
+ * (by `componentDefinitionPath`) is found by `child`, which gives its definition and its modules.
+ */
+async function walkTree(
+  root: DefinitionEntry,
+  childImports: ChildImports,
+  child: (definitionPath: string, componentPath: string) => Promise<{ entry: DefinitionEntry; app: LoadedApp }>,
+  outDir: string,
+): Promise<Map<string, ComponentInput>> {
+  const tree = new Map<string, ComponentInput>();
+  const analyses = new Map<string, DefinitionAnalysis>();
+  const visit = async (entry: DefinitionEntry, componentPath: string, stack: string[]) => {
+    const analysis = await evaluateDefinition(entry, childImports, outDir, analyses);
+    for (const used of analysis.childComponents) {
+      const childPath = componentPath === "" ? used.name : `${componentPath}/${used.name}`;
+      if (stack.includes(used.path)) throw new ModuleLoadError(`Component cycle: ${[...stack, used.path].join(" -> ")}`);
+      const found = await child(used.path, childPath);
+      const childAnalysis = await evaluateDefinition(found.entry, childImports, outDir, analyses);
+      tree.set(childPath, { definitionName: childAnalysis.name ?? null, app: found.app });
+      await visit(found.entry, childPath, [...stack, used.path]);
+    }
+  };
+  await visit(root, "", [root.key]);
+  return tree;
 }
 
 /**
  * Loads the component tree of an app folder: reads `convexDir/convex.config.*` (none: no
- * components), then, depth first, each used component's definition folder (a local folder or a
- * package's `convex.config.js` directory in node_modules), bundling its functions like an app's.
+ * components), then each used component's definition folder (a local folder or a package's
+ * `convex.config.js` directory in node_modules), bundling its functions like an app's.
  */
 export async function loadComponentTree(convexDir: string, outDir: string): Promise<Map<string, ComponentInput>> {
-  const tree = new Map<string, ComponentInput>();
   const appConfig = configIn(convexDir);
-  if (!appConfig) return tree;
-  const analyses = new Map<string, DefinitionAnalysis>();
+  if (!appConfig) return new Map();
   const loaded = new Map<string, LoadedApp>();
-  const visit = async (configFile: string, componentPath: string, stack: string[]) => {
-    const analysis = await evaluateConfig(configFile, outDir, analyses);
-    for (const child of analysis.childComponents) {
-      const childPath = componentPath === "" ? child.name : `${componentPath}/${child.name}`;
-      const dir = path.resolve(path.dirname(configFile), child.path);
-      if (stack.includes(dir)) throw new ModuleLoadError(`Component cycle: ${[...stack, dir].join(" -> ")}`);
-      const childConfig = configIn(dir);
-      if (!childConfig) throw new ModuleLoadError(`Component "${childPath}": no convex.config.js in ${dir}.`);
-      let app = loaded.get(dir);
-      if (!app) loaded.set(dir, (app = await bundleAndLoad(dir, outDir)));
-      tree.set(childPath, { definitionName: (await evaluateConfig(childConfig, outDir, analyses)).name ?? null, app });
-      await visit(childConfig, childPath, [...stack, dir]);
-    }
+  return walkTree({ key: convexDir, input: { file: appConfig } }, configFileImports, async (dir, componentPath) => {
+    const config = configIn(dir);
+    if (!config) throw new ModuleLoadError(`Component "${componentPath}": no convex.config.js in ${dir}.`);
+    let app = loaded.get(dir);
+    if (!app) loaded.set(dir, (app = await bundleAndLoad(dir, outDir)));
+    return { entry: { key: dir, input: { file: config } }, app };
+  }, outDir);
+}
+
+const COMPONENT_DEPS = /^\.\/_componentDeps\/([A-Za-z0-9_-]+)$/;
+
+/**
+ * The component tree of a push (deployApi `startPush`): the app's bundled `convex.config.js`
+ * (`appDefinition.definition.source`; null: no components) and, by definition path, each
+ * component definition's bundled config (`componentDefinitions[].definition.source`) with its
+ * loaded modules. The CLI leaves a definition's imports of other definitions as
+ * `./_componentDeps/<base64url(definition path)>` (cli/lib/components/definition/bundle.ts).
+ * `resolveDir` is where other imports of the sources resolve (pushed sources have none).
+ */
+export async function pushedComponentTree(
+  appDefinitionSource: string | null,
+  definitions: Map<string, { definitionSource: string; app: LoadedApp }>,
+  outDir: string,
+  resolveDir = outDir,
+): Promise<Map<string, ComponentInput>> {
+  if (appDefinitionSource === null) return new Map();
+  const entryOf = (definitionPath: string): DefinitionEntry => {
+    const d = definitions.get(definitionPath);
+    if (!d) throw new ModuleLoadError(`The push uses component definition "${definitionPath}" but does not include it.`);
+    return { key: definitionPath, input: { source: d.definitionSource, resolveDir } };
   };
-  await visit(appConfig, "", [convexDir]);
-  return tree;
+  const deps: ChildImports = (b) => {
+    b.onResolve({ filter: COMPONENT_DEPS }, (args) => {
+      const definitionPath = Buffer.from(COMPONENT_DEPS.exec(args.path)![1], "base64url").toString();
+      return { path: definitionPath, namespace: "component-definition", pluginData: entryOf(definitionPath) };
+    });
+  };
+  return walkTree({ key: "", input: { source: appDefinitionSource, resolveDir } }, deps, async (definitionPath) => ({
+    entry: entryOf(definitionPath),
+    app: definitions.get(definitionPath)!.app,
+  }), outDir);
 }

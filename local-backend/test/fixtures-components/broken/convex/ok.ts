@@ -1,0 +1,3 @@
+import { queryGeneric } from "convex/server";
+
+export const ping = queryGeneric({ args: {}, handler: async () => "pong" });
