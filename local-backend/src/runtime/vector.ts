@@ -1,4 +1,4 @@
-import { jsonToConvex, type Value } from "convex/values";
+import { jsonToConvex, type JSONValue, type Value } from "convex/values";
 import type { ReadSnapshot } from "../storage/interface.js";
 import { ConvexBadRequestError } from "../values/errors.js";
 import { parseFilterExpression, type FilterNode } from "../values/filter.js";
@@ -19,8 +19,9 @@ import { UserError } from "./transaction.js";
  *   approximate where ours are exact. Nothing is stored besides the documents themselves.
  * - A document is in the index when its vector field is an array of exactly `dimensions` float64
  *   numbers; anything else (missing, wrong length, other types) is skipped, as Convex skips it.
- * - Score: cosine similarity in f32 (both vectors normalised, then the dot product), reported as
- *   the shortest decimal of that f32, as Convex serialises it. Order: score descending, then the
+ * - Score: cosine similarity of the vectors rounded to f32 (as Qdrant stores them), computed in f64
+ *   and rounded to an f32, reported as the shortest decimal of that f32 as Convex serialises it.
+ *   Qdrant sums in f32 SIMD lanes, so a score can differ from Convex's in its last bit. Order: score descending, then the
  *   document's internal id descending (Convex's `VectorSearchQueryResult` order, reversed).
  * - Filters: `q.eq(field, value)` and `q.or(...)` only; a document matches if ANY condition
  *   matches (Qdrant `should`). Values compare by their index encoding, so `undefined` matches a
@@ -90,29 +91,48 @@ export function f32Json(x: number): number {
   return f;
 }
 
-/** Qdrant's cosine preprocessing in f32: divide by the norm (vectors of ~zero norm stay as they are). */
-function normalize(v: ArrayLike<number>): Float32Array {
-  const out = Float32Array.from(v as ArrayLike<number>);
+/** Vectors are stored as f32 (Qdrant); a (near-)zero vector is not normalised, so it scores 0. */
+const F32_EPSILON = 1.1920929e-7;
+
+/** The query vector as Qdrant prepares it: f32, divided by its norm. */
+function normalizedQuery(v: number[]): Float64Array {
+  const out = Float64Array.from(v, (x) => Math.fround(x));
   let sum = 0;
-  for (let i = 0; i < out.length; i++) sum = Math.fround(sum + Math.fround(out[i]! * out[i]!));
-  const norm = Math.fround(Math.sqrt(sum));
-  if (norm < 1.1920929e-7) return out;
-  for (let i = 0; i < out.length; i++) out[i] = out[i]! / norm;
+  for (const x of out) sum += x * x;
+  const norm = Math.sqrt(sum);
+  if (norm >= F32_EPSILON) for (let i = 0; i < out.length; i++) out[i] = out[i]! / norm;
   return out;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s = Math.fround(s + Math.fround(a[i]! * b[i]!));
-  return s;
+/** Cosine similarity of a document vector with the normalised query, in one pass. */
+function cosine(q: Float64Array, v: number[]): number {
+  let dot = 0;
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = Math.fround(v[i]!);
+    dot += q[i]! * x;
+    sum += x * x;
+  }
+  const norm = Math.sqrt(sum);
+  return norm < F32_EPSILON ? dot : dot / norm;
 }
 
-/** The document's vector when it is indexable: exactly `dimensions` float64 numbers. */
-function documentVector(doc: Record<string, Value>, index: VectorIndexDefinition): number[] | null {
-  const v = getFieldPath(doc, index.vectorField);
+/**
+ * The document's vector when it is indexable: exactly `dimensions` float64 numbers. Read from the
+ * stored JSON without decoding the whole document (finite float64s are plain JSON numbers; NaN
+ * and ±Infinity, encoded as objects, are not indexable in Convex either).
+ */
+function documentVector(raw: Record<string, unknown>, index: VectorIndexDefinition): number[] | null {
+  const v = getFieldPath(raw as Record<string, Value>, index.vectorField) as unknown;
   if (!Array.isArray(v) || v.length !== index.dimensions) return null;
   for (const x of v) if (typeof x !== "number") return null;
   return v as number[];
+}
+
+/** A filter field's value as its index encoding (undefined when the field is missing). */
+function filterKey(raw: Record<string, unknown>, path: string): string {
+  const json = getFieldPath(raw as Record<string, Value>, path) as unknown;
+  return encodeSortKeyValue(json === undefined ? undefined : (jsonToConvex(json as JSONValue) as Value)).toString("hex");
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -184,27 +204,27 @@ export function vectorSearch(catalog: Catalog, snapshot: ReadSnapshot, args: unk
   }
   if (limit === 0) return [];
 
-  const q = normalize(vector);
+  const q = normalizedQuery(vector);
   const byId = catalog.index(tableNumber, "by_id")!;
   const scored: Array<{ id: string; internalId: Uint8Array; score: number }> = [];
   let lower = Buffer.alloc(0);
   for (;;) {
     const rows = snapshot.scan(byId.indexId, lower, null, false, SCAN_BATCH);
     for (const row of rows) {
-      const doc = jsonToConvex(JSON.parse(row.json)) as Record<string, Value>;
+      const doc = JSON.parse(row.json) as Record<string, unknown>;
       const v = documentVector(doc, index);
       if (!v) continue;
       if (conditions.size > 0) {
         let matches = false;
         for (const [path, values] of conditions) {
-          if (values.has(encodeSortKeyValue(getFieldPath(doc, path)).toString("hex"))) {
+          if (values.has(filterKey(doc, path))) {
             matches = true;
             break;
           }
         }
         if (!matches) continue;
       }
-      scored.push({ id: row.id, internalId: decodeDocumentId(row.id)!.internalId, score: dot(q, normalize(v)) });
+      scored.push({ id: row.id, internalId: decodeDocumentId(row.id)!.internalId, score: cosine(q, v) });
     }
     if (rows.length < SCAN_BATCH) break;
     lower = Buffer.concat([rows[rows.length - 1]!.key, Buffer.from([0])]);
