@@ -235,6 +235,51 @@ describe("convex export and import", () => {
     expect(after[2]).toMatchObject({ title: "appended", n: 4, big: 1n });
   });
 
+  test("--include-file-storage exports the files; wipe then import restores them with the same ids", async () => {
+    const id = (await admin.action(fn("notes:storeText"), { text: "hello file" })) as string;
+    const before = await admin.query(fn("notes:files"), {});
+    expect(before).toHaveLength(1);
+    const file = path.join(tmp, "storage.zip");
+    const r = await convex("export", "--include-file-storage", "--path", file);
+    expect(r.code, r.stderr).toBe(0);
+    const zip = unzipSync(readFileSync(file));
+    expect(new TextDecoder().decode(zip[`_storage/${id}`])).toBe("hello file");
+    const meta = JSON.parse(new TextDecoder().decode(zip["_storage/documents.jsonl"]).trim());
+    expect(meta).toMatchObject({ _id: id, _creationTime: before[0]._creationTime, sha256: before[0].sha256, size: 10, contentType: "text/plain" });
+
+    // Without the flag, no file storage in the ZIP (Convex's default).
+    const plainFile = path.join(tmp, "no-storage.zip");
+    expect((await convex("export", "--path", plainFile)).code).toBe(0);
+    expect(Object.keys(unzipSync(readFileSync(plainFile))).filter((k) => k.startsWith("_storage/"))).toEqual([]);
+
+    const refused = await convex("import", "--yes", file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Table _storage already exists");
+
+    await admin.mutation(fn("notes:clear"), {});
+    expect(await admin.query(fn("notes:files"), {})).toEqual([]);
+    const imported = await convex("import", "--yes", file);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(await admin.query(fn("notes:files"), {})).toEqual(before);
+    expect(await admin.action(fn("notes:readText"), { id })).toBe("hello file");
+  });
+
+  test("a file whose bytes do not match its sha256 fails the import: nothing is written", async () => {
+    const id = (await admin.action(fn("notes:storeText"), { text: "original" })) as string;
+    const file = path.join(tmp, "storage-bad.zip");
+    expect((await convex("export", "--include-file-storage", "--path", file)).code).toBe(0);
+    const zip = unzipSync(readFileSync(file));
+    zip[`_storage/${id}`] = strToU8("tampered");
+    zip["tags/documents.jsonl"] = strToU8('{"name":"t"}\n');
+    writeFileSync(file, zipSync(zip));
+    await admin.mutation(fn("notes:clear"), {});
+    const r = await convex("import", "--yes", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`_storage/${id}: sha256 mismatch`);
+    expect(await admin.query(fn("notes:files"), {})).toEqual([]);
+    expect(await tags()).toEqual([]);
+  });
+
   test("a malformed ZIP gets a clear error and changes nothing", async () => {
     const before = await seed();
     const file = path.join(tmp, "garbage.zip");

@@ -193,7 +193,7 @@ class Admin {
     const plan = record.plan;
     record.plan = null;
     try {
-      const rows = await applyImport(this.backend.runner, this.backend.catalog, plan);
+      const rows = await applyImport(this.backend.runner, this.backend.catalog, this.backend.files, plan);
       record.state = { state: "completed", num_rows_written: BigInt(rows) };
     } catch (e) {
       record.state = { state: "failed", error_message: `Hit an error while importing:\n${(e as Error).message}` };
@@ -202,11 +202,9 @@ class Admin {
   }
 
   private requestExport(url: URL) {
-    if (url.searchParams.get("includeStorage") === "true") {
-      throw new AdminError(400, "ExportStorageUnsupported", "The local backend does not export file storage yet: run without --include-file-storage.");
-    }
+    const includeStorage = url.searchParams.get("includeStorage") === "true";
     const start = this.backend.runner.lastTs;
-    const zip = exportSnapshotZip(this.backend.store, this.backend.catalog);
+    const zip = exportSnapshotZip(this.backend.store, this.backend.catalog, includeStorage ? this.backend.files : undefined);
     const dir = path.join(this.backend.options.dataDir, "exports");
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `snapshot_${start}.zip`), zip);

@@ -389,6 +389,28 @@ export class FileStorage {
     }
   }
 
+  /**
+   * Puts a blob on disk for a snapshot import (runtime/snapshot.ts), which then writes the
+   * `_storage` documents naming it in its own commit. The blob stays pinned until `release()`,
+   * called once that commit landed or failed (an unreferenced blob is then removed).
+   */
+  async putBlobForImport(bytes: Buffer): Promise<{ sha256: string; release: () => void }> {
+    const digest = createHash("sha256").update(bytes).digest();
+    const hex = digest.toString("hex");
+    this.pin(hex);
+    try {
+      if (!existsSync(this.blobPath(hex))) {
+        const tmp = this.tmpPath();
+        await writeFile(tmp, bytes);
+        await this.placeBlob(tmp, hex);
+      }
+    } catch (e) {
+      this.unpin(hex);
+      throw e;
+    }
+    return { sha256: digest.toString("base64"), release: () => this.unpin(hex) };
+  }
+
   /** `ctx.storage.store(blob)` in actions and (since convex 1.48) mutations. */
   async storeBytes(ctx: ExecContext | null, bytes: Buffer, contentType: string | null, expectedSha256?: string): Promise<string> {
     if (ctx?.kind === "query") throw new UserError("storage.store is not available in queries.");

@@ -1,17 +1,20 @@
 import { jsonToConvex, type Value } from "convex/values";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import type { DocumentStore } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
 import { checkDocumentForWrite, identifierError } from "../values/limits.js";
-import { componentPathOf, type Catalog } from "./catalog.js";
+import { componentPathOf, SYSTEM_TABLES, type Catalog } from "./catalog.js";
 import { parseExportJson, toExportJson } from "./exportJson.js";
+import { STORAGE_TABLE, type FileStorage } from "./files.js";
 import type { FunctionRunner } from "./runner.js";
 
 // Snapshot export and import in Convex's ZIP format (crates/exports, crates/application/src/
 // snapshot_import): README.md, `_tables/documents.jsonl` ({"name","id"} per user table), and per
 // table `<table>/documents.jsonl` (one export-JSON document per line) plus
-// `<table>/generated_schema.jsonl` holding "uniform".
+// `<table>/generated_schema.jsonl` holding "uniform". With file storage: `_storage/documents.jsonl`
+// (crates/exports export_storage.rs FileStorageZipMetadata) and each file's bytes at `_storage/<id>`.
 
 const README = `# Welcome to your Convex snapshot export!
 
@@ -38,23 +41,33 @@ export function appTableNames(store: DocumentStore): string[] {
   return [...store.listTables().keys()].filter((n) => !n.startsWith("_") && componentPathOf(n) === "");
 }
 
-/** Every user table at one snapshot, as a ZIP. File storage is not exported (see the caller). */
-export function exportSnapshotZip(store: DocumentStore, catalog: Catalog): Uint8Array {
+/** Every user table at one snapshot, as a ZIP; with `files`, file storage too. */
+export function exportSnapshotZip(store: DocumentStore, catalog: Catalog, files?: FileStorage): Uint8Array {
   const snap = store.snapshot();
   try {
     const all = store.listTables();
     const tables = appTableNames(store).map((name) => [name, all.get(name)!] as const).sort((a, b) => a[1] - b[1]);
-    const files: Record<string, Uint8Array> = { "README.md": strToU8(README) };
-    files["_tables/documents.jsonl"] = strToU8(tables.map(([name, id]) => `${JSON.stringify({ name, id })}\n`).join(""));
+    const out: Record<string, Uint8Array> = { "README.md": strToU8(README) };
+    out["_tables/documents.jsonl"] = strToU8(tables.map(([name, id]) => `${JSON.stringify({ name, id })}\n`).join(""));
     for (const [name, number] of tables) {
       const byId = catalog.index(number, "by_id")!;
       const lines = snap.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER).map((r) => {
         return `${toExportJson(parseExportJsonFromStored(r.json))}\n`;
       });
-      files[`${name}/documents.jsonl`] = strToU8(lines.join(""));
-      files[`${name}/generated_schema.jsonl`] = strToU8(`${JSON.stringify("uniform")}\n`);
+      out[`${name}/documents.jsonl`] = strToU8(lines.join(""));
+      out[`${name}/generated_schema.jsonl`] = strToU8(`${JSON.stringify("uniform")}\n`);
     }
-    return zipSync(files, { level: 6 });
+    if (files) {
+      const byId = catalog.index(SYSTEM_TABLES[STORAGE_TABLE], "by_id")!;
+      const meta: string[] = [];
+      for (const r of snap.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER)) {
+        const doc = JSON.parse(r.json) as { _id: string; _creationTime: number; sha256: string; size: number; contentType?: string };
+        meta.push(`${JSON.stringify({ _id: doc._id, _creationTime: doc._creationTime, sha256: doc.sha256, size: doc.size, contentType: doc.contentType ?? null })}\n`);
+        out[`_storage/${doc._id}`] = readFileSync(files.blobPath(Buffer.from(doc.sha256, "base64").toString("hex")));
+      }
+      out["_storage/documents.jsonl"] = strToU8(meta.join(""));
+    }
+    return zipSync(out, { level: 6 });
   } finally {
     snap.release();
   }
@@ -72,6 +85,8 @@ interface ParsedTable {
   /** The table number `_tables/documents.jsonl` gave it, if any. */
   number?: number;
   docs: Array<Record<string, Value>>;
+  /** `_storage` only: each file's bytes by storage id. */
+  blobs?: Map<string, Uint8Array>;
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): string {
@@ -116,10 +131,13 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
   }
   const tables = new Map<string, ParsedTable>();
   const numbers = new Map<string, number>();
+  const storage: ParsedTable = { name: STORAGE_TABLE, docs: [], blobs: new Map() };
   for (const [file, content] of Object.entries(files)) {
     if (file.startsWith("_components/")) throw new ImportError(`${file}: importing component tables is not supported by the local backend.`);
-    if (/^_storage\//.test(file)) {
-      throw new ImportError(`${file}: importing file storage (_storage) is not supported by the local backend yet.`);
+    const blob = /^_storage\/([^/.]+)(?:\.[^/]+)?$/.exec(file);
+    if (blob && file !== "_storage/documents.jsonl") {
+      storage.blobs!.set(blob[1], content);
+      continue;
     }
     const m = /^([^/]+)\/documents\.jsonl$/.exec(file);
     if (!m) continue;
@@ -131,6 +149,10 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
         }
         numbers.set(row.name, row.id);
       }
+      continue;
+    }
+    if (name === STORAGE_TABLE) {
+      storage.docs = parseJsonl(decodeUtf8(content, file), file, false);
       continue;
     }
     if (name.startsWith("_")) continue; // other system tables are skipped, as in Convex
@@ -150,7 +172,41 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
     t.number = number;
     tables.set(name, t);
   }
+  if (storage.docs.length > 0 || storage.blobs!.size > 0) tables.set(STORAGE_TABLE, storage);
   return [...tables.values()];
+}
+
+/**
+ * The `_storage` documents an import writes, from its metadata rows and file bytes: every file
+ * needs its row and every row its file; a given sha256 or size must match the bytes.
+ */
+function storageDocs(t: ParsedTable): Array<Record<string, Value>> {
+  const docs: Array<Record<string, Value>> = [];
+  const seen = new Set<string>();
+  for (const [n, row] of t.docs.entries()) {
+    const id = row._id;
+    if (typeof id !== "string" || decodeDocumentId(id)?.tableNumber !== SYSTEM_TABLES[STORAGE_TABLE]) {
+      throw new ImportError(`_storage/documents.jsonl: row ${n + 1} has no valid _storage _id.`);
+    }
+    const bytes = t.blobs?.get(id);
+    if (!bytes) throw new ImportError(`_storage/documents.jsonl: row ${n + 1} names file ${id}, which is not in the ZIP.`);
+    const sha256 = createHash("sha256").update(bytes).digest("base64");
+    if (row.sha256 !== undefined && row.sha256 !== null && row.sha256 !== sha256) {
+      throw new ImportError(`_storage/${id}: sha256 mismatch. Expected: ${String(row.sha256)} Actual: ${sha256}`);
+    }
+    if (row.size !== undefined && row.size !== null && Number(row.size) !== bytes.length) {
+      throw new ImportError(`_storage/${id}: size mismatch. Expected: ${String(row.size)} Actual: ${bytes.length}`);
+    }
+    const doc: Record<string, Value> = { _id: id, sha256, size: bytes.length };
+    if (typeof row._creationTime === "number") doc._creationTime = row._creationTime;
+    if (typeof row.contentType === "string") doc.contentType = row.contentType;
+    docs.push(doc);
+    seen.add(id);
+  }
+  for (const id of t.blobs?.keys() ?? []) {
+    if (!seen.has(id)) throw new ImportError(`_storage/${id}: the file has no row in _storage/documents.jsonl.`);
+  }
+  return docs;
 }
 
 /** A validated import, ready to apply; `message` is the change summary the CLI shows. */
@@ -175,6 +231,7 @@ export function planImport(store: DocumentStore, catalog: Catalog, tables: Parse
       for (const name of appTableNames(store)) if (!affected.has(name)) affected.set(name, { name, docs: [] });
     }
     for (const t of [...affected.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (t.name === STORAGE_TABLE) t.docs = storageDocs(t);
       const nameError = identifierError(t.name);
       if (nameError !== null) throw new ImportError(`${JSON.stringify(t.name)} isn't a valid table name: ${nameError}`);
       const existingNumber = catalog.tableNumber(t.name);
@@ -215,7 +272,8 @@ export function planImport(store: DocumentStore, catalog: Catalog, tables: Parse
       const deleted = mode === "replace" || mode === "replaceAll" ? existing : 0;
       deletes += deleted;
       rows += t.docs.length;
-      lines.push(`${t.name} | ${existing} existing, +${t.docs.length} added, -${deleted} deleted`);
+      const unit = t.name === STORAGE_TABLE ? " files" : "";
+      lines.push(`${t.name} | ${existing}${unit} existing, +${t.docs.length}${unit} added, -${deleted}${unit} deleted`);
     }
   } finally {
     snap.release();
@@ -242,7 +300,21 @@ function emptyTablesToClear(store: DocumentStore, tables: ParsedTable[]): Parsed
  * Applies a plan in one atomic commit: replaced tables are emptied, then every document is written
  * with its own `_id` and `_creationTime` (new ones where the import has none). Returns rows written.
  */
-export async function applyImport(runner: FunctionRunner, catalog: Catalog, plan: ImportPlan): Promise<number> {
+export async function applyImport(runner: FunctionRunner, catalog: Catalog, files: FileStorage, plan: ImportPlan): Promise<number> {
+  // File bytes go to disk first (pinned), so the commit that names them never points at nothing.
+  const releases: Array<() => void> = [];
+  try {
+    for (const t of plan.tables) {
+      if (t.name !== STORAGE_TABLE) continue;
+      for (const doc of t.docs) releases.push((await files.putBlobForImport(Buffer.from(t.blobs!.get(doc._id as string)!))).release);
+    }
+    return await commitImport(runner, catalog, plan);
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+function commitImport(runner: FunctionRunner, catalog: Catalog, plan: ImportPlan): Promise<number> {
   return runner.transact((tx) => {
     let written = 0;
     for (const t of plan.tables) {

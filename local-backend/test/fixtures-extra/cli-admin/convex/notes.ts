@@ -1,5 +1,5 @@
 // Functions for local-backend/test/cli-admin.test.ts (the official CLI's admin commands).
-import { internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { actionGeneric, internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { v } from "convex/values";
 
 const fields = {
@@ -43,7 +43,23 @@ export const clear = internalMutationGeneric({
   handler: async (ctx) => {
     for (const d of await ctx.db.query("notes").collect()) await ctx.db.delete(d._id);
     for (const d of await ctx.db.query("tags").collect()) await ctx.db.delete(d._id);
+    for (const f of await ctx.db.system.query("_storage").collect()) await ctx.storage.delete(f._id);
   },
+});
+
+export const storeText = actionGeneric({
+  args: { text: v.string() },
+  handler: async (ctx, { text }) => await ctx.storage.store(new Blob([text], { type: "text/plain" })),
+});
+
+export const readText = actionGeneric({
+  args: { id: v.id("_storage") },
+  handler: async (ctx, { id }) => (await (await ctx.storage.get(id))?.text()) ?? null,
+});
+
+export const files = queryGeneric({
+  args: {},
+  handler: async (ctx) => await ctx.db.system.query("_storage").collect(),
 });
 
 export const processEnv = queryGeneric({
