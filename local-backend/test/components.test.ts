@@ -121,6 +121,20 @@ describe("components from convex.config.ts (bundled like a deploy)", () => {
     });
   });
 
+  test("a component's environment: what its parent passes, by value or by reference to the parent's variables", async () => {
+    const none = { MODE: null, K3_MODE: null };
+    expect(await t.query(api.app.componentEnvs, {})).toEqual({
+      counter: { counter: none, ledger: { PREFIX: "c:", MODE: null } },
+      counter2: { counter: none, ledger: { PREFIX: "c:", MODE: null } },
+    });
+    // A reference reads the app's variable at each run: setting it applies at once.
+    (await t.backend()).env.set("K3_MODE", "live");
+    expect(await t.query(api.app.componentEnvs, {})).toEqual({
+      counter: { counter: { MODE: "live", K3_MODE: null }, ledger: { PREFIX: "c:", MODE: null } },
+      counter2: { counter: none, ledger: { PREFIX: "c:", MODE: null } },
+    });
+  });
+
   test("the scheduler runs a component's job in the component", async () => {
     await t.mutation(api.app.scheduleInComponent, { name: "later" });
     await t.finishAllScheduledFunctions();

@@ -27,11 +27,18 @@ export interface LoadedComponent {
   definitionName: string | null;
   functions: Map<string, RegisteredFunction>;
   schema: SchemaJson | null;
+  /** Environment variables its parent passes (`use(c, { env })`): values, or the parent's variables by name. */
+  env: Array<[string, ComponentEnvArg]>;
 }
+
+/** One `use(component, { env })` entry as the definition serializes it. */
+export type ComponentEnvArg = { type: "value"; value: string } | { type: "envVar"; name: string };
 
 /** What `installComponents` takes per component path: its loaded modules (and its definition's name). */
 export interface ComponentInput {
   definitionName?: string | null;
+  /** Environment variables its parent passes to this instance (none when absent). */
+  env?: Array<[string, ComponentEnvArg]> | null;
   /** The component's functions and schema, as `bundleAndLoad`/`loadFromGlob` load them. */
   app: LoadedApp;
 }
@@ -61,6 +68,7 @@ export function installComponents(app: LoadedApp, components: Map<string, Compon
       definitionName: input.definitionName ?? null,
       functions,
       schema: input.app.schema,
+      env: input.env ?? [],
     });
   }
   for (const componentPath of installed.keys()) {
@@ -70,6 +78,27 @@ export function installComponents(app: LoadedApp, components: Map<string, Compon
     }
   }
   return { ...app, components: installed };
+}
+
+/**
+ * `process.env` of a component's functions: Convex's system variables and the variables its
+ * parent passes, a reference resolved in the parent's own environment (the deployment's for the
+ * app) at each read, so `env set` applies at once (Convex docs, components/authoring).
+ */
+export function componentEnv(app: LoadedApp, componentPath: string, deploymentEnv: Record<string, string>): Record<string, string> {
+  const own = (cp: string): Record<string, string> => {
+    if (cp === "") return deploymentEnv;
+    const component = app.components?.get(cp);
+    const parent = cp.includes("/") ? cp.slice(0, cp.lastIndexOf("/")) : "";
+    const env: Record<string, string> = {};
+    for (const name of ["CONVEX_CLOUD_URL", "CONVEX_SITE_URL"]) if (deploymentEnv[name] !== undefined) env[name] = deploymentEnv[name];
+    for (const [name, arg] of component?.env ?? []) {
+      const value = arg.type === "value" ? arg.value : own(parent)[arg.name];
+      if (value !== undefined) env[name] = value;
+    }
+    return env;
+  };
+  return own(componentPath);
 }
 
 /** The functions of one component path ("" is the app), or undefined when no such component is installed. */
@@ -208,7 +237,7 @@ export async function loadRegisteredComponents(registered: Record<string, Regist
 /** A definition (`defineApp()`/`defineComponent()`) as the `convex` package exports it for analysis. */
 interface DefinitionAnalysis {
   name?: string;
-  childComponents: Array<{ name: string; path: string }>;
+  childComponents: Array<{ name: string; path: string; env?: Array<[string, ComponentEnvArg]> | null }>;
 }
 
 const CONFIG_NAMES = ["convex.config.ts", "convex.config.js", "convex.config.mts", "convex.config.mjs"];
@@ -324,7 +353,7 @@ async function walkTree(
       if (stack.includes(used.path)) throw new ModuleLoadError(`Component cycle: ${[...stack, used.path].join(" -> ")}`);
       const found = await child(used.path, childPath);
       const childAnalysis = await evaluateDefinition(found.entry, childImports, outDir, analyses);
-      tree.set(childPath, { definitionName: childAnalysis.name ?? null, app: found.app });
+      tree.set(childPath, { definitionName: childAnalysis.name ?? null, app: found.app, env: used.env ?? null });
       await visit(found.entry, childPath, [...stack, used.path]);
     }
   };

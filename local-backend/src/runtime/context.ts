@@ -15,6 +15,8 @@ export interface SyscallHost {
   jsSyscall(ctx: ExecContext, op: string, args: any): unknown;
   /** The function environment (`process.env` inside functions). */
   functionEnv(): Record<string, string>;
+  /** `process.env` inside a component (components.ts `componentEnv`). */
+  componentEnv?(componentPath: string): Record<string, string>;
 }
 
 /** Per-invocation state, carried by AsyncLocalStorage so concurrent invocations never mix. */

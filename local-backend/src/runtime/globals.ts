@@ -43,10 +43,9 @@ function envForRead(): Record<string, string> {
   const ctx = als.getStore();
   if (!ctx) return loadTimeEnv();
   if (ctx.observed) ctx.observed.env = true;
-  const env = ctx.host.functionEnv();
-  // A component sees only the system variables (Convex docs, components/authoring); its own
-  // declared variables are not supported yet.
-  return ctx.componentPath ? { CONVEX_CLOUD_URL: env.CONVEX_CLOUD_URL, CONVEX_SITE_URL: env.CONVEX_SITE_URL } : env;
+  // A component sees the system variables and what its parent passes it (components.ts).
+  if (ctx.componentPath && ctx.host.componentEnv) return ctx.host.componentEnv(ctx.componentPath);
+  return ctx.host.functionEnv();
 }
 
 /** Environment used for module top-level code (evaluated at load time, outside any invocation). */

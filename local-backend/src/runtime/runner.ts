@@ -11,7 +11,7 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
-import { describeAddress, functionHandle, functionsOf, idVisibleFrom, mayCallInternal, resolveAddress, scopedName, scopeQuery } from "./components.js";
+import { componentEnv, describeAddress, functionHandle, functionsOf, idVisibleFrom, mayCallInternal, resolveAddress, scopedName, scopeQuery } from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
@@ -217,6 +217,10 @@ export class FunctionRunner implements SyscallHost {
 
   functionEnv(): Record<string, string> {
     return this.env();
+  }
+
+  componentEnv(componentPath: string): Record<string, string> {
+    return componentEnv(this.app, componentPath, this.env());
   }
 
   /** Looks a function up for a caller; null when it does not exist or is hidden from the caller. */

@@ -128,3 +128,11 @@ export const bothInAction = actionGeneric({
     await ctx.runQuery(components.counter2.lib.get, { name }),
   ],
 });
+
+export const componentEnvs = queryGeneric({
+  args: {},
+  handler: async (ctx) => ({
+    counter: await ctx.runQuery(components.counter.lib.envs, {}),
+    counter2: await ctx.runQuery(components.counter2.lib.envs, {}),
+  }),
+});

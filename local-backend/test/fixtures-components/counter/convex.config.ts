@@ -1,6 +1,7 @@
 import { defineComponent } from "convex/server";
+import { v } from "convex/values";
 import ledger from "../ledger/convex.config";
 
-const component = defineComponent("counter");
-component.use(ledger);
+const component = defineComponent("counter", { env: { MODE: v.optional(v.string()) } });
+component.use(ledger, { env: { PREFIX: "c:" } });
 export default component;

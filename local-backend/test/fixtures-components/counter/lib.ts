@@ -73,3 +73,12 @@ export const callBack = mutationGeneric({
   handler: async (ctx, { handle }): Promise<string> =>
     await ctx.runMutation(handle as FunctionHandle<"mutation">, { from: "counter" }),
 });
+
+/** The variables this instance and its ledger were given. */
+export const envs = queryGeneric({
+  args: {},
+  handler: async (ctx): Promise<any> => ({
+    counter: { MODE: process.env.MODE ?? null, K3_MODE: process.env.K3_MODE ?? null },
+    ledger: await ctx.runQuery(components.ledger.lib.env, {}),
+  }),
+});

@@ -12,3 +12,9 @@ export const list = queryGeneric({
   args: {},
   handler: async (ctx) => (await ctx.db.query("entries").collect()).map((e) => e.text),
 });
+
+/** The variables this instance was given (and one it was not). */
+export const env = queryGeneric({
+  args: {},
+  handler: async () => ({ PREFIX: process.env.PREFIX ?? null, MODE: process.env.MODE ?? null }),
+});
