@@ -126,6 +126,23 @@ describe("index names", () => {
     );
   });
 
+  test("staged indexes follow the same rules and share the table's names", async () => {
+    const staged = { staged: true } as const;
+    expect(await refused(one({ t: T().index("by_a", ["a"]).index("by_a", { fields: ["b"], ...staged }) }))).toBe(
+      'Table "t" has two or more definitions of index "by_a".',
+    );
+    expect(await refused(one({ t: T().index("by_id", { fields: ["a"], ...staged }) }))).toMatch(
+      /^In table "t" cannot name an index "by_id" because the name is reserved\./,
+    );
+    expect(await refused(one({ t: T().index("by_nothing", { fields: [] as any, ...staged }) }))).toBe(
+      'In table "t" staged index "by_nothing" must have at least one field.',
+    );
+    expect(await refused(one({ t: T().searchIndex("search_missing", { searchField: "missing" as any, ...staged }) }))).toBe(
+      'In table "t" the index "search_missing" is invalid because it references the field "missing" that does not exist.',
+    );
+    await accepted(one({ t: T().index("by_a", ["a"]).index("by_b", { fields: ["b"], ...staged }) }));
+  });
+
   test("two indexes on the same fields are refused", async () => {
     expect(await refused(one({ t: T().index("by_a", ["a"]).index("by_a_again", ["a"]) }))).toBe(
       'In table "t" index "by_a_again" and index "by_a" have the same fields. Indexes must be unique within a table.',

@@ -21,6 +21,21 @@ export const MAX_VECTOR_DIMENSIONS = 4096;
 
 type TableJson = SchemaJson["tables"][number];
 
+/**
+ * Staged indexes (`{ staged: true }`): the catalog does not build them (they are not queryable
+ * until enabled), but Convex checks them with the others, so they count here.
+ */
+type StagedJson = {
+  stagedDbIndexes?: TableJson["indexes"];
+  stagedSearchIndexes?: NonNullable<TableJson["searchIndexes"]>;
+  stagedVectorIndexes?: NonNullable<TableJson["vectorIndexes"]>;
+};
+const staged = (t: TableJson): Required<StagedJson> => ({
+  stagedDbIndexes: (t as StagedJson).stagedDbIndexes ?? [],
+  stagedSearchIndexes: (t as StagedJson).stagedSearchIndexes ?? [],
+  stagedVectorIndexes: (t as StagedJson).stagedVectorIndexes ?? [],
+});
+
 /** A definition error: its message is the text Convex reports for it. */
 class DefinitionError extends Error {}
 
@@ -118,26 +133,29 @@ function checkTable(t: TableJson): void {
     fail(`Invalid table name: "${table}". Identifiers must start with a letter and can only contain letters, digits, and underscores.`);
   }
   if (table.startsWith("_")) fail(`${table} is a reserved table name.`);
-  const search = t.searchIndexes ?? [];
-  const vector = t.vectorIndexes ?? [];
-  if (t.indexes.length + search.length + vector.length > MAX_INDEXES_PER_TABLE) {
+  const { stagedDbIndexes, stagedSearchIndexes, stagedVectorIndexes } = staged(t);
+  const search = [...(t.searchIndexes ?? []), ...stagedSearchIndexes];
+  const vector = [...(t.vectorIndexes ?? []), ...stagedVectorIndexes];
+  if (t.indexes.length + stagedDbIndexes.length + search.length + vector.length > MAX_INDEXES_PER_TABLE) {
     fail(`Table "${table}" cannot have more than ${MAX_INDEXES_PER_TABLE} indexes.`);
   }
 
   const dbKeys: Array<[string, string]> = [];
-  for (const idx of t.indexes) {
-    const name = idx.indexDescriptor;
-    checkIndexName(table, name);
-    const fields = idx.fields.map((f) => indexField(table, name, f).join("."));
-    const inIndex = (m: string) => `In table "${table}": In index "${name}": ${m}`;
-    if (fields.length > MAX_INDEX_FIELDS) fail(inIndex(`Indexes may have up to ${MAX_INDEX_FIELDS} fields.`));
-    if (fields.includes("_id")) fail(inIndex("`_id` is not a valid index field. To load documents by ID, use `db.get(id)`."));
-    const dup = fields.find((f, i) => fields.indexOf(f) !== i);
-    if (dup !== undefined) fail(inIndex(`Duplicate field "${dup}". Index fields must be unique within an index.`));
-    dbKeys.push([name, JSON.stringify(fields)]);
-  }
-  for (const idx of t.indexes) {
-    if (idx.fields.length === 0) fail(`In table "${table}" index "${idx.indexDescriptor}" must have at least one field.`);
+  for (const [indexes, stagedPrefix] of [[t.indexes, ""], [stagedDbIndexes, "staged "]] as const) {
+    for (const idx of indexes) {
+      const name = idx.indexDescriptor;
+      checkIndexName(table, name);
+      const fields = idx.fields.map((f) => indexField(table, name, f).join("."));
+      const inIndex = (m: string) => `In table "${table}": In index "${name}": ${m}`;
+      if (fields.length > MAX_INDEX_FIELDS) fail(inIndex(`Indexes may have up to ${MAX_INDEX_FIELDS} fields.`));
+      if (fields.includes("_id")) fail(inIndex("`_id` is not a valid index field. To load documents by ID, use `db.get(id)`."));
+      const dup = fields.find((f, i) => fields.indexOf(f) !== i);
+      if (dup !== undefined) fail(inIndex(`Duplicate field "${dup}". Index fields must be unique within an index.`));
+      dbKeys.push([name, JSON.stringify(fields)]);
+    }
+    for (const idx of indexes) {
+      if (idx.fields.length === 0) fail(`In table "${table}" ${stagedPrefix}index "${idx.indexDescriptor}" must have at least one field.`);
+    }
   }
   checkUnique(dbKeys, (a, b) => `In table "${table}" index "${a}" and index "${b}" have the same fields. Indexes must be unique within a table.`);
 
@@ -172,7 +190,15 @@ function checkTable(t: TableJson): void {
   );
 
   const seen = new Set<string>();
-  for (const name of [...t.indexes, ...search, ...vector].map((i) => i.indexDescriptor)) {
+  // Convex's order: indexes, staged, search, staged search, staged vector, vector.
+  const names = [
+    ...t.indexes,
+    ...stagedDbIndexes,
+    ...search,
+    ...stagedVectorIndexes,
+    ...(t.vectorIndexes ?? []),
+  ].map((i) => i.indexDescriptor);
+  for (const name of names) {
     const reserved = name === "by_id" || name === "by_creation_time" || name.startsWith("_");
     if (reserved && !name.startsWith("_fivetran")) {
       fail(
@@ -223,11 +249,14 @@ function checkIndexReferences(schema: SchemaJson): void {
   for (const t of tables) {
     const doc = t.documentType;
     if (!doc) continue;
+    const { stagedDbIndexes, stagedSearchIndexes, stagedVectorIndexes } = staged(t);
+    const search = [...(t.searchIndexes ?? []), ...stagedSearchIndexes];
+    const vector = [...(t.vectorIndexes ?? []), ...stagedVectorIndexes];
     const referenced: Array<[string, string]> = [
-      ...t.indexes.flatMap((i) => i.fields.map((f): [string, string] => [i.indexDescriptor, f])),
-      ...(t.searchIndexes ?? []).map((i): [string, string] => [i.indexDescriptor, i.searchField]),
-      ...(t.searchIndexes ?? []).flatMap((i) => (i.filterFields ?? []).map((f): [string, string] => [i.indexDescriptor, f])),
-      ...(t.vectorIndexes ?? []).map((i): [string, string] => [i.indexDescriptor, i.vectorField]),
+      ...[...t.indexes, ...stagedDbIndexes].flatMap((i) => i.fields.map((f): [string, string] => [i.indexDescriptor, f])),
+      ...search.map((i): [string, string] => [i.indexDescriptor, i.searchField]),
+      ...search.flatMap((i) => (i.filterFields ?? []).map((f): [string, string] => [i.indexDescriptor, f])),
+      ...vector.map((i): [string, string] => [i.indexDescriptor, i.vectorField]),
     ];
     for (const [index, field] of referenced) {
       const path = parseFieldPath(field)!;
@@ -237,7 +266,7 @@ function checkIndexReferences(schema: SchemaJson): void {
         fail(`In table "${localName(t.tableName)}" the index "${index}" is invalid because it references the field ${showPath(path)} that does not exist.`);
       }
     }
-    for (const idx of t.vectorIndexes ?? []) {
+    for (const idx of vector) {
       const path = parseFieldPath(idx.vectorField)!;
       if (!overlapsArrayFloat64(doc, path)) {
         fail(
@@ -256,7 +285,7 @@ export function schemaDefinitionError(schema: SchemaJson): string | null {
   try {
     for (const t of schema.tables) checkTable(t);
     for (const t of schema.tables) {
-      for (const idx of t.indexes) {
+      for (const idx of [...t.indexes, ...staged(t).stagedDbIndexes]) {
         if (idx.fields.some((f) => parseFieldPath(f)!.join(".") === "_creationTime")) {
           fail(
             "`_creationTime` is automatically added to the end of each index. It should not be added explicitly in the index definition. See https://docs.convex.dev/using/indexes for more details.",
