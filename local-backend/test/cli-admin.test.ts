@@ -322,7 +322,7 @@ describe("convex export and import", () => {
 });
 
 describe("convex logs", () => {
-  test("streams the log lines of function calls made after it started", async () => {
+  test("streams the log lines of function calls made after it started, scheduled runs included", async () => {
     const child = spawn(process.execPath, [CONVEX_BIN, "logs", "--success"], { cwd: FIXTURE, env: cliEnv() });
     let out = "";
     child.stdout.on("data", (c) => (out += c));
@@ -338,6 +338,9 @@ describe("convex logs", () => {
       await admin.mutation(fn("notes:add"), { title: "logged", n: 1, big: 1n });
       await until("[CONVEX M(notes:add)] [LOG] 'added' 'logged'");
       await until("[CONVEX M(notes:add)] Function executed in");
+      // A scheduled run is an execution too, with its own log lines.
+      await admin.mutation(fn("notes:addLater"), { title: "scheduled", n: 1, big: 1n });
+      await until("[CONVEX M(notes:add)] [LOG] 'added' 'scheduled'");
     } finally {
       child.kill();
     }

@@ -457,10 +457,15 @@ export class CronRunner {
       else if (f.kind !== "mutation" && f.kind !== "action") {
         status = `error: ${f.path} is a ${f.kind}; crons can only run mutations and actions.`;
       } else {
-        const outcome =
+        const t0 = Date.now();
+        const outcome = this.runner.observed(
+          f.kind,
+          f.path,
+          t0,
           f.kind === "mutation"
             ? await this.runner.executeMutation(f, job.args, { allowInternal: true })
-            : await this.runner.executeAction(f, job.args, { allowInternal: true });
+            : await this.runner.executeAction(f, job.args, { allowInternal: true }),
+        );
         status = outcome.ok ? "ok" : `error: ${outcome.message.split("\n")[0]}`;
       }
     } catch (e) {

@@ -203,7 +203,11 @@ export class FunctionRunner implements SyscallHost {
     return () => this.executionListeners.delete(listener);
   }
 
-  private observed(kind: ExecutionEvent["kind"], path: string, started: number, outcome: FunctionOutcome): FunctionOutcome {
+  /**
+   * Reports one top-level execution to the onExecution listeners and returns its outcome. The
+   * run* methods call it; so do the scheduler and crons, which execute resolved functions.
+   */
+  observed(kind: ExecutionEvent["kind"], path: string, started: number, outcome: FunctionOutcome): FunctionOutcome {
     if (this.executionListeners.size === 0) return outcome;
     const event: ExecutionEvent = { kind, path: canonicalizePath(path), startedAt: started, ms: Date.now() - started, outcome };
     for (const l of this.executionListeners) l(event);

@@ -192,14 +192,15 @@ export class Scheduler {
     }
     if (f.kind === "mutation") {
       // The state change commits in the same transaction as the mutation's writes: exactly once.
-      const outcome = await this.runner.executeMutation(f, this.runner.encodeArgs(args), {
+      const t0 = Date.now();
+      const outcome = this.runner.observed("mutation", f.path, t0, await this.runner.executeMutation(f, this.runner.encodeArgs(args), {
         allowInternal: true,
         scheduledJobId: id,
         hooks: {
           before: (tx) => (tx.get(id)?.value as unknown as JobDoc | undefined)?.state.kind === "pending",
           after: (tx) => tx.patchSystem(id, { state: { kind: "success" }, completedTime: Date.now() }),
         },
-      });
+      }));
       if (!outcome.ok) await fail(outcome.message);
       return;
     }
@@ -212,10 +213,11 @@ export class Scheduler {
         started = true;
       });
       if (!started) return;
-      const outcome = await this.runner.executeAction(f, this.runner.encodeArgs(args), {
+      const t0 = Date.now();
+      const outcome = this.runner.observed("action", f.path, t0, await this.runner.executeAction(f, this.runner.encodeArgs(args), {
         allowInternal: true,
         scheduledJobId: id,
-      });
+      }));
       await this.runner.transact((tx) => {
         const current = tx.get(id)?.value as unknown as JobDoc | undefined;
         if (current?.state.kind === "canceled") return;

@@ -1,5 +1,5 @@
 // Functions for local-backend/test/cli-admin.test.ts (the official CLI's admin commands).
-import { actionGeneric, internalMutationGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { actionGeneric, internalMutationGeneric, makeFunctionReference, mutationGeneric, queryGeneric } from "convex/server";
 import { v } from "convex/values";
 
 const fields = {
@@ -15,6 +15,15 @@ export const add = mutationGeneric({
   handler: async (ctx, args) => {
     console.log("added", args.title);
     return await ctx.db.insert("notes", args);
+  },
+});
+
+// Schedules `add` (by name, as the generated `internal`/`api` references would): its log lines
+// must reach `npx convex logs` like a direct call's.
+export const addLater = mutationGeneric({
+  args: fields,
+  handler: async (ctx, args) => {
+    await ctx.scheduler.runAfter(0, makeFunctionReference<"mutation">("notes:add"), args);
   },
 });
 
