@@ -139,10 +139,16 @@ describe("components from convex.config.ts (bundled like a deploy)", () => {
     await t.mutation(api.app.scheduleInComponent, { name: "later" });
     await t.finishAllScheduledFunctions();
     expect(await t.query(api.app.count, { name: "later" })).toBe(100);
-    const jobs = await t.run(async (ctx) => ctx.db.system.query("_scheduled_functions").collect());
-    const job = jobs.find((j: any) => j.component === "counter")!;
-    expect(job.name).toBe("lib.js:increment");
-    expect(job.state).toEqual({ kind: "success" });
+    const outcome = await (await t.backend()).runner.runQuery("lib:jobs", {}, { allowInternal: true, componentPath: "counter" });
+    expect(outcome.ok).toBe(true);
+    const jobs = JSON.parse((outcome as any).valueJson);
+    expect(jobs.map((j: any) => [j.name, j.state])).toEqual([["lib.js:increment", { kind: "success" }]]);
+    // The job is the component's: the app neither lists it nor reads it by ID.
+    const appJobs = await t.run(async (ctx) => ctx.db.system.query("_scheduled_functions").collect());
+    expect(appJobs.filter((j: any) => j.name === "lib.js:increment")).toEqual([]);
+    expect(await t.run(async (ctx) => ctx.db.system.get(jobs[0]._id))).toBeNull();
+    const otherInstance = await (await t.backend()).runner.runQuery("lib:jobs", {}, { allowInternal: true, componentPath: "counter2" });
+    expect(JSON.parse((otherInstance as any).valueJson)).toEqual([]);
   });
 
   test("file storage inside a component", async () => {

@@ -196,12 +196,29 @@ export function scopedName(componentPath: string, name: string): string {
   return physicalTableName(componentPath, name);
 }
 
+/**
+ * Scheduled jobs of the whole tree share `_scheduled_functions`; a job of a component carries
+ * `component` (runner.ts scheduleInTx). Each component sees only its own, as in Convex where the
+ * table is per component.
+ */
+const JOBS_TABLE = "_scheduled_functions";
+
 /** A serialized query (`1.0/queryStream`, `1.0/queryPage`) with its table or index in the caller's component. */
-export function scopeQuery<Q extends { source: any }>(componentPath: string, query: Q): Q {
+export function scopeQuery<Q extends { source: any; operators?: unknown[] }>(componentPath: string, query: Q): Q {
   const src = query.source;
-  if (src?.type === "FullTableScan") return { ...query, source: { ...src, tableName: scopedName(componentPath, src.tableName) } };
-  if (typeof src?.indexName === "string") return { ...query, source: { ...src, indexName: scopedName(componentPath, src.indexName) } };
-  return query;
+  let scoped: Q = query;
+  if (src?.type === "FullTableScan") scoped = { ...query, source: { ...src, tableName: scopedName(componentPath, src.tableName) } };
+  else if (typeof src?.indexName === "string") scoped = { ...query, source: { ...src, indexName: scopedName(componentPath, src.indexName) } };
+  const table = src?.type === "FullTableScan" ? src.tableName : typeof src?.indexName === "string" ? src.indexName.split(".")[0] : null;
+  if (table !== JOBS_TABLE) return scoped;
+  // Only this component's jobs: a filter ahead of the query's own operators (limits apply after it).
+  const own = { $eq: [{ $field: "component" }, { $literal: componentPath === "" ? { $undefined: null } : componentPath }] };
+  return { ...scoped, operators: [{ filter: own }, ...(query.operators ?? [])] };
+}
+
+/** Whether a system document read by ID belongs to the caller's component (jobs; other system tables are shared). */
+export function systemDocVisibleFrom(componentPath: string, tableName: string, doc: Record<string, unknown>): boolean {
+  return tableName !== JOBS_TABLE || (doc.component ?? "") === componentPath;
 }
 
 /**

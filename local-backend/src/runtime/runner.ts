@@ -11,7 +11,18 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
-import { componentEnv, describeAddress, functionHandle, functionsOf, idVisibleFrom, mayCallInternal, resolveAddress, scopedName, scopeQuery } from "./components.js";
+import {
+  componentEnv,
+  describeAddress,
+  functionHandle,
+  functionsOf,
+  idVisibleFrom,
+  mayCallInternal,
+  resolveAddress,
+  scopedName,
+  scopeQuery,
+  systemDocVisibleFrom,
+} from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction, UserError } from "./transaction.js";
@@ -630,7 +641,7 @@ export class FunctionRunner implements SyscallHost {
         // Another component's document does not exist for this one.
         if (!idVisibleFrom(this.catalog, ctx.componentPath ?? "", args.id)) return "null";
         const doc = tx.get(args.id, ctx.staleReads);
-        return doc ? doc.json : "null";
+        return doc && systemDocVisibleFrom(ctx.componentPath ?? "", tableName, doc.value) ? doc.json : "null";
       }
       case "1.0/queryStreamNext": {
         const stream = ctx.streams.get(args.queryId);

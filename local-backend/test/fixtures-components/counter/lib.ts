@@ -82,3 +82,9 @@ export const envs = queryGeneric({
     ledger: await ctx.runQuery(components.ledger.lib.env, {}),
   }),
 });
+
+/** This component's scheduled jobs. */
+export const jobs = queryGeneric({
+  args: {},
+  handler: async (ctx) => await ctx.db.system.query("_scheduled_functions").collect(),
+});
