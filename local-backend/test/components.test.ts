@@ -151,6 +151,29 @@ describe("components from convex.config.ts (bundled like a deploy)", () => {
     expect(JSON.parse((otherInstance as any).valueJson)).toEqual([]);
   });
 
+  test("HTTP routes of a mounted component answer under its prefix, nested mounts under both", async () => {
+    await t.mutation(api.app.addNote, { text: "web" });
+    const r = await t.withIdentity({ subject: "u1" }).fetch("/counter/count?name=web");
+    expect(r.status).toBe(200);
+    // A component's HTTP actions have no ctx.auth either.
+    expect(await r.json()).toEqual({ value: 1, identity: null });
+    const entries = await t.fetch("/counter/ledger/entries");
+    expect(entries.status).toBe(200);
+    expect(await entries.json()).toContain("web+1");
+    // counter2 is not mounted, so neither is its ledger; the app has no route of that name.
+    expect((await t.fetch("/count?name=web")).status).toBe(404);
+    expect((await t.fetch("/counter2/count")).status).toBe(404);
+    const app = (await t.backend()).runner.app;
+    expect([...app.components!.values()].map((c) => [c.path, c.httpPrefix]).sort()).toEqual([
+      ["counter", "/counter/"],
+      ["counter/ledger", "/counter/ledger/"],
+      ["counter2", null],
+      ["counter2/ledger", null],
+      ["rateLimiter", null],
+      ["rateLimiter/batchWorker", null],
+    ]);
+  });
+
   test("file storage inside a component", async () => {
     const r = await (await t.backend()).runner.runAction("lib:storeText", { text: "hello" }, { allowInternal: true, componentPath: "counter" });
     expect(r.ok).toBe(true);

@@ -29,6 +29,9 @@ export interface LoadedComponent {
   schema: SchemaJson | null;
   /** Environment variables its parent passes (`use(c, { env })`): values, or the parent's variables by name. */
   env: Array<[string, ComponentEnvArg]>;
+  /** Its `http.ts` router, and the site path prefix it answers under (`use(c, { httpPrefix })`; null: not mounted). */
+  httpRouter: any | null;
+  httpPrefix: string | null;
 }
 
 /** One `use(component, { env })` entry as the definition serializes it. */
@@ -39,6 +42,8 @@ export interface ComponentInput {
   definitionName?: string | null;
   /** Environment variables its parent passes to this instance (none when absent). */
   env?: Array<[string, ComponentEnvArg]> | null;
+  /** Where its HTTP routes are mounted on the site, from the root (`/a/` then `/b/` is `/a/b/`). */
+  httpPrefix?: string | null;
   /** The component's functions and schema, as `bundleAndLoad`/`loadFromGlob` load them. */
   app: LoadedApp;
 }
@@ -69,6 +74,8 @@ export function installComponents(app: LoadedApp, components: Map<string, Compon
       functions,
       schema: input.app.schema,
       env: input.env ?? [],
+      httpRouter: input.app.httpRouter,
+      httpPrefix: input.httpPrefix ?? null,
     });
   }
   for (const componentPath of installed.keys()) {
@@ -99,6 +106,20 @@ export function componentEnv(app: LoadedApp, componentPath: string, deploymentEn
     return env;
   };
   return own(componentPath);
+}
+
+/**
+ * The router that serves a site path: the mounted component with the longest prefix of it (its
+ * routes see the path below the prefix), otherwise the app's `http.ts`.
+ */
+export function httpRoute(app: LoadedApp, pathname: string): { router: any | null; path: string; componentPath: string } {
+  let best: LoadedComponent | null = null;
+  for (const c of app.components?.values() ?? []) {
+    if (c.httpPrefix === null || !c.httpRouter || !pathname.startsWith(c.httpPrefix)) continue;
+    if (!best || c.httpPrefix.length > best.httpPrefix!.length) best = c;
+  }
+  if (!best) return { router: app.httpRouter, path: pathname, componentPath: "" };
+  return { router: best.httpRouter, path: pathname.slice(best.httpPrefix!.length - 1), componentPath: best.path };
 }
 
 /** The functions of one component path ("" is the app), or undefined when no such component is installed. */
@@ -255,6 +276,8 @@ export async function loadRegisteredComponents(registered: Record<string, Regist
 interface DefinitionAnalysis {
   name?: string;
   childComponents: Array<{ name: string; path: string; env?: Array<[string, ComponentEnvArg]> | null }>;
+  /** Mount prefix → `_reference/childComponent/<name>`, for children used with an `httpPrefix`. */
+  httpMounts?: Record<string, string>;
 }
 
 const CONFIG_NAMES = ["convex.config.ts", "convex.config.js", "convex.config.mts", "convex.config.mjs"];
@@ -331,7 +354,7 @@ async function evaluateDefinition(
     throw new ModuleLoadError(`${shown} must export default defineApp() or defineComponent(...).`);
   }
   const analysis = definition.export() as DefinitionAnalysis;
-  const result = { name: definition._name ?? analysis.name, childComponents: analysis.childComponents ?? [] };
+  const result = { name: definition._name ?? analysis.name, childComponents: analysis.childComponents ?? [], httpMounts: analysis.httpMounts ?? {} };
   cache.set(entry.key, result);
   return result;
 }
@@ -363,18 +386,21 @@ async function walkTree(
 ): Promise<Map<string, ComponentInput>> {
   const tree = new Map<string, ComponentInput>();
   const analyses = new Map<string, DefinitionAnalysis>();
-  const visit = async (entry: DefinitionEntry, componentPath: string, stack: string[]) => {
+  // `prefix`: where this definition's instance is mounted ("" for the app, null when not mounted).
+  const visit = async (entry: DefinitionEntry, componentPath: string, stack: string[], prefix: string | null) => {
     const analysis = await evaluateDefinition(entry, childImports, outDir, analyses);
     for (const used of analysis.childComponents) {
+      const mount = Object.entries(analysis.httpMounts ?? {}).find(([, ref]) => ref === `_reference/childComponent/${used.name}`)?.[0];
+      const httpPrefix = prefix !== null && mount !== undefined ? prefix.replace(/\/$/, "") + mount : null;
       const childPath = componentPath === "" ? used.name : `${componentPath}/${used.name}`;
       if (stack.includes(used.path)) throw new ModuleLoadError(`Component cycle: ${[...stack, used.path].join(" -> ")}`);
       const found = await child(used.path, childPath);
       const childAnalysis = await evaluateDefinition(found.entry, childImports, outDir, analyses);
-      tree.set(childPath, { definitionName: childAnalysis.name ?? null, app: found.app, env: used.env ?? null });
-      await visit(found.entry, childPath, [...stack, used.path]);
+      tree.set(childPath, { definitionName: childAnalysis.name ?? null, app: found.app, env: used.env ?? null, httpPrefix });
+      await visit(found.entry, childPath, [...stack, used.path], httpPrefix);
     }
   };
-  await visit(root, "", [root.key]);
+  await visit(root, "", [root.key], "");
   return tree;
 }
 

@@ -16,6 +16,7 @@ import {
   describeAddress,
   functionHandle,
   functionsOf,
+  httpRoute,
   idVisibleFrom,
   mayCallInternal,
   resolveAddress,
@@ -542,13 +543,15 @@ export class FunctionRunner implements SyscallHost {
    */
   async runHttpAction(request: Request, opts: CallOptions = {}): Promise<{ response: Response; logLines: string[]; path: string }> {
     const url = new URL(request.url);
-    const router = this.app.httpRouter;
-    const match = router?.lookup(url.pathname, request.method === "HEAD" ? "GET" : request.method);
+    // A mounted component's routes answer under its prefix (components.ts httpRoute).
+    const routed = httpRoute(this.app, url.pathname);
+    const router = routed.router;
+    const match = router?.lookup(routed.path, request.method === "HEAD" ? "GET" : request.method);
     if (!match) {
       return { response: new Response(`No HttpAction routed for ${url.pathname}`, { status: 404 }), logLines: [], path: url.pathname };
     }
     const [endpoint, method, routePath] = match;
-    const ctx = this.newContext("httpAction", { path: `${method} ${routePath}` }, opts, null);
+    const ctx = this.newContext("httpAction", { path: `${method} ${routePath}`, componentPath: routed.componentPath }, opts, null);
     try {
       const response: Response = await als.run(ctx, () => endpoint.invokeHttpAction(request));
       const final = request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;

@@ -6,7 +6,7 @@ import rateLimiter from "@convex-dev/rate-limiter/convex.config";
 import counter from "../counter/convex.config";
 
 const app = defineApp({ env: { K3_MODE: v.optional(v.string()) } });
-app.use(counter, { env: { MODE: app.env.K3_MODE } });
+app.use(counter, { env: { MODE: app.env.K3_MODE }, httpPrefix: "/counter/" });
 app.use(counter, { name: "counter2" });
 app.use(rateLimiter);
 export default app;
