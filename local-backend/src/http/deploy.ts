@@ -98,7 +98,7 @@ async function route(backend: LocalBackend, req: http.IncomingMessage, pathname:
     case "/api/deploy2/evaluate_push": {
       // Everything start_push checks, then forgotten: only the schema change is reported.
       const started: any = await p.start({ ...body, dryRun: true });
-      p.finish({ startPush: started, dryRun: true });
+      await p.finish({ startPush: started, dryRun: true });
       return { schemaChange: started.schemaChange };
     }
     case "/api/deploy2/wait_for_schema":

@@ -59,6 +59,25 @@ export function localTableName(physicalName: string): string {
   return physicalName.slice(physicalName.lastIndexOf("/") + 1);
 }
 
+/**
+ * Suffix of a database index whose backfill is running or done but not yet installed. Convex
+ * index names are identifiers, so no query can name it; `Catalog.index` refuses it anyway.
+ */
+const BACKFILL_SUFFIX = "~backfill";
+/** Documents per backfill step: each step is one SQLite transaction, then the event loop runs. */
+const BACKFILL_CHUNK = 1000;
+
+/** The background build of a push's new database indexes (see Catalog.startBackfill). */
+export interface IndexBackfill {
+  readonly total: number;
+  /** Indexes fully built so far. */
+  readonly complete: number;
+  /** Settles when every index is built; rejects (and the partial indexes are dropped) on failure. */
+  readonly done: Promise<void>;
+  /** Drops the indexes of a push that will not be installed (finished or not). */
+  cancel(): void;
+}
+
 export class SchemaPushError extends Error {
   override name = "SchemaPushError";
   constructor(
@@ -88,9 +107,15 @@ export class Catalog {
     for (const [name, number] of Object.entries(SYSTEM_TABLES)) {
       if (!store.listTables().has(name)) store.createTable(name, number);
     }
+    // A backfill the previous process did not install (it stopped midway, or its push never
+    // finished) left a partial index that no installed schema refers to: it goes.
+    for (const idx of store.listIndexes()) if (idx.name.endsWith(BACKFILL_SUFFIX)) store.dropIndex(idx.indexId);
     this.reload();
     for (const name of Object.keys(SYSTEM_TABLES)) this.ensureSystemIndexes(this.byName.get(name)!);
   }
+
+  /** Indexes created by startBackfill whose documents are not all in yet. */
+  private building = new Set<number>();
 
   private reload() {
     this.byName = this.store.listTables();
@@ -138,18 +163,90 @@ export class Catalog {
   private ensureIndex(tableNumber: number, name: string, fields: string[]): IndexDefinition {
     const current = this.indexes.get(tableNumber)?.get(name);
     if (current && JSON.stringify(current.fields) === JSON.stringify(fields)) return current;
-    if (current) this.store.dropIndex(current.indexId);
-    const def = this.store.createIndex(tableNumber, name, fields, (json) =>
-      encodeSortKey(fields.map((f) => getFieldPath(jsonToConvex(JSON.parse(json)) as Record<string, Value>, f))),
-    );
     let m = this.indexes.get(tableNumber);
     if (!m) this.indexes.set(tableNumber, (m = new Map()));
+    // A finished background backfill of this exact index is installed by renaming it.
+    const staged = m.get(name + BACKFILL_SUFFIX);
+    if (staged && !this.building.has(staged.indexId) && JSON.stringify(staged.fields) === JSON.stringify(fields)) {
+      if (current) this.store.dropIndex(current.indexId);
+      this.store.renameIndex(staged.indexId, name);
+      m.delete(staged.name);
+      const def = { ...staged, name };
+      m.set(name, def);
+      return def;
+    }
+    if (current) this.store.dropIndex(current.indexId);
+    const def = this.store.createIndex(tableNumber, name, fields, keyFunction(fields));
     m.set(name, def);
     return def;
   }
 
+  /** An index queries may use: one still being backfilled is not (as in Convex). */
   index(tableNumber: number, name: string): IndexDefinition | undefined {
+    if (name.endsWith(BACKFILL_SUFFIX)) return undefined;
     return this.indexes.get(tableNumber)?.get(name);
+  }
+
+  /**
+   * Starts building, in the background, the database indexes of `schema` that existing tables do
+   * not have yet, as Convex backfills before a push is installed. Each index is created empty and
+   * under a name no query can use; from then on every commit maintains it (indexesOf includes
+   * it), while steps of BACKFILL_CHUNK documents, each one transaction at the latest commit, add
+   * the rest, yielding to the event loop in between so requests keep being served. applySchema
+   * later installs a finished one under its real name. New tables are empty: nothing to build.
+   */
+  startBackfill(schema: SchemaJson | null): IndexBackfill {
+    const defs: IndexDefinition[] = [];
+    for (const t of schema?.tables ?? []) {
+      const number = this.byName.get(t.tableName);
+      if (number === undefined) continue;
+      for (const idx of t.indexes) {
+        const fields = [...idx.fields, "_creationTime", "_id"];
+        const current = this.indexes.get(number)?.get(idx.indexDescriptor);
+        if (current && JSON.stringify(current.fields) === JSON.stringify(fields)) continue;
+        const m = this.indexes.get(number)!;
+        // Another push's build of this name is superseded: its loop sees the index gone and fails.
+        const previous = m.get(idx.indexDescriptor + BACKFILL_SUFFIX);
+        if (previous) this.dropStaged(previous);
+        const def = this.store.createIndex(number, idx.indexDescriptor + BACKFILL_SUFFIX, fields);
+        m.set(def.name, def);
+        this.building.add(def.indexId);
+        defs.push(def);
+      }
+    }
+    let complete = 0;
+    const fill = async (def: IndexDefinition) => {
+      const byId = this.index(def.tableNumber, "by_id")!;
+      const keyOf = keyFunction(def.fields);
+      let after: Buffer | null = null;
+      do {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.indexes.get(def.tableNumber)?.get(def.name) !== def) {
+          throw new SchemaPushError(`The backfill of index ${this.byNumber.get(def.tableNumber)}.${def.name.slice(0, -BACKFILL_SUFFIX.length)} was replaced by a later push.`);
+        }
+        after = this.store.backfillIndexChunk(def.indexId, byId.indexId, after, BACKFILL_CHUNK, keyOf);
+      } while (after !== null);
+      this.building.delete(def.indexId);
+      complete++;
+    };
+    const cancel = () => {
+      for (const def of defs) if (this.indexes.get(def.tableNumber)?.get(def.name) === def) this.dropStaged(def);
+    };
+    const done = (async () => {
+      for (const def of defs) await fill(def);
+    })();
+    done.catch(() => {
+      // The store may be closed (shutdown mid-backfill): then the next start drops the partial index.
+      try {
+        cancel();
+      } catch {}
+    });
+    return { total: defs.length, get complete() { return complete; }, done, cancel };
+  }
+
+  private dropStaged(def: IndexDefinition) {
+    this.building.delete(def.indexId);
+    this.dropIndex(def);
   }
 
   indexesOf(tableNumber: number): IndexDefinition[] {
@@ -262,7 +359,7 @@ export class Catalog {
         this.ensureIndex(number, idx.indexDescriptor, [...idx.fields, "_creationTime", "_id"]);
       }
       for (const idx of this.indexesOf(number)) {
-        if (!wanted.has(idx.name)) this.dropIndex(idx);
+        if (!wanted.has(idx.name) && !idx.name.endsWith(BACKFILL_SUFFIX)) this.dropIndex(idx);
       }
       const wantedSearch = new Set<string>();
       for (const idx of t.searchIndexes ?? []) {
@@ -277,7 +374,7 @@ export class Catalog {
     for (const [number] of this.byNumber) {
       if (declared.has(number) || this.byNumber.get(number)!.startsWith("_")) continue;
       for (const idx of this.indexesOf(number)) {
-        if (idx.name !== "by_id" && idx.name !== "by_creation_time") this.dropIndex(idx);
+        if (idx.name !== "by_id" && idx.name !== "by_creation_time" && !idx.name.endsWith(BACKFILL_SUFFIX)) this.dropIndex(idx);
       }
       for (const idx of this.searchIndexesOf(number)) this.dropSearchIndex(idx);
     }
@@ -306,4 +403,9 @@ export class Catalog {
   tableNumberForValidation(name: string, componentPath = ""): number | undefined {
     return this.byName.get(physicalTableName(componentPath, name));
   }
+}
+
+/** How a database index with these fields keys a stored document. */
+function keyFunction(fields: string[]): (json: string) => Buffer {
+  return (json) => encodeSortKey(fields.map((f) => getFieldPath(jsonToConvex(JSON.parse(json)) as Record<string, Value>, f)));
 }

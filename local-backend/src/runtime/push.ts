@@ -12,7 +12,8 @@ import { pathToFileURL } from "node:url";
 import { transform } from "esbuild";
 import type { LoadedApp } from "./modules.js";
 import { loadFromGlob, ModuleLoadError } from "./modules.js";
-import { SchemaPushError, type Catalog, type SchemaJson } from "./catalog.js";
+import { SchemaPushError, type Catalog, type IndexBackfill, type SchemaJson } from "./catalog.js";
+import { treeSchema } from "./components.js";
 import { CronRunner } from "./crons.js";
 
 export interface PushedModule {
@@ -53,6 +54,7 @@ export interface PushTarget {
 
 type SchemaStatus =
   | { type: "complete" }
+  | { type: "inProgress"; components: Record<string, { schemaValidationComplete: boolean; indexesComplete: number; indexesTotal: number }> }
   | { type: "failed"; error: string; componentPath: string; tableName: string | null };
 
 interface PendingPush {
@@ -60,6 +62,8 @@ interface PendingPush {
   dir: string;
   app: LoadedApp;
   status: SchemaStatus;
+  /** New indexes building in the background since start_push; finish_push waits for them. */
+  backfill: IndexBackfill | null;
   indexDiff: IndexDiff;
   previousModules: Set<string>;
 }
@@ -257,14 +261,21 @@ export class Pushes {
       modules: modules.map((m) => ({ path: m.path, environment: m.environment, hash: moduleHash(m) })),
       hasSchema: !!app.schema,
     };
-    this.remember(id, {
+    const backfill = status.type === "complete" && !req.dryRun ? this.target.catalog.startBackfill(treeSchema(loaded)) : null;
+    const pending: PendingPush = {
       manifest,
       dir,
       app: loaded,
       status,
+      backfill,
       indexDiff,
       previousModules: new Set(previous?.modules.map((m) => m.path) ?? []),
+    };
+    // A failed backfill fails the push; the catalog has already dropped its partial indexes.
+    backfill?.done.catch((e) => {
+      pending.status = { type: "failed", error: `Index backfill failed: ${(e as Error).message}`, componentPath: "", tableName: null };
     });
+    this.remember(id, pending);
     return {
       environmentVariables: this.target.env.all(),
       externalDepsId: null,
@@ -293,6 +304,7 @@ export class Pushes {
     while (this.pending.size > MAX_PENDING) {
       const [oldest, old] = this.pending.entries().next().value!;
       this.pending.delete(oldest);
+      old.backfill?.cancel();
       rmSync(old.dir, { recursive: true, force: true });
     }
   }
@@ -306,15 +318,29 @@ export class Pushes {
     return [id, p];
   }
 
-  /** `/api/deploy2/wait_for_schema`: documents were checked at start, indexes build at finish. */
-  waitForSchema(req: any): SchemaStatus {
-    return this.find(req?.schemaChange)[1].status;
+  /**
+   * `/api/deploy2/wait_for_schema`: documents were checked at start; while new indexes build it
+   * waits (up to the CLI's timeoutMs) and reports their progress as `inProgress`.
+   */
+  async waitForSchema(req: any): Promise<SchemaStatus> {
+    const p = this.find(req?.schemaChange)[1];
+    const b = p.backfill;
+    if (p.status.type !== "complete" || !b || b.complete === b.total) return p.status;
+    const wait = Math.min(Math.max(Number(req?.timeoutMs) || 0, 0), 10_000);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([b.done.catch(() => {}), new Promise((r) => (timer = setTimeout(r, wait)))]);
+    clearTimeout(timer);
+    if (p.status.type !== "complete" || b.complete === b.total) return p.status;
+    return { type: "inProgress", components: { "": { schemaValidationComplete: true, indexesComplete: b.complete, indexesTotal: b.total } } };
   }
 
-  /** `/api/deploy2/finish_push`: installs the push in one step, or changes nothing. */
-  finish(req: any): object {
+  /** `/api/deploy2/finish_push`: installs the push in one step once its indexes are built, or changes nothing. */
+  async finish(req: any): Promise<object> {
     const [id, p] = this.find(req?.startPush?.schemaChange);
     this.pending.delete(id);
+    // Failure is recorded in p.status by the handler start() attached.
+    await p.backfill?.done.catch(() => {});
+    if (req.dryRun || p.status.type === "failed") p.backfill?.cancel();
     if (req.dryRun) {
       rmSync(p.dir, { recursive: true, force: true });
       return { authDiff: { added: [], removed: [] }, definitionDiffs: {}, componentDiffs: {} };
@@ -328,6 +354,7 @@ export class Pushes {
     try {
       this.target.installApp(p.app);
     } catch (e) {
+      p.backfill?.cancel();
       rmSync(p.dir, { recursive: true, force: true });
       throw new PushError(400, "InvalidPush", `Hit an error while pushing:\n${(e as Error).message}`);
     }

@@ -130,15 +130,31 @@ export interface DocumentStore {
   listIndexes(): IndexDefinition[];
   /**
    * Creates an index and backfills it from the table's current documents using `keyOf`
-   * (which returns null when the index does not apply). Atomic.
+   * (which returns null when the index does not apply). Atomic. Without `keyOf` the index is
+   * created empty, to be filled by `backfillIndexChunk` while commits keep maintaining it.
    */
   createIndex(
     tableNumber: number,
     name: string,
     fields: string[],
-    keyOf: (json: string) => Buffer,
+    keyOf?: (json: string) => Buffer,
   ): IndexDefinition;
   dropIndex(indexId: number): void;
+  renameIndex(indexId: number, name: string): void;
+  /**
+   * One atomic step of a background backfill: puts the `keyOf` entry of at most `limit` documents
+   * into `indexId`, taking them in the order of `sourceIndexId` (the table's `by_id`) after key
+   * `after` (null: from the start), as they are at the latest commit. An entry already there (a
+   * commit since the index was created wrote it) is overwritten with the same value. Returns the
+   * last source key taken, or null when there were none left.
+   */
+  backfillIndexChunk(
+    indexId: number,
+    sourceIndexId: number,
+    after: Buffer | null,
+    limit: number,
+    keyOf: (json: string) => Buffer,
+  ): Buffer | null;
 
   /** Every document of a table, in no particular order (schema checks, backfills, exports). */
   iterateTable(tableNumber: number): IterableIterator<StoredDocument>;

@@ -423,7 +423,7 @@ export class SqliteStore implements DocumentStore {
     tableNumber: number,
     name: string,
     fields: string[],
-    keyOf: (json: string) => Buffer,
+    keyOf?: (json: string) => Buffer,
   ): IndexDefinition {
     return this.db.transaction(() => {
       const info = this.db
@@ -431,8 +431,8 @@ export class SqliteStore implements DocumentStore {
         .run(tableNumber, name, JSON.stringify(fields));
       const indexId = Number(info.lastInsertRowid);
       // .all(), not .iterate(): better-sqlite3 forbids writes while an iterator is open.
-      for (const doc of this.stmts.tableDocs.all(tableNumber) as StoredDocument[]) {
-        this.stmts.putKey.run(indexId, keyOf(doc.json), doc.id);
+      for (const doc of keyOf ? (this.stmts.tableDocs.all(tableNumber) as StoredDocument[]) : []) {
+        this.stmts.putKey.run(indexId, keyOf!(doc.json), doc.id);
       }
       this.version++;
       return { indexId, tableNumber, name, fields };
@@ -445,6 +445,32 @@ export class SqliteStore implements DocumentStore {
       this.db.prepare("DELETE FROM indexes WHERE id = ?").run(indexId);
     })();
     this.version++;
+  }
+
+  renameIndex(indexId: number, name: string): void {
+    this.db.prepare("UPDATE indexes SET name = ? WHERE id = ?").run(name, indexId);
+    this.version++;
+  }
+
+  backfillIndexChunk(
+    indexId: number,
+    sourceIndexId: number,
+    after: Buffer | null,
+    limit: number,
+    keyOf: (json: string) => Buffer,
+  ): Buffer | null {
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          "SELECT e.key AS key, d.id AS id, d.json AS json FROM index_entries e JOIN documents d ON d.id = e.doc_id " +
+            "WHERE e.index_id = ? AND e.key > ? ORDER BY e.key LIMIT ?",
+        )
+        .all(sourceIndexId, after ?? Buffer.alloc(0), limit) as IndexRow[];
+      const put = this.db.prepare("INSERT OR REPLACE INTO index_entries (index_id, key, doc_id) VALUES (?, ?, ?)");
+      for (const r of rows) put.run(indexId, keyOf(r.json), r.id);
+      this.version++;
+      return rows.length > 0 ? rows[rows.length - 1].key : null;
+    })();
   }
 
   iterateTable(tableNumber: number): IterableIterator<StoredDocument> {
