@@ -32,6 +32,7 @@ import { runContentBench } from "./content.js";
 import { runReaderPagesBench } from "./reader-pages.js";
 import { runAutosaveBench } from "./autosave.js";
 import { runQueryCacheBench } from "./queryCache.js";
+import { runDeployBench } from "./deploy.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
 const CT_DOCS = Number(process.env.BENCH_CONVEX_TEST_DOCS ?? DOCS);
@@ -120,6 +121,12 @@ async function main() {
   if (process.env.BENCH_ONLY === "cache") {
     console.log(`local-backend bench, query cache section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runQueryCacheBench(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === "deploy") {
+    console.log(`local-backend bench, deploy and index backfill section only; node ${process.version}, ${os.cpus().length} CPUs`);
+    await runDeployBench(log);
     console.log(`\nTotal bench time: ${elapsed()}`);
     return;
   }
