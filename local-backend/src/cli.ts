@@ -14,6 +14,7 @@ const USAGE = `local-backend: a Convex-compatible backend on SQLite
 Usage:
   local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch]
                                        API on --port, HTTP actions on --port + 1
+  local-backend serve --pushed [...]   serve what \`npx convex dev|deploy\` last pushed (no --convex-dir)
   local-backend start [--dev]          backend on :3210 plus the Remix app on :3000
   local-backend env list | get NAME | set NAME VALUE | remove NAME
   local-backend data TABLE [--limit N] print a table's documents as JSON lines
@@ -28,6 +29,7 @@ const { values: flags, positionals } = parseArgs({
     port: { type: "string", default: process.env.LOCAL_BACKEND_PORT ?? "3210" },
     "app-port": { type: "string", default: process.env.PORT ?? "3000" },
     watch: { type: "boolean", default: false },
+    pushed: { type: "boolean", default: false },
     dev: { type: "boolean", default: false },
     limit: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -67,8 +69,10 @@ async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<vo
 }
 
 async function serve(watch: boolean): Promise<LocalBackend> {
+  // --pushed: no folder of our own; the functions are what the official CLI pushed (kept in the data dir).
+  const convexDir = flags.pushed ? undefined : path.resolve(flags["convex-dir"]!);
   const backend = await LocalBackend.start({
-    convexDir: path.resolve(flags["convex-dir"]!),
+    convexDir,
     dataDir,
     port: Number(flags.port),
     host: "127.0.0.1",
@@ -77,7 +81,7 @@ async function serve(watch: boolean): Promise<LocalBackend> {
     // Before the first request: on a fresh data dir, a sign-in must not arrive before the keys.
     prepare: (b) => ensureAuthEnv(b, flags["app-port"]!),
   });
-  console.log(`[local-backend] serving ${flags["convex-dir"]} at ${backend.url} (data: ${dataDir})`);
+  console.log(`[local-backend] serving ${convexDir ? flags["convex-dir"] : "the last CLI push"} at ${backend.url} (data: ${dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
   console.log(`[local-backend] admin key: ${backend.adminKey}`);
   return backend;
