@@ -8,20 +8,23 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { transform } from "esbuild";
 import type { LoadedApp } from "./modules.js";
-import { loadFromGlob, ModuleLoadError } from "./modules.js";
 import { SchemaPushError, type Catalog, type IndexBackfill, type SchemaJson } from "./catalog.js";
 import { treeSchema } from "./components.js";
 import { CronRunner } from "./crons.js";
+import {
+  analyses,
+  checkedTree,
+  loadComponents,
+  loadModules,
+  readComponentsSpec,
+  schemaAt,
+  writeComponents,
+  writeModules,
+  type PushedModule,
+} from "./pushTree.js";
 
-export interface PushedModule {
-  path: string;
-  source: string;
-  sourceMap?: string;
-  environment: "isolate" | "node";
-}
+export type { PushedModule };
 
 /** What a deployment remembers of its installed push: enough to reload it and to diff the next. */
 interface Manifest {
@@ -64,7 +67,8 @@ interface PendingPush {
   status: SchemaStatus;
   /** New indexes building in the background since start_push; finish_push waits for them. */
   backfill: IndexBackfill | null;
-  indexDiff: IndexDiff;
+  /** By component path ("" the app's). */
+  indexDiffs: Record<string, IndexDiff>;
   previousModules: Set<string>;
 }
 
@@ -94,53 +98,8 @@ function pushDir(dataDir: string, id: string): string {
  * `process.env`; esbuild's define points it at the function environment, as bundleAndLoad does.
  */
 async function writeAndLoad(dir: string, modules: PushedModule[], schema: PushedModule | null): Promise<LoadedApp> {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "package.json"), '{"type":"module"}\n');
-  const all = schema ? [...modules, schema] : modules;
-  for (const m of all) {
-    if (m.path.split("/").some((p) => p === ".." || p === "") || path.isAbsolute(m.path) || !m.path.endsWith(".js")) {
-      throw new ModuleLoadError(`Invalid module path ${JSON.stringify(m.path)}.`);
-    }
-    const isolateDefines = { process: "globalThis.__convexLocalProcess", "globalThis.process": "globalThis.__convexLocalProcess" };
-    let code: string;
-    try {
-      code = (
-        await transform(m.source, {
-          loader: "js",
-          format: "esm",
-          target: "es2022",
-          define: { "process.env": "globalThis.__convexLocalEnv", ...(m.environment === "isolate" ? isolateDefines : {}) },
-        })
-      ).code;
-    } catch (e) {
-      throw new ModuleLoadError(`Failed to analyze ${m.path}: ${(e as Error).message}`);
-    }
-    const file = path.join(dir, m.path);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, code);
-  }
-  const load = (p: string) => async () => {
-    try {
-      return await import(/* @vite-ignore */ pathToFileURL(path.join(dir, p)).href);
-    } catch (e) {
-      throw new ModuleLoadError(`Failed to analyze ${p}: Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    }
-  };
-  // loadFromGlob finds the root by `_generated/` and applies the entry rules; chunks are not entries.
-  const glob: Record<string, () => Promise<any>> = { "/push/_generated/api.js": async () => ({}) };
-  for (const m of modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
-  if (schema) glob["/push/schema.js"] = load(schema.path);
-  const app = await loadFromGlob(glob);
-  for (const m of modules) {
-    if (m.environment !== "node") continue;
-    const mod = m.path.slice(0, -3);
-    for (const f of app.functions.values()) {
-      if (f.path.startsWith(`${mod}:`) && f.kind !== "action") {
-        throw new ModuleLoadError(`${mod}: "use node" modules may only contain actions, but \`${f.path.split(":")[1]}\` is a ${f.kind}.`);
-      }
-    }
-  }
-  return app;
+  await writeModules(dir, schema ? [...modules, schema] : modules);
+  return loadModules(dir, modules, schema !== null);
 }
 
 /** Where the installed push's manifest lives; replaced by rename, so it is always whole. */
@@ -159,16 +118,13 @@ function writeManifest(dataDir: string, m: Manifest) {
   renameSync(`${f}.tmp`, f);
 }
 
-/** The app the CLI last pushed to this data dir, loaded; an app with no functions before the first push. */
+/** The app the CLI last pushed to this data dir (with its components), loaded; an app with no functions before the first push. */
 export async function loadInstalledPush(dataDir: string): Promise<LoadedApp> {
   const manifest = readManifest(dataDir);
   if (!manifest) return { functions: new Map(), schema: null, httpRouter: null, crons: null, authConfig: null };
   const dir = pushDir(dataDir, manifest.id);
-  const glob: Record<string, () => Promise<any>> = { "/push/_generated/api.js": async () => ({}) };
-  const load = (p: string) => () => import(/* @vite-ignore */ pathToFileURL(path.join(dir, p)).href);
-  for (const m of manifest.modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
-  if (manifest.hasSchema) glob["/push/schema.js"] = load("schema.js");
-  return loadFromGlob(glob);
+  const app = await loadModules(dir, manifest.modules, manifest.hasSchema);
+  return (await loadComponents(dir, readComponentsSpec(dir), app)).app;
 }
 
 /** The CLI's index names and shapes for a schema's declared indexes, by `table.index`. */
@@ -211,13 +167,6 @@ export class Pushes {
     if (!app || !Array.isArray(app.changedModules) || !Array.isArray(app.unchangedModuleHashes)) {
       throw new PushError(400, "InvalidConfig", "The push request has no valid appDefinition.");
     }
-    if (Array.isArray(req.componentDefinitions) && req.componentDefinitions.length > 0) {
-      throw new PushError(
-        400,
-        "ComponentsNotSupported",
-        `Hit an error while pushing:\nThis local backend does not install components yet; the push defines ${req.componentDefinitions.length} (${req.componentDefinitions.map((c: any) => c.definitionPath).join(", ")}). Nothing was changed.`,
-      );
-    }
     const previous = this.installed();
     const previousDir = previous ? pushDir(this.target.options.dataDir, previous.id) : null;
     const modules: PushedModule[] = [...app.changedModules];
@@ -231,9 +180,13 @@ export class Pushes {
     const id = randomBytes(8).toString("hex");
     const dir = pushDir(this.target.options.dataDir, id);
     let loaded: LoadedApp;
+    let pushed: Awaited<ReturnType<typeof loadComponents>>;
     try {
-      loaded = await writeAndLoad(dir, modules, app.schema ?? null);
-      CronRunner.validate(loaded.crons);
+      const appOnly = await writeAndLoad(dir, modules, app.schema ?? null);
+      CronRunner.validate(appOnly.crons);
+      // The whole component tree loads, or nothing of the push is kept.
+      pushed = await loadComponents(dir, await writeComponents(dir, app, req.componentDefinitions), appOnly);
+      loaded = pushed.app;
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw new PushError(400, "InvalidModules", `Hit an error while pushing:\n${(e as Error).message}`);
@@ -242,18 +195,22 @@ export class Pushes {
     for (const m of modules) writeSource(dir, m);
     let status: SchemaStatus = { type: "complete" };
     try {
-      this.target.catalog.checkDocuments(loaded.schema);
+      this.target.catalog.checkDocuments(treeSchema(loaded));
     } catch (e) {
       if (!(e instanceof SchemaPushError)) throw e;
       status = { type: "failed", error: e.message, componentPath: "", tableName: e.tableName };
     }
-    const before = declaredIndexes(this.installedSchema());
-    const after = declaredIndexes(loaded.schema);
     const same = (a: DeveloperIndex, b: DeveloperIndex | undefined) => JSON.stringify(a) === JSON.stringify(b);
-    const indexDiff: IndexDiff = {
-      added_indexes: [...after.values()].filter((i) => !same(i, before.get(i.name))),
-      removed_indexes: [...before.values()].filter((i) => !same(i, after.get(i.name))),
-    };
+    const indexDiffs: Record<string, IndexDiff> = {};
+    const installedApp = this.target.runner.app;
+    for (const componentPath of new Set(["", ...(loaded.components?.keys() ?? []), ...(installedApp.components?.keys() ?? [])])) {
+      const before = declaredIndexes(schemaAt(installedApp, componentPath));
+      const after = declaredIndexes(schemaAt(loaded, componentPath));
+      indexDiffs[componentPath] = {
+        added_indexes: [...after.values()].filter((i) => !same(i, before.get(i.name))),
+        removed_indexes: [...before.values()].filter((i) => !same(i, after.get(i.name))),
+      };
+    }
     const manifest: Manifest = {
       id,
       functions: typeof req.functions === "string" ? req.functions : "convex/",
@@ -268,7 +225,7 @@ export class Pushes {
       app: loaded,
       status,
       backfill,
-      indexDiff,
+      indexDiffs,
       previousModules: new Set(previous?.modules.map((m) => m.path) ?? []),
     };
     // A failed backfill fails the push; the catalog has already dropped its partial indexes.
@@ -281,22 +238,24 @@ export class Pushes {
       externalDepsId: null,
       componentDefinitionPackages: {},
       appAuth: authInfo(loaded.authConfig),
-      analysis: { "": analysis(loaded, modules, String(app.udfServerVersion ?? "")) },
-      app: {
-        definitionPath: "",
-        componentPath: "",
-        args: {},
-        childComponents: {},
-        httpRoutes: { httpModuleRoutes: httpRoutes(loaded), mounts: [] },
-        exports: {},
-      },
+      analysis: analyses(pushed, modules, String(app.udfServerVersion ?? "")),
+      app: checkedTree(pushed, httpRoutes),
       // schemaIds carries the push's id: wait_for_schema and finish_push get it back.
-      schemaChange: { allocatedComponentIds: {}, schemaIds: { "": id }, indexDiffs: { "": indexDiff } },
+      schemaChange: { allocatedComponentIds: {}, schemaIds: { "": id }, indexDiffs },
     };
   }
 
-  private installedSchema(): SchemaJson | null {
-    return this.target.runner.app.schema;
+  /**
+   * Each component instance installed ("create"/"modify") or dropped from the tree ("unmount";
+   * its tables and documents are kept, as Convex keeps an unmounted component's data).
+   */
+  private componentDiffs(p: PendingPush, previous: Set<string>): Record<string, object> {
+    const out: Record<string, object> = {};
+    const next = new Set(p.app.components?.keys() ?? []);
+    const noChange = { moduleDiff: { added: [], removed: [] }, udfConfigDiff: null, cronDiff: { added: [], updated: [], deleted: [] }, schemaDiff: null };
+    for (const c of next) out[c] = { ...noChange, diffType: { type: previous.has(c) ? "modify" : "create" }, indexDiff: p.indexDiffs[c] };
+    for (const c of previous) if (!next.has(c)) out[c] = { ...noChange, diffType: { type: "unmount" }, indexDiff: p.indexDiffs[c] };
+    return out;
   }
 
   private remember(id: string, p: PendingPush) {
@@ -351,6 +310,7 @@ export class Pushes {
     }
     const previous = this.installed();
     const previousSchema = this.target.runner.app.schema;
+    const previousComponents = new Set(this.target.runner.app.components?.keys() ?? []);
     try {
       this.target.installApp(p.app);
     } catch (e) {
@@ -374,7 +334,7 @@ export class Pushes {
           },
           udfConfigDiff: null,
           cronDiff: { added: [], updated: [], deleted: [] },
-          indexDiff: p.indexDiff,
+          indexDiff: p.indexDiffs[""],
           schemaDiff:
             JSON.stringify(previousSchema) === JSON.stringify(nextSchema)
               ? null
@@ -383,6 +343,7 @@ export class Pushes {
                   next_schema: nextSchema ? JSON.stringify(nextSchema) : null,
                 },
         },
+        ...this.componentDiffs(p, previousComponents),
       },
     };
   }
@@ -411,36 +372,4 @@ function authInfo(config: any): object[] {
 function httpRoutes(app: LoadedApp): Array<{ method: string; path: string }> | null {
   if (!app.httpRouter) return null;
   return app.httpRouter.getRoutes().map(([p, method]: [string, string]) => ({ method, path: p }));
-}
-
-/** The root's analysis (CLI `evaluatedComponentDefinition`): functions by module, for codegen. */
-function analysis(app: LoadedApp, modules: PushedModule[], serverVersion: string): object {
-  const functions: Record<string, object> = {};
-  for (const m of modules) {
-    if (m.path.startsWith("_deps/")) continue;
-    const mod = m.path.slice(0, -3);
-    const fns = [...app.functions.values()]
-      .filter((f) => f.path.startsWith(`${mod}:`))
-      .map((f) => ({
-        name: f.path.slice(mod.length + 1),
-        pos: null,
-        udfType: f.kind === "query" ? "Query" : f.kind === "mutation" ? "Mutation" : "Action",
-        visibility: { kind: f.visibility },
-        args: f.args === null ? null : JSON.stringify(f.args),
-        returns: f.returns === null ? null : JSON.stringify(f.returns),
-      }));
-    functions[m.path] = { functions: fns, httpRoutes: null, cronSpecs: null, sourceMapped: null };
-  }
-  return {
-    definition: {
-      path: "",
-      definitionType: { type: "app" },
-      childComponents: [],
-      httpMounts: {},
-      exports: { type: "branch", branch: [] },
-    },
-    schema: app.schema,
-    functions,
-    udfConfig: { serverVersion, importPhaseRngSeed: null, importPhaseUnixTimestamp: null },
-  };
 }
