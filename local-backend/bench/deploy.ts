@@ -20,8 +20,9 @@ const BACKFILL_TARGET_MS = 20_000;
 
 function cliDeploy(url: string, adminKey: string): Promise<{ ms: number; code: number | null; output: string }> {
   const t0 = performance.now();
-  const env = { ...process.env, CONVEX_SELF_HOSTED_URL: url, CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey, CI: "1" };
-  delete env.CONVEX_DEPLOYMENT;
+  // Self-hosted settings only: a CONVEX_DEPLOYMENT in the shell would point the CLI at the cloud.
+  const { CONVEX_DEPLOYMENT: _cloud, ...inherited } = process.env;
+  const env = { ...inherited, CONVEX_SELF_HOSTED_URL: url, CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey, CI: "1" };
   const cli = path.join(REPO_ROOT, "node_modules/convex/bin/main.js");
   const args = [cli, "deploy", "-y", "--typecheck", "disable", "--codegen", "disable"];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
