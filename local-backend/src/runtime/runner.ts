@@ -486,11 +486,12 @@ export class FunctionRunner implements SyscallHost {
       if (request) this.store.commit({ ts: this.lastTs, writes: [], request: { ...request, ts: this.lastTs } });
       return this.lastTs;
     }
-    const writes = tx.writes();
+    // The ts is chosen first: written `db.vars.commitTs` placeholders resolve to it.
+    const ts = this.nextTs();
+    const writes = tx.writes(ts);
     // Release the read snapshot before writing: a reader pinned at the previous commit would keep
     // SQLite from ever checkpointing and restarting the WAL (it grew without bound).
     tx.snapshot.release();
-    const ts = this.nextTs();
     const creation = Math.max(this.lastCreationTime, tx.lastCreationTime);
     this.store.commit({ ts, writes, meta: { creationTime: String(creation) }, request: request && { ...request, ts } });
     this.lastTs = ts;

@@ -1,4 +1,4 @@
-import { convexToJson, jsonToConvex, type Value } from "convex/values";
+import { CommitTsPlaceholder, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { randomBytes } from "node:crypto";
 import type { DocumentWrite, IndexDefinition, IndexRow, ReadSnapshot } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
@@ -360,12 +360,17 @@ export class Transaction {
     return this.layers.some((l) => l.size > 0);
   }
 
-  /** The committed effect of this transaction: documents and the index entries that change. */
-  writes(): DocumentWrite[] {
+  /**
+   * The committed effect of this transaction: documents and the index entries that change.
+   * `commitTs` replaces every `db.vars.commitTs` placeholder written (an int64, ns), as Convex
+   * resolves them at commit; until then the transaction itself reads the placeholder back.
+   */
+  writes(commitTs: bigint): DocumentWrite[] {
     const out: DocumentWrite[] = [];
     const final = new Map<string, DocVersion | null>();
-    for (const layer of this.layers) for (const [id, v] of layer) final.set(id, v);
-    for (const [id, v] of final) {
+    for (const layer of this.layers) for (const [id, w] of layer) final.set(id, w);
+    for (const [id, written] of final) {
+      const v = written && resolveCommitTs(written, commitTs);
       const before = this.snapshot.getDocument(id);
       if (!before && !v) continue;
       const tableNumber = v?.tableNumber ?? before!.tableNumber;
@@ -387,6 +392,22 @@ export class Transaction {
     }
     return out;
   }
+}
+
+/** The document with each commit-timestamp placeholder (at any depth) replaced by `ts`. */
+function resolveCommitTs(doc: DocVersion, ts: bigint): DocVersion {
+  // The placeholder travels as `{"$commitTs":null}` (convex/values); most documents hold none.
+  if (!doc.json.includes('"$commitTs"')) return doc;
+  const resolve = (x: Value): Value => {
+    if (x instanceof CommitTsPlaceholder) return ts;
+    if (Array.isArray(x)) return x.map(resolve);
+    if (x !== null && typeof x === "object" && !(x instanceof ArrayBuffer)) {
+      return Object.fromEntries(Object.entries(x).map(([k, f]) => [k, f === undefined ? f : resolve(f)])) as Value;
+    }
+    return x;
+  };
+  const value = resolve(doc.value) as Record<string, Value>;
+  return new DocVersion(doc.id, doc.tableNumber, JSON.stringify(convexToJson(value)), value);
 }
 
 const f64 = new Float64Array(1);

@@ -16,7 +16,7 @@
  * special-cases the empty name, which is only unambiguous because real field
  * names never contain NUL; the tagged form is correct for every string.
  */
-import type { Value } from "convex/values";
+import { CommitTsPlaceholder, type Value } from "convex/values";
 
 const TAG_UNDEFINED = 0x01;
 const TAG_NULL = 0x03;
@@ -257,6 +257,13 @@ function writeValue(w: KeyWriter, v: Value | undefined): void {
     writeEscapedBytes(w, new Uint8Array(v));
     return;
   }
+  if (v instanceof CommitTsPlaceholder) {
+    // `db.vars.commitTs` written by a mutation that has not committed yet: it orders like the
+    // largest int64 (as in compare.ts and Rust's MAX_COMMIT_TS) and is replaced by the commit
+    // timestamp before any index entry is stored (Transaction.writes).
+    writeInt64(w, MAX_INT64);
+    return;
+  }
   if (!isPlainObject(v)) {
     throw new Error(
       `Cannot encode ${String(v)} in a sort key: not a Convex value`,
@@ -279,7 +286,7 @@ function writeValue(w: KeyWriter, v: Value | undefined): void {
  * self-delimiting sort key.
  *
  * Throws for things that are not Convex values (functions, class instances,
- * out-of-range bigints, unresolved commit-timestamp placeholders).
+ * out-of-range bigints).
  */
 export function encodeSortKeyValue(value: Value | undefined): Buffer {
   writer.len = 0;
