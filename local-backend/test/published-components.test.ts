@@ -86,3 +86,49 @@ describe("@convex-dev/workpool", () => {
     }
   }, 30_000);
 });
+
+describe("@convex-dev/migrations", () => {
+  test("runOne migrates a table in batches (each batch a scheduled mutation) to completion", async () => {
+    await mutation("migrate:seed", { count: 50 });
+    await mutation("migrate:start");
+    const [status] = await waitFor(() => query("migrate:status"), (s) => s[0]?.state !== "inProgress");
+    expect(status).toMatchObject({ name: "migrate:setDoubled", state: "success", isDone: true, processed: 50 });
+    const items: Array<[number, number | null, string]> = await query("migrate:items");
+    expect(items).toHaveLength(50);
+    for (const [n, doubled] of items) expect(doubled).toBe(n * 2);
+    // Batches of 7 (the define's batchSize), each its own transaction: 8 distinct commit timestamps.
+    const batches = new Map<string, number>();
+    for (const [, , batch] of items) batches.set(batch, (batches.get(batch) ?? 0) + 1);
+    expect([...batches.values()].sort((a, b) => a - b)).toEqual([1, 7, 7, 7, 7, 7, 7, 7]);
+    // Started again, it is already done: nothing is processed twice.
+    await mutation("migrate:start");
+    expect((await query("migrate:status"))[0]).toMatchObject({ state: "success", processed: 50 });
+  }, 30_000);
+});
+
+describe("@convex-dev/sharded-counter", () => {
+  test("counts exactly under many concurrent mutations on one key", async () => {
+    const adds = Array.from({ length: 60 }, (_, i) => mutation("counter:add", { key: "likes", by: (i % 3) + 1 }));
+    await Promise.all(adds);
+    // 20 × (1 + 2 + 3)
+    expect(await query("counter:count", { key: "likes" })).toBe(120);
+    await mutation("counter:add", { key: "likes", by: -20 });
+    expect(await query("counter:count", { key: "likes" })).toBe(100);
+    expect(await query("counter:count", { key: "other" })).toBe(0);
+  }, 30_000);
+});
+
+describe("@convex-dev/aggregate", () => {
+  test("count, sum and rank stay exact through inserts, patches and deletes via its trigger", async () => {
+    const ids: Record<number, string> = {};
+    for (const score of [5, 40, 12, 7, 99, 23]) ids[score] = await mutation("leaderboard:add", { player: `p${score}`, score });
+    expect(await query("leaderboard:stats", { score: 23 })).toEqual({ count: 6, sum: 186, rankOf: 3, top: 99, below10: 2 });
+    await mutation("leaderboard:remove", { id: ids[99] });
+    await mutation("leaderboard:setScore", { id: ids[5], score: 30 });
+    // scores now 7, 12, 23, 30, 40
+    expect(await query("leaderboard:stats", { score: 23 })).toEqual({ count: 5, sum: 112, rankOf: 2, top: 40, below10: 1 });
+    // A failing mutation rolls back the component's write with the app's.
+    await expect(mutation("leaderboard:remove", { id: ids[99] })).rejects.toThrow();
+    expect(await query("leaderboard:stats", { score: 40 })).toEqual({ count: 5, sum: 112, rankOf: 4, top: 40, below10: 1 });
+  }, 30_000);
+});
