@@ -5,7 +5,7 @@ import { makeFunctionReference } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,16 +41,20 @@ afterAll(async () => {
 });
 
 /** The CLI's environment: only the self-hosted deployment, nothing from a developer's shell. */
-function cliEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: backend.url, CONVEX_SELF_HOSTED_ADMIN_KEY: backend.adminKey };
+function cliEnv(target: LocalBackend = backend): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: target.url, CONVEX_SELF_HOSTED_ADMIN_KEY: target.adminKey };
   for (const k of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_URL"]) delete env[k];
   env.CI = "1";
   return env;
 }
 
 function convex(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return convexAt(backend, FIXTURE, args);
+}
+
+function convexAt(target: LocalBackend, cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CONVEX_BIN, ...args], { cwd: FIXTURE, env: cliEnv(), timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CONVEX_BIN, ...args], { cwd, env: cliEnv(target), timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
     });
   });
@@ -344,5 +348,154 @@ describe("convex logs", () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+// The components fixture: `counter` (with its child `ledger`, so `counter/ledger`) installed twice.
+describe("components through the CLI", () => {
+  const COMPONENTS = path.join(ROOT, "local-backend/test/fixtures-components");
+  let cdata: string;
+  let project: string;
+  let cb: LocalBackend;
+  let c: ConvexHttpClient;
+  const cli = (...args: string[]) => convexAt(cb, project, args);
+  type Counter = { _id: string; _creationTime: number; name: string; value: number };
+  const state = async () => ({ app: await c.query(fn("app:appTables"), {}), ledger: await c.query(fn("app:ledger"), {}) });
+  const componentAll = async (componentPath: string): Promise<Counter[]> => {
+    const r = await cb.runner.runQuery("lib:all", {}, { componentPath, allowInternal: true });
+    if (!r.ok) throw new Error(r.message);
+    return JSON.parse(r.valueJson);
+  };
+
+  beforeAll(async () => {
+    cdata = mkdtempSync(path.join(tmpdir(), "lb-cli-components-"));
+    // The CLI wants a project folder with a package.json; the fixture's convex/ is linked in.
+    project = mkdtempSync(path.join(tmpdir(), "lb-cli-components-project-"));
+    writeFileSync(path.join(project, "package.json"), readFileSync(path.join(FIXTURE, "package.json")));
+    symlinkSync(path.join(COMPONENTS, "convex"), path.join(project, "convex"), "dir");
+    cb = await LocalBackend.start({ dataDir: cdata, convexDir: path.join(COMPONENTS, "convex"), port: 0, host: "127.0.0.1", crons: false });
+    c = new ConvexHttpClient(cb.url, { logger: false });
+    (c as any).setAdminAuth(cb.adminKey);
+  }, 60_000);
+  afterAll(async () => {
+    await cb?.close();
+    for (const d of [cdata, project]) if (d) rmSync(d, { recursive: true, force: true });
+  });
+
+  test("run --component calls a component's public and internal functions as admin; others may not", async () => {
+    const inc = await cli("run", "--component", "counter", "lib:increment", JSON.stringify({ name: "run", by: 2 }));
+    expect(inc.code, inc.stderr).toBe(0);
+    expect(JSON.parse(inc.stdout)).toBe(2);
+    expect(await c.query(fn("app:count"), { name: "run" })).toBe(2);
+    // The other instance of the same component has its own data.
+    const other = await cli("run", "--component", "counter2", "lib:get", JSON.stringify({ name: "run" }));
+    expect(JSON.parse(other.stdout)).toBe(0);
+    const secret = await cli("run", "--component", "counter", "lib:secret");
+    expect(secret.code, secret.stderr).toBe(0);
+    expect(JSON.parse(secret.stdout)).toBe("secret");
+    const nested = await cli("run", "--component", "counter/ledger", "lib:list");
+    expect(JSON.parse(nested.stdout)).toContain("run+2");
+    const missing = await cli("run", "--component", "nope", "lib:get", JSON.stringify({ name: "run" }));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Could not find");
+    // Without the admin key a component's function is out of reach.
+    const res = await fetch(`${cb.url}/api/function`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "lib:get", componentPath: "counter", args: { name: "run" }, format: "json" }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: "BadAdminKey" });
+  });
+
+  test("data lists the app's tables, data --component a component's, and its documents", async () => {
+    await c.mutation(fn("app:addNote"), { text: "listed" });
+    const app = await cli("data");
+    expect(app.code, app.stderr).toBe(0);
+    expect(app.stdout.trim().split("\n")).toEqual(["counters", "notes"]);
+    const comp = await cli("data", "--component", "counter");
+    expect(comp.code, comp.stderr).toBe(0);
+    expect(comp.stdout.trim().split("\n")).toEqual(["counters"]);
+    expect((await cli("data", "--component", "counter/ledger")).stdout.trim().split("\n")).toEqual(["entries"]);
+    const docs = await cli("data", "--component", "counter", "counters", "--format", "jsonl");
+    expect(docs.code, docs.stderr).toBe(0);
+    const ids = (await componentAll("counter")).filter((d) => d.name === "listed").map((d) => d._id);
+    expect(ids).toHaveLength(1);
+    expect(docs.stdout).toContain(`"_id": "${ids[0]}"`);
+    expect(docs.stdout).toContain('"name": "listed"');
+    // The app's table of the same name is the app's.
+    const appDocs = await cli("data", "counters", "--format", "jsonl");
+    expect(appDocs.stdout).toContain('"label": "listed"');
+    expect(appDocs.stdout).not.toContain(ids[0]);
+  });
+
+  test("export puts component tables under _components/; import --replace-all restores them with their ids", async () => {
+    await c.mutation(fn("app:addNote"), { text: "exported" });
+    const before = { ...(await state()), counter: await componentAll("counter"), counter2: await componentAll("counter2") };
+    expect(before.counter.length).toBeGreaterThan(0);
+    const file = path.join(tmp, "components.zip");
+    const r = await cli("export", "--path", file);
+    expect(r.code, r.stderr).toBe(0);
+    const zip = unzipSync(readFileSync(file));
+    const names = Object.keys(zip);
+    for (const f of [
+      "_tables/documents.jsonl",
+      "notes/documents.jsonl",
+      "_components/counter/_tables/documents.jsonl",
+      "_components/counter/counters/documents.jsonl",
+      "_components/counter/counters/generated_schema.jsonl",
+      "_components/counter/_components/ledger/entries/documents.jsonl",
+      "_components/counter2/_tables/documents.jsonl",
+    ]) {
+      expect(names).toContain(f);
+    }
+    expect(names.filter((n) => n.includes("counter/") && !n.startsWith("_components/"))).toEqual([]);
+    const componentTables = new TextDecoder().decode(zip["_components/counter/_tables/documents.jsonl"]).trim().split("\n").map((l) => JSON.parse(l));
+    expect(componentTables.map((t) => t.name)).toEqual(["counters"]);
+    const rows = new TextDecoder().decode(zip["_components/counter/counters/documents.jsonl"]).trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows.map((d) => d._id).sort()).toEqual(before.counter.map((d) => d._id).sort());
+
+    // Change the app and both levels of the component, then restore the export.
+    await c.mutation(fn("app:addNote"), { text: "after export" });
+    expect(await componentAll("counter")).not.toEqual(before.counter);
+    const imported = await cli("import", "--replace-all", "--yes", file);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(await componentAll("counter")).toEqual(before.counter);
+    expect(await componentAll("counter2")).toEqual(before.counter2);
+    const after = await state();
+    expect(after.app).toEqual(before.app);
+    expect(after.ledger).toEqual(before.ledger);
+    // The component keeps working on the restored data.
+    expect(await c.mutation(fn("app:addNote"), { text: "exported" })).toBe(2);
+  });
+
+  test("a bad component row fails the whole import; an unknown component is refused by name", async () => {
+    const before = { app: await c.query(fn("app:appTables"), {}), counter: await componentAll("counter") };
+    const file = path.join(tmp, "components-bad.zip");
+    writeFileSync(
+      file,
+      zipSync({
+        "notes/documents.jsonl": strToU8('{"text":"should not land"}\n'),
+        "_components/counter/counters/documents.jsonl": strToU8('{"name":"bad","value":"not a number"}\n'),
+      }),
+    );
+    const bad = await cli("import", "--append", "--yes", file);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("does not match the schema");
+    expect(await c.query(fn("app:appTables"), {})).toEqual(before.app);
+    expect(await componentAll("counter")).toEqual(before.counter);
+
+    writeFileSync(file, zipSync({ "_components/nope/things/documents.jsonl": strToU8('{"a":1}\n') }));
+    const unknown = await cli("import", "--append", "--yes", file);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('there is no component "nope"');
+
+    // --component imports the ZIP's root into that component.
+    writeFileSync(file, zipSync({ "counters/documents.jsonl": strToU8('{"name":"via flag","value":7}\n') }));
+    const flagged = await cli("import", "--component", "counter2", "--append", "--yes", file);
+    expect(flagged.code, flagged.stderr).toBe(0);
+    expect((await componentAll("counter2")).map((d) => [d.name, d.value])).toContainEqual(["via flag", 7]);
+    expect(await c.query(fn("app:count"), { name: "via flag", component: "counter2" })).toBe(7);
+    expect((await componentAll("counter")).map((d) => d.name)).not.toContain("via flag");
   });
 });

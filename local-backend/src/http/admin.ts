@@ -5,6 +5,8 @@ import type http from "node:http";
 import path from "node:path";
 import type { LocalBackend } from "../backend.js";
 import type { RegisteredFunction } from "../runtime/modules.js";
+import { localTableName } from "../runtime/catalog.js";
+import { currentContext } from "../runtime/context.js";
 import type { CallOptions, ExecutionEvent } from "../runtime/runner.js";
 import { appTableNames, applyImport, exportSnapshotZip, ImportError, parseSnapshotZip, planImport, type ImportMode, type ImportPlan } from "../runtime/snapshot.js";
 
@@ -95,8 +97,9 @@ class Admin {
     return [
       q("_system/cli/queryEnvironmentVariables:default", () => env()),
       q("_system/cli/queryEnvironmentVariables:get", (_ctx, { name }) => env().find((e) => e.name === name) ?? null),
+      // Run with the CLI's componentPath (`npx convex data --component`), its tables by local name.
       q("_system/cli/tables:default", () => ({
-        page: appTableNames(this.backend.store).sort().map((name) => ({ name })),
+        page: appTableNames(this.backend.store, currentContext()?.componentPath ?? "").map(localTableName).sort().map((name) => ({ name })),
         isDone: true,
         continueCursor: "",
       })),
@@ -142,6 +145,11 @@ class Admin {
     throw new AdminError(404, "NotFound", `No such endpoint: ${route}`);
   }
 
+  /** The installed component paths, "" (the app) first. */
+  private componentPaths(): string[] {
+    return ["", ...(this.backend.runner.app.components?.keys() ?? [])];
+  }
+
   private updateEnv(body: any) {
     const changes = body?.changes;
     if (!Array.isArray(changes)) throw new AdminError(400, "BadRequest", "Expected {changes: [{name, value}]}.");
@@ -173,7 +181,11 @@ class Admin {
     const record: ImportRecord = { id, plan: null, state: { state: "uploaded" } };
     try {
       if (format !== "zip") throw new ImportError(`The local backend imports ZIP snapshots only (got format ${JSON.stringify(format)}).`);
-      const plan = planImport(this.backend.store, this.backend.catalog, parseSnapshotZip(bytes), mode as ImportMode);
+      const base = body.import.componentPath ?? "";
+      if (typeof base !== "string") throw new ImportError("componentPath must be a string.");
+      const componentPaths = this.componentPaths();
+      if (!componentPaths.includes(base)) throw new ImportError(`There is no component ${JSON.stringify(base)} in this deployment.`);
+      const plan = planImport(this.backend.store, this.backend.catalog, parseSnapshotZip(bytes, base), mode as ImportMode, { componentPaths, base });
       record.plan = plan;
       record.state = { state: "waiting_for_confirmation", message_to_confirm: plan.message, require_manual_confirmation: plan.requireManualConfirmation };
     } catch (e) {
@@ -204,7 +216,7 @@ class Admin {
   private requestExport(url: URL) {
     const includeStorage = url.searchParams.get("includeStorage") === "true";
     const start = this.backend.runner.lastTs;
-    const zip = exportSnapshotZip(this.backend.store, this.backend.catalog, includeStorage ? this.backend.files : undefined);
+    const zip = exportSnapshotZip(this.backend.store, this.backend.catalog, this.componentPaths(), includeStorage ? this.backend.files : undefined);
     const dir = path.join(this.backend.options.dataDir, "exports");
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, `snapshot_${start}.zip`), zip);

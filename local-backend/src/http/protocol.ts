@@ -91,7 +91,7 @@ function optional(msg: Record<string, unknown>, field: string, type: "string" | 
 }
 
 export type QuerySetModification =
-  | { type: "Add"; queryId: number; udfPath: string; args: JSONValue; journal: string | null }
+  | { type: "Add"; queryId: number; udfPath: string; args: JSONValue; journal: string | null; componentPath?: string }
   | { type: "Remove"; queryId: number };
 
 export type ClientMessage =
@@ -113,6 +113,7 @@ function modification(m: unknown, i: number): QuerySetModification {
     udfPath: functionPath(m.udfPath, "udfPath"),
     args: functionArgs(m.args),
     journal: (m.journal as string | null | undefined) ?? null,
+    ...(typeof m.componentPath === "string" && m.componentPath !== "" ? { componentPath: m.componentPath } : {}),
   };
 }
 

@@ -162,6 +162,7 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
   let path: unknown;
   let format: unknown = "json";
   let args: JSONValue = {};
+  let componentPath = "";
   if (req.method === "GET" && route === "/api/query") {
     kind = "query";
     path = url.searchParams.get("path") ?? undefined;
@@ -197,6 +198,11 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
     } else if (route === "/api/function") {
       kind = "any";
       path = body.path;
+      // `npx convex run --component`: a component's function, for admin keys only (as Convex's UdfPostRequestWithComponent).
+      if (body.componentPath !== undefined && body.componentPath !== null && typeof body.componentPath !== "string") {
+        throw new HttpError(400, "BadRequest", "componentPath must be a string.");
+      }
+      componentPath = body.componentPath ?? "";
     } else {
       throw new HttpError(404, "NotFound", `No such endpoint: ${route}`);
     }
@@ -208,8 +214,11 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
     throw new HttpError(400, "BadRequest", `Unsupported format ${JSON.stringify(format)}: use "json" or "convex_encoded_json".`);
   }
   const opts = await authenticate(backend, req.headers.authorization);
+  if (componentPath !== "" && !opts.allowInternal) {
+    throw new HttpError(401, "BadAdminKey", "The provided admin key was invalid for this instance.");
+  }
   const requestId = randomBytes(8).toString("hex");
-  const outcome = await callFunction(backend, kind, fn, args, { ...opts, requestId });
+  const outcome = await callFunction(backend, kind, fn, args, { ...opts, requestId, ...(componentPath ? { componentPath } : {}) });
   backend.logCall(kind, fn, outcome, performance.now() - started);
   send(res, 200, envelope(backend, outcome, requestId, format === "json"));
 }

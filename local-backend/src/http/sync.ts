@@ -49,6 +49,8 @@ interface Subscription {
   dirty: boolean;
   /** What the last run read; null when unknown (not run yet, or it failed): any commit re-runs it. */
   readSet: ReadSet | null;
+  /** A component's query (admin only, as Convex: the CLI's `data --component`). */
+  componentPath?: string;
 }
 
 type ServerMessage = Record<string, unknown> & { type: string };
@@ -195,6 +197,7 @@ class SyncSession {
       if (m.type === "Add") {
         this.subs.set(m.queryId, {
           udfPath: m.udfPath,
+          componentPath: m.componentPath,
           args: (Array.isArray(m.args) ? m.args[0] : m.args) ?? {},
           journal: m.journal ?? null,
           hash: null,
@@ -355,11 +358,15 @@ class SyncSession {
             await this.yieldIfBusy();
             if (this.closed) return;
             this.server.queryRuns++;
-            const outcome = await this.backend.runner.runQuery(sub.udfPath, sub.args, {
-              ...auth,
-              journal: sub.journal,
-              snapshot,
-            });
+            const outcome =
+              sub.componentPath && !auth.allowInternal
+                ? { ok: false as const, message: "The provided admin key was invalid for this instance.", logLines: [] }
+                : await this.backend.runner.runQuery(sub.udfPath, sub.args, {
+                    ...auth,
+                    journal: sub.journal,
+                    snapshot,
+                    componentPath: sub.componentPath,
+                  });
             if (!this.subs.has(queryId)) continue;
             const hash = createHash("sha1")
               .update(outcome.ok ? `ok${outcome.valueJson}` : `err${outcome.message}${JSON.stringify(outcome.data ?? null)}`)

@@ -250,6 +250,11 @@ export class FunctionRunner implements SyscallHost {
   /** Looks a function up in a component ("" is the app); null when missing or hidden from the caller. */
   resolveIn(componentPath: string, path: string, allowInternal: boolean): RegisteredFunction | null {
     if (componentPath === "") return this.resolve(path, allowInternal);
+    // The CLI's system queries run inside the component it names (`npx convex data --component`).
+    if (allowInternal && path.startsWith("_system/") && functionsOf(this.app, componentPath)) {
+      const system = this.systemFunctions.get(canonicalizePath(path));
+      return system ? { ...system, componentPath } : null;
+    }
     const f = functionsOf(this.app, componentPath)?.get(canonicalizePath(path));
     if (!f || (f.visibility === "internal" && !allowInternal)) return null;
     return f;
@@ -569,7 +574,7 @@ export class FunctionRunner implements SyscallHost {
 
   /** Runs any kind of function by path, for callers that do not know its kind (`/api/run`). */
   async run(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
-    const f = this.resolve(path, opts.allowInternal ?? false);
+    const f = this.resolveIn(opts.componentPath ?? "", path, opts.allowInternal ?? false);
     const kind = f?.kind ?? "query";
     if (kind === "mutation") return this.runMutation(path, argsJson, opts);
     if (kind === "action") return this.runAction(path, argsJson, opts);

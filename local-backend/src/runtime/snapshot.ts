@@ -5,7 +5,7 @@ import { strToU8, unzipSync, zipSync } from "fflate";
 import type { DocumentStore } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
 import { checkDocumentForWrite, identifierError } from "../values/limits.js";
-import { componentPathOf, SYSTEM_TABLES, type Catalog } from "./catalog.js";
+import { componentPathOf, localTableName, physicalTableName, SYSTEM_TABLES, type Catalog } from "./catalog.js";
 import { parseExportJson, toExportJson } from "./exportJson.js";
 import { STORAGE_TABLE, type FileStorage } from "./files.js";
 import type { FunctionRunner } from "./runner.js";
@@ -15,6 +15,9 @@ import type { FunctionRunner } from "./runner.js";
 // table `<table>/documents.jsonl` (one export-JSON document per line) plus
 // `<table>/generated_schema.jsonl` holding "uniform". With file storage: `_storage/documents.jsonl`
 // (crates/exports export_storage.rs FileStorageZipMetadata) and each file's bytes at `_storage/<id>`.
+// A component's tables (and its own `_tables`) sit under `_components/<name>/` once per segment of
+// its path (crates/exports get_export_path_prefix): `a/b` is `_components/a/_components/b/`.
+// `_storage` is shared by the component tree here (catalog.ts), so it is only at the root.
 
 const README = `# Welcome to your Convex snapshot export!
 
@@ -33,29 +36,40 @@ export class ImportError extends Error {
   override name = "ImportError";
 }
 
-/**
- * The app's own user tables. Components' tables (`<componentPath>/<table>`) are left to a later
- * change: Convex exports them under `_components/<path>/`.
- */
-export function appTableNames(store: DocumentStore): string[] {
-  return [...store.listTables().keys()].filter((n) => !n.startsWith("_") && componentPathOf(n) === "");
+/** The user tables (catalog names) of one component path ("" is the app). */
+export function appTableNames(store: DocumentStore, componentPath = ""): string[] {
+  return [...store.listTables().keys()].filter((n) => !n.startsWith("_") && componentPathOf(n) === componentPath);
 }
 
-/** Every user table at one snapshot, as a ZIP; with `files`, file storage too. */
-export function exportSnapshotZip(store: DocumentStore, catalog: Catalog, files?: FileStorage): Uint8Array {
+/** Where a component's files sit in a snapshot ZIP: one `_components/<name>/` per path segment. */
+export function exportPathPrefix(componentPath: string): string {
+  return componentPath === "" ? "" : componentPath.split("/").map((name) => `_components/${name}/`).join("");
+}
+
+/**
+ * Every user table of the installed components (`componentPaths`, "" included) at one snapshot,
+ * as a ZIP; with `files`, file storage too. Tables of a component no longer installed are left
+ * out, as Convex skips tables without a component.
+ */
+export function exportSnapshotZip(store: DocumentStore, catalog: Catalog, componentPaths: string[], files?: FileStorage): Uint8Array {
   const snap = store.snapshot();
   try {
     const all = store.listTables();
-    const tables = appTableNames(store).map((name) => [name, all.get(name)!] as const).sort((a, b) => a[1] - b[1]);
     const out: Record<string, Uint8Array> = { "README.md": strToU8(README) };
-    out["_tables/documents.jsonl"] = strToU8(tables.map(([name, id]) => `${JSON.stringify({ name, id })}\n`).join(""));
-    for (const [name, number] of tables) {
-      const byId = catalog.index(number, "by_id")!;
-      const lines = snap.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER).map((r) => {
-        return `${toExportJson(parseExportJsonFromStored(r.json))}\n`;
-      });
-      out[`${name}/documents.jsonl`] = strToU8(lines.join(""));
-      out[`${name}/generated_schema.jsonl`] = strToU8(`${JSON.stringify("uniform")}\n`);
+    for (const componentPath of new Set(["", ...componentPaths])) {
+      const prefix = exportPathPrefix(componentPath);
+      const tables = appTableNames(store, componentPath).map((name) => [name, all.get(name)!] as const).sort((a, b) => a[1] - b[1]);
+      const listed = tables.map(([name, id]) => `${JSON.stringify({ name: localTableName(name), id })}\n`);
+      out[`${prefix}_tables/documents.jsonl`] = strToU8(listed.join(""));
+      for (const [name, number] of tables) {
+        const byId = catalog.index(number, "by_id")!;
+        const lines = snap.scan(byId.indexId, Buffer.alloc(0), null, false, Number.MAX_SAFE_INTEGER).map((r) => {
+          return `${toExportJson(parseExportJsonFromStored(r.json))}\n`;
+        });
+        const local = `${prefix}${localTableName(name)}`;
+        out[`${local}/documents.jsonl`] = strToU8(lines.join(""));
+        out[`${local}/generated_schema.jsonl`] = strToU8(`${JSON.stringify("uniform")}\n`);
+      }
     }
     if (files) {
       const byId = catalog.index(SYSTEM_TABLES[STORAGE_TABLE], "by_id")!;
@@ -121,8 +135,12 @@ function parseJsonl(text: string, file: string, lossless: boolean): Array<Record
   return out;
 }
 
-/** Reads a snapshot ZIP into tables. Throws ImportError on anything malformed. */
-export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
+/**
+ * Reads a snapshot ZIP into tables (named as in the catalog, `<componentPath>/<table>` for a
+ * component's), its root being component `base` ("" is the app; `npx convex import --component`).
+ * Throws ImportError on anything malformed.
+ */
+export function parseSnapshotZip(bytes: Uint8Array, base = ""): ParsedTable[] {
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes);
@@ -133,13 +151,21 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
   const numbers = new Map<string, number>();
   const storage: ParsedTable = { name: STORAGE_TABLE, docs: [], blobs: new Map() };
   for (const [file, content] of Object.entries(files)) {
-    if (file.startsWith("_components/")) throw new ImportError(`${file}: importing component tables is not supported by the local backend.`);
-    const blob = /^_storage\/([^/.]+)(?:\.[^/]+)?$/.exec(file);
-    if (blob && file !== "_storage/documents.jsonl") {
+    // `_components/<a>/_components/<b>/rest` is `rest` of component a/b (below `base`).
+    const nested = /^((?:_components\/[^/]+\/)*)(.*)$/.exec(file)!;
+    const segments = nested[1].split("/").filter((x, i) => i % 2 === 1);
+    const componentPath = [...(base === "" ? [] : [base]), ...segments].join("/");
+    const rest = nested[2];
+    const prefix = nested[1];
+    const blob = /^_storage\/([^/.]+)(?:\.[^/]+)?$/.exec(rest);
+    if ((blob || rest === "_storage/documents.jsonl") && componentPath !== "") {
+      throw new ImportError(`${file}: file storage is shared by the app and its components here; import it at the root of the ZIP, without --component.`);
+    }
+    if (blob && rest !== "_storage/documents.jsonl") {
       storage.blobs!.set(blob[1], content);
       continue;
     }
-    const m = /^([^/]+)\/documents\.jsonl$/.exec(file);
+    const m = /^([^/]+)\/documents\.jsonl$/.exec(rest);
     if (!m) continue;
     const name = m[1];
     if (name === "_tables") {
@@ -147,7 +173,7 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
         if (typeof row.name !== "string" || typeof row.id !== "number") {
           throw new ImportError(`${file}: each row needs a string "name" and a number "id".`);
         }
-        numbers.set(row.name, row.id);
+        numbers.set(physicalTableName(componentPath, row.name), row.id);
       }
       continue;
     }
@@ -156,16 +182,18 @@ export function parseSnapshotZip(bytes: Uint8Array): ParsedTable[] {
       continue;
     }
     if (name.startsWith("_")) continue; // other system tables are skipped, as in Convex
-    const schemaFile = files[`${name}/generated_schema.jsonl`];
+    const schemaPath = `${prefix}${name}/generated_schema.jsonl`;
+    const schemaFile = files[schemaPath];
     let lossless = false;
     if (schemaFile) {
-      const first = decodeUtf8(schemaFile, `${name}/generated_schema.jsonl`).split("\n")[0].trim();
+      const first = decodeUtf8(schemaFile, schemaPath).split("\n")[0].trim();
       if (first !== JSON.stringify("uniform")) {
-        throw new ImportError(`${name}/generated_schema.jsonl: only the "uniform" generated schema of current exports is supported.`);
+        throw new ImportError(`${schemaPath}: only the "uniform" generated schema of current exports is supported.`);
       }
       lossless = true;
     }
-    tables.set(name, { name, docs: parseJsonl(decodeUtf8(content, file), file, lossless) });
+    const physical = physicalTableName(componentPath, name);
+    tables.set(physical, { name: physical, docs: parseJsonl(decodeUtf8(content, file), file, lossless) });
   }
   for (const [name, number] of numbers) {
     const t = tables.get(name) ?? { name, docs: [] };
@@ -218,8 +246,23 @@ export interface ImportPlan {
   rows: number;
 }
 
-/** Checks an import against the current data (names, modes, ids) without writing anything. */
-export function planImport(store: DocumentStore, catalog: Catalog, tables: ParsedTable[], mode: ImportMode): ImportPlan {
+/**
+ * Checks an import against the current data (names, modes, ids) without writing anything.
+ * `componentPaths` are the installed components ("" included): a table of any other is refused.
+ * `base` is the component the ZIP's root imports into; replaceAll clears it and those below it.
+ */
+export function planImport(
+  store: DocumentStore,
+  catalog: Catalog,
+  tables: ParsedTable[],
+  mode: ImportMode,
+  { componentPaths = [""], base = "" }: { componentPaths?: Iterable<string>; base?: string } = {},
+): ImportPlan {
+  const installed = new Set(["", ...componentPaths]);
+  const inScope = (n: string) => {
+    const c = componentPathOf(n);
+    return installed.has(c) && (base === "" || c === base || c.startsWith(`${base}/`));
+  };
   const lines: string[] = [];
   let deletes = 0;
   let rows = 0;
@@ -228,11 +271,13 @@ export function planImport(store: DocumentStore, catalog: Catalog, tables: Parse
     const counts = (number: number | undefined) => (number === undefined ? 0 : snap.countTable(number));
     const affected = new Map(tables.map((t) => [t.name, t]));
     if (mode === "replaceAll") {
-      for (const name of appTableNames(store)) if (!affected.has(name)) affected.set(name, { name, docs: [] });
+      for (const name of userTableNames(store).filter(inScope)) if (!affected.has(name)) affected.set(name, { name, docs: [] });
     }
     for (const t of [...affected.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (t.name === STORAGE_TABLE) t.docs = storageDocs(t);
-      const nameError = identifierError(t.name);
+      const component = componentPathOf(t.name);
+      if (!installed.has(component)) throw new ImportError(`${t.name}: there is no component ${JSON.stringify(component)} in this deployment.`);
+      const nameError = identifierError(localTableName(t.name));
       if (nameError !== null) throw new ImportError(`${JSON.stringify(t.name)} isn't a valid table name: ${nameError}`);
       const existingNumber = catalog.tableNumber(t.name);
       const existing = counts(existingNumber);
@@ -283,7 +328,7 @@ export function planImport(store: DocumentStore, catalog: Catalog, tables: Parse
     "Once the import has started, it will run in the background.\nInterrupting `npx convex import` will not cancel it.",
   ].join("\n");
   return {
-    tables: mode === "replaceAll" ? tables.concat(emptyTablesToClear(store, tables)) : tables,
+    tables: mode === "replaceAll" ? tables.concat(emptyTablesToClear(store, tables, inScope)) : tables,
     mode,
     message,
     requireManualConfirmation: deletes > 0,
@@ -291,9 +336,14 @@ export function planImport(store: DocumentStore, catalog: Catalog, tables: Parse
   };
 }
 
-function emptyTablesToClear(store: DocumentStore, tables: ParsedTable[]): ParsedTable[] {
+function emptyTablesToClear(store: DocumentStore, tables: ParsedTable[], inScope: (name: string) => boolean): ParsedTable[] {
   const named = new Set(tables.map((t) => t.name));
-  return appTableNames(store).filter((n) => !named.has(n)).map((name) => ({ name, docs: [] }));
+  return userTableNames(store).filter((n) => inScope(n) && !named.has(n)).map((name) => ({ name, docs: [] }));
+}
+
+/** Every user table of the app and its components (catalog names). */
+function userTableNames(store: DocumentStore): string[] {
+  return [...store.listTables().keys()].filter((n) => !n.startsWith("_"));
 }
 
 /**
