@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { jsonToConvex } from "convex/values";
@@ -15,7 +16,9 @@ Usage:
   local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch]
                                        API on --port, HTTP actions on --port + 1
   local-backend serve --pushed [...]   serve what \`npx convex dev|deploy\` last pushed (no --convex-dir)
-  local-backend start [--dev]          backend on :3210 plus the Remix app on :3000
+  local-backend start [--dev]          backend on :3210, \`npx convex dev --once\` of convex/ (--dev: and
+                                       \`npx convex dev\` watching it), then the Remix app on :3000
+  local-backend codegen                \`npx convex codegen\` against a throwaway local backend
   local-backend env list | get NAME | set NAME VALUE | remove NAME
   local-backend data TABLE [--limit N] print a table's documents as JSON lines
   local-backend admin-key              print the admin key
@@ -68,9 +71,9 @@ async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<vo
   }
 }
 
-async function serve(watch: boolean): Promise<LocalBackend> {
+async function serve(watch: boolean, pushed = flags.pushed!): Promise<LocalBackend> {
   // --pushed: no folder of our own; the functions are what the official CLI pushed (kept in the data dir).
-  const convexDir = flags.pushed ? undefined : path.resolve(flags["convex-dir"]!);
+  const convexDir = pushed ? undefined : path.resolve(flags["convex-dir"]!);
   const backend = await LocalBackend.start({
     convexDir,
     dataDir,
@@ -87,8 +90,43 @@ async function serve(watch: boolean): Promise<LocalBackend> {
   return backend;
 }
 
+const CONVEX_CLI = path.resolve("node_modules/convex/bin/main.js");
+
+/**
+ * The official CLI (node_modules/convex, unmodified) against this backend, as a self-hosted
+ * deployment: what `npx convex ...` does with CONVEX_SELF_HOSTED_URL/ADMIN_KEY. CI=1: never prompt;
+ * no CONVEX_DEPLOYMENT, which the CLI refuses alongside a self-hosted URL.
+ */
+function officialCli(backend: LocalBackend, args: string[]): ChildProcess {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CONVEX_SELF_HOSTED_URL: backend.url,
+    CONVEX_SELF_HOSTED_ADMIN_KEY: backend.adminKey,
+    CI: "1",
+  };
+  delete env.CONVEX_DEPLOYMENT;
+  delete env.CONVEX_DEPLOY_KEY;
+  return spawn(process.execPath, [CONVEX_CLI, ...args], { env, stdio: "inherit" });
+}
+
+/** Resolves when a child exits 0; otherwise rejects (its own output, above, says why). */
+function succeeded(child: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code ?? signal}); its output is above.`)),
+    );
+  });
+}
+
+function runOfficialCli(backend: LocalBackend, args: string[]): Promise<void> {
+  return succeeded(officialCli(backend, args), `npx convex ${args.join(" ")}`);
+}
+
+/** Set on SIGINT/SIGTERM: children that exit from here on are being stopped, not failing. */
+let stopping = false;
+
 function onShutdown(fn: () => Promise<void>) {
-  let stopping = false;
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
       if (stopping) return;
@@ -116,8 +154,51 @@ async function main() {
       onShutdown(() => backend.close());
       return;
     }
+    case "codegen": {
+      // convex/_generated as a real deployment generates it: the CLI pushes convex/ (a dry run) to a
+      // throwaway backend with no functions of its own, on a fresh data dir and free ports.
+      const tmp = mkdtempSync(path.join(os.tmpdir(), "pressroom-codegen-"));
+      const backend = await LocalBackend.start({ dataDir: tmp, port: 0, host: "127.0.0.1", scheduler: false, crons: false });
+      try {
+        await runOfficialCli(backend, ["codegen", "--typecheck", "disable"]);
+      } finally {
+        await backend.close();
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      return;
+    }
     case "start": {
-      const backend = await serve(flags.dev!);
+      // No folder of our own: convex/ is deployed by the official CLI, as to a Convex deployment, so
+      // what runs here is what a real deploy sends.
+      const backend = await serve(false, true);
+      const bin = (name: string) => path.resolve("node_modules/.bin", name);
+      // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;
+      // PRESSROOM_DEV_MAILBOX=1 turns that page on (`npm run serve` never sets it).
+      const env = {
+        ...process.env,
+        CONVEX_URL: backend.url,
+        CONVEX_ADMIN_KEY: backend.adminKey,
+        PRESSROOM_DEV_MAILBOX: "1",
+        PORT: flags["app-port"],
+        HOST: "127.0.0.1",
+      };
+      // The Remix build needs no backend: it runs while the CLI deploys, which keeps startup short.
+      const buildChild = flags.dev ? undefined : spawn(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
+      const built = buildChild && succeeded(buildChild, "The Remix build");
+      built?.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+      try {
+        await runOfficialCli(backend, ["dev", "--once", "--typecheck", "disable"]);
+      } catch (e) {
+        console.error(`[pressroom] deploying convex/ failed: ${e instanceof Error ? e.message : e}`);
+        buildChild?.kill("SIGTERM");
+        await backend.close();
+        process.exit(1);
+      }
+      // npm run dev: the CLI keeps watching convex/ and pushes each edit (its first push changes nothing).
+      const watcher = flags.dev ? officialCli(backend, ["dev", "--typecheck", "disable"]) : undefined;
+      watcher?.on("exit", (code, signal) => {
+        if (!stopping) console.error(`[pressroom] npx convex dev stopped (exit ${code ?? signal}); edits to convex/ no longer deploy`);
+      });
       // Data migrations of this version (each a no-op once done), as `npx convex run migrations:runAll`
       // after a deploy to Convex.
       if (backend.runner.resolve("migrations:runAll", true)) {
@@ -141,32 +222,22 @@ async function main() {
       // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).
       const stripeFake = await startDevStripeFake(backend);
       if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
-      const bin = (name: string) => path.resolve("node_modules/.bin", name);
-      // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;
-      // PRESSROOM_DEV_MAILBOX=1 turns that page on (`npm run serve` never sets it).
-      const env = {
-        ...process.env,
-        CONVEX_URL: backend.url,
-        CONVEX_ADMIN_KEY: backend.adminKey,
-        PRESSROOM_DEV_MAILBOX: "1",
-        PORT: flags["app-port"],
-        HOST: "127.0.0.1",
-      };
       let app: ChildProcess;
       if (flags.dev) {
         app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
       } else {
-        const built = spawnSync(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
-        if (built.status !== 0) throw new Error("The Remix build failed.");
+        await built;
         // The production server (app/server/index.ts): host routing and the response cache in front of Remix.
         app = spawn(bin("tsx"), ["app/server/index.ts"], { env, stdio: "inherit" });
       }
       console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
       app.on("exit", (code) => {
+        watcher?.kill("SIGTERM");
         void Promise.all([backend.close(), stripeFake?.close()]).then(() => process.exit(code ?? 0));
       });
       onShutdown(async () => {
         app.kill("SIGTERM");
+        watcher?.kill("SIGTERM");
         await stripeFake?.close();
         await backend.close();
       });
