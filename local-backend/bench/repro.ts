@@ -21,8 +21,8 @@ process.once("exit", () => dirs.forEach((d) => rmSync(d, { recursive: true, forc
 async function insertRun(label: string, releaseBeforeCommit: boolean) {
   const original = Transaction.prototype.writes;
   if (releaseBeforeCommit) {
-    Transaction.prototype.writes = function (this: Transaction) {
-      const w = original.call(this);
+    Transaction.prototype.writes = function (this: Transaction, commitTs: bigint) {
+      const w = original.call(this, commitTs);
       this.snapshot.release(); // idempotent: the runner's own release in `finally` becomes a no-op
       return w;
     };

@@ -4,7 +4,8 @@ import { v } from "convex/values";
 import { ShardedCounter } from "@convex-dev/sharded-counter";
 import { components } from "./_generated/api";
 
-const counter = new ShardedCounter(components.shardedCounter, { shards: { likes: 8 } });
+// Keys are any string (the test uses "likes" and others); `likes` gets 8 shards, the rest the default.
+const counter = new ShardedCounter<string>(components.shardedCounter, { shards: { likes: 8 } });
 
 export const add = mutationGeneric({
   args: { key: v.string(), by: v.number() },
