@@ -1,3 +1,6 @@
+// Over 500 lines: the function runner and its syscall table (asyncSyscall's switch is most of it).
+// Issue #14 splits the syscall handlers into their own module; until then they stay beside the
+// transaction and call state they use.
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { randomBytes, randomInt } from "node:crypto";

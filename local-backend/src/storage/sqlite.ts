@@ -1,3 +1,5 @@
+// Over 500 lines: the one SQLite implementation of storage/interface.ts (documents, indexes, search
+// postings, request records, index backfill); each part is a handful of prepared statements.
 import Database from "better-sqlite3";
 import { REQUEST_RETENTION } from "./interface.js";
 import type {
