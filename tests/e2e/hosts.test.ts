@@ -112,8 +112,9 @@ test("a custom domain serves its publication once verified, and a publish shows 
   dns.txt(customDomainRecord.name, customDomainRecord.value);
   expect(await owner.action(fn("sites:verifyCustomDomain"), { siteId })).toEqual({ domain: CUSTOM, status: "verified" });
 
-  const empty = await page.goto(`http://${CUSTOM}:${PORT}/`);
-  expect(empty?.status()).toBe(200);
+  // The app learns of the verification through its Convex subscription (pushed after the commit, not
+  // read on the request), so under load the first request may come a moment before the push: poll.
+  await expect.poll(async () => (await page.goto(`http://${CUSTOM}:${PORT}/`))?.status(), { timeout: 5000 }).toBe(200);
   await expect(page.getByRole("heading", { level: 1, name: "Harbor News" })).toBeVisible();
   await expect(page.locator('link[rel="canonical"]')).toHaveAttribute("href", `https://${CUSTOM}/`);
   // Stored by the response cache now; the same response again.
