@@ -11,6 +11,7 @@ import path from "node:path";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { LocalBackend } from "../src/backend.js";
+import { CONVEX_CLI, officialCliEnv } from "../src/officialCli.js";
 import type { SchemaJson } from "../src/runtime/catalog.js";
 import { FIXTURE_CONVEX_DIR, REPO_ROOT, fmt, printTable } from "./lib.js";
 
@@ -20,11 +21,8 @@ const BACKFILL_TARGET_MS = 20_000;
 
 function cliDeploy(url: string, adminKey: string): Promise<{ ms: number; code: number | null; output: string }> {
   const t0 = performance.now();
-  // Self-hosted settings only: a CONVEX_DEPLOYMENT in the shell would point the CLI at the cloud.
-  const { CONVEX_DEPLOYMENT: _cloud, ...inherited } = process.env;
-  const env = { ...inherited, CONVEX_SELF_HOSTED_URL: url, CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey, CI: "1" };
-  const cli = path.join(REPO_ROOT, "node_modules/convex/bin/main.js");
-  const args = [cli, "deploy", "-y", "--typecheck", "disable", "--codegen", "disable"];
+  const env = officialCliEnv({ url, adminKey });
+  const args = [CONVEX_CLI, "deploy", "-y", "--typecheck", "disable", "--codegen", "disable"];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

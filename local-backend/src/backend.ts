@@ -13,6 +13,7 @@ import type { DocumentStore } from "./storage/interface.js";
 import { SqliteStore } from "./storage/sqlite.js";
 import { loadInstalledPush } from "./runtime/push.js";
 import { startHttpServer, type HttpServer } from "./http/server.js";
+import { adminFor } from "./http/admin.js";
 import { startSiteServer } from "./http/site.js";
 import { SyncServer } from "./http/sync.js";
 import { JwtVerifier } from "./runtime/auth.js";
@@ -209,6 +210,8 @@ export class LocalBackend {
         await Promise.all(servers.map((s) => s.close()));
         throw e;
       }
+      // The CLI's system functions and the function log (`npx convex logs`) from the first run on.
+      adminFor(backend);
       // Ready: from here on the servers answer.
       holder.backend = backend;
       setLoadTimeEnv(() => backend.functionEnv());

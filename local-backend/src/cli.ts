@@ -9,6 +9,7 @@ import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { EnvStore, LocalBackend } from "./backend.js";
 import { SqliteStore } from "./storage/sqlite.js";
 import { startDevStripeFake } from "../stripe-fake/dev.js";
+import { CONVEX_CLI, officialCliEnv } from "./officialCli.js";
 
 const USAGE = `local-backend: a Convex-compatible backend on SQLite
 
@@ -90,23 +91,9 @@ async function serve(watch: boolean, pushed = flags.pushed!): Promise<LocalBacke
   return backend;
 }
 
-const CONVEX_CLI = path.resolve("node_modules/convex/bin/main.js");
-
-/**
- * The official CLI (node_modules/convex, unmodified) against this backend, as a self-hosted
- * deployment: what `npx convex ...` does with CONVEX_SELF_HOSTED_URL/ADMIN_KEY. CI=1: never prompt;
- * no CONVEX_DEPLOYMENT, which the CLI refuses alongside a self-hosted URL.
- */
+/** The official CLI against this backend (officialCli.ts), its output on ours. */
 function officialCli(backend: LocalBackend, args: string[]): ChildProcess {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CONVEX_SELF_HOSTED_URL: backend.url,
-    CONVEX_SELF_HOSTED_ADMIN_KEY: backend.adminKey,
-    CI: "1",
-  };
-  delete env.CONVEX_DEPLOYMENT;
-  delete env.CONVEX_DEPLOY_KEY;
-  return spawn(process.execPath, [CONVEX_CLI, ...args], { env, stdio: "inherit" });
+  return spawn(process.execPath, [CONVEX_CLI, ...args], { env: officialCliEnv(backend), stdio: "inherit" });
 }
 
 /** Resolves when a child exits 0; otherwise rejects (its own output, above, says why). */

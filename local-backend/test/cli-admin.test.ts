@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
+import { officialCliEnv } from "../src/officialCli.js";
 import { parseExportJson, toExportJson } from "../src/runtime/exportJson.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,10 +43,7 @@ afterAll(async () => {
 
 /** The CLI's environment: only the self-hosted deployment, nothing from a developer's shell. */
 function cliEnv(target: LocalBackend = backend): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: target.url, CONVEX_SELF_HOSTED_ADMIN_KEY: target.adminKey };
-  for (const k of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_URL"]) delete env[k];
-  env.CI = "1";
-  return env;
+  return officialCliEnv(target);
 }
 
 function convex(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

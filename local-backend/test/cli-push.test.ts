@@ -13,6 +13,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend";
+import { officialCliEnv } from "../src/officialCli";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "node_modules/convex/bin/main.js");
@@ -46,9 +47,7 @@ interface CliResult {
 
 function runCli(cwd: string, url: string, adminKey: string, args: string[]): Promise<CliResult> {
   const started = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: url, CONVEX_SELF_HOSTED_ADMIN_KEY: adminKey, CI: "1" };
-  delete env.CONVEX_DEPLOYMENT;
-  delete env.CONVEX_DEPLOY_KEY;
+  const env = officialCliEnv({ url, adminKey });
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

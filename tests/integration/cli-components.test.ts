@@ -14,6 +14,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalBackend } from "../../local-backend/src/backend";
+import { officialCliEnv } from "../../local-backend/src/officialCli";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLI = path.join(ROOT, "node_modules/convex/bin/main.js");
@@ -21,14 +22,7 @@ const api = anyApi as any;
 
 /** Runs the CLI in `cwd` against the backend; resolves with its exit code and output, never throws. */
 async function cli(cwd: string, backend: LocalBackend, args: string[]): Promise<{ code: number; output: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CONVEX_SELF_HOSTED_URL: backend.url,
-    CONVEX_SELF_HOSTED_ADMIN_KEY: backend.adminKey,
-    CI: "1",
-  };
-  delete env.CONVEX_DEPLOYMENT;
-  delete env.CONVEX_DEPLOY_KEY;
+  const env = officialCliEnv(backend);
   try {
     const r = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env, timeout: 90_000 });
     return { code: 0, output: r.stdout + r.stderr };

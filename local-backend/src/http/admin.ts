@@ -9,6 +9,7 @@ import { localTableName } from "../runtime/catalog.js";
 import { currentContext } from "../runtime/context.js";
 import type { CallOptions, ExecutionEvent } from "../runtime/runner.js";
 import { appTableNames, applyImport, exportSnapshotZip, ImportError, parseSnapshotZip, planImport, type ImportMode, type ImportPlan } from "../runtime/snapshot.js";
+import { HttpError, readBody, sendJson } from "./io.js";
 
 // The deployment routes and `_system/cli/*` functions the official CLI's admin commands use
 // (convex/src/cli/lib: env.ts, data.ts, convexExport.ts, convexImport.ts, logs.ts), answered as
@@ -29,15 +30,6 @@ export function isAdminRoute(pathname: string): boolean {
   return ROUTES.has(pathname) || pathname.startsWith("/api/export/zip/");
 }
 
-class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const MAX_PART = 64 * 2 ** 20;
 const MAX_IMPORT = 1024 * 2 ** 20;
@@ -119,30 +111,30 @@ class Admin {
     const route = url.pathname;
     if (route === "/api/stream_function_logs") return this.streamLogs(req, res, url);
     if (route.startsWith("/api/export/zip/")) return this.download(res, route.slice("/api/export/zip/".length));
-    if (req.method !== "POST") throw new AdminError(405, "MethodNotAllowed", `${req.method} is not allowed on ${route}.`);
+    if (req.method !== "POST") throw new HttpError(405, "MethodNotAllowed", `${req.method} is not allowed on ${route}.`);
     if (route === "/api/import/upload_part") {
       const token = url.searchParams.get("uploadToken") ?? "";
       const part = Number(url.searchParams.get("partNumber"));
       const parts = this.uploads.get(token);
-      if (!parts) throw new AdminError(400, "InvalidUploadToken", "Unknown upload token.");
-      if (!Number.isInteger(part) || part < 1 || part > 10_000) throw new AdminError(400, "InvalidPartNumber", "partNumber must be 1 to 10000.");
-      const body = await readRaw(req, MAX_PART);
+      if (!parts) throw new HttpError(400, "InvalidUploadToken", "Unknown upload token.");
+      if (!Number.isInteger(part) || part < 1 || part > 10_000) throw new HttpError(400, "InvalidPartNumber", "partNumber must be 1 to 10000.");
+      const body = await readBody(req, MAX_PART);
       const total = [...parts.values()].reduce((n, b) => n + b.length, 0) + body.length;
-      if (total > MAX_IMPORT) throw new AdminError(413, "ImportTooLarge", `Imports are limited to ${MAX_IMPORT} bytes.`);
+      if (total > MAX_IMPORT) throw new HttpError(413, "ImportTooLarge", `Imports are limited to ${MAX_IMPORT} bytes.`);
       parts.set(part, body);
-      return json(res, { partNumber: part, etag: String(part) });
+      return sendJson(res, 200, { partNumber: part, etag: String(part) });
     }
-    const body = parseJson(await readRaw(req, 2 ** 20));
-    if (route === "/api/update_environment_variables") return json(res, this.updateEnv(body));
+    const body = parseJson(await readBody(req, 2 ** 20));
+    if (route === "/api/update_environment_variables") return sendJson(res, 200, this.updateEnv(body));
     if (route === "/api/import/start_upload") {
       const uploadToken = randomBytes(16).toString("hex");
       this.uploads.set(uploadToken, new Map());
-      return json(res, { uploadToken });
+      return sendJson(res, 200, { uploadToken });
     }
-    if (route === "/api/import/finish_upload") return json(res, this.finishUpload(body));
-    if (route === "/api/perform_import") return json(res, await this.performImport(body));
-    if (route === "/api/export/request/zip") return json(res, this.requestExport(url));
-    throw new AdminError(404, "NotFound", `No such endpoint: ${route}`);
+    if (route === "/api/import/finish_upload") return sendJson(res, 200, this.finishUpload(body));
+    if (route === "/api/perform_import") return sendJson(res, 200, await this.performImport(body));
+    if (route === "/api/export/request/zip") return sendJson(res, 200, this.requestExport(url));
+    throw new HttpError(404, "NotFound", `No such endpoint: ${route}`);
   }
 
   /** The installed component paths, "" (the app) first. */
@@ -152,7 +144,7 @@ class Admin {
 
   private updateEnv(body: any) {
     const changes = body?.changes;
-    if (!Array.isArray(changes)) throw new AdminError(400, "BadRequest", "Expected {changes: [{name, value}]}.");
+    if (!Array.isArray(changes)) throw new HttpError(400, "BadRequest", "Expected {changes: [{name, value}]}.");
     const before = { ...this.backend.env.all() };
     try {
       for (const c of changes) {
@@ -165,17 +157,17 @@ class Admin {
       // All or nothing: put back the variables changed before the bad one.
       for (const c of changes) if (typeof c?.name === "string" && c.name in before) this.backend.env.set(c.name, before[c.name]);
       for (const c of changes) if (typeof c?.name === "string" && !(c.name in before) && c.name in this.backend.env.all()) this.backend.env.set(c.name, null);
-      throw new AdminError(400, "InvalidEnvironmentVariable", (e as Error).message);
+      throw new HttpError(400, "InvalidEnvironmentVariable", (e as Error).message);
     }
     return {};
   }
 
   private finishUpload(body: any) {
     const parts = this.uploads.get(body?.uploadToken);
-    if (!parts) throw new AdminError(400, "InvalidUploadToken", "Unknown upload token.");
+    if (!parts) throw new HttpError(400, "InvalidUploadToken", "Unknown upload token.");
     this.uploads.delete(body.uploadToken);
     const { format, mode } = body.import ?? {};
-    if (!["requireEmpty", "append", "replace", "replaceAll"].includes(mode)) throw new AdminError(400, "BadImportMode", `Unknown import mode ${JSON.stringify(mode)}.`);
+    if (!["requireEmpty", "append", "replace", "replaceAll"].includes(mode)) throw new HttpError(400, "BadImportMode", `Unknown import mode ${JSON.stringify(mode)}.`);
     const bytes = Buffer.concat([...parts.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b));
     const id = randomBytes(16).toString("hex");
     const record: ImportRecord = { id, plan: null, state: { state: "uploaded" } };
@@ -198,9 +190,9 @@ class Admin {
 
   private async performImport(body: any) {
     const record = this.imports.get(body?.importId);
-    if (!record) throw new AdminError(404, "ImportNotFound", "No such import.");
+    if (!record) throw new HttpError(404, "ImportNotFound", "No such import.");
     if (!record.plan || record.state.state !== "waiting_for_confirmation") {
-      throw new AdminError(400, "ImportNotWaiting", `The import is ${String(record.state.state)}, not waiting for confirmation.`);
+      throw new HttpError(400, "ImportNotWaiting", `The import is ${String(record.state.state)}, not waiting for confirmation.`);
     }
     const plan = record.plan;
     record.plan = null;
@@ -225,12 +217,12 @@ class Admin {
   }
 
   private download(res: http.ServerResponse, id: string) {
-    if (!/^\d+$/.test(id)) throw new AdminError(400, "BadSnapshotId", "Snapshot Id did not parse to an ID.");
+    if (!/^\d+$/.test(id)) throw new HttpError(400, "BadSnapshotId", "Snapshot Id did not parse to an ID.");
     let zip: Buffer;
     try {
       zip = readFileSync(path.join(this.backend.options.dataDir, "exports", `snapshot_${id}.zip`));
     } catch {
-      throw new AdminError(404, "ExportNotFound", `No snapshot export ${id}.`);
+      throw new HttpError(404, "ExportNotFound", `No snapshot export ${id}.`);
     }
     res.writeHead(200, {
       "Content-Type": "application/zip",
@@ -243,7 +235,7 @@ class Admin {
   /** Long poll: entries after `cursor`, waiting up to a minute for the first one. */
   private async streamLogs(req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
     const cursor = Number(url.searchParams.get("cursor") ?? "0");
-    if (!Number.isFinite(cursor)) throw new AdminError(400, "BadCursor", "cursor must be a number.");
+    if (!Number.isFinite(cursor)) throw new HttpError(400, "BadCursor", "cursor must be a number.");
     const after = () => this.log.filter((l) => l.seq > cursor);
     if (after().length === 0 && cursor > 0) {
       await new Promise<void>((resolve) => {
@@ -258,7 +250,7 @@ class Admin {
       });
     }
     const entries = after();
-    json(res, { entries: entries.map((l) => l.entry), newCursor: entries.length ? entries[entries.length - 1].seq : Math.max(cursor, this.seq) });
+    sendJson(res, 200, { entries: entries.map((l) => l.entry), newCursor: entries.length ? entries[entries.length - 1].seq : Math.max(cursor, this.seq) });
   }
 }
 
@@ -282,44 +274,26 @@ export async function handleAdminRequest(
   try {
     const auth = req.headers.authorization ? await authenticate(backend, req.headers.authorization) : {};
     if (!auth.allowInternal || auth.identity) {
-      throw new AdminError(403, "Unauthorized", "This endpoint needs the deployment's admin key (Authorization: Convex <admin key>).");
+      throw new HttpError(403, "Unauthorized", "This endpoint needs the deployment's admin key (Authorization: Convex <admin key>).");
     }
     await adminFor(backend).handle(req, res, url);
   } catch (e) {
     if (res.headersSent) return;
-    if (e instanceof AdminError) return json(res, { code: e.code, message: e.message }, e.status);
+    if (e instanceof HttpError) return sendJson(res, e.status, { code: e.code, message: e.message });
     const status = (e as { status?: number }).status;
     if (typeof status === "number") {
-      return json(res, { code: (e as { code?: string }).code ?? "BadRequest", message: (e as Error).message }, status);
+      return sendJson(res, status, { code: (e as { code?: string }).code ?? "BadRequest", message: (e as Error).message });
     }
     console.error("[local-backend] admin route failed", e);
-    json(res, { code: "InternalServerError", message: "Internal server error." }, 500);
+    sendJson(res, 500, { code: "InternalServerError", message: "Internal server error." });
   }
-}
-
-function json(res: http.ServerResponse, body: unknown, status = 200) {
-  const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v));
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function parseJson(buf: Buffer): any {
   try {
     return buf.length ? JSON.parse(buf.toString("utf8")) : {};
   } catch (e) {
-    throw new AdminError(400, "BadJsonBody", `The request body is not valid JSON: ${(e as Error).message}`);
+    throw new HttpError(400, "BadJsonBody", `The request body is not valid JSON: ${(e as Error).message}`);
   }
 }
 
-function readRaw(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.on("end", () => (size > limit ? reject(new AdminError(413, "RequestTooLarge", `Request body exceeds ${limit} bytes.`)) : resolve(Buffer.concat(chunks))));
-    req.on("error", reject);
-  });
-}

@@ -7,6 +7,7 @@ import type http from "node:http";
 import zlib from "node:zlib";
 import type { LocalBackend } from "../backend.js";
 import { PushError, Pushes } from "../runtime/push.js";
+import { HttpError, readBody, sendJson } from "./io.js";
 
 /** Compressed push bodies are capped here, decompressed ones at MAX_DECODED. */
 const MAX_BODY = 64 * 2 ** 20;
@@ -32,43 +33,26 @@ function pushes(backend: LocalBackend): Pushes {
   return p;
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
-}
 
-function readJson(req: http.IncomingMessage): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("error", reject);
-    req.on("end", () => {
-      if (size > MAX_BODY) return reject(new PushError(413, "RequestTooLarge", `Request body exceeds ${MAX_BODY} bytes.`));
-      let raw = Buffer.concat(chunks);
-      const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
-      try {
-        if (encoding === "br") raw = zlib.brotliDecompressSync(raw, { maxOutputLength: MAX_DECODED });
-        else if (encoding === "gzip") raw = zlib.gunzipSync(raw, { maxOutputLength: MAX_DECODED });
-        else if (encoding !== "identity") {
-          return reject(new PushError(415, "UnsupportedEncoding", `Content-Encoding ${encoding} is not supported.`));
-        }
-      } catch (e) {
-        return reject(new PushError(400, "BadBody", `The request body could not be decompressed: ${(e as Error).message}`));
-      }
-      try {
-        const body = raw.length ? JSON.parse(raw.toString("utf8")) : {};
-        if (body === null || typeof body !== "object" || Array.isArray(body)) throw new Error("not a JSON object");
-        resolve(body);
-      } catch (e) {
-        reject(new PushError(400, "BadJsonBody", `The request body is not a JSON object: ${(e as Error).message}`));
-      }
-    });
-  });
+/** The body as a JSON object; the CLI compresses large pushes (br, gzip). */
+async function readJson(req: http.IncomingMessage): Promise<any> {
+  let raw = await readBody(req, MAX_BODY);
+  const encoding = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
+  try {
+    if (encoding === "br") raw = zlib.brotliDecompressSync(raw, { maxOutputLength: MAX_DECODED });
+    else if (encoding === "gzip") raw = zlib.gunzipSync(raw, { maxOutputLength: MAX_DECODED });
+    else if (encoding !== "identity") throw new HttpError(415, "UnsupportedEncoding", `Content-Encoding ${encoding} is not supported.`);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, "BadBody", `The request body could not be decompressed: ${(e as Error).message}`);
+  }
+  try {
+    const body = raw.length ? JSON.parse(raw.toString("utf8")) : {};
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new Error("not a JSON object");
+    return body;
+  } catch (e) {
+    throw new HttpError(400, "BadJsonBody", `The request body is not a JSON object: ${(e as Error).message}`);
+  }
 }
 
 /** Deploy routes take the admin key in the body (as Convex's do) or in `Authorization: Convex <key>`. */
@@ -114,11 +98,11 @@ async function route(backend: LocalBackend, req: http.IncomingMessage, pathname:
 /** Answers one deploy request; errors are `{code, message}` with a 4xx, never a crash. */
 export function handleDeployRequest(backend: LocalBackend, req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
   route(backend, req, pathname).then(
-    (body) => reply(res, 200, body),
+    (body) => sendJson(res, 200, body),
     (e) => {
-      if (e instanceof PushError) return reply(res, e.status, { code: e.code, message: e.message });
+      if (e instanceof PushError || e instanceof HttpError) return sendJson(res, e.status, { code: e.code, message: e.message });
       console.error("[local-backend] push failed", e);
-      reply(res, 500, { code: "InternalServerError", message: `Internal error while pushing: ${(e as Error)?.message}` });
+      sendJson(res, 500, { code: "InternalServerError", message: `Internal error while pushing: ${(e as Error)?.message}` });
     },
   );
 }

@@ -8,7 +8,8 @@ import type { CallOptions, FunctionOutcome } from "../runtime/runner.js";
 import { toCleanJson } from "./cleanJson.js";
 import { functionArgs, functionPath, ProtocolError } from "./protocol.js";
 import { handleStorageRequest } from "./storageRoutes.js";
-import { adminFor, handleAdminRequest, isAdminRoute } from "./admin.js";
+import { handleAdminRequest, isAdminRoute } from "./admin.js";
+import { HttpError, readBody } from "./io.js";
 import { DEPLOY_ROUTES, handleDeployRequest } from "./deploy.js";
 
 export interface HttpServer {
@@ -18,16 +19,6 @@ export interface HttpServer {
 
 const MAX_BODY = 20 * 2 ** 20;
 
-/** An HTTP failure that is not a function error: it gets a 4xx status and a JSON body. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The request's path and query as a URL on a fixed origin, or null when the request target does
@@ -50,22 +41,6 @@ export function clientGone(req: http.IncomingMessage): boolean {
   return req.destroyed && !req.complete;
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Past the limit, keep draining (but not storing) so the 413 can still be delivered.
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY) chunks.push(c);
-    });
-    req.on("end", () => {
-      if (size > MAX_BODY) reject(new HttpError(413, "RequestTooLarge", `Request body exceeds ${MAX_BODY} bytes.`));
-      else resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    req.on("error", reject);
-  });
-}
 
 /**
  * Parses `Authorization`: `Convex <adminKey>[:<base64 identity>]` acts as admin (or as that user);
@@ -176,7 +151,7 @@ async function handleApi(backend: LocalBackend, req: http.IncomingMessage, res: 
     }
   } else {
     if (req.method !== "POST") throw new HttpError(405, "MethodNotAllowed", `${req.method} is not allowed on ${route}.`);
-    const text = await readBody(req);
+    const text = (await readBody(req, MAX_BODY)).toString("utf8");
     let body: any;
     try {
       body = text.length ? JSON.parse(text) : {};
@@ -259,8 +234,6 @@ export async function startHttpServer(
       void handleStorageRequest(backend.files, req, res, url);
       return;
     }
-    // Starts the function log (and the CLI's system functions) with the first request.
-    adminFor(backend);
     if (isAdminRoute(url.pathname)) {
       void handleAdminRequest(backend, req, res, url, authenticate);
       return;
@@ -290,7 +263,6 @@ export async function startHttpServer(
     if (!url) return refuse("400 Bad Request");
     const backend = getBackend();
     if (!backend) return refuse("503 Service Unavailable");
-    adminFor(backend);
     if (!backend.sync.handleUpgrade(req, socket, head, url.pathname)) refuse("404 Not Found");
   });
   server.keepAliveTimeout = 65_000;

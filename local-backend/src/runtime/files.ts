@@ -397,6 +397,12 @@ export class FileStorage {
   async putBlobForImport(bytes: Buffer): Promise<{ sha256: string; release: () => void }> {
     const digest = createHash("sha256").update(bytes).digest();
     const hex = digest.toString("hex");
+    await this.keepBlob(hex, bytes);
+    return { sha256: digest.toString("base64"), release: () => this.unpin(hex) };
+  }
+
+  /** Pins blob `hex` and writes `bytes` there unless it exists (content-addressed); unpinned on failure. */
+  private async keepBlob(hex: string, bytes: Buffer): Promise<void> {
     this.pin(hex);
     try {
       if (!existsSync(this.blobPath(hex))) {
@@ -408,7 +414,6 @@ export class FileStorage {
       this.unpin(hex);
       throw e;
     }
-    return { sha256: digest.toString("base64"), release: () => this.unpin(hex) };
   }
 
   /** `ctx.storage.store(blob)` in actions and (since convex 1.48) mutations. */
@@ -417,17 +422,7 @@ export class FileStorage {
     const digest = createHash("sha256").update(bytes).digest();
     this.checkDigest(expectedSha256, digest);
     const hex = digest.toString("hex");
-    this.pin(hex);
-    try {
-      if (!existsSync(this.blobPath(hex))) {
-        const tmp = this.tmpPath();
-        await writeFile(tmp, bytes);
-        await this.placeBlob(tmp, hex);
-      }
-    } catch (e) {
-      this.unpin(hex);
-      throw e;
-    }
+    await this.keepBlob(hex, bytes);
     return this.createDocument(ctx, hex, bytes.length, contentType);
   }
 
