@@ -40,6 +40,9 @@ export const FIELDS = {
   bio: { max: 1000 },
   location: { max: 100 },
   reviewComment: { min: 1, max: 2000 },
+  /** Tag and category names and descriptions (model/taxonomy.ts, the studio's taxonomy screen). */
+  taxonomyName: { min: 1, max: 100, trim: "collapse" },
+  taxonomyDescription: { max: 500 },
 } as const satisfies Record<string, TextRule>;
 
 export type FieldName = keyof typeof FIELDS;
