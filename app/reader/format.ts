@@ -1,5 +1,6 @@
 // Formatting shared by server and browser. Dates are formatted in UTC so the server's markup and
 // the hydrated markup agree whatever the reader's time zone.
+import { formatMoney } from "../utils/money";
 
 const LONG = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
 
@@ -27,15 +28,5 @@ export function initials(name: string): string {
 
 /** "$7 / month" (whole amounts without cents). */
 export function formatPrice(cents: number, currency: string, interval: "month" | "year"): string {
-  let amount: string;
-  try {
-    amount = new Intl.NumberFormat("en-US", {
-      style: "currency",
-      currency: currency.toUpperCase(),
-      minimumFractionDigits: cents % 100 === 0 ? 0 : 2,
-    }).format(cents / 100);
-  } catch {
-    amount = `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
-  return `${amount} / ${interval}`;
+  return `${formatMoney(cents, currency, { wholeWithoutCents: true })} / ${interval}`;
 }

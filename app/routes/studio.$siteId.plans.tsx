@@ -5,10 +5,11 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { PLAN_INTERVALS } from "../../convex/shared/constants";
 import { EmptyState, FormMessage, Pager, SelectField, TextArea, TextField } from "../studio/components";
-import { money, Time } from "../studio/format";
+import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
 import { can } from "../studio/roles";
 import { useStudioSite } from "../studio/site";
+import { formatMoney } from "../utils/money";
 import { attempt, field, idParam, loadIfAllowed, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
 
 // /studio/:siteId/plans: the site's subscription plans (create, edit, offer or withdraw, reorder)
@@ -146,7 +147,7 @@ export default function Plans() {
             </div>
             <div>
               <dt>Monthly recurring revenue</dt>
-              <dd data-testid="mrr">{stats.mrr.length ? stats.mrr.map((m) => money(m.amountCents, m.currency)).join(" + ") : money(0, "usd")}</dd>
+              <dd data-testid="mrr">{stats.mrr.length ? stats.mrr.map((m) => formatMoney(m.amountCents, m.currency)).join(" + ") : formatMoney(0, "usd")}</dd>
             </div>
           </dl>
         </section>
@@ -189,8 +190,8 @@ export default function Plans() {
                     </td>
                     <td>{p.userName}</td>
                     <td>
-                      {money(p.amountCents, p.currency)}
-                      {p.amountRefundedCents ? <span className="st-muted"> ({money(p.amountRefundedCents, p.currency)} refunded)</span> : null}
+                      {formatMoney(p.amountCents, p.currency)}
+                      {p.amountRefundedCents ? <span className="st-muted"> ({formatMoney(p.amountRefundedCents, p.currency)} refunded)</span> : null}
                     </td>
                     <td>{p.status}</td>
                   </tr>
@@ -295,7 +296,7 @@ function PlanRow({ plan, order, first, last }: { plan: Plan; order: string[]; fi
   return (
     <div className="st-plan">
       <div>
-        <strong>{plan.name}</strong> · {money(plan.priceCents, plan.currency)} / {plan.interval}{" "}
+        <strong>{plan.name}</strong> · {formatMoney(plan.priceCents, plan.currency)} / {plan.interval}{" "}
         <span className={`st-badge ${plan.isActive ? "st-badge--published" : "st-badge--archived"}`}>{plan.isActive ? "Offered" : "Withdrawn"}</span>
         {!plan.syncedToStripe ? <span className="st-muted"> · not yet in Stripe</span> : null}
         {plan.description ? <p className="st-muted">{plan.description}</p> : null}

@@ -39,12 +39,3 @@ export function Time({ ms, format = dateTime }: { ms: number; format?: (ms: numb
   const iso = new Date(ms).toISOString();
   return <time dateTime={iso}>{hydrated ? format(ms) : iso.slice(0, 16).replace("T", " ") + " UTC"}</time>;
 }
-
-/** "$12.00" */
-export function money(cents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat("en", { style: "currency", currency: currency.toUpperCase() }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
-}
