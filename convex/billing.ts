@@ -5,7 +5,6 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { ActionCtx } from "./_generated/server";
-import { requireRole } from "./lib/access";
 import { displayName } from "./lib/auth";
 import { appError } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, siteQuery, userQuery } from "./lib/functions";
@@ -210,6 +209,7 @@ export const mySubscriptions = userQuery({
  * site's payments newest first (paginated). Owners and admins.
  */
 export const siteStats = siteQuery({
+  permission: "billing.manage",
   args: { paginationOpts: paginationOptsValidator },
   returns: v.object({
     subscriberCount: v.number(),
@@ -217,7 +217,6 @@ export const siteStats = siteQuery({
     payments: paginationResultValidator(vPaymentRow),
   }),
   handler: async (ctx, { paginationOpts }) => {
-    requireRole(ctx.member, "admin");
     const stats = await Billing.subscriberStats(ctx, ctx.site._id);
     const result = await ctx.db
       .query("payments")
@@ -326,7 +325,7 @@ export const recordCustomer = internalMutation({
 /**
  * Cancels a subscription at Stripe now (no-op without Stripe keys, or when Stripe already ended it).
  * For rows Pressroom canceled itself, e.g. when a reader's account or a site is deleted
- * (model/users.ts cancels the row; this stops the charges). Its customer.subscription.deleted
+ * (model/sites.ts cancels the row; this stops the charges). Its customer.subscription.deleted
  * webhook then finds the row already canceled. Trusted: internal callers only.
  */
 export const cancelAtStripe = internalAction({

@@ -6,11 +6,13 @@ import { audit } from "./lib/audit";
 import { appError } from "./lib/errors";
 import { internalMutation, readerQuery, userMutation, userQuery } from "./lib/functions";
 import { isInactive } from "./model/account";
+import * as UserDeletion from "./model/userDeletion";
 import * as Users from "./model/users";
 import { vPlatformRole } from "./validators";
 
-// Accounts and profiles. Renaming and deletion are chains of bounded steps (model/users.ts); the
-// public mutations do the checks and the first step, the internal ones continue.
+// Accounts and profiles. Renaming and deletion are chains of bounded steps (model/users.ts,
+// model/userDeletion.ts); the public mutations do the checks and the first step, the internal ones
+// continue.
 
 const vProfile = v.object({
   _id: v.id("users"),
@@ -197,7 +199,7 @@ const vDeleteState = v.object({
 /**
  * Deletes a user's account. Internal: account.deleteAccount calls it after re-checking the password
  * (or a recent sign-in), so a script holding the page's JWT cannot skip that check. The account
- * stops working at once (deletingAt); the rest runs as scheduled steps. Policy (model/users.ts
+ * stops working at once (deletingAt); the rest runs as scheduled steps. Policy (model/userDeletion.ts
  * planDeletion): sites where they are the only member are deleted; sole owner of a site with other
  * members → LAST_OWNER (transfer ownership first); co-owned sites: posts reassigned to another
  * owner, or deleted with `sites: [{siteId, action: "delete"}]`; other sites: posts reassigned to
@@ -221,7 +223,7 @@ export const deleteUser = internalMutation({
     if (!user) throw appError("NOT_FOUND");
     if (isInactive(user)) throw appError("USER_INACTIVE");
     const choices = sites ?? [];
-    const plan = await Users.planDeletion(ctx, user, choices);
+    const plan = await UserDeletion.planDeletion(ctx, user, choices);
     const now = Date.now();
     await ctx.db.patch(user._id, { deletingAt: now });
     await audit(ctx, {
@@ -235,7 +237,7 @@ export const deleteUser = internalMutation({
     await ctx.scheduler.runAfter(0, internal.users.continueDeletion, {
       userId: user._id,
       choices,
-      batchSize: Users.clampBatch(batchSize, Users.DELETE_BATCH),
+      batchSize: Users.clampBatch(batchSize, UserDeletion.DELETE_BATCH),
       phase: "memberships",
     });
     return { sites: plan };
@@ -249,7 +251,7 @@ export const continueDeletion = internalMutation({
   handler: async (ctx, state) => {
     const user = await ctx.db.get(state.userId);
     if (user && user.deletingAt === undefined) return null; // not (or no longer) being deleted
-    const next = await Users.deleteUserStep(ctx, state);
+    const next = await UserDeletion.deleteUserStep(ctx, state);
     if (next) await ctx.scheduler.runAfter(0, internal.users.continueDeletion, next);
     return null;
   },
