@@ -10,6 +10,7 @@ import { action, internalAction, internalMutation, internalQuery, readerQuery, s
 import * as Domains from "./model/domains";
 import { slugify } from "./model/slugs";
 import { MAX_SLUG_LENGTH, RESERVED_SITE_SLUGS, SLUG_PATTERN } from "./shared/constants";
+import { errorCodeOf } from "./shared/errors";
 import { vBranding, vSiteRole } from "./validators";
 
 const vDirectoryEntry = v.object({ name: v.string(), slug: v.string(), description: v.union(v.string(), v.null()) });
@@ -130,7 +131,7 @@ export const isSlugAvailable = userQuery({
       await requireSiteSlugFree(ctx, slug);
       return { available: true, reason: null };
     } catch (e) {
-      const code = (e as { data?: { code?: string } }).data?.code;
+      const code = errorCodeOf(e);
       if (!code) throw e;
       return { available: false, reason: code };
     }

@@ -1,12 +1,13 @@
 // How sign-in failures reach users. Convex functions throw ConvexErrors `{code, message?, field?}`:
 // convex/auth.ts turns @convex-dev/auth's plain errors into INVALID_CREDENTIALS, INVALID_CODE,
 // RATE_LIMITED {retryAfterMs} and INVALID_ARGUMENT {field, message}; other codes take their copy
-// from convex/shared/errors.ts. Plain library messages ("InvalidSecret", "InvalidAccountId",
+// and the text users see from convex/shared/errors.ts toUserError (the one rule for what is safe to
+// show). Plain library messages ("InvalidSecret", "InvalidAccountId",
 // "TooManyFailedAttempts", "Could not verify code", "Account … already exists") are still
 // recognised, and since a production deployment redacts plain messages to "Server Error", each
 // form also has a safe default for failures it cannot read.
 import { ConvexError } from "convex/values";
-import { ERROR_CODES } from "../../convex/shared/errors";
+import { toUserError, UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import type { FormErrors } from "./forms";
 
 export type { FormErrors };
@@ -18,7 +19,7 @@ export const AUTH_COPY = {
   weakPassword: "Use at least 8 characters.",
   tooManyAttempts: (minutes: number) =>
     `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
-  unexpected: "An unexpected error occurred, please try again.",
+  unexpected: UNEXPECTED_MESSAGE,
   codeSent: "If an account exists for that address, we've emailed it a code.",
 } as const;
 
@@ -38,29 +39,17 @@ const AUTH_CODES: Record<string, AuthFailure["kind"]> = {
   RATE_LIMITED: "rateLimited",
 };
 
-// Codes whose `message` is user-facing copy written for the case (convex/model/account.ts:
-// "`message` is user-facing copy"); other codes get the copy in convex/shared/errors.ts.
-const MESSAGE_IS_COPY = new Set(["INVALID_ARGUMENT", "REAUTH_REQUIRED", "INVALID_STATE"]);
-
 /** Classifies an error thrown by a Convex call in the sign-in flows. */
 export function classifyAuthError(error: unknown): AuthFailure {
   if (error instanceof ConvexError) {
-    const data = (typeof error.data === "object" && error.data !== null ? error.data : {}) as Record<string, unknown>;
-    const code = typeof data.code === "string" ? data.code : "";
-    const kind = AUTH_CODES[code];
+    const failure = toUserError(error);
+    const kind = failure.code ? AUTH_CODES[failure.code] : undefined;
     if (kind === "rateLimited") {
-      const after = data.retryAfterMs ?? data.retryAfter;
+      const after = failure.data?.retryAfterMs ?? failure.data?.retryAfter;
       return { kind, retryAfterMs: typeof after === "number" ? after : undefined };
     }
     if (kind) return { kind } as AuthFailure;
-    const known = (ERROR_CODES as Record<string, string>)[code];
-    const copy = MESSAGE_IS_COPY.has(code) && typeof data.message === "string" && data.message ? data.message : undefined;
-    return {
-      kind: "app",
-      code,
-      field: typeof data.field === "string" ? data.field : undefined,
-      message: copy ?? known ?? AUTH_COPY.unexpected,
-    };
+    return { kind: "app", code: failure.code ?? "", field: failure.field, message: failure.message };
   }
   const message = error instanceof Error ? error.message : String(error);
   if (/TooManyFailedAttempts/.test(message)) return { kind: "rateLimited" };

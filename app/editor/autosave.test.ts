@@ -1,4 +1,5 @@
 import { ConvexError } from "convex/values";
+import { ERROR_CODES, UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { describe, expect, it } from "vitest";
 import {
   AutosaveController,
@@ -368,11 +369,18 @@ describe("AutosaveController: errors", () => {
     expect(server.draft).toMatchObject(d(1));
   });
 
-  it("a plain Error from the server is an error, with its message", async () => {
-    const { clock, ctl } = setup({ save: () => Promise.reject(new Error("[Request ID: 1] Server Error")) });
+  it("a plain Error from the server is an error with the generic message, never its internal text", async () => {
+    const { clock, ctl } = setup({ save: () => Promise.reject(new Error("[Request ID: 1] Server Error: secret detail")) });
     ctl.change(d(1));
     await clock.advance(1000);
-    expect(ctl.getStatus()).toEqual({ kind: "error", message: "[Request ID: 1] Server Error" });
+    expect(ctl.getStatus()).toEqual({ kind: "error", message: UNEXPECTED_MESSAGE });
+  });
+
+  it("a catalogue code without copy of its own shows the catalogue's line, not its message", async () => {
+    const { clock, ctl } = setup({ save: () => Promise.reject(new ConvexError({ code: "FORBIDDEN", message: "member row 123 missing" })) });
+    ctl.change(d(1));
+    await clock.advance(1000);
+    expect(ctl.getStatus()).toEqual({ kind: "error", message: ERROR_CODES.FORBIDDEN });
   });
 });
 

@@ -9,6 +9,8 @@
 // - A stale version (CONFLICT) never overwrites: autosaving stops until resolveConflict().
 // - Network failures retry with exponential backoff (1 s → 30 s); other failures are reported.
 
+import { errorCodeOf, errorData, toUserError } from "../../convex/shared/errors";
+
 export interface PostDraft {
   title?: string;
   excerpt?: string;
@@ -32,6 +34,7 @@ export type AutosaveStatus<D = PostDraft> =
   | { kind: "dirty" }
   /** retryAt: when the next attempt runs; null while a request is pending without an answer. */
   | { kind: "offline"; retryAt: number | null }
+  /** message: user text from convex/shared/errors.ts toUserError (never an internal error's text). */
   | { kind: "error"; message: string }
   | { kind: "conflict"; mine: D; theirs: TheirDraft<D>; currentVersion: number };
 
@@ -101,25 +104,10 @@ export function isNetworkError(error: unknown, depth = 0): boolean {
 
 /** The CONFLICT ConvexError of posts:saveDraft, or null. */
 export function conflictOf<D>(error: unknown): { currentVersion: number; current: TheirDraft<D> } | null {
-  const data = (error as { data?: unknown } | null)?.data as
-    | { code?: unknown; currentVersion?: unknown; current?: unknown }
-    | undefined;
-  if (!data || typeof data !== "object" || data.code !== "CONFLICT" || typeof data.currentVersion !== "number") return null;
+  const data = errorData(error);
+  if (!data || errorCodeOf(error) !== "CONFLICT" || typeof data.currentVersion !== "number") return null;
   const current = data.current && typeof data.current === "object" ? (data.current as TheirDraft<D>) : ({} as TheirDraft<D>);
   return { currentVersion: data.currentVersion, current };
-}
-
-/** A message for people: ConvexError data.message / code, else the error's message. */
-export function errorMessage(error: unknown): string {
-  const data = (error as { data?: unknown } | null)?.data;
-  if (data && typeof data === "object") {
-    const d = data as { message?: unknown; code?: unknown };
-    if (typeof d.message === "string" && d.message) return d.message;
-    if (typeof d.code === "string") return d.code;
-  }
-  if (typeof data === "string" && data) return data;
-  if (error instanceof Error && error.message) return error.message;
-  return String(error ?? "Unknown error");
 }
 
 /**
@@ -419,7 +407,7 @@ export class AutosaveController<D extends object = PostDraft> {
       return;
     }
     this.explicitRequested = false;
-    this.setStatus({ kind: "error", message: errorMessage(error) });
+    this.setStatus({ kind: "error", message: toUserError(error).message });
     this.resolveFlushes();
     // No retry loop for the draft that failed; a newer change is different content: try it.
     if (this.latest && this.latest.seq !== seq) {

@@ -1,7 +1,6 @@
 import { redirect } from "@remix-run/node";
-import { ConvexError } from "convex/values";
 import { api } from "../../convex/_generated/api";
-import { ERROR_CODES, errorMessage } from "../../convex/shared/errors";
+import { errorCodeOf, errorData, toUserError } from "../../convex/shared/errors";
 import type { Id } from "../../convex/_generated/dataModel";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { convexAs, getAuthSession } from "../auth/session.server";
@@ -18,10 +17,10 @@ export type PlansResult = { plans: CheckoutPlan[]; plansError: string | null };
 
 const PLANS_FAILED = "Something went wrong loading the plans. Please try again in a moment.";
 
-/** A reader-safe line for a failed call: the error catalogue's copy for our ConvexErrors, else `fallback`. */
+/** A reader-safe line for a failed call: toUserError's text for our ConvexErrors, else `fallback`. */
 function safeMessage(error: unknown, fallback: string): string {
-  const code = error instanceof ConvexError ? (error.data as { code?: unknown } | null)?.code : undefined;
-  return typeof code === "string" && code in ERROR_CODES ? errorMessage(code) : fallback;
+  const failure = toUserError(error);
+  return failure.code ? failure.message : fallback;
 }
 
 /**
@@ -84,7 +83,8 @@ export type BillingActionData = { billingError: string; manage?: boolean };
  * `context` and shown as a generic retry line.
  */
 export function billingErrorMessage(error: unknown, context = "billing action"): BillingActionData {
-  const data = error instanceof ConvexError ? (error.data as { code?: string; reason?: string } | null) : null;
+  const code = errorCodeOf(error);
+  const data = code ? { code, reason: errorData(error)?.reason } : null;
   if (data?.code === "INVALID_STATE" && data.reason === "already_subscribed") {
     return { billingError: "You're already subscribed — manage your subscription", manage: true };
   }

@@ -2,6 +2,7 @@ import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } 
 import { isRouteErrorResponse, Link, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { PostEditor } from "../studio/editor/post-editor";
 import { useStudioSite } from "../studio/site";
 import { idParam, loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
@@ -67,7 +68,7 @@ export function ErrorBoundary() {
   return (
     <main id="main" className="st-page" data-testid="studio-error" data-status={status}>
       <h1>{status === 404 ? "Post not found" : "Something went wrong"}</h1>
-      <p>{status === 404 ? "This post doesn't exist, or it isn't yours to edit." : "An unexpected error occurred, please try again."}</p>
+      <p>{status === 404 ? "This post doesn't exist, or it isn't yours to edit." : UNEXPECTED_MESSAGE}</p>
       <p>
         <Link to="..">Back to posts</Link>
       </p>

@@ -2,6 +2,7 @@ import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } 
 import { Form, isRouteErrorResponse, Link, NavLink, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { useLive } from "../studio/live";
 import { can, ROLE_LABELS } from "../studio/roles";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
@@ -109,7 +110,7 @@ export function ErrorBoundary() {
           ? "This publication doesn't exist, or you're not a member of it."
           : status === 403
             ? "Your role in this publication doesn't allow that."
-            : "An unexpected error occurred, please try again."}
+            : UNEXPECTED_MESSAGE}
       </p>
       <p>
         <Link to="/studio">Back to your publications</Link>

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
-import { ERROR_CODES } from "../../convex/shared/errors";
+import { errorMessage } from "../../convex/shared/errors";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { requireUser } from "../auth/session.server";
 import { FormMessage, TextArea, TextField } from "../studio/components";
@@ -144,7 +144,7 @@ function SlugCheck({ slug }: { slug: string }) {
     </span>
   ) : (
     <span data-testid="slug-check" data-available="false">
-      {(ERROR_CODES as Record<string, string>)[check.reason ?? ""] ?? ERROR_CODES.SLUG_TAKEN}
+      {errorMessage(check.reason ?? "SLUG_TAKEN")}
     </span>
   );
 }

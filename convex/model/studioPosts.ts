@@ -4,6 +4,7 @@ import type { QueryCtx } from "../_generated/server";
 import { canOpenPost, roleAtLeast } from "../lib/access";
 import { appError } from "../lib/errors";
 import { MAX_SLUG_LENGTH, type PostStatus } from "../shared/constants";
+import { errorCodeOf } from "../shared/errors";
 import { type Actor, getBody } from "./posts";
 import { redirectFor, requireSlugFree, uniqueSlug } from "./slugs";
 import { viewCount } from "./views";
@@ -191,7 +192,7 @@ export interface SlugAvailability {
 }
 
 function slugRefusal(error: unknown): SlugRefusal | null {
-  const code = (error as { data?: { code?: unknown } } | null)?.data?.code;
+  const code = errorCodeOf(error);
   return code === "INVALID_SLUG" || code === "RESERVED_SLUG" || code === "SLUG_TAKEN" ? code : null;
 }
 

@@ -27,7 +27,58 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** The data every ConvexError thrown by Pressroom carries. */
 export type AppErrorData = { code: ErrorCode; message?: string; field?: string; [extra: string]: unknown };
 
+/** What people see for anything we cannot read: never the error's own text (it may hold internals). */
+export const UNEXPECTED_MESSAGE = "An unexpected error occurred, please try again.";
+
+/**
+ * THE rule for what is safe to show: the codes whose `message` is copy written for the case (the
+ * model's field messages, the account flows' copy). Every other code shows the catalogue's line,
+ * and anything without a catalogue code shows UNEXPECTED_MESSAGE.
+ */
+const MESSAGE_IS_COPY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["INVALID_ARGUMENT", "INVALID_STATE", "REAUTH_REQUIRED"]);
+
+/** Whether `code` is in the catalogue. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/** The `data` object of a ConvexError (read by shape, so it works across bundles and the wire), or null. */
+export function errorData(error: unknown): Record<string, unknown> | null {
+  const data = (error as { data?: unknown } | null)?.data;
+  return data && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
+}
+
+/** The catalogue code a thrown value carries, or null (plain errors, network failures, unknown codes). */
+export function errorCodeOf(error: unknown): ErrorCode | null {
+  const code = errorData(error)?.code;
+  return isErrorCode(code) ? code : null;
+}
+
+/** A thrown value as people should read it: `field` makes it a form field error. */
+export interface UserError {
+  /** The catalogue code, or null for anything else (shown as UNEXPECTED_MESSAGE). */
+  code: ErrorCode | null;
+  field?: string;
+  message: string;
+  /** The ConvexError's data, for callers that act on extra fields (CONFLICT's draft, retryAfterMs). */
+  data?: Record<string, unknown>;
+}
+
+/** THE one way to turn any thrown value (ConvexError with a code, field error, anything else) into user text. */
+export function toUserError(error: unknown): UserError {
+  const data = errorData(error);
+  const code = isErrorCode(data?.code) ? data.code : null;
+  if (!code) return { code: null, message: UNEXPECTED_MESSAGE };
+  const copy = MESSAGE_IS_COPY.has(code) && typeof data?.message === "string" && data.message ? data.message : undefined;
+  return {
+    code,
+    field: typeof data?.field === "string" && data.field ? data.field : undefined,
+    message: copy ?? ERROR_CODES[code],
+    data: data ?? undefined,
+  };
+}
+
 /** Copy for an error code, for codes we know; a generic line otherwise. */
 export function errorMessage(code: string | undefined): string {
-  return (code && (ERROR_CODES as Record<string, string>)[code]) ?? "An unexpected error occurred, please try again.";
+  return isErrorCode(code) ? ERROR_CODES[code] : UNEXPECTED_MESSAGE;
 }

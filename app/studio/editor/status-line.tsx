@@ -1,8 +1,6 @@
 // The save status, always the truth: what is saved, what is on its way, what is only on this
 // device, and what failed (with a way to retry). Announced politely to screen readers.
-import { ERROR_CODES } from "../../../convex/shared/errors";
 import type { AutosaveStatus } from "../../editor/autosave";
-import { UNEXPECTED } from "../errors";
 import { clockTime, useHydrated } from "../format";
 import type { Connection, Draft } from "./use-autosave";
 
@@ -14,7 +12,7 @@ export function statusView(status: AutosaveStatus<Draft>, connection: Connection
     case "conflict":
       return { kind: "conflict", text: "Not saved: this draft was changed elsewhere. Choose a version below." };
     case "error":
-      return { kind: "error", text: `Not saved: ${readable(status.message)} Your changes are kept on this device.` };
+      return { kind: "error", text: `Not saved: ${sentence(status.message)} Your changes are kept on this device.` };
     case "offline":
       return { kind: "offline", text: "Offline — changes kept on this device, retrying" };
     case "saving":
@@ -28,11 +26,8 @@ export function statusView(status: AutosaveStatus<Draft>, connection: Connection
   }
 }
 
-/** The controller reports a ConvexError's message or code, or a plain error's message. */
-function readable(message: string): string {
-  const copy = (ERROR_CODES as Record<string, string>)[message];
-  if (copy) return copy;
-  if (/Server Error|Request ID|Uncaught|Error:/i.test(message)) return UNEXPECTED;
+/** The controller reports user text (toUserError); end it as a sentence before the next one. */
+function sentence(message: string): string {
   return /[.!?]$/.test(message) ? message : `${message}.`;
 }
 
