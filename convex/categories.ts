@@ -24,16 +24,7 @@ export const list = siteQuery({
   returns: v.array(vCategoryRow),
   handler: async (ctx) => {
     const categories = await Taxonomy.listCategories(ctx, ctx.site._id);
-    return categories.map((c) => ({
-      _id: c._id,
-      name: c.name,
-      slug: c.slug,
-      description: c.description ?? null,
-      sortOrder: c.sortOrder,
-      postCount: c.postCount,
-      createdAt: c.createdAt,
-      updatedAt: c.updatedAt,
-    }));
+    return categories.map((c) => ({ ...Taxonomy.termRow<"category">(c), sortOrder: c.sortOrder }));
   },
 });
 
@@ -41,7 +32,7 @@ export const list = siteQuery({
 export const create = siteMutation({
   args: { name: v.string(), slug: v.optional(v.string()), description: v.optional(v.string()) },
   returns: v.id("categories"),
-  handler: async (ctx, args) => Taxonomy.createCategory(ctx, ctx, args),
+  handler: async (ctx, args) => Taxonomy.createTerm(ctx, ctx, "category", args),
 });
 
 /** Renames a category; the slug follows the name unless given, the old slug redirects. Editors and above. */
@@ -54,7 +45,7 @@ export const rename = siteMutation({
   },
   returns: v.null(),
   handler: async (ctx, { categoryId, ...input }) => {
-    await Taxonomy.renameCategory(ctx, ctx, await requireInSite(ctx, "categories", categoryId, ctx.site._id), input);
+    await Taxonomy.renameTerm(ctx, ctx, "category", await requireInSite(ctx, "categories", categoryId, ctx.site._id), input);
     return null;
   },
 });
@@ -74,7 +65,7 @@ export const remove = siteMutation({
   args: { categoryId: v.id("categories") },
   returns: v.object({ postsUpdated: v.number(), done: v.boolean() }),
   handler: async (ctx, { categoryId }) =>
-    Taxonomy.removeCategory(ctx, ctx, await requireInSite(ctx, "categories", categoryId, ctx.site._id)),
+    Taxonomy.removeTerm(ctx, ctx, "category", await requireInSite(ctx, "categories", categoryId, ctx.site._id)),
 });
 
 /** The next batch of a category deletion. Trusted: scheduled by remove and by itself. */
@@ -83,7 +74,7 @@ export const continueRemove = internalMutation({
   returns: v.null(),
   handler: async (ctx, { categoryId }) => {
     const category = await ctx.db.get(categoryId);
-    if (category) await Taxonomy.removeCategoryStep(ctx, category);
+    if (category) await Taxonomy.removeStep(ctx, "category", category);
     return null;
   },
 });

@@ -330,9 +330,9 @@ async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now:
     updatedAt: now,
   });
   const categoryIds: Id<"categories">[] = [];
-  for (const c of def.categories) categoryIds.push(await Taxonomy.createCategory(ctx, ownerActor, c));
+  for (const c of def.categories) categoryIds.push(await Taxonomy.createTerm(ctx, ownerActor, "category", c));
   const tagIds: Id<"tags">[] = [];
-  for (const name of def.tags) tagIds.push(await Taxonomy.createTag(ctx, ownerActor, { name }));
+  for (const name of def.tags) tagIds.push(await Taxonomy.createTerm(ctx, ownerActor, "tag", { name }));
 
   const slugs: string[] = [];
   const postIds: Id<"posts">[] = [];
@@ -366,9 +366,9 @@ async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now:
   const [postIndex, newPostSlug] = def.renames.post;
   await Posts.changeSlug(ctx, ownerActor, (await ctx.db.get(postIds[postIndex]))!, newPostSlug);
   const [tagIndex, newTagName] = def.renames.tag;
-  await Taxonomy.renameTag(ctx, ownerActor, (await ctx.db.get(tagIds[tagIndex]))!, { name: newTagName });
+  await Taxonomy.renameTerm(ctx, ownerActor, "tag", (await ctx.db.get(tagIds[tagIndex]))!, { name: newTagName });
   const [categoryIndex, newCategoryName] = def.renames.category;
-  await Taxonomy.renameCategory(ctx, ownerActor, (await ctx.db.get(categoryIds[categoryIndex]))!, {
+  await Taxonomy.renameTerm(ctx, ownerActor, "category", (await ctx.db.get(categoryIds[categoryIndex]))!, {
     name: newCategoryName,
     description: def.categories[categoryIndex].description,
   });

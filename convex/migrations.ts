@@ -3,6 +3,7 @@ import { internal } from "./_generated/api";
 import { internalMutation } from "./lib/functions";
 import { trackPeriodEnd } from "./model/entitlements";
 import * as Posts from "./model/posts";
+import { storedPostCount } from "./model/publication";
 
 // Data migrations, internal only. `migrations:runAll` starts every one; run it once after deploying
 // a version that adds one (`npx convex run migrations:runAll`; `npm start` runs it on every start).
@@ -43,6 +44,27 @@ export const trackPeriodEnds = internalMutation({
   },
 });
 
+/**
+ * Tags counted their published posts in usageCount; the counter is postCount now, as on categories.
+ * Moves each tag still holding usageCount (writers move the tags they touch; readers take
+ * `postCount ?? usageCount` meanwhile, model/publication.ts storedPostCount).
+ */
+export const renameTagCounters = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) }),
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db.query("tags").paginate({ numItems: BATCH, cursor: cursor ?? null });
+    let changed = 0;
+    for (const tag of page.page) {
+      if (tag.usageCount === undefined) continue;
+      await ctx.db.patch(tag._id, { postCount: storedPostCount(tag), usageCount: undefined });
+      changed++;
+    }
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.renameTagCounters, { cursor: page.continueCursor });
+    return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
+  },
+});
+
 /** Starts every migration above in the background; each finds nothing to do once it has run. */
 export const runAll = internalMutation({
   args: {},
@@ -50,6 +72,7 @@ export const runAll = internalMutation({
   handler: async (ctx) => {
     await ctx.scheduler.runAfter(0, internal.migrations.refreshExcerpts, {});
     await ctx.scheduler.runAfter(0, internal.migrations.trackPeriodEnds, {});
-    return ["refreshExcerpts", "trackPeriodEnds"];
+    await ctx.scheduler.runAfter(0, internal.migrations.renameTagCounters, {});
+    return ["refreshExcerpts", "trackPeriodEnds", "renameTagCounters"];
   },
 });

@@ -5,6 +5,7 @@ import type { QueryCtx } from "./_generated/server";
 import { internalMutation, readerQuery } from "./lib/functions";
 import { entitlementFor } from "./model/entitlements";
 import { toReaderPost } from "./model/postProjection";
+import { storedPostCount } from "./model/publication";
 import * as Reader from "./model/reader";
 import { vReaderPost, type ReaderPost } from "./validators";
 
@@ -192,7 +193,7 @@ export const tagBySlug = readerQuery({
     const t = found.item;
     return {
       kind: "tag" as const,
-      tag: { _id: t._id, name: t.name, slug: t.slug, description: t.description ?? null, postCount: t.usageCount },
+      tag: { _id: t._id, name: t.name, slug: t.slug, description: t.description ?? null, postCount: storedPostCount(t) },
     };
   },
 });
@@ -209,7 +210,7 @@ export const categoryBySlug = readerQuery({
     const c = found.item;
     return {
       kind: "category" as const,
-      category: { _id: c._id, name: c.name, slug: c.slug, description: c.description ?? null, postCount: c.postCount },
+      category: { _id: c._id, name: c.name, slug: c.slug, description: c.description ?? null, postCount: storedPostCount(c) },
     };
   },
 });

@@ -80,7 +80,7 @@ export default defineSchema({
   tags: defineTable(tagFields)
     .index("by_siteId_and_slug", ["siteId", "slug"])
     .index("by_siteId_and_name", ["siteId", "name"])
-    .index("by_siteId_and_usageCount", ["siteId", "usageCount"]),
+    .index("by_siteId_and_postCount", ["siteId", "postCount"]),
   postTags: defineTable(postTagFields)
     .index("by_siteId_and_postId", ["siteId", "postId"])
     .index("by_siteId_and_tagId_and_published_and_publishedAt", ["siteId", "tagId", "published", "publishedAt"]),

@@ -13,6 +13,8 @@ const vTagRow = v.object({
   slug: v.string(),
   description: v.union(v.string(), v.null()),
   /** Published posts carrying the tag. */
+  postCount: v.number(),
+  /** The same count under its old name, for studio pages loaded before the rename (deprecated). */
   usageCount: v.number(),
   createdAt: v.number(),
   updatedAt: v.number(),
@@ -36,15 +38,10 @@ export const list = siteQuery({
       .paginate({ ...paginationOpts, numItems: Math.min(paginationOpts.numItems, 200) });
     return {
       ...result,
-      page: result.page.map((t) => ({
-        _id: t._id,
-        name: t.name,
-        slug: t.slug,
-        description: t.description ?? null,
-        usageCount: t.usageCount,
-        createdAt: t.createdAt,
-        updatedAt: t.updatedAt,
-      })),
+      page: result.page.map((t) => {
+        const row = Taxonomy.termRow<"tag">(t);
+        return { ...row, usageCount: row.postCount };
+      }),
     };
   },
 });
@@ -53,7 +50,7 @@ export const list = siteQuery({
 export const create = siteMutation({
   args: { name: v.string(), slug: v.optional(v.string()), description: v.optional(v.string()) },
   returns: v.id("tags"),
-  handler: async (ctx, args) => Taxonomy.createTag(ctx, ctx, args),
+  handler: async (ctx, args) => Taxonomy.createTerm(ctx, ctx, "tag", args),
 });
 
 /** Renames a tag; the slug follows the name unless given, the old slug redirects. Editors and above. */
@@ -61,7 +58,7 @@ export const rename = siteMutation({
   args: { tagId: v.id("tags"), name: v.string(), slug: v.optional(v.string()), description: v.optional(v.string()) },
   returns: v.null(),
   handler: async (ctx, { tagId, ...input }) => {
-    await Taxonomy.renameTag(ctx, ctx, await requireInSite(ctx, "tags", tagId, ctx.site._id), input);
+    await Taxonomy.renameTerm(ctx, ctx, "tag", await requireInSite(ctx, "tags", tagId, ctx.site._id), input);
     return null;
   },
 });
@@ -86,7 +83,7 @@ export const remove = siteMutation({
   args: { tagId: v.id("tags") },
   returns: vProgress,
   handler: async (ctx, { tagId }) =>
-    Taxonomy.removeTag(ctx, ctx, await requireInSite(ctx, "tags", tagId, ctx.site._id)),
+    Taxonomy.removeTerm(ctx, ctx, "tag", await requireInSite(ctx, "tags", tagId, ctx.site._id)),
 });
 
 /** The next batch of a merge. Trusted: scheduled by merge (authorized there) and by itself. */
@@ -110,7 +107,7 @@ export const continueRemove = internalMutation({
   returns: v.null(),
   handler: async (ctx, { tagId }) => {
     const tag = await ctx.db.get(tagId);
-    if (tag) await Taxonomy.removeTagStep(ctx, tag);
+    if (tag) await Taxonomy.removeStep(ctx, "tag", tag);
     return null;
   },
 });

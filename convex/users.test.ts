@@ -3,6 +3,7 @@ import { backends, modules } from "../tests/support/backends";
 import { addMember, as, createUser, createWorld, doc, type T } from "../tests/support/factories";
 import { api, internal } from "./_generated/api";
 import type { Id, TableNames } from "./_generated/dataModel";
+import { storedPostCount } from "./model/publication";
 import schema from "./schema";
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -365,7 +366,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     }
     const revisions = await as(t, w.users.owner).query(api.posts.listRevisions, { siteId: w.siteId, postId: published });
     expect(revisions.map((r) => r.authorName)).toEqual(["Deleted user"]);
-    expect((await t.run(async (ctx) => ctx.db.get(tagId)))!.usageCount).toBe(1);
+    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get(tagId)))!)).toBe(1);
     const inviteeRow = await t.run(async (ctx) =>
       ctx.db
         .query("siteMembers")
@@ -378,7 +379,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     // The co-owned site: their post deleted (tag count follows), the outsider's kept.
     expect(await t.run(async (ctx) => ctx.db.get(doomed))).toBeNull();
     expect(await t.run(async (ctx) => ctx.db.get(outsidersPost))).not.toBeNull();
-    expect((await t.run(async (ctx) => ctx.db.get(otherTag)))!.usageCount).toBe(0);
+    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get(otherTag)))!)).toBe(0);
 
     // The solo site is gone with all its rows; the reader's subscription to it is cancelled.
     const soloLeft = await mentions(t, soloId);

@@ -178,8 +178,14 @@ export const tagFields = {
   name: v.string(),
   slug: v.string(),
   description: v.optional(v.string()),
-  /** Published posts carrying the tag; kept exact by the post and tag mutations. */
-  usageCount: v.number(),
+  /** Published posts carrying the tag; kept exact by the post and tag mutations (same name as categories'). */
+  postCount: v.optional(v.number()),
+  /**
+   * The old name of postCount. Writers move it to postCount (model/taxonomy.ts storedPostCount reads
+   * `postCount ?? usageCount`) and migrations:renameTagCounters moves the rest; kept optional because
+   * a deployment that has not run the migration yet still holds it.
+   */
+  usageCount: v.optional(v.number()),
   createdAt: v.number(),
   updatedAt: v.number(),
 };

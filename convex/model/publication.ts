@@ -18,24 +18,31 @@ export function publicationState(post: Doc<"posts">): PublicationState {
   };
 }
 
+/**
+ * A tag's or category's published-post counter. Tags called it usageCount before the rename to
+ * postCount: readers take either until migrations:renameTagCounters has moved every tag.
+ */
+export function storedPostCount(doc: { postCount?: number; usageCount?: number }): number {
+  return doc.postCount ?? doc.usageCount ?? 0;
+}
+
 // No clamp at 0: a count that would go negative has drifted, and must show as wrong (tests compare
 // every counter with a recount) rather than be hidden.
 async function bump(ctx: MutationCtx, table: "tags" | "categories", id: Id<"tags"> | Id<"categories">, delta: number) {
   if (delta === 0) return;
-  const doc = await ctx.db.get(id);
-  if (!doc) return;
   if (table === "tags") {
-    const tag = doc as Doc<"tags">;
-    await ctx.db.patch(tag._id, { usageCount: tag.usageCount + delta });
+    const tag = await ctx.db.get(id as Id<"tags">);
+    // Writing the new name drops the old one, so every tag written since the rename has one counter.
+    if (tag) await ctx.db.patch(tag._id, { postCount: storedPostCount(tag) + delta, usageCount: undefined });
   } else {
-    const cat = doc as Doc<"categories">;
-    await ctx.db.patch(cat._id, { postCount: cat.postCount + delta });
+    const cat = await ctx.db.get(id as Id<"categories">);
+    if (cat) await ctx.db.patch(cat._id, { postCount: storedPostCount(cat) + delta });
   }
 }
 
 /**
  * Applies a change of a post's publication state to everything derived from it, in the same
- * transaction: `tags.usageCount` and `categories.postCount` count published posts only, and the
+ * transaction: `tags.postCount` and `categories.postCount` count published posts only, and the
  * postTags rows mirror the post's tags, published flag and date (so a tag page is one index range).
  * Every mutation that changes status, tags, category or publishedAt goes through here, which is what
  * keeps the counters exact (a property test checks it).

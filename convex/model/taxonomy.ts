@@ -1,18 +1,21 @@
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { requireRole } from "../lib/access";
+import { requirePermission } from "../lib/access";
 import { audit } from "../lib/audit";
 import { appError } from "../lib/errors";
-import { applyPublicationChange, publicationState } from "./publication";
+import { checkField, FIELDS, type TextRule } from "../shared/fields";
+import type { Permission } from "../shared/roles";
+import { applyPublicationChange, publicationState, storedPostCount } from "./publication";
 import type { Actor } from "./posts";
 import { checkSlug, dropRedirectsTo, isSlugFree, recordRedirect, redirectFor, retargetRedirects, slugify } from "./slugs";
 
-// Tags and categories: creation, renames (old slugs redirect), tag merges and deletions.
+// Tags and categories ("terms" of a taxonomy kind): creation, renames (old slugs redirect),
+// deletions, and what only one kind has (tag merges, category order). One function per operation,
+// parameterized by kind; TAXONOMY below holds everything that differs between the kinds.
 //
 // Every change to which tags or category a post carries goes through applyPublicationChange, the
-// same path the post mutations use, so tags.usageCount, categories.postCount and the postTags
-// mirror stay exact.
+// same path the post mutations use, so both kinds' postCount and the postTags mirror stay exact.
 //
 // Merging or deleting a tag (or deleting a category) touches every post that carries it, which can
 // be more than one Convex transaction may read or write (32k documents scanned, 16k written, 4096
@@ -34,27 +37,31 @@ export const TAXONOMY_BATCH = 200;
 /** Most categories a site may have (the studio lists them all at once, by sortOrder). */
 export const MAX_CATEGORIES = 200;
 
-const MAX_NAME = 100;
-const MAX_DESCRIPTION = 500;
+export type TaxonomyKind = "tag" | "category";
+export type TaxonomyTable<K extends TaxonomyKind> = K extends "tag" ? "tags" : "categories";
+export type Term<K extends TaxonomyKind> = Doc<TaxonomyTable<K>>;
 
-type Kind = "tag" | "category";
+/**
+ * What differs between the kinds' access: authors create tags (contributors pick from existing
+ * ones); categories are the editors' (shared/roles.ts PERMISSIONS).
+ */
+export const TAXONOMY = {
+  tag: { table: "tags", create: "tag.create", manage: "taxonomy.manage" },
+  category: { table: "categories", create: "taxonomy.manage", manage: "taxonomy.manage" },
+} as const satisfies Record<TaxonomyKind, { table: "tags" | "categories"; create: Permission; manage: Permission }>;
 
-function cleanName(name: string): string {
-  const n = name.trim().replace(/\s+/g, " ");
-  if (!n || n.length > MAX_NAME) {
-    throw appError("INVALID_ARGUMENT", { field: "name", message: `1 to ${MAX_NAME} characters.` });
-  }
-  return n;
+type TermInput = { name: string; slug?: string; description?: string };
+
+/** The value of a text field under its rule, or INVALID_ARGUMENT on that field. */
+function clean(rule: TextRule, field: "name" | "description", raw: string): string {
+  const r = checkField(rule, raw);
+  if (!r.ok) throw appError("INVALID_ARGUMENT", { field, message: r.message });
+  return r.value;
 }
 
-function cleanDescription(description: string | undefined): string | undefined {
-  if (description === undefined) return undefined;
-  const d = description.trim();
-  if (d.length > MAX_DESCRIPTION) {
-    throw appError("INVALID_ARGUMENT", { field: "description", message: `At most ${MAX_DESCRIPTION} characters.` });
-  }
-  return d || undefined;
-}
+const cleanName = (name: string) => clean(FIELDS.taxonomyName, "name", name);
+const cleanDescription = (description: string | undefined) =>
+  description === undefined ? undefined : clean(FIELDS.taxonomyDescription, "description", description) || undefined;
 
 /**
  * The slug for a tag or category: the explicit one if given (errors on field "slug"), else derived
@@ -65,7 +72,7 @@ function cleanDescription(description: string | undefined): string | undefined {
  */
 async function chooseSlug(
   ctx: QueryCtx,
-  kind: Kind,
+  kind: TaxonomyKind,
   siteId: Id<"sites">,
   name: string,
   explicit: string | undefined,
@@ -92,55 +99,151 @@ async function chooseSlug(
 }
 
 /** A live slug wins over an old one: drop a redirect still recorded from a slug now taken again. */
-async function claimSlug(ctx: MutationCtx, kind: Kind, siteId: Id<"sites">, slug: string) {
+async function claimSlug(ctx: MutationCtx, kind: TaxonomyKind, siteId: Id<"sites">, slug: string) {
   const stale = await redirectFor(ctx, kind, siteId, slug);
   if (stale) await ctx.db.delete(stale._id);
 }
 
-// ---- Tags ----------------------------------------------------------------------------------------
+/** A term as the studio lists it (categories add their sortOrder). */
+export function termRow<K extends TaxonomyKind>(term: Term<K>) {
+  return {
+    _id: term._id as Id<TaxonomyTable<K>>,
+    name: term.name,
+    slug: term.slug,
+    description: term.description ?? null,
+    postCount: storedPostCount(term),
+    createdAt: term.createdAt,
+    updatedAt: term.updatedAt,
+  };
+}
+
+// ---- Both kinds ----------------------------------------------------------------------------------
 
 /**
- * Creates a tag. Authors and above (contributors pick from existing tags).
- * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT (name, description), INVALID_SLUG, SLUG_TAKEN
+ * Creates a tag (authors and above) or a category (editors and above, at the end of the order).
+ * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT (name, description), INVALID_SLUG, SLUG_TAKEN,
+ *   INVALID_STATE (a site's MAX_CATEGORIES)
  */
-export async function createTag(
+export async function createTerm<K extends TaxonomyKind>(
   ctx: MutationCtx,
   actor: Actor,
-  input: { name: string; slug?: string; description?: string },
-): Promise<Id<"tags">> {
-  requireRole(actor.member, "author");
+  kind: K,
+  input: TermInput,
+): Promise<Id<TaxonomyTable<K>>> {
+  requirePermission(actor.member, TAXONOMY[kind].create);
   const siteId = actor.site._id;
   const name = cleanName(input.name);
   const description = cleanDescription(input.description);
-  const slug = await chooseSlug(ctx, "tag", siteId, name, input.slug);
+  const slug = await chooseSlug(ctx, kind, siteId, name, input.slug);
   const now = Date.now();
-  const tagId = await ctx.db.insert("tags", { siteId, name, slug, description, usageCount: 0, createdAt: now, updatedAt: now });
-  await claimSlug(ctx, "tag", siteId, slug);
+  const fields = { siteId, name, slug, description, postCount: 0, createdAt: now, updatedAt: now };
+  let id: Id<"tags"> | Id<"categories">;
+  let sortOrder: number | undefined;
+  if (kind === "tag") {
+    id = await ctx.db.insert("tags", fields);
+  } else {
+    const existing = await listCategories(ctx, siteId);
+    if (existing.length >= MAX_CATEGORIES) {
+      throw appError("INVALID_STATE", { message: `A site can have at most ${MAX_CATEGORIES} categories.` });
+    }
+    sortOrder = existing.length ? existing[existing.length - 1].sortOrder + 1 : 0;
+    id = await ctx.db.insert("categories", { ...fields, sortOrder });
+  }
+  await claimSlug(ctx, kind, siteId, slug);
   await audit(ctx, {
     siteId,
     actorId: actor.viewer._id,
-    action: "tag.create",
-    entityType: "tag",
-    entityId: tagId,
-    after: { name, slug, description },
+    action: `${kind}.create`,
+    entityType: kind,
+    entityId: id,
+    after: sortOrder === undefined ? { name, slug, description } : { name, slug, description, sortOrder },
   });
-  return tagId;
+  return id as Id<TaxonomyTable<K>>;
 }
 
 /**
- * Renames a tag (and optionally changes its description). The slug follows a changed name unless
- * `slug` is given; the old slug keeps working as a redirect to the tag.
- * @throws ConvexError FORBIDDEN (below editor), INVALID_ARGUMENT, INVALID_SLUG, SLUG_TAKEN
+ * Renames a tag or category (and optionally changes its description). The slug follows a changed
+ * name unless `slug` is given; the old slug keeps working as a redirect. Editors and above.
+ * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT, INVALID_SLUG, SLUG_TAKEN
  */
-export async function renameTag(
+export async function renameTerm<K extends TaxonomyKind>(
   ctx: MutationCtx,
   actor: Actor,
-  tag: Doc<"tags">,
-  input: { name: string; slug?: string; description?: string },
+  kind: K,
+  item: Term<K>,
+  input: TermInput,
 ): Promise<void> {
-  requireRole(actor.member, "editor");
-  await rename(ctx, actor, "tag", tag, input);
+  requirePermission(actor.member, TAXONOMY[kind].manage);
+  const name = cleanName(input.name);
+  const description = input.description === undefined ? item.description : cleanDescription(input.description);
+  // The slug follows the name only when the name changes, so renaming "Rust" to "Rust" does not
+  // undo a slug an editor chose by hand.
+  const slug =
+    input.slug !== undefined || name !== item.name
+      ? await chooseSlug(ctx, kind, item.siteId, name, input.slug, item._id)
+      : item.slug;
+  await ctx.db.patch(item._id as Id<"tags"> | Id<"categories">, { name, slug, description, updatedAt: Date.now() });
+  if (slug !== item.slug) await recordRedirect(ctx, kind, item.siteId, item.slug, slug, item._id);
+  await audit(ctx, {
+    siteId: item.siteId,
+    actorId: actor.viewer._id,
+    action: `${kind}.rename`,
+    entityType: kind,
+    entityId: item._id,
+    before: { name: item.name, slug: item.slug, description: item.description },
+    after: { name, slug, description },
+  });
 }
+
+/**
+ * Deletes a tag or category: posts (any status) stop carrying it, postCount stays exact, and the
+ * redirects to it are dropped, so its old addresses answer "not found". Large ones finish in
+ * scheduled batches. Editors and above.
+ * @throws ConvexError FORBIDDEN
+ */
+export async function removeTerm<K extends TaxonomyKind>(
+  ctx: MutationCtx,
+  actor: Actor,
+  kind: K,
+  item: Term<K>,
+): Promise<{ postsUpdated: number; done: boolean }> {
+  requirePermission(actor.member, TAXONOMY[kind].manage);
+  await audit(ctx, {
+    siteId: actor.site._id,
+    actorId: actor.viewer._id,
+    action: `${kind}.delete`,
+    entityType: kind,
+    entityId: item._id,
+    before: { name: item.name, slug: item.slug, postCount: storedPostCount(item) },
+    after: null,
+  });
+  return await removeStep(ctx, kind, item);
+}
+
+/** One batch of a deletion, then the final step or the next batch scheduled. */
+export async function removeStep<K extends TaxonomyKind>(
+  ctx: MutationCtx,
+  kind: K,
+  item: Term<K>,
+): Promise<{ postsUpdated: number; done: boolean }> {
+  let handled: number;
+  let full: boolean;
+  if (kind === "tag") {
+    const tag = item as Doc<"tags">;
+    ({ handled, full } = await retagBatch(ctx, tag, (tagIds) => tagIds.filter((id) => id !== tag._id)));
+    if (full) await ctx.scheduler.runAfter(0, internal.tags.continueRemove, { tagId: tag._id });
+  } else {
+    const category = item as Doc<"categories">;
+    ({ handled, full } = await uncategorizeBatch(ctx, category));
+    if (full) await ctx.scheduler.runAfter(0, internal.categories.continueRemove, { categoryId: category._id });
+  }
+  if (full) return { postsUpdated: handled, done: false };
+  await dropRedirectsTo(ctx, item.siteId, item._id);
+  await ctx.db.delete(item._id as Id<"tags"> | Id<"categories">);
+  return { postsUpdated: handled, done: true };
+}
+
+// ---- Tags only: merges -------------------------------------------------------------------------
 
 /**
  * Merges `source` into `target`: every post carrying `source` carries `target` instead (once), the
@@ -155,7 +258,7 @@ export async function mergeTags(
   source: Doc<"tags">,
   target: Doc<"tags">,
 ): Promise<{ postsUpdated: number; done: boolean }> {
-  requireRole(actor.member, "editor");
+  requirePermission(actor.member, TAXONOMY.tag.manage);
   if (source._id === target._id) {
     throw appError("INVALID_ARGUMENT", { field: "targetId", message: "Choose a different tag to merge into." });
   }
@@ -165,7 +268,7 @@ export async function mergeTags(
     action: "tag.merge",
     entityType: "tag",
     entityId: source._id,
-    before: { name: source.name, slug: source.slug, usageCount: source.usageCount },
+    before: { name: source.name, slug: source.slug, postCount: storedPostCount(source) },
     after: { mergedInto: target._id, name: target.name, slug: target.slug },
   });
   return await mergeStep(ctx, source, target);
@@ -195,41 +298,6 @@ export async function mergeStep(
   await retargetRedirects(ctx, siteId, source._id, target._id);
   await recordRedirect(ctx, "tag", siteId, source.slug, target.slug, target._id);
   await ctx.db.delete(source._id);
-  return { postsUpdated: handled, done: true };
-}
-
-/**
- * Deletes a tag: posts stop carrying it (counters stay exact) and the redirects to it are dropped,
- * so its old addresses answer "not found". Large tags finish in scheduled batches.
- * @throws ConvexError FORBIDDEN (below editor)
- */
-export async function removeTag(
-  ctx: MutationCtx,
-  actor: Actor,
-  tag: Doc<"tags">,
-): Promise<{ postsUpdated: number; done: boolean }> {
-  requireRole(actor.member, "editor");
-  await audit(ctx, {
-    siteId: actor.site._id,
-    actorId: actor.viewer._id,
-    action: "tag.delete",
-    entityType: "tag",
-    entityId: tag._id,
-    before: { name: tag.name, slug: tag.slug, usageCount: tag.usageCount },
-    after: null,
-  });
-  return await removeTagStep(ctx, tag);
-}
-
-/** One batch of a tag deletion, then the final step or the next batch scheduled. */
-export async function removeTagStep(ctx: MutationCtx, tag: Doc<"tags">): Promise<{ postsUpdated: number; done: boolean }> {
-  const { handled, full } = await retagBatch(ctx, tag, (tagIds) => tagIds.filter((id) => id !== tag._id));
-  if (full) {
-    await ctx.scheduler.runAfter(0, internal.tags.continueRemove, { tagId: tag._id });
-    return { postsUpdated: handled, done: false };
-  }
-  await dropRedirectsTo(ctx, tag.siteId, tag._id);
-  await ctx.db.delete(tag._id);
   return { postsUpdated: handled, done: true };
 }
 
@@ -275,91 +343,23 @@ async function retagBatch(
   return { handled, full: rows.length === TAXONOMY_BATCH };
 }
 
-// ---- Categories ------------------------------------------------------------------------------------
+// ---- Categories only: order ----------------------------------------------------------------------
 
-/**
- * Creates a category at the end of the site's order. Editors and above.
- * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT, INVALID_SLUG, SLUG_TAKEN, INVALID_STATE (too many)
- */
-export async function createCategory(
-  ctx: MutationCtx,
-  actor: Actor,
-  input: { name: string; slug?: string; description?: string },
-): Promise<Id<"categories">> {
-  requireRole(actor.member, "editor");
-  const siteId = actor.site._id;
-  const name = cleanName(input.name);
-  const description = cleanDescription(input.description);
-  const slug = await chooseSlug(ctx, "category", siteId, name, input.slug);
-  const existing = await listCategories(ctx, siteId);
-  if (existing.length >= MAX_CATEGORIES) {
-    throw appError("INVALID_STATE", { message: `A site can have at most ${MAX_CATEGORIES} categories.` });
+/** Takes the category off up to TAXONOMY_BATCH of its posts (any status); the next batch reads on. */
+async function uncategorizeBatch(ctx: MutationCtx, category: Doc<"categories">): Promise<{ handled: number; full: boolean }> {
+  const siteId = category.siteId;
+  const posts = await ctx.db
+    .query("posts")
+    .withIndex("by_siteId_and_categoryId_and_status_and_publishedAt", (q) =>
+      q.eq("siteId", siteId).eq("categoryId", category._id),
+    )
+    .take(TAXONOMY_BATCH);
+  for (const post of posts) {
+    const before = publicationState(post);
+    await ctx.db.patch(post._id, { categoryId: undefined });
+    await applyPublicationChange(ctx, siteId, post._id, before, { ...before, categoryId: undefined });
   }
-  const sortOrder = existing.length ? existing[existing.length - 1].sortOrder + 1 : 0;
-  const now = Date.now();
-  const categoryId = await ctx.db.insert("categories", {
-    siteId,
-    name,
-    slug,
-    description,
-    sortOrder,
-    postCount: 0,
-    createdAt: now,
-    updatedAt: now,
-  });
-  await claimSlug(ctx, "category", siteId, slug);
-  await audit(ctx, {
-    siteId,
-    actorId: actor.viewer._id,
-    action: "category.create",
-    entityType: "category",
-    entityId: categoryId,
-    after: { name, slug, description, sortOrder },
-  });
-  return categoryId;
-}
-
-/**
- * Renames a category; the slug follows a changed name unless `slug` is given, and the old slug
- * redirects. Editors and above.
- * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT, INVALID_SLUG, SLUG_TAKEN
- */
-export async function renameCategory(
-  ctx: MutationCtx,
-  actor: Actor,
-  category: Doc<"categories">,
-  input: { name: string; slug?: string; description?: string },
-): Promise<void> {
-  requireRole(actor.member, "editor");
-  await rename(ctx, actor, "category", category, input);
-}
-
-async function rename(
-  ctx: MutationCtx,
-  actor: Actor,
-  kind: Kind,
-  item: Doc<"tags"> | Doc<"categories">,
-  input: { name: string; slug?: string; description?: string },
-): Promise<void> {
-  const name = cleanName(input.name);
-  const description = input.description === undefined ? item.description : cleanDescription(input.description);
-  // The slug follows the name only when the name changes, so renaming "Rust" to "Rust" does not
-  // undo a slug an editor chose by hand.
-  const slug =
-    input.slug !== undefined || name !== item.name
-      ? await chooseSlug(ctx, kind, item.siteId, name, input.slug, item._id)
-      : item.slug;
-  await ctx.db.patch(item._id, { name, slug, description, updatedAt: Date.now() });
-  if (slug !== item.slug) await recordRedirect(ctx, kind, item.siteId, item.slug, slug, item._id);
-  await audit(ctx, {
-    siteId: item.siteId,
-    actorId: actor.viewer._id,
-    action: `${kind}.rename`,
-    entityType: kind,
-    entityId: item._id,
-    before: { name: item.name, slug: item.slug, description: item.description },
-    after: { name, slug, description },
-  });
+  return { handled: posts.length, full: posts.length === TAXONOMY_BATCH };
 }
 
 /** The site's categories by sortOrder (at most MAX_CATEGORIES). */
@@ -376,7 +376,7 @@ export async function listCategories(ctx: QueryCtx, siteId: Id<"sites">): Promis
  * @throws ConvexError FORBIDDEN, NOT_FOUND (an id of another site, or missing), INVALID_ARGUMENT (duplicates)
  */
 export async function reorderCategories(ctx: MutationCtx, actor: Actor, categoryIds: Id<"categories">[]): Promise<void> {
-  requireRole(actor.member, "editor");
+  requirePermission(actor.member, TAXONOMY.category.manage);
   const siteId = actor.site._id;
   if (new Set(categoryIds).size !== categoryIds.length) {
     throw appError("INVALID_ARGUMENT", { field: "categoryIds", message: "Each category may be listed once." });
@@ -399,53 +399,4 @@ export async function reorderCategories(ctx: MutationCtx, actor: Actor, category
     before: { order: current.map((c) => c._id) },
     after: { order: order.map((c) => c._id) },
   });
-}
-
-/**
- * Deletes a category: its posts (any status) lose it, postCount stays exact, redirects to it are
- * dropped. Large categories finish in scheduled batches. Editors and above.
- * @throws ConvexError FORBIDDEN
- */
-export async function removeCategory(
-  ctx: MutationCtx,
-  actor: Actor,
-  category: Doc<"categories">,
-): Promise<{ postsUpdated: number; done: boolean }> {
-  requireRole(actor.member, "editor");
-  await audit(ctx, {
-    siteId: actor.site._id,
-    actorId: actor.viewer._id,
-    action: "category.delete",
-    entityType: "category",
-    entityId: category._id,
-    before: { name: category.name, slug: category.slug, postCount: category.postCount },
-    after: null,
-  });
-  return await removeCategoryStep(ctx, category);
-}
-
-/** One batch of a category deletion, then the final step or the next batch scheduled. */
-export async function removeCategoryStep(
-  ctx: MutationCtx,
-  category: Doc<"categories">,
-): Promise<{ postsUpdated: number; done: boolean }> {
-  const siteId = category.siteId;
-  const posts = await ctx.db
-    .query("posts")
-    .withIndex("by_siteId_and_categoryId_and_status_and_publishedAt", (q) =>
-      q.eq("siteId", siteId).eq("categoryId", category._id),
-    )
-    .take(TAXONOMY_BATCH);
-  for (const post of posts) {
-    const before = publicationState(post);
-    await ctx.db.patch(post._id, { categoryId: undefined });
-    await applyPublicationChange(ctx, siteId, post._id, before, { ...before, categoryId: undefined });
-  }
-  if (posts.length === TAXONOMY_BATCH) {
-    await ctx.scheduler.runAfter(0, internal.categories.continueRemove, { categoryId: category._id });
-    return { postsUpdated: posts.length, done: false };
-  }
-  await dropRedirectsTo(ctx, siteId, category._id);
-  await ctx.db.delete(category._id);
-  return { postsUpdated: posts.length, done: true };
 }

@@ -122,7 +122,7 @@ beforeAll(async () => {
     const out: Tenant[] = [];
     const now = Date.now();
     for (const site of await ctx.db.query("sites").collect()) {
-      const tag = await ctx.db.query("tags").withIndex("by_siteId_and_usageCount", (q: any) => q.eq("siteId", site._id)).order("desc").first();
+      const tag = await ctx.db.query("tags").withIndex("by_siteId_and_postCount", (q: any) => q.eq("siteId", site._id)).order("desc").first();
       const category = await ctx.db.query("categories").filter((q: any) => q.eq(q.field("siteId"), site._id)).first();
       const member = await ctx.db.query("siteMembers").filter((q: any) => q.eq(q.field("siteId"), site._id)).first();
       for (let i = 0; i < 5; i++) {
