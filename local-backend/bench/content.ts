@@ -15,8 +15,28 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 
 type Log = (msg: string) => void;
 
+/** The bench site's ids: what seeding posts needs. */
+export type ContentSite = { siteId: string; authorId: string; tagIds: string[] };
+
+/** Creates the bench site (slug "bench") with its author and TAGS tags; the query-cache section reuses it. */
+export async function createContentSite(backend: LocalBackend): Promise<ContentSite> {
+  const setup = await backend.runner.transactInline(async (ctx: any) => {
+    const now = Date.now();
+    const authorId = await ctx.db.insert("users", { name: "Bench Author", createdAt: now, updatedAt: now });
+    const siteId = await ctx.db.insert("sites", { name: "Bench", slug: "bench", ownerId: authorId, createdAt: now, updatedAt: now });
+    await ctx.db.insert("siteMembers", { siteId, userId: authorId, role: "owner", authorSlug: "bench-author", createdAt: now });
+    const tagIds = [];
+    for (let i = 0; i < TAGS; i++) {
+      tagIds.push(await ctx.db.insert("tags", { siteId, name: `Tag ${i}`, slug: `tag-${i}`, usageCount: 0, createdAt: now, updatedAt: now }));
+    }
+    return { siteId, authorId, tagIds };
+  });
+  if (!setup.ok) throw new Error(setup.message);
+  return JSON.parse(setup.valueJson);
+}
+
 /** Seeds published posts directly (trusted setup), shaped exactly as posts.publish leaves them. */
-async function seed(backend: LocalBackend, from: number, to: number, ids: { siteId: string; authorId: string; tagIds: string[] }) {
+export async function seedPosts(backend: LocalBackend, from: number, to: number, ids: ContentSite) {
   const random = prng(from + 1);
   for (let start = from; start < to; start += BATCH) {
     const end = Math.min(to, start + BATCH);
@@ -70,25 +90,13 @@ export async function runContentBench(log: Log): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "lb-bench-content-"));
   const backend = await LocalBackend.start({ dataDir, convexDir: path.join(REPO_ROOT, "convex"), crons: false });
   try {
-    const setup = await backend.runner.transactInline(async (ctx: any) => {
-      const now = Date.now();
-      const authorId = await ctx.db.insert("users", { name: "Bench Author", createdAt: now, updatedAt: now });
-      const siteId = await ctx.db.insert("sites", { name: "Bench", slug: "bench", ownerId: authorId, createdAt: now, updatedAt: now });
-      await ctx.db.insert("siteMembers", { siteId, userId: authorId, role: "owner", authorSlug: "bench-author", createdAt: now });
-      const tagIds = [];
-      for (let i = 0; i < TAGS; i++) {
-        tagIds.push(await ctx.db.insert("tags", { siteId, name: `Tag ${i}`, slug: `tag-${i}`, usageCount: 0, createdAt: now, updatedAt: now }));
-      }
-      return { siteId, authorId, tagIds };
-    });
-    if (!setup.ok) throw new Error(setup.message);
-    const ids = JSON.parse(setup.valueJson);
+    const ids = await createContentSite(backend);
     const rows: Array<Record<string, string>> = [];
     const byStage = new Map<string, Measurement[]>();
     let seeded = 0;
     for (const total of STAGES) {
       const t0 = performance.now();
-      await seed(backend, seeded, total, ids);
+      await seedPosts(backend, seeded, total, ids);
       log(`content bench: seeded ${total.toLocaleString("en-US")} posts (${((performance.now() - t0) / 1000).toFixed(1)} s for this stage)`);
       seeded = total;
       const random = prng(total);
