@@ -3,6 +3,7 @@
 // inputs' maxLength (fieldProps). Lengths count UTF-16 units, as `.length` and HTML maxLength do.
 // A rule's numbers are the server's: a form never allows more than Convex accepts.
 import { MAX_SLUG_LENGTH, SLUG_PATTERN } from "./constants";
+import { ERROR_CODES } from "./errors";
 
 export interface TextRule {
   /** Longest accepted value, after trimming. */
@@ -20,22 +21,31 @@ export interface TextRule {
 }
 
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const COLOR_PATTERN = /^#[0-9a-f]{6}$/i;
+const DOMAIN_COPY = "Enter a domain like news.example.com.";
+const COLOR_COPY = "Use a color like #1a73e8.";
+const CURRENCY_COPY = "Use a three-letter currency code, like usd.";
 
 /** Every text field people type into, by name. Add a rule here rather than a number in a form. */
 export const FIELDS = {
-  siteName: { min: 1, max: 120 },
+  siteName: { min: 1, max: 120, messages: { required: "Give the publication a name." } },
   siteDescription: { max: 500 },
+  customDomain: { max: 253, pattern: HOSTNAME_PATTERN, lowercase: true, messages: { tooLong: DOMAIN_COPY, pattern: DOMAIN_COPY } },
+  accentColor: { max: 7, pattern: COLOR_PATTERN, messages: { tooLong: COLOR_COPY, pattern: COLOR_COPY } },
   /** Site, post, tag and category addresses. */
-  slug: { min: 1, max: MAX_SLUG_LENGTH, pattern: SLUG_PATTERN, lowercase: true },
+  slug: { min: 1, max: MAX_SLUG_LENGTH, pattern: SLUG_PATTERN, lowercase: true, messages: { required: ERROR_CODES.INVALID_SLUG, tooLong: ERROR_CODES.INVALID_SLUG, pattern: ERROR_CODES.INVALID_SLUG } },
   postTitle: { max: 300 },
   postExcerpt: { max: 1000 },
   seoTitle: { max: 200 },
   seoDescription: { max: 400 },
-  displayName: { min: 1, max: 100, trim: "collapse" },
-  email: { min: 1, max: 254, pattern: EMAIL_PATTERN, lowercase: true },
-  password: { min: 8, max: 256, trim: "none" },
+  displayName: { min: 1, max: 100, trim: "collapse", messages: { required: "Enter your name." } },
+  email: { min: 1, max: 254, pattern: EMAIL_PATTERN, lowercase: true, messages: { required: "Enter a valid email address.", tooLong: "Enter a valid email address.", pattern: "Enter a valid email address." } },
+  password: { min: 8, max: 256, trim: "none", messages: { required: "Use at least 8 characters.", tooLong: "Use at most 256 characters." } },
   planName: { min: 1, max: 80, messages: { required: "Give the plan a name.", tooLong: "At most 80 characters." } },
   planDescription: { max: 500 },
+  /** ISO 4217 code, stored lowercase. */
+  currency: { min: 1, max: 3, pattern: /^[a-z]{3}$/, lowercase: true, messages: { required: CURRENCY_COPY, tooLong: CURRENCY_COPY, pattern: CURRENCY_COPY } },
   planFeature: { min: 1, max: 120 },
   bio: { max: 1000 },
   location: { max: 100 },
