@@ -1,6 +1,5 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { requireRole } from "./lib/access";
 import { displayName } from "./lib/auth";
 import { siteQuery } from "./lib/functions";
 
@@ -25,10 +24,10 @@ const vEntry = v.object({
  * within a site, which is the order entries were written, so no createdAt index is needed.)
  */
 export const list = siteQuery({
+  permission: "audit.read",
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vEntry),
   handler: async (ctx, { paginationOpts }) => {
-    requireRole(ctx.member, "admin");
     const result = await ctx.db
       .query("auditLogs")
       .withIndex("by_siteId", (q) => q.eq("siteId", ctx.site._id))

@@ -11,7 +11,8 @@ import { action, internalAction, internalMutation, internalQuery, siteQuery, use
 import * as Billing from "./model/billing";
 import * as Reader from "./model/reader";
 import { expirePeriod } from "./model/entitlements";
-import { applyStripeEvent, ensureBillingCustomer, getBillingCustomer } from "./model/stripeEvents";
+import { applyStripeEvent } from "./model/stripeEvents";
+import { ensureBillingCustomer, getBillingCustomer } from "./model/stripeSubscriptions";
 import { vPaymentStatus, vSubscriptionStatus } from "./validators";
 
 // Paid subscriptions through Stripe: checkout and the billing portal for readers, the subscription

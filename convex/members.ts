@@ -1,5 +1,4 @@
 import { v } from "convex/values";
-import { requireRole } from "./lib/access";
 import { siteMutation, siteQuery, userMutation } from "./lib/functions";
 import * as Members from "./model/members";
 import { vSiteRole } from "./validators";
@@ -26,14 +25,12 @@ export const list = siteQuery({
 
 /** Pending invitations (without their tokens). Admins and above. */
 export const listInvites = siteQuery({
+  permission: "member.invite",
   args: {},
   returns: v.array(
     v.object({ _id: v.id("siteInvites"), email: v.string(), role: vSiteRole, expiresAt: v.number(), createdAt: v.number() }),
   ),
-  handler: async (ctx) => {
-    requireRole(ctx.member, "admin");
-    return await Members.listInvites(ctx, ctx.site._id);
-  },
+  handler: async (ctx) => await Members.listInvites(ctx, ctx.site._id),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { v } from "convex/values";
-import { requireInSite, requireRole } from "./lib/access";
+import { requireInSite } from "./lib/access";
 import { internalAction, internalMutation, internalQuery, readerQuery, siteMutation, siteQuery } from "./lib/functions";
 import * as Billing from "./model/billing";
 import * as Reader from "./model/reader";
@@ -48,10 +48,10 @@ const planArgs = {
 
 /** Every plan of the site (active or not), in display order. Owners and admins. */
 export const listForSite = siteQuery({
+  permission: "billing.manage",
   args: {},
   returns: v.array(vPlanRow),
   handler: async (ctx) => {
-    requireRole(ctx.member, "admin");
     const plans = await Billing.listPlans(ctx, ctx.site._id);
     return plans.map((p) => ({
       _id: p._id,
@@ -105,6 +105,7 @@ export const create = siteMutation({
 
 /** Changes a plan's name, description, price, currency, interval or features. Owners and admins. */
 export const update = siteMutation({
+  permission: "billing.manage",
   args: {
     planId: v.id("subscriptionPlans"),
     name: v.optional(v.string()),
@@ -116,7 +117,6 @@ export const update = siteMutation({
   },
   returns: v.null(),
   handler: async (ctx, { planId, ...fields }) => {
-    requireRole(ctx.member, "admin");
     const plan = await requireInSite(ctx, "subscriptionPlans", planId, ctx.site._id);
     await Billing.updatePlan(ctx, ctx, plan, fields);
     return null;
@@ -125,10 +125,10 @@ export const update = siteMutation({
 
 /** Offers a plan to new subscribers, or withdraws it (existing subscribers keep it). Owners and admins. */
 export const setActive = siteMutation({
+  permission: "billing.manage",
   args: { planId: v.id("subscriptionPlans"), isActive: v.boolean() },
   returns: v.null(),
   handler: async (ctx, { planId, isActive }) => {
-    requireRole(ctx.member, "admin");
     const plan = await requireInSite(ctx, "subscriptionPlans", planId, ctx.site._id);
     await Billing.setPlanActive(ctx, ctx, plan, isActive);
     return null;

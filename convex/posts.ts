@@ -1,7 +1,8 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
-import { canEditPost, canOpenPost, canPublishPost, requireInSite, roleAtLeast } from "./lib/access";
+import { canEditPost, canOpenPost, canPublishPost, requireInSite } from "./lib/access";
+import { can } from "./shared/roles";
 import { appError } from "./lib/errors";
 import * as Posts from "./model/posts";
 import * as StudioPosts from "./model/studioPosts";
@@ -49,7 +50,7 @@ export const getForEdit = siteQuery({
         updatedAt: draft.updatedAt,
       },
       canPublish: canPublishPost(ctx.member, post),
-      canFeature: roleAtLeast(ctx.member.role, "editor") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
+      canFeature: can(ctx.member.role, "post.feature") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
       coverImageUrl: post.coverImageId ? await ctx.storage.getUrl(post.coverImageId) : null,
     };
   },

@@ -2,19 +2,19 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
-import { requireInSite, requireRole } from "./lib/access";
+import { requireInSite } from "./lib/access";
 import { audit } from "./lib/audit";
 import { displayName } from "./lib/auth";
-import { appError } from "./lib/errors";
+import { appError, cleanField } from "./lib/errors";
 import { siteMutation, siteQuery } from "./lib/functions";
 import { notify } from "./lib/notify";
 import * as Posts from "./model/posts";
+import { FIELDS } from "./shared/fields";
 import { vStudioPost } from "./validators";
 
 // Editorial review: contributors (who cannot publish) submit their drafts; editors and above see
 // the queue and approve (publish now or schedule, as themselves) or return them with a comment.
 
-const MAX_COMMENT = 2000;
 const postArg = { postId: v.id("posts") };
 
 function postLink(post: Doc<"posts">) {
@@ -40,6 +40,7 @@ async function reviewers(ctx: MutationCtx, post: Doc<"posts">, exceptUserId: Doc
  * @throws NOT_FOUND (not their post), INVALID_STATE (not a draft, or no title)
  */
 export const submitForReview = siteMutation({
+  permission: "post.submitForReview",
   args: postArg,
   returns: v.null(),
   handler: async (ctx, { postId }) => {
@@ -74,10 +75,10 @@ export const submitForReview = siteMutation({
 
 /** Posts waiting for review, oldest post first (index order within the pending range). Editors and above. */
 export const queue = siteQuery({
+  permission: "post.review",
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vStudioPost),
   handler: async (ctx, { paginationOpts }) => {
-    requireRole(ctx.member, "editor");
     return await ctx.db
       .query("posts")
       .withIndex("by_siteId_and_reviewState", (q) => q.eq("siteId", ctx.site._id).eq("reviewState", "pending"))
@@ -96,10 +97,10 @@ async function requirePending(ctx: MutationCtx, siteId: Doc<"sites">["_id"], pos
  * the actor. Editors and above.
  */
 export const approve = siteMutation({
+  permission: "post.review",
   args: { ...postArg, scheduledAt: v.optional(v.number()) },
   returns: v.null(),
   handler: async (ctx, { postId, scheduledAt }) => {
-    requireRole(ctx.member, "editor");
     const post = await requirePending(ctx, ctx.site._id, postId);
     if (scheduledAt === undefined) {
       await Posts.publish(ctx, ctx, post); // clears reviewState
@@ -122,14 +123,11 @@ export const approve = siteMutation({
 
 /** Sends a pending post back to its author with a comment ("review_returned"). Editors and above. */
 export const returnWithComment = siteMutation({
+  permission: "post.review",
   args: { ...postArg, comment: v.string() },
   returns: v.null(),
   handler: async (ctx, { postId, comment }) => {
-    requireRole(ctx.member, "editor");
-    const text = comment.trim();
-    if (!text || text.length > MAX_COMMENT) {
-      throw appError("INVALID_ARGUMENT", { field: "comment", message: `1 to ${MAX_COMMENT} characters.` });
-    }
+    const text = cleanField(FIELDS.reviewComment, comment, "comment");
     const post = await requirePending(ctx, ctx.site._id, postId);
     await ctx.db.patch(post._id, { reviewState: "returned", reviewComment: text, updatedAt: Date.now() });
     if (post.authorId !== ctx.viewer._id) {

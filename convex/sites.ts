@@ -2,7 +2,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
-import { requireMembership, requireRole } from "./lib/access";
+import { requireMembership, requirePermission } from "./lib/access";
 import { audit } from "./lib/audit";
 import { displayName, requireViewer } from "./lib/auth";
 import { appError } from "./lib/errors";
@@ -205,6 +205,7 @@ const COLOR = /^#[0-9a-f]{6}$/i;
  * domain is pending until verifyCustomDomain finds its TXT record (model/domains.ts).
  */
 export const updateSettings = siteMutation({
+  permission: "site.settings",
   args: {
     name: v.optional(v.string()),
     description: v.optional(v.string()),
@@ -214,7 +215,6 @@ export const updateSettings = siteMutation({
   },
   returns: v.null(),
   handler: async (ctx, args) => {
-    requireRole(ctx.member, "admin");
     const site = ctx.site;
     const patch: Record<string, unknown> = { updatedAt: Date.now() };
     if (args.name !== undefined) {
@@ -251,12 +251,10 @@ export const updateSettings = siteMutation({
 
 /** An upload URL for an image of this site (post covers, the logo). Any member; using it needs more. */
 export const generateUploadUrl = siteMutation({
+  permission: "media.upload",
   args: {},
   returns: v.string(),
-  handler: async (ctx) => {
-    requireRole(ctx.member, "contributor");
-    return await ctx.storage.generateUploadUrl();
-  },
+  handler: async (ctx) => await ctx.storage.generateUploadUrl(),
 });
 
 /** The public URL of an uploaded image (Convex decides the URL form; it differs between deployments). */
@@ -300,7 +298,7 @@ export const domainClaimForAdmin = internalQuery({
   handler: async (ctx, { siteId }) => {
     const viewer = await requireViewer(ctx);
     const { site, member } = await requireMembership(ctx, siteId, viewer);
-    requireRole(member, "admin");
+    requirePermission(member, "site.settings");
     if (!site.customDomain || !site.customDomainToken) throw appError("INVALID_STATE", { field: "customDomain", message: "Set a custom domain first." });
     return { domain: site.customDomain, token: site.customDomainToken, actorId: viewer._id };
   },

@@ -1,19 +1,10 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { SITE_ROLES, type SiteRole } from "../shared/constants";
+import { can, seesOnlyOwnPosts, type Permission } from "../shared/roles";
 import { appError } from "./errors";
 
-// The one place for access checks. Role matrix: docs/roles.md.
-
-const RANK: Record<SiteRole, number> = Object.fromEntries(SITE_ROLES.map((r, i) => [r, SITE_ROLES.length - i])) as Record<
-  SiteRole,
-  number
->;
-
-/** Whether `role` is at least `minimum` (owner > admin > editor > author > contributor). */
-export function roleAtLeast(role: SiteRole, minimum: SiteRole): boolean {
-  return RANK[role] >= RANK[minimum];
-}
+// The one place for access checks. What each role may do is the table in shared/roles.ts
+// (PERMISSIONS; docs/roles.md is generated from it).
 
 /** @returns the membership of a user in a site, or null. */
 export async function getMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">) {
@@ -48,9 +39,9 @@ export async function requireMembership(ctx: QueryCtx, siteId: Id<"sites">, view
   return { site, member };
 }
 
-/** @throws ConvexError FORBIDDEN unless the member's role is at least `minimum`. */
-export function requireRole(member: Doc<"siteMembers">, minimum: SiteRole): void {
-  if (!roleAtLeast(member.role, minimum)) throw appError("FORBIDDEN");
+/** @throws ConvexError FORBIDDEN unless the member's role has `permission` (shared/roles.ts PERMISSIONS). */
+export function requirePermission(member: Doc<"siteMembers">, permission: Permission): void {
+  if (!can(member.role, permission)) throw appError("FORBIDDEN");
 }
 
 /**
@@ -76,15 +67,15 @@ export async function requireInSite<T extends "posts" | "tags" | "categories" | 
  * and the editors (docs/roles.md).
  */
 export function canOpenPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
-  return roleAtLeast(member.role, "editor") || post.authorId === member.userId;
+  return !seesOnlyOwnPosts(member.role) || post.authorId === member.userId;
 }
 
 /** Editors and above edit any post; authors and contributors their own. */
 export function canEditPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
-  if (roleAtLeast(member.role, "editor")) return true;
+  if (can(member.role, "post.editAny")) return true;
   if (post.authorId !== member.userId) return false;
   // Contributors work on drafts only; once a post is out of draft, it is the editors' to change.
-  return member.role === "author" || post.status === "draft";
+  return can(member.role, post.status === "draft" ? "post.editOwnDraft" : "post.editOwnPublished");
 }
 
 /** @throws ConvexError FORBIDDEN unless the member may edit the post. */
@@ -94,8 +85,8 @@ export function requirePostEditable(member: Doc<"siteMembers">, post: Doc<"posts
 
 /** Publishing, scheduling and unpublishing: authors for their own posts, editors for any. */
 export function canPublishPost(member: Doc<"siteMembers">, post: Doc<"posts">): boolean {
-  if (roleAtLeast(member.role, "editor")) return true;
-  return member.role === "author" && post.authorId === member.userId;
+  if (can(member.role, "post.publishAny")) return true;
+  return can(member.role, "post.publishOwn") && post.authorId === member.userId;
 }
 
 /** @throws ConvexError FORBIDDEN unless the member may publish the post (canPublishPost). */

@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
-import { requireRole } from "../lib/access";
+import { requirePermission } from "../lib/access";
 import { audit } from "../lib/audit";
 import { appError } from "../lib/errors";
 import { PLAN_INTERVALS, type SubscriptionStatus } from "../shared/constants";
@@ -187,7 +187,7 @@ const planAudit = (p: Partial<Doc<"subscriptionPlans">>) => ({
  * @throws ConvexError FORBIDDEN; INVALID_ARGUMENT (field); INVALID_STATE when the site has MAX_PLANS plans.
  */
 export async function createPlan(ctx: MutationCtx, actor: Actor, input: PlanInput): Promise<Id<"subscriptionPlans">> {
-  requireRole(actor.member, "admin");
+  requirePermission(actor.member, "billing.manage");
   const clean = cleanPlanFields(input) as PlanInput;
   const existing = await listPlans(ctx, actor.site._id);
   if (existing.length >= MAX_PLANS) throw appError("INVALID_STATE", { message: `A site may have at most ${MAX_PLANS} plans.` });
@@ -222,7 +222,7 @@ export async function updatePlan(
   plan: Doc<"subscriptionPlans">,
   input: Partial<Omit<PlanInput, "isActive" | "sortOrder">>,
 ): Promise<void> {
-  requireRole(actor.member, "admin");
+  requirePermission(actor.member, "billing.manage");
   const clean = cleanPlanFields(input);
   const patch: Partial<Doc<"subscriptionPlans">> = {};
   for (const k of ["name", "description", "priceCents", "currency", "interval", "features"] as const) {
@@ -246,7 +246,7 @@ export async function updatePlan(
 
 /** Offers a plan for new subscriptions or withdraws it (subscribers keep theirs). Admins and owners. */
 export async function setPlanActive(ctx: MutationCtx, actor: Actor, plan: Doc<"subscriptionPlans">, isActive: boolean): Promise<void> {
-  requireRole(actor.member, "admin");
+  requirePermission(actor.member, "billing.manage");
   if (plan.isActive === isActive) return;
   await ctx.db.patch(plan._id, { isActive, updatedAt: Date.now() });
   await audit(ctx, {
@@ -266,7 +266,7 @@ export async function setPlanActive(ctx: MutationCtx, actor: Actor, plan: Doc<"s
  * @throws ConvexError FORBIDDEN; NOT_FOUND (a plan of another site); INVALID_ARGUMENT (duplicates)
  */
 export async function reorderPlans(ctx: MutationCtx, actor: Actor, planIds: Id<"subscriptionPlans">[]): Promise<void> {
-  requireRole(actor.member, "admin");
+  requirePermission(actor.member, "billing.manage");
   if (new Set(planIds).size !== planIds.length) throw invalid("planIds", "Each plan may be listed once.");
   const current = await listPlans(ctx, actor.site._id);
   const byId = new Map(current.map((p) => [p._id as string, p]));

@@ -1,25 +1,25 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { getMembership, roleAtLeast } from "../lib/access";
+import { getMembership } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
-import { appError } from "../lib/errors";
+import { appError, cleanField } from "../lib/errors";
 import { notify } from "../lib/notify";
 import { uniqueAuthorSlug } from "../sites";
-import { SITE_ROLES, type SiteRole } from "../shared/constants";
+import { FIELDS } from "../shared/fields";
+import { can, mayInvite, mayManageMember, ROLE_RANK, type SiteRole } from "../shared/roles";
 import type { Actor } from "./posts";
 
 // Membership rules (who may invite, change roles and remove whom). The invariants:
 // - a site always keeps at least one *active* owner (not deactivated, not being deleted): LAST_OWNER;
 // - nobody gains or hands out more power than they hold: only owners grant, revoke or touch the
 //   owner role; below owner, a member may only act on members ranked strictly below them and may
-//   only grant roles up to their own (an admin may make an editor an admin, never an owner);
+//   only grant roles up to their own (an admin may make an editor an admin, never an owner). The
+//   rule itself is shared/roles.ts mayManageMember/mayInvite, which the studio uses too;
 // - sites.ownerId always names one of the site's owners (the "primary" owner shown in the app).
 
 /** How long an invitation stays valid. */
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-
-const RANK = Object.fromEntries(SITE_ROLES.map((r, i) => [r, SITE_ROLES.length - i])) as Record<SiteRole, number>;
 
 /** Whether a user can act at all (not deactivated, not being deleted). */
 function isActiveUser(user: Doc<"users"> | null): user is Doc<"users"> {
@@ -69,18 +69,7 @@ export async function handOverPrimaryOwner(ctx: MutationCtx, site: Doc<"sites">,
  * @throws ConvexError FORBIDDEN
  */
 export function requireMayManage(actor: Doc<"siteMembers">, target: Doc<"siteMembers">, role?: SiteRole) {
-  if (!roleAtLeast(actor.role, "admin")) throw appError("FORBIDDEN");
-  if (actor.role === "owner") return; // owners may do anything (subject to LAST_OWNER)
-  // Below owner: never touch the owner role, on either side of the change.
-  if (target.role === "owner" || role === "owner") throw appError("FORBIDDEN");
-  const self = target._id === actor._id;
-  if (role !== undefined) {
-    // Never grant more than you hold; and changing your own role may only go down.
-    if (RANK[role] > RANK[actor.role]) throw appError("FORBIDDEN");
-    if (self && RANK[role] > RANK[target.role]) throw appError("FORBIDDEN");
-  }
-  // Others: only members ranked strictly below you.
-  if (!self && RANK[target.role] >= RANK[actor.role]) throw appError("FORBIDDEN");
+  if (!mayManageMember(actor.role, target.role, { self: target._id === actor._id, to: role })) throw appError("FORBIDDEN");
 }
 
 /** @throws ConvexError LAST_OWNER when `target` is the site's last active owner. */
@@ -120,10 +109,8 @@ export async function listMembers(ctx: QueryCtx, siteId: Id<"sites">): Promise<M
       createdAt: m.createdAt,
     });
   }
-  return out.sort((a, b) => RANK[b.role] - RANK[a.role] || a.name.localeCompare(b.name));
+  return out.sort((a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role] || a.name.localeCompare(b.name));
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** An invitation token: the site id, a dot, and 256 random bits in hex (URL-safe). */
 function inviteToken(siteId: Id<"sites">): string {
@@ -154,12 +141,8 @@ function randomHex(): string {
  * @returns the invitation id and token (the token is the invitee's link; never logged).
  */
 export async function invite(ctx: MutationCtx, actor: Actor, input: { email: string; role: SiteRole }) {
-  if (!roleAtLeast(actor.member.role, "admin")) throw appError("FORBIDDEN");
-  if (input.role === "owner" && actor.member.role !== "owner") throw appError("FORBIDDEN");
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 254) {
-    throw appError("INVALID_ARGUMENT", { field: "email", message: "Enter an email address." });
-  }
+  if (!mayInvite(actor.member.role, input.role)) throw appError("FORBIDDEN");
+  const email = cleanField(FIELDS.email, input.email, "email", "Enter an email address.");
   const siteId = actor.site._id;
   const existingUser = await ctx.db
     .query("users")
@@ -218,10 +201,10 @@ export async function listInvites(ctx: QueryCtx, siteId: Id<"sites">) {
 
 /** Withdraws a pending invitation. Admins and above; only owners withdraw owner invitations. */
 export async function revokeInvite(ctx: MutationCtx, actor: Actor, inviteId: Id<"siteInvites">) {
-  if (!roleAtLeast(actor.member.role, "admin")) throw appError("FORBIDDEN");
+  if (!can(actor.member.role, "member.invite")) throw appError("FORBIDDEN");
   const inv = await ctx.db.get(inviteId);
   if (!inv || inv.siteId !== actor.site._id) throw appError("NOT_FOUND");
-  if (inv.role === "owner" && actor.member.role !== "owner") throw appError("FORBIDDEN");
+  if (!mayInvite(actor.member.role, inv.role)) throw appError("FORBIDDEN");
   await ctx.db.delete(inv._id);
   await audit(ctx, {
     siteId: inv.siteId,

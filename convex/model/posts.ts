@@ -1,7 +1,7 @@
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { actingMembership, canPublishPost, requirePostEditable, requirePostPublishable, requireRole } from "../lib/access";
+import { actingMembership, canPublishPost, requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { appError } from "../lib/errors";
@@ -110,7 +110,7 @@ export async function createDraft(
   actor: Actor,
   input: { title?: string; doc?: string; categoryId?: Id<"categories"> },
 ): Promise<Id<"posts">> {
-  requireRole(actor.member, "contributor");
+  requirePermission(actor.member, "post.create");
   const title = cleanTitle(input.title ?? "");
   const doc = input.doc ?? EMPTY_DOC;
   const fields = bodyFields(title, doc);
@@ -486,7 +486,7 @@ export async function siteHasActivePlan(ctx: QueryCtx, siteId: Id<"sites">): Pro
 
 /** Marks a post featured (paid readers only) or not. Editors and above; featuring needs an active plan. */
 export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, featured: boolean): Promise<void> {
-  requireRole(actor.member, "editor");
+  requirePermission(actor.member, "post.feature");
   if (post.featured === featured) return;
   if (featured && !(await siteHasActivePlan(ctx, post.siteId))) throw appError("NO_ACTIVE_PLAN");
   await ctx.db.patch(post._id, { featured, updatedAt: Date.now() });

@@ -1,7 +1,8 @@
 import type { NamedTableInfo, OrderedQuery, PaginationOptions, PaginationResult } from "convex/server";
 import type { DataModel, Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
-import { canOpenPost, roleAtLeast } from "../lib/access";
+import { canOpenPost } from "../lib/access";
+import { seesOnlyOwnPosts } from "../shared/roles";
 import { appError } from "../lib/errors";
 import { MAX_SLUG_LENGTH, type PostStatus } from "../shared/constants";
 import { errorCodeOf } from "../shared/errors";
@@ -112,7 +113,7 @@ export async function listForStudio(
   };
 
   // Below editor, members list their own posts only (canOpenPost: they could not open the others).
-  if (!roleAtLeast(actor.member.role, "editor")) {
+  if (seesOnlyOwnPosts(actor.member.role)) {
     if (filters.authorId !== undefined && filters.authorId !== actor.viewer._id) return { page: [], isDone: true, continueCursor: "" };
     const own = { ...filters, authorId: actor.viewer._id };
     const mine = ctx.db
