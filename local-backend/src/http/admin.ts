@@ -3,13 +3,13 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type http from "node:http";
 import path from "node:path";
-import type { LocalBackend } from "../backend.js";
+import type { BackendHost } from "./host.js";
 import type { RegisteredFunction } from "../runtime/modules.js";
 import { localTableName } from "../runtime/catalog.js";
 import { currentContext } from "../runtime/context.js";
 import type { CallOptions, ExecutionEvent } from "../runtime/runner.js";
 import { appTableNames, applyImport, exportSnapshotZip, ImportError, parseSnapshotZip, planImport, type ImportMode, type ImportPlan } from "../runtime/snapshot.js";
-import { HttpError, readBody, sendJson } from "./io.js";
+import { HttpError, randomId, readBody, sendJson } from "./io.js";
 
 // The deployment routes and `_system/cli/*` functions the official CLI's admin commands use
 // (convex/src/cli/lib: env.ts, data.ts, convexExport.ts, convexImport.ts, logs.ts), answered as
@@ -51,7 +51,7 @@ class Admin {
   private seq = 0;
   private waiters = new Set<() => void>();
 
-  constructor(private readonly backend: LocalBackend) {
+  constructor(private readonly backend: BackendHost) {
     backend.runner.registerSystemFunctions(this.systemFunctions());
     backend.runner.onExecution((e) => this.record(e));
   }
@@ -68,8 +68,9 @@ class Admin {
       executionTime: e.ms / 1000,
       cachedResult: false,
       error: e.outcome.ok ? null : e.outcome.message,
-      requestId: randomBytes(8).toString("hex"),
-      executionId: randomBytes(8).toString("hex"),
+      // Pooled ids: this runs for every execution, cache hits included.
+      requestId: randomId(),
+      executionId: randomId(),
     };
     this.log.push({ seq: ++this.seq, entry });
     if (this.log.length > LOG_CAPACITY) this.log.splice(0, this.log.length - LOG_CAPACITY);
@@ -254,10 +255,10 @@ class Admin {
   }
 }
 
-const admins = new WeakMap<LocalBackend, Admin>();
+const admins = new WeakMap<BackendHost, Admin>();
 
 /** The backend's admin state, created (and its function log started) on first use. */
-export function adminFor(backend: LocalBackend): Admin {
+export function adminFor(backend: BackendHost): Admin {
   let a = admins.get(backend);
   if (!a) admins.set(backend, (a = new Admin(backend)));
   return a;
@@ -265,11 +266,11 @@ export function adminFor(backend: LocalBackend): Admin {
 
 /** Serves one admin route; only the deployment's admin key may call them. */
 export async function handleAdminRequest(
-  backend: LocalBackend,
+  backend: BackendHost,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
-  authenticate: (backend: LocalBackend, header: string | undefined) => Promise<CallOptions>,
+  authenticate: (backend: BackendHost, header: string | undefined) => Promise<CallOptions>,
 ): Promise<void> {
   try {
     const auth = req.headers.authorization ? await authenticate(backend, req.headers.authorization) : {};

@@ -5,7 +5,7 @@
  */
 import type http from "node:http";
 import zlib from "node:zlib";
-import type { LocalBackend } from "../backend.js";
+import type { BackendHost } from "./host.js";
 import { PushError, Pushes } from "../runtime/push.js";
 import { HttpError, readBody, sendJson } from "./io.js";
 
@@ -25,9 +25,9 @@ export const DEPLOY_ROUTES = new Set([
   "/api/deploy2/evaluate_schema",
 ]);
 
-const pushesOf = new WeakMap<LocalBackend, Pushes>();
+const pushesOf = new WeakMap<BackendHost, Pushes>();
 
-function pushes(backend: LocalBackend): Pushes {
+function pushes(backend: BackendHost): Pushes {
   let p = pushesOf.get(backend);
   if (!p) pushesOf.set(backend, (p = new Pushes(backend)));
   return p;
@@ -56,7 +56,7 @@ async function readJson(req: http.IncomingMessage): Promise<any> {
 }
 
 /** Deploy routes take the admin key in the body (as Convex's do) or in `Authorization: Convex <key>`. */
-function requireAdmin(backend: LocalBackend, req: http.IncomingMessage, body: any) {
+function requireAdmin(backend: BackendHost, req: http.IncomingMessage, body: any) {
   const header = req.headers.authorization;
   const fromHeader = header && header.slice(0, 7).toLowerCase() === "convex " ? header.slice(7).trim() : undefined;
   const key = typeof body.adminKey === "string" ? body.adminKey : fromHeader;
@@ -65,7 +65,7 @@ function requireAdmin(backend: LocalBackend, req: http.IncomingMessage, body: an
   }
 }
 
-async function route(backend: LocalBackend, req: http.IncomingMessage, pathname: string): Promise<unknown> {
+async function route(backend: BackendHost, req: http.IncomingMessage, pathname: string): Promise<unknown> {
   if (pathname === "/api/v1/get_canonical_urls" && req.method === "GET") {
     requireAdmin(backend, req, {});
     return { convexCloudUrl: backend.url, convexSiteUrl: backend.siteUrl };
@@ -96,7 +96,7 @@ async function route(backend: LocalBackend, req: http.IncomingMessage, pathname:
 }
 
 /** Answers one deploy request; errors are `{code, message}` with a 4xx, never a crash. */
-export function handleDeployRequest(backend: LocalBackend, req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
+export function handleDeployRequest(backend: BackendHost, req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
   route(backend, req, pathname).then(
     (body) => sendJson(res, 200, body),
     (e) => {

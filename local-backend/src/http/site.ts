@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { LocalBackend } from "../backend.js";
+import type { BackendHost } from "./host.js";
 import { clientGone, requestUrl, type HttpServer } from "./server.js";
 
 const MAX_BODY = 20 * 2 ** 20;
@@ -59,7 +59,7 @@ async function writeResponse(res: http.ServerResponse, response: Response) {
  * An invalid bearer token does not fail the request; the action just runs unauthenticated.
  */
 export async function startSiteServer(
-  getBackend: () => LocalBackend | undefined,
+  getBackend: () => BackendHost | undefined,
   { port, host }: { port: number; host: string },
 ): Promise<HttpServer> {
   let origin = "";

@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { JSONValue } from "convex/values";
 import { WebSocketServer, type WebSocket } from "ws";
-import type { LocalBackend } from "../backend.js";
+import type { BackendHost } from "./host.js";
 import { realTimers } from "../runtime/globals.js";
 import type { CallOptions, CommitEvent } from "../runtime/runner.js";
 import { readSetTouched, type ReadSet } from "../runtime/queryCache.js";
@@ -438,7 +438,7 @@ export class SyncServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
   private unsubscribe: () => void;
 
-  constructor(readonly backend: LocalBackend) {
+  constructor(readonly backend: BackendHost) {
     this.unsubscribe = backend.runner.onCommit((e) => {
       for (const s of this.sessions) s.onCommit(e);
     });
