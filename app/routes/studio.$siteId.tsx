@@ -4,7 +4,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { useLive } from "../studio/live";
-import { can, ROLE_LABELS } from "../../convex/shared/roles";
+import { can, ROLE_LABELS } from "../studio/roles";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 import studioStyles from "../styles/studio.css?url";
 
@@ -52,7 +52,7 @@ export default function StudioSiteLayout() {
                 Posts
               </NavLink>
             </li>
-            {can(role, "post.review") ? (
+            {can.review(role) ? (
               <li>
                 <NavLink to={`${base}/review`}>Review queue</NavLink>
               </li>
@@ -66,17 +66,17 @@ export default function StudioSiteLayout() {
             <li>
               <NavLink to={`${base}/members`}>Members</NavLink>
             </li>
-            {can(role, "site.settings") ? (
+            {can.settings(role) ? (
               <li>
                 <NavLink to={`${base}/settings`}>Settings</NavLink>
               </li>
             ) : null}
-            {can(role, "billing.manage") ? (
+            {can.plans(role) ? (
               <li>
                 <NavLink to={`${base}/plans`}>Plans &amp; revenue</NavLink>
               </li>
             ) : null}
-            {can(role, "audit.read") ? (
+            {can.audit(role) ? (
               <li>
                 <NavLink to={`${base}/audit`}>Audit log</NavLink>
               </li>

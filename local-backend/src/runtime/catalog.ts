@@ -2,38 +2,28 @@ import { createHash } from "node:crypto";
 import { jsonToConvex, type Value } from "convex/values";
 import type { ValidatorJSON } from "convex/values";
 import type { DocumentStore, IndexDefinition, SearchIndexDefinition } from "../storage/interface.js";
+import { getFieldPath } from "../values/fieldPath.js";
 import { encodeSortKey } from "../values/sortKey.js";
 import { validateValue } from "../values/validate.js";
-import { schemaDefinitionError } from "./schemaRules.js";
-import { SEARCH_INDEX_VERSION, searchEntry } from "./search.js";
-import type { VectorIndexDefinition } from "./vector.js";
+import { schemaDefinitionError, type SchemaJson } from "./schemaRules.js";
+import { SEARCH_INDEX_VERSION, searchEntry } from "./searchIndex.js";
+
+// Defined beside the rules that check it (schemaRules.ts, below the catalog); re-exported so the
+// runtime keeps importing the schema's shape from the catalog.
+export type { SchemaJson };
+
+/** A vector index as pushed in the schema (kept in memory by the catalog; no stored structure). */
+export interface VectorIndexDefinition {
+  name: string;
+  vectorField: string;
+  dimensions: number;
+  filterFields: string[];
+}
 
 /** Convex numbers user tables from 10001 up; lower numbers are reserved for system tables. */
 const FIRST_USER_TABLE_NUMBER = 10001;
 // _storage is 540 in real Convex ids (seen in public dashboard fixtures); the other is ours.
 export const SYSTEM_TABLES: Record<string, number> = { _storage: 540, _scheduled_functions: 541 };
-
-export interface SchemaJson {
-  tables: Array<{
-    tableName: string;
-    indexes: Array<{ indexDescriptor: string; fields: string[] }>;
-    searchIndexes?: Array<{ indexDescriptor: string; searchField: string; filterFields: string[] }>;
-    /** `dimension` is the legacy spelling Convex still accepts. */
-    vectorIndexes?: Array<{ indexDescriptor: string; vectorField: string; dimensions?: number; dimension?: number; filterFields: string[] }>;
-    documentType: ValidatorJSON | null;
-  }>;
-  schemaValidation: boolean;
-}
-
-/** Reads a (possibly dotted) field path; a missing field or a non-object on the way is undefined. */
-export function getFieldPath(doc: Record<string, Value> | undefined, path: string): Value | undefined {
-  let cur: unknown = doc;
-  for (const part of path.split(".")) {
-    if (cur === null || typeof cur !== "object" || Array.isArray(cur) || cur instanceof ArrayBuffer) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur as Value | undefined;
-}
 
 /** Index key of a document: the index's fields (with the `_creationTime`, `_id` suffix) encoded. */
 export function indexKey(index: IndexDefinition, doc: Record<string, Value>): Buffer {

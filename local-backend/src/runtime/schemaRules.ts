@@ -1,7 +1,6 @@
 import type { ValidatorJSON } from "convex/values";
 import { sortedKeys } from "../values/display.js";
 import { fieldNameError, identifierError } from "../values/limits.js";
-import type { SchemaJson } from "./catalog.js";
 
 /**
  * The definition rules a schema must satisfy before a push changes anything: table, field and
@@ -18,6 +17,19 @@ const MAX_INDEX_FIELDS = 16;
 const MAX_FILTER_FIELDS = 16;
 export const MIN_VECTOR_DIMENSIONS = 2;
 export const MAX_VECTOR_DIMENSIONS = 4096;
+
+/** A schema as `defineSchema(...).export()` gives it (and the push's schema JSON). */
+export interface SchemaJson {
+  tables: Array<{
+    tableName: string;
+    indexes: Array<{ indexDescriptor: string; fields: string[] }>;
+    searchIndexes?: Array<{ indexDescriptor: string; searchField: string; filterFields: string[] }>;
+    /** `dimension` is the legacy spelling Convex still accepts. */
+    vectorIndexes?: Array<{ indexDescriptor: string; vectorField: string; dimensions?: number; dimension?: number; filterFields: string[] }>;
+    documentType: ValidatorJSON | null;
+  }>;
+  schemaValidation: boolean;
+}
 
 type TableJson = SchemaJson["tables"][number];
 

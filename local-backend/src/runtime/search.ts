@@ -1,13 +1,12 @@
 import { jsonToConvex, type Value } from "convex/values";
-import type { SearchEntry, SearchIndexDefinition } from "../storage/interface.js";
+import type { IndexDefinition, SearchEntry, SearchIndexDefinition } from "../storage/interface.js";
 import { encodeSortKey } from "../values/sortKey.js";
-import type { CompiledSource } from "./query.js";
 import { FIELD_NORMS, filterTerm, searchEntry, tokenize } from "./searchIndex.js";
 import { DocVersion, UserError, type Transaction } from "./transaction.js";
 
-// The index side (tokenizer, fieldnorms, index entries) lives in searchIndex.ts; re-exported so
-// the catalog and transactions keep importing text search from one place.
-export { fieldnormId, filterTerm, searchEntry, searchWritesFor, tokenize } from "./searchIndex.js";
+// The index side (tokenizer, fieldnorms, index entries) lives in searchIndex.ts, below the catalog
+// and transactions (which import it directly); re-exported so the rest imports text search from here.
+export { fieldnormId, filterTerm, SEARCH_INDEX_VERSION, searchEntry, searchWritesFor, tokenize } from "./searchIndex.js";
 
 /**
  * Text search (`withSearchIndex`), modelled on Convex's searchlight (crates/search, facts §3.8):
@@ -41,9 +40,6 @@ export { fieldnormId, filterTerm, searchEntry, searchWritesFor, tokenize } from 
  * re-runs subscribed search queries. That is a superset of what can change the result (BM25
  * statistics shift with every write anyway), and unchanged results are not re-sent.
  */
-
-/** Bump when tokenization or the stored term format changes: indexes are rebuilt on schema push. */
-export const SEARCH_INDEX_VERSION = 1;
 
 const MAX_QUERY_TERMS = 16;
 const MAX_CANDIDATE_REVISIONS = 1024;
@@ -114,10 +110,22 @@ function decodeFilterValue(raw: unknown): Value | undefined {
 }
 
 /**
+ * A search as query.ts's CompiledSource (typed by shape: query.ts imports this file): position keys
+ * over the table's `by_creation_time` index, with the search plan.
+ */
+export interface CompiledSearch {
+  index: IndexDefinition;
+  lower: Buffer;
+  upper: Buffer | null;
+  desc: boolean;
+  search: SearchPlan;
+}
+
+/**
  * Validates a `Search` query source with Convex's checks and messages (crates/search/src/lib.rs
  * `compile`, crates/common/src/query.rs `Search::is_empty`), in Convex's order.
  */
-export function compileSearch(tx: Transaction, src: { indexName: string; filters: unknown[] }): CompiledSource {
+export function compileSearch(tx: Transaction, src: { indexName: string; filters: unknown[] }): CompiledSearch {
   const name = src.indexName;
   const dot = name.indexOf(".");
   const indexName = name.slice(dot + 1);

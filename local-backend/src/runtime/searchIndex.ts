@@ -2,12 +2,15 @@ import type { Value } from "convex/values";
 import { createHash } from "node:crypto";
 import type { SearchEntry, SearchIndexDefinition, SearchWrite } from "../storage/interface.js";
 import { encodeSortKeyValue } from "../values/sortKey.js";
-import { getFieldPath, type Catalog } from "./catalog.js";
+import { getFieldPath } from "../values/fieldPath.js";
 
 /**
  * The index side of text search (search.ts has the query side): how documents are tokenized and
  * what they put into a search index, as Convex's searchlight does it (crates/search).
  */
+
+/** Bump when tokenization or the stored term format changes: indexes are rebuilt on schema push. */
+export const SEARCH_INDEX_VERSION = 1;
 
 const MAX_TEXT_TERM_BYTES = 32;
 
@@ -105,7 +108,7 @@ function sameSearchInputs(def: SearchFields, a: Record<string, Value>, b: Record
 
 /** The search-index changes of one document write (called from Transaction.writes at commit). */
 export function searchWritesFor(
-  catalog: Catalog,
+  catalog: { searchIndexesOf(tableNumber: number): SearchIndexDefinition[] }, // the Catalog, which imports this file
   tableNumber: number,
   before: Record<string, Value> | null,
   after: Record<string, Value> | null,

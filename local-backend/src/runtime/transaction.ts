@@ -5,7 +5,7 @@ import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
 import { Catalog, componentPathOf, indexKey, localTableName } from "./catalog.js";
-import { searchWritesFor } from "./search.js";
+import { searchWritesFor } from "./searchIndex.js";
 
 /** One version of a document: its JSON text (as stored) and, once needed, its parsed value. */
 export class DocVersion {

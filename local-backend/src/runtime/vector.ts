@@ -4,7 +4,8 @@ import { ConvexBadRequestError } from "../values/errors.js";
 import { parseFilterExpression, type FilterNode } from "../values/filter.js";
 import { decodeDocumentId } from "../values/ids.js";
 import { encodeSortKeyValue } from "../values/sortKey.js";
-import { getFieldPath, physicalTableName, type Catalog } from "./catalog.js";
+import { getFieldPath } from "../values/fieldPath.js";
+import { physicalTableName, type Catalog, type VectorIndexDefinition } from "./catalog.js";
 import { UserError } from "./transaction.js";
 
 /**
@@ -33,14 +34,6 @@ export const DEFAULT_VECTOR_LIMIT = 10;
 export const MAX_VECTOR_RESULTS = 256;
 const MAX_FILTER_LENGTH = 64;
 const SCAN_BATCH = 1024;
-
-/** A vector index as pushed in the schema (kept in memory by the catalog; no stored structure). */
-export interface VectorIndexDefinition {
-  name: string;
-  vectorField: string;
-  dimensions: number;
-  filterFields: string[];
-}
 
 export interface VectorSearchResult {
   _id: string;
