@@ -6,14 +6,14 @@ import { POST_STATUSES, type PostStatus } from "../../convex/shared/constants";
 import { EmptyState, Pager, StatusBadge } from "../studio/components";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
-import { roleAtLeast } from "../studio/roles";
+import { seesOnlyOwnPosts } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 
 // /studio/:siteId: the site's posts, in pages of PAGE_SIZE with cursor links (posts:list),
 // filtered by status (tabs), author, tag, category and search words (a GET form, so filters,
 // pages and links work without JavaScript and can be bookmarked). Newest change first; best
-// match first when searching. Contributors see their own posts only (Convex). The list is live:
+// match first when searching. Below editor, members see their own posts only (Convex). The list is live:
 // a post another member publishes moves here without a reload.
 
 const PAGE_SIZE = 20;
@@ -127,7 +127,8 @@ export default function PostsList() {
   );
   const viewsOf = new Map(views.map((v) => [v.postId as string, v.views]));
   const base = `/studio/${site._id}`;
-  const ownOnly = !roleAtLeast(site.role, "author");
+  // The rule Convex filters by (posts:list): below editor, one's own posts only.
+  const ownOnly = seesOnlyOwnPosts(site.role);
   const narrowed = Boolean(args.authorId || args.tagId || args.categoryId || args.search);
   // The form's key: a new URL (a tab, "Clear", the back button) resets the fields to it.
   const formKey = queryString(searchParams, ["cursor"]);
@@ -144,7 +145,7 @@ export default function PostsList() {
     <main id="main" className="st-page">
       <header className="st-page__header">
         <h1>Posts</h1>
-        {ownOnly ? <p className="st-muted">As a contributor you see your own posts.</p> : null}
+        {ownOnly ? <p className="st-muted">You see your own posts.</p> : null}
       </header>
       <nav aria-label="Filter by status" className="st-tabs">
         {FILTERS.map((f) => {

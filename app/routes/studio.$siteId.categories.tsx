@@ -5,7 +5,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ConfirmButton, EmptyState, FormMessage, TextField } from "../studio/components";
 import { useLive } from "../studio/live";
-import { can } from "../studio/roles";
+import { can } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
 import { attempt, field, idParam, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
 
@@ -82,7 +82,7 @@ export default function Categories() {
   const { siteId, categories: initial } = useLoaderData<typeof loader>();
   const site = useStudioSite();
   const { data: categories } = useLive(api.categories.list, { siteId: siteId as Id<"sites"> }, initial);
-  const manage = can.manageCategories(site.role);
+  const manage = can(site.role, "taxonomy.manage");
   const order = categories.map((c) => c._id);
   return (
     <main id="main" className="st-page">

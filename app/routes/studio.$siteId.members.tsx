@@ -3,11 +3,10 @@ import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@
 import { useEffect, useRef } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { SITE_ROLES, type SiteRole } from "../../convex/shared/constants";
 import { ConfirmButton, FormMessage, SelectField, TextField } from "../studio/components";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
-import { can, ROLE_LABELS, roleAtLeast } from "../studio/roles";
+import { can, mayInvite, mayManageMember, ROLE_LABELS, SITE_ROLES, type SiteRole } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
 import { attempt, field, idParam, loadIfAllowed, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
 
@@ -90,7 +89,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function Members() {
   const { siteId, members: initialMembers, invites: initialInvites } = useLoaderData<typeof loader>();
   const site = useStudioSite();
-  const manage = can.manageMembers(site.role);
+  const manage = can(site.role, "member.invite");
   const { data: members } = useLive(api.members.list, { siteId: siteId as Id<"sites"> }, initialMembers);
   const { data: invites } = useLive(api.members.listInvites, manage ? { siteId: siteId as Id<"sites"> } : "skip", initialInvites);
   return (
@@ -152,7 +151,7 @@ function Invite({ role }: { role: SiteRole }) {
         <FormMessage errors={mine?.errors} notice={mine?.notice} />
         <TextField label="Email" name="email" type="email" required autoComplete="off" error={mine?.errors?.fields?.email} />
         <SelectField label="Role" name="role" defaultValue="author" error={mine?.errors?.fields?.role}>
-          {can.grantableRoles(role).map((r) => (
+          {SITE_ROLES.filter((r) => mayInvite(role, r)).map((r) => (
             <option key={r} value={r}>
               {ROLE_LABELS[r]}
             </option>
@@ -173,17 +172,11 @@ function Invite({ role }: { role: SiteRole }) {
 
 type Member = { _id: string; userId: string; name: string; role: SiteRole };
 
-function mayManage(viewerRole: SiteRole, target: SiteRole, self: boolean): boolean {
-  if (viewerRole === "owner") return true;
-  if (!roleAtLeast(viewerRole, "admin")) return false;
-  if (target === "owner") return false;
-  return self || !roleAtLeast(target, viewerRole);
-}
-
 function MemberRole({ member, viewerRole, self }: { member: Member; viewerRole: SiteRole; self: boolean }) {
   const fetcher = useFetcher<typeof action>();
-  if (!mayManage(viewerRole, member.role, self)) return <span data-testid="member-role">{ROLE_LABELS[member.role]}</span>;
-  const options = can.grantableRoles(viewerRole).filter((r) => !self || !roleAtLeast(r, member.role) || r === member.role);
+  // The same rule Convex enforces (model/members.ts requireMayManage): only the changes it would accept.
+  if (!mayManageMember(viewerRole, member.role, { self })) return <span data-testid="member-role">{ROLE_LABELS[member.role]}</span>;
+  const options = SITE_ROLES.filter((r) => mayManageMember(viewerRole, member.role, { self, to: r }));
   return (
     <fetcher.Form method="post" className="st-inline-buttons">
       <input type="hidden" name="intent" value="changeRole" />
@@ -216,7 +209,7 @@ function MemberActions({ member, viewerRole, self }: { member: Member; viewerRol
       </fetcher.Form>
     );
   }
-  if (!mayManage(viewerRole, member.role, false)) return null;
+  if (!mayManageMember(viewerRole, member.role, { self: false })) return null;
   return (
     <fetcher.Form method="post">
       <input type="hidden" name="userId" value={member.userId} />

@@ -7,7 +7,7 @@ import { PLAN_INTERVALS } from "../../convex/shared/constants";
 import { EmptyState, FormMessage, Pager, SelectField, TextArea, TextField } from "../studio/components";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
-import { can } from "../studio/roles";
+import { can } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
 import { formatMoney } from "../utils/money";
 import { attempt, field, idParam, loadIfAllowed, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
@@ -118,7 +118,7 @@ export default function Plans() {
   const { siteId, statsArgs, plans: initialPlans, stats: initialStats } = useLoaderData<typeof loader>();
   const site = useStudioSite();
   const [searchParams] = useSearchParams();
-  const allowed = can.plans(site.role) && initialPlans !== null;
+  const allowed = can(site.role, "billing.manage") && initialPlans !== null;
   const { data: plans } = useLive(api.plans.listForSite, allowed ? { siteId: siteId as Id<"sites"> } : "skip", initialPlans);
   const { data: stats } = useLive(api.billing.siteStats, allowed ? { ...statsArgs, siteId: siteId as Id<"sites"> } : "skip", initialStats);
   if (!allowed || !plans) {

@@ -2,7 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-r
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { FormMessage, TextArea, TextField } from "../studio/components";
-import { can } from "../studio/roles";
+import { can } from "../../convex/shared/roles";
 import { formErrorsFrom } from "../studio/errors";
 import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
 
@@ -94,7 +94,7 @@ export default function Settings() {
     accentColor: settings.branding?.accentColor ?? "",
   };
   const errors = result?.errors;
-  if (!can.settings(settings.role)) {
+  if (!can(settings.role, "site.settings")) {
     return (
       <main id="main" className="st-page">
         <h1>Settings</h1>

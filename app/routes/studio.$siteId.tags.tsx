@@ -5,7 +5,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ConfirmButton, EmptyState, FormMessage, Pager, SelectField, TextField } from "../studio/components";
 import { useLive } from "../studio/live";
-import { can } from "../studio/roles";
+import { can } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
 import { attempt, field, idParam, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
 
@@ -79,7 +79,7 @@ export default function Tags() {
       <header className="st-page__header">
         <h1>Tags</h1>
       </header>
-      {can.createTags(site.role) ? <CreateTag /> : <p className="st-muted">Authors and above create tags.</p>}
+      {can(site.role, "tag.create") ? <CreateTag /> : <p className="st-muted">Authors and above create tags.</p>}
       {result.page.length === 0 ? (
         <EmptyState>No tags yet.</EmptyState>
       ) : (
@@ -88,7 +88,7 @@ export default function Tags() {
             <tr>
               <th scope="col">Tag</th>
               <th scope="col">Published posts</th>
-              {can.manageTags(site.role) ? <th scope="col">Manage</th> : null}
+              {can(site.role, "taxonomy.manage") ? <th scope="col">Manage</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -98,7 +98,7 @@ export default function Tags() {
                   <strong>{t.name}</strong> <span className="st-muted">/{t.slug}</span>
                 </td>
                 <td>{t.usageCount}</td>
-                {can.manageTags(site.role) ? (
+                {can(site.role, "taxonomy.manage") ? (
                   <td>
                     <ManageTag tag={t} others={result.page.filter((o) => o._id !== t._id)} />
                   </td>

@@ -4,7 +4,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { useLive } from "../studio/live";
-import { can, ROLE_LABELS } from "../studio/roles";
+import { can, ROLE_LABELS } from "../../convex/shared/roles";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 import studioStyles from "../styles/studio.css?url";
 
@@ -52,7 +52,7 @@ export default function StudioSiteLayout() {
                 Posts
               </NavLink>
             </li>
-            {can.review(role) ? (
+            {can(role, "post.review") ? (
               <li>
                 <NavLink to={`${base}/review`}>Review queue</NavLink>
               </li>
@@ -66,17 +66,17 @@ export default function StudioSiteLayout() {
             <li>
               <NavLink to={`${base}/members`}>Members</NavLink>
             </li>
-            {can.settings(role) ? (
+            {can(role, "site.settings") ? (
               <li>
                 <NavLink to={`${base}/settings`}>Settings</NavLink>
               </li>
             ) : null}
-            {can.plans(role) ? (
+            {can(role, "billing.manage") ? (
               <li>
                 <NavLink to={`${base}/plans`}>Plans &amp; revenue</NavLink>
               </li>
             ) : null}
-            {can.audit(role) ? (
+            {can(role, "audit.read") ? (
               <li>
                 <NavLink to={`${base}/audit`}>Audit log</NavLink>
               </li>

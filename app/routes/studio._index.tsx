@@ -9,7 +9,7 @@ import { FormMessage, TextArea, TextField } from "../studio/components";
 import { formErrorsFrom, type FormErrors } from "../studio/errors";
 import { useDebounced } from "../studio/hooks";
 import { useLive } from "../studio/live";
-import { ROLE_LABELS } from "../studio/roles";
+import { ROLE_LABELS } from "../../convex/shared/roles";
 import { slugProblem, suggestSlug } from "../studio/slug";
 import { field, privateHeaders } from "../studio/studio.server";
 import studioStyles from "../styles/studio.css?url";

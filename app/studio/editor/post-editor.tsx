@@ -24,7 +24,7 @@ import { errorCode, failureMessage } from "../errors";
 import { clockTime, fromLocalInput, Time, toLocalInput, useHydrated } from "../format";
 import { useDebounced } from "../hooks";
 import { useLive } from "../live";
-import { can, type SiteRole } from "../roles";
+import { can, type SiteRole } from "../../../convex/shared/roles";
 import { slugProblem, suggestSlug } from "../slug";
 import { ConflictChooser } from "./conflict-chooser";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
@@ -582,15 +582,15 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
               postId={postId}
               categoryId={post.categoryId ?? null}
               categories={categories}
-              canCreate={can.manageCategories(site.role)}
+              canCreate={can(site.role, "taxonomy.manage")}
               disabled={!editable}
             />
-            <TagsField siteId={siteId} postId={postId} tagIds={post.tagIds} tags={tags.page} canCreate={can.createTags(site.role)} disabled={!editable} />
+            <TagsField siteId={siteId} postId={postId} tagIds={post.tagIds} tags={tags.page} canCreate={can(site.role, "tag.create")} disabled={!editable} />
             {edit.canFeature ? (
               <FeaturedField siteId={siteId} postId={postId} featured={post.featured} />
             ) : post.featured ? (
               <p>Featured for subscribers.</p>
-            ) : can.review(site.role) ? (
+            ) : can(site.role, "post.review") ? (
               <p className="st-muted">Featured posts need an active plan (Plans &amp; revenue).</p>
             ) : null}
             <CoverField siteId={siteId} postId={postId} url={edit.coverImageUrl} disabled={!editable} />
