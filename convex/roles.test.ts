@@ -1,0 +1,119 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, test } from "vitest";
+import {
+  can,
+  mayInvite,
+  mayManageMember,
+  PERMISSION_NAMES,
+  ROLES_DOC_BEGIN,
+  ROLES_DOC_END,
+  rolesTableMarkdown,
+  SITE_ROLES,
+  seesOnlyOwnPosts,
+  withRolesTable,
+} from "./shared/roles";
+
+// convex/shared/roles.ts is the one source of truth for roles: these tests fail when a copy of it
+// appears (docs/roles.md, a second ranking, a hand-written role check) or a row enforces nothing.
+
+const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const ROLES_FILE = path.join("convex", "shared", "roles.ts");
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (name === "_generated" || name === "node_modules") continue;
+    if (statSync(full).isDirectory()) out.push(...sources(full));
+    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
+  }
+  return out;
+}
+
+const files = [...sources(path.join(repo, "convex")), ...sources(path.join(repo, "app"))].map((f) => ({
+  rel: path.relative(repo, f),
+  text: readFileSync(f, "utf8"),
+}));
+
+describe("roles: one source of truth", () => {
+  test("docs/roles.md's permission table is the one generated from PERMISSIONS (npm run docs:roles)", () => {
+    const doc = readFileSync(path.join(repo, "docs", "roles.md"), "utf8");
+    const begin = doc.indexOf(ROLES_DOC_BEGIN);
+    const end = doc.indexOf(ROLES_DOC_END);
+    expect(begin, "docs/roles.md lost its roles-table markers").toBeGreaterThanOrEqual(0);
+    expect(doc.slice(begin + ROLES_DOC_BEGIN.length, end).trim()).toBe(rolesTableMarkdown());
+    expect(withRolesTable(doc)).toBe(doc);
+  });
+
+  test("the generated table has one row per permission and a ✓ exactly where `can` says so", () => {
+    const rows = rolesTableMarkdown().split("\n").slice(2);
+    expect(rows).toHaveLength(PERMISSION_NAMES.length);
+    rows.forEach((row, i) => {
+      const cells = row.split("|").slice(1, -1).map((c) => c.trim());
+      expect(cells[1]).toBe(`\`${PERMISSION_NAMES[i]}\``);
+      SITE_ROLES.forEach((role, j) => {
+        const cell = cells[2 + j];
+        // A note may qualify a granted cell ("✓ (not owners)") or say what a role does instead.
+        if (can(role, PERMISSION_NAMES[i])) expect(cell.startsWith("✓"), `${PERMISSION_NAMES[i]} × ${role}`).toBe(true);
+        else expect(cell.startsWith("✓"), `${PERMISSION_NAMES[i]} × ${role}`).toBe(false);
+      });
+    });
+  });
+
+  test("every permission is checked somewhere in convex/ (no row that nothing enforces)", () => {
+    const roles = files.find((f) => f.rel === ROLES_FILE)!;
+    // The table itself does not count as a use; the helpers below it in roles.ts do.
+    const tableStart = roles.text.indexOf("export const PERMISSIONS = {");
+    const tableEnd = roles.text.indexOf("} as const satisfies", tableStart);
+    expect(tableStart).toBeGreaterThan(0);
+    const outsideTable = roles.text.slice(0, tableStart) + roles.text.slice(tableEnd);
+    const convexTexts = files.filter((f) => f.rel.startsWith("convex") && f.rel !== ROLES_FILE).map((f) => f.text);
+    const unused = PERMISSION_NAMES.filter((p) => ![outsideTable, ...convexTexts].some((t) => t.includes(`"${p}"`)));
+    expect(unused).toEqual([]);
+  });
+
+  test("no second role ranking or hand-written minimum-role check outside convex/shared/roles.ts", () => {
+    const copies = files
+      .filter((f) => f.rel !== ROLES_FILE)
+      .filter((f) => /SITE_ROLES\.length\s*-|roleAtLeast\(|requireRole\(/.test(f.text))
+      .map((f) => f.rel);
+    expect(copies).toEqual([]);
+  });
+});
+
+describe("roles: the shared rules", () => {
+  test("below editor a member sees only their own posts", () => {
+    expect(SITE_ROLES.filter(seesOnlyOwnPosts)).toEqual(["author", "contributor"]);
+  });
+
+  test("who may invite whom: owners any role, admins any but owner, others nobody", () => {
+    const invitable = Object.fromEntries(SITE_ROLES.map((r) => [r, SITE_ROLES.filter((to) => mayInvite(r, to))]));
+    expect(invitable).toEqual({
+      owner: ["owner", "admin", "editor", "author", "contributor"],
+      admin: ["admin", "editor", "author", "contributor"],
+      editor: [],
+      author: [],
+      contributor: [],
+    });
+  });
+
+  test("who may manage whom (docs/roles.md): owners anyone; admins those ranked below them and themselves, downwards", () => {
+    // Removal (no new role).
+    expect(mayManageMember("owner", "owner", { self: false })).toBe(true);
+    expect(mayManageMember("admin", "owner", { self: false })).toBe(false);
+    expect(mayManageMember("admin", "admin", { self: false })).toBe(false);
+    expect(mayManageMember("admin", "editor", { self: false })).toBe(true);
+    expect(mayManageMember("editor", "author", { self: false })).toBe(false);
+    // Role changes: an admin may raise an editor to admin, never to owner; their own role only goes down.
+    expect(mayManageMember("admin", "editor", { self: false, to: "admin" })).toBe(true);
+    expect(mayManageMember("admin", "editor", { self: false, to: "owner" })).toBe(false);
+    expect(SITE_ROLES.filter((to) => mayManageMember("admin", "admin", { self: true, to }))).toEqual([
+      "admin",
+      "editor",
+      "author",
+      "contributor",
+    ]);
+    expect(SITE_ROLES.filter((to) => mayManageMember("owner", "admin", { self: false, to }))).toEqual([...SITE_ROLES]);
+  });
+});
