@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { internal } from "../_generated/api";
 import { httpAction } from "../lib/functions";
 import { stripeClient } from "../model/billing";
-import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/stripeEvents";
+import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/stripeParse";
 
 // POST /stripe/webhook (route in convex/http.ts). Nothing is read or written before the signature
 // (Stripe-Signature, HMAC of the raw body with STRIPE_WEBHOOK_SECRET, timestamp within Stripe's
