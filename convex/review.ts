@@ -10,6 +10,7 @@ import { siteMutation, siteQuery } from "./lib/functions";
 import { notify } from "./lib/notify";
 import * as Posts from "./model/posts";
 import { FIELDS } from "./shared/fields";
+import { can, SITE_ROLES } from "./shared/roles";
 import { vStudioPost } from "./validators";
 
 // Editorial review: contributors (who cannot publish) submit their drafts; editors and above see
@@ -21,10 +22,10 @@ function postLink(post: Doc<"posts">) {
   return `/studio/${post.siteId}/posts/${post._id}`;
 }
 
-/** Editors, admins and owners of the site, except `exceptUserId`. */
+/** The site's members who may review (post.review: editors and above), except `exceptUserId`. */
 async function reviewers(ctx: MutationCtx, post: Doc<"posts">, exceptUserId: Doc<"users">["_id"]) {
   const out: Doc<"siteMembers">[] = [];
-  for (const role of ["owner", "admin", "editor"] as const) {
+  for (const role of SITE_ROLES.filter((r) => can(r, "post.review"))) {
     const rows = await ctx.db
       .query("siteMembers")
       .withIndex("by_siteId_and_role", (q) => q.eq("siteId", post.siteId).eq("role", role))

@@ -73,10 +73,11 @@ describe("roles: one source of truth", () => {
     expect(unused).toEqual([]);
   });
 
-  test("no second role ranking or hand-written minimum-role check outside convex/shared/roles.ts", () => {
+  test("no second role ranking, hand-written role list or minimum-role check outside convex/shared/roles.ts", () => {
+    const SITE_ROLES_LIST = path.join("convex", "shared", "constants.ts");
     const copies = files
-      .filter((f) => f.rel !== ROLES_FILE)
-      .filter((f) => /SITE_ROLES\.length\s*-|roleAtLeast\(|requireRole\(/.test(f.text))
+      .filter((f) => f.rel !== ROLES_FILE && f.rel !== SITE_ROLES_LIST)
+      .filter((f) => /SITE_ROLES\.length\s*-|roleAtLeast\(|requireRole\(|\[\s*"owner",\s*"admin"/.test(f.text))
       .map((f) => f.rel);
     expect(copies).toEqual([]);
   });
