@@ -24,7 +24,7 @@ export const list = siteQuery({
   returns: v.array(vCategoryRow),
   handler: async (ctx) => {
     const categories = await Taxonomy.listCategories(ctx, ctx.site._id);
-    return categories.map((c) => ({ ...Taxonomy.termRow<"category">(c), sortOrder: c.sortOrder }));
+    return categories.map((c) => ({ ...Taxonomy.termRow(c), sortOrder: c.sortOrder }));
   },
 });
 

@@ -39,7 +39,7 @@ export const list = siteQuery({
     return {
       ...result,
       page: result.page.map((t) => {
-        const row = Taxonomy.termRow<"tag">(t);
+        const row = Taxonomy.termRow(t);
         return { ...row, usageCount: row.postCount };
       }),
     };

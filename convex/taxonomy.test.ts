@@ -1,3 +1,4 @@
+import type { FunctionReturnType } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
@@ -26,10 +27,13 @@ const KINDS = {
     remove: (c: Client, siteId: Id<"sites">, id: TermId) => c.mutation(api.tags.remove, { siteId, tagId: id }),
     /** Every row, page by page (two per page, so paging is exercised). */
     list: async (c: Client, siteId: Id<"sites">) => {
-      const rows = [];
+      const rows: Array<FunctionReturnType<typeof api.tags.list>["page"][number]> = [];
       let cursor: string | null = null;
       for (;;) {
-        const r = await c.query(api.tags.list, { siteId, paginationOpts: { numItems: 2, cursor } });
+        const r: { page: typeof rows; isDone: boolean; continueCursor: string } = await c.query(api.tags.list, {
+          siteId,
+          paginationOpts: { numItems: 2, cursor },
+        });
         rows.push(...r.page);
         if (r.isDone) return rows;
         cursor = r.continueCursor;

@@ -3,8 +3,8 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { requirePermission } from "../lib/access";
 import { audit } from "../lib/audit";
-import { appError } from "../lib/errors";
-import { checkField, FIELDS, type TextRule } from "../shared/fields";
+import { appError, cleanField } from "../lib/errors";
+import { FIELDS } from "../shared/fields";
 import type { Permission } from "../shared/roles";
 import { applyPublicationChange, publicationState, storedPostCount } from "./publication";
 import type { Actor } from "./posts";
@@ -40,6 +40,7 @@ export const MAX_CATEGORIES = 200;
 export type TaxonomyKind = "tag" | "category";
 export type TaxonomyTable<K extends TaxonomyKind> = K extends "tag" ? "tags" : "categories";
 export type Term<K extends TaxonomyKind> = Doc<TaxonomyTable<K>>;
+type AnyTerm = Doc<"tags"> | Doc<"categories">;
 
 /**
  * What differs between the kinds' access: authors create tags (contributors pick from existing
@@ -52,16 +53,9 @@ export const TAXONOMY = {
 
 type TermInput = { name: string; slug?: string; description?: string };
 
-/** The value of a text field under its rule, or INVALID_ARGUMENT on that field. */
-function clean(rule: TextRule, field: "name" | "description", raw: string): string {
-  const r = checkField(rule, raw);
-  if (!r.ok) throw appError("INVALID_ARGUMENT", { field, message: r.message });
-  return r.value;
-}
-
-const cleanName = (name: string) => clean(FIELDS.taxonomyName, "name", name);
+const cleanName = (name: string) => cleanField(FIELDS.taxonomyName, name, "name");
 const cleanDescription = (description: string | undefined) =>
-  description === undefined ? undefined : clean(FIELDS.taxonomyDescription, "description", description) || undefined;
+  description === undefined ? undefined : cleanField(FIELDS.taxonomyDescription, description, "description") || undefined;
 
 /**
  * The slug for a tag or category: the explicit one if given (errors on field "slug"), else derived
@@ -105,9 +99,9 @@ async function claimSlug(ctx: MutationCtx, kind: TaxonomyKind, siteId: Id<"sites
 }
 
 /** A term as the studio lists it (categories add their sortOrder). */
-export function termRow<K extends TaxonomyKind>(term: Term<K>) {
+export function termRow<D extends AnyTerm>(term: D) {
   return {
-    _id: term._id as Id<TaxonomyTable<K>>,
+    _id: term._id as D["_id"],
     name: term.name,
     slug: term.slug,
     description: term.description ?? null,
@@ -170,7 +164,7 @@ export async function renameTerm<K extends TaxonomyKind>(
   ctx: MutationCtx,
   actor: Actor,
   kind: K,
-  item: Term<K>,
+  item: Term<K> & AnyTerm,
   input: TermInput,
 ): Promise<void> {
   requirePermission(actor.member, TAXONOMY[kind].manage);
@@ -205,7 +199,7 @@ export async function removeTerm<K extends TaxonomyKind>(
   ctx: MutationCtx,
   actor: Actor,
   kind: K,
-  item: Term<K>,
+  item: Term<K> & AnyTerm,
 ): Promise<{ postsUpdated: number; done: boolean }> {
   requirePermission(actor.member, TAXONOMY[kind].manage);
   await audit(ctx, {
@@ -224,7 +218,7 @@ export async function removeTerm<K extends TaxonomyKind>(
 export async function removeStep<K extends TaxonomyKind>(
   ctx: MutationCtx,
   kind: K,
-  item: Term<K>,
+  item: Term<K> & AnyTerm,
 ): Promise<{ postsUpdated: number; done: boolean }> {
   let handled: number;
   let full: boolean;

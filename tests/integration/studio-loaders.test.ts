@@ -27,6 +27,8 @@ import * as editPost from "../../app/routes/studio.$siteId.posts.$postId";
 import * as members from "../../app/routes/studio.$siteId.members";
 import * as settings from "../../app/routes/studio.$siteId.settings";
 import * as tags from "../../app/routes/studio.$siteId.tags";
+import * as categories from "../../app/routes/studio.$siteId.categories";
+import { FIELDS } from "../../convex/shared/fields";
 import * as plans from "../../app/routes/studio.$siteId.plans";
 import * as preview from "../../app/routes/studio.$siteId.preview";
 import * as acceptInvite from "../../app/routes/studio.invites.$token";
@@ -580,6 +582,43 @@ describe("tags and plans", () => {
     const renamed = await action(tags, post(`/studio/${siteId}/tags`, { intent: "rename", tagId: tag._id, name: "Climate change" }, owner.jar), { siteId });
     expect(renamed.data.ok).toBe(true);
     expect((await loader(tags, get(`/studio/${siteId}/tags`, owner.jar), { siteId })).data.result.page.map((t: any) => t.name)).toEqual(["Climate change"]);
+  });
+
+  test("categories: create with a description, move, rename, delete; names over the shared rule fail on the field as Convex says", async () => {
+    const path_ = `/studio/${siteId}/categories`;
+    const make = (name: string, extra: Record<string, string> = {}) =>
+      action(categories, post(path_, { intent: "create", name, ...extra }, owner.jar), { siteId });
+    expect((await make("Science", { description: "Lab notes." })).data).toMatchObject({ ok: true, notice: "Category “Science” created." });
+    expect((await make("Sport")).data.ok).toBe(true);
+    // One rule for the length (shared/fields.ts): the action answers what Convex answers, before the round trip.
+    const max = FIELDS.taxonomyName.max;
+    expect((await make("x".repeat(max))).data.ok).toBe(true);
+    const long = await make("y".repeat(max + 1));
+    expect(long.status).toBe(400);
+    expect(long.data.errors.fields.name).toBe(`1 to ${max} characters.`);
+    const convexError = await owner.convex.mutation(api.categories.create, { siteId, name: "y".repeat(max + 1) }).catch((e) => e.data);
+    expect(convexError).toMatchObject({ code: "INVALID_ARGUMENT", field: "name", message: long.data.errors.fields.name });
+    const tooLongDescription = await make("Arts", { description: "d".repeat(FIELDS.taxonomyDescription.max + 1) });
+    expect(tooLongDescription.status).toBe(400);
+    expect(tooLongDescription.data.errors.fields.description).toBe(`At most ${FIELDS.taxonomyDescription.max} characters.`);
+
+    const list = async () => (await loader(categories, get(path_, owner.jar), { siteId })).data.categories as any[];
+    const before = await list();
+    expect(before.map((c) => [c.name, c.description, c.postCount])).toEqual([
+      ["Science", "Lab notes.", 0],
+      ["Sport", null, 0],
+      ["x".repeat(max), null, 0],
+    ]);
+    const order = before.map((c) => c._id);
+    const moved = await action(categories, post(path_, { intent: "move", categoryId: order[1], direction: "up", order }, owner.jar), { siteId });
+    expect(moved.data.ok).toBe(true);
+    expect((await list()).map((c) => c.name)).toEqual(["Sport", "Science", "x".repeat(max)]);
+    const renamed = await action(categories, post(path_, { intent: "rename", categoryId: order[0], name: "Natural science", description: "" }, owner.jar), { siteId });
+    expect(renamed.data.ok).toBe(true);
+    expect((await list()).find((c) => c._id === order[0])).toMatchObject({ name: "Natural science", slug: "natural-science", description: null });
+    const deleted = await action(categories, post(path_, { intent: "delete", categoryId: order[2] }, owner.jar), { siteId });
+    expect(deleted.data).toMatchObject({ ok: true, notice: "Category deleted." });
+    expect((await list()).map((c) => c.name)).toEqual(["Sport", "Natural science"]);
   });
 
   test("plans: price parsing and Convex's field errors; stats for owners", async () => {
