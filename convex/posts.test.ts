@@ -570,3 +570,57 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
     expect(tooMany.data).toMatchObject({ code: "INVALID_ARGUMENT", field: "postIds" });
   });
 });
+
+describe.each(backends)("settleSlug on %s", (_name, convexTest) => {
+  test("a new post takes its title's address once, before it first goes out; chosen and published addresses stay", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const author = as(t, w.users.author);
+    const siteId = w.siteId;
+    const slugOf = async (postId: any) => (await author.query(api.posts.getForEdit, { siteId, postId })).post.slug;
+    const untitled = async (title: string) => {
+      const postId = await author.mutation(api.posts.create, { siteId });
+      const { draft } = await author.query(api.posts.getForEdit, { siteId, postId });
+      await author.mutation(api.posts.saveDraft, { siteId, postId, expectedVersion: draft.version, title });
+      expect(await slugOf(postId)).toMatch(/^untitled(-\d+)?$/);
+      return postId;
+    };
+
+    const first = await untitled("Rivers in Spring");
+    await author.mutation(api.posts.settleSlug, { siteId, postId: first });
+    expect(await slugOf(first)).toBe("rivers-in-spring");
+    await author.mutation(api.posts.settleSlug, { siteId, postId: first }); // settled: no change
+    expect(await slugOf(first)).toBe("rivers-in-spring");
+
+    // Taken: -2, -3, -4, then it stays a placeholder.
+    const taken = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await untitled("Rivers in Spring");
+      await author.mutation(api.posts.settleSlug, { siteId, postId: p });
+      taken.push(await slugOf(p));
+    }
+    expect(taken.slice(0, 3)).toEqual(["rivers-in-spring-2", "rivers-in-spring-3", "rivers-in-spring-4"]);
+    expect(taken[3]).toMatch(/^untitled(-\d+)?$/);
+
+    // A title with no letters or digits, or a reserved address, gives nothing to settle on.
+    const blank = await untitled("!!!");
+    await author.mutation(api.posts.settleSlug, { siteId, postId: blank });
+    expect(await slugOf(blank)).toMatch(/^untitled(-\d+)?$/);
+    const reserved = await untitled("Search");
+    await author.mutation(api.posts.settleSlug, { siteId, postId: reserved });
+    expect(await slugOf(reserved)).toMatch(/^untitled(-\d+)?$/);
+
+    // An address the writer chose is left alone.
+    const chosen = await untitled("Chosen");
+    await author.mutation(api.posts.changeSlug, { siteId, postId: chosen, slug: "my-own" });
+    await author.mutation(api.posts.settleSlug, { siteId, postId: chosen });
+    expect(await slugOf(chosen)).toBe("my-own");
+
+    // Once published, even a placeholder address stays (links to it exist).
+    const out = await untitled("Went Out");
+    await author.mutation(api.posts.publish, { siteId, postId: out });
+    const before = await slugOf(out);
+    await author.mutation(api.posts.settleSlug, { siteId, postId: out });
+    expect(await slugOf(out)).toBe(before);
+  });
+});

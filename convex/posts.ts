@@ -122,6 +122,16 @@ export const changeSlug = siteMutation({
   },
 });
 
+/** Gives a new post the address its title suggests before it first goes out (model/posts.ts settleSlug). */
+export const settleSlug = siteMutation({
+  args: postArg,
+  returns: v.null(),
+  handler: async (ctx, { postId }) => {
+    await Posts.settleSlug(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id));
+    return null;
+  },
+});
+
 export const setCategory = siteMutation({
   args: { ...postArg, categoryId: v.union(v.id("categories"), v.null()) },
   returns: v.null(),

@@ -9,7 +9,7 @@ import { appError } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, readerQuery, siteMutation, siteQuery, userMutation, userQuery } from "./lib/functions";
 import * as Domains from "./model/domains";
 import { slugify } from "./model/slugs";
-import { MAX_SLUG_LENGTH, RESERVED_SITE_SLUGS, SLUG_PATTERN } from "./shared/constants";
+import { slugProblem } from "./shared/slugs";
 import { errorCodeOf } from "./shared/errors";
 import { vBranding, vSiteRole } from "./validators";
 
@@ -27,8 +27,8 @@ const vPublicSite = v.object({
 
 /** @throws ConvexError INVALID_SLUG / RESERVED_SLUG / SLUG_TAKEN (field "slug") */
 export async function requireSiteSlugFree(ctx: QueryCtx, slug: string, exceptId?: Id<"sites">) {
-  if (slug.length > MAX_SLUG_LENGTH || !SLUG_PATTERN.test(slug)) throw appError("INVALID_SLUG", { field: "slug" });
-  if ((RESERVED_SITE_SLUGS as readonly string[]).includes(slug)) throw appError("RESERVED_SLUG", { field: "slug" });
+  const problem = slugProblem(slug, "site");
+  if (problem) throw appError(problem, { field: "slug" });
   const taken = await ctx.db
     .query("sites")
     .withIndex("by_slug", (q) => q.eq("slug", slug))

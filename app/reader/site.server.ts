@@ -1,6 +1,6 @@
 import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
-import { RESERVED_SITE_SLUGS, SLUG_PATTERN } from "../../convex/shared/constants";
+import { slugProblem } from "../../convex/shared/slugs";
 import { readerClient } from "./client.server";
 
 // Which publication a request is for, and what its URLs look like.
@@ -76,7 +76,7 @@ export function hostRewritePath(pathname: string, slug: string): string {
 }
 
 export function isPossibleSiteSlug(slug: string | undefined): slug is string {
-  return !!slug && slug.length <= 96 && SLUG_PATTERN.test(slug) && !(RESERVED_SITE_SLUGS as readonly string[]).includes(slug);
+  return slug !== undefined && slugProblem(slug, "site") === null;
 }
 
 type Lookup = (by: { slug: string } | { domain: string }) => Promise<PublicSite | null>;

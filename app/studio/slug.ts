@@ -1,24 +1,13 @@
-// Slugs as the studio suggests and pre-checks them (Convex has the final word: INVALID_SLUG,
-// RESERVED_SLUG, SLUG_TAKEN).
-import { MAX_SLUG_LENGTH, RESERVED_POST_SLUGS, RESERVED_SITE_SLUGS, SLUG_PATTERN } from "../../convex/shared/constants";
-import { ERROR_CODES } from "../../convex/shared/errors";
+// The studio's words for the one slug rule (convex/shared/slugs.ts); Convex has the final word
+// (INVALID_SLUG, RESERVED_SLUG, SLUG_TAKEN). No rule is written here.
+import { errorMessage } from "../../convex/shared/errors";
+import { slugProblem as problemOf, toSlug, type SlugKind } from "../../convex/shared/slugs";
 
-/** Free text → lowercase ASCII letters and digits joined by single hyphens ("" for none). */
-export function suggestSlug(text: string): string {
-  return text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_SLUG_LENGTH)
-    .replace(/-+$/g, "");
-}
+/** Free text → the slug the server would make of it ("" for none). */
+export const suggestSlug = toSlug;
 
 /** The copy for a slug that cannot be used as typed, or null when its form is fine. */
-export function slugProblem(slug: string, kind: "site" | "post"): string | null {
-  if (!slug || slug.length > MAX_SLUG_LENGTH || !SLUG_PATTERN.test(slug)) return ERROR_CODES.INVALID_SLUG;
-  const reserved: readonly string[] = kind === "site" ? RESERVED_SITE_SLUGS : RESERVED_POST_SLUGS;
-  if (reserved.includes(slug)) return ERROR_CODES.RESERVED_SLUG;
-  return null;
+export function slugProblem(slug: string, kind: SlugKind): string | null {
+  const problem = problemOf(slug, kind);
+  return problem ? errorMessage(problem) : null;
 }

@@ -57,6 +57,7 @@ import type * as review from "../review.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
 import type * as shared_roles from "../shared/roles.js";
+import type * as shared_slugs from "../shared/slugs.js";
 import type * as shared_fields from "../shared/fields.js";
 import type * as sites from "../sites.js";
 import type * as tags from "../tags.js";
@@ -119,6 +120,7 @@ declare const fullApi: ApiFromModules<{
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
   "shared/roles": typeof shared_roles;
+  "shared/slugs": typeof shared_slugs;
   "shared/fields": typeof shared_fields;
   sites: typeof sites;
   tags: typeof tags;

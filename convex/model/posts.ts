@@ -1,14 +1,15 @@
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { actingMembership, canPublishPost, requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
+import { actingMembership, canEditPost, canPublishPost, requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { appError } from "../lib/errors";
 import { notify } from "../lib/notify";
+import { slugProblem, toSlug } from "../shared/slugs";
 import { docToText, EMPTY_DOC, parseDoc, publicExcerpt, readingTimeMinutes, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
-import { dropRedirectsTo, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
+import { dropRedirectsTo, isSlugFree, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
 
 /** Who is acting, as the site builders resolve it. */
 export interface Actor {
@@ -402,6 +403,24 @@ export async function changeSlug(ctx: MutationCtx, actor: Actor, post: Doc<"post
   await ctx.db.patch(post._id, { slug, updatedAt: Date.now() });
   if (post.publishedAt !== undefined) await recordRedirect(ctx, "post", post.siteId, post.slug, slug, post._id);
   await auditPost(ctx, post, actor.viewer._id, "post.slug", { slug: post.slug }, { slug });
+}
+
+/** The slugs createDraft gives a new post ("untitled", "untitled-2", …) until it first goes out. */
+const PLACEHOLDER_SLUG = /^untitled(-\d+)?$/;
+
+/**
+ * A new post's address comes from its title once, when it first goes out (publish, schedule,
+ * submit for review), not from the first keystrokes: "untitled-3" becomes "rivers-in-spring", or
+ * "-2" to "-4" when taken (else it stays). An address the writer chose is left alone, and so is a
+ * post the actor may not edit (the action that follows answers for that).
+ */
+export async function settleSlug(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
+  if (post.publishedAt !== undefined || !PLACEHOLDER_SLUG.test(post.slug) || !canEditPost(actor.member, post)) return;
+  const base = toSlug((await getBody(ctx, post, "draft"))?.title ?? "");
+  for (const candidate of base ? [base, `${base}-2`, `${base}-3`, `${base}-4`] : []) {
+    if (slugProblem(candidate, "post")) return;
+    if (await isSlugFree(ctx, "post", post.siteId, candidate, post._id)) return await changeSlug(ctx, actor, post, candidate);
+  }
 }
 
 async function requireCategory(ctx: QueryCtx, siteId: Id<"sites">, categoryId: Id<"categories">) {

@@ -1,31 +1,20 @@
 import type { Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { MAX_SLUG_LENGTH, RESERVED_POST_SLUGS, SLUG_PATTERN } from "../shared/constants";
+import { MAX_SLUG_LENGTH } from "../shared/constants";
+import { slugProblem, toSlug } from "../shared/slugs";
 import { appError } from "../lib/errors";
 
 type Kind = "post" | "tag" | "category";
 
 /** A slug from free text: lowercase ASCII letters and digits joined by single hyphens. */
 export function slugify(text: string): string {
-  const s = text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, MAX_SLUG_LENGTH)
-    .replace(/-+$/g, "");
-  return s || "untitled";
+  return toSlug(text) || "untitled";
 }
 
 /** @throws ConvexError INVALID_SLUG or RESERVED_SLUG (field "slug") */
 export function checkSlug(slug: string, kind: Kind): void {
-  if (slug.length === 0 || slug.length > MAX_SLUG_LENGTH || !SLUG_PATTERN.test(slug)) {
-    throw appError("INVALID_SLUG", { field: "slug" });
-  }
-  if (kind === "post" && (RESERVED_POST_SLUGS as readonly string[]).includes(slug)) {
-    throw appError("RESERVED_SLUG", { field: "slug" });
-  }
+  const problem = slugProblem(slug, kind);
+  if (problem) throw appError(problem, { field: "slug" });
 }
 
 async function findBySlug(ctx: QueryCtx, kind: Kind, siteId: Id<"sites">, slug: string) {
@@ -60,7 +49,7 @@ export async function requireSlugFree(ctx: QueryCtx, kind: Kind, siteId: Id<"sit
  */
 export async function uniqueSlug(ctx: QueryCtx, kind: Kind, siteId: Id<"sites">, base: string): Promise<string> {
   let slug = slugify(base);
-  if (kind === "post" && (RESERVED_POST_SLUGS as readonly string[]).includes(slug)) slug = `${slug}-post`;
+  if (slugProblem(slug, kind) === "RESERVED_SLUG") slug = `${slug}-post`;
   for (let n = 2; !(await isSlugFree(ctx, kind, siteId, slug)); n++) {
     slug = `${slugify(base).slice(0, MAX_SLUG_LENGTH - 4)}-${n}`;
   }

@@ -25,7 +25,8 @@ import { clockTime, fromLocalInput, Time, toLocalInput, useHydrated } from "../f
 import { useDebounced } from "../hooks";
 import { useLive } from "../live";
 import { can, type SiteRole } from "../../../convex/shared/roles";
-import { slugProblem, suggestSlug } from "../slug";
+import { slugProblem } from "../slug";
+import { toSlug } from "../../../convex/shared/slugs";
 import { ConflictChooser } from "./conflict-chooser";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
 import { Preview, type PreviewData } from "./preview";
@@ -94,7 +95,7 @@ function plainText(doc: string): string {
 }
 
 function fileName(title: string, slug: string): string {
-  return `${slug || title.toLowerCase().replace(/[^a-z0-9]+/g, "-") || "post"}.md`;
+  return `${slug || toSlug(title) || "post"}.md`;
 }
 
 export function PostEditor({ siteId, postId, site, viewerId, initial, initialTags, initialCategories, members }: PostEditorProps) {
@@ -223,23 +224,9 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     }
   }
 
-  /**
-   * A new post's address comes from its title once, when it first goes out (not from the first
-   * keystrokes): "untitled-3" becomes "rivers-in-spring" (or "-2"… when taken). An address the
-   * writer chose is left alone.
-   */
+  /** A new post's address comes from its title once, when it first goes out (the server decides). */
   async function settleSlug() {
-    if (post.publishedAt !== undefined || !/^untitled(-\d+)?$/.test(post.slug)) return;
-    const base = suggestSlug(draftRef.current.title);
-    if (!base || slugProblem(base, "post")) return;
-    for (const candidate of [base, `${base}-2`, `${base}-3`, `${base}-4`]) {
-      try {
-        await convex.mutation(api.posts.changeSlug, { siteId, postId, slug: candidate });
-        return;
-      } catch (error) {
-        if (errorCode(error) !== "SLUG_TAKEN") return;
-      }
-    }
+    await convex.mutation(api.posts.settleSlug, { siteId, postId });
   }
 
   const mutate = {
