@@ -1,5 +1,5 @@
 import { useRouteLoaderData } from "@remix-run/react";
-import type { SiteRole } from "./roles";
+import type { SiteRole } from "../../convex/shared/roles";
 
 /** The route id of the studio layout (app/routes/studio.$siteId.tsx). */
 export const STUDIO_SITE_ROUTE = "routes/studio.$siteId";
