@@ -39,7 +39,7 @@ export const list = siteQuery({
       let actorName: string | null = null;
       if (e.actorId) {
         if (!names.has(e.actorId)) {
-          const u = await ctx.db.get(e.actorId);
+          const u = await ctx.db.get("users", e.actorId);
           names.set(e.actorId, u && u.deletingAt === undefined ? displayName(u) : null);
         }
         actorName = names.get(e.actorId) ?? null;

@@ -146,7 +146,7 @@ export const mySubscription = userQuery({
     if (!site) return null;
     const sub = await Billing.currentSubscription(ctx, site._id, ctx.viewer._id);
     if (!sub) return null;
-    const plan = sub.planId ? await ctx.db.get(sub.planId) : null;
+    const plan = sub.planId ? await ctx.db.get("subscriptionPlans", sub.planId) : null;
     const reason = Billing.lockReason(sub);
     return {
       planId: sub.planId ?? null,
@@ -187,9 +187,9 @@ export const mySubscriptions = userQuery({
       .take(100);
     const out = [];
     for (const sub of subs) {
-      const site = await ctx.db.get(sub.siteId);
+      const site = await ctx.db.get("sites", sub.siteId);
       if (!site) continue;
-      const plan = sub.planId ? await ctx.db.get(sub.planId) : null;
+      const plan = sub.planId ? await ctx.db.get("subscriptionPlans", sub.planId) : null;
       out.push({
         siteSlug: site.slug,
         siteName: site.name,
@@ -228,7 +228,7 @@ export const siteStats = siteQuery({
     const page = [];
     for (const p of result.page) {
       if (!names.has(p.userId)) {
-        const u = await ctx.db.get(p.userId);
+        const u = await ctx.db.get("users", p.userId);
         names.set(p.userId, u && u.deletingAt === undefined ? displayName(u) : "Deleted user");
       }
       page.push({
@@ -288,13 +288,13 @@ export const checkoutContext = internalQuery({
     customerId: v.union(v.string(), v.null()),
   }),
   handler: async (ctx, { userId, siteSlug, planId }) => {
-    const user = await ctx.db.get(userId);
+    const user = await ctx.db.get("users", userId);
     if (!user) throw appError("UNAUTHENTICATED");
     if (user.isActive === false || user.deletingAt !== undefined) throw appError("USER_INACTIVE");
     const site = await Reader.siteBySlug(ctx, siteSlug);
     if (!site) throw appError("NOT_FOUND");
     if (planId) {
-      const plan = await ctx.db.get(planId);
+      const plan = await ctx.db.get("subscriptionPlans", planId);
       if (!plan || plan.siteId !== site._id || !plan.isActive) throw appError("NOT_FOUND", { field: "planId" });
       const current = await Billing.currentSubscription(ctx, site._id, userId);
       if (current && Billing.lockReason(current) === null) {
@@ -316,7 +316,7 @@ export const recordCustomer = internalMutation({
   handler: async (ctx, { siteId, userId, stripeCustomerId, replaces }) => {
     const existing = await getBillingCustomer(ctx, siteId, userId);
     if (existing && replaces !== undefined && existing.stripeCustomerId === replaces) {
-      await ctx.db.patch(existing._id, { stripeCustomerId });
+      await ctx.db.patch("billingCustomers", existing._id, { stripeCustomerId });
       return stripeCustomerId;
     }
     return await ensureBillingCustomer(ctx, siteId, userId, stripeCustomerId);

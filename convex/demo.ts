@@ -288,7 +288,7 @@ async function createUser(ctx: MutationCtx, person: { name: string; bio: string;
   const email = `${person.name.toLowerCase().replace(/[^a-z]+/g, ".")}@demo.pressroom.invalid`;
   const id = await ctx.db.insert("users", { name: person.name, email, role: "user", isActive: true, emailVerified: true, createdAt: now, updatedAt: now });
   await ctx.db.insert("userProfiles", { userId: id, bio: person.bio, website: person.website, createdAt: now, updatedAt: now });
-  return (await ctx.db.get(id))!;
+  return (await ctx.db.get("users", id))!;
 }
 
 const DAY = 86_400_000;
@@ -296,8 +296,8 @@ const DAY = 86_400_000;
 async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now: number): Promise<number> {
   const owner = await createUser(ctx, def.owner, now);
   const siteId = await createSiteFor(ctx, owner._id, { name: def.name, slug: def.slug, description: def.description });
-  await ctx.db.patch(siteId, { branding: { accentColor: def.accent } });
-  const site = (await ctx.db.get(siteId))!;
+  await ctx.db.patch("sites", siteId, { branding: { accentColor: def.accent } });
+  const site = (await ctx.db.get("sites", siteId))!;
   const ownerMember = (await ctx.db
     .query("siteMembers")
     .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", owner._id))
@@ -313,7 +313,7 @@ async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now:
       invitedBy: owner._id,
       createdAt: now,
     });
-    actors.push({ viewer: user, site, member: (await ctx.db.get(memberId))! });
+    actors.push({ viewer: user, site, member: (await ctx.db.get("siteMembers", memberId))! });
   }
   const ownerActor = actors[0];
   await ctx.db.insert("subscriptionPlans", {
@@ -347,28 +347,28 @@ async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now:
       categoryId: categoryIds[post.category],
     });
     if (post.excerpt) {
-      const draft = await Posts.getBody(ctx, (await ctx.db.get(postId))!, "draft");
-      await Posts.saveDraft(ctx, actor, (await ctx.db.get(postId))!, draft!.version, { excerpt: post.excerpt }, false);
+      const draft = await Posts.getBody(ctx, (await ctx.db.get("posts", postId))!, "draft");
+      await Posts.saveDraft(ctx, actor, (await ctx.db.get("posts", postId))!, draft!.version, { excerpt: post.excerpt }, false);
     }
-    if (post.tags.length) await Posts.setTags(ctx, actor, (await ctx.db.get(postId))!, post.tags.map((t) => tagIds[t]));
-    await Posts.publishAs(ctx, actor.viewer, (await ctx.db.get(postId))!);
-    if (post.featured) await Posts.setFeatured(ctx, ownerActor, (await ctx.db.get(postId))!, true);
+    if (post.tags.length) await Posts.setTags(ctx, actor, (await ctx.db.get("posts", postId))!, post.tags.map((t) => tagIds[t]));
+    await Posts.publishAs(ctx, actor.viewer, (await ctx.db.get("posts", postId))!);
+    if (post.featured) await Posts.setFeatured(ctx, ownerActor, (await ctx.db.get("posts", postId))!, true);
     // Spread publication dates over the last months (newest first in def.posts), 1–2 days apart.
     const publishedAt = now - (n * 1.7 + siteIndex * 0.3 + 0.2) * DAY;
-    const live = (await ctx.db.get(postId))!;
+    const live = (await ctx.db.get("posts", postId))!;
     const before = publicationState(live);
-    await ctx.db.patch(postId, { publishedAt, updatedAt: publishedAt + (n % 5 === 2 ? 3 * DAY : 3_600_000) });
+    await ctx.db.patch("posts", postId, { publishedAt, updatedAt: publishedAt + (n % 5 === 2 ? 3 * DAY : 3_600_000) });
     await applyPublicationChange(ctx, siteId, postId, before, { ...before, publishedAt });
     slugs.push(live.slug);
     postIds.unshift(postId);
   }
   // Renames: the old addresses keep working as permanent redirects.
   const [postIndex, newPostSlug] = def.renames.post;
-  await Posts.changeSlug(ctx, ownerActor, (await ctx.db.get(postIds[postIndex]))!, newPostSlug);
+  await Posts.changeSlug(ctx, ownerActor, (await ctx.db.get("posts", postIds[postIndex]))!, newPostSlug);
   const [tagIndex, newTagName] = def.renames.tag;
-  await Taxonomy.renameTerm(ctx, ownerActor, "tag", (await ctx.db.get(tagIds[tagIndex]))!, { name: newTagName });
+  await Taxonomy.renameTerm(ctx, ownerActor, "tag", (await ctx.db.get("tags", tagIds[tagIndex]))!, { name: newTagName });
   const [categoryIndex, newCategoryName] = def.renames.category;
-  await Taxonomy.renameTerm(ctx, ownerActor, "category", (await ctx.db.get(categoryIds[categoryIndex]))!, {
+  await Taxonomy.renameTerm(ctx, ownerActor, "category", (await ctx.db.get("categories", categoryIds[categoryIndex]))!, {
     name: newCategoryName,
     description: def.categories[categoryIndex].description,
   });

@@ -57,7 +57,7 @@ export const renameTagCounters = internalMutation({
     let changed = 0;
     for (const tag of page.page) {
       if (tag.usageCount === undefined) continue;
-      await ctx.db.patch(tag._id, { postCount: storedPostCount(tag), usageCount: undefined });
+      await ctx.db.patch("tags", tag._id, { postCount: storedPostCount(tag), usageCount: undefined });
       changed++;
     }
     if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.renameTagCounters, { cursor: page.continueCursor });

@@ -58,9 +58,9 @@ export const markRead = userMutation({
   args: { id: v.id("notifications") },
   returns: v.null(),
   handler: async (ctx, { id }) => {
-    const n = await ctx.db.get(id);
+    const n = await ctx.db.get("notifications", id);
     if (!n || n.userId !== ctx.viewer._id) throw appError("NOT_FOUND");
-    if (!n.read) await ctx.db.patch(n._id, { read: true });
+    if (!n.read) await ctx.db.patch("notifications", n._id, { read: true });
     return null;
   },
 });
@@ -73,7 +73,7 @@ async function markBatch(ctx: MutationCtx, userId: Id<"users">, until: number, l
     .take(limit);
   for (const n of rows) {
     if (n.createdAt > until) return false; // newer than the request: leave them unread
-    await ctx.db.patch(n._id, { read: true });
+    await ctx.db.patch("notifications", n._id, { read: true });
   }
   return rows.length === limit;
 }

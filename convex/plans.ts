@@ -166,7 +166,7 @@ export const getForStripeSync = internalQuery({
   args: { planId: v.id("subscriptionPlans") },
   returns: v.union(vSyncPlan, v.null()),
   handler: async (ctx, { planId }) => {
-    const p = await ctx.db.get(planId);
+    const p = await ctx.db.get("subscriptionPlans", planId);
     if (!p) return null;
     return {
       _id: p._id,
@@ -199,7 +199,7 @@ export const recordStripeIds = internalMutation({
   },
   returns: v.object({ stripePriceId: v.union(v.string(), v.null()) }),
   handler: async (ctx, { planId, stripeProductId, stripePriceId, expectedPriceId, expected }) => {
-    const plan = await ctx.db.get(planId);
+    const plan = await ctx.db.get("subscriptionPlans", planId);
     if (!plan) return { stripePriceId: null };
     const patch: { stripeProductId?: string; stripePriceId?: string } = {};
     if (plan.stripeProductId !== stripeProductId) patch.stripeProductId = stripeProductId;
@@ -207,7 +207,7 @@ export const recordStripeIds = internalMutation({
     if (stripePriceId && same && plan.stripePriceId === expectedPriceId && plan.stripePriceId !== stripePriceId) {
       patch.stripePriceId = stripePriceId;
     }
-    if (Object.keys(patch).length) await ctx.db.patch(planId, patch);
+    if (Object.keys(patch).length) await ctx.db.patch("subscriptionPlans", planId, patch);
     return { stripePriceId: patch.stripePriceId ?? plan.stripePriceId ?? null };
   },
 });

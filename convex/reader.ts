@@ -172,7 +172,7 @@ export const adjacent = readerQuery({
   handler: async (ctx, { siteSlug, postId }) => {
     const site = await Reader.siteBySlug(ctx, siteSlug);
     if (!site) return null;
-    const post = await ctx.db.get(postId);
+    const post = await ctx.db.get("posts", postId);
     if (!Reader.isLive(post, site._id)) return null;
     const { previous, next } = await Reader.adjacent(ctx, site, post);
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);

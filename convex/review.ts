@@ -52,7 +52,7 @@ export const submitForReview = siteMutation({
     if (post.reviewState === "pending") return null;
     const draft = await Posts.getBody(ctx, post, "draft");
     if (!draft?.title.trim()) throw appError("INVALID_STATE", { field: "title", message: "Give the post a title before submitting it." });
-    await ctx.db.patch(post._id, { reviewState: "pending", reviewComment: undefined, updatedAt: Date.now() });
+    await ctx.db.patch("posts", post._id, { reviewState: "pending", reviewComment: undefined, updatedAt: Date.now() });
     for (const m of await reviewers(ctx, post, ctx.viewer._id)) {
       await notify(ctx, m.userId, {
         type: "review_submitted",
@@ -107,7 +107,7 @@ export const approve = siteMutation({
       await Posts.publish(ctx, ctx, post); // clears reviewState
     } else {
       await Posts.schedule(ctx, ctx, post, scheduledAt);
-      await ctx.db.patch(post._id, { reviewState: undefined, reviewComment: undefined });
+      await ctx.db.patch("posts", post._id, { reviewState: undefined, reviewComment: undefined });
     }
     await audit(ctx, {
       siteId: post.siteId,
@@ -130,7 +130,7 @@ export const returnWithComment = siteMutation({
   handler: async (ctx, { postId, comment }) => {
     const text = cleanField(FIELDS.reviewComment, comment, "comment");
     const post = await requirePending(ctx, ctx.site._id, postId);
-    await ctx.db.patch(post._id, { reviewState: "returned", reviewComment: text, updatedAt: Date.now() });
+    await ctx.db.patch("posts", post._id, { reviewState: "returned", reviewComment: text, updatedAt: Date.now() });
     if (post.authorId !== ctx.viewer._id) {
       await notify(ctx, post.authorId, {
         type: "review_returned",

@@ -111,7 +111,7 @@ export const getUserWithDetails = readerQuery({
     v.null(),
   ),
   handler: async (ctx, { userId }) => {
-    const user = await ctx.db.get(userId);
+    const user = await ctx.db.get("users", userId);
     if (!user || user.deletingAt !== undefined || user.isActive === false) return null;
     const p = await Users.getProfileRow(ctx, user._id);
     const details = {
@@ -133,7 +133,7 @@ async function renameUser(ctx: MutationCtx, user: Doc<"users">, name: string, ba
   const clean = Users.cleanName(name);
   const before = user.name;
   if (clean !== before) {
-    await ctx.db.patch(user._id, { name: clean, updatedAt: Date.now() });
+    await ctx.db.patch("users", user._id, { name: clean, updatedAt: Date.now() });
     await audit(ctx, {
       actorId: user._id,
       action: "user.rename",
@@ -165,7 +165,7 @@ export const renameUserInBatches = internalMutation({
   args: { userId: v.id("users"), name: v.string(), batchSize: v.optional(v.number()) },
   returns: v.null(),
   handler: async (ctx, { userId, name, batchSize }) => {
-    const user = await ctx.db.get(userId);
+    const user = await ctx.db.get("users", userId);
     if (!user) throw appError("NOT_FOUND");
     if (isInactive(user)) throw appError("USER_INACTIVE");
     await renameUser(ctx, user, name, Users.clampBatch(batchSize, Users.RENAME_BATCH));
@@ -219,13 +219,13 @@ export const deleteUser = internalMutation({
     ),
   }),
   handler: async (ctx, { userId, sites, batchSize }) => {
-    const user = await ctx.db.get(userId);
+    const user = await ctx.db.get("users", userId);
     if (!user) throw appError("NOT_FOUND");
     if (isInactive(user)) throw appError("USER_INACTIVE");
     const choices = sites ?? [];
     const plan = await UserDeletion.planDeletion(ctx, user, choices);
     const now = Date.now();
-    await ctx.db.patch(user._id, { deletingAt: now });
+    await ctx.db.patch("users", user._id, { deletingAt: now });
     await audit(ctx, {
       actorId: user._id,
       action: "user.delete",
@@ -249,7 +249,7 @@ export const continueDeletion = internalMutation({
   args: vDeleteState,
   returns: v.null(),
   handler: async (ctx, state) => {
-    const user = await ctx.db.get(state.userId);
+    const user = await ctx.db.get("users", state.userId);
     if (user && user.deletingAt === undefined) return null; // not (or no longer) being deleted
     const next = await UserDeletion.deleteUserStep(ctx, state);
     if (next) await ctx.scheduler.runAfter(0, internal.users.continueDeletion, next);

@@ -21,7 +21,7 @@ export async function getMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: 
  * queued.
  */
 export async function actingMembership(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">) {
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (!user || user.isActive === false || user.deletingAt !== undefined) return null;
   return await getMembership(ctx, siteId, userId);
 }
@@ -32,7 +32,7 @@ export async function actingMembership(ctx: QueryCtx, siteId: Id<"sites">, userI
  * @throws ConvexError NOT_FOUND
  */
 export async function requireMembership(ctx: QueryCtx, siteId: Id<"sites">, viewer: Doc<"users">) {
-  const site = await ctx.db.get(siteId);
+  const site = await ctx.db.get("sites", siteId);
   if (!site) throw appError("NOT_FOUND");
   const member = await getMembership(ctx, siteId, viewer._id);
   if (!member) throw appError("NOT_FOUND");
@@ -55,9 +55,8 @@ export async function requireInSite<T extends "posts" | "tags" | "categories" | 
   id: Id<T>,
   siteId: Id<"sites">,
 ): Promise<Doc<T>> {
-  const doc = (await ctx.db.get(id)) as (Doc<T> & { siteId: Id<"sites"> }) | null;
+  const doc = (await ctx.db.get(table, id)) as (Doc<T> & { siteId: Id<"sites"> }) | null;
   if (!doc || doc.siteId !== siteId) throw appError("NOT_FOUND");
-  void table;
   return doc;
 }
 

@@ -11,7 +11,7 @@ import { appError } from "./errors";
 export async function getViewer(ctx: QueryCtx): Promise<Doc<"users"> | null> {
   const userId = await getAuthUserId(ctx);
   if (userId === null) return null;
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (!user || user.isActive === false || user.deletingAt !== undefined) return null;
   return user;
 }
@@ -23,7 +23,7 @@ export async function getViewer(ctx: QueryCtx): Promise<Doc<"users"> | null> {
 export async function requireViewer(ctx: QueryCtx): Promise<Doc<"users">> {
   const userId = await getAuthUserId(ctx);
   if (userId === null) throw appError("UNAUTHENTICATED");
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (!user) throw appError("UNAUTHENTICATED");
   if (user.isActive === false || user.deletingAt !== undefined) throw appError("USER_INACTIVE");
   return user;
