@@ -78,6 +78,44 @@ describe("query cache", () => {
     expect(runs("byTopic")).toBe(before + 2);
   });
 
+  test("over HTTP, each query endpoint and format serves repeats from the cache until the first relevant write", async () => {
+    await mutation("cache:addNote", { owner: "a", topic: "http", body: "one" });
+    const post = async (route: string, body: unknown) => {
+      const r = await fetch(`${backend.url}${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      expect(r.status).toBe(200);
+      return r.json();
+    };
+    const args = { topic: "http" };
+    // The same query through every way a client asks for it; "json" answers int64 as a string.
+    const reads = {
+      encoded: () => post("/api/query", { path: "cache:counted", args, format: "convex_encoded_json" }),
+      json: () => post("/api/query", { path: "cache:counted", args: [args], format: "json" }),
+      run: () => post("/api/run/cache/counted", { args }),
+      get: async () => (await fetch(`${backend.url}/api/query?path=cache:counted&args=${encodeURIComponent(JSON.stringify(args))}`)).json(),
+    };
+    const expected = (bodies: string[]) => {
+      const logLines = [`[LOG] 'counted ${bodies.length}'`];
+      const encoded = { status: "success", value: { count: { $integer: Buffer.from(new BigInt64Array([BigInt(bodies.length)]).buffer).toString("base64") }, bodies }, logLines };
+      const clean = { status: "success", value: { count: String(bodies.length), bodies }, logLines };
+      return { encoded, json: clean, run: clean, get: clean };
+    };
+    const before = runs("counted");
+    for (let round = 0; round < 3; round++) {
+      for (const [name, read] of Object.entries(reads)) expect(await read(), name).toEqual(expected(["one"])[name as keyof typeof reads]);
+    }
+    expect(runs("counted")).toBe(before + 1);
+    // A write elsewhere (another topic, through the HTTP API) keeps the entry.
+    expect(await post("/api/mutation", { path: "cache:addNote", args: { owner: "b", topic: "http-elsewhere", body: "x" } })).toMatchObject({ status: "success" });
+    expect(await reads.encoded()).toEqual(expected(["one"]).encoded);
+    expect(runs("counted")).toBe(before + 1);
+    // The first write to the range it read: the next call runs once, every later one is a hit again.
+    expect(await post("/api/mutation", { path: "cache:addNote", args: { owner: "b", topic: "http", body: "two" } })).toMatchObject({ status: "success" });
+    for (let round = 0; round < 3; round++) {
+      for (const [name, read] of Object.entries(reads)) expect(await read(), name).toEqual(expected(["one", "two"])[name as keyof typeof reads]);
+    }
+    expect(runs("counted")).toBe(before + 2);
+  });
+
   test("the first write to what a query read invalidates it; writes elsewhere do not", async () => {
     await mutation("cache:addNote", { owner: "a", topic: "inv", body: "first" });
     const before = runs("byTopic");

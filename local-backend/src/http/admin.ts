@@ -9,7 +9,7 @@ import { localTableName } from "../runtime/catalog.js";
 import { currentContext } from "../runtime/context.js";
 import type { CallOptions, ExecutionEvent } from "../runtime/runner.js";
 import { appTableNames, applyImport, exportSnapshotZip, ImportError, parseSnapshotZip, planImport, type ImportMode, type ImportPlan } from "../runtime/snapshot.js";
-import { HttpError, readBody, sendJson } from "./io.js";
+import { HttpError, randomId, readBody, sendJson } from "./io.js";
 
 // The deployment routes and `_system/cli/*` functions the official CLI's admin commands use
 // (convex/src/cli/lib: env.ts, data.ts, convexExport.ts, convexImport.ts, logs.ts), answered as
@@ -68,8 +68,9 @@ class Admin {
       executionTime: e.ms / 1000,
       cachedResult: false,
       error: e.outcome.ok ? null : e.outcome.message,
-      requestId: randomBytes(8).toString("hex"),
-      executionId: randomBytes(8).toString("hex"),
+      // Pooled ids: this runs for every execution, cache hits included.
+      requestId: randomId(),
+      executionId: randomId(),
     };
     this.log.push({ seq: ++this.seq, entry });
     if (this.log.length > LOG_CAPACITY) this.log.splice(0, this.log.length - LOG_CAPACITY);

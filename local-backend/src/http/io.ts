@@ -1,5 +1,6 @@
 // What every HTTP route of the backend shares: the error type for 4xx answers, reading a bounded
-// request body, and writing a JSON answer.
+// request body, writing a JSON answer, and random request ids.
+import { randomFillSync } from "node:crypto";
 import type http from "node:http";
 
 /** An HTTP failure that is not a function error: it gets a 4xx status and a `{code, message}` body. */
@@ -36,4 +37,22 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   const text = JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? Number(v) : v));
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+const ID_BYTES = 8;
+const idPool = Buffer.alloc(ID_BYTES * 512);
+let idOffset = idPool.length;
+
+/**
+ * A random 16-hex-digit id (request ids, function-log ids), as `randomBytes(8).toString("hex")`
+ * gives but drawn from a pool refilled 512 ids at a time: a synchronous randomBytes call per id
+ * cost ~15 µs, several times per request, on a cached query whose whole server side is ~200 µs.
+ */
+export function randomId(): string {
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  idOffset += ID_BYTES;
+  return idPool.toString("hex", idOffset - ID_BYTES, idOffset);
 }

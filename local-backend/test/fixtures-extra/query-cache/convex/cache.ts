@@ -21,6 +21,20 @@ export const byTopic = query({
   },
 });
 
+/** byTopic's rows with an int64 count and a log line: its HTTP answer differs by format and carries logLines. */
+export const counted = query({
+  args: { topic: v.string() },
+  handler: async (ctx, { topic }) => {
+    ran("counted");
+    const rows = await ctx.db
+      .query("notes")
+      .withIndex("by_topic", (q) => q.eq("topic", topic))
+      .collect();
+    console.log(`counted ${rows.length}`);
+    return { count: BigInt(rows.length), bodies: rows.map((r) => r.body) };
+  },
+});
+
 export const mine = query({
   args: {},
   handler: async (ctx) => {
