@@ -92,7 +92,7 @@ export async function recordDomainCheck(
   ctx: MutationCtx,
   args: { siteId: Id<"sites">; domain: string; token: string; found: boolean; actorId?: Id<"users"> },
 ): Promise<"pending" | "verified" | null> {
-  const site = await ctx.db.get(args.siteId);
+  const site = await ctx.db.get("sites", args.siteId);
   if (!site) throw appError("NOT_FOUND");
   if (site.customDomain !== args.domain || site.customDomainToken !== args.token) return domainStatus(site);
   const entry = { siteId: site._id, actorId: args.actorId, entityType: "site", entityId: site._id } as const;
@@ -103,17 +103,17 @@ export async function recordDomainCheck(
       .take(10);
     for (const other of others) {
       if (other._id === site._id) continue;
-      await ctx.db.patch(other._id, { customDomainVerifiedAt: undefined });
+      await ctx.db.patch("sites", other._id, { customDomainVerifiedAt: undefined });
       await audit(ctx, { ...entry, siteId: other._id, entityId: other._id, action: "site.domainReleased", after: { domain: args.domain, to: site._id } });
     }
     if (!site.customDomainVerifiedAt) {
-      await ctx.db.patch(site._id, { customDomainVerifiedAt: Date.now() });
+      await ctx.db.patch("sites", site._id, { customDomainVerifiedAt: Date.now() });
       await audit(ctx, { ...entry, action: "site.domainVerified", after: { domain: args.domain } });
     }
     return "verified";
   }
   if (site.customDomainVerifiedAt) {
-    await ctx.db.patch(site._id, { customDomainVerifiedAt: undefined });
+    await ctx.db.patch("sites", site._id, { customDomainVerifiedAt: undefined });
     await audit(ctx, { ...entry, action: "site.domainUnverified", after: { domain: args.domain } });
   }
   return "pending";

@@ -53,7 +53,7 @@ export function canReadBody(post: Pick<Doc<"posts">, "featured">, e: Entitlement
  * canceled and replaced.
  */
 export async function trackPeriodEnd(ctx: MutationCtx, subscriptionId: Id<"subscriptions">, before: Doc<"subscriptions"> | null): Promise<void> {
-  const sub = await ctx.db.get(subscriptionId);
+  const sub = await ctx.db.get("subscriptions", subscriptionId);
   if (!sub) return;
   const ended = sub.currentPeriodEnd <= Date.now();
   let expiryJobId = sub.expiryJobId;
@@ -62,7 +62,7 @@ export async function trackPeriodEnd(ctx: MutationCtx, subscriptionId: Id<"subsc
     if (expiryJobId) await ctx.scheduler.cancel(expiryJobId);
     expiryJobId = ended ? undefined : await ctx.scheduler.runAt(sub.currentPeriodEnd, internal.billing.expireSubscription, { subscriptionId });
   }
-  if (sub.periodEnded !== ended || sub.expiryJobId !== expiryJobId) await ctx.db.patch(subscriptionId, { periodEnded: ended, expiryJobId });
+  if (sub.periodEnded !== ended || sub.expiryJobId !== expiryJobId) await ctx.db.patch("subscriptions", subscriptionId, { periodEnded: ended, expiryJobId });
 }
 
 /**
@@ -71,9 +71,9 @@ export async function trackPeriodEnd(ctx: MutationCtx, subscriptionId: Id<"subsc
  * then does nothing. Idempotent. @returns whether it ended the period now.
  */
 export async function expirePeriod(ctx: MutationCtx, subscriptionId: Id<"subscriptions">): Promise<boolean> {
-  const sub = await ctx.db.get(subscriptionId);
+  const sub = await ctx.db.get("subscriptions", subscriptionId);
   if (!sub || sub.periodEnded === true || sub.currentPeriodEnd > Date.now()) return false;
-  await ctx.db.patch(subscriptionId, { periodEnded: true, expiryJobId: undefined, updatedAt: Date.now() });
+  await ctx.db.patch("subscriptions", subscriptionId, { periodEnded: true, expiryJobId: undefined, updatedAt: Date.now() });
   if (subscriptionGrantsAccess(sub)) {
     await audit(ctx, {
       siteId: sub.siteId,

@@ -35,7 +35,7 @@ export async function activeOwners(ctx: QueryCtx, siteId: Id<"sites">, exceptUse
   const out: Doc<"siteMembers">[] = [];
   for (const m of owners) {
     if (m.userId === exceptUserId) continue;
-    if (isActiveUser(await ctx.db.get(m.userId))) out.push(m);
+    if (isActiveUser(await ctx.db.get("users", m.userId))) out.push(m);
   }
   return out;
 }
@@ -47,7 +47,7 @@ export async function activeOwners(ctx: QueryCtx, siteId: Id<"sites">, exceptUse
 export async function hasOtherMembers(ctx: QueryCtx, siteId: Id<"sites">, userId: Id<"users">): Promise<boolean> {
   for await (const m of ctx.db.query("siteMembers").withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId))) {
     if (m.userId === userId) continue;
-    const u = await ctx.db.get(m.userId);
+    const u = await ctx.db.get("users", m.userId);
     if (u && u.deletingAt === undefined) return true;
   }
   return false;
@@ -58,10 +58,10 @@ export async function hasOtherMembers(ctx: QueryCtx, siteId: Id<"sites">, userId
  * deleted). No-op when the site's primary owner is someone else.
  */
 export async function handOverPrimaryOwner(ctx: MutationCtx, site: Doc<"sites">, leavingUserId: Id<"users">) {
-  const fresh = await ctx.db.get(site._id);
+  const fresh = await ctx.db.get("sites", site._id);
   if (!fresh || fresh.ownerId !== leavingUserId) return;
   const [next] = await activeOwners(ctx, site._id, leavingUserId);
-  if (next) await ctx.db.patch(site._id, { ownerId: next.userId, updatedAt: Date.now() });
+  if (next) await ctx.db.patch("sites", site._id, { ownerId: next.userId, updatedAt: Date.now() });
 }
 
 /**
@@ -97,7 +97,7 @@ export async function listMembers(ctx: QueryCtx, siteId: Id<"sites">): Promise<M
     .take(1000);
   const out: MemberView[] = [];
   for (const m of rows) {
-    const user = await ctx.db.get(m.userId);
+    const user = await ctx.db.get("users", m.userId);
     if (!user || user.deletingAt !== undefined) continue;
     out.push({
       _id: m._id,
@@ -155,7 +155,7 @@ export async function invite(ctx: MutationCtx, actor: Actor, input: { email: str
     .query("siteInvites")
     .withIndex("by_siteId_and_email", (q) => q.eq("siteId", siteId).eq("email", email))
     .collect();
-  for (const p of previous) await ctx.db.delete(p._id);
+  for (const p of previous) await ctx.db.delete("siteInvites", p._id);
   const now = Date.now();
   const token = inviteToken(siteId);
   const inviteId = await ctx.db.insert("siteInvites", {
@@ -202,10 +202,10 @@ export async function listInvites(ctx: QueryCtx, siteId: Id<"sites">) {
 /** Withdraws a pending invitation. Admins and above; only owners withdraw owner invitations. */
 export async function revokeInvite(ctx: MutationCtx, actor: Actor, inviteId: Id<"siteInvites">) {
   if (!can(actor.member.role, "member.invite")) throw appError("FORBIDDEN");
-  const inv = await ctx.db.get(inviteId);
+  const inv = await ctx.db.get("siteInvites", inviteId);
   if (!inv || inv.siteId !== actor.site._id) throw appError("NOT_FOUND");
   if (!mayInvite(actor.member.role, inv.role)) throw appError("FORBIDDEN");
-  await ctx.db.delete(inv._id);
+  await ctx.db.delete("siteInvites", inv._id);
   await audit(ctx, {
     siteId: inv.siteId,
     actorId: actor.viewer._id,
@@ -233,12 +233,12 @@ export async function accept(ctx: MutationCtx, viewer: Doc<"users">, token: stri
     : null;
   const email = viewer.email?.trim().toLowerCase();
   if (!inv || inv.expiresAt <= Date.now() || !email || inv.email !== email) throw appError("NOT_FOUND");
-  const site = await ctx.db.get(inv.siteId);
+  const site = await ctx.db.get("sites", inv.siteId);
   if (!site) {
-    await ctx.db.delete(inv._id);
+    await ctx.db.delete("siteInvites", inv._id);
     throw appError("NOT_FOUND");
   }
-  await ctx.db.delete(inv._id);
+  await ctx.db.delete("siteInvites", inv._id);
   if (await getMembership(ctx, site._id, viewer._id)) return site._id;
   const memberId = await ctx.db.insert("siteMembers", {
     siteId: site._id,
@@ -269,7 +269,7 @@ export async function changeRole(ctx: MutationCtx, actor: Actor, userId: Id<"use
   requireMayManage(actor.member, target, role);
   if (target.role === role) return;
   if (role !== "owner") await requireNotLastOwner(ctx, target);
-  await ctx.db.patch(target._id, { role });
+  await ctx.db.patch("siteMembers", target._id, { role });
   if (target.role === "owner") await handOverPrimaryOwner(ctx, actor.site, target.userId);
   await audit(ctx, {
     siteId: actor.site._id,
@@ -293,7 +293,7 @@ export async function removeMember(ctx: MutationCtx, actor: Actor, userId: Id<"u
   const self = target._id === actor.member._id;
   if (!self) requireMayManage(actor.member, target);
   await requireNotLastOwner(ctx, target);
-  await ctx.db.delete(target._id);
+  await ctx.db.delete("siteMembers", target._id);
   if (target.role === "owner") await handOverPrimaryOwner(ctx, actor.site, target.userId);
   await audit(ctx, {
     siteId: actor.site._id,

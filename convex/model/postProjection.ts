@@ -34,8 +34,8 @@ export async function toReaderPost(
   const unlocked = canReadBody(post, entitlement);
   const body = withBody && unlocked ? await getBody(ctx, post, "published") : null;
   const [category, tags, member, cover] = await Promise.all([
-    post.categoryId ? ctx.db.get(post.categoryId) : null,
-    Promise.all(post.tagIds.map((id) => ctx.db.get(id))),
+    post.categoryId ? ctx.db.get("categories", post.categoryId) : null,
+    Promise.all(post.tagIds.map((id) => ctx.db.get("tags", id))),
     ctx.db
       .query("siteMembers")
       .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", post.siteId).eq("userId", post.authorId))

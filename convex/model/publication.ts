@@ -31,12 +31,12 @@ export function storedPostCount(doc: { postCount?: number; usageCount?: number }
 async function bump(ctx: MutationCtx, table: "tags" | "categories", id: Id<"tags"> | Id<"categories">, delta: number) {
   if (delta === 0) return;
   if (table === "tags") {
-    const tag = await ctx.db.get(id as Id<"tags">);
+    const tag = await ctx.db.get("tags", id as Id<"tags">);
     // Writing the new name drops the old one, so every tag written since the rename has one counter.
-    if (tag) await ctx.db.patch(tag._id, { postCount: storedPostCount(tag) + delta, usageCount: undefined });
+    if (tag) await ctx.db.patch("tags", tag._id, { postCount: storedPostCount(tag) + delta, usageCount: undefined });
   } else {
-    const cat = await ctx.db.get(id as Id<"categories">);
-    if (cat) await ctx.db.patch(cat._id, { postCount: storedPostCount(cat) + delta });
+    const cat = await ctx.db.get("categories", id as Id<"categories">);
+    if (cat) await ctx.db.patch("categories", cat._id, { postCount: storedPostCount(cat) + delta });
   }
 }
 
@@ -71,12 +71,12 @@ export async function applyPublicationChange(
   const wanted = new Set(after?.tagIds ?? []);
   for (const row of rows) {
     if (!wanted.has(row.tagId)) {
-      await ctx.db.delete(row._id);
+      await ctx.db.delete("postTags", row._id);
       continue;
     }
     wanted.delete(row.tagId);
     if (row.published !== after!.published || row.publishedAt !== after!.publishedAt) {
-      await ctx.db.patch(row._id, { published: after!.published, publishedAt: after!.publishedAt });
+      await ctx.db.patch("postTags", row._id, { published: after!.published, publishedAt: after!.publishedAt });
     }
   }
   for (const tagId of wanted) {

@@ -92,7 +92,7 @@ export async function byTag(
     )
     .order("desc")
     .paginate(readerPageOpts(opts));
-  return { ...rows, page: await Promise.all(rows.page.map((r) => ctx.db.get(r.postId))) };
+  return { ...rows, page: await Promise.all(rows.page.map((r) => ctx.db.get("posts", r.postId))) };
 }
 
 /** Published posts in a category, newest first. */
@@ -198,7 +198,7 @@ export async function resolvePost(
   if (isLive(live, siteId)) return { kind: "post", post: live };
   const redirect = await redirectFor(ctx, "post", siteId, slug);
   const targetId = redirect ? ctx.db.normalizeId("posts", redirect.targetId) : null;
-  const target = targetId ? await ctx.db.get(targetId) : null;
+  const target = targetId ? await ctx.db.get("posts", targetId) : null;
   if (!isLive(target, siteId) || target.slug === slug) return null;
   return { kind: "redirect", post: target };
 }
@@ -218,13 +218,18 @@ export async function resolveTaxonomy<K extends "tag" | "category">(
   | null
 > {
   type Item = K extends "tag" ? Doc<"tags"> : Doc<"categories">;
-  const table = kind === "tag" ? "tags" : "categories";
   const find = kind === "tag" ? tagBySlug : categoryBySlug;
   const live = await find(ctx, siteId, slug);
   if (live) return { kind: "found", item: live as Item };
   const redirect = await redirectFor(ctx, kind, siteId, slug);
-  const targetId = redirect ? ctx.db.normalizeId(table, redirect.targetId) : null;
-  const target = targetId ? await ctx.db.get(targetId) : null;
+  // One branch per table: db.get takes one table name, not a union.
+  const tagId = redirect && kind === "tag" ? ctx.db.normalizeId("tags", redirect.targetId) : null;
+  const categoryId = redirect && kind !== "tag" ? ctx.db.normalizeId("categories", redirect.targetId) : null;
+  const target = tagId
+    ? await ctx.db.get("tags", tagId)
+    : categoryId
+      ? await ctx.db.get("categories", categoryId)
+      : null;
   if (!target || target.siteId !== siteId || target.slug === slug) return null;
   return { kind: "redirect", slug: target.slug };
 }
@@ -244,7 +249,7 @@ export async function authorHeader(ctx: QueryCtx, site: Doc<"sites">, slug: stri
     )
     .first();
   if (!published) return null;
-  const user = await ctx.db.get(member.userId);
+  const user = await ctx.db.get("users", member.userId);
   if (!user) return null;
   const profile = await ctx.db
     .query("userProfiles")
@@ -285,7 +290,7 @@ export async function search(
     .withSearchIndex("search_text", (q) => q.search("searchText", terms).eq("siteId", site._id).eq("kind", "published"))
     .paginate(readerPageOpts(opts));
   // A post whose stored search text may hold paid words (hasUnsafeExcerpt) is not a result.
-  const posts = await Promise.all(bodies.page.map((b) => ctx.db.get(b.postId)));
+  const posts = await Promise.all(bodies.page.map((b) => ctx.db.get("posts", b.postId)));
   return { ...bodies, page: posts.map((p) => (p && hasUnsafeExcerpt(p) ? null : p)) };
 }
 
@@ -309,14 +314,14 @@ export async function recordReaderViews(
   if (!site) throw appError("NOT_FOUND");
   const perPost = new Map<Id<"posts">, number>();
   for (const { postId, token } of views) {
-    const post = await ctx.db.get(postId);
+    const post = await ctx.db.get("posts", postId);
     if (!isLive(post, site._id)) continue;
     if (!(await claimViewToken(ctx, site._id, token))) continue;
     perPost.set(postId, (perPost.get(postId) ?? 0) + 1);
   }
   let counted = 0;
   for (const [postId, n] of perPost) {
-    await recordView(ctx, (await ctx.db.get(postId))!, n);
+    await recordView(ctx, (await ctx.db.get("posts", postId))!, n);
     counted += n;
   }
   await pruneViewTokens(ctx, site._id);
