@@ -222,14 +222,9 @@ export async function resolveTaxonomy<K extends "tag" | "category">(
   const live = await find(ctx, siteId, slug);
   if (live) return { kind: "found", item: live as Item };
   const redirect = await redirectFor(ctx, kind, siteId, slug);
-  // One branch per table: db.get takes one table name, not a union.
-  const tagId = redirect && kind === "tag" ? ctx.db.normalizeId("tags", redirect.targetId) : null;
-  const categoryId = redirect && kind !== "tag" ? ctx.db.normalizeId("categories", redirect.targetId) : null;
-  const target = tagId
-    ? await ctx.db.get("tags", tagId)
-    : categoryId
-      ? await ctx.db.get("categories", categoryId)
-      : null;
+  const table = kind === "tag" ? "tags" : "categories";
+  const targetId = redirect ? ctx.db.normalizeId(table, redirect.targetId) : null;
+  const target = targetId ? await ctx.db.get(table, targetId) : null;
   if (!target || target.siteId !== siteId || target.slug === slug) return null;
   return { kind: "redirect", slug: target.slug };
 }

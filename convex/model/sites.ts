@@ -31,7 +31,7 @@ export const LIVE_SUBSCRIPTION_STATUSES: SubscriptionStatus[] = ["incomplete", "
 export async function cancelSubscription(ctx: MutationCtx, sub: Doc<"subscriptions">) {
   const now = Date.now();
   // Status first: access ends now. Then stop the charges at Stripe (a no-op without keys).
-  await ctx.db.patch(sub._id, { status: "canceled", canceledAt: now, cancelAtPeriodEnd: false, updatedAt: now });
+  await ctx.db.patch("subscriptions", sub._id, { status: "canceled", canceledAt: now, cancelAtPeriodEnd: false, updatedAt: now });
   if (sub.stripeSubscriptionId) {
     await ctx.scheduler.runAfter(0, internal.billing.cancelAtStripe, { stripeSubscriptionId: sub.stripeSubscriptionId });
   }
@@ -52,7 +52,7 @@ export async function wipeSite(ctx: MutationCtx, user: Doc<"users">, site: Doc<"
       if (rows.length === 0) break;
       for (const row of rows) {
         if (table === "posts" && row.status === "scheduled" && row.scheduledJobId) await ctx.scheduler.cancel(row.scheduledJobId);
-        await ctx.db.delete(row._id);
+        await ctx.db.delete(table, row._id);
         budget.spend(row);
       }
     }
@@ -75,8 +75,8 @@ export async function wipeSite(ctx: MutationCtx, user: Doc<"users">, site: Doc<"
     .query("siteMembers")
     .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", site._id))
     .take(100);
-  for (const m of members) await ctx.db.delete(m._id);
-  await ctx.db.delete(site._id);
+  for (const m of members) await ctx.db.delete("siteMembers", m._id);
+  await ctx.db.delete("sites", site._id);
   budget.spend();
   await audit(ctx, {
     actorId: user._id,

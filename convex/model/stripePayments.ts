@@ -71,11 +71,11 @@ export async function applyInvoice(ctx: MutationCtx, e: Extract<BillingEvent, { 
     : existing && status !== "failed"
       ? existing.amountCents
       : inv.amountDue;
-  const description = inv.description ?? (planId ? (await ctx.db.get(planId))?.name : undefined);
+  const description = inv.description ?? (planId ? (await ctx.db.get("subscriptionPlans", planId))?.name : undefined);
   let paymentId: Id<"payments">;
   if (existing) {
     paymentId = existing._id;
-    await ctx.db.patch(existing._id, {
+    await ctx.db.patch("payments", existing._id, {
       status,
       amountCents,
       stripeInvoiceId: existing.stripeInvoiceId ?? inv.id,
@@ -130,7 +130,7 @@ export async function applyRefund(ctx: MutationCtx, e: Extract<BillingEvent, { k
     const refundedBefore = existing.amountRefundedCents ?? 0;
     if (ch.amountRefunded <= refundedBefore && (existing.status === "refunded" || !fully)) return "stale";
     const status: PaymentStatus = fully ? "refunded" : existing.status;
-    await ctx.db.patch(existing._id, {
+    await ctx.db.patch("payments", existing._id, {
       status,
       amountRefundedCents: Math.max(ch.amountRefunded, refundedBefore),
       stripeChargeId: existing.stripeChargeId ?? ch.id,

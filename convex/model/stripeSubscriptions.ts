@@ -37,7 +37,7 @@ export interface Target {
  */
 export async function resolveTarget(ctx: QueryCtx, meta: OurMetadata, customerId: string | undefined, hints: OurMetadata): Promise<Target | null> {
   const siteId = ctx.db.normalizeId("sites", meta.siteId ?? hints.siteId ?? "");
-  const site = siteId ? await ctx.db.get(siteId) : null;
+  const site = siteId ? await ctx.db.get("sites", siteId) : null;
   if (!site) return null;
   let userId = ctx.db.normalizeId("users", meta.userId ?? hints.userId ?? "");
   if (!userId && customerId) {
@@ -47,9 +47,9 @@ export async function resolveTarget(ctx: QueryCtx, meta: OurMetadata, customerId
       .first();
     userId = bc?.userId ?? null;
   }
-  if (!userId || !(await ctx.db.get(userId))) return null;
+  if (!userId || !(await ctx.db.get("users", userId))) return null;
   const planId = ctx.db.normalizeId("subscriptionPlans", meta.planId ?? hints.planId ?? "");
-  const plan = planId ? await ctx.db.get(planId) : null;
+  const plan = planId ? await ctx.db.get("subscriptionPlans", planId) : null;
   return { site, userId, planId: plan && plan.siteId === site._id ? plan._id : undefined };
 }
 
@@ -108,8 +108,8 @@ const stateOf = (s: Pick<Doc<"subscriptions">, "status" | "currentPeriodStart" |
 
 /** Tells the site's owners about a new paying subscriber. */
 async function notifyNewSubscriber(ctx: MutationCtx, target: Target, planId: Id<"subscriptionPlans"> | undefined) {
-  const user = await ctx.db.get(target.userId);
-  const plan = planId ? await ctx.db.get(planId) : null;
+  const user = await ctx.db.get("users", target.userId);
+  const plan = planId ? await ctx.db.get("subscriptionPlans", planId) : null;
   const who = user ? displayName(user) : "Someone";
   for (const owner of await activeOwners(ctx, target.site._id)) {
     await notify(ctx, owner.userId, {
@@ -158,7 +158,7 @@ export async function writeSubscription(
   };
   let subscriptionId: Id<"subscriptions">;
   if (row) {
-    await ctx.db.patch(row._id, fields);
+    await ctx.db.patch("subscriptions", row._id, fields);
     subscriptionId = row._id;
   } else {
     subscriptionId = await ctx.db.insert("subscriptions", {
@@ -201,7 +201,7 @@ export async function applyCheckout(ctx: MutationCtx, e: Extract<BillingEvent, {
     const patch: Partial<Doc<"subscriptions">> = {};
     if (!row.planId && target.planId) patch.planId = target.planId;
     if (!row.stripeCustomerId && s.customerId) patch.stripeCustomerId = s.customerId;
-    if (Object.keys(patch).length) await ctx.db.patch(row._id, patch);
+    if (Object.keys(patch).length) await ctx.db.patch("subscriptions", row._id, patch);
     return "applied";
   }
   // Before the subscription's own events: a placeholder that grants nothing until they arrive. No

@@ -139,7 +139,7 @@ export async function listForStudio(
       .query("postBodies")
       .withSearchIndex("search_text", (q) => q.search("searchText", terms).eq("siteId", siteId).eq("kind", "draft"))
       .paginate({ cursor: pageOpts.cursor, numItems: pageOpts.numItems });
-    return await keep(bodies, (body) => ctx.db.get(body.postId));
+    return await keep(bodies, (body) => ctx.db.get("posts", body.postId));
   }
 
   if (filters.tagId !== undefined) {
@@ -152,7 +152,7 @@ export async function listForStudio(
       })
       .order("desc")
       .paginate(pageOpts);
-    return await keep(rows, (row) => ctx.db.get(row.postId));
+    return await keep(rows, (row) => ctx.db.get("posts", row.postId));
   }
 
   const posts = ctx.db.query("posts");
@@ -220,7 +220,7 @@ export async function slugAvailability(
   }
   const redirect = await redirectFor(ctx, "post", siteId, slug);
   const targetId = redirect && redirect.targetId !== post?._id ? ctx.db.normalizeId("posts", redirect.targetId) : null;
-  const target = targetId ? await ctx.db.get(targetId) : null;
+  const target = targetId ? await ctx.db.get("posts", targetId) : null;
   const redirectsToAnotherPost = target !== null && target.siteId === siteId && target.status === "published";
   return { available: true, reason: null, suggestion: null, redirectsToAnotherPost };
 }
@@ -234,7 +234,7 @@ export async function viewCountsFor(
   if (postIds.length > 100) throw appError("INVALID_ARGUMENT", { field: "postIds", message: "At most 100 posts at a time." });
   const out: Array<{ postId: Id<"posts">; views: number }> = [];
   for (const postId of new Set(postIds)) {
-    const post = await ctx.db.get(postId);
+    const post = await ctx.db.get("posts", postId);
     if (!post || post.siteId !== actor.site._id || !canOpenPost(actor.member, post)) continue;
     out.push({ postId, views: await viewCount(ctx, post) });
   }

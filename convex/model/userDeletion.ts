@@ -59,7 +59,7 @@ export async function planDeletion(ctx: QueryCtx, user: Doc<"users">, choices: D
   const plan: Array<{ siteId: Id<"sites">; outcome: "deleteSite" | "reassignPosts" | "deletePosts" }> = [];
   const seen = new Set<string>();
   for (const m of memberships) {
-    const site = await ctx.db.get(m.siteId);
+    const site = await ctx.db.get("sites", m.siteId);
     if (!site) continue;
     seen.add(site._id);
     const choice = choices.find((c) => c.siteId === site._id)?.action;
@@ -99,18 +99,18 @@ export async function planDeletion(ctx: QueryCtx, user: Doc<"users">, choices: D
 async function reassignTarget(ctx: MutationCtx, site: Doc<"sites">, userId: Id<"users">): Promise<Doc<"users"> | null> {
   const active = await activeOwners(ctx, site._id, userId);
   const pick = active.find((o) => o.userId === site.ownerId) ?? active[0];
-  if (pick) return await ctx.db.get(pick.userId);
+  if (pick) return await ctx.db.get("users", pick.userId);
   const owners = await ctx.db
     .query("siteMembers")
     .withIndex("by_siteId_and_role", (q) => q.eq("siteId", site._id).eq("role", "owner"))
     .take(100);
   for (const o of owners) {
     if (o.userId === userId) continue;
-    const u = await ctx.db.get(o.userId);
+    const u = await ctx.db.get("users", o.userId);
     if (u && u.deletingAt === undefined) return u;
   }
   if (site.ownerId === userId) return null;
-  const named = await ctx.db.get(site.ownerId);
+  const named = await ctx.db.get("users", site.ownerId);
   return named && named.deletingAt === undefined ? named : null;
 }
 
@@ -123,13 +123,13 @@ async function scrubPost(ctx: MutationCtx, post: Doc<"posts">, userId: Id<"users
       .unique();
     if (!body) continue;
     budget.read(body);
-    if (body.updatedBy === userId) await ctx.db.patch(body._id, { updatedBy: to._id });
+    if (body.updatedBy === userId) await ctx.db.patch("postBodies", body._id, { updatedBy: to._id });
   }
   for await (const r of ctx.db
     .query("postRevisions")
     .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))) {
     budget.read(r);
-    if (r.authorId === userId) await ctx.db.patch(r._id, { authorId: to._id, authorName: DELETED_USER_NAME });
+    if (r.authorId === userId) await ctx.db.patch("postRevisions", r._id, { authorId: to._id, authorName: DELETED_USER_NAME });
   }
 }
 
@@ -159,7 +159,7 @@ async function handOverPosts(
             // Nobody to give them to (the site has no owner left at all): they go with the user.
             await removePostData(ctx, post);
           } else {
-            await ctx.db.patch(post._id, { authorId: target._id, authorName: displayName(target), authorImage: target.image });
+            await ctx.db.patch("posts", post._id, { authorId: target._id, authorName: displayName(target), authorImage: target.image });
             await scrubPost(ctx, post, user._id, target, budget);
           }
         }
@@ -194,9 +194,9 @@ async function processMembership(
   state: DeleteState,
   budget: Budget,
 ): Promise<DeleteState> {
-  const site = await ctx.db.get(m.siteId);
+  const site = await ctx.db.get("sites", m.siteId);
   if (!site) {
-    await ctx.db.delete(m._id);
+    await ctx.db.delete("siteMembers", m._id);
     budget.spend();
     return state;
   }
@@ -217,7 +217,7 @@ async function processMembership(
       .take(budget.chunk(false));
     if (invites.length === 0) break;
     for (const inv of invites) {
-      await ctx.db.delete(inv._id);
+      await ctx.db.delete("siteInvites", inv._id);
       budget.spend(inv);
     }
   }
@@ -233,13 +233,13 @@ async function processMembership(
       .take(budget.chunk(false));
     if (rows.length === 0) break;
     for (const r of rows) {
-      if (r.invitedBy === user._id) await ctx.db.patch(r._id, { invitedBy: undefined });
+      if (r.invitedBy === user._id) await ctx.db.patch("siteMembers", r._id, { invitedBy: undefined });
       budget.spend(r);
     }
     after = rows[rows.length - 1].userId;
   }
 
-  await ctx.db.delete(m._id);
+  await ctx.db.delete("siteMembers", m._id);
   budget.spend();
   if (m.role === "owner") await handOverPrimaryOwner(ctx, site, user._id);
   await audit(ctx, {
@@ -257,6 +257,7 @@ async function processMembership(
 /** Deletes up to the budget from an index range; @returns true when the range is empty. */
 async function drain<T extends TableNames>(
   ctx: MutationCtx,
+  table: T,
   budget: Budget,
   fetch: (n: number) => Promise<Doc<T>[]>,
   before?: (row: Doc<T>) => Promise<boolean>,
@@ -267,7 +268,7 @@ async function drain<T extends TableNames>(
     if (rows.length === 0) return true;
     for (const row of rows) {
       if (before && !(await before(row))) return false; // a dependent range is not empty yet
-      await ctx.db.delete(row._id);
+      await ctx.db.delete(table, row._id);
       budget.spend(row);
     }
   }
@@ -278,22 +279,23 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
   const uid = user._id;
   const steps: Array<() => Promise<boolean>> = [
     () =>
-      drain<"userProfiles">(ctx, budget, (n) =>
+      drain(ctx, "userProfiles", budget, (n) =>
         ctx.db
           .query("userProfiles")
           .withIndex("by_userId", (q) => q.eq("userId", uid))
           .take(n),
       ),
     () =>
-      drain<"notifications">(ctx, budget, (n) =>
+      drain(ctx, "notifications", budget, (n) =>
         ctx.db
           .query("notifications")
           .withIndex("by_userId_and_createdAt", (q) => q.eq("userId", uid))
           .take(n),
       ),
     () =>
-      drain<"authAccounts">(
+      drain(
         ctx,
+        "authAccounts",
         budget,
         (n) =>
           ctx.db
@@ -301,7 +303,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
             .withIndex("userIdAndProvider", (q) => q.eq("userId", uid))
             .take(n),
         async (account) => {
-          const codesDone = await drain<"authVerificationCodes">(ctx, budget, (n) =>
+          const codesDone = await drain(ctx, "authVerificationCodes", budget, (n) =>
             ctx.db
               .query("authVerificationCodes")
               .withIndex("accountId", (q) => q.eq("accountId", account._id))
@@ -309,7 +311,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
           );
           if (!codesDone) return false;
           // Rate-limit rows are keyed by the sign-in identifier (the email for passwords).
-          return await drain<"authRateLimits">(ctx, budget, (n) =>
+          return await drain(ctx, "authRateLimits", budget, (n) =>
             ctx.db
               .query("authRateLimits")
               .withIndex("identifier", (q) => q.eq("identifier", account.providerAccountId))
@@ -318,7 +320,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
         },
       ),
     () =>
-      drain<"sessionMeta">(ctx, budget, (n) =>
+      drain(ctx, "sessionMeta", budget, (n) =>
         ctx.db
           .query("sessionMeta")
           .withIndex("by_userId", (q) => q.eq("userId", uid))
@@ -328,7 +330,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
     ...(["verify-email", "password-reset", "sign-in-code", "site-invite"] as const).map(
       (kind) => () =>
         user.email
-          ? drain<"emails">(ctx, budget, (n) =>
+          ? drain(ctx, "emails", budget, (n) =>
               ctx.db
                 .query("emails")
                 .withIndex("by_to_and_kind", (q) => q.eq("to", user.email!.trim().toLowerCase()).eq("kind", kind))
@@ -337,8 +339,9 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
           : Promise.resolve(true),
     ),
     () =>
-      drain<"authSessions">(
+      drain(
         ctx,
+        "authSessions",
         budget,
         (n) =>
           ctx.db
@@ -346,7 +349,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
             .withIndex("userId", (q) => q.eq("userId", uid))
             .take(n),
         (session) =>
-          drain<"authRefreshTokens">(ctx, budget, (n) =>
+          drain(ctx, "authRefreshTokens", budget, (n) =>
             ctx.db
               .query("authRefreshTokens")
               .withIndex("sessionId", (q) => q.eq("sessionId", session._id))
@@ -366,7 +369,7 @@ async function deletePersonalData(ctx: MutationCtx, user: Doc<"users">, budget: 
  * @returns the state for the next step, or null when the user is gone.
  */
 export async function deleteUserStep(ctx: MutationCtx, state: DeleteState): Promise<DeleteState | null> {
-  const user = await ctx.db.get(state.userId);
+  const user = await ctx.db.get("users", state.userId);
   if (!user) return null;
   const budget = new Budget(state.batchSize, STEP_BYTES);
   const email = user.email?.trim().toLowerCase();
@@ -393,7 +396,7 @@ export async function deleteUserStep(ctx: MutationCtx, state: DeleteState): Prom
         s = { ...s, phase: "subscriptions" };
         continue;
       }
-      const site = await ctx.db.get(post.siteId);
+      const site = await ctx.db.get("sites", post.siteId);
       if (site) {
         await handOverPosts(ctx, user, site, "reassign", budget);
       } else {
@@ -425,14 +428,14 @@ export async function deleteUserStep(ctx: MutationCtx, state: DeleteState): Prom
             .query("siteInvites")
             .withIndex("by_siteId_and_email", (q) => q.eq("siteId", site._id).eq("email", email))
             .take(10);
-          for (const inv of invites) await ctx.db.delete(inv._id);
+          for (const inv of invites) await ctx.db.delete("siteInvites", inv._id);
         }
         budget.spend(site);
       }
       s = { ...s, sitesAfter: sites[sites.length - 1].slug };
     } else {
       if (!(await deletePersonalData(ctx, user, budget))) break;
-      await ctx.db.delete(user._id);
+      await ctx.db.delete("users", user._id);
       await audit(ctx, { actorId: user._id, action: "user.deleted", entityType: "user", entityId: user._id, after: null });
       return null;
     }

@@ -82,12 +82,12 @@ export async function updateProfile(ctx: MutationCtx, user: Doc<"users">, input:
     const image = input.avatarStorageId ? await ctx.storage.getUrl(input.avatarStorageId) : null;
     if (input.avatarStorageId && !image) throw appError("NOT_FOUND", { field: "avatarStorageId" });
     if ((image ?? undefined) !== user.image) {
-      await ctx.db.patch(user._id, { image: image ?? undefined, updatedAt: Date.now() });
+      await ctx.db.patch("users", user._id, { image: image ?? undefined, updatedAt: Date.now() });
       imageChanged = true;
     }
   }
   const now = Date.now();
-  if (existing) await ctx.db.patch(existing._id, { ...patch, updatedAt: now });
+  if (existing) await ctx.db.patch("userProfiles", existing._id, { ...patch, updatedAt: now });
   else await ctx.db.insert("userProfiles", { userId: user._id, ...patch, createdAt: now, updatedAt: now });
   const pick = (p: Partial<Doc<"userProfiles">> | null) =>
     p && { bio: p.bio, website: p.website, location: p.location, twitter: p.twitter, avatarStorageId: p.avatarStorageId };
@@ -128,7 +128,7 @@ export interface PropagateState {
  * @returns the state for the next step, or null when every post is up to date.
  */
 export async function propagateAuthorStep(ctx: MutationCtx, state: PropagateState): Promise<PropagateState | null> {
-  const user = await ctx.db.get(state.userId);
+  const user = await ctx.db.get("users", state.userId);
   if (!user || user.deletingAt !== undefined) return null; // deletion takes care of the posts
   const authorName = displayName(user);
   const authorImage = user.image;
@@ -139,7 +139,7 @@ export async function propagateAuthorStep(ctx: MutationCtx, state: PropagateStat
     .take(state.batchSize);
   for (const p of posts) {
     if (p.authorName !== authorName || p.authorImage !== authorImage) {
-      await ctx.db.patch(p._id, { authorName, authorImage });
+      await ctx.db.patch("posts", p._id, { authorName, authorImage });
     }
   }
   if (posts.length < state.batchSize) return null;

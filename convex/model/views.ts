@@ -22,7 +22,7 @@ export async function recordView(ctx: MutationCtx, post: Doc<"posts">, views = 1
       q.eq("siteId", post.siteId).eq("postId", post._id).eq("shard", shard),
     )
     .unique();
-  if (row) await ctx.db.patch(row._id, { count: row.count + views });
+  if (row) await ctx.db.patch("postViewShards", row._id, { count: row.count + views });
   else await ctx.db.insert("postViewShards", { siteId: post.siteId, postId: post._id, shard, count: views });
 }
 
@@ -61,5 +61,5 @@ export async function pruneViewTokens(ctx: MutationCtx, siteId: Id<"sites">): Pr
     .query("viewTokens")
     .withIndex("by_siteId_and_createdAt", (q) => q.eq("siteId", siteId).lt("createdAt", Date.now() - VIEW_TOKEN_TTL_MS))
     .take(2 * MAX_VIEW_BATCH);
-  for (const row of expired) await ctx.db.delete(row._id);
+  for (const row of expired) await ctx.db.delete("viewTokens", row._id);
 }
