@@ -98,7 +98,7 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
     const ada = await createUser(t, "Ada");
     const old = await seedSession(t, ada);
     await inSession(t, ada, old).mutation(api.account.recordSession, { userAgent: "Old" });
-    await t.run(async (ctx) => ctx.db.delete(old)); // signed out by @convex-dev/auth
+    await t.run(async (ctx) => ctx.db.delete("authSessions", old)); // signed out by @convex-dev/auth
     const fresh = await seedSession(t, ada);
     await inSession(t, ada, fresh).mutation(api.account.recordSession, { userAgent: "New" });
     const meta = await t.run(async (ctx) => (await ctx.db.query("sessionMeta").collect()).map((m) => m.userAgent));
@@ -117,7 +117,7 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
       sessionCreatedAt: expect.any(Number),
     });
     expect(await as(t, ada).query(internal.account.credentials, {})).toMatchObject({ sessionId: null, sessionCreatedAt: null });
-    await t.run(async (ctx) => ctx.db.patch(ada, { isActive: false }));
+    await t.run(async (ctx) => ctx.db.patch("users", ada, { isActive: false }));
     expect(await code(inSession(t, ada, session).query(internal.account.credentials, {}))).toBe("USER_INACTIVE");
   });
 
@@ -128,7 +128,7 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
     expect(await code(as(t, otto).action(api.account.deleteAccount, {}))).toBe("REAUTH_REQUIRED");
     const session = await seedSession(t, otto);
     expect(await inSession(t, otto, session).action(api.account.deleteAccount, {})).toEqual({ sites: [] });
-    expect((await t.run(async (ctx) => ctx.db.get(otto)))?.deletingAt).toEqual(expect.any(Number));
+    expect((await t.run(async (ctx) => ctx.db.get("users", otto)))?.deletingAt).toEqual(expect.any(Number));
   });
 
   test("deactivation: a platform admin deactivates a user, which ends their sessions at once, audited; reactivation lets them back", async () => {
@@ -141,7 +141,7 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
 
     expect(await as(t, admin).mutation(api.account.setUserActive, { userId: ada, active: false })).toEqual({ isActive: false, sessionsEnded: 2 });
     const after = await t.run(async (ctx) => ({
-      user: await ctx.db.get(ada),
+      user: await ctx.db.get("users", ada),
       sessions: (await ctx.db.query("authSessions").withIndex("userId", (q) => q.eq("userId", ada)).collect()).length,
       tokens: (await ctx.db.query("authRefreshTokens").collect()).filter((r) => r.sessionId === laptop || r.sessionId === phone).length,
       meta: (await ctx.db.query("sessionMeta").withIndex("by_userId", (q) => q.eq("userId", ada)).collect()).length,
@@ -176,9 +176,9 @@ describe.each(backends)("account on %s", (_name, convexTest) => {
     expect(await code(as(t, bob).mutation(api.account.setUserActive, { userId: bob, active: true }))).toBe("FORBIDDEN");
     expect(await code(as(t, admin).mutation(api.account.setUserActive, { userId: admin, active: false }))).toBe("INVALID_ARGUMENT");
     const gone = await createUser(t, "Gone");
-    await t.run(async (ctx) => ctx.db.delete(gone));
+    await t.run(async (ctx) => ctx.db.delete("users", gone));
     expect(await code(as(t, admin).mutation(api.account.setUserActive, { userId: gone, active: false }))).toBe("NOT_FOUND");
-    expect((await t.run(async (ctx) => ctx.db.get(ada)))!.isActive).not.toBe(false);
+    expect((await t.run(async (ctx) => ctx.db.get("users", ada)))!.isActive).not.toBe(false);
   });
 
   // The rows the persona matrix (personas.test.ts) needs for these functions, checked here: the

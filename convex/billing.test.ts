@@ -299,11 +299,11 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
       );
     const lapsed = await legacy("sub_legacy_lapsed", Date.now() - 60_000);
     await t.mutation(internal.migrations.trackPeriodEnds, {});
-    expect(await t.run((ctx) => ctx.db.get(lapsed))).toMatchObject({ periodEnded: true });
+    expect(await t.run((ctx) => ctx.db.get("subscriptions", lapsed))).toMatchObject({ periodEnded: true });
     expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
     const current = await legacy("sub_legacy_current", Date.now() + 86_400_000);
     await t.mutation(internal.migrations.trackPeriodEnds, {});
-    const row = await t.run((ctx) => ctx.db.get(current));
+    const row = await t.run((ctx) => ctx.db.get("subscriptions", current));
     expect(row).toMatchObject({ periodEnded: false, expiryJobId: expect.any(String) });
     expect((await pendingJobs(t)).map((j) => j._id)).toContain(row!.expiryJobId);
     expect(await lockedFor(t, c.userId, c.slug)).toBe(false);
@@ -328,7 +328,7 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
     expect(await lockedFor(t, c.userId, c.slug)).toBe(false); // no periodEnded yet: treated as not ended
     expect(await t.mutation(internal.migrations.runAll, {})).toEqual(["refreshExcerpts", "trackPeriodEnds", "renameTagCounters"]);
     await t.finishAllScheduledFunctions(() => {});
-    expect(await t.run((ctx) => ctx.db.get(lapsed))).toMatchObject({ periodEnded: true });
+    expect(await t.run((ctx) => ctx.db.get("subscriptions", lapsed))).toMatchObject({ periodEnded: true });
     expect(await lockedFor(t, c.userId, c.slug)).toBe(true);
   });
 
@@ -385,7 +385,7 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
     const t = convexTest(schema, modules);
     const c = await setup(t);
     const other = await createUser(t, "Gone");
-    await t.run(async (ctx) => ctx.db.delete(other));
+    await t.run(async (ctx) => ctx.db.delete("users", other));
     const cases = [
       event("invoice.paid", invoice({ ...c, siteId: "not-a-site" as Id<"sites"> }, "in_x1", "sub_x", 500, now(), now() + 86400)),
       event("invoice.paid", invoice({ ...c, userId: other }, "in_x2", "sub_x", 500, now(), now() + 86400)),

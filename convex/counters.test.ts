@@ -123,11 +123,11 @@ describe.each(backends)("denormalized counters on %s", (_name, convexTest) => {
     expect(await checkInvariants(t, siteId)).toBe(1);
     // Drift, as a bug elsewhere would cause it: the counters lost the published post.
     await t.run(async (ctx) => {
-      await ctx.db.patch(tagId, { postCount: 0 });
-      await ctx.db.patch(categoryId, { postCount: 0 });
+      await ctx.db.patch("tags", tagId, { postCount: 0 });
+      await ctx.db.patch("categories", categoryId, { postCount: 0 });
     });
     await editor.mutation(api.posts.unpublish, { siteId, postId });
-    const after = await t.run(async (ctx) => ({ tag: await ctx.db.get(tagId), cat: await ctx.db.get(categoryId) }));
+    const after = await t.run(async (ctx) => ({ tag: await ctx.db.get("tags", tagId), cat: await ctx.db.get("categories", categoryId) }));
     // A clamp would turn these into 0, which equals the recount and hides the drift.
     expect(after.tag?.postCount).toBe(-1);
     expect(after.cat?.postCount).toBe(-1);

@@ -37,7 +37,7 @@ describe.each(backends)("former members on %s", (_name, convexTest) => {
     const { writer, stays, left } = await leftOneSite(t);
     await as(t, writer).mutation(api.users.updateUserName, { name: "Wanda Newname" });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
-    const names = await t.run(async (ctx) => Promise.all([stays, ...left].map(async (id) => (await ctx.db.get(id))!.authorName)));
+    const names = await t.run(async (ctx) => Promise.all([stays, ...left].map(async (id) => (await ctx.db.get("posts", id))!.authorName)));
     expect(names).toEqual(["Wanda Newname", "Wanda Newname", "Wanda Newname"]);
   });
 
@@ -48,9 +48,9 @@ describe.each(backends)("former members on %s", (_name, convexTest) => {
     await t.mutation(internal.users.deleteUser, { userId: writer, batchSize: 1 });
     await t.finishAllScheduledFunctions(vi.runAllTimers);
     const after = await t.run(async (ctx) => ({
-      user: await ctx.db.get(writer),
+      user: await ctx.db.get("users", writer),
       dangling: (await ctx.db.query("posts").collect()).filter((p) => p.authorId === writer).map((p) => p.title),
-      posts: await Promise.all([stays, ...left].map((id) => ctx.db.get(id))),
+      posts: await Promise.all([stays, ...left].map((id) => ctx.db.get("posts", id))),
     }));
     expect(after.user).toBeNull();
     expect(after.dangling).toEqual([]);

@@ -119,7 +119,7 @@ describe.each(backends)("members on %s", (_name, convexTest) => {
     // Now two owners: the primary owner may step down, and sites.ownerId follows.
     await owner.mutation(api.members.changeRole, { siteId: s, userId: w.users.owner, role: "admin" });
     expect(await roleOf(t, s, w.users.owner)).toBe("admin");
-    expect(await t.run(async (ctx) => (await ctx.db.get(s))!.ownerId)).toBe(w.users.admin);
+    expect(await t.run(async (ctx) => (await ctx.db.get("sites", s))!.ownerId)).toBe(w.users.admin);
     // The new sole owner is protected in turn.
     const newOwner = as(t, w.users.admin);
     expect(await code(newOwner.mutation(api.members.changeRole, { siteId: s, userId: w.users.admin, role: "editor" }))).toBe(
@@ -165,7 +165,7 @@ describe.each(backends)("members on %s", (_name, convexTest) => {
         .query("siteMembers")
         .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", s).eq("userId", w.users.author))
         .unique();
-      await ctx.db.patch(m!._id, { authorSlug: "reader-daily" });
+      await ctx.db.patch("siteMembers", m!._id, { authorSlug: "reader-daily" });
     });
     const admin = as(t, w.users.admin);
     expect(await code(admin.mutation(api.members.invite, { siteId: s, email: "not an email", role: "author" }))).toBe("INVALID_ARGUMENT");
@@ -218,7 +218,7 @@ describe.each(backends)("members on %s", (_name, convexTest) => {
         .query("siteInvites")
         .withIndex("by_siteId_and_token", (q) => q.eq("siteId", s).eq("token", token))
         .unique();
-      await ctx.db.patch(inv!._id, { expiresAt: Date.now() - 1 });
+      await ctx.db.patch("siteInvites", inv!._id, { expiresAt: Date.now() - 1 });
     });
     expect(await code(as(t, w.users.subscriber).mutation(api.members.accept, { token }))).toBe("NOT_FOUND");
     const again = await as(t, w.users.owner).mutation(api.members.invite, { siteId: s, email: "subscriber.daily@example.com", role: "owner" });

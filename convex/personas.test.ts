@@ -87,7 +87,7 @@ async function readerContent(t: T, w: World) {
   };
   const freeId = await publish(`Free ${n}`, false);
   const paidId = await publish(`Paid ${n}`, true);
-  const slugs = await t.run(async (ctx) => ({ free: (await ctx.db.get(freeId))!.slug, paid: (await ctx.db.get(paidId))!.slug }));
+  const slugs = await t.run(async (ctx) => ({ free: (await ctx.db.get("posts", freeId))!.slug, paid: (await ctx.db.get("posts", paidId))!.slug }));
   return { n, freeId, paidId, freeSlug: slugs.free, paidSlug: slugs.paid, tagSlug: `topic-${n}`, categorySlug: `section-${n}` };
 }
 /** Members and active subscribers read featured bodies (docs/roles.md); everyone else sees them locked. */
@@ -358,7 +358,7 @@ export const matrix: Record<string, Row> = {
           .query("siteMembers")
           .withIndex("by_siteId_and_userId", (q: any) => q.eq("siteId", w.siteId).eq("userId", w.users.contributor))
           .unique();
-        await ctx.db.patch(m._id, { role: "contributor" });
+        await ctx.db.patch("siteMembers", m._id, { role: "contributor" });
       });
       return {};
     },

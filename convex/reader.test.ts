@@ -85,7 +85,7 @@ async function mixedSite(t: T, w: World) {
 
 /** Sets a post's publishedAt directly (trusted setup), to lay posts out on the timeline. */
 async function setPublishedAt(t: T, postId: Id<"posts">, publishedAt: number) {
-  await t.run(async (ctx) => ctx.db.patch(postId, { publishedAt }));
+  await t.run(async (ctx) => ctx.db.patch("posts", postId, { publishedAt }));
 }
 
 /** The ids of a site's reader.adjacent answer for a post (null when the query answers null). */

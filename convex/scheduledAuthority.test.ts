@@ -24,7 +24,7 @@ describe.each(backends)("authorization at execution time on %s", (_name, convexT
 
   async function outcome(t: T, siteId: Id<"sites">, postId: Id<"posts">) {
     return await t.run(async (ctx) => {
-      const post = (await ctx.db.get(postId))!;
+      const post = (await ctx.db.get("posts", postId))!;
       const live = await ctx.db
         .query("postBodies")
         .withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", siteId).eq("postId", postId).eq("kind", "published"))

@@ -148,7 +148,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     }
     const self = await as(t, w.users.author).query(api.users.getUserWithDetails, { userId: w.users.author });
     expect(self).toMatchObject({ ...expected, email: "author.daily@example.com", role: "user" });
-    await t.run(async (ctx) => ctx.db.patch(w.users.editor, { deletingAt: Date.now() }));
+    await t.run(async (ctx) => ctx.db.patch("users", w.users.editor, { deletingAt: Date.now() }));
     expect(await t.query(api.users.getUserWithDetails, { userId: w.users.editor })).toBeNull();
   });
 
@@ -183,9 +183,9 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     }
     expect((await postsBy(t, w.siteId, w.users.author)).length).toBe(inDaily.length + 1);
     expect((await postsBy(t, w.otherSiteId, w.users.author)).length).toBe(inOther.length);
-    const others = await t.run(async (ctx) => Promise.all(editors.map((id) => ctx.db.get(id))));
+    const others = await t.run(async (ctx) => Promise.all(editors.map((id) => ctx.db.get("posts", id))));
     for (const p of others) expect(p!.authorName).toBe("Editor daily");
-    expect((await t.run(async (ctx) => ctx.db.get(viaApi)))!.authorName).toBe("Ada Lovelace");
+    expect((await t.run(async (ctx) => ctx.db.get("posts", viaApi)))!.authorName).toBe("Ada Lovelace");
 
     const log = await t.run(async (ctx) => (await ctx.db.query("auditLogs").collect()).find((l) => l.action === "user.rename"));
     expect(log!.siteId).toBeUndefined();
@@ -198,7 +198,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     const owner = as(t, w.users.owner);
     const refused = await t.mutation(internal.users.deleteUser, { userId: w.users.owner }).catch((e) => e);
     expect(refused.data).toMatchObject({ code: "LAST_OWNER", siteId: w.siteId });
-    expect((await t.run(async (ctx) => ctx.db.get(w.users.owner)))!.deletingAt).toBeUndefined();
+    expect((await t.run(async (ctx) => ctx.db.get("users", w.users.owner)))!.deletingAt).toBeUndefined();
     // Not an owner of the site: deleting their posts there is not theirs to choose.
     expect(
       await code(t.mutation(internal.users.deleteUser, { userId: w.users.editor, sites: [{ siteId: w.siteId, action: "delete" }] })),
@@ -216,10 +216,10 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     expect(await code(owner.query(api.users.getProfile, {}))).toBe("USER_INACTIVE");
     await runScheduled(t);
     vi.useRealTimers();
-    expect(await t.run(async (ctx) => ctx.db.get(w.users.owner))).toBeNull();
-    const site = await t.run(async (ctx) => ctx.db.get(w.siteId));
+    expect(await t.run(async (ctx) => ctx.db.get("users", w.users.owner))).toBeNull();
+    const site = await t.run(async (ctx) => ctx.db.get("sites", w.siteId));
     expect(site!.ownerId).toBe(w.users.admin);
-    const post = await t.run(async (ctx) => ctx.db.get(ownersPost));
+    const post = await t.run(async (ctx) => ctx.db.get("posts", ownersPost));
     expect(post).toMatchObject({ authorId: w.users.admin, authorName: "Admin daily" });
     const members = await as(t, w.users.admin).query(api.members.list, { siteId: w.siteId });
     expect(members.map((m) => m.role)).toEqual(["owner", "editor", "author", "contributor"]);
@@ -361,12 +361,12 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
 
     // The daily: posts now the owner's, counters intact, revisions anonymized.
     for (const id of [published, draft]) {
-      const p = await t.run(async (ctx) => ctx.db.get(id));
+      const p = await t.run(async (ctx) => ctx.db.get("posts", id));
       expect(p).toMatchObject({ authorId: w.users.owner, authorName: "Owner daily" });
     }
     const revisions = await as(t, w.users.owner).query(api.posts.listRevisions, { siteId: w.siteId, postId: published });
     expect(revisions.map((r) => r.authorName)).toEqual(["Deleted user"]);
-    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get(tagId)))!)).toBe(1);
+    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get("tags", tagId)))!)).toBe(1);
     const inviteeRow = await t.run(async (ctx) =>
       ctx.db
         .query("siteMembers")
@@ -377,9 +377,9 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     expect(inviteeRow!.invitedBy).toBeUndefined();
 
     // The co-owned site: their post deleted (tag count follows), the outsider's kept.
-    expect(await t.run(async (ctx) => ctx.db.get(doomed))).toBeNull();
-    expect(await t.run(async (ctx) => ctx.db.get(outsidersPost))).not.toBeNull();
-    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get(otherTag)))!)).toBe(0);
+    expect(await t.run(async (ctx) => ctx.db.get("posts", doomed))).toBeNull();
+    expect(await t.run(async (ctx) => ctx.db.get("posts", outsidersPost))).not.toBeNull();
+    expect(storedPostCount((await t.run(async (ctx) => ctx.db.get("tags", otherTag)))!)).toBe(0);
 
     // The solo site is gone with all its rows; the reader's subscription to it is cancelled.
     const soloLeft = await mentions(t, soloId);
@@ -392,7 +392,7 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     );
     expect(job?.state.kind).toBe("canceled");
     // Other people are untouched.
-    expect(await t.run(async (ctx) => ctx.db.get(w.users.reader))).not.toBeNull();
+    expect(await t.run(async (ctx) => ctx.db.get("users", w.users.reader))).not.toBeNull();
     expect((await as(t, w.users.owner).query(api.members.list, { siteId: w.siteId })).map((m) => m.userId)).not.toContain(victim);
   });
 
@@ -415,13 +415,13 @@ describe.each(backends)("users on %s", (_name, convexTest) => {
     );
     expect(steps.length).toBeGreaterThan(30); // 1,200 reassigned + 900 rows of the solo site, 40 a step
     expect(steps.every((j: any) => j.state.kind === "success")).toBe(true);
-    expect(await t.run(async (ctx) => ctx.db.get(victim))).toBeNull();
+    expect(await t.run(async (ctx) => ctx.db.get("users", victim))).toBeNull();
     expect(await postsBy(t, w.siteId, victim)).toEqual([]);
     const owners = await postsBy(t, w.siteId, w.users.owner);
     expect(owners).toHaveLength(1_200);
     expect(owners.every((p) => p.authorName === "Owner daily")).toBe(true);
     expect(await postsBy(t, w.siteId, w.users.editor)).toHaveLength(keep.length);
-    expect(await t.run(async (ctx) => ctx.db.get(soloId))).toBeNull();
+    expect(await t.run(async (ctx) => ctx.db.get("sites", soloId))).toBeNull();
     const left = await mentions(t, victim);
     expect(Object.keys(left)).toEqual(["auditLogs"]);
     expect(Object.keys(await mentions(t, soloId))).toEqual(["auditLogs"]);
