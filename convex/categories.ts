@@ -73,7 +73,7 @@ export const continueRemove = internalMutation({
   args: { categoryId: v.id("categories") },
   returns: v.null(),
   handler: async (ctx, { categoryId }) => {
-    const category = await ctx.db.get(categoryId);
+    const category = await ctx.db.get("categories", categoryId);
     if (category) await Taxonomy.removeStep(ctx, "category", category);
     return null;
   },

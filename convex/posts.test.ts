@@ -183,7 +183,7 @@ describe.each(backends)("post lifecycle on %s", (_name, convexTest) => {
     ).toBe("FORBIDDEN");
     await as(t, w.users.editor).mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
     await t.run(async (ctx) => {
-      for (const p of await ctx.db.query("subscriptionPlans").collect()) await ctx.db.patch(p._id, { isActive: false });
+      for (const p of await ctx.db.query("subscriptionPlans").collect()) await ctx.db.patch("subscriptionPlans", p._id, { isActive: false });
     });
     const postId2 = await as(t, w.users.author).mutation(api.posts.create, { siteId: w.siteId, title: "Paid 2", doc: doc("$") });
     const noPlan = await as(t, w.users.editor).mutation(api.posts.setFeatured, { siteId: w.siteId, postId: postId2, featured: true }).catch((e) => e);

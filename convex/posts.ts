@@ -205,7 +205,7 @@ export const getRevision = siteQuery({
   handler: async (ctx, { postId, revisionId }) => {
     const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
     if (!canEditPost(ctx.member, post)) throw appError("NOT_FOUND");
-    const r = await ctx.db.get(revisionId);
+    const r = await ctx.db.get("postRevisions", revisionId);
     if (!r || r.postId !== post._id || r.siteId !== post.siteId) throw appError("NOT_FOUND");
     return { number: r.number, title: r.title, excerpt: r.excerpt ?? null, doc: r.doc };
   },

@@ -91,8 +91,8 @@ export const continueMerge = internalMutation({
   args: { sourceId: v.id("tags"), targetId: v.id("tags") },
   returns: v.null(),
   handler: async (ctx, { sourceId, targetId }) => {
-    const source = await ctx.db.get(sourceId);
-    const target = await ctx.db.get(targetId);
+    const source = await ctx.db.get("tags", sourceId);
+    const target = await ctx.db.get("tags", targetId);
     // Source gone: finished or deleted meanwhile. Target gone: deleted meanwhile; stop, and the
     // source keeps the posts not yet moved (its counters are exact either way).
     if (!source || !target || source.siteId !== target.siteId) return null;
@@ -106,7 +106,7 @@ export const continueRemove = internalMutation({
   args: { tagId: v.id("tags") },
   returns: v.null(),
   handler: async (ctx, { tagId }) => {
-    const tag = await ctx.db.get(tagId);
+    const tag = await ctx.db.get("tags", tagId);
     if (tag) await Taxonomy.removeStep(ctx, "tag", tag);
     return null;
   },

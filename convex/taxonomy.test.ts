@@ -116,7 +116,7 @@ async function expectDerivedStateExact(t: T, siteId: Id<"sites">) {
 
 /** The tags or the category (as a list) a post carries. */
 async function termsOf(t: T, kind: TaxonomyKind, postId: Id<"posts">): Promise<string[]> {
-  const p = (await t.run(async (ctx) => ctx.db.get(postId)))!;
+  const p = (await t.run(async (ctx) => ctx.db.get("posts", postId)))!;
   return kind === "tag" ? p.tagIds : p.categoryId ? [p.categoryId] : [];
 }
 
@@ -296,7 +296,7 @@ describe.each(backends)("taxonomy on %s", (_name, convexTest) => {
           if (kind === "tag") await ctx.db.insert("postTags", { siteId, postId, tagId: big, published, publishedAt: publishedAt ?? 0 });
           if (published) count++;
         }
-        await ctx.db.patch(big, { postCount: count });
+        await ctx.db.patch(kind === "tag" ? "tags" : "categories", big, { postCount: count });
       });
       await expectDerivedStateExact(t, siteId);
       expect(await k.remove(editor, siteId, big)).toEqual({ postsUpdated: TAXONOMY_BATCH, done: false });
@@ -435,7 +435,7 @@ describe.each(backends)("taxonomy on %s", (_name, convexTest) => {
             if (published) counts.set(tagId, (counts.get(tagId) ?? 0) + 1);
           }
         }
-        for (const [tagId, postCount] of counts) await ctx.db.patch(tagId, { postCount });
+        for (const [tagId, postCount] of counts) await ctx.db.patch("tags", tagId, { postCount });
       });
       await expectDerivedStateExact(t, siteId);
 
@@ -482,11 +482,11 @@ describe.each(backends)("taxonomy on %s", (_name, convexTest) => {
       ]);
       // A count change writes the new name and drops the old one.
       await post(t, w, { title: "One", tagIds: [legacy] });
-      const written = (await t.run(async (ctx) => ctx.db.get(legacy)))!;
+      const written = (await t.run(async (ctx) => ctx.db.get("tags", legacy)))!;
       expect([written.postCount, written.usageCount]).toEqual([1, undefined]);
       // The migration moves the rest, once.
       expect(await t.mutation(internal.migrations.renameTagCounters, {})).toMatchObject({ changed: 1, next: null });
-      const moved = (await t.run(async (ctx) => ctx.db.get(idle)))!;
+      const moved = (await t.run(async (ctx) => ctx.db.get("tags", idle)))!;
       expect([moved.postCount, moved.usageCount]).toEqual([7, undefined]);
       expect(await t.mutation(internal.migrations.renameTagCounters, {})).toMatchObject({ changed: 0 });
       expect(await t.mutation(internal.migrations.runAll, {})).toContain("renameTagCounters");

@@ -70,10 +70,10 @@ export async function recordRedirect(
 ) {
   const now = Date.now();
   const existing = await redirectFor(ctx, kind, siteId, fromSlug);
-  if (existing) await ctx.db.patch(existing._id, { targetId, createdAt: now });
+  if (existing) await ctx.db.patch("slugRedirects", existing._id, { targetId, createdAt: now });
   else await ctx.db.insert("slugRedirects", { siteId, kind, fromSlug, targetId, createdAt: now });
   const shadowing = await redirectFor(ctx, kind, siteId, toSlug);
-  if (shadowing) await ctx.db.delete(shadowing._id);
+  if (shadowing) await ctx.db.delete("slugRedirects", shadowing._id);
 }
 
 /** @returns the redirect recorded for an old slug, or null. */
@@ -90,7 +90,7 @@ export async function dropRedirectsTo(ctx: MutationCtx, siteId: Id<"sites">, tar
     .query("slugRedirects")
     .withIndex("by_siteId_and_targetId", (q) => q.eq("siteId", siteId).eq("targetId", targetId))
     .collect();
-  for (const r of rows) await ctx.db.delete(r._id);
+  for (const r of rows) await ctx.db.delete("slugRedirects", r._id);
 }
 
 /** Points every redirect at `fromTarget` to `toTarget` (tag merges). */
@@ -99,5 +99,5 @@ export async function retargetRedirects(ctx: MutationCtx, siteId: Id<"sites">, f
     .query("slugRedirects")
     .withIndex("by_siteId_and_targetId", (q) => q.eq("siteId", siteId).eq("targetId", fromTarget))
     .collect();
-  for (const r of rows) await ctx.db.patch(r._id, { targetId: toTarget });
+  for (const r of rows) await ctx.db.patch("slugRedirects", r._id, { targetId: toTarget });
 }

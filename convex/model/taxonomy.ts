@@ -95,7 +95,7 @@ async function chooseSlug(
 /** A live slug wins over an old one: drop a redirect still recorded from a slug now taken again. */
 async function claimSlug(ctx: MutationCtx, kind: TaxonomyKind, siteId: Id<"sites">, slug: string) {
   const stale = await redirectFor(ctx, kind, siteId, slug);
-  if (stale) await ctx.db.delete(stale._id);
+  if (stale) await ctx.db.delete("slugRedirects", stale._id);
 }
 
 /** A term as the studio lists it (categories add their sortOrder). */
@@ -176,7 +176,8 @@ export async function renameTerm<K extends TaxonomyKind>(
     input.slug !== undefined || name !== item.name
       ? await chooseSlug(ctx, kind, item.siteId, name, input.slug, item._id)
       : item.slug;
-  await ctx.db.patch(item._id as Id<"tags"> | Id<"categories">, { name, slug, description, updatedAt: Date.now() });
+  const table: "tags" | "categories" = TAXONOMY[kind].table;
+  await ctx.db.patch(table, item._id as Id<"tags"> | Id<"categories">, { name, slug, description, updatedAt: Date.now() });
   if (slug !== item.slug) await recordRedirect(ctx, kind, item.siteId, item.slug, slug, item._id);
   await audit(ctx, {
     siteId: item.siteId,
@@ -233,7 +234,8 @@ export async function removeStep<K extends TaxonomyKind>(
   }
   if (full) return { postsUpdated: handled, done: false };
   await dropRedirectsTo(ctx, item.siteId, item._id);
-  await ctx.db.delete(item._id as Id<"tags"> | Id<"categories">);
+  const table: "tags" | "categories" = TAXONOMY[kind].table;
+  await ctx.db.delete(table, item._id as Id<"tags"> | Id<"categories">);
   return { postsUpdated: handled, done: true };
 }
 
@@ -291,7 +293,7 @@ export async function mergeStep(
   // recordRedirect also drops a redirect from the target's live slug, should one exist.
   await retargetRedirects(ctx, siteId, source._id, target._id);
   await recordRedirect(ctx, "tag", siteId, source.slug, target.slug, target._id);
-  await ctx.db.delete(source._id);
+  await ctx.db.delete("tags", source._id);
   return { postsUpdated: handled, done: true };
 }
 
@@ -322,15 +324,15 @@ async function retagBatch(
     // Duplicate rows for one post are all removed by the first applyPublicationChange.
     if (seen.has(row.postId)) continue;
     seen.add(row.postId);
-    const post = await ctx.db.get(row.postId);
+    const post = await ctx.db.get("posts", row.postId);
     if (!post || post.siteId !== siteId) {
       // An orphaned mirror row (its post is gone): nothing to count, just clean it up.
-      await ctx.db.delete(row._id);
+      await ctx.db.delete("postTags", row._id);
       continue;
     }
     const before = publicationState(post);
     const tagIds = nextTagIds(post.tagIds);
-    await ctx.db.patch(post._id, { tagIds });
+    await ctx.db.patch("posts", post._id, { tagIds });
     await applyPublicationChange(ctx, siteId, post._id, before, { ...before, tagIds });
     handled++;
   }
@@ -350,7 +352,7 @@ async function uncategorizeBatch(ctx: MutationCtx, category: Doc<"categories">):
     .take(TAXONOMY_BATCH);
   for (const post of posts) {
     const before = publicationState(post);
-    await ctx.db.patch(post._id, { categoryId: undefined });
+    await ctx.db.patch("posts", post._id, { categoryId: undefined });
     await applyPublicationChange(ctx, siteId, post._id, before, { ...before, categoryId: undefined });
   }
   return { handled: posts.length, full: posts.length === TAXONOMY_BATCH };
@@ -382,7 +384,7 @@ export async function reorderCategories(ctx: MutationCtx, actor: Actor, category
   const order = [...categoryIds.map((id) => byId.get(id)!), ...current.filter((c) => !listed.has(c._id))];
   const now = Date.now();
   for (const [i, c] of order.entries()) {
-    if (c.sortOrder !== i) await ctx.db.patch(c._id, { sortOrder: i, updatedAt: now });
+    if (c.sortOrder !== i) await ctx.db.patch("categories", c._id, { sortOrder: i, updatedAt: now });
   }
   await audit(ctx, {
     siteId,
