@@ -107,7 +107,7 @@ describe.each(backends)("sign-in callbacks on %s", (_name, convexTest) => {
       }),
     );
     const { user, profile } = await t.run(async (ctx) => ({
-      user: await ctx.db.get(userId),
+      user: await ctx.db.get("users", userId),
       profile: await ctx.db.query("userProfiles").withIndex("by_userId", (q) => q.eq("userId", userId)).unique(),
     }));
     expect(user).toMatchObject({ email: "ada@example.com", name: "Ada", role: "user", isActive: true, emailVerified: false });
@@ -135,7 +135,7 @@ describe.each(backends)("sign-in callbacks on %s", (_name, convexTest) => {
     // Never to an unverified address.
     expect(await link("ulla@example.com", google)).not.toBe(unverified);
     // The linked user keeps their own name.
-    expect((await t.run(async (ctx) => ctx.db.get(verified)))!.name).toBe("Vera");
+    expect((await t.run(async (ctx) => ctx.db.get("users", verified)))!.name).toBe("Vera");
   });
 
   test("verification marks the address verified; a provider fills in only missing name and image", async () => {
@@ -152,7 +152,7 @@ describe.each(backends)("sign-in callbacks on %s", (_name, convexTest) => {
     await t.run(async (ctx) =>
       createOrUpdateUser(ctx, { existingUserId: userId, type: "oauth", provider: google, profile: { name: "Someone Else", image: "https://img.example/w.png" } }),
     );
-    const user = await t.run(async (ctx) => ctx.db.get(userId));
+    const user = await t.run(async (ctx) => ctx.db.get("users", userId));
     expect(user).toMatchObject({ emailVerified: true, emailVerificationTime: expect.any(Number), name: "Wes", image: "https://img.example/w.png" });
   });
 
@@ -176,7 +176,7 @@ describe.each(backends)("sign-in callbacks on %s", (_name, convexTest) => {
     ).toBe("USER_INACTIVE");
     expect(await t.run(async (ctx) => checkTokenSubject(ctx, active))).toEqual({});
     await t.run(async (ctx) => beforeSessionCreation(ctx, active));
-    expect((await t.run(async (ctx) => ctx.db.get(active)))!.lastLoginAt).toEqual(expect.any(Number));
+    expect((await t.run(async (ctx) => ctx.db.get("users", active)))!.lastLoginAt).toEqual(expect.any(Number));
   });
 
   test("the sign-in rate limit is read back per password account and per address", async () => {

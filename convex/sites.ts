@@ -59,7 +59,7 @@ export async function createSiteFor(
   const name = input.name.trim();
   if (!name || name.length > 120) throw appError("INVALID_ARGUMENT", { field: "name", message: "1 to 120 characters." });
   await requireSiteSlugFree(ctx, input.slug);
-  const owner = await ctx.db.get(ownerId);
+  const owner = await ctx.db.get("users", ownerId);
   if (!owner) throw appError("NOT_FOUND");
   const now = Date.now();
   const siteId = await ctx.db.insert("sites", {
@@ -156,7 +156,7 @@ export const listMine = userQuery({
       .take(200);
     const out = [];
     for (const m of memberships) {
-      const site = await ctx.db.get(m.siteId);
+      const site = await ctx.db.get("sites", m.siteId);
       if (site) out.push({ _id: site._id, name: site.name, slug: site.slug, role: m.role });
     }
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -235,7 +235,7 @@ export const updateSettings = siteMutation({
       const logoStorageId = args.logoStorageId === undefined ? site.branding?.logoStorageId : args.logoStorageId ?? undefined;
       patch.branding = { accentColor, logoStorageId };
     }
-    await ctx.db.patch(site._id, patch);
+    await ctx.db.patch("sites", site._id, patch);
     await audit(ctx, {
       siteId: site._id,
       actorId: ctx.viewer._id,
@@ -309,7 +309,7 @@ export const domainClaim = internalQuery({
   args: { siteId: v.id("sites") },
   returns: v.union(v.object({ domain: v.string(), token: v.string() }), v.null()),
   handler: async (ctx, { siteId }) => {
-    const site = await ctx.db.get(siteId);
+    const site = await ctx.db.get("sites", siteId);
     return site?.customDomain && site.customDomainToken ? { domain: site.customDomain, token: site.customDomainToken } : null;
   },
 });

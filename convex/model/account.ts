@@ -198,7 +198,7 @@ export async function createOrUpdateUser(ctx: MutationCtx, args: CreateOrUpdateU
 
   const now = Date.now();
   if (userId !== null) {
-    const user = await ctx.db.get(userId);
+    const user = await ctx.db.get("users", userId);
     if (!user) {
       throw new Error(`Could not update user ${userId}: the user has been deleted but their account has not.`);
     }
@@ -217,7 +217,7 @@ export async function createOrUpdateUser(ctx: MutationCtx, args: CreateOrUpdateU
     if (!user.name?.trim() && name) patch.name = name;
     const image = cleanProfileText(profile.image, 2000);
     if (!user.image && image) patch.image = image;
-    if (Object.keys(patch).length > 0) await ctx.db.patch(user._id, { ...patch, updatedAt: now });
+    if (Object.keys(patch).length > 0) await ctx.db.patch("users", user._id, { ...patch, updatedAt: now });
     return user._id;
   }
 
@@ -251,10 +251,10 @@ export async function createOrUpdateUser(ctx: MutationCtx, args: CreateOrUpdateU
  * call createOrUpdateUser). Refuses deactivated users and stamps lastLoginAt.
  */
 export async function beforeSessionCreation(ctx: MutationCtx, userId: Id<"users">): Promise<void> {
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (!user) throw new Error("The user of this account no longer exists.");
   if (isInactive(user)) throw userInactive();
-  await ctx.db.patch(user._id, { lastLoginAt: Date.now() });
+  await ctx.db.patch("users", user._id, { lastLoginAt: Date.now() });
 }
 
 /**
@@ -263,7 +263,7 @@ export async function beforeSessionCreation(ctx: MutationCtx, userId: Id<"users"
  * refresh. Adds no claims.
  */
 export async function checkTokenSubject(ctx: QueryCtx, userId: Id<"users">): Promise<Record<string, never>> {
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (user && isInactive(user)) throw userInactive();
   return {};
 }
@@ -301,7 +301,7 @@ export async function recordSession(
   input: { ipAddress?: string; userAgent?: string },
 ): Promise<void> {
   const sessionId = await currentSessionId(ctx);
-  const session = sessionId ? await ctx.db.get(sessionId) : null;
+  const session = sessionId ? await ctx.db.get("authSessions", sessionId) : null;
   if (!session || session.userId !== viewer._id) throw appError("UNAUTHENTICATED", { message: "This session has ended. Please sign in again." });
   const ipAddress = cleanProfileText(input.ipAddress, MAX_IP);
   const userAgent = cleanProfileText(input.userAgent, MAX_USER_AGENT);
@@ -310,7 +310,7 @@ export async function recordSession(
   if (existing) {
     const changed = (ipAddress !== undefined && ipAddress !== existing.ipAddress) || (userAgent !== undefined && userAgent !== existing.userAgent);
     if (changed || now - existing.lastSeenAt >= SEEN_RESOLUTION_MS) {
-      await ctx.db.patch(existing._id, {
+      await ctx.db.patch("sessionMeta", existing._id, {
         ...(ipAddress !== undefined ? { ipAddress } : {}),
         ...(userAgent !== undefined ? { userAgent } : {}),
         lastSeenAt: now,
@@ -331,8 +331,8 @@ export async function sweepSessionMeta(ctx: MutationCtx, userId: Id<"users">, ke
     .take(50);
   for (const row of rows) {
     if (row.sessionId === keep) continue;
-    const session = await ctx.db.get(row.sessionId);
-    if (!session || session.expirationTime <= now) await ctx.db.delete(row._id);
+    const session = await ctx.db.get("authSessions", row.sessionId);
+    if (!session || session.expirationTime <= now) await ctx.db.delete("sessionMeta", row._id);
   }
 }
 
@@ -379,12 +379,12 @@ async function deleteSession(ctx: MutationCtx, session: Doc<"authSessions">) {
       .query("authRefreshTokens")
       .withIndex("sessionId", (q) => q.eq("sessionId", session._id))
       .take(500);
-    for (const t of tokens) await ctx.db.delete(t._id);
+    for (const t of tokens) await ctx.db.delete("authRefreshTokens", t._id);
     if (tokens.length < 500) break;
   }
   const meta = await metaFor(ctx, session._id);
-  if (meta) await ctx.db.delete(meta._id);
-  await ctx.db.delete(session._id);
+  if (meta) await ctx.db.delete("sessionMeta", meta._id);
+  await ctx.db.delete("authSessions", session._id);
 }
 
 /** Ends the user's sessions (all but `keep`) with their refresh tokens. @returns how many ended. */
@@ -439,13 +439,13 @@ export async function setUserActive(ctx: MutationCtx, actor: Doc<"users">, userI
   if (userId === actor._id) {
     throw appError("INVALID_ARGUMENT", { field: "userId", message: "You can't deactivate or reactivate your own account." });
   }
-  const user = await ctx.db.get(userId);
+  const user = await ctx.db.get("users", userId);
   if (!user || user.deletingAt !== undefined) throw appError("NOT_FOUND");
   const sessionsEnded = active ? 0 : await endSessions(ctx, user._id, null);
   if (!active) await forgetSessionMeta(ctx, user._id);
   const wasActive = user.isActive !== false;
   if (wasActive !== active) {
-    await ctx.db.patch(user._id, { isActive: active, updatedAt: Date.now() });
+    await ctx.db.patch("users", user._id, { isActive: active, updatedAt: Date.now() });
     await audit(ctx, {
       actorId: actor._id,
       action: active ? "user.reactivate" : "user.deactivate",
@@ -465,7 +465,7 @@ export async function forgetSessionMeta(ctx: MutationCtx, userId: Id<"users">) {
       .query("sessionMeta")
       .withIndex("by_userId", (q) => q.eq("userId", userId))
       .take(200);
-    for (const r of rows) await ctx.db.delete(r._id);
+    for (const r of rows) await ctx.db.delete("sessionMeta", r._id);
     if (rows.length < 200) return;
   }
 }
@@ -477,7 +477,7 @@ export async function credentialState(ctx: QueryCtx, viewer: Doc<"users">) {
     .withIndex("userIdAndProvider", (q) => q.eq("userId", viewer._id).eq("provider", "password"))
     .first();
   const sessionId = await currentSessionId(ctx);
-  const session = sessionId ? await ctx.db.get(sessionId) : null;
+  const session = sessionId ? await ctx.db.get("authSessions", sessionId) : null;
   return {
     userId: viewer._id,
     passwordAccountId: passwordAccount?.providerAccountId ?? null,

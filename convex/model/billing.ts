@@ -231,7 +231,7 @@ export async function updatePlan(
     if (JSON.stringify(value) !== JSON.stringify(plan[k])) (patch as Record<string, unknown>)[k] = value;
   }
   if (!Object.keys(patch).length) return;
-  await ctx.db.patch(plan._id, { ...patch, updatedAt: Date.now() });
+  await ctx.db.patch("subscriptionPlans", plan._id, { ...patch, updatedAt: Date.now() });
   await audit(ctx, {
     siteId: plan.siteId,
     actorId: actor.viewer._id,
@@ -248,7 +248,7 @@ export async function updatePlan(
 export async function setPlanActive(ctx: MutationCtx, actor: Actor, plan: Doc<"subscriptionPlans">, isActive: boolean): Promise<void> {
   requirePermission(actor.member, "billing.manage");
   if (plan.isActive === isActive) return;
-  await ctx.db.patch(plan._id, { isActive, updatedAt: Date.now() });
+  await ctx.db.patch("subscriptionPlans", plan._id, { isActive, updatedAt: Date.now() });
   await audit(ctx, {
     siteId: plan.siteId,
     actorId: actor.viewer._id,
@@ -274,7 +274,7 @@ export async function reorderPlans(ctx: MutationCtx, actor: Actor, planIds: Id<"
   const listed = new Set<string>(planIds);
   const order = [...planIds.map((id) => byId.get(id)!), ...current.filter((p) => !listed.has(p._id))];
   const now = Date.now();
-  for (const [i, p] of order.entries()) if (p.sortOrder !== i) await ctx.db.patch(p._id, { sortOrder: i, updatedAt: now });
+  for (const [i, p] of order.entries()) if (p.sortOrder !== i) await ctx.db.patch("subscriptionPlans", p._id, { sortOrder: i, updatedAt: now });
   await audit(ctx, {
     siteId: actor.site._id,
     actorId: actor.viewer._id,
@@ -406,7 +406,7 @@ export async function subscriberStats(ctx: QueryCtx, siteId: Id<"sites">) {
       if (!subscriptionGrantsAccess(s)) continue;
       subscriberCount++;
       if (status !== "active" || !s.planId) continue;
-      if (!plans.has(s.planId)) plans.set(s.planId, await ctx.db.get(s.planId));
+      if (!plans.has(s.planId)) plans.set(s.planId, await ctx.db.get("subscriptionPlans", s.planId));
       const plan = plans.get(s.planId);
       if (!plan) continue;
       const monthly = plan.interval === "year" ? plan.priceCents / 12 : plan.priceCents;

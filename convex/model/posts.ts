@@ -201,12 +201,12 @@ export async function saveDraft(
     updatedAt: now,
     updatedBy: actor.viewer._id,
   };
-  await ctx.db.patch(draft._id, next);
+  await ctx.db.patch("postBodies", draft._id, next);
   if (post.status === "published") {
-    await ctx.db.patch(post._id, { hasUnpublishedChanges: true, updatedAt: now });
+    await ctx.db.patch("posts", post._id, { hasUnpublishedChanges: true, updatedAt: now });
   } else {
     // Not live: the post row mirrors the draft so studio lists show the working title.
-    await ctx.db.patch(post._id, { ...draftListFields(next), updatedAt: now });
+    await ctx.db.patch("posts", post._id, { ...draftListFields(next), updatedAt: now });
   }
   if (explicit) await addRevision(ctx, post, { ...draft, ...next }, "save", actor.viewer);
   return { version: next.version, updatedAt: now };
@@ -241,7 +241,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     updatedAt: now,
     updatedBy: by._id,
   };
-  if (live) await ctx.db.patch(live._id, liveFields);
+  if (live) await ctx.db.patch("postBodies", live._id, liveFields);
   else await ctx.db.insert("postBodies", { siteId: post.siteId, postId: post._id, kind: "published", ...liveFields });
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   const before = publicationState(post);
@@ -260,7 +260,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     reviewComment: undefined,
     updatedAt: now,
   };
-  await ctx.db.patch(post._id, patch);
+  await ctx.db.patch("posts", post._id, patch);
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, published: true, publishedAt: patch.publishedAt });
   await addRevision(ctx, post, { ...draft, ...liveFields } as Doc<"postBodies">, "publish", by);
   await auditPost(ctx, post, by._id, post.status === "published" ? "post.update" : "post.publish", { status: post.status, title: post.title }, { status: "published", title: draft.title });
@@ -269,10 +269,10 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
 async function takeOffline(ctx: MutationCtx, post: Doc<"posts">, status: "draft" | "archived") {
   const draft = await requireDraft(ctx, post);
   const live = await getBody(ctx, post, "published");
-  if (live) await ctx.db.delete(live._id);
+  if (live) await ctx.db.delete("postBodies", live._id);
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   const before = publicationState(post);
-  await ctx.db.patch(post._id, {
+  await ctx.db.patch("posts", post._id, {
     ...draftListFields(draft),
     status,
     scheduledAt: undefined,
@@ -303,7 +303,7 @@ export async function archive(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
 export async function restore(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
   requirePostPublishable(actor.member, post);
   if (post.status !== "archived") return;
-  await ctx.db.patch(post._id, { ...draftListFields(await requireDraft(ctx, post)), status: "draft", updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { ...draftListFields(await requireDraft(ctx, post)), status: "draft", updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.restore", { status: "archived" }, { status: "draft" });
 }
 
@@ -324,13 +324,13 @@ export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts"
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   // The job carries who scheduled it: their right is checked again when it runs.
   const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at, scheduledBy: actor.viewer._id });
-  await ctx.db.patch(post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.schedule", { status: post.status, scheduledAt: post.scheduledAt }, { status: "scheduled", scheduledAt: at });
 }
 
 /** A scheduled post goes back to draft: schedule cleared, list fields from the draft. */
 async function backToDraft(ctx: MutationCtx, post: Doc<"posts">): Promise<void> {
-  await ctx.db.patch(post._id, {
+  await ctx.db.patch("posts", post._id, {
     ...draftListFields(await requireDraft(ctx, post)),
     status: "draft",
     scheduledAt: undefined,
@@ -361,11 +361,11 @@ export async function publishScheduled(
   scheduledAt: number,
   scheduledBy: Id<"users"> | undefined,
 ): Promise<void> {
-  const post = await ctx.db.get(postId);
+  const post = await ctx.db.get("posts", postId);
   if (!post || post.status !== "scheduled" || post.scheduledAt !== scheduledAt) return;
   const actorId = scheduledBy ?? post.authorId;
   const member = await actingMembership(ctx, post.siteId, actorId);
-  const actor = member && (await ctx.db.get(actorId));
+  const actor = member && (await ctx.db.get("users", actorId));
   if (!member || !actor || !canPublishPost(member, post)) {
     await refuseScheduled(ctx, post, actorId);
     return;
@@ -383,7 +383,7 @@ export async function publishScheduled(
 async function refuseScheduled(ctx: MutationCtx, post: Doc<"posts">, actorId: Id<"users">): Promise<void> {
   await backToDraft(ctx, post);
   await auditPost(ctx, post, actorId, "post.scheduleRefused", { status: "scheduled", scheduledAt: post.scheduledAt }, { status: "draft", reason: "no right to publish when the schedule ran" });
-  const site = await ctx.db.get(post.siteId);
+  const site = await ctx.db.get("sites", post.siteId);
   for (const userId of new Set([post.authorId, actorId, ...(site ? [site.ownerId] : [])])) {
     await notify(ctx, userId, {
       type: "scheduled_refused",
@@ -400,7 +400,7 @@ export async function changeSlug(ctx: MutationCtx, actor: Actor, post: Doc<"post
   requirePostEditable(actor.member, post);
   if (slug === post.slug) return;
   await requireSlugFree(ctx, "post", post.siteId, slug, post._id);
-  await ctx.db.patch(post._id, { slug, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { slug, updatedAt: Date.now() });
   if (post.publishedAt !== undefined) await recordRedirect(ctx, "post", post.siteId, post.slug, slug, post._id);
   await auditPost(ctx, post, actor.viewer._id, "post.slug", { slug: post.slug }, { slug });
 }
@@ -424,7 +424,7 @@ export async function settleSlug(ctx: MutationCtx, actor: Actor, post: Doc<"post
 }
 
 async function requireCategory(ctx: QueryCtx, siteId: Id<"sites">, categoryId: Id<"categories">) {
-  const cat = await ctx.db.get(categoryId);
+  const cat = await ctx.db.get("categories", categoryId);
   if (!cat || cat.siteId !== siteId) throw appError("NOT_FOUND", { field: "categoryId" });
   return cat;
 }
@@ -440,7 +440,7 @@ export async function setCategory(
   const next = categoryId ?? undefined;
   if (next === post.categoryId) return;
   const before = publicationState(post);
-  await ctx.db.patch(post._id, { categoryId: next, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { categoryId: next, updatedAt: Date.now() });
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, categoryId: next });
   await auditPost(ctx, post, actor.viewer._id, "post.category", { categoryId: post.categoryId }, { categoryId: next });
 }
@@ -450,11 +450,11 @@ export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
   const unique = [...new Set(tagIds)];
   if (unique.length > 20) throw appError("INVALID_ARGUMENT", { field: "tagIds", message: "At most 20 tags." });
   for (const id of unique) {
-    const tag = await ctx.db.get(id);
+    const tag = await ctx.db.get("tags", id);
     if (!tag || tag.siteId !== post.siteId) throw appError("NOT_FOUND", { field: "tagIds" });
   }
   const before = publicationState(post);
-  await ctx.db.patch(post._id, { tagIds: unique, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { tagIds: unique, updatedAt: Date.now() });
   await applyPublicationChange(ctx, post.siteId, post._id, before, { ...before, tagIds: unique });
   await auditPost(ctx, post, actor.viewer._id, "post.tags", { tagIds: post.tagIds }, { tagIds: unique });
 }
@@ -481,8 +481,8 @@ export async function refreshLiveCard(ctx: MutationCtx, post: Doc<"posts">): Pro
   if (!live) return false;
   const { card, searchText } = liveCardFields(post.featured, live);
   if (card.excerpt === post.excerpt && card.excerptKind === post.excerptKind && searchText === live.searchText) return false;
-  await ctx.db.patch(post._id, card);
-  if (searchText !== live.searchText) await ctx.db.patch(live._id, { searchText });
+  await ctx.db.patch("posts", post._id, card);
+  if (searchText !== live.searchText) await ctx.db.patch("postBodies", live._id, { searchText });
   return true;
 }
 
@@ -508,7 +508,7 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
   requirePermission(actor.member, "post.feature");
   if (post.featured === featured) return;
   if (featured && !(await siteHasActivePlan(ctx, post.siteId))) throw appError("NO_ACTIVE_PLAN");
-  await ctx.db.patch(post._id, { featured, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { featured, updatedAt: Date.now() });
   // The automatic excerpt depends on the flag (a paid teaser for featured posts).
   await refreshLiveCard(ctx, { ...post, featured });
   await auditPost(ctx, post, actor.viewer._id, "post.featured", { featured: post.featured }, { featured });
@@ -522,10 +522,10 @@ export async function setCoverImage(
   storageId: Id<"_storage"> | null,
 ): Promise<void> {
   requirePostEditable(actor.member, post);
-  if (storageId && !(await ctx.db.system.get(storageId))) throw appError("NOT_FOUND", { field: "coverImage" });
+  if (storageId && !(await ctx.db.system.get("_storage", storageId))) throw appError("NOT_FOUND", { field: "coverImage" });
   const next = storageId ?? undefined;
   if (next === post.coverImageId) return;
-  await ctx.db.patch(post._id, { coverImageId: next, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { coverImageId: next, updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.cover", { coverImageId: post.coverImageId }, { coverImageId: next });
 }
 
@@ -542,20 +542,20 @@ export async function removePostData(ctx: MutationCtx, post: Doc<"posts">): Prom
   if (post.scheduledJobId && post.status === "scheduled") await ctx.scheduler.cancel(post.scheduledJobId);
   for (const kind of ["draft", "published"] as const) {
     const body = await getBody(ctx, post, kind);
-    if (body) await ctx.db.delete(body._id);
+    if (body) await ctx.db.delete("postBodies", body._id);
   }
   const revisions = await ctx.db
     .query("postRevisions")
     .withIndex("by_siteId_and_postId_and_number", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
     .collect();
-  for (const r of revisions) await ctx.db.delete(r._id);
+  for (const r of revisions) await ctx.db.delete("postRevisions", r._id);
   const shards = await ctx.db
     .query("postViewShards")
     .withIndex("by_siteId_and_postId_and_shard", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
     .collect();
-  for (const s of shards) await ctx.db.delete(s._id);
+  for (const s of shards) await ctx.db.delete("postViewShards", s._id);
   await dropRedirectsTo(ctx, post.siteId, post._id);
-  await ctx.db.delete(post._id);
+  await ctx.db.delete("posts", post._id);
 }
 
 /** Copies a revision into the draft as a new version; the live version is untouched. */
@@ -566,7 +566,7 @@ export async function restoreRevision(
   revisionId: Id<"postRevisions">,
 ): Promise<{ version: number }> {
   requirePostEditable(actor.member, post);
-  const revision = await ctx.db.get(revisionId);
+  const revision = await ctx.db.get("postRevisions", revisionId);
   if (!revision || revision.postId !== post._id || revision.siteId !== post.siteId) throw appError("NOT_FOUND");
   const draft = await requireDraft(ctx, post);
   const saved = await saveDraft(
