@@ -5,12 +5,13 @@ import type { MutationCtx, QueryCtx } from "./_generated/server";
 import { requireMembership, requirePermission } from "./lib/access";
 import { audit } from "./lib/audit";
 import { displayName, requireViewer } from "./lib/auth";
-import { appError } from "./lib/errors";
+import { appError, cleanField } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, readerQuery, siteMutation, siteQuery, userMutation, userQuery } from "./lib/functions";
 import * as Domains from "./model/domains";
 import { slugify } from "./model/slugs";
 import { slugProblem } from "./shared/slugs";
 import { errorCodeOf } from "./shared/errors";
+import { FIELDS } from "./shared/fields";
 import { vBranding, vSiteRole } from "./validators";
 
 const vDirectoryEntry = v.object({ name: v.string(), slug: v.string(), description: v.union(v.string(), v.null()) });
@@ -56,16 +57,16 @@ export async function createSiteFor(
   ownerId: Id<"users">,
   input: { name: string; slug: string; description?: string },
 ): Promise<Id<"sites">> {
-  const name = input.name.trim();
-  if (!name || name.length > 120) throw appError("INVALID_ARGUMENT", { field: "name", message: "1 to 120 characters." });
+  const name = cleanField(FIELDS.siteName, input.name, "name");
   await requireSiteSlugFree(ctx, input.slug);
+  const description = cleanField(FIELDS.siteDescription, input.description ?? "", "description") || undefined;
   const owner = await ctx.db.get("users", ownerId);
   if (!owner) throw appError("NOT_FOUND");
   const now = Date.now();
   const siteId = await ctx.db.insert("sites", {
     name,
     slug: input.slug,
-    description: input.description?.trim() || undefined,
+    description,
     ownerId,
     createdAt: now,
     updatedAt: now,
@@ -197,8 +198,6 @@ export const getSettings = siteQuery({
   }),
 });
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const COLOR = /^#[0-9a-f]{6}$/i;
 
 /**
  * Updates name, description, branding and custom domain. Owners and admins. A newly set custom
@@ -218,20 +217,17 @@ export const updateSettings = siteMutation({
     const site = ctx.site;
     const patch: Record<string, unknown> = { updatedAt: Date.now() };
     if (args.name !== undefined) {
-      const name = args.name.trim();
-      if (!name || name.length > 120) throw appError("INVALID_ARGUMENT", { field: "name", message: "1 to 120 characters." });
-      patch.name = name;
+      patch.name = cleanField(FIELDS.siteName, args.name, "name");
     }
-    if (args.description !== undefined) patch.description = args.description.trim() || undefined;
+    if (args.description !== undefined) patch.description = cleanField(FIELDS.siteDescription, args.description, "description") || undefined;
     if (args.customDomain !== undefined) {
-      const domain = args.customDomain?.trim().toLowerCase() || undefined;
-      if (domain && !HOSTNAME.test(domain)) throw appError("INVALID_ARGUMENT", { field: "customDomain", message: "Enter a domain like news.example.com." });
+      const domain = cleanField(FIELDS.customDomain, args.customDomain ?? "", "customDomain") || undefined;
       // No "taken" check: a claim proves nothing, so another site's claim must not block the real owner.
       Object.assign(patch, await Domains.claimDomain(ctx, site, domain));
     }
     if (args.accentColor !== undefined || args.logoStorageId !== undefined) {
       const accentColor = args.accentColor === undefined ? site.branding?.accentColor : args.accentColor ?? undefined;
-      if (accentColor && !COLOR.test(accentColor)) throw appError("INVALID_ARGUMENT", { field: "accentColor", message: "Use a color like #1a73e8." });
+      if (accentColor) cleanField(FIELDS.accentColor, accentColor, "accentColor");
       const logoStorageId = args.logoStorageId === undefined ? site.branding?.logoStorageId : args.logoStorageId ?? undefined;
       patch.branding = { accentColor, logoStorageId };
     }

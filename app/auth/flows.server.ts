@@ -13,6 +13,7 @@ import {
   withUniformTiming,
   type FormErrors,
 } from "./errors.server";
+import { checkField, FIELDS } from "../../convex/shared/fields";
 import { looksLikeEmail } from "./form-data.server";
 import { fn, type SignInArgs } from "./functions.server";
 import { clientInfo, convexAs, startSession } from "./session.server";
@@ -109,9 +110,10 @@ export async function passwordSignUp(
   const email = normalizeEmail(input.email);
   const fields: Record<string, string> = {};
   if (!looksLikeEmail(email)) fields.email = "Enter a valid email address.";
-  if (input.password.length < 8) fields.password = AUTH_COPY.weakPassword;
-  if (!input.name) fields.name = "Enter your name.";
-  else if (input.name.length > 100) fields.name = "Use at most 100 characters.";
+  const password = checkField(FIELDS.password, input.password);
+  if (!password.ok) fields.password = password.message;
+  const name = checkField(FIELDS.displayName, input.name);
+  if (!name.ok) fields.name = name.message;
   if (Object.keys(fields).length) return invalid(fields);
   const ip = clientInfo(request).ipAddress ?? "direct";
   return withUniformTiming(async () => {
@@ -212,7 +214,8 @@ export async function resetPassword(
   const fields: Record<string, string> = {};
   if (!email) fields.email = "Enter your email address.";
   if (!code) fields.code = "Enter the code from the email.";
-  if (input.newPassword.length < 8) fields.newPassword = AUTH_COPY.weakPassword;
+  const newPassword = checkField(FIELDS.password, input.newPassword);
+  if (!newPassword.ok) fields.newPassword = newPassword.message;
   if (Object.keys(fields).length) return invalid(fields);
   return withUniformTiming(async () => {
     try {

@@ -1,4 +1,5 @@
 // Reading plain HTML form posts.
+import { checkField, FIELDS } from "../../convex/shared/fields";
 
 /** A text field, trimmed unless `raw` (passwords keep their spaces); "" when absent. */
 export function formText(form: FormData, name: string, options: { raw?: boolean; max?: number } = {}): string {
@@ -10,5 +11,5 @@ export function formText(form: FormData, name: string, options: { raw?: boolean;
 
 /** A plausible email address (the backend decides whether it exists). */
 export function looksLikeEmail(value: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) && value.length <= 254;
+  return checkField(FIELDS.email, value).ok;
 }

@@ -12,7 +12,9 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import type { ConvexHttpClient } from "convex/browser";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { AUTH_COPY, authFormErrors, classifyAuthError, type FormErrors } from "../auth/errors.server";
+import { checkField, FIELDS, fieldProps } from "../../convex/shared/fields";
 import { formText } from "../auth/form-data.server";
+import { readField } from "../utils/fields.server";
 import { Field, FormMessage, SubmitButton } from "../auth/forms";
 import { fn, type Profile, type SessionRow } from "../auth/functions.server";
 import { clearSession, requireUser } from "../auth/session.server";
@@ -83,9 +85,8 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     switch (intent) {
       case "name": {
-        const name = formText(form, "name", { max: 200 });
-        if (!name) return reply({ intent, errors: { fields: { name: "Enter a name." } } }, 400);
-        if (name.length > 100) return reply({ intent, errors: { fields: { name: "Use at most 100 characters." } } }, 400);
+        const { value: name, error } = readField(form, "name", FIELDS.displayName);
+        if (error) return reply({ intent, errors: { fields: { name: error } } }, 400);
         await ctx.convex.mutation(fn.updateUserName, { name });
         return reply({ intent, notice: "Name saved." });
       }
@@ -97,7 +98,8 @@ export async function action({ request }: ActionFunctionArgs) {
       case "password": {
         const currentPassword = formText(form, "currentPassword", { raw: true });
         const newPassword = formText(form, "newPassword", { raw: true });
-        if (newPassword.length < 8) return reply({ intent, errors: { fields: { newPassword: AUTH_COPY.weakPassword } } }, 400);
+        const weak = checkField(FIELDS.password, newPassword);
+        if (!weak.ok) return reply({ intent, errors: { fields: { newPassword: weak.message } } }, 400);
         if (!currentPassword) {
           return reply({ intent, errors: { fields: { currentPassword: "Enter your current password." } } }, 400);
         }
@@ -206,7 +208,7 @@ export default function Account() {
         <Form method="post" replace>
           <input type="hidden" name="intent" value="name" />
           <FormMessage error={at("name")?.errors?.form} notice={at("name")?.notice} />
-          <Field label="Name" name="name" autoComplete="name" maxLength={100} defaultValue={user.name ?? ""} required error={at("name")?.errors?.fields?.name} />
+          <Field label="Name" name="name" autoComplete="name" {...fieldProps(FIELDS.displayName)} defaultValue={user.name ?? ""} required error={at("name")?.errors?.fields?.name} />
           <SubmitButton pending={busy}>Save name</SubmitButton>
         </Form>
 

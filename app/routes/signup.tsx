@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { flowResponse, passwordSignUp } from "../auth/flows.server";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { formText } from "../auth/form-data.server";
 import { Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
 import { safeRedirectTo } from "../auth/redirect.server";
@@ -21,7 +22,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const form = await request.formData();
   const redirectTo = safeRedirectTo(form.get("redirectTo"));
   const outcome = await passwordSignUp(request, {
-    name: formText(form, "name", { max: 200 }),
+    name: formText(form, "name"),
     email: formText(form, "email"),
     password: formText(form, "password", { raw: true }),
   });
@@ -40,15 +41,16 @@ export default function Signup() {
       <FormMessage error={errors.form} />
       <Form method="post" replace>
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <Field label="Name" name="name" autoComplete="name" required maxLength={100} error={errors.fields?.name} />
-        <Field label="Email" name="email" type="email" autoComplete="email" required error={errors.fields?.email} />
+        <Field label="Name" name="name" autoComplete="name" required {...fieldProps(FIELDS.displayName)} error={errors.fields?.name} />
+        <Field label="Email" name="email" type="email" autoComplete="email" required {...fieldProps(FIELDS.email)} error={errors.fields?.email} />
         <Field
           label="Password"
           name="password"
           type="password"
           autoComplete="new-password"
           required
-          minLength={8}
+          minLength={FIELDS.password.min}
+          {...fieldProps(FIELDS.password)}
           error={errors.fields?.password}
           hint="At least 8 characters."
         />

@@ -3,6 +3,7 @@ import { Form, useActionData, useFetcher, useLoaderData, useNavigation } from "@
 import { useEffect, useRef } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { checkField, FIELDS, fieldProps } from "../../convex/shared/fields";
 import { ConfirmButton, FormMessage, SelectField, TextField } from "../studio/components";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
@@ -36,10 +37,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = field(form, "intent") as Intent;
   switch (intent) {
     case "invite": {
-      const email = field(form, "email", 320);
+      // Sent as typed (the notice echoes it); Convex normalises it under the same rule.
+      const email = field(form, "email");
       const role = roleField(form);
       const fields: Record<string, string> = {};
-      if (!email) fields.email = "Enter an email address.";
+      if (!checkField(FIELDS.email, email).ok) fields.email = "Enter an email address.";
       if (!role) fields.role = "Choose a role.";
       if (Object.keys(fields).length || !role) return reply({ intent, errors: { fields } }, headers, 400);
       let link: string | null = null;
@@ -149,7 +151,7 @@ function Invite({ role }: { role: SiteRole }) {
       <Form method="post" className="st-form st-form--inline" ref={formRef} noValidate>
         <input type="hidden" name="intent" value="invite" />
         <FormMessage errors={mine?.errors} notice={mine?.notice} />
-        <TextField label="Email" name="email" type="email" required autoComplete="off" error={mine?.errors?.fields?.email} />
+        <TextField label="Email" name="email" type="email" required {...fieldProps(FIELDS.email)} autoComplete="off" error={mine?.errors?.fields?.email} />
         <SelectField label="Role" name="role" defaultValue="author" error={mine?.errors?.fields?.role}>
           {SITE_ROLES.filter((r) => mayInvite(role, r)).map((r) => (
             <option key={r} value={r}>

@@ -4,11 +4,13 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { PLAN_INTERVALS } from "../../convex/shared/constants";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { EmptyState, FormMessage, Pager, SelectField, TextArea, TextField } from "../studio/components";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
 import { can } from "../../convex/shared/roles";
 import { useStudioSite } from "../studio/site";
+import { hasFieldErrors, readFields } from "../utils/fields.server";
 import { formatMoney } from "../utils/money";
 import { attempt, field, idParam, loadIfAllowed, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
 
@@ -41,11 +43,12 @@ function parsePrice(text: string): number | null {
 
 function planInput(form: FormData) {
   const interval = field(form, "interval");
+  if (!field(form, "currency")) form.set("currency", "usd");
+  const { values, fields } = readFields(form, { name: FIELDS.planName, description: FIELDS.planDescription, currency: FIELDS.currency });
   return {
-    name: field(form, "name", 200),
-    description: field(form, "description", 2000),
+    ...values,
+    fieldErrors: fields,
     price: field(form, "price", 20),
-    currency: field(form, "currency", 10).toLowerCase() || "usd",
     interval: ((PLAN_INTERVALS as readonly string[]).includes(interval) ? interval : "month") as (typeof PLAN_INTERVALS)[number],
     features: String(form.get("features") ?? "")
       .split("\n")
@@ -64,7 +67,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "update": {
       const input = planInput(form);
       const priceCents = parsePrice(input.price);
-      if (priceCents === null) return reply({ intent, errors: { fields: { price: "Enter a price like 5 or 4.99." } } }, headers, 400);
+      if (priceCents === null) input.fieldErrors.price = "Enter a price like 5 or 4.99.";
+      if (priceCents === null || hasFieldErrors(input.fieldErrors)) return reply({ intent, errors: { fields: input.fieldErrors } }, headers, 400);
       const fields = { name: input.name, description: input.description, priceCents, currency: input.currency, interval: input.interval, features: input.features };
       if (intent === "create") {
         return attempt(intent, headers, async () => {
@@ -214,7 +218,7 @@ export default function Plans() {
 function PlanFields({ plan, errors, idPrefix }: { plan?: Plan; errors?: Record<string, string>; idPrefix: string }) {
   return (
     <>
-      <TextField label="Name" name="name" id={`${idPrefix}-name`} defaultValue={plan?.name} required maxLength={80} error={errors?.name} />
+      <TextField label="Name" name="name" id={`${idPrefix}-name`} defaultValue={plan?.name} required {...fieldProps(FIELDS.planName)} error={errors?.name} />
       <TextField
         label="Price"
         name="price"
@@ -224,12 +228,12 @@ function PlanFields({ plan, errors, idPrefix }: { plan?: Plan; errors?: Record<s
         required
         error={errors?.price}
       />
-      <TextField label="Currency" name="currency" id={`${idPrefix}-currency`} defaultValue={plan?.currency ?? "usd"} maxLength={3} error={errors?.currency} />
+      <TextField label="Currency" name="currency" id={`${idPrefix}-currency`} defaultValue={plan?.currency ?? "usd"} {...fieldProps(FIELDS.currency)} error={errors?.currency} />
       <SelectField label="Billed every" name="interval" id={`${idPrefix}-interval`} defaultValue={plan?.interval ?? "month"} error={errors?.interval}>
         <option value="month">Month</option>
         <option value="year">Year</option>
       </SelectField>
-      <TextArea label="Description" name="description" id={`${idPrefix}-description`} defaultValue={plan?.description ?? ""} rows={2} error={errors?.description} />
+      <TextArea label="Description" name="description" id={`${idPrefix}-description`} defaultValue={plan?.description ?? ""} rows={2} {...fieldProps(FIELDS.planDescription)} error={errors?.description} />
       <TextArea
         label="Features (one per line)"
         name="features"

@@ -3,7 +3,9 @@ import { Link, useFetcher, useLoaderData, useSearchParams } from "@remix-run/rea
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { EmptyState, FormMessage, Pager, TextArea, TextField } from "../studio/components";
+import { readField } from "../utils/fields.server";
 import { fromLocalInput, Time } from "../studio/format";
 import { useLive } from "../studio/live";
 import { useStudioSite } from "../studio/site";
@@ -40,8 +42,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       }, { fieldMap: { scheduledAt: "scheduledAt" }, fields: ["scheduledAt"] });
     }
     case "return": {
-      const comment = field(form, "comment", 4000);
-      if (!comment) return reply({ intent, errors: { fields: { comment: "Tell the author what to change." } } }, headers, 400);
+      const { value: comment, error } = readField(form, "comment", FIELDS.reviewComment);
+      if (error) return reply({ intent, errors: { fields: { comment: comment ? error : "Tell the author what to change." } } }, headers, 400);
       return attempt(intent, headers, async () => {
         await convex.mutation(api.review.returnWithComment, { siteId, postId, comment });
         return "Returned to the author.";
@@ -117,7 +119,7 @@ function ReviewActions({ postId }: { postId: string }) {
       </fetcher.Form>
       <fetcher.Form method="post" className="st-form st-form--inline">
         <input type="hidden" name="postId" value={postId} />
-        <TextArea label="Comment for the author" name="comment" id={`comment-${postId}`} rows={2} error={result?.intent === "return" ? result.errors?.fields?.comment : undefined} />
+        <TextArea label="Comment for the author" name="comment" id={`comment-${postId}`} rows={2} {...fieldProps(FIELDS.reviewComment)} error={result?.intent === "return" ? result.errors?.fields?.comment : undefined} />
         <button type="submit" name="intent" value="return" className="st-button">
           Return with comment
         </button>

@@ -3,8 +3,10 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { api } from "../../convex/_generated/api";
 import { FormMessage, TextArea, TextField } from "../studio/components";
 import { can } from "../../convex/shared/roles";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { formErrorsFrom } from "../studio/errors";
-import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
+import { loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
+import { hasFieldErrors, readFields } from "../utils/fields.server";
 
 // /studio/:siteId/settings: name, description, custom domain and accent color (sites:updateSettings,
 // owners and admins). The site's address (slug) cannot be changed after creation. The logo is uploaded
@@ -12,8 +14,8 @@ import { field, loadOrThrow, privateHeaders, requireStudio, requireStudioAction 
 // serves only once verified: the page shows the DNS TXT record to publish and a "Verify now" button
 // (sites:verifyCustomDomain).
 
-const FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
-type Values = Record<(typeof FIELDS)[number], string>;
+const FORM_FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
+type Values = Record<(typeof FORM_FIELDS)[number], string>;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = await requireStudio(request, params);
@@ -34,7 +36,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const fields: Record<string, string> = { customDomain: `The TXT record was not found at _pressroom-verify.${domain} yet. DNS changes can take a while to show; try again later.` };
       return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
     } catch (error) {
-      return data({ values, errors: formErrorsFrom(error, {}, FIELDS), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+      return data({ values, errors: formErrorsFrom(error, {}, FORM_FIELDS), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
     }
   }
   if (form.get("intent") === "logo" || form.get("intent") === "remove-logo") {
@@ -58,16 +60,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return data({ values, errors: formErrorsFrom(error, {}, ["logo"]), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
     }
   }
-  const values: Values = {
-    name: field(form, "name", 200),
-    description: field(form, "description", 2000),
-    customDomain: field(form, "customDomain", 300).toLowerCase(),
-    accentColor: field(form, "accentColor", 20),
-  };
-  const fields: Record<string, string> = {};
-  if (!values.name) fields.name = "Give the publication a name.";
-  if (values.accentColor && !/^#[0-9a-f]{6}$/i.test(values.accentColor)) fields.accentColor = "Use a color like #1a73e8.";
-  if (Object.keys(fields).length) return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
+  const { values, fields } = readFields(form, {
+    name: FIELDS.siteName,
+    description: FIELDS.siteDescription,
+    customDomain: FIELDS.customDomain,
+    accentColor: FIELDS.accentColor,
+  });
+  if (hasFieldErrors(fields)) return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
   try {
     await convex.mutation(api.sites.updateSettings, {
       siteId,
@@ -78,7 +77,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     });
     return data({ values, errors: undefined, notice: "Settings saved." }, { headers: privateHeaders(headers) });
   } catch (error) {
-    const errors = formErrorsFrom(error, {}, FIELDS);
+    const errors = formErrorsFrom(error, {}, FORM_FIELDS);
     return data({ values, errors, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
   }
 }
@@ -109,14 +108,15 @@ export default function Settings() {
       </header>
       <Form method="post" className="st-form st-card" noValidate key={result?.notice ? "saved" : "editing"}>
         <FormMessage errors={errors} notice={result?.notice} />
-        <TextField label="Name" name="name" defaultValue={values.name} required maxLength={120} error={errors?.fields?.name} />
+        <TextField label="Name" name="name" defaultValue={values.name} required {...fieldProps(FIELDS.siteName)} error={errors?.fields?.name} />
         <TextField label="Address" name="slug-readonly" value={`/${settings.slug}`} readOnly hint="The address is fixed once the publication exists." />
-        <TextArea label="Description" name="description" defaultValue={values.description} rows={3} maxLength={500} error={errors?.fields?.description} />
+        <TextArea label="Description" name="description" defaultValue={values.description} rows={3} {...fieldProps(FIELDS.siteDescription)} error={errors?.fields?.description} />
         <TextField
           label="Custom domain (optional)"
           name="customDomain"
           defaultValue={values.customDomain}
           placeholder="news.example.com"
+          {...fieldProps(FIELDS.customDomain)}
           autoComplete="off"
           spellCheck={false}
           error={errors?.fields?.customDomain}
@@ -132,6 +132,7 @@ export default function Settings() {
           name="accentColor"
           defaultValue={values.accentColor}
           placeholder="#0b5cad"
+          {...fieldProps(FIELDS.accentColor)}
           error={errors?.fields?.accentColor}
           hint="A hex color; the reader site adjusts it for contrast in light and dark mode."
         />

@@ -3,6 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useState } from "react";
 import { api } from "../../convex/_generated/api";
 import { errorMessage } from "../../convex/shared/errors";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { requireUser } from "../auth/session.server";
 import { FormMessage, TextArea, TextField } from "../studio/components";
@@ -11,7 +12,8 @@ import { useDebounced } from "../studio/hooks";
 import { useLive } from "../studio/live";
 import { ROLE_LABELS } from "../../convex/shared/roles";
 import { slugProblem, suggestSlug } from "../studio/slug";
-import { field, privateHeaders } from "../studio/studio.server";
+import { privateHeaders } from "../studio/studio.server";
+import { hasFieldErrors, readFields } from "../utils/fields.server";
 import studioStyles from "../styles/studio.css?url";
 
 // /studio: the publications the user belongs to, and "create a publication" (its address is
@@ -33,12 +35,11 @@ export async function action({ request }: ActionFunctionArgs) {
   requireSameOrigin(request);
   const { convex, headers } = await requireUser(request);
   const form = await request.formData();
-  const values = { name: field(form, "name", 200), slug: field(form, "slug", 200).toLowerCase(), description: field(form, "description", 2000) };
-  const fields: Record<string, string> = {};
-  if (!values.name) fields.name = "Give the publication a name.";
-  const slugError = slugProblem(values.slug, "site");
+  const { values, fields } = readFields(form, { name: FIELDS.siteName, slug: FIELDS.slug, description: FIELDS.siteDescription });
+  // The field rules first, then what only the site-slug check knows (reserved addresses).
+  const slugError = fields.slug ?? slugProblem(values.slug, "site");
   if (slugError) fields.slug = slugError;
-  if (Object.keys(fields).length) {
+  if (hasFieldErrors(fields)) {
     return data<ActionData>({ errors: { fields }, values }, { status: 400, headers: privateHeaders(headers) });
   }
   try {
@@ -102,7 +103,7 @@ function CreatePublication() {
           value={name}
           onChange={(e) => setName(e.target.value)}
           required
-          maxLength={120}
+          {...fieldProps(FIELDS.siteName)}
           error={errors?.fields?.name}
         />
         <TextField
@@ -114,13 +115,13 @@ function CreatePublication() {
             setSlug(e.target.value.toLowerCase());
           }}
           required
-          maxLength={96}
+          {...fieldProps(FIELDS.slug)}
           autoComplete="off"
           spellCheck={false}
           error={errors?.fields?.slug}
           hint={<SlugCheck slug={shownSlug} />}
         />
-        <TextArea label="Description (optional)" name="description" defaultValue={result?.values.description} rows={2} maxLength={500} />
+        <TextArea label="Description (optional)" name="description" defaultValue={result?.values.description} rows={2} {...fieldProps(FIELDS.siteDescription)} />
         <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
           {navigation.state === "submitting" ? "Creating…" : "Create publication"}
         </button>

@@ -3,8 +3,9 @@ import { ConvexError, type Value } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
-import { appError } from "../lib/errors";
+import { appError, cleanField } from "../lib/errors";
 import type { ErrorCode } from "../shared/errors";
+import { FIELDS } from "../shared/fields";
 
 // Accounts and sign-in: the rules @convex-dev/auth's callbacks apply (who may sign in, what a new
 // user row holds, when accounts link), the sign-in rate limit, and the sessionMeta bookkeeping
@@ -43,10 +44,8 @@ export function rateLimited(retryAfterMs: number) {
 // ---------------------------------------------------------------------------------------------
 // Input rules
 
-export const MIN_PASSWORD = 8;
-const MAX_PASSWORD = 256;
-const MAX_EMAIL = 254;
-const MAX_NAME = 100;
+export const MIN_PASSWORD = FIELDS.password.min;
+const MAX_NAME = FIELDS.displayName.max;
 /** Failed passwords or codes per hour per account (password) or address (codes); then one per 6 minutes. */
 export const MAX_FAILED_SIGN_INS_PER_HOUR = 10;
 /** Lifetime of emailed codes. */
@@ -54,36 +53,19 @@ export const CODE_TTL_MINUTES = 15;
 /** Without a password, deleting the account needs a session at most this old. */
 export const REAUTH_WINDOW_MS = 10 * 60_000;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 /** Trimmed, lowercased address. @throws INVALID_ARGUMENT (field "email") when it isn't one. */
 export function normalizeEmail(raw: unknown): string {
-  const email = typeof raw === "string" ? raw.trim().toLowerCase() : "";
-  if (!email || email.length > MAX_EMAIL || !EMAIL.test(email)) {
-    throw appError("INVALID_ARGUMENT", { field: "email", message: "Enter a valid email address." });
-  }
-  return email;
+  return cleanField(FIELDS.email, typeof raw === "string" ? raw : "", "email");
 }
 
 /** @throws INVALID_ARGUMENT (with `field`) unless 8 to 256 characters. */
 export function checkNewPassword(raw: unknown, field: string): string {
-  const password = typeof raw === "string" ? raw : "";
-  if (password.length < MIN_PASSWORD) {
-    throw appError("INVALID_ARGUMENT", { field, message: `Use at least ${MIN_PASSWORD} characters.` });
-  }
-  if (password.length > MAX_PASSWORD) {
-    throw appError("INVALID_ARGUMENT", { field, message: `Use at most ${MAX_PASSWORD} characters.` });
-  }
-  return password;
+  return cleanField(FIELDS.password, typeof raw === "string" ? raw : "", field);
 }
 
 /** The display name given at sign-up. @throws INVALID_ARGUMENT (field "name"). */
 export function checkName(raw: unknown): string {
-  const name = typeof raw === "string" ? raw.trim().replace(/\s+/g, " ") : "";
-  if (!name || name.length > MAX_NAME) {
-    throw appError("INVALID_ARGUMENT", { field: "name", message: `Enter your name (1 to ${MAX_NAME} characters).` });
-  }
-  return name;
+  return cleanField(FIELDS.displayName, typeof raw === "string" ? raw : "", "name", `Enter your name (1 to ${MAX_NAME} characters).`);
 }
 
 /** A code as typed or pasted: digits only. */

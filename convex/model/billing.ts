@@ -4,8 +4,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
 import { requirePermission } from "../lib/access";
 import { audit } from "../lib/audit";
-import { appError } from "../lib/errors";
+import { appError, cleanField } from "../lib/errors";
 import { PLAN_INTERVALS, type SubscriptionStatus } from "../shared/constants";
+import { checkField, FIELDS } from "../shared/fields";
 import { subscriptionGrantsAccess } from "./entitlements";
 import type { Actor } from "./posts";
 
@@ -93,10 +94,7 @@ export const MIN_PRICE_CENTS = 50;
 export const MAX_PRICE_CENTS = 99_999_999;
 /** Plans per site; lists and price lookups read them all. */
 export const MAX_PLANS = 50;
-const MAX_NAME = 80;
-const MAX_DESCRIPTION = 500;
 const MAX_FEATURES = 20;
-const MAX_FEATURE = 120;
 
 export interface PlanInput {
   name: string;
@@ -118,15 +116,10 @@ const invalid = (field: string, message: string) => appError("INVALID_ARGUMENT",
 export function cleanPlanFields(input: Partial<PlanInput>): Partial<PlanInput> {
   const out: Partial<PlanInput> = {};
   if (input.name !== undefined) {
-    const name = input.name.trim();
-    if (!name) throw invalid("name", "Give the plan a name.");
-    if (name.length > MAX_NAME) throw invalid("name", `At most ${MAX_NAME} characters.`);
-    out.name = name;
+    out.name = cleanField(FIELDS.planName, input.name, "name");
   }
   if (input.description !== undefined) {
-    const d = input.description.trim();
-    if (d.length > MAX_DESCRIPTION) throw invalid("description", `At most ${MAX_DESCRIPTION} characters.`);
-    out.description = d;
+    out.description = cleanField(FIELDS.planDescription, input.description, "description");
   }
   if (input.priceCents !== undefined) {
     const p = input.priceCents;
@@ -136,9 +129,7 @@ export function cleanPlanFields(input: Partial<PlanInput>): Partial<PlanInput> {
     out.priceCents = p;
   }
   if (input.currency !== undefined) {
-    const c = input.currency.trim().toLowerCase();
-    if (!/^[a-z]{3}$/.test(c)) throw invalid("currency", "Use a three-letter currency code, like usd.");
-    out.currency = c;
+    out.currency = cleanField(FIELDS.currency, input.currency, "currency");
   }
   if (input.interval !== undefined) {
     if (!(PLAN_INTERVALS as readonly string[]).includes(input.interval)) throw invalid("interval", "Use month or year.");
@@ -147,7 +138,9 @@ export function cleanPlanFields(input: Partial<PlanInput>): Partial<PlanInput> {
   if (input.features !== undefined) {
     const features = input.features.map((f) => f.trim());
     if (features.length > MAX_FEATURES) throw invalid("features", `At most ${MAX_FEATURES} features.`);
-    if (features.some((f) => !f || f.length > MAX_FEATURE)) throw invalid("features", `Each feature needs 1 to ${MAX_FEATURE} characters.`);
+    if (features.some((f) => !checkField(FIELDS.planFeature, f).ok)) {
+      throw invalid("features", `Each feature needs 1 to ${FIELDS.planFeature.max} characters.`);
+    }
     out.features = features;
   }
   if (input.sortOrder !== undefined) {

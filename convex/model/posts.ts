@@ -4,8 +4,9 @@ import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { actingMembership, canEditPost, canPublishPost, requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
-import { appError } from "../lib/errors";
+import { appError, cleanField } from "../lib/errors";
 import { notify } from "../lib/notify";
+import { FIELDS, type TextRule } from "../shared/fields";
 import { slugProblem, toSlug } from "../shared/slugs";
 import { docToText, EMPTY_DOC, parseDoc, publicExcerpt, readingTimeMinutes, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
@@ -18,20 +19,13 @@ export interface Actor {
   member: Doc<"siteMembers">;
 }
 
-const MAX_TITLE = 300;
-const MAX_EXCERPT = 1000;
-
 function cleanTitle(title: string): string {
-  const t = title.trim();
-  if (t.length > MAX_TITLE) throw appError("INVALID_ARGUMENT", { field: "title", message: `At most ${MAX_TITLE} characters.` });
-  return t;
+  return cleanField(FIELDS.postTitle, title, "title");
 }
 
-function cleanOptional(value: string | undefined, field: string, max: number): string | undefined {
+function cleanOptional(value: string | undefined, field: string, rule: TextRule): string | undefined {
   if (value === undefined) return undefined;
-  const t = value.trim();
-  if (t.length > max) throw appError("INVALID_ARGUMENT", { field, message: `At most ${max} characters.` });
-  return t.length ? t : undefined;
+  return cleanField(rule, value, field) || undefined;
 }
 
 /** The audit entry every post change writes: who changed which post, and the changed fields. */
@@ -192,10 +186,10 @@ export async function saveDraft(
   const next = {
     title,
     doc,
-    excerpt: changes.excerpt === undefined ? draft.excerpt : cleanOptional(changes.excerpt, "excerpt", MAX_EXCERPT),
-    seoTitle: changes.seoTitle === undefined ? draft.seoTitle : cleanOptional(changes.seoTitle, "seoTitle", 200),
+    excerpt: changes.excerpt === undefined ? draft.excerpt : cleanOptional(changes.excerpt, "excerpt", FIELDS.postExcerpt),
+    seoTitle: changes.seoTitle === undefined ? draft.seoTitle : cleanOptional(changes.seoTitle, "seoTitle", FIELDS.seoTitle),
     seoDescription:
-      changes.seoDescription === undefined ? draft.seoDescription : cleanOptional(changes.seoDescription, "seoDescription", 400),
+      changes.seoDescription === undefined ? draft.seoDescription : cleanOptional(changes.seoDescription, "seoDescription", FIELDS.seoDescription),
     ...bodyFields(title, doc),
     version: draft.version + 1,
     updatedAt: now,

@@ -17,6 +17,7 @@ import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { docToText, publicExcerpt, type DocNode } from "../../../convex/model/content";
 import { ERROR_CODES } from "../../../convex/shared/errors";
+import { FIELDS, fieldProps } from "../../../convex/shared/fields";
 import { parseDocText } from "../../editor/doc";
 import type { AutosaveStatus } from "../../editor/autosave";
 import { ConfirmButton, StatusBadge } from "../components";
@@ -477,7 +478,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
             placeholder="Title"
             value={draft.title}
             readOnly={!editable}
-            maxLength={300}
+            {...fieldProps(FIELDS.postTitle)}
             onChange={(e) => update({ title: e.target.value })}
             data-testid="post-title"
           />
@@ -547,7 +548,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
               <textarea
                 id="post-excerpt"
                 rows={3}
-                maxLength={1000}
+                {...fieldProps(FIELDS.postExcerpt)}
                 value={draft.excerpt}
                 readOnly={!editable}
                 placeholder={publicExcerpt(post.featured, undefined, plainText(draft.doc)) || "A short summary for lists and feeds (written for you from the text if left empty)."}
@@ -587,11 +588,11 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
             <summary>Search engines</summary>
             <div className="st-field">
               <label htmlFor="seo-title">SEO title</label>
-              <input id="seo-title" value={draft.seoTitle} maxLength={200} readOnly={!editable} placeholder={draft.title} onChange={(e) => update({ seoTitle: e.target.value })} />
+              <input id="seo-title" value={draft.seoTitle} {...fieldProps(FIELDS.seoTitle)} readOnly={!editable} placeholder={draft.title} onChange={(e) => update({ seoTitle: e.target.value })} />
             </div>
             <div className="st-field">
               <label htmlFor="seo-description">SEO description</label>
-              <textarea id="seo-description" rows={3} maxLength={400} value={draft.seoDescription} readOnly={!editable} onChange={(e) => update({ seoDescription: e.target.value })} />
+              <textarea id="seo-description" rows={3} {...fieldProps(FIELDS.seoDescription)} value={draft.seoDescription} readOnly={!editable} onChange={(e) => update({ seoDescription: e.target.value })} />
             </div>
           </details>
 
