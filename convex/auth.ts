@@ -15,6 +15,7 @@ import type { Value } from "convex/values";
 import { internal } from "./_generated/api";
 import type { DataModel, Id } from "./_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "./_generated/server";
+import { env } from "./env";
 import { appError } from "./lib/errors";
 import {
   beforeSessionCreation,
@@ -117,7 +118,7 @@ async function signUpForExistingAccount(ctx: Ctx, email: string): Promise<boolea
     if (message === "TooManyFailedAttempts") return true;
     if (message !== "InvalidSecret") throw e;
   }
-  await sendEmail(ctx, { to: email, kind: "account-exists", ...accountExistsEmail(process.env.SITE_URL ?? "") });
+  await sendEmail(ctx, { to: email, kind: "account-exists", ...accountExistsEmail(env.SITE_URL ?? "") });
   return true;
 }
 
@@ -230,7 +231,7 @@ function oauthProviders(env: Record<string, string | undefined>): AuthProviderCo
 }
 
 export const { auth, signIn, signOut, store, isAuthenticated } = convexAuth({
-  providers: [password, emailCode, ...oauthProviders(process.env)],
+  providers: [password, emailCode, ...oauthProviders(env)],
   signIn: { maxFailedAttempsPerHour: MAX_FAILED_SIGN_INS_PER_HOUR },
   // Not for claims: refuses to sign JWTs (refreshes included) for deactivated users.
   jwt: { customClaims: async (ctx, { userId }) => await checkTokenSubject(ctx as unknown as QueryCtx, userId as Id<"users">) },

@@ -15,6 +15,7 @@ import type * as billing from "../billing.js";
 import type * as categories from "../categories.js";
 import type * as demo from "../demo.js";
 import type * as emails from "../emails.js";
+import type * as env from "../env.js";
 import type * as http from "../http.js";
 import type * as http_stripeWebhook from "../http/stripeWebhook.js";
 import type * as lib_access from "../lib/access.js";
@@ -78,6 +79,7 @@ declare const fullApi: ApiFromModules<{
   categories: typeof categories;
   demo: typeof demo;
   emails: typeof emails;
+  env: typeof env;
   http: typeof http;
   "http/stripeWebhook": typeof http_stripeWebhook;
   "lib/access": typeof lib_access;

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { internal } from "../_generated/api";
+import { env } from "../env";
 import { httpAction } from "../lib/functions";
 import { stripeClient } from "../model/billing";
 import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/stripeParse";
@@ -32,7 +33,7 @@ export function signatureTimestamp(header: string): number {
 const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain" } });
 
 export const stripeWebhook = httpAction(async (ctx, request) => {
-  const secret = process.env.STRIPE_WEBHOOK_SECRET;
+  const secret = env.STRIPE_WEBHOOK_SECRET;
   if (!secret) return text(500, "Stripe webhooks are not configured.");
   const signature = request.headers.get("stripe-signature");
   if (!signature) return text(400, "Missing Stripe-Signature header.");

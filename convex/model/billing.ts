@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
+import { env } from "../env";
 import { requirePermission } from "../lib/access";
 import { audit } from "../lib/audit";
 import { appError, cleanField } from "../lib/errors";
@@ -24,7 +25,7 @@ import type { Actor } from "./posts";
 
 /** Whether Stripe calls are configured (STRIPE_SECRET_KEY is set). */
 export function billingConfigured(): boolean {
-  return !!process.env.STRIPE_SECRET_KEY;
+  return !!env.STRIPE_SECRET_KEY;
 }
 
 /**
@@ -32,9 +33,9 @@ export function billingConfigured(): boolean {
  * @returns null when STRIPE_SECRET_KEY is not set.
  */
 export function stripeClient(): Stripe | null {
-  const key = process.env.STRIPE_SECRET_KEY;
+  const key = env.STRIPE_SECRET_KEY;
   if (!key) return null;
-  const base = process.env.STRIPE_API_BASE ? new URL(process.env.STRIPE_API_BASE) : null;
+  const base = env.STRIPE_API_BASE ? new URL(env.STRIPE_API_BASE) : null;
   return new Stripe(key, {
     httpClient: Stripe.createFetchHttpClient(),
     maxNetworkRetries: 2,
@@ -72,7 +73,7 @@ export function isMissingCustomer(e: unknown): boolean {
  * @throws ConvexError INVALID_ARGUMENT (field returnTo); INVALID_STATE billing_not_configured without SITE_URL.
  */
 export function returnUrl(returnTo: string): string {
-  const site = process.env.SITE_URL;
+  const site = env.SITE_URL;
   if (!site) throw notConfigured();
   const bad = () => appError("INVALID_ARGUMENT", { field: "returnTo", message: "Use a path on this site, like /daily/subscribe." });
   if (!returnTo.startsWith("/") || returnTo.startsWith("//") || returnTo.includes("\\") || returnTo.length > 1000) throw bad();

@@ -1,6 +1,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
+import { env } from "../env";
 import { audit } from "../lib/audit";
 import { appError } from "../lib/errors";
 
@@ -62,7 +63,7 @@ export async function claimDomain(ctx: MutationCtx, site: Doc<"sites">, domain: 
 
 /** The TXT strings at `name`; [] when the name or the record does not exist. @throws DOMAIN_CHECK_FAILED */
 export async function txtRecords(name: string): Promise<string[]> {
-  const url = new URL(process.env.DNS_RESOLVER_URL || DEFAULT_RESOLVER);
+  const url = new URL(env.DNS_RESOLVER_URL || DEFAULT_RESOLVER);
   url.searchParams.set("name", name);
   url.searchParams.set("type", "TXT");
   let body: { Status?: number; Answer?: Array<{ type?: number; data?: string }> };

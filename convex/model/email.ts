@@ -1,5 +1,6 @@
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
+import { env } from "../env";
 import type { EmailKind } from "../validators";
 
 // The one way Pressroom sends email. With RESEND_API_KEY set, messages go to Resend's HTTP API
@@ -26,17 +27,17 @@ const DEFAULT_FROM = "Pressroom <no-reply@pressroom.local>";
  */
 export async function sendEmail(ctx: Pick<ActionCtx, "runMutation">, message: EmailMessage): Promise<void> {
   const to = message.to.trim().toLowerCase();
-  const apiKey = process.env.RESEND_API_KEY;
+  const apiKey = env.RESEND_API_KEY;
   if (!apiKey) {
     await ctx.runMutation(internal.emails.enqueue, { ...message, to, provider: "outbox" });
     return;
   }
-  const origin = (process.env.RESEND_API_URL ?? "https://api.resend.com").replace(/\/$/, "");
+  const origin = (env.RESEND_API_URL ?? "https://api.resend.com").replace(/\/$/, "");
   const response = await fetch(`${origin}/emails`, {
     method: "POST",
     headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
     body: JSON.stringify({
-      from: process.env.EMAIL_FROM ?? DEFAULT_FROM,
+      from: env.EMAIL_FROM ?? DEFAULT_FROM,
       to: [to],
       subject: message.subject,
       text: message.text,
