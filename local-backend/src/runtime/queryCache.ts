@@ -88,15 +88,26 @@ export interface CacheCaller {
   journal?: string | null;
 }
 
-/** JSON with object keys sorted, so equal arguments and identities give one key. */
+/**
+ * JSON with object keys sorted, so equal arguments and identities give one key. Built by
+ * concatenation (no intermediate arrays): it runs on every cached call, cache hits included.
+ */
 function stableJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  const keys = Object.keys(v).sort();
-  return `{${keys
-    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-    .join(",")}}`;
+  if (Array.isArray(v)) {
+    let out = "[";
+    for (let i = 0; i < v.length; i++) out += (i === 0 ? "" : ",") + stableJson(v[i]);
+    return out + "]";
+  }
+  const keys = Object.keys(v);
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  for (const k of keys) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) continue;
+    out += (out.length === 1 ? "" : ",") + JSON.stringify(k) + ":" + stableJson(x);
+  }
+  return out + "}";
 }
 
 export function queryCacheKey(path: string, args: JSONValue, caller: CacheCaller): string {
