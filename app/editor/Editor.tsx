@@ -13,6 +13,7 @@ import { emptyDoc, parseDocText, stringifyDoc } from "./doc";
 import { EDITOR_CSS, editorExtensions, HEADING_LEVELS, MARK, NODE } from "./extensions";
 import { looksLikeMarkdown, markdownToDoc, sanitizeImportedHtml } from "./markdown";
 import { safeImageSrc, safeLinkHref } from "./urls";
+import { toUserError, UserFacingError } from "../../convex/shared/errors";
 
 export const DEFAULT_LABELS = {
   toolbar: "Formatting",
@@ -50,7 +51,8 @@ export interface EditorProps {
   editable?: boolean;
   /**
    * Uploads an image and resolves with its URL (an http(s) storage URL). Without it there is no
-   * upload button, and pasted or dropped image files are ignored.
+   * upload button, and pasted or dropped image files are ignored. A failure shows its text only
+   * if it is a UserFacingError (convex/shared/errors.ts toUserError), otherwise the generic line.
    */
   onUploadImage?: (file: File, onProgress: (fraction: number) => void) => Promise<string>;
   /** Asks for a URL (link or image); defaults to window.prompt. Null or undefined: cancelled. */
@@ -231,13 +233,13 @@ export function Editor(props: EditorProps) {
             setUpload({ name: file.name, percent: Math.max(0, Math.min(100, Math.round(fraction * 100))) }),
           );
           const src = safeImageSrc(url);
-          if (!src || editor.isDestroyed) throw new Error(labels.invalidImageUrl);
+          if (!src || editor.isDestroyed) throw new UserFacingError(labels.invalidImageUrl);
           const node = { type: NODE.image, attrs: { src, alt: file.name.replace(/\.[a-z0-9]+$/i, ""), title: null } };
           if (at !== undefined) editor.chain().focus().insertContentAt(at, node).run();
           else editor.chain().focus().insertContent(node).run();
           setMessage(null);
         } catch (error) {
-          setMessage(labels.uploadFailed(error instanceof Error ? error.message : String(error)));
+          setMessage(labels.uploadFailed(toUserError(error).message));
         } finally {
           setUpload(null);
         }

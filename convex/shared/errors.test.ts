@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
-import { ERROR_CODES, errorCodeOf, errorMessage, toUserError, UNEXPECTED_MESSAGE } from "./errors";
+import { ERROR_CODES, errorCodeOf, errorMessage, toUserError, UNEXPECTED_MESSAGE, UserFacingError } from "./errors";
 
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const repo = path.resolve(convexDir, "..");
@@ -48,6 +48,17 @@ describe("toUserError: the one way to turn a thrown value into user text", () =>
     ]) {
       expect(toUserError(thrown)).toEqual({ code: null, message: UNEXPECTED_MESSAGE });
     }
+  });
+
+  test("a UserFacingError (copy written by app code) shows its message, with its field", () => {
+    expect(toUserError(new UserFacingError("Use a PNG, JPEG, WebP or GIF image."))).toEqual({
+      code: "INVALID_ARGUMENT",
+      field: undefined,
+      message: "Use a PNG, JPEG, WebP or GIF image.",
+    });
+    expect(toUserError(new UserFacingError("Pick a file.", "cover"))).toMatchObject({ field: "cover", message: "Pick a file." });
+    // A plain Error with the same text is not trusted: it could be anything.
+    expect(toUserError(new Error("Use a PNG, JPEG, WebP or GIF image.")).message).toBe(UNEXPECTED_MESSAGE);
   });
 
   test("errors are read by shape, so a ConvexError from another bundle or the wire works", () => {
@@ -112,6 +123,7 @@ describe("error catalogue drift", () => {
       "app/studio/errors.ts",
       "app/auth/errors.server.ts",
       "app/editor/autosave.ts",
+      "app/editor/Editor.tsx",
       "app/reader/billing.server.ts",
       "convex/sites.ts",
       "convex/model/studioPosts.ts",

@@ -54,6 +54,23 @@ export function errorCodeOf(error: unknown): ErrorCode | null {
   return isErrorCode(code) ? code : null;
 }
 
+/**
+ * An error thrown by app code with copy written for people (a client-side check such as "Use a PNG,
+ * JPEG, WebP or GIF image."); toUserError shows its message. Anything else a plain Error carries
+ * may be internal and is never shown.
+ */
+export class UserFacingError extends Error {
+  /** Read by shape in toUserError, so it survives bundling twice. */
+  readonly userFacing = true;
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "UserFacingError";
+  }
+}
+
 /** A thrown value as people should read it: `field` makes it a form field error. */
 export interface UserError {
   /** The catalogue code, or null for anything else (shown as UNEXPECTED_MESSAGE). */
@@ -64,8 +81,12 @@ export interface UserError {
   data?: Record<string, unknown>;
 }
 
-/** THE one way to turn any thrown value (ConvexError with a code, field error, anything else) into user text. */
+/** THE one way to turn any thrown value (ConvexError with a code, a UserFacingError, anything else) into user text. */
 export function toUserError(error: unknown): UserError {
+  const own = error as { userFacing?: unknown; message?: unknown; field?: unknown } | null;
+  if (own?.userFacing === true && typeof own.message === "string" && own.message) {
+    return { code: "INVALID_ARGUMENT", field: typeof own.field === "string" && own.field ? own.field : undefined, message: own.message };
+  }
   const data = errorData(error);
   const code = isErrorCode(data?.code) ? data.code : null;
   if (!code) return { code: null, message: UNEXPECTED_MESSAGE };

@@ -16,7 +16,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { docToText, publicExcerpt, type DocNode } from "../../../convex/model/content";
-import { ERROR_CODES } from "../../../convex/shared/errors";
+import { ERROR_CODES, UserFacingError } from "../../../convex/shared/errors";
 import { FIELDS, fieldProps } from "../../../convex/shared/fields";
 import { parseDocText } from "../../editor/doc";
 import type { AutosaveStatus } from "../../editor/autosave";
@@ -877,7 +877,7 @@ function CoverField({ siteId, postId, url, disabled }: { siteId: Id<"sites">; po
       const storageId = await uploadToStorage(convex, siteId, file, () => {});
       await convex.mutation(api.posts.setCoverImage, { siteId, postId, storageId });
     } catch (err) {
-      setError(err instanceof Error && !errorCode(err) ? err.message : failureMessage(err));
+      setError(failureMessage(err));
     } finally {
       setPending(false);
     }
@@ -934,7 +934,7 @@ async function uploadImage(
 ): Promise<string> {
   const storageId = await uploadToStorage(convex, siteId, file, onProgress);
   const url = await convex.query(api.sites.getImageUrl, { siteId, storageId });
-  if (!url) throw new Error("The upload failed. Please try again.");
+  if (!url) throw new UserFacingError("The upload failed. Please try again.");
   return url;
 }
 
@@ -945,7 +945,7 @@ async function uploadToStorage(
   file: File,
   onProgress: (fraction: number) => void,
 ): Promise<Id<"_storage">> {
-  if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new Error("Use a PNG, JPEG, WebP or GIF image.");
+  if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) throw new UserFacingError("Use a PNG, JPEG, WebP or GIF image.");
   const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
   return await new Promise<Id<"_storage">>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -955,8 +955,8 @@ async function uploadToStorage(
     xhr.onload = () =>
       xhr.status >= 200 && xhr.status < 300
         ? resolve((JSON.parse(xhr.responseText) as { storageId: Id<"_storage"> }).storageId)
-        : reject(new Error("The upload failed. Please try again."));
-    xhr.onerror = () => reject(new Error("The upload failed. Please check your connection."));
+        : reject(new UserFacingError("The upload failed. Please try again."));
+    xhr.onerror = () => reject(new UserFacingError("The upload failed. Please check your connection."));
     xhr.send(file);
   });
 }
