@@ -197,6 +197,7 @@ export const canSignInByEmail = internalQuery({
     const users = await ctx.db
       .query("users")
       .withIndex("email", (q) => q.eq("email", email))
+      // eslint-disable-next-line @convex-dev/no-filter-in-query -- inside one address's index range (a few rows)
       .filter((q) => q.neq(q.field("emailVerificationTime"), undefined))
       .take(2);
     return users.length === 1;

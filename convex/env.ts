@@ -36,6 +36,10 @@ export const env = {
   get DNS_RESOLVER_URL(): string | undefined {
     return process.env.DNS_RESOLVER_URL;
   },
+  /** Failed password sign-ins per client IP an hour (convex/lib/rateLimits.ts); a number. */
+  get AUTH_IP_ATTEMPTS_PER_HOUR(): string | undefined {
+    return process.env.AUTH_IP_ATTEMPTS_PER_HOUR;
+  },
   /** OAuth providers (convex/auth.ts): each is on when its id and secret are set. */
   get AUTH_GITHUB_ID(): string | undefined {
     return process.env.AUTH_GITHUB_ID;

@@ -139,6 +139,7 @@ async function uniqueVerifiedUser(ctx: QueryCtx, field: "email" | "phone", value
   const users = await ctx.db
     .query("users")
     .withIndex(field, (q) => q.eq(field, value))
+    // eslint-disable-next-line @convex-dev/no-filter-in-query -- inside one address's index range (a few rows)
     .filter((q) => q.neq(q.field(field === "email" ? "emailVerificationTime" : "phoneVerificationTime"), undefined))
     .take(2);
   return users.length === 1 ? users[0] : null;

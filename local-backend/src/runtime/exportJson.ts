@@ -44,6 +44,7 @@ export function parseExportJson(text: string): Value {
   // Raw JSON (numbers kept as their source text) so `$`-objects can go through jsonToConvex.
   type Raw = { num: string } | string | boolean | null | Raw[] | { obj: Array<[string, Raw]> };
   const str = (): string => {
+    // eslint-disable-next-line no-control-regex -- JSON forbids raw control characters in strings
     const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(i, i + 2 ** 30));
     if (!m) fail("Invalid string");
     i += m![0].length;

@@ -17,6 +17,7 @@ const MAX_TEXT_TERM_BYTES = 32;
 // ---- Tokenizer ---------------------------------------------------------------------------------
 
 const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+// eslint-disable-next-line no-control-regex -- the ASCII range starts at \x00
 const NON_ASCII = /[^\x00-\x7f]/;
 
 function lowerPerChar(s: string): string {
