@@ -19,6 +19,7 @@ import { SyncServer } from "./http/sync.js";
 import { JwtVerifier } from "./runtime/auth.js";
 import { randomBytes as requestIdBytes } from "node:crypto";
 import type { CallOptions, FunctionOutcome } from "./runtime/runner.js";
+import { IsolatePool, type FunctionLimits } from "./runtime/isolate/pool.js";
 
 export interface LocalBackendOptions {
   /** Directory holding the SQLite file, the admin key and bundles. Created if missing. */
@@ -46,6 +47,11 @@ export interface LocalBackendOptions {
   dev?: boolean;
   /** Print one line per function call. */
   logCalls?: boolean;
+  /**
+   * Time and memory limits of functions loaded from `convexDir` or a push (default: Convex's,
+   * isolate/pool.ts CONVEX_LIMITS). `false` runs them on the backend's thread without limits.
+   */
+  limits?: Partial<FunctionLimits> | false;
   /** Redact error messages as a production deployment does (ConvexError data still reaches clients). */
   redactErrors?: boolean;
   synchronous?: "NORMAL" | "FULL";
@@ -118,6 +124,7 @@ export class LocalBackend {
     this.adminKey = store.getMeta("adminKey") ?? `local-admin|${randomBytes(24).toString("hex")}`;
     if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
     this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
+    if (options.limits !== false) this.runner.isolates = new IsolatePool(this.runner, options.limits);
     this.scheduler = new Scheduler(this.runner);
     this.files = new FileStorage({
       dataDir: options.dataDir,
@@ -259,6 +266,8 @@ export class LocalBackend {
     CronRunner.validate(app.crons);
     this.catalog.applySchema(treeSchema(app));
     this.runner.app = app;
+    // Workers hold the previous bundles' modules: new runs start on fresh ones.
+    this.runner.isolates?.retire();
     this.crons?.update(app.crons);
   }
 
@@ -283,6 +292,7 @@ export class LocalBackend {
     this.files.close();
     this.sync.close();
     await Promise.all(this.servers.map((s) => s.close()));
+    await this.runner.isolates?.close();
     this.store.close();
   }
 }

@@ -6,7 +6,7 @@ import { decodeDocumentId } from "../values/ids.js";
 import type { Catalog, SchemaJson } from "./catalog.js";
 import { componentPathOf, physicalTableName } from "./catalog.js";
 import { UserError } from "./transaction.js";
-import { bundleAndLoad, canonicalizePath, loadFromGlob, ModuleLoadError, type LoadedApp, type RegisteredFunction } from "./modules.js";
+import { bundleAndLoad, canonicalizePath, loadFromGlob, ModuleLoadError, type LoadedApp, type ModuleSource, type RegisteredFunction } from "./modules.js";
 
 /**
  * Components (issue #13 item 2): an app's `convex.config.ts` installs components with
@@ -31,6 +31,8 @@ export interface LoadedComponent {
   env: Array<[string, ComponentEnvArg]>;
   /** Its `http.ts` router, and the site path prefix it answers under (`use(c, { httpPrefix })`; null: not mounted). */
   httpRouter: any | null;
+  /** The bundled file of that router, when loaded from one (it then runs in an isolate worker). */
+  httpModule?: ModuleSource;
   httpPrefix: string | null;
 }
 
@@ -75,6 +77,7 @@ export function installComponents(app: LoadedApp, components: Map<string, Compon
       schema: input.app.schema,
       env: input.env ?? [],
       httpRouter: input.app.httpRouter,
+      ...(input.app.httpModule ? { httpModule: input.app.httpModule } : {}),
       httpPrefix: input.httpPrefix ?? null,
     });
   }
@@ -112,14 +115,17 @@ export function componentEnv(app: LoadedApp, componentPath: string, deploymentEn
  * The router that serves a site path: the mounted component with the longest prefix of it (its
  * routes see the path below the prefix), otherwise the app's `http.ts`.
  */
-export function httpRoute(app: LoadedApp, pathname: string): { router: any | null; path: string; componentPath: string } {
+export function httpRoute(
+  app: LoadedApp,
+  pathname: string,
+): { router: any | null; module?: ModuleSource; path: string; componentPath: string } {
   let best: LoadedComponent | null = null;
   for (const c of app.components?.values() ?? []) {
     if (c.httpPrefix === null || !c.httpRouter || !pathname.startsWith(c.httpPrefix)) continue;
     if (!best || c.httpPrefix.length > best.httpPrefix!.length) best = c;
   }
-  if (!best) return { router: app.httpRouter, path: pathname, componentPath: "" };
-  return { router: best.httpRouter, path: pathname.slice(best.httpPrefix!.length - 1), componentPath: best.path };
+  if (!best) return { router: app.httpRouter, module: app.httpModule, path: pathname, componentPath: "" };
+  return { router: best.httpRouter, module: best.httpModule, path: pathname.slice(best.httpPrefix!.length - 1), componentPath: best.path };
 }
 
 /** The functions of one component path ("" is the app), or undefined when no such component is installed. */

@@ -17,6 +17,8 @@ export interface SyscallHost {
   functionEnv(): Record<string, string>;
   /** `process.env` inside a component (components.ts `componentEnv`). */
   componentEnv?(componentPath: string): Record<string, string>;
+  /** Takes a console line (isolate workers send theirs to the backend); default: `pushLogLine`. */
+  log?(ctx: ExecContext, line: string): void;
 }
 
 /** Per-invocation state, carried by AsyncLocalStorage so concurrent invocations never mix. */
@@ -42,6 +44,10 @@ export interface ExecContext {
    */
   observed?: { time: boolean; env: boolean };
   random: (() => number) | null;
+  /** The seed of `random`, so an isolate worker can draw the same sequence. */
+  seed?: number;
+  /** Set while the invocation runs in an isolate worker (isolate/pool.ts); nested calls inherit it. */
+  isolate?: unknown;
   streams: Map<number, QueryStream>;
   nextQueryId: number;
   paginated: boolean;

@@ -150,7 +150,9 @@ export function installGlobals(): void {
     (console as any)[method] = (...args: unknown[]) => {
       const ctx = als.getStore();
       if (!ctx) return real(...args);
-      pushLogLine(ctx, formatLogLine(level, args));
+      const line = formatLogLine(level, args);
+      if (ctx.host.log) ctx.host.log(ctx, line);
+      else pushLogLine(ctx, line);
     };
   }
 

@@ -18,7 +18,21 @@ export interface RegisteredFunction {
   returns: ValidatorJSON | null;
   /** The component it belongs to (components.ts); absent or "" for the app's own functions. */
   componentPath?: string;
+  /**
+   * The bundled module file it was loaded from, when there is one: an isolate worker imports it
+   * to run the function with Convex's limits (isolate/pool.ts). Absent: it runs in-process.
+   */
+  module?: ModuleSource;
 }
+
+/** A bundled module file and the runtime it was built for. */
+export interface ModuleSource {
+  url: string;
+  runtime: "isolate" | "node";
+}
+
+/** A convex-test style module loader; a loader that imports a file says which (`url`). */
+export type ModuleLoader = (() => Promise<any>) & { source?: ModuleSource };
 
 /** Everything the backend needs from an app's `convex/` folder. */
 export interface LoadedApp {
@@ -26,6 +40,8 @@ export interface LoadedApp {
   schema: SchemaJson | null;
   /** The default export of `convex/http.ts` (an HttpRouter), if any. */
   httpRouter: any | null;
+  /** The bundled `http` module, when loaded from a file (its router runs in an isolate worker). */
+  httpModule?: ModuleSource;
   /** The default export of `convex/crons.ts`, if any. */
   crons: any | null;
   /** The default export of `convex/auth.config.ts`, if any. */
@@ -180,6 +196,7 @@ function registerModule(
   modPath: string,
   exports: Record<string, any>,
   useNode: boolean,
+  source?: ModuleSource,
 ) {
   // Collected first, so a module that fails half-way registers nothing.
   const found: RegisteredFunction[] = [];
@@ -210,6 +227,7 @@ function registerModule(
       fn: value,
       args: exportedValidator(value, "exportArgs", id),
       returns: exportedValidator(value, "exportReturns", id),
+      ...(source ? { module: source } : {}),
     });
   }
   for (const f of found) functions.set(f.path, f);
@@ -223,6 +241,7 @@ function appFrom(functions: Map<string, RegisteredFunction>, extras: Record<stri
     httpRouter: extras.http?.default?.isRouter ? extras.http.default : null,
     crons: extras.crons?.default?.isCrons ? extras.crons.default : null,
     authConfig: extras.authConfig?.default ?? null,
+    ...(extras.httpModule ? { httpModule: extras.httpModule } : {}),
   };
 }
 
@@ -231,7 +250,7 @@ function appFrom(functions: Map<string, RegisteredFunction>, extras: Record<stri
  * paths that contain `/_generated/` somewhere so the root can be found.
  */
 export async function loadFromGlob(
-  modules: Record<string, () => Promise<any>>,
+  modules: Record<string, ModuleLoader>,
   schema?: { export(): string },
 ): Promise<LoadedApp> {
   const keys = Object.keys(modules);
@@ -261,8 +280,9 @@ export async function loadFromGlob(
       throw analyzeError(modPath, e);
     }
     if (modPath === "http") extras.http = exports;
+    if (modPath === "http") extras.httpModule = modules[key].source;
     if (modPath === "crons") extras.crons = exports;
-    registerModule(functions, modPath, exports, false);
+    registerModule(functions, modPath, exports, false, modules[key].source);
   }
   if (schema) extras.schema = { default: schema };
   return appFrom(functions, extras);
@@ -380,8 +400,13 @@ export async function bundleAndLoad(convexDir: string, outDir: string, options: 
     if (message === undefined) {
       try {
         const exports = await importOut(entry);
-        registerModule(functions, modPath, exports, node.includes(entry));
+        const source: ModuleSource = {
+          url: pathToFileURL(outputs.get(path.resolve(entry))!).href,
+          runtime: node.includes(entry) ? "node" : "isolate",
+        };
+        registerModule(functions, modPath, exports, node.includes(entry), source);
         if (modPath === "http") extras.http = exports;
+        if (modPath === "http") extras.httpModule = source;
         if (modPath === "crons") extras.crons = exports;
         continue;
       } catch (e) {

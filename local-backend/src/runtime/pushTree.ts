@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { transform } from "esbuild";
 import type { SchemaJson } from "./catalog.js";
 import { installComponents, pushedComponentTree, type ComponentInput } from "./components.js";
-import { loadFromGlob, ModuleLoadError, type LoadedApp, type RegisteredFunction } from "./modules.js";
+import { loadFromGlob, ModuleLoadError, type LoadedApp, type ModuleLoader, type RegisteredFunction } from "./modules.js";
 
 export interface PushedModule {
   path: string;
@@ -52,15 +52,22 @@ export async function writeModules(dir: string, all: PushedModule[]): Promise<vo
 
 /** Imports modules written by writeModules (at start_push, or again after a restart) as an app. */
 export async function loadModules(dir: string, modules: Array<{ path: string; environment: string }>, hasSchema: boolean): Promise<LoadedApp> {
-  const load = (p: string) => async () => {
-    try {
-      return await import(/* @vite-ignore */ pathToFileURL(path.join(dir, p)).href);
-    } catch (e) {
-      throw new ModuleLoadError(`Failed to analyze ${p}: Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    }
+  const runtimeOf = new Map(modules.map((m) => [m.path, m.environment === "node" ? ("node" as const) : ("isolate" as const)]));
+  const load = (p: string): ModuleLoader => {
+    const url = pathToFileURL(path.join(dir, p)).href;
+    const loader: ModuleLoader = async () => {
+      try {
+        return await import(/* @vite-ignore */ url);
+      } catch (e) {
+        throw new ModuleLoadError(`Failed to analyze ${p}: Uncaught ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      }
+    };
+    // Isolate workers import the same file to run its functions (isolate/pool.ts).
+    loader.source = { url, runtime: runtimeOf.get(p) ?? "isolate" };
+    return loader;
   };
   // loadFromGlob finds the root by `_generated/` and applies the entry rules; chunks are not entries.
-  const glob: Record<string, () => Promise<any>> = { "/push/_generated/api.js": async () => ({}) };
+  const glob: Record<string, ModuleLoader> = { "/push/_generated/api.js": async () => ({}) };
   for (const m of modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
   if (hasSchema) glob["/push/schema.js"] = load("schema.js");
   const app = await loadFromGlob(glob);

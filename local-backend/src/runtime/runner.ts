@@ -29,9 +29,13 @@ import {
 } from "./components.js";
 import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
-import { nextUp, Transaction, UserError } from "./transaction.js";
+import { nextUp, Transaction } from "./transaction.js";
+import { describeThrown, FunctionError, syscallError, UserError } from "./thrown.js";
+
+export { FunctionError } from "./thrown.js";
 import { auditLog, functionMetadata } from "./metadata.js";
 import { vectorSearch } from "./vector.js";
+import type { IsolatePool } from "./isolate/pool.js";
 
 /** Who is calling: a client over the network (public functions only), an admin, or a function. */
 export interface CallOptions {
@@ -107,6 +111,13 @@ class Mutex {
   }
 }
 
+/** Queries and mutations draw `Math.random` from a seed per run; actions use the real one. */
+function seeded(inTx: boolean): { random: (() => number) | null; seed?: number } {
+  if (!inTx) return { random: null };
+  const seed = randomInt(2 ** 32);
+  return { random: seededRandom(seed), seed };
+}
+
 const TITLE: Record<FunctionKind, string> = { query: "Query", mutation: "Mutation", action: "Action", httpAction: "HttpAction" };
 
 /** Wraps a plain handler as a registered function (test handlers, trusted setup code). */
@@ -122,32 +133,6 @@ export function inlineFunction(kind: RegisteredFunction["kind"], handler: (ctx: 
   };
 }
 
-/** An error raised by a function: carries ConvexError data (as Convex JSON) when there is any. */
-export class FunctionError extends Error {
-  constructor(
-    message: string,
-    readonly data?: JSONValue,
-  ) {
-    super(message);
-  }
-}
-
-/** Turns whatever a handler threw into the text and data Convex reports for it. */
-function describeThrown(e: unknown): { message: string; data?: JSONValue } {
-  if (e instanceof FunctionError) return { message: e.message, data: e.data };
-  if (e && typeof e === "object" && Symbol.for("ConvexError") in e) {
-    const ce = e as { message: string; data: unknown };
-    const data = typeof ce.data === "string" ? (JSON.parse(ce.data) as JSONValue) : (convexToJson(ce.data as Value) as JSONValue);
-    return { message: `Uncaught ConvexError: ${ce.message}`, data };
-  }
-  if (e instanceof UserError) return { message: `Uncaught Error: ${e.message}`, data: e.data };
-  if (e instanceof Error) {
-    const prefix = e.message.startsWith("Uncaught ") ? "" : `Uncaught ${e.name === "Error" ? "Error" : e.name}: `;
-    return { message: `${prefix}${e.message}` };
-  }
-  return { message: `Uncaught ${String(e)}` };
-}
-
 /** Runs a value-limit check (values/limits.ts); a value past a limit fails the call with Convex's text. */
 function withinLimits<T>(check: () => T): T {
   try {
@@ -156,13 +141,6 @@ function withinLimits<T>(check: () => T): T {
     if (e instanceof ConvexBadRequestError) throw new FunctionError(e.message);
     throw e;
   }
-}
-
-/** Rejects a syscall so that `performAsyncSyscall` re-creates the error (with data) in user code. */
-function syscallError(outcome: { message: string; data?: JSONValue }): Error {
-  const err = new Error(outcome.message.replace(/^Uncaught (ConvexError|Error): /, ""));
-  if (outcome.data !== undefined) (err as any).data = outcome.data;
-  return err;
 }
 
 /**
@@ -185,6 +163,12 @@ export class FunctionRunner implements SyscallHost {
   private readonly cursorSecret: Buffer;
   /** Results of queries called by path (queryCache.ts); emptied of what each commit touches. */
   readonly queryCache: QueryCache;
+  /**
+   * Runs functions loaded from bundled files in isolate workers with Convex's time and memory
+   * limits (isolate/pool.ts). Null, or a function without a file (test modules, inline
+   * handlers): it runs on this thread, as convex-test runs it.
+   */
+  isolates: IsolatePool | null = null;
 
   constructor(
     readonly store: DocumentStore,
@@ -301,7 +285,7 @@ export class FunctionRunner implements SyscallHost {
       logLines: [],
       frozenNow: inTx ? Date.now() : null,
       observed: { time: false, env: false },
-      random: inTx ? seededRandom(randomInt(2 ** 32)) : null,
+      ...seeded(inTx),
       streams: new Map(),
       nextQueryId: 0,
       paginated: false,
@@ -366,7 +350,7 @@ export class FunctionRunner implements SyscallHost {
       tx = new Transaction(this.catalog, opts.snapshot ?? this.store.snapshot(), false, 0);
       ctx = this.newContext("query", f, opts, tx);
       const c = ctx;
-      const valueJson: string = await als.run(c, () => f.fn.invokeQuery(JSON.stringify([convexToJson(args)])));
+      const valueJson = await this.invoke(c, f, "query", JSON.stringify([convexToJson(args)]));
       this.checkReturns(f, valueJson);
       const readSet: ReadSet = {
         ranges: tx.readRanges,
@@ -423,7 +407,7 @@ export class FunctionRunner implements SyscallHost {
       }
       ctx = this.newContext("mutation", f, opts, tx);
       const c = ctx;
-      const valueJson: string = await als.run(c, () => f.fn.invokeMutation(JSON.stringify([convexToJson(args)])));
+      const valueJson = await this.invoke(c, f, "mutation", JSON.stringify([convexToJson(args)]));
       this.checkReturns(f, valueJson);
       opts.hooks?.after?.(tx);
       const ts = this.commit(tx, opts.request && { ...opts.request, valueJson });
@@ -536,9 +520,7 @@ export class FunctionRunner implements SyscallHost {
       const args = this.checkArgs(f, argsJson);
       ctx = this.newContext("action", f, opts, null);
       const c = ctx;
-      const valueJson: string = await als.run(c, () =>
-        f.fn.invokeAction(c.requestId, JSON.stringify([convexToJson(args)])),
-      );
+      const valueJson = await this.invoke(c, f, "action", JSON.stringify([convexToJson(args)]));
       this.checkReturns(f, valueJson);
       return { ok: true, valueJson, logLines: c.logLines, ts: null, journal: null };
     } catch (e) {
@@ -562,7 +544,10 @@ export class FunctionRunner implements SyscallHost {
     const [endpoint, method, routePath] = match;
     const ctx = this.newContext("httpAction", { path: `${method} ${routePath}`, componentPath: routed.componentPath }, opts, null);
     try {
-      const response: Response = await als.run(ctx, () => endpoint.invokeHttpAction(request));
+      const response: Response =
+        this.isolates && routed.module
+          ? await this.isolates.http(ctx, routed.module, routed.path, request.method === "HEAD" ? "GET" : request.method, request)
+          : await als.run(ctx, () => endpoint.invokeHttpAction(request));
       const final = request.method === "HEAD" ? new Response(null, { status: response.status, headers: response.headers }) : response;
       return { response: final, logLines: ctx.logLines, path: ctx.path };
     } catch (e) {
@@ -582,6 +567,18 @@ export class FunctionRunner implements SyscallHost {
     if (kind === "mutation") return this.runMutation(path, argsJson, opts);
     if (kind === "action") return this.runAction(path, argsJson, opts);
     return this.runQuery(path, argsJson, opts);
+  }
+
+  /** Runs a registered function's code as `ctx`: in an isolate worker when it has a bundled file. */
+  private invoke(ctx: ExecContext, f: RegisteredFunction, method: "query" | "mutation" | "action", argsJson: string): Promise<string> {
+    if (this.isolates && f.module) return this.isolates.invoke(ctx, f, method, argsJson);
+    return als.run(ctx, () =>
+      method === "query"
+        ? f.fn.invokeQuery(argsJson)
+        : method === "mutation"
+          ? f.fn.invokeMutation(argsJson)
+          : f.fn.invokeAction(ctx.requestId, argsJson),
+    );
   }
 
   // ---- syscalls ----------------------------------------------------------------------------
@@ -890,11 +887,7 @@ export class FunctionRunner implements SyscallHost {
     if (kind === "mutation") tx.pushLayer();
     let valueJson: string;
     try {
-      valueJson = await als.run(child, () =>
-        kind === "mutation"
-          ? f.fn.invokeMutation(JSON.stringify([convexToJson(fnArgs)]))
-          : f.fn.invokeQuery(JSON.stringify([convexToJson(fnArgs)])),
-      );
+      valueJson = await this.invoke(child, f, kind, JSON.stringify([convexToJson(fnArgs)]));
       this.checkReturns(f, valueJson);
     } catch (e) {
       if (kind === "mutation") tx.popLayer(false);

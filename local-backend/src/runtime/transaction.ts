@@ -6,6 +6,7 @@ import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
 import { Catalog, componentPathOf, indexKey, localTableName } from "./catalog.js";
 import { searchWritesFor } from "./searchIndex.js";
+import { UserError } from "./thrown.js";
 
 /** One version of a document: its JSON text (as stored) and, once needed, its parsed value. */
 export class DocVersion {
@@ -30,11 +31,8 @@ export interface ReadRange {
   upper: Buffer | null;
 }
 
-/** An error caused by the function's own request (bad range, missing document, limits). */
-export class UserError extends Error {
-  /** Convex JSON data, when Convex reports this error as a ConvexError. */
-  data?: import("convex/values").JSONValue;
-}
+// Defined beside describeThrown, which the isolate workers share (thrown.ts).
+export { UserError } from "./thrown.js";
 
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
 

@@ -1,0 +1,94 @@
+import type { JSONValue } from "convex/values";
+
+/**
+ * Messages between the backend (main thread) and an isolate worker (worker.ts). The worker runs
+ * user code only; every syscall goes back to the main thread, which owns transactions, storage
+ * and the scheduler, as Convex's isolates call into the backend.
+ */
+
+/** What the worker needs to run one invocation; the rest of its context stays on the main thread. */
+export interface InvocationContext {
+  /** Names this invocation in syscalls, so the main thread finds its ExecContext. */
+  ctxId: number;
+  /** Nested `ctx.runQuery/runMutation`: the invocation it runs inside (shares its log and observations). */
+  parentCtxId?: number;
+  kind: "query" | "mutation" | "action" | "httpAction";
+  path: string;
+  componentPath: string;
+  requestId: string;
+  frozenNow: number | null;
+  seed: number | null;
+  /** `process.env` as this invocation sees it (the component's, in a component). */
+  env: Record<string, string>;
+}
+
+export type MainToWorker =
+  | {
+      t: "invoke";
+      id: number;
+      ctx: InvocationContext;
+      url: string;
+      exportName: string;
+      method: "query" | "mutation" | "action";
+      argsJson: string;
+    }
+  | {
+      t: "http";
+      id: number;
+      ctx: InvocationContext;
+      url: string;
+      routedPath: string;
+      lookupMethod: string;
+      request: SerializedRequest;
+    }
+  | { t: "reply"; callId: number; ok: true; value: unknown }
+  | { t: "reply"; callId: number; ok: false; error: SyscallFailure };
+
+export type WorkerToMain =
+  | { t: "started"; id: number }
+  /** The worker's Linux thread id, so the backend can read its CPU time in /proc. */
+  | { t: "tid"; tid: number }
+  | { t: "async"; callId: number; ctxId: number; op: string; args: unknown }
+  | { t: "js"; callId: number; ctxId: number; op: string; args: unknown }
+  | { t: "log"; ctxId: number; line: string }
+  | {
+      t: "done";
+      id: number;
+      ok: boolean;
+      valueJson?: string;
+      response?: SerializedResponse;
+      message?: string;
+      data?: JSONValue;
+      observed: { time: boolean; env: boolean };
+      heapBytes: number;
+    };
+
+/** A synchronous syscall (sent on the sync port; the worker blocks until the answer). */
+export interface SyncRequest {
+  ctxId: number;
+  op: string;
+  args: unknown;
+}
+export type SyncReply = { ok: true; value: string } | { ok: false; error: SyscallFailure };
+
+/** A syscall's error as user code must see it: its text, ConvexError data, and whether it is a UserError. */
+export interface SyscallFailure {
+  message: string;
+  name: string;
+  data?: JSONValue;
+  user: boolean;
+}
+
+export interface SerializedRequest {
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body: ArrayBuffer | null;
+}
+
+export interface SerializedResponse {
+  status: number;
+  statusText: string;
+  headers: Array<[string, string]>;
+  body: ArrayBuffer;
+}
