@@ -21,7 +21,7 @@ export default defineConfig({
           environment: "node",
           include: [
             "local-backend/test/**/*.test.ts",
-            "local-backend/stripe-fake/**/*.test.ts",
+            "tools/**/*.test.ts",
             "tests/integration/**/*.test.ts",
             "app/**/*.test.ts",
             "convex/**/*.test.ts",

@@ -17,7 +17,7 @@ import type { Actor } from "./posts";
 //
 // Environment (Convex function env; `npx convex env set` or the local backend's `env` CLI):
 // - STRIPE_SECRET_KEY: sk_test_… / sk_live_…, or any sk_ value for the local fake.
-// - STRIPE_API_BASE: optional, e.g. http://127.0.0.1:12111 to talk to local-backend/stripe-fake.
+// - STRIPE_API_BASE: optional, e.g. http://127.0.0.1:12111 to talk to tools/stripe-fake.
 // - STRIPE_WEBHOOK_SECRET: whsec_…, verifies POST /stripe/webhook (http/stripeWebhook.ts).
 // - SITE_URL: the app's origin; checkout and portal return to paths under it.
 

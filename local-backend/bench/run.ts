@@ -1,4 +1,5 @@
-// Local-backend benchmarks (`npm run bench`). On a 100,000-document table of the fixture app in
+// Local-backend benchmarks (`npm run bench` runs them first, through tools/bench/run.ts, then the
+// app's sections; `tsx local-backend/bench/run.ts` runs only these). On a 100,000-document table of the fixture app in
 // bench/fixture/convex, measures point lookups, 20-row index pages, 20-row pagination and insert
 // mutations: in-process (backend.runner), over HTTP (the real ConvexHttpClient, in a separate
 // process), and on convex-test for comparison; plus seeding speed, cold start on the existing data
@@ -7,7 +8,8 @@
 //
 // Environment knobs: BENCH_DOCS (default 100000), BENCH_CONVEX_TEST_DOCS (default = BENCH_DOCS),
 // BENCH_SECONDS (per measurement, default 3), BENCH_HTTP_CLIENTS (default 10), BENCH_ONLY=sync
-// (run only the sync section; also content, pages, autosave, cache), and sync.ts's own knobs.
+// (run only the sync section; also deploy; the app's content, pages, autosave and query cache
+// sections are in tools/bench), and sync.ts's own knobs.
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -28,10 +30,6 @@ import {
   type OpName,
 } from "./lib.js";
 import { runSyncBench } from "./sync.js";
-import { runContentBench } from "./content.js";
-import { runReaderPagesBench } from "./reader-pages.js";
-import { runAutosaveBench } from "./autosave.js";
-import { runQueryCacheBench } from "./queryCache.js";
 import { runDeployBench } from "./deploy.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
@@ -100,30 +98,6 @@ function diskUsage(): { database: string; WAL: string } {
 const disk: Array<Record<string, string>> = [];
 
 async function main() {
-  if (process.env.BENCH_ONLY === "content") {
-    console.log(`local-backend bench, content section only; node ${process.version}, ${os.cpus().length} CPUs`);
-    await runContentBench(log);
-    console.log(`\nTotal bench time: ${elapsed()}`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === "autosave") {
-    console.log(`local-backend bench, autosave section only; node ${process.version}, ${os.cpus().length} CPUs`);
-    await runAutosaveBench(log);
-    console.log(`\nTotal bench time: ${elapsed()}`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === "pages") {
-    console.log(`bench, reader pages section only; node ${process.version}, ${os.cpus().length} CPUs`);
-    await runReaderPagesBench(log);
-    console.log(`\nTotal bench time: ${elapsed()}`);
-    return;
-  }
-  if (process.env.BENCH_ONLY === "cache") {
-    console.log(`local-backend bench, query cache section only; node ${process.version}, ${os.cpus().length} CPUs`);
-    await runQueryCacheBench(log);
-    console.log(`\nTotal bench time: ${elapsed()}`);
-    return;
-  }
   if (process.env.BENCH_ONLY === "deploy") {
     console.log(`local-backend bench, deploy and index backfill section only; node ${process.version}, ${os.cpus().length} CPUs`);
     await runDeployBench(log);
@@ -330,18 +304,7 @@ async function main() {
   // ---- 6. Sync (WebSocket subscriptions) and HTTP actions, on their own backend: sync.ts. ------
   log("sync and HTTP action section");
   await runSyncBench(log);
-
-  // ---- 7. The app's reader queries at 10k and 100k posts: content.ts. ----------------------------
-  log("content section");
-  await runContentBench(log);
-
-  // ---- 7b. Autosave: posts:saveDraft from 20 concurrent ConvexClients: autosave.ts. -------------
-  log("autosave section");
-  await runAutosaveBench(log);
-
-  // ---- 8. Reader pages over HTTP (production build on app/server, autocannon): reader-pages.ts. ----
-  log("reader pages section");
-  await runReaderPagesBench(log);
+  // The app's sections (content, autosave, reader pages) follow in tools/bench/run.ts.
 
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +

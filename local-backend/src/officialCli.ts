@@ -1,6 +1,7 @@
 // The official Convex CLI (node_modules/convex, unmodified) pointed at a local backend as a
 // self-hosted deployment: what `npx convex …` does with CONVEX_SELF_HOSTED_URL/ADMIN_KEY. Used by
-// `start`/`codegen` (cli.ts), the CLI tests and the deploy bench.
+// `codegen` (cli.ts), the app's launcher (tools/start.ts), the CLI tests and the deploy bench.
+import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -16,4 +17,24 @@ export function officialCliEnv(target: { url: string; adminKey: string }): NodeJ
   const env: NodeJS.ProcessEnv = { ...process.env, CONVEX_SELF_HOSTED_URL: target.url, CONVEX_SELF_HOSTED_ADMIN_KEY: target.adminKey, CI: "1" };
   for (const name of ["CONVEX_DEPLOYMENT", "CONVEX_DEPLOY_KEY", "CONVEX_URL"]) delete env[name];
   return env;
+}
+
+/** The official CLI against `target`, its output on ours. */
+export function officialCli(target: { url: string; adminKey: string }, args: string[]): ChildProcess {
+  return spawn(process.execPath, [CONVEX_CLI, ...args], { env: officialCliEnv(target), stdio: "inherit" });
+}
+
+/** Resolves when a child exits 0; otherwise rejects (its own output, above, says why). */
+export function succeeded(child: ChildProcess, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code ?? signal}); its output is above.`)),
+    );
+  });
+}
+
+/** `npx convex <args>` against `target`; rejects when it fails. */
+export function runOfficialCli(target: { url: string; adminKey: string }, args: string[]): Promise<void> {
+  return succeeded(officialCli(target, args), `npx convex ${args.join(" ")}`);
 }

@@ -1,5 +1,5 @@
 // Starts the stack for browser tests: a local backend on a fresh temporary data dir, the Stripe fake
-// (local-backend/stripe-fake) wired to it, and the production Remix build, all on 127.0.0.1.
+// (tools/stripe-fake) wired to it, and the production Remix build, all on 127.0.0.1.
 // Playwright stops it when the run ends.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -102,7 +102,7 @@ async function startStripe() {
   stripe = spawn(
     bin("tsx"),
     [
-      "local-backend/stripe-fake/cli.ts",
+      "tools/stripe-fake/cli.ts",
       "--port",
       stripePort,
       "--webhook-url",

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { LocalBackend } from "../../local-backend/src/backend";
-import { startStripeFake, type StripeFake } from "../../local-backend/stripe-fake/index";
+import { startStripeFake, type StripeFake } from "../../tools/stripe-fake/index";
 import { createWorld, doc, type World } from "../support/factories";
 import { clientAs, factoryBackend, failure, runOn } from "../support/live-backend";
 

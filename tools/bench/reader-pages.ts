@@ -13,7 +13,7 @@
 // READER_BENCH_POSTS (default 10000), READER_BENCH_DISTINCT_POSTS (post pages rotated through,
 // default 1000).
 //
-// `tsx local-backend/bench/reader-pages.ts` runs it on its own; run.ts calls runReaderPagesBench.
+// `tsx tools/bench/reader-pages.ts` runs it on its own; run.ts calls runReaderPagesBench.
 // Given a JSON argument this file is the load-generating child (autocannon in its own process, so
 // it does not share an event loop with the backend), as lib.ts's runChild starts it.
 import autocannon from "autocannon";
@@ -23,8 +23,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalBackend } from "../src/backend.js";
-import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "./lib.js";
+import { LocalBackend } from "../../local-backend/src/backend.js";
+import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "../../local-backend/bench/lib.js";
 
 type Log = (msg: string) => void;
 
@@ -372,7 +372,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         log(`reader bench: measuring with the subscription cache ${cache} (${SECONDS} s per run)`);
         const viewsBefore = await settledViews(backend); // after the sanity check's own views land
         const results = await runChild<LoadResult[]>(
-          path.basename(fileURLToPath(import.meta.url)),
+          fileURLToPath(import.meta.url),
           { url: base, endpoints, concurrency: [10, 50], seconds: SECONDS, workers: os.availableParallelism() } satisfies LoadConfig,
           4 * 60_000,
         ).catch((e) => {

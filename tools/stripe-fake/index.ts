@@ -199,7 +199,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
       if (!record) throw new FakeStripeError(404, `No such event: '${g[1]}'`, "invalid_request_error", "id");
       return [200, record.event];
     }
-    throw new FakeStripeError(404, `Unrecognized request URL (${method}: ${path}). This fake implements only what Pressroom uses; see local-backend/stripe-fake/README.md.`, "invalid_request_error", undefined, null);
+    throw new FakeStripeError(404, `Unrecognized request URL (${method}: ${path}). This fake implements only what Pressroom uses; see tools/stripe-fake/README.md.`, "invalid_request_error", undefined, null);
   }
 
   /** The test control API under /_control. */

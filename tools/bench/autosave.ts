@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { exitAfter, fmt, measure, printTable, reportResult, runChild, sampleCpu, REPO_ROOT, type Measurement } from "./lib.js";
+import { exitAfter, fmt, measure, printTable, reportResult, runChild, sampleCpu, REPO_ROOT, type Measurement } from "../../local-backend/bench/lib.js";
 
 const EDITORS = Number(process.env.BENCH_AUTOSAVE_EDITORS ?? 20);
 const SECONDS = Number(process.env.BENCH_AUTOSAVE_SECONDS ?? 5);
@@ -161,7 +161,7 @@ async function childMain(config: ChildConfig): Promise<void> {
 // ---- Parent: the backend, the seed, the report. -------------------------------------------------------
 
 export async function runAutosaveBench(log: Log): Promise<void> {
-  const { LocalBackend } = await import("../src/backend.js");
+  const { LocalBackend } = await import("../../local-backend/src/backend.js");
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lb-bench-autosave-"));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once("exit", removeDataDir);
@@ -227,7 +227,7 @@ export async function runAutosaveBench(log: Log): Promise<void> {
     log(`autosave: ${EDITORS} ConvexClients (child process) calling posts:saveDraft on their own drafts for ${SECONDS} s`);
     const serverCpu = sampleCpu(20);
     const config: ChildConfig = { url: backend.url, adminKey: backend.adminKey, siteId, editors, durationMs: SECONDS * 1000 };
-    const r = await runChild<ChildResult>("autosave.ts", config, 60_000);
+    const r = await runChild<ChildResult>(fileURLToPath(import.meta.url), config, 60_000);
     serverCpu.stop();
     const m = r.measurement;
     const serverCpuUsPerSave = serverCpu.between(m.startEpochMs, m.endEpochMs) / m.ops;

@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { LocalBackend } from "../src/backend.js";
-import { fmt, measure, printTable, prng, REPO_ROOT, type Measurement } from "./lib.js";
+import { LocalBackend } from "../../local-backend/src/backend.js";
+import { fmt, measure, printTable, prng, REPO_ROOT, type Measurement } from "../../local-backend/bench/lib.js";
 
 const TAGS = 1000;
 const TAGS_PER_POST = 3;

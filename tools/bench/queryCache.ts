@@ -18,10 +18,10 @@ import { makeFunctionReference } from "convex/server";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalBackend } from "../src/backend.js";
-import type { QueryCache } from "../src/runtime/queryCache.js";
+import { LocalBackend } from "../../local-backend/src/backend.js";
+import type { QueryCache } from "../../local-backend/src/runtime/queryCache.js";
 import { createContentSite, seedPosts } from "./content.js";
-import { FIXTURE_CONVEX_DIR, fmt, measure, printTable, REPO_ROOT, type Measurement } from "./lib.js";
+import { FIXTURE_CONVEX_DIR, fmt, measure, printTable, REPO_ROOT, type Measurement } from "../../local-backend/bench/lib.js";
 
 const DOCS = Number(process.env.BENCH_CACHE_DOCS ?? 10_000);
 const POSTS = Number(process.env.BENCH_CACHE_POSTS ?? 10_000);

@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { startStripeFake } from "./index.js";
 
-// Runs the Stripe fake on its own: `tsx local-backend/stripe-fake/cli.ts --port 12111
+// Runs the Stripe fake on its own: `tsx tools/stripe-fake/cli.ts --port 12111
 // --webhook-url http://127.0.0.1:3211/stripe/webhook --webhook-secret whsec_local`. Point the backend at
 // it with STRIPE_API_BASE=http://127.0.0.1:12111, STRIPE_SECRET_KEY=sk_test_fake and the same
 // STRIPE_WEBHOOK_SECRET.

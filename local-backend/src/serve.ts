@@ -1,0 +1,80 @@
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { LocalBackend } from "./backend.js";
+
+// `local-backend serve` as a function, for the CLI (cli.ts) and for launchers built on the backend
+// (the app's `npm start`, tools/start.ts): same start-up, same log lines.
+
+/**
+ * @convex-dev/auth needs JWT_PRIVATE_KEY, JWKS and SITE_URL in the function environment. A fresh data
+ * dir gets an RS256 key pair and SITE_URL = the app's address; values already set are kept (both
+ * keys are replaced together when either is missing). Nothing secret is printed.
+ */
+export async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<void> {
+  const env = backend.env.all();
+  if (!env.JWT_PRIVATE_KEY || !env.JWKS) {
+    const keys = await generateKeyPair("RS256", { extractable: true });
+    const jwk = await exportJWK(keys.publicKey);
+    backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
+    backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...jwk }] }));
+    console.log("[local-backend] generated an RS256 key pair for @convex-dev/auth (JWT_PRIVATE_KEY, JWKS)");
+  }
+  if (!env.SITE_URL) {
+    const siteUrl = `http://127.0.0.1:${appPort}`;
+    backend.env.set("SITE_URL", siteUrl);
+    console.log(`[local-backend] SITE_URL=${siteUrl}`);
+  }
+}
+
+export interface ServeOptions {
+  /** The functions folder (resolved), or undefined: serve what the official CLI last pushed. */
+  convexDir?: string;
+  /** How the log line names the folder (the --convex-dir flag as given). */
+  convexDirLabel?: string;
+  dataDir: string;
+  port: number;
+  /** The app's port, for SITE_URL on a fresh data dir. */
+  appPort: string;
+  watch: boolean;
+}
+
+/** Starts the backend on 127.0.0.1 with call logging and prints where it serves. */
+export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
+  const backend = await LocalBackend.start({
+    convexDir: o.convexDir,
+    dataDir: o.dataDir,
+    port: o.port,
+    host: "127.0.0.1",
+    watch: o.watch,
+    logCalls: true,
+    // Before the first request: on a fresh data dir, a sign-in must not arrive before the keys.
+    prepare: (b) => ensureAuthEnv(b, o.appPort),
+  });
+  console.log(`[local-backend] serving ${o.convexDir ? o.convexDirLabel ?? o.convexDir : "the last CLI push"} at ${backend.url} (data: ${o.dataDir})`);
+  console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
+  console.log(`[local-backend] admin key: ${backend.adminKey}`);
+  return backend;
+}
+
+/** Set on SIGINT/SIGTERM: children that exit from here on are being stopped, not failing. */
+let stopping = false;
+
+export function isStopping(): boolean {
+  return stopping;
+}
+
+/** Runs `fn` once on SIGINT/SIGTERM, then exits (0, or 1 when it fails). */
+export function onShutdown(fn: () => Promise<void>): void {
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      fn().then(
+        () => process.exit(0),
+        (e) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,86 @@
+// `npm run bench`: the local backend's benchmarks (local-backend/bench/run.ts, in a child process:
+// throughput, cold start, memory, sync), then the app's sections on it: its reader queries at 10k
+// and 100k posts (content.ts), autosave (autosave.ts) and reader pages over HTTP (reader-pages.ts).
+// The whole run is bounded (hard cap 5 minutes).
+//
+// BENCH_ONLY=content, autosave, pages or cache runs that section alone here (the query cache section
+// measures the app's reader query too, so it lives with the app's); sync and deploy are the local
+// backend's, and only its bench runs. Each section has its own knobs.
+import { spawn } from "node:child_process";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { fmt } from "../../local-backend/bench/lib.js";
+import { runAutosaveBench } from "./autosave.js";
+import { runContentBench } from "./content.js";
+import { runQueryCacheBench } from "./queryCache.js";
+import { runReaderPagesBench } from "./reader-pages.js";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const BACKEND_BENCH = path.join(REPO_ROOT, "local-backend", "bench", "run.ts");
+
+const t0 = performance.now();
+const elapsed = () => fmt.s(performance.now() - t0);
+const log = (msg: string) => console.log(`[bench ${elapsed()}] ${msg}`);
+
+type Section = (log: (msg: string) => void) => Promise<void>;
+const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
+  content: { title: "local-backend bench, content section only", run: runContentBench },
+  autosave: { title: "local-backend bench, autosave section only", run: runAutosaveBench },
+  pages: { title: "bench, reader pages section only", run: runReaderPagesBench },
+  // The query cache on the bench fixture and on the app's reader query (reader:latest).
+  cache: { title: "local-backend bench, query cache section only", run: runQueryCacheBench },
+};
+
+/** BENCH_ONLY values local-backend/bench/run.ts runs alone. */
+const BACKEND_SECTIONS = ["sync", "deploy"];
+
+let backendBench: ReturnType<typeof spawn> | undefined;
+// The whole run is bounded: a wedged run still exits (and stops the backend's bench).
+setTimeout(() => {
+  console.error("[bench] exceeded 5 minutes, aborting.");
+  backendBench?.kill("SIGTERM");
+  process.exit(1);
+}, 5 * 60_000).unref();
+
+/** The local backend's own bench, its output on ours; resolves with its exit code. */
+function runBackendBench(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    backendBench = spawn(process.execPath, ["--import", "tsx", BACKEND_BENCH], { cwd: REPO_ROOT, stdio: "inherit" });
+    backendBench.on("error", reject);
+    backendBench.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const only = process.env.BENCH_ONLY;
+  const section = only ? APP_SECTIONS[only] : undefined;
+  if (section) {
+    console.log(`${section.title}; node ${process.version}, ${os.cpus().length} CPUs`);
+    await section.run(log);
+    console.log(`\nTotal bench time: ${elapsed()}`);
+    return 0;
+  }
+  const code = await runBackendBench();
+  // The backend's bench ran one of its sections alone (any other value runs everything, as before).
+  if (code !== 0 || (only && BACKEND_SECTIONS.includes(only))) return code;
+  log("content section");
+  await runContentBench(log);
+  log("autosave section");
+  await runAutosaveBench(log);
+  log("reader pages section");
+  await runReaderPagesBench(log);
+  console.log(
+    `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +
+      `(other processes on this machine skew the wall-clock numbers; the CPU µs/op columns are less sensitive to that).`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

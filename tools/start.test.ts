@@ -1,0 +1,31 @@
+/**
+ * `npm start` (tools/start.ts) deploys convex/ through the official CLI's push path, here in a temp
+ * copy of the local backend's CLI fixture app. Its happy path (build, app on :3000) is too slow for
+ * the suite and is checked by hand (README: npm start). Here: a push the backend refuses stops it
+ * with exit 1 and the CLI's own error, before any app is started.
+ */
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { cliFixtureApp, removeTempDirs, runTsx, tempDir } from "../local-backend/test/cli-app.js";
+
+const START_TS = path.resolve(__dirname, "start.ts");
+
+afterEach(removeTempDirs);
+
+describe("npm start deploys through the official CLI", () => {
+  test("start stops with exit 1 and the CLI's error when the push is refused; no app is started", async () => {
+    const app = cliFixtureApp();
+    writeFileSync(
+      path.join(app, "convex/broken.ts"),
+      'import { query } from "./_generated/server";\nexport const never = query({ args: {}, handler: async () => 1 });\nthrow new Error("boom at import");\n',
+    );
+    const dataDir = tempDir("cli-start-data-");
+    const r = await runTsx(START_TS, app, ["--data-dir", dataDir, "--port", "0"]);
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toContain("Failed to analyze broken.js");
+    expect(r.output).toContain("boom at import");
+    expect(r.output).toContain("[pressroom] deploying convex/ failed: npx convex dev --once --typecheck disable failed (exit 1)");
+    expect(r.output).not.toContain("[pressroom] app on");
+  }, 120_000);
+});

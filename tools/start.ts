@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// `npm start` / `npm run dev`: the whole app on this machine. The local backend (local-backend/)
+// on :3210, convex/ deployed to it by the official CLI (`npx convex dev --once`; --dev: and
+// `npx convex dev` watching it), data migrations, the demo seed, the Stripe fake (tools/stripe-fake)
+// when no real keys are set, then the Remix app on :3000 (--dev: Vite's dev server).
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { officialCli, runOfficialCli, succeeded } from "../local-backend/src/officialCli.js";
+import { isStopping, onShutdown, serveBackend } from "../local-backend/src/serve.js";
+import { startDevStripeFake } from "./stripe-fake/dev.js";
+
+const USAGE = `tools/start.ts: Pressroom on this machine (npm start; npm run dev adds --dev)
+
+Usage:
+  tsx tools/start.ts [--dev] [--data-dir .data/local-backend] [--port 3210] [--app-port 3000]
+      backend on --port (HTTP actions on --port + 1), \`npx convex dev --once\` of convex/ (--dev: and
+      \`npx convex dev\` watching it), then the Remix app on --app-port
+`;
+
+const { values: flags } = parseArgs({
+  options: {
+    "data-dir": { type: "string", default: process.env.LOCAL_BACKEND_DATA_DIR ?? ".data/local-backend" },
+    port: { type: "string", default: process.env.LOCAL_BACKEND_PORT ?? "3210" },
+    "app-port": { type: "string", default: process.env.PORT ?? "3000" },
+    dev: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+async function main() {
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  // No folder of our own: convex/ is deployed by the official CLI, as to a Convex deployment, so
+  // what runs here is what a real deploy sends.
+  const backend = await serveBackend({
+    dataDir: path.resolve(flags["data-dir"]!),
+    port: Number(flags.port),
+    appPort: flags["app-port"]!,
+    watch: false,
+  });
+  const bin = (name: string) => path.resolve("node_modules/.bin", name);
+  // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;
+  // PRESSROOM_DEV_MAILBOX=1 turns that page on (`npm run serve` never sets it).
+  const env = {
+    ...process.env,
+    CONVEX_URL: backend.url,
+    CONVEX_ADMIN_KEY: backend.adminKey,
+    PRESSROOM_DEV_MAILBOX: "1",
+    PORT: flags["app-port"],
+    HOST: "127.0.0.1",
+  };
+  // The Remix build needs no backend: it runs while the CLI deploys, which keeps startup short.
+  const buildChild = flags.dev ? undefined : spawn(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
+  const built = buildChild && succeeded(buildChild, "The Remix build");
+  built?.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
+  try {
+    await runOfficialCli(backend, ["dev", "--once", "--typecheck", "disable"]);
+  } catch (e) {
+    console.error(`[pressroom] deploying convex/ failed: ${e instanceof Error ? e.message : e}`);
+    buildChild?.kill("SIGTERM");
+    await backend.close();
+    process.exit(1);
+  }
+  // npm run dev: the CLI keeps watching convex/ and pushes each edit (its first push changes nothing).
+  const watcher = flags.dev ? officialCli(backend, ["dev", "--typecheck", "disable"]) : undefined;
+  watcher?.on("exit", (code, signal) => {
+    if (!isStopping()) console.error(`[pressroom] npx convex dev stopped (exit ${code ?? signal}); edits to convex/ no longer deploy`);
+  });
+  // Data migrations of this version (each a no-op once done), as `npx convex run migrations:runAll`
+  // after a deploy to Convex.
+  if (backend.runner.resolve("migrations:runAll", true)) {
+    const migrated = await backend.runner.runMutation("migrations:runAll", {}, { allowInternal: true });
+    if (!migrated.ok) console.error(`[pressroom] starting data migrations failed: ${migrated.message}`);
+  }
+  // Demo content on first start, so a newcomer sees a living product; it never runs twice.
+  if (backend.runner.resolve("demo:seedDemo", true)) {
+    console.log("[pressroom] checking demo content…");
+    const seeded = await backend.runner.runMutation("demo:seedDemo", {}, { allowInternal: true });
+    if (!seeded.ok) console.error(`[pressroom] demo seeding failed: ${seeded.message}`);
+    else {
+      const r = JSON.parse(seeded.valueJson) as { created: boolean; sites: string[]; posts: number };
+      console.log(
+        r.created
+          ? `[pressroom] seeded ${r.posts} posts in ${r.sites.length} publications: ${r.sites.join(", ")}`
+          : `[pressroom] demo content already present (${r.sites.join(", ")})`,
+      );
+    }
+  }
+  // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).
+  const stripeFake = await startDevStripeFake(backend);
+  if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
+  let app: ChildProcess;
+  if (flags.dev) {
+    app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
+  } else {
+    await built;
+    // The production server (app/server/index.ts): host routing and the response cache in front of Remix.
+    app = spawn(bin("tsx"), ["app/server/index.ts"], { env, stdio: "inherit" });
+  }
+  console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
+  app.on("exit", (code) => {
+    watcher?.kill("SIGTERM");
+    void Promise.all([backend.close(), stripeFake?.close()]).then(() => process.exit(code ?? 0));
+  });
+  onShutdown(async () => {
+    app.kill("SIGTERM");
+    watcher?.kill("SIGTERM");
+    await stripeFake?.close();
+    await backend.close();
+  });
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
