@@ -8,6 +8,7 @@
 // form also has a safe default for failures it cannot read.
 import { ConvexError } from "convex/values";
 import { toUserError, UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
+import { serverEnv } from "../env.server";
 import type { FormErrors } from "./forms";
 
 export type { FormErrors };
@@ -94,7 +95,7 @@ export function authFormErrors(failure: AuthFailure, options: { passwordField?: 
  * like a known one (a password hash, an email). `AUTH_MIN_RESPONSE_MS` overrides it.
  */
 export function minimumAuthResponseMs(): number {
-  const env = Number(process.env.AUTH_MIN_RESPONSE_MS);
+  const env = Number(serverEnv.AUTH_MIN_RESPONSE_MS);
   return Number.isFinite(env) && env >= 0 ? env : 750;
 }
 

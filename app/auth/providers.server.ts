@@ -3,12 +3,14 @@
 // the app cannot see the backend's env, so the Remix server is told which to offer:
 // `AUTH_OAUTH_PROVIDERS=github,google` (unset: none).
 
+import { serverEnv } from "../env.server";
+
 const KNOWN = { github: "GitHub", google: "Google" } as const;
 
 export type OAuthProvider = { id: keyof typeof KNOWN; name: string };
 
 export function oauthProviders(): OAuthProvider[] {
-  const wanted = (process.env.AUTH_OAUTH_PROVIDERS ?? "")
+  const wanted = (serverEnv.AUTH_OAUTH_PROVIDERS ?? "")
     .split(",")
     .map((s) => s.trim().toLowerCase())
     .filter(Boolean);

@@ -2,6 +2,7 @@ import { ConvexClient } from "convex/browser";
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "convex/server";
 import { convexToJson, type Value } from "convex/values";
 import WebSocket from "ws";
+import { serverEnv } from "../env.server";
 import { convexClient, convexUrl } from "../utils/convex.server";
 import { recordDependency, recordUntracked } from "./request-deps.server";
 
@@ -164,11 +165,11 @@ let shared: QueryCache | null | undefined;
  */
 export function sharedQueryCache(): QueryCache | null {
   if (shared !== undefined) return shared;
-  const setting = process.env.READER_CACHE;
-  const on = setting === "on" || (setting !== "off" && process.env.NODE_ENV === "production");
+  const setting = serverEnv.READER_CACHE;
+  const on = setting === "on" || (setting !== "off" && serverEnv.NODE_ENV === "production");
   // Reads while the socket is down go to Convex over HTTP (a fresh client each: they are stateful).
   const direct = <Q extends AnyQuery>(q: Q, args: FunctionArgs<Q>) => convexClient().query(q, args);
-  shared = on ? new QueryCache(convexUrl(), direct, Number(process.env.READER_CACHE_MAX ?? 5000)) : null;
+  shared = on ? new QueryCache(convexUrl(), direct, Number(serverEnv.READER_CACHE_MAX ?? 5000)) : null;
   if (shared) closeOnSignals();
   return shared;
 }

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { serverEnv } from "../env.server";
 import { api } from "../../convex/_generated/api";
 import { PLATFORM_PATHS } from "../../convex/shared/constants";
 import { anonymousReaderClient } from "./client.server";
@@ -24,7 +25,7 @@ import { countView } from "./views.server";
 
 /** Internal header: "{siteSlug} {postId}" of the post a page counts views of (set by the post page, never sent). */
 export const VIEW_HEADER = "x-pressroom-view";
-const MAX_BYTES = Number(process.env.READER_RESPONSE_CACHE_BYTES ?? 64 * 2 ** 20);
+const MAX_BYTES = Number(serverEnv.READER_RESPONSE_CACHE_BYTES ?? 64 * 2 ** 20);
 
 type Next = (request: Request) => Promise<Response>;
 
@@ -155,7 +156,7 @@ export async function cachedResponse(
   count: ViewCounter = countAnonymousView,
 ): Promise<Response> {
   const key = cacheKey(request);
-  if (!key || process.env.READER_CACHE === "off") return strip(await next(request));
+  if (!key || serverEnv.READER_CACHE === "off") return strip(await next(request));
   const hit = responses.get(key);
   if (hit) {
     responses.stats.hits++;
@@ -204,7 +205,7 @@ type Lookup = (by: { slug: string } | { domain: string }) => Promise<PublicSite 
 const defaultLookup: Lookup = (by) => anonymousReaderClient().query(api.sites.getPublic, by);
 
 /** The platform's own origin, where platform paths on a site's host are sent. */
-export function platformOrigin(config: HostConfig, env: Record<string, string | undefined> = process.env): string | null {
+export function platformOrigin(config: HostConfig, env: Record<string, string | undefined> = serverEnv): string | null {
   if (env.PLATFORM_URL) return env.PLATFORM_URL.replace(/\/+$/, "");
   return config.rootDomain ? `https://${config.rootDomain}` : null;
 }

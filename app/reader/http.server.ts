@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { data } from "@remix-run/node";
+import { serverEnv } from "../env.server";
 import type { ReaderClient } from "./client.server";
 
 // HTTP caching for reader responses (style guide §3.8):
@@ -15,7 +16,7 @@ export const CACHE_PRIVATE = "private, no-store";
  * Changes whenever the app is rebuilt or restarted: the HTML also depends on the build's assets,
  * so an ETag from an older build must not match. BUILD_ID pins it across instances.
  */
-const BUILD_SALT = process.env.BUILD_ID ?? randomBytes(8).toString("hex");
+const BUILD_SALT = serverEnv.BUILD_ID ?? randomBytes(8).toString("hex");
 
 /** A weak ETag of a value (weak: compression changes the bytes, not the meaning). */
 export function etagFor(value: unknown): string {

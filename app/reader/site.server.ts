@@ -1,6 +1,7 @@
 import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import { slugProblem } from "../../convex/shared/slugs";
+import { serverEnv } from "../env.server";
 import { readerClient } from "./client.server";
 
 // Which publication a request is for, and what its URLs look like.
@@ -33,7 +34,7 @@ export interface HostConfig {
 
 export type HostKind = { kind: "platform" } | { kind: "subdomain"; slug: string } | { kind: "custom"; domain: string };
 
-export function hostConfig(env: Record<string, string | undefined> = process.env): HostConfig {
+export function hostConfig(env: Record<string, string | undefined> = serverEnv): HostConfig {
   const rootDomain = env.ROOT_DOMAIN?.trim().toLowerCase().replace(/^\.+|\.+$/g, "") || null;
   return { rootDomain, form: env.SITE_URL_FORM === "subdomain" ? "subdomain" : "path" };
 }

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
+import { serverEnv } from "../env.server";
 import { convexUrl } from "../utils/convex.server";
 import { sharedQueryCache, UnrefWebSocket } from "./cache.server";
 
@@ -146,7 +147,7 @@ function withAdminKey<C extends ConvexClient | ConvexHttpClient>(client: C, key:
  */
 export function sharedViewBatcher(): ViewBatcher {
   shared ??= new ViewBatcher((siteSlug, views) => {
-    const key = process.env.CONVEX_ADMIN_KEY;
+    const key = serverEnv.CONVEX_ADMIN_KEY;
     if (!key) return Promise.reject(new Error("views are not counted: CONVEX_ADMIN_KEY is not set (the server's admin or deploy key)"));
     const args = { siteSlug, views };
     if (sharedQueryCache()) {

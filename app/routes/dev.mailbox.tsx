@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { ConvexHttpClient } from "convex/browser";
+import { serverEnv } from "../env.server";
 import { fn } from "../auth/functions.server";
 import { convexUrl } from "../utils/convex.server";
 
@@ -16,12 +17,12 @@ import { convexUrl } from "../utils/convex.server";
 export const meta: MetaFunction = () => [{ title: "Dev mailbox · Pressroom" }, { name: "robots", content: "noindex" }];
 
 function devMailboxEnabled(): boolean {
-  return process.env.PRESSROOM_DEV_MAILBOX === "1";
+  return serverEnv.PRESSROOM_DEV_MAILBOX === "1";
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (!devMailboxEnabled()) throw new Response("Not Found", { status: 404 });
-  const adminKey = process.env.CONVEX_ADMIN_KEY;
+  const adminKey = serverEnv.CONVEX_ADMIN_KEY;
   const to = new URL(request.url).searchParams.get("to")?.trim() || undefined;
   if (!adminKey) return { configured: false as const, to: to ?? "", emails: [] };
   const client = new ConvexHttpClient(convexUrl());

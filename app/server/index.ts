@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import serveStatic from "serve-static";
+import { serverEnv } from "../env.server";
 
 // The production HTTP server (`npm run serve`, and what `npm start` runs): the Remix build behind
 // plain node:http, in place of remix-serve, because a publication's own host needs its paths
@@ -27,11 +28,12 @@ import serveStatic from "serve-static";
 // `npm start`/`npm run dev` set it, `npm run serve` does not).
 
 // As remix-serve does: a production server unless told otherwise (React's production build, the caches).
+// eslint-disable-next-line no-restricted-properties -- a write: React and Remix read NODE_ENV themselves
 process.env.NODE_ENV ??= "production";
 
 type Front = (request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
 
-const env = process.env;
+const env = serverEnv;
 const port = Number(env.PORT ?? 3000);
 const host = env.HOST ?? "127.0.0.1";
 const buildPath = path.resolve(env.BUILD_PATH ?? "build/server/index.js");
