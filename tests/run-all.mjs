@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite in one command — the codegen check, unit, local-backend conformance
+// `npm test`: the whole suite in one command — the codegen check, ESLint, unit, local-backend conformance
 // and integration tests (vitest), then browser tests (Playwright driving Debian's Chromium).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -32,6 +32,8 @@ function ensureChromium() {
 
 // convex/_generated as a real deploy generates it, checked against the committed files.
 run("node", ["tests/codegen-check.mjs"]);
+// ESLint (eslint.config.js): table names in ctx.db calls, no api.* inside convex/, no floating promises, env access.
+run("npm", ["run", "-s", "lint"]);
 run("npx", ["tsc", "--noEmit"]);
 run("npx", ["convex", "typecheck"]);
 run("npx", ["vitest", "run"]);
