@@ -144,6 +144,8 @@ class IsolateWorker {
 
   constructor(
     source: string,
+    /** Its pool class (`WorkerClass`): workers are only reused within one. */
+    readonly klass: string,
     readonly heapMb: number,
     private readonly host: IsolateHost,
     private readonly onExit: (w: IsolateWorker) => void,
@@ -268,22 +270,28 @@ interface Binding {
 
 export class IsolatePool {
   private source: Promise<string> | null = null;
-  private idle = new Map<number, IsolateWorker[]>();
+  private idle = new Map<string, IsolateWorker[]>();
   private all = new Set<IsolateWorker>();
-  private queue: Array<{ heapMb: number; take(w: IsolateWorker): void }> = [];
+  private queue: Array<{ klass: string; take(w: IsolateWorker): void; fail(e: Error): void }> = [];
   private nextId = 0;
   private closed = false;
   readonly limits: FunctionLimits;
-  /** Workers one heap class may have at once (queries, mutations and actions each take one). */
-  private readonly maxWorkers: number;
 
   constructor(
     private readonly host: IsolateHost,
     limits: Partial<FunctionLimits> = {},
-    maxWorkers?: number,
   ) {
     this.limits = { ...CONVEX_LIMITS, ...limits };
-    this.maxWorkers = maxWorkers ?? Math.max(8, availableParallelism() * 4);
+  }
+
+  /**
+   * Queries and mutations and actions never share a class: an action waiting on `ctx.runQuery`
+   * holds its worker, so if they shared workers, enough such actions would starve the queries they
+   * wait for. Transactions only ever wait on the main thread, so a few workers per core serve them;
+   * actions mostly wait (fetch, timers, other functions), so more of them may run at once.
+   */
+  private static maxWorkers(klass: string): number {
+    return klass.startsWith("tx:") ? Math.max(4, availableParallelism() * 2) : 32;
   }
 
   /** Runs `f` (which has a bundled module) as `ctx`; resolves to its JSON result or throws its error. */
@@ -357,8 +365,8 @@ export class IsolatePool {
       }
     }
     const heapMb = source.runtime === "node" ? this.limits.nodeHeapMb : this.limits.heapMb;
-    const worker = await this.acquire(heapMb);
     const transactional = ctx.kind === "query" || ctx.kind === "mutation";
+    const worker = await this.acquire(`${transactional ? "tx" : "action"}:${heapMb}`, heapMb);
     const execution = new Execution(worker, transactional ? this.limits.userTimeoutMs : this.limits.actionTimeoutMs, transactional);
     worker.execution = execution;
     worker.contexts.set(id, ctx);
@@ -375,18 +383,18 @@ export class IsolatePool {
     }
   }
 
-  private async acquire(heapMb: number): Promise<IsolateWorker> {
+  private async acquire(klass: string, heapMb: number): Promise<IsolateWorker> {
     if (this.closed) throw new FunctionError("The backend is shutting down.");
-    const free = this.idle.get(heapMb)?.pop();
+    const free = this.idle.get(klass)?.pop();
     if (free) return free;
-    const count = [...this.all].filter((w) => w.heapMb === heapMb).length;
-    if (count < this.maxWorkers) {
+    const count = [...this.all].filter((w) => w.klass === klass).length;
+    if (count < IsolatePool.maxWorkers(klass)) {
       this.source ??= compileWorker();
-      const w = new IsolateWorker(await this.source, heapMb, this.host, (dead) => this.onExit(dead));
+      const w = new IsolateWorker(await this.source, klass, heapMb, this.host, (dead) => this.onExit(dead));
       this.all.add(w);
       return w;
     }
-    return new Promise((resolve) => this.queue.push({ heapMb, take: resolve }));
+    return new Promise((take, fail) => this.queue.push({ klass, take, fail }));
   }
 
   private releaseWorker(w: IsolateWorker) {
@@ -400,25 +408,25 @@ export class IsolatePool {
       w.kill(new FunctionError("recycled"));
       return;
     }
-    const waiter = this.queue.findIndex((q) => q.heapMb === w.heapMb);
+    const waiter = this.queue.findIndex((q) => q.klass === w.klass);
     if (waiter >= 0) {
       this.queue.splice(waiter, 1)[0]!.take(w);
       return;
     }
-    const list = this.idle.get(w.heapMb) ?? [];
+    const list = this.idle.get(w.klass) ?? [];
     list.push(w);
-    this.idle.set(w.heapMb, list);
+    this.idle.set(w.klass, list);
   }
 
   private onExit(w: IsolateWorker) {
     this.all.delete(w);
-    const list = this.idle.get(w.heapMb);
-    if (list) this.idle.set(w.heapMb, list.filter((x) => x !== w));
+    const list = this.idle.get(w.klass);
+    if (list) this.idle.set(w.klass, list.filter((x) => x !== w));
     // A queued run gets a fresh worker in place of the one that died.
-    const waiter = this.queue.findIndex((q) => q.heapMb === w.heapMb);
+    const waiter = this.queue.findIndex((q) => q.klass === w.klass);
     if (waiter >= 0 && !this.closed) {
       const q = this.queue.splice(waiter, 1)[0]!;
-      void this.acquire(q.heapMb).then(q.take);
+      void this.acquire(q.klass, w.heapMb).then(q.take, q.fail);
     }
   }
 
@@ -435,6 +443,7 @@ export class IsolatePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const q of this.queue.splice(0)) q.fail(new FunctionError("The backend is shutting down."));
     const workers = [...this.all];
     for (const w of workers) w.kill(new FunctionError("The backend is shutting down."));
     await Promise.all(workers.map((w) => w.worker.terminate()));

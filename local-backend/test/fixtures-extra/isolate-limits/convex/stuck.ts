@@ -1,5 +1,5 @@
 // Functions that break Convex's limits (local-backend/test/isolate-limits.test.ts).
-import { actionGeneric, internalQueryGeneric, mutationGeneric, queryGeneric } from "convex/server";
+import { actionGeneric, internalQueryGeneric, makeFunctionReference, mutationGeneric, queryGeneric } from "convex/server";
 import { v } from "convex/values";
 
 /** A synchronous infinite loop: only terminating the isolate stops it. */
@@ -62,3 +62,12 @@ export const sleepAction = actionGeneric({
 });
 
 export const loopAction = actionGeneric({ args: {}, handler: async () => forever() });
+
+/** Holds its worker while it waits, then needs a query: many at once must not starve the queries. */
+export const queryAfterSleep = actionGeneric({
+  args: { n: v.number() },
+  handler: async (ctx, { n }): Promise<number> => {
+    await new Promise((r) => setTimeout(r, 200));
+    return await ctx.runQuery(makeFunctionReference<"query", { n: number }, number>("stuck:ping"), { n });
+  },
+});
