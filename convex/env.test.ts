@@ -1,0 +1,23 @@
+import { afterEach, expect, test } from "vitest";
+import { env } from "./env";
+
+// convex/env.ts is the one reader of process.env in convex/ (ESLint forbids it elsewhere). Each
+// getter must read the variable of its own name, when called: a mistyped or copy-pasted getter, or
+// one that caches its first value (a deployment's variables change without a push), fails here.
+const names = Object.keys(Object.getOwnPropertyDescriptors(env)) as Array<keyof typeof env>;
+const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+
+afterEach(() => {
+  for (const n of names) {
+    if (saved[n] === undefined) delete process.env[n];
+    else process.env[n] = saved[n];
+  }
+});
+
+test("every getter reads the variable of its own name, at call time", () => {
+  expect(names).toContain("SITE_URL");
+  for (const n of names) delete process.env[n];
+  for (const n of names) expect(env[n], n).toBeUndefined();
+  for (const n of names) process.env[n] = `value of ${n}`;
+  for (const n of names) expect(env[n], n).toBe(`value of ${n}`);
+});
