@@ -30,4 +30,10 @@ describe("one mechanism per job in app/", () => {
   test("money is formatted only by utils/money.ts", () => {
     expect(filesMatching(/style:\s*["']currency["']/)).toEqual(["utils/money.ts"]);
   });
+
+  test("Convex functions are referenced only through the generated api/internal", () => {
+    // No hand-typed references (makeFunctionReference, anyApi) and no function names as strings.
+    expect(filesMatching(/\bmakeFunctionReference\b|\banyApi\b/)).toEqual([]);
+    expect(filesMatching(/\.(query|mutation|action)\(\s*["'`][\w/]+:\w+/)).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@
 // reset. Every flow calls Convex anonymously (never with the browser's current cookies) and, on
 // success, replaces both auth cookies, so a session planted before sign-in never survives it.
 import { data, redirect } from "@remix-run/node";
+import { api } from "../../convex/_generated/api";
 import { appendPendingEmail, type Tokens } from "./cookies.server";
 import {
   AUTH_COPY,
@@ -15,7 +16,7 @@ import {
 } from "./errors.server";
 import { checkField, FIELDS } from "../../convex/shared/fields";
 import { looksLikeEmail } from "./form-data.server";
-import { fn, type SignInArgs } from "./functions.server";
+import { type SignInArgs } from "./functions.server";
 import { clientInfo, convexAs, startSession } from "./session.server";
 
 export type FlowOutcome =
@@ -36,7 +37,7 @@ function failed(errors: FormErrors, status = 400): FlowOutcome {
 }
 
 async function callSignIn(args: SignInArgs) {
-  return convexAs(null).action(fn.signIn, args);
+  return convexAs(null).action(api.auth.signIn, args);
 }
 
 async function signedIn(request: Request, tokens: Tokens): Promise<FlowOutcome> {

@@ -10,10 +10,11 @@
 // The refresh token never leaves the server: pages get at most the JWT (through /api/auth/token).
 import { redirect } from "@remix-run/node";
 import { ConvexHttpClient } from "convex/browser";
+import { api } from "../../convex/_generated/api";
 import { convexUrl } from "../utils/convex.server";
 import { appendAuthCookies, appendVerifierCookie, readAuthCookies, type Tokens } from "./cookies.server";
 import { isSameOriginRequest } from "./csrf.server";
-import { fn, type Me } from "./functions.server";
+import { type Me } from "./functions.server";
 import { currentPath, loginUrl, safeRedirectTo } from "./redirect.server";
 
 export type AuthSession = {
@@ -67,7 +68,7 @@ export function clientInfo(request: Request): { ipAddress?: string; userAgent?: 
 
 async function recordSession(request: Request, token: string) {
   try {
-    await convexAs(token).mutation(fn.recordSession, clientInfo(request));
+    await convexAs(token).mutation(api.account.recordSession, clientInfo(request));
   } catch (error) {
     // Session details are informational; signing in must not fail because of them.
     console.error("account:recordSession failed:", error instanceof Error ? error.message : error);
@@ -80,7 +81,7 @@ async function recordSession(request: Request, token: string) {
  */
 export async function refreshTokens(refreshToken: string): Promise<Tokens | null> {
   try {
-    const result = await convexAs(null).action(fn.signIn, { refreshToken });
+    const result = await convexAs(null).action(api.auth.signIn, { refreshToken });
     return result.tokens ?? null;
   } catch (error) {
     console.error("Token refresh failed:", error instanceof Error ? error.message : error);
@@ -148,7 +149,7 @@ export async function signOut(request: Request): Promise<Headers> {
   const session = await getAuthSession(request);
   if (session.token) {
     try {
-      await convexAs(session.token).action(fn.signOut, {});
+      await convexAs(session.token).action(api.auth.signOut, {});
     } catch (error) {
       console.error("auth:signOut failed:", error instanceof Error ? error.message : error);
     }
@@ -167,7 +168,7 @@ export async function getUser(request: Request): Promise<AuthSession & { user: S
   const session = await getAuthSession(request);
   if (!session.token) return { ...session, user: null };
   try {
-    const user = await convexAs(session.token).query(fn.me, {});
+    const user = await convexAs(session.token).query(api.account.me, {});
     if (user) return { ...session, user };
   } catch (error) {
     console.error("account:me failed:", error instanceof Error ? error.message : error);
@@ -227,7 +228,7 @@ export async function handleCodeExchange(request: Request): Promise<Response | n
   const target = safeRedirectTo(`${url.pathname}${url.search}`, "/");
   const headers = new Headers();
   try {
-    const result = await convexAs(null).action(fn.signIn, { params: { code }, verifier });
+    const result = await convexAs(null).action(api.auth.signIn, { params: { code }, verifier });
     if (!result.tokens) throw new Error("Invalid `signIn` result for code exchange");
     await startSession(request, result.tokens, headers);
   } catch (error) {
@@ -242,7 +243,7 @@ export async function handleCodeExchange(request: Request): Promise<Response | n
  * redirects the browser there. The provider returns to `SITE_URL<redirectTo>?code=…`.
  */
 export async function startOAuth(request: Request, provider: string, redirectTo: string): Promise<Response> {
-  const result = await convexAs(null).action(fn.signIn, { provider, params: { redirectTo } });
+  const result = await convexAs(null).action(api.auth.signIn, { provider, params: { redirectTo } });
   if (!result.redirect || !result.verifier) throw new Error(`Provider ${provider} did not start an OAuth flow`);
   const headers = appendVerifierCookie(new Headers(), request, result.verifier);
   return redirect(result.redirect, { headers });

@@ -1,12 +1,11 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
-import { getFunctionName, makeFunctionReference, type FunctionArgs, type FunctionReturnType } from "convex/server";
 import { isbot } from "isbot";
 import { randomBytes } from "node:crypto";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
 import { serverEnv } from "../env.server";
-import { convexUrl } from "../utils/convex.server";
+import { adminCallable, convexUrl, withAdminKey } from "../utils/convex.server";
 import { sharedQueryCache, UnrefWebSocket } from "./cache.server";
 
 // View counting: once per post per reader session. The session's viewed posts live in a session
@@ -121,23 +120,12 @@ export class ViewBatcher {
   }
 }
 
-type RecordViews = typeof internal.reader.recordViews;
-/**
- * reader:recordViews, typed as the clients want it (their types take public references only; the
- * function is internal, so the backend runs it only for a caller holding the admin key).
- */
-export const RECORD_VIEWS = makeFunctionReference<"mutation", FunctionArgs<RecordViews>, FunctionReturnType<RecordViews>>(
-  getFunctionName(internal.reader.recordViews),
-);
+/** reader:recordViews (internal: the backend runs it only for a caller holding the admin key). */
+export const RECORD_VIEWS = adminCallable(internal.reader.recordViews);
 
 let shared: ViewBatcher | null = null;
 let socket: ConvexClient | null = null;
 
-/** setAdminAuth is @internal in the clients' types; Convex's own tooling uses it for admin keys. */
-function withAdminKey<C extends ConvexClient | ConvexHttpClient>(client: C, key: string): C {
-  (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(key);
-  return client;
-}
 
 /**
  * The process's batcher, writing with the server's admin key: over a WebSocket of its own when

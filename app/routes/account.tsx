@@ -16,10 +16,11 @@ import { checkField, FIELDS, fieldProps } from "../../convex/shared/fields";
 import { formText } from "../auth/form-data.server";
 import { readField } from "../utils/fields.server";
 import { Field, FormMessage, SubmitButton } from "../auth/forms";
-import { fn, type Profile, type SessionRow } from "../auth/functions.server";
+import { type Profile, type SessionRow } from "../auth/functions.server";
 import { clearSession, requireUser } from "../auth/session.server";
 import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
 import { billingErrorMessage } from "../reader/billing.server";
 
 export const meta: MetaFunction = () => [{ title: "Your account · Pressroom" }];
@@ -30,8 +31,8 @@ const AVATAR_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif"];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user, convex, headers } = await requireUser(request);
   const [profile, sessions, subscriptions] = await Promise.allSettled([
-    convex.query(fn.getProfile, {}),
-    convex.query(fn.listSessions, {}),
+    convex.query(api.users.getProfile, {}),
+    convex.query(api.account.listSessions, {}),
     convex.query(api.billing.mySubscriptions, {}),
   ]);
   headers.set("Cache-Control", "private, no-store");
@@ -87,13 +88,13 @@ export async function action({ request }: ActionFunctionArgs) {
       case "name": {
         const { value: name, error } = readField(form, "name", FIELDS.displayName);
         if (error) return reply({ intent, errors: { fields: { name: error } } }, 400);
-        await ctx.convex.mutation(fn.updateUserName, { name });
+        await ctx.convex.mutation(api.users.updateUserName, { name });
         return reply({ intent, notice: "Name saved." });
       }
       case "avatar":
         return await uploadAvatar(ctx.convex, form.get("avatar"));
       case "remove-avatar":
-        await ctx.convex.mutation(fn.updateProfile, { avatarStorageId: null });
+        await ctx.convex.mutation(api.users.updateProfile, { avatarStorageId: null });
         return reply({ intent, notice: "Avatar removed." });
       case "password": {
         const currentPassword = formText(form, "currentPassword", { raw: true });
@@ -104,7 +105,7 @@ export async function action({ request }: ActionFunctionArgs) {
           return reply({ intent, errors: { fields: { currentPassword: "Enter your current password." } } }, 400);
         }
         try {
-          await ctx.convex.action(fn.changePassword, { currentPassword, newPassword });
+          await ctx.convex.action(api.account.changePassword, { currentPassword, newPassword });
         } catch (error) {
           return passwordError(intent, error, "currentPassword");
         }
@@ -123,7 +124,7 @@ export async function action({ request }: ActionFunctionArgs) {
         }
       }
       case "sign-out-others":
-        await ctx.convex.mutation(fn.signOutOtherSessions, {});
+        await ctx.convex.mutation(api.account.signOutOtherSessions, {});
         return reply({ intent, notice: "Your other sessions are signed out." });
       case "delete": {
         const password = formText(form, "password", { raw: true });
@@ -135,7 +136,7 @@ export async function action({ request }: ActionFunctionArgs) {
         }
         try {
           // Accounts without a password must have signed in recently instead (REAUTH_REQUIRED).
-          await ctx.convex.action(fn.deleteAccount, ctx.user.hasPassword ? { password } : {});
+          await ctx.convex.action(api.account.deleteAccount, ctx.user.hasPassword ? { password } : {});
         } catch (error) {
           return passwordError(intent, error, "password");
         }
@@ -175,7 +176,7 @@ async function uploadAvatar(convex: ConvexHttpClient, file: FormDataEntryValue |
   }
   let uploadUrl: string;
   try {
-    uploadUrl = await convex.mutation(fn.generateAvatarUploadUrl, {});
+    uploadUrl = await convex.mutation(api.users.generateAvatarUploadUrl, {});
   } catch (error) {
     if (error instanceof Error && /Could not find public function/.test(error.message)) {
       return reply({ intent, errors: { form: "Avatar upload isn't available yet." } }, 501);
@@ -184,8 +185,9 @@ async function uploadAvatar(convex: ConvexHttpClient, file: FormDataEntryValue |
   }
   const uploaded = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
   if (!uploaded.ok) return reply({ intent, errors: { form: "The upload failed. Please try again." } }, 502);
-  const { storageId } = (await uploaded.json()) as { storageId: string };
-  await convex.mutation(fn.updateProfile, { avatarStorageId: storageId });
+  // Convex's upload answer: the new file's storage id.
+  const { storageId } = (await uploaded.json()) as { storageId: Id<"_storage"> };
+  await convex.mutation(api.users.updateProfile, { avatarStorageId: storageId });
   return reply({ intent, notice: "Avatar updated." });
 }
 

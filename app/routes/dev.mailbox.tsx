@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
 import { ConvexHttpClient } from "convex/browser";
 import { serverEnv } from "../env.server";
-import { fn } from "../auth/functions.server";
-import { convexUrl } from "../utils/convex.server";
+import { internal } from "../../convex/_generated/api";
+import { adminCallable, convexUrl, withAdminKey } from "../utils/convex.server";
 
 // /dev/mailbox: the emails the backend would have sent (the `emails` outbox), for development
 // and browser tests. It reads the internal query emails:devMailbox with the deployment's admin
@@ -25,10 +25,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const adminKey = serverEnv.CONVEX_ADMIN_KEY;
   const to = new URL(request.url).searchParams.get("to")?.trim() || undefined;
   if (!adminKey) return { configured: false as const, to: to ?? "", emails: [] };
-  const client = new ConvexHttpClient(convexUrl());
-  // setAdminAuth is @internal in the client's types; Convex's own tooling uses it for admin keys.
-  (client as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey);
-  const emails = await client.query(fn.devMailbox, { limit: 50, ...(to ? { to } : {}) });
+  const client = withAdminKey(new ConvexHttpClient(convexUrl()), adminKey);
+  const emails = await client.query(adminCallable(internal.emails.devMailbox), { limit: 50, ...(to ? { to } : {}) });
   return { configured: true as const, to: to ?? "", emails };
 }
 
