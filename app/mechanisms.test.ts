@@ -31,6 +31,10 @@ describe("one mechanism per job in app/", () => {
     expect(filesMatching(/style:\s*["']currency["']/)).toEqual(["utils/money.ts"]);
   });
 
+  test("live data comes from one hook: only studio/live.ts subscribes (useQuery/useQueries)", () => {
+    expect(filesMatching(/\buse(Query|Queries|PaginatedQuery)\s*[(<]/)).toEqual(["studio/live.ts"]);
+  });
+
   test("Convex functions are referenced only through the generated api/internal", () => {
     // No hand-typed references (makeFunctionReference, anyApi) and no function names as strings.
     expect(filesMatching(/\bmakeFunctionReference\b|\banyApi\b/)).toEqual([]);
