@@ -1,7 +1,11 @@
-// Stored documents → HTML for readers, feeds and previews. Never trusts the stored JSON: it is
-// normalized to the schema (doc.ts), rendered without a DOM (@tiptap/static-renderer), then the
-// HTML goes through sanitize-html with an allowlist that matches the schema exactly (tags,
-// attributes, URL schemes). Server-side module (sanitize-html is heavy; keep it out of client bundles).
+// The one TipTap renderer: stored documents → HTML for reader pages, feeds and the studio preview
+// (app/reader/render.server.ts adds the memo) and for anything else that shows a document. Never
+// trusts the stored JSON: it is normalized to the schema (doc.ts), rendered without a DOM
+// (@tiptap/static-renderer), then the HTML goes through sanitize-html with an allowlist that
+// matches the schema exactly (tags, attributes, URL schemes). Two targets share that allowlist:
+// "document" is the schema's HTML as is; "page" is what a reader page or feed shows (body
+// headings start at h2 under the post's h1, every link is marked ugc, images load lazily and always
+// have an alt). Server-side module (sanitize-html is heavy; keep it out of client bundles).
 
 import type { JSONContent } from "@tiptap/core";
 import { renderToHTMLString } from "@tiptap/static-renderer/pm/html-string";
@@ -67,25 +71,70 @@ const READER_SANITIZE: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
 };
 
+/** Where rendered HTML goes: the document as the schema has it, or a reader page/feed (see top). */
+export type RenderTarget = "document" | "page";
+
+/** Links in reader pages are the author's, not the publication's: search engines get `ugc`. */
+export const PAGE_LINK_REL = "noopener noreferrer nofollow ugc";
+
+const baseTransforms = READER_SANITIZE.transformTags as Record<string, sanitizeHtml.Transformer>;
+
+/** The same allowlist with the page's finishing touches, in the same single pass. */
+const PAGE_SANITIZE: sanitizeHtml.IOptions = {
+  ...READER_SANITIZE,
+  allowedTags: READER_TAGS.filter((t) => t !== "h1"),
+  allowedAttributes: { ...READER_SANITIZE.allowedAttributes, img: ["src", "alt", "title", "loading", "decoding"] },
+  transformTags: {
+    ...baseTransforms,
+    h1: "h2",
+    a: (tagName, attribs) => {
+      const out = baseTransforms.a(tagName, attribs);
+      return out.tagName === "a" ? { tagName: "a", attribs: { ...out.attribs, rel: PAGE_LINK_REL } } : out;
+    },
+    // Every image gets an alt (empty marks it decorative) so screen readers never read file names.
+    img: (tagName, attribs) => {
+      const out = baseTransforms.img(tagName, attribs);
+      return { tagName: out.tagName, attribs: { ...out.attribs, alt: out.attribs.alt ?? "", loading: "lazy", decoding: "async" } };
+    },
+  },
+};
+
 /** HTML that only holds what a document may hold (also the last step of docToSafeHtml). */
-export function sanitizeReaderHtml(html: string): string {
-  return sanitizeHtml(html, READER_SANITIZE);
+export function sanitizeReaderHtml(html: string, target: RenderTarget = "document"): string {
+  return sanitizeHtml(html, target === "page" ? PAGE_SANITIZE : READER_SANITIZE);
 }
 
 let readerExtensions: ReturnType<typeof editorExtensions> | null = null;
 
-/** A document (any value; it is normalized first) → sanitized HTML. */
-export function renderDocHtml(doc: JSONContent | unknown): string {
+const escapeText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Every text node, in order: the fallback if the static renderer ever throws on a document. */
+function textsOf(node: JSONContent, out: string[] = []): string[] {
+  if (typeof node.text === "string") out.push(node.text);
+  for (const c of node.content ?? []) textsOf(c, out);
+  return out;
+}
+
+/** A document (any value; it is normalized first) → sanitized HTML. Never throws. */
+export function renderDocHtml(doc: JSONContent | unknown, target: RenderTarget = "document"): string {
   const normalized = normalizeDoc(doc);
-  const html = renderToHTMLString({ content: normalized, extensions: (readerExtensions ??= editorExtensions()) });
-  return sanitizeReaderHtml(html);
+  let html: string;
+  try {
+    html = renderToHTMLString({ content: normalized, extensions: (readerExtensions ??= editorExtensions()) });
+  } catch {
+    // Not expected (the document fits the schema); a page still shows the words, as plain paragraphs.
+    html = textsOf(normalized)
+      .map((t) => `<p>${escapeText(t)}</p>`)
+      .join("");
+  }
+  return sanitizeReaderHtml(html, target);
 }
 
 /**
  * Stored document text (`postBodies.doc`) → sanitized HTML. Text that is not a TipTap doc renders
  * as nothing (""), never as markup.
  */
-export function docToSafeHtml(docJson: string): string {
+export function docToSafeHtml(docJson: string, target: RenderTarget = "document"): string {
   const doc = typeof docJson === "string" ? parseDocText(docJson) : null;
-  return doc ? renderDocHtml(doc) : "";
+  return doc ? renderDocHtml(doc, target) : "";
 }

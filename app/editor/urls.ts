@@ -16,10 +16,14 @@ const MAX_URL_LENGTH = 2048;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
 
+// Quotes, whitespace, angle brackets, backticks and backslashes have no business in a stored URL
+// (a real one has them percent-encoded); they are what attribute breakouts are made of.
+const BREAKOUT = /[\s"'<>`\\]/;
+
 function clean(raw: unknown): string | null {
   if (typeof raw !== "string") return null;
   const url = raw.trim();
-  if (!url || url.length > MAX_URL_LENGTH || CONTROL.test(url)) return null;
+  if (!url || url.length > MAX_URL_LENGTH || CONTROL.test(url) || BREAKOUT.test(url)) return null;
   return url;
 }
 
