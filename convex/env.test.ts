@@ -5,19 +5,21 @@ import { env } from "./env";
 // getter must read the variable of its own name, when called: a mistyped or copy-pasted getter, or
 // one that caches its first value (a deployment's variables change without a push), fails here.
 const names = Object.keys(Object.getOwnPropertyDescriptors(env)) as Array<keyof typeof env>;
-const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+// Untyped view: some variables (NODE_ENV) have a literal type in @types/node.
+const vars: Record<string, string | undefined> = process.env;
+const saved = Object.fromEntries(names.map((n) => [n, vars[n]]));
 
 afterEach(() => {
   for (const n of names) {
-    if (saved[n] === undefined) delete process.env[n];
-    else process.env[n] = saved[n];
+    if (saved[n] === undefined) delete vars[n];
+    else vars[n] = saved[n];
   }
 });
 
 test("every getter reads the variable of its own name, at call time", () => {
   expect(names).toContain("SITE_URL");
-  for (const n of names) delete process.env[n];
+  for (const n of names) delete vars[n];
   for (const n of names) expect(env[n], n).toBeUndefined();
-  for (const n of names) process.env[n] = `value of ${n}`;
+  for (const n of names) vars[n] = `value of ${n}`;
   for (const n of names) expect(env[n], n).toBe(`value of ${n}`);
 });
