@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { codeFromMailbox } from "../support/mailbox";
 
 // Accounts in a real browser against the production build: sign up, confirm the address with the
 // code from /dev/mailbox, sign out, sign in, reset the password. The e2e stack (start-stack.mjs)
@@ -8,22 +9,6 @@ const PASSWORD = "correct horse battery";
 
 function freshEmail(tag: string) {
   return `${tag}-${Date.now().toString(36)}@example.com`;
-}
-
-/** The newest 8-digit code emailed to `email`, read from the dev mailbox like a developer would. */
-async function codeFromMailbox(page: Page, email: string, subject: RegExp): Promise<string> {
-  const mailbox = await page.context().newPage();
-  try {
-    await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
-    const first = mailbox.getByTestId("mailbox-email").filter({ hasText: subject }).first();
-    await expect(first).toBeVisible();
-    const text = await first.getByTestId("mailbox-text").innerText();
-    const code = /\b(\d{8})\b/.exec(text)?.[1];
-    expect(code, `a code in: ${text}`).toBeTruthy();
-    return code!;
-  } finally {
-    await mailbox.close();
-  }
 }
 
 async function signOut(page: Page) {

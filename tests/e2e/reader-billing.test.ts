@@ -2,6 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { adminKey, backendUrl } from "./stack.mjs";
+import { codeFromMailbox } from "../support/mailbox";
 
 // Paid subscriptions from the reader's side, in a real browser against the production build and the
 // Stripe fake (start-stack.mjs starts it and points the backend at it): a locked featured post, sign
@@ -20,22 +21,6 @@ test.beforeAll(async () => {
   (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
   await admin.mutation(makeFunctionReference<"mutation">("demo:seedDemo") as any, {});
 });
-
-/** The newest 8-digit code emailed to `email`, read from the dev mailbox. */
-async function codeFromMailbox(page: Page, email: string): Promise<string> {
-  const mailbox = await page.context().newPage();
-  try {
-    await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
-    const first = mailbox.getByTestId("mailbox-email").filter({ hasText: /verification code/ }).first();
-    await expect(first).toBeVisible();
-    const text = await first.getByTestId("mailbox-text").innerText();
-    const code = /\b(\d{8})\b/.exec(text)?.[1];
-    expect(code, `a code in: ${text}`).toBeTruthy();
-    return code!;
-  } finally {
-    await mailbox.close();
-  }
-}
 
 async function control(route: string, body: Record<string, unknown> = {}) {
   const res = await fetch(`${stripeUrl}/_control/${route}`, {

@@ -1,5 +1,6 @@
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { backendUrl } from "./stack.mjs";
+import { codeFromMailbox } from "../support/mailbox";
 
 // The studio in a real browser, on the production build against a fresh local backend: writing and
 // publishing a post that readers then see, autosave through a lost connection and a crash, two
@@ -10,21 +11,6 @@ import { backendUrl } from "./stack.mjs";
 const PASSWORD = "correct horse battery staple";
 let counter = 0;
 const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-async function codeFromMailbox(context: BrowserContext, email: string): Promise<string> {
-  const mailbox = await context.newPage();
-  try {
-    await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
-    const first = mailbox.getByTestId("mailbox-email").filter({ hasText: /verification code/ }).first();
-    await expect(first).toBeVisible();
-    const text = await first.getByTestId("mailbox-text").innerText();
-    const code = /\b(\d{8})\b/.exec(text)?.[1];
-    expect(code, `a code in: ${text}`).toBeTruthy();
-    return code!;
-  } finally {
-    await mailbox.close();
-  }
-}
 
 /** Signs a new user up through the pages; the page ends signed in. */
 async function signUp(page: Page, name: string): Promise<string> {

@@ -1,16 +1,13 @@
 import { ConvexHttpClient } from "convex/browser";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import { routeHost } from "../../app/reader/front.server";
 import { resolveSite, type HostConfig } from "../../app/reader/site.server";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
 import { createWorld, type World } from "../support/factories";
-import { clientAs, factoryBackend, failure, runOn } from "../support/live-backend";
+import { clientAs, factoryBackend, failure, runOn, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 // Custom domains need proof of control (issue #12, 11e): the app's real convex/ folder on a local
 // backend whose DNS resolver (DNS_RESOLVER_URL) is a fake on 127.0.0.1, and the app's own host
@@ -18,7 +15,6 @@ import { clientAs, factoryBackend, failure, runOn } from "../support/live-backen
 
 let backend: LocalBackend;
 let dns: DnsFake;
-let dataDir: string;
 let w: World;
 
 const run = <R>(fn: (ctx: any) => Promise<R>) => runOn(backend, fn);
@@ -58,8 +54,7 @@ let n = 0;
 const freshDomain = () => `news${++n}.example.test`;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-domains-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("pressroom-domains-");
   dns = await startDnsFake();
   backend.env.set("DNS_RESOLVER_URL", dns.url);
   w = await createWorld(t, "harbor");
@@ -67,8 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dns?.close();
-  await backend?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 describe("custom domains need proof of control", () => {

@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { loader } from "../../app/routes/dev.mailbox";
+import { keepProcessEnv } from "../support/live-backend";
 
 // /dev/mailbox shows every email the backend sent, sign-in codes included. It must exist only
 // where a developer asked for it (PRESSROOM_DEV_MAILBOX=1, set by `npm start`, `npm run dev` and
 // the e2e stack), never because the server happens to hold an admin key.
 
-const saved = { ...process.env };
-afterEach(() => {
-  for (const name of ["NODE_ENV", "CONVEX_ADMIN_KEY", "PRESSROOM_DEV_MAILBOX"]) {
-    if (saved[name] === undefined) delete process.env[name];
-    else process.env[name] = saved[name];
-  }
-});
+afterEach(keepProcessEnv("NODE_ENV", "CONVEX_ADMIN_KEY", "PRESSROOM_DEV_MAILBOX"));
 
 async function status(): Promise<number> {
   try {

@@ -12,11 +12,10 @@
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { Id } from "../../convex/_generated/dataModel";
+import type { LocalBackend } from "../../local-backend/src/backend";
+import { clientAs, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 type Args = Record<string, unknown>;
 interface Tenant {
@@ -35,7 +34,6 @@ interface Variant {
 }
 
 let backend: LocalBackend;
-let dataDir: string;
 let attacker: Tenant;
 let victim: Tenant;
 /** Document id → its tenant (`site:<siteId>`, `user:<userId>` for notifications, `platform`). */
@@ -62,12 +60,7 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
 };
 
 function actingAs(userId: string): ConvexHttpClient {
-  const c = new ConvexHttpClient(backend.url, { logger: false });
-  (c as unknown as { setAdminAuth(k: string, id: object): void }).setAdminAuth(backend.adminKey, {
-    subject: `${userId}|forged-cursors`,
-    issuer: "https://convex.test",
-  });
-  return c;
+  return clientAs(backend, userId as Id<"users">, { logger: false });
 }
 
 /** The public functions that take `paginationOpts`, from the loaded modules. */
@@ -112,8 +105,7 @@ function foreignDocs(value: unknown, tenant: string): string[] {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "forged-cursors-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("forged-cursors-");
   const seeded = await backend.runner.runMutation("demo:seedDemo", {}, { allowInternal: true });
   if (!seeded.ok) throw new Error(seeded.message);
 
@@ -160,8 +152,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await backend?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString("base64url");

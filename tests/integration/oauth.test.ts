@@ -1,14 +1,12 @@
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
+import { startAppBackend, stopAppBackend } from "../support/live-backend";
 
 // OAuth sign-in offline, through @convex-dev/auth's real @auth/core code path: `auth:signIn` gives
 // the backend's /api/auth/signin/<provider> URL; that redirects (with PKCE cookies) to a small
@@ -205,13 +203,11 @@ class TestIdentityProvider {
 }
 
 let backend: LocalBackend;
-let dataDir: string;
 const idp = new TestIdentityProvider();
 
 beforeAll(async () => {
   await idp.start();
-  dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-oauth-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("pressroom-oauth-");
   const keys = await generateKeyPair("RS256", { extractable: true });
   backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
   backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
@@ -228,9 +224,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await backend?.close();
   await idp.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 const anon = () => new ConvexHttpClient(backend.url);

@@ -9,13 +9,12 @@
 // API), so the suite cannot pass by never rendering the body at all.
 import { ConvexHttpClient } from "convex/browser";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
+import { clientAs, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 const ORIGIN = "http://127.0.0.1:3000";
 const CANARY = `canary${randomBytes(8).toString("hex")}`;
@@ -27,7 +26,6 @@ const CATEGORY = "markets";
 const NEIGHBOUR = "city-budgets-explained";
 
 let backend: LocalBackend;
-let dataDir: string;
 let subscriberId: Id<"users">;
 let readerId: Id<"users">;
 let ownerId: Id<"users">;
@@ -38,19 +36,11 @@ let ownerId: Id<"users">;
 const paragraph = (text: string) => ({ type: "paragraph", content: [{ type: "text", text }] });
 
 function actingAs(userId: string | null): ConvexHttpClient {
-  const c = new ConvexHttpClient(backend.url);
-  if (userId) {
-    (c as unknown as { setAdminAuth(k: string, id: object): void }).setAdminAuth(backend.adminKey, {
-      subject: `${userId}|paywall-test`,
-      issuer: "https://convex.test",
-    });
-  }
-  return c;
+  return userId ? clientAs(backend, userId as Id<"users">) : new ConvexHttpClient(backend.url);
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "paywall-leaks-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("paywall-leaks-");
   process.env.CONVEX_URL = backend.url;
   process.env.READER_CACHE = "off";
   delete process.env.ROOT_DOMAIN;
@@ -121,8 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await vite?.close();
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -4,13 +4,10 @@
 // robots.txt, and the subscription cache (app/reader/cache.server.ts) staying fresh.
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import { QueryCache } from "../../app/reader/cache.server";
 import { clientFor, setReaderClientFactory } from "../../app/reader/client.server";
 import { URLS_PER_SITEMAP } from "../../app/reader/sitemap.server";
@@ -31,18 +28,17 @@ import * as tagRssRoute from "../../app/routes/$site.tag.$tagSlug.rss[.]xml";
 import * as tagRoute from "../../app/routes/$site.tag.$tagSlug";
 import * as layoutRoute from "../../app/routes/$site";
 import * as robotsRoute from "../../app/routes/robots[.]txt";
+import { clientAs, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 const ORIGIN = "http://127.0.0.1:3000";
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const seedDemo = makeFunctionReference<"mutation">("demo:seedDemo");
 
 let backend: LocalBackend;
-let dataDir: string;
 let subscriberId: Id<"users">;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "reader-loaders-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("reader-loaders-");
   process.env.CONVEX_URL = backend.url;
   process.env.READER_CACHE = "off";
   // The app server counts views with its admin key (reader:recordViews is internal).
@@ -75,8 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setReaderClientFactory(null);
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 afterEach(() => setReaderClientFactory(null));
@@ -125,12 +120,7 @@ async function body(loader: Loader, pathAndQuery: string, params: Record<string,
 
 /** Acts as a user through the backend's admin key (until the auth adapter's signed-in client exists). */
 function actingAs(userId: string): ConvexHttpClient {
-  const c = new ConvexHttpClient(backend.url);
-  (c as unknown as { setAdminAuth(k: string, id: object): void }).setAdminAuth(backend.adminKey, {
-    subject: `${userId}|reader-test`,
-    issuer: "https://convex.test",
-  });
-  return c;
+  return clientAs(backend, userId as Id<"users">);
 }
 
 async function query(name: string, args: Record<string, unknown>) {

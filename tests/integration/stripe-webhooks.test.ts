@@ -1,14 +1,12 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import { startStripeFake, type StripeFake } from "../../tools/stripe-fake/index";
 import { createWorld, doc, type World } from "../support/factories";
-import { clientAs, factoryBackend, failure, runOn } from "../support/live-backend";
+import { clientAs, factoryBackend, failure, runOn, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 // Billing end to end: the app's real convex/ folder on a local backend (HTTP actions on its site
 // origin), the Stripe fake as Stripe, webhooks signed by the fake and verified by
@@ -20,7 +18,6 @@ const DAY = 86_400_000;
 
 let backend: LocalBackend;
 let fake: StripeFake;
-let dataDir: string;
 let w: World;
 
 /** Runs trusted code in a mutation (setup and inspection). */
@@ -89,8 +86,7 @@ let planId: Id<"subscriptionPlans">;
 let slug: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-billing-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("pressroom-billing-");
   fake = await startStripeFake({ webhookUrl: `${backend.siteUrl}/stripe/webhook`, webhookSecret: WEBHOOK_SECRET });
   backend.env.set("STRIPE_SECRET_KEY", "sk_test_fake");
   backend.env.set("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET);
@@ -111,8 +107,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
 describe("plans mirror to Stripe", () => {

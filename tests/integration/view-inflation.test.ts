@@ -6,24 +6,20 @@
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { jsonToConvex } from "convex/values";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import { countView, sharedViewBatcher } from "../../app/reader/views.server";
+import { keepProcessEnv, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 let backend: LocalBackend;
-let dataDir: string;
 let siteSlug: string;
 let postId: Id<"posts">;
-const saved = { url: process.env.CONVEX_URL, key: process.env.CONVEX_ADMIN_KEY, cache: process.env.READER_CACHE };
+const restoreEnv = keepProcessEnv("CONVEX_URL", "CONVEX_ADMIN_KEY", "READER_CACHE");
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "view-inflation-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
+  backend = await startAppBackend("view-inflation-");
   const admin = new ConvexHttpClient(backend.url);
   (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
   const seeded = await admin.mutation(makeFunctionReference<"mutation", Record<string, never>, { sites: string[] }>("demo:seedDemo"), {});
@@ -33,16 +29,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const [name, value] of [
-    ["CONVEX_URL", saved.url],
-    ["CONVEX_ADMIN_KEY", saved.key],
-    ["READER_CACHE", saved.cache],
-  ] as const) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  restoreEnv();
+  await stopAppBackend(backend);
 });
 
 /** The post's view count, read from storage (no public or member query needed). */
