@@ -35,6 +35,16 @@ describe("one mechanism per job in app/", () => {
     expect(filesMatching(/\buse(Query|Queries|PaginatedQuery)\s*[(<]/)).toEqual(["studio/live.ts"]);
   });
 
+  test("sign-in limits live in Convex (convex/lib/rateLimits.ts), not in a server process", () => {
+    // A per-process limiter counts per worker, so the real limit grows with the workers.
+    expect(filesMatching(/\b(recordFailure|FailedSignInLimiter|failedSignIns)\b|new RateLimiter\b/)).toEqual([]);
+    const convexDir = path.join(APP, "..", "convex");
+    const limiters = sources(convexDir)
+      .filter((s) => /new RateLimiter\b/.test(s.text))
+      .map((s) => s.file);
+    expect(limiters).toEqual([path.join("..", "convex", "lib", "rateLimits.ts")]);
+  });
+
   test("Convex functions are referenced only through the generated api/internal", () => {
     // No hand-typed references (makeFunctionReference, anyApi) and no function names as strings.
     expect(filesMatching(/\bmakeFunctionReference\b|\banyApi\b/)).toEqual([]);

@@ -6,6 +6,7 @@ import { audit } from "./lib/audit";
 import { requireViewer } from "./lib/auth";
 import { appError } from "./lib/errors";
 import { action, internalMutation, internalQuery, userMutation, userQuery } from "./lib/functions";
+import { recordFailure, resetLimit, waitFor, type Keys } from "./lib/rateLimits";
 import * as Account from "./model/account";
 import { vPlatformRole } from "./validators";
 
@@ -95,22 +96,28 @@ export const setUserActive = userMutation({
 });
 
 /**
- * Checks the viewer's current password with @convex-dev/auth (failed attempts count towards the
- * sign-in rate limit). @throws INVALID_ARGUMENT (field currentPassword/password) or RATE_LIMITED.
+ * Checks the viewer's current password with @convex-dev/auth; failed attempts count towards the
+ * address's sign-in limit (lib/rateLimits.ts), a right one clears it, as a sign-in does.
+ * @throws INVALID_ARGUMENT (field currentPassword/password) or RATE_LIMITED.
  */
 async function verifyPassword(ctx: ActionCtx, accountId: string, secret: string, field: string): Promise<void> {
+  const keys: Keys = [["failedSignIn", accountId]];
+  const locked = await waitFor(ctx, keys);
+  if (locked > 0) throw Account.rateLimited(locked);
   try {
     await retrieveAccount(ctx, { provider: "password", account: { id: accountId, secret } });
   } catch (e) {
     if (Account.isConvexError(e)) throw e;
     const message = e instanceof Error ? e.message : String(e);
     if (message === "InvalidSecret" || message === "TooManyFailedAttempts") {
-      const limit = await ctx.runQuery(internal.rateLimits.signInStatus, { email: accountId, provider: "password" });
-      if (limit.limited) throw Account.rateLimited(limit.retryAfterMs);
+      const wait = await recordFailure(ctx, keys);
+      // TooManyFailedAttempts: the library's own per-account limit (a backstop) refused first.
+      if (wait > 0 || message === "TooManyFailedAttempts") throw Account.rateLimited(wait || 60_000);
       throw appError("INVALID_ARGUMENT", { field, message: "That password isn't right." });
     }
     throw e;
   }
+  await resetLimit(ctx, "failedSignIn", accountId);
 }
 
 /**

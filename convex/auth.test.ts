@@ -11,8 +11,8 @@ import {
   normalizeCode,
   normalizeEmail,
   randomDigits,
-  rateLimitState,
 } from "./model/account";
+import { MAX_FAILED_SIGN_INS_PER_HOUR, recordFailure, resetLimit, waitFor, type Keys } from "./lib/rateLimits";
 import { passwordResetCodeEmail, siteInvitationEmail, verificationCodeEmail } from "./model/email";
 import schema from "./schema";
 
@@ -69,15 +69,6 @@ describe("input rules", () => {
     expect(normalizeCode(12345678)).toBe("12345678");
   });
 
-  test("rate limit: 10 failures lock out; one attempt comes back every 6 minutes", () => {
-    const now = 1_000_000_000;
-    const row = (attemptsLeft: number, ago: number) => ({ attemptsLeft, lastAttemptTime: now - ago }) as any;
-    expect(rateLimitState(null, now)).toEqual({ limited: false, retryAfterMs: 0 });
-    expect(rateLimitState(row(1, 0), now)).toEqual({ limited: false, retryAfterMs: 0 });
-    expect(rateLimitState(row(0, 0), now)).toEqual({ limited: true, retryAfterMs: 360_000 });
-    expect(rateLimitState(row(0, 60_000), now)).toEqual({ limited: true, retryAfterMs: 300_000 });
-    expect(rateLimitState(row(0, 360_000), now).limited).toBe(false);
-  });
 
   test("templates put the code in subject, text and HTML, and escape HTML", () => {
     const v = verificationCodeEmail("12345678", 15);
@@ -179,19 +170,35 @@ describe.each(backends)("sign-in callbacks on %s", (_name, convexTest) => {
     expect((await t.run(async (ctx) => ctx.db.get("users", active)))!.lastLoginAt).toEqual(expect.any(Number));
   });
 
-  test("the sign-in rate limit is read back per password account and per address", async () => {
+  test("rate limit (lib/rateLimits.ts, in the rateLimiter component): 10 failures lock out; one attempt comes back every 6 minutes", async () => {
     const t = convexTest(schema, modules);
-    const userId = await createUser(t, "Rita");
-    await t.run(async (ctx) => {
-      const accountId = await ctx.db.insert("authAccounts", { userId, provider: "password", providerAccountId: "rita@example.com", secret: "x" });
-      await ctx.db.insert("authRateLimits", { identifier: accountId, attemptsLeft: 0, lastAttemptTime: Date.now() });
-      await ctx.db.insert("authRateLimits", { identifier: "rita@example.com", attemptsLeft: 3, lastAttemptTime: Date.now() });
-    });
-    const pw = await t.query(internal.rateLimits.signInStatus, { email: "rita@example.com", provider: "password" });
-    expect(pw.limited).toBe(true);
-    expect(pw.retryAfterMs).toBeGreaterThan(5 * 60_000);
-    expect(await t.query(internal.rateLimits.signInStatus, { email: "rita@example.com" })).toEqual({ limited: false, retryAfterMs: 0 });
-    expect(await t.query(internal.rateLimits.signInStatus, { email: "nobody@example.com", provider: "password" })).toEqual({ limited: false, retryAfterMs: 0 });
+    const rita: Keys = [["failedSignIn", "rita@example.com"], ["failedSignInByIp", "203.0.113.7"]];
+    const fail = (keys: Keys) => t.run(async (ctx) => await recordFailure(ctx, keys));
+    const wait = (keys: Keys) => t.run(async (ctx) => await waitFor(ctx, keys));
+    expect(MAX_FAILED_SIGN_INS_PER_HOUR).toBe(10);
+    for (let i = 1; i < 10; i++) expect(await fail(rita), `failure ${i}`).toBe(0);
+    const locked = await fail(rita);
+    expect(locked).toBeGreaterThan(359_000);
+    expect(locked).toBeLessThanOrEqual(360_000);
+    expect(await wait(rita)).toBeGreaterThan(350_000);
+    // Counted per address and per IP: another address from another IP may still try; the same IP
+    // (10 of its 50) or the same address with a key left out are counted apart.
+    expect(await wait([["failedSignIn", "sam@example.com"], ["failedSignInByIp", "198.51.100.9"]])).toBe(0);
+    expect(await wait([["failedSignInByIp", "203.0.113.7"]])).toBe(0);
+    expect(await wait([["failedSignIn", "rita@example.com"], ["failedSignInByIp", undefined]])).toBeGreaterThan(350_000);
+    // Wrong codes have a limit of their own.
+    expect(await wait([["failedCode", "rita@example.com"]])).toBe(0);
+    // A proven address starts again.
+    await t.run(async (ctx) => await resetLimit(ctx, "failedSignIn", "rita@example.com"));
+    expect(await wait([["failedSignIn", "rita@example.com"]])).toBe(0);
+  });
+
+  test("the per-IP limit: 50 failures from one IP across addresses", async () => {
+    const t = convexTest(schema, modules);
+    const fromIp = (i: number): Keys => [["failedSignIn", `stuffing-${i}@example.com`], ["failedSignInByIp", "203.0.113.7"]];
+    for (let i = 0; i < 49; i++) expect(await t.run(async (ctx) => await recordFailure(ctx, fromIp(i)))).toBe(0);
+    expect(await t.run(async (ctx) => await recordFailure(ctx, fromIp(49)))).toBeGreaterThan(60_000);
+    expect(await t.run(async (ctx) => await waitFor(ctx, [["failedSignIn", "fresh@example.com"], ["failedSignInByIp", "198.51.100.9"]]))).toBe(0);
   });
 
   test("email-code sign-in is offered only to a unique user with the verified address", async () => {

@@ -17,6 +17,7 @@ import type { DataModel, Id } from "./_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "./_generated/server";
 import { env } from "./env";
 import { appError } from "./lib/errors";
+import { MAX_FAILED_SIGN_INS_PER_HOUR, recordFailure, resetLimit, waitFor, type Keys } from "./lib/rateLimits";
 import {
   beforeSessionCreation,
   checkName,
@@ -27,7 +28,6 @@ import {
   invalidCode,
   invalidCredentials,
   isConvexError,
-  MAX_FAILED_SIGN_INS_PER_HOUR,
   normalizeCode,
   normalizeEmail,
   randomDigits,
@@ -63,9 +63,10 @@ import type { EmailKind } from "./validators";
 //   {refreshToken} refreshes: {tokens} or {tokens: null} when the session has ended.
 // Expected failures are ConvexErrors {code, message, field?}: INVALID_ARGUMENT (field email, name,
 // password, newPassword), INVALID_CREDENTIALS, INVALID_CODE, RATE_LIMITED {retryAfterMs,
-// retryAfterMinutes} after 10 failed passwords per account or 10 wrong codes per address in an hour
-// (then one more every 6 minutes), and USER_INACTIVE (sign-in, code requests and refreshes of
-// deactivated users). Accounts, users and sessions: model/account.ts.
+// retryAfterMinutes} after 10 failed passwords or sign-ups per address (known or not), 50 failed
+// passwords per client IP (params.clientIp, which the app server sends) or 10 wrong codes per address
+// in an hour (then one more every 6 minutes; lib/rateLimits.ts), and USER_INACTIVE (sign-in, code
+// requests and refreshes of deactivated users). Accounts, users and sessions: model/account.ts.
 
 type Ctx = GenericActionCtxWithAuthConfig<DataModel>;
 type Params = Partial<Record<string, Value | undefined>>;
@@ -89,10 +90,32 @@ const verifyEmailCode = otpProvider("password-verify", "verify-email", verificat
 const resetPasswordCode = otpProvider("password-reset", "password-reset", passwordResetCodeEmail);
 const signInCode = otpProvider("email-code-otp", "sign-in-code", signInCodeEmail);
 
-/** A failed code check: RATE_LIMITED when the address is locked out now, else INVALID_CODE. */
+/** @throws RATE_LIMITED while any of the limits in `keys` refuses another attempt. */
+async function refuseWhileLimited(ctx: Ctx, keys: Keys): Promise<void> {
+  const wait = await waitFor(ctx, keys);
+  if (wait > 0) throw rateLimited(wait);
+}
+
+/** A failure counted against `keys`: RATE_LIMITED when it used up the last attempt, else `otherwise`. */
+async function countedFailure(ctx: Ctx, keys: Keys, otherwise: () => Error): Promise<never> {
+  const wait = await recordFailure(ctx, keys);
+  throw wait > 0 ? rateLimited(wait) : otherwise();
+}
+
+/** A wrong code: counted per address; RATE_LIMITED when it was the last attempt, else INVALID_CODE. */
 async function codeFailure(ctx: Ctx, email: string): Promise<never> {
-  const limit = await ctx.runQuery(internal.rateLimits.signInStatus, { email });
-  throw limit.limited ? rateLimited(limit.retryAfterMs) : invalidCode();
+  return await countedFailure(ctx, [["failedCode", email]], invalidCode);
+}
+
+/** A proven address starts again: its failed sign-ins and wrong codes are forgotten. */
+async function provenAddress(ctx: Ctx, email: string): Promise<void> {
+  await resetLimit(ctx, "failedSignIn", email);
+  await resetLimit(ctx, "failedCode", email);
+}
+
+/** The client IP the app server reports (params.clientIp), for the per-IP limit; none: no per-IP limit. */
+function clientIpOf(params: Params): string | undefined {
+  return typeof params.clientIp === "string" && params.clientIp !== "" ? params.clientIp.slice(0, 100) : undefined;
 }
 
 function errorMessage(e: unknown): string {
@@ -136,47 +159,67 @@ const password = Password<DataModel>({
 });
 
 // Password's own authorize, wrapped: inputs are checked and normalized (lowercased email, code
-// without spaces) before it runs, and the library's plain errors become ConvexErrors with codes.
+// without spaces) before it runs, the rate limits (lib/rateLimits.ts) apply, and the library's
+// plain errors become ConvexErrors with codes.
 const passwordOptions = (password as unknown as { options: { authorize: Authorize } }).options;
 const passwordAuthorize = passwordOptions.authorize;
 passwordOptions.authorize = async (params, ctx) => {
   const flow = typeof params.flow === "string" ? params.flow : undefined;
   const email = normalizeEmail(params.email);
-  const normalized: Params = { ...params, email };
+  const { clientIp: _clientIp, ...rest } = params;
+  const normalized: Params = { ...rest, email };
+  // Failed passwords count per address, known or not (so an unknown one locks out after the same
+  // number of tries as a real account, with the same wait), and per client IP.
+  const signInKeys: Keys = [["failedSignIn", email], ["failedSignInByIp", clientIpOf(params)]];
+  const codeFlow = flow === "email-verification" || flow === "reset-verification";
   if (flow === "signUp") {
     checkName(params.name);
     checkNewPassword(params.password, "password");
+    await refuseWhileLimited(ctx, signInKeys);
+    // Each sign-up counts as a failed sign-in for the address (it may be a password guess), not
+    // for the IP: sign-ups from one shared address (an office, a school) are not failures.
+    await recordFailure(ctx, [["failedSignIn", email]]);
     if (await signUpForExistingAccount(ctx, email)) return null;
   }
-  if (flow === "signIn" && (typeof params.password !== "string" || params.password === "")) {
-    throw appError("INVALID_ARGUMENT", { field: "password", message: "Enter your password." });
+  if (flow === "signIn") {
+    if (typeof params.password !== "string" || params.password === "") {
+      throw appError("INVALID_ARGUMENT", { field: "password", message: "Enter your password." });
+    }
+    await refuseWhileLimited(ctx, signInKeys);
   }
   if (flow === "reset-verification") checkNewPassword(params.newPassword, "newPassword");
+  if (codeFlow) await refuseWhileLimited(ctx, [["failedCode", email]]);
   if (params.code !== undefined) normalized.code = normalizeCode(params.code);
+  let result: SignInResult;
   try {
-    return await passwordAuthorize(normalized, ctx);
+    result = await passwordAuthorize(normalized, ctx);
   } catch (e) {
     if (isConvexError(e)) throw e;
     const message = errorMessage(e);
     if (message === "TooManyFailedAttempts") {
-      const limit = await ctx.runQuery(internal.rateLimits.signInStatus, { email, provider: "password" });
-      throw rateLimited(limit.retryAfterMs || 60_000);
+      // The library's own per-account limit (a backstop with the same numbers) refused first.
+      const wait = await recordFailure(ctx, signInKeys);
+      throw rateLimited(wait || 60_000);
     }
     if (message === "InvalidSecret" || message === "Invalid credentials") {
       // The failure that used up the last attempt already says how long to wait.
-      const limit = await ctx.runQuery(internal.rateLimits.signInStatus, { email, provider: "password" });
-      throw limit.limited ? rateLimited(limit.retryAfterMs) : invalidCredentials();
+      return await countedFailure(ctx, signInKeys, invalidCredentials);
     }
     if (message === "InvalidAccountId") {
       if (flow === "reset") return null; // unknown address: answer as if a code went out
-      if (flow === "reset-verification" || flow === "email-verification") throw invalidCode();
-      throw invalidCredentials();
+      if (codeFlow) throw invalidCode();
+      return await countedFailure(ctx, signInKeys, invalidCredentials);
     }
     if (CODE_FAILURES.has(message)) return await codeFailure(ctx, email);
     // Another sign-up for the address won the race: answer as for any sign-up (no enumeration).
     if (flow === "signUp" && /already exists/.test(message)) return null;
     throw e;
   }
+  // Signed in (a right password for an unverified address only emails a code: null): the address
+  // starts again; a right code also clears the wrong codes.
+  if (result !== null && flow === "signIn") await resetLimit(ctx, "failedSignIn", email);
+  if (result !== null && codeFlow) await provenAddress(ctx, email);
+  return result;
 };
 
 /** Password-less sign-in by an emailed code, for existing accounts with a verified address. */
@@ -185,6 +228,7 @@ const emailCode = ConvexCredentials<DataModel>({
   authorize: async (params, ctx) => {
     const email = normalizeEmail(params.email);
     const code = params.code === undefined || params.code === null ? "" : normalizeCode(params.code);
+    if (code !== "") await refuseWhileLimited(ctx, [["failedCode", email]]);
     if (code === "") {
       // Same answer whether or not the address has an account: nothing to learn from it.
       if (!(await ctx.runQuery(internal.account.canSignInByEmail, { email }))) return null;
@@ -201,7 +245,10 @@ const emailCode = ConvexCredentials<DataModel>({
     }
     try {
       const result = await signInViaProvider(ctx, signInCode, { params: { email, code } });
-      if (result) return result;
+      if (result) {
+        await provenAddress(ctx, email);
+        return result;
+      }
     } catch (e) {
       if (isConvexError(e) || !CODE_FAILURES.has(errorMessage(e))) throw e;
     }

@@ -109,58 +109,6 @@ export async function withUniformTiming<T>(work: () => Promise<T>, start = Date.
   }
 }
 
-/**
- * Failed password sign-ins per email, for every address, known or not. @convex-dev/auth limits
- * only existing accounts (10 failures an hour, refilled continuously), which would tell an
- * attacker which emails are registered; this limiter answers "too many attempts" for unknown
- * emails at the same point. It lives in this server process (a restart forgets it).
- */
-export class FailedSignInLimiter {
-  private readonly buckets = new Map<string, { left: number; at: number }>();
-  constructor(
-    private readonly perHour = 10,
-    private readonly maxEntries = 50_000,
-  ) {}
-
-  private state(key: string, now: number) {
-    const b = this.buckets.get(key);
-    if (!b) return { left: this.perHour, at: now };
-    const refill = ((now - b.at) * this.perHour) / 3_600_000;
-    return { left: Math.min(this.perHour, b.left + refill), at: now };
-  }
-
-  /** Milliseconds until another attempt is allowed, or 0 when one is allowed now. */
-  retryAfterMs(email: string, now = Date.now()): number {
-    const { left } = this.state(normalizeEmail(email), now);
-    if (left >= 1) return 0;
-    return Math.ceil(((1 - left) * 3_600_000) / this.perHour);
-  }
-
-  recordFailure(email: string, now = Date.now()): void {
-    const key = normalizeEmail(email);
-    const s = this.state(key, now);
-    this.buckets.delete(key);
-    this.buckets.set(key, { left: s.left - 1, at: now });
-    if (this.buckets.size > this.maxEntries) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
-  }
-
-  reset(email: string): void {
-    this.buckets.delete(normalizeEmail(email));
-  }
-}
-
-export const failedSignIns = new FailedSignInLimiter();
-
-/**
- * Failed sign-ins per client IP, across all addresses: stops one client from trying many accounts.
- * The IP comes from X-Forwarded-For/X-Real-IP (see clientInfo), so deploy behind a proxy that sets
- * them. AUTH_IP_ATTEMPTS_PER_HOUR overrides the default of 50.
- */
-export const failedSignInsByIp = new FailedSignInLimiter(Number(process.env.AUTH_IP_ATTEMPTS_PER_HOUR ?? 50));
-
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }

@@ -8,8 +8,6 @@ import {
   AUTH_COPY,
   authFormErrors,
   classifyAuthError,
-  failedSignIns,
-  failedSignInsByIp,
   normalizeEmail,
   withUniformTiming,
   type FormErrors,
@@ -50,10 +48,16 @@ function codeSent(request: Request, email: string): FlowOutcome {
   return { type: "codeSent", headers: appendPendingEmail(new Headers(), request, email), email };
 }
 
+/** The client IP Convex's per-IP sign-in limit counts (convex/lib/rateLimits.ts). */
+function clientIp(request: Request): string {
+  return clientInfo(request).ipAddress ?? "direct";
+}
+
 /**
  * Password sign-in. Unknown emails, wrong passwords and rate limits answer alike for every
  * address, in the same minimum time (no user enumeration). An unverified account gets a new
- * code instead (`codeSent`).
+ * code instead (`codeSent`). The limits (failures per address, known or not, and per client IP)
+ * are kept in Convex (convex/auth.ts), so they hold across every server process.
  */
 export async function passwordSignIn(request: Request, input: { email: string; password: string }): Promise<FlowOutcome> {
   const email = normalizeEmail(input.email);
@@ -63,32 +67,21 @@ export async function passwordSignIn(request: Request, input: { email: string; p
       ...(input.password ? {} : { password: "Enter your password." }),
     });
   }
-  const ip = clientInfo(request).ipAddress ?? "direct";
   return withUniformTiming(async () => {
-    const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
-    if (wait > 0) return failed({ form: AUTH_COPY.tooManyAttempts(Math.ceil(wait / 60_000)) }, 429);
     try {
-      const result = await callSignIn({ provider: "password", params: { email, password: input.password, flow: "signIn" } });
-      if (result.tokens) {
-        failedSignIns.reset(email);
-        return signedIn(request, result.tokens);
-      }
+      const result = await callSignIn({
+        provider: "password",
+        params: { email, password: input.password, flow: "signIn", clientIp: clientIp(request) },
+      });
+      if (result.tokens) return signedIn(request, result.tokens);
       // Right password, unverified address: Convex emailed a new code ({tokens: null}).
       return codeSent(request, email);
     } catch (error) {
       const failure = classifyAuthError(error);
-      if (failure.kind === "credentials" || failure.kind === "rateLimited" || failure.kind === "unknown") {
+      if (failure.kind === "rateLimited") return failed(authFormErrors(failure), 429);
+      if (failure.kind === "credentials" || failure.kind === "unknown") {
         // A redacted (production) error here is almost always a credentials failure.
         if (failure.kind === "unknown") console.error("Password sign-in failed:", failure.message);
-        // Count the failure for every address, so an unknown one locks out after the same number
-        // of tries as a real account (whose limit Convex keeps), with the same wait.
-        failedSignIns.recordFailure(email);
-        failedSignInsByIp.recordFailure(ip);
-        const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
-        if (wait > 0 || failure.kind === "rateLimited") {
-          const retryAfterMs = wait || (failure.kind === "rateLimited" ? failure.retryAfterMs : undefined);
-          return failed(authFormErrors({ kind: "rateLimited", retryAfterMs }), 429);
-        }
         return failed({ form: AUTH_COPY.wrongCredentials });
       }
       return failed(authFormErrors(failure));
@@ -99,10 +92,9 @@ export async function passwordSignIn(request: Request, input: { email: string; p
 /**
  * Password sign-up: emails an 8-digit code (`codeSent`), or, for an address that already has an
  * account, a notice to its owner (convex/auth.ts). Never signs in, and answers alike for every
- * address, in the same minimum time (no user enumeration). It shares sign-in's limits: refused while
- * the address or client IP is locked out, and each attempt counts as a failed sign-in for the
- * address (Convex counts it against an existing account too), so guessing through this form gains
- * nothing over the sign-in form.
+ * address, in the same minimum time (no user enumeration). It shares sign-in's limits (kept in
+ * Convex): refused while the address or client IP is locked out, and each attempt counts as a
+ * failed sign-in for the address, so guessing through this form gains nothing over the sign-in form.
  */
 export async function passwordSignUp(
   request: Request,
@@ -116,17 +108,12 @@ export async function passwordSignUp(
   const name = checkField(FIELDS.displayName, input.name);
   if (!name.ok) fields.name = name.message;
   if (Object.keys(fields).length) return invalid(fields);
-  const ip = clientInfo(request).ipAddress ?? "direct";
   return withUniformTiming(async () => {
-    const wait = Math.max(failedSignIns.retryAfterMs(email), failedSignInsByIp.retryAfterMs(ip));
-    if (wait > 0) return failed({ form: AUTH_COPY.tooManyAttempts(Math.ceil(wait / 60_000)) }, 429);
-    // Not per IP: sign-ups from one shared address (an office, a school) are not failures.
-    failedSignIns.recordFailure(email);
     try {
       // Tokens are never taken from a sign-up: the address is proven by the emailed code first.
       await callSignIn({
         provider: "password",
-        params: { email, password: input.password, name: input.name, flow: "signUp" },
+        params: { email, password: input.password, name: input.name, flow: "signUp", clientIp: clientIp(request) },
       });
       return codeSent(request, email);
     } catch (error) {
@@ -170,11 +157,8 @@ export async function verifyCode(
     input.provider === "password" ? { email, code, flow: "email-verification" } : { email, code };
   try {
     const result = await callSignIn({ provider: input.provider, params });
-    if (result.tokens) {
-      // The address is proven: its count of failed attempts (sign-ups included) starts again.
-      failedSignIns.reset(email);
-      return signedIn(request, result.tokens);
-    }
+    // The address is proven: Convex forgets its failed attempts (sign-ups included).
+    if (result.tokens) return signedIn(request, result.tokens);
     return failed({ fields: { code: AUTH_COPY.badCode } });
   } catch (error) {
     const failure = classifyAuthError(error);
@@ -224,10 +208,7 @@ export async function resetPassword(
         provider: "password",
         params: { email, code, newPassword: input.newPassword, flow: "reset-verification" },
       });
-      if (result.tokens) {
-        failedSignIns.reset(email);
-        return signedIn(request, result.tokens);
-      }
+      if (result.tokens) return signedIn(request, result.tokens);
       return failed({ fields: { code: AUTH_COPY.badCode } });
     } catch (error) {
       const failure = classifyAuthError(error);

@@ -24,6 +24,7 @@ import type * as lib_auth from "../lib/auth.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
 import type * as lib_notify from "../lib/notify.js";
+import type * as lib_rateLimits from "../lib/rateLimits.js";
 import type * as members from "../members.js";
 import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
@@ -52,14 +53,13 @@ import type * as model_views from "../model/views.js";
 import type * as notifications from "../notifications.js";
 import type * as plans from "../plans.js";
 import type * as posts from "../posts.js";
-import type * as rateLimits from "../rateLimits.js";
 import type * as reader from "../reader.js";
 import type * as review from "../review.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
+import type * as shared_fields from "../shared/fields.js";
 import type * as shared_roles from "../shared/roles.js";
 import type * as shared_slugs from "../shared/slugs.js";
-import type * as shared_fields from "../shared/fields.js";
 import type * as sites from "../sites.js";
 import type * as tags from "../tags.js";
 import type * as users from "../users.js";
@@ -88,6 +88,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
   "lib/notify": typeof lib_notify;
+  "lib/rateLimits": typeof lib_rateLimits;
   members: typeof members;
   migrations: typeof migrations;
   "model/account": typeof model_account;
@@ -116,14 +117,13 @@ declare const fullApi: ApiFromModules<{
   notifications: typeof notifications;
   plans: typeof plans;
   posts: typeof posts;
-  rateLimits: typeof rateLimits;
   reader: typeof reader;
   review: typeof review;
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
+  "shared/fields": typeof shared_fields;
   "shared/roles": typeof shared_roles;
   "shared/slugs": typeof shared_slugs;
-  "shared/fields": typeof shared_fields;
   sites: typeof sites;
   tags: typeof tags;
   users: typeof users;
@@ -156,4 +156,6 @@ export declare const internal: FilterApi<
   FunctionReference<any, "internal">
 >;
 
-export declare const components: {};
+export declare const components: {
+  rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+};

@@ -8,7 +8,7 @@ import type { ErrorCode } from "../shared/errors";
 import { FIELDS } from "../shared/fields";
 
 // Accounts and sign-in: the rules @convex-dev/auth's callbacks apply (who may sign in, what a new
-// user row holds, when accounts link), the sign-in rate limit, and the sessionMeta bookkeeping
+// user row holds, when accounts link), and the sessionMeta bookkeeping
 // behind the "active sessions" list.
 
 // ---------------------------------------------------------------------------------------------
@@ -46,8 +46,6 @@ export function rateLimited(retryAfterMs: number) {
 
 export const MIN_PASSWORD = FIELDS.password.min;
 const MAX_NAME = FIELDS.displayName.max;
-/** Failed passwords or codes per hour per account (password) or address (codes); then one per 6 minutes. */
-export const MAX_FAILED_SIGN_INS_PER_HOUR = 10;
 /** Lifetime of emailed codes. */
 export const CODE_TTL_MINUTES = 15;
 /** Without a password, deleting the account needs a session at most this old. */
@@ -82,39 +80,6 @@ export function randomDigits(n: number): string {
     for (const b of buf) if (b < 250 && out.length < n) out += String(b % 10); // 250 = 25 × 10: no bias
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rate limit (@convex-dev/auth's authRateLimits rows: `attemptsLeft` refills continuously)
-
-/** Whether the identifier is locked out now, and for how long. Same arithmetic as the library's. */
-export function rateLimitState(row: Doc<"authRateLimits"> | null, now: number, maxPerHour = MAX_FAILED_SIGN_INS_PER_HOUR) {
-  if (!row) return { limited: false, retryAfterMs: 0 };
-  const perMs = maxPerHour / (60 * 60 * 1000);
-  const attempts = Math.min(maxPerHour, row.attemptsLeft + (now - row.lastAttemptTime) * perMs);
-  if (attempts >= 1) return { limited: false, retryAfterMs: 0 };
-  return { limited: true, retryAfterMs: Math.ceil((1 - attempts) / perMs) };
-}
-
-/**
- * The sign-in limit for an address: password attempts are counted per password account
- * (identifier = the account id), code attempts per address (identifier = the email).
- */
-export async function signInLimit(ctx: QueryCtx, args: { email: string; provider?: string }) {
-  let identifier: string = args.email;
-  if (args.provider !== undefined) {
-    const account = await ctx.db
-      .query("authAccounts")
-      .withIndex("providerAndAccountId", (q) => q.eq("provider", args.provider!).eq("providerAccountId", args.email))
-      .unique();
-    if (!account) return { limited: false, retryAfterMs: 0 };
-    identifier = account._id;
-  }
-  const row = await ctx.db
-    .query("authRateLimits")
-    .withIndex("identifier", (q) => q.eq("identifier", identifier))
-    .unique();
-  return rateLimitState(row, Date.now());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -243,8 +243,10 @@ describe("sign-up for an address that has an account", () => {
     expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "ned's password" } }))).toMatchObject({
       code: "RATE_LIMITED",
     });
-    // While sign-in says RATE_LIMITED, sign-up with the right password still gets no tokens.
-    expect(await signUpFlow(email, "ned's password")).toEqual({ tokens: null });
+    // While sign-in says RATE_LIMITED, sign-up with the right password gets no tokens either: since
+    // the limit moved into Convex (convex/lib/rateLimits.ts), sign-up is refused with RATE_LIMITED
+    // too, for every locked address, known or not (it answered {tokens: null} before).
+    expect(await failure(signUpFlow(email, "ned's password"))).toMatchObject({ code: "RATE_LIMITED" });
     // And no more notices go out while locked (no mail bombing through sign-up).
     const notices = await run(async (ctx) =>
       (await ctx.db.query("emails").collect()).filter((m: any) => m.to === email && m.kind === "account-exists").length,
@@ -365,6 +367,46 @@ describe("rate limiting", () => {
     // Other accounts are unaffected.
     await signUp("gwen@example.com", "gwen's password", "Gwen");
   });
+
+  test("the limit holds across app servers: two clients' interleaved failures count against one limit, per address and per IP", async () => {
+    // Two separate HTTP clients stand for two app workers (each was a process with its own
+    // in-memory limiter before the limit moved into Convex, so the real limit grew with the
+    // workers). An unknown address: only the app-wide limit protects it.
+    const workers = [anon(), anon()];
+    const email = "nobody-here@example.com";
+    const attempt = (worker: number, address: string, clientIp: string) =>
+      failure(workers[worker].action(signIn, { provider: "password", params: { flow: "signIn", email: address, password: "a wrong guess", clientIp } }));
+    /** `n` attempts per worker, the two workers running at once (each one request at a time). */
+    const interleaved = async (n: number, address: (worker: number, i: number) => string, ip: (worker: number, i: number) => string) =>
+      (
+        await Promise.all(
+          workers.map(async (_, worker) => {
+            const out: any[] = [];
+            for (let i = 0; i < n; i++) out.push(await attempt(worker, address(worker, i), ip(worker, i)));
+            return out;
+          }),
+        )
+      ).flat();
+    // Ten failures, five from each worker, interleaved.
+    const first = await interleaved(5, () => email, (worker, i) => `198.51.100.${worker * 10 + i}`);
+    expect(first).toHaveLength(10);
+    for (const f of first) expect(["INVALID_CREDENTIALS", "RATE_LIMITED"]).toContain(f.code);
+    expect(first.some((f) => f.code === "RATE_LIMITED")).toBe(true);
+    // The eleventh is refused on both workers, with a wait of about 6 minutes.
+    for (const worker of [0, 1]) {
+      const locked = await attempt(worker, email, "198.51.100.99");
+      expect(locked).toMatchObject({ code: "RATE_LIMITED" });
+      expect(locked.retryAfterMs).toBeGreaterThan(5 * 60_000);
+    }
+    // Per client IP, across addresses: 50 failures from one IP, split across the two workers.
+    const ip = "203.0.113.50";
+    const fromIp = await interleaved(25, (worker, i) => `stuffer-${worker}-${i}@example.com`, () => ip);
+    expect(fromIp).toHaveLength(50);
+    expect(fromIp.some((f) => f.code === "RATE_LIMITED")).toBe(true);
+    for (const worker of [0, 1]) expect(await attempt(worker, "stuffer-new@example.com", ip)).toMatchObject({ code: "RATE_LIMITED" });
+    // Another IP, another address: unaffected.
+    expect(await attempt(0, "someone-else@example.com", "192.0.2.1")).toMatchObject({ code: "INVALID_CREDENTIALS" });
+  }, 120_000);
 
   test("after 10 wrong codes the address is locked out", async () => {
     const email = "hal@example.com";
