@@ -1,11 +1,10 @@
-// Over 500 lines: the function runner and its syscall table (asyncSyscall's switch is most of it).
-// Issue #14 splits the syscall handlers into their own module; until then they stay beside the
-// transaction and call state they use.
+// Over 500 lines: one class owns every kind of execution (cached queries, serialized mutations and
+// their commit, actions, HTTP actions) and the state they share; the syscalls are in syscalls.ts,
+// running user code in isolate workers is in isolate/.
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { randomBytes, randomInt } from "node:crypto";
 import type { DocumentStore, RequestRecord } from "../storage/interface.js";
-import { decodeDocumentId, encodeDocumentId } from "../values/ids.js";
 import { ConvexBadRequestError } from "../values/errors.js";
 import { checkFunctionResult, decodeFunctionArgs } from "../values/limits.js";
 import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
@@ -14,27 +13,14 @@ import { als, seededRandom, type ExecContext, type FunctionKind, type SyscallHos
 import { ensureConvexGlobal, installGlobals } from "./globals.js";
 import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
-import {
-  componentEnv,
-  describeAddress,
-  functionHandle,
-  functionsOf,
-  httpRoute,
-  idVisibleFrom,
-  mayCallInternal,
-  resolveAddress,
-  scopedName,
-  scopeQuery,
-  systemDocVisibleFrom,
-} from "./components.js";
-import { compileSource, cursorSecret, queryPage, QueryStream, type SerializedQuery } from "./query.js";
+import { componentEnv, describeAddress, functionsOf, httpRoute } from "./components.js";
+import { cursorSecret } from "./query.js";
 import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
 import { nextUp, Transaction } from "./transaction.js";
-import { describeThrown, FunctionError, syscallError, UserError } from "./thrown.js";
+import { describeThrown, FunctionError } from "./thrown.js";
 
 export { FunctionError } from "./thrown.js";
-import { auditLog, functionMetadata } from "./metadata.js";
-import { vectorSearch } from "./vector.js";
+import { Syscalls } from "./syscalls.js";
 import type { IsolatePool } from "./isolate/pool.js";
 
 /** Who is calling: a client over the network (public functions only), an admin, or a function. */
@@ -154,13 +140,14 @@ export class FunctionRunner implements SyscallHost {
   lastTs: bigint;
   private lastCreationTime: number;
   private commitListeners = new Set<(e: CommitEvent) => void>();
-  private asyncExtensions = new Map<string, AsyncSyscallHandler>();
-  private jsExtensions = new Map<string, JsSyscallHandler>();
+  /** Syscalls added by other modules (registerSyscalls); read by syscalls.ts. */
+  readonly asyncExtensions = new Map<string, AsyncSyscallHandler>();
+  readonly jsExtensions = new Map<string, JsSyscallHandler>();
   /** Convex's `_system/...` functions (http/admin.ts), callable with the admin key only. */
   private systemFunctions = new Map<string, RegisteredFunction>();
   private executionListeners = new Set<(e: ExecutionEvent) => void>();
   /** Authenticates pagination cursors (query.ts); kept in the data dir so cursors outlive restarts. */
-  private readonly cursorSecret: Buffer;
+  readonly cursorSecret: Buffer;
   /** Results of queries called by path (queryCache.ts); emptied of what each commit touches. */
   readonly queryCache: QueryCache;
   /**
@@ -169,6 +156,8 @@ export class FunctionRunner implements SyscallHost {
    * handlers): it runs on this thread, as convex-test runs it.
    */
   isolates: IsolatePool | null = null;
+
+  private readonly syscalls = new Syscalls(this);
 
   constructor(
     readonly store: DocumentStore,
@@ -247,7 +236,7 @@ export class FunctionRunner implements SyscallHost {
     return f;
   }
 
-  private checkArgs(f: RegisteredFunction, argsJson: JSONValue): Record<string, Value> {
+  checkArgs(f: RegisteredFunction, argsJson: JSONValue): Record<string, Value> {
     const args = withinLimits(() => decodeFunctionArgs(f.path, argsJson));
     if (args === null || typeof args !== "object" || Array.isArray(args) || args instanceof ArrayBuffer) {
       throw new FunctionError(formatArgumentValidationError(f.path, "Arguments must be an object."));
@@ -259,7 +248,7 @@ export class FunctionRunner implements SyscallHost {
     return args as Record<string, Value>;
   }
 
-  private checkReturns(f: RegisteredFunction, valueJson: string) {
+  checkReturns(f: RegisteredFunction, valueJson: string) {
     const json = withinLimits(() => checkFunctionResult(f.path, valueJson));
     if (!f.returns) return;
     const value = jsonToConvex(json) as Value;
@@ -295,7 +284,7 @@ export class FunctionRunner implements SyscallHost {
     };
   }
 
-  private lookup(path: string, kind: FunctionKind, allowInternal: boolean, componentPath = ""): RegisteredFunction {
+  lookup(path: string, kind: FunctionKind, allowInternal: boolean, componentPath = ""): RegisteredFunction {
     const f = this.resolveIn(componentPath, path, allowInternal);
     if (!f) {
       throw new FunctionError(
@@ -570,7 +559,7 @@ export class FunctionRunner implements SyscallHost {
   }
 
   /** Runs a registered function's code as `ctx`: in an isolate worker when it has a bundled file. */
-  private invoke(ctx: ExecContext, f: RegisteredFunction, method: "query" | "mutation" | "action", argsJson: string): Promise<string> {
+  invoke(ctx: ExecContext, f: RegisteredFunction, method: "query" | "mutation" | "action", argsJson: string): Promise<string> {
     if (this.isolates && f.module) return this.isolates.invoke(ctx, f, method, argsJson);
     return als.run(ctx, () =>
       method === "query"
@@ -581,319 +570,17 @@ export class FunctionRunner implements SyscallHost {
     );
   }
 
-  // ---- syscalls ----------------------------------------------------------------------------
-
-  private requireTx(ctx: ExecContext, op: string): Transaction {
-    if (!ctx.tx) throw new Error(`${op} is not available in actions: use ctx.runQuery or ctx.runMutation.`);
-    return ctx.tx;
-  }
-
-  private requireWrite(ctx: ExecContext, op: string): Transaction {
-    const tx = this.requireTx(ctx, op);
-    if (ctx.readOnly) throw new Error(`${op} is not allowed in a query: queries are read-only.`);
-    return tx;
-  }
+  // ---- syscalls (syscalls.ts) -----------------------------------------------------------------
 
   syscall(ctx: ExecContext, op: string, args: any): string {
-    switch (op) {
-      case "1.0/queryStream": {
-        const tx = this.requireTx(ctx, "db.query");
-        const query = scopeQuery(ctx.componentPath ?? "", args.query as SerializedQuery);
-        const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
-        const queryId = ctx.nextQueryId++;
-        ctx.streams.set(queryId, stream);
-        return JSON.stringify({ queryId });
-      }
-      case "1.0/queryCleanup": {
-        const s = ctx.streams.get(args.queryId);
-        s?.finish();
-        ctx.streams.delete(args.queryId);
-        return "true";
-      }
-      case "1.0/db/normalizeId": {
-        const decoded = decodeDocumentId(args.idString);
-        const table = this.catalog.tableNumber(scopedName(ctx.componentPath ?? "", args.table));
-        if (!decoded || table === undefined || decoded.tableNumber !== table) return JSON.stringify({ id: null });
-        return JSON.stringify({ id: encodeDocumentId(decoded.tableNumber, decoded.internalId) });
-      }
-      case "1.0/getSnapshotTs": {
-        const tx = this.requireTx(ctx, "getSnapshotTs");
-        return JSON.stringify(convexToJson(tx.snapshot.ts));
-      }
-      default:
-        throw new Error(`Unknown syscall "${op}": this version of local-backend does not implement it.`);
-    }
+    return this.syscalls.sync(ctx, op, args);
   }
 
-  async asyncSyscall(ctx: ExecContext, op: string, args: any): Promise<string> {
-    switch (op) {
-      case "1.0/get": {
-        const tx = this.requireTx(ctx, "db.get");
-        const decoded = decodeDocumentId(args.id);
-        const tableName = decoded ? this.catalog.tableName(decoded.tableNumber) : undefined;
-        if (!decoded || tableName === undefined) {
-          if (args.table !== undefined && decoded === null) {
-            throw new UserError(`Invalid argument \`id\` for \`db.get\`: "${args.id}" is not a valid ID for table "${args.table}".`);
-          }
-          return "null";
-        }
-        if (args.table !== undefined && scopedName(ctx.componentPath ?? "", args.table) !== tableName) {
-          throw new UserError(`Invalid argument \`id\` for \`db.get\`: the ID "${args.id}" is not in table "${args.table}".`);
-        }
-        if (tableName.startsWith("_") !== Boolean(args.isSystem)) {
-          throw new UserError(
-            tableName.startsWith("_")
-              ? "System tables can only be accessed from db.system.get()."
-              : "User tables can only be accessed from db.get().",
-          );
-        }
-        // Another component's document does not exist for this one.
-        if (!idVisibleFrom(this.catalog, ctx.componentPath ?? "", args.id)) return "null";
-        const doc = tx.get(args.id, ctx.staleReads);
-        return doc && systemDocVisibleFrom(ctx.componentPath ?? "", tableName, doc.value) ? doc.json : "null";
-      }
-      case "1.0/queryStreamNext": {
-        const stream = ctx.streams.get(args.queryId);
-        if (!stream) throw new Error(`Query ${args.queryId} is closed.`);
-        const doc = stream.next();
-        return doc ? `{"value":${doc.json},"done":false}` : `{"value":null,"done":true}`;
-      }
-      case "1.0/queryPage": {
-        const tx = this.requireTx(ctx, "paginate");
-        if (ctx.paginated) {
-          throw new UserError(
-            "This query or mutation function ran multiple paginated queries. Convex only supports a single paginated query in each function.",
-          );
-        }
-        ctx.paginated = true;
-        const r = queryPage(tx, scopeQuery(ctx.componentPath ?? "", args.query), {
-          cursor: args.cursor,
-          // A re-run subscription keeps the end its first run reached (its journal), so the page
-          // grows or shrinks with inserts and deletes but never shifts.
-          endCursor: args.endCursor ?? ctx.journalIn,
-          pageSize: args.pageSize,
-          maximumRowsRead: args.maximumRowsRead,
-          maximumBytesRead: args.maximumBytesRead,
-        }, { secret: this.cursorSecret, functionPath: ctx.path });
-        ctx.journal = r.continueCursor;
-        return (
-          `{"page":[${r.page.map((d) => d.json).join(",")}],"isDone":${r.isDone},` +
-          `"continueCursor":${JSON.stringify(r.continueCursor)},"splitCursor":${JSON.stringify(r.splitCursor)},` +
-          `"pageStatus":${JSON.stringify(r.pageStatus)}}`
-        );
-      }
-      case "1.0/insert": {
-        const tx = this.requireWrite(ctx, "db.insert");
-        const id = tx.insert(scopedName(ctx.componentPath ?? "", args.table), jsonToConvex(args.value) as Record<string, Value>);
-        return JSON.stringify({ _id: id });
-      }
-      case "1.0/shallowMerge": {
-        const own = this.ownDocument(ctx, "patch", args);
-        this.requireWrite(ctx, "db.patch").patch(own.id, args.value, own.table);
-        return "null";
-      }
-      case "1.0/replace": {
-        const own = this.ownDocument(ctx, "replace", args);
-        this.requireWrite(ctx, "db.replace").replace(own.id, jsonToConvex(args.value) as Record<string, Value>, own.table);
-        return "null";
-      }
-      case "1.0/remove": {
-        const own = this.ownDocument(ctx, "delete", args);
-        this.requireWrite(ctx, "db.delete").delete(own.id, own.table);
-        return "null";
-      }
-      case "1.0/count": {
-        const tx = this.requireTx(ctx, "count");
-        const query: SerializedQuery = { source: { type: "FullTableScan", tableName: scopedName(ctx.componentPath ?? "", args.table), order: null }, operators: [] };
-        let n = 0;
-        const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
-        while (stream.nextRow()) n++;
-        return JSON.stringify(n);
-      }
-      case "1.0/runUdf":
-        return this.runNested(ctx, args);
-      case "1.0/actions/query":
-      case "1.0/actions/mutation":
-      case "1.0/actions/action": {
-        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
-        const address = resolveAddress(ctx.componentPath ?? "", args);
-        const path = address.path;
-        // A component's internal functions are its own: callers outside it reach its public ones.
-        const opts: CallOptions = {
-          identity: ctx.identity,
-          authToken: ctx.authToken,
-          allowInternal: mayCallInternal(ctx.componentPath ?? "", address),
-          componentPath: address.componentPath,
-        };
-        const outcome =
-          op === "1.0/actions/query"
-            ? await this.runQuery(path, args.args, opts)
-            : op === "1.0/actions/mutation"
-              ? await this.runMutation(path, args.args, opts)
-              : await this.runAction(path, args.args, opts);
-        ctx.logLines.push(...outcome.logLines);
-        if (!outcome.ok) throw syscallError(outcome);
-        return outcome.valueJson;
-      }
-      case "1.0/schedule": {
-        const tx = this.requireWrite(ctx, "scheduler.runAfter/runAt");
-        return JSON.stringify(this.scheduleInTx(tx, args, ctx.componentPath ?? ""));
-      }
-      case "1.0/actions/schedule": {
-        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`${op} can only be called from an action.`);
-        // From actions, scheduling is immediate: the job exists even if the action later fails.
-        return JSON.stringify(await this.transact((tx) => this.scheduleInTx(tx, args, ctx.componentPath ?? "")));
-      }
-      case "1.0/cancel_job": {
-        const tx = this.requireWrite(ctx, "scheduler.cancel");
-        this.cancelInTx(tx, args.id);
-        return "null";
-      }
-      case "1.0/actions/cancel_job": {
-        await this.transact((tx) => this.cancelInTx(tx, args.id));
-        return "null";
-      }
-      case "1.0/createFunctionHandle": {
-        const address = resolveAddress(ctx.componentPath ?? "", args);
-        if (!this.resolveIn(address.componentPath, address.path, mayCallInternal(ctx.componentPath ?? "", address))) {
-          throw new Error(`Couldn't find function for handle: '${address.path}' in component "${address.componentPath}".`);
-        }
-        return JSON.stringify(functionHandle(address));
-      }
-      case "1.0/getUserIdentity":
-        return JSON.stringify(ctx.identity);
-      case "1.0/getFunctionMetadata":
-        return JSON.stringify(functionMetadata(ctx));
-      case "1.0/auditLog":
-        return auditLog(ctx, args);
-      case "1.0/actions/vectorSearch": {
-        if (ctx.kind !== "action" && ctx.kind !== "httpAction") throw new Error(`Unknown async operation ${op}`);
-        const snapshot = this.store.snapshot();
-        try {
-          return JSON.stringify({ results: vectorSearch(this.catalog, snapshot, args, ctx.componentPath) });
-        } finally {
-          snapshot.release();
-        }
-      }
-      case "1.0/getDeploymentMetadata":
-        return JSON.stringify({ name: "local", region: null, class: "s16" });
-      case "1.0/getRequestMetadata":
-        return JSON.stringify({
-          ip: null,
-          userAgent: null,
-          requestId: ctx.requestId,
-          scheduledFunctionId: ctx.scheduledJobId,
-          authToken: ctx.authToken,
-        });
-      case "1.0/getTransactionMetrics": {
-        const tx = this.requireTx(ctx, "getTransactionMetrics");
-        const m = (used: number, limit: number) => ({ used, remaining: Math.max(0, limit - used) });
-        return JSON.stringify({
-          bytesRead: m(tx.bytesRead, 16 * 2 ** 20),
-          bytesWritten: m(tx.bytesWritten, 16 * 2 ** 20),
-          databaseQueries: m(tx.indexRangesRead, 4096),
-          documentsRead: m(tx.docsScanned, 32000),
-          documentsWritten: m(tx.docsWritten, 16000),
-          functionsScheduled: m(0, 1000),
-          scheduledFunctionArgsBytes: m(0, 16 * 2 ** 20),
-          filesWritten: m(0, 1000),
-          fileWriteBytes: m(0, 16 * 2 ** 20),
-          filesRead: m(0, 1000),
-          fileReadBytes: m(0, 16 * 2 ** 20),
-        });
-      }
-      default: {
-        const extension = this.asyncExtensions.get(op);
-        if (extension) return extension(ctx, args);
-        throw new Error(`Unknown async syscall "${op}": this version of local-backend does not implement it.`);
-      }
-    }
+  asyncSyscall(ctx: ExecContext, op: string, args: any): Promise<string> {
+    return this.syscalls.async(ctx, op, args);
   }
 
   jsSyscall(ctx: ExecContext, op: string, args: unknown): unknown {
-    const extension = this.jsExtensions.get(op);
-    if (extension) return extension(ctx, args);
-    throw new Error(`Unknown JS syscall "${op}": this version of local-backend does not implement it.`);
-  }
-
-  private scheduleInTx(tx: Transaction, args: any, callerComponent: string): string {
-    const address = resolveAddress(callerComponent, args);
-    const path = address.path;
-    const f = this.resolveIn(address.componentPath, path, mayCallInternal(callerComponent, address));
-    if (!f) throw new UserError(`Attempted to schedule function at nonexistent path: ${path}`);
-    if (f.kind !== "mutation" && f.kind !== "action") {
-      throw new UserError(`Attempted to schedule ${path}, which is a ${f.kind}: only mutations and actions can be scheduled.`);
-    }
-    if (typeof args.ts !== "number" || !Number.isFinite(args.ts)) throw new UserError("The scheduled time must be a finite number.");
-    if (++tx.scheduledCount > 1000) {
-      throw new UserError("Too many functions scheduled by this mutation (limit: 1000).");
-    }
-    this.checkArgs(f, args.args);
-    const [mod, fn] = f.path.split(":");
-    return tx.insertSystem("_scheduled_functions", {
-      name: `${mod}.js:${fn}`,
-      // Our jobs share one table; the scheduler runs a component's job in its component.
-      ...(address.componentPath === "" ? {} : { component: address.componentPath }),
-      args: [jsonToConvex(args.args) as Value],
-      scheduledTime: args.ts * 1000,
-      state: { kind: "pending" },
-    });
-  }
-
-  private cancelInTx(tx: Transaction, id: string) {
-    const job = tx.get(id);
-    if (!job || this.catalog.tableName(job.tableNumber) !== "_scheduled_functions") {
-      throw new UserError(`Invalid argument \`id\` for \`scheduler.cancel\`: no scheduled function ${id}.`);
-    }
-    const kind = (job.value.state as { kind: string }).kind;
-    if (kind === "pending" || kind === "inProgress") {
-      tx.patchSystem(id, { state: { kind: "canceled" }, completedTime: Date.now() });
-    }
-  }
-
-  /**
-   * The id and table of a `db.patch/replace/delete` in the caller's component: another
-   * component's document is refused as an unknown ID (components.ts `idVisibleFrom`).
-   */
-  private ownDocument(ctx: ExecContext, op: string, args: { id: string; table?: string }): { id: string; table: string | undefined } {
-    const componentPath = ctx.componentPath ?? "";
-    if (!idVisibleFrom(this.catalog, componentPath, args.id)) throw new UserError(`Invalid argument \`id\` for \`db.${op}\`: ${args.id}`);
-    return { id: args.id, table: args.table === undefined ? undefined : scopedName(componentPath, args.table) };
-  }
-
-  /** `ctx.runQuery`/`ctx.runMutation` inside a query or mutation: a sub-transaction of the caller. */
-  private async runNested(ctx: ExecContext, args: any): Promise<string> {
-    const tx = this.requireTx(ctx, "runQuery/runMutation");
-    const udfType: "query" | "mutation" | "snapshotQuery" = args.udfType;
-    const kind: FunctionKind = udfType === "mutation" ? "mutation" : "query";
-    if (kind === "mutation" && ctx.readOnly) throw new Error("Can't call a mutation from a query.");
-    const address = resolveAddress(ctx.componentPath ?? "", args);
-    const f = this.lookup(address.path, kind, mayCallInternal(ctx.componentPath ?? "", address), address.componentPath);
-    const fnArgs = this.checkArgs(f, args.args);
-    const child: ExecContext = {
-      ...ctx,
-      kind,
-      path: f.path,
-      componentPath: f.componentPath ?? "",
-      ...(f.componentPath ? { identity: null, authToken: null } : {}),
-      staleReads: udfType === "snapshotQuery",
-      readOnly: kind !== "mutation",
-      streams: new Map(),
-      nextQueryId: 0,
-      paginated: false,
-      journal: null,
-      journalIn: null,
-    };
-    if (kind === "mutation") tx.pushLayer();
-    let valueJson: string;
-    try {
-      valueJson = await this.invoke(child, f, kind, JSON.stringify([convexToJson(fnArgs)]));
-      this.checkReturns(f, valueJson);
-    } catch (e) {
-      if (kind === "mutation") tx.popLayer(false);
-      throw syscallError(describeThrown(e));
-    }
-    if (kind === "mutation") tx.popLayer(true);
-    return valueJson;
+    return this.syscalls.js(ctx, op, args);
   }
 }
