@@ -2,6 +2,7 @@ import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel";
 import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./lib/functions";
+import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
 import { applyPublicationChange, publicationState } from "./model/publication";
 import * as Taxonomy from "./model/taxonomy";
@@ -351,7 +352,7 @@ async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now:
       await Posts.saveDraft(ctx, actor, (await ctx.db.get("posts", postId))!, draft!.version, { excerpt: post.excerpt }, false);
     }
     if (post.tags.length) await Posts.setTags(ctx, actor, (await ctx.db.get("posts", postId))!, post.tags.map((t) => tagIds[t]));
-    await Posts.publishAs(ctx, actor.viewer, (await ctx.db.get("posts", postId))!);
+    await Lifecycle.publishAs(ctx, actor.viewer, (await ctx.db.get("posts", postId))!);
     if (post.featured) await Posts.setFeatured(ctx, ownerActor, (await ctx.db.get("posts", postId))!, true);
     // Spread publication dates over the last months (newest first in def.posts), 1–2 days apart.
     const publishedAt = now - (n * 1.7 + siteIndex * 0.3 + 0.2) * DAY;

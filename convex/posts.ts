@@ -4,6 +4,7 @@ import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
 import { canEditPost, canOpenPost, canPublishPost, requireInSite } from "./lib/access";
 import { can } from "./shared/roles";
 import { appError } from "./lib/errors";
+import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
 import * as StudioPosts from "./model/studioPosts";
 import { searchTerms } from "./model/reader";
@@ -92,15 +93,15 @@ function postAction(fn: (ctx: any, actor: Posts.Actor, post: any) => Promise<voi
 }
 
 /** Publishes the draft, or updates a published post with its draft. Idempotent. */
-export const publish = postAction(Posts.publish);
+export const publish = postAction(Lifecycle.publish);
 /** Takes a post off the site, back to draft. Idempotent. */
-export const unpublish = postAction(Posts.unpublish);
+export const unpublish = postAction(Lifecycle.unpublish);
 /** Archives a post. Idempotent. */
-export const archive = postAction(Posts.archive);
+export const archive = postAction(Lifecycle.archive);
 /** Restores an archived post as a draft. Idempotent. */
-export const restore = postAction(Posts.restore);
+export const restore = postAction(Lifecycle.restore);
 /** Cancels a scheduled publication. Idempotent. */
-export const unschedule = postAction(Posts.unschedule);
+export const unschedule = postAction(Lifecycle.unschedule);
 /** Deletes a post and everything that belongs to it. */
 export const remove = postAction((ctx, actor, post) => Posts.deletePost(ctx, actor, post));
 
@@ -108,7 +109,7 @@ export const schedule = siteMutation({
   args: { ...postArg, scheduledAt: v.number() },
   returns: v.null(),
   handler: async (ctx, { postId, scheduledAt }) => {
-    await Posts.schedule(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), scheduledAt);
+    await Lifecycle.schedule(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), scheduledAt);
     return null;
   },
 });
@@ -274,13 +275,13 @@ export const isSlugAvailable = siteQuery({
 
 /**
  * The scheduler's job for a scheduled post (queued by posts.schedule). It re-checks, when it runs,
- * that `scheduledBy` may still publish the post (model: Posts.publishScheduled).
+ * that `scheduledBy` may still publish the post (model: Lifecycle.publishScheduled).
  */
 export const publishScheduled = internalMutation({
   args: { postId: v.id("posts"), scheduledAt: v.number(), scheduledBy: v.optional(v.id("users")) },
   returns: v.null(),
   handler: async (ctx, { postId, scheduledAt, scheduledBy }) => {
-    await Posts.publishScheduled(ctx, postId, scheduledAt, scheduledBy);
+    await Lifecycle.publishScheduled(ctx, postId, scheduledAt, scheduledBy);
     return null;
   },
 });

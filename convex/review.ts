@@ -8,6 +8,7 @@ import { displayName } from "./lib/auth";
 import { appError, cleanField } from "./lib/errors";
 import { siteMutation, siteQuery } from "./lib/functions";
 import { notify } from "./lib/notify";
+import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
 import { FIELDS } from "./shared/fields";
 import { can, SITE_ROLES } from "./shared/roles";
@@ -104,9 +105,9 @@ export const approve = siteMutation({
   handler: async (ctx, { postId, scheduledAt }) => {
     const post = await requirePending(ctx, ctx.site._id, postId);
     if (scheduledAt === undefined) {
-      await Posts.publish(ctx, ctx, post); // clears reviewState
+      await Lifecycle.publish(ctx, ctx, post); // clears reviewState
     } else {
-      await Posts.schedule(ctx, ctx, post, scheduledAt);
+      await Lifecycle.schedule(ctx, ctx, post, scheduledAt);
       await ctx.db.patch("posts", post._id, { reviewState: undefined, reviewComment: undefined });
     }
     await audit(ctx, {

@@ -35,6 +35,7 @@ import type * as model_domains from "../model/domains.js";
 import type * as model_email from "../model/email.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_members from "../model/members.js";
+import type * as model_postLifecycle from "../model/postLifecycle.js";
 import type * as model_postProjection from "../model/postProjection.js";
 import type * as model_posts from "../model/posts.js";
 import type * as model_publication from "../model/publication.js";
@@ -99,6 +100,7 @@ declare const fullApi: ApiFromModules<{
   "model/email": typeof model_email;
   "model/entitlements": typeof model_entitlements;
   "model/members": typeof model_members;
+  "model/postLifecycle": typeof model_postLifecycle;
   "model/postProjection": typeof model_postProjection;
   "model/posts": typeof model_posts;
   "model/publication": typeof model_publication;
