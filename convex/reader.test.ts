@@ -1,3 +1,4 @@
+// Over 400 lines: one suite per module, on both backends; the cases are independent.
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";

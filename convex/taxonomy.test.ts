@@ -1,3 +1,4 @@
+// Over 400 lines: one suite for tags and categories (describe.each), on both backends.
 import type { FunctionReturnType } from "convex/server";
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";

@@ -1,3 +1,4 @@
+// Over 400 lines: one suite per module, on both backends; the cases are independent.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { addMember, as, createUser, createWorld, doc, type T } from "../tests/support/factories";

@@ -1,3 +1,4 @@
+// Over 400 lines: every shared argument and return validator of the public API, in one place by design.
 import { literals } from "convex-helpers/validators";
 import { v, type Infer } from "convex/values";
 import {

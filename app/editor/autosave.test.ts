@@ -1,3 +1,4 @@
+// Over 400 lines: one suite for the autosave state machine, grouped by concern (describe blocks).
 import { ConvexError } from "convex/values";
 import { ERROR_CODES, UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
 import { describe, expect, it } from "vitest";

@@ -1,3 +1,5 @@
+// Over 400 lines: one state machine (AutosaveController: timing, in-flight saves, offline, conflicts,
+// settle) and the local backup it writes through; splitting it would split its invariants.
 // Autosave for the post editor, framework-agnostic (no React, no Convex import): the studio passes
 // a `save` function that calls `posts:saveDraft`, and renders the statuses this reports.
 //

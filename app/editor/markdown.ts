@@ -1,3 +1,5 @@
+// Over 400 lines: one converter both ways (Markdown/HTML import and Markdown export) over the same
+// schema mapping.
 // Markdown and pasted HTML → documents, and documents → Markdown.
 //
 // Import: Markdown → HTML with `marked` (GFM) → sanitize-html allowlist → TipTap JSON with

@@ -1,3 +1,5 @@
+// Over 400 lines: the rules @convex-dev/auth's callbacks apply and the session bookkeeping behind
+// them, one module because the callbacks share them.
 import { getAuthSessionId } from "@convex-dev/auth/server";
 import { ConvexError, type Value } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";

@@ -1,3 +1,5 @@
+// Over 400 lines: the plans model (most of it) with the Stripe client it syncs through and the
+// reader's view of a subscription; Stripe events are in stripeEvents.ts and its siblings.
 import Stripe from "stripe";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";

@@ -1,3 +1,5 @@
+// Over 400 lines: one policy, account deletion, as one chain of budgeted steps (plan, per-site
+// handover, former posts, subscriptions, personal rows) whose phases are read together.
 import type { Doc, Id, TableNames } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
