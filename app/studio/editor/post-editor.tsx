@@ -26,7 +26,7 @@ import { EditorNotices } from "./editor-notices";
 import { concatDocs, fileName, NotSavedError, type PostEditorProps } from "./editor-model";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
 import { PostSettings } from "./post-settings";
-import { Preview, type PreviewData } from "./preview";
+import { fetchPreview, Preview, type PreviewData } from "./preview";
 import { RichTextEditor, type EditorHandle } from "./rich-text";
 import { StatusLine, statusView } from "./status-line";
 import { uploadImage } from "./upload";
@@ -209,15 +209,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     setBusy("Preview");
     setActionError(null);
     try {
-      const current = draftRef.current;
-      const response = await fetch(`/studio/${siteId}/preview`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify({ postId, title: current.title, excerpt: current.excerpt, doc: current.doc }),
-      });
-      if (!response.ok) throw new Error(`Preview failed (${response.status})`);
-      setPreview((await response.json()) as PreviewData);
+      setPreview(await fetchPreview(siteId, postId, draftRef.current));
     } catch (error) {
       console.error(error);
       setActionError("The preview could not be made. Check your connection and try again.");

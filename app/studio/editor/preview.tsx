@@ -8,6 +8,22 @@ import type { PostCard, SiteData } from "../../reader/types";
 
 export type PreviewData = { html: string; card: PostCard; site: SiteData; updatedAt: number };
 
+/** Asks the preview route to render the draft as it is in the editor now (it may be unsaved). */
+export async function fetchPreview(
+  siteId: string,
+  postId: string,
+  draft: { title: string; excerpt: string; doc: string },
+): Promise<PreviewData> {
+  const response = await fetch(`/studio/${siteId}/preview`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify({ postId, title: draft.title, excerpt: draft.excerpt, doc: draft.doc }),
+  });
+  if (!response.ok) throw new Error(`Preview failed (${response.status})`);
+  return (await response.json()) as PreviewData;
+}
+
 export function Preview({ preview, onClose }: { preview: PreviewData; onClose: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
   useEffect(() => {
