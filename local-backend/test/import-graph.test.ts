@@ -95,11 +95,7 @@ describe("local-backend layout", () => {
       );
     }
     expect(graph.size).toBeGreaterThan(40);
-    // Known and left for its owner: modules.ts names `import("./components.js").LoadedComponent`
-    // while components.ts imports modules.ts (fix: define LoadedComponent beside LoadedApp). Any
-    // other cycle, or this one growing, fails.
-    const known = [["runtime/components.ts", "runtime/modules.ts"]];
-    expect(cyclesOf(graph).filter((c) => !known.some((k) => JSON.stringify(k) === JSON.stringify(c)))).toEqual([]);
+    expect(cyclesOf(graph)).toEqual([]);
   });
 
   test("the cycle finder sees cycles, type-only and dynamic imports included", () => {

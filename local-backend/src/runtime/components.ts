@@ -6,7 +6,17 @@ import { decodeDocumentId } from "../values/ids.js";
 import type { Catalog, SchemaJson } from "./catalog.js";
 import { componentPathOf, physicalTableName } from "./catalog.js";
 import { UserError } from "./transaction.js";
-import { bundleAndLoad, canonicalizePath, loadFromGlob, ModuleLoadError, type LoadedApp, type ModuleSource, type RegisteredFunction } from "./modules.js";
+import {
+  bundleAndLoad,
+  canonicalizePath,
+  loadFromGlob,
+  ModuleLoadError,
+  type ComponentEnvArg,
+  type LoadedApp,
+  type LoadedComponent,
+  type ModuleSource,
+  type RegisteredFunction,
+} from "./modules.js";
 
 /**
  * Components (issue #13 item 2): an app's `convex.config.ts` installs components with
@@ -19,25 +29,8 @@ import { bundleAndLoad, canonicalizePath, loadFromGlob, ModuleLoadError, type Lo
  * its IDs are never IDs of an app table; its functions live in `LoadedApp.components`.
  */
 
-/** One installed component: where it sits in the tree and what it runs. */
-export interface LoadedComponent {
-  /** Component path from the app: child names joined by "/". */
-  path: string;
-  /** `defineComponent(name)`'s name; null when the harness registered it without a definition. */
-  definitionName: string | null;
-  functions: Map<string, RegisteredFunction>;
-  schema: SchemaJson | null;
-  /** Environment variables its parent passes (`use(c, { env })`): values, or the parent's variables by name. */
-  env: Array<[string, ComponentEnvArg]>;
-  /** Its `http.ts` router, and the site path prefix it answers under (`use(c, { httpPrefix })`; null: not mounted). */
-  httpRouter: any | null;
-  /** The bundled file of that router, when loaded from one (it then runs in an isolate worker). */
-  httpModule?: ModuleSource;
-  httpPrefix: string | null;
-}
-
-/** One `use(component, { env })` entry as the definition serializes it. */
-export type ComponentEnvArg = { type: "value"; value: string } | { type: "envVar"; name: string };
+// Defined in modules.ts beside LoadedApp, which holds them (so modules.ts needs no import of this file).
+export type { ComponentEnvArg, LoadedComponent } from "./modules.js";
 
 /** What `installComponents` takes per component path: its loaded modules (and its definition's name). */
 export interface ComponentInput {

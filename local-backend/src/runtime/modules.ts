@@ -49,8 +49,28 @@ export interface LoadedApp {
   /** Modules left out because they failed to load (only when loaded with `tolerateModuleErrors`). */
   moduleErrors?: ModuleError[];
   /** Installed components by component path (components.ts `installComponents`). */
-  components?: Map<string, import("./components.js").LoadedComponent>;
+  components?: Map<string, LoadedComponent>;
 }
+
+/** One installed component: where it sits in the tree and what it runs. */
+export interface LoadedComponent {
+  /** Component path from the app: child names joined by "/". */
+  path: string;
+  /** `defineComponent(name)`'s name; null when the harness registered it without a definition. */
+  definitionName: string | null;
+  functions: Map<string, RegisteredFunction>;
+  schema: SchemaJson | null;
+  /** Environment variables its parent passes (`use(c, { env })`): values, or the parent's variables by name. */
+  env: Array<[string, ComponentEnvArg]>;
+  /** Its `http.ts` router, and the site path prefix it answers under (`use(c, { httpPrefix })`; null: not mounted). */
+  httpRouter: any | null;
+  /** The bundled file of that router, when loaded from one (it then runs in an isolate worker). */
+  httpModule?: ModuleSource;
+  httpPrefix: string | null;
+}
+
+/** One `use(component, { env })` entry as the definition serializes it. */
+export type ComponentEnvArg = { type: "value"; value: string } | { type: "envVar"; name: string };
 
 /** A module that failed to bundle, import or register: its file (relative to convex/) and why. */
 export interface ModuleError {
