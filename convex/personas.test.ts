@@ -216,6 +216,11 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.posts.changeSlug, { siteId: w.siteId, postId: x.postId, slug: `s-${Math.random().toString(36).slice(2, 8)}` }),
     expect: siteOnly(["author", "editor", "admin", "owner"]),
   },
+  "posts:settleSlug": {
+    prepare: authorsPost,
+    call: (c, w, x) => c.mutation(api.posts.settleSlug, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["author", "editor", "admin", "owner"]),
+  },
   "posts:setCategory": {
     prepare: authorsPost,
     call: (c, w, x) => c.mutation(api.posts.setCategory, { siteId: w.siteId, postId: x.postId, categoryId: null }),

@@ -617,6 +617,10 @@ describe.each(backends)("settleSlug on %s", (_name, convexTest) => {
     await author.mutation(api.posts.settleSlug, { siteId, postId: chosen });
     expect(await slugOf(chosen)).toBe("my-own");
 
+    // Only someone who may edit the post may settle it (as changeSlug).
+    const forbidden = await as(t, w.users.contributor).mutation(api.posts.settleSlug, { siteId, postId: first }).catch((e) => e);
+    expect(forbidden.data?.code).toBe("FORBIDDEN");
+
     // Once published, even a placeholder address stays (links to it exist).
     const out = await untitled("Went Out");
     await author.mutation(api.posts.publish, { siteId, postId: out });

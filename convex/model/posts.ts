@@ -1,6 +1,6 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
-import { canEditPost, requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
+import { requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { appError, cleanField } from "../lib/errors";
@@ -223,11 +223,12 @@ const PLACEHOLDER_SLUG = /^untitled(-\d+)?$/;
 /**
  * A new post's address comes from its title once, when it first goes out (publish, schedule,
  * submit for review), not from the first keystrokes: "untitled-3" becomes "rivers-in-spring", or
- * "-2" to "-4" when taken (else it stays). An address the writer chose is left alone, and so is a
- * post the actor may not edit (the action that follows answers for that).
+ * "-2" to "-4" when taken (else it stays). An address the writer chose is left alone.
+ * @throws ConvexError FORBIDDEN unless the member may edit the post (as changeSlug).
  */
 export async function settleSlug(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
-  if (post.publishedAt !== undefined || !PLACEHOLDER_SLUG.test(post.slug) || !canEditPost(actor.member, post)) return;
+  requirePostEditable(actor.member, post);
+  if (post.publishedAt !== undefined || !PLACEHOLDER_SLUG.test(post.slug)) return;
   const base = toSlug((await getBody(ctx, post, "draft"))?.title ?? "");
   for (const candidate of base ? [base, `${base}-2`, `${base}-3`, `${base}-4`] : []) {
     if (slugProblem(candidate, "post")) return;
