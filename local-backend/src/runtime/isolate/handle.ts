@@ -1,0 +1,235 @@
+import { build } from "esbuild";
+import { readFileSync } from "node:fs";
+import type { EventLoopUtilization } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { JSONValue } from "convex/values";
+import type { ExecContext, SyscallHost } from "../context.js";
+import { pushLogLine } from "../context.js";
+import { FunctionError, UserError } from "../thrown.js";
+import { outOfMemoryMessage, timeoutMessage } from "./limits.js";
+import type { MainToWorker, SyncRequest, SyscallFailure, WorkerToMain } from "./protocol.js";
+
+/**
+ * One isolate worker as the backend sees it (IsolateWorker): the thread, the invocations it runs,
+ * the syscalls it asks for, and the clock of its current run (Execution). The pool (pool.ts)
+ * decides which worker runs what.
+ */
+
+/** The host the pool answers syscalls with: the runner. */
+export interface IsolateHost extends SyscallHost {
+  componentEnv(componentPath: string): Record<string, string>;
+}
+
+let workerSource: Promise<string> | null = null;
+
+/** worker.ts and what it imports, bundled once per process into a script a Worker evaluates. */
+export function compileWorker(): Promise<string> {
+  workerSource ??= build({
+    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  }).then((r) => r.outputFiles[0]!.text);
+  return workerSource;
+}
+
+/**
+ * CPU time (ms) of one thread of this process, from Linux's /proc (10 ms ticks); null elsewhere.
+ * A thread's CPU time, unlike its wall time, does not grow while a busy machine runs others.
+ */
+function threadCpuMs(tid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of proc(5) (utime, stime), counted from the state field (3).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One top-level run's clock. Queries and mutations count user time: the worker thread's CPU time
+ * (or, without /proc, its event loop's active time), so time spent waiting for the backend to
+ * answer a syscall is not counted, as Convex pauses its `Timeout` during syscalls. Actions count
+ * wall time.
+ */
+export class Execution {
+  private timer: NodeJS.Timeout | null = null;
+  private base: EventLoopUtilization | null = null;
+  private cpuBase: number | null = null;
+  private since = 0;
+
+  constructor(
+    readonly worker: IsolateWorker,
+    private readonly budgetMs: number,
+    private readonly userTime: boolean,
+  ) {}
+
+  /** Called when the worker starts the function (after importing its module). */
+  start() {
+    this.base = this.userTime ? this.worker.worker.performance.eventLoopUtilization() : null;
+    this.cpuBase = this.userTime && this.worker.tid !== null ? threadCpuMs(this.worker.tid) : null;
+    this.since = performance.now();
+    this.arm(this.budgetMs);
+  }
+  private used(): number {
+    if (this.cpuBase !== null) {
+      const now = threadCpuMs(this.worker.tid!);
+      if (now !== null) return now - this.cpuBase;
+    }
+    return this.base ? this.worker.worker.performance.eventLoopUtilization(this.base).active : performance.now() - this.since;
+  }
+  private arm(ms: number) {
+    this.timer = setTimeout(() => {
+      const left = this.budgetMs - this.used();
+      if (left <= 0) this.worker.kill(new FunctionError(timeoutMessage(this.budgetMs)));
+      else this.arm(Math.max(left, 5));
+    }, ms);
+    this.timer.unref();
+  }
+  stop() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+type Waiter = { resolve(m: Extract<WorkerToMain, { t: "done" }>): void; reject(e: Error): void };
+
+/** A worker thread and the invocations (one top-level run and its nested calls) it is running. */
+export class IsolateWorker {
+  readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly signal: Int32Array;
+  readonly contexts = new Map<number, ExecContext>();
+  private readonly waiting = new Map<number, Waiter>();
+  execution: Execution | null = null;
+  dead: Error | null = null;
+  /** Loaded an app version that is no longer installed: stops when its run ends. */
+  retired = false;
+  heapBytes = 0;
+  /** The worker thread's Linux thread id (for its CPU time), once it has said. */
+  tid: number | null = null;
+
+  constructor(
+    source: string,
+    /** Its pool class (`WorkerClass`): workers are only reused within one. */
+    readonly klass: string,
+    readonly heapMb: number,
+    private readonly host: IsolateHost,
+    private readonly onExit: (w: IsolateWorker) => void,
+  ) {
+    const { port1, port2 } = new MessageChannel();
+    const flag = new SharedArrayBuffer(4);
+    this.port = port1;
+    this.signal = new Int32Array(flag);
+    this.worker = new Worker(source, {
+      eval: true,
+      workerData: { syncPort: port2, flag },
+      transferList: [port2],
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, heapMb / 8)) },
+      // The function environment is passed per invocation; the backend's own is not user code's.
+      env: {},
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.port.unref();
+    this.worker.on("message", (m: WorkerToMain) => this.onMessage(m));
+    this.port.on("message", (m: SyncRequest) => this.onSync(m));
+    this.worker.on("error", (e: Error & { code?: string }) => {
+      this.kill(e.code === "ERR_WORKER_OUT_OF_MEMORY" ? new FunctionError(outOfMemoryMessage(this.heapMb)) : new FunctionError(`Isolate failed: ${e.message}`));
+    });
+    this.worker.on("exit", () => this.kill(new FunctionError("Isolate exited unexpectedly.")));
+  }
+
+  /** Stops the worker: everything it was running fails with `reason`. */
+  kill(reason: Error) {
+    if (this.dead) return;
+    this.dead = reason;
+    this.execution?.stop();
+    for (const w of this.waiting.values()) w.reject(reason);
+    this.waiting.clear();
+    this.contexts.clear();
+    void this.worker.terminate();
+    this.port.close();
+    this.onExit(this);
+  }
+
+  send(m: MainToWorker, transfer: ArrayBuffer[] = []): Promise<Extract<WorkerToMain, { t: "done" }>> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      if ("id" in m) this.waiting.set(m.id, { resolve, reject });
+      this.worker.postMessage(m, transfer);
+    });
+  }
+
+  private reply(callId: number, r: { ok: true; value: unknown } | { ok: false; error: SyscallFailure }) {
+    if (!this.dead) this.worker.postMessage({ t: "reply", callId, ...r } satisfies MainToWorker);
+  }
+
+  private onSync(m: SyncRequest) {
+    let reply: { ok: true; value: string } | { ok: false; error: SyscallFailure };
+    try {
+      const ctx = this.context(m.ctxId);
+      reply = { ok: true, value: this.host.syscall(ctx, m.op, m.args) };
+    } catch (e) {
+      reply = { ok: false, error: failureOf(e) };
+    }
+    if (this.dead) return;
+    this.port.postMessage(reply);
+    Atomics.store(this.signal, 0, 1);
+    Atomics.notify(this.signal, 0);
+  }
+
+  private context(ctxId: number): ExecContext {
+    const ctx = this.contexts.get(ctxId);
+    if (!ctx) throw new Error("This function invocation has already finished.");
+    return ctx;
+  }
+
+  private onMessage(m: WorkerToMain) {
+    switch (m.t) {
+      case "started":
+        this.execution?.start();
+        return;
+      case "tid":
+        this.tid = m.tid;
+        return;
+      case "log": {
+        const ctx = this.contexts.get(m.ctxId);
+        if (ctx) pushLogLine(ctx, m.line);
+        return;
+      }
+      case "done": {
+        this.heapBytes = m.heapBytes;
+        const w = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        w?.resolve(m);
+        return;
+      }
+      case "async":
+      case "js": {
+        void (async () => {
+          try {
+            const ctx = this.context(m.ctxId);
+            const value = m.t === "async" ? await this.host.asyncSyscall(ctx, m.op, m.args) : await this.host.jsSyscall(ctx, m.op, m.args);
+            this.reply(m.callId, { ok: true, value });
+          } catch (e) {
+            this.reply(m.callId, { ok: false, error: failureOf(e) });
+          }
+        })();
+      }
+    }
+  }
+}
+
+function failureOf(e: unknown): SyscallFailure {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const data = (err as { data?: JSONValue }).data;
+  return { message: err.message, name: err.name, user: err instanceof UserError, ...(data !== undefined ? { data } : {}) };
+}
