@@ -1,3 +1,4 @@
+// Over 400 lines: every admin command of the official CLI against one running backend (starting one is slow).
 // The official CLI (`node_modules/convex/bin/main.js`, unmodified) against a running local backend,
 // through CONVEX_SELF_HOSTED_URL / CONVEX_SELF_HOSTED_ADMIN_KEY: run, env, data, export, import, logs.
 import { ConvexHttpClient } from "convex/browser";

@@ -1,3 +1,4 @@
+// Over 400 lines: the whole HTTP API surface through the real clients, one describe per endpoint family.
 // Convex's public HTTP API (the endpoints `ConvexHttpClient` uses), exercised through the real
 // `convex/browser` client and, where the client cannot express a request, through raw fetch.
 // Reference: ../shared/reference/convex-backend-facts.md §1.

@@ -1,3 +1,4 @@
+// Over 400 lines: text search end to end, over one seeded backend (seeding 20,000 documents is slow).
 // Text search (`withSearchIndex`) on the local backend: tokenization, matching, filters, ranking
 // (the reference-BM25 check is in search-ranking.test.ts),
 // read-your-own-writes, schema push backfill, pagination, live subscriptions, the 1024-candidate

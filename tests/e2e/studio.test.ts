@@ -1,3 +1,4 @@
+// Over 400 lines: the studio's browser journeys share one signed-in stack and its personas.
 import { expect, test, type Page } from "@playwright/test";
 import { backendUrl } from "./stack.mjs";
 import { codeFromMailbox } from "../support/mailbox";

@@ -1,3 +1,4 @@
+// Over 400 lines: every channel a paid body could leak through, over one seeded backend and app.
 // Paywall leak tests: a featured (subscriber-only) post's body must not reach a non-subscriber
 // through ANY channel. The fixture puts a unique canary word in the paid part of one featured
 // post's body only (not in its title, excerpt, SEO fields or tags) and then fetches every channel

@@ -1,3 +1,4 @@
+// Over 400 lines: every reader loader (pages, feeds, sitemaps, search) over one seeded backend.
 // The reader site's Remix loaders, called directly with Request objects against a local backend
 // running convex/ (seeded with the demo content through demo:seedDemo and the real mutations).
 // Covers every page type, pagination, 404s, 301s, caching headers, view counting, feeds, sitemaps,

@@ -1,3 +1,4 @@
+// Over 400 lines: the whole Stripe flow (plans, checkout, webhooks, subscription states) against one Stripe fake.
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -1,3 +1,4 @@
+// Over 400 lines: one bench section end to end: build, seed, serve and measure every reader page.
 // Reader-pages section of `npm run bench`: the production Remix build served by app/server/index.ts
 // (one worker per core, host routing, the response cache) against
 // a local backend seeded with 10,000 published posts over 100 tags, driven by autocannon at

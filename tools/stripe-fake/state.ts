@@ -1,3 +1,4 @@
+// Over 400 lines: the fake's whole Stripe state, so every object transition emits its webhook event in one place.
 import { createHmac, randomBytes } from "node:crypto";
 
 // The fake's Stripe account: objects shaped like Stripe's (API 2026-10-28; periods on subscription

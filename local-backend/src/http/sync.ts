@@ -1,3 +1,4 @@
+// Over 400 lines: the WebSocket sync protocol is one state machine (sessions, subscriptions, transitions, invalidation).
 import { createHash } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";

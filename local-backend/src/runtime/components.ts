@@ -1,3 +1,4 @@
+// Over 400 lines: the component tree end to end (definitions, installation, addressing, env, HTTP mounts); its parts share the path rules.
 import { build, type Plugin, type PluginBuild } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";

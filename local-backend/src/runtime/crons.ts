@@ -1,3 +1,4 @@
+// Over 400 lines: Convex's cron forms (interval, hourly, daily, weekly, monthly, cron), their validation and the schedule loop.
 import type { JSONValue } from "convex/values";
 import { realTimers } from "./globals.js";
 import type { FunctionRunner } from "./runner.js";

@@ -1,3 +1,4 @@
+// Over 400 lines: file storage: upload tokens, blobs, syscalls and metadata share its id and token rules.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { open, readFile, rename, rm, writeFile } from "node:fs/promises";

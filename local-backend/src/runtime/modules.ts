@@ -1,3 +1,4 @@
+// Over 400 lines: module loading end to end: entry rules, bundling, analysis of exports, loading from globs.
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";

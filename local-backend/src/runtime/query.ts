@@ -1,3 +1,4 @@
+// Over 400 lines: index range compilation, query streams and paginate share the range and cursor rules.
 import { convexToJson, jsonToConvex, type Value } from "convex/values";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IndexDefinition } from "../storage/interface.js";

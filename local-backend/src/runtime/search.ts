@@ -1,3 +1,4 @@
+// Over 400 lines: text search queries: filters, BM25 ranking and search cursors share the same statistics.
 import { jsonToConvex, type Value } from "convex/values";
 import type { IndexDefinition, SearchEntry, SearchIndexDefinition } from "../storage/interface.js";
 import { encodeSortKey } from "../values/sortKey.js";

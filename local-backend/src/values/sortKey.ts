@@ -1,3 +1,4 @@
+// Over 400 lines: the order-preserving encoding of every Convex value type and its decoder, which must stay symmetric.
 /**
  * Order-preserving binary encoding of Convex values ("sort keys").
  *

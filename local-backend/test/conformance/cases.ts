@@ -1,3 +1,4 @@
+// Over 400 lines: the one list of conformance cases, run on convex-test and on this backend.
 // Conformance suite for Convex data-model and function semantics.
 //
 // It is written against convex-test's public interface (`convexTest(schema,
