@@ -1,11 +1,8 @@
 import { ConvexHttpClient } from "convex/browser";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, test } from "vitest";
-import { LocalBackend } from "../local-backend/src/backend";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T } from "../tests/support/factories";
+import { factoryBackend, runOn, startAppBackend, stopAppBackend } from "../tests/support/live-backend";
 import { api } from "./_generated/api";
 import { storedPostCount } from "./model/publication";
 import type { Id } from "./_generated/dataModel";
@@ -141,15 +138,10 @@ describe.each(backends)("denormalized counters on %s", (_name, convexTest) => {
 // categories) leaves every counter exactly equal to its recount: no lost or doubled update.
 describe("denormalized counters under interleaved clients", () => {
   test("interleaved clients: 8 clients publishing, retagging and unpublishing posts that share tags keep every counter exact", async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-counters-"));
-    const backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, host: "127.0.0.1", crons: false });
+    const backend = await startAppBackend("pressroom-counters-", { host: "127.0.0.1" });
     try {
-      const run = async <R,>(fn: (ctx: any) => Promise<R>): Promise<R> => {
-        const outcome = await backend.runner.transactInline(fn);
-        if (!outcome.ok) throw new Error(outcome.message);
-        return JSON.parse(outcome.valueJson) as R;
-      };
-      const t = { run } as unknown as T;
+      const run = <R,>(fn: (ctx: any) => Promise<R>): Promise<R> => runOn(backend, fn);
+      const t = factoryBackend(() => backend);
       const w = await createWorld(t, "interleaved");
       const siteId = w.siteId;
       const clients = Array.from({ length: 8 }, (_, i) => {
@@ -194,8 +186,7 @@ describe("denormalized counters under interleaved clients", () => {
       const counts = await run(async (ctx) => (await ctx.db.query("tags").collect()).filter((x: any) => x.siteId === siteId).map((x: any) => storedPostCount(x)));
       expect(counts.reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
     } finally {
-      await backend.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await stopAppBackend(backend);
     }
   });
 });

@@ -1,14 +1,10 @@
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { LocalBackend } from "../../local-backend/src/backend";
-import { failure, runOn } from "../support/live-backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
+import { codeFor, latestEmail, signUpOverHttp, startAuthBackend, tokenClient, type Tokens } from "../support/auth";
+import { failure, runOn, stopAppBackend } from "../support/live-backend";
 
 // Accounts and sign-in end to end: the app's real convex/ folder on a local backend, driven over
 // HTTP with ConvexHttpClient like the Remix server drives it. Codes are read from the email outbox.
@@ -24,63 +20,18 @@ const changePassword = makeFunctionReference<"action">("account:changePassword")
 const deleteAccount = makeFunctionReference<"action">("account:deleteAccount");
 const setUserActive = makeFunctionReference<"mutation">("account:setUserActive");
 
-type Tokens = { token: string; refreshToken: string };
-
 let backend: LocalBackend;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "pressroom-auth-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
-  const keys = await generateKeyPair("RS256", { extractable: true });
-  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
-  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
-  backend.env.set("SITE_URL", "http://127.0.0.1:3000");
-  backend.env.set("AUTH_LOG_LEVEL", "WARN");
+  ({ backend } = await startAuthBackend("pressroom-auth-", "http://127.0.0.1:3000", { AUTH_LOG_LEVEL: "WARN" }));
 });
 
 afterAll(async () => {
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopAppBackend(backend);
 });
 
-const anon = () => new ConvexHttpClient(backend.url);
-function as(token: string) {
-  const client = new ConvexHttpClient(backend.url);
-  client.setAuth(token);
-  return client;
-}
-
-
-async function internalQuery(name: string, args: Record<string, unknown>): Promise<any> {
-  const outcome = await backend.runner.runQuery(name, args as any, { allowInternal: true });
-  if (!outcome.ok) throw new Error(outcome.message);
-  return JSON.parse(outcome.valueJson);
-}
-
-async function latestEmail(email: string, kind: string) {
-  return await internalQuery("emails:latestFor", { email, kind });
-}
-
-/** The 8-digit code of the newest email of a kind to an address. */
-async function latestCode(email: string, kind: string): Promise<string> {
-  const mail = await latestEmail(email, kind);
-  const code = mail?.text.match(/\b(\d{8})\b/)?.[1];
-  if (!code) throw new Error(`no ${kind} code for ${email}`);
-  return code;
-}
-
-/** Runs trusted code as a mutation (test setup: deactivating users, reading rows). */
-const run = <R>(fn: (ctx: any) => Promise<R>) => runOn(backend, fn);
-
-async function signUp(email: string, password: string, name = "Ada Lovelace"): Promise<Tokens> {
-  const started: any = await anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });
-  expect(started).toEqual({ tokens: null });
-  const code = await latestCode(email, "verify-email");
-  const done: any = await anon().action(signIn, { provider: "password", params: { flow: "email-verification", email, code } });
-  expect(done.tokens?.token).toEqual(expect.any(String));
-  return done.tokens;
-}
+const anon = () => tokenClient(backend);
+const as = (token: string) => tokenClient(backend, token);
 
 async function passwordSignIn(email: string, password: string): Promise<Tokens> {
   const result: any = await anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password } });
@@ -99,7 +50,7 @@ describe("password accounts", () => {
       params: { flow: "signUp", email: " Ada@Example.com ", password: "correct horse", name: "  Ada   Lovelace " },
     });
     expect(started).toEqual({ tokens: null });
-    const mail = await latestEmail(email, "verify-email");
+    const mail = await latestEmail(backend, email, "verify-email");
     expect(mail).toMatchObject({ to: email, provider: "outbox", sentAt: null, subject: expect.stringMatching(/verification code/) });
     expect(mail.html).toContain("<html>");
 
@@ -108,7 +59,7 @@ describe("password accounts", () => {
       await failure(anon().action(signIn, { provider: "password", params: { flow: "email-verification", email, code: "00000000" } })),
     ).toMatchObject({ code: "INVALID_CODE" });
 
-    const code = await latestCode(email, "verify-email");
+    const code = await codeFor(backend, email, "verify-email");
     const spaced = `${code.slice(0, 4)} ${code.slice(4)}`; // pasted with a space
     const done: any = await anon().action(signIn, { provider: "password", params: { flow: "email-verification", email: "ADA@example.com", code: spaced } });
     const client = as(done.tokens.token);
@@ -116,7 +67,7 @@ describe("password accounts", () => {
     const profile: any = await client.query(me, {});
     expect(profile).toMatchObject({ name: "Ada Lovelace", email, image: null, emailVerified: true, role: "user", hasPassword: true });
 
-    const rows = await run(async (ctx) => {
+    const rows = await runOn(backend, async (ctx) => {
       const user = await ctx.db.get(profile._id);
       const profileRow = await ctx.db.query("userProfiles").withIndex("by_userId", (q: any) => q.eq("userId", profile._id)).unique();
       return { user, profileRow };
@@ -139,26 +90,26 @@ describe("password accounts", () => {
     expect(await failure(call({ email: "not-an-email" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "email" });
     expect(await failure(call({ password: "short" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "password", message: expect.stringMatching(/8/) });
     expect(await failure(call({ name: "   " }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "name" });
-    await signUp("bea@example.com", "long enough", "Bea");
+    await signUpOverHttp(backend, "bea@example.com", "long enough", "Bea");
     // No "already exists" (that told anyone which addresses have accounts): the owner is emailed instead.
     expect(await call({ password: "a different one" })).toEqual({ tokens: null });
-    expect(await latestEmail("bea@example.com", "account-exists")).not.toBeNull();
+    expect(await latestEmail(backend, "bea@example.com", "account-exists")).not.toBeNull();
   });
 
   test("an unverified account gets a new code instead of tokens", async () => {
     const email = "una@example.com";
     await anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password: "long enough", name: "Una" } });
-    const first = await latestCode(email, "verify-email");
+    const first = await codeFor(backend, email, "verify-email");
     const again: any = await anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "long enough" } });
     expect(again).toEqual({ tokens: null });
-    const second = await latestCode(email, "verify-email");
+    const second = await codeFor(backend, email, "verify-email");
     expect(second).not.toBe(first);
     const done: any = await anon().action(signIn, { provider: "password", params: { flow: "email-verification", email, code: second } });
     expect(done.tokens.token).toEqual(expect.any(String));
   });
 
   test("sign in, wrong password, refresh, sign out", async () => {
-    await signUp("cy@example.com", "cy's password");
+    await signUpOverHttp(backend, "cy@example.com", "cy's password");
     const tokens = await passwordSignIn("CY@example.com", "cy's password");
     expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email: "cy@example.com", password: "nope nope" } }))).toMatchObject({
       code: "INVALID_CREDENTIALS",
@@ -182,16 +133,16 @@ describe("password accounts", () => {
 
   test("forgotten password: reset by emailed code; the old password and old sessions stop working", async () => {
     const email = "dee@example.com";
-    const before = await signUp(email, "old password");
+    const before = await signUpOverHttp(backend, email, "old password");
 
     // Unknown address: the same answer, and no email.
     expect(await anon().action(signIn, { provider: "password", params: { flow: "reset", email: "ghost@example.com" } })).toEqual({ tokens: null });
-    expect(await latestEmail("ghost@example.com", "password-reset")).toBeNull();
+    expect(await latestEmail(backend, "ghost@example.com", "password-reset")).toBeNull();
 
     expect(await anon().action(signIn, { provider: "password", params: { flow: "reset", email } })).toEqual({ tokens: null });
-    const mail = await latestEmail(email, "password-reset");
+    const mail = await latestEmail(backend, email, "password-reset");
     expect(mail.subject).toMatch(/reset/i);
-    const code = await latestCode(email, "password-reset");
+    const code = await codeFor(backend, email, "password-reset");
 
     const verify = (p: Record<string, unknown>) =>
       anon().action(signIn, { provider: "password", params: { flow: "reset-verification", email, code, newPassword: "new password", ...p } });
@@ -212,18 +163,18 @@ describe("password accounts", () => {
 });
 
 describe("sign-up for an address that has an account", () => {
-  const signUpFlow = (email: string, password: string, name = "Someone") =>
+  const startSignUp = (email: string, password: string, name = "Someone") =>
     anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });
 
   test("password guessing through sign-up: an existing account is never signed in, with the right password or a wrong one", async () => {
     const email = "mia@example.com";
-    await signUp(email, "mia's password", "Mia");
+    await signUpOverHttp(backend, email, "mia's password", "Mia");
     // A wrong guess used to answer "already exists", the right one used to sign in: now neither.
-    expect(await signUpFlow(email, "a wrong guess")).toEqual({ tokens: null });
-    expect(await signUpFlow(email, "mia's password")).toEqual({ tokens: null });
-    expect(await signUpFlow("MIA@example.com", "mia's password")).toEqual({ tokens: null });
+    expect(await startSignUp(email, "a wrong guess")).toEqual({ tokens: null });
+    expect(await startSignUp(email, "mia's password")).toEqual({ tokens: null });
+    expect(await startSignUp("MIA@example.com", "mia's password")).toEqual({ tokens: null });
     // The owner is told, with a way to sign in or reset; no code that would sign anyone in.
-    const notice = await latestEmail(email, "account-exists");
+    const notice = await latestEmail(backend, email, "account-exists");
     expect(notice.subject).toMatch(/already have a Pressroom account/);
     expect(notice.text).toContain("http://127.0.0.1:3000/login");
     expect(notice.text).toContain("http://127.0.0.1:3000/forgot-password");
@@ -237,8 +188,8 @@ describe("sign-up for an address that has an account", () => {
 
   test("password guessing through sign-up: it counts against the sign-in limit, and a locked-out account stays locked", async () => {
     const email = "ned@example.com";
-    await signUp(email, "ned's password", "Ned");
-    for (let i = 0; i < 10; i++) expect(await signUpFlow(email, `guess number ${i}`)).toEqual({ tokens: null });
+    await signUpOverHttp(backend, email, "ned's password", "Ned");
+    for (let i = 0; i < 10; i++) expect(await startSignUp(email, `guess number ${i}`)).toEqual({ tokens: null });
     // Ten sign-up attempts used up the account's attempts like ten wrong passwords.
     expect(await failure(anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "ned's password" } }))).toMatchObject({
       code: "RATE_LIMITED",
@@ -246,9 +197,9 @@ describe("sign-up for an address that has an account", () => {
     // While sign-in says RATE_LIMITED, sign-up with the right password gets no tokens either: since
     // the limit moved into Convex (convex/lib/rateLimits.ts), sign-up is refused with RATE_LIMITED
     // too, for every locked address, known or not (it answered {tokens: null} before).
-    expect(await failure(signUpFlow(email, "ned's password"))).toMatchObject({ code: "RATE_LIMITED" });
+    expect(await failure(startSignUp(email, "ned's password"))).toMatchObject({ code: "RATE_LIMITED" });
     // And no more notices go out while locked (no mail bombing through sign-up).
-    const notices = await run(async (ctx) =>
+    const notices = await runOn(backend, async (ctx) =>
       (await ctx.db.query("emails").collect()).filter((m: any) => m.to === email && m.kind === "account-exists").length,
     );
     expect(notices).toBe(10);
@@ -256,15 +207,15 @@ describe("sign-up for an address that has an account", () => {
 
   test("account enumeration through sign-up: a registered and a new address get the same answer", async () => {
     const known = "ola@example.com";
-    await signUp(known, "ola's password", "Ola");
+    await signUpOverHttp(backend, known, "ola's password", "Ola");
     for (const password of ["ola's password", "another password"]) {
       const fresh = `new-${password.length}-${Date.now()}@example.com`;
-      const a = await signUpFlow(known, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
-      const b = await signUpFlow(fresh, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
+      const a = await startSignUp(known, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
+      const b = await startSignUp(fresh, password).then((r) => ({ ok: r }), (e) => ({ error: e?.data ?? String(e) }));
       expect(a).toEqual(b);
       expect(a).toEqual({ ok: { tokens: null } });
       // Each address got one email: a code for the new one, a notice for the registered one.
-      expect(await latestEmail(fresh, "verify-email")).not.toBeNull();
+      expect(await latestEmail(backend, fresh, "verify-email")).not.toBeNull();
     }
   });
 });
@@ -272,23 +223,23 @@ describe("sign-up for an address that has an account", () => {
 describe("email-code sign-in", () => {
   test("a verified account signs in with an emailed code; unknown addresses get no email", async () => {
     const email = "eve@example.com";
-    const tokens = await signUp(email, "eve's password", "Eve");
+    const tokens = await signUpOverHttp(backend, email, "eve's password", "Eve");
     const userId = ((await as(tokens.token).query(me, {})) as any)._id;
 
     expect(await anon().action(signIn, { provider: "email-code", params: { email: "Eve@Example.com" } })).toEqual({ tokens: null });
-    const mail = await latestEmail(email, "sign-in-code");
+    const mail = await latestEmail(backend, email, "sign-in-code");
     expect(mail.subject).toMatch(/sign-in code/);
     expect(await failure(anon().action(signIn, { provider: "email-code", params: { email, code: "11111111" } }))).toMatchObject({ code: "INVALID_CODE" });
-    const code = await latestCode(email, "sign-in-code");
+    const code = await codeFor(backend, email, "sign-in-code");
     const done: any = await anon().action(signIn, { provider: "email-code", params: { email, code } });
     const profile: any = await as(done.tokens.token).query(me, {});
     expect(profile._id).toBe(userId);
     expect(profile.hasPassword).toBe(true);
 
     expect(await anon().action(signIn, { provider: "email-code", params: { email: "stranger@example.com" } })).toEqual({ tokens: null });
-    expect(await latestEmail("stranger@example.com", "sign-in-code")).toBeNull();
+    expect(await latestEmail(backend, "stranger@example.com", "sign-in-code")).toBeNull();
     // No user was created for the stranger.
-    const strangers = await run(async (ctx) => await ctx.db.query("users").withIndex("email", (q: any) => q.eq("email", "stranger@example.com")).collect());
+    const strangers = await runOn(backend, async (ctx) => await ctx.db.query("users").withIndex("email", (q: any) => q.eq("email", "stranger@example.com")).collect());
     expect(strangers).toEqual([]);
   });
 });
@@ -296,11 +247,11 @@ describe("email-code sign-in", () => {
 describe("deactivated users", () => {
   test("cannot sign in, and an existing JWT stops working at the next request", async () => {
     const email = "fay@example.com";
-    const tokens = await signUp(email, "fay's password", "Fay");
+    const tokens = await signUpOverHttp(backend, email, "fay's password", "Fay");
     const client = as(tokens.token);
     const { _id: userId } = (await client.query(me, {})) as any;
 
-    await run(async (ctx) => await ctx.db.patch(userId, { isActive: false }));
+    await runOn(backend, async (ctx) => await ctx.db.patch(userId, { isActive: false }));
 
     expect(await failure(client.query(me, {}))).toMatchObject({ code: "USER_INACTIVE" });
     expect(await failure(client.mutation(recordSession, { userAgent: "x" }))).toMatchObject({ code: "USER_INACTIVE" });
@@ -313,17 +264,17 @@ describe("deactivated users", () => {
     expect(await failure(anon().action(signIn, { refreshToken: tokens.refreshToken }))).toMatchObject({ code: "USER_INACTIVE" });
 
     // Reactivated: signs in again, and the old session refreshes again.
-    await run(async (ctx) => await ctx.db.patch(userId, { isActive: true }));
+    await runOn(backend, async (ctx) => await ctx.db.patch(userId, { isActive: true }));
     await passwordSignIn(email, "fay's password");
     expect(await refresh(tokens.refreshToken)).not.toBeNull();
   });
 
   test("deactivation by a platform admin: the user cannot sign in, and their sessions stop at the next request", async () => {
-    const adminTokens = await signUp("root@example.com", "root's password", "Root");
+    const adminTokens = await signUpOverHttp(backend, "root@example.com", "root's password", "Root");
     const adminId = ((await as(adminTokens.token).query(me, {})) as any)._id;
-    await run(async (ctx) => await ctx.db.patch(adminId, { role: "admin" }));
+    await runOn(backend, async (ctx) => await ctx.db.patch(adminId, { role: "admin" }));
     const email = "gil@example.com";
-    const laptop = await signUp(email, "gil's password", "Gil");
+    const laptop = await signUpOverHttp(backend, email, "gil's password", "Gil");
     const phone = await passwordSignIn(email, "gil's password");
     const userId = ((await as(laptop.token).query(me, {})) as any)._id;
 
@@ -349,7 +300,7 @@ describe("deactivated users", () => {
 describe("rate limiting", () => {
   test("after 10 failed passwords the account is locked out, with a retry time", async () => {
     const email = "gus@example.com";
-    await signUp(email, "gus's password", "Gus");
+    await signUpOverHttp(backend, email, "gus's password", "Gus");
     const wrong = () => anon().action(signIn, { provider: "password", params: { flow: "signIn", email, password: "wrong password" } });
     for (let i = 1; i <= 9; i++) expect(await failure(wrong())).toMatchObject({ code: "INVALID_CREDENTIALS" });
     const tenth = await failure(wrong());
@@ -365,7 +316,7 @@ describe("rate limiting", () => {
       retryAfterMinutes: expect.any(Number),
     });
     // Other accounts are unaffected.
-    await signUp("gwen@example.com", "gwen's password", "Gwen");
+    await signUpOverHttp(backend, "gwen@example.com", "gwen's password", "Gwen");
   });
 
   test("the limit holds across app servers: two clients' interleaved failures count against one limit, per address and per IP", async () => {
@@ -410,9 +361,9 @@ describe("rate limiting", () => {
 
   test("after 10 wrong codes the address is locked out", async () => {
     const email = "hal@example.com";
-    await signUp(email, "hal's password", "Hal");
+    await signUpOverHttp(backend, email, "hal's password", "Hal");
     await anon().action(signIn, { provider: "email-code", params: { email } });
-    const code = await latestCode(email, "sign-in-code");
+    const code = await codeFor(backend, email, "sign-in-code");
     const wrongCode = code === "99999999" ? "99999998" : "99999999";
     for (let i = 1; i <= 9; i++) {
       expect(await failure(anon().action(signIn, { provider: "email-code", params: { email, code: wrongCode } }))).toMatchObject({ code: "INVALID_CODE" });
@@ -428,7 +379,7 @@ describe("rate limiting", () => {
 describe("sessions", () => {
   test("listing with IP and user agent, and signing out the other sessions", async () => {
     const email = "ivy@example.com";
-    const first = await signUp(email, "ivy's password", "Ivy");
+    const first = await signUpOverHttp(backend, email, "ivy's password", "Ivy");
     const second = await passwordSignIn(email, "ivy's password");
     const laptop = as(first.token);
     const phone = as(second.token);
@@ -449,7 +400,7 @@ describe("sessions", () => {
     expect(await failure(phone.mutation(recordSession, { userAgent: "Safari on iPhone" }))).toMatchObject({ code: "UNAUTHENTICATED" });
     // This session goes on.
     expect(await refresh(first.refreshToken)).not.toBeNull();
-    const meta = await run(async (ctx) => await ctx.db.query("sessionMeta").collect());
+    const meta = await runOn(backend, async (ctx) => await ctx.db.query("sessionMeta").collect());
     expect(meta.filter((m: any) => m.userAgent === "Safari on iPhone")).toEqual([]);
   });
 });
@@ -457,7 +408,7 @@ describe("sessions", () => {
 describe("account settings", () => {
   test("change password: checks the current one, ends the other sessions", async () => {
     const email = "jo@example.com";
-    const first = await signUp(email, "first password", "Jo");
+    const first = await signUpOverHttp(backend, email, "first password", "Jo");
     const other = await passwordSignIn(email, "first password");
     const client = as(first.token);
 
@@ -484,7 +435,7 @@ describe("account settings", () => {
 
   test("delete account: re-checks the password, then the cascade removes the user", async () => {
     const email = "kit@example.com";
-    const tokens = await signUp(email, "kit's password", "Kit");
+    const tokens = await signUpOverHttp(backend, email, "kit's password", "Kit");
     const client = as(tokens.token);
     await client.mutation(recordSession, { userAgent: "Chrome" });
     const { _id: userId } = (await client.query(me, {})) as any;
@@ -498,7 +449,7 @@ describe("account settings", () => {
     // Then the scheduled cascade removes the user and everything auth kept for it.
     let left: any = null;
     for (let i = 0; i < 100; i++) {
-      left = await run(async (ctx) => ({
+      left = await runOn(backend, async (ctx) => ({
         user: await ctx.db.get(userId),
         accounts: (await ctx.db.query("authAccounts").withIndex("userIdAndProvider", (q: any) => q.eq("userId", userId)).collect()).length,
         sessions: (await ctx.db.query("authSessions").withIndex("userId", (q: any) => q.eq("userId", userId)).collect()).length,
@@ -516,7 +467,7 @@ describe("account settings", () => {
 
   test("account deletion without the password: a script holding the JWT cannot reach users:deleteUser", async () => {
     const email = "kim@example.com";
-    const tokens = await signUp(email, "kim's password", "Kim");
+    const tokens = await signUpOverHttp(backend, email, "kim's password", "Kim");
     const client = as(tokens.token);
     const { _id: userId } = (await client.query(me, {})) as any;
     // What a script on the page would try: the deletion mutation itself, skipping the password.
@@ -527,10 +478,10 @@ describe("account settings", () => {
     const rename = makeFunctionReference<"mutation">("users:updateUserName");
     await expect(client.mutation(rename, { name: "Kim", batchSize: 1 })).rejects.toThrow(/batchSize/);
     // The account is untouched and still works.
-    expect(await run(async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
+    expect(await runOn(backend, async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
     expect(((await client.query(me, {})) as any).email).toBe(email);
     expect(await failure(client.action(deleteAccount, { password: "a wrong guess" }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "password" });
-    expect(await run(async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
+    expect(await runOn(backend, async (ctx) => (await ctx.db.get(userId))?.deletingAt ?? null)).toBeNull();
   });
 });
 
@@ -547,7 +498,7 @@ describe("email delivery", () => {
     await new Promise<void>((r) => resend.listen(0, "127.0.0.1", r));
     const email = "lou@example.com";
     try {
-      await signUp(email, "lou's password", "Lou");
+      await signUpOverHttp(backend, email, "lou's password", "Lou");
       backend.env.set("RESEND_API_KEY", "re_test_key");
       backend.env.set("RESEND_API_URL", `http://127.0.0.1:${(resend.address() as AddressInfo).port}`);
       backend.env.set("EMAIL_FROM", "Pressroom <hello@pressroom.example>");
@@ -558,7 +509,7 @@ describe("email delivery", () => {
       expect(received[0].body).toMatchObject({ from: "Pressroom <hello@pressroom.example>", to: [email], subject: expect.stringMatching(/reset/i) });
       const code = received[0].body.text.match(/\b(\d{8})\b/)[1];
       expect(received[0].body.html).toContain(code);
-      const log = await latestEmail(email, "password-reset");
+      const log = await latestEmail(backend, email, "password-reset");
       expect(log).toMatchObject({ provider: "resend", sentAt: expect.any(Number), html: null });
       expect(log.text).not.toContain(code);
       const done: any = await anon().action(signIn, { provider: "password", params: { flow: "reset-verification", email, code, newPassword: "lou's new password" } });

@@ -1,12 +1,12 @@
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LocalBackend } from "../../local-backend/src/backend";
-import { startAppBackend, stopAppBackend } from "../support/live-backend";
+import { signUpOverHttp, startAuthBackend, tokenClient } from "../support/auth";
+import { runOn, stopAppBackend } from "../support/live-backend";
 
 // OAuth sign-in offline, through @convex-dev/auth's real @auth/core code path: `auth:signIn` gives
 // the backend's /api/auth/signin/<provider> URL; that redirects (with PKCE cookies) to a small
@@ -207,18 +207,15 @@ const idp = new TestIdentityProvider();
 
 beforeAll(async () => {
   await idp.start();
-  backend = await startAppBackend("pressroom-oauth-");
-  const keys = await generateKeyPair("RS256", { extractable: true });
-  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
-  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
-  backend.env.set("SITE_URL", SITE_URL);
-  backend.env.set("AUTH_LOG_LEVEL", "WARN");
-  backend.env.set("AUTH_GOOGLE_ID", GOOGLE.id);
-  backend.env.set("AUTH_GOOGLE_SECRET", GOOGLE.secret);
-  backend.env.set("AUTH_GOOGLE_ISSUER", idp.issuer);
-  backend.env.set("AUTH_GITHUB_ID", GITHUB.id);
-  backend.env.set("AUTH_GITHUB_SECRET", GITHUB.secret);
-  backend.env.set("AUTH_GITHUB_ENTERPRISE_URL", `${idp.base}/gh`);
+  ({ backend } = await startAuthBackend("pressroom-oauth-", SITE_URL, {
+    AUTH_LOG_LEVEL: "WARN",
+    AUTH_GOOGLE_ID: GOOGLE.id,
+    AUTH_GOOGLE_SECRET: GOOGLE.secret,
+    AUTH_GOOGLE_ISSUER: idp.issuer,
+    AUTH_GITHUB_ID: GITHUB.id,
+    AUTH_GITHUB_SECRET: GITHUB.secret,
+    AUTH_GITHUB_ENTERPRISE_URL: `${idp.base}/gh`,
+  }));
   // convex/auth.ts reads the provider variables when its module loads.
   await backend.reload();
 });
@@ -228,12 +225,8 @@ afterAll(async () => {
   await stopAppBackend(backend);
 });
 
-const anon = () => new ConvexHttpClient(backend.url);
-function as(token: string) {
-  const client = new ConvexHttpClient(backend.url);
-  client.setAuth(token);
-  return client;
-}
+const anon = () => tokenClient(backend);
+const as = (token: string) => tokenClient(backend, token);
 
 function cookieHeader(res: Response, jar: Map<string, string>) {
   for (const line of res.headers.getSetCookie()) {
@@ -286,12 +279,6 @@ async function oauthSignIn(provider: "google" | "github", user: IdpUser) {
   return result.tokens as { token: string; refreshToken: string };
 }
 
-async function run<T>(fn: (ctx: any) => Promise<T>): Promise<T> {
-  const outcome = await backend.runner.transactInline(fn);
-  if (!outcome.ok) throw new Error(outcome.message);
-  return JSON.parse(outcome.valueJson) as T;
-}
-
 describe("OAuth through @auth/core", () => {
   test("Google (OpenID, discovery, ID token): a new user, then the same user again", async () => {
     const user = { sub: "g-1001", email: "Grace@Example.com", emailVerified: true, name: "Grace Hopper", picture: "https://img.example/grace.png" };
@@ -312,7 +299,7 @@ describe("OAuth through @auth/core", () => {
       role: "user",
       hasPassword: false,
     });
-    const row: any = await run(async (ctx) => await ctx.db.get(profile._id));
+    const row: any = await runOn(backend, async (ctx) => await ctx.db.get(profile._id));
     expect(row).toMatchObject({ isActive: true, createdAt: expect.any(Number), lastLoginAt: expect.any(Number) });
 
     // The provider's later name change does not overwrite the Pressroom name.
@@ -329,7 +316,7 @@ describe("OAuth through @auth/core", () => {
     expect(idp.requests).toEqual(["GET /gh/login/oauth/authorize", "POST /gh/login/oauth/access_token", "GET /gh/api/v3/user", "GET /gh/api/v3/user/emails"]);
     const profile: any = await as(tokens.token).query(me, {});
     expect(profile).toMatchObject({ name: "Linus", email: "linus@example.com", hasPassword: false });
-    const accounts = await run(async (ctx) =>
+    const accounts = await runOn(backend, async (ctx) =>
       (await ctx.db.query("authAccounts").withIndex("userIdAndProvider", (q: any) => q.eq("userId", profile._id)).collect()).map(
         (a: any) => [a.provider, a.providerAccountId],
       ),
@@ -340,13 +327,8 @@ describe("OAuth through @auth/core", () => {
   test("a verified email links to the existing user; an unverified one does not", async () => {
     // A password user with a verified address.
     const email = "mae@example.com";
-    await anon().action(signIn, { provider: "password", params: { flow: "signUp", email, password: "mae's password", name: "Mae" } });
-    const mail: any = await run(async (ctx) =>
-      (await ctx.db.query("emails").withIndex("by_to_and_kind", (q: any) => q.eq("to", email).eq("kind", "verify-email")).order("desc").first()),
-    );
-    const code = mail.text.match(/\b(\d{8})\b/)[1];
-    const pw: any = await anon().action(signIn, { provider: "password", params: { flow: "email-verification", email, code } });
-    const mae: any = await as(pw.tokens.token).query(me, {});
+    const pw = await signUpOverHttp(backend, email, "mae's password", "Mae");
+    const mae: any = await as(pw.token).query(me, {});
 
     const linked = await oauthSignIn("google", { sub: "g-2002", email, emailVerified: true, name: "Mae J." });
     const viaGoogle: any = await as(linked.token).query(me, {});
@@ -367,7 +349,7 @@ describe("OAuth through @auth/core", () => {
     } finally {
       idp.wrongAudience = false;
     }
-    const users = await run(async (ctx) => await ctx.db.query("users").withIndex("email", (q: any) => q.eq("email", "eve@example.com")).collect());
+    const users = await runOn(backend, async (ctx) => await ctx.db.query("users").withIndex("email", (q: any) => q.eq("email", "eve@example.com")).collect());
     expect(users).toEqual([]);
   });
 
@@ -375,11 +357,11 @@ describe("OAuth through @auth/core", () => {
     const user = { sub: "g-3003", email: "nell@example.com", emailVerified: true, name: "Nell" };
     const tokens = await oauthSignIn("google", user);
     const { _id: userId } = (await as(tokens.token).query(me, {})) as any;
-    await run(async (ctx) => await ctx.db.patch(userId, { isActive: false }));
+    await runOn(backend, async (ctx) => await ctx.db.patch(userId, { isActive: false }));
     const { final } = await browserFlow("google", user);
     expect(final.toString().replace(/\/$/, "")).toBe(SITE_URL);
     expect(final.searchParams.get("code")).toBeNull();
-    await run(async (ctx) => await ctx.db.patch(userId, { isActive: true }));
+    await runOn(backend, async (ctx) => await ctx.db.patch(userId, { isActive: true }));
 
     const { final: ok } = await browserFlow("google", user);
     const result: any = await anon().action(signIn, { params: { code: ok.searchParams.get("code") }, verifier: "not-the-verifier" });
@@ -392,9 +374,9 @@ describe("OAuth through @auth/core", () => {
     const { _id: userId } = (await client.query(me, {})) as any;
     expect(await client.action(deleteAccount, {})).toEqual({ sites: [] });
     for (let i = 0; i < 100; i++) {
-      if ((await run(async (ctx) => await ctx.db.get(userId))) === null) break;
+      if ((await runOn(backend, async (ctx) => await ctx.db.get(userId))) === null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(await run(async (ctx) => await ctx.db.get(userId))).toBeNull();
+    expect(await runOn(backend, async (ctx) => await ctx.db.get(userId))).toBeNull();
   });
 });

@@ -3,12 +3,10 @@
 // document renders through Remix's request handler.
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { SignJWT } from "jose";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import * as accountRoute from "../../app/routes/account";
 import * as tokenRoute from "../../app/routes/api.auth.token";
 import * as mailboxRoute from "../../app/routes/dev.mailbox";
@@ -20,37 +18,50 @@ import * as signupRoute from "../../app/routes/signup";
 import * as verifyRoute from "../../app/routes/verify";
 import * as root from "../../app/root";
 import { safeRedirectTo } from "../../app/auth/redirect.server";
+import { codeFor, latestEmail, startAuthBackend } from "../support/auth";
+import { keepProcessEnv, stopAppBackend } from "../support/live-backend";
 import { OPEN_REDIRECT_CORPUS } from "../support/open-redirect-corpus";
+import {
+  absorb,
+  action,
+  cookie,
+  cookieHeader,
+  freshEmail,
+  get,
+  isExpired,
+  JWT,
+  loader,
+  ORIGIN as LOCAL,
+  PASSWORD,
+  post,
+  REFRESH,
+  setCookies,
+  signInThroughApp,
+  signUpThroughApp,
+  type Jar,
+  type Outcome,
+  type Route,
+} from "../support/remix-app";
 
 const signIn = makeFunctionReference<"action">("auth:signIn");
 const me = makeFunctionReference<"query">("account:me");
-const latestFor = makeFunctionReference<"query">("emails:latestFor");
 
-const LOCAL = "http://localhost:3000";
 const REMOTE = "https://pressroom.example";
 const EVIL = "https://evil.example";
 
 let backend: LocalBackend;
-let dataDir: string;
 let privateKey: CryptoKey;
-let admin: ConvexHttpClient;
+let restoreEnv: () => void;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "remix-auth-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
-  const keys = await generateKeyPair("RS256", { extractable: true });
-  privateKey = keys.privateKey as CryptoKey;
-  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
-  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
-  backend.env.set("SITE_URL", LOCAL);
+  ({ backend, privateKey } = await startAuthBackend("remix-auth-", LOCAL));
+  restoreEnv = keepProcessEnv("CONVEX_URL", "AUTH_MIN_RESPONSE_MS");
   process.env.CONVEX_URL = backend.url;
-  admin = new ConvexHttpClient(backend.url);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
 });
 
 afterAll(async () => {
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  restoreEnv?.();
+  await stopAppBackend(backend);
 });
 
 beforeEach(() => {
@@ -59,124 +70,11 @@ beforeEach(() => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Helpers: requests, responses, a cookie jar
 
-type Jar = Map<string, string>;
-type Route = { loader?: (args: any) => any; action?: (args: any) => any };
-type Outcome = { status: number; headers: Headers; data: any; location: string | null };
-
-function cookieHeader(jar?: Jar): Record<string, string> {
-  if (!jar || jar.size === 0) return {};
-  return { Cookie: [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") };
-}
-
-function get(url: string, jar?: Jar, headers: Record<string, string> = {}): Request {
-  return new Request(url, { headers: { ...cookieHeader(jar), "User-Agent": "vitest", ...headers } });
-}
-
-function post(url: string, fields: Record<string, string>, jar?: Jar, headers?: Record<string, string>): Request {
-  const origin = new URL(url).origin;
-  return new Request(url, {
-    method: "POST",
-    headers: { Origin: origin, "User-Agent": "vitest", ...cookieHeader(jar), ...(headers ?? {}) },
-    body: new URLSearchParams(fields),
-  });
-}
-
-async function run(kind: "loader" | "action", route: Route, request: Request): Promise<Outcome> {
-  let result: any;
-  try {
-    result = await route[kind]!({ request, params: {}, context: {} });
-  } catch (thrown) {
-    if (!(thrown instanceof Response)) throw thrown;
-    result = thrown;
-  }
-  if (result instanceof Response) {
-    const type = result.headers.get("Content-Type") ?? "";
-    const data = type.includes("json") ? await result.clone().json() : await result.clone().text();
-    return { status: result.status, headers: result.headers, data, location: result.headers.get("Location") };
-  }
-  if (result && result.type === "DataWithResponseInit") {
-    const init = result.init ?? {};
-    return { status: init.status ?? 200, headers: new Headers(init.headers), data: result.data, location: null };
-  }
-  return { status: 200, headers: new Headers(), data: result, location: null };
-}
-
-const loader = (route: Route, request: Request) => run("loader", route, request);
-const action = (route: Route, request: Request) => run("action", route, request);
-
-type SetCookie = { name: string; value: string; attrs: Record<string, string | true> };
-
-function setCookies(headers: Headers): SetCookie[] {
-  return headers.getSetCookie().map((line) => {
-    const [pair, ...rest] = line.split(";").map((s) => s.trim());
-    const eq = pair.indexOf("=");
-    const attrs: Record<string, string | true> = {};
-    for (const a of rest) {
-      const i = a.indexOf("=");
-      attrs[(i < 0 ? a : a.slice(0, i)).toLowerCase()] = i < 0 ? true : a.slice(i + 1);
-    }
-    return { name: pair.slice(0, eq), value: decodeURIComponent(pair.slice(eq + 1)), attrs };
-  });
-}
-
-function cookie(headers: Headers, name: string): SetCookie | undefined {
-  return setCookies(headers)
-    .filter((c) => c.name === name)
-    .at(-1);
-}
-
-function isExpired(c: SetCookie | undefined): boolean {
-  return !!c && (c.attrs["max-age"] === "0" || c.value === "");
-}
-
-/** Applies a response's Set-Cookie headers to the jar, like a browser. */
-function absorb(jar: Jar, headers: Headers): Jar {
-  for (const c of setCookies(headers)) {
-    if (isExpired(c)) jar.delete(c.name);
-    else jar.set(c.name, c.value);
-  }
-  return jar;
-}
-
-const JWT = "__convexAuthJWT";
-const REFRESH = "__convexAuthRefreshToken";
-
+/** A JWT's claims, unverified. */
 function claims(token: string): { sub: string; iat: number; exp: number; [k: string]: unknown } {
   return JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
 }
-
-async function codeFor(email: string, kind: "verify-email" | "password-reset" | "sign-in-code"): Promise<string> {
-  const mail: any = await admin.query(latestFor as any, { email, kind });
-  const code = /\b(\d{8})\b/.exec(mail?.text ?? "")?.[1];
-  if (!code) throw new Error(`no ${kind} code for ${email}`);
-  return code;
-}
-
-let counter = 0;
-const freshEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}@example.com`;
-const PASSWORD = "correct horse battery";
-
-/** Signs up through the routes (sign-up, code from the outbox, verify); returns the cookie jar. */
-async function signUpThroughRoutes(email: string, base = LOCAL, name = "Ada Lovelace"): Promise<Jar> {
-  const jar: Jar = new Map();
-  const signup = await action(signupRoute, post(`${base}/signup`, { name, email, password: PASSWORD, redirectTo: "/" }, jar));
-  expect(signup.status).toBe(302);
-  absorb(jar, signup.headers);
-  const code = await codeFor(email, "verify-email");
-  const verified = await action(verifyRoute, post(`${base}/verify`, { provider: "password", email, code, redirectTo: "/" }, jar));
-  expect(verified.status).toBe(302);
-  return absorb(jar, verified.headers);
-}
-
-async function signInThroughRoutes(email: string, password = PASSWORD, jar: Jar = new Map(), base = LOCAL) {
-  const result = await action(loginRoute, post(`${base}/login`, { intent: "password", email, password, redirectTo: "/account" }, jar));
-  absorb(jar, result.headers);
-  return { result, jar };
-}
-
-// ---------------------------------------------------------------------------------------------
 
 describe("sign-up, verification and cookies", () => {
   test("sign-up → code from the outbox → verify → session cookies (httpOnly, SameSite=Lax, no Secure on localhost)", async () => {
@@ -194,7 +92,7 @@ describe("sign-up, verification and cookies", () => {
     const verifyPage = await loader(verifyRoute, get(`${LOCAL}/verify?provider=password&redirectTo=%2Faccount`, jar));
     expect(verifyPage.data).toMatchObject({ provider: "password", email, redirectTo: "/account" });
 
-    const code = await codeFor(email, "verify-email");
+    const code = await codeFor(backend, email, "verify-email");
     const wrong = await action(verifyRoute, post(`${LOCAL}/verify`, { provider: "password", email, code: "00000000" }, jar));
     expect(wrong.status).toBe(400);
     expect(wrong.data.errors.fields.code).toMatch(/wrong or has expired/);
@@ -228,9 +126,9 @@ describe("sign-up, verification and cookies", () => {
 
   test("on a non-localhost host the cookies are __Host- prefixed and Secure", async () => {
     const email = freshEmail("remote");
-    const jar = await signUpThroughRoutes(email, REMOTE);
+    const jar = await signUpThroughApp(backend, email, { base: REMOTE });
     expect([...jar.keys()].sort()).toEqual([`__Host-${REFRESH}`, `__Host-${JWT}`].sort());
-    const { result } = await signInThroughRoutes(email, PASSWORD, new Map(), REMOTE);
+    const { result } = await signInThroughApp(email, PASSWORD, new Map(), REMOTE);
     expect(result.status).toBe(302);
     for (const name of [`__Host-${JWT}`, `__Host-${REFRESH}`]) {
       const c = cookie(result.headers, name)!;
@@ -247,29 +145,29 @@ describe("sign-up, verification and cookies", () => {
 
   test("sign-up with a registered email goes to /verify like any sign-up (the owner is emailed); sign-in with an unverified address sends a new code", async () => {
     const email = freshEmail("dup");
-    await signUpThroughRoutes(email);
+    await signUpThroughApp(backend, email);
     const again = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Twin", email, password: "another password" }));
     expect(again.status).toBe(302);
     expect(again.location).toBe("/verify?provider=password");
-    expect(((await admin.query(latestFor as any, { email, kind: "account-exists" })) as any)?.subject).toMatch(/already have/);
+    expect((await latestEmail(backend, email, "account-exists"))?.subject).toMatch(/already have/);
 
     const pending = freshEmail("pending");
     await action(signupRoute, post(`${LOCAL}/signup`, { name: "Pending", email: pending, password: PASSWORD }));
-    const first = await codeFor(pending, "verify-email");
-    const { result } = await signInThroughRoutes(pending);
+    const first = await codeFor(backend, pending, "verify-email");
+    const { result } = await signInThroughApp(pending);
     expect(result.status).toBe(302);
     expect(result.location).toMatch(/^\/verify\?provider=password/);
     expect(cookie(result.headers, JWT)).toBeUndefined();
-    expect(await codeFor(pending, "verify-email")).not.toBe(first);
+    expect(await codeFor(backend, pending, "verify-email")).not.toBe(first);
   });
 
   test("password-less sign-in with an emailed code", async () => {
     const email = freshEmail("codes");
-    await signUpThroughRoutes(email);
+    await signUpThroughApp(backend, email);
     const asked = await action(loginRoute, post(`${LOCAL}/login`, { intent: "email-code", email, redirectTo: "/account" }));
     expect(asked.status).toBe(302);
     expect(asked.location).toBe("/verify?provider=email-code&redirectTo=%2Faccount");
-    const code = await codeFor(email, "sign-in-code");
+    const code = await codeFor(backend, email, "sign-in-code");
     const done = await action(verifyRoute, post(`${LOCAL}/verify`, { provider: "email-code", email, code, redirectTo: "/account" }));
     expect(done.status).toBe(302);
     expect(done.location).toBe("/account");
@@ -279,7 +177,7 @@ describe("sign-up, verification and cookies", () => {
 
 describe("the session over time", () => {
   test("refresh before expiry: a JWT within a minute of expiring is exchanged for new cookies", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("refresh"));
+    const jar = await signUpThroughApp(backend, freshEmail("refresh"));
     const original = claims(jar.get(JWT)!);
     const oldRefresh = jar.get(REFRESH)!;
 
@@ -312,7 +210,7 @@ describe("the session over time", () => {
   });
 
   test("a refresh token that no longer works clears the cookies", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("stale"));
+    const jar = await signUpThroughApp(backend, freshEmail("stale"));
     const now = Math.floor(Date.now() / 1000);
     const expired = await new SignJWT({ ...claims(jar.get(JWT)!), iat: now - 4000, exp: now - 400 })
       .setProtectedHeader({ alg: "RS256" })
@@ -341,7 +239,7 @@ describe("the session over time", () => {
   });
 
   test("sign-out clears the cookies and invalidates the refresh token", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("bye"));
+    const jar = await signUpThroughApp(backend, freshEmail("bye"));
     const refreshToken = jar.get(REFRESH)!;
     const out = await action(logoutRoute, post(`${LOCAL}/logout`, {}, jar));
     expect(out.status).toBe(302);
@@ -356,7 +254,7 @@ describe("the session over time", () => {
 
   test("after sign-in the browser goes back where it came from, never off-site", async () => {
     const email = freshEmail("back");
-    await signUpThroughRoutes(email);
+    await signUpThroughApp(backend, email);
     const page = await loader(loginRoute, get(`${LOCAL}/login?redirectTo=${encodeURIComponent("/night-desk/posts?page=2")}`));
     expect(page.data.redirectTo).toBe("/night-desk/posts?page=2");
     const ok = await action(
@@ -372,7 +270,7 @@ describe("the session over time", () => {
   });
 
   test("open redirect: /login?redirectTo=<bypass> sends a signed-in user home, never to another host", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("redirect"));
+    const jar = await signUpThroughApp(backend, freshEmail("redirect"));
     for (const evil of OPEN_REDIRECT_CORPUS.filter((v) => v !== "")) {
       const r = await loader(loginRoute, get(`${LOCAL}/login?${new URLSearchParams({ redirectTo: evil })}`, jar));
       expect(r.status, evil).toBe(302);
@@ -389,11 +287,11 @@ describe("the session over time", () => {
 describe("security", () => {
   test("session fixation: a refresh token set before sign-in is replaced at sign-in", async () => {
     // The attacker signs in as themselves and plants their cookies in the victim's browser.
-    const attacker = await signUpThroughRoutes(freshEmail("attacker"));
+    const attacker = await signUpThroughApp(backend, freshEmail("attacker"));
     const victimEmail = freshEmail("victim");
-    await signUpThroughRoutes(victimEmail);
+    await signUpThroughApp(backend, victimEmail);
     const planted: Jar = new Map(attacker);
-    const { result } = await signInThroughRoutes(victimEmail, PASSWORD, planted);
+    const { result } = await signInThroughApp(victimEmail, PASSWORD, planted);
     expect(result.status).toBe(302);
     const jwt = cookie(result.headers, JWT)!.value;
     const refresh = cookie(result.headers, REFRESH)!.value;
@@ -407,13 +305,13 @@ describe("security", () => {
     expect(claims(jwt).sub.split("|")[1]).not.toBe(attackerSession);
     // A planted garbage refresh token is replaced too.
     const garbage: Jar = new Map([[REFRESH, "planted|token"]]);
-    const second = await signInThroughRoutes(victimEmail, PASSWORD, garbage);
+    const second = await signInThroughApp(victimEmail, PASSWORD, garbage);
     expect(cookie(second.result.headers, REFRESH)!.value).not.toBe("planted|token");
   });
 
   test("CSRF on sign-out and account deletion: a cross-origin POST is refused with 403", async () => {
     const email = freshEmail("csrf");
-    const jar = await signUpThroughRoutes(email);
+    const jar = await signUpThroughApp(backend, email);
     const attempts: [Route, string, Record<string, string>][] = [
       [logoutRoute, "/logout", {}],
       [accountRoute, "/account", { intent: "delete", password: PASSWORD, confirm: "yes" }],
@@ -447,7 +345,7 @@ describe("security", () => {
 
   test("user enumeration: sign-in and reset answer the same for unknown and known emails", async () => {
     const known = freshEmail("known");
-    await signUpThroughRoutes(known);
+    await signUpThroughApp(backend, known);
     const unknown = freshEmail("nobody");
     process.env.AUTH_MIN_RESPONSE_MS = "400";
 
@@ -481,7 +379,7 @@ describe("security", () => {
     expect(c.out.location).toBe("/reset-password?sent=1");
     expect(c.ms).toBeGreaterThanOrEqual(395);
     expect(d.ms).toBeGreaterThanOrEqual(395);
-    await codeFor(known, "password-reset"); // the known address did get a code
+    await codeFor(backend, known, "password-reset"); // the known address did get a code
 
     // A reset code for an unknown address reads like a wrong code.
     const e = await action(resetRoute, post(`${LOCAL}/reset-password`, { email: unknown, code: "12345678", newPassword: "new password 1" }));
@@ -506,7 +404,7 @@ describe("security", () => {
 
   test("password guessing through sign-up: POST /signup never signs in to an existing account, and shares sign-in's limit", async () => {
     const email = freshEmail("guess");
-    await signUpThroughRoutes(email);
+    await signUpThroughApp(backend, email);
     // The right password on the sign-up form used to sign the caller in.
     const right = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Guesser", email, password: PASSWORD, redirectTo: "/account" }));
     expect(right.status).toBe(302);
@@ -519,7 +417,7 @@ describe("security", () => {
       expect(guess.status).toBe(302);
       expect(cookie(guess.headers, JWT)).toBeUndefined();
     }
-    const locked = await signInThroughRoutes(email);
+    const locked = await signInThroughApp(email);
     expect(locked.result.status).toBe(429);
     expect(cookie(locked.result.headers, JWT)).toBeUndefined();
     const lockedSignUp = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Guesser", email, password: PASSWORD }));
@@ -530,7 +428,7 @@ describe("security", () => {
 
   test("account enumeration through sign-up: POST /signup answers the same for a registered and a new address", async () => {
     const known = freshEmail("registered");
-    await signUpThroughRoutes(known);
+    await signUpThroughApp(backend, known);
     const shape = (o: Outcome, email: string) => ({
       status: o.status,
       location: o.location,
@@ -598,7 +496,7 @@ describe("security", () => {
   });
 
   test("token theft through page JavaScript: the refresh token is never in HTML, loader data or the token route", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("theft"));
+    const jar = await signUpThroughApp(backend, freshEmail("theft"));
     const refreshToken = jar.get(REFRESH)!;
     const jwt = jar.get(JWT)!;
     // Loader data of every page a signed-in user sees.
@@ -630,7 +528,7 @@ describe("security", () => {
     // Signed out: no token.
     expect((await loader(tokenRoute, get(`${LOCAL}/api/auth/token`))).data).toEqual({ token: null });
     // The cookie itself is out of page JavaScript's reach.
-    const { result } = await signInThroughRoutes((await loader(root, get(`${LOCAL}/`, jar))).data.user.email);
+    const { result } = await signInThroughApp((await loader(root, get(`${LOCAL}/`, jar))).data.user.email);
     expect(cookie(result.headers, REFRESH)!.attrs.httponly).toBe(true);
     // And the server-rendered HTML (a full document request through Remix) carries neither token.
     const html = await renderDocument(get(`${LOCAL}/account`, jar, { Accept: "text/html" }));
@@ -645,8 +543,8 @@ describe("security", () => {
 describe("account page", () => {
   test("rename, change password (old one stops working), sign out other sessions, delete with the password", async () => {
     const email = freshEmail("acct");
-    const jar = await signUpThroughRoutes(email);
-    const other = (await signInThroughRoutes(email)).jar; // a second session
+    const jar = await signUpThroughApp(backend, email);
+    const other = (await signInThroughApp(email)).jar; // a second session
     const submit = (fields: Record<string, string>, j = jar) => action(accountRoute, post(`${LOCAL}/account`, fields, j));
 
     expect((await submit({ intent: "name", name: "Grace Hopper" })).data).toMatchObject({ notice: "Name saved." });
@@ -667,8 +565,8 @@ describe("account page", () => {
     expect((await submit({ intent: "password", currentPassword: PASSWORD, newPassword: "brand new password" })).data.notice).toBe(
       "Password changed.",
     );
-    expect((await signInThroughRoutes(email, PASSWORD)).result.status).toBe(400);
-    expect((await signInThroughRoutes(email, "brand new password")).result.status).toBe(302);
+    expect((await signInThroughApp(email, PASSWORD)).result.status).toBe(400);
+    expect((await signInThroughApp(email, "brand new password")).result.status).toBe(302);
 
     const unconfirmed = await submit({ intent: "delete", password: "brand new password" });
     expect(unconfirmed.data.errors.fields.confirm).toBeTruthy();
@@ -682,7 +580,7 @@ describe("account page", () => {
   });
 
   test("avatar upload: the image goes to file storage and becomes the account's picture", async () => {
-    const jar = await signUpThroughRoutes(freshEmail("avatar"));
+    const jar = await signUpThroughApp(backend, freshEmail("avatar"));
     const png = Buffer.from(
       "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
       "base64",
@@ -706,16 +604,16 @@ describe("account page", () => {
 
   test("password reset: code from the outbox, new password, signed in", async () => {
     const email = freshEmail("reset");
-    await signUpThroughRoutes(email);
+    await signUpThroughApp(backend, email);
     const asked = await action(forgotRoute, post(`${LOCAL}/forgot-password`, { email }));
     const jar = absorb(new Map(), asked.headers);
     const page = await loader(resetRoute, get(`${LOCAL}/reset-password?sent=1`, jar));
     expect(page.data).toMatchObject({ email, notice: expect.stringMatching(/If an account exists/) });
-    const code = await codeFor(email, "password-reset");
+    const code = await codeFor(backend, email, "password-reset");
     const done = await action(resetRoute, post(`${LOCAL}/reset-password`, { email, code, newPassword: "reset password 2" }, jar));
     expect(done.status).toBe(302);
     expect(cookie(done.headers, JWT)?.value).toBeTruthy();
-    expect((await signInThroughRoutes(email, "reset password 2")).result.status).toBe(302);
+    expect((await signInThroughApp(email, "reset password 2")).result.status).toBe(302);
   });
 });
 
@@ -723,7 +621,7 @@ describe("dev mailbox", () => {
   test("lists outbox emails with the dev flag and the admin key; 404 without the flag, even holding the key", async () => {
     const email = freshEmail("mail");
     await action(signupRoute, post(`${LOCAL}/signup`, { name: "Mail", email, password: PASSWORD }));
-    const saved = { key: process.env.CONVEX_ADMIN_KEY, env: process.env.NODE_ENV, flag: process.env.PRESSROOM_DEV_MAILBOX };
+    const restore = keepProcessEnv("CONVEX_ADMIN_KEY", "NODE_ENV", "PRESSROOM_DEV_MAILBOX");
     try {
       process.env.CONVEX_ADMIN_KEY = backend.adminKey;
       process.env.PRESSROOM_DEV_MAILBOX = "1";
@@ -736,10 +634,7 @@ describe("dev mailbox", () => {
       delete process.env.PRESSROOM_DEV_MAILBOX;
       expect((await loader(mailboxRoute, get(`${LOCAL}/dev/mailbox`))).status).toBe(404);
     } finally {
-      for (const [name, value] of [["CONVEX_ADMIN_KEY", saved.key], ["NODE_ENV", saved.env], ["PRESSROOM_DEV_MAILBOX", saved.flag]] as const) {
-        if (value === undefined) delete process.env[name];
-        else (process.env as Record<string, string>)[name] = value;
-      }
+      restore();
     }
   });
 });

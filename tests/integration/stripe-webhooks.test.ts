@@ -6,7 +6,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { LocalBackend } from "../../local-backend/src/backend";
 import { startStripeFake, type StripeFake } from "../../tools/stripe-fake/index";
-import { createWorld, doc, type World } from "../support/factories";
+import { createUser, createWorld, doc, type World } from "../support/factories";
 import { clientAs, factoryBackend, failure, runOn, startAppBackend, stopAppBackend } from "../support/live-backend";
 
 // Billing end to end: the app's real convex/ folder on a local backend (HTTP actions on its site
@@ -47,12 +47,6 @@ async function billingRowCounts() {
     }
     return out;
   });
-}
-
-async function newReader(name: string): Promise<Id<"users">> {
-  return await run(async (ctx) =>
-    ctx.db.insert("users", { name, email: `${name.toLowerCase().replace(/\W+/g, ".")}@example.com`, role: "user", isActive: true, createdAt: Date.now(), updatedAt: Date.now() }),
-  );
 }
 
 async function featuredPost(siteId: Id<"sites">, editor: Id<"users">, title: string) {
@@ -173,7 +167,7 @@ describe("plans mirror to Stripe", () => {
 
 describe("end to end through the fake", () => {
   test("plan → checkout → Pay → webhooks → unlocked → portal cancel at period end → period passes → locked again", async () => {
-    const reader = await newReader("Paying Reader");
+    const reader = await createUser(t, "Paying Reader");
     expect(await locked(reader, slug)).toBe(true);
     expect(await as(reader).query(api.billing.mySubscription, { siteSlug: "daily" })).toBeNull();
 
@@ -249,7 +243,7 @@ describe("end to end through the fake", () => {
   });
 
   test("a Stripe customer that no longer exists (deleted, or the local fake restarted) is replaced at the next checkout", async () => {
-    const reader = await newReader("Returning Reader");
+    const reader = await createUser(t, "Returning Reader");
     const first = await as(reader).action(api.billing.createCheckout, { siteSlug: "daily", planId, returnTo: "/daily" });
     const lost = fake.state.checkoutSessions.get(first.sessionId)!.customer as string;
     fake.state.customers.delete(lost);
@@ -263,7 +257,7 @@ describe("end to end through the fake", () => {
   });
 
   test("a declined card returns to cancel_url and grants nothing", async () => {
-    const reader = await newReader("Declined Reader");
+    const reader = await createUser(t, "Declined Reader");
     const { url } = await as(reader).action(api.billing.createCheckout, { siteSlug: "daily", planId, returnTo: "/daily/subscribe?from=paywall" });
     const res = await fetch(`${url}/decline`, { method: "POST", redirect: "manual" });
     expect(res.status).toBe(303);
@@ -273,7 +267,7 @@ describe("end to end through the fake", () => {
   });
 
   test("checkout is refused for inactive plans, plans of other sites, off-site return paths and current subscribers", async () => {
-    const reader = await newReader("Careful Reader");
+    const reader = await createUser(t, "Careful Reader");
     const other = await as(w.users.outsider).mutation(api.plans.create, {
       siteId: w.otherSiteId,
       name: "Other",
@@ -329,7 +323,7 @@ describe("webhook signature verification", () => {
 
   test("forged webhook: an unsigned event cannot grant a subscription", async () => {
     // Attack: POST a well-formed invoice.paid for yourself without (or with a made-up) signature.
-    const reader = await newReader("Forger");
+    const reader = await createUser(t, "Forger");
     const before = await billingRowCounts();
     for (const signature of [null, "", "t=1,v1=deadbeef", `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}`]) {
       expect((await postWebhook(forgedInvoice(reader), { signature })).status).toBe(400);
@@ -340,7 +334,7 @@ describe("webhook signature verification", () => {
   });
 
   test("bad signature, wrong secret, tampered body and stale timestamp → 400 and nothing written", async () => {
-    const reader = await newReader("Tamperer");
+    const reader = await createUser(t, "Tamperer");
     const payload = forgedInvoice(reader);
     const before = await billingRowCounts();
     // Signed with another endpoint's secret.
@@ -361,7 +355,7 @@ describe("webhook signature verification", () => {
   test("forged webhook: timestamp in the future (a signature minted ahead to outlive the 300 s window) → 400 and nothing written", async () => {
     // The stripe library's tolerance only bounds a signature's age; one dated ahead would stay valid
     // for as long as its future date, so a leaked (or pre-signed) request could be replayed for hours.
-    const reader = await newReader("Time Traveller");
+    const reader = await createUser(t, "Time Traveller");
     const payload = forgedInvoice(reader).replace('"sub_forged"', '"sub_forged_future"');
     const before = await billingRowCounts();
     const nowSec = Math.floor(Date.now() / 1000);
@@ -385,7 +379,7 @@ describe("webhook signature verification", () => {
 describe("idempotency and ordering", () => {
   test("replayed webhook: replaying a payment event records nothing new", async () => {
     // Attack (or Stripe's at-least-once delivery): the same signed invoice.paid arrives again.
-    const reader = await newReader("Replayed Reader");
+    const reader = await createUser(t, "Replayed Reader");
     const { invoiceId } = await subscribe(reader, planId);
     const paid = fake.state.events.find((r) => r.event.type === "invoice.paid" && r.event.data.object.id === invoiceId)!;
     const before = await billingRowCounts();
@@ -396,7 +390,7 @@ describe("idempotency and ordering", () => {
   });
 
   test("20 parallel deliveries of the same event record one payment", async () => {
-    const reader = await newReader("Parallel Reader");
+    const reader = await createUser(t, "Parallel Reader");
     const held = await payHeld(reader);
     // The session and subscription events in order, then the payment 20 times at once as its first delivery.
     const invoiceEvent = held.mine.find((e) => e.type === "invoice.paid")!;
@@ -415,7 +409,7 @@ describe("idempotency and ordering", () => {
   });
 
   test("out-of-order events converge: the newest state wins whatever the arrival order", async () => {
-    const reader = await newReader("Shuffled Reader");
+    const reader = await createUser(t, "Shuffled Reader");
     // Checkout, cancel at period end, the period passes: five events, held back.
     const held = await payHeld(reader, async (subscriptionId) => {
       fake.state.setCancelAtPeriodEnd(subscriptionId, true);
@@ -476,7 +470,7 @@ async function payHeld(reader: Id<"users">, more?: (subscriptionId: string) => P
 
 describe("access follows the subscription's state", () => {
   test("active → past_due (locked) → paid again (unlocked) → an unpaid renewal cancels it (locked)", async () => {
-    const reader = await newReader("Renewing Reader");
+    const reader = await createUser(t, "Renewing Reader");
     const { subscriptionId } = await subscribe(reader, planId);
     expect(await locked(reader, slug)).toBe(false);
 
@@ -513,7 +507,7 @@ describe("access follows the subscription's state", () => {
   test("expired subscription keeps access (stale cache): a live paywall query locks at the period's end with no other write", async () => {
     // Attack: keep a page (or a sync socket) subscribed after paying for a period that ends. The
     // backend re-runs a subscribed query only when data it read changes, so access must end by a write.
-    const reader = await newReader("Lapsing Reader");
+    const reader = await createUser(t, "Lapsing Reader");
     const nowSec = Math.floor(Date.now() / 1000);
     const end = nowSec + 3;
     const sub = `sub_lapsing_${reader}`;
@@ -563,7 +557,7 @@ describe("access follows the subscription's state", () => {
   test("paywall leak: a canceled subscriber and a subscriber of a different site get locked featured posts", async () => {
     // A subscription is per site: paying "daily-other" must not open "daily"; and a subscription that
     // Stripe canceled must not keep working because its period end is still in the future.
-    const elsewhere = await newReader("Elsewhere Reader");
+    const elsewhere = await createUser(t, "Elsewhere Reader");
     const otherPlan = await as(w.users.outsider).mutation(api.plans.create, {
       siteId: w.otherSiteId,
       name: "Other supporter",
@@ -577,7 +571,7 @@ describe("access follows the subscription's state", () => {
     expect(await as(elsewhere).query(api.billing.mySubscription, { siteSlug: "daily" })).toBeNull();
     expect(await locked(elsewhere, slug)).toBe(true);
 
-    const canceled = await newReader("Canceled Reader");
+    const canceled = await createUser(t, "Canceled Reader");
     const { subscriptionId } = await subscribe(canceled, planId);
     expect(await locked(canceled, slug)).toBe(false);
     const res = await fetch(`${fake.url}/_control/cancel`, {
@@ -598,7 +592,7 @@ describe("access follows the subscription's state", () => {
 
 describe("canceling at Stripe", () => {
   test("billing:cancelAtStripe ends the Stripe subscription (for rows Pressroom canceled itself); a second call is a no-op", async () => {
-    const reader = await newReader("Leaving Reader");
+    const reader = await createUser(t, "Leaving Reader");
     const { subscriptionId } = await subscribe(reader, planId);
     for (let i = 0; i < 2; i++) {
       const outcome = await backend.runner.runAction("billing:cancelAtStripe", { stripeSubscriptionId: subscriptionId }, { allowInternal: true });
@@ -616,7 +610,7 @@ describe("canceling at Stripe", () => {
 
 describe("refunds", () => {
   test("partial and full refunds mark the payment, once; the charge is placed through its Stripe customer", async () => {
-    const reader = await newReader("Refunded Reader");
+    const reader = await createUser(t, "Refunded Reader");
     const { invoiceId } = await subscribe(reader, planId);
     const chargeId = fake.state.invoices.get(invoiceId)!.payments.data[0].payment.charge;
     await fake.state.refund({ charge: chargeId, amount: 200 });

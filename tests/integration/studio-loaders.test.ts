@@ -4,21 +4,16 @@
 // category and search filters, cursor pages, contributors' own posts), members (invitations and role rules surfacing as form errors),
 // settings validation, and the 404s strangers get.
 import { ConvexHttpClient } from "convex/browser";
-import { makeFunctionReference } from "convex/server";
-import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { ERROR_CODES } from "../../convex/shared/errors";
-import { LocalBackend } from "../../local-backend/src/backend";
+import type { LocalBackend } from "../../local-backend/src/backend";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
-import { convexAs } from "../../app/auth/session.server";
+import { startAuthBackend } from "../support/auth";
+import { adminClient, keepProcessEnv, stopAppBackend } from "../support/live-backend";
+import { action, appUser, cookieHeader, get, loader, ORIGIN, post, type AppUser, type Jar, type Outcome } from "../support/remix-app";
 import { RECORD_VIEWS } from "../../app/reader/views.server";
-import * as signupRoute from "../../app/routes/signup";
-import * as verifyRoute from "../../app/routes/verify";
 import * as studioHome from "../../app/routes/studio._index";
 import * as siteLayout from "../../app/routes/studio.$siteId";
 import * as postsList from "../../app/routes/studio.$siteId._index";
@@ -33,116 +28,27 @@ import * as plans from "../../app/routes/studio.$siteId.plans";
 import * as preview from "../../app/routes/studio.$siteId.preview";
 import * as acceptInvite from "../../app/routes/studio.invites.$token";
 
-const latestFor = makeFunctionReference<"query">("emails:latestFor");
-const ORIGIN = "http://localhost:3000";
-const PASSWORD = "correct horse battery";
-const JWT = "__convexAuthJWT";
-
 let backend: LocalBackend;
-let dataDir: string;
 let admin: ConvexHttpClient;
+let restoreEnv: () => void;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), "studio-loaders-"));
-  backend = await LocalBackend.start({ dataDir, convexDir: "convex", port: 0, crons: false });
-  const keys = await generateKeyPair("RS256", { extractable: true });
-  backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
-  backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
-  backend.env.set("SITE_URL", ORIGIN);
+  ({ backend } = await startAuthBackend("studio-loaders-", ORIGIN));
+  restoreEnv = keepProcessEnv("CONVEX_URL", "AUTH_MIN_RESPONSE_MS");
   process.env.CONVEX_URL = backend.url;
   process.env.AUTH_MIN_RESPONSE_MS = "0";
-  admin = new ConvexHttpClient(backend.url);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(backend.adminKey);
+  admin = adminClient(backend);
 });
 
 afterAll(async () => {
-  await backend?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  restoreEnv?.();
+  await stopAppBackend(backend);
 });
 
-// ---------------------------------------------------------------------------------------------
-// Requests, responses, cookies
+type User = AppUser;
 
-type Jar = Map<string, string>;
-type Route = { loader?: (args: any) => any; action?: (args: any) => any };
-type Outcome = { status: number; headers: Headers; data: any; location: string | null };
-
-function cookieHeader(jar?: Jar): Record<string, string> {
-  if (!jar || jar.size === 0) return {};
-  return { Cookie: [...jar].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("; ") };
-}
-
-function get(pathAndQuery: string, jar?: Jar): Request {
-  return new Request(`${ORIGIN}${pathAndQuery}`, { headers: { ...cookieHeader(jar), "User-Agent": "vitest" } });
-}
-
-function post(pathAndQuery: string, fields: Record<string, string | string[]>, jar?: Jar, headers: Record<string, string> = {}): Request {
-  const body = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
-  return new Request(`${ORIGIN}${pathAndQuery}`, {
-    method: "POST",
-    headers: { Origin: ORIGIN, "User-Agent": "vitest", ...cookieHeader(jar), ...headers },
-    body,
-  });
-}
-
-async function run(kind: "loader" | "action", route: Route, request: Request, params: Record<string, string> = {}): Promise<Outcome> {
-  let result: any;
-  try {
-    result = await route[kind]!({ request, params, context: {} });
-  } catch (thrown) {
-    if (!(thrown instanceof Response)) throw thrown;
-    result = thrown;
-  }
-  if (result instanceof Response) {
-    const type = result.headers.get("Content-Type") ?? "";
-    const data = type.includes("json") ? await result.clone().json() : await result.clone().text();
-    return { status: result.status, headers: result.headers, data, location: result.headers.get("Location") };
-  }
-  if (result && result.type === "DataWithResponseInit") {
-    const init = result.init ?? {};
-    return { status: init.status ?? 200, headers: new Headers(init.headers), data: result.data, location: null };
-  }
-  return { status: 200, headers: new Headers(), data: result, location: null };
-}
-
-const loader = (route: Route, request: Request, params?: Record<string, string>) => run("loader", route, request, params);
-const action = (route: Route, request: Request, params?: Record<string, string>) => run("action", route, request, params);
-
-function absorb(jar: Jar, headers: Headers): Jar {
-  for (const line of headers.getSetCookie()) {
-    const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-    const eq = pair.indexOf("=");
-    const name = pair.slice(0, eq);
-    const value = decodeURIComponent(pair.slice(eq + 1));
-    const expired = value === "" || attrs.some((a) => /^max-age=0$/i.test(a));
-    if (expired) jar.delete(name);
-    else jar.set(name, value);
-  }
-  return jar;
-}
-
-let counter = 0;
-const freshEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${counter++}@example.com`;
-
-type User = { email: string; jar: Jar; convex: ConvexHttpClient };
-
-/** Signs up through the real routes (sign-up, code from the outbox, verify): a signed-in cookie jar. */
-async function signUp(tag: string, name: string): Promise<User> {
-  const email = freshEmail(tag);
-  const jar: Jar = new Map();
-  const signup = await action(signupRoute, post("/signup", { name, email, password: PASSWORD, redirectTo: "/studio" }, jar));
-  expect(signup.status).toBe(302);
-  absorb(jar, signup.headers);
-  const mail: any = await admin.query(latestFor as any, { email, kind: "verify-email" });
-  const code = /\b(\d{8})\b/.exec(mail?.text ?? "")?.[1];
-  expect(code).toBeTruthy();
-  const verified = await action(verifyRoute, post("/verify", { provider: "password", email, code: code!, redirectTo: "/studio" }, jar));
-  expect(verified.status).toBe(302);
-  absorb(jar, verified.headers);
-  expect(jar.get(JWT)).toBeTruthy();
-  return { email, jar, convex: convexAs(jar.get(JWT)!) };
-}
+/** A new user signed up through the real routes (sign-up, code from the outbox, verify). */
+const newUser = (tag: string, name: string): Promise<User> => appUser(backend, tag, name);
 
 let slugCounter = 0;
 const freshSlug = (tag: string) => `${tag}-${Date.now().toString(36)}-${slugCounter++}`;
@@ -168,8 +74,8 @@ let owner: User;
 let other: User;
 
 beforeAll(async () => {
-  owner = await signUp("owner", "Olivia Owner");
-  other = await signUp("other", "Oscar Outsider");
+  owner = await newUser("owner", "Olivia Owner");
+  other = await newUser("other", "Oscar Outsider");
 });
 
 describe("create a publication", () => {
@@ -270,7 +176,7 @@ describe("posts list", () => {
   });
 
   test("contributors see their own posts only, and other members' posts are 404 in the editor", async () => {
-    const contributor = await signUp("contrib", "Cora Contributor");
+    const contributor = await newUser("contrib", "Cora Contributor");
     await addMember(owner, siteId, contributor, "contributor");
     const mine = await action(newPost, post(`/studio/${siteId}/posts/new`, {}, contributor.jar), { siteId });
     const myPostId = mine.location!.split("/").pop()!;
@@ -335,7 +241,7 @@ describe("posts list", () => {
     expect(junk.data.result.page).toHaveLength(20);
 
     // A contributor: their own posts only, whatever the filters ask for.
-    const contributor = await signUp("filtering", "Finn Filter");
+    const contributor = await newUser("filtering", "Finn Filter");
     await addMember(owner, filtered, contributor, "contributor");
     await contributor.convex.mutation(api.posts.create, { siteId: filtered, title: "Snowmelt pitch" });
     expect(titles(await list(`?q=snowmelt`, contributor.jar))).toEqual(["Snowmelt pitch"]);
@@ -382,14 +288,14 @@ describe("members", () => {
   let authorUser: User;
   beforeAll(async () => {
     siteId = await createSite(owner, "Members Weekly");
-    adminUser = await signUp("admin", "Ada Admin");
-    authorUser = await signUp("author", "Arthur Author");
+    adminUser = await newUser("admin", "Ada Admin");
+    authorUser = await newUser("author", "Arthur Author");
     await addMember(owner, siteId, adminUser, "admin");
     await addMember(owner, siteId, authorUser, "author");
   });
 
   test("the owner invites; the link works for the invited address only", async () => {
-    const invitee = await signUp("invitee", "Ivy Invitee");
+    const invitee = await newUser("invitee", "Ivy Invitee");
     const invited = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: invitee.email.toUpperCase(), role: "editor" }, owner.jar), { siteId });
     expect(invited.status).toBe(200);
     expect(invited.data).toMatchObject({ intent: "invite", ok: true, notice: `Invitation for ${invitee.email.toUpperCase()} as Editor created.` });
@@ -449,7 +355,7 @@ describe("members", () => {
   });
 
   test("a member who leaves goes back to the studio home", async () => {
-    const leaver = await signUp("leaver", "Lee Leaver");
+    const leaver = await newUser("leaver", "Lee Leaver");
     await addMember(owner, siteId, leaver, "contributor");
     const left = await action(members, post(`/studio/${siteId}/members`, { intent: "leave" }, leaver.jar), { siteId });
     expect(left.status).toBe(302);
@@ -556,7 +462,7 @@ describe("settings", () => {
   });
 
   test("below admin, a settings change is refused as a form error", async () => {
-    const editor = await signUp("editor", "Eddie Editor");
+    const editor = await newUser("editor", "Eddie Editor");
     await addMember(owner, siteId, editor, "editor");
     const r = await action(settings, post(`/studio/${siteId}/settings`, { name: "Mine now" }, editor.jar), { siteId });
     expect(r.status).toBe(400);

@@ -71,3 +71,10 @@ export function keepProcessEnv(...names: string[]): () => void {
     }
   };
 }
+
+/** An HTTP client with the backend's admin key (internal functions, as the app server calls them). */
+export function adminClient(backend: LocalBackend): ConvexHttpClient {
+  const client = new ConvexHttpClient(backend.url);
+  (client as any).setAdminAuth(backend.adminKey);
+  return client;
+}
