@@ -10,6 +10,7 @@ import { appError } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, siteQuery, userQuery } from "./lib/functions";
 import * as Billing from "./model/billing";
 import * as Reader from "./model/reader";
+import { syncPaidAccess } from "./model/audience";
 import { expirePeriod } from "./model/entitlements";
 import { applyStripeEvent } from "./model/stripeEvents";
 import { ensureBillingCustomer, getBillingCustomer } from "./model/stripeSubscriptions";
@@ -270,7 +271,13 @@ export const applyEvent = internalMutation({
 export const expireSubscription = internalMutation({
   args: { subscriptionId: v.id("subscriptions") },
   returns: v.boolean(),
-  handler: async (ctx, { subscriptionId }) => await expirePeriod(ctx, subscriptionId),
+  handler: async (ctx, { subscriptionId }) => {
+    const ended = await expirePeriod(ctx, subscriptionId);
+    const sub = ended ? await ctx.db.get("subscriptions", subscriptionId) : null;
+    // The period's end is when a paid audience member goes back to free (model/audience.ts).
+    if (sub) await syncPaidAccess(ctx, sub.siteId, sub.userId);
+    return ended;
+  },
 });
 
 /**

@@ -26,6 +26,12 @@ export const readerQuery = customQuery(
 );
 
 /** Signed-in users: ctx.viewer is the active user. */
+/** Anyone, signed in or not (e.g. a signed link's holder): ctx.viewer is the user or null. */
+export const readerMutation = customMutation(
+  mutation,
+  customCtx(async (ctx) => ({ viewer: await getViewer(ctx) })),
+);
+
 export const userQuery = customQuery(
   query,
   customCtx(async (ctx) => ({ viewer: await requireViewer(ctx) })),

@@ -26,7 +26,16 @@ const LIMITS = {
   failedSignInByIp: (): RateLimitConfig => ({ kind: "token bucket", rate: perIpPerHour(), period: HOUR }),
   /** Wrong emailed codes (verification, reset, password-less sign-in), per address. */
   failedCode: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_FAILED_SIGN_INS_PER_HOUR, period: HOUR }),
+  /** Join codes emailed to one address, whatever the site: nobody floods an inbox through join forms. */
+  audienceJoinByAddress: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_JOIN_CODES_PER_ADDRESS_PER_HOUR, period: HOUR }),
+  /** Join codes one site sends, whatever the address: a form cannot be used to mail the world. */
+  audienceJoinBySite: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_JOIN_CODES_PER_SITE_PER_HOUR, period: HOUR }),
 };
+
+/** Join codes (convex/audience.ts join) per address an hour, across sites. */
+export const MAX_JOIN_CODES_PER_ADDRESS_PER_HOUR = 5;
+/** Join codes per site an hour, across addresses. */
+export const MAX_JOIN_CODES_PER_SITE_PER_HOUR = 500;
 
 const rateLimiter = new RateLimiter(components.rateLimiter);
 
@@ -57,4 +66,18 @@ export async function recordFailure(ctx: Ctx, keys: Keys): Promise<number> {
 /** Forgets the failures counted for `key` (a proven address starts again). */
 export async function resetLimit(ctx: Ctx, name: LimitName, key: string): Promise<void> {
   await rateLimiter.reset(ctx, name, { key, config: LIMITS[name]() });
+}
+
+/**
+ * Counts one attempt against every limit in `keys` when all of them allow it (none is spent
+ * otherwise). For actions that cost something each time (emailing a code), not only on failure.
+ * @returns 0 when counted, else the milliseconds until every limit allows it.
+ */
+export async function consume(ctx: Ctx, keys: Keys): Promise<number> {
+  const wait = await waitFor(ctx, keys);
+  if (wait > 0) return wait;
+  for (const [name, key] of keys) {
+    if (key !== undefined) await rateLimiter.limit(ctx, name, { key, config: LIMITS[name]() });
+  }
+  return 0;
 }

@@ -153,3 +153,14 @@ export function siteInvitationEmail(args: { siteName: string; inviterName: strin
     ),
   };
 }
+
+/** The one-time code that confirms a reader's address when they join a publication (audience.join). */
+export function audienceJoinCodeEmail(siteName: string, code: string, minutes: number): RenderedEmail {
+  return codeEmail(
+    `Your code to join ${siteName}: ${code}`,
+    `Enter this code to confirm your email address and join ${siteName}:`,
+    code,
+    minutes,
+    "If you didn't ask to join, you can ignore this email: nothing happens without the code.",
+  );
+}

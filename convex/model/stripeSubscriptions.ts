@@ -5,6 +5,7 @@ import { displayName } from "../lib/auth";
 import { notify } from "../lib/notify";
 import type { SubscriptionStatus } from "../shared/constants";
 import { trackPeriodEnd } from "./entitlements";
+import { syncPaidAccess } from "./audience";
 import { activeOwners } from "./members";
 import type { ApplyOutcome, BillingEvent, OurMetadata } from "./stripeParse";
 
@@ -184,6 +185,8 @@ export async function writeSubscription(
   }
   const wasPaying = row !== null && !NOT_YET.includes(row.status);
   if (!wasPaying && PAYING.includes(next.status)) await notifyNewSubscriber(ctx, target, fields.planId);
+  // After trackPeriodEnd, so a lapsed period already counts: the reader's audience member follows.
+  await syncPaidAccess(ctx, target.site._id, target.userId);
   return "applied";
 }
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   INVALID_CODE: "That code is wrong or has expired. Request a new one.",
   RATE_LIMITED: "Too many attempts. Please try again later.",
   REAUTH_REQUIRED: "Please sign in again to confirm it's you.",
+  INVALID_LINK: "This link is not valid. Use the latest link from one of our emails.",
   DOMAIN_CHECK_FAILED: "We couldn't check the domain's DNS right now. Please try again in a few minutes.",
 } as const;
 

@@ -64,6 +64,9 @@ export const PERMISSIONS = {
   "site.settings": { minimum: "admin", doc: "site settings and custom domain" },
   "billing.manage": { minimum: "admin", doc: "plans and revenue" },
   "audit.read": { minimum: "admin", doc: "audit log" },
+  // Editor: editors run what goes out (they will send posts by email), so they see who receives it;
+  // the list is personal data, so authors and contributors do not.
+  "audience.manage": { minimum: "editor", doc: "audience members (list, search, add, comp) and newsletters" },
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;

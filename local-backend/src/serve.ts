@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { LocalBackend } from "./backend.js";
 
@@ -6,8 +7,9 @@ import { LocalBackend } from "./backend.js";
 
 /**
  * @convex-dev/auth needs JWT_PRIVATE_KEY, JWKS and SITE_URL in the function environment. A fresh data
- * dir gets an RS256 key pair and SITE_URL = the app's address; values already set are kept (both
- * keys are replaced together when either is missing). Nothing secret is printed.
+ * dir gets an RS256 key pair, SITE_URL = the app's address and (for the app's signed member links)
+ * a random MEMBER_TOKEN_SECRET; values already set are kept (both keys are replaced together when
+ * either is missing). Nothing secret is printed.
  */
 export async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<void> {
   const env = backend.env.all();
@@ -17,6 +19,11 @@ export async function ensureAuthEnv(backend: LocalBackend, appPort: string): Pro
     backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
     backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...jwk }] }));
     console.log("[local-backend] generated an RS256 key pair for @convex-dev/auth (JWT_PRIVATE_KEY, JWKS)");
+  }
+  if (!env.MEMBER_TOKEN_SECRET) {
+    // The app's key for signed unsubscribe/preferences links (convex/lib/memberTokens.ts).
+    backend.env.set("MEMBER_TOKEN_SECRET", randomBytes(32).toString("hex"));
+    console.log("[local-backend] generated MEMBER_TOKEN_SECRET (signed member links)");
   }
   if (!env.SITE_URL) {
     const siteUrl = `http://127.0.0.1:${appPort}`;
