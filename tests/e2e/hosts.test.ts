@@ -1,10 +1,9 @@
-import { expect, test } from "@playwright/test";
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
-import { adminKey, backendUrl, chromiumLaunchOptions, e2eDataDir, signedUpClient } from "./stack.mjs";
+import { expect, test } from "./fixtures";
+import { chromiumLaunchOptions, e2eDataDir, signedUpClient } from "./stack.mjs";
 
 // Publications on their own hosts, in a real browser: the second app instance of the e2e stack
 // (start-stack.mjs, port 3101) runs with ROOT_DOMAIN=pressroom.test and SITE_URL_FORM=subdomain,
@@ -24,7 +23,7 @@ const fn = <T extends "query" | "mutation" | "action">(name: string) => makeFunc
 // (DNS_RESOLVER_URL) is a fake on 127.0.0.1 for this spec.
 let dns: DnsFake;
 
-test.beforeAll(async () => {
+test.beforeAll(async ({ admin }) => {
   dns = await startDnsFake();
   const set = spawnSync(
     path.resolve("node_modules/.bin/tsx"),
@@ -32,8 +31,6 @@ test.beforeAll(async () => {
     { encoding: "utf8" },
   );
   if (set.status !== 0) throw new Error(`could not set DNS_RESOLVER_URL: ${set.stderr}`);
-  const admin = new ConvexHttpClient(backendUrl);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
   await admin.mutation(fn("demo:seedDemo"), {});
   for (let i = 0; ; i++) {
     try {

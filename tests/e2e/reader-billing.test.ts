@@ -1,8 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { adminKey, backendUrl } from "./stack.mjs";
-import { codeFromMailbox } from "../support/mailbox";
+import { expect, test } from "./fixtures";
 
 // Paid subscriptions from the reader's side, in a real browser against the production build and the
 // Stripe fake (start-stack.mjs starts it and points the backend at it): a locked featured post, sign
@@ -13,12 +10,9 @@ import { codeFromMailbox } from "../support/mailbox";
 
 const SITE = "the-ledger";
 const POST = "what-rising-rates-mean-for-renters";
-const PASSWORD = "correct horse battery";
 const stripeUrl = `http://127.0.0.1:${process.env.E2E_STRIPE_PORT ?? "3412"}`;
 
-test.beforeAll(async () => {
-  const admin = new ConvexHttpClient(backendUrl);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
+test.beforeAll(async ({ admin }) => {
   await admin.mutation(makeFunctionReference<"mutation">("demo:seedDemo") as any, {});
 });
 
@@ -42,7 +36,7 @@ test("billing forms refuse cross-site posts", async ({ request }) => {
   expect(byOrigin.status()).toBeGreaterThanOrEqual(400);
 });
 
-test("subscribe from a locked post, read it, cancel in the portal, lose access after the period ends", async ({ page, browser }) => {
+test("subscribe from a locked post, read it, cancel in the portal, lose access after the period ends", async ({ page, browser, signUp }) => {
   test.setTimeout(90_000);
   const email = `billing-${Date.now().toString(36)}@example.com`;
   const postPath = `/${SITE}/${POST}`;
@@ -55,13 +49,7 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
   await paywall.getByRole("button", { name: /^Subscribe/ }).first().click();
   await expect(page).toHaveURL(`/signup?redirectTo=${encodeURIComponent(postPath)}`);
   await expect(page.getByRole("heading", { level: 1, name: "Create an account" })).toBeVisible();
-  await page.getByLabel("Name").fill("Rita Reader");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
-  await page.getByLabel("Code").fill(await codeFromMailbox(page, email));
-  await page.getByRole("button", { name: "Continue" }).click();
+  await signUp("Rita Reader", { email });
   await expect(page).toHaveURL(postPath);
 
   // Signed in, still locked: Subscribe goes to Stripe Checkout (the fake's test page).

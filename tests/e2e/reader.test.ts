@@ -1,8 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { ConvexHttpClient } from "convex/browser";
+import type { Page } from "@playwright/test";
 import { makeFunctionReference } from "convex/server";
-import { adminKey, backendUrl } from "./stack.mjs";
+import { expect, test } from "./fixtures";
 
 // The reader site in a real browser, on the production build: every page type, pagination,
 // redirects, 404s, search, feeds and sitemaps, and an accessibility check (axe) of each page type
@@ -10,9 +9,7 @@ import { adminKey, backendUrl } from "./stack.mjs";
 
 const SITE = "the-ledger";
 
-test.beforeAll(async () => {
-  const admin = new ConvexHttpClient(backendUrl);
-  (admin as unknown as { setAdminAuth(key: string): void }).setAdminAuth(adminKey());
+test.beforeAll(async ({ admin }) => {
   await admin.mutation(makeFunctionReference<"mutation">("demo:seedDemo") as any, {});
 });
 

@@ -1,7 +1,7 @@
 // Over 400 lines: the studio's browser journeys share one signed-in stack and its personas.
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { backendUrl } from "./stack.mjs";
-import { codeFromMailbox } from "../support/mailbox";
 
 // The studio in a real browser, on the production build against a fresh local backend: writing and
 // publishing a post that readers then see, autosave through a lost connection and a crash, two
@@ -9,24 +9,8 @@ import { codeFromMailbox } from "../support/mailbox";
 // can only submit for review (and whose forged publish call Convex refuses). Users sign up through
 // the real flow, with the code from the dev mailbox.
 
-const PASSWORD = "correct horse battery staple";
 let counter = 0;
 const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-/** Signs a new user up through the pages; the page ends signed in. */
-async function signUp(page: Page, name: string): Promise<string> {
-  const email = `${unique("studio")}@example.com`;
-  await page.goto("/signup");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
-  await page.getByLabel("Code").fill(await codeFromMailbox(page.context(), email));
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByTestId("account-link")).toHaveText(name);
-  return email;
-}
 
 /** Creates a publication from /studio (checking the live address check); returns its slug and studio URL. */
 async function createPublication(page: Page, name: string): Promise<{ slug: string; studio: string }> {
@@ -76,9 +60,9 @@ async function typeAtEnd(page: Page, text: string) {
 
 test.describe.configure({ mode: "serial" });
 
-test("create a publication, write a formatted post with an image, tags and a category, publish it, read it", async ({ page, browser }) => {
+test("create a publication, write a formatted post with an image, tags and a category, publish it, read it", async ({ page, browser, signUp }) => {
   test.slow(); // the whole journey, from sign-up to the reader page and back to the studio's list
-  await signUp(page, "Wendy Writer");
+  await signUp("Wendy Writer");
   const { slug: site, studio } = await createPublication(page, "The Morning Desk");
   await newPost(page);
 
@@ -282,8 +266,8 @@ test("create a publication, write a formatted post with an image, tags and a cat
   await expect(page.getByTestId("slug-availability")).toHaveText("Available");
 });
 
-test("offline mid-typing: the changes stay on the device, survive a crash, come back and get saved", async ({ page, context }) => {
-  await signUp(page, "Olly Offline");
+test("offline mid-typing: the changes stay on the device, survive a crash, come back and get saved", async ({ page, context, signUp }) => {
+  await signUp("Olly Offline");
   await createPublication(page, "Offline Weekly");
   const editorPath = await newPost(page);
   const postId = editorPath.split("/").pop()!;
@@ -322,8 +306,8 @@ test("offline mid-typing: the changes stay on the device, survive a crash, come 
   await expect(again.getByTestId("restore-offer")).toHaveCount(0);
 });
 
-test("two tabs on one draft: the second save shows both versions, and the choice is kept", async ({ page, context }) => {
-  await signUp(page, "Tess Twotabs");
+test("two tabs on one draft: the second save shows both versions, and the choice is kept", async ({ page, context, signUp }) => {
+  await signUp("Tess Twotabs");
   await createPublication(page, "Two Tabs Times");
   const editorPath = await newPost(page);
   await page.getByTestId("post-title").fill("Shared draft");
@@ -380,8 +364,8 @@ test("two tabs on one draft: the second save shows both versions, and the choice
   await expect(body(page)).toContainText("Delta two.");
 });
 
-test("a scheduled post appears on the reader site on time", async ({ page }) => {
-  await signUp(page, "Sam Scheduler");
+test("a scheduled post appears on the reader site on time", async ({ page, signUp }) => {
+  await signUp("Sam Scheduler");
   const { slug: site } = await createPublication(page, "Scheduled Journal");
   await newPost(page);
   await page.getByTestId("post-title").fill("Right on time");
@@ -417,13 +401,13 @@ test("a scheduled post appears on the reader site on time", async ({ page }) => 
   await expect(reader.getByTestId("post-body")).toContainText("This post publishes itself.");
 });
 
-test("a contributor cannot publish: no button, and a forged publish call is refused", async ({ page, browser }) => {
-  await signUp(page, "Olga Owner");
+test("a contributor cannot publish: no button, and a forged publish call is refused", async ({ page, browser, signUp }) => {
+  await signUp("Olga Owner");
   const { studio } = await createPublication(page, "Reviewed Review");
 
   const contributorContext = await browser.newContext();
   const contributor = await contributorContext.newPage();
-  const contributorEmail = await signUp(contributor, "Carl Contributor");
+  const contributorEmail = await signUp("Carl Contributor", { page: contributor });
 
   // The owner invites; the contributor follows the link.
   await page.goto(`${studio}/members`);
