@@ -23,6 +23,7 @@ export default defineConfig({
             "local-backend/test/**/*.test.ts",
             "tools/**/*.test.ts",
             "tests/integration/**/*.test.ts",
+            "tests/support/**/*.test.ts",
             "app/**/*.test.ts",
             "convex/**/*.test.ts",
           ],
