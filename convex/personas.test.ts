@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
 
@@ -114,6 +114,30 @@ const read = (post: any, x: Record<string, any>): Outcome => {
   return post.locked ? "locked" : "unlocked";
 };
 const contributorsDraft = async (t: T, w: World) => ({ postId: await draftBy(t, w, "contributor") });
+
+// --- members & newsletters issue: audience members with signed links ---
+const fresh = (p: string) => `${p}.${Math.random().toString(36).slice(2, 10)}@example.com`;
+/** MEMBER_TOKEN_SECRET where functions run: this process (convex-test) and the local backend's env. */
+async function memberSecret(t: T) {
+  const secret = "persona-member-token-secret-0123456789";
+  process.env.MEMBER_TOKEN_SECRET = secret;
+  const backend = (t as unknown as { backend?: () => Promise<{ env: { set(n: string, v: string): void } }> }).backend;
+  if (typeof backend === "function") (await backend()).env.set("MEMBER_TOKEN_SECRET", secret);
+}
+/** A fresh audience member of the world's site and a signed link token for it. */
+async function memberLink(t: T, w: World, purpose: "unsubscribe" | "preferences") {
+  await memberSecret(t);
+  const email = fresh("member");
+  const memberId = await t.run((ctx) =>
+    ctx.db.insert("audienceMembers", { siteId: w.siteId, email, access: "free", emailState: "subscribed", source: "manual", createdAt: Date.now(), updatedAt: Date.now() }),
+  );
+  return { email, memberId, token: await t.query(internal.audience.memberToken, { memberId, purpose }) };
+}
+async function newNewsletter(t: T, w: World) {
+  const newsletterId = await t.run((ctx) => ctx.db.insert("newsletters", { siteId: w.siteId, name: "N", senderName: "S", defaultOn: false, createdAt: 0 }));
+  return { newsletterId };
+}
+// --- end members & newsletters issue ---
 
 export const matrix: Record<string, Row> = {
   // --- sites -----------------------------------------------------------------------------
@@ -590,6 +614,91 @@ export const matrix: Record<string, Row> = {
     expect: siteOnly(["admin", "owner"]),
   },
   // --- end billing issue ---
+
+  // --- members & newsletters issue (#15): audience.ts, newsletters.ts ---
+  // Joining and signed links are public by design (a code or a signed token is the credential).
+  "audience:join": {
+    prepare: async (t) => {
+      await memberSecret(t); // join codes are stored as an HMAC under it
+      return { email: fresh("join") };
+    },
+    call: (c, w, x) => c.action(api.audience.join, { siteId: w.siteId, email: x.email }),
+    expect: everyone,
+  },
+  "audience:confirm": {
+    prepare: async (t, w) => {
+      await memberSecret(t);
+      const email = fresh("confirm");
+      await t.action(api.audience.join, { siteId: w.siteId, email });
+      const mail = await t.query(internal.emails.latestFor, { email, kind: "audience-join-code" });
+      return { email, code: mail!.text.match(/\b(\d{6})\b/)![1] };
+    },
+    call: (c, w, x) => c.action(api.audience.confirm, { siteId: w.siteId, email: x.email, code: x.code }),
+    expect: everyone,
+  },
+  "audience:joinSignedIn": {
+    // Every persona's account email verified: the row checks who may call it, not the email rule.
+    prepare: async (t, w) => {
+      await t.run(async (ctx) => {
+        for (const id of Object.values(w.users)) await ctx.db.patch("users", id, { emailVerificationTime: 1 });
+      });
+      return {};
+    },
+    call: (c, w) => c.mutation(api.audience.joinSignedIn, { siteId: w.siteId }),
+    expect: signedIn,
+  },
+  "audience:myMembership": { call: (c, w) => c.query(api.audience.myMembership, { siteId: w.siteId }), expect: everyone },
+  "audience:unsubscribe": {
+    prepare: (t, w) => memberLink(t, w, "unsubscribe"),
+    call: (c, _w, x) => c.mutation(api.audience.unsubscribe, { token: x.token }),
+    expect: everyone,
+  },
+  "audience:preferences": {
+    prepare: (t, w) => memberLink(t, w, "preferences"),
+    call: (c, _w, x) => c.query(api.audience.preferences, { token: x.token }),
+    observe: (r, x) => (r?.email === x.email ? "ok" : "missing"),
+    expect: everyone,
+  },
+  "audience:setPreferences": {
+    prepare: (t, w) => memberLink(t, w, "preferences"),
+    call: (c, _w, x) => c.mutation(api.audience.setPreferences, { token: x.token, newsletters: [] }),
+    expect: everyone,
+  },
+  "audience:list": {
+    call: (c, w) => c.query(api.audience.list, { siteId: w.siteId, paginationOpts: page }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audience:get": {
+    prepare: (t, w) => memberLink(t, w, "preferences"),
+    call: (c, w, x) => c.query(api.audience.get, { siteId: w.siteId, memberId: x.memberId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audience:add": {
+    prepare: async () => ({ email: fresh("add") }),
+    call: (c, w, x) => c.mutation(api.audience.add, { siteId: w.siteId, email: x.email }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audience:setComp": {
+    prepare: (t, w) => memberLink(t, w, "preferences"),
+    call: (c, w, x) => c.mutation(api.audience.setComp, { siteId: w.siteId, memberId: x.memberId, comped: true }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "newsletters:list": { call: (c, w) => c.query(api.newsletters.list, { siteId: w.siteId }), expect: siteOnly(["editor", "admin", "owner"]) },
+  "newsletters:create": {
+    call: (c, w) => c.mutation(api.newsletters.create, { siteId: w.siteId, name: "Letters", senderName: "Desk", defaultOn: false }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "newsletters:update": {
+    prepare: newNewsletter,
+    call: (c, w, x) => c.mutation(api.newsletters.update, { siteId: w.siteId, newsletterId: x.newsletterId, name: "Renamed", senderName: "Desk", defaultOn: true }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "newsletters:archive": {
+    prepare: newNewsletter,
+    call: (c, w, x) => c.mutation(api.newsletters.archive, { siteId: w.siteId, newsletterId: x.newsletterId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  // --- end members & newsletters issue ---
 };
 
 // --- billing issue: helpers for the billing rows ---
