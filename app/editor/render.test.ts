@@ -281,3 +281,49 @@ it("counts: at least 15 payloads on each path", () => {
   expect(MARKDOWN.length).toBeGreaterThanOrEqual(15);
   expect(PASTED_HTML.length).toBeGreaterThanOrEqual(15);
 });
+
+describe("the email target (newsletters, issue #15)", () => {
+  const email = { baseUrl: "https://ledger.example/p/rates", imageBaseUrl: "https://files.example" };
+  const EMAIL_ATTRS: Record<string, string[]> = { a: ["href", "title"], img: ["src", "alt", "title", "width"], ol: ["start"], code: ["class"] };
+
+  it.each(STORED)("XSS: %s (email target)", (_name, stored) => {
+    const html = renderDocHtml(stored, "email", email);
+    for (const { tag, attribs } of elements(html)) {
+      expect(READER_TAGS.filter((t) => t !== "h1") as string[], `tag <${tag}>`).toContain(tag);
+      for (const [name, value] of Object.entries(attribs)) {
+        expect(EMAIL_ATTRS[tag] ?? [], `attribute ${name} on <${tag}>`).toContain(name);
+        // Mail has no page to be relative to: every URL is absolute http(s) (images) or mailto.
+        if (name === "href") expect(value).toMatch(/^(https?:\/\/[^/\\]|mailto:)/i);
+        if (name === "src") expect(value).toMatch(/^https?:\/\/[^/\\]/i);
+      }
+    }
+  });
+
+  it("resolves paths and fragments against the post, storage images against imageBaseUrl; h1 is h2; images have alt and width", () => {
+    const html = renderDocHtml(
+      doc(
+        { type: "heading", attrs: { level: 1 }, content: [{ type: "text", text: "Top" }] },
+        { type: "paragraph", content: [
+          { type: "text", text: "about", marks: [{ type: "link", attrs: { href: "/about" } }] },
+          { type: "text", text: "notes", marks: [{ type: "link", attrs: { href: "#notes" } }] },
+          { type: "text", text: "mail", marks: [{ type: "link", attrs: { href: "mailto:ed@ledger.example" } }] },
+        ] },
+        { type: "image", attrs: { src: "/api/storage/abc" } },
+      ),
+      "email",
+      email,
+    );
+    expect(html).toContain("<h2>Top</h2>");
+    expect(html).not.toContain("<h1");
+    expect(html).toContain('<a href="https://ledger.example/about">about</a>');
+    expect(html).toContain('<a href="https://ledger.example/p/rates#notes">notes</a>');
+    expect(html).toContain('<a href="mailto:ed@ledger.example">mail</a>');
+    expect(html).toContain('<img src="https://files.example/api/storage/abc" alt="" width="552" />');
+  });
+
+  it("refuses a base that is not an absolute http(s) URL", () => {
+    for (const baseUrl of ["/p/rates", "javascript:alert(1)", "//evil.example/", "mailto:a@b.example"]) {
+      expect(() => renderDocHtml(doc(), "email", { baseUrl })).toThrow(TypeError);
+    }
+  });
+});

@@ -5,7 +5,9 @@
 // matches the schema exactly (tags, attributes, URL schemes). Two targets share that allowlist:
 // "document" is the schema's HTML as is; "page" is what a reader page or feed shows (body
 // headings start at h2 under the post's h1, every link is marked ugc, images load lazily and always
-// have an alt). Server-side module (sanitize-html is heavy; keep it out of client bundles).
+// have an alt); "email" is what a newsletter carries (h2 headings, every link and image absolute
+// against the post's address, images with alt and a width, as mail clients need). Server-side
+// module (sanitize-html is heavy; keep it out of client bundles).
 
 import type { JSONContent } from "@tiptap/core";
 import { renderToHTMLString } from "@tiptap/static-renderer/pm/html-string";
@@ -71,8 +73,21 @@ const READER_SANITIZE: sanitizeHtml.IOptions = {
   exclusiveFilter: (frame) => frame.tag === "img" && !frame.attribs.src,
 };
 
-/** Where rendered HTML goes: the document as the schema has it, or a reader page/feed (see top). */
-export type RenderTarget = "document" | "page";
+/** Where rendered HTML goes: the document as the schema has it, a reader page/feed, or an email (see top). */
+export type RenderTarget = "document" | "page" | "email";
+
+/** What the email target needs: emails have no page address, so relative URLs are resolved here. */
+export interface EmailRenderOptions {
+  /** Absolute http(s) URL that links ("/about", "#notes") resolve against: the post's address. */
+  baseUrl: string;
+  /** Absolute http(s) URL that image paths (`/api/storage/…`) resolve against; default baseUrl. */
+  imageBaseUrl?: string;
+  /** Width attribute of images (Outlook ignores CSS widths); default EMAIL_IMAGE_WIDTH. */
+  imageWidth?: number;
+}
+
+/** Content width of the email layout, in pixels (600 minus the body's padding). */
+export const EMAIL_IMAGE_WIDTH = 552;
 
 /** Links in reader pages are the author's, not the publication's: search engines get `ugc`. */
 export const PAGE_LINK_REL = "noopener noreferrer nofollow ugc";
@@ -99,8 +114,48 @@ const PAGE_SANITIZE: sanitizeHtml.IOptions = {
   },
 };
 
+function absoluteBase(raw: string, what: string): URL {
+  const url = safeLinkHref(raw) && isExternalHref(raw) ? new URL(raw) : null;
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new TypeError(`${what} must be an absolute http(s) URL`);
+  return url;
+}
+
+/** The same allowlist for emails: built per call, since relative URLs resolve against the post. */
+function emailSanitize(options: EmailRenderOptions): sanitizeHtml.IOptions {
+  const base = absoluteBase(options.baseUrl, "baseUrl");
+  const imageBase = options.imageBaseUrl === undefined ? base : absoluteBase(options.imageBaseUrl, "imageBaseUrl");
+  const width = Number.isInteger(options.imageWidth) && options.imageWidth! > 0 ? options.imageWidth! : EMAIL_IMAGE_WIDTH;
+  return {
+    ...READER_SANITIZE,
+    allowedTags: READER_TAGS.filter((t) => t !== "h1"),
+    allowedAttributes: { ...READER_SANITIZE.allowedAttributes, a: ["href", "title"], img: ["src", "alt", "title", "width"] },
+    transformTags: {
+      ...baseTransforms,
+      h1: "h2",
+      a: (tagName, attribs) => {
+        const out = baseTransforms.a(tagName, attribs);
+        if (out.tagName !== "a") return out;
+        // Only the policy's hrefs get here; resolving one keeps its scheme (http, https, mailto).
+        const { rel: _rel, ...rest } = out.attribs;
+        return { tagName: "a", attribs: { ...rest, href: new URL(out.attribs.href, base).href } };
+      },
+      img: (tagName, attribs) => {
+        const out = baseTransforms.img(tagName, attribs);
+        if (!out.attribs.src) return out;
+        return { tagName, attribs: { ...out.attribs, src: new URL(out.attribs.src, imageBase).href, alt: out.attribs.alt ?? "", width: String(width) } };
+      },
+    },
+  };
+}
+
 /** HTML that only holds what a document may hold (also the last step of docToSafeHtml). */
-export function sanitizeReaderHtml(html: string, target: RenderTarget = "document"): string {
+export function sanitizeReaderHtml(html: string, target?: "document" | "page"): string;
+export function sanitizeReaderHtml(html: string, target: "email", email: EmailRenderOptions): string;
+export function sanitizeReaderHtml(html: string, target: RenderTarget = "document", email?: EmailRenderOptions): string {
+  if (target === "email") {
+    if (!email) throw new TypeError("the email target needs EmailRenderOptions");
+    return sanitizeHtml(html, emailSanitize(email));
+  }
   return sanitizeHtml(html, target === "page" ? PAGE_SANITIZE : READER_SANITIZE);
 }
 
@@ -115,8 +170,10 @@ function textsOf(node: JSONContent, out: string[] = []): string[] {
   return out;
 }
 
-/** A document (any value; it is normalized first) → sanitized HTML. Never throws. */
-export function renderDocHtml(doc: JSONContent | unknown, target: RenderTarget = "document"): string {
+/** A document (any value; it is normalized first) → sanitized HTML. Never throws on the document. */
+export function renderDocHtml(doc: JSONContent | unknown, target?: "document" | "page"): string;
+export function renderDocHtml(doc: JSONContent | unknown, target: "email", email: EmailRenderOptions): string;
+export function renderDocHtml(doc: JSONContent | unknown, target: RenderTarget = "document", email?: EmailRenderOptions): string {
   const normalized = normalizeDoc(doc);
   let html: string;
   try {
@@ -127,14 +184,14 @@ export function renderDocHtml(doc: JSONContent | unknown, target: RenderTarget =
       .map((t) => `<p>${escapeText(t)}</p>`)
       .join("");
   }
-  return sanitizeReaderHtml(html, target);
+  return target === "email" ? sanitizeReaderHtml(html, "email", email!) : sanitizeReaderHtml(html, target);
 }
 
 /**
  * Stored document text (`postBodies.doc`) → sanitized HTML. Text that is not a TipTap doc renders
  * as nothing (""), never as markup.
  */
-export function docToSafeHtml(docJson: string, target: RenderTarget = "document"): string {
+export function docToSafeHtml(docJson: string, target: "document" | "page" = "document"): string {
   const doc = typeof docJson === "string" ? parseDocText(docJson) : null;
   return doc ? renderDocHtml(doc, target) : "";
 }

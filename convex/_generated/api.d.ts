@@ -15,6 +15,8 @@ import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
 import type * as categories from "../categories.js";
 import type * as demo from "../demo.js";
+import type * as email_layout from "../email/layout.js";
+import type * as email_postEmail from "../email/postEmail.js";
 import type * as emails from "../emails.js";
 import type * as env from "../env.js";
 import type * as http from "../http.js";
@@ -86,6 +88,8 @@ declare const fullApi: ApiFromModules<{
   billing: typeof billing;
   categories: typeof categories;
   demo: typeof demo;
+  "email/layout": typeof email_layout;
+  "email/postEmail": typeof email_postEmail;
   emails: typeof emails;
   env: typeof env;
   http: typeof http;
