@@ -29,19 +29,12 @@ export const env = {
   get RESEND_API_URL(): string | undefined {
     return process.env.RESEND_API_URL;
   },
+  /** Resend webhook signing secret (whsec_…): POST /resend/webhook answers 500 until it is set. */
+  get RESEND_WEBHOOK_SECRET(): string | undefined {
+    return process.env.RESEND_WEBHOOK_SECRET;
+  },
   get EMAIL_FROM(): string | undefined {
     return process.env.EMAIL_FROM;
-  },
-  /**
-   * The HMAC key of members' unsubscribe/preferences links and join-code hashes
-   * (convex/lib/memberTokens.ts); `npm start` generates one for a fresh local backend.
-   */
-  get MEMBER_TOKEN_SECRET(): string | undefined {
-    return process.env.MEMBER_TOKEN_SECRET;
-  },
-  /** @convex-dev/auth's signing key; memberTokens.ts derives its key from it when MEMBER_TOKEN_SECRET is unset. */
-  get JWT_PRIVATE_KEY(): string | undefined {
-    return process.env.JWT_PRIVATE_KEY;
   },
   /** DNS-over-HTTPS resolver for custom-domain verification. */
   get DNS_RESOLVER_URL(): string | undefined {

@@ -1,5 +1,6 @@
 import { httpRouter } from "convex/server";
 import { auth } from "./auth";
+import { resendWebhook } from "./http/resendWebhook";
 import { stripeWebhook } from "./http/stripeWebhook";
 
 // The HTTP route table (CONVEX_SITE_URL). Handlers live in their modules; only routes here.
@@ -12,5 +13,9 @@ auth.addHttpRoutes(http);
 // --- billing issue: Stripe webhooks (signature-verified, idempotent; http/stripeWebhook.ts) ---
 http.route({ path: "/stripe/webhook", method: "POST", handler: stripeWebhook });
 // --- end billing issue ---
+
+// --- newsletters issue (#15): Resend webhooks (Svix-signed, idempotent by svix-id; http/resendWebhook.ts) ---
+http.route({ path: "/resend/webhook", method: "POST", handler: resendWebhook });
+// --- end newsletters issue ---
 
 export default http;
