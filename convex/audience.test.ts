@@ -283,6 +283,25 @@ describe.each(backends)("audience on %s", (_name, convexTest) => {
     expect(await locked()).toBe(false);
   });
 
+  test("paywall leak: a free member stays locked; a comp unlocks featured posts only while it lasts", async () => {
+    const { t, w } = await setup();
+    const editor = as(t, w.users.editor);
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Paid piece", doc: doc("Only for subscribers.") });
+    await editor.mutation(api.posts.publish, { siteId: w.siteId, postId });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
+    const slug = (await t.run((ctx) => ctx.db.get("posts", postId)))!.slug;
+    const reader = await createUser(t, "Comp Reader", { emailVerificationTime: Date.now() });
+    const read = async () => ((await as(t, reader).query(api.reader.postBySlug, { siteSlug: "daily", slug })) as any).post;
+    // Staff add the reader's address by hand: the member is linked to the account that verified it.
+    const memberId = await editor.mutation(api.audience.add, { siteId: w.siteId, email: "comp.reader@example.com" });
+    expect(await memberRow(t, w.siteId, "comp.reader@example.com")).toMatchObject({ userId: reader, access: "free" });
+    expect(await read()).toMatchObject({ locked: true, doc: null });
+    await editor.mutation(api.audience.setComp, { siteId: w.siteId, memberId, comped: true });
+    expect(await read()).toMatchObject({ locked: false, doc: expect.stringContaining("Only for subscribers.") });
+    await editor.mutation(api.audience.setComp, { siteId: w.siteId, memberId, comped: false });
+    expect(await read()).toMatchObject({ locked: true, doc: null });
+  });
+
   test("preferences: one newsletter off, all off, back on; other sites' newsletters refused", async () => {
     const { t, w } = await setup();
     const m = await joinAndConfirm(t, w.siteId, "prefs@example.com");

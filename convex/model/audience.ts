@@ -45,6 +45,16 @@ export async function memberByUser(ctx: QueryCtx, siteId: Id<"sites">, userId: I
     .first();
 }
 
+/** The one user whose verified account email is `email`, if any. */
+async function verifiedUserId(ctx: QueryCtx, email: string): Promise<Id<"users"> | undefined> {
+  const users = await ctx.db
+    .query("users")
+    .withIndex("email", (q) => q.eq("email", email))
+    .take(2);
+  const verified = users.filter((u) => u.emailVerificationTime !== undefined);
+  return verified.length === 1 ? verified[0]._id : undefined;
+}
+
 /** Subscribes the member to the newsletter (idempotent). */
 export async function subscribeTo(ctx: MutationCtx, member: Doc<"audienceMembers">, newsletterId: Id<"newsletters">) {
   const row = await ctx.db
@@ -88,10 +98,12 @@ export interface MemberInput {
 export async function activateMember(ctx: MutationCtx, site: Doc<"sites">, input: MemberInput): Promise<Doc<"audienceMembers">> {
   const now = Date.now();
   const existing = await memberByEmail(ctx, site._id, input.email);
+  // The account that proved this address (if any) is the member's: its comp and paid access follow it.
+  const userId = input.userId ?? (existing?.userId ? undefined : await verifiedUserId(ctx, input.email));
   if (existing) {
     const patch: Partial<Doc<"audienceMembers">> = { emailState: "subscribed", updatedAt: now };
     if (input.confirmed && existing.confirmedAt === undefined) patch.confirmedAt = now;
-    if (input.userId && !existing.userId) patch.userId = input.userId;
+    if (userId && !existing.userId) patch.userId = userId;
     if (input.name && !existing.name) Object.assign(patch, { name: input.name, nameKey: nameKey(input.name) });
     await ctx.db.patch("audienceMembers", existing._id, patch);
     const member = { ...existing, ...patch };
@@ -101,7 +113,7 @@ export async function activateMember(ctx: MutationCtx, site: Doc<"sites">, input
   const id = await ctx.db.insert("audienceMembers", {
     siteId: site._id,
     email: input.email,
-    userId: input.userId,
+    userId,
     name: input.name,
     nameKey: nameKey(input.name),
     access: input.access ?? "free",

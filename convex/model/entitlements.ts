@@ -14,7 +14,7 @@ import { getMembership } from "../lib/access";
 export interface Entitlement {
   /** Members of the site (any role) read everything. */
   member: boolean;
-  /** An active (or trialing) subscription whose current period has not ended. */
+  /** An active (or trialing) subscription whose current period has not ended, or a comped audience member. */
   subscriber: boolean;
 }
 
@@ -38,7 +38,13 @@ export async function entitlementFor(
     .query("subscriptions")
     .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", viewer._id))
     .collect();
-  return { member: false, subscriber: subs.some(subscriptionGrantsAccess) };
+  if (subs.some(subscriptionGrantsAccess)) return { member: false, subscriber: true };
+  // Staff may comp an audience member (ADR 012): paid access without a subscription.
+  const audience = await ctx.db
+    .query("audienceMembers")
+    .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", viewer._id))
+    .first();
+  return { member: false, subscriber: audience?.access === "comped" };
 }
 
 /** Whether the entitlement unlocks a post's body. */
