@@ -36,6 +36,17 @@ export const env = {
   get EMAIL_FROM(): string | undefined {
     return process.env.EMAIL_FROM;
   },
+  /**
+   * The HMAC key of members' unsubscribe/preferences links and join-code hashes
+   * (convex/lib/memberTokens.ts); `npm start` generates one for a fresh local backend.
+   */
+  get MEMBER_TOKEN_SECRET(): string | undefined {
+    return process.env.MEMBER_TOKEN_SECRET;
+  },
+  /** @convex-dev/auth's signing key; memberTokens.ts derives its key from it when MEMBER_TOKEN_SECRET is unset. */
+  get JWT_PRIVATE_KEY(): string | undefined {
+    return process.env.JWT_PRIVATE_KEY;
+  },
   /** DNS-over-HTTPS resolver for custom-domain verification. */
   get DNS_RESOLVER_URL(): string | undefined {
     return process.env.DNS_RESOLVER_URL;

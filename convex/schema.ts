@@ -2,9 +2,13 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import {
   auditLogFields,
+  audienceJoinCodeFields,
+  audienceMemberFields,
   billingCustomerFields,
   categoryFields,
   emailFields,
+  memberNewsletterFields,
+  newsletterFields,
   notificationFields,
   paymentFields,
   planFields,
@@ -133,6 +137,21 @@ export default defineSchema({
     .index("by_siteId_and_userId", ["siteId", "userId"])
     .index("by_siteId_and_stripeCustomerId", ["siteId", "stripeCustomerId"]),
   // --- end billing issue ---
+
+  // --- members & newsletters issue (#15, ADR 012): a publication's audience and its newsletters ---
+  audienceMembers: defineTable(audienceMemberFields)
+    .index("by_siteId_and_email", ["siteId", "email"])
+    .index("by_siteId_and_userId", ["siteId", "userId"])
+    .index("by_siteId_and_nameKey", ["siteId", "nameKey"])
+    .index("by_siteId_and_access", ["siteId", "access"])
+    .index("by_siteId_and_emailState", ["siteId", "emailState"])
+    .index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
+  newsletters: defineTable(newsletterFields).index("by_siteId", ["siteId"]),
+  memberNewsletters: defineTable(memberNewsletterFields)
+    .index("by_siteId_and_memberId_and_newsletterId", ["siteId", "memberId", "newsletterId"])
+    .index("by_siteId_and_newsletterId", ["siteId", "newsletterId"]),
+  audienceJoinCodes: defineTable(audienceJoinCodeFields).index("by_siteId_and_email", ["siteId", "email"]),
+  // --- end members & newsletters issue ---
 
   // --- newsletters issue (#15): Resend webhook idempotency and the suppression list (platform-level, no siteId) ---
   resendEvents: defineTable(resendEventFields).index("by_eventId", ["eventId"]),

@@ -364,7 +364,7 @@ export const siteInviteFields = {
 
 // --- auth issue: outgoing email (dev outbox / Resend log) and per-session metadata ---
 /** What an email is for; the dev mailbox and tests look emails up by recipient and kind. */
-export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite", "account-exists"] as const;
+export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite", "account-exists", "audience-join-code"] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 export const vEmailKind = literals(...EMAIL_KINDS);
 
@@ -416,6 +416,67 @@ export const billingCustomerFields = {
   createdAt: v.number(),
 };
 // --- end billing issue ---
+
+// --- members & newsletters issue (#15): audience members, newsletters, join codes (ADR 012) ---
+// "Audience members" are a publication's readers who follow it (siteMembers are its staff).
+export const AUDIENCE_ACCESS = ["free", "paid", "comped"] as const;
+export type AudienceAccess = (typeof AUDIENCE_ACCESS)[number];
+export const vAudienceAccess = literals(...AUDIENCE_ACCESS);
+export const AUDIENCE_EMAIL_STATES = ["subscribed", "unsubscribed", "bounced", "complained"] as const;
+export type AudienceEmailState = (typeof AUDIENCE_EMAIL_STATES)[number];
+export const vAudienceEmailState = literals(...AUDIENCE_EMAIL_STATES);
+export const AUDIENCE_SOURCES = ["form", "signedIn", "import", "manual", "checkout"] as const;
+export type AudienceSource = (typeof AUDIENCE_SOURCES)[number];
+export const vAudienceSource = literals(...AUDIENCE_SOURCES);
+
+export const audienceMemberFields = {
+  siteId: v.id("sites"),
+  /** Normalized (trimmed, lower-case); unique per site (model/audience.ts keeps it so). */
+  email: v.string(),
+  userId: v.optional(v.id("users")),
+  name: v.optional(v.string()),
+  /** The name lower-cased, for prefix search (by_siteId_and_nameKey). */
+  nameKey: v.optional(v.string()),
+  access: vAudienceAccess,
+  emailState: vAudienceEmailState,
+  source: vAudienceSource,
+  /** When the address was proven (emailed code, or a signed-in user's verified email). */
+  confirmedAt: v.optional(v.number()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+
+export const newsletterFields = {
+  siteId: v.id("sites"),
+  name: v.string(),
+  senderName: v.string(),
+  replyTo: v.optional(v.string()),
+  /** New members are subscribed to it. */
+  defaultOn: v.boolean(),
+  archived: v.optional(v.boolean()),
+  createdAt: v.number(),
+  updatedAt: v.optional(v.number()),
+};
+
+/** One member's subscription to one newsletter (absence = off). */
+export const memberNewsletterFields = {
+  siteId: v.id("sites"),
+  memberId: v.id("audienceMembers"),
+  newsletterId: v.id("newsletters"),
+  createdAt: v.number(),
+};
+
+/** A pending join: an HMAC of the emailed code (never the code), its expiry and wrong attempts. */
+export const audienceJoinCodeFields = {
+  siteId: v.id("sites"),
+  email: v.string(),
+  name: v.optional(v.string()),
+  codeHash: v.string(),
+  expiresAt: v.number(),
+  attempts: v.number(),
+  createdAt: v.number(),
+};
+// --- end members & newsletters issue ---
 
 // --- newsletters issue (#15): provider webhooks and the suppression list ---
 /**

@@ -9,11 +9,14 @@
  */
 
 import type * as account from "../account.js";
+import type * as audience from "../audience.js";
 import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
 import type * as categories from "../categories.js";
 import type * as demo from "../demo.js";
+import type * as email_layout from "../email/layout.js";
+import type * as email_postEmail from "../email/postEmail.js";
 import type * as emails from "../emails.js";
 import type * as env from "../env.js";
 import type * as http from "../http.js";
@@ -24,11 +27,14 @@ import type * as lib_audit from "../lib/audit.js";
 import type * as lib_auth from "../lib/auth.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
+import type * as lib_memberTokens from "../lib/memberTokens.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
 import type * as members from "../members.js";
 import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
+import type * as model_audience from "../model/audience.js";
+import type * as model_audienceStudio from "../model/audienceStudio.js";
 import type * as model_billing from "../model/billing.js";
 import type * as model_budget from "../model/budget.js";
 import type * as model_content from "../model/content.js";
@@ -36,6 +42,7 @@ import type * as model_domains from "../model/domains.js";
 import type * as model_email from "../model/email.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_members from "../model/members.js";
+import type * as model_newsletters from "../model/newsletters.js";
 import type * as model_postLifecycle from "../model/postLifecycle.js";
 import type * as model_postProjection from "../model/postProjection.js";
 import type * as model_posts from "../model/posts.js";
@@ -53,6 +60,7 @@ import type * as model_taxonomy from "../model/taxonomy.js";
 import type * as model_userDeletion from "../model/userDeletion.js";
 import type * as model_users from "../model/users.js";
 import type * as model_views from "../model/views.js";
+import type * as newsletters from "../newsletters.js";
 import type * as notifications from "../notifications.js";
 import type * as plans from "../plans.js";
 import type * as posts from "../posts.js";
@@ -77,11 +85,14 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   account: typeof account;
+  audience: typeof audience;
   audit: typeof audit;
   auth: typeof auth;
   billing: typeof billing;
   categories: typeof categories;
   demo: typeof demo;
+  "email/layout": typeof email_layout;
+  "email/postEmail": typeof email_postEmail;
   emails: typeof emails;
   env: typeof env;
   http: typeof http;
@@ -92,11 +103,14 @@ declare const fullApi: ApiFromModules<{
   "lib/auth": typeof lib_auth;
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
+  "lib/memberTokens": typeof lib_memberTokens;
   "lib/notify": typeof lib_notify;
   "lib/rateLimits": typeof lib_rateLimits;
   members: typeof members;
   migrations: typeof migrations;
   "model/account": typeof model_account;
+  "model/audience": typeof model_audience;
+  "model/audienceStudio": typeof model_audienceStudio;
   "model/billing": typeof model_billing;
   "model/budget": typeof model_budget;
   "model/content": typeof model_content;
@@ -104,6 +118,7 @@ declare const fullApi: ApiFromModules<{
   "model/email": typeof model_email;
   "model/entitlements": typeof model_entitlements;
   "model/members": typeof model_members;
+  "model/newsletters": typeof model_newsletters;
   "model/postLifecycle": typeof model_postLifecycle;
   "model/postProjection": typeof model_postProjection;
   "model/posts": typeof model_posts;
@@ -121,6 +136,7 @@ declare const fullApi: ApiFromModules<{
   "model/userDeletion": typeof model_userDeletion;
   "model/users": typeof model_users;
   "model/views": typeof model_views;
+  newsletters: typeof newsletters;
   notifications: typeof notifications;
   plans: typeof plans;
   posts: typeof posts;
