@@ -203,6 +203,23 @@ describe("Node built-ins and \"use node\"", () => {
     expect(err.message).toContain('"node:os"');
   });
 
+  test("a built-in that the importing package's browser field maps to false is an empty module, as in Convex's bundler", async () => {
+    // postcss (under sanitize-html) does this: `"browser": { "fs": false, "path": false }`.
+    const { client } = await startApp({
+      "../vendor/mapped/package.json": JSON.stringify({ name: "mapped", main: "index.js", browser: { fs: false } }),
+      "../vendor/mapped/index.js": `const fs = require("fs");\nexports.kind = typeof fs.readFileSync;\n`,
+      "uses.ts": `import { queryGeneric } from "convex/server";\nimport { kind } from "../vendor/mapped/index.js";\nexport const k = queryGeneric({ args: {}, handler: async () => kind });\n`,
+    });
+    expect(await client.query(anyApi.uses.k, {})).toBe("undefined");
+    // Without the mapping the same import is refused.
+    const err = await startFails({
+      "../vendor/unmapped/package.json": JSON.stringify({ name: "unmapped", main: "index.js" }),
+      "../vendor/unmapped/index.js": `const fs = require("fs");\nexports.kind = typeof fs.readFileSync;\n`,
+      "uses.ts": `import { queryGeneric } from "convex/server";\nimport { kind } from "../vendor/unmapped/index.js";\nexport const k = queryGeneric({ args: {}, handler: async () => kind });\n`,
+    });
+    expect(err.message).toContain('"fs"');
+  });
+
   test("a \"use node\" module may import node:crypto and export actions, which run", async () => {
     const { client } = await startApp({
       "nodeStuff.ts":

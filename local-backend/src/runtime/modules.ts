@@ -149,6 +149,26 @@ export function isUseNode(file: string): boolean {
 
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
+/**
+ * Whether the package that holds `importer` maps `spec` to nothing in its package.json `browser`
+ * field (`"fs": false`, as postcss does): esbuild then bundles an empty module for the browser
+ * platform, as the Convex CLI's bundler does, so the import is not a use of the built-in.
+ */
+function browserFieldDisables(importer: string, spec: string): boolean {
+  for (let dir = path.dirname(importer); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (existsSync(file)) {
+      try {
+        const browser = (JSON.parse(readFileSync(file, "utf8")) as { browser?: unknown }).browser;
+        return typeof browser === "object" && browser !== null && (browser as Record<string, unknown>)[spec] === false;
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 /** Refuses Node built-ins in default-runtime bundles, as `npx convex deploy` would. */
 function refuseNodeBuiltins(convexDir: string): Plugin {
   return {
@@ -156,6 +176,7 @@ function refuseNodeBuiltins(convexDir: string): Plugin {
     setup(b) {
       b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
         if (!BUILTINS.has(args.path)) return undefined;
+        if (args.importer && browserFieldDisables(args.importer, args.path)) return undefined;
         const importer = path.relative(path.dirname(convexDir), args.importer) || args.importer;
         return {
           errors: [
