@@ -112,6 +112,8 @@ export class IsolateWorker {
   /** Loaded an app version that is no longer installed: stops when its run ends. */
   retired = false;
   heapBytes = 0;
+  /** The environment object last sent to it (pool.ts sends it again only when it changed). */
+  lastEnv: Record<string, string> | null = null;
   /** The worker thread's Linux thread id (for its CPU time), once it has said. */
   tid: number | null = null;
 

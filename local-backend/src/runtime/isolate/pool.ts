@@ -18,6 +18,13 @@ export { CONVEX_LIMITS, outOfMemoryMessage, timeoutMessage, type FunctionLimits 
  * Convex's error, and a fresh worker takes its place; the backend's own thread never runs user code.
  */
 
+/** Sends the environment only when it is not the one the worker has (the app's is one object until it changes). */
+function withEnv(worker: IsolateWorker, invocation: InvocationContext, env: Record<string, string>) {
+  if (worker.lastEnv === env) return;
+  invocation.env = env;
+  worker.lastEnv = env;
+}
+
 /** What the pool keeps on an ExecContext (`ctx.isolate`): nested calls run on the same worker. */
 interface Binding {
   worker: IsolateWorker;
@@ -107,12 +114,13 @@ export class IsolatePool {
       requestId: ctx.requestId,
       frozenNow: ctx.frozenNow,
       seed: ctx.seed ?? null,
-      env: ctx.componentPath ? this.host.componentEnv(ctx.componentPath) : this.host.functionEnv(),
     };
+    const env = ctx.componentPath ? this.host.componentEnv(ctx.componentPath) : this.host.functionEnv();
     if (parent) {
       // A nested ctx.runQuery/runMutation: same worker, so its user code counts on the same clock.
       const worker = parent.worker;
       invocation.parentCtxId = parent.ctxId;
+      withEnv(worker, invocation, env);
       ctx.isolate = { worker, ctxId: id } satisfies Binding;
       worker.contexts.set(id, ctx);
       try {
@@ -126,6 +134,7 @@ export class IsolatePool {
     const worker = await this.acquire(`${transactional ? "tx" : "action"}:${heapMb}`, heapMb);
     const execution = new Execution(worker, transactional ? this.limits.userTimeoutMs : this.limits.actionTimeoutMs, transactional);
     worker.execution = execution;
+    withEnv(worker, invocation, env);
     worker.contexts.set(id, ctx);
     ctx.isolate = { worker, ctxId: id } satisfies Binding;
     worker.worker.ref();

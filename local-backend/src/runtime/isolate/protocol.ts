@@ -18,8 +18,11 @@ export interface InvocationContext {
   requestId: string;
   frozenNow: number | null;
   seed: number | null;
-  /** `process.env` as this invocation sees it (the component's, in a component). */
-  env: Record<string, string>;
+  /**
+   * `process.env` as this invocation sees it (the component's, in a component). Absent: the same as
+   * the last one this worker was sent (the app's environment is only sent when it changed).
+   */
+  env?: Record<string, string>;
 }
 
 export type MainToWorker =

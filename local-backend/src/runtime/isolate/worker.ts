@@ -78,12 +78,16 @@ function load(url: string, env: Record<string, string>): Promise<Record<string, 
   return m;
 }
 
+/** The environment last sent (pool.ts sends it only when it changed). */
+let lastEnv: Record<string, string> = {};
+
 function contextFor(c: InvocationContext): WorkerContext {
+  if (c.env) lastEnv = c.env;
   const parent = c.parentCtxId === undefined ? undefined : contexts.get(c.parentCtxId);
   const ctx: WorkerContext = {
     host,
     ctxId: c.ctxId,
-    env: c.env,
+    env: c.env ?? lastEnv,
     kind: c.kind,
     path: c.path,
     componentPath: c.componentPath,
@@ -120,7 +124,7 @@ function done(id: number, ctx: WorkerContext, result: Partial<Extract<WorkerToMa
 async function invoke(m: Extract<MainToWorker, { t: "invoke" }>) {
   const ctx = contextFor(m.ctx);
   try {
-    const mod = await load(m.url, m.ctx.env);
+    const mod = await load(m.url, ctx.env);
     if (m.ctx.parentCtxId === undefined) post({ t: "started", id: m.id });
     const fn = mod[m.exportName];
     const valueJson: string = await als.run(ctx, () =>
@@ -139,7 +143,7 @@ async function invoke(m: Extract<MainToWorker, { t: "invoke" }>) {
 async function http(m: Extract<MainToWorker, { t: "http" }>) {
   const ctx = contextFor(m.ctx);
   try {
-    const router = (await load(m.url, m.ctx.env)).default;
+    const router = (await load(m.url, ctx.env)).default;
     post({ t: "started", id: m.id });
     const [endpoint] = router.lookup(m.routedPath, m.lookupMethod);
     const { url, method, headers, body } = m.request;
