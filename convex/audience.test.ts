@@ -1,5 +1,5 @@
 // Over 400 lines: one suite for the audience (join, paid sync, signed links, studio list), on both backends.
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createUser, createWorld, doc, type T, type World } from "../tests/support/factories";
 import { api, internal } from "./_generated/api";
@@ -300,6 +300,28 @@ describe.each(backends)("audience on %s", (_name, convexTest) => {
     expect(await read()).toMatchObject({ locked: false, doc: expect.stringContaining("Only for subscribers.") });
     await editor.mutation(api.audience.setComp, { siteId: w.siteId, memberId, comped: false });
     expect(await read()).toMatchObject({ locked: true, doc: null });
+  });
+
+  test("account deletion: a solo owner's site goes with its audience; a deleted subscriber's member is free", async () => {
+    const { t, w } = await setup();
+    await joinAndConfirm(t, w.otherSiteId, "fan@example.com");
+    await stripeSubscription(t, w, w.users.reader, "sub_aud_del", "active");
+    expect(await memberRow(t, w.siteId, "reader.daily@example.com")).toMatchObject({ access: "paid" });
+    vi.useFakeTimers();
+    try {
+      await t.mutation(internal.users.deleteUser, { userId: w.users.outsider });
+      await t.mutation(internal.users.deleteUser, { userId: w.users.reader });
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+    } finally {
+      vi.useRealTimers();
+    }
+    const left = await t.run(async (ctx) => ({
+      members: (await ctx.db.query("audienceMembers").collect()).filter((r) => r.siteId === w.otherSiteId),
+      newsletters: (await ctx.db.query("newsletters").collect()).filter((r) => r.siteId === w.otherSiteId),
+      subscriptions: (await ctx.db.query("memberNewsletters").collect()).filter((r) => r.siteId === w.otherSiteId),
+    }));
+    expect(left).toEqual({ members: [], newsletters: [], subscriptions: [] });
+    expect(await memberRow(t, w.siteId, "reader.daily@example.com")).toMatchObject({ access: "free" });
   });
 
   test("preferences: one newsletter off, all off, back on; other sites' newsletters refused", async () => {

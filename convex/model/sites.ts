@@ -3,6 +3,7 @@ import type { Doc, TableNames } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
 import type { SubscriptionStatus } from "../shared/constants";
+import { syncPaidAccess } from "./audience";
 import type { Budget } from "./budget";
 
 // Deleting a whole site (the cascade), in budgeted chunks. Called by account deletion
@@ -23,6 +24,10 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "subscriptionPlans", index: "by_siteId_and_sortOrder", heavy: false },
   { table: "auditLogs", index: "by_siteId", heavy: false },
   { table: "billingCustomers", index: "by_siteId_and_userId", heavy: false },
+  { table: "memberNewsletters", index: "by_siteId_and_memberId_and_newsletterId", heavy: false },
+  { table: "audienceJoinCodes", index: "by_siteId_and_email", heavy: false },
+  { table: "audienceMembers", index: "by_siteId_and_email", heavy: false },
+  { table: "newsletters", index: "by_siteId", heavy: false },
 ];
 
 /** Statuses a subscription can still charge or grant access in; deletion cancels these. */
@@ -32,6 +37,7 @@ export async function cancelSubscription(ctx: MutationCtx, sub: Doc<"subscriptio
   const now = Date.now();
   // Status first: access ends now. Then stop the charges at Stripe (a no-op without keys).
   await ctx.db.patch("subscriptions", sub._id, { status: "canceled", canceledAt: now, cancelAtPeriodEnd: false, updatedAt: now });
+  await syncPaidAccess(ctx, sub.siteId, sub.userId);
   if (sub.stripeSubscriptionId) {
     await ctx.scheduler.runAfter(0, internal.billing.cancelAtStripe, { stripeSubscriptionId: sub.stripeSubscriptionId });
   }
