@@ -17,6 +17,7 @@ import type * as categories from "../categories.js";
 import type * as demo from "../demo.js";
 import type * as email_layout from "../email/layout.js";
 import type * as email_postEmail from "../email/postEmail.js";
+import type * as email_transactional from "../email/transactional.js";
 import type * as emails from "../emails.js";
 import type * as env from "../env.js";
 import type * as http from "../http.js";
@@ -93,6 +94,7 @@ declare const fullApi: ApiFromModules<{
   demo: typeof demo;
   "email/layout": typeof email_layout;
   "email/postEmail": typeof email_postEmail;
+  "email/transactional": typeof email_transactional;
   emails: typeof emails;
   env: typeof env;
   http: typeof http;

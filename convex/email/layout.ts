@@ -80,6 +80,7 @@ body, .body { margin: 0; padding: 0; background-color: #f4f4f5; }
 .content .subtitle { font-size: 19px; color: #4b5563; margin: 0 0 8px 0; }
 .content .byline { font-size: 14px; color: #6b7280; margin: 0 0 24px 0; font-family: Helvetica, Arial, sans-serif; }
 .content .note { font-size: 16px; color: #4b5563; }
+.content .code { font-family: Menlo, Consolas, monospace; font-size: 28px; letter-spacing: 4px; font-weight: bold; }
 .button { margin: 8px 0 24px 0; }
 .button-cell { background-color: ${accent}; padding: 12px 20px; }
 .button-cell a, .content .button-cell a { color: #ffffff; font-family: Helvetica, Arial, sans-serif; font-size: 16px; font-weight: bold; text-decoration: none; }
