@@ -138,7 +138,7 @@ test("reads are served and writes land in the new index while 20k documents back
     step++;
   }
   await backfill.done;
-  // The backfill (20 chunks of 1000 documents) yielded: every write step started while it ran.
+  // The backfill (80 chunks of 250 documents) yielded: every write step started while it ran.
   expect(step).toBeGreaterThanOrEqual(5);
   expect(Math.max(...latencies)).toBeLessThan(500);
 

@@ -55,7 +55,9 @@ export function localTableName(physicalName: string): string {
  */
 const BACKFILL_SUFFIX = "~backfill";
 /** Documents per backfill step: each step is one SQLite transaction, then the event loop runs. */
-const BACKFILL_CHUNK = 1000;
+// Small enough that a step takes a few ms: a request run in an isolate worker crosses the event
+// loop several times (dispatch, syscalls, result), and each crossing may wait for one step.
+const BACKFILL_CHUNK = 250;
 
 /** The background build of a push's new database indexes (see Catalog.startBackfill). */
 export interface IndexBackfill {
