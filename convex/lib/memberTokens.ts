@@ -50,7 +50,7 @@ function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** null when `s` is not unpadded base64url. */
-function fromBase64Url(s: string): Uint8Array | null {
+function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
   const out: number[] = [];
   for (let i = 0; i < s.length; i += 4) {
@@ -63,7 +63,7 @@ function fromBase64Url(s: string): Uint8Array | null {
   return new Uint8Array(out);
 }
 
-function signedText(siteId: string, memberId: string, purpose: MemberTokenPurpose): Uint8Array {
+function signedText(siteId: string, memberId: string, purpose: MemberTokenPurpose): Uint8Array<ArrayBuffer> {
   return encoder.encode(`member-token|${VERSION}|${siteId}|${memberId}|${purpose}`);
 }
 
