@@ -1,3 +1,4 @@
+// Over 400 lines: every rule of loading a convex/ folder (entries, bundling, built-ins, use node, reloads) on real folders.
 // Loading a `convex/` folder the way `npx convex dev` would: entry discovery, module paths,
 // Node built-in refusal, "use node" rules, and reloading on file changes.
 // Reference: ../shared/reference/convex-backend-facts.md §3.17.

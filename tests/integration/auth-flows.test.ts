@@ -1,3 +1,4 @@
+// Over 400 lines: every sign-in flow (password, codes, OAuth linking, limits, sessions, deletion) against one backend.
 import { makeFunctionReference } from "convex/server";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -1,3 +1,4 @@
+// Over 400 lines: the auth routes' loaders and actions end to end, cookies and redirects included, against one backend.
 // Accounts and sign-in, Remix side: the route loaders and actions called directly with Request
 // objects against a local backend running convex/ (the real @convex-dev/auth), plus a few full
 // document renders through Remix's request handler.

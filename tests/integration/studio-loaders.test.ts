@@ -1,3 +1,4 @@
+// Over 400 lines: every studio loader and action, with personas made through real sign-ups, against one backend.
 // The studio's Remix loaders and actions, called directly with Request objects (cookies from a
 // real sign-up through the auth routes) against a local backend running convex/: creating a
 // publication (validation, reserved and taken addresses), the posts list (status, author, tag,
