@@ -4,7 +4,7 @@ import type { ModuleSource, RegisteredFunction } from "../modules.js";
 import { FunctionError } from "../thrown.js";
 import { compileWorker, Execution, IsolateWorker, type IsolateHost } from "./handle.js";
 import { CONVEX_LIMITS, type FunctionLimits } from "./limits.js";
-import type { InvocationContext, MainToWorker, SerializedRequest, SerializedResponse, WorkerToMain } from "./protocol.js";
+import { headerPairs, type InvocationContext, type MainToWorker, type SerializedRequest, type SerializedResponse, type WorkerToMain } from "./protocol.js";
 
 export { CONVEX_LIMITS, outOfMemoryMessage, timeoutMessage, type FunctionLimits } from "./limits.js";
 
@@ -70,7 +70,7 @@ export class IsolatePool {
   /** Serves a request with an HTTP router bundled in `source`. */
   async http(ctx: ExecContext, source: ModuleSource, routedPath: string, lookupMethod: string, request: Request): Promise<Response> {
     const body = request.method === "GET" || request.method === "HEAD" ? null : await request.arrayBuffer();
-    const serialized: SerializedRequest = { url: request.url, method: request.method, headers: [...request.headers], body };
+    const serialized: SerializedRequest = { url: request.url, method: request.method, headers: headerPairs(request.headers), body };
     const done = await this.run(
       ctx,
       source,

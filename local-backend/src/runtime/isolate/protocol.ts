@@ -95,3 +95,11 @@ export interface SerializedResponse {
   headers: Array<[string, string]>;
   body: ArrayBuffer;
 }
+
+/** A Headers object as name/value pairs (each Set-Cookie its own pair), for a message. */
+export function headerPairs(headers: Headers): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  // forEach rather than iteration: convex/'s tsconfig (which type-checks this through the tests) has no DOM iterables.
+  headers.forEach((value, name) => pairs.push([name, value]));
+  return pairs;
+}

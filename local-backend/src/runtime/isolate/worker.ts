@@ -4,7 +4,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "
 import { als, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
 import { installGlobals, setLoadTimeEnv } from "../globals.js";
 import { describeThrown, UserError } from "../thrown.js";
-import type { InvocationContext, MainToWorker, SyncReply, SyscallFailure, WorkerToMain } from "./protocol.js";
+import { headerPairs, type InvocationContext, type MainToWorker, type SyncReply, type SyscallFailure, type WorkerToMain } from "./protocol.js";
 
 /**
  * An isolate worker: runs user code for the backend on its own thread, so the main thread can
@@ -153,7 +153,7 @@ async function http(m: Extract<MainToWorker, { t: "http" }>) {
     done(
       m.id,
       ctx,
-      { ok: true, response: { status: response.status, statusText: response.statusText, headers: [...response.headers], body: bytes } },
+      { ok: true, response: { status: response.status, statusText: response.statusText, headers: headerPairs(response.headers), body: bytes } },
       [bytes],
     );
   } catch (e) {
