@@ -4,6 +4,7 @@
 // `npx convex dev` watching it), data migrations, the demo seed, the Stripe fake (tools/stripe-fake)
 // when no real keys are set, then the Remix app on :3000 (--dev: Vite's dev server).
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { officialCli, runOfficialCli, succeeded } from "../local-backend/src/officialCli.js";
@@ -40,6 +41,13 @@ async function main() {
     port: Number(flags.port),
     appPort: flags["app-port"]!,
     watch: false,
+    prepare: (b) => {
+      // The app's key for signed unsubscribe/preferences links (convex/lib/memberTokens.ts).
+      if (!b.env.all().MEMBER_TOKEN_SECRET) {
+        b.env.set("MEMBER_TOKEN_SECRET", randomBytes(32).toString("hex"));
+        console.log("[start] generated MEMBER_TOKEN_SECRET (signed member links)");
+      }
+    },
   });
   const bin = (name: string) => path.resolve("node_modules/.bin", name);
   // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;

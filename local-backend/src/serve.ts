@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { LocalBackend } from "./backend.js";
 
@@ -7,9 +6,8 @@ import { LocalBackend } from "./backend.js";
 
 /**
  * @convex-dev/auth needs JWT_PRIVATE_KEY, JWKS and SITE_URL in the function environment. A fresh data
- * dir gets an RS256 key pair, SITE_URL = the app's address and (for the app's signed member links)
- * a random MEMBER_TOKEN_SECRET; values already set are kept (both keys are replaced together when
- * either is missing). Nothing secret is printed.
+ * dir gets an RS256 key pair and SITE_URL = the app's address; values already set are kept (both
+ * keys are replaced together when either is missing). Nothing secret is printed.
  */
 export async function ensureAuthEnv(backend: LocalBackend, appPort: string): Promise<void> {
   const env = backend.env.all();
@@ -19,11 +17,6 @@ export async function ensureAuthEnv(backend: LocalBackend, appPort: string): Pro
     backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
     backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...jwk }] }));
     console.log("[local-backend] generated an RS256 key pair for @convex-dev/auth (JWT_PRIVATE_KEY, JWKS)");
-  }
-  if (!env.MEMBER_TOKEN_SECRET) {
-    // The app's key for signed unsubscribe/preferences links (convex/lib/memberTokens.ts).
-    backend.env.set("MEMBER_TOKEN_SECRET", randomBytes(32).toString("hex"));
-    console.log("[local-backend] generated MEMBER_TOKEN_SECRET (signed member links)");
   }
   if (!env.SITE_URL) {
     const siteUrl = `http://127.0.0.1:${appPort}`;
@@ -42,6 +35,8 @@ export interface ServeOptions {
   /** The app's port, for SITE_URL on a fresh data dir. */
   appPort: string;
   watch: boolean;
+  /** More of the function environment a launcher provisions before the first request (the app's own secrets). */
+  prepare?: (backend: LocalBackend) => Promise<void> | void;
 }
 
 /** Starts the backend on 127.0.0.1 with call logging and prints where it serves. */
@@ -54,7 +49,10 @@ export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
     watch: o.watch,
     logCalls: true,
     // Before the first request: on a fresh data dir, a sign-in must not arrive before the keys.
-    prepare: (b) => ensureAuthEnv(b, o.appPort),
+    prepare: async (b) => {
+      await ensureAuthEnv(b, o.appPort);
+      await o.prepare?.(b);
+    },
   });
   console.log(`[local-backend] serving ${o.convexDir ? o.convexDirLabel ?? o.convexDir : "the last CLI push"} at ${backend.url} (data: ${o.dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
