@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { FIELDS, type FieldName } from "../convex/shared/fields";
 import { readField, readFields } from "./utils/fields.server";
+import { sourceFiles } from "../tests/support/sources";
 
 // Drift tests for the one set of field rules (convex/shared/fields.ts): every input's maxLength and
 // every action's check of a rule-governed field must come from the rule, so a form can never allow
@@ -12,13 +13,7 @@ const appDir = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.resolve(appDir, "..");
 
 function sources(dir: string, ext = /\.tsx?$/): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...sources(full, ext));
-    else if (ext.test(name) && !name.includes(".test.")) out.push(full);
-  }
-  return out;
+  return sourceFiles(dir, ext);
 }
 
 const read = (rel: string) => readFileSync(path.join(repo, rel), "utf8");

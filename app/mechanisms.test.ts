@@ -1,21 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
+import { sourceFiles } from "../tests/support/sources";
 
 // One mechanism per job in app/ (issue #14): a reintroduced second copy fails here.
 
 const APP = path.join(__dirname);
 
 function sources(dir = APP): Array<{ file: string; text: string }> {
-  const out: Array<{ file: string; text: string }> = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sources(full));
-    else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) {
-      out.push({ file: path.relative(APP, full), text: readFileSync(full, "utf8") });
-    }
-  }
-  return out;
+  return sourceFiles(dir).map((full) => ({ file: path.relative(APP, full), text: readFileSync(full, "utf8") }));
 }
 
 /** Files (relative to app/) whose source matches `pattern`. */

@@ -1,21 +1,15 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import schema from "./schema";
+import { sourceFiles as filesUnder } from "../tests/support/sources";
 
 // Architecture rules that reviews would otherwise have to catch by eye.
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 
 function sourceFiles(dir = root): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (name === "_generated") continue;
-    if (statSync(full).isDirectory()) out.push(...sourceFiles(full));
-    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
-  }
-  return out;
+  return filesUnder(dir);
 }
 
 /** Functions @convex-dev/auth builds for us (convex/auth.ts re-exports them); they have no returns validator. */

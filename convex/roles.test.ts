@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import {
@@ -13,6 +13,7 @@ import {
   seesOnlyOwnPosts,
   withRolesTable,
 } from "./shared/roles";
+import { sourceFiles } from "../tests/support/sources";
 
 // convex/shared/roles.ts is the one source of truth for roles: these tests fail when a copy of it
 // appears (docs/roles.md, a second ranking, a hand-written role check) or a row enforces nothing.
@@ -21,14 +22,7 @@ const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const ROLES_FILE = path.join("convex", "shared", "roles.ts");
 
 function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (name === "_generated" || name === "node_modules") continue;
-    if (statSync(full).isDirectory()) out.push(...sources(full));
-    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
-  }
-  return out;
+  return sourceFiles(dir);
 }
 
 const files = [...sources(path.join(repo, "convex")), ...sources(path.join(repo, "app"))].map((f) => ({

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderDocCached, renderDocToSafeHtml } from "../reader/render.server";
 import { RICH_DOC } from "./__fixtures__/rich-doc";
 import { docToSafeHtml } from "./render";
+import { sourceFiles } from "../../tests/support/sources";
 
 // One TipTap renderer (issue #14): app/editor/render.ts. The reader's pages and feeds and the
 // studio preview get their HTML from it; these fail if a second renderer appears.
@@ -12,14 +13,7 @@ const appDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..
 const repo = path.resolve(appDir, "..");
 
 function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (name === "_generated" || name === "node_modules") continue;
-    if (statSync(full).isDirectory()) out.push(...sources(full));
-    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
-  }
-  return out;
+  return sourceFiles(dir);
 }
 
 describe("one TipTap renderer", () => {

@@ -1,21 +1,15 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ConvexError } from "convex/values";
 import { describe, expect, test } from "vitest";
 import { ERROR_CODES, errorCodeOf, errorMessage, toUserError, UNEXPECTED_MESSAGE, UserFacingError } from "./errors";
+import { sourceFiles } from "../../tests/support/sources";
 
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const repo = path.resolve(convexDir, "..");
 
 function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (name === "_generated" || name === "node_modules") continue;
-    if (statSync(full).isDirectory()) out.push(...sources(full));
-    else if (/\.tsx?$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
-  }
-  return out;
+  return sourceFiles(dir);
 }
 
 describe("toUserError: the one way to turn a thrown value into user text", () => {

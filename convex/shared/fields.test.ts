@@ -1,21 +1,15 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { cleanField } from "../lib/errors";
 import { ERROR_CODES } from "./errors";
 import { checkField, FIELDS, fieldProps, normalizeField, type TextRule } from "./fields";
+import { sourceFiles } from "../../tests/support/sources";
 
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 
 function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (name === "_generated") continue;
-    if (statSync(full).isDirectory()) out.push(...sources(full));
-    else if (/\.ts$/.test(name) && !name.includes(".test.") && !name.endsWith(".d.ts")) out.push(full);
-  }
-  return out;
+  return sourceFiles(dir, /\.ts$/);
 }
 
 describe("checkField", () => {
