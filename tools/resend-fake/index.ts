@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomUUID } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
+import { serveFake } from "../fake-server.js";
 
 // A small Resend stand-in for development and tests: POST /emails and POST /emails/batch as Resend
 // answers them (Bearer re_… key, Idempotency-Key, 422 validation errors), every message kept for
@@ -320,19 +320,13 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
     return json(res, status, out);
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((e) => {
-      console.error("[resend-fake]", e);
-      if (!res.headersSent) json(res, 500, new FakeResendError(500, "application_error", (e as Error).message).body());
-      else res.end();
-    });
-  });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await serveFake(
+    "resend-fake",
+    handle,
+    (res, e) => json(res, 500, new FakeResendError(500, "application_error", e.message).body()),
+    options,
+  );
+  const { host, port } = server;
 
   return {
     url: `http://${host}:${port}`,
@@ -356,8 +350,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
     },
     async close() {
       await queue;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

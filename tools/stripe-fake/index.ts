@@ -1,5 +1,5 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
+import { serveFake } from "../fake-server.js";
 import { asArray, asBool, asInt, asMetadata, asObject, asString, parseForm, type FormValue } from "./form.js";
 import { checkoutPage, errorPage, portalPage } from "./pages.js";
 import { FakeStripeError, signPayload, StripeFakeState, type EventRecord, type Obj } from "./state.js";
@@ -330,19 +330,13 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     return html(res, 404, errorPage(`Nothing at ${method} ${path}.`));
   }
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((e) => {
-      console.error("[stripe-fake]", e);
-      if (!res.headersSent) json(res, 500, { error: { type: "api_error", message: (e as Error).message } });
-      else res.end();
-    });
-  });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = await serveFake(
+    "stripe-fake",
+    handle,
+    (res, e) => json(res, 500, { error: { type: "api_error", message: e.message } }),
+    options,
+  );
+  const { host, port } = server;
   baseUrl = `http://${host}:${port}`;
 
   return {
@@ -363,8 +357,7 @@ export async function startStripeFake(options: StripeFakeOptions): Promise<Strip
     sign: (payload, opts = {}) => signPayload(payload, opts.secret ?? state.webhookSecret, opts.timestamp),
     async close() {
       await state.flush();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
