@@ -51,6 +51,11 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
   "tags:list": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "billing:siteStats": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "audit:list": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
+  "audience:list": (t) => [
+    { args: { siteId: t.siteId }, tenant: `site:${t.siteId}` },
+    { args: { siteId: t.siteId, filter: "paid" }, tenant: `site:${t.siteId}` },
+    { args: { siteId: t.siteId, search: "reader" }, tenant: `site:${t.siteId}` },
+  ],
   "reader:latest": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:featured": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:byTag": (t) => [{ args: { siteSlug: t.slug, tagSlug: t.tagSlug }, tenant: `site:${t.siteId}` }],
@@ -121,6 +126,17 @@ beforeAll(async () => {
         await ctx.db.insert("payments", { siteId: site._id, userId: site.ownerId, amountCents: 500 + i, currency: "usd", status: "succeeded", createdAt: now - i });
         await ctx.db.insert("auditLogs", { siteId: site._id, actorId: site.ownerId, action: `test.${site.slug}`, entityType: "site", entityId: site._id, diff: "{}", createdAt: now - i });
         await ctx.db.insert("notifications", { userId: site.ownerId, siteId: site._id, type: "review_submitted", title: `For ${site.slug} ${i}`, read: false, createdAt: now - i });
+        await ctx.db.insert("audienceMembers", {
+          siteId: site._id,
+          email: `reader${i}@${site.slug}.example`,
+          name: `Reader ${i}`,
+          nameKey: `reader ${i}`,
+          access: i % 2 === 0 ? "paid" : "free",
+          emailState: "subscribed",
+          source: "manual",
+          createdAt: now - i,
+          updatedAt: now - i,
+        });
       }
       out.push({ siteId: site._id, slug: site.slug, ownerId: site.ownerId, tagSlug: tag.slug, categorySlug: category.slug, authorSlug: member.authorSlug });
     }
@@ -141,7 +157,7 @@ beforeAll(async () => {
   // Who owns every document a paginated function can return.
   const map = await backend.runner.transactInline(async (ctx: any) => {
     const rows: Array<[string, string]> = [];
-    for (const table of ["posts", "postBodies", "tags", "categories", "payments", "auditLogs", "subscriptionPlans", "siteMembers"]) {
+    for (const table of ["posts", "postBodies", "tags", "categories", "payments", "auditLogs", "subscriptionPlans", "siteMembers", "audienceMembers"]) {
       for (const d of await ctx.db.query(table).collect()) rows.push([d._id, d.siteId ? `site:${d.siteId}` : "platform"]);
     }
     for (const d of await ctx.db.query("notifications").collect()) rows.push([d._id, `user:${d.userId}`]);
