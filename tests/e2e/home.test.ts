@@ -1,12 +1,14 @@
-import { expect, test } from "@playwright/test";
 import { makeFunctionReference } from "convex/server";
+import { expect, test } from "./fixtures";
 import { signedUpClient } from "./stack.mjs";
 
 test("home page lists publications read through a Convex query on the local backend", async ({ page }) => {
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page.getByRole("heading", { level: 1, name: "Pressroom" })).toBeVisible();
-  // A fresh backend has no publications yet.
+  // A fresh backend has no publications yet. Specs run in file order on one worker (playwright.config.ts)
+  // and every spec uses ./fixtures' `test` (a spec with other worker fixtures would be scheduled in
+  // another worker group, after the specs that seed the demo): this one runs before any of those.
   await expect(page.getByTestId("directory-empty")).toHaveText("No publications yet.");
 
   // A signed-up user creates one, then reload: the page must show it, which proves the loader
