@@ -283,6 +283,38 @@ describe.each(backends)("audience on %s", (_name, convexTest) => {
     expect(await locked()).toBe(false);
   });
 
+  test("one-click unsubscribe (RFC 8058): the signed link's POST unsubscribes without a session; forged links, GETs and other bodies do not", async () => {
+    const { t, w } = await setup();
+    const a = await joinAndConfirm(t, w.siteId, "oneclick@example.com");
+    const good = await signMemberToken(w.siteId, a._id, "unsubscribe");
+    const oneClick = (query: string, body = "List-Unsubscribe=One-Click", method = "POST") =>
+      t.fetch(`/unsubscribe?${query}`, {
+        method,
+        ...(method === "POST" ? { body, headers: { "Content-Type": "application/x-www-form-urlencoded" } } : {}),
+      });
+    // forged unsubscribe link: a tampered or another purpose's token, a malformed newsletter id.
+    const flip = good.slice(0, -2) + (good.at(-2) === "A" ? "B" : "A") + good.at(-1);
+    for (const query of [
+      `token=${encodeURIComponent(flip)}`,
+      `token=${encodeURIComponent(await signMemberToken(w.siteId, a._id, "preferences"))}`,
+      `token=${encodeURIComponent(good)}&newsletter=not-an-id`,
+      "",
+    ]) {
+      const r = await oneClick(query);
+      expect(r.status, query).toBe(400);
+      expect(await r.text()).toContain("not valid");
+    }
+    // Only RFC 8058's body unsubscribes; a GET (what link scanners send) is no route at all.
+    expect((await oneClick(`token=${encodeURIComponent(good)}`, "")).status).toBe(400);
+    expect((await oneClick(`token=${encodeURIComponent(good)}`, "", "GET")).status).toBe(404);
+    expect(await memberRow(t, w.siteId, a.email)).toMatchObject({ emailState: "subscribed" });
+    const r = await oneClick(`token=${encodeURIComponent(good)}`);
+    expect(r.status).toBe(200);
+    expect(await memberRow(t, w.siteId, a.email)).toMatchObject({ emailState: "unsubscribed" });
+    // Idempotent: mail providers may retry.
+    expect((await oneClick(`token=${encodeURIComponent(good)}`)).status).toBe(200);
+  });
+
   test("paywall leak: a free member stays locked; a comp unlocks featured posts only while it lasts", async () => {
     const { t, w } = await setup();
     const editor = as(t, w.users.editor);

@@ -80,6 +80,21 @@ export const unsubscribe = readerMutation({
   },
 });
 
+/**
+ * The RFC 8058 one-click endpoint's way in (http/unsubscribe.ts): the same rule as `unsubscribe`,
+ * with the newsletter id as the link carries it (a string; a malformed one is an invalid link).
+ */
+export const unsubscribeOneClick = internalMutation({
+  args: { token: v.string(), newsletter: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { token, newsletter }) => {
+    const newsletterId = newsletter === undefined ? undefined : ctx.db.normalizeId("newsletters", newsletter);
+    if (newsletterId === null) throw appError("INVALID_LINK");
+    await Audience.unsubscribe(ctx, token, newsletterId);
+    return null;
+  },
+});
+
 const vPreferences = v.object({
   siteName: v.string(),
   email: v.string(),

@@ -23,6 +23,7 @@ import type * as env from "../env.js";
 import type * as http from "../http.js";
 import type * as http_resendWebhook from "../http/resendWebhook.js";
 import type * as http_stripeWebhook from "../http/stripeWebhook.js";
+import type * as http_unsubscribe from "../http/unsubscribe.js";
 import type * as lib_access from "../lib/access.js";
 import type * as lib_audit from "../lib/audit.js";
 import type * as lib_auth from "../lib/auth.js";
@@ -100,6 +101,7 @@ declare const fullApi: ApiFromModules<{
   http: typeof http;
   "http/resendWebhook": typeof http_resendWebhook;
   "http/stripeWebhook": typeof http_stripeWebhook;
+  "http/unsubscribe": typeof http_unsubscribe;
   "lib/access": typeof lib_access;
   "lib/audit": typeof lib_audit;
   "lib/auth": typeof lib_auth;
