@@ -12,15 +12,12 @@ import { sourceFiles } from "../tests/support/sources";
 const appDir = path.dirname(new URL(import.meta.url).pathname);
 const repo = path.resolve(appDir, "..");
 
-function sources(dir: string, ext = /\.tsx?$/): string[] {
-  return sourceFiles(dir, ext);
-}
 
 const read = (rel: string) => readFileSync(path.join(repo, rel), "utf8");
 
 /** A file's source, or every .tsx file's in a folder (components move between files in a folder). */
 const readAll = (rel: string) =>
-  rel.endsWith("/") ? sources(path.join(repo, rel), /\.tsx$/).map((f) => readFileSync(f, "utf8")).join("\n") : read(rel);
+  rel.endsWith("/") ? sourceFiles(path.join(repo, rel), /\.tsx$/).map((f) => readFileSync(f, "utf8")).join("\n") : read(rel);
 
 /** The JSX elements (from `<Tag` to its closing `>`) that carry `attr` (e.g. `name="email"`). */
 function elementsWith(src: string, attr: string): string[] {
@@ -133,7 +130,7 @@ describe("field rules drift: inputs", () => {
   });
 
   test("no input in app/ has a maxLength written as a number", () => {
-    const offenders = sources(appDir, /\.tsx$/).flatMap((file) =>
+    const offenders = sourceFiles(appDir, /\.tsx$/).flatMap((file) =>
       [...readFileSync(file, "utf8").matchAll(/maxLength=\{\s*\d+\s*\}/g)].map((m) => `${path.relative(repo, file)}: ${m[0]}`),
     );
     expect(offenders).toEqual([]);
@@ -155,7 +152,7 @@ describe("field rules drift: actions", () => {
   test("no action reads a rule-governed field with a length limit of its own", () => {
     const governed = "name|description|email|comment|customDomain|accentColor|currency|title|excerpt|password|newPassword";
     const limited = new RegExp(`\\b(?:field|formText)\\(form, "(?:${governed})", (?:\\d+|\\{[^}]*max:\\s*\\d+[^}]*\\})\\)`, "g");
-    const offenders = sources(appDir).flatMap((file) =>
+    const offenders = sourceFiles(appDir).flatMap((file) =>
       [...readFileSync(file, "utf8").matchAll(limited)].map((m) => `${path.relative(repo, file)}: ${m[0]}`),
     );
     expect(offenders).toEqual([]);

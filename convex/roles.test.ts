@@ -21,11 +21,8 @@ import { sourceFiles } from "../tests/support/sources";
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const ROLES_FILE = path.join("convex", "shared", "roles.ts");
 
-function sources(dir: string): string[] {
-  return sourceFiles(dir);
-}
 
-const files = [...sources(path.join(repo, "convex")), ...sources(path.join(repo, "app"))].map((f) => ({
+const files = [...sourceFiles(path.join(repo, "convex")), ...sourceFiles(path.join(repo, "app"))].map((f) => ({
   rel: path.relative(repo, f),
   text: readFileSync(f, "utf8"),
 }));

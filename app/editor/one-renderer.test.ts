@@ -12,14 +12,11 @@ import { sourceFiles } from "../../tests/support/sources";
 const appDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const repo = path.resolve(appDir, "..");
 
-function sources(dir: string): string[] {
-  return sourceFiles(dir);
-}
 
 describe("one TipTap renderer", () => {
   it("only app/editor/render.ts turns documents into HTML", () => {
     const own = path.join(appDir, "editor", "render.ts");
-    const files = [...sources(appDir), ...sources(path.join(repo, "convex"))].filter((f) => f !== own);
+    const files = [...sourceFiles(appDir), ...sourceFiles(path.join(repo, "convex"))].filter((f) => f !== own);
     const offenders = files.filter((f) => /@tiptap\/static-renderer|\b(?:renderToHTMLString|generateHTML)\(/.test(readFileSync(f, "utf8")));
     expect(offenders.map((f) => path.relative(repo, f))).toEqual([]);
   });

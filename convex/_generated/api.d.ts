@@ -22,6 +22,7 @@ import type * as emails from "../emails.js";
 import type * as env from "../env.js";
 import type * as http from "../http.js";
 import type * as http_resendWebhook from "../http/resendWebhook.js";
+import type * as http_respond from "../http/respond.js";
 import type * as http_stripeWebhook from "../http/stripeWebhook.js";
 import type * as http_unsubscribe from "../http/unsubscribe.js";
 import type * as lib_access from "../lib/access.js";
@@ -100,6 +101,7 @@ declare const fullApi: ApiFromModules<{
   env: typeof env;
   http: typeof http;
   "http/resendWebhook": typeof http_resendWebhook;
+  "http/respond": typeof http_respond;
   "http/stripeWebhook": typeof http_stripeWebhook;
   "http/unsubscribe": typeof http_unsubscribe;
   "lib/access": typeof lib_access;

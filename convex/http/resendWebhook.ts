@@ -3,6 +3,7 @@ import { internal } from "../_generated/api";
 import { env } from "../env";
 import { httpAction } from "../lib/functions";
 import { parseResendEvent } from "../model/suppressions";
+import { plainText } from "./respond";
 
 // POST /resend/webhook (route in convex/http.ts). Resend signs webhooks the Svix way: headers svix-id,
 // svix-timestamp and svix-signature ("v1,<base64 HMAC-SHA256 of `id.timestamp.body`>", keyed with the
@@ -20,18 +21,17 @@ const MAX_ID_LENGTH = 256;
 /** Resend's email events are a few KiB; anything far larger is not one. */
 const MAX_BODY_BYTES = 256 * 1024;
 
-const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain" } });
 
 export const resendWebhook = httpAction(async (ctx, request) => {
   const secret = env.RESEND_WEBHOOK_SECRET;
-  if (!secret) return text(500, "Resend webhooks are not configured.");
+  if (!secret) return plainText(500, "Resend webhooks are not configured.");
   const id = request.headers.get("svix-id");
   const timestamp = request.headers.get("svix-timestamp");
   const signature = request.headers.get("svix-signature");
-  if (!id || !timestamp || !signature) return text(400, "Missing svix-id, svix-timestamp or svix-signature header.");
-  if (id.length > MAX_ID_LENGTH) return text(400, "Invalid svix-id header.");
+  if (!id || !timestamp || !signature) return plainText(400, "Missing svix-id, svix-timestamp or svix-signature header.");
+  if (id.length > MAX_ID_LENGTH) return plainText(400, "Invalid svix-id header.");
   const payload = await request.text();
-  if (payload.length > MAX_BODY_BYTES) return text(413, "Webhook body too large.");
+  if (payload.length > MAX_BODY_BYTES) return plainText(413, "Webhook body too large.");
 
   let webhook: Webhook;
   try {
@@ -39,29 +39,29 @@ export const resendWebhook = httpAction(async (ctx, request) => {
   } catch {
     // Not base64 after "whsec_": the deployment's setting is wrong, not the request.
     console.error("RESEND_WEBHOOK_SECRET is not a valid whsec_ secret.");
-    return text(500, "Resend webhooks are misconfigured.");
+    return plainText(500, "Resend webhooks are misconfigured.");
   }
   try {
     webhook.verify(payload, { "webhook-id": id, "webhook-timestamp": timestamp, "webhook-signature": signature }, { jsonParse: false });
   } catch (e) {
-    if (e instanceof WebhookVerificationError) return text(400, "Invalid webhook signature.");
-    return text(400, "Invalid webhook request.");
+    if (e instanceof WebhookVerificationError) return plainText(400, "Invalid webhook signature.");
+    return plainText(400, "Invalid webhook request.");
   }
 
   let body: unknown;
   try {
     body = JSON.parse(payload);
   } catch {
-    return text(400, "The webhook body is not JSON.");
+    return plainText(400, "The webhook body is not JSON.");
   }
   const event = parseResendEvent(id, body, Date.now());
-  if (!event) return text(400, "The webhook body is not a Resend event.");
+  if (!event) return plainText(400, "The webhook body is not a Resend event.");
 
   try {
     const outcome = await ctx.runMutation(internal.suppressions.applyEvent, event);
     return new Response(JSON.stringify({ received: true, outcome }), { status: 200, headers: { "Content-Type": "application/json" } });
   } catch (e) {
     console.error(`Resend webhook ${id} (${event.type}) failed: ${(e as Error).message}`);
-    return text(500, "The event could not be applied; retry later.");
+    return plainText(500, "The event could not be applied; retry later.");
   }
 });

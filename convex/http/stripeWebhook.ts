@@ -4,6 +4,7 @@ import { env } from "../env";
 import { httpAction } from "../lib/functions";
 import { stripeClient } from "../model/billing";
 import { needsCustomerHints, trimStripeEvent, type OurMetadata } from "../model/stripeParse";
+import { plainText } from "./respond";
 
 // POST /stripe/webhook (route in convex/http.ts). Nothing is read or written before the signature
 // (Stripe-Signature, HMAC of the raw body with STRIPE_WEBHOOK_SECRET, timestamp within Stripe's
@@ -30,21 +31,20 @@ export function signatureTimestamp(header: string): number {
   return t;
 }
 
-const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain" } });
 
 export const stripeWebhook = httpAction(async (ctx, request) => {
   const secret = env.STRIPE_WEBHOOK_SECRET;
-  if (!secret) return text(500, "Stripe webhooks are not configured.");
+  if (!secret) return plainText(500, "Stripe webhooks are not configured.");
   const signature = request.headers.get("stripe-signature");
-  if (!signature) return text(400, "Missing Stripe-Signature header.");
+  if (!signature) return plainText(400, "Missing Stripe-Signature header.");
   const payload = await request.text();
   let event: Stripe.Event;
   try {
     event = await Stripe.webhooks.constructEventAsync(payload, signature, secret, undefined, subtleCrypto);
   } catch {
-    return text(400, "Invalid Stripe signature.");
+    return plainText(400, "Invalid Stripe signature.");
   }
-  if (signatureTimestamp(signature) - Math.floor(Date.now() / 1000) > WEBHOOK_TOLERANCE_SEC) return text(400, "Invalid Stripe signature.");
+  if (signatureTimestamp(signature) - Math.floor(Date.now() / 1000) > WEBHOOK_TOLERANCE_SEC) return plainText(400, "Invalid Stripe signature.");
 
   // Events without our metadata (a refunded charge) are placed through their Stripe customer, which
   // checkout created with {siteId, userId} metadata.
@@ -60,7 +60,7 @@ export const stripeWebhook = httpAction(async (ctx, request) => {
       }
     } catch (e) {
       console.error(`Stripe webhook ${event.id}: could not read customer ${customerId}: ${(e as Error).message}`);
-      return text(500, "Could not read the Stripe customer; retry later.");
+      return plainText(500, "Could not read the Stripe customer; retry later.");
     }
   }
 
@@ -72,6 +72,6 @@ export const stripeWebhook = httpAction(async (ctx, request) => {
     return new Response(JSON.stringify({ received: true, outcome }), { status: 200, headers: { "Content-Type": "application/json" } });
   } catch (e) {
     console.error(`Stripe webhook ${event.id} (${event.type}) failed: ${(e as Error).message}`);
-    return text(500, "The event could not be applied; retry later.");
+    return plainText(500, "The event could not be applied; retry later.");
   }
 });

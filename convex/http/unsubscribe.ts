@@ -1,6 +1,7 @@
 import { internal } from "../_generated/api";
 import { httpAction } from "../lib/functions";
 import { errorCodeOf } from "../shared/errors";
+import { plainText } from "./respond";
 
 // POST /unsubscribe?token=…[&newsletter=…] (route in convex/http.ts): the one-click unsubscribe of
 // RFC 8058, which the List-Unsubscribe header of every post email names (with List-Unsubscribe-Post:
@@ -12,21 +13,20 @@ import { errorCodeOf } from "../shared/errors";
 const MAX_TOKEN_LENGTH = 512;
 const MAX_BODY_BYTES = 4096;
 
-const text = (status: number, body: string) => new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 
 export const oneClickUnsubscribe = httpAction(async (ctx, request) => {
   const url = new URL(request.url);
   const token = url.searchParams.get("token");
-  if (!token || token.length > MAX_TOKEN_LENGTH) return text(400, "This unsubscribe link is not valid.");
+  if (!token || token.length > MAX_TOKEN_LENGTH) return plainText(400, "This unsubscribe link is not valid.");
   const body = await request.text();
   if (body.length > MAX_BODY_BYTES || new URLSearchParams(body).get("List-Unsubscribe") !== "One-Click") {
-    return text(400, "A one-click unsubscribe posts List-Unsubscribe=One-Click (RFC 8058).");
+    return plainText(400, "A one-click unsubscribe posts List-Unsubscribe=One-Click (RFC 8058).");
   }
   try {
     await ctx.runMutation(internal.audience.unsubscribeOneClick, { token, newsletter: url.searchParams.get("newsletter") ?? undefined });
   } catch (e) {
-    if (errorCodeOf(e) === "INVALID_LINK") return text(400, "This unsubscribe link is not valid.");
+    if (errorCodeOf(e) === "INVALID_LINK") return plainText(400, "This unsubscribe link is not valid.");
     throw e;
   }
-  return text(200, "You are unsubscribed.");
+  return plainText(200, "You are unsubscribed.");
 });

@@ -8,9 +8,6 @@ import { sourceFiles } from "../../tests/support/sources";
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const repo = path.resolve(convexDir, "..");
 
-function sources(dir: string): string[] {
-  return sourceFiles(dir);
-}
 
 describe("toUserError: the one way to turn a thrown value into user text", () => {
   test("a catalogue code shows the catalogue's line, not the error's message", () => {
@@ -78,7 +75,7 @@ describe("error catalogue drift", () => {
       // Literal codes in the auth error type (convex/model/account.ts AuthErrorCode).
       /AuthErrorCode\s*=\s*([^;]+);/g,
     ];
-    for (const file of sources(convexDir)) {
+    for (const file of sourceFiles(convexDir)) {
       const src = readFileSync(file, "utf8");
       for (const pattern of patterns) {
         for (const m of src.matchAll(pattern)) {
@@ -95,7 +92,7 @@ describe("error catalogue drift", () => {
   });
 
   test("error text is made in one place: no other file reads error data by shape or indexes the catalogue", () => {
-    const files = [...sources(path.join(repo, "app")), ...sources(convexDir)].filter(
+    const files = [...sourceFiles(path.join(repo, "app")), ...sourceFiles(convexDir)].filter(
       (f) => f !== path.join(convexDir, "shared", "errors.ts"),
     );
     const rules: Array<[string, RegExp]> = [

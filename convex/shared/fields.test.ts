@@ -8,9 +8,6 @@ import { sourceFiles } from "../../tests/support/sources";
 
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 
-function sources(dir: string): string[] {
-  return sourceFiles(dir, /\.ts$/);
-}
 
 describe("checkField", () => {
   test("trims, then checks the length the rule allows", () => {
@@ -92,7 +89,7 @@ describe("cleanField (Convex model checks)", () => {
     const governed = ["title", "excerpt", "seoTitle", "seoDescription", "bio", "location", "comment", "customDomain", "accentColor", "currency", "email"];
     const offenders: string[] = [];
     let cleanFieldCalls = 0;
-    for (const file of sources(convexDir)) {
+    for (const file of sourceFiles(convexDir, /\.ts$/)) {
       const src = readFileSync(file, "utf8");
       cleanFieldCalls += (src.match(/\bcleanField\(FIELDS\./g) ?? []).length;
       for (const m of src.matchAll(/appError\(\s*"INVALID_ARGUMENT",\s*\{\s*field:\s*"([A-Za-z]+)"/g)) {

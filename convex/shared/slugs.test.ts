@@ -9,9 +9,6 @@ import { sourceFiles } from "../../tests/support/sources";
 const convexDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const repo = path.resolve(convexDir, "..");
 
-function sources(dir: string): string[] {
-  return sourceFiles(dir);
-}
 
 describe("the one slug rule", () => {
   test("toSlug: ASCII letters and digits joined by single hyphens, accents folded, at most MAX_SLUG_LENGTH", () => {
@@ -49,7 +46,7 @@ describe("the one slug rule", () => {
 
   test("no second copy of the rule: only convex/shared/slugs.ts makes slugs or tests their form", () => {
     const own = path.join(convexDir, "shared", "slugs.ts");
-    const files = [...sources(path.join(repo, "app")), ...sources(convexDir)].filter((f) => f !== own);
+    const files = [...sourceFiles(path.join(repo, "app")), ...sourceFiles(convexDir)].filter((f) => f !== own);
     const rules: Array<[string, RegExp]> = [
       ["turns text into a slug", /\.replace\(\/\[\^a-z0-9\]\+\/g/],
       ["tests the slug pattern", /SLUG_PATTERN\.test\(/],
