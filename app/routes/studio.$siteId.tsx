@@ -66,6 +66,16 @@ export default function StudioSiteLayout() {
             <li>
               <NavLink to={`${base}/members`}>Members</NavLink>
             </li>
+            {can(role, "audience.manage") ? (
+              <>
+                <li>
+                  <NavLink to={`${base}/audience`}>Audience</NavLink>
+                </li>
+                <li>
+                  <NavLink to={`${base}/newsletters`}>Newsletters</NavLink>
+                </li>
+              </>
+            ) : null}
             {can(role, "site.settings") ? (
               <li>
                 <NavLink to={`${base}/settings`}>Settings</NavLink>
