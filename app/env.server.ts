@@ -45,6 +45,10 @@ export const serverEnv = {
   get PRESSROOM_DEV_MAILBOX(): string | undefined {
     return process.env.PRESSROOM_DEV_MAILBOX;
   },
+  /** The local Resend fake (tools/resend-fake) that `npm start` runs; /dev/mailbox reads its messages. */
+  get RESEND_FAKE_URL(): string | undefined {
+    return process.env.RESEND_FAKE_URL;
+  },
   /** Hosts: the root domain of `<slug>.<root>` sites, the site URL form, the platform's origin. */
   get ROOT_DOMAIN(): string | undefined {
     return process.env.ROOT_DOMAIN;

@@ -2,13 +2,15 @@
 // `npm start` / `npm run dev`: the whole app on this machine. The local backend (local-backend/)
 // on :3210, convex/ deployed to it by the official CLI (`npx convex dev --once`; --dev: and
 // `npx convex dev` watching it), data migrations, the demo seed, the Stripe fake (tools/stripe-fake)
-// when no real keys are set, then the Remix app on :3000 (--dev: Vite's dev server).
+// and the Resend fake (tools/resend-fake, on the app port + 12) when no real keys are set, then the
+// Remix app on :3000 (--dev: Vite's dev server).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { officialCli, runOfficialCli, succeeded } from "../local-backend/src/officialCli.js";
 import { isStopping, onShutdown, serveBackend } from "../local-backend/src/serve.js";
+import { startDevResendFake } from "./resend-fake/dev.js";
 import { startDevStripeFake } from "./stripe-fake/dev.js";
 
 const USAGE = `tools/start.ts: Pressroom on this machine (npm start; npm run dev adds --dev)
@@ -49,6 +51,10 @@ async function main() {
       }
     },
   });
+  // Without RESEND_API_KEY, every email goes through the production sender to the local Resend fake
+  // (before the deploy: nothing can send until the env points somewhere real or fake).
+  const resendFake = await startDevResendFake(backend, { port: Number(flags["app-port"]) + 12, shellEnv: process.env });
+  if (resendFake) console.log(`[pressroom] Resend fake at ${resendFake.url} (no real email; read it at /dev/mailbox)`);
   const bin = (name: string) => path.resolve("node_modules/.bin", name);
   // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;
   // PRESSROOM_DEV_MAILBOX=1 turns that page on (`npm run serve` never sets it).
@@ -57,6 +63,7 @@ async function main() {
     CONVEX_URL: backend.url,
     CONVEX_ADMIN_KEY: backend.adminKey,
     PRESSROOM_DEV_MAILBOX: "1",
+    ...(resendFake ? { RESEND_FAKE_URL: resendFake.url } : {}),
     PORT: flags["app-port"],
     HOST: "127.0.0.1",
   };
@@ -69,6 +76,7 @@ async function main() {
   } catch (e) {
     console.error(`[pressroom] deploying convex/ failed: ${e instanceof Error ? e.message : e}`);
     buildChild?.kill("SIGTERM");
+    await resendFake?.close();
     await backend.close();
     process.exit(1);
   }
@@ -111,12 +119,13 @@ async function main() {
   console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
   app.on("exit", (code) => {
     watcher?.kill("SIGTERM");
-    void Promise.all([backend.close(), stripeFake?.close()]).then(() => process.exit(code ?? 0));
+    void Promise.all([backend.close(), stripeFake?.close(), resendFake?.close()]).then(() => process.exit(code ?? 0));
   });
   onShutdown(async () => {
     app.kill("SIGTERM");
     watcher?.kill("SIGTERM");
     await stripeFake?.close();
+    await resendFake?.close();
     await backend.close();
   });
 }

@@ -21,6 +21,9 @@ export function chromiumLaunchOptions(extraArgs = []) {
 
 export const backendPort = process.env.E2E_BACKEND_PORT ?? "3310";
 export const backendUrl = `http://127.0.0.1:${backendPort}`;
+/** The Resend fake every email of the e2e stack goes to (start-stack.mjs; /dev/mailbox reads it). */
+export const resendPort = process.env.E2E_RESEND_PORT ?? "3112";
+export const resendFakeUrl = `http://127.0.0.1:${resendPort}`;
 
 /** The data dir of the e2e local backend (fresh for every run, see start-stack.mjs). */
 export function e2eDataDir(port = backendPort) {
@@ -36,9 +39,17 @@ export function adminKey() {
   return r.stdout.trim();
 }
 
+/** The newest message the Resend fake accepted for `email` whose subject matches, or undefined. */
+export async function latestFakeMessage(email, subject) {
+  const res = await fetch(`${resendFakeUrl}/_fake/messages?to=${encodeURIComponent(email)}`);
+  if (!res.ok) throw new Error(`the Resend fake answered ${res.status}`);
+  const { data } = await res.json();
+  return data.filter((m) => subject.test(m.subject)).at(-1);
+}
+
 /**
- * Signs a new user up through the real password flow (code read from the outbox with the admin
- * key) and returns a ConvexHttpClient acting as them.
+ * Signs a new user up through the real password flow (code read from the message the Resend fake
+ * received) and returns a ConvexHttpClient acting as them.
  */
 export async function signedUpClient(email, name, password = "correct horse battery staple") {
   const { ConvexHttpClient } = await import("convex/browser");
@@ -46,9 +57,8 @@ export async function signedUpClient(email, name, password = "correct horse batt
   const signIn = makeFunctionReference("auth:signIn");
   const anon = new ConvexHttpClient(backendUrl);
   await anon.action(signIn, { provider: "password", params: { flow: "signUp", email, password, name } });
-  const admin = new ConvexHttpClient(backendUrl);
-  admin.setAdminAuth(adminKey());
-  const mail = await admin.query(makeFunctionReference("emails:latestFor"), { email, kind: "verify-email" });
+  const mail = await latestFakeMessage(email, /verification code/);
+  if (!mail) throw new Error(`no verification email to ${email} in the Resend fake`);
   const code = /\b(\d{8})\b/.exec(mail.text)[1];
   const result = await anon.action(signIn, { provider: "password", params: { flow: "email-verification", email, code } });
   const client = new ConvexHttpClient(backendUrl);

@@ -1,12 +1,14 @@
 // Starts the stack for browser tests: a local backend on a fresh temporary data dir, the Stripe fake
-// (tools/stripe-fake) wired to it, and the production Remix build, all on 127.0.0.1.
+// (tools/stripe-fake) and the Resend fake (tools/resend-fake) wired to it, and the production Remix
+// build, all on 127.0.0.1. As under `npm start`, every email goes through the production sender to
+// the Resend fake, and /dev/mailbox reads it there.
 // Playwright stops it when the run ends.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
-import { adminKey, e2eDataDir } from "./stack.mjs";
+import { adminKey, e2eDataDir, resendFakeUrl, resendPort } from "./stack.mjs";
 
 const appPort = process.env.E2E_APP_PORT ?? "3100";
 // A second instance of the app configured for publications on their own hosts (ROOT_DOMAIN):
@@ -18,6 +20,8 @@ const stripePort = process.env.E2E_STRIPE_PORT ?? "3412";
 // The backend's HTTP actions (convex/http.ts, where /stripe/webhook lives) listen on port + 1.
 const backendSiteUrl = `http://127.0.0.1:${Number(backendPort) + 1}`;
 const webhookSecret = `whsec_e2e_${randomBytes(24).toString("hex")}`;
+// Resend's endpoint secrets are whsec_ + base64 (the app's verifier decodes it).
+const resendWebhookSecret = `whsec_${randomBytes(24).toString("base64")}`;
 // A fresh data dir every run; its path is derived from the port so tests can find the admin key.
 const dataDir = e2eDataDir(backendPort);
 rmSync(dataDir, { recursive: true, force: true });
@@ -35,6 +39,7 @@ const backend = spawn(
 let app = null;
 let hostApp = null;
 let stripe = null;
+let resend = null;
 
 let stopped = false;
 function stop() {
@@ -43,6 +48,7 @@ function stop() {
   app?.kill("SIGTERM");
   hostApp?.kill("SIGTERM");
   stripe?.kill("SIGTERM");
+  resend?.kill("SIGTERM");
   backend.kill("SIGTERM");
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -132,18 +138,44 @@ async function startStripe() {
   }
 }
 
+/** Starts the Resend fake and points the backend at it (RESEND_API_KEY, _API_URL, _WEBHOOK_SECRET). */
+async function startResend() {
+  resend = spawn(
+    bin("tsx"),
+    ["tools/resend-fake/cli.ts", "--port", resendPort, "--webhook-url", `${backendSiteUrl}/resend/webhook`, "--webhook-secret", resendWebhookSecret],
+    { stdio: "inherit" },
+  );
+  resend.on("exit", onUnexpectedExit);
+  for (let i = 0; ; i++) {
+    if (resend.exitCode !== null) throw new Error("the Resend fake exited");
+    if (i > 300) throw new Error("the Resend fake did not start");
+    try {
+      if ((await fetch(`${resendFakeUrl}/_fake/events`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const [name, value] of [
+    ["RESEND_API_KEY", "re_e2e_fake"],
+    ["RESEND_WEBHOOK_SECRET", resendWebhookSecret],
+    ["RESEND_API_URL", resendFakeUrl],
+  ]) {
+    const r = cli("env", "set", name, value);
+    if (r.status !== 0) throw new Error(`could not set ${name}: ${r.stderr}`);
+  }
+}
+
 try {
   await waitForBackend();
   await ensureAuthEnv();
   await startStripe();
+  await startResend();
 } catch (e) {
   console.error("e2e stack:", e instanceof Error ? e.message : e);
   stop();
   process.exit(1);
 }
 
-// PRESSROOM_DEV_MAILBOX=1 turns on /dev/mailbox; CONVEX_ADMIN_KEY lets it read the email outbox
-// (emails:devMailbox).
+// PRESSROOM_DEV_MAILBOX=1 turns on /dev/mailbox, which reads the Resend fake (RESEND_FAKE_URL).
 app = spawn(bin("tsx"), ["app/server/index.ts"], {
   stdio: "inherit",
   env: {
@@ -153,6 +185,7 @@ app = spawn(bin("tsx"), ["app/server/index.ts"], {
     CONVEX_URL: `http://127.0.0.1:${backendPort}`,
     CONVEX_ADMIN_KEY: adminKey(),
     PRESSROOM_DEV_MAILBOX: "1",
+    RESEND_FAKE_URL: resendFakeUrl,
   },
 });
 

@@ -1,19 +1,39 @@
-// Browser tests read sign-in and reset codes from the dev mailbox (/dev/mailbox, on with
-// PRESSROOM_DEV_MAILBOX=1 in the e2e stack), as a developer would.
+// Browser tests read emails from the dev mailbox (/dev/mailbox, on with PRESSROOM_DEV_MAILBOX=1 in the
+// e2e stack, where it shows what the Resend fake received), as a developer would.
 import { expect, type BrowserContext, type Page } from "@playwright/test";
 
-/** The newest 8-digit code emailed to `email` with a subject matching `subject`, read in a new tab. */
-export async function codeFromMailbox(at: Page | BrowserContext, email: string, subject: RegExp = /verification code/): Promise<string> {
+type At = Page | BrowserContext;
+
+/** Opens /dev/mailbox for `email` in a new tab and runs `read` on the newest email whose subject matches. */
+async function readNewest<R>(at: At, email: string, subject: RegExp, read: (entry: ReturnType<Page["getByTestId"]>) => Promise<R>): Promise<R> {
   const mailbox = await ("context" in at ? at.context() : at).newPage();
   try {
     await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
     const first = mailbox.getByTestId("mailbox-email").filter({ hasText: subject }).first();
     await expect(first).toBeVisible();
-    const text = await first.getByTestId("mailbox-text").innerText();
-    const code = /\b(\d{8})\b/.exec(text)?.[1];
-    expect(code, `a code in: ${text}`).toBeTruthy();
-    return code!;
+    return await read(first);
   } finally {
     await mailbox.close();
   }
+}
+
+/** The newest 8-digit code emailed to `email` with a subject matching `subject`, read in a new tab. */
+export async function codeFromMailbox(at: At, email: string, subject: RegExp = /verification code/): Promise<string> {
+  return readNewest(at, email, subject, async (entry) => {
+    const text = await entry.getByTestId("mailbox-text").innerText();
+    const code = /\b(\d{8})\b/.exec(text)?.[1];
+    expect(code, `a code in: ${text}`).toBeTruthy();
+    return code!;
+  });
+}
+
+/**
+ * The links (absolute http(s) URLs, in order) of the newest email to `email` whose subject matches:
+ * follow an unsubscribe or upgrade link with `page.goto(links.find(...))`.
+ */
+export async function linksFromMailbox(at: At, email: string, subject: RegExp): Promise<string[]> {
+  return readNewest(at, email, subject, async (entry) => {
+    const anchors = entry.getByTestId("mailbox-link");
+    return (await anchors.evaluateAll((els) => els.map((a) => (a as HTMLAnchorElement).href))) as string[];
+  });
 }

@@ -40,6 +40,11 @@ export interface ResendFakeOptions {
   webhookSecret: string;
   /** When set, calls must use this key; otherwise any `re_…` key is accepted. */
   apiKey?: string;
+  /**
+   * Keeps only the newest N messages (and N webhook records), so a long-running dev fake does not
+   * grow without bound during a large send. Default: all.
+   */
+  maxMessages?: number;
 }
 
 export interface ResendFake {
@@ -150,6 +155,10 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
   let webhookUrl = options.webhookUrl;
   let webhookSecret = options.webhookSecret;
   let queue: Promise<void> = Promise.resolve();
+  const cap = options.maxMessages ?? Infinity;
+  const trim = <T>(list: T[]) => {
+    if (list.length > cap) list.splice(0, list.length - cap);
+  };
 
   function enqueueEvent(type: string, msg: FakeMessage, to: string[], extra: Record<string, unknown> = {}) {
     const svixId = `msg_${randomBytes(12).toString("hex")}`;
@@ -171,6 +180,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
         }
       }
       deliveries.push({ svixId, type, emailId: msg.id, status });
+      trim(deliveries);
     });
   }
 
@@ -209,6 +219,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
   function accept(e: Omit<FakeMessage, "id" | "created_at">): FakeMessage {
     const msg: FakeMessage = { id: randomUUID(), created_at: new Date().toISOString(), ...e };
     messages.push(msg);
+    trim(messages);
     afterSend(msg);
     return msg;
   }
@@ -232,7 +243,12 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
   function control(method: string, url: URL, body: any): unknown {
     if (method === "GET" && url.pathname === "/_fake/messages") {
       const to = url.searchParams.get("to");
-      return { data: to ? messages.filter((m) => m.to.some((t) => address(t) === address(to))) : messages };
+      const found = to ? messages.filter((m) => m.to.some((t) => address(t) === address(to))) : messages;
+      const limitParam = url.searchParams.get("limit");
+      if (limitParam === null) return { data: found };
+      const limit = Number(limitParam);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new FakeResendError(422, "validation_error", "`limit` must be an integer from 1 to 1000.");
+      return { data: found.slice(-limit) };
     }
     if (method === "GET" && url.pathname === "/_fake/events") return { data: deliveries };
     if (method === "POST" && url.pathname === "/_fake/behaviour") {
