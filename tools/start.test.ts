@@ -2,7 +2,8 @@
  * `npm start` (tools/start.ts) deploys convex/ through the official CLI's push path, here in a temp
  * copy of the local backend's CLI fixture app. Its happy path (build, app on :3000) is too slow for
  * the suite and is checked by hand (README: npm start). Here: a push the backend refuses stops it
- * with exit 1 and the CLI's own error, before any app is started.
+ * with exit 1 and the CLI's own error, before any app is started (the Resend fake, started first,
+ * stops with it; its wiring is tested in tools/resend-fake/dev.test.ts).
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -27,5 +28,12 @@ describe("npm start deploys through the official CLI", () => {
     expect(r.output).toContain("boom at import");
     expect(r.output).toContain("[pressroom] deploying convex/ failed: npx convex dev --once --typecheck disable failed (exit 1)");
     expect(r.output).not.toContain("[pressroom] app on");
+    // Without RESEND_API_KEY the Resend fake starts before the deploy, says where in one line, and
+    // stops with the stack.
+    const fakeLines = r.output.split("\n").filter((l) => l.includes("Resend fake"));
+    expect(fakeLines).toHaveLength(1);
+    const fakeUrl = /Resend fake at (http:\/\/127\.0\.0\.1:\d+) /.exec(fakeLines[0]!)?.[1];
+    expect(fakeUrl, fakeLines[0]).toBeTruthy();
+    await expect(fetch(`${fakeUrl}/_fake/events`)).rejects.toThrow();
   }, 120_000);
 });
