@@ -1,4 +1,4 @@
-import { crossOriginRefusal } from "./auth/csrf.server";
+import { crossOriginRefusal, isEmbedJoin, mayBeEmbedJoin } from "./auth/csrf.server";
 import { front as readerFront } from "./reader/front.server";
 
 // Remix's default document rendering (app/reader/document.server.tsx).
@@ -11,8 +11,11 @@ export { sharedViewBatcher } from "./reader/views.server";
 /**
  * Everything before Remix (the production server calls it for every non-static request).
  * Cross-origin form posts are answered first with a readable 403: Remix's own origin check throws,
- * which became an empty 500.
+ * which became an empty 500. The one exception is the embeddable join form's route
+ * (csrf.server.ts isEmbedJoin), decided once host routing has said which route the post reaches.
  */
 export async function front(request: Request, next: (request: Request) => Promise<Response>): Promise<Response> {
-  return crossOriginRefusal(request) ?? (await readerFront(request, next));
+  const refusal = crossOriginRefusal(request);
+  if (refusal && !mayBeEmbedJoin(request)) return refusal;
+  return await readerFront(request, (routed) => (refusal && !isEmbedJoin(routed) ? Promise.resolve(refusal) : next(routed)));
 }

@@ -78,6 +78,23 @@ export function crossOriginRefusal(request: Request): Response | null {
   });
 }
 
+// The embeddable join form (app/utils/embedForm.ts) posts from other sites to /{slug}/email/join:
+// the one route that accepts cross-origin form posts. It is a resource route (Remix's own origin
+// check runs for document requests only), uses no session, and only starts a rate-limited join.
+const EMBED_JOIN = /^\/[^/]+\/email\/join\/?$/;
+// Before host routing, a site's own host addresses it as /email/join.
+const EMBED_JOIN_ANY_HOST = /^\/(?:[^/]+\/)?email\/join\/?$/;
+
+/** Whether a POST may be the embed form's, before host routing (app/entry.server.tsx `front`). */
+export function mayBeEmbedJoin(request: Request): boolean {
+  return request.method.toUpperCase() === "POST" && EMBED_JOIN_ANY_HOST.test(new URL(request.url).pathname);
+}
+
+/** Whether a POST, as Remix will route it (after host routing), is the embed form's join route. */
+export function isEmbedJoin(request: Request): boolean {
+  return request.method.toUpperCase() === "POST" && EMBED_JOIN.test(new URL(request.url).pathname);
+}
+
 /**
  * For GET resource routes that hand out credentials (the token route): refuses requests a
  * browser marks as coming from another site (Origin of another host, or Sec-Fetch-Site other

@@ -12,6 +12,11 @@ export function readerPaths(base: string) {
     author: (slug: string) => `${base}/author/${seg(slug)}`,
     search: (q?: string) => `${base}/search${q ? `?q=${encodeURIComponent(q)}` : ""}`,
     subscribe: `${base}/subscribe`,
+    // Members (issue #15): the join form's target, the code step, and the signed email links' pages.
+    emailJoin: `${base}/email/join`,
+    emailConfirm: (email?: string) => `${base}/email/confirm${email ? `?email=${encodeURIComponent(email)}` : ""}`,
+    emailUnsubscribe: `${base}/email/unsubscribe`,
+    emailPreferences: `${base}/email/preferences`,
     sitemap: `${base}/sitemap.xml`,
     sitemapPosts: (cursor?: string | null) => `${base}/sitemap-posts.xml${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`,
     feed: (format: FeedFormat, scope?: FeedScope) => `${base}${scope ? `/${scope.kind}/${seg(scope.slug)}` : ""}/${FEED_FILES[format]}`,

@@ -1,12 +1,14 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
+import { readerMembership } from "../reader/audience.server";
 import { AdjacentPosts, Avatar, BillingError, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
 import { requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { renderDocCached } from "../reader/render.server";
+import { JoinForm } from "../reader/join-form";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta } from "../reader/seo";
 import { VIEW_HEADER } from "../reader/front.server";
@@ -21,14 +23,14 @@ import { countView } from "../reader/views.server";
 const RELATED = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site } = await requireSite(request, params);
+  const { client, site, resolved } = await requireSite(request, params);
   const slug = params.postSlug ?? "";
   const found = await client.query(api.reader.postBySlug, { siteSlug: site.slug, slug });
   if (!found) throw notFound("Post not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
   const post = found.post;
   const firstTag = post.tags[0];
-  const [related, adjacent, plans, subscription] = await Promise.all([
+  const [related, adjacent, plans, subscription, membership] = await Promise.all([
     firstTag
       ? client
           .query(api.reader.byTag, { siteSlug: site.slug, tagSlug: firstTag.slug, paginationOpts: { numItems: RELATED + 1, cursor: null } })
@@ -37,6 +39,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     client.query(api.reader.adjacent, { siteSlug: site.slug, postId: post._id }),
     post.locked ? checkoutPlans(client, site.slug) : null,
     post.locked ? readerSubscription(client, site.slug) : null,
+    readerMembership(client, resolved.site._id),
   ]);
   const payload = {
     post: {
@@ -56,6 +59,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     plans: plans ?? [],
     subscription,
     signedIn: client.signedIn,
+    membership,
   };
   const setCookie = countView(request, site.slug, post._id);
   // Tells the response cache (front.server.ts) that a reader's first look at this post counts a view.
@@ -71,7 +75,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PostPage() {
-  const { post, related, adjacent, plans, subscription, signedIn } = useLoaderData<typeof loader>();
+  const { post, related, adjacent, plans, subscription, signedIn, membership } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
@@ -115,6 +119,7 @@ export default function PostPage() {
           ) : null}
         </footer>
       </article>
+      <JoinForm site={site} membership={membership} idPrefix="post" />
       <AdjacentPosts site={site} previous={adjacent.previous} next={adjacent.next} />
       {related.length ? (
         <section aria-labelledby="related-heading" className="related">

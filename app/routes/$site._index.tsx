@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
+import { readerMembership } from "../reader/audience.server";
 import { PageHeader, Pager, PostCardView, PostList, ReaderError } from "../reader/components";
+import { JoinForm } from "../reader/join-form";
 import { cachedPage, readerHeaders } from "../reader/http.server";
 import { listPage, requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
@@ -14,26 +16,28 @@ import { pageMeta } from "../reader/seo";
 const FEATURED_ON_HOME = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site } = await requireSite(request, params);
-  const [featured, latest] = await Promise.all([
+  const { client, site, resolved } = await requireSite(request, params);
+  const [featured, latest, membership] = await Promise.all([
     new URL(request.url).searchParams.has("cursor")
       ? null
       : client.query(api.reader.featured, { siteSlug: site.slug, paginationOpts: { numItems: FEATURED_ON_HOME, cursor: null } }),
     listPage(request, client, api.reader.latest, { siteSlug: site.slug }),
+    readerMembership(client, resolved.site._id),
   ]);
-  const payload = { featured: featured ? featured.page.map(toCard) : [], latest };
+  const payload = { featured: featured ? featured.page.map(toCard) : [], latest, membership };
   return cachedPage(request, client, payload, { site, payload });
 }
 
 export const headers = readerHeaders;
 
 export default function SiteHome() {
-  const { featured, latest } = useLoaderData<typeof loader>();
+  const { featured, latest, membership } = useLoaderData<typeof loader>();
   const site = useSite()!;
   const p = readerPaths(site.base);
   return (
     <>
       <PageHeader title={site.name}>{site.description ? <p className="lede">{site.description}</p> : null}</PageHeader>
+      {latest.first ? <JoinForm site={site} membership={membership} idPrefix="home" /> : null}
       {featured.length ? (
         <section aria-labelledby="featured-heading" className="featured">
           <h2 id="featured-heading" className="section-title">

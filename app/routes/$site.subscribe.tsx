@@ -1,11 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { handleBillingAction, loadCheckoutPlans, readerSubscription } from "../reader/billing.server";
+import { readerMembership } from "../reader/audience.server";
 import { BillingError, ManageSubscriptionButton, PageHeader, ReaderError, SubscribeButton, lockReasonText } from "../reader/components";
 import { CACHE_PRIVATE, cachedPage, readerHeaders } from "../reader/http.server";
 import { requireSite } from "../reader/pages.server";
 import { formatDate, formatPrice } from "../reader/format";
 import { readerPaths } from "../reader/paths";
+import { JoinForm } from "../reader/join-form";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { pageMeta } from "../reader/seo";
 
@@ -16,9 +18,13 @@ import { pageMeta } from "../reader/seo";
 // (and is never cached), rather than pretending there are none.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site } = await requireSite(request, params);
-  const [{ plans, plansError }, subscription] = await Promise.all([loadCheckoutPlans(client, site.slug), readerSubscription(client, site.slug)]);
-  const payload = { signedIn: client.signedIn, plans, plansError, subscription };
+  const { client, site, resolved } = await requireSite(request, params);
+  const [{ plans, plansError }, subscription, membership] = await Promise.all([
+    loadCheckoutPlans(client, site.slug),
+    readerSubscription(client, site.slug),
+    readerMembership(client, resolved.site._id),
+  ]);
+  const payload = { signedIn: client.signedIn, plans, plansError, subscription, membership };
   return cachedPage(request, client, payload, { site, payload }, null, plansError ? { "Cache-Control": CACHE_PRIVATE } : undefined);
 }
 
@@ -31,7 +37,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function SubscribePage() {
-  const { signedIn, plans, plansError, subscription } = useLoaderData<typeof loader>();
+  const { signedIn, plans, plansError, subscription, membership } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const site = useSite()!;
   const p = readerPaths(site.base);
@@ -61,6 +67,8 @@ export default function SubscribePage() {
         </section>
       ) : null}
       <BillingError error={actionData?.billingError} manage={actionData?.manage} />
+      {/* Free first: most paid subscriptions start as a free follow (issue #15). */}
+      <JoinForm site={site} membership={membership} idPrefix="subscribe" title="Follow by email" />
       {plansError ? (
         <div className="notice" role="alert" data-testid="plans-error">
           <p>{plansError}</p>
