@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { FIELDS, fieldProps } from "../../convex/shared/fields";
@@ -9,6 +9,7 @@ import type { FormErrors } from "../studio/errors";
 import { useLive } from "../studio/live";
 import { useStudioSite } from "../studio/site";
 import { attempt, field, idParam, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction } from "../studio/studio.server";
+import { embedFormHtml } from "../utils/embedForm";
 import { readField } from "../utils/fields.server";
 
 // /studio/:siteId/newsletters: the publication's newsletters (ADR 012): name, sender name, reply-to
@@ -110,6 +111,7 @@ export default function Newsletters() {
         ))}
       </ul>
       <CreateNewsletter defaultName={site.name} />
+      <EmbedSnippet html={embedFormHtml(loaded.appOrigin, site.slug, site.name)} />
       {archived.length ? (
         <section aria-labelledby="archived-heading">
           <h2 id="archived-heading">Archived</h2>
@@ -212,6 +214,40 @@ function CreateNewsletter({ defaultName }: { defaultName: string }) {
           Create newsletter
         </button>
       </Form>
+    </section>
+  );
+}
+
+/** The embeddable join form (app/utils/embedForm.ts), read-only, with a copy button. */
+function EmbedSnippet({ html }: { html: string }) {
+  const [copied, setCopied] = useState<"yes" | "no" | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  return (
+    <section className="st-card" aria-labelledby="embed-heading">
+      <h2 id="embed-heading">Signup form for other sites</h2>
+      <p className="st-muted">Paste this HTML into any web page: readers who fill it in confirm their address here and join as free members.</p>
+      <label htmlFor="embed-snippet" className="st-visually-hidden">
+        Embeddable signup form HTML
+      </label>
+      <textarea id="embed-snippet" ref={ref} className="st-snippet" readOnly value={html} data-testid="embed-snippet" onFocus={(e) => e.currentTarget.select()} />
+      <p className="st-inline-buttons">
+        <button
+          type="button"
+          className="st-button"
+          onClick={() => {
+            ref.current?.select();
+            // Clipboard access can be refused (permissions, insecure origin): say so, the text stays selected.
+            if (!navigator.clipboard) return setCopied("no");
+            navigator.clipboard.writeText(html).then(
+              () => setCopied("yes"),
+              () => setCopied("no"),
+            );
+          }}
+        >
+          Copy
+        </button>
+        <span role="status">{copied === "yes" ? "Copied." : copied === "no" ? "Could not copy: press Ctrl+C (⌘C) to copy the selected text." : ""}</span>
+      </p>
     </section>
   );
 }
