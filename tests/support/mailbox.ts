@@ -17,11 +17,14 @@ async function readNewest<R>(at: At, email: string, subject: RegExp, read: (entr
   }
 }
 
-/** The newest 8-digit code emailed to `email` with a subject matching `subject`, read in a new tab. */
-export async function codeFromMailbox(at: At, email: string, subject: RegExp = /verification code/): Promise<string> {
+/**
+ * The newest code emailed to `email` with a subject matching `subject`, read in a new tab: 8 digits
+ * (sign-in codes) unless `digits` says otherwise (6 for a publication's join code).
+ */
+export async function codeFromMailbox(at: At, email: string, subject: RegExp = /verification code/, digits = 8): Promise<string> {
   return readNewest(at, email, subject, async (entry) => {
     const text = await entry.getByTestId("mailbox-text").innerText();
-    const code = /\b(\d{8})\b/.exec(text)?.[1];
+    const code = new RegExp(`\\b(\\d{${digits}})\\b`).exec(text)?.[1];
     expect(code, `a code in: ${text}`).toBeTruthy();
     return code!;
   });
