@@ -101,6 +101,8 @@ describe("architecture", () => {
       "notifications.by_userId_and_createdAt",
       // A user's posts in every site, including sites they left: renaming and account deletion must reach them.
       "posts.by_authorId",
+      // A hard bounce or spam complaint stops the address on every site (ADR 012/013): the webhook marks each site's member.
+      "audienceMembers.by_email",
     ]);
     const bad: string[] = [];
     // export() is internal in the types but public at run time (the deploy uses it).

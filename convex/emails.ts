@@ -42,6 +42,29 @@ export const enqueue = internalMutation({
   },
 });
 
+/**
+ * A post send's batch in the outbox (model/email.ts sendEmailBatch without Resend): once per
+ * idempotency key, like Resend's Idempotency-Key. Returns the rows' ids as provider ids.
+ */
+export const enqueueBatch = internalMutation({
+  args: {
+    idempotencyKey: v.string(),
+    messages: v.array(v.object({ to: v.string(), subject: v.string(), text: v.string(), html: v.string() })),
+  },
+  returns: v.array(v.string()),
+  handler: async (ctx, { idempotencyKey, messages }) => {
+    const earlier = await ctx.db
+      .query("emails")
+      .withIndex("by_idempotencyKey", (q) => q.eq("idempotencyKey", idempotencyKey))
+      .take(100);
+    if (earlier.length > 0) return earlier.map((e) => e._id);
+    const now = Date.now();
+    const ids: string[] = [];
+    for (const m of messages) ids.push(await ctx.db.insert("emails", { ...m, kind: "post", provider: "outbox", createdAt: now, idempotencyKey }));
+    return ids;
+  },
+});
+
 /** The newest emails, newest first (at most `limit`, default 50, max 200), optionally to one address. */
 export const devMailbox = internalQuery({
   args: { limit: v.optional(v.number()), to: v.optional(v.string()) },

@@ -11,6 +11,10 @@ export const env = {
   get SITE_URL(): string | undefined {
     return process.env.SITE_URL;
   },
+  /** The deployment's HTTP actions origin (Convex sets it): RFC 8058 one-click unsubscribe URLs in post emails. */
+  get CONVEX_SITE_URL(): string | undefined {
+    return process.env.CONVEX_SITE_URL;
+  },
   /** Stripe: billing is on when the secret key is set. */
   get STRIPE_SECRET_KEY(): string | undefined {
     return process.env.STRIPE_SECRET_KEY;

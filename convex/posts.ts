@@ -1,11 +1,12 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, siteMutation, siteQuery } from "./lib/functions";
-import { canEditPost, canOpenPost, canPublishPost, requireInSite } from "./lib/access";
+import { canEditPost, canOpenPost, canPublishPost, requireInSite, requirePermission } from "./lib/access";
 import { can } from "./shared/roles";
 import { appError } from "./lib/errors";
 import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
+import * as Sends from "./model/sends";
 import * as StudioPosts from "./model/studioPosts";
 import { searchTerms } from "./model/reader";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
@@ -92,8 +93,28 @@ function postAction(fn: (ctx: any, actor: Posts.Actor, post: any) => Promise<voi
   });
 }
 
-/** Publishes the draft, or updates a published post with its draft. Idempotent. */
-export const publish = postAction(Lifecycle.publish);
+/** Issue #15: the email a publish sends (model/sends.ts; `segment` "all" | "free" | "paid"). */
+const emailChoice = v.optional(v.object({ newsletterId: v.id("newsletters"), segment: v.string() }));
+
+/**
+ * Publishes the draft, or updates a published post with its draft. Idempotent. With `email`, also
+ * starts a send of the post to the newsletter's segment in the same transaction (needs
+ * `audience.manage` too); a bad email choice publishes nothing.
+ */
+export const publish = siteMutation({
+  args: { ...postArg, email: emailChoice },
+  returns: v.null(),
+  handler: async (ctx, { postId, email }) => {
+    const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
+    if (email) requirePermission(ctx.member, "audience.manage");
+    await Lifecycle.publish(ctx, ctx, post);
+    if (email) {
+      const live = await requireInSite(ctx, "posts", postId, ctx.site._id);
+      await Sends.startSend(ctx, { site: ctx.site, by: ctx.viewer._id, post: live, newsletterId: email.newsletterId, segment: email.segment, source: "publish" });
+    }
+    return null;
+  },
+});
 /** Takes a post off the site, back to draft. Idempotent. */
 export const unpublish = postAction(Lifecycle.unpublish);
 /** Archives a post. Idempotent. */
@@ -105,11 +126,18 @@ export const unschedule = postAction(Lifecycle.unschedule);
 /** Deletes a post and everything that belongs to it. */
 export const remove = postAction((ctx, actor, post) => Posts.deletePost(ctx, actor, post));
 
+/** Schedules a draft; with `email`, the send starts when the scheduled publish runs (rights re-checked then). */
 export const schedule = siteMutation({
-  args: { ...postArg, scheduledAt: v.number() },
+  args: { ...postArg, scheduledAt: v.number(), email: emailChoice },
   returns: v.null(),
-  handler: async (ctx, { postId, scheduledAt }) => {
-    await Lifecycle.schedule(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), scheduledAt);
+  handler: async (ctx, { postId, scheduledAt, email }) => {
+    let scheduledEmail;
+    if (email) {
+      requirePermission(ctx.member, "audience.manage");
+      await Sends.requireSendableNewsletter(ctx, ctx.site._id, email.newsletterId);
+      scheduledEmail = { newsletterId: email.newsletterId, segment: Sends.parseSegment(email.segment) };
+    }
+    await Lifecycle.schedule(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), scheduledAt, scheduledEmail);
     return null;
   },
 });

@@ -22,6 +22,9 @@ import {
   siteMemberFields,
   slugRedirectFields,
   emailSuppressionFields,
+  emailDeliveryFields,
+  emailSendContentFields,
+  emailSendFields,
   resendEventFields,
   stripeEventFields,
   subscriptionFields,
@@ -126,7 +129,7 @@ export default defineSchema({
 
   // --- auth issue: outgoing email and per-session metadata (ADR 004) ---
   // The dev outbox (and a log of what Resend delivered); tests and the dev mailbox read the latest per recipient and kind.
-  emails: defineTable(emailFields).index("by_to_and_kind", ["to", "kind"]),
+  emails: defineTable(emailFields).index("by_to_and_kind", ["to", "kind"]).index("by_idempotencyKey", ["idempotencyKey"]),
   // IP address and user agent per @convex-dev/auth session, for the "active sessions" list.
   sessionMeta: defineTable(sessionMetaFields).index("by_sessionId", ["sessionId"]).index("by_userId", ["userId"]),
   // --- end auth issue ---
@@ -145,7 +148,9 @@ export default defineSchema({
     .index("by_siteId_and_nameKey", ["siteId", "nameKey"])
     .index("by_siteId_and_access", ["siteId", "access"])
     .index("by_siteId_and_emailState", ["siteId", "emailState"])
-    .index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
+    .index("by_siteId_and_createdAt", ["siteId", "createdAt"])
+    // A bounce or complaint marks the address on every site (ADR 013; architecture.test.ts exception).
+    .index("by_email", ["email"]),
   newsletters: defineTable(newsletterFields).index("by_siteId", ["siteId"]),
   memberNewsletters: defineTable(memberNewsletterFields)
     .index("by_siteId_and_memberId_and_newsletterId", ["siteId", "memberId", "newsletterId"])
@@ -156,5 +161,12 @@ export default defineSchema({
   // --- newsletters issue (#15): Resend webhook idempotency and the suppression list (platform-level, no siteId) ---
   resendEvents: defineTable(resendEventFields).index("by_eventId", ["eventId"]),
   emailSuppressions: defineTable(emailSuppressionFields).index("by_email", ["email"]),
+  // Post sends (ADR 013): one row per send with exact counters, its frozen content, one delivery per recipient.
+  emailSends: defineTable(emailSendFields).index("by_siteId_and_postId", ["siteId", "postId"]),
+  emailSendContents: defineTable(emailSendContentFields).index("by_siteId_and_sendId_and_kind", ["siteId", "sendId", "kind"]),
+  emailDeliveries: defineTable(emailDeliveryFields)
+    .index("by_siteId_and_postId_and_memberId", ["siteId", "postId", "memberId"])
+    .index("by_siteId_and_sendId_and_batch", ["siteId", "sendId", "batch"])
+    .index("by_siteId_and_sendId_and_status", ["siteId", "sendId", "status"]),
   // --- end newsletters issue ---
 });

@@ -16,6 +16,7 @@ export const applyEvent = internalMutation({
     emailId: v.optional(v.string()),
     bounceType: v.optional(v.string()),
     at: v.number(),
+    deliveryId: v.optional(v.string()),
   },
   returns: v.union(v.literal("suppressed"), v.literal("ignored"), v.literal("duplicate")),
   handler: async (ctx, event) => await applyResendEvent(ctx, event),

@@ -88,6 +88,10 @@ export const postFields = {
   tagIds: v.array(v.id("tags")),
   createdAt: v.number(),
   updatedAt: v.number(),
+  /** Issue #15: when the post was last emailed (a send started), including "email only" sends. */
+  emailedAt: v.optional(v.number()),
+  /** Issue #15: the email a scheduled publish sends (posts.schedule's `email`), cleared when it runs. */
+  scheduledEmail: v.optional(v.object({ newsletterId: v.id("newsletters"), segment: v.union(v.literal("all"), v.literal("free"), v.literal("paid")) })),
 };
 
 export const postBodyFields = {
@@ -364,7 +368,7 @@ export const siteInviteFields = {
 
 // --- auth issue: outgoing email (dev outbox / Resend log) and per-session metadata ---
 /** What an email is for; the dev mailbox and tests look emails up by recipient and kind. */
-export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite", "account-exists", "audience-join-code"] as const;
+export const EMAIL_KINDS = ["verify-email", "password-reset", "sign-in-code", "site-invite", "account-exists", "audience-join-code", "post", "post-test"] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 export const vEmailKind = literals(...EMAIL_KINDS);
 
@@ -380,6 +384,8 @@ export const emailFields = {
   /** When the provider accepted it; absent for outbox-only (development) emails. */
   sentAt: v.optional(v.number()),
   provider: v.union(v.literal("outbox"), v.literal("resend")),
+  /** A batch's Idempotency-Key (post sends, model/email.ts sendEmailBatch): the outbox keeps one batch per key. */
+  idempotencyKey: v.optional(v.string()),
 };
 
 /** IP address and user agent of an @convex-dev/auth session (the seed's `sessions` table), for "active sessions". */
@@ -510,3 +516,96 @@ export const emailSuppressionFields = {
   providerEmailId: v.optional(v.string()),
 };
 // --- end newsletters issue ---
+
+// --- newsletters issue (#15): post sends and their deliveries (ADR 013) ---
+/** Who a send goes to: everyone, free members only, or paid + comped members. */
+export const vSendSegment = v.union(v.literal("all"), v.literal("free"), v.literal("paid"));
+export type SendSegment = "all" | "free" | "paid";
+export const vSendStatus = v.union(v.literal("queued"), v.literal("sending"), v.literal("sent"), v.literal("cancelled"), v.literal("failed"));
+export const DELIVERY_STATUSES = ["queued", "sent", "delivered", "bounced", "complained", "failed", "skipped", "cancelled"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export const vDeliveryStatus = literals(...DELIVERY_STATUSES);
+/** One counter per delivery status, kept exact by every mutation that changes a delivery's status. */
+export const vSendCounts = v.object({
+  queued: v.number(),
+  sent: v.number(),
+  delivered: v.number(),
+  bounced: v.number(),
+  complained: v.number(),
+  failed: v.number(),
+  skipped: v.number(),
+  cancelled: v.number(),
+});
+
+export const emailSendFields = {
+  siteId: v.id("sites"),
+  postId: v.id("posts"),
+  newsletterId: v.id("newsletters"),
+  segment: vSendSegment,
+  status: vSendStatus,
+  /** publish (with the post), emailOnly (the draft, not on the site), published (an already live post), test. */
+  source: v.union(v.literal("publish"), v.literal("emailOnly"), v.literal("published")),
+  createdBy: v.id("users"),
+  /** Frozen at start: `"<senderName>"` and reply-to of the newsletter, the post's title. */
+  fromName: v.string(),
+  replyTo: v.optional(v.string()),
+  postTitle: v.string(),
+  newsletterName: v.string(),
+  /** Recipients planned so far (deliveries created, skipped included). */
+  total: v.number(),
+  counts: vSendCounts,
+  /** Planning: the memberNewsletters cursor of the next page, and the number of batches made. */
+  planCursor: v.optional(v.string()),
+  planDone: v.boolean(),
+  batches: v.number(),
+  /** Batches whose provider call finished (recorded or given up): the send is sent when all are. */
+  batchesDone: v.number(),
+  error: v.optional(v.string()),
+  createdAt: v.number(),
+  startedAt: v.optional(v.number()),
+  finishedAt: v.optional(v.number()),
+};
+
+/** A send's frozen content: the post as it was at start ("source") and its renders ("full", "teaser"). */
+export const emailSendContentFields = {
+  siteId: v.id("sites"),
+  sendId: v.id("emailSends"),
+  kind: v.union(v.literal("source"), v.literal("full"), v.literal("teaser")),
+  subject: v.string(),
+  /** source: the TipTap JSON; renders: the HTML with recipient placeholders. */
+  body: v.string(),
+  text: v.optional(v.string()),
+  placeholders: v.optional(v.object({ unsubscribe: v.string(), preferences: v.string() })),
+  /** source only: what the renderer needs beside the body. */
+  post: v.optional(
+    v.object({
+      slug: v.string(),
+      subtitle: v.optional(v.string()),
+      excerpt: v.string(),
+      featured: v.boolean(),
+      publishedAt: v.number(),
+      authorName: v.optional(v.string()),
+    }),
+  ),
+};
+
+/** One email of a send to one member; at most one live delivery per (post, member). */
+export const emailDeliveryFields = {
+  siteId: v.id("sites"),
+  sendId: v.id("emailSends"),
+  postId: v.id("posts"),
+  memberId: v.id("audienceMembers"),
+  email: v.string(),
+  access: v.union(v.literal("full"), v.literal("teaser")),
+  status: vDeliveryStatus,
+  /** The provider batch it goes in (0-based, per send). */
+  batch: v.number(),
+  /** Set by the claim mutation right before the provider call; a retry re-sends claimed rows with the same key. */
+  claimedAt: v.optional(v.number()),
+  providerId: v.optional(v.string()),
+  attempts: v.number(),
+  error: v.optional(v.string()),
+  createdAt: v.number(),
+  updatedAt: v.number(),
+};
+// --- end newsletters issue (sends) ---

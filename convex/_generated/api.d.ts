@@ -51,6 +51,8 @@ import type * as model_postProjection from "../model/postProjection.js";
 import type * as model_posts from "../model/posts.js";
 import type * as model_publication from "../model/publication.js";
 import type * as model_reader from "../model/reader.js";
+import type * as model_sends from "../model/sends.js";
+import type * as model_sendsPipeline from "../model/sendsPipeline.js";
 import type * as model_sites from "../model/sites.js";
 import type * as model_slugs from "../model/slugs.js";
 import type * as model_stripeEvents from "../model/stripeEvents.js";
@@ -69,6 +71,7 @@ import type * as plans from "../plans.js";
 import type * as posts from "../posts.js";
 import type * as reader from "../reader.js";
 import type * as review from "../review.js";
+import type * as sends from "../sends.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
 import type * as shared_fields from "../shared/fields.js";
@@ -130,6 +133,8 @@ declare const fullApi: ApiFromModules<{
   "model/posts": typeof model_posts;
   "model/publication": typeof model_publication;
   "model/reader": typeof model_reader;
+  "model/sends": typeof model_sends;
+  "model/sendsPipeline": typeof model_sendsPipeline;
   "model/sites": typeof model_sites;
   "model/slugs": typeof model_slugs;
   "model/stripeEvents": typeof model_stripeEvents;
@@ -148,6 +153,7 @@ declare const fullApi: ApiFromModules<{
   posts: typeof posts;
   reader: typeof reader;
   review: typeof review;
+  sends: typeof sends;
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
   "shared/fields": typeof shared_fields;
@@ -188,4 +194,5 @@ export declare const internal: FilterApi<
 
 export declare const components: {
   rateLimiter: import("@convex-dev/rate-limiter/_generated/component.js").ComponentApi<"rateLimiter">;
+  emailWorkpool: import("@convex-dev/workpool/_generated/component.js").ComponentApi<"emailWorkpool">;
 };

@@ -20,7 +20,7 @@ writeFileSync(
 import { renderPostEmail } from ${JSON.stringify(postEmail)};
 export const run = actionGeneric({ args: {}, handler: async () => {
   const doc = { type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Body sentence." }] }] };
-  const common = { site: { name: "The Ledger", url: "https://ledger.example", accentColor: "#1a73e8" }, links: { post: "https://ledger.example/p", upgrade: "https://ledger.example/up", unsubscribe: "https://ledger.example/u/t", preferences: "https://ledger.example/pr/t" } };
+  const common = { site: { name: "The Ledger", url: "https://ledger.example", accentColor: "#1a73e8" }, links: { post: "https://ledger.example/p", upgrade: "https://ledger.example/up", unsubscribe: "https://ledger.example/u/t", oneClick: "https://ledger.example/one-click/t", preferences: "https://ledger.example/pr/t" } };
   const full = renderPostEmail({ ...common, access: "full", post: { title: "T", publishedAt: 0, featured: true, excerpt: "Teaser.", doc } });
   const teaser = renderPostEmail({ ...common, access: "teaser", post: { title: "T", publishedAt: 0, featured: true, excerpt: "Teaser." } });
   return { full: full.html, fullText: full.text, teaser: teaser.html, headers: full.headers };

@@ -15,7 +15,7 @@ const link = (href: string) => [{ type: "link", attrs: { href } }];
 
 const site = { name: "The Ledger", url: "https://ledger.example", accentColor: "#1a73e8", logoUrl: "https://cdn.example/logo.png" };
 const classLinks = { post: "https://ledger.example/p/rates", upgrade: "https://ledger.example/subscribe?plan=paid" };
-const recipient = { unsubscribe: "https://ledger.example/u/tok-A?sig=1&x=2", preferences: "https://ledger.example/prefs/tok-A" };
+const recipient = { unsubscribe: "https://ledger.example/u/tok-A?sig=1&x=2", oneClick: "https://api.ledger.example/unsubscribe?token=tok-A", preferences: "https://ledger.example/prefs/tok-A" };
 const base = { title: "Interest rates, explained", subtitle: "What the bank did", authorName: "Ada Byron", publishedAt: Date.UTC(2026, 11, 6), featured: true };
 
 function full(post: Partial<FullPost> & { doc: unknown }, extra: Partial<PostEmailInput> = {}) {
@@ -124,13 +124,17 @@ describe("renderPostEmail: email-safe HTML", () => {
     expect(t).not.toMatch(/<[a-z]/i);
   });
 
-  test("headers: one-click List-Unsubscribe (RFC 8058), with an optional mailto", () => {
-    expect(full({ doc: RICH }).headers).toEqual({
-      "List-Unsubscribe": "<https://ledger.example/u/tok-A?sig=1&x=2>",
+  test("headers: one-click List-Unsubscribe (RFC 8058) names the oneClick URL, not the visible page, with an optional mailto", () => {
+    const r = full({ doc: RICH });
+    expect(r.headers).toEqual({
+      "List-Unsubscribe": "<https://api.ledger.example/unsubscribe?token=tok-A>",
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     });
     const withMail = renderPostEmail({ site, access: "full", post: { ...base, excerpt: "", doc: RICH }, links: { ...classLinks, ...recipient, unsubscribeMailto: "mailto:u+tok@ledger.example" } });
-    expect(withMail.headers["List-Unsubscribe"]).toBe("<https://ledger.example/u/tok-A?sig=1&x=2>, <mailto:u+tok@ledger.example>");
+    expect(withMail.headers["List-Unsubscribe"]).toBe("<https://api.ledger.example/unsubscribe?token=tok-A>, <mailto:u+tok@ledger.example>");
+    // The footer links the visible confirmation page, never the one-click POST endpoint.
+    expect(r.html).toContain('href="https://ledger.example/u/tok-A?sig=1&amp;x=2"');
+    expect(r.html).not.toContain("api.ledger.example/unsubscribe");
   });
 
   test("visible unsubscribe and preferences links in the footer, escaped in HTML", () => {
@@ -143,7 +147,7 @@ describe("renderPostEmail: email-safe HTML", () => {
     const template = renderPostEmailTemplate({ site, access: "full", post: { ...base, excerpt: "", doc: RICH }, links: classLinks });
     expect(template.html).not.toContain("tok-A");
     const a = fillPostEmail(template, recipient);
-    const b = fillPostEmail(template, { unsubscribe: "https://ledger.example/u/tok-B", preferences: "https://ledger.example/prefs/tok-B" });
+    const b = fillPostEmail(template, { unsubscribe: "https://ledger.example/u/tok-B", oneClick: "https://api.ledger.example/unsubscribe?token=tok-B", preferences: "https://ledger.example/prefs/tok-B" });
     expect(a.html).toContain("tok-A");
     expect(a.html).not.toContain("tok-B");
     expect(b.html).toContain("/u/tok-B");
@@ -273,7 +277,7 @@ describe("escaping", () => {
   test("XSS: javascript:, data: and relative URLs are refused for every link the caller passes", () => {
     const bad = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "/relative", "https://x.example/\"onmouseover=alert(1)", "//evil.example/x"];
     for (const url of bad) {
-      for (const key of ["post", "upgrade", "unsubscribe", "preferences"] as const) {
+      for (const key of ["post", "upgrade", "unsubscribe", "oneClick", "preferences"] as const) {
         const links = { ...classLinks, ...recipient, [key]: url };
         expect(errorOf(() => renderPostEmail({ site, access: "teaser", post: { ...base, excerpt: "x" }, links })).code).toBe("INVALID_ARGUMENT");
       }

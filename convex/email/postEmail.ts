@@ -42,7 +42,10 @@ export interface ClassLinks {
 
 /** One recipient's own links (signed by the caller; see N1's memberTokens). */
 export interface RecipientLinks {
+  /** The visible footer link: the app's confirmation page (`${SITE_URL}/{site}/email/unsubscribe?token=…`). */
   unsubscribe: string;
+  /** The RFC 8058 one-click URL for the List-Unsubscribe header (`${CONVEX_SITE_URL}/unsubscribe?token=…`). */
+  oneClick: string;
   preferences: string;
   /** Optional `mailto:` for List-Unsubscribe (RFC 2369); the https link is the one-click one. */
   unsubscribeMailto?: string;
@@ -148,6 +151,7 @@ function placeholder(kind: string): string {
 /** A recipient's copy of a template: their links in the footer and the RFC 8058 headers. */
 export function fillPostEmail(template: PostEmailTemplate, links: RecipientLinks): RenderedEmail {
   const unsubscribe = requireHttpUrl(links.unsubscribe, "unsubscribe");
+  const oneClick = requireHttpUrl(links.oneClick, "oneClick");
   const preferences = requireHttpUrl(links.preferences, "preferences");
   let mailto: string | undefined;
   if (links.unsubscribeMailto !== undefined) {
@@ -162,7 +166,7 @@ export function fillPostEmail(template: PostEmailTemplate, links: RecipientLinks
     html: fill(template.html, escapeHtml),
     text: fill(template.text, (v) => v),
     headers: {
-      "List-Unsubscribe": mailto ? `<${unsubscribe}>, <${mailto}>` : `<${unsubscribe}>`,
+      "List-Unsubscribe": mailto ? `<${oneClick}>, <${mailto}>` : `<${oneClick}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     },
   };

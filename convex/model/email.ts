@@ -59,6 +59,80 @@ export async function sendEmail(ctx: Pick<ActionCtx, "runMutation">, message: Em
   });
 }
 
+/** One message of a post send's batch (sendEmailBatch): per-recipient body, headers and tags. */
+export interface BatchMessage {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  /** The display name before EMAIL_FROM's address (the newsletter's sender name). */
+  fromName: string;
+  replyTo?: string;
+  /** Resend tags ([A-Za-z0-9_-]); the webhook finds the delivery by `delivery`. */
+  tags: Array<{ name: string; value: string }>;
+}
+
+/** A batch the provider refused for good (4xx other than 409 in-flight and 429): do not retry. */
+export class PermanentEmailError extends Error {}
+
+/** `"Name" <address>` with EMAIL_FROM's address; the name is one line, without quotes or angle brackets. */
+export function fromHeader(name: string): string {
+  const configured = env.EMAIL_FROM ?? DEFAULT_FROM;
+  const address = configured.match(/<([^>]+)>\s*$/)?.[1] ?? configured.trim();
+  // eslint-disable-next-line no-control-regex
+  const clean = name.replace(/[\u0000-\u001f\u007f"<>\\]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 100);
+  return clean ? `"${clean}" <${address}>` : `<${address}>`;
+}
+
+/**
+ * Sends up to 100 messages in one call, at most once per `idempotencyKey`: Resend's
+ * `POST /emails/batch` with an `Idempotency-Key` header (the same key and body answers the first
+ * response and sends nothing), else the outbox, which keeps one batch per key. Returns the
+ * provider's ids in message order.
+ * @throws PermanentEmailError on a permanent refusal; Error on a transient one (429, 5xx, network: retry).
+ */
+export async function sendEmailBatch(
+  ctx: Pick<ActionCtx, "runMutation">,
+  messages: BatchMessage[],
+  idempotencyKey: string,
+): Promise<string[]> {
+  if (messages.length === 0 || messages.length > 100) throw new PermanentEmailError(`A batch has 1 to 100 messages, not ${messages.length}.`);
+  const apiKey = env.RESEND_API_KEY;
+  if (!apiKey) {
+    return await ctx.runMutation(internal.emails.enqueueBatch, {
+      idempotencyKey,
+      messages: messages.map((m) => ({ to: m.to.trim().toLowerCase(), subject: m.subject, text: m.text, html: m.html })),
+    });
+  }
+  const origin = (env.RESEND_API_URL ?? "https://api.resend.com").replace(/\/$/, "");
+  const body = messages.map((m) => ({
+    from: fromHeader(m.fromName),
+    to: [m.to.trim().toLowerCase()],
+    subject: m.subject,
+    html: m.html,
+    text: m.text,
+    headers: m.headers,
+    tags: m.tags,
+    ...(m.replyTo ? { reply_to: m.replyTo } : {}),
+  }));
+  const response = await fetch(`${origin}/emails/batch`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    const detail = (await response.text().catch(() => "")).slice(0, 300);
+    const message = `Email batch failed: Resend answered ${response.status} ${detail}`;
+    const transient = response.status === 429 || response.status >= 500 || (response.status === 409 && detail.includes("concurrent"));
+    throw transient ? new Error(message) : new PermanentEmailError(message);
+  }
+  const json = (await response.json()) as { data?: Array<{ id?: unknown }> };
+  const ids = (json.data ?? []).map((d) => (typeof d.id === "string" ? d.id : ""));
+  if (ids.length !== messages.length) throw new Error(`Email batch: Resend answered ${ids.length} ids for ${messages.length} messages`);
+  return ids;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Templates: plain text first (the outbox and tests read it), with a simple HTML twin.
 

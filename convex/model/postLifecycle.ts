@@ -7,6 +7,8 @@ import { notify } from "../lib/notify";
 import { readingTimeMinutes } from "./content";
 import { type Actor, addRevision, auditPost, draftListFields, getBody, liveCardFields, requireDraft } from "./posts";
 import { applyPublicationChange, publicationState } from "./publication";
+import { can } from "../shared/roles";
+import { startSend } from "./sends";
 
 // A post's lifecycle: publish (or update), unpublish, archive, restore, schedule and unschedule,
 // and the scheduled job that publishes with the scheduler's right as it is when it runs. Drafts,
@@ -55,6 +57,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     publishedAt: post.publishedAt ?? now,
     scheduledAt: undefined,
     scheduledJobId: undefined,
+    scheduledEmail: undefined,
     hasUnpublishedChanges: false,
     reviewState: undefined,
     reviewComment: undefined,
@@ -77,6 +80,7 @@ async function takeOffline(ctx: MutationCtx, post: Doc<"posts">, status: "draft"
     status,
     scheduledAt: undefined,
     scheduledJobId: undefined,
+    scheduledEmail: undefined,
     hasUnpublishedChanges: false,
     updatedAt: Date.now(),
   });
@@ -111,7 +115,7 @@ export async function restore(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
  * Schedules a draft to publish at `at` (ms). The job lives in the scheduler, so it survives
  * restarts; rescheduling replaces the previous job.
  */
-export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, at: number): Promise<void> {
+export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, at: number, email?: Doc<"posts">["scheduledEmail"]): Promise<void> {
   requirePostPublishable(actor.member, post);
   if (post.status === "published" || post.status === "archived") {
     throw appError("INVALID_STATE", { message: "Only drafts can be scheduled." });
@@ -124,7 +128,7 @@ export async function schedule(ctx: MutationCtx, actor: Actor, post: Doc<"posts"
   if (post.scheduledJobId) await ctx.scheduler.cancel(post.scheduledJobId);
   // The job carries who scheduled it: their right is checked again when it runs.
   const jobId = await ctx.scheduler.runAt(at, internal.posts.publishScheduled, { postId: post._id, scheduledAt: at, scheduledBy: actor.viewer._id });
-  await ctx.db.patch("posts", post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { status: "scheduled", scheduledAt: at, scheduledJobId: jobId, scheduledEmail: email, updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.schedule", { status: post.status, scheduledAt: post.scheduledAt }, { status: "scheduled", scheduledAt: at });
 }
 
@@ -135,6 +139,7 @@ async function backToDraft(ctx: MutationCtx, post: Doc<"posts">): Promise<void> 
     status: "draft",
     scheduledAt: undefined,
     scheduledJobId: undefined,
+    scheduledEmail: undefined,
     updatedAt: Date.now(),
   });
 }
@@ -171,10 +176,38 @@ export async function publishScheduled(
     return;
   }
   await publishAs(ctx, actor, { ...post, scheduledJobId: undefined });
+  if (post.scheduledEmail) await sendScheduledEmail(ctx, post, member, actor);
   await notify(ctx, post.authorId, {
     type: "scheduled_published",
     siteId: post.siteId,
     title: `“${post.title || "Untitled"}” is now live`,
+    link: `/studio/${post.siteId}/posts/${post._id}`,
+  });
+}
+
+/**
+ * The email chosen with the schedule, sent as `actor` if they may still send (audience.manage) and
+ * the newsletter is still usable. Otherwise the post stays published without email and the actor is
+ * told why (startSend throws before writing anything, so the publish stands).
+ */
+async function sendScheduledEmail(ctx: MutationCtx, post: Doc<"posts">, member: Doc<"siteMembers">, actor: Doc<"users">): Promise<void> {
+  const choice = post.scheduledEmail!;
+  const site = await ctx.db.get("sites", post.siteId);
+  const live = await ctx.db.get("posts", post._id);
+  let reason = "You no longer have the right to email the audience.";
+  if (site && live && can(member.role, "audience.manage")) {
+    try {
+      await startSend(ctx, { site, by: actor._id, post: live, newsletterId: choice.newsletterId, segment: choice.segment, source: "publish" });
+      return;
+    } catch (e) {
+      reason = (e as { data?: { message?: string } }).data?.message ?? "The newsletter can no longer be used.";
+    }
+  }
+  await notify(ctx, actor._id, {
+    type: "scheduled_refused",
+    siteId: post.siteId,
+    title: `“${post.title || "Untitled"}” was published but not emailed`,
+    body: reason,
     link: `/studio/${post.siteId}/posts/${post._id}`,
   });
 }

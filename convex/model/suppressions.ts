@@ -1,5 +1,7 @@
+import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { FIELDS, normalizeField } from "../shared/fields";
+import { setDeliveryStatus } from "./sends";
 
 // Resend webhook events → the email suppression list (emailSuppressions), once per delivery id.
 //
@@ -12,6 +14,9 @@ import { FIELDS, normalizeField } from "../shared/fields";
 // - Only hard bounces suppress: Resend sends email.bounced for permanent rejections; an event that
 //   says its bounce is anything but "Permanent" is recorded and ignored.
 // - Trusted input only: the caller (http/resendWebhook.ts) verified the Svix signature first.
+// - Post sends (ADR 013): the `delivery` tag names the emailDeliveries row; its status only moves
+//   forward (sent → delivered → complained, or bounced) and the send's counters move with it. A
+//   bounce or complaint also marks the address's audience member bounced/complained on every site.
 
 export type ResendOutcome = "suppressed" | "ignored" | "duplicate";
 
@@ -28,6 +33,8 @@ export interface ResendEvent {
   bounceType?: string;
   /** When the event happened, ms (`created_at`, else the time it was received). */
   at: number;
+  /** The `delivery` tag of a post send's message (an emailDeliveries id, unchecked). */
+  deliveryId?: string;
 }
 
 /** An address as the suppression list stores it (the one email field rule: trimmed, lowercase). */
@@ -40,12 +47,13 @@ export function parseResendEvent(eventId: string, body: unknown, receivedAt: num
   if (!body || typeof body !== "object") return null;
   const { type, created_at, data } = body as { type?: unknown; created_at?: unknown; data?: unknown };
   if (typeof type !== "string" || !data || typeof data !== "object") return null;
-  const d = data as { to?: unknown; email_id?: unknown; bounce?: unknown };
+  const d = data as { to?: unknown; email_id?: unknown; bounce?: unknown; tags?: unknown };
   const rawTo = Array.isArray(d.to) ? d.to : typeof d.to === "string" ? [d.to] : [];
   // Resend may list "Name <a@b>"; keep the address part.
   const to = rawTo.filter((x): x is string => typeof x === "string").map((x) => x.match(/<([^>]+)>\s*$/)?.[1] ?? x);
   const bounce = d.bounce && typeof d.bounce === "object" ? (d.bounce as { type?: unknown }) : undefined;
   const at = typeof created_at === "string" ? Date.parse(created_at) : NaN;
+  const deliveryId = tagValue(d.tags, "delivery");
   return {
     eventId,
     type,
@@ -53,7 +61,60 @@ export function parseResendEvent(eventId: string, body: unknown, receivedAt: num
     ...(typeof d.email_id === "string" ? { emailId: d.email_id } : {}),
     ...(typeof bounce?.type === "string" ? { bounceType: bounce.type } : {}),
     at: Number.isFinite(at) ? at : receivedAt,
+    ...(deliveryId ? { deliveryId } : {}),
   };
+}
+
+/** A tag's value: Resend lists tags as `{ name: value }`; the API (and the fake) as `[{ name, value }]`. */
+function tagValue(tags: unknown, name: string): string | undefined {
+  if (Array.isArray(tags)) {
+    const t = tags.find((x: unknown) => !!x && typeof x === "object" && (x as { name?: unknown }).name === name) as { value?: unknown } | undefined;
+    return typeof t?.value === "string" ? t.value : undefined;
+  }
+  if (tags && typeof tags === "object") {
+    const value = (tags as Record<string, unknown>)[name];
+    return typeof value === "string" ? value : undefined;
+  }
+  return undefined;
+}
+
+type DeliveryStatus = Doc<"emailDeliveries">["status"];
+const RANK: Partial<Record<DeliveryStatus, number>> = { queued: 0, sent: 1, delivered: 2, bounced: 3, complained: 3 };
+
+/** The status an event gives a delivery, or null when it says nothing about it. */
+function deliveryStatusOf(e: ResendEvent): DeliveryStatus | null {
+  if (e.type === "email.sent") return "sent";
+  if (e.type === "email.delivered") return "delivered";
+  if (e.type === "email.complained") return "complained";
+  if (e.type === "email.bounced" && (e.bounceType === undefined || e.bounceType === "Permanent")) return "bounced";
+  return null;
+}
+
+/** Moves the tagged delivery forward (never back: events can arrive out of order). */
+async function applyToDelivery(ctx: MutationCtx, e: ResendEvent): Promise<void> {
+  const next = deliveryStatusOf(e);
+  const id = e.deliveryId === undefined ? null : ctx.db.normalizeId("emailDeliveries", e.deliveryId);
+  if (!next || !id) return;
+  const delivery = await ctx.db.get("emailDeliveries", id);
+  // The event must be about this delivery's address (a tag copied onto another message changes nothing).
+  if (!delivery || !e.to.some((to) => suppressionKey(to) === delivery.email)) return;
+  const from = RANK[delivery.status];
+  if (from === undefined || RANK[next]! <= from) return;
+  await setDeliveryStatus(ctx, delivery, next, e.emailId && !delivery.providerId ? { providerId: e.emailId } : {});
+}
+
+/** A bounced or complaining address: its audience member on every site is marked so (studio filters). */
+async function markMembers(ctx: MutationCtx, email: string, reason: "bounce" | "complaint"): Promise<void> {
+  const key = suppressionKey(email);
+  if (!key) return;
+  const emailState = reason === "bounce" ? "bounced" : "complained";
+  const members = await ctx.db
+    .query("audienceMembers")
+    .withIndex("by_email", (q) => q.eq("email", key))
+    .take(500);
+  for (const m of members) {
+    if (m.emailState !== emailState) await ctx.db.patch("audienceMembers", m._id, { emailState, updatedAt: Date.now() });
+  }
 }
 
 /** The suppression reason an event carries, or null when it has no effect on the list. */
@@ -99,8 +160,10 @@ export async function applyResendEvent(ctx: MutationCtx, e: ResendEvent): Promis
     // A message has few recipients (the sender sends one per member); cap what one event may write.
     for (const address of e.to.slice(0, 50)) {
       if (await suppress(ctx, address, reason, e)) outcome = "suppressed";
+      await markMembers(ctx, address, reason);
     }
   }
+  await applyToDelivery(ctx, e);
   await ctx.db.insert("resendEvents", { eventId: e.eventId, type: e.type, processedAt: Date.now(), outcome });
   return outcome;
 }
