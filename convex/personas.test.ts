@@ -699,6 +699,45 @@ export const matrix: Record<string, Row> = {
     expect: siteOnly(["editor", "admin", "owner"]),
   },
   // --- end members & newsletters issue ---
+  // --- members CSV import (#15): audienceImport.ts ---
+  "audienceImport:generateUploadUrl": {
+    call: (c, w) => c.mutation(api.audienceImport.generateUploadUrl, { siteId: w.siteId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audienceImport:start": {
+    // A fresh file each time; earlier personas' imports are marked done (one import runs per site).
+    prepare: async (t, w) => {
+      const text = `email\n${fresh("import")}\n`;
+      const bytes = new TextEncoder().encode(text);
+      const sha256 = Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("base64");
+      const storageId = await t.run(async (ctx: any) => {
+        for (const r of await ctx.db.query("audienceImports").collect()) if (r.status !== "done") await ctx.db.patch("audienceImports", r._id, { status: "done" });
+        return await ctx.storage.store(new Blob([bytes], { type: "text/csv" }));
+      });
+      return { storageId, sha256 };
+    },
+    call: (c, w, x) => c.mutation(api.audienceImport.start, { siteId: w.siteId, storageId: x.storageId, sha256: x.sha256, fileName: "members.csv" }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audienceImport:get": {
+    prepare: async (t, w) => ({
+      importId: await t.run(async (ctx: any) =>
+        ctx.db.insert("audienceImports", {
+          siteId: w.siteId, createdBy: w.users.editor, fileName: "m.csv", size: 1, status: "done",
+          total: 0, processed: 0, created: 0, updated: 0, skipped: 0, failed: 0, compedFromPaid: 0, rowErrors: [], createdAt: Date.now(),
+        }),
+      ),
+    }),
+    call: (c, w, x) => c.query(api.audienceImport.get, { siteId: w.siteId, importId: x.importId }),
+    observe: (r, x) => (r?._id === x.importId ? "ok" : "missing"),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "audienceImport:recent": { call: (c, w) => c.query(api.audienceImport.recent, { siteId: w.siteId }), expect: siteOnly(["editor", "admin", "owner"]) },
+  "audienceImport:exportPage": {
+    call: (c, w) => c.query(api.audienceImport.exportPage, { siteId: w.siteId, paginationOpts: page }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  // --- end members CSV import ---
 };
 
 // --- billing issue: helpers for the billing rows ---

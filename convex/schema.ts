@@ -2,6 +2,7 @@ import { authTables } from "@convex-dev/auth/server";
 import { defineSchema, defineTable } from "convex/server";
 import {
   auditLogFields,
+  audienceImportFields,
   audienceJoinCodeFields,
   audienceMemberFields,
   billingCustomerFields,
@@ -169,4 +170,8 @@ export default defineSchema({
     .index("by_siteId_and_sendId_and_batch", ["siteId", "sendId", "batch"])
     .index("by_siteId_and_sendId_and_status", ["siteId", "sendId", "status"]),
   // --- end newsletters issue ---
+
+  // --- members CSV import (#15): import jobs with progress and row errors ---
+  audienceImports: defineTable(audienceImportFields).index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
+  // --- end members CSV import ---
 });

@@ -609,3 +609,37 @@ export const emailDeliveryFields = {
   updatedAt: v.number(),
 };
 // --- end newsletters issue (sends) ---
+
+// --- members CSV import (#15): one row per import job (model/audienceImport.ts) ---
+export const AUDIENCE_IMPORT_STATUSES = ["queued", "validating", "importing", "done", "failed"] as const;
+export const vAudienceImportStatus = literals(...AUDIENCE_IMPORT_STATUSES);
+export const vAudienceImportFormat = literals("pressroom", "substack", "ghost", "csv");
+export const audienceImportFields = {
+  siteId: v.id("sites"),
+  createdBy: v.id("users"),
+  /** The uploaded file; deleted (and unset) when the import ends. */
+  storageId: v.optional(v.id("_storage")),
+  fileName: v.string(),
+  size: v.number(),
+  status: vAudienceImportStatus,
+  format: v.optional(vAudienceImportFormat),
+  /** Data rows in the file (header excluded), known once validated. */
+  total: v.number(),
+  /** Rows handled so far (bad rows count as handled when validation ends). */
+  processed: v.number(),
+  created: v.number(),
+  updated: v.number(),
+  /** Rows whose member already existed and needed no change. */
+  skipped: v.number(),
+  /** Bad rows (invalid email, duplicate in the file, ...): not imported. */
+  failed: v.number(),
+  /** Members paid on the old platform, imported as comped. */
+  compedFromPaid: v.number(),
+  /** The first MAX_ROW_ERRORS bad rows; row numbers as in the file (header = row 1). */
+  rowErrors: v.array(v.object({ row: v.number(), message: v.string() })),
+  /** Why the whole file was refused (nothing imported). */
+  error: v.optional(v.string()),
+  createdAt: v.number(),
+  finishedAt: v.optional(v.number()),
+};
+// --- end members CSV import ---

@@ -10,6 +10,7 @@
 
 import type * as account from "../account.js";
 import type * as audience from "../audience.js";
+import type * as audienceImport from "../audienceImport.js";
 import type * as audit from "../audit.js";
 import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
@@ -37,6 +38,9 @@ import type * as members from "../members.js";
 import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
 import type * as model_audience from "../model/audience.js";
+import type * as model_audienceImport from "../model/audienceImport.js";
+import type * as model_audienceImportFormat from "../model/audienceImportFormat.js";
+import type * as model_audienceImportRun from "../model/audienceImportRun.js";
 import type * as model_audienceStudio from "../model/audienceStudio.js";
 import type * as model_billing from "../model/billing.js";
 import type * as model_budget from "../model/budget.js";
@@ -92,6 +96,7 @@ import type {
 declare const fullApi: ApiFromModules<{
   account: typeof account;
   audience: typeof audience;
+  audienceImport: typeof audienceImport;
   audit: typeof audit;
   auth: typeof auth;
   billing: typeof billing;
@@ -119,6 +124,9 @@ declare const fullApi: ApiFromModules<{
   migrations: typeof migrations;
   "model/account": typeof model_account;
   "model/audience": typeof model_audience;
+  "model/audienceImport": typeof model_audienceImport;
+  "model/audienceImportFormat": typeof model_audienceImportFormat;
+  "model/audienceImportRun": typeof model_audienceImportRun;
   "model/audienceStudio": typeof model_audienceStudio;
   "model/billing": typeof model_billing;
   "model/budget": typeof model_budget;

@@ -28,6 +28,7 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "audienceJoinCodes", index: "by_siteId_and_email", heavy: false },
   { table: "audienceMembers", index: "by_siteId_and_email", heavy: false },
   { table: "newsletters", index: "by_siteId", heavy: false },
+  { table: "audienceImports", index: "by_siteId_and_createdAt", heavy: false },
 ];
 
 /** Statuses a subscription can still charge or grant access in; deletion cancels these. */

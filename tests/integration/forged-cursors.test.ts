@@ -56,6 +56,7 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
     { args: { siteId: t.siteId, filter: "paid" }, tenant: `site:${t.siteId}` },
     { args: { siteId: t.siteId, search: "reader" }, tenant: `site:${t.siteId}` },
   ],
+  "audienceImport:exportPage": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "reader:latest": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:featured": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:byTag": (t) => [{ args: { siteSlug: t.slug, tagSlug: t.tagSlug }, tenant: `site:${t.siteId}` }],
