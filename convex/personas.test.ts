@@ -137,6 +137,13 @@ async function newNewsletter(t: T, w: World) {
   const newsletterId = await t.run((ctx) => ctx.db.insert("newsletters", { siteId: w.siteId, name: "N", senderName: "S", defaultOn: false, createdAt: 0 }));
   return { newsletterId };
 }
+/** An email-only send of an editor's draft (post sends, #15). */
+async function newSend(t: T, w: World) {
+  const { newsletterId } = await newNewsletter(t, w);
+  const postId = await draftBy(t, w, "editor");
+  const sendId = await as(t, w.users.editor).mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+  return { postId, sendId };
+}
 // --- end members & newsletters issue ---
 
 export const matrix: Record<string, Row> = {
@@ -698,6 +705,45 @@ export const matrix: Record<string, Row> = {
     call: (c, w, x) => c.mutation(api.newsletters.archive, { siteId: w.siteId, newsletterId: x.newsletterId }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
+  // --- post sends (#15, ADR 013): audience.manage (editor+), and the publish right on the post ---
+  "sends:emailOnly": {
+    prepare: async (t, w) => ({ postId: await draftBy(t, w, "editor"), ...(await newNewsletter(t, w)) }),
+    call: (c, w, x) => c.mutation(api.sends.emailOnly, { siteId: w.siteId, postId: x.postId, newsletterId: x.newsletterId, segment: "all" }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:sendPublished": {
+    prepare: async (t, w) => ({ postId: await publishedBy(t, w, "editor"), ...(await newNewsletter(t, w)) }),
+    call: (c, w, x) => c.mutation(api.sends.sendPublished, { siteId: w.siteId, postId: x.postId, newsletterId: x.newsletterId, segment: "all" }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:cancel": {
+    prepare: (t, w) => newSend(t, w),
+    call: (c, w, x) => c.mutation(api.sends.cancel, { siteId: w.siteId, sendId: x.sendId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:get": {
+    prepare: (t, w) => newSend(t, w),
+    call: (c, w, x) => c.query(api.sends.get, { siteId: w.siteId, sendId: x.sendId }),
+    observe: (r, x) => (r?._id === x.sendId ? "ok" : "missing"),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:forPost": {
+    prepare: (t, w) => newSend(t, w),
+    call: (c, w, x) => c.query(api.sends.forPost, { siteId: w.siteId, postId: x.postId }),
+    observe: (r, x) => (r?.[0]?._id === x.sendId ? "ok" : "missing"),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:preview": {
+    prepare: async (t, w) => ({ postId: await draftBy(t, w, "editor") }),
+    call: (c, w, x) => c.query(api.sends.preview, { siteId: w.siteId, postId: x.postId, access: "full" }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  "sends:testSend": {
+    prepare: async (t, w) => ({ postId: await draftBy(t, w, "editor") }),
+    call: (c, w, x) => c.mutation(api.sends.testSend, { siteId: w.siteId, postId: x.postId }),
+    expect: siteOnly(["editor", "admin", "owner"]),
+  },
+  // --- end post sends ---
   // --- end members & newsletters issue ---
   // --- members CSV import (#15): audienceImport.ts ---
   "audienceImport:generateUploadUrl": {

@@ -28,6 +28,10 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "audienceJoinCodes", index: "by_siteId_and_email", heavy: false },
   { table: "audienceMembers", index: "by_siteId_and_email", heavy: false },
   { table: "newsletters", index: "by_siteId", heavy: false },
+  { table: "emailSends", index: "by_siteId_and_postId", heavy: false },
+  // A send's frozen post and its renders (up to ~200 KB each).
+  { table: "emailSendContents", index: "by_siteId_and_sendId_and_kind", heavy: true },
+  { table: "emailDeliveries", index: "by_siteId_and_postId_and_memberId", heavy: false },
   { table: "audienceImports", index: "by_siteId_and_createdAt", heavy: false },
 ];
 
