@@ -3,9 +3,9 @@ import { isRouteErrorResponse, Link, useLoaderData, useRouteError } from "@remix
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { UNEXPECTED_MESSAGE } from "../../convex/shared/errors";
-import { PostEditor } from "../studio/editor/post-editor";
+import { PostEditor, type PostEditorProps } from "../studio/editor/post-editor";
 import { useStudioSite } from "../studio/site";
-import { idParam, loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
+import { idParam, loadIfAllowed, loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 import readerStyles from "../styles/reader.css?url";
 
 // /studio/:siteId/posts/:postId: the editor (app/studio/editor/post-editor.tsx). The loader reads
@@ -13,18 +13,22 @@ import readerStyles from "../styles/reader.css?url";
 // Convex subscriptions, and every write goes through the browser's Convex client (autosave
 // included), so the server render is only the first frame. Members who may not edit the post get
 // the same 404 as for a missing one (posts:getForEdit). reader.css is for the preview, which shows
-// the draft with the reader's own components.
+// the draft with the reader's own components. Editors and up also get the email panel's newsletters
+// and this post's sends (issue #15).
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyles }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = await requireStudio(request, params);
   const postId = idParam<"posts">(params, "postId");
-  const [edit, tags, categories, members] = await Promise.all([
+  const [edit, tags, categories, members, newsletters, sends] = await Promise.all([
     loadOrThrow(convex.query(api.posts.getForEdit, { siteId, postId })),
     loadOrThrow(convex.query(api.tags.list, { siteId, paginationOpts: { numItems: 200, cursor: null } })),
     loadOrThrow(convex.query(api.categories.list, { siteId })),
     loadOrThrow(convex.query(api.members.list, { siteId })),
+    // The email panel's: null below editor (audience.manage), and then the panel is not shown.
+    loadIfAllowed(convex.query(api.newsletters.list, { siteId })),
+    loadIfAllowed(convex.query(api.sends.forPost, { siteId, postId })),
   ]);
   return data(
     {
@@ -34,6 +38,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       tags: tags.page.map((t) => ({ _id: t._id, name: t.name, slug: t.slug })),
       categories: categories.map((c) => ({ _id: c._id, name: c.name })),
       members: members.map((m) => ({ userId: m.userId, name: m.name })),
+      email: newsletters && sends ? { newsletters: newsletters.map((n) => ({ _id: n._id, name: n.name, archived: n.archived, defaultOn: n.defaultOn })), sends } : null,
     },
     { headers: privateHeaders(headers) },
   );
@@ -58,6 +63,7 @@ export default function EditPost() {
       initialTags={loaded.tags}
       initialCategories={loaded.categories}
       members={loaded.members}
+      email={loaded.email as PostEditorProps["email"]}
     />
   );
 }

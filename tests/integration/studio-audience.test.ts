@@ -14,6 +14,7 @@ import * as studioHome from "../../app/routes/studio._index";
 import * as audienceList from "../../app/routes/studio.$siteId.audience._index";
 import * as audienceMember from "../../app/routes/studio.$siteId.audience.$memberId";
 import * as newsletters from "../../app/routes/studio.$siteId.newsletters";
+import * as editPost from "../../app/routes/studio.$siteId.posts.$postId";
 
 let backend: LocalBackend;
 let restoreEnv: () => void;
@@ -265,5 +266,29 @@ describe("who may see the audience", () => {
     expect((await loader(newsletters, get(`/studio/${siteId}/newsletters`, stranger.jar), { siteId })).status).toBe(404);
     expect(emails(await list("?q=sneaky"))).toEqual([]);
     expect((await editor.convex.query(api.newsletters.list, { siteId })).map((n) => n.name)).not.toContain("Sneaky");
+  });
+});
+
+describe("post editor: the email panel's data", () => {
+  test("editors get the newsletters and the post's sends, newest first; a publish with email shows up as a send", async () => {
+    const postId = await editor.convex.mutation(api.posts.create, { siteId, title: "Emailed post" });
+    const open = () => loader(editPost, get(`/studio/${siteId}/posts/${postId}`, editor.jar), { siteId, postId });
+    const before = await open();
+    expect(before.status).toBe(200);
+    const listed = await editor.convex.query(api.newsletters.list, { siteId });
+    expect(before.data.email.newsletters.map((n: any) => n._id)).toEqual(listed.map((n) => n._id));
+    expect(before.data.email.sends).toEqual([]);
+    const newsletterId = listed.find((n) => !n.archived)!._id;
+    await editor.convex.mutation(api.posts.publish, { siteId, postId, email: { newsletterId, segment: "free" } });
+    const after = await open();
+    expect(after.data.email.sends).toEqual([expect.objectContaining({ postId, newsletterId, segment: "free", postTitle: "Emailed post" })]);
+  });
+
+  test("audience leak: an author opening their own post gets no newsletters or sends (and no panel)", async () => {
+    const postId = await author.convex.mutation(api.posts.create, { siteId, title: "Author's post" });
+    const page = await loader(editPost, get(`/studio/${siteId}/posts/${postId}`, author.jar), { siteId, postId });
+    expect(page.status).toBe(200);
+    expect(page.data.edit.canPublish).toBe(true);
+    expect(page.data.email).toBeNull();
   });
 });

@@ -7,6 +7,8 @@ import { docToText, type DocNode } from "../../../convex/model/content";
 import type { SiteRole } from "../../../convex/shared/roles";
 import { toSlug } from "../../../convex/shared/slugs";
 import { parseDocText } from "../../editor/doc";
+import type { Newsletter } from "./email-panel";
+import type { SendView } from "./send-progress";
 
 export type EditData = FunctionReturnType<typeof api.posts.getForEdit>;
 export type EditPost = EditData["post"];
@@ -22,6 +24,8 @@ export type PostEditorProps = {
   initialTags: TagOption[];
   initialCategories: CategoryOption[];
   members: Array<{ userId: string; name: string }>;
+  /** The email panel's first frame (newsletters and this post's sends); null when the viewer may not send. */
+  email?: { newsletters: Newsletter[]; sends: SendView[] } | null;
 };
 
 export class NotSavedError extends Error {}

@@ -22,6 +22,7 @@ import { errorCode, failureMessage } from "../errors";
 import { clockTime, useHydrated } from "../format";
 import { useLive } from "../live";
 import { ConflictChooser } from "./conflict-chooser";
+import { EmailPanel, emailArg, type EmailChoice } from "./email-panel";
 import { EditorNotices } from "./editor-notices";
 import { concatDocs, fileName, NotSavedError, type PostEditorProps } from "./editor-model";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
@@ -34,7 +35,7 @@ import { draftFromTheirs, draftOf, useAutosave, useConnection, type Draft } from
 
 export type { PostEditorProps } from "./editor-model";
 
-export function PostEditor({ siteId, postId, site, viewerId, initial, initialTags, initialCategories, members }: PostEditorProps) {
+export function PostEditor({ siteId, postId, site, viewerId, initial, initialTags, initialCategories, members, email }: PostEditorProps) {
   const convex = useConvex();
   const navigate = useNavigate();
   const hydrated = useHydrated();
@@ -54,6 +55,15 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
   const [preview, setPreview] = useState<PreviewData | null>(null);
   const names = new Map(members.map((m) => [m.userId, m.name]));
   const canPublish = edit.canPublish;
+  // Publish/Schedule also email the post when chosen (email-panel.tsx); a scheduled post shows its stored choice.
+  const [emailChoice, setEmailChoice] = useState<EmailChoice>(() => ({
+    withEmail: Boolean(initial.post.scheduledEmail),
+    newsletterId: initial.post.scheduledEmail?.newsletterId ?? null,
+    segment: initial.post.scheduledEmail?.segment ?? "all",
+  }));
+  const mayEmail = Boolean(email) && canPublish;
+  /** The `email` argument for publishing or scheduling (never for updating a published post). */
+  const emailFor = () => (mayEmail && post.status !== "published" ? emailArg(emailChoice) : undefined);
 
   /** An edit by the writer: shown, backed up, saved soon. */
   const update = useCallback(
@@ -162,8 +172,10 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     publish: () =>
       act(post.status === "published" ? "Update" : "Publish", async () => {
         await settleSlug();
-        await convex.mutation(api.posts.publish, { siteId, postId });
-        return post.status === "published" ? "Updated: readers see the new version." : "Published.";
+        const withEmail = emailFor();
+        await convex.mutation(api.posts.publish, { siteId, postId, ...(withEmail ? { email: withEmail } : {}) });
+        if (withEmail) setEmailChoice((c) => ({ ...c, withEmail: false }));
+        return post.status === "published" ? "Updated: readers see the new version." : withEmail ? "Published, and the email is on its way." : "Published.";
       }),
     unpublish: () =>
       act("Unpublish", async () => {
@@ -183,8 +195,9 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     schedule: (at: number) =>
       act("Schedule", async () => {
         await settleSlug();
-        await convex.mutation(api.posts.schedule, { siteId, postId, scheduledAt: at });
-        return `Scheduled for ${new Date(at).toLocaleString()}.`;
+        const withEmail = emailFor();
+        await convex.mutation(api.posts.schedule, { siteId, postId, scheduledAt: at, ...(withEmail ? { email: withEmail } : {}) });
+        return `Scheduled for ${new Date(at).toLocaleString()}${withEmail ? ", with the email" : ""}.`;
       }),
     unschedule: () =>
       act("Unschedule", async () => {
@@ -285,6 +298,7 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
                 disabled={busy !== null || (post.status === "published" && !post.hasUnpublishedChanges && !autosave.hasUnsavedChanges() && status.kind === "saved")}
               >
                 {post.status === "published" ? "Update" : post.status === "scheduled" ? "Publish now" : "Publish"}
+                {emailFor() ? " and email" : ""}
               </button>
             )
           ) : post.status === "draft" ? (
@@ -378,6 +392,21 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
           categories={categories}
           tags={tags.page}
           update={update}
+          email={
+            mayEmail && email ? (
+              <EmailPanel
+                siteId={siteId}
+                postId={postId}
+                post={post}
+                initialNewsletters={email.newsletters}
+                initialSends={email.sends}
+                choice={emailChoice}
+                onChoice={setEmailChoice}
+                busy={busy !== null}
+                act={(label, work) => act(label, work)}
+              />
+            ) : null
+          }
           actions={{
             schedule: (at) => void mutate.schedule(at),
             unschedule: () => void mutate.unschedule(),

@@ -1,5 +1,6 @@
 // The editor's side panel: publishing (schedule, unpublish, archive, delete), details (address,
 // excerpt and public teaser, category, tags, featured, cover), SEO, Markdown and revisions.
+import type { ReactNode } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { publicExcerpt } from "../../../convex/model/content";
 import { FIELDS, fieldProps } from "../../../convex/shared/fields";
@@ -40,6 +41,7 @@ export function PostSettings({
   tags,
   update,
   actions,
+  email,
 }: {
   siteId: Id<"sites">;
   postId: Id<"posts">;
@@ -54,6 +56,8 @@ export function PostSettings({
   tags: TagOption[];
   update: (patch: Partial<Draft>) => void;
   actions: SettingsActions;
+  /** The email panel (email-panel.tsx), below publishing, when the viewer may send this post. */
+  email?: ReactNode;
 }) {
   const post = edit.post;
   const canPublish = edit.canPublish;
@@ -101,6 +105,7 @@ export function PostSettings({
           <p className="st-muted">{post.status === "draft" ? "An editor publishes your post after review." : "Editors handle this post now that it left the drafts."}</p>
         )}
       </section>
+      {email}
 
       <section className="st-panel" aria-labelledby="details-heading">
         <h2 id="details-heading">Details</h2>
