@@ -131,7 +131,7 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function ensureBuild(log: Log) {
+export function ensureBuild(log: Log) {
   const serverBuild = path.join(REPO_ROOT, "build", "server", "index.js");
   const stale =
     !existsSync(serverBuild) ||

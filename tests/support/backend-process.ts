@@ -1,0 +1,155 @@
+// The app's local backend as a separate process (`local-backend serve --convex-dir convex`, as
+// `npm run local-backend -- serve` runs it), for tests and benches that kill it (SIGKILL) or measure
+// its memory, and restart it on the same data dir and port. Everything binds 127.0.0.1.
+//
+// Setup runs in this process first (`prepareDataDir`): an in-process LocalBackend on the data dir
+// (scheduler and crons off) sets the function environment and seeds with trusted code, then closes;
+// the child then serves that data dir. Two backends never hold one data dir at once.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalBackend } from "../../local-backend/src/backend";
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CLI = path.join(REPO_ROOT, "local-backend", "src", "cli.ts");
+
+/** A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too. */
+export async function freePortPair(): Promise<number> {
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(port, "127.0.0.1", () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+  for (;;) {
+    const port = await listen(0);
+    if (port < 65535 && (await listen(port + 1).then(() => true, () => false))) return port;
+  }
+}
+
+/**
+ * Opens the data dir in this process (bundling convex/, no scheduler, no crons), sets `env`, runs
+ * `setup` with trusted code (it may call `backend.runner.transactInline` as often as it likes) and
+ * closes it. Resolves with setup's value and the data dir's admin key.
+ */
+export async function prepareDataDir<R>(
+  dataDir: string,
+  env: Record<string, string>,
+  setup: (backend: LocalBackend) => Promise<R>,
+): Promise<{ value: R; adminKey: string }> {
+  const backend = await LocalBackend.start({
+    dataDir,
+    convexDir: path.join(REPO_ROOT, "convex"),
+    port: 0,
+    host: "127.0.0.1",
+    scheduler: false,
+    crons: false,
+  });
+  try {
+    for (const [name, value] of Object.entries(env)) backend.env.set(name, value);
+    return { value: await setup(backend), adminKey: backend.adminKey };
+  } finally {
+    await backend.close();
+  }
+}
+
+export interface BackendProcess {
+  readonly url: string;
+  readonly siteUrl: string;
+  /** The running child's pid (changes on restart). */
+  pid(): number;
+  alive(): boolean;
+  /** Starts the backend (again) on the same data dir and port; resolves once it serves. */
+  start(): Promise<void>;
+  /** Sends `signal` and resolves once the process is gone (nothing when it is not running). */
+  stop(signal: NodeJS.Signals): Promise<void>;
+  /** Resident set size of the running child in bytes (Linux /proc), 0 when it is not running. */
+  rss(): number;
+  /** The last output of the child (stdout and stderr), for failure messages. */
+  output(): string;
+}
+
+/**
+ * A `local-backend serve` child on `dataDir` and `port` (HTTP actions on port + 1). Crons run as
+ * under `npm start` unless `crons: false` (then IS_TEST=1, as Convex's test deployments).
+ * Call `start()`; stop it with `stop("SIGTERM")` (or SIGKILL) when done.
+ */
+export function backendProcess(opts: { dataDir: string; port: number; crons?: boolean; startTimeoutMs?: number }): BackendProcess {
+  let child: ChildProcess | null = null;
+  // The child logs every call (serveBackend's logCalls): its pipes are always drained, last 20 KB kept.
+  let tail = "";
+  const keep = (d: string) => {
+    tail = (tail + d).slice(-20_000);
+  };
+  const running = () => child !== null && child.exitCode === null && child.signalCode === null;
+  // A backend left running by a failed test must not outlive the test process.
+  const reap = () => {
+    if (running()) child!.kill("SIGKILL");
+  };
+  process.once("exit", reap);
+
+  return {
+    url: `http://127.0.0.1:${opts.port}`,
+    siteUrl: `http://127.0.0.1:${opts.port + 1}`,
+    pid: () => child?.pid ?? -1,
+    alive: running,
+    output: () => tail,
+    rss() {
+      if (!running()) return 0;
+      try {
+        const status = readFileSync(`/proc/${child!.pid}/status`, "utf8");
+        return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) * 1024;
+      } catch {
+        return 0; // exited between the check and the read
+      }
+    },
+    start() {
+      if (running()) return Promise.reject(new Error("the backend is already running"));
+      return new Promise<void>((resolve, reject) => {
+        const env: NodeJS.ProcessEnv = { ...process.env };
+        if (opts.crons === false) env.IS_TEST = "1";
+        else delete env.IS_TEST;
+        const c = spawn(
+          process.execPath,
+          ["--import", "tsx", CLI, "serve", "--convex-dir", "convex", "--data-dir", opts.dataDir, "--port", String(opts.port)],
+          { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env },
+        );
+        child = c;
+        tail = ""; // the ready line must come from this start
+        let ready = false;
+        const guard = setTimeout(() => {
+          c.kill("SIGKILL");
+          reject(new Error(`backend did not start within ${opts.startTimeoutMs ?? 60_000} ms:\n${tail}`));
+        }, opts.startTimeoutMs ?? 60_000);
+        c.stderr!.setEncoding("utf8").on("data", keep);
+        c.stdout!.setEncoding("utf8").on("data", (d: string) => {
+          keep(d);
+          if (!ready && tail.includes("[local-backend] serving")) {
+            ready = true;
+            clearTimeout(guard);
+            resolve();
+          }
+        });
+        c.on("exit", (code, signal) => {
+          clearTimeout(guard);
+          if (!ready) reject(new Error(`backend exited (${signal ?? code}) before it served:\n${tail}`));
+        });
+      });
+    },
+    stop(signal) {
+      if (!running()) return Promise.resolve();
+      const c = child!;
+      return new Promise<void>((resolve) => {
+        c.once("exit", () => resolve());
+        c.kill(signal);
+        // A SIGTERM that does not end it within 10 s becomes a SIGKILL.
+        if (signal !== "SIGKILL") setTimeout(() => running() && c.kill("SIGKILL"), 10_000).unref();
+      });
+    },
+  };
+}
