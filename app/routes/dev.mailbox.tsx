@@ -87,6 +87,8 @@ function fromFakeMessage(m: Record<string, unknown>): MailboxEmail {
   const text = str(m.text);
   const html = typeof m.html === "string" ? m.html : null;
   const headers = m.headers && typeof m.headers === "object" ? Object.entries(m.headers as Record<string, unknown>) : [];
+  // Resend takes the reply-to address as a field of its own; shown with the headers it becomes.
+  if (Array.isArray(m.reply_to) && m.reply_to.length > 0) headers.unshift(["Reply-To", m.reply_to.map(str).join(", ")]);
   return {
     id: str(m.id),
     to: Array.isArray(m.to) ? m.to.map(str).join(", ") : str(m.to),

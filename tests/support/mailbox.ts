@@ -1,15 +1,20 @@
 // Browser tests read emails from the dev mailbox (/dev/mailbox, on with PRESSROOM_DEV_MAILBOX=1 in the
 // e2e stack, where it shows what the Resend fake received), as a developer would.
-import { expect, type BrowserContext, type Page } from "@playwright/test";
+import { expect, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
 type At = Page | BrowserContext;
 
+/** Opens /dev/mailbox on `page`, filtered to `email`; returns its emails' locator (newest first). */
+export async function openMailbox(page: Page, email: string): Promise<Locator> {
+  await page.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
+  return page.getByTestId("mailbox-email");
+}
+
 /** Opens /dev/mailbox for `email` in a new tab and runs `read` on the newest email whose subject matches. */
-async function readNewest<R>(at: At, email: string, subject: RegExp, read: (entry: ReturnType<Page["getByTestId"]>) => Promise<R>): Promise<R> {
+async function readNewest<R>(at: At, email: string, subject: RegExp, read: (entry: Locator) => Promise<R>): Promise<R> {
   const mailbox = await ("context" in at ? at.context() : at).newPage();
   try {
-    await mailbox.goto(`/dev/mailbox?to=${encodeURIComponent(email)}`);
-    const first = mailbox.getByTestId("mailbox-email").filter({ hasText: subject }).first();
+    const first = (await openMailbox(mailbox, email)).filter({ hasText: subject }).first();
     await expect(first).toBeVisible();
     return await read(first);
   } finally {

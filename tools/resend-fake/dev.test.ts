@@ -184,6 +184,7 @@ describe("/dev/mailbox reads the fake", () => {
       text: "Read it: https://app.example/the-ledger/a-post\nUnsubscribe: https://app.example/the-ledger/email/unsubscribe?token=t1",
       html: '<p><a href="https://app.example/the-ledger/subscribe?from=a-post&amp;x=1">Upgrade</a></p>',
       headers: { "List-Unsubscribe": "<https://backend.example/unsubscribe?token=t1>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
+      reply_to: "editor@ledger.example",
     });
     await post(f, { to: "someone-else@example.com", subject: "Not for the reader", text: "x" });
 
@@ -196,6 +197,7 @@ describe("/dev/mailbox reads the fake", () => {
       to: reader,
       from: "The Ledger <news@ledger.example>",
       headers: [
+        ["Reply-To", "editor@ledger.example"],
         ["List-Unsubscribe", "<https://backend.example/unsubscribe?token=t1>"],
         ["List-Unsubscribe-Post", "List-Unsubscribe=One-Click"],
       ],
