@@ -53,7 +53,11 @@ async function main() {
   });
   // Without RESEND_API_KEY, every email goes through the production sender to the local Resend fake
   // (before the deploy: nothing can send until the env points somewhere real or fake).
-  const resendFake = await startDevResendFake(backend, { port: Number(flags["app-port"]) + 12, shellEnv: process.env });
+  const resendFake = await startDevResendFake(backend, {
+    port: Number(flags["app-port"]) + 12,
+    shellEnv: process.env,
+    dataDir: backend.options.dataDir,
+  });
   if (resendFake) console.log(`[pressroom] Resend fake at ${resendFake.url} (no real email; read it at /dev/mailbox)`);
   const bin = (name: string) => path.resolve("node_modules/.bin", name);
   // CONVEX_ADMIN_KEY lets the app's dev-only pages (the /dev/mailbox outbox) read internal data;

@@ -6,7 +6,10 @@
  * view reading the fake.
  */
 import { makeFunctionReference } from "convex/server";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
@@ -15,7 +18,7 @@ import type { LocalBackend } from "../../local-backend/src/backend";
 import * as mailboxRoute from "../../app/routes/dev.mailbox";
 import { adminClient, keepProcessEnv, startAppBackend, stopAppBackend } from "../../tests/support/live-backend";
 import { get, loader } from "../../tests/support/remix-app";
-import { DEV_MAX_MESSAGES, FAKE_API_KEY, startDevResendFake } from "./dev";
+import { DEV_MAX_MESSAGES, DEV_SAVED_MESSAGES, FAKE_API_KEY, startDevResendFake } from "./dev";
 import type { ResendFake } from "./index";
 
 const sendSiteInvite = makeFunctionReference<"action">("emails:sendSiteInvite");
@@ -61,6 +64,33 @@ describe("npm start's Resend fake wiring", () => {
     const second = (await startDev())!;
     expect(backend.env.all().RESEND_WEBHOOK_SECRET).toBe(secret);
     expect(backend.env.all().RESEND_API_URL).toBe(second.url);
+  });
+
+  test("a clean stop keeps the newest messages in the data dir and the next start shows them; an unreadable file starts empty", async () => {
+    await fake?.close();
+    fake = null;
+    const dataDir = mkdtempSync(path.join(tmpdir(), "resend-dev-data-"));
+    try {
+      const first = (await startDevResendFake(backend, { port: 0, shellEnv: {}, dataDir }))!;
+      await invite("kept@example.com");
+      await first.close();
+      const second = (await startDevResendFake(backend, { port: 0, shellEnv: {}, dataDir }))!;
+      expect(second.messages("kept@example.com").map((m) => m.subject)).toEqual(["You're invited to The Ledger on Pressroom"]);
+      await invite("kept@example.com");
+      await second.close();
+      const third = (await startDevResendFake(backend, { port: 0, shellEnv: {}, dataDir }))!;
+      expect(third.messages("kept@example.com")).toHaveLength(2);
+      await third.close();
+      expect(DEV_SAVED_MESSAGES).toBeLessThanOrEqual(DEV_MAX_MESSAGES);
+
+      mkdirSync(path.join(dataDir, "resend-fake"), { recursive: true });
+      writeFileSync(path.join(dataDir, "resend-fake", "messages.json"), "{ not json");
+      const fresh = (await startDevResendFake(backend, { port: 0, shellEnv: {}, dataDir }))!;
+      expect(fresh.messages()).toEqual([]);
+      await fresh.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test("a taken port falls back to a free one", async () => {

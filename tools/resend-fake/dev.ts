@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { startResendFake, type ResendFake } from "./index.js";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startResendFake, type FakeMessage, type ResendFake } from "./index.js";
 
 // `npm start` / `npm run dev` wiring: run the Resend fake next to the local backend and point the
 // backend's function environment at it, so every email (sign-in codes, invites, join codes, post
@@ -15,6 +17,8 @@ interface BackendLike {
 export const FAKE_API_KEY = "re_local_fake";
 /** A dev fake keeps this many messages (newest), so a large send does not grow it without bound. */
 export const DEV_MAX_MESSAGES = 5000;
+/** On a clean stop the newest this many messages are saved to the data dir and shown again next start. */
+export const DEV_SAVED_MESSAGES = 500;
 
 export interface DevResendOptions {
   /** Preferred port (npm start: the app port + 12); a free one when it is taken. */
@@ -22,6 +26,36 @@ export interface DevResendOptions {
   host?: string;
   /** The shell's environment (RESEND_API_KEY, RESEND_API_URL, RESEND_WEBHOOK_SECRET). */
   shellEnv?: Record<string, string | undefined>;
+  /** The backend's data dir: the mailbox is kept in `resend-fake/messages.json` there across restarts. */
+  dataDir?: string;
+}
+
+const savedFile = (dataDir: string) => path.join(dataDir, "resend-fake", "messages.json");
+
+/** The messages saved by the last clean stop; none when there is no file or it is unreadable. */
+function loadSaved(dataDir: string | undefined): FakeMessage[] {
+  if (!dataDir) return [];
+  let text: string;
+  try {
+    text = readFileSync(savedFile(dataDir), "utf8");
+  } catch {
+    return [];
+  }
+  try {
+    const saved = JSON.parse(text) as unknown;
+    return Array.isArray(saved) ? (saved as FakeMessage[]).filter((m) => m && typeof m.id === "string" && Array.isArray(m.to)) : [];
+  } catch {
+    console.error(`[resend-fake] ignoring ${savedFile(dataDir)}: not JSON (the mailbox starts empty)`);
+    return [];
+  }
+}
+
+/** Writes the newest messages (temp file + rename, so a crash mid-write never leaves half a file). */
+function save(dataDir: string, messages: FakeMessage[]) {
+  const file = savedFile(dataDir);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(messages.slice(-DEV_SAVED_MESSAGES)));
+  renameSync(`${file}.tmp`, file);
 }
 
 /**
@@ -72,9 +106,22 @@ export async function startDevResendFake(backend: BackendLike, opts: DevResendOp
     webhookSecret,
     apiKey: FAKE_API_KEY,
     maxMessages: DEV_MAX_MESSAGES,
+    initialMessages: loadSaved(opts.dataDir),
   });
   backend.env.set("RESEND_WEBHOOK_SECRET", webhookSecret);
   backend.env.set("RESEND_API_KEY", FAKE_API_KEY);
   backend.env.set("RESEND_API_URL", fake.url);
-  return fake;
+  const dataDir = opts.dataDir;
+  if (!dataDir) return fake;
+  return {
+    ...fake,
+    async close() {
+      await fake.close();
+      try {
+        save(dataDir, fake.messages());
+      } catch (e) {
+        console.error(`[resend-fake] could not keep the mailbox: ${(e as Error).message}`);
+      }
+    },
+  };
 }

@@ -45,6 +45,8 @@ export interface ResendFakeOptions {
    * grow without bound during a large send. Default: all.
    */
   maxMessages?: number;
+  /** Messages kept from an earlier run (dev.ts restores them): listed again, no webhooks sent. */
+  initialMessages?: FakeMessage[];
 }
 
 export interface ResendFake {
@@ -147,7 +149,7 @@ function json(res: http.ServerResponse, status: number, body: unknown) {
 
 /** Starts the fake on 127.0.0.1 (a free port unless given). */
 export async function startResendFake(options: ResendFakeOptions): Promise<ResendFake> {
-  const messages: FakeMessage[] = [];
+  const messages: FakeMessage[] = [...(options.initialMessages ?? [])];
   const deliveries: WebhookDelivery[] = [];
   const behaviours = new Map<string, { behaviour: Behaviour; attempts: number; status: 500 | 429 }>();
   /** Idempotency-Key → the first request's body hash and response (24 h in Resend; the fake's lifetime here). */
@@ -159,6 +161,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
   const trim = <T>(list: T[]) => {
     if (list.length > cap) list.splice(0, list.length - cap);
   };
+  trim(messages);
 
   function enqueueEvent(type: string, msg: FakeMessage, to: string[], extra: Record<string, unknown> = {}) {
     const svixId = `msg_${randomBytes(12).toString("hex")}`;
