@@ -4,6 +4,7 @@
 // The fake's webhooks reach the app's real route (POST /resend/webhook, Svix-verified) through t.fetch.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
@@ -11,6 +12,7 @@ import { addAudienceMember, addNewsletter, setEnv } from "../tests/support/sends
 import { startResendFake, type ResendFake } from "../tools/resend-fake/index";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
+import type { ActionCtx } from "./_generated/server";
 import { sendEmailBatch } from "./model/email";
 import { batchMessages, type ClaimedBatch } from "./model/sendsPipeline";
 import schema from "./schema";
@@ -120,7 +122,8 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
       await t.mutation(internal.sends.planPage, { sendId });
       // The interrupted attempt: claimed, accepted by the provider, then the action died before recording.
       const claim = (await t.mutation(internal.sends.claimBatch, { sendId, batch: 0 })) as ClaimedBatch;
-      const ids = await sendEmailBatch({ runMutation: (ref, args) => t.mutation(ref as never, args as never) } as never, await batchMessages(claim), claim.idempotencyKey);
+      const runMutation = ((ref: FunctionReference<"mutation", "internal">, args: Record<string, unknown>) => t.mutation(ref, args)) as unknown as ActionCtx["runMutation"];
+      const ids = await sendEmailBatch({ runMutation }, await batchMessages(claim), claim.idempotencyKey);
       expect(ids).toHaveLength(3);
       for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
       // The workpool runs the batch again: same claimed rows, same body, same key.
