@@ -120,6 +120,33 @@ export const setPreferences = readerMutation({
   },
 });
 
+/**
+ * The signed-in viewer's own email preferences on a site (the "manage email preferences" link of
+ * the join form), or null when they are not a member. No token: the session proves who they are.
+ */
+export const myPreferences = readerQuery({
+  args: { siteId: v.id("sites") },
+  returns: v.union(v.null(), vPreferences),
+  handler: async (ctx, { siteId }) => {
+    if (!ctx.viewer) return null;
+    const member = await Audience.memberByUser(ctx, siteId, ctx.viewer._id);
+    return member ? await Audience.preferencesOf(ctx, member) : null;
+  },
+});
+
+/** setPreferences for the signed-in viewer's own membership. @throws NOT_FOUND (not a member), INVALID_ARGUMENT. */
+export const setMyPreferences = userMutation({
+  args: { siteId: v.id("sites"), newsletters: v.array(v.id("newsletters")) },
+  returns: v.null(),
+  handler: async (ctx, { siteId, newsletters }) => {
+    if (newsletters.length > 100) throw appError("INVALID_ARGUMENT", { field: "newsletters" });
+    const member = await Audience.memberByUser(ctx, siteId, ctx.viewer._id);
+    if (!member) throw appError("NOT_FOUND");
+    await Audience.setPreferencesOf(ctx, member, newsletters);
+    return null;
+  },
+});
+
 // --- studio ----------------------------------------------------------------------------------
 
 const vMemberRow = v.object({

@@ -133,6 +133,23 @@ async function memberLink(t: T, w: World, purpose: "unsubscribe" | "preferences"
   );
   return { email, memberId, token: await t.query(internal.audience.memberToken, { memberId, purpose }) };
 }
+/** Every persona a member of the world's site, linked to their account (for the signed-in viewer's own preferences). */
+async function personasAsMembers(t: T, w: World) {
+  const emails = await t.run(async (ctx) => {
+    const out: string[] = [];
+    for (const userId of Object.values(w.users)) {
+      const email = `${userId}@persona.example`;
+      const has = await ctx.db
+        .query("audienceMembers")
+        .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", w.siteId).eq("userId", userId))
+        .first();
+      if (!has) await ctx.db.insert("audienceMembers", { siteId: w.siteId, email, userId, access: "free", emailState: "subscribed", source: "signedIn", createdAt: 0, updatedAt: 0 });
+      out.push(has?.email ?? email);
+    }
+    return out;
+  });
+  return { emails };
+}
 async function newNewsletter(t: T, w: World) {
   const newsletterId = await t.run((ctx) => ctx.db.insert("newsletters", { siteId: w.siteId, name: "N", senderName: "S", defaultOn: false, createdAt: 0 }));
   return { newsletterId };
@@ -670,6 +687,17 @@ export const matrix: Record<string, Row> = {
     prepare: (t, w) => memberLink(t, w, "preferences"),
     call: (c, _w, x) => c.mutation(api.audience.setPreferences, { token: x.token, newsletters: [] }),
     expect: everyone,
+  },
+  "audience:myPreferences": {
+    prepare: personasAsMembers,
+    call: (c, w) => c.query(api.audience.myPreferences, { siteId: w.siteId }),
+    observe: (r, x) => (r && x.emails.includes(r.email) ? "ok" : "missing"),
+    expect: { default: "ok", anonymous: "missing" },
+  },
+  "audience:setMyPreferences": {
+    prepare: personasAsMembers,
+    call: (c, w) => c.mutation(api.audience.setMyPreferences, { siteId: w.siteId, newsletters: [] }),
+    expect: signedIn,
   },
   "audience:list": {
     call: (c, w) => c.query(api.audience.list, { siteId: w.siteId, paginationOpts: page }),

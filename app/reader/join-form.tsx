@@ -29,7 +29,9 @@ export function JoinForm({
         <h2 id={headingId} className="join__title">
           You follow {site.name}
         </h2>
-        <p>New posts come to your inbox. Every email has a link to choose which newsletters you get, or to stop them.</p>
+        <p>
+          New posts come to your inbox. <a href={p.emailPreferences}>Manage email preferences</a>
+        </p>
       </section>
     );
   }

@@ -17,13 +17,20 @@ import { convexClient } from "../utils/convex.server";
 // /{site}/email/preferences?token=…: the preferences link of every post email. Lists the site's
 // newsletters with checkboxes (api.audience.preferences), saves them (api.audience.setPreferences:
 // none = no email, some = subscribed again), and offers "unsubscribe from all". The signed token
-// alone decides (no sign-in); a forged or altered one is a readable 400 page.
+// alone decides (no sign-in); a forged or altered one is a readable 400 page. Without a token, a
+// signed-in member manages their own (api.audience.myPreferences / setMyPreferences: the join
+// form's "manage email preferences" link).
 
 type Prefs = typeof api.audience.preferences._returnType;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireSite(request, params);
+  const { client, resolved } = await requireSite(request, params);
   const token = new URL(request.url).searchParams.get("token") ?? "";
+  if (!token && client.signedIn) {
+    const own: Prefs | null = await client.query(api.audience.myPreferences, { siteId: resolved.site._id });
+    const error = own ? null : "You don't follow this publication yet.";
+    return data({ token, prefs: own, error }, { status: own ? 200 : 404, headers: LINK_PAGE_HEADERS });
+  }
   try {
     const prefs: Prefs = await convexClient().query(api.audience.preferences, { token });
     return data({ token, prefs, error: null }, { headers: LINK_PAGE_HEADERS });
@@ -38,13 +45,14 @@ type ActionData = { saved: "choices" | "unsubscribed"; error?: undefined } | { s
 
 export async function action({ request, params }: ActionFunctionArgs) {
   requireSameOrigin(request);
-  await requireSite(request, params);
+  const { client, resolved } = await requireSite(request, params);
   const form = await request.formData();
   const token = formText(form, "token", { max: 1000 });
   const all = formText(form, "intent") === "unsubscribeAll";
-  const newsletters = all ? [] : form.getAll("newsletter").filter((v): v is string => typeof v === "string").slice(0, 100);
+  const newsletters = (all ? [] : form.getAll("newsletter").filter((v): v is string => typeof v === "string").slice(0, 100)) as Id<"newsletters">[];
   try {
-    await convexClient().mutation(api.audience.setPreferences, { token, newsletters: newsletters as Id<"newsletters">[] });
+    if (!token && client.signedIn) await client.mutation(api.audience.setMyPreferences, { siteId: resolved.site._id, newsletters });
+    else await convexClient().mutation(api.audience.setPreferences, { token, newsletters });
   } catch (error) {
     // A malformed newsletter id fails Convex's validator: not a catalogue error, so say it plainly.
     const e = toUserError(error);

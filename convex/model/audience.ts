@@ -291,7 +291,11 @@ export async function unsubscribe(ctx: MutationCtx, token: string, newsletterId:
 
 /** What the preferences page shows: the site, the address, its state and each live newsletter. */
 export async function preferences(ctx: QueryCtx, token: string) {
-  const member = await memberFromToken(ctx, token, "preferences");
+  return await preferencesOf(ctx, await memberFromToken(ctx, token, "preferences"));
+}
+
+/** The preferences of a member already proven to be the caller's (a signed link, or the signed-in viewer's own). */
+export async function preferencesOf(ctx: QueryCtx, member: Doc<"audienceMembers">) {
   const site = await ctx.db.get("sites", member.siteId);
   const on = new Set((await subscriptionsOf(ctx, member)).map((r) => r.newsletterId));
   const newsletters = (await listNewsletters(ctx, member.siteId)).filter((n) => !n.archived);
@@ -310,7 +314,11 @@ export async function preferences(ctx: QueryCtx, token: string) {
  * @throws INVALID_LINK, NOT_FOUND (a newsletter of another site), INVALID_ARGUMENT (archived one).
  */
 export async function setPreferences(ctx: MutationCtx, token: string, newsletterIds: Id<"newsletters">[]) {
-  const member = await memberFromToken(ctx, token, "preferences");
+  await setPreferencesOf(ctx, await memberFromToken(ctx, token, "preferences"), newsletterIds);
+}
+
+/** setPreferences for a member already proven to be the caller's. */
+export async function setPreferencesOf(ctx: MutationCtx, member: Doc<"audienceMembers">, newsletterIds: Id<"newsletters">[]) {
   const wanted = new Set<Id<"newsletters">>();
   for (const id of newsletterIds) {
     const n = await requireNewsletter(ctx, member.siteId, id);

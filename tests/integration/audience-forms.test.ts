@@ -164,6 +164,28 @@ describe("signed-in readers", () => {
     expect(anon.headers.get("Cache-Control")).toBe("public, max-age=0, must-revalidate");
   });
 
+  test("manage their own preferences without a link; cross-tenant read: another site's page shows nothing of theirs", async () => {
+    // (Runs after the one-click join above: the reader follows SLUG.)
+    const own = await loader(preferencesRoute, get(`/${SLUG}/email/preferences`, jar), params);
+    expect(own.status).toBe(200);
+    expect(own.data.prefs).toMatchObject({ email, emailState: "subscribed" });
+    expect(own.headers.get("Cache-Control")).toBe("private, no-store");
+    const other = await loader(preferencesRoute, get(`/${SLUG}-other/email/preferences`, jar), { site: `${SLUG}-other` });
+    expect(other.status).toBe(404);
+    expect(other.data.prefs).toBeNull();
+    expect(JSON.stringify(other.data)).not.toContain(email);
+    // Saving on the other site (not a member there) changes nothing here.
+    const otherSave = await action(preferencesRoute, post(`/${SLUG}-other/email/preferences`, { intent: "unsubscribeAll" }, jar), { site: `${SLUG}-other` });
+    expect(otherSave.status).toBe(400);
+    expect((await memberOf(w.siteId, email))!.emailState).toBe("subscribed");
+    const off = await action(preferencesRoute, post(`/${SLUG}/email/preferences`, { intent: "unsubscribeAll" }, jar), params);
+    expect(off.data).toEqual({ saved: "unsubscribed" });
+    expect((await memberOf(w.siteId, email))!.emailState).toBe("unsubscribed");
+    expect((await loader(homeRoute, get(`/${SLUG}/`, jar), params)).data.membership).toEqual({ following: false });
+    // Anonymous, without a link: nothing to show.
+    expect((await loader(preferencesRoute, get(`/${SLUG}/email/preferences`), params)).status).toBe(400);
+  });
+
   test("one click without signing in is a readable error, not a join", async () => {
     const r = await action(confirmRoute, post(`/${SLUG}/email/confirm`, { intent: "oneClick" }), params);
     expect(r.status).toBe(400);
