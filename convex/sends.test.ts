@@ -240,6 +240,27 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     await expectExactCounters(t, sendId);
   });
 
+  test("a member who unsubscribes (or an address suppressed) after planning, before the batch goes out, is not emailed", async () => {
+    const { t, w, newsletterId, editor } = await setup();
+    await addAudienceMember(t, w.siteId, newsletterId, "stays@reader.example", "free");
+    const leaves = await addAudienceMember(t, w.siteId, newsletterId, "leaves@reader.example", "free");
+    await addAudienceMember(t, w.siteId, newsletterId, "bounces@reader.example", "free");
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Late change", doc: doc("Hi.") });
+    vi.useFakeTimers();
+    const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+    await t.action(internal.sends.render, { sendId });
+    await t.mutation(internal.sends.planPage, { sendId });
+    await t.run(async (ctx) => {
+      await ctx.db.patch("audienceMembers", leaves, { emailState: "unsubscribed" });
+      await ctx.db.insert("emailSuppressions", { email: "bounces@reader.example", reason: "bounce", firstEventAt: 1, lastEventAt: 1, providerEventId: "msg_y" });
+    });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
+    vi.useRealTimers();
+    expect((await postEmails(t)).map((m) => m.to)).toEqual(["stays@reader.example"]);
+    expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 1, cancelled: 1, skipped: 1, queued: 0 });
+    await expectExactCounters(t, sendId);
+  });
+
   test("scheduled publish with email: the send starts when the schedule runs", async () => {
     const { t, w, newsletterId, editor } = await setup();
     await addAudienceMember(t, w.siteId, newsletterId, "a@reader.example", "free");

@@ -183,7 +183,8 @@ export type ClaimedBatch = {
 
 /**
  * Claims a batch before the provider call. Cancelled (or no longer sendable) sends cancel their
- * unclaimed queued deliveries instead. Returns every claimed row of the batch (claimed now or by an
+ * unclaimed queued deliveries instead; an address suppressed, or a member unsubscribed, since
+ * planning is skipped / cancelled. Returns every claimed row of the batch (claimed now or by an
  * interrupted earlier attempt), in a fixed order, so a retry sends the same body; null when none.
  */
 export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number): Promise<ClaimedBatch | null> {
@@ -197,7 +198,11 @@ export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, bat
     if (row.claimedAt !== undefined) claimed.push(row);
     else if (row.status === "queued") {
       if (stop) await setDeliveryStatus(ctx, row, "cancelled");
-      else {
+      else if (await isSuppressed(ctx, row.email)) await setDeliveryStatus(ctx, row, "skipped");
+      else if ((await ctx.db.get("audienceMembers", row.memberId))?.emailState !== "subscribed") {
+        // Unsubscribed (or bounced) between planning and sending: not emailed.
+        await setDeliveryStatus(ctx, row, "cancelled", { error: "No longer subscribed when the batch was sent." });
+      } else {
         await ctx.db.patch("emailDeliveries", row._id, { claimedAt: now, attempts: row.attempts + 1 });
         claimed.push(row);
       }
