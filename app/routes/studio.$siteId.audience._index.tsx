@@ -204,7 +204,8 @@ export default function AudienceList() {
             onClick={(e) => {
               // With JavaScript: append the next page here; without, the link opens it.
               e.preventDefault();
-              if (loadMore.state === "idle") loadMore.load(href({ cursor: nextCursor }));
+              // `index`: a fetcher's URL names the index route's loader, not the studio layout's.
+              if (loadMore.state === "idle") loadMore.load(`${href({ cursor: nextCursor })}&index`);
             }}
           >
             {loadMore.state === "idle" ? "Load more" : "Loading…"}

@@ -1,0 +1,123 @@
+// The studio's side of issue #15 in a real browser, against the e2e stack (local backend, the
+// Resend fake, the production build): an editor creates a newsletter, adds audience members by hand
+// (one comped), previews the post's email, publishes the post with email to the newsletter, and
+// watches the send's live progress bar reach the total and the counts by status; the members'
+// emails arrive in /dev/mailbox.
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+let counter = 0;
+const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+async function createPublication(page: Page, name: string): Promise<{ slug: string; studio: string }> {
+  const slug = unique("mail");
+  await page.goto("/studio");
+  await page.getByLabel("Name").fill(name);
+  // Typed again until the page has hydrated and the live address check answers.
+  await expect(async () => {
+    await page.getByLabel("Address").fill("");
+    await page.getByLabel("Address").fill(slug);
+    await expect(page.getByTestId("slug-check")).toHaveText(`/${slug} is available.`, { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Create publication" }).click();
+  await expect(page).toHaveURL(/\/studio\/[a-z0-9]+$/);
+  return { slug, studio: new URL(page.url()).pathname };
+}
+
+async function addMember(page: Page, email: string, name: string, comp = false) {
+  const form = page.getByTestId("add-member-form");
+  if (!(await form.isVisible())) await page.getByText("Add a member").click();
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Name (optional)").fill(name);
+  if (comp) await form.getByLabel("Complimentary access to paid posts").check();
+  await form.getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByTestId("form-notice")).toHaveText(`${email} added${comp ? " with complimentary access" : ""}.`);
+}
+
+test("an editor creates a newsletter, adds members, publishes a post with email and watches the send finish", async ({ page, signUp }) => {
+  test.slow();
+  await signUp("Nina Newsletter");
+  const { slug, studio } = await createPublication(page, "The Evening Post");
+
+  // Newsletters: a field error first, then one that new members get by default.
+  await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Newsletters" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Newsletters" })).toBeVisible();
+  const create = page.getByTestId("create-newsletter");
+  await create.getByLabel("Name", { exact: true }).fill("Evening letter");
+  await create.getByLabel("Reply-to (optional)").fill("not an address");
+  await create.getByRole("button", { name: "Create newsletter" }).click();
+  await expect(page.getByTestId("error-new-replyTo")).toHaveText("Enter a valid email address.");
+  await create.getByLabel("Reply-to (optional)").fill("desk@example.com");
+  await create.getByRole("button", { name: "Create newsletter" }).click();
+  await expect(page.getByTestId("newsletter")).toHaveCount(1);
+  await expect(page.getByTestId("newsletter")).toContainText("Evening letter");
+  await expect(page.getByTestId("embed-snippet")).toHaveValue(new RegExp(`action="[^"]+/${slug}/email/join"`));
+
+  // Audience: two members by hand (one comped), a bad address refused on its field.
+  await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Audience" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Audience" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Import" })).toHaveAttribute("href", `${studio}/audience/import`);
+  await expect(page.getByRole("link", { name: "Export CSV" })).toHaveAttribute("href", `${studio}/audience/export.csv`);
+  await page.getByText("Add a member").click();
+  await page.getByTestId("add-member-form").getByLabel("Email").fill("nope");
+  await page.getByTestId("add-member-form").getByRole("button", { name: "Add member" }).click();
+  await expect(page.getByTestId("error-f-email")).toHaveText("Enter a valid email address.");
+  const free = `${unique("free")}@example.com`;
+  const comped = `${unique("comped")}@example.com`;
+  await addMember(page, free, "Fay Free");
+  await addMember(page, comped, "Cal Comped", true);
+  await expect(page.getByTestId("audience-row")).toHaveCount(2);
+  await page.getByRole("link", { name: "Comped", exact: true }).click();
+  await expect(page.getByTestId("audience-row")).toHaveCount(1);
+  await expect(page.getByTestId("member-email")).toHaveText(comped);
+
+  // A post, published with email to everyone on the newsletter.
+  await page.getByRole("button", { name: "New post" }).click();
+  await expect(page).toHaveURL(/\/posts\/[a-z0-9]+$/);
+  const body = page.getByRole("textbox", { name: "Post body" });
+  await expect(body).toHaveAttribute("contenteditable", "true");
+  await page.getByTestId("post-title").fill("Night trains");
+  await body.click();
+  await page.keyboard.type("The sleeper leaves at nine.");
+  const panel = page.getByTestId("email-panel");
+  await expect(panel.getByTestId("email-newsletter").locator("option:checked")).toHaveText("Evening letter");
+  await panel.getByTestId("email-segment").selectOption("all");
+
+  // The email preview: rendered HTML in a frame that may run nothing.
+  await panel.getByTestId("email-preview-full").click();
+  const preview = panel.getByTestId("email-preview");
+  await expect(preview.getByTestId("email-preview-subject")).toHaveText(/Night trains/);
+  await expect(preview.locator("iframe")).toHaveAttribute("sandbox", "");
+  await expect(preview.frameLocator("iframe").getByRole("paragraph").filter({ hasText: "The sleeper leaves at nine." })).toBeVisible();
+  await preview.getByRole("button", { name: "Close" }).click();
+
+  await panel.getByTestId("email-mode-email").check();
+  await page.getByRole("group", { name: "Post actions" }).getByRole("button", { name: "Publish and email" }).click();
+  await expect(page.getByTestId("post-status")).toHaveText("Published");
+  await expect(page.getByTestId("editor-info")).toContainText("Published, and the email is on its way.");
+
+  // The live progress bar reaches the total (two members), then the counts by status.
+  const send = page.getByTestId("send");
+  await expect(send).toHaveCount(1);
+  await expect(send.getByTestId("send-progress")).toHaveAttribute("data-total", "2", { timeout: 30_000 });
+  await expect(send.getByTestId("send-progress")).toHaveAttribute("data-done", "2", { timeout: 30_000 });
+  await expect(send).toHaveAttribute("data-status", "sent", { timeout: 30_000 });
+  await expect(send.getByTestId("send-status")).toHaveText("Sent");
+  await expect(send.getByTestId("send-progress-text")).toHaveText("2 of 2 recipients");
+  // Sent or already delivered (the fake's webhooks move them on): two in all, none failed.
+  await expect
+    .poll(async () => {
+      const sent = Number(await send.getByTestId("send-count-sent").locator("dd").textContent());
+      const delivered = Number(await send.getByTestId("send-count-delivered").locator("dd").textContent());
+      return sent + delivered;
+    })
+    .toBe(2);
+  await expect(send.getByTestId("send-count-failed")).toHaveCount(0);
+  await expect(send.getByRole("button", { name: "Cancel send" })).toHaveCount(0);
+
+  // Both members got it.
+  for (const to of [free, comped]) {
+    await page.goto(`/dev/mailbox?to=${encodeURIComponent(to)}`);
+    await expect(page.getByTestId("mailbox-email").filter({ hasText: "Night trains" })).toHaveCount(1);
+  }
+});
