@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, type T, type World } from "../tests/support/factories";
-import { api } from "./_generated/api";
+import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { csvLine, detectFormat, mapRow, MAX_IMPORT_BYTES, parseRecords, RecordChunker, TextChunks, type Header } from "./model/audienceImportFormat";
 import schema from "./schema";
@@ -480,6 +480,38 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
     expect(ours.page.map((r) => r.email)).toEqual(["ann@example.com"]);
   });
 
+  test("a continuation (after an action's time budget) goes on from its row and finishes the job", async () => {
+    const { t, w } = await setup();
+    const file = await upload(t, "email,name\na@example.com,A\nnot-an-address,B\nc@example.com,C\nd@example.com,D\n");
+    const importId = await t.run(async (ctx) =>
+      ctx.db.insert("audienceImports", {
+        siteId: w.siteId,
+        createdBy: w.users.editor,
+        storageId: file.storageId,
+        fileName: "a.csv",
+        size: 10,
+        status: "importing",
+        total: 4,
+        processed: 2,
+        created: 1,
+        updated: 0,
+        skipped: 0,
+        failed: 1,
+        compedFromPaid: 0,
+        rowErrors: [{ row: 3, message: "bad" }],
+        createdAt: Date.now(),
+      })
+    );
+    // Rows 2 and 3 were handled by the first action; this one starts at row 4.
+    await t.action(internal.audienceImport.run, { importId, fromRow: 4 });
+    const job = await as(t, w.users.editor).query(api.audienceImport.get, { siteId: w.siteId, importId });
+    expect(job).toMatchObject({ status: "done", processed: 4, created: 3, failed: 1 });
+    expect((await members(t, w.siteId)).map((m) => m.email)).toEqual(["c@example.com", "d@example.com"]);
+    // A continuation of an ended job does nothing.
+    await t.action(internal.audienceImport.run, { importId, fromRow: 2 });
+    expect((await members(t, w.siteId)).length).toBe(2);
+  });
+
   test("one import at a time per site", async () => {
     const { t, w } = await setup();
     const editor = as(t, w.users.editor);
@@ -512,7 +544,8 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
         })
       )
     ).toBe("INVALID_STATE");
-    await t.run(async (ctx) => ctx.db.patch("audienceImports", runningId, { status: "done" }));
+    // One whose action died long ago (a restart) does not block the site for ever; the import is idempotent.
+    await t.run(async (ctx) => ctx.db.patch("audienceImports", runningId, { createdAt: Date.now() - 2 * 60 * 60_000 }));
     expect(
       await code(
         editor.mutation(api.audienceImport.start, {

@@ -1,7 +1,7 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
-import { internalAction, internalMutation, siteMutation, siteQuery } from "./lib/functions";
+import { internalAction, internalMutation, internalQuery, siteMutation, siteQuery } from "./lib/functions";
 import * as Import from "./model/audienceImport";
 import { runImport } from "./model/audienceImportRun";
 import { vAudienceAccess, vAudienceEmailState, vAudienceImportFormat, vAudienceImportStatus, vAudienceSource } from "./validators";
@@ -103,23 +103,29 @@ export const exportPage = siteQuery({
 // --- internal: the job ---------------------------------------------------------------------------
 
 export const run = internalAction({
-  args: { importId: v.id("audienceImports") },
+  args: { importId: v.id("audienceImports"), fromRow: v.optional(v.number()) },
   returns: v.null(),
-  handler: async (ctx, { importId }) => {
-    await runImport(ctx, importId);
+  handler: async (ctx, { importId, fromRow }) => {
+    await runImport(ctx, importId, fromRow);
     return null;
+  },
+});
+
+const vJobFile = v.union(v.null(), v.object({ siteId: v.id("sites"), storageId: v.union(v.id("_storage"), v.null()), createdAt: v.number() }));
+
+/** A job being imported (for a continuation), or null once it has ended. */
+export const importingJob = internalQuery({
+  args: { importId: v.id("audienceImports") },
+  returns: vJobFile,
+  handler: async (ctx, { importId }) => {
+    const row = await ctx.db.get("audienceImports", importId);
+    return row?.status === "importing" ? { siteId: row.siteId, storageId: row.storageId ?? null, createdAt: row.createdAt } : null;
   },
 });
 
 export const markValidating = internalMutation({
   args: { importId: v.id("audienceImports") },
-  returns: v.union(
-    v.null(),
-    v.object({
-      siteId: v.id("sites"),
-      storageId: v.union(v.id("_storage"), v.null()),
-    })
-  ),
+  returns: vJobFile,
   handler: async (ctx, { importId }) => await Import.setStatus(ctx, importId, "validating"),
 });
 

@@ -20,9 +20,7 @@ function readPage(convex: Client, siteId: Id<"sites">, cursor: string | null) {
 }
 
 function lines(page: Page["page"]): string {
-  return page
-    .map((m) => csvLine([m.email, m.name, m.access, m.emailState, m.source, new Date(m.createdAt).toISOString(), m.newsletters.join(NEWSLETTER_SEPARATOR)]))
-    .join("");
+  return page.map((m) => csvLine([m.email, m.name, m.access, m.emailState, m.source, new Date(m.createdAt).toISOString(), m.newsletters.join(NEWSLETTER_SEPARATOR)])).join("");
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {

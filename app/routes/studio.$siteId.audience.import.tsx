@@ -93,8 +93,8 @@ function Progress({ job }: { job: ImportView }) {
       ) : null}
       {job.compedFromPaid > 0 ? (
         <p className="st-muted">
-          {n(job.compedFromPaid)} paid {job.compedFromPaid === 1 ? "member was" : "members were"} imported as comped: their subscription stays with the old platform, nothing
-          bills them here. Cancel it there when they subscribe here, or end the comp on their page.
+          {n(job.compedFromPaid)} paid {job.compedFromPaid === 1 ? "member was" : "members were"} imported as comped: their subscription stays with the old platform, nothing bills
+          them here. Cancel it there when they subscribe here, or end the comp on their page.
         </p>
       ) : null}
       {job.rowErrors.length ? (
@@ -152,8 +152,8 @@ export default function ImportMembers() {
       <Form method="post" encType="multipart/form-data" className="st-form st-card" noValidate>
         <FormMessage errors={result?.errors} />
         <p>
-          A CSV file of up to {maxMb} MB: a Pressroom export, Substack&apos;s subscriber export, Ghost&apos;s members export, or any CSV whose first row names an
-          &quot;email&quot; column (and optionally &quot;name&quot;). Members already here are matched by address: importing a file twice adds nobody twice.
+          A CSV file of up to {maxMb} MB: a Pressroom export, Substack&apos;s subscriber export, Ghost&apos;s members export, or any CSV whose first row names an &quot;email&quot;
+          column (and optionally &quot;name&quot;). Members already here are matched by address: importing a file twice adds nobody twice.
         </p>
         <div className="st-field">
           <label htmlFor="import-file">CSV file</label>

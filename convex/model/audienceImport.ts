@@ -52,7 +52,9 @@ export async function recentImports(ctx: QueryCtx, siteId: Id<"sites">, limit = 
   return rows.map(importView);
 }
 
-const running = (r: Doc<"audienceImports">) => r.status === "queued" || r.status === "validating" || r.status === "importing";
+/** A job older than this no longer blocks a new import (its action died: a restart, a crash). */
+export const STALE_IMPORT_MS = 60 * 60_000;
+const running = (r: Doc<"audienceImports">, now: number) => (r.status === "queued" || r.status === "validating" || r.status === "importing") && r.createdAt > now - STALE_IMPORT_MS;
 
 /**
  * Starts an import of an uploaded file. The caller proves it has the file, not just its id:
@@ -84,7 +86,7 @@ export async function startImport(
     .withIndex("by_siteId_and_createdAt", (q) => q.eq("siteId", site._id))
     .order("desc")
     .take(5);
-  if (!tooBig && latest.some(running))
+  if (!tooBig && latest.some((r) => running(r, Date.now())))
     throw appError("INVALID_STATE", {
       field: "file",
       message: "An import is still running. Wait for it to finish.",
@@ -159,7 +161,7 @@ export async function setStatus(ctx: MutationCtx, importId: Id<"audienceImports"
   // Only a queued job starts: a second run of the same job does nothing.
   if (row?.status !== "queued") return null;
   await ctx.db.patch("audienceImports", importId, { status });
-  return { siteId: row.siteId, storageId: row.storageId ?? null };
+  return { siteId: row.siteId, storageId: row.storageId ?? null, createdAt: row.createdAt };
 }
 
 /** Ends the import (done, or failed with a message for the whole file) and deletes the uploaded file. */
