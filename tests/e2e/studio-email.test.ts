@@ -4,7 +4,11 @@
 // watches the send's live progress bar reach the total and the counts by status; the members'
 // emails arrive in /dev/mailbox.
 import type { Page } from "@playwright/test";
+import { ConvexHttpClient } from "convex/browser";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
 import { expect, test } from "./fixtures";
+import { backendUrl } from "./stack.mjs";
 
 let counter = 0;
 const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -120,4 +124,37 @@ test("an editor creates a newsletter, adds members, publishes a post with email 
     await page.goto(`/dev/mailbox?to=${encodeURIComponent(to)}`);
     await expect(page.getByTestId("mailbox-email").filter({ hasText: "Night trains" })).toHaveCount(1);
   }
+});
+
+test("the audience list: Load more appends the next page in place; the same link opens it without JavaScript", async ({ page, signUp }) => {
+  test.slow();
+  await signUp("Lena Lister");
+  const { studio } = await createPublication(page, "The Long List");
+  // 51 members through Convex as the signed-in editor (the page's session token): one more than a page.
+  const jwt = (await page.context().cookies()).find((c) => c.name.endsWith("__convexAuthJWT"))?.value;
+  expect(jwt).toBeTruthy();
+  const convex = new ConvexHttpClient(backendUrl);
+  convex.setAuth(decodeURIComponent(jwt!));
+  const siteId = studio.split("/").pop() as Id<"sites">;
+  for (let i = 0; i < 51; i++) await convex.mutation(api.audience.add, { siteId, email: `listed-${String(i).padStart(2, "0")}@example.com` });
+
+  await page.goto(`${studio}/audience`);
+  await expect(page.getByTestId("audience-row")).toHaveCount(50);
+  const more = page.getByTestId("load-more");
+  await expect(more).toHaveAttribute("href", /\?cursor=/);
+  const href = (await more.getAttribute("href"))!;
+  await more.click();
+  await expect(page.getByTestId("audience-row")).toHaveCount(51);
+  await expect(page.getByTestId("member-email").last()).toHaveText("listed-00@example.com");
+  await expect(page).toHaveURL(new RegExp(`${studio}/audience$`));
+  await expect(page.getByTestId("load-more")).toHaveCount(0);
+
+  // The link itself (what a browser without JavaScript follows): the second page alone.
+  await page.goto(href);
+  await expect(page.getByTestId("audience-row")).toHaveCount(1);
+  await expect(page.getByRole("link", { name: "← First page" })).toBeVisible();
+  // A forged cursor in the URL: a readable message and the first page.
+  await page.goto(`${studio}/audience?cursor=${encodeURIComponent("forged.cursor")}`);
+  await expect(page.getByTestId("cursor-error")).toContainText("That page link is not valid");
+  await expect(page.getByTestId("audience-row")).toHaveCount(50);
 });
