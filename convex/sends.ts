@@ -262,6 +262,15 @@ export const batchComplete = internalMutation({
   },
 });
 
+export const planComplete = internalMutation({
+  args: vOnCompleteArgs(v.object({ sendId: v.id("emailSends") })),
+  returns: v.null(),
+  handler: async (ctx, { context, result }) => {
+    await Pipeline.planComplete(ctx, context.sendId, result);
+    return null;
+  },
+});
+
 /** A send's counters next to a recount of its deliveries (tests; an operator's consistency check). */
 export const audit = internalQuery({
   args: { sendId: v.id("emailSends") },

@@ -17,7 +17,7 @@ import { fillPostEmail, renderPostEmailTemplate } from "../email/postEmail";
 //   bounced or complained blocks another for the same post (liveDeliveryFor); cancelled, failed
 //   and skipped ones were never accepted by the provider and do not.
 // - send.counts[status] = the number of the send's deliveries in that status, always: only
-//   setDeliveryStatus/addDeliveryCount change either, in the same transaction.
+//   setDeliveryStatus (+ applyMoves) and planning's inserts change either, in the same transaction.
 // - Content is frozen when the send starts: the "source" row copies the post's body as it is then.
 
 export type SendCounts = Doc<"emailSends">["counts"];
@@ -120,19 +120,43 @@ export async function liveDeliveryFor(ctx: QueryCtx, siteId: Id<"sites">, postId
   return rows.find((d) => d.status !== "cancelled" && d.status !== "failed" && d.status !== "skipped") ?? null;
 }
 
-/** Moves a delivery to `status` and the send's counters with it (the one place both change). */
+/**
+ * Counter changes collected over many deliveries of one mutation, written with one patch per send
+ * (applyMoves): a batch of 100 status changes patches its send once, not 100 times.
+ */
+export type CounterMoves = Map<Id<"emailSends">, Partial<Record<DeliveryStatus, number>>>;
+
+/**
+ * Moves a delivery to `status` and the send's counters with it (the one place both change). With
+ * `moves`, the counter change is collected there and written by applyMoves in the same mutation.
+ */
 export async function setDeliveryStatus(
   ctx: MutationCtx,
   delivery: Doc<"emailDeliveries">,
   status: DeliveryStatus,
   extra: Partial<Pick<Doc<"emailDeliveries">, "providerId" | "error">> = {},
+  moves?: CounterMoves,
 ): Promise<void> {
   await ctx.db.patch("emailDeliveries", delivery._id, { status, ...extra, updatedAt: Date.now() });
   if (status === delivery.status) return;
-  const send = await ctx.db.get("emailSends", delivery.sendId);
-  if (!send) return;
-  const counts = { ...send.counts, [delivery.status]: send.counts[delivery.status] - 1, [status]: send.counts[status] + 1 };
-  await ctx.db.patch("emailSends", send._id, { counts });
+  const own: CounterMoves = moves ?? new Map();
+  const d = own.get(delivery.sendId) ?? {};
+  d[delivery.status] = (d[delivery.status] ?? 0) - 1;
+  d[status] = (d[status] ?? 0) + 1;
+  own.set(delivery.sendId, d);
+  if (!moves) await applyMoves(ctx, own);
+}
+
+/** Writes collected counter changes: one patch per send. */
+export async function applyMoves(ctx: MutationCtx, moves: CounterMoves): Promise<void> {
+  for (const [sendId, delta] of moves) {
+    const send = await ctx.db.get("emailSends", sendId);
+    if (!send) continue;
+    const counts = { ...send.counts };
+    for (const [status, n] of Object.entries(delta) as Array<[DeliveryStatus, number]>) counts[status] += n;
+    await ctx.db.patch("emailSends", sendId, { counts });
+  }
+  moves.clear();
 }
 
 export type SendView = {

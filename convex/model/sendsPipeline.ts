@@ -7,7 +7,7 @@ import { signMemberToken } from "../lib/memberTokens";
 import { fillPostEmail } from "../email/postEmail";
 import type { BatchMessage } from "./email";
 import { isSuppressed } from "./suppressions";
-import { inSegment, liveDeliveryFor, origins, setDeliveryStatus } from "./sends";
+import { applyMoves, inSegment, liveDeliveryFor, origins, setDeliveryStatus, type CounterMoves } from "./sends";
 
 // The background steps of a send (ADR 013), each a durable job:
 //   render (action, scheduled by startSend) → storeRenders → planPage (mutation, one page of 100
@@ -151,7 +151,9 @@ export async function planPage(ctx: MutationCtx, sendId: Id<"emailSends">): Prom
       context: { sendId, batch: send.batches },
     });
   }
-  if (!page.isDone) await ctx.scheduler.runAfter(0, internal.sends.planPage, { sendId });
+  // The next page goes through the pool too, after this page's batch: sending starts at once instead of
+  // waiting for all pages to be planned (FIFO in the pool).
+  if (!page.isDone) await emailPool.enqueueMutation(ctx, internal.sends.planPage, { sendId }, { onComplete: internal.sends.planComplete, context: { sendId } });
   else await finishIfDone(ctx, sendId);
 }
 
@@ -194,20 +196,22 @@ export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, bat
   const rows = await batchRows(ctx, send, batch);
   const now = Date.now();
   const claimed: Doc<"emailDeliveries">[] = [];
+  const moves: CounterMoves = new Map();
   for (const row of rows) {
     if (row.claimedAt !== undefined) claimed.push(row);
     else if (row.status === "queued") {
-      if (stop) await setDeliveryStatus(ctx, row, "cancelled");
-      else if (await isSuppressed(ctx, row.email)) await setDeliveryStatus(ctx, row, "skipped");
+      if (stop) await setDeliveryStatus(ctx, row, "cancelled", {}, moves);
+      else if (await isSuppressed(ctx, row.email)) await setDeliveryStatus(ctx, row, "skipped", {}, moves);
       else if ((await ctx.db.get("audienceMembers", row.memberId))?.emailState !== "subscribed") {
         // Unsubscribed (or bounced) between planning and sending: not emailed.
-        await setDeliveryStatus(ctx, row, "cancelled", { error: "No longer subscribed when the batch was sent." });
+        await setDeliveryStatus(ctx, row, "cancelled", { error: "No longer subscribed when the batch was sent." }, moves);
       } else {
         await ctx.db.patch("emailDeliveries", row._id, { claimedAt: now, attempts: row.attempts + 1 });
         claimed.push(row);
       }
     }
   }
+  await applyMoves(ctx, moves);
   if (claimed.length === 0) return null;
   const site = await ctx.db.get("sites", send.siteId);
   const full = await contentRow(ctx, send, "full");
@@ -259,12 +263,15 @@ export async function recordBatch(
   ctx: MutationCtx,
   results: Array<{ deliveryId: Id<"emailDeliveries">; providerId?: string; error?: string }>,
 ): Promise<void> {
+  const moves: CounterMoves = new Map();
   for (const r of results) {
     const row = await ctx.db.get("emailDeliveries", r.deliveryId);
     if (!row) continue;
-    if (row.status === "queued") await setDeliveryStatus(ctx, row, r.error !== undefined ? "failed" : "sent", r.error !== undefined ? { error: r.error.slice(0, 300) } : r.providerId ? { providerId: r.providerId } : {});
+    const extra = r.error !== undefined ? { error: r.error.slice(0, 300) } : r.providerId ? { providerId: r.providerId } : {};
+    if (row.status === "queued") await setDeliveryStatus(ctx, row, r.error !== undefined ? "failed" : "sent", extra, moves);
     else if (r.providerId && !row.providerId) await ctx.db.patch("emailDeliveries", row._id, { providerId: r.providerId });
   }
+  await applyMoves(ctx, moves);
 }
 
 /** The workpool's onComplete: after the last failed attempt the claimed rows fail; the batch counts as done. */
@@ -273,13 +280,20 @@ export async function batchComplete(ctx: MutationCtx, sendId: Id<"emailSends">, 
   if (!send) return;
   if (result.kind !== "success") {
     const error = result.kind === "failed" ? result.error : "canceled";
+    const moves: CounterMoves = new Map();
     for (const row of await batchRows(ctx, send, batch)) {
-      if (row.status === "queued") await setDeliveryStatus(ctx, row, "failed", { error: error.slice(0, 300) });
+      if (row.status === "queued") await setDeliveryStatus(ctx, row, "failed", { error: error.slice(0, 300) }, moves);
     }
+    await applyMoves(ctx, moves);
   }
   const fresh = (await ctx.db.get("emailSends", sendId))!;
   await ctx.db.patch("emailSends", sendId, { batchesDone: fresh.batchesDone + 1 });
   await finishIfDone(ctx, sendId);
+}
+
+/** The workpool's onComplete for a planning page: a page that threw ends the send as failed (it would never finish). */
+export async function planComplete(ctx: MutationCtx, sendId: Id<"emailSends">, result: RunResult): Promise<void> {
+  if (result.kind === "failed") await failSend(ctx, sendId, `Planning failed: ${result.error}`);
 }
 
 /** A newly cancelled send whose batches are all done is finished now (sends.cancel calls it). */
