@@ -8,7 +8,7 @@ import { ConvexHttpClient } from "convex/browser";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { expect, test } from "./fixtures";
-import { backendUrl } from "./stack.mjs";
+import { backendUrl, resendFakeUrl } from "./stack.mjs";
 
 let counter = 0;
 const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -126,15 +126,53 @@ test("an editor creates a newsletter, adds members, publishes a post with email 
   }
 });
 
-test("the audience list: Load more appends the next page in place; the same link opens it without JavaScript", async ({ page, signUp }) => {
-  test.slow();
-  await signUp("Lena Lister");
-  const { studio } = await createPublication(page, "The Long List");
-  // 51 members through Convex as the signed-in editor (the page's session token): one more than a page.
+/** A Convex client acting as the page's signed-in user (their session token). */
+async function clientOf(page: Page): Promise<ConvexHttpClient> {
   const jwt = (await page.context().cookies()).find((c) => c.name.endsWith("__convexAuthJWT"))?.value;
   expect(jwt).toBeTruthy();
   const convex = new ConvexHttpClient(backendUrl);
   convex.setAuth(decodeURIComponent(jwt!));
+  return convex;
+}
+
+test("a send the provider keeps refusing can be cancelled from the editor while it is in progress", async ({ page, signUp }) => {
+  test.slow();
+  await signUp("Carl Canceller");
+  const { studio } = await createPublication(page, "The Stuck Press");
+  const siteId = studio.split("/").pop() as Id<"sites">;
+  const convex = await clientOf(page);
+  await convex.mutation(api.newsletters.create, { siteId, name: "Stuck letter", senderName: "Carl", defaultOn: true });
+  const stuck = `${unique("stuck")}@example.com`;
+  await convex.mutation(api.audience.add, { siteId, email: stuck });
+  // The fake answers 500 for this address every time: the batch retries with backoff, the send stays in progress.
+  const told = await fetch(`${resendFakeUrl}/_fake/behaviour`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ email: stuck, behaviour: "fail", attempts: 1000 }) });
+  expect(told.ok).toBe(true);
+  const doc = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Going nowhere." }] }] });
+  const postId = await convex.mutation(api.posts.create, { siteId, title: "Stuck", doc });
+
+  await page.goto(`${studio}/posts/${postId}`);
+  await expect(page.getByRole("textbox", { name: "Post body" })).toHaveAttribute("contenteditable", "true");
+  const panel = page.getByTestId("email-panel");
+  await expect(panel.getByTestId("email-newsletter").locator("option:checked")).toHaveText("Stuck letter");
+  await panel.getByRole("button", { name: "Email only" }).click();
+  await panel.getByRole("button", { name: "Send email" }).click();
+  await expect(page.getByTestId("editor-info")).toContainText("The post stays unpublished.");
+  await expect(page.getByTestId("post-status")).toHaveText("Draft");
+  const send = page.getByTestId("send");
+  await expect(send).toHaveAttribute("data-status", "sending", { timeout: 15_000 });
+  await send.getByRole("button", { name: "Cancel send" }).click();
+  await send.getByRole("button", { name: "Stop sending" }).click();
+  await expect(send).toHaveAttribute("data-status", "cancelled");
+  await expect(send.getByTestId("send-status")).toHaveText("Cancelled");
+  await expect(send.getByRole("button", { name: "Cancel send" })).toHaveCount(0);
+});
+
+test("the audience list: Load more appends the next page in place; the same link opens it without JavaScript", async ({ page, signUp }) => {
+  test.slow();
+  await signUp("Lena Lister");
+  const { studio } = await createPublication(page, "The Long List");
+  // 51 members through Convex as the signed-in editor: one more than a page.
+  const convex = await clientOf(page);
   const siteId = studio.split("/").pop() as Id<"sites">;
   for (let i = 0; i < 51; i++) await convex.mutation(api.audience.add, { siteId, email: `listed-${String(i).padStart(2, "0")}@example.com` });
 
