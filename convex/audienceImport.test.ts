@@ -12,7 +12,7 @@ import schema from "./schema";
 // Members CSV import (convex/audienceImport.ts): format detection and row mapping as plain code,
 // then the whole job (upload, validation, batches, progress, row errors) on both backends.
 
-const fixture = (name: string) => readFileSync(path.join(__dirname, "../tests/fixtures/members", name));
+const fixture = (name: string) => new Uint8Array(readFileSync(path.join(__dirname, "../tests/fixtures/members", name)));
 const NOW = Date.parse("2026-12-06T00:00:00Z");
 const header = (cells: string[]) => detectFormat(cells) as Header;
 
@@ -134,11 +134,11 @@ describe("format detection and row mapping", () => {
 
 // --- the job, on both backends ---------------------------------------------------------------------
 
-async function sha256(bytes: Uint8Array): Promise<string> {
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("base64");
 }
 
-async function upload(t: T, bytes: Uint8Array | string) {
+async function upload(t: T, bytes: Uint8Array<ArrayBuffer> | string) {
   const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
   const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob([data], { type: "text/csv" })));
   return { storageId, sha256: await sha256(data) };
@@ -154,7 +154,7 @@ async function runJobs(t: T) {
 }
 
 /** Uploads `bytes` as the editor, runs the import to its end, and returns the job's view. */
-async function importFile(t: T, w: World, bytes: Uint8Array | string, fileName = "members.csv") {
+async function importFile(t: T, w: World, bytes: Uint8Array<ArrayBuffer> | string, fileName = "members.csv") {
   const editor = as(t, w.users.editor);
   const file = await upload(t, bytes);
   const importId = await editor.mutation(api.audienceImport.start, {
@@ -370,7 +370,7 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
 
   test("CSV imports of malformed files: a clear error and nothing written", async () => {
     const { t, w } = await setup();
-    const cases: Array<[string, Uint8Array | string, RegExp]> = [
+    const cases: Array<[string, Uint8Array<ArrayBuffer> | string, RegExp]> = [
       ["unclosed quote", 'email,name\na@x.com,"Ann\nb@x.com,Bob\n', /never closed/],
       ["wrong column count", "email,name\na@x.com,Ann\nb@x.com,Bob,extra\n", /row 3 has 3 columns, the header has 2/],
       ["no email column", "name,phone\nAnn,123\n", /no email column/],

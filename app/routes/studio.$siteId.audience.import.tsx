@@ -24,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const fileError = (headers: Headers, message: string, status = 400) => reply({ intent: "import", errors: { fields: { file: message } } }, headers, status);
 
-async function sha256Base64(bytes: Uint8Array): Promise<string> {
+async function sha256Base64(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("base64");
 }
 

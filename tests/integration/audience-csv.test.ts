@@ -43,7 +43,7 @@ async function createSite(user: AppUser, name: string): Promise<Id<"sites">> {
 }
 
 /** The import form's multipart POST, as a browser sends it. */
-function uploadRequest(siteId: string, user: AppUser, body: string | Uint8Array, fileName = "members.csv") {
+function uploadRequest(siteId: string, user: AppUser, body: string | Uint8Array<ArrayBuffer>, fileName = "members.csv") {
   const form = new FormData();
   form.append("file", new File([body], fileName, { type: "text/csv" }));
   return new Request(`${ORIGIN}/studio/${siteId}/audience/import`, {
@@ -67,7 +67,7 @@ type Job = {
 };
 
 /** Uploads through the route, then follows the import page's data until the job ends. */
-async function importThroughRoute(siteId: Id<"sites">, body: string | Uint8Array, timeoutMs = 60_000): Promise<Job> {
+async function importThroughRoute(siteId: Id<"sites">, body: string | Uint8Array<ArrayBuffer>, timeoutMs = 60_000): Promise<Job> {
   const res = await action(importRoute, uploadRequest(siteId, owner, body), { siteId });
   expect(res.status, JSON.stringify(res.data)).toBe(303);
   const until = Date.now() + timeoutMs;
