@@ -33,5 +33,9 @@ export function joinErrorText(code: string | null): string | null {
   return isErrorCode(code) && JOIN_ERRORS.has(code) ? errorMessage(code) : errorMessage(undefined);
 }
 
-/** Pages opened from a signed email link: the token is a bearer credential, so no caching and no Referer carrying it on. */
-export const LINK_PAGE_HEADERS = { "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" };
+/**
+ * Pages opened from a signed email link: the token is a bearer credential, so no caching and no
+ * Referer carrying it to other sites. Not "no-referrer": browsers then send `Origin: null` on the
+ * page's own form posts, which the cross-site check (csrf.server.ts) rightly refuses.
+ */
+export const LINK_PAGE_HEADERS = { "Cache-Control": "private, no-store", "Referrer-Policy": "same-origin" };

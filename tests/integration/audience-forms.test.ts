@@ -201,7 +201,7 @@ describe("signed email links", () => {
     const page = await loader(unsubscribeRoute, get(`/${SLUG}/email/unsubscribe?token=${encodeURIComponent(token)}`), params);
     expect(page.status).toBe(200);
     expect(page.data).toEqual({ token });
-    expect(page.headers.get("Referrer-Policy")).toBe("no-referrer");
+    expect(page.headers.get("Referrer-Policy")).toBe("same-origin");
     expect(JSON.stringify(page.data)).not.toContain(email);
     expect((await memberOf(w.siteId, email))!.emailState).toBe("subscribed");
     const done = await action(unsubscribeRoute, post(`/${SLUG}/email/unsubscribe`, { token }), params);
