@@ -25,6 +25,20 @@ export function emailArg(choice: EmailChoice): { newsletterId: Id<"newsletters">
   return choice.withEmail && choice.newsletterId ? { newsletterId: choice.newsletterId, segment: choice.segment } : undefined;
 }
 
+/**
+ * The editor's email choice (a scheduled post starts from the one stored with it) and `emailFor()`,
+ * the `email` argument for publishing or scheduling: never for updating a published post.
+ */
+export function useEmailChoice(initialPost: EditPost, status: EditPost["status"], mayEmail: boolean) {
+  const [choice, setChoice] = useState<EmailChoice>(() => ({
+    withEmail: Boolean(initialPost.scheduledEmail),
+    newsletterId: initialPost.scheduledEmail?.newsletterId ?? null,
+    segment: initialPost.scheduledEmail?.segment ?? "all",
+  }));
+  const emailFor = () => (mayEmail && status !== "published" ? emailArg(choice) : undefined);
+  return { choice, setChoice, emailFor };
+}
+
 type Preview = { access: "full" | "teaser"; subject: string; html: string };
 
 export function EmailPanel({

@@ -22,7 +22,7 @@ import { errorCode, failureMessage } from "../errors";
 import { clockTime, useHydrated } from "../format";
 import { useLive } from "../live";
 import { ConflictChooser } from "./conflict-chooser";
-import { EmailPanel, emailArg, type EmailChoice } from "./email-panel";
+import { EmailPanel, useEmailChoice } from "./email-panel";
 import { EditorNotices } from "./editor-notices";
 import { concatDocs, fileName, NotSavedError, type PostEditorProps } from "./editor-model";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
@@ -55,15 +55,9 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
   const [preview, setPreview] = useState<PreviewData | null>(null);
   const names = new Map(members.map((m) => [m.userId, m.name]));
   const canPublish = edit.canPublish;
-  // Publish/Schedule also email the post when chosen (email-panel.tsx); a scheduled post shows its stored choice.
-  const [emailChoice, setEmailChoice] = useState<EmailChoice>(() => ({
-    withEmail: Boolean(initial.post.scheduledEmail),
-    newsletterId: initial.post.scheduledEmail?.newsletterId ?? null,
-    segment: initial.post.scheduledEmail?.segment ?? "all",
-  }));
+  // Publish/Schedule also email the post when chosen in the email panel.
   const mayEmail = Boolean(email) && canPublish;
-  /** The `email` argument for publishing or scheduling (never for updating a published post). */
-  const emailFor = () => (mayEmail && post.status !== "published" ? emailArg(emailChoice) : undefined);
+  const { choice: emailChoice, setChoice: setEmailChoice, emailFor } = useEmailChoice(initial.post, post.status, mayEmail);
 
   /** An edit by the writer: shown, backed up, saved soon. */
   const update = useCallback(
