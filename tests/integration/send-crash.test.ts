@@ -10,9 +10,10 @@
 // (none missing, none twice, none to unsubscribed members), the send is "sent", and its counters
 // (api.sends.get) equal a recount of its delivery rows.
 //
-// What this proves: a send survives process death at three arbitrary points of its progress (whatever
-// was in flight then: a provider call, a batch's bookkeeping, a webhook) without losing or doubling a
-// recipient, and it resumes by itself after a restart (no manual step).
+// What this proves: a send survives process death three times (the first with provider batches,
+// their bookkeeping and webhooks in flight; the others during the restarted backend's catch-up)
+// without losing or doubling a recipient, and it resumes by itself after a restart (no manual step:
+// interrupted batches come back through the workpool's recovery).
 // What it cannot prove: every interleaving (it samples three kill points per run); Resend's own
 // behaviour: the fake's Idempotency-Key memory (its whole lifetime) stands in for Resend's 24-hour
 // window, so a retry of a key after 24 h is not covered; durability against power loss (SQLite
@@ -92,8 +93,11 @@ test(
     await owner.mutation(api.posts.publish, { siteId, postId, email: { newsletterId: world.newsletterId as Id<"newsletters">, segment: "all" } });
 
     // First kill once some messages reached the fake; the next two soon after each restart (once a
-    // batch more went out, or after 3 s: a restart may find every batch slot held by the batches the
-    // kill interrupted, which the workpool retries only after its recovery threshold, 5 minutes).
+    // batch more went out, or after 3 s). A restart usually finds every workpool slot (4) held by the
+    // batches the first kill interrupted, which the workpool retries only after its recovery threshold
+    // (5 minutes): then kills 2 and 3 cut the restarted backend's catch-up (scheduler, queued webhooks,
+    // workpool loop) rather than a provider call, and waiting for new messages between kills would cost
+    // 5 minutes each. The log line says where each kill landed.
     const atKill: number[] = [];
     await until(`${FIRST_KILL_AT} messages at the fake`, 180_000, () => fake!.messages().length >= FIRST_KILL_AT);
     for (let kill = 0; kill < 3; kill++) {

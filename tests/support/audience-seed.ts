@@ -55,7 +55,7 @@ export async function seedAudience(
   const unsubscribed: string[] = [];
   const total = o.members + (o.unsubscribed ?? 0);
   for (let start = 0; start < total; start += batch) {
-    const rows = [];
+    const rows: Array<{ email: string; subscribed: boolean; access: "free" | "paid" | "comped" }> = [];
     for (let i = start; i < Math.min(total, start + batch); i++) {
       const email = memberEmail(o.slug, i);
       const subscribed = i < o.members;
