@@ -111,8 +111,8 @@ async function fakeMessages(fakeUrl: string, to: string | undefined): Promise<{ 
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) return { emails: [], problem: `The Resend fake at ${fakeUrl} answered ${res.status}.` };
-    const body = (await res.json()) as { data?: unknown };
-    const data = Array.isArray(body.data) ? (body.data as Array<Record<string, unknown>>) : [];
+    const list: unknown = ((await res.json()) as Record<string, unknown> | null)?.data;
+    const data = Array.isArray(list) ? (list as Array<Record<string, unknown>>) : [];
     return { emails: data.map(fromFakeMessage).reverse(), problem: null };
   } catch {
     return { emails: [], problem: `The Resend fake at ${fakeUrl} is not answering (is npm start still running?).` };

@@ -7,6 +7,7 @@ import { notify } from "../lib/notify";
 import { readingTimeMinutes } from "./content";
 import { type Actor, addRevision, auditPost, draftListFields, getBody, liveCardFields, requireDraft } from "./posts";
 import { applyPublicationChange, publicationState } from "./publication";
+import { toUserError } from "../shared/errors";
 import { can } from "../shared/roles";
 import { startSend } from "./sends";
 
@@ -200,7 +201,10 @@ async function sendScheduledEmail(ctx: MutationCtx, post: Doc<"posts">, member: 
       await startSend(ctx, { site, by: actor._id, post: live, newsletterId: choice.newsletterId, segment: choice.segment, source: "publish" });
       return;
     } catch (e) {
-      reason = (e as { data?: { message?: string } }).data?.message ?? "The newsletter can no longer be used.";
+      // A refusal from the catalogue (newsletter archived, …) is told; anything else is a bug and fails the job.
+      const refusal = toUserError(e);
+      if (!refusal.code) throw e;
+      reason = refusal.message;
     }
   }
   await notify(ctx, actor._id, {
