@@ -70,6 +70,8 @@ export interface BackendProcess {
   stop(signal: NodeJS.Signals): Promise<void>;
   /** Resident set size of the running child in bytes (Linux /proc), 0 when it is not running. */
   rss(): number;
+  /** The running child's thread count (Linux /proc; isolate workers are threads), 0 when it is not running. */
+  threads(): number;
   /** The last output of the child (stdout and stderr), for failure messages. */
   output(): string;
 }
@@ -92,6 +94,15 @@ export function backendProcess(opts: { dataDir: string; port: number; crons?: bo
     if (running()) child!.kill("SIGKILL");
   };
   process.once("exit", reap);
+  /** A number from /proc/<pid>/status, 0 when the child is not running. */
+  const procStatus = (field: RegExp): number => {
+    if (!running()) return 0;
+    try {
+      return Number(field.exec(readFileSync(`/proc/${child!.pid}/status`, "utf8"))?.[1] ?? 0);
+    } catch {
+      return 0; // exited between the check and the read
+    }
+  };
 
   return {
     url: `http://127.0.0.1:${opts.port}`,
@@ -99,15 +110,8 @@ export function backendProcess(opts: { dataDir: string; port: number; crons?: bo
     pid: () => child?.pid ?? -1,
     alive: running,
     output: () => tail,
-    rss() {
-      if (!running()) return 0;
-      try {
-        const status = readFileSync(`/proc/${child!.pid}/status`, "utf8");
-        return Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0) * 1024;
-      } catch {
-        return 0; // exited between the check and the read
-      }
-    },
+    rss: () => procStatus(/VmRSS:\s+(\d+)\s+kB/) * 1024,
+    threads: () => procStatus(/Threads:\s+(\d+)/),
     start() {
       if (running()) return Promise.reject(new Error("the backend is already running"));
       return new Promise<void>((resolve, reject) => {

@@ -108,7 +108,7 @@ export async function runSendBench(log: Log): Promise<void> {
     log(`send bench: seeded ${fmt.int(MEMBERS)} members (1,000 per transaction) in ${fmt.s(performance.now() - t0)}`);
     backend = backendProcess({ dataDir, port });
     await backend.start();
-    log(`send bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}`);
+    log(`send bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}, ${backend.threads()} threads`);
 
     const owner = new ConvexHttpClient(backend.url, { logger: false });
     (owner as any).setAdminAuth(prepared.adminKey, { subject: `${world.ownerId}|send-bench`, issuer: "https://convex.test" });
@@ -139,7 +139,11 @@ export async function runSendBench(log: Log): Promise<void> {
 
     // The send: publish with email, then watch the fake and the backend's memory.
     let rssPeak = 0;
-    sampler = setInterval(() => (rssPeak = Math.max(rssPeak, backend!.rss())), 200);
+    let threadsPeak = 0;
+    sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, backend!.rss());
+      threadsPeak = Math.max(threadsPeak, backend!.threads());
+    }, 200);
     const sendPostId = await owner.mutation(api.posts.create, { siteId, title: "The winter budget, in full", doc: postDoc(999) });
     const tPublish = Date.now();
     await owner.mutation(api.posts.publish, { siteId, postId: sendPostId, email: { newsletterId: world.newsletterId as Id<"newsletters">, segment: "all" } });
@@ -159,7 +163,7 @@ export async function runSendBench(log: Log): Promise<void> {
       view = sends[0] ?? null;
       if (view && ["sent", "failed", "cancelled"].includes(view.status)) break;
       if (Date.now() > deadline) break;
-      log(`send bench: ${view?.status ?? "no send"}, ${fmt.int(fake.messages().length)} messages at the fake, backend RSS ${fmt.mb(backend.rss())}`);
+      log(`send bench: ${view?.status ?? "no send"}, ${fmt.int(fake.messages().length)} messages at the fake, backend RSS ${fmt.mb(backend.rss())}, ${backend.threads()} threads`);
       await sleep(5_000);
     }
     clearInterval(sampler);
@@ -192,6 +196,7 @@ export async function runSendBench(log: Log): Promise<void> {
         { measure: "publish → first message at the fake", value: fmt.s(tFirst - tPublish), target: "< 5 s", status: met(tFirst - tPublish < TARGET.firstMs) },
         { measure: "posts.publish call (with email)", value: `${fmt.int(publishCallMs)} ms`, target: "", status: "" },
         { measure: "backend RSS peak during the send", value: fmt.mb(rssPeak), target: "< 500 MB", status: met(rssPeak > 0 && rssPeak < TARGET.rssBytes) },
+        { measure: "backend threads peak (isolate workers are threads)", value: fmt.int(threadsPeak), target: "", status: "" },
         { measure: "messages per second (first → last)", value: fmt.int(messages.length / (spanMs / 1000)), target: "", status: "" },
         {
           measure: "post page p99, no send / during send",
