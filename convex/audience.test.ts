@@ -196,6 +196,34 @@ describe.each(backends)("audience on %s", (_name, convexTest) => {
     expect(await memberRow(t, w.siteId, "unverified.reader@example.com")).toBeNull();
   });
 
+  test("a reader who joined by email and then created an account with that address is recognised signed in (found by the e2e journey)", async () => {
+    const { t, w } = await setup();
+    const member = await joinAndConfirm(t, w.siteId, "late.account@example.com");
+    const reader = await createUser(t, "Late Account", { emailVerificationTime: Date.now() });
+    expect(await as(t, reader).query(api.audience.myMembership, { siteId: w.siteId })).toEqual({ access: "free", emailState: "subscribed" });
+    const prefs = await as(t, reader).query(api.audience.myPreferences, { siteId: w.siteId });
+    expect(prefs?.newsletters.map((n) => n.subscribed)).toEqual([true]);
+    await as(t, reader).mutation(api.audience.setMyPreferences, { siteId: w.siteId, newsletters: [] });
+    expect(await subscriptionsOf(t, member._id)).toEqual([]);
+  });
+
+  test("cross-account read: an unverified account, or one whose address another account holds, does not get that member", async () => {
+    const { t, w } = await setup();
+    const member = await joinAndConfirm(t, w.siteId, "claimed.address@example.com");
+    // An account that never proved the address.
+    const unverified = await createUser(t, "Claimed Address");
+    expect(await as(t, unverified).query(api.audience.myMembership, { siteId: w.siteId })).toBeNull();
+    expect(await as(t, unverified).query(api.audience.myPreferences, { siteId: w.siteId })).toBeNull();
+    expect(await code(as(t, unverified).mutation(api.audience.setMyPreferences, { siteId: w.siteId, newsletters: [] }))).toBe("NOT_FOUND");
+    // The row belongs to another account: a second verified account with that address gets nothing.
+    const holder = await createUser(t, "Holder", { email: "claimed.address@example.com", emailVerificationTime: Date.now() });
+    await t.run((ctx) => ctx.db.patch("audienceMembers", member._id, { userId: holder }));
+    const other = await createUser(t, "Other", { email: "claimed.address@example.com", emailVerificationTime: Date.now() });
+    expect(await as(t, other).query(api.audience.myMembership, { siteId: w.siteId })).toBeNull();
+    expect(await as(t, holder).query(api.audience.myMembership, { siteId: w.siteId })).toEqual({ access: "free", emailState: "subscribed" });
+    expect((await subscriptionsOf(t, member._id)).length).toBe(1);
+  });
+
   test("paid sync: an active subscription makes the reader a paid member; when it ends they are free again", async () => {
     const { t, w } = await setup();
     const email = "reader.daily@example.com";

@@ -63,7 +63,7 @@ export const myMembership = readerQuery({
   returns: v.union(v.null(), v.object({ access: vAudienceAccess, emailState: vAudienceEmailState })),
   handler: async (ctx, { siteId }) => {
     if (!ctx.viewer) return null;
-    const m = await Audience.memberByUser(ctx, siteId, ctx.viewer._id);
+    const m = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
     return m ? { access: m.access, emailState: m.emailState } : null;
   },
 });
@@ -129,7 +129,7 @@ export const myPreferences = readerQuery({
   returns: v.union(v.null(), vPreferences),
   handler: async (ctx, { siteId }) => {
     if (!ctx.viewer) return null;
-    const member = await Audience.memberByUser(ctx, siteId, ctx.viewer._id);
+    const member = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
     return member ? await Audience.preferencesOf(ctx, member) : null;
   },
 });
@@ -140,7 +140,7 @@ export const setMyPreferences = userMutation({
   returns: v.null(),
   handler: async (ctx, { siteId, newsletters }) => {
     if (newsletters.length > 100) throw appError("INVALID_ARGUMENT", { field: "newsletters" });
-    const member = await Audience.memberByUser(ctx, siteId, ctx.viewer._id);
+    const member = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
     if (!member) throw appError("NOT_FOUND");
     await Audience.setPreferencesOf(ctx, member, newsletters);
     return null;

@@ -45,6 +45,19 @@ export async function memberByUser(ctx: QueryCtx, siteId: Id<"sites">, userId: I
     .first();
 }
 
+/**
+ * The signed-in viewer's member row on the site: the one linked to their account, else the row of
+ * their account's verified address that no other account holds (a reader who joined by email and
+ * created an account later; the link itself is written by the next join or paid sync). Both prove
+ * the address, like the signed email links. An unverified account email finds nothing.
+ */
+export async function memberOfViewer(ctx: QueryCtx, siteId: Id<"sites">, viewer: Doc<"users">) {
+  const linked = await memberByUser(ctx, siteId, viewer._id);
+  if (linked || !viewer.email || viewer.emailVerificationTime === undefined) return linked;
+  const byEmail = await memberByEmail(ctx, siteId, viewer.email.trim().toLowerCase());
+  return byEmail && byEmail.userId === undefined ? byEmail : null;
+}
+
 /** The one user whose verified account email is `email`, if any. */
 async function verifiedUserId(ctx: QueryCtx, email: string): Promise<Id<"users"> | undefined> {
   const users = await ctx.db

@@ -135,6 +135,8 @@ test("a reader joins free, gets the teaser, upgrades from the email, gets the ne
   await reader.getByTestId("plans").getByRole("button", { name: /^Subscribe/ }).first().click();
   await expect(reader).toHaveURL(/\/signup\?redirectTo=/);
   await signUp("Jo Journey", { page: reader, email });
+  // Signed in with the address they joined with, the reader is recognised as already following.
+  await expect(reader.getByTestId("join-following")).toContainText("You follow The Journey Gazette");
   await reader.getByTestId("plans").getByRole("button", { name: /^Subscribe/ }).first().click();
   await expect(reader.getByText("TEST PAYMENT PAGE — no real money")).toBeVisible();
   await reader.getByRole("button", { name: "Pay" }).click();
