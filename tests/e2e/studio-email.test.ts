@@ -165,6 +165,15 @@ test("a send the provider keeps refusing can be cancelled from the editor while 
   await expect(send).toHaveAttribute("data-status", "cancelled");
   await expect(send.getByTestId("send-status")).toHaveText("Cancelled");
   await expect(send.getByRole("button", { name: "Cancel send" })).toHaveCount(0);
+
+  // Scheduling with email: the choice is stored with the post and shown again after a reload.
+  await panel.getByTestId("email-mode-email").check();
+  await page.getByRole("button", { name: "Schedule", exact: true }).click();
+  await expect(page.getByTestId("editor-info")).toContainText(", with the email.");
+  await expect(page.getByTestId("post-status")).toHaveText("Scheduled");
+  await page.reload();
+  await expect(page.getByTestId("email-panel").getByTestId("email-mode-email")).toBeChecked();
+  await expect(page.getByRole("group", { name: "Post actions" }).getByRole("button", { name: "Publish now and email" })).toBeVisible();
 });
 
 test("the audience list: Load more appends the next page in place; the same link opens it without JavaScript", async ({ page, signUp }) => {
