@@ -1,7 +1,7 @@
 import { ConvexError } from "convex/values";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { ERROR_CODES } from "../../convex/shared/errors";
-import { billingErrorMessage, checkoutPlans, loadCheckoutPlans } from "./billing.server";
+import { billingErrorMessage, checkoutPlans, loadCheckoutPlans, subscribeReturnPaths } from "./billing.server";
 import type { ReaderClient } from "./client.server";
 
 // The reader's billing reads and actions must not turn a backend failure into "coming soon" or a
@@ -77,5 +77,20 @@ describe("swallowed errors: checkout and the billing portal", () => {
     vi.spyOn(console, "error").mockImplementation(() => {});
     expect(billingErrorMessage(new ConvexError({ code: "INVALID_STATE", reason: "already_subscribed" }))).toMatchObject({ manage: true });
     expect(billingErrorMessage(new ConvexError({ code: "RATE_LIMITED" }))).toEqual({ billingError: ERROR_CODES.RATE_LIMITED });
+  });
+});
+
+describe("the subscribe page's return paths (an email's upgrade button: /subscribe?from=<post slug>)", () => {
+  test("checkout returns to the named post, sign-up to the subscribe page with the same from", () => {
+    expect(subscribeReturnPaths("/daily", "?from=rates-and-rents")).toEqual({ returnTo: "/daily/rates-and-rents", signUpTo: "/daily/subscribe?from=rates-and-rents" });
+    // A site on its own host has an empty base.
+    expect(subscribeReturnPaths("", "?from=rates-and-rents")).toEqual({ returnTo: "/rates-and-rents", signUpTo: "/subscribe?from=rates-and-rents" });
+    expect(subscribeReturnPaths("/daily", "")).toEqual({ returnTo: "/daily/subscribe", signUpTo: "/daily/subscribe" });
+  });
+
+  test("open redirect: a from that is not a post slug (another host, a path, a scheme, odd case) returns to the subscribe page", () => {
+    for (const from of ["//evil.example", "https://evil.example/x", "../account", "a/b", "Rates", "javascript:alert(1)", "", "x".repeat(500)]) {
+      expect(subscribeReturnPaths("/daily", `?${new URLSearchParams({ from })}`), from).toEqual({ returnTo: "/daily/subscribe", signUpTo: "/daily/subscribe" });
+    }
   });
 });

@@ -1,11 +1,13 @@
 import { redirect } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
 import { errorCodeOf, errorData, toUserError } from "../../convex/shared/errors";
+import { checkField, FIELDS } from "../../convex/shared/fields";
 import type { Id } from "../../convex/_generated/dataModel";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { convexAs, getAuthSession } from "../auth/session.server";
 import type { ReaderClient } from "./client.server";
 import type { CheckoutPlan, SubscriptionView } from "./components";
+import { readerPaths } from "./paths";
 
 // The reader side of billing (issue 8): the plans readers can check out, their standing on the
 // site, and the one form action behind every "Subscribe" and "Manage subscription" button. Convex
@@ -101,20 +103,34 @@ export function billingErrorMessage(error: unknown, context = "billing action"):
 }
 
 /**
+ * Where the subscribe page's forms come back to. An email's upgrade button names its post
+ * (`/subscribe?from=<post slug>`, contract #15): checkout returns the new subscriber to that post,
+ * and sign-up to this page with the same `from`. Anything but a well-formed slug is ignored, so the
+ * parameter can only ever name a path on this site.
+ */
+export function subscribeReturnPaths(base: string, search: string): { returnTo: string; signUpTo: string } {
+  const p = readerPaths(base);
+  const from = new URLSearchParams(search).get("from");
+  const slug = from !== null ? checkField(FIELDS.slug, from) : null;
+  if (!slug?.ok || slug.value !== from) return { returnTo: p.subscribe, signUpTo: p.subscribe };
+  return { returnTo: p.post(from), signUpTo: `${p.subscribe}?${new URLSearchParams({ from })}` };
+}
+
+/**
  * The action behind the billing forms (`intent` = "checkout" with `planId`, or "portal"): signed-out
- * readers go to sign up and come back to `returnTo`; signed-in ones are 303'd to Stripe's checkout or
- * billing portal, which return to `returnTo`.
+ * readers go to sign up and come back to `signUpTo` (default `returnTo`); signed-in ones are 303'd to
+ * Stripe's checkout or billing portal, which return to `returnTo`.
  * @returns a redirect Response, or data with a readable error for the page to show.
  * @throws Response 403 for cross-site posts; 400 for an unknown intent.
  */
-export async function handleBillingAction(request: Request, siteSlug: string, returnTo: string): Promise<Response | BillingActionData> {
+export async function handleBillingAction(request: Request, siteSlug: string, returnTo: string, signUpTo = returnTo): Promise<Response | BillingActionData> {
   requireSameOrigin(request);
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent !== "checkout" && intent !== "portal") throw new Response("Unknown action.", { status: 400 });
   const session = await getAuthSession(request);
   if (!session.token) {
-    throw redirect(`/signup?${new URLSearchParams({ redirectTo: returnTo })}`, { status: 303, headers: session.headers });
+    throw redirect(`/signup?${new URLSearchParams({ redirectTo: signUpTo })}`, { status: 303, headers: session.headers });
   }
   const convex = convexAs(session.token);
   try {

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
-import { handleBillingAction, loadCheckoutPlans, readerSubscription } from "../reader/billing.server";
+import { handleBillingAction, loadCheckoutPlans, readerSubscription, subscribeReturnPaths } from "../reader/billing.server";
 import { readerMembership } from "../reader/audience.server";
 import { BillingError, ManageSubscriptionButton, PageHeader, ReaderError, SubscribeButton, lockReasonText } from "../reader/components";
 import { CACHE_PRIVATE, cachedPage, readerHeaders } from "../reader/http.server";
@@ -30,10 +30,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export const headers = readerHeaders;
 
-/** Subscribe / Manage subscription: off to Stripe, back to this page. */
+/** Subscribe / Manage subscription: off to Stripe, back to this page (or to the post an email's upgrade button named). */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { site } = await requireSite(request, params);
-  return handleBillingAction(request, site.slug, readerPaths(site.base).subscribe);
+  const { returnTo, signUpTo } = subscribeReturnPaths(site.base, new URL(request.url).search);
+  return handleBillingAction(request, site.slug, returnTo, signUpTo);
 }
 
 export default function SubscribePage() {

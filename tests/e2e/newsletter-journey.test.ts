@@ -131,17 +131,22 @@ test("a reader joins free, gets the teaser, upgrades from the email, gets the ne
   // 4. The upgrade link, a sign-up with the same address (what a reader without an account does), Stripe Checkout.
   const upgrade = (await linksFromMailbox(reader, email, new RegExp(posts[0].title))).find((l) => l.includes(`/${slug}/subscribe`));
   expect(upgrade, "the teaser's upgrade link").toBeTruthy();
+  const postSlug = new URL(upgrade!).searchParams.get("from");
+  expect(postSlug, "the upgrade link names the post").toBeTruthy();
   await reader.goto(upgrade!);
   await reader.getByTestId("plans").getByRole("button", { name: /^Subscribe/ }).first().click();
   await expect(reader).toHaveURL(/\/signup\?redirectTo=/);
   await signUp("Jo Journey", { page: reader, email });
+  await expect(reader).toHaveURL(`/${slug}/subscribe?from=${postSlug}`);
   // Signed in with the address they joined with, the reader is recognised as already following.
   await expect(reader.getByTestId("join-following")).toContainText("You follow The Journey Gazette");
   await reader.getByTestId("plans").getByRole("button", { name: /^Subscribe/ }).first().click();
   await expect(reader.getByText("TEST PAYMENT PAGE — no real money")).toBeVisible();
   await reader.getByRole("button", { name: "Pay" }).click();
-  await expect(reader).toHaveURL(new RegExp(`/${slug}/subscribe\\?checkout=success`));
-  await expect(reader.getByTestId("my-subscription")).toContainText("You're subscribed (Gazette Member)");
+  // Checkout returns the new subscriber to the post the email was about, now in full.
+  await expect(reader).toHaveURL(new RegExp(`/${slug}/${postSlug}\\?checkout=success`));
+  await expect(reader.getByTestId("post-body")).toContainText(posts[0].secret);
+  await expect(reader.getByTestId("paywall")).toHaveCount(0);
   // The same member row (the address the reader joined with) is now paid, in the studio.
   await expectMemberRow(editor, studio, "paid", email, { testId: "member-access", text: "Paid" });
 
