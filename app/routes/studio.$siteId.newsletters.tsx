@@ -32,7 +32,7 @@ const FORM_FIELDS = ["name", "senderName", "replyTo"] as const;
 function readNewsletter(form: FormData) {
   const replyTo = field(form, "replyTo") ? readField(form, "replyTo", FIELDS.email) : { value: "" };
   return {
-    input: { name: field(form, "name", 500), senderName: field(form, "senderName", 500), replyTo: replyTo.value || null, defaultOn: form.get("defaultOn") === "on" },
+    input: { name: field(form, "name"), senderName: field(form, "senderName"), replyTo: replyTo.value || null, defaultOn: form.get("defaultOn") === "on" },
     replyToError: replyTo.error,
   };
 }
