@@ -1,3 +1,4 @@
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { readerPaths } from "./paths";
 import type { SiteData } from "./types";
 
@@ -54,7 +55,7 @@ export function JoinForm({
           <label htmlFor={`${idPrefix}-join-email`} className="join__label">
             Email address
           </label>
-          <input id={`${idPrefix}-join-email`} type="email" name="email" required maxLength={254} autoComplete="email" placeholder="you@example.com" />
+          <input id={`${idPrefix}-join-email`} type="email" name="email" required {...fieldProps(FIELDS.email)} autoComplete="email" placeholder="you@example.com" />
           <button type="submit" className="button">
             Join for free
           </button>

@@ -3,6 +3,7 @@ import { data } from "@remix-run/node";
 import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { toUserError } from "../../convex/shared/errors";
+import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { formText } from "../auth/form-data.server";
 import { Field, FormMessage, SubmitButton } from "../auth/forms";
@@ -38,7 +39,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { client, resolved } = await requireSite(request, params);
   const siteId = resolved.site._id;
   const form = await request.formData();
-  const email = formText(form, "email", { max: 320 });
+  const email = formText(form, "email");
   const reply = (body: ActionData, status = 200) => data(body, { status, headers: NO_STORE });
   if (formText(form, "intent") === "oneClick") {
     if (!client.signedIn) return reply({ joined: false, email, formError: "Sign in first, or join with your email address below." }, 400);
@@ -95,7 +96,7 @@ export default function ConfirmJoinPage() {
         <form method="post" data-testid="confirm-form">
           <input type="hidden" name="intent" value="confirm" />
           <input type="hidden" name="email" value={email} />
-          <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={20} error={result?.codeError} />
+          <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" required error={result?.codeError} />
           <SubmitButton>Confirm</SubmitButton>
         </form>
         <form method="post" action={p.emailJoin} className="inline-form">
@@ -114,8 +115,8 @@ export default function ConfirmJoinPage() {
       </PageHeader>
       <FormMessage error={formError} />
       <form method="post" action={p.emailJoin} data-testid="join-page-form">
-        <Field label="Email address" name="email" type="email" autoComplete="email" required maxLength={254} defaultValue={email} />
-        <Field label="Name (optional)" name="name" autoComplete="name" maxLength={100} />
+        <Field label="Email address" name="email" type="email" autoComplete="email" required {...fieldProps(FIELDS.email)} defaultValue={email} />
+        <Field label="Name (optional)" name="name" autoComplete="name" {...fieldProps(FIELDS.displayName)} />
         <SubmitButton>Join for free</SubmitButton>
       </form>
       {loaded.signedIn ? (

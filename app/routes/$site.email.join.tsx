@@ -17,8 +17,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { resolved, site } = await requireSite(request, params);
   const p = readerPaths(site.base);
   const form = await request.formData();
-  const email = formText(form, "email", { max: 320 });
-  const name = formText(form, "name", { max: 200 });
+  const email = formText(form, "email");
+  const name = formText(form, "name");
   try {
     // Anonymous on purpose: a post from another site must not act as anyone.
     await convexClient().action(api.audience.join, { siteId: resolved.site._id, email, name: name || undefined });
