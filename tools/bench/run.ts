@@ -1,10 +1,10 @@
 // `npm run bench`: the local backend's benchmarks (local-backend/bench/run.ts, in a child process:
 // throughput, cold start, memory, sync), then the app's sections on it: its reader queries at 10k
 // and 100k posts (content.ts), autosave (autosave.ts), reader pages over HTTP (reader-pages.ts) and a
-// post emailed to 100,000 members (send.ts). The whole run is bounded: 5 minutes, plus the send
-// section's own 15.
+// post emailed to 100,000 members (send.ts), and a members CSV of 50,000 rows imported (import.ts).
+// The whole run is bounded: 5 minutes, plus the send section's own 15 and the import section's own 10.
 //
-// BENCH_ONLY=content, autosave, pages, cache or send runs that section alone here (the query cache section
+// BENCH_ONLY=content, autosave, pages, cache, send or import runs that section alone here (the query cache section
 // measures the app's reader query too, so it lives with the app's); sync and deploy are the local
 // backend's, and only its bench runs. Each section has its own knobs.
 import { spawn } from "node:child_process";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { fmt } from "../../local-backend/bench/lib.js";
 import { runAutosaveBench } from "./autosave.js";
 import { runContentBench } from "./content.js";
+import { IMPORT_BUDGET_MS, runImportBench } from "./import.js";
 import { runQueryCacheBench } from "./queryCache.js";
 import { runReaderPagesBench } from "./reader-pages.js";
 import { runSendBench } from "./send.js";
@@ -34,6 +35,8 @@ const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
   cache: { title: "local-backend bench, query cache section only", run: runQueryCacheBench },
   // A post emailed to 100,000 members through the Resend fake (issue #15); bounded by itself (15 minutes).
   send: { title: "bench, send section only", run: runSendBench },
+  // A members CSV of 50,000 rows imported (issue #15); bounded by itself (10 minutes).
+  import: { title: "bench, import section only", run: runImportBench },
 };
 /** The send section's own budget, added to the run's cap whenever it runs. */
 const SEND_BUDGET_MS = 15 * 60_000;
@@ -43,7 +46,12 @@ const BACKEND_SECTIONS = ["sync", "deploy"];
 
 let backendBench: ReturnType<typeof spawn> | undefined;
 // The whole run is bounded: a wedged run still exits (and stops the backend's bench).
-const CAP_MS = process.env.BENCH_ONLY === "send" ? SEND_BUDGET_MS + 60_000 : 5 * 60_000 + (process.env.BENCH_ONLY ? 0 : SEND_BUDGET_MS);
+const CAP_MS =
+  process.env.BENCH_ONLY === "send"
+    ? SEND_BUDGET_MS + 60_000
+    : process.env.BENCH_ONLY === "import"
+      ? IMPORT_BUDGET_MS + 60_000
+      : 5 * 60_000 + (process.env.BENCH_ONLY ? 0 : SEND_BUDGET_MS + IMPORT_BUDGET_MS);
 setTimeout(() => {
   console.error(`[bench] exceeded ${CAP_MS / 60_000} minutes, aborting.`);
   backendBench?.kill("SIGTERM");
@@ -79,6 +87,8 @@ async function main(): Promise<number> {
   await runReaderPagesBench(log);
   log("send section");
   await runSendBench(log);
+  log("import section");
+  await runImportBench(log);
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +
       `(other processes on this machine skew the wall-clock numbers; the CPU µs/op columns are less sensitive to that).`,
