@@ -14,7 +14,7 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { ActionCtx } from "./_generated/server";
 import { sendEmailBatch } from "./model/email";
-import { batchMessages, type ClaimedBatch } from "./model/sendsPipeline";
+import { batchMessages, STALE_MS, type ClaimedBatch } from "./model/sendsPipeline";
 import schema from "./schema";
 
 const SECRET = `whsec_${Buffer.from("pressroom-sends-fake-test-secret").toString("base64")}`;
@@ -68,7 +68,9 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
     await setEnv(t, {
       MEMBER_TOKEN_SECRET: "sends-fake-secret-0123456789abcdef",
       SITE_URL: "https://app.example",
-      RESEND_API_KEY: "re_test_fake",
+      // A key per test: the fake keeps Idempotency-Keys per API key, and convex-test makes the same ids
+      // (so the same post-send/<sendId>/batch/<n> keys) in every test.
+      RESEND_API_KEY: `re_test_fake_${Math.random().toString(36).slice(2, 10)}`,
       RESEND_API_URL: fake.url,
       RESEND_WEBHOOK_SECRET: SECRET,
     });
@@ -137,6 +139,115 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
       await expectExactCounters(t, sendId);
     } finally {
       vi.useRealTimers();
+    }
+  }, 40_000);
+
+  const inFlightOf = (t: T, sendId: Id<"emailSends">) => t.run(async (ctx) => (await ctx.db.get("emailSends", sendId))?.inFlight ?? []);
+
+  test("watchdog: a batch claimed and never recorded (its action died) is re-sent with the same key once STALE_MS passed, not before", async () => {
+    const { t, w, newsletterId, editor } = await setup();
+    const recipients = [unique("dead-a"), unique("dead-b")];
+    for (const e of recipients) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Dead action", doc: doc("Hi.") });
+    // The clock is ours: scheduled jobs run only when the test advances the timers.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+      await t.action(internal.sends.render, { sendId });
+      await t.mutation(internal.sends.planPage, { sendId });
+      const [handedOut] = await inFlightOf(t, sendId);
+      expect(handedOut).toMatchObject({ batch: 0, attempt: 1 });
+      // The attempt that died: it claimed the batch, Resend accepted it, then nothing more (no record, no report).
+      const claim = (await t.mutation(internal.sends.claimBatch, { sendId, batch: 0 })) as ClaimedBatch;
+      const runMutation = ((ref: FunctionReference<"mutation", "internal">, args: Record<string, unknown>) => t.mutation(ref, args)) as unknown as ActionCtx["runMutation"];
+      const ids = await sendEmailBatch({ runMutation }, await batchMessages(claim), claim.idempotencyKey);
+      // Before the threshold the watchdog leaves the (merely slow) attempt alone.
+      vi.setSystemTime(handedOut.at + STALE_MS - 5_000);
+      await t.mutation(internal.sends.watch, { sendId });
+      expect(await inFlightOf(t, sendId)).toEqual([handedOut]);
+      // After it, the watchdog hands the batch out again (attempt 2), durably in the scheduler.
+      vi.setSystemTime(handedOut.at + STALE_MS + 1_000);
+      await t.mutation(internal.sends.watch, { sendId });
+      const [again] = await inFlightOf(t, sendId);
+      expect(again).toMatchObject({ batch: 0, attempt: 2 });
+      expect(again.job).not.toBe(handedOut.job);
+      // Both attempts' jobs run now (the dead one's twin and the re-run): same rows, same body, same key.
+      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(10_000), 500);
+      vi.useRealTimers();
+      for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
+      const rows = await deliveriesOf(t, sendId);
+      // Resend answered the re-send from its idempotency cache: the first call's ids (a new key would mean new ids).
+      expect(rows.map((d) => d.providerId).sort()).toEqual([...ids].sort());
+      expect(rows.every((d) => d.status === "sent" || d.status === "delivered")).toBe(true); // delivered: its webhook arrived
+      const view = await as(t, w.users.editor).query(api.sends.get, { siteId: w.siteId, sendId });
+      expect(view).toMatchObject({ status: "sent", counts: { queued: 0, failed: 0 } });
+      expect(view!.counts.sent + view!.counts.delivered).toBe(2);
+      expect(await inFlightOf(t, sendId)).toEqual([]);
+      await expectExactCounters(t, sendId);
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 40_000);
+
+  test("concurrent duplicate: a second attempt while the first is in flight gets Resend's 409 concurrent_idempotent_requests, retries, and finds nothing to send", async () => {
+    const { t, w, newsletterId, editor } = await setup();
+    const recipients = [unique("dup-a"), unique("dup-b")];
+    for (const e of recipients) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
+    // Resend in front of the fake: holds the first call of a key 800 ms and answers 409 to the same key meanwhile.
+    const answers: number[] = [];
+    const inFlightKeys = new Set<string>();
+    let firstArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (firstArrived = resolve));
+    const slow = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const key = String(req.headers["idempotency-key"]);
+        if (inFlightKeys.has(key)) {
+          answers.push(409);
+          return void res.writeHead(409, { "Content-Type": "application/json" }).end(JSON.stringify({ statusCode: 409, name: "concurrent_idempotent_requests", message: "Same idempotency key used while original request is still in progress." }));
+        }
+        inFlightKeys.add(key);
+        firstArrived();
+        setTimeout(() => {
+          fetch(`${fake.url}${req.url}`, { method: "POST", headers: { Authorization: String(req.headers.authorization), "Content-Type": "application/json", "Idempotency-Key": key }, body: Buffer.concat(chunks) })
+            .then(async (r) => {
+              answers.push(r.status);
+              inFlightKeys.delete(key);
+              res.writeHead(r.status, { "Content-Type": "application/json" }).end(await r.text());
+            })
+            .catch(() => res.writeHead(502).end());
+        }, 800);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    try {
+      await setEnv(t, { RESEND_API_URL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}` });
+      const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Twice at once", doc: doc("Hi.") });
+      const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+      await arrived; // attempt 1 is at the provider
+      // The watchdog re-ran the batch meanwhile (attempt 2 owns it now) and that attempt runs at once.
+      await t.run(async (ctx) => {
+        const send = (await ctx.db.get("emailSends", sendId))!;
+        await ctx.db.patch("emailSends", sendId, { inFlight: send.inFlight!.map((e) => ({ ...e, attempt: 2 })) });
+      });
+      await t.action(internal.sends.sendBatch, { sendId, batch: 0, attempt: 2 });
+      expect(answers).toEqual([409]);
+      const done = await finished(t, w, sendId);
+      expect(done?.status).toBe("sent");
+      // Attempt 2's retry (attempt 3, after backoff) finds the batch recorded and calls nobody.
+      await waitFor(
+        () => t.run(async (ctx) => (await ctx.db.system.query("_scheduled_functions").collect()).filter((j) => (j.args[0] as { attempt?: number })?.attempt === 3).map((j) => j.state.kind)),
+        (kinds) => kinds.length === 1 && kinds[0] === "success",
+      );
+      expect(answers).toEqual([409, 200]);
+      for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
+      expect((await deliveriesOf(t, sendId)).every((d) => d.status === "sent" || d.status === "delivered")).toBe(true);
+      expect(await inFlightOf(t, sendId)).toEqual([]);
+      await expectExactCounters(t, sendId);
+    } finally {
+      await setEnv(t, { RESEND_API_URL: fake.url });
+      await new Promise((resolve) => slow.close(resolve));
     }
   }, 40_000);
 

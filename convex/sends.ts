@@ -1,4 +1,3 @@
-import { vOnCompleteArgs } from "@convex-dev/workpool";
 import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
 import { internal } from "./_generated/api";
@@ -221,22 +220,36 @@ export const claimBatch = internalMutation({
 });
 
 export const recordBatch = internalMutation({
-  args: { results: v.array(v.object({ deliveryId: v.id("emailDeliveries"), providerId: v.optional(v.string()), error: v.optional(v.string()) })) },
+  args: {
+    sendId: v.id("emailSends"),
+    batch: v.number(),
+    results: v.array(v.object({ deliveryId: v.id("emailDeliveries"), providerId: v.optional(v.string()), error: v.optional(v.string()) })),
+  },
   returns: v.null(),
-  handler: async (ctx, { results }) => {
-    await Pipeline.recordBatch(ctx, results);
+  handler: async (ctx, { sendId, batch, results }) => {
+    await Pipeline.recordBatch(ctx, sendId, batch, results);
+    return null;
+  },
+});
+
+export const retryBatch = internalMutation({
+  args: { sendId: v.id("emailSends"), batch: v.number(), attempt: v.number(), error: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { sendId, batch, attempt, error }) => {
+    await Pipeline.retryBatch(ctx, sendId, batch, attempt, error);
     return null;
   },
 });
 
 /**
- * One provider batch (a workpool action, retried with backoff on transient failures): claim,
- * send with the batch's Idempotency-Key, record. A permanent refusal fails the batch's deliveries.
+ * One attempt at a provider batch (scheduled by the dispatcher, again by retryBatch with backoff or
+ * by the watchdog when an attempt died): claim, send with the batch's Idempotency-Key, record.
+ * A permanent refusal fails the batch's deliveries; a transient one schedules the next attempt.
  */
 export const sendBatch = internalAction({
-  args: { sendId: v.id("emailSends"), batch: v.number() },
+  args: { sendId: v.id("emailSends"), batch: v.number(), attempt: v.optional(v.number()) },
   returns: v.null(),
-  handler: async (ctx, { sendId, batch }) => {
+  handler: async (ctx, { sendId, batch, attempt = 1 }) => {
     const claim = (await ctx.runMutation(internal.sends.claimBatch, { sendId, batch })) as Pipeline.ClaimedBatch | null;
     if (!claim) return null;
     const messages = await Pipeline.batchMessages(claim);
@@ -245,28 +258,24 @@ export const sendBatch = internalAction({
       const ids = await sendEmailBatch(ctx, messages, claim.idempotencyKey);
       results = claim.recipients.map((r, i) => ({ deliveryId: r.deliveryId, providerId: ids[i] }));
     } catch (e) {
-      if (!(e instanceof PermanentEmailError)) throw e; // transient: the workpool retries with the same key
+      if (!(e instanceof PermanentEmailError)) {
+        // Transient: the same claimed batch again later, with the same key.
+        await ctx.runMutation(internal.sends.retryBatch, { sendId, batch, attempt, error: e instanceof Error ? e.message : String(e) });
+        return null;
+      }
       results = claim.recipients.map((r) => ({ deliveryId: r.deliveryId, error: e.message }));
     }
-    await ctx.runMutation(internal.sends.recordBatch, { results });
+    await ctx.runMutation(internal.sends.recordBatch, { sendId, batch, results });
     return null;
   },
 });
 
-export const batchComplete = internalMutation({
-  args: vOnCompleteArgs(v.object({ sendId: v.id("emailSends"), batch: v.number() })),
+/** The per-send watchdog (model/sendsPipeline.ts watch): resumes a send within WATCHDOG_MS + STALE_MS of a crash. */
+export const watch = internalMutation({
+  args: { sendId: v.id("emailSends") },
   returns: v.null(),
-  handler: async (ctx, { context, result }) => {
-    await Pipeline.batchComplete(ctx, context.sendId, context.batch, result);
-    return null;
-  },
-});
-
-export const planComplete = internalMutation({
-  args: vOnCompleteArgs(v.object({ sendId: v.id("emailSends") })),
-  returns: v.null(),
-  handler: async (ctx, { context, result }) => {
-    await Pipeline.planComplete(ctx, context.sendId, result);
+  handler: async (ctx, { sendId }) => {
+    await Pipeline.watch(ctx, sendId);
     return null;
   },
 });

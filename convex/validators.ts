@@ -560,6 +560,12 @@ export const emailSendFields = {
   batches: v.number(),
   /** Batches whose provider call finished (recorded or given up): the send is sent when all are. */
   batchesDone: v.number(),
+  /** Dispatch (sendsPipeline.ts): batches below nextBatch were handed out; inFlight = the running
+   *  ones (at most SEND_PARALLELISM), each with its attempt, when it started and its scheduled job. */
+  nextBatch: v.optional(v.number()),
+  inFlight: v.optional(v.array(v.object({ batch: v.number(), attempt: v.number(), at: v.number(), job: v.id("_scheduled_functions") }))),
+  /** The scheduled job of the next planning page (the watchdog fails the send when it failed). */
+  planJob: v.optional(v.id("_scheduled_functions")),
   error: v.optional(v.string()),
   createdAt: v.number(),
   startedAt: v.optional(v.number()),

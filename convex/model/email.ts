@@ -73,6 +73,9 @@ export interface BatchMessage {
   tags: Array<{ name: string; value: string }>;
 }
 
+/** How long one provider batch call may take (connect, answer and body) before it counts as a transient failure. */
+export const BATCH_TIMEOUT_MS = 10_000;
+
 /** A batch the provider refused for good (4xx other than 409 in-flight and 429): do not retry. */
 export class PermanentEmailError extends Error {}
 
@@ -90,7 +93,8 @@ export function fromHeader(name: string): string {
  * `POST /emails/batch` with an `Idempotency-Key` header (the same key and body answers the first
  * response and sends nothing), else the outbox, which keeps one batch per key. Returns the
  * provider's ids in message order.
- * @throws PermanentEmailError on a permanent refusal; Error on a transient one (429, 5xx, network: retry).
+ * @throws PermanentEmailError on a permanent refusal; Error on a transient one (429, 5xx, 409 in flight,
+ *   network, BATCH_TIMEOUT_MS: retry with the same key).
  */
 export async function sendEmailBatch(
   ctx: Pick<ActionCtx, "runMutation">,
@@ -120,6 +124,8 @@ export async function sendEmailBatch(
     method: "POST",
     headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json", "Idempotency-Key": idempotencyKey },
     body: JSON.stringify(body),
+    // Well under the send watchdog's STALE_MS (sendsPipeline.ts): a hung call ends as a transient error.
+    signal: AbortSignal.timeout(BATCH_TIMEOUT_MS),
   });
   if (!response.ok) {
     const detail = (await response.text().catch(() => "")).slice(0, 300);

@@ -213,7 +213,8 @@ export async function sendsForPost(ctx: QueryCtx, siteId: Id<"sites">, postId: I
  */
 export async function cancelSend(ctx: MutationCtx, send: Doc<"emailSends">): Promise<void> {
   if (send.status !== "queued" && send.status !== "sending") return;
-  const finished = send.planDone && send.batchesDone >= send.batches;
+  // Planning stops with the cancel, so the send is over once every planned batch was released.
+  const finished = send.batchesDone >= send.batches;
   await ctx.db.patch("emailSends", send._id, { status: "cancelled", ...(finished || send.status === "queued" ? { finishedAt: Date.now() } : {}) });
 }
 

@@ -1,5 +1,4 @@
-import { Workpool, type RunResult } from "@convex-dev/workpool";
-import { components, internal } from "../_generated/api";
+import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { renderPostEmailTemplate, type PostEmailTemplate } from "../email/postEmail";
@@ -9,23 +8,29 @@ import type { BatchMessage } from "./email";
 import { isSuppressed } from "./suppressions";
 import { applyMoves, inSegment, liveDeliveryFor, origins, setDeliveryStatus, type CounterMoves } from "./sends";
 
-// The background steps of a send (ADR 013), each a durable job:
+// The background steps of a send (ADR 013), each a durable job of the scheduler:
 //   render (action, scheduled by startSend) → storeRenders → planPage (mutation, one page of 100
-//   subscribers, continues itself) → per page one provider batch on the emailWorkpool:
-//   claimBatch (mutation) → provider call with a deterministic Idempotency-Key → recordBatch;
-//   batchComplete (the workpool's onComplete) counts the batch done or, after the last retry, failed.
+//   subscribers, continues itself) → one provider batch per page, handed out by dispatch (at most
+//   SEND_PARALLELISM at once): sendBatch (action) = claimBatch (mutation) → provider call with a
+//   deterministic Idempotency-Key → recordBatch, which frees the slot for the next batch.
+// The watchdog (watch, every WATCHDOG_MS while the send has work) runs a batch again when its attempt
+// died (its job failed, or it has not reported for STALE_MS: a backend restart or a lost action) and
+// fails the send when a planning page failed. Not @convex-dev/workpool: its recovery of a dead job
+// waits 5 minutes and the dead job holds a slot meanwhile (ADR 013).
 // At most once per (post, member): a batch's deliveries are claimed in a mutation before the call;
-// a retry of a claimed-but-unrecorded batch sends the same messages with the same key, which the
+// a re-run of a claimed-but-unrecorded batch sends the same messages with the same key, which the
 // provider answers from its idempotency cache without sending again.
 
 export const PAGE_SIZE = 100;
-
-export const emailPool = new Workpool(components.emailWorkpool, {
-  maxParallelism: 4,
-  logLevel: "WARN",
-  retryActionsByDefault: true,
-  defaultRetryBehavior: { maxAttempts: 5, initialBackoffMs: 1000, base: 2 },
-});
+/** Provider batches of one send in flight at once. */
+export const SEND_PARALLELISM = 4;
+/** Attempts of one batch (provider errors, timeouts and dead actions) before its rows fail. */
+export const MAX_ATTEMPTS = 5;
+/** The watchdog's period while a send has work. */
+export const WATCHDOG_MS = 10_000;
+/** An attempt silent this long is presumed dead (the provider call itself times out after 10 s: model/email.ts). */
+export const STALE_MS = 30_000;
+const backoffMs = (attempt: number) => 1000 * 2 ** (attempt - 1);
 
 /** What the render step needs: the send, its frozen source and the site, or null when it should stop. */
 export async function renderInput(ctx: QueryCtx, sendId: Id<"emailSends">) {
@@ -71,8 +76,9 @@ export async function storeRenders(ctx: MutationCtx, sendId: Id<"emailSends">, r
     if (!r) continue;
     await ctx.db.insert("emailSendContents", { siteId: send.siteId, sendId, kind, subject: r.subject, body: r.html, text: r.text, placeholders: r.placeholders });
   }
-  await ctx.db.patch("emailSends", sendId, { status: "sending", startedAt: Date.now() });
-  await ctx.scheduler.runAfter(0, internal.sends.planPage, { sendId });
+  const planJob = await ctx.scheduler.runAfter(0, internal.sends.planPage, { sendId });
+  await ctx.db.patch("emailSends", sendId, { status: "sending", startedAt: Date.now(), planJob });
+  await ctx.scheduler.runAfter(WATCHDOG_MS, internal.sends.watch, { sendId });
 }
 
 /** Ends a send that cannot go on (render failed, post/newsletter/site gone): queued work is dropped. */
@@ -138,26 +144,20 @@ export async function planPage(ctx: MutationCtx, sendId: Id<"emailSends">): Prom
   }
   const batches = send.batches + (queued > 0 ? 1 : 0);
   const fresh = (await ctx.db.get("emailSends", sendId))!;
+  const planJob = page.isDone ? undefined : await ctx.scheduler.runAfter(0, internal.sends.planPage, { sendId });
   await ctx.db.patch("emailSends", sendId, {
     total: fresh.total + queued + skipped,
     counts: { ...fresh.counts, queued: fresh.counts.queued + queued, skipped: fresh.counts.skipped + skipped },
     batches,
     planCursor: page.continueCursor,
     planDone: page.isDone,
+    planJob,
   });
-  if (queued > 0) {
-    await emailPool.enqueueAction(ctx, internal.sends.sendBatch, { sendId, batch: send.batches }, {
-      onComplete: internal.sends.batchComplete,
-      context: { sendId, batch: send.batches },
-    });
-  }
-  // The next page goes through the pool too, after this page's batch: sending starts at once instead of
-  // waiting for all pages to be planned (FIFO in the pool).
-  if (!page.isDone) await emailPool.enqueueMutation(ctx, internal.sends.planPage, { sendId }, { onComplete: internal.sends.planComplete, context: { sendId } });
-  else await finishIfDone(ctx, sendId);
+  // This page's batch goes out at once when a slot is free: sending does not wait for planning to end.
+  await dispatch(ctx, sendId);
 }
 
-/** sent (or cancelled) with finishedAt once planning is over and every batch finished. */
+/** sent (or cancelled) with finishedAt once planning is over and every batch finished (batchesDone counts releases). */
 async function finishIfDone(ctx: MutationCtx, sendId: Id<"emailSends">): Promise<void> {
   const send = await ctx.db.get("emailSends", sendId);
   if (!send || send.finishedAt !== undefined) return;
@@ -187,7 +187,8 @@ export type ClaimedBatch = {
  * Claims a batch before the provider call. Cancelled (or no longer sendable) sends cancel their
  * unclaimed queued deliveries instead; an address suppressed, or a member unsubscribed, since
  * planning is skipped / cancelled. Returns every claimed row of the batch (claimed now or by an
- * interrupted earlier attempt), in a fixed order, so a retry sends the same body; null when none.
+ * interrupted earlier attempt), in a fixed order, so a retry sends the same body. Null, with the
+ * batch's slot freed, when nothing is left to send (all recorded: a late duplicate attempt).
  */
 export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number): Promise<ClaimedBatch | null> {
   const send = await ctx.db.get("emailSends", sendId);
@@ -212,11 +213,17 @@ export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, bat
     }
   }
   await applyMoves(ctx, moves);
-  if (claimed.length === 0) return null;
+  if (!claimed.some((r) => r.status === "queued")) {
+    await release(ctx, sendId, batch);
+    return null;
+  }
   const site = await ctx.db.get("sites", send.siteId);
   const full = await contentRow(ctx, send, "full");
   const teaser = await contentRow(ctx, send, "teaser");
-  if (!site || !full) return null;
+  if (!site || !full) {
+    await giveUp(ctx, sendId, batch, "The send's site or content is gone.");
+    return null;
+  }
   const template = (r: Doc<"emailSendContents">): PostEmailTemplate => ({ subject: r.subject, html: r.body, text: r.text ?? "", placeholders: r.placeholders! });
   return {
     siteId: send.siteId,
@@ -258,42 +265,121 @@ export async function batchMessages(claim: ClaimedBatch): Promise<BatchMessage[]
   return out;
 }
 
-/** Records the provider's answer: queued → sent (with its id) or failed (a permanent refusal). */
+/** Records the provider's answer: queued → sent (with its id) or failed (a permanent refusal); frees the batch's slot. */
 export async function recordBatch(
   ctx: MutationCtx,
+  sendId: Id<"emailSends">,
+  batch: number,
   results: Array<{ deliveryId: Id<"emailDeliveries">; providerId?: string; error?: string }>,
 ): Promise<void> {
   const moves: CounterMoves = new Map();
   for (const r of results) {
     const row = await ctx.db.get("emailDeliveries", r.deliveryId);
-    if (!row) continue;
+    if (!row || row.sendId !== sendId) continue;
     const extra = r.error !== undefined ? { error: r.error.slice(0, 300) } : r.providerId ? { providerId: r.providerId } : {};
+    // Idempotent: a second recording of the same batch (a duplicate attempt) finds the rows moved.
     if (row.status === "queued") await setDeliveryStatus(ctx, row, r.error !== undefined ? "failed" : "sent", extra, moves);
     else if (r.providerId && !row.providerId) await ctx.db.patch("emailDeliveries", row._id, { providerId: r.providerId });
   }
   await applyMoves(ctx, moves);
+  await release(ctx, sendId, batch);
 }
 
-/** The workpool's onComplete: after the last failed attempt the claimed rows fail; the batch counts as done. */
-export async function batchComplete(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number, result: RunResult): Promise<void> {
+type InFlight = NonNullable<Doc<"emailSends">["inFlight"]>[number];
+
+/** Whether a send still has batches to hand out or running. */
+function hasWork(send: Doc<"emailSends">): boolean {
+  return (send.inFlight?.length ?? 0) > 0 || (send.nextBatch ?? 0) < send.batches;
+}
+
+/** Hands planned batches to free slots (a scheduled sendBatch each), then finishes the send if all is done. */
+export async function dispatch(ctx: MutationCtx, sendId: Id<"emailSends">): Promise<void> {
   const send = await ctx.db.get("emailSends", sendId);
-  if (!send) return;
-  if (result.kind !== "success") {
-    const error = result.kind === "failed" ? result.error : "canceled";
-    const moves: CounterMoves = new Map();
-    for (const row of await batchRows(ctx, send, batch)) {
-      if (row.status === "queued") await setDeliveryStatus(ctx, row, "failed", { error: error.slice(0, 300) }, moves);
-    }
-    await applyMoves(ctx, moves);
+  if (!send || send.status === "queued") return;
+  const inFlight = [...(send.inFlight ?? [])];
+  let next = send.nextBatch ?? 0;
+  const now = Date.now();
+  // A cancelled or failed send still runs its batches: claimBatch cancels their rows (counters exact).
+  while (inFlight.length < SEND_PARALLELISM && next < send.batches) {
+    const job = await ctx.scheduler.runAfter(0, internal.sends.sendBatch, { sendId, batch: next, attempt: 1 });
+    inFlight.push({ batch: next, attempt: 1, at: now, job });
+    next++;
   }
-  const fresh = (await ctx.db.get("emailSends", sendId))!;
-  await ctx.db.patch("emailSends", sendId, { batchesDone: fresh.batchesDone + 1 });
+  if (next !== (send.nextBatch ?? 0)) await ctx.db.patch("emailSends", sendId, { inFlight, nextBatch: next });
   await finishIfDone(ctx, sendId);
 }
 
-/** The workpool's onComplete for a planning page: a page that threw ends the send as failed (it would never finish). */
-export async function planComplete(ctx: MutationCtx, sendId: Id<"emailSends">, result: RunResult): Promise<void> {
-  if (result.kind === "failed") await failSend(ctx, sendId, `Planning failed: ${result.error}`);
+/** The batch is over (recorded, nothing to send, or given up): its slot goes to the next. Once per batch. */
+async function release(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number): Promise<void> {
+  const send = await ctx.db.get("emailSends", sendId);
+  const inFlight = send?.inFlight ?? [];
+  if (!send || !inFlight.some((e) => e.batch === batch)) return; // released already (a duplicate attempt)
+  await ctx.db.patch("emailSends", sendId, { inFlight: inFlight.filter((e) => e.batch !== batch), batchesDone: send.batchesDone + 1 });
+  await dispatch(ctx, sendId);
+}
+
+/** After the last attempt: the batch's rows still queued fail, and its slot is freed. */
+async function giveUp(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number, error: string): Promise<void> {
+  const send = await ctx.db.get("emailSends", sendId);
+  if (!send) return;
+  const moves: CounterMoves = new Map();
+  for (const row of await batchRows(ctx, send, batch)) {
+    if (row.status === "queued") await setDeliveryStatus(ctx, row, "failed", { error: error.slice(0, 300) }, moves);
+  }
+  await applyMoves(ctx, moves);
+  await release(ctx, sendId, batch);
+}
+
+/** Runs `entry`'s batch again after `delayMs` (same claimed rows, same key), or gives up after MAX_ATTEMPTS. */
+async function rerun(ctx: MutationCtx, send: Doc<"emailSends">, entry: InFlight, error: string, delayMs: number): Promise<void> {
+  if (entry.attempt >= MAX_ATTEMPTS) return await giveUp(ctx, send._id, entry.batch, error);
+  const attempt = entry.attempt + 1;
+  const job = await ctx.scheduler.runAfter(delayMs, internal.sends.sendBatch, { sendId: send._id, batch: entry.batch, attempt });
+  const fresh = (await ctx.db.get("emailSends", send._id))!;
+  const inFlight = (fresh.inFlight ?? []).map((e) => (e.batch === entry.batch ? { batch: e.batch, attempt, at: Date.now() + delayMs, job } : e));
+  await ctx.db.patch("emailSends", send._id, { inFlight });
+}
+
+/** A transient provider failure (429, 5xx, 409 in flight, timeout): the same batch again with backoff. */
+export async function retryBatch(ctx: MutationCtx, sendId: Id<"emailSends">, batch: number, attempt: number, error: string): Promise<void> {
+  const send = await ctx.db.get("emailSends", sendId);
+  const entry = send?.inFlight?.find((e) => e.batch === batch);
+  // A newer attempt owns the batch (the watchdog re-ran it), or it is over: this report is stale.
+  if (!send || !entry || entry.attempt !== attempt) return;
+  await rerun(ctx, send, entry, error, backoffMs(attempt));
+}
+
+/** Whether an attempt is dead: its job failed or was cancelled (a restart fails running actions), or it is silent too long. */
+async function deadAttempt(ctx: MutationCtx, entry: InFlight, now: number): Promise<string | null> {
+  if (entry.at + STALE_MS < now) return `The attempt did not report within ${STALE_MS / 1000} s.`;
+  const job = await ctx.db.system.get("_scheduled_functions", entry.job);
+  if (!job || job.state.kind === "canceled") return "The attempt's job is gone.";
+  if (job.state.kind === "failed") return `The attempt failed: ${job.state.error}`;
+  return null;
+}
+
+/**
+ * The watchdog (a scheduled mutation, re-scheduling itself every WATCHDOG_MS while the send has work):
+ * re-runs batches whose attempt died, fails a send whose planning page failed, hands out free slots
+ * and finishes a send whose batches are all done. Durable: a restarted backend runs it from its store.
+ */
+export async function watch(ctx: MutationCtx, sendId: Id<"emailSends">): Promise<void> {
+  const send = await ctx.db.get("emailSends", sendId);
+  if (!send) return;
+  const now = Date.now();
+  if (send.status === "sending" && !send.planDone && send.planJob) {
+    const job = await ctx.db.system.get("_scheduled_functions", send.planJob);
+    if (job?.state.kind === "failed") await failSend(ctx, sendId, `Planning failed: ${job.state.error ?? "unknown error"}`);
+  }
+  for (const entry of send.inFlight ?? []) {
+    const dead = await deadAttempt(ctx, entry, now);
+    if (dead) await rerun(ctx, send, entry, dead, 0);
+  }
+  await dispatch(ctx, sendId);
+  const fresh = (await ctx.db.get("emailSends", sendId))!;
+  if (hasWork(fresh) || (fresh.status === "sending" && fresh.finishedAt === undefined)) {
+    await ctx.scheduler.runAfter(WATCHDOG_MS, internal.sends.watch, { sendId });
+  }
 }
 
 /** A newly cancelled send whose batches are all done is finished now (sends.cancel calls it). */
