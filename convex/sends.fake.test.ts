@@ -1,6 +1,6 @@
 // Post sends against the Resend fake (tools/resend-fake), on both backends: transient failures
-// retried by the workpool, the Idempotency-Key keeping an interrupted batch to one message per
-// member, and the webhooks (delivered, bounced, complained) moving deliveries, counters and members.
+// retried with backoff, the Idempotency-Key keeping an interrupted batch to one message per member
+// (a re-run by the watchdog, a concurrent duplicate), and the webhooks (delivered, bounced, complained) moving deliveries, counters and members.
 // The fake's webhooks reach the app's real route (POST /resend/webhook, Svix-verified) through t.fetch.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -50,7 +50,7 @@ afterAll(async () => {
   for (const name of ["RESEND_API_KEY", "RESEND_API_URL", "RESEND_WEBHOOK_SECRET"]) delete process.env[name];
 });
 
-/** Polls `read` until `done` holds (real timers: the scheduler and the workpool run by themselves). */
+/** Polls `read` until `done` holds (real timers: the scheduler runs by itself). */
 async function waitFor<R>(read: () => Promise<R>, done: (v: R) => boolean, ms = 25_000): Promise<R> {
   const deadline = Date.now() + ms;
   let last = await read();
@@ -128,7 +128,7 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
       const ids = await sendEmailBatch({ runMutation }, await batchMessages(claim), claim.idempotencyKey);
       expect(ids).toHaveLength(3);
       for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
-      // The workpool runs the batch again: same claimed rows, same body, same key.
+      // The dispatched attempt runs the batch again: same claimed rows, same body, same key.
       // Advance in steps, not runAllTimers: the HTTP client's keep-alive timer re-arms itself forever.
       await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(60_000), 500);
       vi.useRealTimers();

@@ -34,7 +34,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     return postId;
   }
 
-  /** Runs every scheduled job (render, planning pages, workpool batches) to the end. */
+  /** Runs every scheduled job (render, planning pages, provider batches, the watchdog) to the end. */
   async function drain(t: T) {
     vi.useFakeTimers();
     await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
@@ -215,7 +215,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     expect(view).toMatchObject({ status: "cancelled", total: 250 });
     expect(view.counts).toMatchObject({ sent: 100, cancelled: 150, queued: 0 });
     expect(view.finishedAt).not.toBeNull();
-    // The workpool's own run of batch 0 re-sent it with the same key: the outbox kept one copy.
+    // The dispatcher's own run of batch 0 found it recorded and sent nothing: the outbox has one copy.
     expect((await postEmails(t)).length).toBe(100);
     await expectExactCounters(t, sendId);
   });
@@ -238,6 +238,24 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     expect((await postEmails(t)).map((m) => m.to).sort()).toEqual(["x@reader.example", "y@reader.example"]);
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 2, queued: 0 });
     await expectExactCounters(t, sendId);
+  });
+
+  test("watchdog: a planning page that fails ends the send as failed instead of leaving it sending", async () => {
+    const { t, w, newsletterId, editor } = await setup();
+    await addAudienceMember(t, w.siteId, newsletterId, "p@reader.example", "free");
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Broken plan", doc: doc("Hi.") });
+    vi.useFakeTimers();
+    const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+    await t.action(internal.sends.render, { sendId });
+    // The scheduled planning page will throw (its cursor is unreadable).
+    await t.run((ctx) => ctx.db.patch("emailSends", sendId, { planCursor: "not-a-cursor" }));
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
+    vi.useRealTimers();
+    const view = (await sendView(t, w, sendId))!;
+    expect(view.status).toBe("failed");
+    expect(view.finishedAt).not.toBeNull();
+    expect((await t.run((ctx) => ctx.db.get("emailSends", sendId)))?.error).toMatch(/^Planning failed: /);
+    expect(await postEmails(t)).toEqual([]);
   });
 
   test("a member who unsubscribes (or an address suppressed) after planning, before the batch goes out, is not emailed", async () => {
