@@ -3,7 +3,6 @@
 // our local backend (real storage, indexes, validation and limits) through its convex-test-style
 // harness. Tests written against convex-test's interface run unchanged on both.
 import rateLimiterComponent from "@convex-dev/rate-limiter/test";
-import workpoolComponent from "@convex-dev/workpool/test";
 import { convexTest as officialConvexTest } from "convex-test";
 import { convexTest as localConvexTest } from "../../local-backend/src/testing";
 
@@ -14,7 +13,6 @@ function withComponents(factory: ConvexTestFactory): ConvexTestFactory {
   return ((...args: Parameters<ConvexTestFactory>) => {
     const t = factory(...args);
     rateLimiterComponent.register(t as never, "rateLimiter");
-    workpoolComponent.register(t as never, "emailWorkpool");
     return t;
   }) as ConvexTestFactory;
 }
