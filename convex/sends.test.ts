@@ -9,6 +9,7 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { syncPaidAccess } from "./model/audience";
 import { batchMessages, type ClaimedBatch } from "./model/sendsPipeline";
+import { MAX_TEST_SENDS_PER_HOUR } from "./lib/rateLimits";
 import schema from "./schema";
 import { addAudienceMember, addNewsletter, errorCode, setEnv } from "../tests/support/sends";
 
@@ -342,5 +343,42 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const editorEmail = (await t.run((ctx) => ctx.db.get("users", w.users.editor)))!.email;
     expect(tests.map((m) => m.to)).toEqual([editorEmail, editorEmail]);
     expect(tests.filter((m) => m.html?.includes("SECRET-BODY-TEXT")).length).toBe(1);
+  });
+
+  test("deleting a post deletes its sends, their rendered contents and every delivery (cascade in steps)", async () => {
+    const { t, w, newsletterId, editor } = await paywallWorld();
+    const postId = await featuredPost(t, w);
+    await editor.mutation(api.posts.publish, { siteId: w.siteId, postId, email: { newsletterId, segment: "all" } });
+    await drain(t);
+    const keptId = await featuredPost(t, w, "Kept story");
+    await editor.mutation(api.posts.publish, { siteId: w.siteId, postId: keptId, email: { newsletterId, segment: "all" } });
+    await drain(t);
+    const rows = (postId: Id<"posts">) =>
+      t.run(async (ctx) => {
+        const sends = (await ctx.db.query("emailSends").collect()).filter((x) => x.postId === postId);
+        const ids = new Set(sends.map((x) => x._id));
+        return {
+          sends: sends.length,
+          contents: (await ctx.db.query("emailSendContents").collect()).filter((c) => ids.has(c.sendId)).length,
+          deliveries: (await ctx.db.query("emailDeliveries").collect()).filter((d) => d.postId === postId).length,
+        };
+      });
+    const before = await rows(postId);
+    expect(before.sends).toBe(1);
+    expect(before.contents).toBeGreaterThan(0);
+    expect(before.deliveries).toBe(4); // free, paid, comped, lapsed (not the unsubscribed one)
+    await editor.mutation(api.posts.remove, { siteId: w.siteId, postId });
+    await drain(t);
+    expect(await rows(postId)).toEqual({ sends: 0, contents: 0, deliveries: 0 });
+    // Another post's send is untouched.
+    expect((await rows(keptId)).deliveries).toBe(4);
+  });
+
+  test("mail flood through test sends: a user's test sends are limited per hour (RATE_LIMITED), another user's are not", async () => {
+    const { t, w, editor } = await setup();
+    const postId = await featuredPost(t, w);
+    for (let i = 0; i < MAX_TEST_SENDS_PER_HOUR; i++) await editor.mutation(api.sends.testSend, { siteId: w.siteId, postId });
+    expect(await errorCode(editor.mutation(api.sends.testSend, { siteId: w.siteId, postId }))).toBe("RATE_LIMITED");
+    await as(t, w.users.owner).mutation(api.sends.testSend, { siteId: w.siteId, postId });
   });
 });

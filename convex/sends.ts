@@ -4,6 +4,8 @@ import { internal } from "./_generated/api";
 import { actingMembership, canOpenPost, requireInSite, requirePostPublishable } from "./lib/access";
 import { can } from "./shared/roles";
 import { appError } from "./lib/errors";
+import { consume } from "./lib/rateLimits";
+import { rateLimited } from "./model/account";
 import { internalAction, internalMutation, internalQuery, siteMutation, siteQuery } from "./lib/functions";
 import { PermanentEmailError, sendEmail, sendEmailBatch } from "./model/email";
 import * as Sends from "./model/sends";
@@ -115,6 +117,8 @@ export const testSend = siteMutation({
     const post = await requireInSite(ctx, "posts", postId, ctx.site._id);
     if (!canOpenPost(ctx.member, post)) throw appError("NOT_FOUND");
     if (!ctx.viewer.email) throw appError("INVALID_STATE", { message: "Your account has no email address." });
+    const wait = await consume(ctx, [["testSendByUser", ctx.viewer._id]]);
+    if (wait > 0) throw rateLimited(wait);
     await ctx.scheduler.runAfter(0, internal.sends.deliverTest, { siteId: ctx.site._id, postId, userId: ctx.viewer._id });
     return null;
   },
@@ -291,3 +295,13 @@ export const audit = internalQuery({
   },
 });
 
+
+/** Deletes a deleted post's sends, step by step (scheduled by model/posts.ts removePostData). */
+export const purgePost = internalMutation({
+  args: { siteId: v.id("sites"), postId: v.id("posts") },
+  returns: v.null(),
+  handler: async (ctx, { siteId, postId }) => {
+    if (!(await Sends.purgePostSends(ctx, siteId, postId))) await ctx.scheduler.runAfter(0, internal.sends.purgePost, { siteId, postId });
+    return null;
+  },
+});

@@ -30,7 +30,12 @@ const LIMITS = {
   audienceJoinByAddress: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_JOIN_CODES_PER_ADDRESS_PER_HOUR, period: HOUR }),
   /** Join codes one site sends, whatever the address: a form cannot be used to mail the world. */
   audienceJoinBySite: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_JOIN_CODES_PER_SITE_PER_HOUR, period: HOUR }),
+  /** Test sends of a post email, per user: they go only to the sender, but each one is a provider call. */
+  testSendByUser: (): RateLimitConfig => ({ kind: "token bucket", rate: MAX_TEST_SENDS_PER_HOUR, period: HOUR }),
 };
+
+/** Test sends (convex/sends.ts testSend) per user an hour. */
+export const MAX_TEST_SENDS_PER_HOUR = 20;
 
 /** Join codes (convex/audience.ts join) per address an hour, across sites. */
 export const MAX_JOIN_CODES_PER_ADDRESS_PER_HOUR = 5;

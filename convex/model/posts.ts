@@ -1,3 +1,4 @@
+import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { requirePostEditable, requirePermission, requirePostPublishable } from "../lib/access";
@@ -368,6 +369,8 @@ export async function removePostData(ctx: MutationCtx, post: Doc<"posts">): Prom
     .collect();
   for (const s of shards) await ctx.db.delete("postViewShards", s._id);
   await dropRedirectsTo(ctx, post.siteId, post._id);
+  // Its email sends can hold 100,000 deliveries: deleted in steps after this transaction.
+  await ctx.scheduler.runAfter(0, internal.sends.purgePost, { siteId: post.siteId, postId: post._id });
   await ctx.db.delete("posts", post._id);
 }
 

@@ -240,3 +240,36 @@ export async function draftPreview(ctx: QueryCtx, site: Doc<"sites">, post: Doc<
   });
   return { subject: filled.subject, html: filled.html, text: filled.text };
 }
+
+/** Rows one purge step deletes: deliveries are small, render contents up to ~200 KB each. */
+const PURGE_DELIVERIES = 500;
+const PURGE_CONTENTS = 4;
+
+/**
+ * The cascade of a post's deletion for its sends (model/posts.ts removePostData schedules it): the
+ * deliveries, rendered contents and send rows, a bounded step per transaction; continues itself until
+ * none is left. A batch still in flight finds its send gone and records nothing (claim/record/watch
+ * all stop on a missing send).
+ * @returns whether everything is gone.
+ */
+export async function purgePostSends(ctx: MutationCtx, siteId: Id<"sites">, postId: Id<"posts">): Promise<boolean> {
+  const send = await ctx.db
+    .query("emailSends")
+    .withIndex("by_siteId_and_postId", (q) => q.eq("siteId", siteId).eq("postId", postId))
+    .first();
+  if (!send) return true;
+  const deliveries = await ctx.db
+    .query("emailDeliveries")
+    .withIndex("by_siteId_and_sendId_and_batch", (q) => q.eq("siteId", siteId).eq("sendId", send._id))
+    .take(PURGE_DELIVERIES);
+  for (const d of deliveries) await ctx.db.delete("emailDeliveries", d._id);
+  if (deliveries.length === PURGE_DELIVERIES) return false;
+  const contents = await ctx.db
+    .query("emailSendContents")
+    .withIndex("by_siteId_and_sendId_and_kind", (q) => q.eq("siteId", siteId).eq("sendId", send._id))
+    .take(PURGE_CONTENTS);
+  for (const c of contents) await ctx.db.delete("emailSendContents", c._id);
+  if (contents.length === PURGE_CONTENTS) return false;
+  await ctx.db.delete("emailSends", send._id);
+  return false; // another send of the post may remain: the next step looks
+}
