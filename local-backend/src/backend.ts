@@ -19,7 +19,7 @@ import { SyncServer } from "./http/sync.js";
 import { JwtVerifier } from "./runtime/auth.js";
 import { randomBytes as requestIdBytes } from "node:crypto";
 import type { CallOptions, FunctionOutcome } from "./runtime/runner.js";
-import { IsolatePool, type FunctionLimits } from "./runtime/isolate/pool.js";
+import { IsolatePool, type FunctionLimits, type PoolBounds } from "./runtime/isolate/pool.js";
 
 export interface LocalBackendOptions {
   /** Directory holding the SQLite file, the admin key and bundles. Created if missing. */
@@ -52,6 +52,8 @@ export interface LocalBackendOptions {
    * isolate/pool.ts CONVEX_LIMITS). `false` runs them on the backend's thread without limits.
    */
   limits?: Partial<FunctionLimits> | false;
+  /** How many isolate workers run at once and how long idle ones live (isolate/pool.ts PoolBounds; tests lower them). */
+  isolatePool?: Partial<PoolBounds>;
   /** Redact error messages as a production deployment does (ConvexError data still reaches clients). */
   redactErrors?: boolean;
   synchronous?: "NORMAL" | "FULL";
@@ -124,7 +126,7 @@ export class LocalBackend {
     this.adminKey = store.getMeta("adminKey") ?? `local-admin|${randomBytes(24).toString("hex")}`;
     if (!store.getMeta("adminKey")) store.setMeta("adminKey", this.adminKey);
     this.runner = new FunctionRunner(store, catalog, app, () => this.functionEnv());
-    if (options.limits !== false) this.runner.isolates = new IsolatePool(this.runner, options.limits);
+    if (options.limits !== false) this.runner.isolates = new IsolatePool(this.runner, options.limits, options.isolatePool);
     this.scheduler = new Scheduler(this.runner);
     this.files = new FileStorage({
       dataDir: options.dataDir,

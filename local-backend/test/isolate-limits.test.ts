@@ -6,7 +6,7 @@
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -134,7 +134,7 @@ describe("limits as in Convex", () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, n) => client().query(anyApi.stuck.ping, { n })));
     expect(results).toEqual(Array.from({ length: 20 }, (_, n) => n + 1));
     expect(pool.size).toBeGreaterThan(0);
-    // Transactions get a few workers per core, actions up to 32 (pool.ts maxWorkers).
-    expect(pool.size).toBeLessThanOrEqual(32 + Math.max(4, availableParallelism() * 2));
+    // Transactions get a few workers per core, actions a few more (pool.ts PoolBounds).
+    expect(pool.size).toBeLessThanOrEqual(pool.bounds.maxTxWorkers + pool.bounds.maxActionWorkers);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { build } from "esbuild";
 import { readFileSync } from "node:fs";
 import type { EventLoopUtilization } from "node:perf_hooks";
@@ -22,6 +23,22 @@ export interface IsolateHost extends SyscallHost {
 }
 
 let workerSource: Promise<string> | null = null;
+
+/**
+ * Set while the backend serves an action's `ctx.runAction`: the action waits on it while holding its
+ * own worker, so the pool lets such a call past its cap (pool.ts) instead of queueing it behind the
+ * very workers that wait for it.
+ */
+export const inRunAction = new AsyncLocalStorage<true>();
+
+/**
+ * The young generation (MiB) of a worker with a `heapMb` heap: V8 keeps its semi-spaces resident,
+ * so 8 MiB of it per worker (the former size) was ~5 MiB of RSS each that a function's short-lived
+ * garbage does not need; 512 MiB "use node" workers keep a larger one.
+ */
+export function youngGenerationMb(heapMb: number): number {
+  return Math.min(16, Math.max(3, heapMb / 32));
+}
 
 /** worker.ts and what it imports, bundled once per process into a script a Worker evaluates. */
 export function compileWorker(): Promise<string> {
@@ -116,6 +133,8 @@ export class IsolateWorker {
   lastEnv: Record<string, string> | null = null;
   /** The worker thread's Linux thread id (for its CPU time), once it has said. */
   tid: number | null = null;
+  /** While it waits in the pool's idle list: retires it once it has been idle too long (pool.ts). */
+  idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     source: string,
@@ -133,7 +152,7 @@ export class IsolateWorker {
       eval: true,
       workerData: { syncPort: port2, flag },
       transferList: [port2],
-      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(16, Math.max(4, heapMb / 8)) },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngGenerationMb(heapMb) },
       // The function environment is passed per invocation; the backend's own is not user code's.
       env: {},
       stdout: false,
@@ -154,6 +173,8 @@ export class IsolateWorker {
     if (this.dead) return;
     this.dead = reason;
     this.execution?.stop();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     for (const w of this.waiting.values()) w.reject(reason);
     this.waiting.clear();
     this.contexts.clear();
@@ -219,7 +240,8 @@ export class IsolateWorker {
         void (async () => {
           try {
             const ctx = this.context(m.ctxId);
-            const value = m.t === "async" ? await this.host.asyncSyscall(ctx, m.op, m.args) : await this.host.jsSyscall(ctx, m.op, m.args);
+            const call = () => (m.t === "async" ? this.host.asyncSyscall(ctx, m.op, m.args) : this.host.jsSyscall(ctx, m.op, m.args));
+            const value = m.op === "1.0/actions/action" ? await inRunAction.run(true, call) : await call();
             this.reply(m.callId, { ok: true, value });
           } catch (e) {
             this.reply(m.callId, { ok: false, error: failureOf(e) });

@@ -1,8 +1,9 @@
+import { appendFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { ExecContext } from "../context.js";
 import type { ModuleSource, RegisteredFunction } from "../modules.js";
 import { FunctionError } from "../thrown.js";
-import { compileWorker, Execution, IsolateWorker, type IsolateHost } from "./handle.js";
+import { compileWorker, Execution, inRunAction, IsolateWorker, type IsolateHost } from "./handle.js";
 import { CONVEX_LIMITS, type FunctionLimits } from "./limits.js";
 import { headerPairs, type InvocationContext, type MainToWorker, type SerializedRequest, type SerializedResponse, type WorkerToMain } from "./protocol.js";
 
@@ -25,6 +26,41 @@ function withEnv(worker: IsolateWorker, invocation: InvocationContext, env: Reco
   worker.lastEnv = env;
 }
 
+/**
+ * How many workers the pool keeps, and for how long (ADR 002, "Isolate bounds"). A worker thread with
+ * the app loaded costs ~30-35 MB of RSS (measured: a bare Node worker ~8 MB, the app's modules ~25 MB
+ * more), so the number of workers, not what one run does, decides the backend's memory. Convex bounds
+ * the same things with knobs (crates/common/src/knobs.rs): APPLICATION_MAX_CONCURRENT_QUERIES and
+ * _MUTATIONS (16 each), APPLICATION_MAX_CONCURRENT_V8_ACTIONS (64, HTTP actions included; excess
+ * waits for a permit), ISOLATE_IDLE_TIMEOUT (600 s). Its isolates are V8 contexts of a few MB in a
+ * Rust process; ours are worker threads, so the caps are lower and idle ones go sooner.
+ */
+export interface PoolBounds {
+  /**
+   * Queries and mutations at once, per class (default runtime, "use node"); more queue. They only
+   * wait on the backend's own thread, which runs one transaction step at a time, so one per core.
+   */
+  maxTxWorkers: number;
+  /**
+   * Actions and HTTP actions at once, per class; more wait in a queue, first come first served.
+   * An action's own `ctx.runAction` is let past the cap (queued behind its waiting caller, it
+   * would deadlock) and its worker stops afterwards.
+   */
+  maxActionWorkers: number;
+  /** A worker idle this long stops, so a burst (a newsletter send) gives its memory back. */
+  idleMs: number;
+  /** Transaction workers kept even when idle (a first query after a quiet spell does not pay a start). */
+  warmTxWorkers: number;
+}
+
+/**
+ * Measured with the send bench (10,000 members, 2 cores): the send used 4 transaction and 5-7
+ * action workers at up to 32/8; at 2 and 4 it took no longer (31 s against 33-37 s).
+ */
+export function defaultPoolBounds(cores = availableParallelism()): PoolBounds {
+  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(4, cores * 2), idleMs: 30_000, warmTxWorkers: 1 };
+}
+
 /** What the pool keeps on an ExecContext (`ctx.isolate`): nested calls run on the same worker. */
 interface Binding {
   worker: IsolateWorker;
@@ -40,22 +76,44 @@ export class IsolatePool {
   private nextId = 0;
   private closed = false;
   readonly limits: FunctionLimits;
+  readonly bounds: PoolBounds;
+  /** Highest number of workers alive at once per class, for tests and stats. */
+  readonly peak = new Map<string, number>();
 
   constructor(
     private readonly host: IsolateHost,
     limits: Partial<FunctionLimits> = {},
+    bounds: Partial<PoolBounds> = {},
   ) {
     this.limits = { ...CONVEX_LIMITS, ...limits };
+    this.bounds = { ...defaultPoolBounds(), ...bounds };
+    // Measuring (ADR 002): LOCAL_BACKEND_ISOLATE_STATS=<file> appends the pool's classes and the process's memory every second.
+    const statsFile = process.env.LOCAL_BACKEND_ISOLATE_STATS;
+    if (statsFile) {
+      this.statsTimer = setInterval(() => {
+        const m = process.memoryUsage();
+        const line = { t: Date.now(), rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, externalMb: m.external / 2 ** 20, pool: this.stats() };
+        appendFileSync(statsFile, JSON.stringify(line) + "\n");
+      }, 1000);
+      this.statsTimer.unref();
+    }
   }
+  private statsTimer: NodeJS.Timeout | null = null;
 
   /**
    * Queries and mutations and actions never share a class: an action waiting on `ctx.runQuery`
    * holds its worker, so if they shared workers, enough such actions would starve the queries they
    * wait for. Transactions only ever wait on the main thread, so a few workers per core serve them;
-   * actions mostly wait (fetch, timers, other functions), so more of them may run at once.
+   * actions mostly wait (fetch, timers, other functions), and queue past their cap.
    */
-  private static maxWorkers(klass: string): number {
-    return klass.startsWith("tx:") ? Math.max(4, availableParallelism() * 2) : 32;
+  private maxWorkers(klass: string): number {
+    return klass.startsWith("tx:") ? this.bounds.maxTxWorkers : this.bounds.maxActionWorkers;
+  }
+
+  private count(klass: string): number {
+    let n = 0;
+    for (const w of this.all) if (w.klass === klass) n++;
+    return n;
   }
 
   /** Runs `f` (which has a bundled module) as `ctx`; resolves to its JSON result or throws its error. */
@@ -131,7 +189,9 @@ export class IsolatePool {
     }
     const heapMb = source.runtime === "node" ? this.limits.nodeHeapMb : this.limits.heapMb;
     const transactional = ctx.kind === "query" || ctx.kind === "mutation";
-    const worker = await this.acquire(`${transactional ? "tx" : "action"}:${heapMb}`, heapMb);
+    // An action's ctx.runAction: its caller holds a worker of this class while it waits.
+    const overCap = !transactional && inRunAction.getStore() === true;
+    const worker = await this.acquire(`${transactional ? "tx" : "action"}:${heapMb}`, heapMb, overCap);
     const execution = new Execution(worker, transactional ? this.limits.userTimeoutMs : this.limits.actionTimeoutMs, transactional);
     worker.execution = execution;
     withEnv(worker, invocation, env);
@@ -149,15 +209,20 @@ export class IsolatePool {
     }
   }
 
-  private async acquire(klass: string, heapMb: number): Promise<IsolateWorker> {
+  private async acquire(klass: string, heapMb: number, overCap = false): Promise<IsolateWorker> {
     if (this.closed) throw new FunctionError("The backend is shutting down.");
+    // The most recently used idle worker, so the others stay idle long enough to be retired.
     const free = this.idle.get(klass)?.pop();
-    if (free) return free;
-    const count = [...this.all].filter((w) => w.klass === klass).length;
-    if (count < IsolatePool.maxWorkers(klass)) {
+    if (free) {
+      if (free.idleTimer) clearTimeout(free.idleTimer);
+      free.idleTimer = null;
+      return free;
+    }
+    if (overCap || this.count(klass) < this.maxWorkers(klass)) {
       this.source ??= compileWorker();
       const w = new IsolateWorker(await this.source, klass, heapMb, this.host, (dead) => this.onExit(dead));
       this.all.add(w);
+      this.peak.set(klass, Math.max(this.peak.get(klass) ?? 0, this.count(klass)));
       return w;
     }
     return new Promise((take, fail) => this.queue.push({ klass, take, fail }));
@@ -179,9 +244,24 @@ export class IsolatePool {
       this.queue.splice(waiter, 1)[0]!.take(w);
       return;
     }
+    // Past the cap (an action's runAction, or a cap lowered since): not kept.
+    if (this.count(w.klass) > this.maxWorkers(w.klass)) {
+      w.kill(new FunctionError("over the pool's cap"));
+      return;
+    }
     const list = this.idle.get(w.klass) ?? [];
     list.push(w);
     this.idle.set(w.klass, list);
+    w.idleTimer = setTimeout(() => this.retireIdle(w), this.bounds.idleMs);
+    w.idleTimer.unref();
+  }
+
+  /** An idle worker's timer ran out: it stops, unless it is one of the warm transaction workers. */
+  private retireIdle(w: IsolateWorker) {
+    w.idleTimer = null;
+    if (w.dead || !this.idle.get(w.klass)?.includes(w)) return;
+    if (w.klass.startsWith("tx:") && this.count(w.klass) <= this.bounds.warmTxWorkers) return;
+    w.kill(new FunctionError("idle"));
   }
 
   private onExit(w: IsolateWorker) {
@@ -207,8 +287,22 @@ export class IsolatePool {
     return this.all.size;
   }
 
+  /** Per class: workers alive, busy (running a top-level call), runs queued, V8 heap used after their last run. */
+  stats(): Record<string, { workers: number; busy: number; queued: number; heapMb: number }> {
+    const out: Record<string, { workers: number; busy: number; queued: number; heapMb: number }> = {};
+    for (const w of this.all) {
+      const s = (out[w.klass] ??= { workers: 0, busy: 0, queued: 0, heapMb: 0 });
+      s.workers++;
+      if (w.execution) s.busy++;
+      s.heapMb += w.heapBytes / 2 ** 20;
+    }
+    for (const q of this.queue) (out[q.klass] ??= { workers: 0, busy: 0, queued: 0, heapMb: 0 }).queued++;
+    return out;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.statsTimer) clearInterval(this.statsTimer);
     for (const q of this.queue.splice(0)) q.fail(new FunctionError("The backend is shutting down."));
     const workers = [...this.all];
     for (const w of workers) w.kill(new FunctionError("The backend is shutting down."));

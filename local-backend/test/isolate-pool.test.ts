@@ -1,0 +1,85 @@
+// The isolate pool's bounds (ADR 002 "Bounds", isolate/pool.ts PoolBounds): a burst of actions
+// (a newsletter send: batches plus two webhooks per message) must not leave the backend holding one
+// ~35 MB worker thread per action it ever ran at once. Idle workers are retired, actions queue past
+// their cap, and an action's own ctx.runAction still runs at the cap. Real clients against a
+// running backend with the isolate-limits fixture; the bounds are lowered so the test is quick.
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, test } from "vitest";
+import { LocalBackend, type LocalBackendOptions } from "../src/backend.js";
+import { defaultPoolBounds } from "../src/runtime/isolate/pool.js";
+import { youngGenerationMb } from "../src/runtime/isolate/handle.js";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures-extra/isolate-limits/convex", import.meta.url));
+const ACTIONS = "action:64";
+const TX = "tx:64";
+
+const opened: Array<{ backend: LocalBackend; dir: string }> = [];
+async function start(isolatePool: LocalBackendOptions["isolatePool"], limits: LocalBackendOptions["limits"] = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), "lb-isolate-pool-"));
+  const backend = await LocalBackend.start({ dataDir: dir, convexDir: FIXTURE, port: 0, host: "127.0.0.1", crons: false, isolatePool, limits });
+  opened.push({ backend, dir });
+  return { backend, client: new ConvexHttpClient(backend.url, { logger: false }) };
+}
+afterEach(async () => {
+  for (const { backend, dir } of opened.splice(0)) {
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const workers = (b: LocalBackend, klass: string) => b.runner.isolates!.stats()[klass]?.workers ?? 0;
+async function until(what: string, ok: () => boolean, ms: number) {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("isolate pool bounds", () => {
+  test("the defaults: a transaction worker per core, two action workers per core (was 32), idle ones retired after 30 s, one warm", () => {
+    expect(defaultPoolBounds(2)).toEqual({ maxTxWorkers: 2, maxActionWorkers: 4, idleMs: 30_000, warmTxWorkers: 1 });
+    expect(defaultPoolBounds(8)).toEqual({ maxTxWorkers: 8, maxActionWorkers: 16, idleMs: 30_000, warmTxWorkers: 1 });
+    // A 64 MiB isolate keeps a small young generation; "use node" (512 MiB) a larger one.
+    expect(youngGenerationMb(64)).toBe(3);
+    expect(youngGenerationMb(512)).toBe(16);
+  });
+
+  test("idle action workers are retired; one warm transaction worker stays", async () => {
+    const { backend, client } = await start({ idleMs: 300 });
+    const woke = await Promise.all(Array.from({ length: 4 }, () => client.action(anyApi.stuck.sleepAction, { ms: 100 })));
+    expect(woke).toEqual(["woke", "woke", "woke", "woke"]);
+    expect(workers(backend, ACTIONS)).toBeGreaterThan(1);
+    const pings = await Promise.all(Array.from({ length: 8 }, (_, n) => client.query(anyApi.stuck.manyReads, { rounds: 20 + n })));
+    expect(pings).toHaveLength(8);
+    expect(backend.runner.isolates!.peak.get(TX)).toBeGreaterThan(1);
+    await until("idle action workers retired", () => workers(backend, ACTIONS) === 0, 5_000);
+    await until("transaction workers down to the warm one", () => workers(backend, TX) === 1, 5_000);
+    // A worker still in use is not retired: the next call reuses the warm one and works.
+    expect(await client.query(anyApi.stuck.ping, { n: 1 })).toBe(2);
+    expect(await client.action(anyApi.stuck.sleepAction, { ms: 1 })).toBe("woke");
+  }, 30_000);
+
+  test("the pool never exceeds its cap under 100 concurrent actions; the rest queue and all complete", async () => {
+    const { backend, client } = await start({ maxActionWorkers: 3 });
+    const results = await Promise.all(Array.from({ length: 100 }, () => client.action(anyApi.stuck.sleepAction, { ms: 20 })));
+    expect(results).toEqual(Array.from({ length: 100 }, () => "woke"));
+    // The cap was reached (so the queue was used) and never passed.
+    expect(backend.runner.isolates!.peak.get(ACTIONS)).toBe(3);
+    expect(workers(backend, ACTIONS)).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  test("actions calling ctx.runAction at the cap do not deadlock; the extra workers are not kept", async () => {
+    // A deadlock would surface as the action time limit, not a hang.
+    const { backend, client } = await start({ maxActionWorkers: 2 }, { actionTimeoutMs: 10_000 });
+    const results = await Promise.all(Array.from({ length: 4 }, () => client.action(anyApi.nested.actionViaAction, { ms: 100 })));
+    expect(results).toEqual(["woke", "woke", "woke", "woke"]);
+    expect(backend.runner.isolates!.peak.get(ACTIONS)).toBeGreaterThan(2);
+    expect(workers(backend, ACTIONS)).toBeLessThanOrEqual(2);
+  }, 30_000);
+});
