@@ -54,11 +54,12 @@ export interface PoolBounds {
 }
 
 /**
- * Measured with the send bench (10,000 members, 2 cores): the send used 4 transaction and 5-7
- * action workers at up to 32/8; at 2 and 4 it took no longer (31 s against 33-37 s).
+ * Measured with the send bench (2 cores; 4 batches in flight plus two webhooks per message): at the
+ * former 4/32 the send held 4 transaction and 5-7 action workers (RSS peak ~550-620 MB at 10,000
+ * members); at 2/3 it held 5 in all and took about as long (34 s against 31-37 s).
  */
 export function defaultPoolBounds(cores = availableParallelism()): PoolBounds {
-  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(4, cores * 2), idleMs: 30_000, warmTxWorkers: 1 };
+  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, warmTxWorkers: 1 };
 }
 
 /** What the pool keeps on an ExecContext (`ctx.isolate`): nested calls run on the same worker. */
@@ -103,8 +104,7 @@ export class IsolatePool {
   /**
    * Queries and mutations and actions never share a class: an action waiting on `ctx.runQuery`
    * holds its worker, so if they shared workers, enough such actions would starve the queries they
-   * wait for. Transactions only ever wait on the main thread, so a few workers per core serve them;
-   * actions mostly wait (fetch, timers, other functions), and queue past their cap.
+   * wait for. Both classes queue past their cap (PoolBounds).
    */
   private maxWorkers(klass: string): number {
     return klass.startsWith("tx:") ? this.bounds.maxTxWorkers : this.bounds.maxActionWorkers;
