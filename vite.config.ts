@@ -32,6 +32,9 @@ export default defineConfig({
           server: { deps: { external: [/local-backend-build-/] } },
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // Two test files at a time even on 2 cores (Vitest's default is cores - 1 = 1): most files
+          // spend their time waiting on backends, app servers and child processes, not on the CPU.
+          maxWorkers: 2,
         },
       },
       {
