@@ -197,6 +197,27 @@ describe("behaviours and webhooks", () => {
     expect(await post("{oops")).toBe(400);
   });
 
+  test("close() finishes the delivery in flight and drops the queued rest, so a backlog cannot hold it open", async () => {
+    // A webhook endpoint that answers each event after 200 ms: 50 messages queue 100 events (20 s one by one).
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => res.writeHead(200).end(), 200));
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    const own = await startResendFake({ webhookUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/hook`, webhookSecret: SECRET });
+    try {
+      const batch = Array.from({ length: 50 }, () => email(addr("backlog")));
+      const res = await fetch(`${own.url}/emails/batch`, { method: "POST", headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json" }, body: JSON.stringify(batch) });
+      expect(res.status).toBe(200);
+      const started = performance.now();
+      await own.close();
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(own.deliveries().length).toBeLessThan(100);
+    } finally {
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+
   test("a wrong secret is caught by the verifier (the signature is real, not decorative)", async () => {
     fake.setWebhook({ secret: `whsec_${Buffer.from("another-secret").toString("base64")}` });
     try {

@@ -157,6 +157,8 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
   let webhookUrl = options.webhookUrl;
   let webhookSecret = options.webhookSecret;
   let queue: Promise<void> = Promise.resolve();
+  /** Set by close(): webhooks queued but not started are dropped (a big send can leave 100,000s). */
+  let closing = false;
   const cap = options.maxMessages ?? Infinity;
   const trim = <T>(list: T[]) => {
     if (list.length > cap) list.splice(0, list.length - cap);
@@ -172,6 +174,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
       data: { created_at: msg.created_at, email_id: msg.id, from: msg.from, to, subject: msg.subject, tags: msg.tags, ...extra },
     });
     queue = queue.then(async () => {
+      if (closing) return;
       let status = 0;
       if (webhookUrl) {
         try {
@@ -368,6 +371,7 @@ export async function startResendFake(options: ResendFakeOptions): Promise<Resen
       }
     },
     async close() {
+      closing = true;
       await queue;
       await server.close();
     },
