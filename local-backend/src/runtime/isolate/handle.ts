@@ -10,6 +10,7 @@ import { pushLogLine } from "../context.js";
 import { FunctionError, UserError } from "../thrown.js";
 import { outOfMemoryMessage, timeoutMessage } from "./limits.js";
 import type { MainToWorker, SyncRequest, SyscallFailure, WorkerToMain } from "./protocol.js";
+import { SyncChannelServer } from "./syncChannel.js";
 
 /**
  * One isolate worker as the backend sees it (IsolateWorker): the thread, the invocations it runs,
@@ -161,7 +162,10 @@ export class IsolateWorker {
     this.worker.unref();
     this.port.unref();
     this.worker.on("message", (m: WorkerToMain) => this.onMessage(m));
-    this.port.on("message", (m: SyncRequest) => this.onSync(m));
+    const sync = new SyncChannelServer(port1, this.signal, (m) => this.answerSync(m), (message) => this.desync(message));
+    this.port.on("message", (m: SyncRequest) => {
+      if (!this.dead) sync.handle(m);
+    });
     this.worker.on("error", (e: Error & { code?: string }) => {
       this.kill(e.code === "ERR_WORKER_OUT_OF_MEMORY" ? new FunctionError(outOfMemoryMessage(this.heapMb)) : new FunctionError(`Isolate failed: ${e.message}`));
     });
@@ -183,6 +187,11 @@ export class IsolateWorker {
     this.onExit(this);
   }
 
+  /** Its sync channel is out of step (syncChannel.ts): what it runs fails, and it stops rather than answer wrongly. */
+  private desync(message: string) {
+    this.kill(new FunctionError(`Internal error: isolate sync channel out of step (${message}); the isolate was stopped.`));
+  }
+
   send(m: MainToWorker, transfer: ArrayBuffer[] = []): Promise<Extract<WorkerToMain, { t: "done" }>> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
@@ -195,18 +204,12 @@ export class IsolateWorker {
     if (!this.dead) this.worker.postMessage({ t: "reply", callId, ...r } satisfies MainToWorker);
   }
 
-  private onSync(m: SyncRequest) {
-    let reply: { ok: true; value: string } | { ok: false; error: SyscallFailure };
+  private answerSync(m: SyncRequest): { ok: true; value: string } | { ok: false; error: SyscallFailure } {
     try {
-      const ctx = this.context(m.ctxId);
-      reply = { ok: true, value: this.host.syscall(ctx, m.op, m.args) };
+      return { ok: true, value: this.host.syscall(this.context(m.ctxId), m.op, m.args) };
     } catch (e) {
-      reply = { ok: false, error: failureOf(e) };
+      return { ok: false, error: failureOf(e) };
     }
-    if (this.dead) return;
-    this.port.postMessage(reply);
-    Atomics.store(this.signal, 0, 1);
-    Atomics.notify(this.signal, 0);
   }
 
   private context(ctxId: number): ExecContext {
@@ -222,6 +225,9 @@ export class IsolateWorker {
         return;
       case "tid":
         this.tid = m.tid;
+        return;
+      case "fatal":
+        this.desync(m.message);
         return;
       case "log": {
         const ctx = this.contexts.get(m.ctxId);

@@ -54,6 +54,8 @@ export type WorkerToMain =
   | { t: "async"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "js"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "log"; ctxId: number; line: string }
+  /** The worker cannot go on (its sync channel is out of step): the backend stops it. */
+  | { t: "fatal"; message: string }
   | {
       t: "done";
       id: number;
@@ -68,11 +70,13 @@ export type WorkerToMain =
 
 /** A synchronous syscall (sent on the sync port; the worker blocks until the answer). */
 export interface SyncRequest {
+  /** The call's number (syncChannel.ts): its reply carries it, so no call takes another's answer. */
+  seq: number;
   ctxId: number;
   op: string;
   args: unknown;
 }
-export type SyncReply = { ok: true; value: string } | { ok: false; error: SyscallFailure };
+export type SyncReply = { seq: number } & ({ ok: true; value: string } | { ok: false; error: SyscallFailure });
 
 /** A syscall's error as user code must see it: its text, ConvexError data, and whether it is a UserError. */
 export interface SyscallFailure {

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "node:worker_threads";
+import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { als, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
 import { installGlobals, setLoadTimeEnv } from "../globals.js";
 import { describeThrown, UserError } from "../thrown.js";
-import { headerPairs, type InvocationContext, type MainToWorker, type SyncReply, type SyscallFailure, type WorkerToMain } from "./protocol.js";
+import { headerPairs, type InvocationContext, type MainToWorker, type SyscallFailure, type WorkerToMain } from "./protocol.js";
+import { SyncChannelClient } from "./syncChannel.js";
 
 /**
  * An isolate worker: runs user code for the backend on its own thread, so the main thread can
@@ -18,6 +19,8 @@ const { syncPort, flag } = workerData as { syncPort: MessagePort; flag: SharedAr
 const signal = new Int32Array(flag);
 
 const post = (m: WorkerToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+// A desync leaves this worker unusable: the backend stops it on this message.
+const sync = new SyncChannelClient(syncPort, signal, (message) => post({ t: "fatal", message }));
 
 type WorkerContext = ExecContext & { ctxId: number; env: Record<string, string> };
 
@@ -41,10 +44,7 @@ function call(t: "async" | "js", ctx: WorkerContext, op: string, args: unknown):
 
 const host: SyscallHost = {
   syscall(ctx, op, args) {
-    Atomics.store(signal, 0, 0);
-    syncPort.postMessage({ ctxId: (ctx as WorkerContext).ctxId, op, args });
-    Atomics.wait(signal, 0, 0);
-    const reply = receiveMessageOnPort(syncPort)!.message as SyncReply;
+    const reply = sync.call({ ctxId: (ctx as WorkerContext).ctxId, op, args });
     if (!reply.ok) throw failure(reply.error);
     return reply.value;
   },
