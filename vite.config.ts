@@ -14,6 +14,9 @@ export default defineConfig({
   plugins: [process.env.VITEST ? null : remix(remixConfig)],
   server: { host: "127.0.0.1" },
   test: {
+    // Two test files at a time even on 2 cores (Vitest's default is cores - 1 = 1): most files
+    // spend their time waiting on backends, app servers and child processes, not on the CPU.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -32,9 +35,6 @@ export default defineConfig({
           server: { deps: { external: [/local-backend-build-/] } },
           testTimeout: 30_000,
           hookTimeout: 60_000,
-          // Two test files at a time even on 2 cores (Vitest's default is cores - 1 = 1): most files
-          // spend their time waiting on backends, app servers and child processes, not on the CPU.
-          maxWorkers: 2,
         },
       },
       {
