@@ -16,7 +16,7 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import { IsolateWorker, type IsolateHost } from "../src/runtime/isolate/handle.js";
-import type { SyncReply, SyncRequest } from "../src/runtime/isolate/protocol.js";
+import type { SyncAnswer, SyncReply, SyncRequest } from "../src/runtime/isolate/protocol.js";
 import { SyncChannelServer, syncChannelTesting } from "../src/runtime/isolate/syncChannel.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures-extra/isolate-limits/convex", import.meta.url));
@@ -101,7 +101,7 @@ async function runEchoClient(calls: number, serve: (m: SyncRequest, port: Messag
   }
 }
 
-const echo = (m: SyncRequest): Omit<SyncReply, "seq"> => ({ ok: true, value: String(m.args) });
+const echo = (m: SyncRequest): SyncAnswer => ({ ok: true, value: String(m.args) });
 
 describe("isolate sync channel", () => {
   test("wrong answer after a late notify: back-to-back sync calls each get their own reply when the backend notifies late", async () => {
@@ -129,7 +129,7 @@ describe("isolate sync channel", () => {
     const r = await runEchoClient(5, (m, port, signal) => {
       // Before call 3's own reply, one numbered 2 (as if call 2 had been abandoned mid-wait).
       if (m.seq === 3) port.postMessage({ seq: 2, ok: true, value: "stale answer of call 2" } satisfies SyncReply);
-      port.postMessage({ ...echo(m), seq: m.seq } as SyncReply);
+      port.postMessage({ ...echo(m), seq: m.seq } satisfies SyncReply);
       Atomics.store(signal, 0, m.seq);
       Atomics.notify(signal, 0);
     });
@@ -138,7 +138,7 @@ describe("isolate sync channel", () => {
 
   test("missing reply: a call whose number is stored without its reply fails with an internal error and reports the desync", async () => {
     const r = await runEchoClient(5, (m, port, signal) => {
-      if (m.seq !== 3) port.postMessage({ ...echo(m), seq: m.seq } as SyncReply);
+      if (m.seq !== 3) port.postMessage({ ...echo(m), seq: m.seq } satisfies SyncReply);
       Atomics.store(signal, 0, m.seq);
       Atomics.notify(signal, 0);
     });

@@ -9,7 +9,7 @@ import type { ExecContext, SyscallHost } from "../context.js";
 import { pushLogLine } from "../context.js";
 import { FunctionError, UserError } from "../thrown.js";
 import { outOfMemoryMessage, timeoutMessage } from "./limits.js";
-import type { MainToWorker, SyncRequest, SyscallFailure, WorkerToMain } from "./protocol.js";
+import type { MainToWorker, SyncAnswer, SyncRequest, SyscallFailure, WorkerToMain } from "./protocol.js";
 import { SyncChannelServer } from "./syncChannel.js";
 
 /**
@@ -204,7 +204,7 @@ export class IsolateWorker {
     if (!this.dead) this.worker.postMessage({ t: "reply", callId, ...r } satisfies MainToWorker);
   }
 
-  private answerSync(m: SyncRequest): { ok: true; value: string } | { ok: false; error: SyscallFailure } {
+  private answerSync(m: SyncRequest): SyncAnswer {
     try {
       return { ok: true, value: this.host.syscall(this.context(m.ctxId), m.op, m.args) };
     } catch (e) {

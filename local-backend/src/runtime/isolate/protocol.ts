@@ -76,7 +76,9 @@ export interface SyncRequest {
   op: string;
   args: unknown;
 }
-export type SyncReply = { seq: number } & ({ ok: true; value: string } | { ok: false; error: SyscallFailure });
+/** A sync syscall's answer; its reply on the port also carries the request's number. */
+export type SyncAnswer = { ok: true; value: string } | { ok: false; error: SyscallFailure };
+export type SyncReply = { seq: number } & SyncAnswer;
 
 /** A syscall's error as user code must see it: its text, ConvexError data, and whether it is a UserError. */
 export interface SyscallFailure {

@@ -1,5 +1,5 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { SyncReply, SyncRequest } from "./protocol.js";
+import type { SyncAnswer, SyncReply, SyncRequest } from "./protocol.js";
 
 /**
  * The channel of synchronous syscalls (`db.query`, `queryCleanup`, `normalizeId`): the worker posts
@@ -76,7 +76,7 @@ export class SyncChannelServer {
   constructor(
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
-    private readonly answer: (request: SyncRequest) => Omit<SyncReply, "seq">,
+    private readonly answer: (request: SyncRequest) => SyncAnswer,
     /** The worker is out of step: the caller stops it (no reply is sent; its thread stays blocked until then). */
     private readonly onDesync: (message: string) => void,
   ) {}
@@ -91,7 +91,7 @@ export class SyncChannelServer {
       return false;
     }
     this.lastSeq = request.seq;
-    const reply = { ...this.answer(request), seq: request.seq } as SyncReply;
+    const reply: SyncReply = { ...this.answer(request), seq: request.seq };
     this.port.postMessage(reply);
     Atomics.store(this.signal, 0, request.seq);
     syncChannelTesting.beforeNotify?.();
