@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import { afterEach, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import { IsolateWorker, type IsolateHost } from "../src/runtime/isolate/handle.js";
@@ -160,6 +160,29 @@ describe("isolate sync channel", () => {
       // Out of step for good: even the number it expected is not answered.
       expect(server.handle({ seq: 2, ctxId: 1, op: "echo", args: "c" })).toBe(false);
       expect(Atomics.load(signal, 0)).toBe(1);
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
+  test("an answer that cannot be cloned still answers its call, with an internal error, instead of leaving the worker waiting", () => {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const server = new SyncChannelServer(
+      port1,
+      signal,
+      () => ({ ok: false, error: { message: "boom", name: "Error", user: true, data: (() => 1) as never } }),
+      (m) => {
+        throw new Error(`unexpected desync: ${m}`);
+      },
+    );
+    try {
+      expect(server.handle({ seq: 1, ctxId: 1, op: "1.0/queryStream", args: {} })).toBe(true);
+      expect(Atomics.load(signal, 0)).toBe(1);
+      const reply = receiveMessageOnPort(port2)?.message as SyncReply;
+      expect(reply).toMatchObject({ seq: 1, ok: false, error: { name: "Error", user: false } });
+      expect(reply.ok ? "" : reply.error.message).toMatch(/^Internal error: the answer to 1\.0\/queryStream could not be sent to the isolate: /);
     } finally {
       port1.close();
       port2.close();

@@ -92,7 +92,13 @@ export class SyncChannelServer {
     }
     this.lastSeq = request.seq;
     const reply: SyncReply = { ...this.answer(request), seq: request.seq };
-    this.port.postMessage(reply);
+    try {
+      this.port.postMessage(reply);
+    } catch (e) {
+      // An answer that cannot be cloned (an error's data) must still answer, or the worker waits forever.
+      const message = `Internal error: the answer to ${request.op} could not be sent to the isolate: ${e instanceof Error ? e.message : String(e)}`;
+      this.port.postMessage({ seq: request.seq, ok: false, error: { message, name: "Error", user: false } } satisfies SyncReply);
+    }
     Atomics.store(this.signal, 0, request.seq);
     syncChannelTesting.beforeNotify?.();
     Atomics.notify(this.signal, 0);
