@@ -104,23 +104,22 @@ async function runEchoClient(calls: number, serve: (m: SyncRequest, port: Messag
 const echo = (m: SyncRequest): SyncAnswer => ({ ok: true, value: String(m.args) });
 
 describe("isolate sync channel", () => {
-  test("wrong answer after a late notify: back-to-back sync calls each get their own reply when the backend notifies late", async () => {
-    const server = (() => {
-      let s: SyncChannelServer | null = null;
-      return (m: SyncRequest, port: MessagePort, signal: Int32Array) => {
-        s ??= new SyncChannelServer(port, signal, echo, (message) => {
-          throw new Error(`unexpected desync: ${message}`);
-        });
-        s.handle(m);
-      };
-    })();
-    // Every other reply notifies 1 ms late: long enough for the worker to see the number, return,
-    // and block in its next call before this notify arrives.
+  test("wrong answer after a late notify: back-to-back sync calls each get their own reply when the previous call's notify arrives during the next call", async () => {
+    let server: SyncChannelServer | null = null;
     let n = 0;
-    syncChannelTesting.beforeNotify = () => {
-      if (n++ % 2 === 0) hold(1);
-    };
-    const r = await runEchoClient(400, server);
+    const r = await runEchoClient(400, (m, port, signal) => {
+      server ??= new SyncChannelServer(port, signal, echo, (message) => {
+        throw new Error(`unexpected desync: ${message}`);
+      });
+      // Every other call: the previous call's notify arrives now, while the worker waits for this
+      // one (the backend's thread was descheduled between its store and its notify), and the
+      // worker has time to wake before this call's reply is posted.
+      if (n++ % 2 === 1) {
+        Atomics.notify(signal, 0);
+        hold(0.5);
+      }
+      server.handle(m);
+    });
     expect(r).toEqual({ wrong: [], error: null, fatal: [], dropped: 0 });
     expect(n).toBe(400);
   }, 30_000);
