@@ -117,7 +117,7 @@ test("create a publication, write a formatted post with an image, tags and a cat
   await expect(page.getByTestId("cover-preview")).toBeVisible();
 
   // Preview: the reader's rendering of the draft.
-  await page.getByRole("button", { name: "Preview" }).click();
+  await page.getByRole("button", { name: "Preview", exact: true }).click();
   const preview = page.getByTestId("preview-body");
   await expect(preview.getByRole("heading", { level: 2, name: "Where the water goes" })).toBeVisible();
   await expect(preview.locator("strong")).toHaveText("every river");
