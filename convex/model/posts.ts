@@ -369,8 +369,9 @@ export async function removePostData(ctx: MutationCtx, post: Doc<"posts">): Prom
     .collect();
   for (const s of shards) await ctx.db.delete("postViewShards", s._id);
   await dropRedirectsTo(ctx, post.siteId, post._id);
-  // Its email sends can hold 100,000 deliveries: deleted in steps after this transaction.
-  await ctx.scheduler.runAfter(0, internal.sends.purgePost, { siteId: post.siteId, postId: post._id });
+  // Its email sends can hold 100,000 deliveries: deleted in steps after this transaction. Every send
+  // marks the post emailedAt first (model/sends.ts startSend), so a post never emailed needs no job.
+  if (post.emailedAt !== undefined) await ctx.scheduler.runAfter(0, internal.sends.purgePost, { siteId: post.siteId, postId: post._id });
   await ctx.db.delete("posts", post._id);
 }
 

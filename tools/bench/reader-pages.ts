@@ -63,7 +63,8 @@ interface LoadConfig {
   seconds: number;
 }
 
-interface LoadResult {
+/** What the load child reports per measurement (send.ts reads it too). */
+export interface LoadResult {
   endpoint: string;
   concurrency: number;
   rps: number;

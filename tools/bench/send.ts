@@ -28,7 +28,7 @@ import { fmt, printTable, REPO_ROOT, runChild } from "../../local-backend/bench/
 import { seedAudience } from "../../tests/support/audience-seed.js";
 import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { startResendFake, type ResendFake } from "../resend-fake/index.js";
-import { ensureBuild, freePort, startApp, stopApp, waitFor } from "./reader-pages.js";
+import { ensureBuild, freePort, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
 
 type Log = (msg: string) => void;
 
@@ -41,17 +41,6 @@ const READER_PAGES = path.join(REPO_ROOT, "tools", "bench", "reader-pages.ts");
 
 const TARGET = { completeMs: 10 * 60_000, firstMs: 5_000, rssBytes: 500 * 2 ** 20, p99Ratio: 1.5 };
 
-/** What reader-pages.ts's load child reports per measurement. */
-interface LoadResult {
-  endpoint: string;
-  concurrency: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  requests: number;
-  non2xx: number;
-  errors: number;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const paragraph = (text: string) => ({ type: "paragraph", content: [{ type: "text", text }] });
