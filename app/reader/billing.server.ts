@@ -6,7 +6,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { convexAs, getAuthSession } from "../auth/session.server";
 import type { ReaderClient } from "./client.server";
-import type { CheckoutPlan, SubscriptionView } from "./components";
+import type { CheckoutPlan, SubscriptionView } from "./paywall";
 import { readerPaths } from "./paths";
 
 // The reader side of billing (issue 8): the plans readers can check out, their standing on the

@@ -2,7 +2,8 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { Link, useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { readerMembership } from "../reader/audience.server";
-import { AdjacentPosts, Avatar, BillingError, Byline, Paywall, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { AdjacentPosts, Avatar, Byline, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { BillingError, Paywall } from "../reader/paywall";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
 import { requireSite, toCard } from "../reader/pages.server";

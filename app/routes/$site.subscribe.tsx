@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
 import { handleBillingAction, loadCheckoutPlans, readerSubscription, subscribeReturnPaths } from "../reader/billing.server";
 import { readerMembership } from "../reader/audience.server";
-import { BillingError, ManageSubscriptionButton, PageHeader, ReaderError, SubscribeButton, lockReasonText } from "../reader/components";
+import { PageHeader, ReaderError } from "../reader/components";
+import { BillingError, ManageSubscriptionButton, SubscribeButton, lockReasonText } from "../reader/paywall";
 import { CACHE_PRIVATE, cachedPage, readerHeaders } from "../reader/http.server";
 import { requireSite } from "../reader/pages.server";
 import { formatDate, formatPrice } from "../reader/format";
