@@ -68,6 +68,20 @@ export const myMembership = readerQuery({
   },
 });
 
+/**
+ * The signed-in viewer as a reader site's header shows them: their name and their access on this
+ * site (null: not a member). Null when signed out.
+ */
+export const myStanding = readerQuery({
+  args: { siteId: v.id("sites") },
+  returns: v.union(v.null(), v.object({ name: v.string(), access: v.union(vAudienceAccess, v.null()) })),
+  handler: async (ctx, { siteId }) => {
+    if (!ctx.viewer) return null;
+    const m = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
+    return { name: ctx.viewer.name?.trim() || ctx.viewer.email || "Your account", access: m?.access ?? null };
+  },
+});
+
 // --- signed links (no sign-in) ---------------------------------------------------------------
 
 /** One-click unsubscribe from all email, or from one newsletter. Idempotent; access is kept. @throws INVALID_LINK. */

@@ -166,6 +166,7 @@ async function newSend(t: T, w: World) {
 export const matrix: Record<string, Row> = {
   // --- sites -----------------------------------------------------------------------------
   "sites:listDirectory": { call: (c) => c.query(api.sites.listDirectory, {}), expect: everyone },
+  "sites:listFeatured": { call: (c) => c.query(api.sites.listFeatured, {}), expect: everyone },
   "sites:getPublic": {
     call: (c) => c.query(api.sites.getPublic, { slug: "daily" }),
     observe: (r) => (r?.slug === "daily" && r.name === "The daily" ? "ok" : "missing"),
@@ -672,6 +673,7 @@ export const matrix: Record<string, Row> = {
     expect: signedIn,
   },
   "audience:myMembership": { call: (c, w) => c.query(api.audience.myMembership, { siteId: w.siteId }), expect: everyone },
+  "audience:myStanding": { call: (c, w) => c.query(api.audience.myStanding, { siteId: w.siteId }), expect: everyone },
   "audience:unsubscribe": {
     prepare: (t, w) => memberLink(t, w, "unsubscribe"),
     call: (c, _w, x) => c.mutation(api.audience.unsubscribe, { token: x.token }),

@@ -8,11 +8,13 @@ import { displayName, requireViewer } from "./lib/auth";
 import { appError, cleanField } from "./lib/errors";
 import { action, internalAction, internalMutation, internalQuery, readerQuery, siteMutation, siteQuery, userMutation, userQuery } from "./lib/functions";
 import * as Domains from "./model/domains";
+import * as Theme from "./model/theme";
+import { isLive } from "./model/reader";
 import { slugify } from "./model/slugs";
 import { slugProblem } from "./shared/slugs";
 import { errorCodeOf } from "./shared/errors";
 import { FIELDS } from "./shared/fields";
-import { vBranding, vSiteRole } from "./validators";
+import { vBranding, vNavLink, vResolvedTheme, vSiteRole } from "./validators";
 
 const vDirectoryEntry = v.object({ name: v.string(), slug: v.string(), description: v.union(v.string(), v.null()) });
 
@@ -24,6 +26,9 @@ const vPublicSite = v.object({
   customDomain: v.union(v.string(), v.null()),
   accentColor: v.union(v.string(), v.null()),
   logoUrl: v.union(v.string(), v.null()),
+  /** Every theme choice made (resolveTheme of the stored branding, ADR 014). */
+  theme: vResolvedTheme,
+  coverUrl: v.union(v.string(), v.null()),
 });
 
 /** @throws ConvexError INVALID_SLUG / RESERVED_SLUG / SLUG_TAKEN (field "slug") */
@@ -94,6 +99,48 @@ export const listDirectory = readerQuery({
   },
 });
 
+const FEATURED_SITES = 6;
+const FEATURED_POSTS = 3;
+
+const vFeaturedSite = v.object({
+  name: v.string(),
+  slug: v.string(),
+  description: v.union(v.string(), v.null()),
+  accentColor: v.union(v.string(), v.null()),
+  logoUrl: v.union(v.string(), v.null()),
+  posts: v.array(v.object({ title: v.string(), slug: v.string(), publishedAt: v.number() })),
+});
+
+/**
+ * The platform home's featured publications: the newest few, each with its latest published posts
+ * (titles only: what every list shows, locked or not). Bounded: FEATURED_SITES sites by creation
+ * time, one indexed query of FEATURED_POSTS posts each.
+ */
+export const listFeatured = readerQuery({
+  args: {},
+  returns: v.array(vFeaturedSite),
+  handler: async (ctx) => {
+    const sites = await ctx.db.query("sites").order("desc").take(FEATURED_SITES);
+    return await Promise.all(
+      sites.map(async (site) => {
+        const posts = await ctx.db
+          .query("posts")
+          .withIndex("by_siteId_and_status_and_publishedAt", (q) => q.eq("siteId", site._id).eq("status", "published"))
+          .order("desc")
+          .take(FEATURED_POSTS);
+        return {
+          name: site.name,
+          slug: site.slug,
+          description: site.description ?? null,
+          accentColor: site.branding?.accentColor ?? null,
+          logoUrl: site.branding?.logoStorageId ? await ctx.storage.getUrl(site.branding.logoStorageId) : null,
+          posts: posts.filter((p) => isLive(p, site._id)).map((p) => ({ title: p.title, slug: p.slug, publishedAt: p.publishedAt! })),
+        };
+      }),
+    );
+  },
+});
+
 /**
  * A publication's public face, by slug or custom domain; null when there is none. Only a verified
  * custom domain finds a site or is returned as its customDomain (what canonical URLs use).
@@ -119,6 +166,8 @@ export const getPublic = readerQuery({
       customDomain: Domains.verifiedDomainOf(site),
       accentColor: site.branding?.accentColor ?? null,
       logoUrl: site.branding?.logoStorageId ? await ctx.storage.getUrl(site.branding.logoStorageId) : null,
+      theme: Theme.siteTheme(site),
+      coverUrl: site.branding?.coverStorageId ? await ctx.storage.getUrl(site.branding.coverStorageId) : null,
     };
   },
 });
@@ -179,6 +228,7 @@ export const getSettings = siteQuery({
     customDomainRecord: v.union(v.object({ name: v.string(), value: v.string() }), v.null()),
     branding: v.union(vBranding, v.null()),
     logoUrl: v.union(v.string(), v.null()),
+    coverUrl: v.union(v.string(), v.null()),
     role: vSiteRole,
   }),
   handler: async (ctx) => ({
@@ -194,6 +244,7 @@ export const getSettings = siteQuery({
         : null,
     branding: ctx.site.branding ?? null,
     logoUrl: ctx.site.branding?.logoStorageId ? await ctx.storage.getUrl(ctx.site.branding.logoStorageId) : null,
+    coverUrl: ctx.site.branding?.coverStorageId ? await ctx.storage.getUrl(ctx.site.branding.coverStorageId) : null,
     role: ctx.member.role,
   }),
 });
@@ -226,10 +277,8 @@ export const updateSettings = siteMutation({
       Object.assign(patch, await Domains.claimDomain(ctx, site, domain));
     }
     if (args.accentColor !== undefined || args.logoStorageId !== undefined) {
-      const accentColor = args.accentColor === undefined ? site.branding?.accentColor : args.accentColor ?? undefined;
-      if (accentColor) cleanField(FIELDS.accentColor, accentColor, "accentColor");
-      const logoStorageId = args.logoStorageId === undefined ? site.branding?.logoStorageId : args.logoStorageId ?? undefined;
-      patch.branding = { accentColor, logoStorageId };
+      // Merged like updateTheme: the theme choices, cover and navigation stay as they were.
+      patch.branding = await Theme.mergeBranding(ctx, site.branding, { accentColor: args.accentColor, logoStorageId: args.logoStorageId });
     }
     await ctx.db.patch("sites", site._id, patch);
     await audit(ctx, {
@@ -241,6 +290,32 @@ export const updateSettings = siteMutation({
       before: site,
       after: { ...site, ...patch },
     });
+    return null;
+  },
+});
+
+/**
+ * Saves Studio → Design choices (ADR 014): theme, fonts, home layout, dark mode, navigation links,
+ * accent colour, logo and cover image. Absent fields stay as they are; null clears. Owners and admins.
+ * @throws ConvexError INVALID_ARGUMENT `{ field, message }` (field: theme, fontPair, homeLayout,
+ * colorScheme, accentColor, navLinks, navLinks.{i}.label, navLinks.{i}.url); NOT_FOUND `{ field: "logo" | "cover" }`
+ */
+export const updateTheme = siteMutation({
+  permission: "site.settings",
+  args: {
+    // Strings, not literals: a stale form's unknown choice gets a field error, not a validator crash.
+    theme: v.optional(v.string()),
+    fontPair: v.optional(v.string()),
+    homeLayout: v.optional(v.string()),
+    colorScheme: v.optional(v.string()),
+    navLinks: v.optional(v.array(vNavLink)),
+    accentColor: v.optional(v.union(v.string(), v.null())),
+    logoStorageId: v.optional(v.union(v.id("_storage"), v.null())),
+    coverStorageId: v.optional(v.union(v.id("_storage"), v.null())),
+  },
+  returns: v.null(),
+  handler: async (ctx, change) => {
+    await Theme.updateTheme(ctx, ctx.viewer._id, ctx.site, change);
     return null;
   },
 });

@@ -66,6 +66,7 @@ import type * as model_stripeSubscriptions from "../model/stripeSubscriptions.js
 import type * as model_studioPosts from "../model/studioPosts.js";
 import type * as model_suppressions from "../model/suppressions.js";
 import type * as model_taxonomy from "../model/taxonomy.js";
+import type * as model_theme from "../model/theme.js";
 import type * as model_userDeletion from "../model/userDeletion.js";
 import type * as model_users from "../model/users.js";
 import type * as model_views from "../model/views.js";
@@ -81,6 +82,7 @@ import type * as shared_errors from "../shared/errors.js";
 import type * as shared_fields from "../shared/fields.js";
 import type * as shared_roles from "../shared/roles.js";
 import type * as shared_slugs from "../shared/slugs.js";
+import type * as shared_theme from "../shared/theme.js";
 import type * as sites from "../sites.js";
 import type * as suppressions from "../suppressions.js";
 import type * as tags from "../tags.js";
@@ -152,6 +154,7 @@ declare const fullApi: ApiFromModules<{
   "model/studioPosts": typeof model_studioPosts;
   "model/suppressions": typeof model_suppressions;
   "model/taxonomy": typeof model_taxonomy;
+  "model/theme": typeof model_theme;
   "model/userDeletion": typeof model_userDeletion;
   "model/users": typeof model_users;
   "model/views": typeof model_views;
@@ -167,6 +170,7 @@ declare const fullApi: ApiFromModules<{
   "shared/fields": typeof shared_fields;
   "shared/roles": typeof shared_roles;
   "shared/slugs": typeof shared_slugs;
+  "shared/theme": typeof shared_theme;
   sites: typeof sites;
   suppressions: typeof suppressions;
   tags: typeof tags;
