@@ -15,7 +15,9 @@ const ALLOWED_ATTRS: Record<string, string[]> = { a: ["href", "title", "rel"], i
 function elements(html: string): Array<{ tag: string; attribs: Record<string, string> }> {
   const out: Array<{ tag: string; attribs: Record<string, string> }> = [];
   // sanitize-html as a parser (htmlparser2, entities decoded): allow everything, record every tag.
-  sanitizeHtml(html, { allowedTags: false, allowedAttributes: false, onOpenTag: (tag, attribs) => out.push({ tag, attribs }) });
+  // Its output is thrown away, so allowing <script>/<style> is what we want (they must reach
+  // onOpenTag and fail the allowlist check); saying so stops its "vulnerable tags" warning.
+  sanitizeHtml(html, { allowedTags: false, allowedAttributes: false, allowVulnerableTags: true, onOpenTag: (tag, attribs) => out.push({ tag, attribs }) });
   return out;
 }
 
