@@ -572,60 +572,103 @@ describe.each(backends)("slug availability (%s)", (_name, convexTest) => {
   });
 });
 
-describe.each(backends)("settleSlug on %s", (_name, convexTest) => {
-  test("a new post takes its title's address once, before it first goes out; chosen and published addresses stay", async () => {
+describe.each(backends)("post address follows the title on %s", (_name, convexTest) => {
+  async function setup(convexTest: (typeof backends)[number][1]) {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     const author = as(t, w.users.author);
     const siteId = w.siteId;
     const slugOf = async (postId: any) => (await author.query(api.posts.getForEdit, { siteId, postId })).post.slug;
-    const untitled = async (title: string) => {
-      const postId = await author.mutation(api.posts.create, { siteId });
+    const retitle = async (postId: any, title: string) => {
       const { draft } = await author.query(api.posts.getForEdit, { siteId, postId });
       await author.mutation(api.posts.saveDraft, { siteId, postId, expectedVersion: draft.version, title });
-      expect(await slugOf(postId)).toMatch(/^untitled(-\d+)?$/);
+    };
+    return { t, w, author, siteId, slugOf, retitle };
+  }
+
+  test("a new post's address follows its title as it is saved, and a clash gets a suffix", async () => {
+    const { author, siteId, slugOf, retitle } = await setup(convexTest);
+    const postId = await author.mutation(api.posts.create, { siteId });
+    expect(await slugOf(postId)).toMatch(/^untitled(-\d+)?$/);
+    await retitle(postId, "Rivers");
+    expect(await slugOf(postId)).toBe("rivers");
+    await retitle(postId, "Rivers in Spring");
+    expect(await slugOf(postId)).toBe("rivers-in-spring");
+    // Saving the same title again keeps the address (its own slug is no clash).
+    await retitle(postId, "Rivers in Spring");
+    expect(await slugOf(postId)).toBe("rivers-in-spring");
+    // A body-only save leaves it alone.
+    const { draft } = await author.query(api.posts.getForEdit, { siteId, postId });
+    await author.mutation(api.posts.saveDraft, { siteId, postId, expectedVersion: draft.version, doc: doc("Words.") });
+    expect(await slugOf(postId)).toBe("rivers-in-spring");
+
+    // Clashes: -2, -3, … (never another post's address).
+    const second = await author.mutation(api.posts.create, { siteId });
+    await retitle(second, "Rivers in Spring");
+    expect(await slugOf(second)).toBe("rivers-in-spring-2");
+    const third = await author.mutation(api.posts.create, { siteId, title: "Rivers in Spring" });
+    expect(await slugOf(third)).toBe("rivers-in-spring-3");
+    // A title without letters or digits, or a reserved address, still gives a usable one.
+    await retitle(third, "!!!");
+    expect(await slugOf(third)).toMatch(/^untitled(-\d+)?$/);
+    await retitle(third, "Search");
+    expect(await slugOf(third)).toBe("search-post");
+  });
+
+  test("the address stops following once the author sets it", async () => {
+    const { author, siteId, slugOf, retitle } = await setup(convexTest);
+    const postId = await author.mutation(api.posts.create, { siteId, title: "First Title" });
+    expect(await slugOf(postId)).toBe("first-title");
+    await author.mutation(api.posts.changeSlug, { siteId, postId, slug: "my-own" });
+    await retitle(postId, "Second Title");
+    expect(await slugOf(postId)).toBe("my-own");
+    await author.mutation(api.posts.settleSlug, { siteId, postId });
+    expect(await slugOf(postId)).toBe("my-own");
+    // Setting it to the address it already has also counts as choosing it.
+    const kept = await author.mutation(api.posts.create, { siteId, title: "Kept" });
+    await author.mutation(api.posts.changeSlug, { siteId, postId: kept, slug: "kept" });
+    await retitle(kept, "Renamed");
+    expect(await slugOf(kept)).toBe("kept");
+  });
+
+  test("the address stops following after the first publish; old links keep working", async () => {
+    const { t, w, author, siteId, slugOf, retitle } = await setup(convexTest);
+    const postId = await author.mutation(api.posts.create, { siteId, title: "Went Out", doc: doc("Hello.") });
+    await author.mutation(api.posts.publish, { siteId, postId });
+    expect(await slugOf(postId)).toBe("went-out");
+    await retitle(postId, "A Better Title");
+    expect(await slugOf(postId)).toBe("went-out");
+    await author.mutation(api.posts.publish, { siteId, postId }); // the update goes live
+    await author.mutation(api.posts.unpublish, { siteId, postId });
+    await retitle(postId, "Yet Another Title"); // a draft again, but it went out once
+    expect(await slugOf(postId)).toBe("went-out");
+    await author.mutation(api.posts.publish, { siteId, postId });
+    expect(await slugOf(postId)).toBe("went-out");
+    // The first address is still the live post's, with its latest title; no redirect was needed.
+    const live = await t.run(async (ctx: any) => ({
+      post: await ctx.db.query("posts").withIndex("by_siteId_and_slug", (q: any) => q.eq("siteId", w.siteId).eq("slug", "went-out")).first(),
+      redirects: await ctx.db.query("slugRedirects").collect(),
+    }));
+    expect(live.post).toMatchObject({ _id: postId, status: "published", title: "Yet Another Title" });
+    expect(live.redirects).toEqual([]);
+  });
+
+  test("settleSlug: rows from before the flag follow only while their address is a placeholder; only editors of the post may call it", async () => {
+    const { t, w, author, siteId, slugOf } = await setup(convexTest);
+    const legacy = async (slug: string, title: string) => {
+      const postId = await author.mutation(api.posts.create, { siteId, title });
+      await t.run(async (ctx: any) => {
+        await ctx.db.patch(postId, { slug, slugSetByAuthor: undefined });
+      });
       return postId;
     };
-
-    const first = await untitled("Rivers in Spring");
-    await author.mutation(api.posts.settleSlug, { siteId, postId: first });
-    expect(await slugOf(first)).toBe("rivers-in-spring");
-    await author.mutation(api.posts.settleSlug, { siteId, postId: first }); // settled: no change
-    expect(await slugOf(first)).toBe("rivers-in-spring");
-
-    // Taken: -2, -3, -4, then it stays a placeholder.
-    const taken = [];
-    for (let i = 0; i < 4; i++) {
-      const p = await untitled("Rivers in Spring");
-      await author.mutation(api.posts.settleSlug, { siteId, postId: p });
-      taken.push(await slugOf(p));
-    }
-    expect(taken.slice(0, 3)).toEqual(["rivers-in-spring-2", "rivers-in-spring-3", "rivers-in-spring-4"]);
-    expect(taken[3]).toMatch(/^untitled(-\d+)?$/);
-
-    // A title with no letters or digits, or a reserved address, gives nothing to settle on.
-    const blank = await untitled("!!!");
-    await author.mutation(api.posts.settleSlug, { siteId, postId: blank });
-    expect(await slugOf(blank)).toMatch(/^untitled(-\d+)?$/);
-    const reserved = await untitled("Search");
-    await author.mutation(api.posts.settleSlug, { siteId, postId: reserved });
-    expect(await slugOf(reserved)).toMatch(/^untitled(-\d+)?$/);
-
-    // An address the writer chose is left alone.
-    const chosen = await untitled("Chosen");
-    await author.mutation(api.posts.changeSlug, { siteId, postId: chosen, slug: "my-own" });
+    const placeholder = await legacy("untitled-7", "Old Draft");
+    await author.mutation(api.posts.settleSlug, { siteId, postId: placeholder });
+    expect(await slugOf(placeholder)).toBe("old-draft");
+    const chosen = await legacy("hand-picked", "Another Old Draft");
     await author.mutation(api.posts.settleSlug, { siteId, postId: chosen });
-    expect(await slugOf(chosen)).toBe("my-own");
-
-    // Only someone who may edit the post may settle it (as changeSlug).
-    const forbidden = await as(t, w.users.contributor).mutation(api.posts.settleSlug, { siteId, postId: first }).catch((e) => e);
+    expect(await slugOf(chosen)).toBe("hand-picked");
+    const forbidden = await as(t, w.users.contributor).mutation(api.posts.settleSlug, { siteId, postId: placeholder }).catch((e) => e);
     expect(forbidden.data?.code).toBe("FORBIDDEN");
-
-    // Once published, even a placeholder address stays (links to it exist).
-    const out = await untitled("Went Out");
-    await author.mutation(api.posts.publish, { siteId, postId: out });
-    const before = await slugOf(out);
-    await author.mutation(api.posts.settleSlug, { siteId, postId: out });
-    expect(await slugOf(out)).toBe(before);
   });
 });

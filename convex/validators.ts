@@ -12,6 +12,7 @@ import {
   SITE_ROLES,
   SUBSCRIPTION_STATUSES,
 } from "./shared/constants";
+import { COLOR_SCHEMES, FONT_PAIR_IDS, HOME_LAYOUTS, THEME_IDS, type FontPairId } from "./shared/theme";
 
 // Stored shapes (schema.ts composes tables from these) and the shapes functions return.
 
@@ -25,9 +26,32 @@ export const vPlanInterval = literals(...PLAN_INTERVALS);
 export const vNotificationType = literals(...NOTIFICATION_TYPES);
 export const vRedirectKind = literals(...REDIRECT_KINDS);
 
+export const vThemeId = literals(...THEME_IDS);
+export const vFontPair = literals(...(FONT_PAIR_IDS as [FontPairId, ...FontPairId[]]));
+export const vHomeLayout = literals(...HOME_LAYOUTS);
+export const vColorScheme = literals(...COLOR_SCHEMES);
+export const vNavLink = v.object({ label: v.string(), url: v.string() });
+
+/** Site branding and theme choices (issue #16, ADR 014); every field optional: resolveTheme fills the rest. */
 export const vBranding = v.object({
   accentColor: v.optional(v.string()),
   logoStorageId: v.optional(v.id("_storage")),
+  theme: v.optional(vThemeId),
+  fontPair: v.optional(vFontPair),
+  homeLayout: v.optional(vHomeLayout),
+  colorScheme: v.optional(vColorScheme),
+  navLinks: v.optional(v.array(vNavLink)),
+  /** The site's cover image (home hero, default share image). */
+  coverStorageId: v.optional(v.id("_storage")),
+});
+
+/** What readers render with (shared/theme.ts ResolvedTheme). */
+export const vResolvedTheme = v.object({
+  theme: vThemeId,
+  fontPair: vFontPair,
+  homeLayout: vHomeLayout,
+  colorScheme: vColorScheme,
+  navLinks: v.array(vNavLink),
 });
 
 export const siteFields = {
@@ -74,6 +98,9 @@ export const postFields = {
   featured: v.boolean(),
   categoryId: v.optional(v.id("categories")),
   coverImageId: v.optional(v.id("_storage")),
+  /** The cover image's alt text and caption (issue #16; FIELDS.coverAlt / coverCaption). */
+  coverImageAlt: v.optional(v.string()),
+  coverImageCaption: v.optional(v.string()),
   seoTitle: v.optional(v.string()),
   seoDescription: v.optional(v.string()),
   readingTimeMinutes: v.optional(v.number()),
@@ -86,6 +113,12 @@ export const postFields = {
   reviewComment: v.optional(v.string()),
   /** Tag ids, mirrored from postTags for cheap reads of a post's tags. */
   tagIds: v.array(v.id("tags")),
+  /**
+   * Issue #16: the author chose the address (posts.changeSlug). While false and the post was never
+   * published, saveDraft derives the slug from the title. Missing on rows from before: those follow
+   * only while their slug is still a placeholder ("untitled-3").
+   */
+  slugSetByAuthor: v.optional(v.boolean()),
   createdAt: v.number(),
   updatedAt: v.number(),
   /** Issue #15: when the post was last emailed (a send started), including "email only" sends. */
@@ -138,6 +171,8 @@ export const vReaderPost = v.object({
   slug: v.string(),
   title: v.string(),
   excerpt: v.string(),
+  /** Where the excerpt came from: the reader shows it as a dek (subtitle) only when the author wrote it. */
+  excerptKind: v.union(v.literal("author"), v.literal("auto"), v.literal("teaser"), v.null()),
   authorId: v.id("users"),
   authorName: v.string(),
   authorImage: v.union(v.string(), v.null()),
@@ -152,6 +187,8 @@ export const vReaderPost = v.object({
   seoTitle: v.union(v.string(), v.null()),
   seoDescription: v.union(v.string(), v.null()),
   coverImageUrl: v.union(v.string(), v.null()),
+  coverImageAlt: v.union(v.string(), v.null()),
+  coverImageCaption: v.union(v.string(), v.null()),
   category: v.union(vCategorySummary, v.null()),
   tags: v.array(vTagSummary),
   // No view count: a reader page that read it would change (and re-render, and leave every cache)

@@ -6,10 +6,10 @@ import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
 import { appError, cleanField } from "../lib/errors";
 import { FIELDS, type TextRule } from "../shared/fields";
-import { slugProblem, toSlug } from "../shared/slugs";
+import { toSlug } from "../shared/slugs";
 import { docToText, EMPTY_DOC, parseDoc, publicExcerpt, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
-import { dropRedirectsTo, isSlugFree, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
+import { dropRedirectsTo, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
 
 // Posts: drafts (create, save, revisions), the live card, slugs, taxonomy, featured and cover,
 // deletion. The lifecycle (publish, unpublish, archive, schedule, …) is postLifecycle.ts.
@@ -120,6 +120,8 @@ export async function createDraft(
     authorImage: actor.viewer.image,
     title,
     slug: await uniqueSlug(ctx, "post", actor.site._id, title || "untitled"),
+    // The address follows the title (saveDraft) until the author sets it or the post goes out.
+    slugSetByAuthor: false,
     excerpt: undefined,
     status: "draft",
     featured: false,
@@ -201,40 +203,66 @@ export async function saveDraft(
   if (post.status === "published") {
     await ctx.db.patch("posts", post._id, { hasUnpublishedChanges: true, updatedAt: now });
   } else {
-    // Not live: the post row mirrors the draft so studio lists show the working title.
-    await ctx.db.patch("posts", post._id, { ...draftListFields(next), updatedAt: now });
+    // Not live: the post row mirrors the draft so studio lists show the working title, and the
+    // address follows a new title while nobody chose it and it never went out.
+    const slug = title !== draft.title ? await followedSlug(ctx, post, title) : null;
+    await ctx.db.patch("posts", post._id, { ...draftListFields(next), ...(slug ? { slug } : {}), updatedAt: now });
   }
   if (explicit) await addRevision(ctx, post, { ...draft, ...next }, "save", actor.viewer);
   return { version: next.version, updatedAt: now };
 }
 
-/** Changes the slug; if the post was ever published, the old slug redirects to the new one. */
+/**
+ * The author changes the slug; from then on it no longer follows the title. If the post was ever
+ * published, the old slug redirects to the new one.
+ */
 export async function changeSlug(ctx: MutationCtx, actor: Actor, post: Doc<"posts">, slug: string): Promise<void> {
   requirePostEditable(actor.member, post);
-  if (slug === post.slug) return;
+  if (slug === post.slug) {
+    if (post.slugSetByAuthor !== true) await ctx.db.patch("posts", post._id, { slugSetByAuthor: true });
+    return;
+  }
   await requireSlugFree(ctx, "post", post.siteId, slug, post._id);
-  await ctx.db.patch("posts", post._id, { slug, updatedAt: Date.now() });
+  await ctx.db.patch("posts", post._id, { slug, slugSetByAuthor: true, updatedAt: Date.now() });
   if (post.publishedAt !== undefined) await recordRedirect(ctx, "post", post.siteId, post.slug, slug, post._id);
   await auditPost(ctx, post, actor.viewer._id, "post.slug", { slug: post.slug }, { slug });
 }
 
-/** The slugs createDraft gives a new post ("untitled", "untitled-2", …) until it first goes out. */
+/** The slugs createDraft gives an untitled post ("untitled", "untitled-2", …). */
 const PLACEHOLDER_SLUG = /^untitled(-\d+)?$/;
 
 /**
- * A new post's address comes from its title once, when it first goes out (publish, schedule,
- * submit for review), not from the first keystrokes: "untitled-3" becomes "rivers-in-spring", or
- * "-2" to "-4" when taken (else it stays). An address the writer chose is left alone.
+ * Whether a post's address still follows its title: never published and not chosen by the author.
+ * Rows from before `slugSetByAuthor` follow only while their slug is still a placeholder.
+ */
+export function slugFollowsTitle(post: Pick<Doc<"posts">, "publishedAt" | "slugSetByAuthor" | "slug">): boolean {
+  if (post.publishedAt !== undefined) return false; // links to it may exist
+  if (post.slugSetByAuthor !== undefined) return !post.slugSetByAuthor;
+  return PLACEHOLDER_SLUG.test(post.slug);
+}
+
+/**
+ * The address `title` gives a post whose slug follows its title (the title's slug, "-2", "-3", …
+ * when taken; "untitled…" for a title without letters or digits), or null when it does not follow
+ * or already has that address.
+ */
+async function followedSlug(ctx: QueryCtx, post: Doc<"posts">, title: string): Promise<string | null> {
+  if (!slugFollowsTitle(post)) return null;
+  const base = toSlug(title) || "untitled";
+  const slug = await uniqueSlug(ctx, "post", post.siteId, base, post._id);
+  return slug === post.slug ? null : slug;
+}
+
+/**
+ * Brings a following address up to date with the draft's title before the post first goes out
+ * (publish, schedule, submit for review). saveDraft keeps it current; this covers rows saved
+ * before the slug followed the title. An address the writer chose is left alone.
  * @throws ConvexError FORBIDDEN unless the member may edit the post (as changeSlug).
  */
 export async function settleSlug(ctx: MutationCtx, actor: Actor, post: Doc<"posts">): Promise<void> {
   requirePostEditable(actor.member, post);
-  if (post.publishedAt !== undefined || !PLACEHOLDER_SLUG.test(post.slug)) return;
-  const base = toSlug((await getBody(ctx, post, "draft"))?.title ?? "");
-  for (const candidate of base ? [base, `${base}-2`, `${base}-3`, `${base}-4`] : []) {
-    if (slugProblem(candidate, "post")) return;
-    if (await isSlugFree(ctx, "post", post.siteId, candidate, post._id)) return await changeSlug(ctx, actor, post, candidate);
-  }
+  const slug = await followedSlug(ctx, post, (await getBody(ctx, post, "draft"))?.title ?? "");
+  if (slug) await ctx.db.patch("posts", post._id, { slug, updatedAt: Date.now() });
 }
 
 async function requireCategory(ctx: QueryCtx, siteId: Id<"sites">, categoryId: Id<"categories">) {
@@ -328,19 +356,30 @@ export async function setFeatured(ctx: MutationCtx, actor: Actor, post: Doc<"pos
   await auditPost(ctx, post, actor.viewer._id, "post.featured", { featured: post.featured }, { featured });
 }
 
-/** Sets or clears the cover image (a file uploaded to storage). Who may edit the post may set it. */
+/**
+ * Sets or clears the cover image (a file uploaded to storage), with its alt text and caption
+ * (FIELDS.coverAlt / coverCaption; absent = unchanged, clearing the image clears both). Who may edit
+ * the post may set it.
+ * @throws ConvexError NOT_FOUND `{ field: "coverImage" }`; INVALID_ARGUMENT `{ field: "coverAlt" | "coverCaption" }`
+ */
 export async function setCoverImage(
   ctx: MutationCtx,
   actor: Actor,
   post: Doc<"posts">,
   storageId: Id<"_storage"> | null,
+  text: { alt?: string; caption?: string } = {},
 ): Promise<void> {
   requirePostEditable(actor.member, post);
   if (storageId && !(await ctx.db.system.get("_storage", storageId))) throw appError("NOT_FOUND", { field: "coverImage" });
   const next = storageId ?? undefined;
-  if (next === post.coverImageId) return;
-  await ctx.db.patch("posts", post._id, { coverImageId: next, updatedAt: Date.now() });
-  await auditPost(ctx, post, actor.viewer._id, "post.cover", { coverImageId: post.coverImageId }, { coverImageId: next });
+  const alt = next === undefined ? undefined : text.alt === undefined ? post.coverImageAlt : cleanField(FIELDS.coverAlt, text.alt, "coverAlt") || undefined;
+  const caption =
+    next === undefined ? undefined : text.caption === undefined ? post.coverImageCaption : cleanField(FIELDS.coverCaption, text.caption, "coverCaption") || undefined;
+  const before = { coverImageId: post.coverImageId, coverImageAlt: post.coverImageAlt, coverImageCaption: post.coverImageCaption };
+  const after = { coverImageId: next, coverImageAlt: alt, coverImageCaption: caption };
+  if (JSON.stringify(before) === JSON.stringify(after)) return;
+  await ctx.db.patch("posts", post._id, { ...after, updatedAt: Date.now() });
+  await auditPost(ctx, post, actor.viewer._id, "post.cover", before, after);
 }
 
 /** Deletes a post and everything that belongs to it, keeping counters exact. */

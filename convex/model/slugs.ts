@@ -45,12 +45,12 @@ export async function requireSlugFree(ctx: QueryCtx, kind: Kind, siteId: Id<"sit
 
 /**
  * A free slug derived from `base`: `base`, then `base-2`, `base-3`, … (for new posts, whose slug
- * the author can change later).
+ * the author can change later). `exceptId`: the item itself (its own slug is not a clash).
  */
-export async function uniqueSlug(ctx: QueryCtx, kind: Kind, siteId: Id<"sites">, base: string): Promise<string> {
+export async function uniqueSlug(ctx: QueryCtx, kind: Kind, siteId: Id<"sites">, base: string, exceptId?: string): Promise<string> {
   let slug = slugify(base);
   if (slugProblem(slug, kind) === "RESERVED_SLUG") slug = `${slug}-post`;
-  for (let n = 2; !(await isSlugFree(ctx, kind, siteId, slug)); n++) {
+  for (let n = 2; !(await isSlugFree(ctx, kind, siteId, slug, exceptId)); n++) {
     slug = `${slugify(base).slice(0, MAX_SLUG_LENGTH - 4)}-${n}`;
   }
   return slug;
