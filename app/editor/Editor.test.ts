@@ -125,6 +125,29 @@ describe("Editor (happy-dom smoke test)", () => {
     expect(JSON.stringify(editor.getJSON())).not.toMatch(/javascript:|data:/);
   });
 
+  it("text typed right after inserting a link is not part of the link (non-inclusive mark)", async () => {
+    const { editor } = await mount({ initialDoc: STORED, requestUrl: () => "example.com" });
+    await act(async () => {
+      editor.commands.setTextSelection(12); // the end of "Hello world"
+      button("Link").click();
+    });
+    await act(async () => {}); // the link prompt answers asynchronously
+    // Typing goes through tr.insertText, which takes the marks at the cursor ($from.marks()).
+    await act(async () => {
+      editor.view.dispatch(editor.state.tr.insertText(" and more"));
+    });
+    const content = editor.getJSON().content![0].content!;
+    const linked = content.filter((n) => n.marks?.some((m) => m.type === "link"));
+    expect(linked.map((n) => [n.text, n.marks![0].attrs!.href])).toEqual([["example.com", "https://example.com"]]);
+    expect(content.at(-1)).toEqual({ type: "text", text: " and more" });
+    // Typing inside an existing link still extends it (only its end is exclusive).
+    await act(async () => {
+      editor.commands.setTextSelection(15); // inside "example.com"
+      editor.view.dispatch(editor.state.tr.insertText("X"));
+    });
+    expect(editor.getJSON().content![0].content!.find((n) => n.marks?.length)!.text).toBe("exaXmple.com");
+  });
+
   it("shows the placeholder in an empty document", async () => {
     const { container } = await mount({ placeholder: "Tell your story…" });
     const p = container.querySelector(".ProseMirror p")!;

@@ -2,13 +2,15 @@
 // server renderer (render.ts) and the Markdown/HTML importers (markdown.ts) all build their schema
 // from `editorExtensions()`, so a document that one of them accepts, the others understand.
 //
-// Only @tiptap/core and @tiptap/starter-kit are used (package.json has no separate Image,
-// Placeholder or Link package): StarterKit 3 bundles Link and CodeBlock (configured here), the
-// Image node is a minimal `Node.create`, and the placeholder is a small decoration plugin.
+// @tiptap/core, @tiptap/starter-kit and @tiptap/extension-link are used (no separate Image or
+// Placeholder package): StarterKit 3 bundles CodeBlock (configured here); Link is StarterKit's own
+// extension, added here so its mark can be made non-inclusive; the Image node is a minimal
+// `Node.create`, and the placeholder is a small decoration plugin.
 
 import { Extension, Node, mergeAttributes, type AnyExtension, type JSONContent } from "@tiptap/core";
 import { Plugin, PluginKey } from "@tiptap/pm/state";
 import { Decoration, DecorationSet } from "@tiptap/pm/view";
+import { Link } from "@tiptap/extension-link";
 import { StarterKit } from "@tiptap/starter-kit";
 import { safeImageSrc, safeLanguage, safeLinkHref } from "./urls";
 
@@ -163,17 +165,21 @@ export function editorExtensions(options: EditorExtensionOptions = {}): AnyExten
         defaultLanguage: null,
         HTMLAttributes: {},
       },
-      link: {
-        openOnClick: false,
-        autolink: true,
-        linkOnPaste: true,
-        markdownLinks: true,
-        defaultProtocol: "https",
-        protocols: [],
-        // Stored links carry no rel/target/class: the reader renderer adds rel to external links.
-        HTMLAttributes: { target: null, rel: null, class: null },
-        isAllowedUri: (url) => !!safeLinkHref(url),
-      },
+      link: false, // added below, non-inclusive
+    }),
+    // Text typed at the end of a link is not part of it (TipTap makes the mark inclusive while
+    // autolink is on). Link's priority (1000) keeps its place in the schema's mark order, so
+    // stored documents and rendered HTML are unchanged.
+    Link.extend({ inclusive: () => false }).configure({
+      openOnClick: false,
+      autolink: true,
+      linkOnPaste: true,
+      markdownLinks: true,
+      defaultProtocol: "https",
+      protocols: [],
+      // Stored links carry no rel/target/class: the reader renderer adds rel to external links.
+      HTMLAttributes: { target: null, rel: null, class: null },
+      isAllowedUri: (url) => !!safeLinkHref(url),
     }),
     Image,
     Placeholder.configure({ placeholder: options.placeholder ?? "" }),
