@@ -18,7 +18,7 @@ export type SignUp = (name: string, options?: { page?: Page; email?: string; pas
  * Signs a new user up through the pages: /signup (unless the page is already on it, e.g. sent there
  * by a paywall), the emailed code on /verify, Continue. The page ends signed in as `name`.
  */
-async function signUpThroughPages(page: Page, name: string, email: string, password: string): Promise<void> {
+export async function signUpThroughPages(page: Page, name: string, email: string, password: string): Promise<void> {
   if (new URL(page.url(), "http://x").pathname !== "/signup") await page.goto("/signup");
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
