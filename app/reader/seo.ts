@@ -1,5 +1,6 @@
 import type { MetaDescriptor } from "@remix-run/node";
 import { FEED_TYPES, readerPaths, type FeedFormat, type FeedScope } from "./paths";
+import { ogCardPath, ogCardVersion } from "./og-card";
 
 // Meta tags for reader pages: title, description, canonical link, Open Graph and Twitter cards,
 // feed discovery links and JSON-LD. Everything here comes from public card fields (title, excerpt,
@@ -52,6 +53,19 @@ export function pageMeta(site: SiteMeta, page: PageMeta): MetaDescriptor[] {
     }
   }
   return [...out, ...(page.extra ?? [])];
+}
+
+/**
+ * A post's share image: its cover, or else its generated card (og-card.ts), versioned so a changed
+ * title, site name or accent is a new URL. Absolute, on the site's canonical base.
+ */
+export function postImage(
+  site: Pick<SiteMeta, "name" | "canonicalBase"> & { accent: { light: string } },
+  post: { slug: string; title: string; updatedAt: number; coverImageUrl: string | null },
+): string {
+  if (post.coverImageUrl) return post.coverImageUrl;
+  const version = ogCardVersion({ title: post.title, siteName: site.name, accent: site.accent.light }, post.updatedAt);
+  return ogCardPath(site.canonicalBase, post.slug, version);
 }
 
 export interface PostForJsonLd {

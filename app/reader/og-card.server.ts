@@ -1,0 +1,232 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Resvg } from "@resvg/resvg-js";
+import { redirect } from "@remix-run/node";
+import satori from "satori";
+import { api } from "../../convex/_generated/api";
+import { anonymousReaderClient } from "./client.server";
+import { notFound } from "./http.server";
+import { OG_CARD_HEIGHT, OG_CARD_WIDTH, ogCardPath, ogCardVersion, type OgCardInput } from "./og-card";
+import { resolveSite } from "./site.server";
+import { accentPair } from "./theme";
+
+// The generated Open Graph card (1200×630 PNG) of a post without a cover image: the post's title
+// and the site's name on the site's accent, laid out by satori (strings in, SVG out: a title is
+// never parsed as markup) and rasterised by resvg. Served at /{site}/og/{postSlug}?v={version}:
+// - the post is read with the ANONYMOUS reader client whoever asks, so a card is the same for
+//   everyone and only a live (published) post has one; drafts, scheduled and archived posts 404;
+// - the card carries the title and site name only (OgCardInput has no excerpt or body), so a
+//   featured post's card leaks nothing of its paid part;
+// - the current `v` is cacheable forever (immutable); another `v` 302s to the current one;
+// - PNGs are kept in a byte-bounded LRU keyed by exactly what the card shows.
+// Known limit: only Inter's Latin subset is loaded, so glyphs outside it (CJK, Arabic, emoji…)
+// do not render; such titles lose those characters on the card (the page itself is unaffected).
+
+export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
+/** The longest title drawn (code points); CSS line clamping ellipsises what does not fit. */
+const MAX_TITLE_CHARS = 180;
+const PAD_X = 84;
+
+const require = createRequire(import.meta.url);
+let fonts: Array<{ name: string; data: Buffer; weight: 400 | 700; style: "normal" }> | null = null;
+
+/** Inter's static WOFF files (satori reads WOFF, not WOFF2), resolved so the server build finds them too. */
+function interFonts() {
+  fonts ??= ([400, 700] as const).map((weight) => ({
+    name: "Inter",
+    data: readFileSync(require.resolve(`@fontsource/inter/files/inter-latin-${weight}-normal.woff`)),
+    weight,
+    style: "normal" as const,
+  }));
+  return fonts;
+}
+
+/** Satori's element shape (what JSX would produce), written out so this file needs no JSX. */
+export interface CardNode {
+  type: string;
+  props: { style?: Record<string, string | number>; children?: Array<CardNode | string> | CardNode | string };
+}
+
+const el = (type: string, style: Record<string, string | number>, children?: CardNode["props"]["children"]): CardNode => ({
+  type,
+  props: { style, ...(children === undefined ? {} : { children }) },
+});
+
+/** At most `max` code points (never half a surrogate pair), with an ellipsis when cut. */
+export function clampChars(s: string, max: number): string {
+  const chars = Array.from(s.replace(/\s+/g, " ").trim());
+  return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
+/** The title's size by its length: short titles large, long ones smaller (then clamped to 4 lines). */
+function titleSize(title: string): number {
+  const n = Array.from(title).length;
+  return n <= 36 ? 84 : n <= 70 ? 68 : 56;
+}
+
+/** The card's element tree. Every text is a plain string child: satori lays it out as text. */
+export function ogCardTree(card: OgCardInput): CardNode {
+  const title = clampChars(card.title, MAX_TITLE_CHARS) || "Untitled";
+  const siteName = clampChars(card.siteName, 60);
+  const initial = Array.from(siteName)[0]?.toUpperCase() ?? "P";
+  return el(
+    "div",
+    {
+      width: "100%",
+      height: "100%",
+      display: "flex",
+      flexDirection: "column",
+      justifyContent: "space-between",
+      padding: `72px ${PAD_X}px`,
+      backgroundColor: card.accent,
+      backgroundImage: "linear-gradient(135deg, rgba(255,255,255,0.10) 0%, rgba(0,0,0,0.22) 100%)",
+      color: "#ffffff",
+      fontFamily: "Inter",
+    },
+    [
+      el("div", { display: "flex", alignItems: "center" }, [
+        el(
+          "div",
+          {
+            display: "flex",
+            alignItems: "center",
+            justifyContent: "center",
+            width: 64,
+            height: 64,
+            borderRadius: 16,
+            backgroundColor: "#ffffff",
+            color: card.accent,
+            fontSize: 36,
+            fontWeight: 700,
+            marginRight: 24,
+          },
+          initial,
+        ),
+        el("div", { display: "flex", fontSize: 34, fontWeight: 400, opacity: 0.92 }, siteName),
+      ]),
+      el(
+        "div",
+        {
+          display: "block",
+          width: OG_CARD_WIDTH - 2 * PAD_X,
+          fontSize: titleSize(title),
+          fontWeight: 700,
+          lineHeight: 1.12,
+          letterSpacing: "-0.02em",
+          lineClamp: 4,
+          textOverflow: "ellipsis",
+        },
+        title,
+      ),
+    ],
+  );
+}
+
+/** Renders a card to PNG bytes (satori → SVG → resvg). */
+export async function renderOgCard(card: OgCardInput): Promise<Uint8Array> {
+  // satori's types want a ReactNode; the plain element objects are exactly what JSX would produce.
+  const svg = await satori(ogCardTree(card) as unknown as Parameters<typeof satori>[0], {
+    width: OG_CARD_WIDTH,
+    height: OG_CARD_HEIGHT,
+    fonts: interFonts(),
+  });
+  return new Uint8Array(new Resvg(svg, { fitTo: { mode: "width", value: OG_CARD_WIDTH } }).render().asPng());
+}
+
+/** A byte-bounded LRU of rendered cards (a card is ~30–60 kB; bytes, not entries, bound memory). */
+export class CardCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private readonly pending = new Map<string, Promise<Uint8Array>>();
+  private total = 0;
+  stats = { hits: 0, renders: 0 };
+  constructor(
+    readonly maxBytes = 16 * 2 ** 20,
+    private readonly render: (card: OgCardInput) => Promise<Uint8Array> = renderOgCard,
+  ) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The card's PNG: from the cache, from a render already in flight, or rendered now. */
+  async get(card: OgCardInput): Promise<Uint8Array> {
+    // Keyed by exactly what the card shows (not the short version hash, which could collide).
+    const key = JSON.stringify([card.title, card.siteName, card.accent]);
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.stats.hits++;
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    let p = this.pending.get(key);
+    if (!p) {
+      this.stats.renders++;
+      p = this.render(card).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+      p.then((png) => this.store(key, png)).catch(() => {});
+    }
+    return p;
+  }
+
+  private store(key: string, png: Uint8Array): void {
+    if (png.byteLength > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) this.total -= old.byteLength;
+    this.entries.set(key, png);
+    this.total += png.byteLength;
+    while (this.total > this.maxBytes) {
+      const oldest = this.entries.keys().next().value!;
+      this.total -= this.entries.get(oldest)!.byteLength;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+const sharedCards = new CardCache();
+
+/**
+ * The loader of /{site}/og/{postSlug}: the PNG for the current version, a 302 to it for any other
+ * `v` (or an old slug), or a 404 for anything that is not a live post.
+ */
+export async function ogCardResponse(request: Request, params: { site?: string; postSlug?: string }, cards: CardCache = sharedCards): Promise<Response> {
+  const resolved = await resolveSite(request, params);
+  if (!resolved) throw notFound("Publication not found");
+  const slug = params.postSlug ?? "";
+  // Anonymous whoever asks: the card is public and identical for every viewer.
+  const found = await anonymousReaderClient().query(api.reader.postBySlug, { siteSlug: resolved.site.slug, slug });
+  if (!found) throw notFound("Post not found");
+  const post = found.kind === "post" ? found.post : null;
+  if (!post) {
+    // An old slug: the card of the post it now redirects to (whose version the next request checks).
+    const next = await anonymousReaderClient().query(api.reader.postBySlug, { siteSlug: resolved.site.slug, slug: found.slug });
+    if (next?.kind !== "post") throw notFound("Post not found");
+    return redirectToCard(resolved.base, next.post.slug, cardOf(next.post, resolved.site), next.post.updatedAt);
+  }
+  const card = cardOf(post, resolved.site);
+  const version = ogCardVersion(card, post.updatedAt);
+  if (new URL(request.url).searchParams.get("v") !== version) return redirectToCard(resolved.base, post.slug, card, post.updatedAt);
+  const png = await cards.get(card);
+  return new Response(request.method === "HEAD" ? null : png, {
+    status: 200,
+    headers: {
+      "Content-Type": "image/png",
+      "Content-Length": String(png.byteLength),
+      "Cache-Control": CACHE_IMMUTABLE,
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+function cardOf(post: { title: string }, site: { name: string; accentColor: string | null }): OgCardInput {
+  return { title: post.title, siteName: site.name, accent: accentPair(site.accentColor).light };
+}
+
+function redirectToCard(base: string, slug: string, card: OgCardInput, updatedAt: number): Response {
+  // Not cached: the current version changes with the post; the target is what caches keep.
+  return redirect(ogCardPath(base, slug, ogCardVersion(card, updatedAt)), { status: 302, headers: { "Cache-Control": "public, max-age=0, must-revalidate" } });
+}
