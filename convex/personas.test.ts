@@ -188,6 +188,10 @@ export const matrix: Record<string, Row> = {
     call: (c, w) => c.mutation(api.sites.updateSettings, { siteId: w.siteId, description: "Updated" }),
     expect: siteOnly(["admin", "owner"]),
   },
+  "sites:updateTheme": {
+    call: (c, w) => c.mutation(api.sites.updateTheme, { siteId: w.siteId, theme: "magazine", navLinks: [{ label: "About", url: "/about" }] }),
+    expect: siteOnly(["admin", "owner"]),
+  },
   // --- posts: contributors work on their own drafts; the author of the target post is "author" ---
   "posts:create": { call: (c, w) => c.mutation(api.posts.create, { siteId: w.siteId, title: "x" }), expect: siteOnly(members) },
   "posts:list": {

@@ -188,11 +188,12 @@ export const setFeatured = siteMutation({
   },
 });
 
+/** Sets or clears a post's cover image, with optional alt text and caption (absent = unchanged). */
 export const setCoverImage = siteMutation({
-  args: { ...postArg, storageId: v.union(v.id("_storage"), v.null()) },
+  args: { ...postArg, storageId: v.union(v.id("_storage"), v.null()), alt: v.optional(v.string()), caption: v.optional(v.string()) },
   returns: v.null(),
-  handler: async (ctx, { postId, storageId }) => {
-    await Posts.setCoverImage(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), storageId);
+  handler: async (ctx, { postId, storageId, alt, caption }) => {
+    await Posts.setCoverImage(ctx, ctx, await requireInSite(ctx, "posts", postId, ctx.site._id), storageId, { alt, caption });
     return null;
   },
 });

@@ -61,6 +61,9 @@ export async function toReaderPost(
     seoTitle: post.seoTitle ?? null,
     seoDescription: post.seoDescription ?? null,
     coverImageUrl: cover ?? null,
+    // Alt and caption only travel with an image that resolved.
+    coverImageAlt: cover ? (post.coverImageAlt ?? null) : null,
+    coverImageCaption: cover ? (post.coverImageCaption ?? null) : null,
     category: category ? { _id: category._id, name: category.name, slug: category.slug } : null,
     tags: tags.filter((t): t is Doc<"tags"> => t !== null).map((t) => ({ _id: t._id, name: t.name, slug: t.slug })),
   };

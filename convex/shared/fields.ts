@@ -53,6 +53,12 @@ export const FIELDS = {
   /** Tag and category names and descriptions (model/taxonomy.ts, the studio's taxonomy screen). */
   taxonomyName: { min: 1, max: 100, trim: "collapse" },
   taxonomyDescription: { max: 500 },
+  /** A post cover image's alt text and caption (issue #16). */
+  coverAlt: { max: 300 },
+  coverCaption: { max: 300 },
+  /** A navigation link in the site header (Studio → Design; shared/theme.ts navLinkProblem). */
+  navLinkLabel: { min: 1, max: 40, messages: { required: "Give the link a label.", tooLong: "Labels have at most 40 characters." } },
+  navLinkUrl: { min: 1, max: 500, messages: { required: "Give the link an address.", tooLong: "Addresses have at most 500 characters." } },
 } as const satisfies Record<string, TextRule>;
 
 export type FieldName = keyof typeof FIELDS;

@@ -2,6 +2,7 @@
 // missing choices fall back to the theme's defaults. Shared by Convex (sites.updateTheme validates
 // with it, sites.getPublic resolves with it), the studio form and the reader (which only ever sees a
 // ResolvedTheme). Stored in sites.branding next to accentColor and logoStorageId (ADR 014).
+import { checkField, FIELDS } from "./fields";
 
 export const THEME_IDS = ["classic", "magazine"] as const;
 export type ThemeId = (typeof THEME_IDS)[number];
@@ -46,8 +47,8 @@ export type FontPairId = keyof typeof FONT_PAIRS;
 export const FONT_PAIR_IDS = Object.keys(FONT_PAIRS) as FontPairId[];
 
 export const MAX_NAV_LINKS = 8;
-export const NAV_LABEL_MAX = 40;
-export const NAV_URL_MAX = 500;
+export const NAV_LABEL_MAX = FIELDS.navLinkLabel.max;
+export const NAV_URL_MAX = FIELDS.navLinkUrl.max;
 
 export interface NavLink {
   label: string;
@@ -99,26 +100,40 @@ export function resolveTheme(settings: ThemeSettings | null | undefined): Resolv
   };
 }
 
-/** Why a navigation link is refused, or null. Only site paths and http(s) URLs: never javascript: or //host. */
-export function navLinkProblem(link: NavLink): string | null {
-  const label = link.label.trim();
-  const url = link.url.trim();
-  if (!label) return "Give the link a label.";
-  if (label.length > NAV_LABEL_MAX) return `Labels have at most ${NAV_LABEL_MAX} characters.`;
-  if (!url) return "Give the link an address.";
-  if (url.length > NAV_URL_MAX) return `Addresses have at most ${NAV_URL_MAX} characters.`;
-  if (url.startsWith("/")) return url.startsWith("//") || /[\s\\]/.test(url) ? "Use a path like /about or a full https:// address." : null;
+const NAV_URL_COPY = "Use a path like /about or a full https:// address.";
+
+/**
+ * Which part of a navigation link is refused and why, or null. Lengths and required-ness are the
+ * FIELDS rules; addresses are site paths or http(s) URLs only: never javascript:, data: or //host.
+ */
+export function navLinkFieldProblem(link: NavLink): { part: "label" | "url"; message: string } | null {
+  const label = checkField(FIELDS.navLinkLabel, typeof link.label === "string" ? link.label : "");
+  if (!label.ok) return { part: "label", message: label.message };
+  const checked = checkField(FIELDS.navLinkUrl, typeof link.url === "string" ? link.url : "");
+  if (!checked.ok) return { part: "url", message: checked.message };
+  const url = checked.value;
+  if (url.startsWith("/")) return url.startsWith("//") || /[\s\\]/.test(url) ? { part: "url", message: NAV_URL_COPY } : null;
   try {
     const parsed = new URL(url);
-    return parsed.protocol === "https:" || parsed.protocol === "http:" ? null : "Use a path like /about or a full https:// address.";
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? null : { part: "url", message: NAV_URL_COPY };
   } catch {
-    return "Use a path like /about or a full https:// address.";
+    return { part: "url", message: NAV_URL_COPY };
   }
+}
+
+/** Why a navigation link is refused, or null (navLinkFieldProblem without the part). */
+export function navLinkProblem(link: NavLink): string | null {
+  return navLinkFieldProblem(link)?.message ?? null;
 }
 
 /** Where a navigation link points on a page whose site links start with `base` ("/{slug}" or ""). */
 export function navLinkHref(link: NavLink, base: string): string {
   return link.url.startsWith("/") ? `${base}${link.url === "/" ? "" : link.url}` || "/" : link.url;
+}
+
+function cleanAccent(raw: string): string | null {
+  const check = checkField(FIELDS.accentColor, raw);
+  return check.ok && check.value ? check.value : null;
 }
 
 /** The design form's live preview passes an unsaved theme as query parameters (studio preview route). */
@@ -144,6 +159,6 @@ export function themeFromParams(p: URLSearchParams): ResolvedTheme & { accentCol
       colorScheme: p.get("colorScheme") as ColorScheme,
       navLinks,
     }),
-    accentColor: accent && /^#[0-9a-f]{6}$/i.test(accent) ? accent : null,
+    accentColor: accent ? cleanAccent(accent) : null,
   };
 }
