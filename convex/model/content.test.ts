@@ -1,15 +1,15 @@
 import { describe, expect, test } from "vitest";
-import { AUTO_EXCERPT_MAX, autoExcerpt, paidTeaser, publicExcerpt } from "./content";
+import { AUTO_EXCERPT_MAX, autoExcerpt, excerptBlocks, excerptSource, excerptSourceOf, paidTeaser, publicExcerpt, type DocNode } from "./content";
 
 // The automatic teaser of a featured post is public (cards, feeds, Open Graph, JSON-LD, search)
 // while its body is paid, so it must never give the post away.
 
 const words = (n: number, prefix = "w") => Array.from({ length: n }, (_, i) => `${prefix}${i}`).join(" ");
-const flat = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** The properties every paid teaser has, whatever the text. */
 function expectSafeTeaser(text: string, teaser: string) {
-  const paragraphs = text.split(/\n\s*\n/).map(flat).filter(Boolean);
+  // The blocks as teasers show them (a period after a heading or list item): the same words.
+  const paragraphs = excerptBlocks(text);
   const whole = paragraphs.join(" ");
   expect(teaser.length, "at most 220 characters").toBeLessThanOrEqual(AUTO_EXCERPT_MAX);
   expect(teaser.length, "at most a third of the text").toBeLessThanOrEqual(Math.floor(whole.length / 3));
@@ -102,5 +102,80 @@ describe("publicExcerpt: the one rule for what readers see", () => {
     expect(publicExcerpt(false, undefined, text)).toBe(autoExcerpt(text));
     expect(publicExcerpt(true, undefined, text)).toBe(paidTeaser(text));
     expect(publicExcerpt(true, "   ", text)).toBe(paidTeaser(text));
+  });
+});
+
+describe("automatic excerpts read well (issue #16 item 2)", () => {
+  const doc = (...content: DocNode[]): DocNode => ({ type: "doc", content });
+  const p = (text: string): DocNode => ({ type: "paragraph", content: [{ type: "text", text }] });
+  const h = (text: string): DocNode => ({ type: "heading", attrs: { level: 2 }, content: [{ type: "text", text }] });
+  const list = (...items: string[]): DocNode => ({ type: "bulletList", content: items.map((t) => ({ type: "listItem", content: [p(t)] })) });
+
+  test("blocks are joined as sentences: a period after a heading or list item, one space between", () => {
+    const source = excerptSource(doc(p("What the river said."), h("The thaw"), p("The ice went out"), list("a heron, unimpressed", "two geese"), p("There is more.")));
+    expect(autoExcerpt(source)).toBe("What the river said. The thaw. The ice went out. a heron, unimpressed. two geese. There is more.");
+  });
+
+  test("a block that already ends a sentence (?, !, …, :, closing quote) gets no extra period", () => {
+    expect(excerptBlocks("Why?\n\nBecause!\n\nWell…\n\nShe said “go.”\n\nAs follows:\n\n(an aside.)")).toEqual([
+      "Why?",
+      "Because!",
+      "Well…",
+      "She said “go.”",
+      "As follows:",
+      "(an aside.)",
+    ]);
+  });
+
+  test("code blocks, images and rules are skipped; hard breaks and runs of whitespace become one space", () => {
+    const source = excerptSource(
+      doc(
+        p("Before the code."),
+        { type: "codeBlock", attrs: { language: "js" }, content: [{ type: "text", text: "const secret = 1;" }] },
+        { type: "image", attrs: { src: "https://example.com/a.png", alt: "A picture" } },
+        { type: "horizontalRule" },
+        { type: "paragraph", content: [{ type: "text", text: "Line one" }, { type: "hardBreak" }, { type: "text", text: "line   two\tend." }] },
+        { type: "blockquote", content: [p("Quoted words")] },
+      ),
+    );
+    expect(source).toBe("Before the code.\n\nLine one line two end.\n\nQuoted words");
+    expect(autoExcerpt(source)).toBe("Before the code. Line one line two end. Quoted words.");
+    expect(autoExcerpt(source)).not.toContain("secret");
+    expect(autoExcerpt(source)).not.toContain("A picture");
+  });
+
+  test("a long text is cut at a word boundary with an ellipsis, trailing punctuation dropped", () => {
+    const text = `${"alpha beta, gamma. ".repeat(20)}`;
+    const excerpt = autoExcerpt(text, 50);
+    expect(excerpt.endsWith("…")).toBe(true);
+    const shown = excerpt.slice(0, -1);
+    expect(shown.length).toBeLessThanOrEqual(50);
+    expect(text.startsWith(shown)).toBe(true);
+    expect(text.slice(shown.length)).toMatch(/^[,.]? /); // the next character ends a word
+    expect(shown).not.toMatch(/[,.\s]$/);
+  });
+
+  test("never cuts inside a surrogate pair, even in a long run with no space", () => {
+    const text = "😀".repeat(200);
+    for (const max of [49, 50, 51, 220]) {
+      const excerpt = autoExcerpt(text, max);
+      expect(excerpt.endsWith("…")).toBe(true);
+      const shown = excerpt.slice(0, -1);
+      expect(shown.length).toBeLessThanOrEqual(max);
+      expect(shown, `max ${max}`).toMatch(/^(😀)+$/u);
+    }
+  });
+
+  test("excerptSourceOf reads stored JSON and gives '' for anything else", () => {
+    expect(excerptSourceOf(JSON.stringify(doc(h("Title"), p("Body text"))))).toBe("Title\n\nBody text");
+    expect(excerptSourceOf("not json")).toBe("");
+    expect(excerptSourceOf('{"type":42}')).toBe("");
+  });
+
+  test("a paid teaser reads as sentences too and still stops before the last paragraph", () => {
+    const text = `A heading\n\n${"words and more words ".repeat(10)}\n\nThe paid punchline.`;
+    const teaser = paidTeaser(text);
+    expect(teaser.startsWith("A heading. words")).toBe(true);
+    expect(teaser).not.toContain("punchline");
   });
 });

@@ -72,13 +72,70 @@ export function readingTimeMinutes(words: number): number {
 /** How long an automatic excerpt may be, in characters (the ellipsis included for paid teasers). */
 export const AUTO_EXCERPT_MAX = 220;
 
-/** An excerpt generated from a free post's body when the author left it empty: about `max` characters, cut at a word. */
+// Automatic excerpts are cut from prose only: code, images and rules read as noise in a card.
+const EXCERPT_SKIP = new Set(["codeBlock", "image", "horizontalRule"]);
+const EXCERPT_TEXTBLOCKS = new Set(["paragraph", "heading"]);
+// A block already ends a sentence when its last character (before closing quotes/brackets) is one of these.
+const ENDS_SENTENCE = /[.!?…:;][\]"'”’»)]*$/u;
+
+/**
+ * The text automatic excerpts are cut from: each paragraph and heading (in lists and quotes too) as
+ * one block, whitespace collapsed, separated by blank lines; code blocks, images and rules skipped.
+ */
+export function excerptSource(doc: DocNode): string {
+  const blocks: string[] = [];
+  const inline = (n: DocNode): string =>
+    n.type === "text" ? (n.text ?? "") : n.type === "hardBreak" ? " " : (n.content ?? []).map(inline).join("");
+  const walk = (n: DocNode) => {
+    if (EXCERPT_SKIP.has(n.type)) return;
+    if (EXCERPT_TEXTBLOCKS.has(n.type)) blocks.push(inline(n));
+    else for (const c of n.content ?? []) walk(c);
+  };
+  walk(doc);
+  return blocks.map((b) => b.replace(/\s+/g, " ").trim()).filter(Boolean).join("\n\n");
+}
+
+/** excerptSource of stored document JSON; "" for text that is not a document (never throws). */
+export function excerptSourceOf(docJson: string): string {
+  try {
+    const doc: unknown = JSON.parse(docJson);
+    return isNode(doc) ? excerptSource(doc) : "";
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Blocks of excerpt text (separated by blank lines) as sentences: whitespace collapsed, and a block
+ * that does not end a sentence (a heading, a list item) gets a period, so joined blocks read
+ * "…what the river said. The ice went out…" rather than running together.
+ */
+export function excerptBlocks(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((b) => b.replace(/\s+/g, " ").trim())
+    .filter(Boolean)
+    .map((b) => (ENDS_SENTENCE.test(b) ? b : `${b}.`));
+}
+
+/** `s` cut to at most `n` UTF-16 units without splitting a surrogate pair. */
+function sliceWhole(s: string, n: number): string {
+  const code = s.charCodeAt(n - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n);
+}
+
+/**
+ * An excerpt generated from a free post's body when the author left it empty: its blocks as
+ * sentences (excerptBlocks), at most `max` characters plus "…", cut at a word (mid-word only for a
+ * single word longer than 40% of `max`, never inside a surrogate pair).
+ */
 export function autoExcerpt(text: string, max = AUTO_EXCERPT_MAX): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = excerptBlocks(text).join(" ");
   if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max);
-  const lastSpace = cut.lastIndexOf(" ");
-  return `${(lastSpace > max * 0.6 ? cut.slice(0, lastSpace) : cut).replace(/[\s,;:.—-]+$/, "")}…`;
+  // The character just past the limit tells whether cutting at the limit ends a word.
+  const lastSpace = flat.slice(0, max + 1).lastIndexOf(" ");
+  const cut = lastSpace > max * 0.6 ? flat.slice(0, lastSpace) : sliceWhole(flat, max);
+  return `${cut.replace(/[\s,;:.—-]+$/, "")}…`;
 }
 
 /**
@@ -86,13 +143,10 @@ export function autoExcerpt(text: string, max = AUTO_EXCERPT_MAX): string {
  * text and at most `max` characters (ellipsis included), cut at a word, taken from the paragraphs
  * before the last one (a one-paragraph post: from that paragraph, still at most a third of it). So
  * it is never the whole body and never carries its ending. "" when no such cut exists (a very short
- * post, or no word boundary within the limit).
+ * post, or no word boundary within the limit). Blocks read as sentences, as in autoExcerpt.
  */
 export function paidTeaser(text: string, max = AUTO_EXCERPT_MAX): string {
-  const paragraphs = text
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s+/g, " ").trim())
-    .filter(Boolean);
+  const paragraphs = excerptBlocks(text);
   if (!paragraphs.length) return "";
   const total = paragraphs.join(" ").length;
   const limit = Math.min(max, Math.floor(total / 3)) - 1; // one character for the ellipsis

@@ -7,7 +7,7 @@ import { displayName } from "../lib/auth";
 import { appError, cleanField } from "../lib/errors";
 import { FIELDS, type TextRule } from "../shared/fields";
 import { toSlug } from "../shared/slugs";
-import { docToText, EMPTY_DOC, parseDoc, publicExcerpt, wordCount } from "./content";
+import { docToText, EMPTY_DOC, excerptSourceOf, parseDoc, publicExcerpt, wordCount } from "./content";
 import { applyPublicationChange, publicationState } from "./publication";
 import { dropRedirectsTo, recordRedirect, requireSlugFree, uniqueSlug } from "./slugs";
 
@@ -306,8 +306,8 @@ export async function setTags(ctx: MutationCtx, actor: Actor, post: Doc<"posts">
  * featured flag changes: the card excerpt (model/content.ts publicExcerpt, with where it came from)
  * for the post row, and the public search text for the live body.
  */
-export function liveCardFields(featured: boolean, live: Pick<Doc<"postBodies">, "title" | "excerpt" | "text">) {
-  const excerpt = publicExcerpt(featured, live.excerpt, live.text);
+export function liveCardFields(featured: boolean, live: Pick<Doc<"postBodies">, "title" | "excerpt" | "text" | "doc">) {
+  const excerpt = publicExcerpt(featured, live.excerpt, excerptSourceOf(live.doc));
   const excerptKind = live.excerpt?.trim() ? ("author" as const) : featured ? ("teaser" as const) : ("auto" as const);
   return { card: { excerpt, excerptKind }, searchText: publicSearchText(featured, live.title, excerpt, `${live.title}\n${live.text}`) };
 }

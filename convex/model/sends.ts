@@ -5,7 +5,7 @@ import { env } from "../env";
 import { appError } from "../lib/errors";
 import type { DeliveryStatus, SendSegment } from "../validators";
 import { getBody } from "./posts";
-import { publicExcerpt } from "./content";
+import { excerptSourceOf, publicExcerpt } from "./content";
 import { requireNewsletter } from "./newsletters";
 import { fillPostEmail, renderPostEmailTemplate } from "../email/postEmail";
 
@@ -100,7 +100,7 @@ export async function startSend(
     body: body.doc,
     post: {
       slug: post.slug,
-      excerpt: publicExcerpt(post.featured, body.excerpt, body.text),
+      excerpt: publicExcerpt(post.featured, body.excerpt, excerptSourceOf(body.doc)),
       featured: post.featured,
       publishedAt: post.publishedAt ?? now,
       authorName: post.authorName,
@@ -231,8 +231,8 @@ export async function draftPreview(ctx: QueryCtx, site: Doc<"sites">, post: Doc<
   const emailSite = { name: site.name, url: siteUrl };
   const template =
     access === "teaser"
-      ? renderPostEmailTemplate({ site: emailSite, access, post: { ...base, excerpt: publicExcerpt(true, draft.excerpt, draft.text) }, links: { ...links, upgrade: `${siteUrl}/subscribe?from=${encodeURIComponent(post.slug)}` } })
-      : renderPostEmailTemplate({ site: emailSite, access, post: { ...base, excerpt: publicExcerpt(post.featured, draft.excerpt, draft.text), doc: draft.doc }, links });
+      ? renderPostEmailTemplate({ site: emailSite, access, post: { ...base, excerpt: publicExcerpt(true, draft.excerpt, excerptSourceOf(draft.doc)) }, links: { ...links, upgrade: `${siteUrl}/subscribe?from=${encodeURIComponent(post.slug)}` } })
+      : renderPostEmailTemplate({ site: emailSite, access, post: { ...base, excerpt: publicExcerpt(post.featured, draft.excerpt, excerptSourceOf(draft.doc)), doc: draft.doc }, links });
   const filled = fillPostEmail(template, {
     unsubscribe: `${siteUrl}/email/unsubscribe?token=${label}`,
     oneClick: `${siteUrl}/email/unsubscribe?token=${label}`,

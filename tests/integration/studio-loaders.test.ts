@@ -278,7 +278,7 @@ describe("posts list", () => {
     expect(ok.data.html).toContain("<h2>Section</h2>");
     expect(ok.data.html).toContain("<strong>bold</strong>");
     expect(ok.data.html).not.toContain("<script>");
-    expect(ok.data.card).toMatchObject({ title: "Preview me", excerpt: "Section bold <script>x</script>", authorName: "Olivia Owner" });
+    expect(ok.data.card).toMatchObject({ title: "Preview me", excerpt: "Section. bold <script>x</script>.", authorName: "Olivia Owner" });
     expect((await action(preview, request(other.jar), { siteId })).status).toBe(404);
   });
 });

@@ -2,13 +2,13 @@
 // excerpt and public teaser, category, tags, featured, cover), SEO, Markdown and revisions.
 import type { ReactNode } from "react";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { publicExcerpt } from "../../../convex/model/content";
+import { excerptSourceOf, publicExcerpt } from "../../../convex/model/content";
 import { FIELDS, fieldProps } from "../../../convex/shared/fields";
 import { can } from "../../../convex/shared/roles";
 import { ConfirmButton } from "../components";
 import { Time } from "../format";
 import { CoverField } from "./cover-field";
-import { plainText, type CategoryOption, type EditData, type PostEditorProps, type TagOption } from "./editor-model";
+import { type CategoryOption, type EditData, type PostEditorProps, type TagOption } from "./editor-model";
 import { FeaturedField } from "./featured-field";
 import { Revisions } from "./revisions";
 import { ScheduleForm } from "./schedule-form";
@@ -118,7 +118,7 @@ export function PostSettings({
             {...fieldProps(FIELDS.postExcerpt)}
             value={draft.excerpt}
             readOnly={!editable}
-            placeholder={publicExcerpt(post.featured, undefined, plainText(draft.doc)) || "A short summary for lists and feeds (written for you from the text if left empty)."}
+            placeholder={publicExcerpt(post.featured, undefined, excerptSourceOf(draft.doc)) || "A short summary for lists and feeds (written for you from the text if left empty)."}
             onChange={(e) => update({ excerpt: e.target.value })}
             aria-describedby="post-excerpt-hint public-teaser"
           />
@@ -129,7 +129,7 @@ export function PostSettings({
           </small>
           {/* The same function the server stores on publish, so this is exactly what cards, feeds and search show. */}
           <p className="st-hint" id="public-teaser" data-testid="public-teaser">
-            Public teaser{post.status === "published" ? " (after you update)" : ""}: {publicExcerpt(post.featured, draft.excerpt, plainText(draft.doc)) || <em>none</em>}
+            Public teaser{post.status === "published" ? " (after you update)" : ""}: {publicExcerpt(post.featured, draft.excerpt, excerptSourceOf(draft.doc)) || <em>none</em>}
           </p>
         </div>
         <CategoryField
