@@ -1,34 +1,128 @@
-import { Link, isRouteErrorResponse } from "@remix-run/react";
-import type { ReactNode } from "react";
-import { formatDate, initials, isoDate, plural, readingTime } from "./format";
-import type { ListPage, PostCard, SiteData } from "./types";
+import { isRouteErrorResponse } from "@remix-run/react";
+import type { CSSProperties, ReactNode } from "react";
+import { navLinkHref } from "../../convex/shared/theme";
+import { fontStylesheets, fontVars } from "./fonts";
+import { initials, plural } from "./format";
 import { readerPaths, withCursor } from "./paths";
+import type { ListPage, PostCard, ReaderViewer, SiteData } from "./types";
 
-// The reader theme's building blocks. Landmarks come from the $site layout (banner, nav, main,
-// contentinfo); each page has one h1, and list items use h2 so headings stay in order.
+export { Byline, CoverImage, HomePosts, Kicker, PostCardView, PostList, PremiumBadge, TagList, listShape } from "./cards";
 
-export function SiteHeader({ site }: { site: SiteData }) {
+// The reader theme's building blocks. Landmarks come from ReaderShell (banner, nav, main,
+// contentinfo); each page has one h1, and list items use h2/h3 so headings stay in order.
+// Links are plain <a>: reader pages run no JavaScript (route handle scripts: false), and the
+// studio's theme preview renders these outside the router.
+
+/** The <link>s of the site's font pair (none for "system"): React renders them where they stand, which HTML allows for stylesheets. */
+export function FontLinks({ site }: { site: SiteData }) {
+  return (
+    <>
+      {fontStylesheets(site.theme.fontPair).map((href) => (
+        <link key={href} rel="stylesheet" href={href} />
+      ))}
+    </>
+  );
+}
+
+/** The theme root: data attributes select the theme's CSS; custom properties carry the fonts and accent. */
+export function ReaderShell({ site, viewer, children }: { site: SiteData; viewer: ReaderViewer | null; children: ReactNode }) {
+  const style = {
+    "--accent-light": site.accent.light,
+    "--accent-dark": site.accent.dark,
+    ...fontVars(site.theme.fontPair),
+  } as CSSProperties;
+  return (
+    <div
+      className="reader"
+      data-theme={site.theme.theme}
+      data-home-layout={site.theme.homeLayout}
+      data-color-scheme={site.theme.colorScheme}
+      data-font-pair={site.theme.fontPair}
+      style={style}
+    >
+      <FontLinks site={site} />
+      <SiteHeader site={site} viewer={viewer} />
+      <main id="main" className="wrap main" tabIndex={-1}>
+        {children}
+      </main>
+      <SiteFooter site={site} />
+    </div>
+  );
+}
+
+/** Sign in / account, and Subscribe, Upgrade or the paid badge, by who is reading. */
+function ViewerActions({ site, viewer }: { site: SiteData; viewer: ReaderViewer | null }) {
+  const p = readerPaths(site.base);
+  if (!viewer) {
+    return (
+      <>
+        <li>
+          <a href={`/login?redirectTo=${encodeURIComponent(p.home)}`} className="site-nav__account">
+            Sign in
+          </a>
+        </li>
+        <li>
+          <a href={p.subscribe} className="button button--small">
+            Subscribe
+          </a>
+        </li>
+      </>
+    );
+  }
+  const paid = viewer.membership === "paid" || viewer.membership === "comped";
+  return (
+    <>
+      <li>
+        <a href="/account" className="site-nav__account" title={`Signed in as ${viewer.name}`}>
+          <span aria-hidden="true" className="site-nav__initials">
+            {initials(viewer.name)}
+          </span>
+          <span className="site-nav__account-label">Account</span>
+        </a>
+      </li>
+      <li>
+        {paid ? (
+          <span className="badge badge--member">Paid member</span>
+        ) : (
+          <a href={p.subscribe} className="button button--small">
+            {viewer.membership === "free" ? "Upgrade" : "Subscribe"}
+          </a>
+        )}
+      </li>
+    </>
+  );
+}
+
+export function SiteHeader({ site, viewer = null }: { site: SiteData; viewer?: ReaderViewer | null }) {
   const p = readerPaths(site.base);
   return (
     <header className="site-header">
       <div className="wrap site-header__inner">
-        <Link to={p.home} className="site-brand" prefetch="none">
+        <a href={p.home} className="site-brand">
           {site.logoUrl ? <img src={site.logoUrl} alt="" className="site-brand__logo" width={40} height={40} /> : null}
           <span className="site-brand__name">{site.name}</span>
-        </Link>
+        </a>
         <nav aria-label={`${site.name} sections`} className="site-nav">
-          <ul>
+          <ul className="site-nav__links">
             <li>
-              <Link to={p.home} prefetch="none">Home</Link>
+              <a href={p.home}>Home</a>
             </li>
+            {site.theme.navLinks.map((link, i) => {
+              const external = !link.url.startsWith("/");
+              return (
+                <li key={`${i}-${link.url}`}>
+                  <a href={navLinkHref(link, site.base)} rel={external ? "noopener" : undefined}>
+                    {link.label}
+                  </a>
+                </li>
+              );
+            })}
             <li>
-              <Link to={p.search()} prefetch="none">Search</Link>
+              <a href={p.search()}>Search</a>
             </li>
-            <li>
-              <Link to={p.subscribe} className="button button--small" prefetch="none">
-                Subscribe
-              </Link>
-            </li>
+          </ul>
+          <ul className="site-nav__viewer">
+            <ViewerActions site={site} viewer={viewer} />
           </ul>
         </nav>
       </div>
@@ -75,119 +169,22 @@ export function Avatar({ name, image, size = 40 }: { name: string; image: string
   );
 }
 
-export function PremiumBadge() {
-  return <span className="badge badge--premium">Subscribers</span>;
-}
-
-export function TagList({ site, tags, label = "Tags" }: { site: SiteData; tags: PostCard["tags"]; label?: string }) {
-  if (!tags.length) return null;
-  const p = readerPaths(site.base);
-  return (
-    <ul className="tag-list" aria-label={label}>
-      {tags.map((t) => (
-        <li key={t.slug}>
-          <Link to={p.tag(t.slug)} prefetch="none">
-            #{t.name}
-          </Link>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-export function Byline({ site, post, updatedAt }: { site: SiteData; post: PostCard; updatedAt?: number }) {
-  const p = readerPaths(site.base);
-  const edited = updatedAt !== undefined && updatedAt - post.publishedAt > 24 * 3600_000;
-  return (
-    <p className="byline">
-      {post.authorSlug ? (
-        <Link to={p.author(post.authorSlug)} prefetch="none" className="byline__author">
-          {post.authorName}
-        </Link>
-      ) : (
-        <span className="byline__author">{post.authorName}</span>
-      )}
-      <span aria-hidden="true"> · </span>
-      <time dateTime={isoDate(post.publishedAt)}>{formatDate(post.publishedAt)}</time>
-      {edited ? (
-        <>
-          <span aria-hidden="true"> · </span>
-          <span>
-            Updated <time dateTime={isoDate(updatedAt!)}>{formatDate(updatedAt!)}</time>
-          </span>
-        </>
-      ) : null}
-      <span aria-hidden="true"> · </span>
-      <span>{readingTime(post.readingTimeMinutes)}</span>
-      {post.category ? (
-        <>
-          <span aria-hidden="true"> · </span>
-          <Link to={p.category(post.category.slug)} prefetch="none">
-            {post.category.name}
-          </Link>
-        </>
-      ) : null}
-    </p>
-  );
-}
-
-export function PostCardView({ site, post, headingLevel = 2 }: { site: SiteData; post: PostCard; headingLevel?: 2 | 3 }) {
-  const p = readerPaths(site.base);
-  const H = headingLevel === 2 ? "h2" : "h3";
-  return (
-    <article className={`card${post.featured ? " card--featured" : ""}`}>
-      {post.featured ? <PremiumBadge /> : null}
-      <H className="card__title">
-        <Link to={p.post(post.slug)} prefetch="none">
-          {post.title}
-        </Link>
-      </H>
-      <Byline site={site} post={post} />
-      {post.excerpt ? <p className="card__excerpt">{post.excerpt}</p> : null}
-      <TagList site={site} tags={post.tags} label={`Tags of ${post.title}`} />
-    </article>
-  );
-}
-
-export function PostList({
-  site,
-  posts,
-  empty = "No posts yet.",
-  headingLevel = 2,
-}: {
-  site: SiteData;
-  posts: PostCard[];
-  empty?: string;
-  headingLevel?: 2 | 3;
-}) {
-  if (!posts.length) return <p className="empty">{empty}</p>;
-  return (
-    <ol className="post-list">
-      {posts.map((post) => (
-        <li key={post.slug}>
-          <PostCardView site={site} post={post} headingLevel={headingLevel} />
-        </li>
-      ))}
-    </ol>
-  );
-}
-
 /** Pagination by cursor: "Older posts" is a real link (?cursor=…), "Newest posts" returns to page one. */
 export function Pager({ path, page, extra }: { path: string; page: ListPage; extra?: Record<string, string> }) {
   if (page.first && !page.nextCursor) return null;
   return (
     <nav className="pager" aria-label="Pagination">
       {!page.first ? (
-        <Link to={withCursor(path, null, extra)} prefetch="none" rel="first">
+        <a href={withCursor(path, null, extra)} rel="first">
           ← Newest posts
-        </Link>
+        </a>
       ) : (
         <span />
       )}
       {page.nextCursor ? (
-        <Link to={withCursor(path, page.nextCursor, extra)} prefetch="none" rel="next">
+        <a href={withCursor(path, page.nextCursor, extra)} rel="next">
           Older posts →
-        </Link>
+        </a>
       ) : null}
     </nav>
   );
@@ -200,14 +197,14 @@ export function AdjacentPosts({ site, previous, next }: { site: SiteData; previo
   return (
     <nav className="adjacent" aria-label="More posts">
       {previous ? (
-        <Link to={p.post(previous.slug)} prefetch="none" rel="prev" className="adjacent__link adjacent__link--prev">
+        <a href={p.post(previous.slug)} rel="prev" className="adjacent__link adjacent__link--prev">
           <span className="adjacent__label">← Previous:</span> <span className="adjacent__title">{previous.title}</span>
-        </Link>
+        </a>
       ) : null}
       {next ? (
-        <Link to={p.post(next.slug)} prefetch="none" rel="next" className="adjacent__link adjacent__link--next">
+        <a href={p.post(next.slug)} rel="next" className="adjacent__link adjacent__link--next">
           <span className="adjacent__label">Next:</span> <span className="adjacent__title">{next.title} →</span>
-        </Link>
+        </a>
       ) : null}
     </nav>
   );
@@ -241,15 +238,15 @@ export function ReaderError({ site, error }: { site: SiteData | undefined; error
       </PageHeader>
       <ul className="error-page__links">
         <li>
-          <Link to={home} prefetch="none">
+          <a href={home}>
             {site ? `Back to ${site.name}` : "Back to Pressroom"}
-          </Link>
+          </a>
         </li>
         {site ? (
           <li>
-            <Link to={readerPaths(site.base).search()} prefetch="none">
+            <a href={readerPaths(site.base).search()}>
               Search {site.name}
-            </Link>
+            </a>
           </li>
         ) : null}
       </ul>

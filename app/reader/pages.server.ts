@@ -1,4 +1,5 @@
 import { type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
+import { resolveTheme, type ResolvedTheme } from "../../convex/shared/theme";
 import type { ReaderPost } from "../../convex/validators";
 import { readerClient, type ReaderClient } from "./client.server";
 import { badRequest, notFound } from "./http.server";
@@ -12,6 +13,8 @@ export type { ListPage, PostCard, PublicPlan, SiteData };
 // card shape lists send to the browser (no ids a page does not need, never a body).
 
 export function siteData(r: ResolvedSite): SiteData {
+  // getPublic resolves the theme (sites.ts); a backend that predates it gets the defaults.
+  const extra = r.site as { theme?: ResolvedTheme; coverUrl?: string | null };
   return {
     name: r.site.name,
     slug: r.site.slug,
@@ -20,6 +23,8 @@ export function siteData(r: ResolvedSite): SiteData {
     accent: accentPair(r.site.accentColor),
     base: r.base,
     canonicalBase: r.canonicalBase,
+    theme: extra.theme ?? resolveTheme(undefined),
+    coverUrl: extra.coverUrl ?? null,
   };
 }
 
@@ -43,6 +48,7 @@ export function toCard(p: ReaderPost): PostCard {
     featured: p.featured,
     locked: p.locked,
     coverImageUrl: p.coverImageUrl,
+    coverImageAlt: p.coverImageAlt ?? null,
     category: p.category ? { name: p.category.name, slug: p.category.slug } : null,
     tags: p.tags.map((t) => ({ name: t.name, slug: t.slug })),
   };

@@ -1,3 +1,5 @@
+import type { ResolvedTheme } from "../../convex/shared/theme";
+
 // Shapes reader loaders send to the browser (shared by server helpers and components).
 
 /** What the $site layout sends to the browser and every page's meta reads. */
@@ -11,6 +13,17 @@ export interface SiteData {
   base: string;
   /** Absolute canonical prefix. */
   canonicalBase: string;
+  /** The publication's theme, every choice resolved (convex/shared/theme.ts). */
+  theme: ResolvedTheme;
+  /** The site's cover image (a banner on the home page), or null. */
+  coverUrl: string | null;
+}
+
+/** Who is reading, for the reader header: null when signed out. */
+export interface ReaderViewer {
+  name: string;
+  /** null: signed in but not a member of this site. */
+  membership: "paid" | "comped" | "free" | null;
 }
 
 /** A post as list pages show it. */
@@ -26,6 +39,8 @@ export interface PostCard {
   featured: boolean;
   locked: boolean;
   coverImageUrl: string | null;
+  /** The cover's alt text (null: decorative, rendered with alt=""). */
+  coverImageAlt: string | null;
   category: { name: string; slug: string } | null;
   tags: Array<{ name: string; slug: string }>;
 }

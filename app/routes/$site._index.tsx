@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { readerMembership } from "../reader/audience.server";
-import { PageHeader, Pager, PostCardView, PostList, ReaderError } from "../reader/components";
+import { ReaderError } from "../reader/components";
+import { HomeView } from "../reader/home-view";
 import { JoinForm } from "../reader/join-form";
 import { cachedPage, readerHeaders } from "../reader/http.server";
 import { listPage, requireSite, toCard } from "../reader/pages.server";
@@ -11,7 +12,8 @@ import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { pageMeta } from "../reader/seo";
 
 // /{site}/: the publication's home. Featured (subscriber) posts first, on the first page only,
-// then the latest posts, newest first, with ?cursor= pagination.
+// then the latest posts, newest first, with ?cursor= pagination. The theme's home layout decides the
+// shapes (components.tsx HomePosts): a list, a grid of covers, or a magazine hero then a grid.
 
 const FEATURED_ON_HOME = 3;
 
@@ -33,34 +35,7 @@ export const headers = readerHeaders;
 export default function SiteHome() {
   const { featured, latest, membership } = useLoaderData<typeof loader>();
   const site = useSite()!;
-  const p = readerPaths(site.base);
-  return (
-    <>
-      <PageHeader title={site.name}>{site.description ? <p className="lede">{site.description}</p> : null}</PageHeader>
-      {latest.first ? <JoinForm site={site} membership={membership} idPrefix="home" /> : null}
-      {featured.length ? (
-        <section aria-labelledby="featured-heading" className="featured">
-          <h2 id="featured-heading" className="section-title">
-            Featured for subscribers
-          </h2>
-          <ul className="featured__list">
-            {featured.map((post) => (
-              <li key={post.slug}>
-                <PostCardView site={site} post={post} headingLevel={3} />
-              </li>
-            ))}
-          </ul>
-        </section>
-      ) : null}
-      <section aria-labelledby="latest-heading">
-        <h2 id="latest-heading" className="section-title">
-          {latest.first ? "Latest posts" : "Older posts"}
-        </h2>
-        <PostList site={site} posts={latest.posts} empty="Nothing published yet." headingLevel={3} />
-        <Pager path={p.home} page={latest} />
-      </section>
-    </>
-  );
+  return <HomeView site={site} featured={featured} latest={latest} join={<JoinForm site={site} membership={membership} idPrefix="home" />} />;
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches, location }) => {

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { docToText, excerptSourceOf, publicExcerpt, readingTimeMinutes, wordCount, type DocNode } from "../../convex/model/content";
+import { docToText, publicExcerpt, readingTimeMinutes, wordCount, type DocNode } from "../../convex/model/content";
 import { MAX_DOC_CHARS } from "../../convex/shared/constants";
+import { resolveTheme } from "../../convex/shared/theme";
 import { renderDocToSafeHtml } from "../reader/render.server";
 import { accentPair } from "../reader/theme";
 import type { PostCard, SiteData } from "../reader/types";
@@ -57,7 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const title = typeof body.title === "string" ? body.title.trim() : edit.draft.title;
   // The rule the server applies on publish (a paid teaser for featured posts), so the preview card is what readers get.
-  const excerpt = publicExcerpt(edit.post.featured, typeof body.excerpt === "string" ? body.excerpt : undefined, excerptSourceOf(body.doc));
+  const excerpt = publicExcerpt(edit.post.featured, typeof body.excerpt === "string" ? body.excerpt : undefined, text);
   const now = Date.now();
   const card: PostCard = {
     slug: edit.post.slug,
@@ -71,6 +72,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     featured: edit.post.featured,
     locked: false,
     coverImageUrl: null,
+    coverImageAlt: null,
     category: category ? { name: category.name, slug: category.slug } : null,
     tags: tags.map((t) => ({ name: t.name, slug: t.slug })),
   };
@@ -82,6 +84,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     accent: accentPair(settings.branding?.accentColor ?? null),
     base: `/${settings.slug}`,
     canonicalBase: `${new URL(request.url).origin}/${settings.slug}`,
+    // The draft previews in the site's saved theme.
+    theme: resolveTheme(settings.branding),
+    coverUrl: settings.coverUrl,
   };
   const result: PreviewResponse = { html: renderDocToSafeHtml(body.doc), card, site, updatedAt: now };
   return json(result, 200, headers);

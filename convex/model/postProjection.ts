@@ -48,6 +48,7 @@ export async function toReaderPost(
     slug: post.slug,
     title: post.title,
     excerpt: hasUnsafeExcerpt(post) ? "" : (post.excerpt ?? ""),
+    excerptKind: post.excerptKind ?? null,
     authorId: post.authorId,
     authorName: post.authorName,
     authorImage: post.authorImage ?? null,
