@@ -93,4 +93,33 @@ describe("the subscribe page's return paths (an email's upgrade button: /subscri
       expect(subscribeReturnPaths("/daily", `?${new URLSearchParams({ from })}`), from).toEqual({ returnTo: "/daily/subscribe", signUpTo: "/daily/subscribe" });
     }
   });
+
+  test("the paywall's returnTo (a post of this site) is where checkout comes back to, and sign-up keeps it", () => {
+    expect(subscribeReturnPaths("/daily", `?${new URLSearchParams({ returnTo: "/daily/rates-and-rents" })}`)).toEqual({
+      returnTo: "/daily/rates-and-rents",
+      signUpTo: "/daily/subscribe?returnTo=%2Fdaily%2Frates-and-rents",
+    });
+    expect(subscribeReturnPaths("", `?${new URLSearchParams({ returnTo: "/rates-and-rents" })}`).returnTo).toBe("/rates-and-rents");
+  });
+
+  test("open redirect: a checkout returnTo to another host is ignored (and so is another site, an auth page, or this page)", () => {
+    const bad = [
+      "https://evil.example/daily/x",
+      "//evil.example/daily/x",
+      "/\\evil.example",
+      "/%2F%2Fevil.example",
+      "javascript:alert(1)",
+      "/other-site/post",
+      "/daily",
+      "/daily/subscribe",
+      "/daily/subscribe?returnTo=/daily/x",
+      "/login?redirectTo=https://evil.example",
+      "/daily/../login",
+    ];
+    for (const returnTo of bad) {
+      expect(subscribeReturnPaths("/daily", `?${new URLSearchParams({ returnTo })}`), returnTo).toEqual({ returnTo: "/daily/subscribe", signUpTo: "/daily/subscribe" });
+    }
+    // On the site's own host (empty base) a foreign host is still refused.
+    expect(subscribeReturnPaths("", `?${new URLSearchParams({ returnTo: "https://evil.example/" })}`).returnTo).toBe("/subscribe");
+  });
 });

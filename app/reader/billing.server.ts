@@ -4,6 +4,7 @@ import { errorCodeOf, errorData, toUserError } from "../../convex/shared/errors"
 import { checkField, FIELDS } from "../../convex/shared/fields";
 import type { Id } from "../../convex/_generated/dataModel";
 import { requireSameOrigin } from "../auth/csrf.server";
+import { safeRedirectTo } from "../auth/redirect.server";
 import { convexAs, getAuthSession } from "../auth/session.server";
 import type { ReaderClient } from "./client.server";
 import type { CheckoutPlan, SubscriptionView } from "./paywall";
@@ -103,14 +104,32 @@ export function billingErrorMessage(error: unknown, context = "billing action"):
 }
 
 /**
- * Where the subscribe page's forms come back to. An email's upgrade button names its post
- * (`/subscribe?from=<post slug>`, contract #15): checkout returns the new subscriber to that post,
- * and sign-up to this page with the same `from`. Anything but a well-formed slug is ignored, so the
- * parameter can only ever name a path on this site.
+ * A `returnTo` from the subscribe page's URL, when it is a reader path of THIS site (the paywall
+ * sends `/{site}/{post}`): same-origin and relative (safeRedirectTo), under the site's base, and
+ * not the subscribe page itself. Anything else (another host, another site, an auth page) is null.
+ */
+export function readerReturnPath(base: string, value: string | null): string | null {
+  const safe = safeRedirectTo(value, "");
+  if (!safe) return null;
+  const path = safe.split(/[?#]/, 1)[0];
+  if (base && !path.startsWith(`${base}/`)) return null;
+  if (path === readerPaths(base).subscribe || path.startsWith(`${readerPaths(base).subscribe}/`)) return null;
+  return safe;
+}
+
+/**
+ * Where the subscribe page's forms come back to. The paywall names its post as `returnTo`
+ * (readerReturnPath); an email's upgrade button names its post by slug (`?from=<post slug>`,
+ * contract #15). Checkout returns the new subscriber to that post (with `?checkout=success`), and
+ * sign-up to this page with the same parameter. Anything else is ignored, so the parameters can
+ * only ever name a path on this site.
  */
 export function subscribeReturnPaths(base: string, search: string): { returnTo: string; signUpTo: string } {
   const p = readerPaths(base);
-  const from = new URLSearchParams(search).get("from");
+  const params = new URLSearchParams(search);
+  const back = readerReturnPath(base, params.get("returnTo"));
+  if (back) return { returnTo: back, signUpTo: `${p.subscribe}?${new URLSearchParams({ returnTo: back })}` };
+  const from = params.get("from");
   const slug = from !== null ? checkField(FIELDS.slug, from) : null;
   if (!slug?.ok || slug.value !== from) return { returnTo: p.subscribe, signUpTo: p.subscribe };
   return { returnTo: p.post(from), signUpTo: `${p.subscribe}?${new URLSearchParams({ from })}` };

@@ -1,6 +1,7 @@
+import { useRouteLoaderData } from "@remix-run/react";
 import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { readerPaths } from "./paths";
-import type { SiteData } from "./types";
+import type { ReaderViewer, SiteData } from "./types";
 
 // The join form of reader pages (home, end of post, /subscribe): a plain POST form, no JavaScript
 // needed. Anonymous readers all get the same markup (the page stays shared-cacheable); a signed-in
@@ -8,6 +9,12 @@ import type { SiteData } from "./types";
 
 /** What the join form shows a reader: null for anonymous readers (audience.server.ts readerMembership). */
 export type MembershipView = { following: boolean } | null;
+
+/** The reader header's viewer, from the $site layout's loader (viewer.server.ts); null when signed out. */
+export function useViewer(): ReaderViewer | null {
+  const data = useRouteLoaderData("routes/$site") as { viewer?: ReaderViewer | null } | undefined;
+  return data?.viewer ?? null;
+}
 
 export function JoinForm({
   site,
@@ -24,6 +31,10 @@ export function JoinForm({
 }) {
   const p = readerPaths(site.base);
   const headingId = `${idPrefix}-join-heading`;
+  const viewer = useViewer();
+  const paid = viewer?.membership === "paid" || viewer?.membership === "comped";
+  // Paid and comped members are past "follow for free": they see that they follow, or nothing.
+  if (paid && !membership?.following) return null;
   if (membership?.following) {
     return (
       <section className="join" aria-labelledby={headingId} data-testid="join-following">

@@ -1,15 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useActionData, useLoaderData, useRouteError } from "@remix-run/react";
+import { useActionData, useLoaderData, useLocation, useRouteError } from "@remix-run/react";
 import { handleBillingAction, loadCheckoutPlans, readerSubscription, subscribeReturnPaths } from "../reader/billing.server";
 import { readerMembership } from "../reader/audience.server";
 import { PageHeader, ReaderError } from "../reader/components";
-import { BillingError, ManageSubscriptionButton, SubscribeButton, lockReasonText } from "../reader/paywall";
+import { BillingError, CheckoutThanks, ManageSubscriptionButton, SubscribeButton, lockReasonText } from "../reader/paywall";
 import { CACHE_PRIVATE, cachedPage, readerHeaders } from "../reader/http.server";
 import { requireSite } from "../reader/pages.server";
 import { formatDate, formatPrice } from "../reader/format";
 import { readerPaths } from "../reader/paths";
 import { JoinForm } from "../reader/join-form";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
+import { useViewer } from "../reader/join-form";
 import { pageMeta } from "../reader/seo";
 
 // /{site}/subscribe: where the paywall sends readers. It lists the site's active plans
@@ -42,13 +43,17 @@ export default function SubscribePage() {
   const { signedIn, plans, plansError, subscription, membership } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const site = useSite()!;
+  const { search } = useLocation();
   const p = readerPaths(site.base);
+  const viewer = useViewer();
+  const paidMember = viewer?.membership === "paid" || viewer?.membership === "comped";
   const active = subscription?.grantsAccess ?? false;
   const reason = subscription && !subscription.grantsAccess ? lockReasonText(subscription.reason) : null;
   // Only a site that truly has no plans is "coming soon"; a failed load shows its error instead.
   const comingSoon = plans.length === 0 && !plansError;
   return (
     <>
+      <CheckoutThanks site={site} search={search} />
       <PageHeader kicker="Subscribe" title={`Support ${site.name}`}>
         <p className="lede">Subscribers read every featured post and keep {site.name} independent.</p>
       </PageHeader>
@@ -103,10 +108,11 @@ export default function SubscribePage() {
       ) : null}
       {/* The test id predates checkout (tests/e2e/reader.test.ts looks for it); it now marks the free options. */}
       <section aria-labelledby="checkout-heading" className="notice" data-testid="subscribe-coming-soon">
-        <h2 id="checkout-heading">{comingSoon ? "Paid subscriptions are coming soon" : "Follow for free"}</h2>
+        <h2 id="checkout-heading">{comingSoon ? "Paid subscriptions are coming soon" : paidMember ? "Follow by feed" : "Follow for free"}</h2>
         <p>
-          {comingSoon ? "Until they are here, every" : "Not ready to subscribe? Every"} post that isn’t marked for subscribers
-          is free to read, and the feeds below carry new posts as they are published.
+          {paidMember
+            ? "The feeds below carry new posts as they are published."
+            : `${comingSoon ? "Until they are here, every" : "Not ready to subscribe? Every"} post that isn’t marked for subscribers is free to read, and the feeds below carry new posts as they are published.`}
         </p>
         <ul>
           <li>
