@@ -1,8 +1,8 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useActionData, useLoaderData, useLocation, useRouteError } from "@remix-run/react";
+import { useActionData, useLoaderData, useLocation, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { readerMembership } from "../reader/audience.server";
-import { AdjacentPosts, Avatar, Byline, PostCardView, PremiumBadge, ReaderError, TagList } from "../reader/components";
+import { AdjacentPosts, Avatar, Byline, CoverImage, Kicker, PostCardView, ReaderError, TagList } from "../reader/components";
 import { BillingError, CheckoutThanks, Paywall } from "../reader/paywall";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
@@ -11,7 +11,7 @@ import { readerPaths } from "../reader/paths";
 import { renderDocCached } from "../reader/render.server";
 import { JoinForm } from "../reader/join-form";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
-import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta } from "../reader/seo";
+import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta, postImage } from "../reader/seo";
 import { VIEW_HEADER } from "../reader/front.server";
 import { countView } from "../reader/views.server";
 
@@ -48,6 +48,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       updatedAt: post.updatedAt,
       seoTitle: post.seoTitle,
       seoDescription: post.seoDescription,
+      // Shown as a dek (subtitle) only when the author wrote it: an automatic excerpt repeats the first paragraph.
+      dek: post.excerptKind === "author" && post.excerpt ? post.excerpt : null,
+      coverImageCaption: post.coverImageCaption ?? null,
       // Present only when Convex returned the body (the viewer is entitled to it).
       bodyHtml: !post.locked && post.doc ? renderDocCached(post.doc) : null,
     },
@@ -85,15 +88,20 @@ export default function PostPage() {
       <CheckoutThanks site={site} search={useLocation().search} />
       <article className="post" aria-labelledby="post-title">
         <header className="post__header">
-          {post.featured ? <PremiumBadge /> : null}
+          <Kicker site={site} post={post} />
           <h1 id="post-title">{post.title}</h1>
-          {post.excerpt ? <p className="lede">{post.excerpt}</p> : null}
+          {post.dek ? <p className="lede post__dek">{post.dek}</p> : null}
           <div className="post__byline">
             <Avatar name={post.authorName} image={post.authorImage} size={44} />
             <Byline site={site} post={post} updatedAt={post.updatedAt} />
           </div>
         </header>
-        {post.coverImageUrl ? <img className="post__cover" src={post.coverImageUrl} alt="" /> : null}
+        {post.coverImageUrl ? (
+          <figure className="post__cover">
+            <CoverImage post={post} className="post__cover-image" eager />
+            {post.coverImageCaption ? <figcaption>{post.coverImageCaption}</figcaption> : null}
+          </figure>
+        ) : null}
         {post.bodyHtml !== null ? <BillingError error={actionData?.billingError} manage={actionData?.manage} /> : null}
         {post.bodyHtml !== null ? (
           <div
@@ -116,7 +124,7 @@ export default function PostPage() {
           <TagList site={site} tags={post.tags} />
           {post.authorSlug ? (
             <p>
-              More from <Link to={p.author(post.authorSlug)} prefetch="none">{post.authorName}</Link>
+              More from <a href={p.author(post.authorSlug)}>{post.authorName}</a>
             </p>
           ) : null}
         </footer>
@@ -128,10 +136,10 @@ export default function PostPage() {
           <h2 id="related-heading" className="section-title">
             Related posts
           </h2>
-          <ul className="related__list">
+          <ul className={site.theme.homeLayout === "list" ? "related__list" : "post-grid related__list"}>
             {related.map((r) => (
               <li key={r.slug}>
-                <PostCardView site={site} post={r} headingLevel={3} />
+                <PostCardView site={site} post={r} headingLevel={3} shape={site.theme.homeLayout === "list" ? "row" : "tile"} />
               </li>
             ))}
           </ul>
@@ -152,7 +160,7 @@ export const meta: MetaFunction<typeof loader> = ({ data, matches }) => {
     description: post.seoDescription || post.excerpt,
     canonical: url,
     type: "article",
-    image: post.coverImageUrl,
+    image: postImage(site, post),
     feeds: { title: site.name },
     extra: [...articleMeta(ld, site), { "script:ld+json": blogPostingJsonLd(ld, site, url) }],
   });

@@ -1,16 +1,20 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Outlet, isRouteErrorResponse, useLoaderData, useRouteError } from "@remix-run/react";
-import type { CSSProperties } from "react";
-import { ReaderError, SiteFooter, SiteHeader } from "../reader/components";
+import { ReaderError, ReaderShell } from "../reader/components";
 import { requireSite } from "../reader/pages.server";
 import { readerHeaders } from "../reader/http.server";
+import type { ReaderViewer } from "../reader/types";
 import readerStyles from "../styles/reader.css?url";
 import paywallStyles from "../styles/paywall.css?url";
 import { readerViewer } from "../reader/viewer.server";
 
 // The reader site's layout: every /{site}/… page renders inside it. It resolves the publication
-// (a 404 for unknown sites), applies its accent color and draws the chrome (skip link, banner,
-// navigation, main landmark, footer). Feeds and sitemaps are resource routes: it never runs for them.
+// (a 404 for unknown sites), applies its theme (ReaderShell: data-theme/-home-layout/-color-scheme,
+// fonts, accent) and draws the chrome (banner with the viewer's account links, navigation, main
+// landmark, footer). Feeds and sitemaps are resource routes: it never runs for them.
+
+/** root.tsx: no platform account bar (the reader header has its own), and no scripts (reader pages need none). */
+export const handle = { chrome: "reader", scripts: false };
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyles }, { rel: "stylesheet", href: paywallStyles }];
 
@@ -23,16 +27,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export const headers = readerHeaders;
 
 export default function SiteLayout() {
-  const { site } = useLoaderData<typeof loader>();
-  const style = { "--accent-light": site.accent.light, "--accent-dark": site.accent.dark } as CSSProperties;
+  const data = useLoaderData<typeof loader>();
+  // `viewer` comes from readerViewer() (PLATFORM); absent means signed out.
+  const viewer = (data as { viewer?: ReaderViewer | null }).viewer ?? null;
   return (
-    <div className="reader" style={style}>
-      <SiteHeader site={site} />
-      <main id="main" className="wrap main" tabIndex={-1}>
-        <Outlet />
-      </main>
-      <SiteFooter site={site} />
-    </div>
+    <ReaderShell site={data.site} viewer={viewer}>
+      <Outlet />
+    </ReaderShell>
   );
 }
 
@@ -43,7 +44,7 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   return (
-    <div className="reader">
+    <div className="reader" data-theme="classic" data-home-layout="list" data-color-scheme="auto">
       <main id="main" className="wrap main">
         {notFound ? (
           <div className="error-page" data-testid="reader-error" data-status={404}>
