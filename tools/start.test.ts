@@ -28,6 +28,12 @@ describe("npm start deploys through the official CLI", () => {
     expect(r.output).toContain("boom at import");
     expect(r.output).toContain("[pressroom] deploying convex/ failed: npx convex dev --once --typecheck disable failed (exit 1)");
     expect(r.output).not.toContain("[pressroom] app on");
+    // Secret in logs: the backend started and generated its admin key, and never printed it.
+    const key = await runTsx(path.resolve(__dirname, "../local-backend/src/cli.ts"), app, ["admin-key", "--data-dir", dataDir]);
+    const adminKey = key.output.trim();
+    expect(adminKey, key.output).toMatch(/^local-admin\|[0-9a-f]{48}$/);
+    expect(r.output).not.toContain(adminKey.split("|")[1]);
+    expect(r.output).toContain("admin key: `npm run -s local-backend -- admin-key");
     // Without RESEND_API_KEY the Resend fake starts before the deploy, says where in one line, and
     // stops with the stack.
     const fakeLines = r.output.split("\n").filter((l) => l.includes("Resend fake"));

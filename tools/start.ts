@@ -16,9 +16,13 @@ import { startDevStripeFake } from "./stripe-fake/dev.js";
 const USAGE = `tools/start.ts: Pressroom on this machine (npm start; npm run dev adds --dev)
 
 Usage:
-  tsx tools/start.ts [--dev] [--data-dir .data/local-backend] [--port 3210] [--app-port 3000]
+  tsx tools/start.ts [--dev] [--verbose] [--data-dir .data/local-backend] [--port 3210] [--app-port 3000]
       backend on --port (HTTP actions on --port + 1), \`npx convex dev --once\` of convex/ (--dev: and
       \`npx convex dev\` watching it), then the Remix app on --app-port
+
+Logs: one line per page request (method, path, status, ms). --verbose adds one line per Convex
+function call (with its console output) and per static file. The admin key is never printed:
+\`npm run -s local-backend -- admin-key\` prints it.
 `;
 
 const { values: flags } = parseArgs({
@@ -27,6 +31,7 @@ const { values: flags } = parseArgs({
     port: { type: "string", default: process.env.LOCAL_BACKEND_PORT ?? "3210" },
     "app-port": { type: "string", default: process.env.PORT ?? "3000" },
     dev: { type: "boolean", default: false },
+    verbose: { type: "boolean", short: "v", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -43,6 +48,8 @@ async function main() {
     port: Number(flags.port),
     appPort: flags["app-port"]!,
     watch: false,
+    // About 1,300 lines for a short session otherwise (issue #16): function calls only when asked.
+    logCalls: flags.verbose,
     prepare: (b) => {
       // The app's key for signed unsubscribe/preferences links (convex/lib/memberTokens.ts).
       if (!b.env.all().MEMBER_TOKEN_SECRET) {
@@ -67,6 +74,8 @@ async function main() {
     CONVEX_URL: backend.url,
     CONVEX_ADMIN_KEY: backend.adminKey,
     PRESSROOM_DEV_MAILBOX: "1",
+    // app/server/index.ts: one line per page request; --verbose: static files too.
+    LOG_REQUESTS: flags.verbose ? "all" : "1",
     ...(resendFake ? { RESEND_FAKE_URL: resendFake.url } : {}),
     PORT: flags["app-port"],
     HOST: "127.0.0.1",

@@ -23,7 +23,8 @@ import { serverEnv } from "../env.server";
 //
 // Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to listen on every interface), BUILD_PATH
 // (build/server/index.js), TRUST_PROXY=1 (take the scheme and host from X-Forwarded-Proto/-Host),
-// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per request; errors are always logged),
+// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per page request: method, path without the query, status,
+// ms; =all adds static files; errors are always logged),
 // PRESSROOM_DEV_MAILBOX=1 (development only: serves /dev/mailbox, every email the backend sent;
 // `npm start`/`npm run dev` set it, `npm run serve` does not).
 
@@ -39,7 +40,8 @@ const host = env.HOST ?? "127.0.0.1";
 const buildPath = path.resolve(env.BUILD_PATH ?? "build/server/index.js");
 const clientDir = path.resolve(path.dirname(buildPath), "../client");
 const trustProxy = env.TRUST_PROXY === "1";
-const logRequests = env.LOG_REQUESTS === "1";
+const logRequests = env.LOG_REQUESTS === "1" || env.LOG_REQUESTS === "all";
+const logStatic = env.LOG_REQUESTS === "all";
 const workers = Math.max(1, Number(env.WEB_CONCURRENCY ?? os.availableParallelism()));
 
 /** Every file under build/client, as URL paths. */
@@ -104,17 +106,18 @@ async function startWorker(): Promise<void> {
   const server = http.createServer((req, res) => {
     const started = performance.now();
     const pathname = (req.url ?? "/").split("?")[0];
-    const done = (error?: unknown) => {
+    const done = (error?: unknown, isStatic = false) => {
       if (error) {
-        console.error(`${req.method} ${req.url}:`, error);
+        console.error(`${req.method} ${pathname}:`, error);
         if (!res.headersSent) {
           res.statusCode = 500;
           res.setHeader("Content-Type", "text/plain; charset=utf-8");
           res.end("Internal Server Error");
         } else res.destroy();
       }
-      if (logRequests || res.statusCode >= 500) {
-        console.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
+      // The path only: query strings carry sign-in codes and signed links, which do not belong in logs.
+      if ((logRequests && (logStatic || !isStatic)) || res.statusCode >= 500) {
+        console.log(`${req.method} ${pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)} ms`);
       }
     };
     gzip(req as never, res as never, () => {
@@ -124,7 +127,7 @@ async function startWorker(): Promise<void> {
           res.statusCode = 404;
           res.end();
         });
-        res.once("finish", () => done());
+        res.once("finish", () => done(undefined, true));
         return;
       }
       let request: Request;

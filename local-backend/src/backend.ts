@@ -226,7 +226,12 @@ export class LocalBackend {
       setLoadTimeEnv(() => backend.functionEnv());
       if (options.watch && options.convexDir) backend.startWatching();
       if (options.scheduler !== false) await backend.scheduler.start();
-      backend.crons = new CronRunner(backend.runner, backend.runner.app.crons);
+      // A cron run is a function call: its "ok" line only with call logging; failures always (no one else sees them).
+      backend.crons = new CronRunner(backend.runner, backend.runner.app.crons, {
+        log: (line) => {
+          if (options.logCalls || / error: |does not exist/.test(line)) console.log(line);
+        },
+      });
       if (options.crons !== false && process.env.IS_TEST === undefined) backend.crons.start();
       return backend;
     } catch (e) {

@@ -35,11 +35,13 @@ export interface ServeOptions {
   /** The app's port, for SITE_URL on a fresh data dir. */
   appPort: string;
   watch: boolean;
+  /** One log line per function call, with its console output (default true; `npm start` only with --verbose). */
+  logCalls?: boolean;
   /** More of the function environment a launcher provisions before the first request (the app's own secrets). */
   prepare?: (backend: LocalBackend) => Promise<void> | void;
 }
 
-/** Starts the backend on 127.0.0.1 with call logging and prints where it serves. */
+/** Starts the backend on 127.0.0.1 (with call logging unless `logCalls: false`) and prints where it serves. */
 export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
   const backend = await LocalBackend.start({
     convexDir: o.convexDir,
@@ -47,7 +49,7 @@ export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
     port: o.port,
     host: "127.0.0.1",
     watch: o.watch,
-    logCalls: true,
+    logCalls: o.logCalls ?? true,
     // Before the first request: on a fresh data dir, a sign-in must not arrive before the keys.
     prepare: async (b) => {
       await ensureAuthEnv(b, o.appPort);
@@ -56,7 +58,9 @@ export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
   });
   console.log(`[local-backend] serving ${o.convexDir ? o.convexDirLabel ?? o.convexDir : "the last CLI push"} at ${backend.url} (data: ${o.dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
-  console.log(`[local-backend] admin key: ${backend.adminKey}`);
+  // The admin key is a secret (full access to data and deploys): never in logs, which get pasted
+  // into issues and CI output. It stays in the data dir's database; this command prints it.
+  console.log(`[local-backend] admin key: \`npm run -s local-backend -- admin-key --data-dir ${o.dataDir}\``);
   return backend;
 }
 
