@@ -205,7 +205,7 @@ export default function PostsList() {
           {result.isDone ? empty : "No matching posts in this stretch of the list; there are more posts to look through."}
         </EmptyState>
       ) : (
-        <table className="st-table" data-testid="posts-table">
+        <table className="st-table st-table--cards" data-testid="posts-table">
           <thead>
             <tr>
               <th scope="col">Title</th>
@@ -218,12 +218,12 @@ export default function PostsList() {
           <tbody>
             {result.page.map((p) => (
               <tr key={p._id} data-testid="post-row">
-                <td>
+                <td data-label="Title">
                   <Link to={`${base}/posts/${p._id}`}>{p.title || "Untitled"}</Link>
                   {p.featured ? <span className="st-badge st-badge--featured">Featured</span> : null}
                   {p.hasUnpublishedChanges ? <span className="st-muted"> · unpublished changes</span> : null}
                 </td>
-                <td>
+                <td data-label="Status">
                   <StatusBadge
                     status={p.status}
                     extra={p.reviewState === "pending" ? "in review" : p.reviewState === "returned" ? "returned" : undefined}
@@ -234,11 +234,11 @@ export default function PostsList() {
                     </div>
                   ) : null}
                 </td>
-                <td>{p.authorName}</td>
-                <td>
+                <td data-label="Author">{p.authorName}</td>
+                <td data-label="Last change">
                   <Time ms={p.updatedAt} />
                 </td>
-                <td className="st-num" data-testid="post-views">
+                <td className="st-num" data-label="Views" data-testid="post-views">
                   {(viewsOf.get(p._id) ?? 0).toLocaleString("en-US")}
                 </td>
               </tr>

@@ -158,7 +158,7 @@ export default function AudienceList() {
           {args.cursor ? "No more members." : narrowed ? "No members match." : "No members yet. They join through the forms on your site, or add them here."}
         </EmptyState>
       ) : (
-        <table className="st-table" data-testid="audience-table">
+        <table className="st-table st-table--cards" data-testid="audience-table">
           <thead>
             <tr>
               <th scope="col">Email</th>
@@ -172,20 +172,20 @@ export default function AudienceList() {
           <tbody>
             {rows.map((m) => (
               <tr key={m._id} data-testid="audience-row">
-                <td>
+                <td data-label="Email">
                   <Link to={`${base}/${m._id}`} data-testid="member-email">
                     {m.email}
                   </Link>
                 </td>
-                <td>{m.name ?? <span className="st-muted">—</span>}</td>
-                <td>
+                <td data-label="Name">{m.name ?? <span className="st-muted">—</span>}</td>
+                <td data-label="Access">
                   <AccessBadge access={m.access} />
                 </td>
-                <td>
+                <td data-label="Email status">
                   <EmailStateBadge state={m.emailState} />
                 </td>
-                <td>{SOURCE_LABEL[m.source]}</td>
-                <td>
+                <td data-label="Source">{SOURCE_LABEL[m.source]}</td>
+                <td data-label="Joined">
                   <Time ms={m.createdAt} />
                 </td>
               </tr>

@@ -100,7 +100,7 @@ export default function Members() {
         <h1>Members</h1>
       </header>
       {manage ? <Invite role={site.role} /> : null}
-      <table className="st-table" data-testid="members-table">
+      <table className="st-table st-table--cards" data-testid="members-table">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -114,17 +114,17 @@ export default function Members() {
         <tbody>
           {members.map((m) => (
             <tr key={m._id} data-testid="member-row">
-              <td>
+              <td data-label="Name">
                 {m.name}
                 {m.userId === site.viewerId ? <span className="st-muted"> (you)</span> : null}
               </td>
-              <td>
+              <td data-label="Role">
                 <MemberRole member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
               </td>
-              <td>
+              <td data-label="Member since">
                 <Time ms={m.createdAt} />
               </td>
-              <td>
+              <td data-label="">
                 <MemberActions member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
               </td>
             </tr>

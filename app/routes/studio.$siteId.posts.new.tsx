@@ -1,12 +1,19 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
 import { FormMessage } from "../studio/components";
+import { NewPostEditor } from "../studio/editor/new-post";
+import { useStudioSite } from "../studio/site";
 import { attempt, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
 
-// /studio/:siteId/posts/new: POST creates an empty draft (posts:create) and opens it in the
-// editor. A GET only shows the button: creating things on GET would let prefetches and crawlers
-// litter the site with drafts.
+// /studio/:siteId/posts/new: an empty editor with no post behind it (new-post.tsx). The post is
+// created on the first real change, so "New post" and leaving leaves no empty "Untitled" draft
+// behind; a GET never creates anything (prefetches and crawlers would litter the site). Without
+// JavaScript the editor cannot run: a POST here creates a draft and opens it (the form in
+// <noscript>).
+
+export const meta: MetaFunction = () => [{ title: "New post · Editor" }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { headers } = await requireStudio(request, params);
@@ -25,15 +32,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function NewPost() {
   const result = useActionData<typeof action>();
+  const site = useStudioSite();
   return (
     <main id="main" className="st-page">
-      <h1>New post</h1>
+      <h1 className="st-visually-hidden">New post</h1>
       <FormMessage errors={result && "errors" in result ? result.errors : undefined} />
-      <Form method="post">
-        <button type="submit" className="st-button st-button--primary">
-          Start a draft
-        </button>
-      </Form>
+      <noscript>
+        <Form method="post">
+          <p>The editor needs JavaScript. You can still start a draft and come back to it.</p>
+          <button type="submit" className="st-button st-button--primary">
+            Start a draft
+          </button>
+        </Form>
+      </noscript>
+      <NewPostEditor siteId={site._id as Id<"sites">} />
     </main>
   );
 }

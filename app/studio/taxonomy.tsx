@@ -79,7 +79,7 @@ export function TaxonomyScreen({
       {rows.length === 0 ? (
         <EmptyState>{copy.empty}</EmptyState>
       ) : (
-        <table className="st-table" data-testid={`${kind === "tag" ? "tags" : "categories"}-table`}>
+        <table className="st-table st-table--cards" data-testid={`${kind === "tag" ? "tags" : "categories"}-table`}>
           <thead>
             <tr>
               <th scope="col">{copy.column}</th>
@@ -90,13 +90,13 @@ export function TaxonomyScreen({
           <tbody>
             {rows.map((r, i) => (
               <tr key={r._id} data-testid={`${copy.testId}-row`}>
-                <td>
+                <td data-label={copy.column}>
                   <strong>{r.name}</strong> <span className="st-muted">/{r.slug}</span>
                   {copy.withDescription && r.description ? <div className="st-muted">{r.description}</div> : null}
                 </td>
-                <td>{r.postCount}</td>
+                <td data-label="Published posts">{r.postCount}</td>
                 {manage ? (
-                  <td>
+                  <td data-label="Manage">
                     <ManageTerm
                       kind={kind}
                       row={r}

@@ -77,11 +77,16 @@ test("an editor creates a newsletter, adds members, publishes a post with email 
   await expect(page.getByTestId("member-email")).toHaveText(comped);
 
   // A post, published with email to everyone on the newsletter.
-  await page.getByRole("button", { name: "New post" }).click();
-  await expect(page).toHaveURL(/\/posts\/[a-z0-9]+$/);
+  // The new-post page creates the post on the first change (the title), then opens its editor.
+  await page.getByRole("link", { name: "New post" }).click();
+  await expect(page).toHaveURL(/\/posts\/new$/);
   const body = page.getByRole("textbox", { name: "Post body" });
   await expect(body).toHaveAttribute("contenteditable", "true");
   await page.getByTestId("post-title").fill("Night trains");
+  await expect(page).toHaveURL(/\/posts\/(?!new$)[a-z0-9]+$/);
+  await expect(page.getByTestId("post-editor")).toBeVisible();
+  await expect(body).toHaveAttribute("contenteditable", "true");
+  await expect(page.getByTestId("post-title")).toHaveValue("Night trains");
   await body.click();
   await page.keyboard.type("The sleeper leaves at nine.");
   const panel = page.getByTestId("email-panel");

@@ -26,6 +26,7 @@ import { EmailPanel, useEmailChoice } from "./email-panel";
 import { EditorNotices } from "./editor-notices";
 import { concatDocs, fileName, NotSavedError, type PostEditorProps } from "./editor-model";
 import { download, draftToMarkdownFile, markdownFileToDraft } from "./markdown-client";
+import { clearHandoff, peekHandoff } from "./new-post";
 import { PostSettings } from "./post-settings";
 import { fetchPreview, Preview, type PreviewData } from "./preview";
 import { RichTextEditor, type EditorHandle } from "./rich-text";
@@ -45,7 +46,12 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
   const post = edit.post;
   const connection = useConnection();
   const autosave = useAutosave({ siteId, postId, server: initial.draft });
-  const [draft, setDraft] = useState<Draft>(() => draftOf(initial.draft));
+  // Opened from the new-post page, which created this post: what was typed meanwhile (new-post.tsx).
+  const [handoff] = useState(() => peekHandoff(postId));
+  const [draft, setDraft] = useState<Draft>(() => {
+    const server = draftOf(initial.draft);
+    return handoff ? { ...server, title: handoff.title, doc: handoff.doc === "" ? server.doc : handoff.doc } : server;
+  });
   const draftRef = useRef(draft);
   const editorRef = useRef<EditorHandle | null>(null);
   const [info, setInfo] = useState<string | null>(null);
@@ -53,6 +59,9 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [preview, setPreview] = useState<PreviewData | null>(null);
+  // Below 70rem the side panel is a drawer (studio/layout.css): opened by this state, or by
+  // #post-settings (:target) before the page is hydrated.
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const names = new Map(members.map((m) => [m.userId, m.name]));
   const canPublish = edit.canPublish;
   // Publish/Schedule also email the post when chosen in the email panel.
@@ -69,6 +78,15 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
     },
     [autosave],
   );
+
+  // ...and is saved as an ordinary edit (autosave's controller exists by now: its effect ran first).
+  useEffect(() => {
+    if (!handoff) return;
+    clearHandoff(postId);
+    const server = draftOf(initial.draft);
+    if (draftRef.current.title !== server.title || draftRef.current.doc !== server.doc) autosave.change(draftRef.current);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   /** Puts a version in the editor without counting it as an edit. */
   const load = useCallback((next: Draft) => {
@@ -276,6 +294,19 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
           <StatusLine status={status} connection={connection} onRetry={autosave.retry} />
         </div>
         <div className="st-actions" aria-label="Post actions" role="group">
+          <a
+            href="#post-settings"
+            className="st-button st-drawer-toggle"
+            aria-controls="post-settings"
+            {...(hydrated ? { role: "button", "aria-expanded": settingsOpen } : {})}
+            onClick={(e) => {
+              e.preventDefault();
+              setSettingsOpen((open) => !open);
+            }}
+            data-testid="post-settings-toggle"
+          >
+            Post settings
+          </a>
           <button type="button" className="st-button" onClick={() => void showPreview()} disabled={busy !== null}>
             Preview
           </button>
@@ -374,44 +405,65 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
           </div>
         </div>
 
-        <PostSettings
-          siteId={siteId}
-          postId={postId}
-          site={site}
-          edit={edit}
-          draft={draft}
-          current={() => draftRef.current}
-          editable={editable}
-          busy={busy !== null}
-          categories={categories}
-          tags={tags.page}
-          update={update}
-          email={
-            mayEmail && email ? (
-              <EmailPanel
-                siteId={siteId}
-                postId={postId}
-                post={post}
-                initialNewsletters={email.newsletters}
-                initialSends={email.sends}
-                choice={emailChoice}
-                onChoice={setEmailChoice}
-                busy={busy !== null}
-                act={(label, work) => act(label, work)}
-              />
-            ) : null
-          }
-          actions={{
-            schedule: (at) => void mutate.schedule(at),
-            unschedule: () => void mutate.unschedule(),
-            unpublish: () => void mutate.unpublish(),
-            archive: () => void mutate.archive(),
-            remove: () => void mutate.remove(),
-            exportMarkdown: () => void exportMarkdown(),
-            importMarkdown: (file) => void importMarkdown(file),
-            restoreRevision,
+        <div
+          id="post-settings"
+          className={`st-drawer${settingsOpen ? " is-open" : ""}`}
+          onKeyDown={(e) => {
+            if (e.key === "Escape" && settingsOpen) setSettingsOpen(false);
           }}
-        />
+          data-testid="post-settings-drawer"
+        >
+          <div className="st-drawer__head">
+            <h2>Post settings</h2>
+            {hydrated ? (
+              <button type="button" className="st-button" onClick={() => setSettingsOpen(false)}>
+                Close
+              </button>
+            ) : (
+              <a href="#" className="st-button">
+                Close
+              </a>
+            )}
+          </div>
+          <PostSettings
+            siteId={siteId}
+            postId={postId}
+            site={site}
+            edit={edit}
+            draft={draft}
+            current={() => draftRef.current}
+            editable={editable}
+            busy={busy !== null}
+            categories={categories}
+            tags={tags.page}
+            update={update}
+            email={
+              mayEmail && email ? (
+                <EmailPanel
+                  siteId={siteId}
+                  postId={postId}
+                  post={post}
+                  initialNewsletters={email.newsletters}
+                  initialSends={email.sends}
+                  choice={emailChoice}
+                  onChoice={setEmailChoice}
+                  busy={busy !== null}
+                  act={(label, work) => act(label, work)}
+                />
+              ) : null
+            }
+            actions={{
+              schedule: (at) => void mutate.schedule(at),
+              unschedule: () => void mutate.unschedule(),
+              unpublish: () => void mutate.unpublish(),
+              archive: () => void mutate.archive(),
+              remove: () => void mutate.remove(),
+              exportMarkdown: () => void exportMarkdown(),
+              importMarkdown: (file) => void importMarkdown(file),
+              restoreRevision,
+            }}
+          />
+        </div>
       </div>
       {preview ? <Preview preview={preview} onClose={() => setPreview(null)} /> : null}
     </div>
