@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { FormMessage, TextArea, TextField } from "../studio/components";
 import { can } from "../../convex/shared/roles";
@@ -8,13 +8,13 @@ import { formErrorsFrom } from "../studio/errors";
 import { loadOrThrow, privateHeaders, requireStudio, requireStudioAction } from "../studio/studio.server";
 import { hasFieldErrors, readFields } from "../utils/fields.server";
 
-// /studio/:siteId/settings: name, description, custom domain and accent color (sites:updateSettings,
-// owners and admins). The site's address (slug) cannot be changed after creation. The logo is uploaded
-// to Convex file storage (sites:generateUploadUrl) and then set with updateSettings. A custom domain
+// /studio/:siteId/settings: name, description and custom domain (sites:updateSettings, owners and
+// admins). The site's address (slug) cannot be changed after creation. The accent colour and logo
+// are part of the look, edited in Studio → Design only (studio.$siteId.design.tsx). A custom domain
 // serves only once verified: the page shows the DNS TXT record to publish and a "Verify now" button
 // (sites:verifyCustomDomain).
 
-const FORM_FIELDS = ["name", "description", "customDomain", "accentColor"] as const;
+const FORM_FIELDS = ["name", "description", "customDomain"] as const;
 type Values = Record<(typeof FORM_FIELDS)[number], string>;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -22,8 +22,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const settings = await loadOrThrow(convex.query(api.sites.getSettings, { siteId }));
   return data({ settings }, { headers: privateHeaders(headers) });
 }
-
-const LOGO_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml"];
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { convex, headers, siteId } = await requireStudioAction(request, params);
@@ -39,32 +37,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return data({ values, errors: formErrorsFrom(error, {}, FORM_FIELDS), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
     }
   }
-  if (form.get("intent") === "logo" || form.get("intent") === "remove-logo") {
-    const values = undefined;
-    try {
-      let logoStorageId: string | null = null;
-      if (form.get("intent") === "logo") {
-        const file = form.get("logo");
-        if (!(file instanceof Blob) || file.size === 0 || !LOGO_TYPES.includes(file.type) || file.size > 2 * 2 ** 20) {
-          const fields: Record<string, string> = { logo: "Choose a PNG, JPEG, WebP, GIF or SVG image under 2 MB." };
-          return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
-        }
-        const uploadUrl = await convex.mutation(api.sites.generateUploadUrl, { siteId });
-        const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type }, body: file });
-        if (!res.ok) throw new Error(`upload failed: ${res.status}`);
-        logoStorageId = ((await res.json()) as { storageId: string }).storageId;
-      }
-      await convex.mutation(api.sites.updateSettings, { siteId, logoStorageId: logoStorageId as never });
-      return data({ values, errors: undefined, notice: logoStorageId ? "Logo saved." : "Logo removed." }, { headers: privateHeaders(headers) });
-    } catch (error) {
-      return data({ values, errors: formErrorsFrom(error, {}, ["logo"]), notice: undefined }, { status: 400, headers: privateHeaders(headers) });
-    }
-  }
   const { values, fields } = readFields(form, {
     name: FIELDS.siteName,
     description: FIELDS.siteDescription,
     customDomain: FIELDS.customDomain,
-    accentColor: FIELDS.accentColor,
   });
   if (hasFieldErrors(fields)) return data({ values, errors: { fields }, notice: undefined }, { status: 400, headers: privateHeaders(headers) });
   try {
@@ -73,7 +49,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
       name: values.name,
       description: values.description,
       customDomain: values.customDomain || null,
-      accentColor: values.accentColor || null,
     });
     return data({ values, errors: undefined, notice: "Settings saved." }, { headers: privateHeaders(headers) });
   } catch (error) {
@@ -90,7 +65,6 @@ export default function Settings() {
     name: settings.name,
     description: settings.description ?? "",
     customDomain: settings.customDomain ?? "",
-    accentColor: settings.branding?.accentColor ?? "",
   };
   const errors = result?.errors;
   if (!can(settings.role, "site.settings")) {
@@ -127,15 +101,9 @@ export default function Settings() {
             <strong>Verified.</strong> {settings.customDomain} serves this publication and is its canonical address.
           </p>
         ) : null}
-        <TextField
-          label="Accent color (optional)"
-          name="accentColor"
-          defaultValue={values.accentColor}
-          placeholder="#0b5cad"
-          {...fieldProps(FIELDS.accentColor)}
-          error={errors?.fields?.accentColor}
-          hint="A hex color; the reader site adjusts it for contrast in light and dark mode."
-        />
+        <p className="st-hint">
+          The accent colour, logo, cover image and fonts are in <Link to={`/studio/${settings._id}/design`}>Design</Link>.
+        </p>
         <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
           Save settings
         </button>
@@ -163,22 +131,6 @@ export default function Settings() {
           </button>
         </Form>
       ) : null}
-      <Form method="post" encType="multipart/form-data" className="st-form" aria-label="Logo">
-        {settings.logoUrl ? <img src={settings.logoUrl} alt="Current logo" data-testid="logo-preview" style={{ maxHeight: 64 }} /> : null}
-        <label htmlFor="logo">Logo</label>
-        <input id="logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp,image/gif,image/svg+xml" />
-        {(errors?.fields as Record<string, string> | undefined)?.logo ? (
-          <p className="st-error" role="alert">{(errors?.fields as Record<string, string>).logo}</p>
-        ) : null}
-        <button type="submit" name="intent" value="logo" className="st-button" disabled={navigation.state === "submitting"}>
-          Upload logo
-        </button>
-        {settings.logoUrl ? (
-          <button type="submit" name="intent" value="remove-logo" className="st-button" disabled={navigation.state === "submitting"}>
-            Remove logo
-          </button>
-        ) : null}
-      </Form>
     </main>
   );
 }

@@ -134,6 +134,25 @@ describe("themeToParams / themeFromParams", () => {
     for (const x of themes) expect(themeFromParams(new URLSearchParams(themeToParams(x).toString()))).toEqual(x);
   });
 
+  test("the Design form's own field names work too (its Preview button is a plain GET without JavaScript)", () => {
+    const p = new URLSearchParams("theme=magazine&fontPair=classic&homeLayout=grid&colorScheme=light&accentColor=%23aa3300");
+    for (const [label, url] of [["About", "/about"], ["", ""], ["Shop", "https://shop.example.com/"]]) {
+      p.append("navLabel", label);
+      p.append("navUrl", url);
+    }
+    expect(themeFromParams(p)).toEqual({
+      theme: "magazine",
+      fontPair: "classic",
+      homeLayout: "grid",
+      colorScheme: "light",
+      navLinks: [
+        { label: "About", url: "/about" },
+        { label: "Shop", url: "https://shop.example.com/" },
+      ],
+      accentColor: "#aa3300",
+    });
+  });
+
   test("forged parameters fall back: unknown choices, a bad colour, a javascript: link", () => {
     const p = new URLSearchParams({ theme: "x", fontPair: "y", homeLayout: "z", colorScheme: "w", accent: "red;background:url(x)" });
     p.append("nav", "Evil\njavascript:alert(1)");

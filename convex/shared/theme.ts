@@ -144,13 +144,22 @@ export function themeToParams(t: ResolvedTheme & { accentColor?: string | null }
   return p;
 }
 
-/** The inverse of themeToParams; anything invalid falls back as resolveTheme does. */
+/**
+ * The inverse of themeToParams; anything invalid falls back as resolveTheme does. Also reads the
+ * Design form's own field names (`accentColor`, paired `navLabel`/`navUrl`, blank rows skipped), so
+ * its Preview button works as a plain GET without JavaScript.
+ */
 export function themeFromParams(p: URLSearchParams): ResolvedTheme & { accentColor: string | null } {
   const navLinks = p.getAll("nav").map((v) => {
     const i = v.indexOf("\n");
     return { label: i < 0 ? v : v.slice(0, i), url: i < 0 ? "" : v.slice(i + 1) };
   });
-  const accent = p.get("accent");
+  const urls = p.getAll("navUrl");
+  p.getAll("navLabel").forEach((label, i) => {
+    const url = urls[i] ?? "";
+    if (label.trim() || url.trim()) navLinks.push({ label, url });
+  });
+  const accent = p.get("accent") ?? p.get("accentColor");
   return {
     ...resolveTheme({
       theme: p.get("theme") as ThemeId,

@@ -381,9 +381,9 @@ describe("settings", () => {
     const page = await loader(settings, get(`/studio/${siteId}/settings`, owner.jar), { siteId });
     expect(page.data.settings).toMatchObject({ name: "Settings Times", role: "owner" });
 
-    const empty = await action(settings, post(`/studio/${siteId}/settings`, { name: " ", description: "", customDomain: "", accentColor: "blue" }, owner.jar), { siteId });
+    const empty = await action(settings, post(`/studio/${siteId}/settings`, { name: " ", description: "", customDomain: "" }, owner.jar), { siteId });
     expect(empty.status).toBe(400);
-    expect(empty.data.errors.fields).toEqual({ name: "Give the publication a name.", accentColor: "Use a color like #1a73e8." });
+    expect(empty.data.errors.fields).toEqual({ name: "Give the publication a name." });
 
     // Convex validates the domain: its field error comes back on the field.
     const domain = await action(settings, post(`/studio/${siteId}/settings`, { name: "Settings Times", customDomain: "not a domain" }, owner.jar), { siteId });
@@ -392,13 +392,13 @@ describe("settings", () => {
 
     const saved = await action(
       settings,
-      post(`/studio/${siteId}/settings`, { name: "The Settings Times", description: "All the settings", customDomain: "News.Example.com", accentColor: "#1a73e8" }, owner.jar),
+      post(`/studio/${siteId}/settings`, { name: "The Settings Times", description: "All the settings", customDomain: "News.Example.com" }, owner.jar),
       { siteId },
     );
     expect(saved.status).toBe(200);
     expect(saved.data.notice).toBe("Settings saved.");
     const after = await owner.convex.query(api.sites.getSettings, { siteId });
-    expect(after).toMatchObject({ name: "The Settings Times", description: "All the settings", customDomain: "news.example.com", branding: { accentColor: "#1a73e8" } });
+    expect(after).toMatchObject({ name: "The Settings Times", description: "All the settings", customDomain: "news.example.com" });
 
     expect(after.customDomainStatus).toBe("pending");
   });
@@ -430,36 +430,13 @@ describe("settings", () => {
     expect((await new ConvexHttpClient(backend.url).query(api.sites.getPublic, { domain: "news.example.com" }))?._id).toBe(siteId);
   });
 
-  test("the logo uploads to file storage, shows on the public site, and can be removed", async () => {
-    const png = Buffer.from(
-      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-      "base64",
-    );
-    const upload = (file: Blob | null) => {
-      const form = new FormData();
-      form.set("intent", "logo");
-      if (file) form.set("logo", file, "logo.png");
-      return action(
-        settings,
-        new Request(`${ORIGIN}/studio/${siteId}/settings`, {
-          method: "POST",
-          headers: { Origin: ORIGIN, "User-Agent": "vitest", ...cookieHeader(owner.jar) },
-          body: form,
-        }),
-        { siteId },
-      );
-    };
-    const bad = await upload(new Blob(["not an image"], { type: "text/plain" }));
-    expect(bad.status).toBe(400);
-    expect(bad.data.errors.fields.logo).toMatch(/PNG, JPEG/);
-    const ok = await upload(new Blob([png], { type: "image/png" }));
-    expect(ok.data.notice).toBe("Logo saved.");
-    const site = await owner.convex.query(api.sites.getSettings, { siteId });
-    expect(site.logoUrl).toMatch(/\/api\/storage\//);
-    expect((await fetch(site.logoUrl!)).headers.get("content-type")).toBe("image/png");
-    const removed = await action(settings, post(`/studio/${siteId}/settings`, { intent: "remove-logo" }, owner.jar), { siteId });
-    expect(removed.data.notice).toBe("Logo removed.");
-    expect((await owner.convex.query(api.sites.getSettings, { siteId })).logoUrl).toBeNull();
+  test("the accent colour and logo are no longer Settings fields (they moved to Design: studio-design.test.ts)", async () => {
+    const page = await loader(settings, get(`/studio/${siteId}/settings`, owner.jar), { siteId });
+    const before = page.data.settings.branding;
+    const r = await action(settings, post(`/studio/${siteId}/settings`, { name: "The Settings Times", accentColor: "#123456", intent: "logo" }, owner.jar), { siteId });
+    expect(r.status).toBe(200);
+    expect(r.data.notice).toBe("Settings saved.");
+    expect((await owner.convex.query(api.sites.getSettings, { siteId })).branding).toEqual(before);
   });
 
   test("below admin, a settings change is refused as a form error", async () => {

@@ -148,7 +148,7 @@ export function PostSettings({
         ) : can(site.role, "post.review") ? (
           <p className="st-muted">Featured posts need an active plan (Plans &amp; revenue).</p>
         ) : null}
-        <CoverField siteId={siteId} postId={postId} url={edit.coverImageUrl} disabled={!editable} />
+        <CoverField siteId={siteId} postId={postId} url={edit.coverImageUrl} storageId={post.coverImageId ?? null} alt={post.coverImageAlt ?? ""} caption={post.coverImageCaption ?? ""} disabled={!editable} />
       </section>
 
       <details className="st-panel">
