@@ -6,6 +6,7 @@ import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
 import { applyPublicationChange, publicationState } from "./model/publication";
 import * as Taxonomy from "./model/taxonomy";
+import { demoBranding } from "./demoDesign";
 import { createSiteFor, uniqueAuthorSlug } from "./sites";
 
 // Demo content: three publications with authors, categories, tags, a paid plan and 60 published
@@ -13,6 +14,7 @@ import { createSiteFor, uniqueAuthorSlug } from "./sites";
 // goes through the same model functions as the studio (createDraft, saveDraft, publish, setTags,
 // setFeatured, changeSlug, renameTag…), so counters, tag mirrors, revisions and redirects are real.
 // Each publication also has one renamed post, tag and category, so old links redirect.
+// Themes, logos and covers: demoDesign.ts (the images are uploaded by tools/demo-covers/seed.ts).
 
 /** The first demo site's slug doubles as the "already seeded" marker. */
 export const DEMO_MARKER_SLUG = "the-ledger";
@@ -297,7 +299,8 @@ const DAY = 86_400_000;
 async function seedSite(ctx: MutationCtx, def: DemoSite, siteIndex: number, now: number): Promise<number> {
   const owner = await createUser(ctx, def.owner, now);
   const siteId = await createSiteFor(ctx, owner._id, { name: def.name, slug: def.slug, description: def.description });
-  await ctx.db.patch("sites", siteId, { branding: { accentColor: def.accent } });
+  // Each demo publication has its own theme (demoDesign.ts); images are attached after seeding.
+  await ctx.db.patch("sites", siteId, { branding: await demoBranding(ctx, def.slug, { accentColor: def.accent }) });
   const site = (await ctx.db.get("sites", siteId))!;
   const ownerMember = (await ctx.db
     .query("siteMembers")

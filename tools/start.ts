@@ -10,6 +10,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { officialCli, runOfficialCli, succeeded } from "../local-backend/src/officialCli.js";
 import { isStopping, onShutdown, serveBackend } from "../local-backend/src/serve.js";
+import { runnerCall, seedDemoImages } from "./demo-covers/seed.js";
 import { startDevResendFake } from "./resend-fake/dev.js";
 import { startDevStripeFake } from "./stripe-fake/dev.js";
 
@@ -116,6 +117,16 @@ async function main() {
           ? `[pressroom] seeded ${r.posts} posts in ${r.sites.length} publications: ${r.sites.join(", ")}`
           : `[pressroom] demo content already present (${r.sites.join(", ")})`,
       );
+    }
+  }
+  // The demo's logos and covers (mutations cannot store files): uploads only images whose slot is
+  // still empty, so after the first start this is one query.
+  if (backend.runner.resolve("demoDesign:missingImages", true)) {
+    try {
+      const images = await seedDemoImages(runnerCall(backend.runner));
+      if (images.uploaded) console.log(`[pressroom] demo images: ${images.uploaded} uploaded, ${images.filled} covers and logos attached`);
+    } catch (e) {
+      console.error(`[pressroom] demo images failed: ${e instanceof Error ? e.message : e}`);
     }
   }
   // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).

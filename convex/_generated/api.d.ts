@@ -16,6 +16,7 @@ import type * as auth from "../auth.js";
 import type * as billing from "../billing.js";
 import type * as categories from "../categories.js";
 import type * as demo from "../demo.js";
+import type * as demoDesign from "../demoDesign.js";
 import type * as email_layout from "../email/layout.js";
 import type * as email_postEmail from "../email/postEmail.js";
 import type * as email_transactional from "../email/transactional.js";
@@ -104,6 +105,7 @@ declare const fullApi: ApiFromModules<{
   billing: typeof billing;
   categories: typeof categories;
   demo: typeof demo;
+  demoDesign: typeof demoDesign;
   "email/layout": typeof email_layout;
   "email/postEmail": typeof email_postEmail;
   "email/transactional": typeof email_transactional;

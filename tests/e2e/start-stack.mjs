@@ -103,6 +103,18 @@ async function ensureAuthEnv() {
   }
 }
 
+/**
+ * The demo publications with their themes, logos and covers, as `npm start` has them (specs that
+ * call demo:seedDemo again change nothing). Images need uploads, which mutations cannot do.
+ */
+function seedDemo() {
+  const r = spawnSync(bin("tsx"), ["tools/demo-covers/seed.ts", `http://127.0.0.1:${backendPort}`], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, DEMO_ADMIN_KEY: adminKey() },
+  });
+  if (r.status !== 0) throw new Error("seeding the demo failed");
+}
+
 /** Starts the Stripe fake and points the backend at it (STRIPE_SECRET_KEY, _WEBHOOK_SECRET, _API_BASE). */
 async function startStripe() {
   stripe = spawn(
@@ -169,6 +181,7 @@ try {
   await ensureAuthEnv();
   await startStripe();
   await startResend();
+  seedDemo();
 } catch (e) {
   console.error("e2e stack:", e instanceof Error ? e.message : e);
   stop();
