@@ -10,6 +10,7 @@ import {
   isRouteErrorResponse,
   useLoaderData,
   useLocation,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
@@ -27,6 +28,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
   // rewrites /x to /{site}/x, app/reader/front.server.ts), so those pages are not hydrated: they
   // are plain server-rendered HTML, which every reader page is built to work as.
   const siteHost = useRouteLoaderData<typeof loader>("root")?.siteHost ?? false;
+  // Pages whose route says `handle.scripts === false` (reader pages: contract #16) need no JavaScript:
+  // no <Scripts/> (which also writes the modulepreload links) and no <ScrollRestoration/>.
+  const noScripts = useMatches().some((m) => (m.handle as { scripts?: boolean } | null | undefined)?.scripts === false);
   return (
     <html lang="en">
       <head>
@@ -41,7 +45,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
           Skip to content
         </a>
         {children}
-        {siteHost ? null : (
+        {siteHost || noScripts ? null : (
           <>
             <ScrollRestoration />
             <Scripts />
