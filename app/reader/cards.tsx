@@ -1,4 +1,4 @@
-import { formatDate, isoDate, readingTime } from "./format";
+import { formatDate, initials, isoDate, readingTime } from "./format";
 import { readerPaths } from "./paths";
 import type { PostCard, SiteData } from "./types";
 
@@ -183,4 +183,55 @@ export function HomePosts({ site, posts, first, headingLevel = 3 }: { site: Site
     );
   }
   return <PostList site={site} posts={posts} empty="Nothing published yet." headingLevel={headingLevel} shape={layout === "list" ? "row" : "tile"} />;
+}
+
+export function Avatar({ name, image, size = 40 }: { name: string; image: string | null; size?: number }) {
+  // Decorative: the name is always written next to it.
+  return image ? (
+    <img className="avatar" src={image} alt="" width={size} height={size} />
+  ) : (
+    <span className="avatar avatar--initials" aria-hidden="true" style={{ width: size, height: size }}>
+      {initials(name)}
+    </span>
+  );
+}
+
+/** The dek (subtitle) under a post's title: only an excerpt the author wrote; an automatic one repeats the first paragraph. */
+export function postDek(post: { excerpt: string; excerptKind: "author" | "auto" | "teaser" | null }): string | null {
+  return post.excerptKind === "author" && post.excerpt.trim() ? post.excerpt : null;
+}
+
+/** A post page's header (kicker, title, dek, byline) and its cover as a <figure> with the caption. */
+export function PostHead({
+  site,
+  post,
+  dek,
+  caption,
+  updatedAt,
+}: {
+  site: SiteData;
+  post: PostCard;
+  dek: string | null;
+  caption: string | null;
+  updatedAt?: number;
+}) {
+  return (
+    <>
+      <header className="post__header">
+        <Kicker site={site} post={post} />
+        <h1 id="post-title">{post.title}</h1>
+        {dek ? <p className="lede post__dek">{dek}</p> : null}
+        <div className="post__byline">
+          <Avatar name={post.authorName} image={post.authorImage} size={44} />
+          <Byline site={site} post={post} updatedAt={updatedAt} />
+        </div>
+      </header>
+      {post.coverImageUrl ? (
+        <figure className="post__cover">
+          <CoverImage post={post} className="post__cover-image" eager />
+          {caption ? <figcaption>{caption}</figcaption> : null}
+        </figure>
+      ) : null}
+    </>
+  );
 }

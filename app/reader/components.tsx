@@ -6,7 +6,7 @@ import { initials, plural } from "./format";
 import { readerPaths, withCursor } from "./paths";
 import type { ListPage, PostCard, ReaderViewer, SiteData } from "./types";
 
-export { Byline, CoverImage, HomePosts, Kicker, PostCardView, PostList, PremiumBadge, TagList, listShape } from "./cards";
+export { Avatar, Byline, CoverImage, HomePosts, Kicker, PostCardView, PostHead, PostList, PremiumBadge, TagList, listShape, postDek } from "./cards";
 
 // The reader theme's building blocks. Landmarks come from ReaderShell (banner, nav, main,
 // contentinfo); each page has one h1, and list items use h2/h3 so headings stay in order.
@@ -155,17 +155,6 @@ export function SiteFooter({ site }: { site: SiteData }) {
         </p>
       </div>
     </footer>
-  );
-}
-
-export function Avatar({ name, image, size = 40 }: { name: string; image: string | null; size?: number }) {
-  // Decorative: the name is always written next to it.
-  return image ? (
-    <img className="avatar" src={image} alt="" width={size} height={size} />
-  ) : (
-    <span className="avatar avatar--initials" aria-hidden="true" style={{ width: size, height: size }}>
-      {initials(name)}
-    </span>
   );
 }
 

@@ -2,6 +2,7 @@ import { SaxesParser, type SaxesTagNS } from "saxes";
 import sanitizeHtml from "sanitize-html";
 import { describe, expect, test } from "vitest";
 import type { Id } from "../../convex/_generated/dataModel";
+import { resolveTheme } from "../../convex/shared/theme";
 import type { ReaderPost } from "../../convex/validators";
 import { buildFeed } from "./feeds.server";
 import type { FeedFormat } from "./paths";
@@ -176,6 +177,8 @@ function fixture(payload: string, scope?: "tag" | "category") {
       customDomain: null,
       accentColor: null,
       logoUrl: null,
+      theme: resolveTheme(undefined),
+      coverUrl: null,
     },
     base: "/xss-site",
     canonicalBase: `${ORIGIN}/xss-site`,
@@ -188,6 +191,7 @@ function fixture(payload: string, scope?: "tag" | "category") {
     slug: `post-${id}`,
     title: field("Title"),
     excerpt: field("Excerpt"),
+    excerptKind: "author",
     authorId: "u1" as Id<"users">,
     authorName: field("Author"),
     authorImage: null,
@@ -201,6 +205,8 @@ function fixture(payload: string, scope?: "tag" | "category") {
     seoTitle: null,
     seoDescription: null,
     coverImageUrl: null,
+    coverImageAlt: null,
+    coverImageCaption: null,
     category,
     tags: [tag],
   });

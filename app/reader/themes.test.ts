@@ -4,7 +4,7 @@ import { createElement as h } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, test, vi } from "vitest";
 import { FONT_PAIR_IDS, FONT_PAIRS, resolveTheme, type ThemeSettings } from "../../convex/shared/theme";
-import { PostCardView, ReaderShell } from "./components";
+import { PostCardView, PostHead, ReaderShell, postDek } from "./components";
 import { fontStylesheets } from "./fonts";
 import { HomeView } from "./home-view";
 import { accentPair } from "./theme";
@@ -158,5 +158,36 @@ describe("cards and home layouts", () => {
     expect(bare).toContain("card--hero");
     expect(bare).toContain('card__media--fallback" aria-hidden="true"');
     expect(bare).not.toContain("home-header__cover");
+  });
+});
+
+describe("post page header", () => {
+  test("cover: a <figure> with the author's alt text and caption; no figure without a cover", () => {
+    const html = renderToStaticMarkup(
+      h(PostHead, { site: site(), post: card({ coverImageUrl: "https://cdn.test/c.jpg", coverImageAlt: "Council chamber" }), dek: null, caption: "The vote, 2026." }),
+    );
+    expect(html).toMatch(/<figure class="post__cover"><img class="post__cover-image" src="https:\/\/cdn.test\/c.jpg" alt="Council chamber" loading="eager"[^>]*\/><figcaption>The vote, 2026.<\/figcaption><\/figure>/);
+    // No alt text written: decorative (alt=""), and no empty caption.
+    const bare = renderToStaticMarkup(h(PostHead, { site: site(), post: card({ coverImageUrl: "https://cdn.test/c.jpg" }), dek: null, caption: null }));
+    expect(bare).toContain('alt=""');
+    expect(bare).not.toContain("figcaption");
+    expect(renderToStaticMarkup(h(PostHead, { site: site(), post: card(), dek: null, caption: null }))).not.toContain("<figure");
+  });
+
+  test("XSS: a cover caption is text, not markup", () => {
+    const html = renderToStaticMarkup(h(PostHead, { site: site(), post: card({ coverImageUrl: "https://cdn.test/c.jpg" }), dek: null, caption: "<script>alert(1)</script>" }));
+    expect(html).not.toContain("<script>");
+    expect(html).toContain("<figcaption>&lt;script&gt;alert(1)&lt;/script&gt;</figcaption>");
+  });
+
+  test("dek: only an excerpt the author wrote", () => {
+    expect(postDek({ excerpt: "Why the numbers matter.", excerptKind: "author" })).toBe("Why the numbers matter.");
+    expect(postDek({ excerpt: "The first paragraph, again.", excerptKind: "auto" })).toBeNull();
+    expect(postDek({ excerpt: "A paid teaser.", excerptKind: "teaser" })).toBeNull();
+    expect(postDek({ excerpt: "Legacy row.", excerptKind: null })).toBeNull();
+    expect(postDek({ excerpt: "  ", excerptKind: "author" })).toBeNull();
+    const withDek = renderToStaticMarkup(h(PostHead, { site: site(), post: card(), dek: "Why the numbers matter.", caption: null }));
+    expect(withDek).toContain('<p class="lede post__dek">Why the numbers matter.</p>');
+    expect(renderToStaticMarkup(h(PostHead, { site: site(), post: card(), dek: null, caption: null }))).not.toContain("post__dek");
   });
 });

@@ -2,7 +2,7 @@ import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFu
 import { useActionData, useLoaderData, useLocation, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { readerMembership } from "../reader/audience.server";
-import { AdjacentPosts, Avatar, Byline, CoverImage, Kicker, PostCardView, ReaderError, TagList } from "../reader/components";
+import { AdjacentPosts, PostCardView, PostHead, ReaderError, TagList, postDek } from "../reader/components";
 import { BillingError, CheckoutThanks, Paywall } from "../reader/paywall";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
@@ -49,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       seoTitle: post.seoTitle,
       seoDescription: post.seoDescription,
       // Shown as a dek (subtitle) only when the author wrote it: an automatic excerpt repeats the first paragraph.
-      dek: post.excerptKind === "author" && post.excerpt ? post.excerpt : null,
+      dek: postDek(post),
       coverImageCaption: post.coverImageCaption ?? null,
       // Present only when Convex returned the body (the viewer is entitled to it).
       bodyHtml: !post.locked && post.doc ? renderDocCached(post.doc) : null,
@@ -87,21 +87,7 @@ export default function PostPage() {
     <>
       <CheckoutThanks site={site} search={useLocation().search} />
       <article className="post" aria-labelledby="post-title">
-        <header className="post__header">
-          <Kicker site={site} post={post} />
-          <h1 id="post-title">{post.title}</h1>
-          {post.dek ? <p className="lede post__dek">{post.dek}</p> : null}
-          <div className="post__byline">
-            <Avatar name={post.authorName} image={post.authorImage} size={44} />
-            <Byline site={site} post={post} updatedAt={post.updatedAt} />
-          </div>
-        </header>
-        {post.coverImageUrl ? (
-          <figure className="post__cover">
-            <CoverImage post={post} className="post__cover-image" eager />
-            {post.coverImageCaption ? <figcaption>{post.coverImageCaption}</figcaption> : null}
-          </figure>
-        ) : null}
+        <PostHead site={site} post={post} dek={post.dek} caption={post.coverImageCaption} updatedAt={post.updatedAt} />
         {post.bodyHtml !== null ? <BillingError error={actionData?.billingError} manage={actionData?.manage} /> : null}
         {post.bodyHtml !== null ? (
           <div

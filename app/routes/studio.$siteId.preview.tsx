@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
-import { docToText, publicExcerpt, readingTimeMinutes, wordCount, type DocNode } from "../../convex/model/content";
+import { docToText, excerptSourceOf, publicExcerpt, readingTimeMinutes, wordCount, type DocNode } from "../../convex/model/content";
 import { MAX_DOC_CHARS } from "../../convex/shared/constants";
 import { resolveTheme } from "../../convex/shared/theme";
 import { renderDocToSafeHtml } from "../reader/render.server";
@@ -58,7 +58,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const title = typeof body.title === "string" ? body.title.trim() : edit.draft.title;
   // The rule the server applies on publish (a paid teaser for featured posts), so the preview card is what readers get.
-  const excerpt = publicExcerpt(edit.post.featured, typeof body.excerpt === "string" ? body.excerpt : undefined, text);
+  const excerpt = publicExcerpt(edit.post.featured, typeof body.excerpt === "string" ? body.excerpt : undefined, excerptSourceOf(body.doc));
   const now = Date.now();
   const card: PostCard = {
     slug: edit.post.slug,
