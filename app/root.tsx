@@ -102,9 +102,11 @@ export default function App() {
     if (userId) client.setAuth(fetchToken);
     else client.clearAuth();
   }, [client, userId]);
+  // Reader pages (handle.chrome === "reader", contract #16) draw their own header with the account links.
+  const readerChrome = useMatches().some((m) => (m.handle as { chrome?: string } | undefined)?.chrome === "reader");
   const page = (
     <>
-      <SiteHeader user={user} />
+      {readerChrome ? null : <PlatformHeader user={user} />}
       <Outlet />
     </>
   );
@@ -112,26 +114,46 @@ export default function App() {
   return <ConvexProvider client={client}>{page}</ConvexProvider>;
 }
 
-function SiteHeader({ user }: { user: { name: string | null; email: string | null } | null }) {
+/** The platform bar of platform pages (home, account, studio): wordmark, Studio, account, Sign out. */
+function PlatformHeader({ user }: { user: { name: string | null; email: string | null } | null }) {
   const location = useLocation();
   const here = `${location.pathname}${location.search}`;
   const onAuthPage = /^\/(login|signup|verify|forgot-password|reset-password)\/?$/.test(location.pathname);
   return (
-    <nav aria-label="Account" style={{ display: "flex", gap: "1rem", justifyContent: "flex-end", alignItems: "center", padding: "0.5rem 1.25rem" }}>
-      {user ? (
-        <>
-          <Link to="/studio">Studio</Link>
-          <Link to="/account" data-testid="account-link">
-            {user.name?.trim() || user.email || "Your account"}
-          </Link>
-          <Form method="post" action="/logout">
-            <button type="submit">Sign out</button>
-          </Form>
-        </>
-      ) : onAuthPage ? null : (
-        <Link to={here === "/" ? "/login" : `/login?${new URLSearchParams({ redirectTo: here })}`}>Sign in</Link>
-      )}
-    </nav>
+    <header className="platform-bar">
+      <a href="/" className="platform-bar__brand">
+        <span className="platform-bar__mark" aria-hidden="true">
+          P
+        </span>
+        Pressroom
+      </a>
+      <nav aria-label="Account" className="platform-bar__nav">
+        {user ? (
+          <>
+            <Link to="/studio" className="platform-bar__link">
+              Studio
+            </Link>
+            <Link to="/account" data-testid="account-link" className="platform-bar__link">
+              {user.name?.trim() || user.email || "Your account"}
+            </Link>
+            <Form method="post" action="/logout" className="platform-bar__form">
+              <button type="submit" className="btn btn--secondary btn--small">
+                Sign out
+              </button>
+            </Form>
+          </>
+        ) : onAuthPage ? null : (
+          <>
+            <Link to={here === "/" ? "/login" : `/login?${new URLSearchParams({ redirectTo: here })}`} className="platform-bar__link">
+              Sign in
+            </Link>
+            <Link to="/signup?intent=publication" className="btn btn--primary btn--small">
+              Start a publication
+            </Link>
+          </>
+        )}
+      </nav>
+    </header>
   );
 }
 

@@ -15,7 +15,7 @@ import { AUTH_COPY, authFormErrors, classifyAuthError, type FormErrors } from ".
 import { checkField, FIELDS, fieldProps } from "../../convex/shared/fields";
 import { formText } from "../auth/form-data.server";
 import { readField } from "../utils/fields.server";
-import { Field, FormMessage, SubmitButton } from "../auth/forms";
+import { AuthCard, Field, FormMessage, SubmitButton } from "../auth/forms";
 import { type Profile, type SessionRow } from "../auth/functions.server";
 import { clearSession, requireUser } from "../auth/session.server";
 import type { FunctionReturnType } from "convex/server";
@@ -198,14 +198,18 @@ export default function Account() {
   const at = (intent: Intent) => (result?.intent === intent ? result : undefined);
   const image = user.image ?? profile?.image ?? null;
   return (
-    <main id="main" className="page">
-      <h1>Your account</h1>
-      <p>
-        Signed in as <strong data-testid="account-email">{user.email}</strong>
-        {user.emailVerified ? null : " (email not verified)"}
-      </p>
+    <AuthCard
+      title="Your account"
+      wide
+      intro={
+        <p>
+          Signed in as <strong data-testid="account-email">{user.email}</strong>
+          {user.emailVerified ? null : " (email not verified)"}
+        </p>
+      }
+    >
 
-      <section aria-labelledby="profile-heading">
+      <section aria-labelledby="profile-heading" className="account-section">
         <h2 id="profile-heading">Profile</h2>
         <Form method="post" replace>
           <input type="hidden" name="intent" value="name" />
@@ -215,7 +219,7 @@ export default function Account() {
         </Form>
 
         <h3>Avatar</h3>
-        {image ? <img src={image} alt="Your avatar" width={96} height={96} style={{ borderRadius: "50%", objectFit: "cover" }} /> : <p>No avatar yet.</p>}
+        {image ? <img src={image} alt="Your avatar" width={96} height={96} className="account-avatar" /> : <p>No avatar yet.</p>}
         <Form method="post" encType="multipart/form-data" replace>
           <input type="hidden" name="intent" value="avatar" />
           <FormMessage error={at("avatar")?.errors?.form} notice={at("avatar")?.notice} />
@@ -226,12 +230,14 @@ export default function Account() {
           <Form method="post" replace>
             <input type="hidden" name="intent" value="remove-avatar" />
             <FormMessage error={at("remove-avatar")?.errors?.form} notice={at("remove-avatar")?.notice} />
-            <SubmitButton pending={busy}>Remove avatar</SubmitButton>
+            <SubmitButton pending={busy} variant="secondary">
+              Remove avatar
+            </SubmitButton>
           </Form>
         ) : null}
       </section>
 
-      <section aria-labelledby="password-heading">
+      <section aria-labelledby="password-heading" className="account-section">
         <h2 id="password-heading">Password</h2>
         {user.hasPassword ? (
           <Form method="post" replace>
@@ -262,7 +268,7 @@ export default function Account() {
         )}
       </section>
 
-      <section aria-labelledby="subscriptions-heading">
+      <section aria-labelledby="subscriptions-heading" className="account-section">
         <h2 id="subscriptions-heading">Subscriptions</h2>
         <FormMessage error={at("manage-subscription")?.errors?.form} />
         {subscriptions === null ? (
@@ -277,10 +283,12 @@ export default function Account() {
                 {s.planName ? ` · ${s.planName}` : ""} · {s.grantsAccess ? "active" : s.status}
                 {s.cancelAtPeriodEnd ? ` · ends ${new Date(s.currentPeriodEnd).toLocaleDateString("en-US", { dateStyle: "medium" })}` : ""}
                 {s.canManage ? (
-                  <Form method="post" replace style={{ display: "inline", marginLeft: "0.5rem" }}>
+                  <Form method="post" replace className="account-inline-form">
                     <input type="hidden" name="intent" value="manage-subscription" />
                     <input type="hidden" name="siteSlug" value={s.siteSlug} />
-                    <button type="submit">Manage subscription</button>
+                    <button type="submit" className="btn btn--secondary btn--small">
+                      Manage subscription
+                    </button>
                   </Form>
                 ) : null}
               </li>
@@ -289,7 +297,7 @@ export default function Account() {
         )}
       </section>
 
-      <section aria-labelledby="sessions-heading">
+      <section aria-labelledby="sessions-heading" className="account-section">
         <h2 id="sessions-heading">Where you're signed in</h2>
         {sessions === null ? (
           <p>Sessions can't be listed right now.</p>
@@ -308,11 +316,13 @@ export default function Account() {
         <Form method="post" replace>
           <input type="hidden" name="intent" value="sign-out-others" />
           <FormMessage error={at("sign-out-others")?.errors?.form} notice={at("sign-out-others")?.notice} />
-          <SubmitButton pending={busy}>Sign out other sessions</SubmitButton>
+          <SubmitButton pending={busy} variant="secondary">
+            Sign out other sessions
+          </SubmitButton>
         </Form>
       </section>
 
-      <section aria-labelledby="delete-heading">
+      <section aria-labelledby="delete-heading" className="account-section account-section--danger">
         <h2 id="delete-heading">Delete account</h2>
         <p>
           This signs you out everywhere and removes your account. Sites where you are the only member are deleted;
@@ -334,19 +344,29 @@ export default function Account() {
           ) : (
             <p>Without a password, you need to have signed in within the last 10 minutes.</p>
           )}
-          <div style={{ marginBottom: "1rem" }}>
-            <input id="delete-confirm" type="checkbox" name="confirm" value="yes" required />{" "}
+          <div className={at("delete")?.errors?.fields?.confirm ? "field field--check field--invalid" : "field field--check"}>
+            <input
+              id="delete-confirm"
+              type="checkbox"
+              name="confirm"
+              value="yes"
+              required
+              aria-invalid={at("delete")?.errors?.fields?.confirm ? true : undefined}
+              aria-describedby={at("delete")?.errors?.fields?.confirm ? "delete-confirm-error" : undefined}
+            />{" "}
             <label htmlFor="delete-confirm">I understand this can't be undone.</label>
             {at("delete")?.errors?.fields?.confirm ? (
-              <p role="alert" style={{ color: "#b42318", margin: 0 }}>
+              <p id="delete-confirm-error" role="alert" className="field__error">
                 {at("delete")?.errors?.fields?.confirm}
               </p>
             ) : null}
           </div>
-          <SubmitButton pending={busy}>Delete my account</SubmitButton>
+          <SubmitButton pending={busy} variant="danger">
+            Delete my account
+          </SubmitButton>
         </Form>
       </section>
-    </main>
+    </AuthCard>
   );
 }
 

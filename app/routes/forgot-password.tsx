@@ -4,14 +4,16 @@ import { readPendingEmail } from "../auth/cookies.server";
 import { requireSameOrigin } from "../auth/csrf.server";
 import { requestPasswordReset } from "../auth/flows.server";
 import { formText } from "../auth/form-data.server";
-import { Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { AuthCard, Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { authBranding, authQuery } from "../auth/branding.server";
 import { safeRedirectTo } from "../auth/redirect.server";
 
 export const meta: MetaFunction = () => [{ title: "Reset your password · Pressroom" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirectTo(new URL(request.url).searchParams.get("redirectTo"));
-  return { redirectTo, email: readPendingEmail(request) };
+  const branding = await authBranding(request);
+  return { redirectTo, email: readPendingEmail(request), branding, back: authQuery(redirectTo, branding) };
 }
 
 export async function action({ request }: ActionFunctionArgs) {
@@ -27,24 +29,27 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function ForgotPassword() {
-  const { redirectTo, email } = useLoaderData<typeof loader>();
+  const { redirectTo, email, branding, back } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors: FormErrors = actionData?.errors ?? {};
   const busy = useNavigation().state !== "idle";
-  const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main id="main" className="page">
-      <h1>Reset your password</h1>
-      <p>Enter your account's email address and we'll email you a code to choose a new password.</p>
+    <AuthCard
+      title="Reset your password"
+      branding={branding}
+      intro={<p>Enter your account's email address and we'll email you a code to choose a new password.</p>}
+      footer={
+        <p>
+          <Link to={`/login${back}`}>Back to sign in</Link>
+        </p>
+      }
+    >
       <FormMessage error={errors.form} />
-      <Form method="post" replace>
+      <Form method="post" replace className="auth-form">
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={email} error={errors.fields?.email} />
         <SubmitButton pending={busy}>Email me a code</SubmitButton>
       </Form>
-      <p>
-        <Link to={`/login${back}`}>Back to sign in</Link>
-      </p>
-    </main>
+    </AuthCard>
   );
 }

@@ -5,21 +5,24 @@ import { requireSameOrigin } from "../auth/csrf.server";
 import { classifyAuthError, authFormErrors } from "../auth/errors.server";
 import { flowResponse, passwordSignIn, requestEmailCode } from "../auth/flows.server";
 import { formText } from "../auth/form-data.server";
-import { Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { AuthCard, Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { authBranding, authQuery } from "../auth/branding.server";
 import { safeRedirectTo } from "../auth/redirect.server";
 import { getUser, startOAuth } from "../auth/session.server";
 import { oauthProviders } from "../auth/providers.server";
 
-export const meta: MetaFunction = () => [{ title: "Sign in · Pressroom" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.branding ? `Sign in · ${data.branding.name}` : "Sign in · Pressroom" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const redirectTo = safeRedirectTo(url.searchParams.get("redirectTo"));
-  const { user, headers } = await getUser(request);
+  const [{ user, headers }, branding] = await Promise.all([getUser(request), authBranding(request)]);
   if (user) throw redirect(redirectTo, { headers });
   return data(
     {
       redirectTo,
+      branding,
+      back: authQuery(redirectTo, branding),
       email: readPendingEmail(request),
       providers: oauthProviders(),
       notice: url.searchParams.get("reset") === "1" ? "Your password was changed. Sign in with the new one." : undefined,
@@ -56,17 +59,24 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Login() {
-  const { redirectTo, email, providers, notice } = useLoaderData<typeof loader>();
+  const { redirectTo, email, providers, notice, branding, back } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors: FormErrors = (actionData && "errors" in actionData ? actionData.errors : undefined) ?? {};
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
-  const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main id="main" className="page">
-      <h1>Sign in</h1>
+    <AuthCard
+      title="Sign in"
+      branding={branding}
+      intro={branding ? <p>Sign in to read {branding.name} with your Pressroom account.</p> : null}
+      footer={
+        <p>
+          New to Pressroom? <Link to={`/signup${back}`}>Create an account</Link>
+        </p>
+      }
+    >
       <FormMessage error={errors.form} notice={notice} />
-      <Form method="post" replace>
+      <Form method="post" replace className="auth-form">
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={email} error={errors.fields?.email} />
         <Field
@@ -81,36 +91,32 @@ export default function Login() {
           Sign in
         </SubmitButton>
       </Form>
-      <p>
+      <p className="auth-form__aside">
         <Link to={`/forgot-password${back}`}>Forgot your password?</Link>
       </p>
 
-      <h2>Or get a sign-in code by email</h2>
-      <Form method="post" replace>
+      <h2 className="auth-card__divider">Or get a sign-in code by email</h2>
+      <Form method="post" replace className="auth-form">
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field label="Email" id="code-email" name="email" type="email" autoComplete="email" required defaultValue={email} />
-        <SubmitButton name="intent" value="email-code" pending={busy}>
+        <SubmitButton name="intent" value="email-code" pending={busy} variant="secondary">
           Email me a code
         </SubmitButton>
       </Form>
 
       {providers.length ? (
-        <Form method="post" replace>
+        <Form method="post" replace className="auth-form auth-form--providers">
           <input type="hidden" name="redirectTo" value={redirectTo} />
           <input type="hidden" name="intent" value="oauth" />
           {providers.map((p) => (
             <p key={p.id}>
-              <SubmitButton name="provider" value={p.id} pending={busy}>
+              <SubmitButton name="provider" value={p.id} pending={busy} variant="secondary">
                 Continue with {p.name}
               </SubmitButton>
             </p>
           ))}
         </Form>
       ) : null}
-
-      <p>
-        New to Pressroom? <Link to={`/signup${back}`}>Create an account</Link>
-      </p>
-    </main>
+    </AuthCard>
   );
 }

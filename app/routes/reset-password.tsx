@@ -5,7 +5,7 @@ import { requireSameOrigin } from "../auth/csrf.server";
 import { AUTH_COPY } from "../auth/errors.server";
 import { resetPassword } from "../auth/flows.server";
 import { formText } from "../auth/form-data.server";
-import { Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
+import { AuthCard, Field, FormMessage, SubmitButton, type FormErrors } from "../auth/forms";
 import { safeRedirectTo } from "../auth/redirect.server";
 
 export const meta: MetaFunction = () => [{ title: "Choose a new password · Pressroom" }];
@@ -40,10 +40,16 @@ export default function ResetPassword() {
   const busy = useNavigation().state !== "idle";
   const back = redirectTo !== "/" ? `?${new URLSearchParams({ redirectTo })}` : "";
   return (
-    <main id="main" className="page">
-      <h1>Choose a new password</h1>
+    <AuthCard
+      title="Choose a new password"
+      footer={
+        <p>
+          No email? <Link to={`/forgot-password${back}`}>Ask for a new code</Link>
+        </p>
+      }
+    >
       <FormMessage error={errors.form} notice={errors.form ? undefined : notice} />
-      <Form method="post" replace>
+      <Form method="post" replace className="auth-form">
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={email} error={errors.fields?.email} />
         <Field label="Code" name="code" inputMode="numeric" autoComplete="one-time-code" required error={errors.fields?.code} />
@@ -59,9 +65,6 @@ export default function ResetPassword() {
         />
         <SubmitButton pending={busy}>Change password and sign in</SubmitButton>
       </Form>
-      <p>
-        No email? <Link to={`/forgot-password${back}`}>Ask for a new code</Link>
-      </p>
-    </main>
+    </AuthCard>
   );
 }

@@ -26,7 +26,9 @@ export const meta: MetaFunction = () => [{ title: "Studio · Pressroom" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { user, convex, headers } = await requireUser(request);
   const sites = await convex.query(api.sites.listMine, {});
-  return data({ sites, userName: user.name ?? null }, { headers: privateHeaders(headers) });
+  // "Start a publication" (platform home → sign-up) arrives with ?intent=publication: the create form comes first.
+  const createFirst = sites.length === 0 || new URL(request.url).searchParams.get("intent") === "publication";
+  return data({ sites, userName: user.name ?? null, createFirst }, { headers: privateHeaders(headers) });
 }
 
 type ActionData = { errors: FormErrors; values: { name: string; slug: string; description: string } };
@@ -56,13 +58,27 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function StudioHome() {
-  const { sites: initialSites } = useLoaderData<typeof loader>();
+  const { sites: initialSites, createFirst, userName } = useLoaderData<typeof loader>();
   const { data: sites } = useLive(api.sites.listMine, {}, initialSites);
+  if (createFirst && sites.length === 0) {
+    // A new account's landing: one thing to do.
+    return (
+      <main id="main" className="studio st-page" data-testid="studio-welcome">
+        <header className="st-page__header">
+          <h1>{userName ? `Welcome, ${userName}` : "Welcome to Pressroom"}</h1>
+          <p className="st-muted">Create your publication: a name and an address. You can change how it looks, add plans and invite writers later.</p>
+        </header>
+        <CreatePublication />
+        <p className="st-muted">Invited to someone else's publication? Open the link in your invitation email.</p>
+      </main>
+    );
+  }
   return (
     <main id="main" className="studio st-page">
       <header className="st-page__header">
         <h1>Your publications</h1>
       </header>
+      {createFirst ? <CreatePublication /> : null}
       {sites.length === 0 ? (
         <p className="st-empty">You don't belong to any publication yet. Create one below, or accept an invitation.</p>
       ) : (
@@ -79,7 +95,7 @@ export default function StudioHome() {
           ))}
         </ul>
       )}
-      <CreatePublication />
+      {createFirst ? null : <CreatePublication />}
     </main>
   );
 }

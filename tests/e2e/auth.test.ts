@@ -8,13 +8,16 @@ import { expect, test, uniqueEmail } from "./fixtures";
 
 const PASSWORD = "correct horse battery";
 
+/** The platform bar's account navigation (the home page has a second "Sign in" in its hero). */
+const accountNav = (page: Page) => page.getByRole("navigation", { name: "Account" });
+
 async function signOut(page: Page) {
-  await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+  await accountNav(page).getByRole("button", { name: "Sign out", exact: true }).click();
+  await expect(accountNav(page).getByRole("link", { name: "Sign in" })).toBeVisible();
 }
 
 async function signIn(page: Page, email: string, password: string) {
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await accountNav(page).getByRole("link", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
   await page.locator("#field-email").fill(email);
   await page.locator("#field-password").fill(password);
@@ -24,7 +27,7 @@ async function signIn(page: Page, email: string, password: string) {
 test("sign up, verify with the emailed code, sign out, sign in, reset the password", async ({ page }) => {
   const email = uniqueEmail("e2e");
   await page.goto("/");
-  await page.getByRole("link", { name: "Sign in" }).click();
+  await accountNav(page).getByRole("link", { name: "Sign in" }).click();
   await page.getByRole("link", { name: "Create an account" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Create an account" })).toBeVisible();
   await page.getByLabel("Name").fill("Ada Lovelace");
@@ -40,7 +43,8 @@ test("sign up, verify with the emailed code, sign out, sign in, reset the passwo
   const tokenRequest = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/auth/token");
   await page.getByRole("button", { name: "Continue" }).click();
 
-  await expect(page).toHaveURL("/");
+  // A new account with no page to return to lands in the studio (issue #16).
+  await expect(page).toHaveURL("/studio");
   const tokenResponse = await (await tokenRequest).response();
   expect(tokenResponse?.status()).toBe(200);
   expect(await tokenResponse?.json()).toEqual({ token: expect.stringMatching(/^ey/) });

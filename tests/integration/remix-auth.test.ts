@@ -149,7 +149,8 @@ describe("sign-up, verification and cookies", () => {
     await signUpThroughApp(backend, email);
     const again = await action(signupRoute, post(`${LOCAL}/signup`, { name: "Twin", email, password: "another password" }));
     expect(again.status).toBe(302);
-    expect(again.location).toBe("/verify?provider=password");
+    // With no page to return to, a new account is headed for the studio (issue #16), registered or not.
+    expect(again.location).toBe("/verify?provider=password&redirectTo=%2Fstudio");
     expect((await latestEmail(backend, email, "account-exists"))?.subject).toMatch(/already have/);
 
     const pending = freshEmail("pending");
