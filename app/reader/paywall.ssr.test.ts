@@ -48,7 +48,7 @@ describe("paywall: one primary and one secondary action in every state", () => {
     ["signed in without a plan", { signedIn: true }, "no-plan", "Subscribe", "See plans"],
     ["lapsed: past_due", { signedIn: true, subscription: sub({ status: "past_due", reason: "past_due" }) }, "lapsed", "Update payment", "See plans"],
     ["lapsed: unpaid", { signedIn: true, subscription: sub({ status: "unpaid", reason: "unpaid" }) }, "lapsed", "Update payment", "See plans"],
-    ["canceled", { signedIn: true, subscription: sub({ status: "canceled", reason: "canceled" }) }, "ended", "Resubscribe", "Billing history"],
+    ["canceled", { signedIn: true, subscription: sub({ status: "canceled", reason: "canceled" }) }, "ended", "Resubscribe", "Manage subscription"],
     ["ended, no billing account", { signedIn: true, subscription: sub({ status: "canceled", reason: "ended", canManage: false }) }, "ended", "Resubscribe", "See plans"],
     ["no plans configured, signed out", { signedIn: false, plans: [] }, "no-plans", "Follow The Daily", "Sign in"],
     ["no plans configured, signed in", { signedIn: true, plans: [] }, "no-plans", "Follow The Daily", "Read free posts"],

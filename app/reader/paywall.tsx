@@ -185,7 +185,7 @@ export function Paywall({
     case "ended":
       lede = `Resubscribe to ${site.name} to read the rest of this post.`;
       primary = <CheckoutForm plans={checkout} label="Resubscribe" />;
-      secondary = subscription?.canManage ? portal("Billing history", false) : plansLink;
+      secondary = subscription?.canManage ? portal("Manage subscription", false) : plansLink;
       break;
     default:
       lede = `Subscribe to ${site.name} to read the rest of this post and every other subscriber-only post.`;

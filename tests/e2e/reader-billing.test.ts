@@ -64,6 +64,9 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
   await expect(page).toHaveURL(new RegExp(`^[^?]*${postPath}\\?checkout=success&session_id=`));
   await expect(page.getByTestId("post-body")).toBeVisible();
   await expect(page.getByTestId("paywall")).toHaveCount(0);
+  // A short thank-you above the unlocked post (issue #16), and no "Follow for free" for a paid member.
+  await expect(page.getByRole("status").filter({ hasText: "Thank you for subscribing" })).toBeVisible();
+  await expect(page.getByTestId("join-form")).toHaveCount(0);
 
   // Paywall leak through the response cache: what the subscriber was just served (signed in, so
   // private and never stored) does not reach an anonymous reader of the same URL, before or after.
@@ -125,6 +128,7 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
   await expect(page.getByTestId("paywall-reason")).toHaveText(/canceled|ended/);
   await expect(page.getByTestId("paywall").getByRole("button", { name: "Manage subscription" })).toBeVisible();
 
-  // Subscribing again is offered (the old subscription no longer counts as "already subscribed").
-  await expect(page.getByTestId("paywall").getByRole("button", { name: /^Subscribe/ }).first()).toBeVisible();
+  // Subscribing again is the one primary action (the old subscription no longer counts as "already subscribed").
+  await expect(page.getByTestId("paywall").getByRole("button", { name: "Resubscribe" })).toBeVisible();
+  await expect(page.getByTestId("paywall").locator(".button:not(.button--secondary)")).toHaveCount(1);
 });

@@ -86,7 +86,9 @@ test.describe("pages", () => {
     await expect(page.getByRole("heading", { level: 1, name: "What rising rates mean for renters" })).toBeVisible();
     const paywall = page.getByTestId("paywall");
     await expect(paywall).toBeVisible();
-    await expect(paywall.getByRole("link", { name: "Subscribe to read" })).toHaveAttribute("href", "/the-ledger/subscribe");
+    // One primary action (Subscribe: a checkout form) and one secondary (Sign in), issue #16.
+    await expect(paywall.locator(".button:not(.button--secondary)")).toHaveCount(1);
+    await expect(paywall.getByRole("button", { name: "Subscribe" })).toBeVisible();
     await expect(paywall.getByRole("link", { name: "Sign in" })).toHaveAttribute("href", /^\/login\?redirectTo=/);
     await expect(page.getByTestId("post-body")).toHaveCount(0);
     expect(await page.content()).not.toContain("For subscribers: the full analysis");
@@ -96,8 +98,9 @@ test.describe("pages", () => {
       hasPart: { "@type": "WebPageElement", isAccessibleForFree: false, cssSelector: ".paywalled-content" },
     });
     await expect(page.locator(".paywalled-content")).toHaveCount(1);
-    await paywall.getByRole("link", { name: "Subscribe to read" }).click();
-    await expect(page.getByTestId("subscribe-coming-soon")).toBeVisible();
+    // Signed out, Subscribe asks for an account first and comes back to this post.
+    await paywall.getByRole("button", { name: "Subscribe" }).click();
+    await expect(page).toHaveURL(`/signup?redirectTo=${encodeURIComponent(`/${SITE}/what-rising-rates-mean-for-renters`)}`);
   });
 
   test("previous and next: links to the older and newer posts, followed both ways, into a locked post too", async ({ page }) => {
