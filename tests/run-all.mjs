@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite in one command — the codegen check, ESLint, unit, local-backend conformance
-// and integration tests (vitest), then browser tests (Playwright driving Debian's Chromium).
+// and integration tests (vitest), then browser tests (Playwright driving Debian's Chromium), then the
+// bundle-size budget on the build the browser tests made (tools/bundle-budget.ts).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
@@ -39,4 +40,6 @@ run("npx", ["convex", "typecheck"]);
 run("npx", ["vitest", "run"]);
 ensureChromium();
 run("npx", ["playwright", "test", "--config", "tests/playwright.config.ts"]);
+// The bundle-size budget (issue #16) on the build the browser tests just made (tests/e2e/start-stack.mjs).
+run("npx", ["tsx", "tools/bundle-budget.ts"]);
 console.log("\nAll test suites passed.");
