@@ -213,7 +213,8 @@ export default function Design() {
           className="st-form st-card ds-form"
           noValidate
           ref={formRef}
-          key={result?.notice ? "saved" : JSON.stringify(result?.values ?? null)}
+          // Remount after each answer so inputs show what was saved or posted (and file inputs empty).
+          key={JSON.stringify([result?.notice ?? null, result?.values ?? null, settings.logoUrl, settings.coverUrl])}
           aria-label="Design"
         >
           <FormMessage errors={errors} notice={result?.notice} />
