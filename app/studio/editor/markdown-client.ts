@@ -1,11 +1,12 @@
 // Markdown in the browser: app/editor/markdown.ts parses HTML with the DOM (@tiptap/html), so
-// conversions run here rather than on the server (the editor already loads the module for pastes).
+// conversions run here rather than on the server. Loaded on first use (marked, sanitize-html and
+// @tiptap/html are heavy; the lazily loaded editor chunk loads it for pastes too).
 import { docToText, type DocNode } from "../../../convex/model/content";
-import * as markdownModule from "../../editor/markdown";
+import type * as markdownModule from "../../editor/markdown";
 import type { Draft } from "./use-autosave";
 
 async function markdown(): Promise<typeof markdownModule> {
-  return markdownModule;
+  return import("../../editor/markdown");
 }
 
 /** A document's text as Markdown; plain text if the converter cannot run. */

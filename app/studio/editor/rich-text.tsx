@@ -1,10 +1,8 @@
-// The studio's use of the shared editor (app/editor/Editor.tsx): the page gets a small handle to
-// replace the document without it counting as an edit (loading a newer version, taking "theirs"
-// in a conflict, restoring a revision or a backup).
-import type { Editor as TiptapEditor } from "@tiptap/react";
-import { useRef } from "react";
-import { emptyDoc, parseDocText, stringifyDoc } from "../../editor/doc";
-import { Editor } from "../../editor/Editor";
+// The studio's rich-text editor, split off (issue #16 budgets): TipTap's React editor, the editor UI
+// and its paste/Markdown code load as their own chunk when an editor page renders, not with the
+// route. The server renders it in the same response (React waits for the lazy module); in the
+// browser the server's HTML stays until the chunk arrives, then hydrates.
+import { lazy, Suspense } from "react";
 
 export interface EditorHandle {
   /** The document now, as JSON text. */
@@ -14,48 +12,28 @@ export interface EditorHandle {
   focus: () => void;
 }
 
-function handleFor(editor: TiptapEditor): EditorHandle {
-  return {
-    getDoc: () => stringifyDoc(editor.getJSON()),
-    setDoc: (docJson) => {
-      if (editor.isDestroyed) return;
-      if (stringifyDoc(editor.getJSON()) === docJson) return;
-      editor.commands.setContent(parseDocText(docJson) ?? emptyDoc(), { emitUpdate: false });
-    },
-    focus: () => {
-      if (!editor.isDestroyed) editor.commands.focus();
-    },
-  };
-}
-
-export function RichTextEditor({
-  initialDoc,
-  editable,
-  onChange,
-  onReady,
-  onUploadImage,
-}: {
+export interface RichTextEditorProps {
   initialDoc: string;
   editable: boolean;
   onChange: (docJson: string) => void;
   onReady: (handle: EditorHandle | null) => void;
   /** Uploads an image (toolbar, paste or drop) and returns its URL. */
   onUploadImage?: (file: File, onProgress: (fraction: number) => void) => Promise<string>;
-}) {
-  // The editor keeps its first callbacks: go through refs so the latest ones run.
-  const changeRef = useRef(onChange);
-  changeRef.current = onChange;
-  const readyRef = useRef(onReady);
-  readyRef.current = onReady;
+}
+
+const LazyRichTextEditor = lazy(() => import("./rich-text-editor"));
+
+export function RichTextEditor(props: RichTextEditorProps) {
   return (
-    <Editor
-      className="st-rich-text"
-      initialDoc={initialDoc}
-      editable={editable}
-      placeholder="Write your post…"
-      onChange={(doc) => changeRef.current(doc)}
-      onEditor={(editor) => readyRef.current(editor ? handleFor(editor) : null)}
-      onUploadImage={onUploadImage}
-    />
+    <Suspense
+      fallback={
+        // What the editor shows before it is created (app/editor/Editor.tsx): a busy body, same size.
+        <div className="pressroom-editor st-rich-text">
+          <div className="ProseMirror" aria-label="Post body" aria-busy="true" />
+        </div>
+      }
+    >
+      <LazyRichTextEditor {...props} />
+    </Suspense>
   );
 }
