@@ -36,7 +36,7 @@ export const BUDGETS = {
   /** Gzipped JS of the studio's first page (the posts list). */
   studioFirstLoad: 250 * KB,
   /** Gzipped JS the editor route adds on top of the posts list (TipTap, ProseMirror, the editor UI). */
-  editorExtra: 300 * KB,
+  editorExtra: 200 * KB,
 } as const;
 
 /** Code that only TipTap/ProseMirror bundles contain (class names and the prosemirror-model error text). */

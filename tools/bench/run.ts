@@ -4,7 +4,7 @@
 // post emailed to 100,000 members (send.ts), and a members CSV of 50,000 rows imported (import.ts).
 // The whole run is bounded: 5 minutes, plus the send section's own 15 and the import section's own 10.
 //
-// BENCH_ONLY=content, autosave, pages, cache, send or import runs that section alone here (the query cache section
+// BENCH_ONLY=content, autosave, pages, bundles, cache, send or import runs that section alone here (the query cache section
 // measures the app's reader query too, so it lives with the app's); sync and deploy are the local
 // backend's, and only its bench runs. Each section has its own knobs.
 import { spawn } from "node:child_process";
@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt } from "../../local-backend/bench/lib.js";
+import { bundleBudget, formatBudgets } from "../bundle-budget.js";
 import { runAutosaveBench } from "./autosave.js";
 import { runContentBench } from "./content.js";
 import { IMPORT_BUDGET_MS, runImportBench } from "./import.js";
@@ -37,7 +38,16 @@ const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
   send: { title: "bench, send section only", run: runSendBench },
   // A members CSV of 50,000 rows imported (issue #15); bounded by itself (10 minutes).
   import: { title: "bench, import section only", run: runImportBench },
+  // The bundle-size budget (issue #16) of build/ (which the reader pages section keeps fresh).
+  bundles: { title: "bench, bundle budget only", run: runBundleBench },
 };
+
+/** tools/bundle-budget.ts's table for build/: gzipped JS per page against its targets. */
+async function runBundleBench(): Promise<void> {
+  const rows = await bundleBudget(path.join(REPO_ROOT, "build"));
+  console.log(`
+bundle budget (build/client, gzip -9)\n${formatBudgets(rows)}`);
+}
 /** The send section's own budget, added to the run's cap whenever it runs. */
 const SEND_BUDGET_MS = 15 * 60_000;
 
@@ -85,6 +95,8 @@ async function main(): Promise<number> {
   await runAutosaveBench(log);
   log("reader pages section");
   await runReaderPagesBench(log);
+  log("bundle budget");
+  await runBundleBench();
   log("send section");
   await runSendBench(log);
   log("import section");
