@@ -123,7 +123,7 @@ export function ogCardTree(card: OgCardInput): CardNode {
 }
 
 /** Renders a card to PNG bytes (satori → SVG → resvg). */
-export async function renderOgCard(card: OgCardInput): Promise<Uint8Array> {
+export async function renderOgCard(card: OgCardInput): Promise<Uint8Array<ArrayBuffer>> {
   // satori's types want a ReactNode; the plain element objects are exactly what JSX would produce.
   const svg = await satori(ogCardTree(card) as unknown as Parameters<typeof satori>[0], {
     width: OG_CARD_WIDTH,
@@ -135,13 +135,13 @@ export async function renderOgCard(card: OgCardInput): Promise<Uint8Array> {
 
 /** A byte-bounded LRU of rendered cards (a card is ~30–60 kB; bytes, not entries, bound memory). */
 export class CardCache {
-  private readonly entries = new Map<string, Uint8Array>();
-  private readonly pending = new Map<string, Promise<Uint8Array>>();
+  private readonly entries = new Map<string, Uint8Array<ArrayBuffer>>();
+  private readonly pending = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   private total = 0;
   stats = { hits: 0, renders: 0 };
   constructor(
     readonly maxBytes = 16 * 2 ** 20,
-    private readonly render: (card: OgCardInput) => Promise<Uint8Array> = renderOgCard,
+    private readonly render: (card: OgCardInput) => Promise<Uint8Array<ArrayBuffer>> = renderOgCard,
   ) {}
 
   get bytes(): number {
@@ -153,7 +153,7 @@ export class CardCache {
   }
 
   /** The card's PNG: from the cache, from a render already in flight, or rendered now. */
-  async get(card: OgCardInput): Promise<Uint8Array> {
+  async get(card: OgCardInput): Promise<Uint8Array<ArrayBuffer>> {
     // Keyed by exactly what the card shows (not the short version hash, which could collide).
     const key = JSON.stringify([card.title, card.siteName, card.accent]);
     const hit = this.entries.get(key);
@@ -173,7 +173,7 @@ export class CardCache {
     return p;
   }
 
-  private store(key: string, png: Uint8Array): void {
+  private store(key: string, png: Uint8Array<ArrayBuffer>): void {
     if (png.byteLength > this.maxBytes) return;
     const old = this.entries.get(key);
     if (old) this.total -= old.byteLength;
@@ -200,13 +200,13 @@ export async function ogCardResponse(request: Request, params: { site?: string; 
   // Anonymous whoever asks: the card is public and identical for every viewer.
   const found = await anonymousReaderClient().query(api.reader.postBySlug, { siteSlug: resolved.site.slug, slug });
   if (!found) throw notFound("Post not found");
-  const post = found.kind === "post" ? found.post : null;
-  if (!post) {
+  if (found.kind === "redirect") {
     // An old slug: the card of the post it now redirects to (whose version the next request checks).
     const next = await anonymousReaderClient().query(api.reader.postBySlug, { siteSlug: resolved.site.slug, slug: found.slug });
     if (next?.kind !== "post") throw notFound("Post not found");
     return redirectToCard(resolved.base, next.post.slug, cardOf(next.post, resolved.site), next.post.updatedAt);
   }
+  const post = found.post;
   const card = cardOf(post, resolved.site);
   const version = ogCardVersion(card, post.updatedAt);
   if (new URL(request.url).searchParams.get("v") !== version) return redirectToCard(resolved.base, post.slug, card, post.updatedAt);
