@@ -82,7 +82,9 @@ async function main() {
     HOST: "127.0.0.1",
   };
   // The Remix build needs no backend: it runs while the CLI deploys, which keeps startup short.
-  const buildChild = flags.dev ? undefined : spawn(bin("remix"), ["vite:build"], { env, stdio: "inherit" });
+  // Warnings and errors only (the build has none): not ~200 lines listing every chunk on each start.
+  const buildArgs = ["vite:build", ...(flags.verbose ? [] : ["--logLevel", "warn"])];
+  const buildChild = flags.dev ? undefined : spawn(bin("remix"), buildArgs, { env, stdio: "inherit" });
   const built = buildChild && succeeded(buildChild, "The Remix build");
   built?.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   try {
