@@ -33,11 +33,12 @@ const CREDIT = "Illustration: Pressroom demo art";
 
 /** By site slug (demo.ts SITES). Image names are files in tools/demo-covers without ".png". */
 export const DEMO_DESIGN: Record<string, DemoDesign> = {
+  // The e2e suite's main site stays a classic list (its page tests read that layout).
   "the-ledger": {
     theme: {
-      theme: "magazine",
-      fontPair: "modern",
-      homeLayout: "magazine",
+      theme: "classic",
+      fontPair: "editorial",
+      homeLayout: "list",
       colorScheme: "auto",
       navLinks: [
         { label: "Cities", url: "/category/cities" },
@@ -49,27 +50,28 @@ export const DEMO_DESIGN: Record<string, DemoDesign> = {
     cover: "ledger-site-cover",
     posts: [
       { title: "How a city budget really works", image: "ledger-skyline", alt: "A green city skyline in front of a low orange sun", caption: `Every skyline is paid for line by line. ${CREDIT}.` },
-      { title: "The hidden cost of a thirty-year bond", image: "ledger-arcs", alt: "Concentric green and orange arcs spreading out from one corner", caption: `Interest compounds outward. ${CREDIT}.` },
-      { title: "Why your bus runs less often than it did in 2019", image: "ledger-bands", alt: "Diagonal stripes of dark green, orange and pale green on cream", caption: `Routes, thinned. ${CREDIT}.` },
-      { title: "Zoning, explained with one vacant lot", image: "ledger-tiles", alt: "A grid of rounded tiles, some filled green or orange, like lots on a city map", caption: `One lot, many rules. ${CREDIT}.` },
     ],
   },
   "field-notes": {
     theme: {
-      theme: "classic",
-      fontPair: "editorial",
-      homeLayout: "list",
+      theme: "magazine",
+      fontPair: "modern",
+      homeLayout: "magazine",
       colorScheme: "auto",
       navLinks: [
         { label: "Vegetables", url: "/category/vegetables" },
         { label: "Soil", url: "/category/soil" },
+        { label: "Membership", url: "/subscribe" },
       ],
     },
     logo: "field-notes-logo",
-    cover: "field-hills",
+    cover: "field-site-cover",
     posts: [
       { title: "The tomatoes I started too early", image: "field-hills", alt: "Rolling green, rust and dark green hills under a pale sun", caption: `The slope, in late spring. ${CREDIT}.` },
       { title: "A beginner's guide to hot composting", image: "field-stack", alt: "Three overlapping cards in orange, sand and dark green, like layers of a compost pile", caption: `Browns, greens, repeat. ${CREDIT}.` },
+      { title: "Notes from the first frost", image: "field-arcs", alt: "Concentric rings of orange, sand and green spreading from one corner", caption: `The cold came in rings. ${CREDIT}.` },
+      { title: "Why I stopped tilling", image: "field-bands", alt: "Diagonal stripes of orange, sand and dark green, like furrows", caption: `Furrows we no longer dig. ${CREDIT}.` },
+      { title: "Saving seeds from open-pollinated beans", image: "field-tiles", alt: "A grid of rounded squares, some filled orange, sand or green, like a seed tray", caption: `Next year's garden, sorted. ${CREDIT}.` },
     ],
   },
   "byte-sized": {
@@ -86,7 +88,6 @@ export const DEMO_DESIGN: Record<string, DemoDesign> = {
     logo: "byte-sized-logo",
     posts: [
       { title: "Cache invalidation is a promise problem", image: "byte-dots", alt: "A grid of small lilac dots with a rising diagonal of large violet dots", caption: `Hits, misses, and the one that lied. ${CREDIT}.` },
-      { title: "Indexes are second copies of your data", image: "byte-arcs", alt: "Concentric violet, lilac and amber arcs from one corner", caption: `Sorted differently. ${CREDIT}.` },
     ],
   },
 };

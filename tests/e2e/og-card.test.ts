@@ -14,7 +14,7 @@ async function ogImage(request: import("@playwright/test").APIRequestContext, pa
 }
 
 test("a post without a cover shares its generated card; one with a cover shares the cover", async ({ request, baseURL }) => {
-  // Seeded without a cover (demoDesign.ts covers the four newest Ledger posts only).
+  // Seeded without a cover (demoDesign.ts covers one Ledger post only).
   const card = await ogImage(request, `/${SITE}/the-pension-bill-nobody-can-renegotiate`);
   expect(card).toMatch(new RegExp(`^${baseURL}/${SITE}/og/the-pension-bill-nobody-can-renegotiate\\?v=`));
   const r = await request.get(card.slice(baseURL!.length), { maxRedirects: 0 });
@@ -29,7 +29,7 @@ test("a post without a cover shares its generated card; one with a cover shares 
   expect(stale.status()).toBe(302);
   expect(`${baseURL}${stale.headers()["location"]}`).toBe(card);
 
-  const cover = await ogImage(request, `/${SITE}/the-hidden-cost-of-a-thirty-year-bond`);
+  const cover = await ogImage(request, `/${SITE}/city-budgets-explained`);
   expect(cover).not.toContain("/og/");
   const image = await request.get(cover);
   expect(image.status()).toBe(200);

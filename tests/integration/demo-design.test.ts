@@ -55,10 +55,12 @@ describe("demo images", () => {
     const slots = Object.values(DEMO_DESIGN).reduce((n, d) => n + (d.logo ? 1 : 0) + (d.cover ? 1 : 0) + d.posts.length, 0);
     expect(first.filled).toBe(slots);
 
+    const magazine = (await anon.query(api.sites.getPublic, { slug: "field-notes" }))!;
+    expect(magazine.theme).toMatchObject({ theme: "magazine", homeLayout: "magazine", fontPair: "modern" });
+    expect(magazine.theme.navLinks.map((l) => l.label)).toEqual(["Vegetables", "Soil", "Membership"]);
+    expect(magazine.coverUrl).toBeTruthy();
     const ledger = (await anon.query(api.sites.getPublic, { slug: "the-ledger" }))!;
-    expect(ledger.theme).toMatchObject({ theme: "magazine", homeLayout: "magazine", fontPair: "modern" });
-    expect(ledger.theme.navLinks.map((l) => l.label)).toEqual(["Cities", "Markets", "Membership"]);
-    expect(ledger.logoUrl).toBeTruthy();
+    expect(ledger.theme).toMatchObject({ theme: "classic", homeLayout: "list" });
     expect(ledger.coverUrl).toBeTruthy();
     const logo = new Uint8Array(await (await fetch(ledger.logoUrl!)).arrayBuffer());
     expect(Buffer.from(logo).equals(readFileSync(`${DIR}/ledger-logo.png`))).toBe(true);

@@ -51,6 +51,18 @@ function hills(p: Palette): string {
   return svg(W, H, p.bg, `<circle cx="${W * 0.25}" cy="${H * 0.33}" r="90" fill="${p.b}"/>${hill(300, 40, p.c, 0)}${hill(370, 30, p.a, 2)}${hill(440, 25, p.d, 4)}`);
 }
 
+/** The hills, wide (a site cover). */
+function hillsWide(p: Palette): string {
+  const w = 1600;
+  const h = 600;
+  const hill = (y: number, amp: number, fill: string, phase: number) => {
+    let d = `M0 ${h} L0 ${y}`;
+    for (let x = 0; x <= w; x += 40) d += ` L${x} ${(y + Math.sin((x / w) * Math.PI * 3 + phase) * amp).toFixed(1)}`;
+    return `<path d="${d} L${w} ${h} Z" fill="${fill}"/>`;
+  };
+  return svg(w, h, p.bg, `<circle cx="${w * 0.78}" cy="${h * 0.3}" r="100" fill="${p.b}"/>${hill(330, 45, p.c, 1)}${hill(410, 35, p.a, 3)}${hill(500, 28, p.d, 5)}`);
+}
+
 /** Concentric arcs from a corner. */
 function arcs(p: Palette): string {
   const colors = [p.a, p.b, p.c, p.d, p.bg];
@@ -117,13 +129,13 @@ const LOGOS = {
 export const IMAGES: Record<string, string> = {
   "ledger-site-cover": skyline(LEDGER, 1600, 600),
   "ledger-skyline": skyline(LEDGER),
-  "ledger-arcs": arcs(LEDGER),
-  "ledger-bands": bands(LEDGER),
-  "ledger-tiles": tiles(LEDGER),
+  "field-site-cover": hillsWide(FIELD),
   "field-hills": hills(FIELD),
   "field-stack": stack(FIELD),
+  "field-arcs": arcs(FIELD),
+  "field-bands": bands(FIELD),
+  "field-tiles": tiles(FIELD),
   "byte-dots": dots(BYTE),
-  "byte-arcs": arcs(BYTE),
   ...LOGOS,
 };
 
