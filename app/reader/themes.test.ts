@@ -1,5 +1,7 @@
 // SSR render tests of the reader themes (issue #16): the theme root's attributes, font links for the
 // chosen pair only, navigation hrefs, the header per viewer, cards in each layout, the post cover.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createElement as h } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, test, vi } from "vitest";
@@ -87,6 +89,19 @@ describe("theme root", () => {
     }
     expect(html).toContain(`--font-body:${FONT_PAIRS[pair].body.replace(/'/g, "&#x27;")}`);
   });
+});
+
+test("self-hosted: every font stylesheet a pair links points at the package's own files (Vite copies them to /assets)", () => {
+  const require = createRequire(import.meta.url);
+  for (const pair of FONT_PAIR_IDS) {
+    for (const pkg of FONT_PAIRS[pair].packages) {
+      const css = readFileSync(require.resolve(`${pkg}/index.css`), "utf8");
+      const urls = [...css.matchAll(/url\(([^)]+)\)/g)].map((m) => m[1]);
+      expect(urls.length).toBeGreaterThan(0);
+      for (const u of urls) expect(u).toMatch(/^\.\/files\/[\w.-]+\.woff2$/);
+      expect(css).toContain("font-display: swap");
+    }
+  }
 });
 
 describe("header", () => {

@@ -156,7 +156,8 @@ test("create a publication, write a formatted post with an image, tags and a cat
   const response = await reader.goto(`/${site}/rivers-in-spring`);
   expect(response?.status()).toBe(200);
   await expect(reader.getByRole("heading", { level: 1, name: "Rivers in spring" })).toBeVisible();
-  const cover = reader.locator("img.post__cover");
+  // The cover is a <figure> in the post header (issue #16 themes).
+  const cover = reader.locator("figure.post__cover > img.post__cover-image");
   await expect(cover).toBeVisible();
   expect((await reader.request.get((await cover.getAttribute("src"))!)).headers()["content-type"]).toBe("image/png");
   const readerBody = reader.getByTestId("post-body");
