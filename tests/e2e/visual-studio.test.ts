@@ -15,8 +15,6 @@ let site: DemoSite;
 let context: BrowserContext;
 let page: Page;
 
-test.describe.configure({ mode: "serial" });
-
 test.beforeAll(async ({ admin, browser }) => {
   test.setTimeout(120_000);
   await admin.mutation(fn.mutation("demo:seedDemo"), {});
