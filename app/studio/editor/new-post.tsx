@@ -1,19 +1,29 @@
 // The "New post" page's editor (issue #16): a title and a body, with no post behind them yet, so
 // opening the page and leaving creates nothing. The first real change (a title or any content)
-// creates the post with what was written (posts:create), then the page moves to the post's own
-// editor with history.replace. What is typed while that happens is handed to the post's editor
-// (peekHandoff), which saves it through autosave as an ordinary edit: nothing written is lost.
+// creates the post with what was written (posts:create). The page moves to the post's own editor
+// (history.replace) once the writer pauses, because that editor is a new instance and keys typed
+// while it mounts would go nowhere. Until then every change is kept on the device (the autosave
+// backup the post's editor offers back after a crash) and handed to the post's editor
+// (peekHandoff), which saves it through autosave as an ordinary edit; leaving the page before the
+// move saves it directly. Nothing written is lost.
 import { useNavigate } from "@remix-run/react";
 import { useConvex } from "convex/react";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
 import { FIELDS, fieldProps } from "../../../convex/shared/fields";
+import { LocalStorageBackupStore } from "../../editor/autosave";
 import { parseDocText, type JSONContent } from "../../editor/doc";
 import { failureMessage } from "../errors";
 import { useHydrated } from "../format";
 import { RichTextEditor } from "./rich-text";
 import { uploadImage } from "./upload";
+import type { Draft } from "./use-autosave";
+
+/** How long the writer pauses before the page moves to the post's editor. */
+const SWITCH_AFTER_IDLE_MS = 800;
+/** posts:create's first draft version (model/posts.ts createDraft). */
+const CREATED_VERSION = 1;
 
 type Written = { title: string; doc: string };
 
@@ -49,15 +59,55 @@ export function NewPostEditor({ siteId }: { siteId: Id<"sites"> }) {
   const hydrated = useHydrated();
   const [title, setTitle] = useState("");
   const written = useRef<Written>({ title: "", doc: "" });
-  const created = useRef<{ postId: string | null; pending: boolean }>({ postId: null, pending: false });
+  // The post once created, what it was created with, and whether the page already moved on.
+  const created = useRef<{ postId: string | null; pending: boolean; first: Written | null; moved: boolean }>({ postId: null, pending: false, first: null, moved: false });
+  const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
+  const backup = useRef<LocalStorageBackupStore<Draft> | null>(null);
+
+  const asDraft = (w: Written): Draft => ({ title: w.title, excerpt: "", seoTitle: "", seoDescription: "", doc: w.doc });
+
+  /** Opens the post's editor with what was written (it saves the rest through autosave). */
+  function moveOn() {
+    const state = created.current;
+    if (!state.postId || state.moved) return;
+    state.moved = true;
+    handoffs.set(state.postId, written.current);
+    backup.current?.clear(state.postId); // the editor's autosave keeps its own from here
+    navigate(`/studio/${siteId}/posts/${state.postId}`, { replace: true });
+  }
+
+  function scheduleMove() {
+    if (idle.current) clearTimeout(idle.current);
+    idle.current = setTimeout(moveOn, SWITCH_AFTER_IDLE_MS);
+  }
+
+  // Leaving before the move (a link, Back): what was written after the create is saved now.
+  useEffect(
+    () => () => {
+      if (idle.current) clearTimeout(idle.current);
+      const state = created.current;
+      const last = written.current;
+      if (!state.postId || state.moved || !state.first) return;
+      if (last.title === state.first.title && last.doc === state.first.doc) return;
+      const postId = state.postId as Id<"posts">;
+      convex
+        .mutation(api.posts.saveDraft, { siteId, postId, expectedVersion: CREATED_VERSION, title: last.title, ...(last.doc ? { doc: last.doc } : {}) })
+        .then(() => backup.current?.clear(postId))
+        .catch((e: unknown) => console.error("The new post's last words stay on this device (offered back when it is opened):", e));
+    },
+    [convex, siteId],
+  );
 
   function change(patch: Partial<Written>) {
     written.current = { ...written.current, ...patch };
     const state = created.current;
     if (state.postId) {
-      handoffs.set(state.postId, written.current);
+      // Kept on the device at once, as autosave does, until the post's editor takes over.
+      backup.current ??= new LocalStorageBackupStore<Draft>();
+      backup.current.write(state.postId, { draft: asDraft(written.current), savedAt: Date.now(), baseVersion: CREATED_VERSION });
+      scheduleMove();
       return;
     }
     if (state.pending || !isRealChange(written.current)) return;
@@ -69,9 +119,10 @@ export function NewPostEditor({ siteId }: { siteId: Id<"sites"> }) {
       .mutation(api.posts.create, { siteId, title: first.title, ...(isBlankDoc(first.doc) ? {} : { doc: first.doc }) })
       .then((postId) => {
         state.postId = postId;
-        // Anything typed since the create call left goes to the post's editor.
-        handoffs.set(postId, written.current);
-        navigate(`/studio/${siteId}/posts/${postId}`, { replace: true });
+        state.first = first;
+        setCreating(false);
+        if (written.current !== first) change({}); // typed while it was created: back it up
+        else scheduleMove();
       })
       .catch((e: unknown) => {
         state.pending = false;
@@ -84,7 +135,7 @@ export function NewPostEditor({ siteId }: { siteId: Id<"sites"> }) {
     <div className="st-editor-page" data-testid="new-post-editor">
       <div className="st-editor__bar">
         <p className="st-save-status st-save-status--dirty" role="status" data-testid="new-post-status">
-          {creating ? "Creating the draft…" : "Not saved yet: the draft is created when you start writing."}
+          {creating ? "Creating the draft…" : created.current.postId ? "Draft created." : "Not saved yet: the draft is created when you start writing."}
         </p>
       </div>
       {error ? (
