@@ -18,14 +18,16 @@ import { accentPair } from "./theme";
 // - the card carries the title and site name only (OgCardInput has no excerpt or body), so a
 //   featured post's card leaks nothing of its paid part;
 // - the current `v` is cacheable forever (immutable); another `v` 302s to the current one;
-// - PNGs are kept in a byte-bounded LRU keyed by exactly what the card shows.
+// - PNGs are kept in a byte-bounded LRU keyed by exactly what the card shows;
+// - the site's logo is drawn when it is a PNG or JPEG (else, and without a logo, the name's initial).
 // Known limit: only Inter's Latin subset is loaded, so glyphs outside it (CJK, Arabic, emoji…)
 // do not render; such titles lose those characters on the card (the page itself is unaffected).
 
 export const CACHE_IMMUTABLE = "public, max-age=31536000, immutable";
-/** The longest title drawn (code points); CSS line clamping ellipsises what does not fit. */
-const MAX_TITLE_CHARS = 180;
+/** The longest title drawn (code points; longer ones end in an ellipsis): four lines at the smallest size. */
+const MAX_TITLE_CHARS = 110;
 const PAD_X = 84;
+const PAD_Y = 72;
 
 const require = createRequire(import.meta.url);
 let fonts: Array<{ name: string; data: Buffer; weight: 400 | 700; style: "normal" }> | null = null;
@@ -44,7 +46,13 @@ function interFonts() {
 /** Satori's element shape (what JSX would produce), written out so this file needs no JSX. */
 export interface CardNode {
   type: string;
-  props: { style?: Record<string, string | number>; children?: Array<CardNode | string> | CardNode | string };
+  props: {
+    style?: Record<string, string | number>;
+    children?: Array<CardNode | string> | CardNode | string;
+    src?: string;
+    width?: number;
+    height?: number;
+  };
 }
 
 const el = (type: string, style: Record<string, string | number>, children?: CardNode["props"]["children"]): CardNode => ({
@@ -58,26 +66,34 @@ export function clampChars(s: string, max: number): string {
   return chars.length <= max ? chars.join("") : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
 }
 
-/** The title's size by its length: short titles large, long ones smaller (then clamped to 4 lines). */
+/**
+ * The title's size by its length: short titles large, long ones smaller. The space below the
+ * header holds 4 lines at 84px, 5 at 68px and 6 at 56px; Inter Bold fits about 20, 26 and 32
+ * characters a line there, so even wrapping wide glyphs early the title stays on the card.
+ */
 function titleSize(title: string): number {
   const n = Array.from(title).length;
   return n <= 36 ? 84 : n <= 70 ? 68 : 56;
 }
 
-/** The card's element tree. Every text is a plain string child: satori lays it out as text. */
-export function ogCardTree(card: OgCardInput): CardNode {
+/**
+ * The card's element tree. Every text is a plain string child: satori lays it out as text.
+ * `logoSrc`: the site's logo as a data: URL (fetchLogo), or null for the name's initial.
+ */
+export function ogCardTree(card: OgCardInput, logoSrc: string | null = null): CardNode {
   const title = clampChars(card.title, MAX_TITLE_CHARS) || "Untitled";
   const siteName = clampChars(card.siteName, 60);
   const initial = Array.from(siteName)[0]?.toUpperCase() ?? "P";
   return el(
     "div",
     {
-      width: "100%",
-      height: "100%",
+      // satori adds padding to width and height (content-box): the inner size is the card minus it.
+      width: OG_CARD_WIDTH - 2 * PAD_X,
+      height: OG_CARD_HEIGHT - 2 * PAD_Y,
       display: "flex",
       flexDirection: "column",
       justifyContent: "space-between",
-      padding: `72px ${PAD_X}px`,
+      padding: `${PAD_Y}px ${PAD_X}px`,
       backgroundColor: card.accent,
       backgroundImage: "linear-gradient(135deg, rgba(255,255,255,0.10) 0%, rgba(0,0,0,0.22) 100%)",
       color: "#ffffff",
@@ -85,7 +101,9 @@ export function ogCardTree(card: OgCardInput): CardNode {
     },
     [
       el("div", { display: "flex", alignItems: "center" }, [
-        el(
+        logoSrc
+          ? { type: "img", props: { src: logoSrc, width: 64, height: 64, style: { borderRadius: 16, marginRight: 24, objectFit: "cover" } } }
+          : el(
           "div",
           {
             display: "flex",
@@ -107,14 +125,16 @@ export function ogCardTree(card: OgCardInput): CardNode {
       el(
         "div",
         {
-          display: "block",
+          // flex, not lineClamp: satori measures clamped blocks short, which pushed long titles off
+          // the card. The title is clamped by length instead (clampChars), and every size leaves
+          // room for more lines than its longest title needs.
+          display: "flex",
           width: OG_CARD_WIDTH - 2 * PAD_X,
           fontSize: titleSize(title),
           fontWeight: 700,
           lineHeight: 1.12,
           letterSpacing: "-0.02em",
-          lineClamp: 4,
-          textOverflow: "ellipsis",
+          wordBreak: "break-word",
         },
         title,
       ),
@@ -122,26 +142,59 @@ export function ogCardTree(card: OgCardInput): CardNode {
   );
 }
 
+const MAX_LOGO_BYTES = 1 << 20;
+
+/**
+ * The site's logo as a data: URL when it is a PNG or JPEG of at most 1 MiB (by its bytes, not its
+ * Content-Type), else null. The URL is the site's own storage URL from Convex, never reader input.
+ * @throws when it cannot be fetched (the card is then drawn without it, and not kept).
+ */
+export async function fetchLogo(url: string): Promise<string | null> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) throw new Error(`logo: ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.byteLength > MAX_LOGO_BYTES) return null;
+  const png = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (!png && !jpeg) return null;
+  return `data:image/${png ? "png" : "jpeg"};base64,${Buffer.from(bytes).toString("base64")}`;
+}
+
+/** A rendered card; `complete: false` when its logo could not be fetched (served briefly, never kept). */
+export interface RenderedCard {
+  png: Uint8Array<ArrayBuffer>;
+  complete: boolean;
+}
+
 /** Renders a card to PNG bytes (satori → SVG → resvg). */
-export async function renderOgCard(card: OgCardInput): Promise<Uint8Array<ArrayBuffer>> {
+export async function renderOgCard(card: OgCardInput, loadLogo: (url: string) => Promise<string | null> = fetchLogo): Promise<RenderedCard> {
+  let logoSrc: string | null = null;
+  let complete = true;
+  if (card.logoUrl) {
+    try {
+      logoSrc = await loadLogo(card.logoUrl);
+    } catch {
+      complete = false;
+    }
+  }
   // satori's types want a ReactNode; the plain element objects are exactly what JSX would produce.
-  const svg = await satori(ogCardTree(card) as unknown as Parameters<typeof satori>[0], {
+  const svg = await satori(ogCardTree(card, logoSrc) as unknown as Parameters<typeof satori>[0], {
     width: OG_CARD_WIDTH,
     height: OG_CARD_HEIGHT,
     fonts: interFonts(),
   });
-  return new Uint8Array(new Resvg(svg, { fitTo: { mode: "width", value: OG_CARD_WIDTH } }).render().asPng());
+  return { png: new Uint8Array(new Resvg(svg, { fitTo: { mode: "width", value: OG_CARD_WIDTH } }).render().asPng()), complete };
 }
 
 /** A byte-bounded LRU of rendered cards (a card is ~30–60 kB; bytes, not entries, bound memory). */
 export class CardCache {
   private readonly entries = new Map<string, Uint8Array<ArrayBuffer>>();
-  private readonly pending = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  private readonly pending = new Map<string, Promise<RenderedCard>>();
   private total = 0;
   stats = { hits: 0, renders: 0 };
   constructor(
     readonly maxBytes = 16 * 2 ** 20,
-    private readonly render: (card: OgCardInput) => Promise<Uint8Array<ArrayBuffer>> = renderOgCard,
+    private readonly render: (card: OgCardInput) => Promise<RenderedCard> = (card) => renderOgCard(card),
   ) {}
 
   get bytes(): number {
@@ -153,22 +206,22 @@ export class CardCache {
   }
 
   /** The card's PNG: from the cache, from a render already in flight, or rendered now. */
-  async get(card: OgCardInput): Promise<Uint8Array<ArrayBuffer>> {
+  async get(card: OgCardInput): Promise<RenderedCard> {
     // Keyed by exactly what the card shows (not the short version hash, which could collide).
-    const key = JSON.stringify([card.title, card.siteName, card.accent]);
+    const key = JSON.stringify([card.title, card.siteName, card.accent, card.logoUrl ?? null]);
     const hit = this.entries.get(key);
     if (hit) {
       this.stats.hits++;
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit;
+      return { png: hit, complete: true };
     }
     let p = this.pending.get(key);
     if (!p) {
       this.stats.renders++;
       p = this.render(card).finally(() => this.pending.delete(key));
       this.pending.set(key, p);
-      p.then((png) => this.store(key, png)).catch(() => {});
+      p.then((r) => r.complete && this.store(key, r.png)).catch(() => {});
     }
     return p;
   }
@@ -210,20 +263,21 @@ export async function ogCardResponse(request: Request, params: { site?: string; 
   const card = cardOf(post, resolved.site);
   const version = ogCardVersion(card, post.updatedAt);
   if (new URL(request.url).searchParams.get("v") !== version) return redirectToCard(resolved.base, post.slug, card, post.updatedAt);
-  const png = await cards.get(card);
+  const { png, complete } = await cards.get(card);
   return new Response(request.method === "HEAD" ? null : png, {
     status: 200,
     headers: {
       "Content-Type": "image/png",
       "Content-Length": String(png.byteLength),
-      "Cache-Control": CACHE_IMMUTABLE,
+      // A card drawn without its (unreachable) logo is the right version, but not its final pixels.
+      "Cache-Control": complete ? CACHE_IMMUTABLE : "public, max-age=300",
       "X-Content-Type-Options": "nosniff",
     },
   });
 }
 
-function cardOf(post: { title: string }, site: { name: string; accentColor: string | null }): OgCardInput {
-  return { title: post.title, siteName: site.name, accent: accentPair(site.accentColor).light };
+function cardOf(post: { title: string }, site: { name: string; accentColor: string | null; logoUrl: string | null }): OgCardInput {
+  return { title: post.title, siteName: site.name, accent: accentPair(site.accentColor).light, logoUrl: site.logoUrl };
 }
 
 function redirectToCard(base: string, slug: string, card: OgCardInput, updatedAt: number): Response {

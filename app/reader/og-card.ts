@@ -14,6 +14,8 @@ export interface OgCardInput {
   siteName: string;
   /** The site's light-mode accent (accentPair(...).light): the card's background. */
   accent: string;
+  /** The site's logo (its storage URL); drawn when it is a PNG or JPEG, else the name's initial. */
+  logoUrl?: string | null;
 }
 
 /** Bumped when the card's layout changes, so every cached card URL changes with it. */
@@ -34,7 +36,7 @@ function fnv1a(s: string): string {
  * since renaming the site or changing its accent changes the card without touching the post.
  */
 export function ogCardVersion(card: OgCardInput, updatedAt: number): string {
-  return `${Math.trunc(updatedAt).toString(36)}.${fnv1a([LAYOUT_VERSION, card.title, card.siteName, card.accent].join("\u0000"))}`;
+  return `${Math.trunc(updatedAt).toString(36)}.${fnv1a([LAYOUT_VERSION, card.title, card.siteName, card.accent, card.logoUrl ?? ""].join("\u0000"))}`;
 }
 
 /** `{base}/og/{postSlug}?v={version}` (base: a link base or an absolute canonical base). */

@@ -60,11 +60,11 @@ export function pageMeta(site: SiteMeta, page: PageMeta): MetaDescriptor[] {
  * title, site name or accent is a new URL. Absolute, on the site's canonical base.
  */
 export function postImage(
-  site: Pick<SiteMeta, "name" | "canonicalBase"> & { accent: { light: string } },
+  site: Pick<SiteMeta, "name" | "canonicalBase" | "logoUrl"> & { accent: { light: string } },
   post: { slug: string; title: string; updatedAt: number; coverImageUrl: string | null },
 ): string {
   if (post.coverImageUrl) return post.coverImageUrl;
-  const version = ogCardVersion({ title: post.title, siteName: site.name, accent: site.accent.light }, post.updatedAt);
+  const version = ogCardVersion({ title: post.title, siteName: site.name, accent: site.accent.light, logoUrl: site.logoUrl }, post.updatedAt);
   return ogCardPath(site.canonicalBase, post.slug, version);
 }
 

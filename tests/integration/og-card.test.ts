@@ -188,7 +188,7 @@ describe("the card route", () => {
     expect(r.status).toBe(200);
     expect(renders).toHaveLength(1);
     // What the card was drawn from: the title, the site's name and its accent, nothing else.
-    expect(Object.keys(renders[0]).sort()).toEqual(["accent", "siteName", "title"]);
+    expect(Object.keys(renders[0]).sort()).toEqual(["accent", "logoUrl", "siteName", "title"]);
     const drawn = texts(ogCardTree(renders[0]));
     expect(drawn).toEqual(["T", "The Ledger", title]);
     // Not one sentence of the body (free or paid part) nor the excerpt is on the card.
