@@ -9,6 +9,7 @@ import { useLive } from "../studio/live";
 import { can, ROLE_LABELS } from "../../convex/shared/roles";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 import studioStyles from "../styles/studio.css?url";
+import studioEditorStyles from "../styles/studio/editor.css?url";
 import studioLayoutStyles from "../styles/studio/layout.css?url";
 
 // /studio/:siteId/*: the studio of one publication. Its navigation shows only what the viewer's
@@ -21,6 +22,7 @@ import studioLayoutStyles from "../styles/studio/layout.css?url";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: studioStyles },
+  { rel: "stylesheet", href: studioEditorStyles },
   { rel: "stylesheet", href: studioLayoutStyles },
 ];
 
