@@ -175,7 +175,7 @@ export function HomePosts({ site, posts, first, headingLevel = 3 }: { site: Site
     const [hero, ...rest] = posts;
     return (
       <>
-        <div className="hero">
+        <div className="reader-hero">
           <PostCardView site={site} post={hero} headingLevel={headingLevel} shape="hero" />
         </div>
         {rest.length ? <PostList site={site} posts={rest} headingLevel={headingLevel} shape="tile" /> : null}
