@@ -174,6 +174,10 @@ for (const theme of ["classic", "magazine"] as const) {
         if (template.layout) await useTheme(theme, template.layout);
         const response = await page.goto(template.path());
         expect(response?.status()).toBe(template.status ?? 200);
+        // The page is drawn in the theme (and home layout) under test, not a cached other one.
+        const root = page.locator(".reader");
+        await expect(root).toHaveAttribute("data-theme", theme);
+        if (template.layout) await expect(root).toHaveAttribute("data-home-layout", template.layout);
         await template.shows(page);
         await checkEveryWidth(page, testInfo, `${theme}-${template.name}`);
       });
