@@ -27,7 +27,11 @@ export async function signUpThroughPages(page: Page, name: string, email: string
   await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
   await page.getByLabel("Code").fill(await codeFromMailbox(page, email));
   await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page.getByTestId("account-link")).toHaveText(name);
+  // Signed in as `name`: the platform bar's account link, or, back on a publication's page (which
+  // draws no platform bar, issue #16), the reader header's account link.
+  const platform = page.getByTestId("account-link").filter({ hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) });
+  const reader = page.locator(`header a[href="/account"][title=${JSON.stringify(`Signed in as ${name}`)}]`);
+  await expect(platform.or(reader)).toBeVisible();
 }
 
 export const test = base.extend<{ signUp: SignUp }, { admin: ConvexHttpClient }>({
