@@ -65,8 +65,11 @@ export default function StudioHome() {
     return (
       <main id="main" className="studio st-page" data-testid="studio-welcome">
         <header className="st-page__header">
-          <h1>{userName ? `Welcome, ${userName}` : "Welcome to Pressroom"}</h1>
-          <p className="st-muted">Create your publication: a name and an address. You can change how it looks, add plans and invite writers later.</p>
+          <h1>Your publications</h1>
+          <p className="st-muted">
+            {userName ? `Welcome, ${userName}. ` : "Welcome. "}Create your first publication: a name and an address. You can change how it looks, add
+            plans and invite writers later.
+          </p>
         </header>
         <CreatePublication />
         <p className="st-muted">Invited to someone else's publication? Open the link in your invitation email.</p>
