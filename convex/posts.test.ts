@@ -658,7 +658,7 @@ describe.each(backends)("post address follows the title on %s", (_name, convexTe
     const legacy = async (slug: string, title: string) => {
       const postId = await author.mutation(api.posts.create, { siteId, title });
       await t.run(async (ctx: any) => {
-        await ctx.db.patch(postId, { slug, slugSetByAuthor: undefined });
+        await ctx.db.patch("posts", postId, { slug, slugSetByAuthor: undefined });
       });
       return postId;
     };
