@@ -64,7 +64,7 @@ test("from the platform home through Start a publication and sign-up to the firs
   await expect(page.getByTestId("studio-site-name")).toHaveText("The First Week");
 
   // A new post: title and body, then Publish.
-  await page.getByRole("button", { name: "New post" }).first().click();
+  await page.getByRole("link", { name: "New post" }).first().click();
   await expect(page).toHaveURL(/\/posts\/[a-z0-9]+$/);
   const body = page.getByRole("textbox", { name: "Post body" });
   await expect(body).toHaveAttribute("contenteditable", "true");
