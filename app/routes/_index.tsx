@@ -1,13 +1,9 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import type { CSSProperties } from "react";
-import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
-import { initialsOf } from "../auth/forms";
 import { anonymousReaderClient } from "../reader/client.server";
-import { formatDate } from "../reader/format";
-import { accentPair } from "../reader/theme";
 import { Live } from "../utils/live";
+import { PublicationList } from "../platform-home";
 
 // The platform home: what Pressroom is, in one screen, the way in ("Start a publication" → sign-up
 // → studio), and the newest publications with their latest posts (sites:listFeatured, bounded).
@@ -22,8 +18,6 @@ export async function loader() {
   const sites = await anonymousReaderClient().query(api.sites.listFeatured, {});
   return { sites };
 }
-
-type Featured = FunctionReturnType<typeof api.sites.listFeatured>[number];
 
 const VALUES = [
   { icon: "✉", title: "Email newsletters", text: "Every post can go to your readers' inboxes, with free and paid lists." },
@@ -68,57 +62,9 @@ export default function Index() {
           Publications on Pressroom
         </h2>
         <Live query={api.sites.listFeatured} args={{}} initial={sites}>
-          {(list) =>
-            list.length === 0 ? (
-              <p data-testid="directory-empty" className="home__empty">
-                No publications yet.
-              </p>
-            ) : (
-              <ul data-testid="directory" className="pub-grid">
-                {list.map((s) => (
-                  <li key={s.slug}>
-                    <PublicationCard site={s} />
-                  </li>
-                ))}
-              </ul>
-            )
-          }
+          {(list) => <PublicationList list={list} />}
         </Live>
       </section>
     </main>
-  );
-}
-
-function PublicationCard({ site }: { site: Featured }) {
-  const home = `/${site.slug}/`;
-  const style = { "--pub-accent": accentPair(site.accentColor).light } as CSSProperties;
-  return (
-    <article className="pub-card" style={style} data-testid="publication-card">
-      <div className="pub-card__head">
-        {site.logoUrl ? (
-          <img src={site.logoUrl} alt="" className="pub-card__logo" width={44} height={44} loading="lazy" />
-        ) : (
-          <span className="pub-card__initials" aria-hidden="true">
-            {initialsOf(site.name)}
-          </span>
-        )}
-        <h3 className="pub-card__name">
-          <a href={home}>{site.name}</a>
-        </h3>
-      </div>
-      {site.description ? <p className="pub-card__desc">{site.description}</p> : null}
-      {site.posts.length ? (
-        <ul className="pub-card__posts" aria-label={`Latest from ${site.name}`}>
-          {site.posts.map((p) => (
-            <li key={p.slug}>
-              <a href={`${home}${encodeURIComponent(p.slug)}`}>{p.title}</a>
-              <time dateTime={new Date(p.publishedAt).toISOString()}>{formatDate(p.publishedAt)}</time>
-            </li>
-          ))}
-        </ul>
-      ) : (
-        <p className="pub-card__empty">No posts yet.</p>
-      )}
-    </article>
   );
 }

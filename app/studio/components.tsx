@@ -21,13 +21,18 @@ function FieldShell({ id, label, error, hint, children }: { id: string; label: s
           {hint}
         </small>
       ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="st-error" role="alert" data-testid={`error-${id}`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={id} error={error} />
     </div>
   );
+}
+
+/** A field's error under it: the id its input's aria-describedby names (describedBy). */
+export function FieldError({ id, error }: { id: string; error?: string | null }) {
+  return error ? (
+    <p id={`${id}-error`} className="st-error" role="alert" data-testid={`error-${id}`}>
+      {error}
+    </p>
+  ) : null;
 }
 
 /** A labelled input with its error (announced, and linked through aria-describedby). */

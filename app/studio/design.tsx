@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { FIELDS, fieldProps } from "../../convex/shared/fields";
 import { MAX_NAV_LINKS, THEME_IDS, THEME_LABELS, type NavLink, type ThemeId } from "../../convex/shared/theme";
+import { FieldError } from "./components";
 
 /** Blank rows offered after the saved links, so a link can be added without JavaScript. */
 export const BLANK_NAV_ROWS = 2;
@@ -237,11 +238,7 @@ export function ImageField({
           <input type="checkbox" name={`remove-${name}`} value="1" /> Remove the {name}
         </label>
       ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="st-error" role="alert" data-testid={`error-${id}`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={id} error={error} />
     </div>
   );
 }

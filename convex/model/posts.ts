@@ -1,3 +1,5 @@
+// Over 400 lines: every write to a post (draft, address, taxonomy, cover, featured, delete,
+// revisions) in one module, because they share its audit entry and live-card bookkeeping.
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";

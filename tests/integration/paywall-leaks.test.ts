@@ -10,12 +10,12 @@
 // API), so the suite cannot pass by never rendering the body at all.
 import { ConvexHttpClient } from "convex/browser";
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { LocalBackend } from "../../local-backend/src/backend";
 import { clientAs, startAppBackend, stopAppBackend } from "../support/live-backend";
+import { startRemixVite, type RemixViteApp } from "../support/remix-vite";
 
 const ORIGIN = "http://127.0.0.1:3000";
 const CANARY = `canary${randomBytes(8).toString("hex")}`;
@@ -119,35 +119,19 @@ afterAll(async () => {
 // Remix's request handler over the app's server build (through Vite, as `remix vite:dev` serves
 // it), so documents, `.data` responses and resource routes are exactly what a browser gets.
 
-let vite: { close(): Promise<void>; ssrLoadModule(id: string): Promise<Record<string, any>> } | null = null;
+let vite: RemixViteApp | null = null;
 let handle: ((r: Request) => Promise<Response>) | null = null;
 let setFactory: ((f: ((r: Request) => Promise<unknown>) | null) => void) | null = null;
 let clientFor: ((c: ConvexHttpClient, signedIn: boolean) => unknown) | null = null;
 
 async function app() {
   if (!handle) {
-    const { createServer } = await import("vite");
-    const { createRequestHandler } = await import("@remix-run/node");
-    // vite.config.ts leaves the Remix plugin out under Vitest; load it as `remix vite:dev` would.
-    const vitest = process.env.VITEST;
-    delete process.env.VITEST;
-    try {
-      vite = (await createServer({
-        configFile: path.resolve("vite.config.ts"),
-        logLevel: "silent",
-        server: { middlewareMode: true, hmr: false, watch: null },
-        appType: "custom",
-      })) as unknown as typeof vite;
-    } finally {
-      process.env.VITEST = vitest;
-    }
-    const build = await vite!.ssrLoadModule("virtual:remix/server-build");
+    vite = await startRemixVite();
     // The same module instance the build's loaders use: how a request gets its Convex client.
-    const clientModule = await vite!.ssrLoadModule("/app/reader/client.server.ts");
+    const clientModule = await vite.ssrLoadModule("/app/reader/client.server.ts");
     setFactory = clientModule.setReaderClientFactory;
     clientFor = clientModule.clientFor;
-    const h = createRequestHandler(build as any, "development");
-    handle = (r) => h(r);
+    handle = vite.handle;
   }
   return handle!;
 }

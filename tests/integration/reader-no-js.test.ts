@@ -2,16 +2,16 @@
 // `scripts: false`, so root.tsx renders them without <Scripts/> (no module scripts, no
 // modulepreload links, no hydration data) and without <ScrollRestoration/>. Platform pages keep them.
 // Full documents through Remix's request handler (Vite SSR of the app) against the demo content.
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { LocalBackend } from "../../local-backend/src/backend";
 import { keepProcessEnv, startAppBackend, stopAppBackend } from "../support/live-backend";
+import { startRemixVite, type RemixViteApp } from "../support/remix-vite";
 
 const ORIGIN = "http://127.0.0.1:3000";
 
 let backend: LocalBackend;
 let restoreEnv: () => void;
-let vite: { close(): Promise<void>; ssrLoadModule(id: string): Promise<Record<string, any>> } | null = null;
+let vite: RemixViteApp | null = null;
 let handle: ((r: Request) => Promise<Response>) | null = null;
 let postSlug = "";
 
@@ -40,24 +40,8 @@ afterAll(async () => {
 
 async function render(pathAndQuery: string): Promise<{ status: number; body: string }> {
   if (!handle) {
-    const { createServer } = await import("vite");
-    const { createRequestHandler } = await import("@remix-run/node");
-    // vite.config.ts leaves the Remix plugin out under Vitest; load it as `remix vite:dev` would.
-    const vitest = process.env.VITEST;
-    delete process.env.VITEST;
-    try {
-      vite = (await createServer({
-        configFile: path.resolve("vite.config.ts"),
-        logLevel: "silent",
-        server: { middlewareMode: true, hmr: false, watch: null },
-        appType: "custom",
-      })) as unknown as typeof vite;
-    } finally {
-      process.env.VITEST = vitest;
-    }
-    const build = await vite!.ssrLoadModule("virtual:remix/server-build");
-    const h = createRequestHandler(build as any, "development");
-    handle = (r) => h(r);
+    vite = await startRemixVite();
+    handle = vite.handle;
   }
   const response = await handle(new Request(`${ORIGIN}${pathAndQuery}`, { headers: { Accept: "text/html" } }));
   return { status: response.status, body: await response.text() };

@@ -5,7 +5,6 @@
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { SignJWT } from "jose";
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { LocalBackend } from "../../local-backend/src/backend";
 import * as accountRoute from "../../app/routes/account";
@@ -21,6 +20,7 @@ import * as root from "../../app/root";
 import { safeRedirectTo } from "../../app/auth/redirect.server";
 import { codeFor, latestEmail, startAuthBackend } from "../support/auth";
 import { keepProcessEnv, stopAppBackend } from "../support/live-backend";
+import { startRemixVite, type RemixViteApp } from "../support/remix-vite";
 import { OPEN_REDIRECT_CORPUS } from "../support/open-redirect-corpus";
 import {
   absorb,
@@ -646,31 +646,13 @@ describe("dev mailbox", () => {
 
 let handler: ((request: Request) => Promise<Response>) | null = null;
 let front: ((request: Request, next: (r: Request) => Promise<Response>) => Promise<Response>) | null = null;
-let vite: { close(): Promise<void> } | null = null;
+let vite: RemixViteApp | null = null;
 
 async function renderDocument(request: Request): Promise<{ status: number; body: string; headers: Headers }> {
   if (!handler) {
-    const { createServer } = await import("vite");
-    const { createRequestHandler } = await import("@remix-run/node");
-    // vite.config.ts leaves the Remix plugin out under Vitest; load it as `remix vite:dev` would.
-    const vitest = process.env.VITEST;
-    delete process.env.VITEST;
-    let server;
-    try {
-      server = await createServer({
-        configFile: path.resolve("vite.config.ts"),
-        logLevel: "silent",
-        server: { middlewareMode: true, hmr: false, watch: null },
-        appType: "custom",
-      });
-    } finally {
-      process.env.VITEST = vitest;
-    }
-    vite = server;
-    const build = await server.ssrLoadModule("virtual:remix/server-build");
-    const handle = createRequestHandler(build as any, "development");
-    handler = (r) => handle(r);
-    front = (build as any).entry.module.front ?? null;
+    vite = await startRemixVite();
+    handler = vite.handle;
+    front = vite.build.entry.module.front ?? null;
   }
   const response = await handler(request);
   return { status: response.status, body: await response.text(), headers: response.headers };

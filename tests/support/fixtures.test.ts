@@ -58,6 +58,10 @@ const ALLOWED: Record<string, string> = {
   "tests/integration/remix-auth.test.ts: mailbox reader": "tests the /dev/mailbox route itself",
   "tests/integration/auth-flows.test.ts: mailbox reader":
     "tests delivery through Resend: the code is read from the request the fake Resend API received",
+  "tests/integration/platform-auth.test.ts: sign-up helper":
+    "tests where the sign-up pages send a new account: it takes redirectTo from the /signup and /verify loaders as the pages do, which signUpThroughApp (it posts a redirectTo of its own) skips",
+  "tests/e2e/platform-journey.test.ts: sign-up form steps":
+    "the issue's journey: a new user from the platform home's Start a publication through the sign-up pages, which the signUp fixture starts past",
   "tests/e2e/auth.test.ts: sign-up form steps":
     "tests the sign-up pages themselves (headings, the token request, the cookies) step by step",
 };

@@ -11,7 +11,6 @@ import { useConvex } from "convex/react";
 import { useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { FIELDS, fieldProps } from "../../../convex/shared/fields";
 import { LocalStorageBackupStore } from "../../editor/autosave";
 import { parseDocText, type JSONContent } from "../../editor/doc";
 import { failureMessage } from "../errors";
@@ -19,6 +18,7 @@ import { useHydrated } from "../format";
 import { RichTextEditor } from "./rich-text";
 import { uploadImage } from "./upload";
 import type { Draft } from "./use-autosave";
+import { TitleInput } from "./title-input";
 
 /** How long the writer pauses before the page moves to the post's editor. */
 const SWITCH_AFTER_IDLE_MS = 800;
@@ -145,21 +145,13 @@ export function NewPostEditor({ siteId }: { siteId: Id<"sites"> }) {
       ) : null}
       <div className="st-editor">
         <div className="st-editor__main">
-          <label htmlFor="post-title" className="st-visually-hidden">
-            Title
-          </label>
-          <input
-            id="post-title"
-            className="st-title-input"
-            placeholder="Title"
+          <TitleInput
             value={title}
             readOnly={!hydrated}
-            {...fieldProps(FIELDS.postTitle)}
-            onChange={(e) => {
-              setTitle(e.target.value);
-              change({ title: e.target.value });
+            onChange={(t) => {
+              setTitle(t);
+              change({ title: t });
             }}
-            data-testid="post-title"
           />
           <div className="st-editor__body">
             <RichTextEditor

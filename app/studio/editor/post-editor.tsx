@@ -1,3 +1,5 @@
+// Over 400 lines: the editor page is one state machine (autosave, conflicts, live updates, the
+// lifecycle actions); its panels are in sibling files (post-settings, email-panel, revisions).
 // The post editor page: TipTap (app/editor) with autosave through posts:saveDraft, a status line
 // that tells the truth, a local backup offered back after a crash, the two-versions chooser on a
 // CONFLICT, live updates from other tabs and editors, the side panel (post-settings.tsx: address,
@@ -15,7 +17,6 @@ import { useConvex } from "convex/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../../../convex/_generated/api";
 import type { Id } from "../../../convex/_generated/dataModel";
-import { FIELDS, fieldProps } from "../../../convex/shared/fields";
 import type { AutosaveStatus } from "../../editor/autosave";
 import { StatusBadge } from "../components";
 import { errorCode, failureMessage } from "../errors";
@@ -33,6 +34,7 @@ import { RichTextEditor, type EditorHandle } from "./rich-text";
 import { StatusLine, statusView } from "./status-line";
 import { uploadImage } from "./upload";
 import { draftFromTheirs, draftOf, useAutosave, useConnection, type Draft } from "./use-autosave";
+import { TitleInput } from "./title-input";
 
 export type { PostEditorProps } from "./editor-model";
 
@@ -377,18 +379,10 @@ export function PostEditor({ siteId, postId, site, viewerId, initial, initialTag
 
       <div className="st-editor">
         <div className="st-editor__main">
-          <label htmlFor="post-title" className="st-visually-hidden">
-            Title
-          </label>
-          <input
-            id="post-title"
-            className="st-title-input"
-            placeholder="Title"
+          <TitleInput
             value={draft.title}
             readOnly={!editable}
-            {...fieldProps(FIELDS.postTitle)}
-            onChange={(e) => update({ title: e.target.value })}
-            data-testid="post-title"
+            onChange={(title) => update({ title })}
           />
           <div className="st-editor__body">
             <RichTextEditor
