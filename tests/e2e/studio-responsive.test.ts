@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from "@playwright/test";
-import { expect, signUpThroughPages, test, uniqueEmail } from "./fixtures";
-import { demoSite, fn, postId, tableRows, type DemoSite } from "./visual";
+import { expect, test } from "./fixtures";
+import { demoSite, fn, postId, tableRows, joinAsAdmin, type DemoSite } from "./visual";
 
 // Issue #16, the studio at every width: no horizontal overflow on the dashboard, the posts list
 // and the editor from 375 to 1920 px; the mobile menu (with and without JavaScript); lists as
@@ -19,14 +19,9 @@ test.beforeAll(async ({ admin, browser }) => {
   test.setTimeout(120_000);
   await admin.mutation(fn.mutation("demo:seedDemo"), {});
   site = demoSite(SITE);
-  const email = uniqueEmail("responsive");
-  const { token } = await site.owner.mutation(fn.mutation("members:invite"), { siteId: site.siteId, email, role: "admin" });
   context = await browser.newContext();
   page = await context.newPage();
-  await signUpThroughPages(page, "Rhea Responsive", email, "correct horse battery staple");
-  await page.goto(`/studio/invites/${token}`);
-  await page.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(page).toHaveURL(new RegExp(`/studio/${site.siteId}`));
+  await joinAsAdmin(page, site, "Rhea Responsive", "responsive");
 });
 
 test.afterAll(async () => {

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from "@playwright/test";
-import { expect, signUpThroughPages, test, uniqueEmail } from "./fixtures";
-import { checkEveryWidth, demoSite, fn, postId, type DemoSite } from "./visual";
+import { expect, test } from "./fixtures";
+import { checkEveryWidth, demoSite, fn, postId, joinAsAdmin, type DemoSite } from "./visual";
 
 // Issue #16's visual matrix for the studio: the publications list, the posts list, the editor,
 // Design, Audience and Settings at 375, 768, 1280 and 1920 px — no horizontal overflow, axe clean
@@ -19,14 +19,9 @@ test.beforeAll(async ({ admin, browser }) => {
   test.setTimeout(120_000);
   await admin.mutation(fn.mutation("demo:seedDemo"), {});
   site = demoSite(SITE);
-  const email = uniqueEmail("visual-studio");
-  const { token } = await site.owner.mutation(fn.mutation("members:invite"), { siteId: site.siteId, email, role: "admin" });
   context = await browser.newContext();
   page = await context.newPage();
-  await signUpThroughPages(page, "Vera Visual", email, "correct horse battery staple");
-  await page.goto(`/studio/invites/${token}`);
-  await page.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(page).toHaveURL(new RegExp(`/studio/${site.siteId}`));
+  await joinAsAdmin(page, site, "Vera Visual", "visual-studio");
 });
 
 test.afterAll(async () => {

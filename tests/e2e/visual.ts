@@ -9,7 +9,7 @@ import type { Page, TestInfo } from "@playwright/test";
 import { Resvg } from "@resvg/resvg-js";
 import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
-import { expect } from "./fixtures";
+import { expect, signUpThroughPages, uniqueEmail } from "./fixtures";
 import { adminKey, backendUrl, e2eDataDir, latestFakeMessage } from "./stack.mjs";
 
 /** The widths the issue names: a phone, a tablet, a laptop, a large desktop. */
@@ -153,6 +153,16 @@ export function demoSite(slug: string): DemoSite {
 }
 
 /** A post's id by its slug in a site. */
+/** A new user, invited as an admin of `site` by its owner, signs up and accepts on the invitation page. */
+export async function joinAsAdmin(page: Page, site: DemoSite, name: string, emailPrefix: string): Promise<void> {
+  const email = uniqueEmail(emailPrefix);
+  const { token } = await site.owner.mutation(fn.mutation("members:invite"), { siteId: site.siteId, email, role: "admin" });
+  await signUpThroughPages(page, name, email, "correct horse battery staple");
+  await page.goto(`/studio/invites/${token}`);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(page).toHaveURL(new RegExp(`/studio/${site.siteId}`));
+}
+
 export function postId(siteId: string, slug: string): string {
   const post = tableRows<{ _id: string; siteId: string; slug: string }>("posts").find((p) => p.siteId === siteId && p.slug === slug);
   if (!post) throw new Error(`no post ${slug}`);
