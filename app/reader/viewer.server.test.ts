@@ -8,7 +8,6 @@ import { readerViewer } from "./viewer.server";
 // not query at all (their pages are shared-cached); signed-in ones ask audience:myStanding once.
 
 const resolved = { site: { _id: "site1", slug: "daily", name: "The Daily" }, base: "/daily", canonicalBase: "http://x/daily" } as unknown as ResolvedSite;
-const request = new Request("http://127.0.0.1/daily/");
 
 function client(signedIn: boolean, answer: unknown) {
   const calls: Array<{ name: string; args: unknown }> = [];
@@ -29,7 +28,7 @@ afterEach(() => vi.restoreAllMocks());
 describe("readerViewer", () => {
   test("null without a session, and no query at all (anonymous pages stay cacheable)", async () => {
     const { c, calls } = client(false, { name: "Should not be read", access: "paid" });
-    expect(await readerViewer(request, c, resolved)).toBeNull();
+    expect(await readerViewer(c, resolved)).toBeNull();
     expect(calls).toEqual([]);
   });
 
@@ -40,19 +39,19 @@ describe("readerViewer", () => {
     [null, null],
   ] as const)("access %s on this site → membership %s, in one query for this site", async (access, membership) => {
     const { c, calls } = client(true, { name: "Rea Der", access });
-    expect(await readerViewer(request, c, resolved)).toEqual({ name: "Rea Der", membership });
+    expect(await readerViewer(c, resolved)).toEqual({ name: "Rea Der", membership });
     expect(calls).toEqual([{ name: "audience:myStanding", args: { siteId: "site1" } }]);
   });
 
   test("a session Convex no longer knows (myStanding answers null) reads as signed out", async () => {
     const { c } = client(true, null);
-    expect(await readerViewer(request, c, resolved)).toBeNull();
+    expect(await readerViewer(c, resolved)).toBeNull();
   });
 
   test("a failed query is logged and the page still renders (no viewer)", async () => {
     const log = vi.spyOn(console, "error").mockImplementation(() => {});
     const { c } = client(true, new Error("boom"));
-    expect(await readerViewer(request, c, resolved)).toBeNull();
+    expect(await readerViewer(c, resolved)).toBeNull();
     expect(log).toHaveBeenCalledTimes(1);
     expect(String(log.mock.calls[0][0])).toContain('site "daily"');
   });

@@ -11,7 +11,7 @@ import type { ReaderViewer } from "./types";
  * One query (audience:myStanding); a failure is logged and read as "signed in, not a member"
  * rather than breaking the page (the header then offers Subscribe, which is harmless).
  */
-export async function readerViewer(_request: Request, client: ReaderClient, resolved: ResolvedSite): Promise<ReaderViewer | null> {
+export async function readerViewer(client: ReaderClient, resolved: ResolvedSite): Promise<ReaderViewer | null> {
   if (!client.signedIn) return null;
   try {
     const standing = await client.query(api.audience.myStanding, { siteId: resolved.site._id });

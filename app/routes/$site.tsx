@@ -3,9 +3,7 @@ import { Outlet, isRouteErrorResponse, useLoaderData, useRouteError } from "@rem
 import { ReaderError, ReaderShell } from "../reader/components";
 import { requireSite } from "../reader/pages.server";
 import { readerHeaders } from "../reader/http.server";
-import type { ReaderViewer } from "../reader/types";
 import readerStyles from "../styles/reader.css?url";
-import paywallStyles from "../styles/paywall.css?url";
 import { readerViewer } from "../reader/viewer.server";
 
 // The reader site's layout: every /{site}/… page renders inside it. It resolves the publication
@@ -16,22 +14,20 @@ import { readerViewer } from "../reader/viewer.server";
 /** root.tsx: no platform account bar (the reader header has its own), and no scripts (reader pages need none). */
 export const handle = { chrome: "reader", scripts: false };
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyles }, { rel: "stylesheet", href: paywallStyles }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyles }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { site, client, resolved } = await requireSite(request, params);
-  const viewer = await readerViewer(request, client, resolved);
+  const viewer = await readerViewer(client, resolved);
   return { site, viewer };
 }
 
 export const headers = readerHeaders;
 
 export default function SiteLayout() {
-  const data = useLoaderData<typeof loader>();
-  // `viewer` comes from readerViewer() (PLATFORM); absent means signed out.
-  const viewer = (data as { viewer?: ReaderViewer | null }).viewer ?? null;
+  const { site, viewer } = useLoaderData<typeof loader>();
   return (
-    <ReaderShell site={data.site} viewer={viewer}>
+    <ReaderShell site={site} viewer={viewer}>
       <Outlet />
     </ReaderShell>
   );
