@@ -3,6 +3,10 @@ import { defineSchema, defineTable } from "convex/server";
 import {
   auditLogFields,
   audienceImportFields,
+  contentImportFields,
+  contentImportItemFields,
+  importedItemFields,
+  legacyPathFields,
   audienceJoinCodeFields,
   audienceMemberFields,
   billingCustomerFields,
@@ -174,4 +178,13 @@ export default defineSchema({
   // --- members CSV import (#15): import jobs with progress and row errors ---
   audienceImports: defineTable(audienceImportFields).index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
   // --- end members CSV import ---
+
+  // --- content import and export (issue #17, ADR 015) ---
+  contentImports: defineTable(contentImportFields).index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
+  contentImportItems: defineTable(contentImportItemFields).index("by_siteId_and_importId_and_position", ["siteId", "importId", "position"]),
+  importedItems: defineTable(importedItemFields).index("by_siteId_and_source_and_kind_and_sourceKey", ["siteId", "source", "kind", "sourceKey"]),
+  legacyPaths: defineTable(legacyPathFields)
+    .index("by_siteId_and_path", ["siteId", "path"])
+    .index("by_siteId_and_postId", ["siteId", "postId"]),
+  // --- end content import and export ---
 });

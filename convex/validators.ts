@@ -1,5 +1,6 @@
 // Over 400 lines: every shared argument and return validator of the public API, in one place by design.
 import { literals } from "convex-helpers/validators";
+import { IMPORT_SOURCES } from "./migrate/types";
 import { v, type Infer } from "convex/values";
 import {
   NOTIFICATION_TYPES,
@@ -77,6 +78,12 @@ export const siteMemberFields = {
   authorSlug: v.string(),
   invitedBy: v.optional(v.id("users")),
   createdAt: v.number(),
+  /**
+   * Issue #17: a placeholder author made by an import (an author whose email matched no account).
+   * Its user row has `placeholder: true` and cannot sign in; an invitation with `claimMemberId`
+   * hands its posts to whoever accepts (model/placeholders.ts).
+   */
+  placeholder: v.optional(v.object({ email: v.optional(v.string()), importId: v.optional(v.id("contentImports")) })),
 };
 
 /** Fields of the live (published) version plus bookkeeping; the draft lives in postBodies. */
@@ -101,6 +108,8 @@ export const postFields = {
   /** The cover image's alt text and caption (issue #16; FIELDS.coverAlt / coverCaption). */
   coverImageAlt: v.optional(v.string()),
   coverImageCaption: v.optional(v.string()),
+  /** Issue #17: an imported cover kept as its http(s) URL (used when coverImageId is unset). */
+  coverImageUrl: v.optional(v.string()),
   seoTitle: v.optional(v.string()),
   seoDescription: v.optional(v.string()),
   readingTimeMinutes: v.optional(v.number()),
@@ -296,6 +305,8 @@ export const userFields = {
   updatedAt: v.optional(v.number()),
   /** Set while deleteUser's batched cascade runs; the account can no longer act. */
   deletingAt: v.optional(v.number()),
+  /** Issue #17: an imported author's stand-in (no email, no credentials: it can never sign in). */
+  placeholder: v.optional(v.boolean()),
 };
 
 export const userProfileFields = {
@@ -400,6 +411,8 @@ export const siteInviteFields = {
   invitedBy: v.id("users"),
   expiresAt: v.number(),
   createdAt: v.number(),
+  /** Issue #17: accepting this invitation claims that placeholder author's posts (model/placeholders.ts). */
+  claimMemberId: v.optional(v.id("siteMembers")),
 };
 // --- end members issue ---
 
@@ -686,3 +699,108 @@ export const audienceImportFields = {
   finishedAt: v.optional(v.number()),
 };
 // --- end members CSV import ---
+
+// --- content import and export (issue #17, ADR 015) ---
+export const vImportSource = literals(...IMPORT_SOURCES);
+export const CONTENT_IMPORT_STATUSES = ["analyzing", "ready", "importing", "done", "failed", "canceled"] as const;
+export const vContentImportStatus = literals(...CONTENT_IMPORT_STATUSES);
+export const IMPORT_REPORT_KINDS = ["clash", "unsupported", "bad-item", "skipped", "placeholder-author", "page", "note"] as const;
+export const vImportReportEntry = v.object({
+  kind: literals(...IMPORT_REPORT_KINDS),
+  /** The item's 1-based position in the file, when the entry is about one item. */
+  position: v.optional(v.number()),
+  /** Title, slug or name of the item. */
+  item: v.optional(v.string()),
+  message: v.string(),
+});
+/** What a dry run found (every number is what the import will do, given the site as it is now). */
+export const vImportPlan = v.object({
+  posts: v.number(),
+  published: v.number(),
+  drafts: v.number(),
+  scheduled: v.number(),
+  pages: v.number(),
+  paid: v.number(),
+  tagsNew: v.number(),
+  tagsExisting: v.number(),
+  categoriesNew: v.number(),
+  categoriesExisting: v.number(),
+  authorsMatched: v.number(),
+  authorsPlaceholder: v.number(),
+  images: v.number(),
+  members: v.number(),
+  slugClashes: v.number(),
+  unsupported: v.number(),
+  badItems: v.number(),
+  /** Posts this site already imported from the same source ids (re-running creates nothing twice). */
+  alreadyImported: v.number(),
+});
+
+/** One content import: dry run (analyzing → ready), then the import (importing → done), or failed/canceled. */
+export const contentImportFields = {
+  siteId: v.id("sites"),
+  createdBy: v.id("users"),
+  /** The uploaded file; deleted (and unset) when the import ends. */
+  storageId: v.optional(v.id("_storage")),
+  fileName: v.string(),
+  size: v.number(),
+  status: vContentImportStatus,
+  source: v.optional(vImportSource),
+  plan: v.optional(vImportPlan),
+  /** Items to import (posts; progress is processed / total). */
+  total: v.number(),
+  processed: v.number(),
+  created: v.number(),
+  /** Items already imported before (same source id) or skipped on purpose. */
+  skipped: v.number(),
+  failed: v.number(),
+  /** The next staged position to import: the resume point after a crash or a continuation. */
+  cursor: v.number(),
+  report: v.array(vImportReportEntry),
+  /** Report entries beyond MAX_REPORT_ENTRIES, counted. */
+  reportOverflow: v.number(),
+  /** Why the whole file was refused (nothing imported), or why the job stopped. */
+  error: v.optional(v.string()),
+  /** The step running now (a scheduled function), and when it last reported: the watchdog's inputs. */
+  stepJob: v.optional(v.id("_scheduled_functions")),
+  heartbeatAt: v.optional(v.number()),
+  attempts: v.optional(v.number()),
+  createdAt: v.number(),
+  startedAt: v.optional(v.number()),
+  finishedAt: v.optional(v.number()),
+};
+
+/** The dry run's output, one row per item to write (JSON of a PreparedPost, or a term/author/image). */
+export const contentImportItemFields = {
+  siteId: v.id("sites"),
+  importId: v.id("contentImports"),
+  /** Order of writing: authors, terms and images first, then posts in file order. */
+  position: v.number(),
+  kind: literals("author", "tag", "category", "image", "memberList", "post"),
+  /** JSON of the item (PreparedPost for a post). */
+  data: v.string(),
+  /** A staged file (an image or a members CSV from the upload). */
+  storageId: v.optional(v.id("_storage")),
+  state: literals("pending", "done", "skipped", "failed"),
+};
+
+/** What each source id became on this site: re-running the same file creates nothing twice. */
+export const importedItemFields = {
+  siteId: v.id("sites"),
+  source: vImportSource,
+  kind: literals("post", "tag", "category", "author", "image"),
+  sourceKey: v.string(),
+  /** The Pressroom id (post, tag, category, user) or, for an image, its storage id. */
+  targetId: v.string(),
+  importId: v.id("contentImports"),
+  createdAt: v.number(),
+};
+
+/** An old address of an imported post (legacyPathKey), answered with a 301 by the reader. */
+export const legacyPathFields = {
+  siteId: v.id("sites"),
+  path: v.string(),
+  postId: v.id("posts"),
+  createdAt: v.number(),
+};
+// --- end content import and export ---

@@ -36,6 +36,7 @@ import type * as lib_memberTokens from "../lib/memberTokens.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
 import type * as members from "../members.js";
+import type * as migrate_types from "../migrate/types.js";
 import type * as migrations from "../migrations.js";
 import type * as model_account from "../model/account.js";
 import type * as model_audience from "../model/audience.js";
@@ -125,6 +126,7 @@ declare const fullApi: ApiFromModules<{
   "lib/notify": typeof lib_notify;
   "lib/rateLimits": typeof lib_rateLimits;
   members: typeof members;
+  "migrate/types": typeof migrate_types;
   migrations: typeof migrations;
   "model/account": typeof model_account;
   "model/audience": typeof model_audience;

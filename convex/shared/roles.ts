@@ -67,6 +67,9 @@ export const PERMISSIONS = {
   // Editor: editors run what goes out (they will send posts by email), so they see who receives it;
   // the list is personal data, so authors and contributors do not.
   "audience.manage": { minimum: "editor", doc: "audience members (list, search, add, comp) and newsletters" },
+  // Owner: an import writes posts under other people's names and an export carries every member's address.
+  "site.import": { minimum: "owner", doc: "import content from Ghost, WordPress, Substack, Medium" },
+  "site.export": { minimum: "owner", doc: "export the whole site (Ghost JSON, Markdown zip, members CSV)" },
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;
