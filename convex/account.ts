@@ -1,4 +1,5 @@
 import { invalidateSessions, modifyAccountCredentials, retrieveAccount } from "@convex-dev/auth/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internal } from "./_generated/api";
 import type { ActionCtx } from "./_generated/server";
@@ -8,6 +9,7 @@ import { appError } from "./lib/errors";
 import { action, internalMutation, internalQuery, userMutation, userQuery } from "./lib/functions";
 import { recordFailure, resetLimit, waitFor, type Keys } from "./lib/rateLimits";
 import * as Account from "./model/account";
+import * as PersonalData from "./model/personalData";
 import { vPlatformRole } from "./validators";
 
 // The signed-in user's account: who am I, sessions (with IP and user agent), password change and
@@ -179,6 +181,28 @@ export const deleteAccount = action({
     await ctx.runMutation(internal.account.forgetSessions, { userId: me.userId });
     return result;
   },
+});
+
+/**
+ * Issue #17 personal data: the viewer's profile, accounts (provider and address only), sessions,
+ * memberships, subscriptions, payments and invitations, plus the `ranges` of the long lists that
+ * `personalDataPage` pages through. No user argument: only the viewer's own data.
+ */
+export const personalData = userQuery({
+  args: {},
+  returns: PersonalData.vPersonalSummary,
+  handler: async (ctx) => await PersonalData.summary(ctx, ctx.viewer),
+});
+
+/**
+ * One page of one of personalData's ranges (posts with their documents, notifications, emails,
+ * audit entries, email deliveries).
+ * @throws FORBIDDEN when the range names a member row that is not the viewer's.
+ */
+export const personalDataPage = userQuery({
+  args: { range: PersonalData.vDataRange, paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(PersonalData.vDataItem),
+  handler: async (ctx, { range, paginationOpts }) => await PersonalData.page(ctx, ctx.viewer, range, paginationOpts),
 });
 
 // ---------------------------------------------------------------------------------------------

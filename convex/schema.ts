@@ -118,7 +118,11 @@ export default defineSchema({
     .index("by_siteId_and_createdAt", ["siteId", "createdAt"]),
     // --- end billing issue ---
 
-  auditLogs: defineTable(auditLogFields).index("by_siteId", ["siteId"]),
+  auditLogs: defineTable(auditLogFields)
+    .index("by_siteId", ["siteId"])
+    // Issue #17 personal data export: entries a user made, and entries about them (their user/member ids).
+    .index("by_siteId_and_actorId_and_createdAt", ["siteId", "actorId", "createdAt"])
+    .index("by_siteId_and_entityId_and_createdAt", ["siteId", "entityId", "createdAt"]),
   notifications: defineTable(notificationFields)
     .index("by_userId_and_read", ["userId", "read"])
     // --- members/notifications issue: newest-first listing of a user's notifications ---
@@ -172,7 +176,9 @@ export default defineSchema({
   emailDeliveries: defineTable(emailDeliveryFields)
     .index("by_siteId_and_postId_and_memberId", ["siteId", "postId", "memberId"])
     .index("by_siteId_and_sendId_and_batch", ["siteId", "sendId", "batch"])
-    .index("by_siteId_and_sendId_and_status", ["siteId", "sendId", "status"]),
+    .index("by_siteId_and_sendId_and_status", ["siteId", "sendId", "status"])
+    // Issue #17 personal data export: the emails one audience member was sent.
+    .index("by_siteId_and_memberId_and_createdAt", ["siteId", "memberId", "createdAt"]),
   // --- end newsletters issue ---
 
   // --- members CSV import (#15): import jobs with progress and row errors ---

@@ -52,6 +52,7 @@ import type * as model_email from "../model/email.js";
 import type * as model_entitlements from "../model/entitlements.js";
 import type * as model_members from "../model/members.js";
 import type * as model_newsletters from "../model/newsletters.js";
+import type * as model_personalData from "../model/personalData.js";
 import type * as model_postLifecycle from "../model/postLifecycle.js";
 import type * as model_postProjection from "../model/postProjection.js";
 import type * as model_posts from "../model/posts.js";
@@ -142,6 +143,7 @@ declare const fullApi: ApiFromModules<{
   "model/entitlements": typeof model_entitlements;
   "model/members": typeof model_members;
   "model/newsletters": typeof model_newsletters;
+  "model/personalData": typeof model_personalData;
   "model/postLifecycle": typeof model_postLifecycle;
   "model/postProjection": typeof model_postProjection;
   "model/posts": typeof model_posts;
