@@ -1,6 +1,7 @@
 import { v } from "convex/values";
-import { siteMutation, siteQuery, userMutation } from "./lib/functions";
+import { internalMutation, siteMutation, siteQuery, userMutation } from "./lib/functions";
 import * as Members from "./model/members";
+import * as Placeholders from "./model/placeholders";
 import { vSiteRole } from "./validators";
 
 // Site membership: listing, invitations, role changes and removal. The rules (and why privilege
@@ -36,9 +37,10 @@ export const listInvites = siteQuery({
 /**
  * Invites an email address with a role (admins and above; owners only for the owner role). The
  * invited user, if they have an account, gets a "site_invite" notification with the link.
+ * `claimMemberId`: an imported placeholder author of this site whose posts the invitee takes over.
  */
 export const invite = siteMutation({
-  args: { email: v.string(), role: vSiteRole },
+  args: { email: v.string(), role: vSiteRole, claimMemberId: v.optional(v.id("siteMembers")) },
   returns: v.object({ inviteId: v.id("siteInvites"), token: v.string() }),
   handler: async (ctx, args) => Members.invite(ctx, ctx, args),
 });
@@ -80,6 +82,16 @@ export const remove = siteMutation({
   returns: v.null(),
   handler: async (ctx, { userId }) => {
     await Members.removeMember(ctx, ctx, userId);
+    return null;
+  },
+});
+
+/** The next batch of a placeholder author's posts moving to who claimed them. Trusted: scheduled by accept and by itself. */
+export const continueClaim = internalMutation({
+  args: { siteId: v.id("sites"), fromUserId: v.id("users"), toUserId: v.id("users") },
+  returns: v.null(),
+  handler: async (ctx, state) => {
+    await Placeholders.claimStep(ctx, state);
     return null;
   },
 });

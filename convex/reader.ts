@@ -6,6 +6,7 @@ import { internalMutation, readerQuery } from "./lib/functions";
 import { entitlementFor } from "./model/entitlements";
 import { toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
+import * as LegacyPaths from "./model/legacyPaths";
 import * as Reader from "./model/reader";
 import { vReaderPost, type ReaderPost } from "./validators";
 
@@ -138,6 +139,22 @@ export const postBySlug = readerQuery({
     if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
     return { kind: "post" as const, post: await toReaderPost(ctx, found.post, entitlement, true) };
+  },
+});
+
+/**
+ * Issue #17: the current slug of the published post an imported post's old address names
+ * (WordPress "/2019/03/04/slug/" or "?p=123", Substack "/p/slug", Ghost "/slug/"), or null (unknown
+ * address, or a post that is not live: a draft's old address is a 404). Only a slug: the caller
+ * redirects to its own site's path for it, never elsewhere.
+ */
+export const legacyRedirect = readerQuery({
+  args: { siteSlug: v.string(), path: v.string() },
+  returns: v.union(v.object({ slug: v.string() }), v.null()),
+  handler: async (ctx, { siteSlug, path }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    return await LegacyPaths.legacyRedirect(ctx, site, path);
   },
 });
 

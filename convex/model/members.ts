@@ -8,6 +8,7 @@ import { notify } from "../lib/notify";
 import { uniqueAuthorSlug } from "../sites";
 import { FIELDS } from "../shared/fields";
 import { can, mayInvite, mayManageMember, ROLE_RANK, type SiteRole } from "../shared/roles";
+import { claimPlaceholder, requireClaimable } from "./placeholders";
 import type { Actor } from "./posts";
 
 // Membership rules (who may invite, change roles and remove whom). The invariants:
@@ -138,12 +139,20 @@ function randomHex(): string {
 /**
  * Invites an email address to the site with a role. Admins and above; only owners invite owners.
  * Re-inviting the same address replaces the pending invitation (new token, role and expiry).
+ * With `claimMemberId` (issue #17), accepting also claims that imported placeholder author of this
+ * site (model/placeholders.ts); checked here and again on accept.
  * @returns the invitation id and token (the token is the invitee's link; never logged).
+ * @throws ConvexError FORBIDDEN, INVALID_ARGUMENT (email, claimMemberId), INVALID_STATE (already a member)
  */
-export async function invite(ctx: MutationCtx, actor: Actor, input: { email: string; role: SiteRole }) {
+export async function invite(
+  ctx: MutationCtx,
+  actor: Actor,
+  input: { email: string; role: SiteRole; claimMemberId?: Id<"siteMembers"> },
+) {
   if (!mayInvite(actor.member.role, input.role)) throw appError("FORBIDDEN");
   const email = cleanField(FIELDS.email, input.email, "email", "Enter an email address.");
   const siteId = actor.site._id;
+  if (input.claimMemberId) await requireClaimable(ctx, siteId, input.claimMemberId);
   const existingUser = await ctx.db
     .query("users")
     .withIndex("email", (q) => q.eq("email", email))
@@ -166,6 +175,7 @@ export async function invite(ctx: MutationCtx, actor: Actor, input: { email: str
     invitedBy: actor.viewer._id,
     expiresAt: now + INVITE_TTL_MS,
     createdAt: now,
+    ...(input.claimMemberId ? { claimMemberId: input.claimMemberId } : {}),
   });
   if (existingUser && isActiveUser(existingUser)) {
     await notify(ctx, existingUser._id, {
@@ -182,7 +192,7 @@ export async function invite(ctx: MutationCtx, actor: Actor, input: { email: str
     entityType: "siteInvite",
     entityId: inviteId,
     // The token is a credential: it never goes into the log.
-    after: { email, role: input.role },
+    after: { email, role: input.role, ...(input.claimMemberId ? { claimMemberId: input.claimMemberId } : {}) },
   });
   return { inviteId, token };
 }
@@ -239,7 +249,12 @@ export async function accept(ctx: MutationCtx, viewer: Doc<"users">, token: stri
     throw appError("NOT_FOUND");
   }
   await ctx.db.delete("siteInvites", inv._id);
-  if (await getMembership(ctx, site._id, viewer._id)) return site._id;
+  const existing = await getMembership(ctx, site._id, viewer._id);
+  if (inv.claimMemberId) {
+    await claimPlaceholder(ctx, viewer, inv, inv.claimMemberId, existing);
+    return site._id;
+  }
+  if (existing) return site._id;
   const memberId = await ctx.db.insert("siteMembers", {
     siteId: site._id,
     userId: viewer._id,
