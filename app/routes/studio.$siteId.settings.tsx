@@ -103,6 +103,16 @@ export default function Settings() {
         ) : null}
         <p className="st-hint">
           The accent colour, logo, cover image and fonts are in <Link to={`/studio/${settings._id}/design`}>Design</Link>.
+          {can(settings.role, "site.import") ? (
+            <>
+              {" "}
+              Move posts in from Ghost, WordPress, Substack or Medium, or download everything, in{" "}
+              <Link to={`/studio/${settings._id}/migrate`} data-testid="settings-migrate-link">
+                Import &amp; export
+              </Link>
+              .
+            </>
+          ) : null}
         </p>
         <button type="submit" className="st-button st-button--primary" disabled={navigation.state === "submitting"}>
           Save settings

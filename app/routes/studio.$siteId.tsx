@@ -113,6 +113,11 @@ export default function StudioSiteLayout() {
                   <NavLink to={`${base}/settings`}>Settings</NavLink>
                 </li>
               ) : null}
+              {can(role, "site.import") ? (
+                <li>
+                  <NavLink to={`${base}/migrate`}>Import &amp; export</NavLink>
+                </li>
+              ) : null}
               {can(role, "billing.manage") ? (
                 <li>
                   <NavLink to={`${base}/plans`}>Plans &amp; revenue</NavLink>
