@@ -1,0 +1,402 @@
+"use node";
+// Imported HTML (Ghost, WordPress, Substack, Medium) → the editor's TipTap document (issue #17).
+//
+// 1. WordPress only: shortcodes, bare embed URLs and wpautop (wordpressContent.ts).
+// 2. A DOM pass (happy-dom, the parser @tiptap/html/server uses): what the editor cannot hold
+//    (iframes, video, audio, embed/object, forms, scripts, bookmark and embed cards, tables) becomes a
+//    paragraph with a safe link or a note plus an `Unsupported` entry; images get one usable src
+//    (lazy-load attributes, site-relative paths, files inside the upload); links are resolved.
+// 3. The editor's own import path: htmlToDoc (app/editor/markdown.ts) = sanitizeImportedHtml →
+//    generateJSON with editorExtensions() → normalizeDoc. So an imported document is exactly what
+//    a paste of the same HTML would give, and passes the same checks as a saved one.
+//
+// Images inside the upload: the schema only takes http(s) and storage srcs, so they go through as a
+// per-call storage-path placeholder and come out as "zip:<path>" (LOCAL_IMAGE_PREFIX); the job swaps
+// in the stored file's /api/storage/<id> before the document is saved.
+
+import { randomBytes } from "node:crypto";
+import type { JSONContent } from "@tiptap/core";
+import { Window, type Document, type Element } from "happy-dom";
+import { stringifyDoc } from "../../app/editor/doc";
+import { htmlToDoc } from "../../app/editor/markdown";
+import { safeImageSrc, safeLinkHref, STORAGE_PATH_PREFIX } from "../../app/editor/urls";
+import { MAX_DOC_CHARS } from "../shared/constants";
+import { FIELDS } from "../shared/fields";
+import { parseDoc } from "../model/content";
+import { LOCAL_IMAGE_PREFIX, type ImportedPost, type ImportSource, type PreparedPost, type Unsupported } from "./types";
+import { embedParagraph, httpUrl, wordpressToHtml } from "./wordpressContent";
+
+export interface HtmlImportOptions {
+  source: ImportSource;
+  /** The old site's address (Ghost/WordPress site url): relative srcs and hrefs resolve against it. */
+  siteUrl?: string;
+  /** Paths of the image files inside the upload (zip entry paths). */
+  imagePaths: ReadonlySet<string>;
+}
+
+export interface ImportedDoc {
+  doc: JSONContent;
+  /** "zip:<path>" srcs used in the doc (each once, in order). */
+  localImages: string[];
+  unsupported: Unsupported[];
+}
+
+/** A post that cannot be imported (reported as a bad item with its position; the rest go on). */
+export class ImportItemError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImportItemError";
+  }
+}
+
+/** Ghost exports write the site's own address as this placeholder. */
+const GHOST_URL = "__GHOST_URL__";
+const MAX_DETAIL = 200;
+
+// One window for every call: scripts, subresources and iframes are never loaded (as in
+// @tiptap/html/server); each call parses into its own document.
+let sharedWindow: Window | null = null;
+function parseHtml(html: string): Document {
+  sharedWindow ??= new Window({
+    settings: {
+      disableJavaScriptEvaluation: true,
+      disableJavaScriptFileLoading: true,
+      disableCSSFileLoading: true,
+      disableIframePageLoading: true,
+      disableComputedStyleRendering: true,
+    },
+  });
+  return new sharedWindow.DOMParser().parseFromString(`<!DOCTYPE html><html><body>${html}</body></html>`, "text/html");
+}
+
+const short = (s: string) => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL - 1)}…` : s);
+
+// --- addresses ----------------------------------------------------------------------------------
+
+/** `raw` as an absolute http(s) URL, or a site-relative path ("/x…") when it is one; null otherwise. */
+function resolveAddress(raw: string, siteUrl: string | undefined): { url: string } | { path: string } | null {
+  let s = raw.trim();
+  if (!s) return null;
+  if (s.startsWith(GHOST_URL)) s = s.slice(GHOST_URL.length) || "/";
+  if (s.startsWith("//")) s = `https:${s}`;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s)) {
+    const url = httpUrl(s);
+    return url ? { url } : null;
+  }
+  if (s.startsWith("#")) return null;
+  if (siteUrl && httpUrl(siteUrl)) {
+    try {
+      const url = new URL(s, siteUrl.endsWith("/") ? siteUrl : `${siteUrl}/`);
+      return s.startsWith("/") ? { path: url.pathname + url.search + url.hash } : { url: url.href };
+    } catch {
+      return null;
+    }
+  }
+  return s.startsWith("/") ? { path: s } : { path: `/${s.replace(/^\.\//, "")}` };
+}
+
+/** Per imagePaths set: every path suffix ("2020/01/a.png", "a.png") → its entry, or null when two entries share it. */
+const suffixIndexes = new WeakMap<ReadonlySet<string>, Map<string, string | null>>();
+function suffixIndex(paths: ReadonlySet<string>): Map<string, string | null> {
+  let index = suffixIndexes.get(paths);
+  if (index) return index;
+  index = new Map();
+  for (const path of paths) {
+    const parts = path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      const key = parts.slice(i).join("/");
+      index.set(key, index.has(key) && index.get(key) !== path ? null : path);
+    }
+  }
+  suffixIndexes.set(paths, index);
+  return index;
+}
+
+/** The upload entry a site path names ("/content/images/a.png" → "content/images/a.png" or a unique entry ending so). */
+function localPath(path: string, paths: ReadonlySet<string>): string | null {
+  if (!paths.size) return null;
+  let p = path.split(/[?#]/)[0];
+  try {
+    p = decodeURIComponent(p);
+  } catch {
+    return null;
+  }
+  p = p.replace(/^\/+/, "").replace(/^\.\//, "");
+  if (!p || p.split("/").some((s) => s === ".." || s === ".")) return null;
+  if (paths.has(p)) return p;
+  return suffixIndex(paths).get(p) ?? null;
+}
+
+// --- the DOM pass ---------------------------------------------------------------------------------
+
+interface Pass {
+  doc: Document;
+  opts: HtmlImportOptions;
+  unsupported: Unsupported[];
+  /** placeholder src → zip path */
+  local: Map<string, string>;
+  nonce: string;
+}
+
+function report(pass: Pass, kind: string, detail: string) {
+  pass.unsupported.push({ kind, detail: short(detail) });
+}
+
+/** Replaces `el` with the paragraph that stands for it (a link or a note). */
+function replaceWithParagraph(pass: Pass, el: Element, url: string | null, note: string) {
+  const holder = pass.doc.createElement("div");
+  holder.innerHTML = embedParagraph(url, note);
+  el.replaceWith(...Array.from(holder.childNodes));
+}
+
+/** The first URL of a srcset ("a.png 1x, b.png 2x" → "a.png"). */
+const firstSrcset = (srcset: string | null) => (srcset ?? "").trim().split(/\s+/)[0]?.replace(/,$/, "") ?? "";
+
+/** The src an image shows: src unless it is missing or an inline placeholder, else the lazy-load candidates. */
+function imageCandidates(img: Element): string[] {
+  const picture = img.parentElement?.tagName === "PICTURE" ? img.parentElement : null;
+  const sources = picture ? Array.from(picture.querySelectorAll("source")).map((s) => firstSrcset(s.getAttribute("srcset"))) : [];
+  return [
+    img.getAttribute("src") ?? "",
+    img.getAttribute("data-src") ?? "",
+    firstSrcset(img.getAttribute("srcset")),
+    firstSrcset(img.getAttribute("data-srcset")),
+    ...sources,
+  ].filter((s) => s.trim() && !/^data:/i.test(s.trim()));
+}
+
+function fixImage(pass: Pass, img: Element) {
+  const raw = img.getAttribute("src") ?? "";
+  let src: string | null = null;
+  for (const candidate of imageCandidates(img)) {
+    const address = resolveAddress(candidate, pass.opts.siteUrl);
+    if (!address) continue;
+    const path = "path" in address ? address.path : siteHostPath(address.url, pass.opts.siteUrl);
+    const zip = path !== null ? localPath(path, pass.opts.imagePaths) : null;
+    if (zip) {
+      src = `${STORAGE_PATH_PREFIX}import-${pass.nonce}-${pass.local.size}`;
+      pass.local.set(src, zip);
+    } else if ("url" in address) {
+      src = safeImageSrc(address.url);
+    }
+    if (src) break;
+  }
+  if (!src) {
+    const what = /^data:/i.test(raw.trim()) ? "an inline data: image" : raw.trim() ? raw.trim() : "an image without an address";
+    report(pass, "image", `${what} (not imported)`);
+    const alt = img.getAttribute("alt")?.trim();
+    // Its alt text is the only text it had: kept as a note.
+    if (alt) replaceWithParagraph(pass, img, null, `[image: ${alt}]`);
+    else img.remove();
+    return;
+  }
+  for (const a of ["srcset", "data-src", "data-srcset", "sizes"]) img.removeAttribute(a);
+  img.setAttribute("src", src);
+}
+
+/** The path of an absolute URL on the old site's own host (so a copy inside the upload can be used), else null. */
+function siteHostPath(url: string, siteUrl: string | undefined): string | null {
+  const site = httpUrl(siteUrl);
+  if (!site) return null;
+  const u = new URL(url);
+  return u.host === new URL(site).host ? u.pathname : null;
+}
+
+function fixLink(pass: Pass, a: Element) {
+  const raw = a.getAttribute("href");
+  if (raw === null) return;
+  const address = resolveAddress(raw, pass.opts.siteUrl);
+  const href = address ? safeLinkHref("url" in address ? address.url : address.path) : raw.trim().startsWith("#") ? safeLinkHref(raw.trim()) : null;
+  if (href) {
+    a.setAttribute("href", href);
+  } else {
+    a.removeAttribute("href");
+    if (raw.trim()) report(pass, "link", `unsafe or unreadable link address removed (text kept): ${raw.trim()}`);
+  }
+}
+
+const MEDIA_KIND: Record<string, string> = { IFRAME: "iframe", VIDEO: "video", AUDIO: "audio", EMBED: "embed", OBJECT: "embed" };
+
+function mediaUrl(pass: Pass, el: Element): string | null {
+  const candidates = [el.getAttribute("src"), el.getAttribute("data-src"), el.getAttribute("data"), ...Array.from(el.querySelectorAll("source")).map((s) => s.getAttribute("src"))];
+  for (const c of candidates) {
+    const address = c ? resolveAddress(c, pass.opts.siteUrl) : null;
+    if (address && "url" in address) return address.url;
+  }
+  return null;
+}
+
+/** Ghost/Substack cards that link somewhere: the card's target address. */
+function cardUrl(pass: Pass, card: Element): string | null {
+  const a = card.querySelector("a.kg-bookmark-container, a[href]");
+  const address = a ? resolveAddress(a.getAttribute("href") ?? "", pass.opts.siteUrl) : null;
+  return address && "url" in address ? address.url : null;
+}
+
+function domPass(pass: Pass) {
+  const body = pass.doc.body;
+  // Comments (Gutenberg's <!-- wp:… --> block markers among them) carry no content.
+  const walker = pass.doc.createTreeWalker(body, 128 /* NodeFilter.SHOW_COMMENT */);
+  const comments = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) comments.push(n);
+  for (const c of comments) c.remove();
+
+  for (const el of Array.from(body.querySelectorAll("script"))) {
+    report(pass, "script", el.getAttribute("src") ? `script ${el.getAttribute("src")} removed` : "inline script removed");
+    el.remove();
+  }
+  // Fallbacks for script-driven content, shown only without JavaScript: the content itself is kept elsewhere.
+  for (const el of Array.from(body.querySelectorAll("noscript, template, style, meta, link, base"))) el.remove();
+  for (const el of Array.from(body.querySelectorAll("svg, math, canvas"))) {
+    report(pass, el.tagName.toLowerCase(), `inline ${el.tagName.toLowerCase()} not imported`);
+    replaceWithParagraph(pass, el, null, `[${el.tagName.toLowerCase()} not imported]`);
+  }
+
+  // Cards first (they hold media and links of their own).
+  for (const card of Array.from(body.querySelectorAll(".kg-bookmark-card, .embedded-post, .embedded-post-wrap"))) {
+    if (!card.isConnected || card.parentElement?.closest(".kg-bookmark-card, .embedded-post, .embedded-post-wrap")) continue;
+    const url = cardUrl(pass, card);
+    report(pass, card.classList.contains("kg-bookmark-card") ? "bookmark" : "embedded-post", url ?? "a card without an address");
+    // Its thumbnail and icons go; its title, description and byline stay as text after the link.
+    for (const img of Array.from(card.querySelectorAll("img"))) img.remove();
+    const holder = pass.doc.createElement("div");
+    holder.innerHTML = embedParagraph(url, "[embedded card not imported]");
+    card.before(...Array.from(holder.childNodes));
+    for (const a of Array.from(card.querySelectorAll("a"))) a.replaceWith(...Array.from(a.childNodes));
+  }
+  for (const card of Array.from(body.querySelectorAll(".kg-gallery-card"))) {
+    const n = card.querySelectorAll("img").length;
+    report(pass, "gallery", `${n} image${n === 1 ? "" : "s"} shown one after another`);
+  }
+
+  for (const el of Array.from(body.querySelectorAll("iframe, video, audio, embed, object"))) {
+    if (!el.isConnected) continue; // inside an <object> already replaced
+    const kind = MEDIA_KIND[el.tagName] ?? "embed";
+    const url = mediaUrl(pass, el);
+    report(pass, kind, url ?? `${kind} without an address`);
+    replaceWithParagraph(pass, el, url, `[${kind} not imported]`);
+  }
+  for (const form of Array.from(body.querySelectorAll("form"))) {
+    const action = form.getAttribute("action");
+    report(pass, "form", action ? `form posting to ${action}` : "form");
+    // The form goes; its words (labels, buttons) stay, after a note.
+    const holder = pass.doc.createElement("div");
+    holder.innerHTML = embedParagraph(null, "[form not imported]");
+    form.before(...Array.from(holder.childNodes));
+    for (const input of Array.from(form.querySelectorAll("input[type=submit][value], button"))) {
+      const label = input.tagName === "BUTTON" ? input.textContent : input.getAttribute("value");
+      const p = pass.doc.createElement("p");
+      p.textContent = label ?? "";
+      input.replaceWith(p);
+    }
+  }
+  for (const table of Array.from(body.querySelectorAll("table"))) {
+    if (table.parentElement?.closest("table")) continue;
+    report(pass, "table", `table of ${table.querySelectorAll("tr").length} rows kept as paragraphs`);
+  }
+  for (const cap of Array.from(body.querySelectorAll("figcaption"))) {
+    const p = pass.doc.createElement("p");
+    p.append(...Array.from(cap.childNodes));
+    cap.replaceWith(p);
+  }
+  for (const img of Array.from(body.querySelectorAll("img"))) fixImage(pass, img);
+  for (const a of Array.from(body.querySelectorAll("a"))) fixLink(pass, a);
+}
+
+/** Placeholder srcs → "zip:<path>"; the zip paths in document order. */
+function swapLocalImages(node: JSONContent, local: Map<string, string>, used: string[]): JSONContent {
+  if (node.type === "image" && typeof node.attrs?.src === "string" && local.has(node.attrs.src)) {
+    const src = LOCAL_IMAGE_PREFIX + local.get(node.attrs.src)!;
+    if (!used.includes(src)) used.push(src);
+    return { ...node, attrs: { ...node.attrs, src } };
+  }
+  return node.content ? { ...node, content: node.content.map((c) => swapLocalImages(c, local, used)) } : node;
+}
+
+/**
+ * An imported post's HTML → a document of the editor's schema, the images it takes from the upload,
+ * and what could not be kept (each also left in the text as a link or a note). Never throws on any input.
+ */
+export function htmlToImportedDoc(html: string, opts: HtmlImportOptions): ImportedDoc {
+  const unsupported: Unsupported[] = [];
+  const source = opts.source === "wordpress" ? wordpressToHtml(html ?? "", unsupported) : (html ?? "");
+  const pass: Pass = { doc: parseHtml(source), opts, unsupported, local: new Map(), nonce: randomBytes(6).toString("hex") };
+  domPass(pass);
+  const doc = htmlToDoc(pass.doc.body.innerHTML);
+  const localImages: string[] = [];
+  return { doc: pass.local.size ? swapLocalImages(doc, pass.local, localImages) : doc, localImages, unsupported };
+}
+
+/** `value` cut to the field's length (trimmed as the field trims), with a note when cut. */
+function fitField(value: string | undefined, rule: { max: number }, label: string, notes: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed.length <= rule.max) return trimmed;
+  const code = trimmed.charCodeAt(rule.max - 1);
+  const cut = trimmed.slice(0, code >= 0xd800 && code <= 0xdbff ? rule.max - 1 : rule.max).trimEnd();
+  notes.push(`The ${label} was cut to ${rule.max} characters.`);
+  return cut;
+}
+
+function hasContent(doc: JSONContent): boolean {
+  if (doc.type === "image" || (doc.type === "text" && doc.text?.trim())) return true;
+  return (doc.content ?? []).some(hasContent);
+}
+
+/**
+ * An imported post ready to write: its document (JSON text, checked by the same parseDoc as a
+ * saved draft), the upload images it uses (body and cover: "zip:<path>"), what was not kept, and
+ * its text fields cut to their field rules (with a note each). A cover becomes an http(s) URL or
+ * "zip:<path>", or is dropped with an Unsupported entry.
+ * @throws ImportItemError when the post has neither title nor content, or its document is over the size limit.
+ */
+export function preparePost(post: ImportedPost, opts: HtmlImportOptions): PreparedPost {
+  const { html, ...rest } = post;
+  const { doc, localImages, unsupported } = htmlToImportedDoc(html, opts);
+  const title = post.title.trim();
+  if (!title && !hasContent(doc)) throw new ImportItemError("This post has no title and no text.");
+  const json = stringifyDoc(doc);
+  try {
+    parseDoc(json);
+  } catch {
+    throw new ImportItemError(`This post is too long to save (its document is ${Math.ceil(json.length / 1024)} KiB; the limit is ${Math.floor(MAX_DOC_CHARS / 1024)} KiB).`);
+  }
+  const notes = [...(post.notes ?? [])];
+  const prepared: PreparedPost = {
+    ...rest,
+    title: fitField(title, FIELDS.postTitle, "title", notes) ?? "",
+    excerpt: fitField(post.excerpt, FIELDS.postExcerpt, "excerpt", notes) || undefined,
+    seoTitle: fitField(post.seoTitle, FIELDS.seoTitle, "SEO title", notes) || undefined,
+    seoDescription: fitField(post.seoDescription, FIELDS.seoDescription, "SEO description", notes) || undefined,
+    doc: json,
+    localImages,
+    unsupported,
+  };
+  if (post.cover) {
+    const cover = resolveCover(post.cover.url, opts);
+    if (cover) {
+      if (cover.startsWith(LOCAL_IMAGE_PREFIX) && !localImages.includes(cover)) localImages.push(cover);
+      prepared.cover = {
+        url: cover,
+        alt: fitField(post.cover.alt, FIELDS.coverAlt, "cover's alt text", notes) || undefined,
+        caption: fitField(post.cover.caption, FIELDS.coverCaption, "cover's caption", notes) || undefined,
+      };
+    } else {
+      delete prepared.cover;
+      unsupported.push({ kind: "cover", detail: short(`cover image ${post.cover.url.trim() || "without an address"} (not imported)`) });
+    }
+  }
+  if (notes.length) prepared.notes = notes;
+  else delete prepared.notes;
+  return prepared;
+}
+
+/** A cover's address → an http(s) URL, "zip:<path>" for a file in the upload, or null. */
+function resolveCover(raw: string, opts: HtmlImportOptions): string | null {
+  const address = resolveAddress(raw, opts.siteUrl);
+  if (!address) return null;
+  const path = "path" in address ? address.path : siteHostPath(address.url, opts.siteUrl);
+  const zip = path !== null ? localPath(path, opts.imagePaths) : null;
+  if (zip) return LOCAL_IMAGE_PREFIX + zip;
+  return "url" in address ? safeImageSrc(address.url) : null;
+}
