@@ -120,7 +120,7 @@ export function ImportJob({ job, siteId, focusOnMount }: { job: ImportView; site
           {job.error ?? "The file could not be imported."} Nothing was written to the site.
         </p>
       ) : null}
-      {job.plan && job.status !== "failed" ? <PlanSummary plan={job.plan} siteId={siteId} /> : null}
+      {job.plan && (job.status === "ready" || job.status === "importing") ? <PlanSummary plan={job.plan} siteId={siteId} /> : null}
       {job.status === "done" ? <Summary job={job} siteId={siteId} /> : null}
       <ReportTable job={job} />
       {job.status === "ready" || running ? (
