@@ -126,7 +126,7 @@ export function ImportJob({ job, siteId, focusOnMount }: { job: ImportView; site
       {job.status === "ready" || running ? (
         <div className="st-inline-buttons st-migrate-actions">
           {job.status === "ready" && job.plan ? (
-            <JobButton intent="confirm" importId={job._id} primary label={`Import ${count(job.plan.posts - job.plan.alreadyImported, "post")}`} busyLabel="Starting…" />
+            <JobButton intent="confirm" importId={job._id} primary label={`Import ${count(job.plan.posts, "post")}`} busyLabel="Starting…" />
           ) : null}
           <JobButton intent="cancel" importId={job._id} label="Cancel" busyLabel="Canceling…" />
           {running ? (
