@@ -1,0 +1,108 @@
+// The site export downloads (issue #17): the Markdown zip's streaming writer and the files' names.
+// The Ghost JSON route writes its own pieces (convex/migrate/ghostExport.ts GhostJsonWriter).
+import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
+import { api } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
+import { imageExtension, postMarkdown, readme, storedImages } from "../../convex/migrate/markdownExport";
+import type { ExportSite } from "../../convex/model/siteExport";
+import type { StudioContext } from "./studio.server";
+
+/** `<site-slug>-<kind>-<YYYY-MM-DD>.<ext>` (site slugs are lowercase letters, digits and hyphens). */
+export function exportFileName(siteSlug: string, kind: string, ext: string, now = Date.now()): string {
+  return `${siteSlug.replace(/[^a-z0-9-]/g, "") || "site"}-${kind}-${new Date(now).toISOString().slice(0, 10)}.${ext}`;
+}
+
+/** Posts per Convex read for the exports (the query caps it too: model/siteExport.ts). */
+export const EXPORT_POSTS_PER_READ = 25;
+/** An image larger than this stays a URL in the Markdown instead of being copied into the zip. */
+export const MAX_EXPORT_IMAGE_BYTES = 25 * 2 ** 20;
+
+type Client = StudioContext["convex"];
+
+/** Every tag's name by id (names only: small even for large sites), page by page. */
+export async function tagNames(convex: Client, siteId: Id<"sites">): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await convex.query(api.siteExport.tags, { siteId, paginationOpts: { numItems: 500, cursor } });
+    for (const t of page.page) names.set(t._id, t.name);
+    if (page.isDone) return names;
+    cursor = page.continueCursor;
+  }
+}
+
+/**
+ * The bytes and extension of an image in our storage, or null (missing, not an image type we
+ * export, or too large: the Markdown then keeps its URL). Only called with URLs on the Convex
+ * deployment's own origin (storedImages), so the export never fetches an address a post names.
+ */
+async function fetchStoredImage(url: string, fetchImpl: typeof fetch): Promise<{ bytes: Uint8Array; ext: string } | null> {
+  try {
+    const res = await fetchImpl(url, { redirect: "error" });
+    const ext = imageExtension(res.headers.get("Content-Type"));
+    if (!res.ok || !ext || Number(res.headers.get("Content-Length") ?? 0) > MAX_EXPORT_IMAGE_BYTES) {
+      await res.body?.cancel();
+      return null;
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return bytes.byteLength > MAX_EXPORT_IMAGE_BYTES ? null : { bytes, ext };
+  } catch {
+    return null;
+  }
+}
+
+export interface MarkdownZipOptions {
+  convex: Client;
+  siteId: Id<"sites">;
+  site: ExportSite;
+  storageOrigin: string;
+  now?: number;
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * The Markdown zip as a stream: each pull reads one page of posts, copies the stored images they
+ * use (each once, not recompressed) and deflates their Markdown files. The zip's chunks go out as
+ * fflate makes them; only the current page and image are in memory.
+ */
+export async function markdownZipStream(o: MarkdownZipOptions): Promise<ReadableStream<Uint8Array>> {
+  const now = o.now ?? Date.now();
+  const fetchImpl = o.fetchImpl ?? fetch;
+  const names = await tagNames(o.convex, o.siteId);
+  const images = new Map<string, string | null>();
+  let cursor: string | null = null;
+  let zip: Zip;
+  const add = (path: string, bytes: Uint8Array, compress: boolean) => {
+    const file = compress ? new ZipDeflate(path, { level: 6 }) : new ZipPassThrough(path);
+    file.mtime = now;
+    zip.add(file);
+    file.push(bytes, true);
+  };
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      zip = new Zip((err, chunk, final) => {
+        if (err) return controller.error(err);
+        controller.enqueue(chunk);
+        if (final) controller.close();
+      });
+      add("README.md", encoder.encode(readme(o.site, now)), true);
+    },
+    async pull() {
+      const page = await o.convex.query(api.siteExport.posts, { siteId: o.siteId, paginationOpts: { numItems: EXPORT_POSTS_PER_READ, cursor } });
+      for (const post of page.page) {
+        for (const { key, url } of storedImages(post, o.storageOrigin)) {
+          if (images.has(key)) continue;
+          const image = await fetchStoredImage(url, fetchImpl);
+          const path = image ? `images/${key}.${image.ext}` : null;
+          images.set(key, path);
+          if (image && path) add(path, image.bytes, false);
+        }
+        const md = postMarkdown(post, { site: o.site, tagNames: names, storageOrigin: o.storageOrigin, imagePath: (key) => images.get(key) ?? null });
+        add(md.path, encoder.encode(md.text), true);
+      }
+      if (page.isDone) zip.end();
+      else cursor = page.continueCursor;
+    },
+  });
+}
