@@ -322,6 +322,14 @@ export default function Account() {
         </Form>
       </section>
 
+      <section aria-labelledby="data-heading" className="account-section">
+        <h2 id="data-heading">Your data</h2>
+        <p>One JSON file of everything Pressroom holds about you: profile, memberships, subscriptions, payments, your posts and the log entries about you.</p>
+        <a href="/account/data.json" download className="btn btn--secondary">
+          Download your data
+        </a>
+      </section>
+
       <section aria-labelledby="delete-heading" className="account-section account-section--danger">
         <h2 id="delete-heading">Delete account</h2>
         <p>
