@@ -7,13 +7,13 @@ const EXPORTS = [
     path: "export/ghost.json",
     label: "Ghost JSON",
     testId: "export-ghost",
-    what: "Every post (HTML and lexical), tags, categories, authors and how they relate, in Ghost's export format: Ghost's own importer (Settings → Labs → Import) accepts it, and so does this page.",
+    what: "Every post (as HTML and in Ghost's editor format), tags (a post's category becomes its first tag), authors and how they relate, in Ghost 5's export format: Ghost's own importer (Settings → Labs → Import) accepts it, and so does this page.",
   },
   {
     path: "export/markdown.zip",
     label: "Markdown + images (zip)",
     testId: "export-markdown",
-    what: "One Markdown file per post with its title, dates, tags and address as YAML front matter, plus the images uploaded here, for static site generators or your own archive.",
+    what: "One Markdown file per post, every status, with its title, address, dates and tags as YAML front matter, plus the images uploaded here: for static site generators or your own archive.",
   },
   {
     path: "audience/export.csv",
