@@ -9,7 +9,7 @@
 // without walking the others), so the directory's fixed-offset records are read here (APPNOTE 4.3).
 
 import { Inflate } from "fflate";
-import { ImportFileError, MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES, MAX_ZIP_RATIO } from "./types";
+import { type ImportedImage, ImportFileError, MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES, MAX_ZIP_RATIO } from "./types";
 
 export interface ZipEntry {
   /** The entry's path inside the zip (checked: relative, forward slashes, no `..`). */
@@ -248,6 +248,35 @@ function makeEntry(bytes: Uint8Array, e: RawEntry, dataStart: number): ZipEntry 
     stream,
     text: () => decodeText(read()),
   };
+}
+
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|gif|webp)$/i;
+
+/** The content type an image's own bytes show (never its name: an "x.png" holding HTML is no image). */
+export function sniffImageType(b: Uint8Array): string | null {
+  const starts = (...sig: number[]) => sig.every((v, i) => b[i] === v);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return "image/png";
+  if (starts(0xff, 0xd8, 0xff)) return "image/jpeg";
+  if (starts(0x47, 0x49, 0x46, 0x38)) return "image/gif";
+  if (starts(0x52, 0x49, 0x46, 0x46) && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return "image/webp";
+  return null;
+}
+
+/**
+ * The upload's images (png, jpg, gif, webp by name, and by their bytes). SVG is left out: it can
+ * carry script. @returns the images, and the paths named like images whose bytes are not one.
+ */
+export function collectImages(entries: readonly ZipEntry[]): { images: ImportedImage[]; notImages: string[] } {
+  const images: ImportedImage[] = [];
+  const notImages: string[] = [];
+  for (const entry of entries) {
+    if (!IMAGE_EXTENSIONS.test(entry.path)) continue;
+    const bytes = entry.read();
+    const contentType = sniffImageType(bytes);
+    if (contentType) images.push({ path: entry.path, contentType, bytes });
+    else notImages.push(entry.path);
+  }
+  return { images, notImages };
 }
 
 /** UTF-8 text with a leading byte-order mark dropped (invalid sequences become U+FFFD). */
