@@ -1,10 +1,11 @@
 // `npm run bench`: the local backend's benchmarks (local-backend/bench/run.ts, in a child process:
 // throughput, cold start, memory, sync), then the app's sections on it: its reader queries at 10k
 // and 100k posts (content.ts), autosave (autosave.ts), reader pages over HTTP (reader-pages.ts) and a
-// post emailed to 100,000 members (send.ts), and a members CSV of 50,000 rows imported (import.ts).
-// The whole run is bounded: 5 minutes, plus the send section's own 15 and the import section's own 10.
+// post emailed to 100,000 members (send.ts), a members CSV of 50,000 rows imported (import.ts), and
+// a Ghost export of 1,000 posts imported and the site exported again (migrate.ts).
+// The whole run is bounded: 5 minutes, plus the send section's own 15, the import and migrate sections' own 10.
 //
-// BENCH_ONLY=content, autosave, pages, bundles, cache, send or import runs that section alone here (the query cache section
+// BENCH_ONLY=content, autosave, pages, bundles, cache, send, import or migrate runs that section alone here (the query cache section
 // measures the app's reader query too, so it lives with the app's); sync and deploy are the local
 // backend's, and only its bench runs. Each section has its own knobs.
 import { spawn } from "node:child_process";
@@ -16,6 +17,7 @@ import { bundleBudget, formatBudgets } from "../bundle-budget.js";
 import { runAutosaveBench } from "./autosave.js";
 import { runContentBench } from "./content.js";
 import { IMPORT_BUDGET_MS, runImportBench } from "./import.js";
+import { MIGRATE_BUDGET_MS, runMigrateBench } from "./migrate.js";
 import { runQueryCacheBench } from "./queryCache.js";
 import { runReaderPagesBench } from "./reader-pages.js";
 import { runSendBench } from "./send.js";
@@ -38,6 +40,8 @@ const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
   send: { title: "bench, send section only", run: runSendBench },
   // A members CSV of 50,000 rows imported (issue #15); bounded by itself (10 minutes).
   import: { title: "bench, import section only", run: runImportBench },
+  // A Ghost export of 1,000 posts imported, then exported as Ghost JSON and Markdown (issue #17); bounded by itself (10 minutes).
+  migrate: { title: "bench, migrate section only", run: runMigrateBench },
   // The bundle-size budget (issue #16) of build/ (which the reader pages section keeps fresh).
   bundles: { title: "bench, bundle budget only", run: runBundleBench },
 };
@@ -61,7 +65,9 @@ const CAP_MS =
     ? SEND_BUDGET_MS + 60_000
     : process.env.BENCH_ONLY === "import"
       ? IMPORT_BUDGET_MS + 60_000
-      : 5 * 60_000 + (process.env.BENCH_ONLY ? 0 : SEND_BUDGET_MS + IMPORT_BUDGET_MS);
+      : process.env.BENCH_ONLY === "migrate"
+        ? MIGRATE_BUDGET_MS + 60_000
+        : 5 * 60_000 + (process.env.BENCH_ONLY ? 0 : SEND_BUDGET_MS + IMPORT_BUDGET_MS + MIGRATE_BUDGET_MS);
 setTimeout(() => {
   console.error(`[bench] exceeded ${CAP_MS / 60_000} minutes, aborting.`);
   backendBench?.kill("SIGTERM");
@@ -101,6 +107,8 @@ async function main(): Promise<number> {
   await runSendBench(log);
   log("import section");
   await runImportBench(log);
+  log("migrate section");
+  await runMigrateBench(log);
   console.log(
     `\nTotal bench time: ${elapsed()}; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} ` +
       `(other processes on this machine skew the wall-clock numbers; the CPU µs/op columns are less sensitive to that).`,
