@@ -765,6 +765,8 @@ export const contentImportFields = {
   stepJob: v.optional(v.id("_scheduled_functions")),
   heartbeatAt: v.optional(v.number()),
   attempts: v.optional(v.number()),
+  /** Audience imports started for the members lists found in the upload (Substack's subscribers CSV). */
+  memberImportIds: v.optional(v.array(v.id("audienceImports"))),
   createdAt: v.number(),
   startedAt: v.optional(v.number()),
   finishedAt: v.optional(v.number()),

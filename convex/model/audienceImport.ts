@@ -80,6 +80,22 @@ export async function startImport(
       field: "file",
       message: "The file is empty.",
     });
+  return await createImportOfStoredFile(ctx, site, actorId, input);
+}
+
+/**
+ * The import job of a file already in storage, without the caller's proof of its bytes: for files
+ * the server stored itself (a members list found in a content import's upload, issue #17).
+ * @throws INVALID_STATE (an import is already running)
+ */
+export async function createImportOfStoredFile(
+  ctx: MutationCtx,
+  site: Doc<"sites">,
+  actorId: Id<"users">,
+  input: { storageId: Id<"_storage">; fileName: string }
+): Promise<Id<"audienceImports">> {
+  const file = await ctx.db.system.get("_storage", input.storageId);
+  if (!file) throw appError("INVALID_ARGUMENT", { field: "file", message: "Upload the file again." });
   const tooBig = file.size > MAX_IMPORT_BYTES;
   const latest = await ctx.db
     .query("audienceImports")
@@ -125,7 +141,7 @@ export async function startImport(
 }
 
 /** Compares a client's SHA-256 (base64 or hex) with storage's (base64), in constant time. */
-async function sameDigest(stored: string, given: string): Promise<boolean> {
+export async function sameDigest(stored: string, given: string): Promise<boolean> {
   const hex = /^[0-9a-f]{64}$/i.test(given) ? given.toLowerCase() : null;
   const bytes = hex ? hex.match(/../g)!.map((h) => parseInt(h, 16)) : null;
   const asBase64 = bytes ? btoa(String.fromCharCode(...bytes)) : given.trim();
