@@ -15,6 +15,7 @@ const vMember = v.object({
   role: vSiteRole,
   authorSlug: v.string(),
   createdAt: v.number(),
+  placeholder: v.boolean(),
 });
 
 /** The site's members with names and roles (no emails). Any member. */
@@ -43,6 +44,17 @@ export const invite = siteMutation({
   args: { email: v.string(), role: vSiteRole, claimMemberId: v.optional(v.id("siteMembers")) },
   returns: v.object({ inviteId: v.id("siteInvites"), token: v.string() }),
   handler: async (ctx, args) => Members.invite(ctx, ctx, args),
+});
+
+/**
+ * Issue #17: the site's imported placeholder authors with the email the import found for them (to
+ * prefill an invitation to claim their posts). Admins and above: emails are not for every member.
+ */
+export const claimable = siteQuery({
+  permission: "member.invite",
+  args: {},
+  returns: v.array(v.object({ memberId: v.id("siteMembers"), name: v.string(), email: v.union(v.string(), v.null()) })),
+  handler: async (ctx) => await Placeholders.listClaimable(ctx, ctx.site._id),
 });
 
 /** Withdraws a pending invitation. Admins and above. */

@@ -177,4 +177,20 @@ describe.each(backends)("placeholder authors on %s", (_name, convexTest) => {
     expect(await code(as(t, claimant).mutation(api.members.accept, { token }))).toBe("INVALID_ARGUMENT");
     expect(await t.run(async (ctx) => ctx.db.get("siteMembers", ph.memberId))).not.toBeNull();
   });
+
+  test("the studio lists placeholders; only inviters see the imported email (cross-tenant read: none of another site's)", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const ph = await placeholder(t, w.siteId, "Ada (imported)", "ada");
+    await placeholder(t, w.otherSiteId, "Other (imported)", "other");
+    const list = await as(t, w.users.contributor).query(api.members.list, { siteId: w.siteId });
+    expect(list.find((m) => m._id === ph.memberId)).toMatchObject({ placeholder: true, name: "Ada (imported)" });
+    expect(list.filter((m) => m.placeholder)).toHaveLength(1);
+    expect(JSON.stringify(list)).not.toContain("old-blog.example");
+    expect(await as(t, w.users.admin).query(api.members.claimable, { siteId: w.siteId })).toEqual([
+      { memberId: ph.memberId, name: "Ada (imported)", email: "ada@old-blog.example" },
+    ]);
+    expect(await code(as(t, w.users.editor).query(api.members.claimable, { siteId: w.siteId }))).toBe("FORBIDDEN");
+  });
 });
+

@@ -8,6 +8,7 @@ import * as Lifecycle from "./model/postLifecycle";
 import * as Posts from "./model/posts";
 import * as Sends from "./model/sends";
 import * as StudioPosts from "./model/studioPosts";
+import { postCoverUrl } from "./model/postProjection";
 import { searchTerms } from "./model/reader";
 import { vPostDraft, vPostStatus, vStudioPost } from "./validators";
 
@@ -53,7 +54,7 @@ export const getForEdit = siteQuery({
       },
       canPublish: canPublishPost(ctx.member, post),
       canFeature: can(ctx.member.role, "post.feature") && (await Posts.siteHasActivePlan(ctx, post.siteId)),
-      coverImageUrl: post.coverImageId ? await ctx.storage.getUrl(post.coverImageId) : null,
+      coverImageUrl: await postCoverUrl(ctx, post),
     };
   },
 });

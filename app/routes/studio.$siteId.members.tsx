@@ -17,11 +17,16 @@ import { attempt, field, idParam, loadIfAllowed, loadOrThrow, privateHeaders, re
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = await requireStudio(request, params);
-  const [members, invites] = await Promise.all([
+  const [members, invites, claimable] = await Promise.all([
     loadOrThrow(convex.query(api.members.list, { siteId })),
     loadIfAllowed(convex.query(api.members.listInvites, { siteId })),
+    loadIfAllowed(convex.query(api.members.claimable, { siteId })),
   ]);
-  return data({ siteId, members, invites }, { headers: privateHeaders(headers) });
+  // "Invite to claim" (issue #17) links here with ?claim=<placeholder member id>: the invite form
+  // opens prefilled with the email the import found for that author.
+  const claimId = new URL(request.url).searchParams.get("claim");
+  const claim = claimable?.find((c) => c.memberId === claimId) ?? null;
+  return data({ siteId, members, invites, claim }, { headers: privateHeaders(headers) });
 }
 
 type Intent = "invite" | "changeRole" | "remove" | "leave" | "revokeInvite";
@@ -40,13 +45,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
       // Sent as typed (the notice echoes it); Convex normalises it under the same rule.
       const email = field(form, "email");
       const role = roleField(form);
+      // Convex checks it names a placeholder author of this site (INVALID_ARGUMENT otherwise).
+      const claimMemberId = field(form, "claimMemberId") ? idParam<"siteMembers">({ id: field(form, "claimMemberId") }, "id") : undefined;
       const fields: Record<string, string> = {};
       if (!checkField(FIELDS.email, email).ok) fields.email = "Enter an email address.";
       if (!role) fields.role = "Choose a role.";
       if (Object.keys(fields).length || !role) return reply({ intent, errors: { fields } }, headers, 400);
       let link: string | null = null;
       const result = await attempt(intent, headers, async () => {
-        const { token } = await convex.mutation(api.members.invite, { siteId, email, role });
+        const { token } = await convex.mutation(api.members.invite, { siteId, email, role, ...(claimMemberId ? { claimMemberId } : {}) });
         link = `${new URL(request.url).origin}/studio/invites/${encodeURIComponent(token)}`;
         return `Invitation for ${email} as ${ROLE_LABELS[role]} created.`;
       }, { fields: ["email", "role"] });
@@ -89,7 +96,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function Members() {
-  const { siteId, members: initialMembers, invites: initialInvites } = useLoaderData<typeof loader>();
+  const { siteId, members: initialMembers, invites: initialInvites, claim } = useLoaderData<typeof loader>();
   const site = useStudioSite();
   const manage = can(site.role, "member.invite");
   const { data: members } = useLive(api.members.list, { siteId: siteId as Id<"sites"> }, initialMembers);
@@ -99,7 +106,7 @@ export default function Members() {
       <header className="st-page__header">
         <h1>Members</h1>
       </header>
-      {manage ? <Invite role={site.role} /> : null}
+      {manage ? <Invite role={site.role} claim={claim} key={claim?.memberId ?? "new"} /> : null}
       <table className="st-table st-table--cards" data-testid="members-table">
         <thead>
           <tr>
@@ -117,6 +124,7 @@ export default function Members() {
               <td data-label="Name">
                 {m.name}
                 {m.userId === site.viewerId ? <span className="st-muted"> (you)</span> : null}
+                {m.placeholder ? <span className="st-muted" data-testid="placeholder-author"> · Imported author (placeholder)</span> : null}
               </td>
               <td data-label="Role">
                 <MemberRole member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
@@ -125,7 +133,15 @@ export default function Members() {
                 <Time ms={m.createdAt} />
               </td>
               <td data-label="">
-                <MemberActions member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
+                {m.placeholder ? (
+                  manage ? (
+                    <a className="st-button" href={`?claim=${encodeURIComponent(m._id)}#invite-heading`} data-testid="invite-to-claim">
+                      Invite to claim
+                    </a>
+                  ) : null
+                ) : (
+                  <MemberActions member={m} viewerRole={site.role} self={m.userId === site.viewerId} />
+                )}
               </td>
             </tr>
           ))}
@@ -136,7 +152,9 @@ export default function Members() {
   );
 }
 
-function Invite({ role }: { role: SiteRole }) {
+type Claim = { memberId: string; name: string; email: string | null };
+
+function Invite({ role, claim }: { role: SiteRole; claim: Claim | null }) {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const formRef = useRef<HTMLFormElement>(null);
@@ -147,11 +165,22 @@ function Invite({ role }: { role: SiteRole }) {
   }, [mine]);
   return (
     <section className="st-card" aria-labelledby="invite-heading">
-      <h2 id="invite-heading">Invite someone</h2>
+      <h2 id="invite-heading">{claim ? `Invite someone to claim ${claim.name}'s posts` : "Invite someone"}</h2>
+      {claim ? <p className="st-muted">Whoever accepts takes over the imported posts and author page of {claim.name}.</p> : null}
       <Form method="post" className="st-form st-form--inline" ref={formRef} noValidate>
         <input type="hidden" name="intent" value="invite" />
+        {claim ? <input type="hidden" name="claimMemberId" value={claim.memberId} /> : null}
         <FormMessage errors={mine?.errors} notice={mine?.notice} />
-        <TextField label="Email" name="email" type="email" required {...fieldProps(FIELDS.email)} autoComplete="off" error={mine?.errors?.fields?.email} />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          required
+          {...fieldProps(FIELDS.email)}
+          autoComplete="off"
+          defaultValue={claim?.email ?? undefined}
+          error={mine?.errors?.fields?.email}
+        />
         <SelectField label="Role" name="role" defaultValue="author" error={mine?.errors?.fields?.role}>
           {SITE_ROLES.filter((r) => mayInvite(role, r)).map((r) => (
             <option key={r} value={r}>

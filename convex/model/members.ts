@@ -88,6 +88,8 @@ export interface MemberView {
   role: SiteRole;
   authorSlug: string;
   createdAt: number;
+  /** Issue #17: an imported author nobody has claimed yet (no account behind it). */
+  placeholder: boolean;
 }
 
 /** The site's members (active users), strongest role first, then by name. */
@@ -108,6 +110,7 @@ export async function listMembers(ctx: QueryCtx, siteId: Id<"sites">): Promise<M
       role: m.role,
       authorSlug: m.authorSlug,
       createdAt: m.createdAt,
+      placeholder: m.placeholder !== undefined,
     });
   }
   return out.sort((a, b) => ROLE_RANK[b.role] - ROLE_RANK[a.role] || a.name.localeCompare(b.name));

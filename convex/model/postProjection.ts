@@ -15,6 +15,18 @@ export function hasUnsafeExcerpt(post: Doc<"posts">): boolean {
 }
 
 /**
+ * The cover URL of a post, wherever a cover is shown or shared (reader pages, cards, feeds, meta,
+ * the editor): its stored file's URL, else an imported cover kept as a URL (issue #17,
+ * `coverImageUrl`) when it is http(s): anything else (a `javascript:` URL from a hostile export)
+ * is no cover at all.
+ */
+export async function postCoverUrl(ctx: QueryCtx, post: Doc<"posts">): Promise<string | null> {
+  if (post.coverImageId) return await ctx.storage.getUrl(post.coverImageId);
+  const url = post.coverImageUrl?.trim();
+  return url && /^https?:\/\/[^\s/\\]/i.test(url) ? url : null;
+}
+
+/**
  * The one place that decides what a reader may see of a post (ADR 006). Every reader channel
  * (pages, feeds, search, sitemap, Open Graph) goes through it:
  * - only published posts have a reader projection (callers filter, this asserts);
@@ -40,7 +52,7 @@ export async function toReaderPost(
       .query("siteMembers")
       .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", post.siteId).eq("userId", post.authorId))
       .unique(),
-    post.coverImageId ? ctx.storage.getUrl(post.coverImageId) : null,
+    postCoverUrl(ctx, post),
   ]);
   return {
     _id: post._id,

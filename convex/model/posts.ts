@@ -377,8 +377,9 @@ export async function setCoverImage(
   const alt = next === undefined ? undefined : text.alt === undefined ? post.coverImageAlt : cleanField(FIELDS.coverAlt, text.alt, "coverAlt") || undefined;
   const caption =
     next === undefined ? undefined : text.caption === undefined ? post.coverImageCaption : cleanField(FIELDS.coverCaption, text.caption, "coverCaption") || undefined;
-  const before = { coverImageId: post.coverImageId, coverImageAlt: post.coverImageAlt, coverImageCaption: post.coverImageCaption };
-  const after = { coverImageId: next, coverImageAlt: alt, coverImageCaption: caption };
+  // An imported cover URL (issue #17) gives way to whatever the author sets, or clears, here.
+  const before = { coverImageId: post.coverImageId, coverImageUrl: post.coverImageUrl, coverImageAlt: post.coverImageAlt, coverImageCaption: post.coverImageCaption };
+  const after = { coverImageId: next, coverImageUrl: undefined, coverImageAlt: alt, coverImageCaption: caption };
   if (JSON.stringify(before) === JSON.stringify(after)) return;
   await ctx.db.patch("posts", post._id, { ...after, updatedAt: Date.now() });
   await auditPost(ctx, post, actor.viewer._id, "post.cover", before, after);
