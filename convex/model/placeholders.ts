@@ -3,7 +3,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
 import { displayName } from "../lib/auth";
-import { appError } from "../lib/errors";
+import { appError, cleanField } from "../lib/errors";
+import { FIELDS } from "../shared/fields";
+import { uniqueAuthorSlug } from "../sites";
 import { IMPORT_SOURCES } from "../migrate/types";
 import { Budget, STEP_BYTES } from "./budget";
 
@@ -11,6 +13,61 @@ import { Budget, STEP_BYTES } from "./budget";
 // `users` row { placeholder: true } (no email, cannot sign in) with a `siteMembers` row carrying
 // `placeholder`. The import job creates them (top of this file); an invitation with
 // `claimMemberId` hands their posts to whoever accepts it (claim, below).
+
+// --- creation by the import job (J) ---
+
+/**
+ * The site member whose account has this email (an import's author), or null. Placeholders never
+ * match: their user rows carry no email.
+ */
+export async function memberByEmail(ctx: QueryCtx, siteId: Id<"sites">, email: string): Promise<{ user: Doc<"users">; member: Doc<"siteMembers"> } | null> {
+  const address = email.trim().toLowerCase();
+  if (!address) return null;
+  const users = await ctx.db
+    .query("users")
+    .withIndex("email", (q) => q.eq("email", address))
+    .take(5);
+  for (const user of users) {
+    if (user.placeholder || user.deletingAt !== undefined || user.isActive === false) continue;
+    const member = await ctx.db
+      .query("siteMembers")
+      .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", user._id))
+      .unique();
+    if (member) return { user, member };
+  }
+  return null;
+}
+
+/**
+ * Creates a placeholder author for an imported author: a `users` row `{ name, placeholder: true }`
+ * (no email, so no sign-in and no email match) and a `siteMembers` row with role "author" that
+ * remembers the source email (for the owner's invitation) and the import that made it.
+ */
+export async function createPlaceholderAuthor(
+  ctx: MutationCtx,
+  siteId: Id<"sites">,
+  input: { name: string; email?: string; importId: Id<"contentImports"> },
+): Promise<{ user: Doc<"users">; member: Doc<"siteMembers"> }> {
+  const name = placeholderName(input.name);
+  const now = Date.now();
+  const userId = await ctx.db.insert("users", { name, placeholder: true, isActive: true, role: "user", createdAt: now, updatedAt: now });
+  const email = input.email?.trim().toLowerCase() || undefined;
+  const memberId = await ctx.db.insert("siteMembers", {
+    siteId,
+    userId,
+    role: "author",
+    authorSlug: await uniqueAuthorSlug(ctx, siteId, name),
+    createdAt: now,
+    placeholder: { email, importId: input.importId },
+  });
+  return { user: (await ctx.db.get("users", userId))!, member: (await ctx.db.get("siteMembers", memberId))! };
+}
+
+/** The name a placeholder shows: the source's, cut to the display-name rule, or "Imported author". */
+function placeholderName(raw: string): string {
+  const trimmed = raw.replace(/\s+/g, " ").trim().slice(0, FIELDS.displayName.max);
+  return trimmed ? cleanField(FIELDS.displayName, trimmed, "name") : "Imported author";
+}
 
 // --- claim by invitation (R) ---
 
