@@ -211,6 +211,22 @@ describe("file shapes", () => {
     expect(parsed.posts[1]).toMatchObject({ status: "published", publishedAt: Date.parse("2019-05-06T07:08:09.000Z") });
   });
 
+  test("paywall leak: a visibility Pressroom does not know stays paid-only instead of becoming public", () => {
+    const parsed = parseGhost(
+      minimal([
+        { id: "f", title: "F", html: "", status: "draft", visibility: "filter" },
+        { id: "n", title: "N", html: "" },
+        { id: "p", title: "P", html: "", visibility: "public" },
+      ]),
+    );
+    expect(parsed.posts.map((p) => [p.key, p.paid])).toEqual([
+      ["f", true],
+      ["n", false],
+      ["p", false],
+    ]);
+    expect(parsed.posts[0].notes).toEqual(['Ghost visibility "filter": imported as paid-only.']);
+  });
+
   test("relations naming unknown posts, users or tags are ignored", () => {
     const parsed = parseGhost(
       minimal([{ id: "p", title: "P", html: "" }], {

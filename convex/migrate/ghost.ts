@@ -197,8 +197,11 @@ export function parseGhost(json: string): ParsedExport {
     if (status === "draft") publishedAt = undefined;
 
     const visibility = str(raw.visibility) || "public";
-    const paid = visibility === "paid" || visibility === "tiers";
+    // Any restriction we do not know (older Ghost's "filter", a future one) stays behind the paywall:
+    // an import must never make restricted content public.
+    const paid = visibility !== "public" && visibility !== "members";
     if (visibility === "members") notes.push("Members-only in Ghost: Pressroom has no free-members tier, so it is public.");
+    else if (paid && visibility !== "paid" && visibility !== "tiers") notes.push(`Ghost visibility "${visibility}": imported as paid-only.`);
     if ((raw.featured === true || raw.featured === 1) && !paid) notes.push("Featured in Ghost: Pressroom's featured means paid-only, so it was not carried over.");
 
     const meta = metaOf.get(key) ?? {};
