@@ -45,7 +45,7 @@ export async function planLookup(ctx: QueryCtx, input: LookupInput) {
     return out;
   };
   return {
-    emails: await filter(input.emails, async (e) => (await memberByEmail(ctx, siteId, e)) !== null),
+    emails: (await filter(input.emails, async (e) => (await memberByEmail(ctx, siteId, e)) !== null)).map((e) => e.trim().toLowerCase()),
     authorKeys: await filter(input.authorKeys, (k) => imported("author", k)),
     tagSlugs: await filter(input.tagSlugs, (s) => bySlug("tags", s)),
     categorySlugs: await filter(input.categorySlugs, (s) => bySlug("categories", s)),
