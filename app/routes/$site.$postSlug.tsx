@@ -6,6 +6,7 @@ import { AdjacentPosts, PostCardView, PostHead, ReaderError, TagList, postDek } 
 import { BillingError, CheckoutThanks, Paywall } from "../reader/paywall";
 import { checkoutPlans, handleBillingAction, readerSubscription } from "../reader/billing.server";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
+import { legacyRedirect, pathBelowSite } from "../reader/legacy.server";
 import { requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { renderDocCached } from "../reader/render.server";
@@ -27,7 +28,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site, resolved } = await requireSite(request, params);
   const slug = params.postSlug ?? "";
   const found = await client.query(api.reader.postBySlug, { siteSlug: site.slug, slug });
-  if (!found) throw notFound("Post not found");
+  // Not a post here: maybe an imported post's old address (Ghost "/slug/" whose slug clashed).
+  if (!found) throw (await legacyRedirect(client, site, pathBelowSite(request))) ?? notFound("Post not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
   const post = found.post;
   const firstTag = post.tags[0];

@@ -6,6 +6,7 @@ import { ReaderError } from "../reader/components";
 import { HomeView } from "../reader/home-view";
 import { JoinForm } from "../reader/join-form";
 import { cachedPage, readerHeaders } from "../reader/http.server";
+import { legacyRedirect } from "../reader/legacy.server";
 import { listPage, requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
@@ -19,6 +20,12 @@ const FEATURED_ON_HOME = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site, resolved } = await requireSite(request, params);
+  // WordPress's "/?p=123" of an imported post 301s to it (issue #17); an unknown id shows the home.
+  const oldId = new URL(request.url).searchParams.get("p");
+  if (oldId !== null) {
+    const moved = await legacyRedirect(client, site, `?p=${oldId}`);
+    if (moved) throw moved;
+  }
   const [featured, latest, membership] = await Promise.all([
     new URL(request.url).searchParams.has("cursor")
       ? null
