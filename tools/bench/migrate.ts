@@ -173,11 +173,12 @@ export async function runMigrateBench(log: Log): Promise<void> {
     };
     const analyzed = await waitUntil((j) => j.status === "ready", "dry run");
     const dryRunMs = Date.now() - tStart;
-    if (analyzed.status !== "ready") throw new Error(`migrate bench: the dry run ended ${analyzed.status}: ${analyzed.error ?? ""}`);
+    // A dry run that fails is reported in the table (the exports still run, on what is there).
+    if (analyzed.status !== "ready") log(`migrate bench: the dry run ended ${analyzed.status}: ${analyzed.error ?? ""}`);
     const planned = analyzed.plan;
     const tConfirm = Date.now();
-    await owner.mutation(api.contentImport.confirm, { siteId, importId });
-    const job = await waitUntil((j) => j.status === "done", "import");
+    if (analyzed.status === "ready") await owner.mutation(api.contentImport.confirm, { siteId, importId });
+    const job = analyzed.status === "ready" ? await waitUntil((j) => j.status === "done", "import") : analyzed;
     const importMs = Date.now() - tConfirm;
     const totalMs = Date.now() - tUpload;
     const importRss = rss.stop();
@@ -216,7 +217,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
     const markdown = await download("markdown.zip");
     let markdownFiles = -1;
     try {
-      markdownFiles = Object.keys(unzipSync(markdown.body)).filter((name) => name.endsWith(".md")).length;
+      markdownFiles = Object.keys(unzipSync(markdown.body)).filter((name) => name.startsWith("posts/") && name.endsWith(".md")).length;
     } catch {
       // Left at -1: the table says the zip did not open.
     }
@@ -257,7 +258,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
         { measure: "RSS peak during the Ghost export", value: rssCell(ghost.peak), target: "< 500 MB", status: met(ghost.peak.both < TARGET.rssBytes) },
         {
           measure: "export Markdown zip (/export/markdown.zip)",
-          value: `${fmt.s(markdown.ms)}, ${mb1(markdown.size)}, HTTP ${markdown.status}, ${markdownFiles} .md files`,
+          value: `${fmt.s(markdown.ms)}, ${mb1(markdown.size)}, HTTP ${markdown.status}, ${markdownFiles} posts/*.md`,
           target: `< 20 s, ${fmt.int(POSTS)} files`,
           status: met(markdown.status === 200 && markdown.ms < TARGET.exportMs && markdownFiles === POSTS),
         },
