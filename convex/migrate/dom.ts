@@ -1,3 +1,5 @@
+"use node";
+
 // A real HTML parser for the import parsers (happy-dom, which @tiptap/html/server also uses), with
 // everything that could run or fetch turned off: the export's HTML is only read, never executed.
 import { Window } from "happy-dom";

@@ -1,3 +1,5 @@
+"use node";
+
 // Medium's export zip (issue #17): posts/*.html, one h-entry <article> each (title h1.p-name, body
 // section[data-field=body], subtitle section[data-field=subtitle], author a.p-author, date
 // time.dt-published, canonical a.p-canonical, tags a.p-tag), drafts named draft_…, and the account
@@ -6,7 +8,7 @@
 
 import { toSlug } from "../shared/slugs";
 import { type HtmlReader, withHtmlReader } from "./dom";
-import { type ImportedAuthor, type ImportedPost, type ImportedTerm, type ItemProblem, type ParsedExport } from "./types";
+import { type ImportedAuthor, type ImportedPost, type ImportedTerm, ImportFileError, type ItemProblem, MAX_IMPORT_POSTS, type ParsedExport } from "./types";
 import { collectImages, decodeText, type ZipEntry } from "./zip";
 
 const FALLBACK_AUTHOR: ImportedAuthor = { key: "medium:author", name: "Medium author" };
@@ -27,6 +29,7 @@ function isPostFile(path: string): boolean {
 
 export function parseMedium(entries: readonly ZipEntry[]): ParsedExport {
   const files = entries.filter((e) => isPostFile(e.path)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (files.length > MAX_IMPORT_POSTS) throw new ImportFileError(`The export has ${files.length} posts; one import takes at most ${MAX_IMPORT_POSTS}.`);
   const profileEntry = entries.find((e) => e.path === "profile/profile.html");
   const posts: ImportedPost[] = [];
   const problems: ItemProblem[] = [];
@@ -92,8 +95,8 @@ export function parseMedium(entries: readonly ZipEntry[]): ParsedExport {
     });
   });
 
-  const { images, notImages } = collectImages(entries);
-  for (const path of notImages) problems.push({ position: 0, item: path, message: "Named like an image but is not one; left out." });
+  const { images, problems: imageProblems } = collectImages(entries);
+  problems.push(...imageProblems);
   return {
     source: "medium",
     authors: [...authors.values()],

@@ -1,3 +1,5 @@
+"use node";
+
 // Substack's export zip (issue #17): posts.csv (one row a post: post_id, post_date, is_published,
 // email_sent_at, type, audience, title, subtitle, podcast_url) with each body in
 // posts/{post_id}.html, the subscriber CSVs next to them, and sometimes images. post_id is
@@ -6,7 +8,7 @@
 
 import { CsvFileError, detectFormat, parseRecords } from "../model/audienceImportFormat";
 import { withHtmlReader } from "./dom";
-import { type ImportedMemberList, type ImportedPost, ImportFileError, type ItemProblem, type ParsedExport } from "./types";
+import { type ImportedMemberList, type ImportedPost, ImportFileError, type ItemProblem, MAX_IMPORT_POSTS, type ParsedExport } from "./types";
 import { collectImages, decodeText, type ZipEntry } from "./zip";
 
 export const SUBSTACK_AUTHOR_KEY = "substack:owner";
@@ -26,6 +28,7 @@ export function parseSubstack(entries: readonly ZipEntry[], opts: { siteTitle?: 
   const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length) throw new ImportFileError(`posts.csv has no ${missing.join(", ")} column${missing.length > 1 ? "s" : ""}: this is not a Substack posts list.`);
+  if (rows.length > MAX_IMPORT_POSTS) throw new ImportFileError(`posts.csv lists ${rows.length} posts; one import takes at most ${MAX_IMPORT_POSTS}.`);
   const col = (row: string[], name: string) => (row[header.indexOf(name)] ?? "").trim();
 
   const posts: ImportedPost[] = [];
@@ -82,8 +85,8 @@ export function parseSubstack(entries: readonly ZipEntry[], opts: { siteTitle?: 
     });
   });
 
-  const { images, notImages } = collectImages(entries);
-  for (const path of notImages) problems.push({ position: 0, item: path, message: "Named like an image but is not one; left out." });
+  const { images, problems: imageProblems } = collectImages(entries);
+  problems.push(...imageProblems);
   return {
     source: "substack",
     ...(opts.siteTitle ? { site: { title: opts.siteTitle } } : {}),

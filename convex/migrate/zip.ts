@@ -9,7 +9,7 @@
 // without walking the others), so the directory's fixed-offset records are read here (APPNOTE 4.3).
 
 import { Inflate } from "fflate";
-import { type ImportedImage, ImportFileError, MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES, MAX_ZIP_RATIO } from "./types";
+import { type ImportedImage, ImportFileError, type ItemProblem, MAX_UNZIPPED_BYTES, MAX_ZIP_ENTRIES, MAX_ZIP_ENTRY_BYTES, MAX_ZIP_RATIO } from "./types";
 
 export interface ZipEntry {
   /** The entry's path inside the zip (checked: relative, forward slashes, no `..`). */
@@ -264,19 +264,20 @@ export function sniffImageType(b: Uint8Array): string | null {
 
 /**
  * The upload's images (png, jpg, gif, webp by name, and by their bytes). SVG is left out: it can
- * carry script. @returns the images, and the paths named like images whose bytes are not one.
+ * carry script. @returns the images, and a problem (position 0: not a post) for each file named like
+ * an image whose bytes are not one.
  */
-export function collectImages(entries: readonly ZipEntry[]): { images: ImportedImage[]; notImages: string[] } {
+export function collectImages(entries: readonly ZipEntry[]): { images: ImportedImage[]; problems: ItemProblem[] } {
   const images: ImportedImage[] = [];
-  const notImages: string[] = [];
+  const problems: ItemProblem[] = [];
   for (const entry of entries) {
     if (!IMAGE_EXTENSIONS.test(entry.path)) continue;
     const bytes = entry.read();
     const contentType = sniffImageType(bytes);
     if (contentType) images.push({ path: entry.path, contentType, bytes });
-    else notImages.push(entry.path);
+    else problems.push({ position: 0, item: entry.path, message: "Named like an image but is not one; left out." });
   }
-  return { images, notImages };
+  return { images, problems };
 }
 
 /** UTF-8 text with a leading byte-order mark dropped (invalid sequences become U+FFFD). */
