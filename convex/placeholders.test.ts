@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
-import { as, createUser, createWorld, doc, type T, type World } from "../tests/support/factories";
+import { addMember, as, createUser, createWorld, doc, type T, type World } from "../tests/support/factories";
 import { api } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { CLAIM_BATCH } from "./model/placeholders";
@@ -191,6 +191,26 @@ describe.each(backends)("placeholder authors on %s", (_name, convexTest) => {
       { memberId: ph.memberId, name: "Ada (imported)", email: "ada@old-blog.example" },
     ]);
     expect(await code(as(t, w.users.editor).query(api.members.claimable, { siteId: w.siteId }))).toBe("FORBIDDEN");
+  });
+
+  test("a claimant who is already a member keeps their author page; the placeholder's address redirects to it", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const ph = await placeholder(t, w.siteId, "Ada (imported)", "ada");
+    const p = await t.run(async (ctx) =>
+      ctx.db.insert("posts", { siteId: w.siteId, authorId: ph.userId, authorName: "Ada", title: "Old", slug: "old", status: "published", publishedAt: 1, featured: false, tagIds: [], createdAt: 1, updatedAt: 1 } as never),
+    );
+    // They joined between the invitation and its acceptance (invite refuses existing members).
+    const { token } = await as(t, w.users.owner).mutation(api.members.invite, { siteId: w.siteId, email: "reader.daily@example.com", role: "author", claimMemberId: ph.memberId });
+    await addMember(t, w.siteId, w.users.reader, "contributor", "reader-own");
+    await as(t, w.users.reader).mutation(api.members.accept, { token });
+    await t.finishAllScheduledFunctions(() => {});
+    expect(await t.run(async (ctx) => (await ctx.db.get("posts", p))?.authorId)).toBe(w.users.reader);
+    const me = (await as(t, w.users.owner).query(api.members.list, { siteId: w.siteId })).find((m) => m.userId === w.users.reader);
+    expect(me).toMatchObject({ authorSlug: "reader-own", role: "contributor" });
+    expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily", slug: "ada" })).toEqual({ slug: "reader-own" });
+    expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily", slug: "reader-own" })).toBeNull();
+    expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily-other", slug: "ada" })).toBeNull();
   });
 });
 

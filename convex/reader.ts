@@ -232,6 +232,17 @@ export const categoryBySlug = readerQuery({
   },
 });
 
+/** Issue #17: where an old author page address (a claimed placeholder's) now lives, or null. */
+export const authorRedirect = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(v.object({ slug: v.string() }), v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    const to = site ? await Reader.authorRedirect(ctx, site._id, slug) : null;
+    return to ? { slug: to } : null;
+  },
+});
+
 /** An author page's header (members who have published something), or null. */
 export const authorBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },

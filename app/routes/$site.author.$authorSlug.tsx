@@ -1,4 +1,4 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { Avatar, PageHeader, Pager, PostList, ReaderError } from "../reader/components";
@@ -14,7 +14,11 @@ import { pageMeta } from "../reader/seo";
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site } = await requireSite(request, params);
   const author = await client.query(api.reader.authorBySlug, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
-  if (!author) throw notFound("Author not found");
+  if (!author) {
+    // A claimed placeholder author's page (issue #17) moved to the claimant's own.
+    const moved = await client.query(api.reader.authorRedirect, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
+    throw moved ? redirect(readerPaths(site.base).author(moved.slug), 301) : notFound("Author not found");
+  }
   const list = await listPage(request, client, api.reader.byAuthor, { siteSlug: site.slug, authorSlug: author.slug });
   const payload = {
     author: {

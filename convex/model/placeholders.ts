@@ -8,6 +8,7 @@ import { FIELDS } from "../shared/fields";
 import { uniqueAuthorSlug } from "../sites";
 import { IMPORT_SOURCES } from "../migrate/types";
 import { Budget, STEP_BYTES } from "./budget";
+import { redirectFor } from "./slugs";
 
 // Placeholder authors (issue #17): an imported author whose email matched no member becomes a
 // `users` row { placeholder: true } (no email, cannot sign in) with a `siteMembers` row carrying
@@ -110,6 +111,13 @@ export async function claimPlaceholder(
   let myMemberId: Id<"siteMembers">;
   if (existing) {
     myMemberId = existing._id;
+    // They keep their own author page; the placeholder's address 301s to it (by user: it follows them).
+    if (existing.authorSlug !== placeholder.authorSlug) {
+      // The slug may have redirected elsewhere before (a member took it since): the newest claim wins.
+      const old = await redirectFor(ctx, "author", inv.siteId, placeholder.authorSlug);
+      if (old) await ctx.db.delete("slugRedirects", old._id);
+      await ctx.db.insert("slugRedirects", { siteId: inv.siteId, kind: "author", fromSlug: placeholder.authorSlug, targetId: viewer._id, createdAt: Date.now() });
+    }
   } else {
     myMemberId = await ctx.db.insert("siteMembers", {
       siteId: inv.siteId,

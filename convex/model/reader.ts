@@ -182,6 +182,22 @@ export async function memberByAuthorSlug(ctx: QueryCtx, siteId: Id<"sites">, slu
 }
 
 /**
+ * Issue #17: the current author slug an old author page address leads to (a placeholder author
+ * claimed by someone who already had a page), or null. A live member with that slug wins.
+ */
+export async function authorRedirect(ctx: QueryCtx, siteId: Id<"sites">, slug: string): Promise<string | null> {
+  if (await memberByAuthorSlug(ctx, siteId, slug)) return null;
+  const redirect = await redirectFor(ctx, "author", siteId, slug);
+  const userId = redirect ? ctx.db.normalizeId("users", redirect.targetId) : null;
+  if (!userId) return null;
+  const member = await ctx.db
+    .query("siteMembers")
+    .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", siteId).eq("userId", userId))
+    .unique();
+  return member && member.authorSlug !== slug ? member.authorSlug : null;
+}
+
+/**
  * Resolves a post address: the live published post with that slug, else the post an old slug of
  * it redirects to (by its current slug). Unpublished posts resolve to null: a draft that took over
  * an old slug does not hide the redirect, and a redirect to a post now offline leads nowhere.

@@ -4,7 +4,7 @@ import { MAX_SLUG_LENGTH } from "../shared/constants";
 import { slugProblem, toSlug } from "../shared/slugs";
 import { appError } from "../lib/errors";
 
-type Kind = "post" | "tag" | "category";
+type Kind = "post" | "tag" | "category" | "author";
 
 /** A slug from free text: lowercase ASCII letters and digits joined by single hyphens. */
 export function slugify(text: string): string {

@@ -41,7 +41,8 @@ export const NOTIFICATION_TYPES = [
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
-export const REDIRECT_KINDS = ["post", "tag", "category"] as const;
+// "author" (issue #17): a claimed placeholder author's page address, when the claimant already had one.
+export const REDIRECT_KINDS = ["post", "tag", "category", "author"] as const;
 
 /**
  * The app's top-level platform routes. No site slug may take them; on a site's own host (custom

@@ -10,6 +10,7 @@ import type { HostConfig } from "../../app/reader/site.server";
 import * as postRoute from "../../app/routes/$site.$postSlug";
 import * as homeRoute from "../../app/routes/$site._index";
 import * as oldRoute from "../../app/routes/$site.$";
+import * as authorRoute from "../../app/routes/$site.author.$authorSlug";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { PostCardView, PostHead } from "../../app/reader/components";
@@ -59,6 +60,8 @@ beforeAll(async () => {
       await ctx.db.patch(id, { coverImageUrl: url, coverImageAlt: "A river in spring" });
       await ctx.db.insert("postBodies", { siteId, postId: id, kind: "published", version: 1, title: slug, doc: JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Body." }] }] }), text: "Body.", searchText: `${slug} Body.`, wordCount: 1, updatedAt: now, updatedBy: userId });
     }
+    // A claimed placeholder author's page whose claimant already had one (model/placeholders.ts).
+    await ctx.db.insert("slugRedirects", { siteId, kind: "author", fromSlug: "ada-imported", targetId: userId, createdAt: now });
     // Another site's old address must not answer here.
     await ctx.db.insert("legacyPaths", { siteId: otherId, path: "/p/their-post", postId: elsewhere, createdAt: now });
     return null;
@@ -181,4 +184,14 @@ describe("old addresses of imported posts", () => {
     expect(hostileData.post.coverImageUrl).toBeNull();
     expect(renderToStaticMarkup(createElement(PostHead, { site, post: hostileData.post, dek: null, caption: null }))).not.toContain("javascript:");
   });
+
+  test("a claimed placeholder author's old page 301s to the claimant's; unknown authors stay 404", async () => {
+    expect(await run(authorRoute.loader, `${ORIGIN}/old-blog/author/ada-imported`, { site: "old-blog", authorSlug: "ada-imported" })).toEqual({
+      status: 301,
+      location: "/old-blog/author/wendy",
+    });
+    expect(await run(authorRoute.loader, `${ORIGIN}/old-blog/author/nobody`, { site: "old-blog", authorSlug: "nobody" })).toEqual({ status: 404, location: null });
+    expect(await run(authorRoute.loader, `${ORIGIN}/other-blog/author/ada-imported`, { site: "other-blog", authorSlug: "ada-imported" })).toEqual({ status: 404, location: null });
+  });
 });
+
