@@ -2,6 +2,8 @@
 // run's parsing is the parsers' (convex/migrate/*.test.ts); here each test builds a ParsedExport by
 // hand, plans it against the site with the job's own planLookup + buildStaging, stages it as the
 // dry run does, and runs the import through the public API and the scheduler.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
@@ -311,6 +313,42 @@ describe.each(backends)("content import job on %s", (_name, convexTest) => {
     const other = await t.run(async (ctx) => ctx.storage.store(new Blob([bytes])));
     expect(await code(owner.mutation(api.contentImport.start, { siteId: w.siteId, storageId: other, sha256: await sha256(bytes), fileName: "y.json" }))).toBe("INVALID_STATE");
     expect((await owner.query(api.contentImport.recent, { siteId: w.siteId })).map((r) => r._id)).toEqual([importId]);
+  });
+
+  test("dry run of a real Ghost export (start → analyze): ready with its plan and nothing of the site written; confirm imports it", async () => {
+    const { t, w } = await setup();
+    const owner = as(t, w.users.owner);
+    const bytes = new Uint8Array(readFileSync(path.join(__dirname, "../tests/fixtures/migrate/ghost/ghost5-lexical.json")));
+    const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob([bytes])));
+    const importId = await owner.mutation(api.contentImport.start, { siteId: w.siteId, storageId, sha256: await sha256(bytes), fileName: "ghost.json" });
+    await runJobs(t);
+    const dry = (await owner.query(api.contentImport.get, { siteId: w.siteId, importId }))!;
+    expect(dry).toMatchObject({ status: "ready", source: "ghost", sourceLabel: "Ghost JSON export", error: null });
+    expect(dry.plan!.posts).toBeGreaterThan(0);
+    expect(dry.total).toBe(dry.plan!.posts + dry.plan!.alreadyImported);
+    expect((await sitePosts(t, w.siteId)).length).toBe(0);
+    await owner.mutation(api.contentImport.confirm, { siteId: w.siteId, importId });
+    await runJobs(t);
+    const done = (await owner.query(api.contentImport.get, { siteId: w.siteId, importId }))!;
+    expect(done).toMatchObject({ status: "done", created: dry.plan!.posts, failed: 0 });
+    expect((await sitePosts(t, w.siteId)).length).toBe(dry.plan!.posts);
+    await expectCountersExact(t, w.siteId);
+    // The upload does not outlive the import.
+    expect(await t.run(async (ctx) => ctx.db.system.get("_storage", storageId))).toBeNull();
+  });
+
+  test("a file that cannot be imported fails the dry run with the parser's message; nothing is written and the upload is deleted", async () => {
+    const { t, w } = await setup();
+    const owner = as(t, w.users.owner);
+    const bytes = new TextEncoder().encode("email,name\na@example.com,A\n");
+    const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob([bytes])));
+    const importId = await owner.mutation(api.contentImport.start, { siteId: w.siteId, storageId, sha256: await sha256(bytes), fileName: "members.csv" });
+    await runJobs(t);
+    const view = (await owner.query(api.contentImport.get, { siteId: w.siteId, importId }))!;
+    expect(view.status).toBe("failed");
+    expect(view.error).toContain("Audience");
+    expect((await sitePosts(t, w.siteId)).length).toBe(0);
+    expect(await t.run(async (ctx) => ctx.db.system.get("_storage", storageId))).toBeNull();
   });
 
   test("permission: admins and editors are FORBIDDEN (owners only, site.import)", async () => {

@@ -189,6 +189,13 @@ export const cleanup = internalMutation({
   },
 });
 
+/** What an ended job still has to delete (staged rows, capped at 1,000, and the upload): for operators and tests. */
+export const leftovers = internalQuery({
+  args: { importId: v.id("contentImports") },
+  returns: v.object({ staged: v.number(), upload: v.boolean() }),
+  handler: async (ctx, { importId }) => await Job.leftovers(ctx, importId),
+});
+
 /** What the dry run needs to know of the site to plan (batched by the caller: ≤ 200 of each). */
 export const planLookup = internalQuery({
   args: {

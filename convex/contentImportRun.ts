@@ -2,16 +2,12 @@
 import { v } from "convex/values";
 import { internalAction } from "./lib/functions";
 import { preparePost } from "./migrate/html";
-import { ImportFileError, type ParsedExport } from "./migrate/types";
+import { parseUpload } from "./migrate/parse";
 import { runAnalysis } from "./model/contentImportAnalyze";
 
-// The content import's dry run (issue #17): a Node action, because the HTML → document conversion
-// (migrate/html.ts) runs @tiptap/html/server on happy-dom. The work is model/contentImportAnalyze.ts.
-
-// TEMPORARY until convex/migrate/parse.ts (P1) is committed: every file is refused with this message.
-function parseUpload(_bytes: Uint8Array, _fileName: string): ParsedExport {
-  throw new ImportFileError("Importing from a file is not available yet.");
-}
+// The content import's dry run (issue #17): a Node action, because the parsers (happy-dom) and the
+// HTML → document conversion (migrate/html.ts: @tiptap/html/server) need Node. The work is
+// model/contentImportAnalyze.ts.
 
 /** Reads, parses, plans and stages an uploaded export (nothing of the site is written). */
 export const analyze = internalAction({

@@ -250,6 +250,17 @@ export async function cleanup(ctx: MutationCtx, importId: Id<"contentImports">) 
   }
 }
 
+/** Staged rows (up to 1,000) and whether the upload is still stored. */
+export async function leftovers(ctx: QueryCtx, importId: Id<"contentImports">) {
+  const row = await ctx.db.get("contentImports", importId);
+  if (!row) return { staged: 0, upload: false };
+  const staged = await ctx.db
+    .query("contentImportItems")
+    .withIndex("by_siteId_and_importId_and_position", (q) => q.eq("siteId", row.siteId).eq("importId", importId))
+    .take(1000);
+  return { staged: staged.length, upload: row.storageId !== undefined };
+}
+
 /** ready → importing: the first step is scheduled. @throws NOT_FOUND, INVALID_STATE */
 export async function confirmImport(ctx: MutationCtx, siteId: Id<"sites">, actorId: Id<"users">, importId: Id<"contentImports">) {
   const row = await importOf(ctx, siteId, importId);
