@@ -231,7 +231,9 @@ export async function runMigrateBench(log: Log): Promise<void> {
         { measure: "upload", value: fmt.s(uploadMs), target: "", status: "" },
         {
           measure: "dry run (start → ready)",
-          value: `${fmt.s(dryRunMs)} (plan: ${planned ? JSON.stringify(planned).slice(0, 80) : "none"})`,
+          value: planned
+            ? `${fmt.s(dryRunMs)} (plan: ${planned.posts} posts, ${planned.paid} paid, ${planned.tagsNew} tags, ${planned.authorsPlaceholder} placeholder authors, ${planned.badItems} bad)`
+            : `${fmt.s(dryRunMs)} (no plan)`,
           target: "",
           status: "",
         },
