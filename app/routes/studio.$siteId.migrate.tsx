@@ -9,7 +9,7 @@ import { FieldError, FormMessage } from "../studio/components";
 import { formErrorsFrom, type FormErrors } from "../studio/errors";
 import { Time } from "../studio/format";
 import { useLive } from "../studio/live";
-import { contentImport, count, IMPORT_ACCEPT, isMembersCsv, STATUS_LABEL, type ImportView } from "../studio/migrate/api";
+import { count, IMPORT_ACCEPT, isMembersCsv, STATUS_LABEL, type ImportView } from "../studio/migrate/api";
 import { ExportPanel } from "../studio/migrate/export";
 import { ImportJob } from "../studio/migrate/job";
 import { attempt, field, forbidden, loadOrThrow, privateHeaders, reply, requireStudio, requireStudioAction, type StudioContext } from "../studio/studio.server";
@@ -17,8 +17,8 @@ import migrateStyles from "../styles/studio/migrate.css?url";
 
 // /studio/:siteId/migrate: Settings → Import & export (issue #17), owners only (site.import).
 // Import: the action uploads the file to Convex file storage and starts the dry run
-// (contentImport.start); the page follows the job live (contentImport.get): the report, then
-// "Import N posts" (contentImport.confirm), a progress bar, the summary. Export: download links.
+// (api.contentImport.start); the page follows the job live (api.contentImport.get): the report, then
+// "Import N posts" (api.contentImport.confirm), a progress bar, the summary. Export: download links.
 // Every step is a form POST, so it works without JavaScript; with it, progress updates live.
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: migrateStyles }];
@@ -42,8 +42,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = ctx;
   const selected = new URL(request.url).searchParams.get("import");
   const [recent, picked] = await Promise.all([
-    loadOrThrow(convex.query(contentImport.recent, { siteId })),
-    selected && /^[a-z0-9]{1,64}$/i.test(selected) ? loadOrThrow(convex.query(contentImport.get, { siteId, importId: selected as Id<"contentImports"> })) : null,
+    loadOrThrow(convex.query(api.contentImport.recent, { siteId })),
+    selected && /^[a-z0-9]{1,64}$/i.test(selected) ? loadOrThrow(convex.query(api.contentImport.get, { siteId, importId: selected as Id<"contentImports"> })) : null,
   ]);
   return data({ siteId, recent, picked }, { headers: privateHeaders(headers) });
 }
@@ -75,11 +75,11 @@ async function upload(ctx: StudioContext, request: Request) {
   let importId: Id<"contentImports">;
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const uploadUrl = await convex.mutation(contentImport.generateUploadUrl, { siteId });
+    const uploadUrl = await convex.mutation(api.contentImport.generateUploadUrl, { siteId });
     const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: bytes });
     if (!res.ok) throw new Error(`upload failed: ${res.status}`);
     const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-    importId = await convex.mutation(contentImport.start, { siteId, storageId, sha256: await sha256Base64(bytes), fileName });
+    importId = await convex.mutation(api.contentImport.start, { siteId, storageId, sha256: await sha256Base64(bytes), fileName });
   } catch (error) {
     return uploadReply(headers, formErrorsFrom(error, {}, ["file"]));
   }
@@ -95,8 +95,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = field(form, "intent", 20);
   const importId = field(form, "importId", 64) as Id<"contentImports">;
-  if (intent === "confirm") return attempt("confirm", headers, async () => void (await convex.mutation(contentImport.confirm, { siteId, importId })));
-  if (intent === "cancel") return attempt("cancel", headers, async () => void (await convex.mutation(contentImport.cancel, { siteId, importId })));
+  if (intent === "confirm") return attempt("confirm", headers, async () => void (await convex.mutation(api.contentImport.confirm, { siteId, importId })));
+  if (intent === "cancel") return attempt("cancel", headers, async () => void (await convex.mutation(api.contentImport.cancel, { siteId, importId })));
   return reply({ intent: "unknown", errors: { form: "Unknown action." } }, headers, 400);
 }
 
@@ -143,9 +143,9 @@ export default function ImportExport() {
   const navigation = useNavigation();
   const [params] = useSearchParams();
   const sid = siteId as Id<"sites">;
-  const { data: recent } = useLive(contentImport.recent, { siteId: sid }, initialRecent);
+  const { data: recent } = useLive(api.contentImport.recent, { siteId: sid }, initialRecent);
   const pickedId = initialPicked?._id ?? null;
-  const { data: picked } = useLive(contentImport.get, pickedId ? { siteId: sid, importId: pickedId } : "skip", initialPicked);
+  const { data: picked } = useLive(api.contentImport.get, pickedId ? { siteId: sid, importId: pickedId } : "skip", initialPicked);
   // The job in view: the one in the address (just uploaded, or chosen below), else the newest.
   const job = picked ?? recent[0] ?? null;
   // A file checked in the browser before it is sent (the action checks again).
