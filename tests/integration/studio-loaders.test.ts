@@ -12,7 +12,7 @@ import { ERROR_CODES } from "../../convex/shared/errors";
 import type { LocalBackend } from "../../local-backend/src/backend";
 import { startDnsFake, type DnsFake } from "../support/dns-fake";
 import { startAuthBackend } from "../support/auth";
-import { adminClient, keepProcessEnv, stopAppBackend } from "../support/live-backend";
+import { adminClient, keepProcessEnv, runOn, stopAppBackend } from "../support/live-backend";
 import { action, appUser, cookieHeader, get, loader, ORIGIN, post, type AppUser, type Jar, type Outcome } from "../support/remix-app";
 import { RECORD_VIEWS } from "../../app/reader/views.server";
 import * as studioHome from "../../app/routes/studio._index";
@@ -315,6 +315,35 @@ describe("members", () => {
     expect(list.data.members).toContainEqual(expect.objectContaining({ name: "Ivy Invitee", role: "editor" }));
     // Not an admin: no invitations list (FORBIDDEN reads become null, not an error page).
     expect(list.data.invites).toBeNull();
+  });
+
+  test("issue #17: a placeholder author is listed as such; Invite to claim prefills the email and the accepted invitation takes their posts", async () => {
+    const claimant = await newUser("claimant", "Clara Claimant");
+    const { memberId, postId } = await runOn(backend, async (ctx) => {
+      const now = Date.now();
+      const userId = await ctx.db.insert("users", { name: "Clara (imported)", placeholder: true, createdAt: now, updatedAt: now });
+      const memberId = await ctx.db.insert("siteMembers", { siteId, userId, role: "author", authorSlug: "clara-imported", placeholder: { email: claimant.email }, createdAt: now });
+      const postId = await ctx.db.insert("posts", { siteId, authorId: userId, authorName: "Clara (imported)", title: "Imported", slug: "imported-by-clara", status: "draft", featured: false, tagIds: [], createdAt: now, updatedAt: now });
+      return { memberId, postId };
+    });
+    const page = await loader(members, get(`/studio/${siteId}/members?claim=${memberId}`, owner.jar), { siteId });
+    expect(page.data.members).toContainEqual(expect.objectContaining({ _id: memberId, name: "Clara (imported)", placeholder: true }));
+    expect(page.data.claim).toEqual({ memberId, name: "Clara (imported)", email: claimant.email });
+    // Authors see the placeholder but not the imported email.
+    const asAuthor = await loader(members, get(`/studio/${siteId}/members?claim=${memberId}`, authorUser.jar), { siteId });
+    expect(asAuthor.data.claim).toBeNull();
+    expect(JSON.stringify(asAuthor.data)).not.toContain(claimant.email);
+
+    const invited = await action(members, post(`/studio/${siteId}/members`, { intent: "invite", email: claimant.email, role: "author", claimMemberId: memberId }, owner.jar), { siteId });
+    expect(invited.data).toMatchObject({ intent: "invite", ok: true });
+    const token = decodeURIComponent(invited.data.link.split("/").pop());
+    const accepted = await action(acceptInvite, post(`/studio/invites/${token}`, {}, claimant.jar), { token });
+    expect(accepted.status).toBe(302);
+    const after = await loader(members, get(`/studio/${siteId}/members`, owner.jar), { siteId });
+    expect(after.data.members).toContainEqual(expect.objectContaining({ name: "Clara Claimant", authorSlug: "clara-imported", placeholder: false }));
+    expect(after.data.members.some((m: any) => m.placeholder)).toBe(false);
+    const moved = await runOn(backend, async (ctx) => (await ctx.db.get(postId)).authorName);
+    expect(moved).toBe("Clara Claimant");
   });
 
   test("role rules surface as form errors", async () => {
