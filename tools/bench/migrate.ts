@@ -24,7 +24,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConvexHttpClient } from "convex/browser";
 import type { FunctionReturnType } from "convex/server";
-import { unzipSync } from "fflate";
+import { unzipSync, zipSync } from "fflate";
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -146,17 +146,30 @@ export async function runMigrateBench(log: Log): Promise<void> {
     owner.setAuth(jwt);
     const rss = rssSampler(backend, app);
 
+    // The export as Ghost writes it (one .json file), then the same JSON in a zip (which the
+    // importer reads too): local-backend's file storage refuses uploads over 20 MiB (its default
+    // maxUploadBytes), so a .json export over that is recorded as refused and the zip is imported.
+    const upload = async (body: Uint8Array<ArrayBuffer>, type: string) => {
+      const url = await owner.mutation(api.contentImport.generateUploadUrl, { siteId });
+      const r = await fetch(url, { method: "POST", headers: { "Content-Type": type }, body });
+      return { status: r.status, json: (await r.json().catch(() => null)) as { storageId?: Id<"_storage"> } | null };
+    };
+    const plainUpload = await upload(bytes, "application/json");
+    const zipped = zipSync({ "ghost-export.json": bytes }, { level: 6 }) as Uint8Array<ArrayBuffer>;
+    const useZip = !plainUpload.json?.storageId;
+    const file = useZip ? zipped : bytes;
+    if (useZip) log(`migrate bench: the .json upload answered ${plainUpload.status}; importing it as a zip (${mb1(zipped.byteLength)})`);
+
     // Import, as the studio's migrate page does it: upload, start (the dry run), confirm.
     rss.start();
     const tUpload = Date.now();
-    const uploadUrl = await owner.mutation(api.contentImport.generateUploadUrl, { siteId });
-    const res = await fetch(uploadUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body: bytes });
-    if (!res.ok) throw new Error(`migrate bench: upload answered ${res.status}: ${await res.text()}`);
-    const { storageId } = (await res.json()) as { storageId: Id<"_storage"> };
-    const uploadMs = Date.now() - tUpload;
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const uploaded = useZip ? await upload(zipped, "application/zip") : plainUpload;
+    const storageId = uploaded.json?.storageId;
+    if (!storageId) throw new Error(`migrate bench: upload answered ${uploaded.status}`);
+    const uploadMs = useZip ? Date.now() - tUpload : NaN;
+    const sha256 = createHash("sha256").update(file).digest("hex");
     const tStart = Date.now();
-    const importId = await owner.mutation(api.contentImport.start, { siteId, storageId, sha256, fileName: "ghost-export.json" });
+    const importId = await owner.mutation(api.contentImport.start, { siteId, storageId, sha256, fileName: useZip ? "ghost-export.zip" : "ghost-export.json" });
     const deadline = tUpload + MIGRATE_BUDGET_MS - 3 * 60_000;
     const waitUntil = async (done: (j: Job) => boolean, what: string): Promise<Job> => {
       let lastLog = Date.now();
@@ -228,7 +241,13 @@ export async function runMigrateBench(log: Log): Promise<void> {
       `Migrate: a Ghost 5 export of ${fmt.int(POSTS)} posts of ~${fmt.int(WORDS)} words (50 tags, 10 authors; ${mb1(bytes.byteLength)}) imported and exported, ` +
         `backend and app as their own processes (${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`,
       [
-        { measure: "upload", value: fmt.s(uploadMs), target: "", status: "" },
+        {
+          measure: `upload of the .json (${mb1(bytes.byteLength)})`,
+          value: plainUpload.json?.storageId ? "accepted" : `HTTP ${plainUpload.status} (local-backend's 20 MiB upload limit)`,
+          target: "accepted (import limit 100 MiB)",
+          status: met(!!plainUpload.json?.storageId),
+        },
+        { measure: "upload of the file imported", value: useZip ? `${fmt.s(uploadMs)} (zip, ${mb1(zipped.byteLength)})` : "the .json above", target: "", status: "" },
         {
           measure: "dry run (start → ready)",
           value: planned
