@@ -351,6 +351,40 @@ describe.each(backends)("content import job on %s", (_name, convexTest) => {
     expect(await t.run(async (ctx) => ctx.db.system.get("_storage", storageId))).toBeNull();
   });
 
+  test("a members list in the upload becomes an audience import of its own, listed in memberImportIds", async () => {
+    const { t, w } = await setup();
+    const csv = await t.run(async (ctx) => ctx.storage.store(new Blob(["email,name\nreader.one@example.com,One\nreader.two@example.com,Two\n"], { type: "text/csv" })));
+    const parsed = exportOf([post("p1")], { source: "substack", memberLists: [{ path: "email_list.rivers.csv", bytes: new Uint8Array() }] });
+    const { dry, view } = await importAll(t, w, parsed, undefined, undefined, { "email_list.rivers.csv": csv });
+    expect(dry.plan?.members).toBe(1);
+    expect(view.memberImportIds).toHaveLength(1);
+    const members = await as(t, w.users.owner).query(api.audienceImport.get, { siteId: w.siteId, importId: view.memberImportIds[0] });
+    expect(members).toMatchObject({ status: "done", created: 2 });
+  });
+
+  test("watchdog: a dry run whose action died (restart) runs again from scratch and ends ready, staging not doubled", async () => {
+    const { t, w } = await setup();
+    const owner = as(t, w.users.owner);
+    const bytes = new Uint8Array(readFileSync(path.join(__dirname, "../tests/fixtures/migrate/ghost/ghost5-lexical.json")));
+    const storageId = await t.run(async (ctx) => ctx.storage.store(new Blob([bytes])));
+    const importId = await owner.mutation(api.contentImport.start, { siteId: w.siteId, storageId, sha256: await sha256(bytes), fileName: "ghost.json" });
+    // The first attempt stages a stray row and dies: its job is canceled, its heartbeat is old.
+    await t.run(async (ctx) => {
+      const job = (await ctx.db.get("contentImports", importId))!;
+      await ctx.scheduler.cancel(job.stepJob!);
+      await ctx.db.insert("contentImportItems", { siteId: w.siteId, importId, position: 0, kind: "tag", data: "{}", state: "pending" });
+      await ctx.db.patch("contentImports", importId, { heartbeatAt: Date.now() - 120_000 });
+    });
+    await t.mutation(internal.contentImport.watch, { importId });
+    await runJobs(t);
+    const view = (await owner.query(api.contentImport.get, { siteId: w.siteId, importId }))!;
+    expect(view.status).toBe("ready");
+    const staged = await t.run(async (ctx) => (await ctx.db.query("contentImportItems").collect()).filter((i) => i.importId === importId));
+    expect(staged.some((i) => i.data === "{}")).toBe(false);
+    expect(new Set(staged.map((i) => i.position)).size).toBe(staged.length);
+    expect(staged.filter((i) => i.kind === "post").length).toBe(view.total);
+  });
+
   test("permission: admins and editors are FORBIDDEN (owners only, site.import)", async () => {
     const { t, w } = await setup();
     const importId = await stage(t, w, exportOf([post("p1")]));
