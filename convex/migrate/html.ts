@@ -282,8 +282,8 @@ function domPass(pass: Pass) {
   const body = pass.root;
   // Comments (Gutenberg's <!-- wp:… --> block markers among them) carry no content.
   const walker = body.ownerDocument.createTreeWalker(body, 128 /* NodeFilter.SHOW_COMMENT */);
-  const comments = [];
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) comments.push(n);
+  const comments: ChildNode[] = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) comments.push(n as ChildNode);
   for (const c of comments) c.remove();
   const found = collect(body);
   // Earlier steps remove or replace elements: later ones skip what is gone.
