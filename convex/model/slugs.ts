@@ -4,7 +4,9 @@ import { MAX_SLUG_LENGTH } from "../shared/constants";
 import { slugProblem, toSlug } from "../shared/slugs";
 import { appError } from "../lib/errors";
 
-type Kind = "post" | "tag" | "category" | "author";
+type Kind = "post" | "tag" | "category";
+/** What slugRedirects rows name: an item kind, or (issue #17) a claimed placeholder author's page. */
+type RedirectKind = Kind | "author";
 
 /** A slug from free text: lowercase ASCII letters and digits joined by single hyphens. */
 export function slugify(text: string): string {
@@ -77,7 +79,7 @@ export async function recordRedirect(
 }
 
 /** @returns the redirect recorded for an old slug, or null. */
-export async function redirectFor(ctx: QueryCtx, kind: Kind, siteId: Id<"sites">, fromSlug: string) {
+export async function redirectFor(ctx: QueryCtx, kind: RedirectKind, siteId: Id<"sites">, fromSlug: string) {
   return await ctx.db
     .query("slugRedirects")
     .withIndex("by_siteId_and_kind_and_fromSlug", (q) => q.eq("siteId", siteId).eq("kind", kind).eq("fromSlug", fromSlug))
