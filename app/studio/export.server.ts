@@ -3,6 +3,7 @@
 import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
+import { GhostJsonWriter } from "../../convex/migrate/ghostExport";
 import { imageExtension, postMarkdown, readme, storedImages } from "../../convex/migrate/markdownExport";
 import type { ExportSite } from "../../convex/model/siteExport";
 import type { StudioContext } from "./studio.server";
@@ -17,7 +18,8 @@ export const EXPORT_POSTS_PER_READ = 25;
 /** An image larger than this stays a URL in the Markdown instead of being copied into the zip. */
 export const MAX_EXPORT_IMAGE_BYTES = 25 * 2 ** 20;
 
-type Client = StudioContext["convex"];
+/** What the streams need of a Convex client (the studio's, or a test's stand-in). */
+type Client = Pick<StudioContext["convex"], "query">;
 
 /** Every tag's name by id (names only: small even for large sites), page by page. */
 export async function tagNames(convex: Client, siteId: Id<"sites">): Promise<Map<string, string>> {
@@ -51,7 +53,7 @@ async function fetchStoredImage(url: string, fetchImpl: typeof fetch): Promise<{
   }
 }
 
-export interface MarkdownZipOptions {
+export interface ExportStreamOptions {
   convex: Client;
   siteId: Id<"sites">;
   site: ExportSite;
@@ -65,7 +67,7 @@ export interface MarkdownZipOptions {
  * use (each once, not recompressed) and deflates their Markdown files. The zip's chunks go out as
  * fflate makes them; only the current page and image are in memory.
  */
-export async function markdownZipStream(o: MarkdownZipOptions): Promise<ReadableStream<Uint8Array>> {
+export async function markdownZipStream(o: ExportStreamOptions): Promise<ReadableStream<Uint8Array>> {
   const now = o.now ?? Date.now();
   const fetchImpl = o.fetchImpl ?? fetch;
   const names = await tagNames(o.convex, o.siteId);
@@ -103,6 +105,41 @@ export async function markdownZipStream(o: MarkdownZipOptions): Promise<Readable
       }
       if (page.isDone) zip.end();
       else cursor = page.continueCursor;
+      // docToMarkdown's read-back check parses through a DOM that is only released on a later
+      // macrotask: yield one per page so a page's garbage never piles onto the next.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+  });
+}
+
+/**
+ * The Ghost JSON export as a stream: each pull reads one page of posts (then of tags) and writes
+ * its part of the JSON; only the relations' ids are kept until the end (GhostJsonWriter).
+ */
+export function ghostJsonStream(o: ExportStreamOptions): ReadableStream<Uint8Array> {
+  const writer = new GhostJsonWriter(o.site, o.storageOrigin, o.now ?? Date.now());
+  const encoder = new TextEncoder();
+  let phase: "posts" | "tags" | "end" = "posts";
+  let cursor: string | null = null;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(writer.start()));
+    },
+    async pull(controller) {
+      if (phase === "posts") {
+        const page = await o.convex.query(api.siteExport.posts, { siteId: o.siteId, paginationOpts: { numItems: EXPORT_POSTS_PER_READ, cursor } });
+        const parts: string[] = [];
+        for (const p of page.page) parts.push(await writer.post(p));
+        controller.enqueue(encoder.encode(parts.join("")));
+        [phase, cursor] = page.isDone ? ["tags", null] : ["posts", page.continueCursor];
+      } else if (phase === "tags") {
+        const page = await o.convex.query(api.siteExport.tags, { siteId: o.siteId, paginationOpts: { numItems: 500, cursor } });
+        controller.enqueue(encoder.encode(page.page.map((t) => writer.tag(t)).join("")));
+        [phase, cursor] = page.isDone ? ["end", null] : ["tags", page.continueCursor];
+      } else {
+        controller.enqueue(encoder.encode(writer.end()));
+        controller.close();
+      }
     },
   });
 }
