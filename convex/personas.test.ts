@@ -817,6 +817,10 @@ export const matrix: Record<string, Row> = {
     call: (c, w) => c.query(api.audienceImport.exportPage, { siteId: w.siteId, paginationOpts: page }),
     expect: siteOnly(["editor", "admin", "owner"]),
   },
+  // --- site export (#17): siteExport.ts, owners only ---
+  "siteExport:site": { call: (c, w) => c.query(api.siteExport.site, { siteId: w.siteId }), expect: siteOnly(["owner"]) },
+  "siteExport:posts": { call: (c, w) => c.query(api.siteExport.posts, { siteId: w.siteId, paginationOpts: page }), expect: siteOnly(["owner"]) },
+  "siteExport:tags": { call: (c, w) => c.query(api.siteExport.tags, { siteId: w.siteId, paginationOpts: page }), expect: siteOnly(["owner"]) },
   // --- end members CSV import ---
 };
 

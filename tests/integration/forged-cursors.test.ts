@@ -57,6 +57,8 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
     { args: { siteId: t.siteId, search: "reader" }, tenant: `site:${t.siteId}` },
   ],
   "audienceImport:exportPage": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
+  "siteExport:posts": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
+  "siteExport:tags": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "reader:latest": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:featured": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:byTag": (t) => [{ args: { siteSlug: t.slug, tagSlug: t.tagSlug }, tenant: `site:${t.siteId}` }],
