@@ -1,6 +1,6 @@
 // Studio → Settings → Import & export (issue #17) in a real browser, against the e2e stack: an owner
-// uploads a truncated Ghost export (the error shows, nothing is written), then a real-shaped Ghost 4
-// export: the dry-run report, "Import N posts", the live progress bar to done, and an imported post
+// uploads a truncated Ghost export (the error shows, nothing is written), cancels a dry run, then a
+// real-shaped Ghost 4 export: the report, "Import N posts", the live progress bar to done, and a post
 // on the reader site. An editor of the same publication gets no link and a 403 on the address.
 // The owner's publication is a new one (not a demo site), so other specs' demo pages stay as seeded.
 import { readFileSync } from "node:fs";
@@ -67,7 +67,16 @@ test("an owner imports a Ghost export: a bad file is refused, the dry run report
   expect(siteRows("tags", siteId)).toHaveLength(0);
   expect(siteRows("importedItems", siteId)).toHaveLength(0);
 
-  // The real export: the dry run says what it will do, and writes nothing yet.
+  // A dry run canceled before confirming writes nothing either.
+  await page.getByTestId("import-file").setInputFiles(FIXTURE);
+  await page.getByTestId("import-upload").click();
+  await expect(job).toHaveAttribute("data-status", "ready", { timeout: 30_000 });
+  await page.getByTestId("import-cancel").click();
+  await expect(job).toHaveAttribute("data-status", "canceled");
+  await expect(page.getByTestId("import-status")).toHaveText("Canceled. Nothing was imported.");
+  expect(siteRows("posts", siteId)).toHaveLength(0);
+
+  // The real export again: the dry run says what it will do, and writes nothing yet.
   await page.getByTestId("import-file").setInputFiles(FIXTURE);
   await page.getByTestId("import-upload").click();
   await expect(job).toHaveAttribute("data-status", "ready", { timeout: 30_000 });
@@ -89,7 +98,7 @@ test("an owner imports a Ghost export: a bad file is refused, the dry run report
   await expect(bar).toHaveAttribute("aria-valuetext", `${posts} of ${posts} ${posts === 1 ? "post" : "posts"}`);
   await expect(page.getByTestId("import-progress")).toHaveText(`${posts} of ${posts} ${posts === 1 ? "post" : "posts"}`);
   await expect(page.getByTestId("summary-created")).not.toHaveText("0");
-  await expect(page.getByTestId("recent-imports").getByRole("row")).toHaveCount(3); // header + 2 imports
+  await expect(page.getByTestId("recent-imports").getByRole("row")).toHaveCount(4); // header + 3 imports
 
   // The posts list has the published post, and so does the reader site.
   await page.getByTestId("import-posts-link").click();
