@@ -10,7 +10,7 @@ import { safeImageSrc, safeLinkHref } from "../../app/editor/urls";
 import { docToText, parseDoc } from "../model/content";
 import { FIELDS } from "../shared/fields";
 import { MAX_DOC_CHARS } from "../shared/constants";
-import { htmlToImportedDoc, ImportItemError, preparePost, type HtmlImportOptions } from "./html";
+import { htmlToImportedDoc, ImportItemError, MAX_HTML_NESTING, preparePost, type HtmlImportOptions } from "./html";
 import type { ImportedPost, ImportSource } from "./types";
 
 const window = new Window({ settings: { disableJavaScriptEvaluation: true, disableJavaScriptFileLoading: true, disableCSSFileLoading: true, disableIframePageLoading: true } });
@@ -497,5 +497,18 @@ describe("speed", () => {
     // CPU time too: on a shared machine the wall clock mostly measures the other processes.
     console.log(`preparePost of a 1,500-word post: ${ms.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000 / runs).toFixed(1)} ms CPU`);
     expect(nodes(JSON.parse(preparePost(post({ html }), opts("ghost")).doc) as JSONContent, "paragraph").length).toBeGreaterThan(30);
+  });
+});
+
+describe("hostile structure", () => {
+  it("deep nesting: HTML nested past the limit is a bad item at once (DOM parsers take quadratic time on it), the limit itself is fine", () => {
+    const nested = (n: number) => "<div>".repeat(n) + "deep" + "</div>".repeat(n);
+    const start = performance.now();
+    expect(() => preparePost(post({ html: nested(100_000) }), opts("ghost"))).toThrow(ImportItemError);
+    expect(() => preparePost(post({ html: nested(MAX_HTML_NESTING + 1) }), opts("wordpress"))).toThrow(/nested more than 256 levels/);
+    expect(performance.now() - start).toBeLessThan(5_000);
+    expect(textOf(JSON.parse(preparePost(post({ html: nested(MAX_HTML_NESTING - 1) }), opts("ghost")).doc) as JSONContent)).toBe("deep");
+    // Void elements and unclosed <p>s do not count as nesting.
+    expect(() => convert(`${"<p>x<br><img src=https://i.example/a.png>".repeat(2000)}`)).not.toThrow();
   });
 });

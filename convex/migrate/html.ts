@@ -21,6 +21,7 @@
 import { randomBytes } from "node:crypto";
 import type { JSONContent } from "@tiptap/core";
 import { DOMParser as SchemaParser } from "@tiptap/pm/model";
+import { Parser } from "htmlparser2";
 import { parseHTML } from "linkedom";
 import { docSchema, normalizeDoc, stringifyDoc } from "../../app/editor/doc";
 import { sanitizeImportedHtml } from "../../app/editor/markdown";
@@ -57,6 +58,25 @@ export class ImportItemError extends Error {
 /** Ghost exports write the site's own address as this placeholder. */
 const GHOST_URL = "__GHOST_URL__";
 const MAX_DETAIL = 200;
+/** Deeper element nesting than this is no real post (page builders reach ~50) and costs DOM parsers quadratic time. */
+export const MAX_HTML_NESTING = 256;
+
+/** Refuses HTML nested deeper than MAX_HTML_NESTING, with one linear tokenizer pass, before any DOM is built. */
+function checkNesting(html: string): void {
+  let depth = 0;
+  const parser = new Parser(
+    {
+      onopentag() {
+        if (++depth > MAX_HTML_NESTING) throw new ImportItemError(`This post's HTML is nested more than ${MAX_HTML_NESTING} levels deep, which no editor produces.`);
+      },
+      onclosetag() {
+        depth--;
+      },
+    },
+    { decodeEntities: false },
+  );
+  parser.end(html);
+}
 
 // One document for every call (linkedom: a DOM that never loads a resource or runs a script); each
 // call parses into its own detached element.
@@ -364,11 +384,14 @@ function swapLocalImages(node: JSONContent, local: Map<string, string>, used: st
 
 /**
  * An imported post's HTML → a document of the editor's schema, the images it takes from the upload,
- * and what could not be kept (each also left in the text as a link or a note). Never throws on any input.
+ * and what could not be kept (each also left in the text as a link or a note).
+ * @throws ImportItemError for HTML nested deeper than MAX_HTML_NESTING (a hostile or broken post).
  */
 export function htmlToImportedDoc(html: string, opts: HtmlImportOptions): ImportedDoc {
   const unsupported: Unsupported[] = [];
+  checkNesting(html ?? "");
   const source = opts.source === "wordpress" ? wordpressToHtml(html ?? "", unsupported) : (html ?? "");
+  if (source !== html) checkNesting(source);
   const pass: Pass = { root: parseFragment(source), opts, unsupported, local: new Map(), nonce: randomBytes(6).toString("hex") };
   domPass(pass);
   const doc = importHtmlToDoc(serialize(pass.root));
@@ -397,7 +420,8 @@ function hasContent(doc: JSONContent): boolean {
  * saved draft), the upload images it uses (body and cover: "zip:<path>"), what was not kept, and
  * its text fields cut to their field rules (with a note each). A cover becomes an http(s) URL or
  * "zip:<path>", or is dropped with an Unsupported entry.
- * @throws ImportItemError when the post has neither title nor content, or its document is over the size limit.
+ * @throws ImportItemError when the post has neither title nor content, its HTML is nested too deeply,
+ *   or its document is over the size limit.
  */
 export function preparePost(post: ImportedPost, opts: HtmlImportOptions): PreparedPost {
   const { html, ...rest } = post;
