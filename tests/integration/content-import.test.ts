@@ -39,7 +39,7 @@ afterAll(async () => {
 async function until<R>(what: string, ms: number, probe: () => R | Promise<R>, everyMs = 50): Promise<NonNullable<R>> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const r = await probe().catch(() => null); // the backend may be restarting
+    const r = await Promise.resolve().then(probe).catch(() => null); // the backend may be restarting
     if (r) return r as NonNullable<R>;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}\nbackend output:\n${backend?.output().slice(-3000)}`);
     await new Promise((res) => setTimeout(res, everyMs));
