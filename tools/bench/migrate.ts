@@ -7,7 +7,7 @@
 // Measured, with targets:
 //   - dry run (start → ready) and import (confirm → done); upload → done under 60 s;
 //   - the posts really there: the job's created count, and the Ghost export holds 1,000 posts;
-//   - backend + app resident memory (VmRSS, sampled every 250 ms) during the import and each
+//   - backend + app resident memory (VmRSS, the app's with its child processes, sampled every 250 ms) during the import and each
 //     export: under 500 MB;
 //   - each export under 20 s.
 // The owner signs in to the app with a session cookie: a JWT signed with the data dir's own key
@@ -18,7 +18,7 @@
 // `tsx tools/bench/migrate.ts` runs it alone.
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,13 +57,27 @@ function rssOf(pid: number | undefined): number {
   }
 }
 
+/** A process's RSS plus its descendants' (the app runs under tsx's CLI, which spawns the real node). */
+function treeRss(pid: number | undefined, depth = 0): number {
+  if (!pid || depth > 4) return 0;
+  let total = rssOf(pid);
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) total += treeRss(Number(child), depth + 1);
+    }
+  } catch {
+    // Gone meanwhile: what was read so far.
+  }
+  return total;
+}
+
 /** Peak backend, app and combined RSS between start() and stop(), sampled every 250 ms. */
 function rssSampler(backend: BackendProcess, app: ChildProcess) {
   const peak = { backend: 0, app: 0, both: 0 };
   let timer: NodeJS.Timeout | undefined;
   const sample = () => {
     const b = backend.rss();
-    const a = rssOf(app.pid);
+    const a = treeRss(app.pid);
     peak.backend = Math.max(peak.backend, b);
     peak.app = Math.max(peak.app, a);
     peak.both = Math.max(peak.both, a + b);
@@ -140,7 +154,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
     const base = `http://127.0.0.1:${appPort}`;
     app = startApp(appPort, backend.url, "off", prepared.adminKey);
     await waitFor(`${base}/`, 30_000);
-    log(`migrate bench: backend ${backend.pid()} (RSS ${fmt.mb(backend.rss())}) and app ${app.pid} (RSS ${fmt.mb(rssOf(app.pid))}) serving`);
+    log(`migrate bench: backend ${backend.pid()} (RSS ${fmt.mb(backend.rss())}) and app ${app.pid} (RSS ${fmt.mb(treeRss(app.pid))}, with its tsx child) serving`);
 
     const owner = new ConvexHttpClient(backend.url, { logger: false });
     owner.setAuth(jwt);
