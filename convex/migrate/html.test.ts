@@ -216,6 +216,16 @@ describe("WordPress content", () => {
     ]);
   });
 
+  it("SyntaxHighlighter's [code]/[sourcecode] shortcodes become code blocks with their language, not reported", () => {
+    const { doc, unsupported } = wp(`Before\n\n[code language="php"]echo "a";\n\necho "b";[/code]\n\n[sourcecode]x &lt; y[/sourcecode]`);
+    expect(doc.content?.map((b) => b.type)).toEqual(["paragraph", "codeBlock", "codeBlock"]);
+    expect(nodes(doc, "codeBlock").map((c) => [c.attrs?.language, c.content?.[0].text])).toEqual([
+      ["php", `echo "a";\n\necho "b";`],
+      [null, "x < y"],
+    ]);
+    expect(unsupported).toEqual([]);
+  });
+
   it("shortcodes nested in a plugin's shortcode are read too", () => {
     const { doc, unsupported } = wp(`[tabs][tab title="A"][embed]https://vimeo.com/9[/embed][/tab][/tabs]`);
     expect(links(doc)).toEqual(["https://vimeo.com/9"]);

@@ -8,8 +8,10 @@ import { autop } from "@wordpress/autop";
 import { fromMatch, regexp, type Shortcode } from "@wordpress/shortcode";
 import type { Unsupported } from "./types";
 
+/** SyntaxHighlighter's shortcodes (the common way classic WordPress posts hold code): code blocks. */
+const CODE = ["code", "sourcecode", "source"];
 /** WordPress core's media shortcodes and their common aliases. Other names need closing/attrs to count (see isShortcode). */
-const KNOWN = new Set(["caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed"]);
+const KNOWN = new Set(["caption", "wp_caption", "gallery", "audio", "video", "playlist", "embed", ...CODE]);
 /** Any shortcode name (the library builds its regex around this; \2 back-references the name). */
 const ANY_NAME = "[A-Za-z][A-Za-z0-9_-]{0,63}";
 const MEDIA_ATTRS = ["src", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mp3", "m4a", "ogg", "wav", "wma", "url"];
@@ -69,6 +71,12 @@ function shortcodeHtml(sc: Shortcode, unsupported: Unsupported[]): string {
       const url = MEDIA_ATTRS.map((a) => httpUrl(named[a])).find(Boolean) ?? httpUrl(content) ?? null;
       unsupported.push({ kind: sc.tag, detail: url ?? `[${sc.tag}]` });
       return embedParagraph(url, `[${sc.tag} not imported]`);
+    }
+    case "code":
+    case "sourcecode":
+    case "source": {
+      const language = (named.language ?? named.lang ?? sc.attrs.numeric[0] ?? "").replace(/[^a-z0-9+#._-]/gi, "");
+      return `<pre><code${language ? ` class="language-${escapeHtml(language)}"` : ""}>${content}</code></pre>`;
     }
     default: {
       // A plugin's shortcode: a note, and the text it wrapped stays.
