@@ -1,7 +1,7 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, test, vi } from "vitest";
 import { PLATFORM_PATHS, RESERVED_POST_SLUGS, RESERVED_SITE_SLUGS } from "../../convex/shared/constants";
-import { cachedResponse, ResponseCache, routeHost, VIEW_HEADER } from "./front.server";
+import { cachedResponse, ResponseCache, routeHost, unknownHost, VIEW_HEADER } from "./front.server";
 import { CACHE_PRIVATE, CACHE_PUBLIC } from "./http.server";
 import { recordDependency, recordUntracked } from "./request-deps.server";
 import { hostConfig, type PublicSite } from "./site.server";
@@ -36,6 +36,14 @@ describe("routeHost: a publication's own host", () => {
     expect(await route("http://x/garden", "garden.example.org")).toEqual({ kind: "redirect", location: "/", status: 301 });
     // Another site's slug is just a post path on this host.
     expect(await route("http://x/night-desk/a-post", "garden.example.org")).toMatchObject({ kind: "site", path: "/garden/night-desk/a-post" });
+  });
+
+  test("an unknown host's 404 is revalidated on every visit, so a domain verified a moment later serves at once", () => {
+    const res = unknownHost();
+    expect(res.status).toBe(404);
+    // Not "max-age=60": Chromium kept that 404 for a minute after the domain was verified.
+    expect(res.headers.get("cache-control")).toBe(CACHE_PUBLIC);
+    expect(CACHE_PUBLIC).toMatch(/max-age=0, must-revalidate/);
   });
 
   test("unknown subdomains, reserved ones and unknown domains are not served", async () => {

@@ -245,10 +245,15 @@ export async function routeHost(
   return { kind: "site", site, path: hostRewritePath(url.pathname, site.slug) };
 }
 
-function unknownHost(): Response {
+/**
+ * The answer for a host that is no publication. Revalidated on every visit, never kept: a host
+ * becomes a publication the moment its domain is verified (or its site created), and a browser or
+ * CDN holding this 404 would keep the owner's new site away after they check it once.
+ */
+export function unknownHost(): Response {
   return new Response("<!doctype html><title>Not found</title><h1>No publication here</h1><p>This address is not connected to a Pressroom publication.</p>", {
     status: 404,
-    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=60" },
+    headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": CACHE_PUBLIC },
   });
 }
 
