@@ -5,7 +5,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { GhostJsonWriter } from "../../convex/migrate/ghostExport";
 import { imageExtension, postMarkdown, readme, storedImages } from "../../convex/migrate/markdownExport";
-import type { ExportSite } from "../../convex/model/siteExport";
+import type { ExportSite, ExportTerm } from "../../convex/model/siteExport";
 import type { StudioContext } from "./studio.server";
 
 /** `<site-slug>-<kind>-<YYYY-MM-DD>.<ext>` (site slugs are lowercase letters, digits and hyphens). */
@@ -26,7 +26,7 @@ export async function tagNames(convex: Client, siteId: Id<"sites">): Promise<Map
   const names = new Map<string, string>();
   let cursor: string | null = null;
   for (;;) {
-    const page = await convex.query(api.siteExport.tags, { siteId, paginationOpts: { numItems: 500, cursor } });
+    const page: { page: ExportTerm[]; isDone: boolean; continueCursor: string } = await convex.query(api.siteExport.tags, { siteId, paginationOpts: { numItems: 500, cursor } });
     for (const t of page.page) names.set(t._id, t.name);
     if (page.isDone) return names;
     cursor = page.continueCursor;

@@ -216,7 +216,7 @@ export class GhostJsonWriter {
       ...this.site.authors.map((a) => ghostUser(a)),
       ...[...this.formerAuthors].map(([userId, name]) => ghostUser({ userId: userId as ExportAuthor["userId"], name, slug: `${slugify(name)}-${userId.slice(-6).toLowerCase()}`, email: null })),
     ];
-    const rolesUsers = this.site.authors.map((a) => ({ role_id: ROLE_ID[a.role], user_id: a.userId }));
+    const rolesUsers: Array<{ role_id: string; user_id: string }> = this.site.authors.map((a) => ({ role_id: ROLE_ID[a.role], user_id: a.userId }));
     for (const userId of this.formerAuthors.keys()) rolesUsers.push({ role_id: ROLE_ID.author, user_id: userId });
     out += `],"posts_tags":[${postsTags.join(",")}]`;
     out += `,"users":${JSON.stringify(users)}`;
