@@ -23,7 +23,10 @@ import { UserError, type Transaction } from "./transaction.js";
 export const STORAGE_TABLE = "_storage";
 const TOKEN_KEY_META = "storageUploadKey";
 const TOKEN_TTL_MS = 60 * 60 * 1000;
-const DEFAULT_MAX_UPLOAD = 20 * 2 ** 20;
+// Convex sets no size limit on uploads through an upload URL (only HTTP action bodies stop at
+// 20 MB; docs.convex.dev/file-storage/upload-files). The local backend keeps a cap so one request
+// cannot fill the disk, set far above what the app accepts (imports take up to 100 MiB).
+const DEFAULT_MAX_UPLOAD = 2 ** 30;
 
 /** A request-level failure (bad token, too large, digest mismatch); the HTTP layer sends it as JSON. */
 export class StorageError extends Error {
