@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { RICH_DOC } from "../../app/editor/__fixtures__/rich-doc";
 import { markdownToDoc } from "../../app/editor/markdown";
 import type { ExportPost, ExportSite } from "../model/siteExport";
-import { GhostJsonWriter, ghostPost, lexicalHtmlCard, stableUuid, storedImageKey } from "./ghostExport";
+import { clip, GHOST_LIMITS, GhostJsonWriter, ghostPost, lexicalHtmlCard, stableUuid, storedImageKey } from "./ghostExport";
 import { frontMatter, imageExtension, postMarkdown, postPath, storedImages } from "./markdownExport";
 
 const ORIGIN = "http://127.0.0.1:3210";
@@ -103,6 +103,16 @@ describe("Ghost JSON writer", () => {
   test("an empty site is still a complete file", async () => {
     const file = await ghostFile([], []);
     expect(file.db[0].data).toMatchObject({ posts: [], posts_tags: [], posts_authors: [], tags: [{ slug: "essays" }] });
+  });
+
+  test("fields over Ghost's importer limits are clipped to them (title 255, excerpt 300); shorter ones are kept whole", async () => {
+    const g = await ghostPost(post({ title: "t".repeat(300), excerpt: "😀".repeat(1000), seoTitle: "Short" }), ORIGIN);
+    expect(Array.from(g.title as string)).toHaveLength(GHOST_LIMITS.title);
+    expect((g.title as string).endsWith("…")).toBe(true);
+    expect(Array.from(g.custom_excerpt as string)).toHaveLength(GHOST_LIMITS.custom_excerpt);
+    expect(g.custom_excerpt as string).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/); // no half emoji
+    expect(g.meta_title).toBe("Short");
+    expect(clip("x".repeat(255), 255)).toBe("x".repeat(255));
   });
 
   test("uuid is a valid, stable UUID derived from the id", async () => {

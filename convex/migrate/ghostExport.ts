@@ -91,6 +91,20 @@ export function lexicalHtmlCard(html: string): string {
   });
 }
 
+/**
+ * Ghost's importer validates these lengths (its schema's isLength rules) and refuses a post over
+ * them; Pressroom allows longer titles (300) and excerpts (1000), so they are clipped here (the
+ * Markdown export keeps them whole).
+ */
+export const GHOST_LIMITS = { title: 255, custom_excerpt: 300, meta_title: 300, meta_description: 500, feature_image_alt: 191 } as const;
+
+/** `text` cut to at most `max` characters (code points, never half a surrogate pair). */
+export function clip(text: string | null, max: number): string | null {
+  if (text === null) return null;
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
 /** One post as Ghost's importer reads it (relations are written separately). */
 export async function ghostPost(post: ExportPost, storageOrigin: string): Promise<Record<string, unknown>> {
   const { doc } = exportedBody(post);
@@ -100,21 +114,21 @@ export async function ghostPost(post: ExportPost, storageOrigin: string): Promis
   return {
     id: post._id,
     uuid: await stableUuid(post._id),
-    title: post.title,
+    title: clip(post.title, GHOST_LIMITS.title),
     slug: post.slug,
     html,
     lexical: lexicalHtmlCard(html),
     mobiledoc: null,
     feature_image: post.coverUrl,
-    feature_image_alt: post.coverUrl ? post.coverAlt : null,
+    feature_image_alt: post.coverUrl ? clip(post.coverAlt, GHOST_LIMITS.feature_image_alt) : null,
     feature_image_caption: post.coverUrl ? post.coverCaption : null,
     featured: false,
     type: "post",
     status,
     visibility: post.featured ? "paid" : "public",
-    custom_excerpt: post.excerpt,
-    meta_title: post.seoTitle,
-    meta_description: post.seoDescription,
+    custom_excerpt: clip(post.excerpt, GHOST_LIMITS.custom_excerpt),
+    meta_title: clip(post.seoTitle, GHOST_LIMITS.meta_title),
+    meta_description: clip(post.seoDescription, GHOST_LIMITS.meta_description),
     author_id: post.authorId,
     created_at: iso(post.createdAt),
     updated_at: iso(post.updatedAt),
