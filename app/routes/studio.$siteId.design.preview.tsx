@@ -10,6 +10,7 @@ import { accentPair } from "../reader/theme";
 import type { SiteData } from "../reader/types";
 import { forbidden, loadOrThrow, requireStudio } from "../studio/studio.server";
 import readerStyles from "../styles/reader.css?url";
+import { escapeHtml } from "../../convex/shared/html";
 
 // GET /studio/:siteId/design/preview?theme=…&fontPair=…: the site's reader home (its real
 // published posts) drawn with an UNSAVED theme (themeToParams from the Design form), for the
@@ -27,8 +28,6 @@ export const PREVIEW_HEADERS = {
   "Content-Security-Policy": "frame-ancestors 'self'",
   "X-Robots-Tag": "noindex",
 } as const;
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = await requireStudio(request, params);

@@ -2,11 +2,7 @@
 // It is a plain form post to POST {SITE_URL}/{slug}/email/join, the one app route that accepts
 // cross-origin form posts (app/auth/csrf.server.ts): it only starts a rate-limited join and
 // redirects to the code step on this site. Isomorphic (the studio shows it with a copy button).
-
-/** Escapes text for an HTML attribute value or text node (the snippet is pasted into other pages). */
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+import { escapeHtml } from "../../convex/shared/html";
 
 /**
  * The snippet for a site: `siteUrl` is the app's origin (SITE_URL), `siteSlug` the publication's

@@ -10,6 +10,7 @@ import { compile } from "html-to-text";
 import juice from "juice";
 import { ConvexError } from "convex/values";
 import { checkField, FIELDS } from "../shared/fields";
+import { escapeHtml } from "../shared/html";
 import { isExternalHref, safeLinkHref } from "../../app/editor/urls";
 
 /** Used when a site has no (valid) accent colour: the studio's default ink. */
@@ -26,10 +27,7 @@ export interface EmailSite {
   url: string;
 }
 
-/** Text → HTML text or attribute value (both quotes too, so it is safe inside either). */
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** One line of text: control characters (CR/LF among them) become spaces, so it is safe in a header. */
 export function oneLine(value: string, max = 300): string {

@@ -8,11 +8,9 @@
 // turns that into a bad-item problem).
 
 import { Marked } from "marked";
+import { escapeHtml } from "../shared/html";
 
-/** Text → HTML text or attribute value (both quotes too, so it is safe inside either). */
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** The note for a card that is not imported; html.ts reports paragraphs of this shape. */
 export function unknownCardNote(name: string): string {

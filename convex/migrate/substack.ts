@@ -7,6 +7,7 @@
 // address was /p/slug. Substack exports carry no author, so every post gets one: the publication's.
 
 import { CsvFileError, detectFormat, parseRecords } from "../model/audienceImportFormat";
+import { escapeHtml } from "../shared/html";
 import { withHtmlReader } from "./dom";
 import { type ImportedMemberList, type ImportedPost, ImportFileError, type ItemProblem, MAX_IMPORT_POSTS, type ParsedExport } from "./types";
 import { collectImages, decodeText, type ZipEntry } from "./zip";
@@ -59,7 +60,7 @@ export function parseSubstack(entries: readonly ZipEntry[], opts: { siteTitle?: 
       const notes: string[] = [];
       if (type === "podcast") {
         const audio = webUrl(col(row, "podcast_url"));
-        if (audio) bodyHtml = `<p>Listen to this episode: <a href="${escapeAttr(audio)}">${escapeText(audio)}</a></p>\n${bodyHtml}`;
+        if (audio) bodyHtml = `<p>Listen to this episode: <a href="${escapeHtml(audio)}">${escapeHtml(audio)}</a></p>\n${bodyHtml}`;
         notes.push(audio ? "A podcast episode: its audio stays where it is, linked at the top of the post." : "A podcast episode: its audio was not in the export.");
       } else if (type === "thread") {
         notes.push("A Substack thread: imported as a post; its discussion was not in the export.");
@@ -140,9 +141,3 @@ function webUrl(raw: string): string | null {
   }
 }
 
-function escapeText(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-function escapeAttr(s: string): string {
-  return escapeText(s).replace(/"/g, "&quot;");
-}

@@ -6,6 +6,7 @@
 
 import { autop } from "@wordpress/autop";
 import { fromMatch, regexp, type Shortcode } from "@wordpress/shortcode";
+import { escapeHtml } from "../shared/html";
 import type { Unsupported } from "./types";
 
 /** SyntaxHighlighter's shortcodes (the common way classic WordPress posts hold code): code blocks. */
@@ -16,9 +17,7 @@ const KNOWN = new Set(["caption", "wp_caption", "gallery", "audio", "video", "pl
 const ANY_NAME = "[A-Za-z][A-Za-z0-9_-]{0,63}";
 const MEDIA_ATTRS = ["src", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mp3", "m4a", "ogg", "wav", "wma", "url"];
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
+export { escapeHtml };
 
 /** An http(s) URL with a host, or null (javascript:, data:, relative, garbage). */
 export function httpUrl(raw: string | null | undefined): string | null {

@@ -1,6 +1,7 @@
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { env } from "../env";
+import { escapeHtml } from "../shared/html";
 import type { EmailKind } from "../validators";
 
 // The one way Pressroom sends email. With RESEND_API_KEY set, messages go to Resend's HTTP API
@@ -148,9 +149,6 @@ export interface RenderedEmail {
   html: string;
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
 
 function layout(paragraphs: string[], code?: string): string {
   const body = paragraphs.map((p) => `<p style="margin:0 0 16px">${escapeHtml(p)}</p>`).join("");
