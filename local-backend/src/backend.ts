@@ -26,6 +26,11 @@ export interface LocalBackendOptions {
   dataDir: string;
   /** The app's `convex/` folder, bundled with esbuild like a deploy. */
   convexDir?: string;
+  /**
+   * Where a push's external packages (convex.json `node.externalPackages`) are installed from:
+   * its node_modules or a parent's (default: the working directory).
+   */
+  projectDir?: string;
   /** Alternatively, convex-test style module loaders (`import.meta.glob`). */
   modules?: Record<string, () => Promise<any>>;
   /** Schema object, when `modules` does not include schema.ts. */
@@ -245,7 +250,7 @@ export class LocalBackend {
       return installComponents(await loadFromGlob(options.modules, options.schema), await loadRegisteredComponents(options.components ?? {}));
     }
     // Neither: serve what the CLI last pushed to this data dir (nothing before the first push).
-    if (!options.convexDir) return loadInstalledPush(options.dataDir);
+    if (!options.convexDir) return loadInstalledPush(options.dataDir, options.projectDir);
     const outDir = path.join(options.dataDir, "modules");
     const app = await bundleAndLoad(options.convexDir, outDir, { tolerateModuleErrors: dev });
     // convex.config.ts: the components it uses, bundled from their own folders (components.ts).

@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import type { ValidatorJSON } from "convex/values";
 import type { FunctionKind } from "./context.js";
 import type { SchemaJson } from "./catalog.js";
+import { externalPackagesOf, linkExternalPackages } from "./pushDeps.js";
 
 export interface RegisteredFunction {
   /** Canonical path, `dir/module:export`. */
@@ -332,6 +333,7 @@ export async function loadFromGlob(
 
 /** Bundles the entries into `dir/isolate` and `dir/node`, mapping each entry to its output file. */
 async function bundleEntries(convexDir: string, dir: string, isolate: string[], node: string[], outputs: Map<string, string>) {
+  const externals = externalPackagesOf(convexDir);
   const common = {
     bundle: true,
     format: "esm" as const,
@@ -374,8 +376,11 @@ async function bundleEntries(convexDir: string, dir: string, isolate: string[], 
         outdir: path.join(dir, "node"),
         platform: "node",
         splitting: true,
-        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+        // As the CLI bundles them: ESM with no require(), so a CommonJS dependency that requires a
+        // Node built-in fails to load unless convex.json names its package in node.externalPackages.
+        external: externals.flatMap((p) => [p.name, `${p.name}/*`]),
       });
+      linkExternalPackages(dir, externals);
       collect(r.metafile!);
     }
   } catch (e: any) {

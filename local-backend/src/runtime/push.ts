@@ -23,6 +23,7 @@ import {
   writeModules,
   type PushedModule,
 } from "./pushTree.js";
+import { linkNodeDependencies, parseNodeDependencies, type NodeDependency } from "./pushDeps.js";
 
 export type { PushedModule };
 
@@ -33,6 +34,8 @@ interface Manifest {
   udfServerVersion: string;
   modules: Array<{ path: string; environment: "isolate" | "node"; hash: string }>;
   hasSchema: boolean;
+  /** External packages (convex.json node.externalPackages) linked into the push's folder. */
+  nodeDependencies?: NodeDependency[];
 }
 
 /** A refused push: `status` and `code` for the HTTP answer, `message` is what the CLI prints. */
@@ -48,7 +51,8 @@ export class PushError extends Error {
 
 /** The part of LocalBackend a push needs (a type only: runtime/ does not import the backend). */
 export interface PushTarget {
-  readonly options: { dataDir: string };
+  /** projectDir: where external packages are installed from (default: the working directory). */
+  readonly options: { dataDir: string; projectDir?: string };
   readonly catalog: Catalog;
   readonly runner: { app: LoadedApp };
   readonly env: { all(): Record<string, string> };
@@ -119,10 +123,12 @@ function writeManifest(dataDir: string, m: Manifest) {
 }
 
 /** The app the CLI last pushed to this data dir (with its components), loaded; an app with no functions before the first push. */
-export async function loadInstalledPush(dataDir: string): Promise<LoadedApp> {
+export async function loadInstalledPush(dataDir: string, projectDir = process.cwd()): Promise<LoadedApp> {
   const manifest = readManifest(dataDir);
   if (!manifest) return { functions: new Map(), schema: null, httpRouter: null, crons: null, authConfig: null };
   const dir = pushDir(dataDir, manifest.id);
+  // The links were made at push time; one that is gone is made again, with the same version check.
+  linkNodeDependencies(dir, manifest.nodeDependencies ?? [], projectDir);
   const app = await loadModules(dir, manifest.modules, manifest.hasSchema);
   return (await loadComponents(dir, readComponentsSpec(dir), app)).app;
 }
@@ -156,7 +162,7 @@ export class Pushes {
     return {
       config: { functions: m?.functions ?? "convex/", authInfo: [] },
       moduleHashes: m?.modules ?? [],
-      nodeDependencies: [],
+      nodeDependencies: m?.nodeDependencies ?? [],
       udfServerVersion: m?.udfServerVersion ?? null,
     };
   }
@@ -181,7 +187,10 @@ export class Pushes {
     const dir = pushDir(this.target.options.dataDir, id);
     let loaded: LoadedApp;
     let pushed: Awaited<ReturnType<typeof loadComponents>>;
+    let nodeDependencies: NodeDependency[];
     try {
+      nodeDependencies = parseNodeDependencies(req.nodeDependencies);
+      linkNodeDependencies(dir, nodeDependencies, this.target.options.projectDir ?? process.cwd());
       const appOnly = await writeAndLoad(dir, modules, app.schema ?? null);
       CronRunner.validate(appOnly.crons);
       // The whole component tree loads, or nothing of the push is kept.
@@ -217,6 +226,7 @@ export class Pushes {
       udfServerVersion: String(app.udfServerVersion ?? ""),
       modules: modules.map((m) => ({ path: m.path, environment: m.environment, hash: moduleHash(m) })),
       hasSchema: !!app.schema,
+      nodeDependencies,
     };
     const backfill = status.type === "complete" && !req.dryRun ? this.target.catalog.startBackfill(treeSchema(loaded)) : null;
     const pending: PendingPush = {
@@ -235,7 +245,7 @@ export class Pushes {
     this.remember(id, pending);
     return {
       environmentVariables: this.target.env.all(),
-      externalDepsId: null,
+      externalDepsId: nodeDependencies.length > 0 ? id : null,
       componentDefinitionPackages: {},
       appAuth: authInfo(loaded.authConfig),
       analysis: analyses(pushed, modules, String(app.udfServerVersion ?? "")),

@@ -39,9 +39,8 @@ export async function writeModules(dir: string, all: PushedModule[]): Promise<vo
           format: "esm",
           target: "es2022",
           define: { "process.env": "globalThis.__convexLocalEnv", ...(m.environment === "isolate" ? isolateDefines : {}) },
-          // The CLI bundles "use node" modules as ESM; CommonJS dependencies inside them (postcss,
-          // ws, …) call require() for Node built-ins, as when modules.ts bundles them itself.
-          ...(m.environment === "node" ? { banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : {}),
+          // No require() is added to "use node" bundles, as on Convex: a CommonJS dependency that
+          // requires a Node built-in must be an external package (convex.json), see pushDeps.ts.
         })
       ).code;
     } catch (e) {
