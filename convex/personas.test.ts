@@ -51,6 +51,16 @@ async function publishedBy(t: T, w: World, role: "author" | "editor" = "author")
   return postId;
 }
 const page = { numItems: 5, cursor: null };
+/** A finished dry run of this site, waiting for confirm (other open imports end first: one runs per site). */
+async function readyImport(t: any, w: any) {
+  return await t.run(async (ctx: any) => {
+    for (const r of await ctx.db.query("contentImports").collect()) if (r.status !== "done") await ctx.db.patch("contentImports", r._id, { status: "done" });
+    return await ctx.db.insert("contentImports", {
+      siteId: w.siteId, createdBy: w.users.owner, fileName: "ghost.json", size: 1, status: "ready",
+      total: 0, processed: 0, created: 0, skipped: 0, failed: 0, cursor: 0, report: [], reportOverflow: 0, createdAt: Date.now(),
+    });
+  });
+}
 async function newTag(t: T, w: World) {
   return await t.run(async (ctx) => {
     const n = Math.random().toString(36).slice(2, 8);
@@ -493,6 +503,12 @@ export const matrix: Record<string, Row> = {
   "auth:signOut": { call: (c) => c.action(api.auth.signOut, {}), expect: everyone },
   "account:me": { call: (c) => c.query(api.account.me, {}), expect: signedIn },
   "account:listSessions": { call: (c) => c.query(api.account.listSessions, {}), expect: signedIn },
+  // The personal data download (#17): the viewer's own data only, no user id argument at all.
+  "account:personalData": { call: (c) => c.query(api.account.personalData, {}), expect: signedIn },
+  "account:personalDataPage": {
+    call: (c) => c.query(api.account.personalDataPage, { range: { part: "posts" }, paginationOpts: page }),
+    expect: signedIn,
+  },
   // Test identities carry no real @convex-dev/auth session, so recording one is refused for all.
   "account:recordSession": { call: (c) => c.mutation(api.account.recordSession, { userAgent: "x" }), expect: { default: "UNAUTHENTICATED" } },
   "account:signOutOtherSessions": { call: (c) => c.mutation(api.account.signOutOtherSessions, {}), expect: signedIn },
@@ -821,6 +837,47 @@ export const matrix: Record<string, Row> = {
   "siteExport:site": { call: (c, w) => c.query(api.siteExport.site, { siteId: w.siteId }), expect: siteOnly(["owner"]) },
   "siteExport:posts": { call: (c, w) => c.query(api.siteExport.posts, { siteId: w.siteId, paginationOpts: page }), expect: siteOnly(["owner"]) },
   "siteExport:tags": { call: (c, w) => c.query(api.siteExport.tags, { siteId: w.siteId, paginationOpts: page }), expect: siteOnly(["owner"]) },
+  // --- content import (#17): contentImport.ts, owners only ---
+  "contentImport:generateUploadUrl": {
+    call: (c, w) => c.mutation(api.contentImport.generateUploadUrl, { siteId: w.siteId }),
+    expect: siteOnly(["owner"]),
+  },
+  "contentImport:start": {
+    // A stored Ghost export; earlier personas' imports end first (one import runs per site).
+    prepare: async (t) => {
+      const bytes = new TextEncoder().encode(JSON.stringify({ db: [{ meta: { version: "5.0.0" }, data: { posts: [] } }] }));
+      const sha256 = Buffer.from(await crypto.subtle.digest("SHA-256", bytes)).toString("base64");
+      const storageId = await t.run(async (ctx: any) => {
+        for (const r of await ctx.db.query("contentImports").collect()) if (r.status !== "done") await ctx.db.patch("contentImports", r._id, { status: "done" });
+        return await ctx.storage.store(new Blob([bytes], { type: "application/json" }));
+      });
+      return { storageId, sha256 };
+    },
+    call: (c, w, x) => c.mutation(api.contentImport.start, { siteId: w.siteId, storageId: x.storageId, sha256: x.sha256, fileName: "ghost.json" }),
+    expect: siteOnly(["owner"]),
+  },
+  "contentImport:confirm": {
+    prepare: async (t, w) => ({ importId: await readyImport(t, w) }),
+    call: (c, w, x) => c.mutation(api.contentImport.confirm, { siteId: w.siteId, importId: x.importId }),
+    expect: siteOnly(["owner"]),
+  },
+  "contentImport:cancel": {
+    prepare: async (t, w) => ({ importId: await readyImport(t, w) }),
+    call: (c, w, x) => c.mutation(api.contentImport.cancel, { siteId: w.siteId, importId: x.importId }),
+    expect: siteOnly(["owner"]),
+  },
+  "contentImport:get": {
+    prepare: async (t, w) => ({ importId: await readyImport(t, w) }),
+    call: (c, w, x) => c.query(api.contentImport.get, { siteId: w.siteId, importId: x.importId }),
+    observe: (r, x) => (r?._id === x.importId ? "ok" : "missing"),
+    expect: siteOnly(["owner"]),
+  },
+  "contentImport:recent": { call: (c, w) => c.query(api.contentImport.recent, { siteId: w.siteId }), expect: siteOnly(["owner"]) },
+  // Placeholder authors' imported emails: inviters only (member.invite).
+  "members:claimable": { call: (c, w) => c.query(api.members.claimable, { siteId: w.siteId }), expect: siteOnly(["admin", "owner"]) },
+  // Old addresses of imported posts and claimed authors: public lookups (null when unknown).
+  "reader:legacyRedirect": { call: (c) => c.query(api.reader.legacyRedirect, { siteSlug: "daily", path: "/p/nothing-here" }), expect: everyone },
+  "reader:authorRedirect": { call: (c) => c.query(api.reader.authorRedirect, { siteSlug: "daily", slug: "nobody-here" }), expect: everyone },
   // --- end members CSV import ---
 };
 

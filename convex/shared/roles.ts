@@ -69,7 +69,7 @@ export const PERMISSIONS = {
   "audience.manage": { minimum: "editor", doc: "audience members (list, search, add, comp) and newsletters" },
   // Owner: an import writes posts under other people's names and an export carries every member's address.
   "site.import": { minimum: "owner", doc: "import content from Ghost, WordPress, Substack, Medium" },
-  "site.export": { minimum: "owner", doc: "export the whole site (Ghost JSON, Markdown zip, members CSV)" },
+  "site.export": { minimum: "owner", doc: "export the whole site (Ghost JSON, Markdown zip with images); the members CSV is audience.manage" },
 } as const satisfies Record<string, PermissionRule>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -42,6 +42,11 @@ const owners = new Map<string, string>();
 /** How each paginated public function is called for a tenant's owner. */
 const CALLS: Record<string, (t: Tenant) => Variant[]> = {
   "notifications:list": (t) => [{ args: {}, tenant: `user:${t.ownerId}` }],
+  // The personal data download's pages (#17): the viewer's posts (all in their own site here) and notifications.
+  "account:personalDataPage": (t) => [
+    { args: { range: { part: "posts" } }, tenant: `site:${t.siteId}` },
+    { args: { range: { part: "notifications" } }, tenant: `user:${t.ownerId}` },
+  ],
   "posts:list": (t) => [
     { args: { siteId: t.siteId }, tenant: `site:${t.siteId}` },
     { args: { siteId: t.siteId, status: "draft" }, tenant: `site:${t.siteId}` },
