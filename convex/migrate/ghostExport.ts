@@ -10,6 +10,7 @@ import { renderDocHtml } from "../../app/editor/render";
 import { STORAGE_PATH_PREFIX } from "../../app/editor/urls";
 import type { ExportAuthor, ExportPost, ExportSite, ExportTerm } from "../model/siteExport";
 import type { SiteRole } from "../shared/roles";
+import { toSlug } from "../shared/slugs";
 
 /** The version Ghost's importer is told the file comes from (its 5.x shape). */
 export const GHOST_EXPORT_VERSION = "5.80.0";
@@ -136,14 +137,6 @@ export async function ghostPost(post: ExportPost, storageOrigin: string): Promis
   };
 }
 
-const slugify = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 60) || "author";
-
 /** The Ghost user for an author; a placeholder (or a former member) gets `<slug>@placeholder.invalid`. */
 export function ghostUser(author: Pick<ExportAuthor, "userId" | "name" | "slug" | "email">): Record<string, unknown> {
   return {
@@ -228,7 +221,7 @@ export class GhostJsonWriter {
     }
     const users = [
       ...this.site.authors.map((a) => ghostUser(a)),
-      ...[...this.formerAuthors].map(([userId, name]) => ghostUser({ userId: userId as ExportAuthor["userId"], name, slug: `${slugify(name)}-${userId.slice(-6).toLowerCase()}`, email: null })),
+      ...[...this.formerAuthors].map(([userId, name]) => ghostUser({ userId: userId as ExportAuthor["userId"], name, slug: `${toSlug(name) || "author"}-${userId.slice(-6).toLowerCase()}`, email: null })),
     ];
     const rolesUsers: Array<{ role_id: string; user_id: string }> = this.site.authors.map((a) => ({ role_id: ROLE_ID[a.role], user_id: a.userId }));
     for (const userId of this.formerAuthors.keys()) rolesUsers.push({ role_id: ROLE_ID.author, user_id: userId });

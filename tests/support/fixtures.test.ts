@@ -51,6 +51,8 @@ const RULES: Rule[] = [
 const ALLOWED: Record<string, string> = {
   "tests/integration/send-crash.test.ts: backend start-up":
     "the backend under test is a separate process it SIGKILLs (tests/support/backend-process.ts); it opens the data dir in-process only after that process is stopped, to recount the deliveries on disk",
+  "tests/integration/content-import.test.ts: backend start-up":
+    "as send-crash: the backend under test is a separate process it SIGKILLs mid-import; it opens the data dir in-process only after that process is stopped, to recount posts and tags on disk",
   "tests/integration/cli-components.test.ts: backend start-up":
     "tests the backend itself (its CLI and components) on fixture apps of its own, not the app's convex/",
   "tests/integration/oauth.test.ts: cookie jar":
