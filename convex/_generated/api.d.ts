@@ -104,6 +104,7 @@ import type * as sends from "../sends.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
 import type * as shared_fields from "../shared/fields.js";
+import type * as shared_html from "../shared/html.js";
 import type * as shared_roles from "../shared/roles.js";
 import type * as shared_slugs from "../shared/slugs.js";
 import type * as shared_theme from "../shared/theme.js";
@@ -217,6 +218,7 @@ declare const fullApi: ApiFromModules<{
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
   "shared/fields": typeof shared_fields;
+  "shared/html": typeof shared_html;
   "shared/roles": typeof shared_roles;
   "shared/slugs": typeof shared_slugs;
   "shared/theme": typeof shared_theme;
