@@ -119,6 +119,8 @@ export default defineSchema({
     // --- end billing issue ---
 
   auditLogs: defineTable(auditLogFields)
+    // The studio's audit log, newest first by _creationTime across every actor (audit.list).
+    // eslint-disable-next-line @convex-dev/no-duplicate-indexes
     .index("by_siteId", ["siteId"])
     // Issue #17 personal data export: entries a user made, and entries about them (their user/member ids).
     .index("by_siteId_and_actorId_and_createdAt", ["siteId", "actorId", "createdAt"])
