@@ -16,7 +16,8 @@ import type { JSONContent } from "@tiptap/core";
 import { generateJSON } from "@tiptap/html";
 import { Marked, type Tokens } from "marked";
 import sanitizeHtml from "sanitize-html";
-import { normalizeDoc } from "./doc";
+import { DOMParser as SchemaParser } from "@tiptap/pm/model";
+import { docSchema, normalizeDoc } from "./doc";
 import { editorExtensions, MARK, NODE } from "./extensions";
 import { safeImageSrc, safeLanguage, safeLinkHref } from "./urls";
 
@@ -182,7 +183,22 @@ export function markdownToDoc(md: string): JSONContent {
   const html = marked.parse(md ?? "", { async: false }) as string;
   // marked's HTML has whitespace only between blocks, so text whitespace (double spaces, spaces
   // written as &#32; by docToMarkdown) is kept exactly.
-  return normalizeDoc(generateJSON(sanitizeHtml(html, MARKDOWN_SANITIZE), extensions(), { preserveWhitespace: true }));
+  const clean = sanitizeHtml(html, MARKDOWN_SANITIZE);
+  const options = { preserveWhitespace: true } as const;
+  // Same parse as generateJSON (same DOM implementation, same schema), without its per-call Window
+  // and schema: those were ~40% of a Markdown export's CPU (docToMarkdown reads every post back).
+  const json = htmlBody ? SchemaParser.fromSchema(docSchema()).parse(htmlBody(clean), options).toJSON() : generateJSON(clean, extensions(), options);
+  return normalizeDoc(json);
+}
+
+/**
+ * The server's HTML → DOM body, registered once by markdown.server.ts with a long-lived happy-dom
+ * Window (the DOM @tiptap/html/server builds per call). Unset (browsers, tests that do not load it):
+ * generateJSON.
+ */
+let htmlBody: ((html: string) => Node) | null = null;
+export function registerServerHtmlParser(parse: (html: string) => Node): void {
+  htmlBody = parse;
 }
 
 /** Pasted or imported HTML → a document (sanitized first). Never throws on any input. */

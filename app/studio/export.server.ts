@@ -5,6 +5,8 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { GhostJsonWriter } from "../../convex/migrate/ghostExport";
 import { imageExtension, postMarkdown, readme, storedImages } from "../../convex/migrate/markdownExport";
+// docToMarkdown's read-back parses through one long-lived DOM instead of a Window per post.
+import "../editor/markdown.server";
 import type { ExportSite, ExportTerm } from "../../convex/model/siteExport";
 import type { StudioContext } from "./studio.server";
 
@@ -72,7 +74,6 @@ export async function markdownZipStream(o: ExportStreamOptions): Promise<Readabl
   const fetchImpl = o.fetchImpl ?? fetch;
   const names = await tagNames(o.convex, o.siteId);
   const images = new Map<string, string | null>();
-  let cursor: string | null = null;
   let zip: Zip;
   const add = (path: string, bytes: Uint8Array, compress: boolean) => {
     const file = compress ? new ZipDeflate(path, { level: 6 }) : new ZipPassThrough(path);
@@ -81,6 +82,8 @@ export async function markdownZipStream(o: ExportStreamOptions): Promise<Readabl
     file.push(bytes, true);
   };
   const encoder = new TextEncoder();
+  const readPage = (at: string | null) => o.convex.query(api.siteExport.posts, { siteId: o.siteId, paginationOpts: { numItems: EXPORT_POSTS_PER_READ, cursor: at } });
+  let next: ReturnType<typeof readPage> | null = null;
   return new ReadableStream<Uint8Array>({
     start(controller) {
       zip = new Zip((err, chunk, final) => {
@@ -91,7 +94,12 @@ export async function markdownZipStream(o: ExportStreamOptions): Promise<Readabl
       add("README.md", encoder.encode(readme(o.site, now)), true);
     },
     async pull() {
-      const page = await o.convex.query(api.siteExport.posts, { siteId: o.siteId, paginationOpts: { numItems: EXPORT_POSTS_PER_READ, cursor } });
+      // The next page is read while this one is converted (the backend's time overlaps ours); at
+      // most two pages are held.
+      const page = await (next ?? readPage(null));
+      next = page.isDone ? null : readPage(page.continueCursor);
+      // Awaited on the next pull; a download cancelled before then must not leave it unhandled.
+      next?.catch(() => undefined);
       for (const post of page.page) {
         for (const { key, url } of storedImages(post, o.storageOrigin)) {
           if (images.has(key)) continue;
@@ -104,10 +112,6 @@ export async function markdownZipStream(o: ExportStreamOptions): Promise<Readabl
         add(md.path, encoder.encode(md.text), true);
       }
       if (page.isDone) zip.end();
-      else cursor = page.continueCursor;
-      // docToMarkdown's read-back check parses through a DOM that is only released on a later
-      // macrotask: yield one per page so a page's garbage never piles onto the next.
-      await new Promise((resolve) => setTimeout(resolve, 0));
     },
   });
 }
