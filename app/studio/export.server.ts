@@ -67,7 +67,7 @@ export interface ExportStreamOptions {
 /**
  * The Markdown zip as a stream: each pull reads one page of posts, copies the stored images they
  * use (each once, not recompressed) and deflates their Markdown files. The zip's chunks go out as
- * fflate makes them; only the current page and image are in memory.
+ * fflate makes them; only the current page (and the next, being read) and image are in memory.
  */
 export async function markdownZipStream(o: ExportStreamOptions): Promise<ReadableStream<Uint8Array>> {
   const now = o.now ?? Date.now();
@@ -112,6 +112,9 @@ export async function markdownZipStream(o: ExportStreamOptions): Promise<Readabl
         add(md.path, encoder.encode(md.text), true);
       }
       if (page.isDone) zip.end();
+      // happy-dom lets go of a parsed document (docToMarkdown's read-back) only on a later
+      // macrotask: yield one per page so a page's garbage never piles onto the next.
+      await new Promise((resolve) => setTimeout(resolve, 0));
     },
   });
 }
