@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
 
-/** The one TipTap renderer (app/editor), which Convex's email rendering shares with the app. */
-const SHARED_EDITOR = ["app/editor/doc.ts", "app/editor/extensions.ts", "app/editor/render.ts", "app/editor/urls.ts"];
+/** The one TipTap renderer and HTML/Markdown conversion (app/editor), which Convex's emails, import and export share with the app. */
+const SHARED_EDITOR = ["app/editor/doc.ts", "app/editor/extensions.ts", "app/editor/render.ts", "app/editor/urls.ts", "app/editor/markdown.ts"];
 
 function files(dir: string): string[] {
   return execFileSync("git", ["ls-files", `${dir}/*.ts`, `${dir}/*.tsx`], { encoding: "utf8" })

@@ -1,4 +1,5 @@
 "use node";
+// Over 400 lines: one pass per kind of content the editor cannot hold (embeds, cards, tables, images), kept beside the conversion they feed.
 // Imported HTML (Ghost, WordPress, Substack, Medium) → the editor's TipTap document (issue #17).
 //
 // 1. WordPress only: shortcodes, bare embed URLs and wpautop (wordpressContent.ts).

@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import type { ValidatorJSON } from "convex/values";
 import type { FunctionKind } from "./context.js";
 import type { SchemaJson } from "./catalog.js";
+import { ModuleLoadError } from "./moduleLoadError.js";
 import { externalPackagesOf, linkExternalPackages } from "./pushDeps.js";
 
 export interface RegisteredFunction {
@@ -91,9 +92,7 @@ export interface LoadOptions {
   tolerateModuleErrors?: boolean;
 }
 
-export class ModuleLoadError extends Error {
-  override name = "ModuleLoadError";
-}
+export { ModuleLoadError };
 
 const EXTENSIONS = new Set([".js", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts", ".jsx"]);
 const PATH_COMPONENT = /^[A-Za-z0-9_.]+$/;

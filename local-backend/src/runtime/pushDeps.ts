@@ -9,7 +9,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { ModuleLoadError } from "./modules.js";
+import { ModuleLoadError } from "./moduleLoadError.js";
 
 export interface NodeDependency {
   name: string;
