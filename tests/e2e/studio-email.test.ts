@@ -61,7 +61,7 @@ test("an editor creates a newsletter, adds members, publishes a post with email 
   // Audience: two members by hand (one comped), a bad address refused on its field.
   await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Audience" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Audience" })).toBeVisible();
-  await expect(page.getByRole("link", { name: "Import" })).toHaveAttribute("href", `${studio}/audience/import`);
+  await expect(page.getByRole("link", { name: "Import", exact: true })).toHaveAttribute("href", `${studio}/audience/import`);
   await expect(page.getByRole("link", { name: "Export CSV" })).toHaveAttribute("href", `${studio}/audience/export.csv`);
   await page.getByText("Add a member").click();
   await page.getByTestId("add-member-form").getByLabel("Email").fill("nope");
