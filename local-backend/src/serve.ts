@@ -1,5 +1,6 @@
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { LocalBackend } from "./backend.js";
+import { startHeapTrim } from "./heapTrim.js";
 
 // `local-backend serve` as a function, for the CLI (cli.ts) and for launchers built on the backend
 // (the app's `npm start`, tools/start.ts): same start-up, same log lines.
@@ -41,6 +42,8 @@ export interface ServeOptions {
   prepare?: (backend: LocalBackend) => Promise<void> | void;
 }
 
+let heapTrim: ReturnType<typeof startHeapTrim> | null = null;
+
 /** Starts the backend on 127.0.0.1 (with call logging unless `logCalls: false`) and prints where it serves. */
 export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
   const backend = await LocalBackend.start({
@@ -56,6 +59,8 @@ export async function serveBackend(o: ServeOptions): Promise<LocalBackend> {
       await o.prepare?.(b);
     },
   });
+  // One per process (a served backend owns its process; tests that embed LocalBackend do not trim).
+  heapTrim ??= startHeapTrim();
   console.log(`[local-backend] serving ${o.convexDir ? o.convexDirLabel ?? o.convexDir : "the last CLI push"} at ${backend.url} (data: ${o.dataDir})`);
   console.log(`[local-backend] HTTP actions (CONVEX_SITE_URL) at ${backend.siteUrl}`);
   // The admin key is a secret (full access to data and deploys): never in logs, which get pasted
