@@ -7,6 +7,7 @@
 // Ghost has no categories. Internal (#) tags are not imported and are noted on their posts.
 
 import { lexicalToHtml, mobiledocToHtml } from "./ghostContent";
+import { decodeText } from "./zip";
 import {
   ImportFileError,
   MAX_IMPORT_POSTS,
@@ -43,6 +44,123 @@ function parseJsonFile(json: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     throw new ImportFileError(`The file is not valid JSON (${jsonErrorWhere(text, message)}).`);
   }
+}
+
+/**
+ * Where the posts array of a Ghost export (`db[n].data.posts`, or `data.posts` in a bare export)
+ * sits in its bytes: the array's brackets and each element's range. JSON's structural characters
+ * are ASCII and never occur inside a UTF-8 multi-byte sequence, so the bytes are scanned without
+ * decoding them. null when the layout is not the plain one (no such array, or two of them): the
+ * caller then parses the whole text, which also gives malformed files their positioned error.
+ */
+function postsLayout(b: Uint8Array): { open: number; close: number; elements: Array<[number, number]>; path: Array<string | number> } | null {
+  type Frame = { obj: boolean; key: string; index: number; expectKey: boolean };
+  const stack: Frame[] = [];
+  let found: { open: number; close: number; elements: Array<[number, number]>; path: Array<string | number> } | null = null;
+  let posts: Frame | null = null;
+  let elementStart = -1;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    const top = stack[stack.length - 1];
+    if (top && top === posts && elementStart < 0 && c !== 0x2c && c !== 0x5d) elementStart = i;
+    if (c === 0x22) {
+      // A string: its end is the next quote not escaped by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = b.indexOf(0x22, j + 1);
+        if (j < 0) return null;
+        let slashes = 0;
+        while (b[j - 1 - slashes] === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+      if (top?.obj && top.expectKey) {
+        // Only the keys on the path matter; anything longer cannot be one of them.
+        top.key = j - i - 1 <= 5 ? String.fromCharCode(...b.subarray(i + 1, j)) : "";
+        top.expectKey = false;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
+      const frame: Frame = { obj: c === 0x7b, key: "", index: 0, expectKey: c === 0x7b };
+      if (c === 0x5b && top?.obj && top.key === "posts") {
+        const path = stack.map((f) => (f.obj ? f.key : f.index));
+        const plain = (path.length === 2 && path[0] === "data") || (path.length === 4 && path[0] === "db" && typeof path[1] === "number" && path[2] === "data");
+        if (plain) {
+          if (found) return null;
+          found = { open: i, close: -1, elements: [], path: path.slice(0, -1) };
+          posts = frame;
+          elementStart = -1;
+        }
+      }
+      stack.push(frame);
+    } else if (c === 0x7d || c === 0x5d) {
+      const closed = stack.pop();
+      if (!closed) return null;
+      if (closed === posts && found) {
+        if (elementStart >= 0) found.elements.push([elementStart, i]);
+        else if (found.elements.length > 0) return null; // a trailing comma
+        found.close = i;
+        posts = null;
+      }
+    } else if (c === 0x2c && top) {
+      if (top.obj) top.expectKey = true;
+      else top.index++;
+      if (top === posts && found) {
+        if (elementStart < 0) return null; // an empty element
+        found.elements.push([elementStart, i]);
+        elementStart = -1;
+      }
+    }
+  }
+  return found && found.close > 0 ? found : null;
+}
+
+/** A post row without the fields the import never reads (the bulk of an export's bytes). */
+function slimPost(row: unknown): unknown {
+  if (!isRow(row)) return row;
+  delete row.plaintext;
+  if (typeof row.html === "string") {
+    delete row.lexical;
+    delete row.mobiledoc;
+  }
+  return row;
+}
+
+/**
+ * A Ghost export's bytes parsed with each post's unused fields (plaintext; lexical and mobiledoc
+ * beside html) dropped as it is read: the posts are parsed one by one from the bytes, so the whole
+ * decoded text and the whole parsed tree never exist together (the dry run's memory, issue #17).
+ * The result is what JSON.parse of the whole text would give, less those fields; anything unusual
+ * (or invalid, for its positioned error) takes the whole-text path.
+ */
+export function readGhostJson(bytes: Uint8Array): unknown {
+  const whole = () => parseJsonFile(decodeText(bytes));
+  const layout = postsLayout(bytes);
+  if (!layout) return whole();
+  // The array is replaced by a marker no file can predict; the marker must be what JSON.parse put at
+  // the array's place (a later duplicate key, or one spelled with escapes the scan does not read,
+  // would have replaced it), so the posts set there give exactly JSON.parse's tree.
+  const marker = `\u0000posts:${Math.random().toString(36).slice(2)}:${Date.now()}`;
+  let container: unknown;
+  let root: unknown;
+  try {
+    const head = decodeText(bytes.subarray(0, layout.open));
+    root = JSON.parse(`${head.charCodeAt(0) === 0xfeff ? head.slice(1) : head}${JSON.stringify(marker)}${decodeText(bytes.subarray(layout.close + 1))}`);
+    container = layout.path.reduce<unknown>((at, step) => (isRow(at) || Array.isArray(at) ? (at as Record<string | number, unknown>)[step] : undefined), root);
+  } catch {
+    return whole();
+  }
+  if (!isRow(container) || container.posts !== marker) return whole();
+  const list: unknown[] = [];
+  for (const [from, to] of layout.elements) {
+    try {
+      list.push(slimPost(JSON.parse(decodeText(bytes.subarray(from, to)))));
+    } catch {
+      return whole();
+    }
+  }
+  container.posts = list;
+  return root;
 }
 
 /** The `data` object of a Ghost export, or an ImportFileError. */
@@ -105,7 +223,16 @@ function relations(list: Row[], column: string): Map<string, string[]> {
 const STATUS: Record<string, ImportedStatus> = { published: "published", draft: "draft", scheduled: "scheduled" };
 
 export function parseGhost(json: string): ParsedExport {
-  const { data } = ghostData(parseJsonFile(json));
+  return ghostExport(parseJsonFile(json));
+}
+
+/** parseGhost for the file's bytes (UTF-8, as uploaded), reading the posts one at a time. */
+export function parseGhostBytes(bytes: Uint8Array): ParsedExport {
+  return ghostExport(readGhostJson(bytes));
+}
+
+function ghostExport(root: unknown): ParsedExport {
+  const { data } = ghostData(root);
   const site = siteUrlFrom(data);
   // Ghost 5 writes its own address as __GHOST_URL__ in html and image URLs.
   const resolveUrls = (text: string) => (text.includes("__GHOST_URL__") ? text.replace(/__GHOST_URL__/g, site.url ?? "") : text);

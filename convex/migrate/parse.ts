@@ -6,7 +6,7 @@
 // reads as is.
 
 import { detectFormat, parseRecords } from "../model/audienceImportFormat";
-import { parseGhost } from "./ghost";
+import { parseGhostBytes } from "./ghost";
 import { isMediumExport, parseMedium } from "./medium";
 import { isSubstackExport, parseSubstack } from "./substack";
 import { ImportFileError, MAX_IMPORT_FILE_BYTES, type ParsedExport, SOURCE_LABELS } from "./types";
@@ -27,7 +27,7 @@ export function parseUpload(bytes: Uint8Array, fileName: string): ParsedExport {
   if (head.trim() === "" && isBlank(body)) throw new ImportFileError(`"${fileName}" is empty.`);
   if (head.includes("\u0000")) throw new ImportFileError(UNRECOGNISED_FILE);
   const start = head.trimStart();
-  if (start.startsWith("{")) return parseGhost(decodeText(body));
+  if (start.startsWith("{")) return parseGhostBytes(body);
   if (/^<\?xml|^<rss[\s>]/i.test(start)) return parseWxr(decodeText(body));
   if (/^<(!doctype html|html[\s>])/i.test(start)) {
     throw new ImportFileError("This is a single web page. For Medium, upload the whole export zip Medium sent you (its posts folder holds every post).");
@@ -71,7 +71,7 @@ function parseSingleExport(entries: ZipEntry[]): ParsedExport {
     throw new ImportFileError(`The zip holds several export files (${names.join(", ")}). Upload a zip with one Ghost JSON or WordPress XML export.`);
   }
   const [file] = exports;
-  const parsed = /\.json$/i.test(file.path) ? parseGhost(file.text()) : parseWxr(file.text());
+  const parsed = /\.json$/i.test(file.path) ? parseGhostBytes(file.read()) : parseWxr(file.text());
   const { images, problems } = collectImages(entries);
   return { ...parsed, images: [...parsed.images, ...images], problems: [...parsed.problems, ...problems] };
 }

@@ -37,7 +37,7 @@ export async function runAnalysis(ctx: ActionCtx, importId: Id<"contentImports">
     // Memory (the bench's 43 MB Ghost export): the file's bytes are only referenced for the parse,
     // each post's source HTML is dropped once converted, the documents once staged as JSON, and each
     // staged row once sent, so the upload, its parse and its staging are never all held at once.
-    const parsed = deps.parseUpload(await readUpload(ctx, job.storageId), job.fileName);
+    const parsed = await readAndParse(ctx, job.storageId, job.fileName, deps);
     const imagePaths = new Set(parsed.images.map((i) => i.path));
     const prepared: PreparedPost[] = [];
     const problems: ItemProblem[] = [...parsed.problems];
@@ -70,11 +70,16 @@ export async function runAnalysis(ctx: ActionCtx, importId: Id<"contentImports">
   }
 }
 
-/** The upload's bytes (the Blob is not kept: only the parse holds the bytes). */
-async function readUpload(ctx: ActionCtx, storageId: Id<"_storage">): Promise<Uint8Array> {
-  const blob = await ctx.storage.get(storageId);
+/**
+ * The upload parsed. Its own frame so that nothing of runAnalysis's (whose frame an await keeps,
+ * stale temporaries included) references the Blob or the bytes once the parse is done.
+ */
+async function readAndParse(ctx: ActionCtx, storageId: Id<"_storage">, fileName: string, deps: AnalyzeDeps): Promise<ParsedExport> {
+  let blob = await ctx.storage.get(storageId);
   if (!blob) throw new ImportFileError("The uploaded file is gone. Upload it again.");
-  return new Uint8Array(await blob.arrayBuffer());
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  blob = null; // its copy of the bytes can go while they are parsed
+  return deps.parseUpload(bytes, fileName);
 }
 
 /** The site facts the plan needs, looked up in batches of LOOKUP_BATCH. */
