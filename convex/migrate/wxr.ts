@@ -87,6 +87,8 @@ function parseXml(xml: string): Node {
     ignoreDeclaration: true,
     ignorePiTags: true,
     isArray: (name) => ARRAYS.has(name),
+    // Readers' comments are not imported: each is left out of the tree as soon as it is read (memory).
+    updateTag: (name) => name !== "wp:comment",
   });
   return parser.parse(xml) as Node;
 }
