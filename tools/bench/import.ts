@@ -24,6 +24,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { fmt, printTable } from "../../local-backend/bench/lib.js";
 import { seedAudience } from "../../tests/support/audience-seed.js";
 import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
+import { guardSection } from "./guard.js";
 
 type Log = (msg: string) => void;
 
@@ -47,18 +48,11 @@ export async function runImportBench(log: Log): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "import-bench-"));
   let backend: BackendProcess | undefined;
   let sampler: NodeJS.Timeout | undefined;
-  /** Kills what this section started and removes its temp dir (on abort, nothing is awaited). */
-  const abort = (why: string) => {
-    console.error(`[import bench] ${why}: stopping the backend.`);
+  // Kills what this section started and removes its temp dir (on abort, nothing is awaited).
+  const guard = guardSection("import", IMPORT_BUDGET_MS, () => {
     if (backend?.alive()) process.kill(backend.pid(), "SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
-    process.exit(1);
-  };
-  const hardStop = setTimeout(() => abort(`exceeded ${IMPORT_BUDGET_MS / 60_000} minutes`), IMPORT_BUDGET_MS);
-  hardStop.unref();
-  const onSignal = () => abort("interrupted");
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
 
   try {
     const t0 = performance.now();
@@ -147,10 +141,8 @@ export async function runImportBench(log: Log): Promise<void> {
       ],
     );
   } finally {
-    clearTimeout(hardStop);
+    guard.release();
     if (sampler) clearInterval(sampler);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     await backend?.stop("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });
   }

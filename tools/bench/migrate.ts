@@ -33,6 +33,7 @@ import { seedAudience } from "../../tests/support/audience-seed.js";
 import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { ghostFixtureBytes } from "./ghost-fixture.js";
 import { ensureBuild, freePort, startApp, stopApp, waitFor } from "./reader-pages.js";
+import { guardSection } from "./guard.js";
 
 type Log = (msg: string) => void;
 
@@ -106,19 +107,12 @@ export async function runMigrateBench(log: Log): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "migrate-bench-"));
   let backend: BackendProcess | undefined;
   let app: ChildProcess | undefined;
-  /** Kills what this section started and removes its temp dir (on abort, nothing is awaited). */
-  const abort = (why: string) => {
-    console.error(`[migrate bench] ${why}: stopping the backend and the app.`);
+  // Kills what this section started and removes its temp dir (on abort, nothing is awaited).
+  const guard = guardSection("migrate", MIGRATE_BUDGET_MS, () => {
     if (backend?.alive()) process.kill(backend.pid(), "SIGKILL");
     app?.kill("SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
-    process.exit(1);
-  };
-  const hardStop = setTimeout(() => abort(`exceeded ${MIGRATE_BUDGET_MS / 60_000} minutes`), MIGRATE_BUDGET_MS);
-  hardStop.unref();
-  const onSignal = () => abort("interrupted");
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
 
   try {
     ensureBuild(log);
@@ -301,9 +295,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
       ],
     );
   } finally {
-    clearTimeout(hardStop);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    guard.release();
     if (app) await stopApp(app);
     await backend?.stop("SIGTERM");
     rmSync(dataDir, { recursive: true, force: true });

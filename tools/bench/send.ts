@@ -29,6 +29,7 @@ import { seedAudience } from "../../tests/support/audience-seed.js";
 import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { startResendFake, type ResendFake } from "../resend-fake/index.js";
 import { ensureBuild, freePort, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
+import { guardSection } from "./guard.js";
 
 type Log = (msg: string) => void;
 
@@ -61,19 +62,12 @@ export async function runSendBench(log: Log): Promise<void> {
   let fake: ResendFake | undefined;
   let app: ChildProcess | undefined;
   let sampler: NodeJS.Timeout | undefined;
-  /** Kills what this section started and removes its temp dir (on abort, nothing is awaited). */
-  const abort = (why: string) => {
-    console.error(`[send bench] ${why}: stopping the backend, the app and the fake.`);
+  // Kills what this section started and removes its temp dir (on abort, nothing is awaited).
+  const guard = guardSection("send", BUDGET_MS, () => {
     if (backend?.alive()) process.kill(backend.pid(), "SIGKILL");
     app?.kill("SIGKILL");
     rmSync(dataDir, { recursive: true, force: true });
-    process.exit(1);
-  };
-  const hardStop = setTimeout(() => abort(`exceeded ${BUDGET_MS / 60_000} minutes`), BUDGET_MS);
-  hardStop.unref();
-  const onSignal = () => abort("interrupted");
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  });
 
   try {
     ensureBuild(log);
@@ -209,10 +203,8 @@ export async function runSendBench(log: Log): Promise<void> {
     );
     if (view) log(`send bench: counts ${JSON.stringify(view.counts)}, total ${fmt.int(view.total)}`);
   } finally {
-    clearTimeout(hardStop);
+    guard.release();
     if (sampler) clearInterval(sampler);
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     if (app) await stopApp(app);
     await backend?.stop("SIGTERM");
     // With the backend gone, the webhooks still queued fail fast instead of being awaited one by one.
