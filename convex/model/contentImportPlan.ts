@@ -177,6 +177,6 @@ export function buildStaging(
     items.push({ kind: "post", data: JSON.stringify(staged) });
   }
   if (plan.paid && !facts.hasActivePlan)
-    report.push({ kind: "note", message: `${plan.paid} paid post(s) are imported as featured (paid readers only), but this site has no active plan yet: add one under Monetization so readers can subscribe.` });
+    report.push({ kind: "note", message: `${plan.paid} paid post(s) are imported as featured (paid readers only), but this site has no active plan yet: add one under Plans & revenue so readers can subscribe.` });
   return { plan, report, items };
 }
