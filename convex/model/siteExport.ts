@@ -3,6 +3,7 @@ import { v, type Infer } from "convex/values";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { vPostStatus, vSiteRole } from "../validators";
+import { postCoverUrl } from "./postProjection";
 import { getBody } from "./posts";
 
 // The whole-site export's reads (issue #17): posts with their stored bodies, tags, categories and
@@ -88,7 +89,7 @@ async function exportPost(ctx: QueryCtx, post: Doc<"posts">): Promise<ExportPost
     getBody(ctx, post, "published"),
     // A live post without unpublished edits has a draft equal to its live version: not read twice.
     post.status === "published" && !post.hasUnpublishedChanges ? null : getBody(ctx, post, "draft"),
-    post.coverImageId ? ctx.storage.getUrl(post.coverImageId) : null,
+    postCoverUrl(ctx, post),
     ctx.db
       .query("legacyPaths")
       .withIndex("by_siteId_and_postId", (q) => q.eq("siteId", post.siteId).eq("postId", post._id))
@@ -106,8 +107,9 @@ async function exportPost(ctx: QueryCtx, post: Doc<"posts">): Promise<ExportPost
     authorName: post.authorName,
     categoryId: post.categoryId ?? null,
     tagIds: post.tagIds,
-    coverUrl: cover ?? post.coverImageUrl ?? null,
-    coverStored: cover !== null,
+    coverUrl: cover,
+    // postCoverUrl prefers the stored file, so a URL here with a file id is that file's.
+    coverStored: cover !== null && post.coverImageId !== undefined,
     coverAlt: post.coverImageAlt ?? null,
     coverCaption: post.coverImageCaption ?? null,
     seoTitle: post.seoTitle ?? null,
