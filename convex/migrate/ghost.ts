@@ -53,6 +53,7 @@ function parseJsonFile(json: string): unknown {
  * decoding them. null when the layout is not the plain one (no such array, or two of them): the
  * caller then parses the whole text, which also gives malformed files their positioned error.
  */
+const MAX_SCAN_DEPTH = 64;
 function postsLayout(b: Uint8Array): { open: number; close: number; elements: Array<[number, number]>; path: Array<string | number> } | null {
   type Frame = { obj: boolean; key: string; index: number; expectKey: boolean };
   const stack: Frame[] = [];
@@ -82,7 +83,9 @@ function postsLayout(b: Uint8Array): { open: number; close: number; elements: Ar
       i = j;
     } else if (c === 0x7b || c === 0x5b) {
       const frame: Frame = { obj: c === 0x7b, key: "", index: 0, expectKey: c === 0x7b };
-      if (c === 0x5b && top?.obj && top.key === "posts") {
+      // Ghost's tables are shallow; a deeply nested file takes the whole-text path (no stack to grow).
+      if (stack.length >= MAX_SCAN_DEPTH) return null;
+      if (c === 0x5b && top?.obj && top.key === "posts" && (stack.length === 2 || stack.length === 4)) {
         const path = stack.map((f) => (f.obj ? f.key : f.index));
         const plain = (path.length === 2 && path[0] === "data") || (path.length === 4 && path[0] === "db" && typeof path[1] === "number" && path[2] === "data");
         if (plain) {

@@ -24,9 +24,8 @@ const same = (text: string) => {
 };
 /** Whether readGhostJson read the posts one by one (the memory-saving path): it drops plaintext then. */
 const readPostByPost = (text: string) => {
-  const found: unknown[] = [];
-  JSON.stringify(readGhostJson(utf8(text)), (key, value: unknown) => (key === "plaintext" && found.push(value), value));
-  return found.length === 0;
+  const root = readGhostJson(utf8(text)) as { db: Array<{ data: { posts: unknown[] } }> };
+  return !root.db[0]!.data.posts.some((p) => typeof p === "object" && p !== null && "plaintext" in p);
 };
 const post = (id: string, extra: Record<string, unknown> = {}) => ({ id, title: `Post ${id}`, status: "published", published_at: "2021-01-01T00:00:00.000Z", ...extra });
 const users = [{ id: "u1", name: "U", email: "u@example.com" }];
@@ -87,6 +86,15 @@ describe("parseGhostBytes reads what parseGhost reads", () => {
     const text = `{"db":[{"data":{"pos\\u0074s":[${b}],"posts":[${a}]}}]}`;
     expect((same(text).value as ReturnType<typeof parseGhost>).posts.map((p) => p.key)).toEqual(["a"]);
     expect(readPostByPost(text)).toBe(true);
+  });
+
+  test("deep nesting: the same result, read whole (the scan keeps no stack past 64 levels)", () => {
+    const deep = (n: number) => `${'{"posts":['.repeat(n)}${"]}".repeat(n)}`;
+    for (const n of [5, 65, 20_000]) {
+      const text = `{"db":[{"data":{"posts":[${JSON.stringify(post("a", { html: "<p>x</p>", plaintext: "x" }))}],"tags":[${deep(n)}]}}]}`;
+      expect((same(text).value as ReturnType<typeof parseGhost>).posts.map((p) => p.key)).toEqual(["a"]);
+      expect(readPostByPost(text)).toBe(n < 60);
+    }
   });
 
   test("malformed files get parseGhost's positioned errors", () => {
