@@ -300,7 +300,7 @@ export class FileStorage {
     return doc ? FileStorage.toFile(id, doc) : null;
   }
 
-  private async readBytes(ctx: ExecContext, id: string): Promise<{ file: StoredFile; bytes: Buffer } | null> {
+  private async readBytes(ctx: ExecContext, id: string): Promise<{ file: StoredFile; bytes: Buffer<ArrayBuffer> } | null> {
     const file = this.read(ctx, id);
     if (!file) return null;
     try {
