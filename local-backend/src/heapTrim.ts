@@ -24,7 +24,7 @@ export interface HeapTrimOptions {
   growthFactor: number;
 }
 
-export const DEFAULT_HEAP_TRIM: HeapTrimOptions = { intervalMs: 500, minGrowthMb: 96, growthFactor: 0.5 };
+export const DEFAULT_HEAP_TRIM: HeapTrimOptions = { intervalMs: 500, minGrowthMb: 64, growthFactor: 0.5 };
 
 let gcFn: (() => void) | null = null;
 

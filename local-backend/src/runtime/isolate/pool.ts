@@ -49,6 +49,11 @@ export interface PoolBounds {
   maxActionWorkers: number;
   /** A worker idle this long stops, so a burst (a newsletter send) gives its memory back. */
   idleMs: number;
+  /**
+   * The same for "use node" workers (a 512 MiB heap): one import dry run leaves its worker holding
+   * ~30 MB more RSS than a default one, through the whole write phase that follows (issue #17).
+   */
+  nodeIdleMs: number;
   /** Transaction workers kept even when idle (a first query after a quiet spell does not pay a start). */
   warmTxWorkers: number;
 }
@@ -59,7 +64,7 @@ export interface PoolBounds {
  * members); at 2/3 it held 5 in all and took about as long (34 s against 31-37 s).
  */
 export function defaultPoolBounds(cores = availableParallelism()): PoolBounds {
-  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, warmTxWorkers: 1 };
+  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, nodeIdleMs: 5_000, warmTxWorkers: 1 };
 }
 
 /** What the pool keeps on an ExecContext (`ctx.isolate`): nested calls run on the same worker. */
@@ -252,7 +257,8 @@ export class IsolatePool {
     const list = this.idle.get(w.klass) ?? [];
     list.push(w);
     this.idle.set(w.klass, list);
-    w.idleTimer = setTimeout(() => this.retireIdle(w), this.bounds.idleMs);
+    const idleMs = w.heapMb > this.limits.heapMb ? Math.min(this.bounds.idleMs, this.bounds.nodeIdleMs) : this.bounds.idleMs;
+    w.idleTimer = setTimeout(() => this.retireIdle(w), idleMs);
     w.idleTimer.unref();
   }
 
