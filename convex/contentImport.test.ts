@@ -272,6 +272,29 @@ describe.each(backends)("content import job on %s", (_name, convexTest) => {
     expect(await code(owner.mutation(api.contentImport.cancel, { siteId: w.siteId, importId }))).toBe("INVALID_STATE");
   });
 
+  test("privilege revoked: an owner demoted mid-import stops the import at its next step; nothing more is written", async () => {
+    const { t, w } = await setup();
+    const owner = as(t, w.users.owner);
+    const importId = await stage(t, w, exportOf(Array.from({ length: 25 }, (_, i) => post(`p${i + 1}`))));
+    await owner.mutation(api.contentImport.confirm, { siteId: w.siteId, importId });
+    await t.mutation(internal.contentImport.importStep, { importId, cursor: 0 });
+    const written = (await sitePosts(t, w.siteId)).length;
+    expect(written).toBeGreaterThan(0);
+    // The importer loses the owner role (another owner demotes them) while steps are still queued.
+    await t.run(async (ctx) => {
+      const m = await ctx.db
+        .query("siteMembers")
+        .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", w.siteId).eq("userId", w.users.owner))
+        .unique();
+      await ctx.db.patch("siteMembers", m!._id, { role: "admin" });
+    });
+    await runJobs(t);
+    const job = await t.run(async (ctx) => await ctx.db.get("contentImports", importId));
+    expect(job!.status).toBe("failed");
+    expect(job!.error).toMatch(/no longer the site's owner/);
+    expect((await sitePosts(t, w.siteId)).length).toBe(written);
+  });
+
   test("a bad item is reported with its position while the rest import", async () => {
     const { t, w } = await setup();
     const parsed = exportOf([post("p1"), post("p3")], { problems: [{ position: 2, item: "Broken", message: "This post has no title and no text." }] });
