@@ -11,6 +11,25 @@ export { expect };
 let counter = 0;
 /** An address no other test in the run uses. */
 export const uniqueEmail = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}@example.com`;
+/** A name (slug, address part) no other test in the run uses. */
+export const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** Creates a publication through /studio as the signed-in page's user; its slug starts with `tag`. */
+export async function createPublication(page: Page, name: string, tag: string): Promise<{ slug: string; studio: string; siteId: string }> {
+  const slug = unique(tag);
+  await page.goto("/studio");
+  await page.getByLabel("Name").fill(name);
+  // Typed again until the page has hydrated and the live address check answers.
+  await expect(async () => {
+    await page.getByLabel("Address").fill("");
+    await page.getByLabel("Address").fill(slug);
+    await expect(page.getByTestId("slug-check")).toHaveText(`/${slug} is available.`, { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Create publication" }).click();
+  await expect(page).toHaveURL(/\/studio\/[a-z0-9]+$/);
+  const studio = new URL(page.url()).pathname;
+  return { slug, studio, siteId: studio.split("/")[2]! };
+}
 
 export type SignUp = (name: string, options?: { page?: Page; email?: string; password?: string }) => Promise<string>;
 

@@ -8,26 +8,10 @@ import { ConvexHttpClient } from "convex/browser";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { linksFromMailbox } from "../support/mailbox";
-import { expect, test } from "./fixtures";
+import { createPublication, expect, test, unique } from "./fixtures";
 import { backendUrl, resendFakeUrl } from "./stack.mjs";
 
-let counter = 0;
-const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
 
-async function createPublication(page: Page, name: string): Promise<{ slug: string; studio: string }> {
-  const slug = unique("mail");
-  await page.goto("/studio");
-  await page.getByLabel("Name").fill(name);
-  // Typed again until the page has hydrated and the live address check answers.
-  await expect(async () => {
-    await page.getByLabel("Address").fill("");
-    await page.getByLabel("Address").fill(slug);
-    await expect(page.getByTestId("slug-check")).toHaveText(`/${slug} is available.`, { timeout: 2000 });
-  }).toPass({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Create publication" }).click();
-  await expect(page).toHaveURL(/\/studio\/[a-z0-9]+$/);
-  return { slug, studio: new URL(page.url()).pathname };
-}
 
 async function addMember(page: Page, email: string, name: string, comp = false) {
   const form = page.getByTestId("add-member-form");
@@ -42,7 +26,7 @@ async function addMember(page: Page, email: string, name: string, comp = false) 
 test("an editor creates a newsletter, adds members, publishes a post with email and watches the send finish", async ({ page, signUp }) => {
   test.slow();
   await signUp("Nina Newsletter");
-  const { slug, studio } = await createPublication(page, "The Evening Post");
+  const { slug, studio } = await createPublication(page, "The Evening Post", "mail");
 
   // Newsletters: a field error first, then one that new members get by default.
   await page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Newsletters" }).click();
@@ -144,7 +128,7 @@ async function clientOf(page: Page): Promise<ConvexHttpClient> {
 test("a send the provider keeps refusing can be cancelled from the editor while it is in progress", async ({ page, signUp }) => {
   test.slow();
   await signUp("Carl Canceller");
-  const { studio } = await createPublication(page, "The Stuck Press");
+  const { studio } = await createPublication(page, "The Stuck Press", "mail");
   const siteId = studio.split("/").pop() as Id<"sites">;
   const convex = await clientOf(page);
   await convex.mutation(api.newsletters.create, { siteId, name: "Stuck letter", senderName: "Carl", defaultOn: true });
@@ -185,7 +169,7 @@ test("a send the provider keeps refusing can be cancelled from the editor while 
 test("the audience list: Load more appends the next page in place; the same link opens it without JavaScript", async ({ page, signUp }) => {
   test.slow();
   await signUp("Lena Lister");
-  const { studio } = await createPublication(page, "The Long List");
+  const { studio } = await createPublication(page, "The Long List", "mail");
   // 51 members through Convex as the signed-in editor: one more than a page.
   const convex = await clientOf(page);
   const siteId = studio.split("/").pop() as Id<"sites">;

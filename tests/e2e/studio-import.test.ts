@@ -5,30 +5,10 @@
 // The owner's publication is a new one (not a demo site), so other specs' demo pages stay as seeded.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { createPublication, expect, test } from "./fixtures";
 import { checkEveryWidth, tableRows } from "./visual";
 
 const FIXTURE = path.resolve("tests/fixtures/migrate/ghost/ghost4-mobiledoc.json");
-
-let counter = 0;
-const unique = (tag: string) => `${tag}-${Date.now().toString(36)}${(counter++).toString(36)}`;
-
-async function createPublication(page: Page, name: string): Promise<{ slug: string; studio: string; siteId: string }> {
-  const slug = unique("import");
-  await page.goto("/studio");
-  await page.getByLabel("Name").fill(name);
-  // Typed again until the page has hydrated and the live address check answers.
-  await expect(async () => {
-    await page.getByLabel("Address").fill("");
-    await page.getByLabel("Address").fill(slug);
-    await expect(page.getByTestId("slug-check")).toHaveText(`/${slug} is available.`, { timeout: 2000 });
-  }).toPass({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Create publication" }).click();
-  await expect(page).toHaveURL(/\/studio\/[a-z0-9]+$/);
-  const studio = new URL(page.url()).pathname;
-  return { slug, studio, siteId: studio.split("/")[2] };
-}
 
 /** What the site holds, by table (read from the backend's data dir). */
 function siteRows(table: string, siteId: string): unknown[] {
@@ -38,7 +18,7 @@ function siteRows(table: string, siteId: string): unknown[] {
 test("an owner imports a Ghost export: a bad file is refused, the dry run reports, the import runs to done and the post is on the site", async ({ page, browser, signUp }, testInfo) => {
   test.slow();
   await signUp("Iris Importer");
-  const { slug, studio, siteId } = await createPublication(page, "The Moving Ledger");
+  const { slug, studio, siteId } = await createPublication(page, "The Moving Ledger", "import");
 
   // Settings → Import & export (the owner's navigation has the link too).
   await expect(page.getByRole("navigation", { name: "Studio" }).getByRole("link", { name: "Import & export" })).toHaveAttribute("href", `${studio}/migrate`);
