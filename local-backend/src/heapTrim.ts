@@ -28,11 +28,19 @@ export const DEFAULT_HEAP_TRIM: HeapTrimOptions = { intervalMs: 500, minGrowthMb
 
 let gcFn: (() => void) | null = null;
 
-/** V8's gc(), without starting Node with --expose-gc (the flag only installs it in new contexts). */
+/**
+ * V8's gc(), without starting Node with --expose-gc (the flag only installs it in new contexts).
+ * The flag is turned off again at once: left on, every context made later (the isolate workers
+ * that run functions) would have a global `gc`, which Convex's runtime does not.
+ */
 function gc(): () => void {
   if (!gcFn) {
     setFlagsFromString("--expose-gc");
-    gcFn = runInNewContext("gc") as () => void;
+    try {
+      gcFn = runInNewContext("gc") as () => void;
+    } finally {
+      setFlagsFromString("--no-expose-gc");
+    }
   }
   return gcFn;
 }

@@ -1,6 +1,7 @@
 // heapTrim.ts: the served backend collects its garbage once it has grown past a threshold that
 // follows the live set (issue #17: a 1,000-post import left ~340 MB of garbage on the main thread).
 import { getHeapStatistics } from "node:v8";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { startHeapTrim } from "../src/heapTrim.js";
 
@@ -21,6 +22,23 @@ function churn(mb: number): void {
 }
 
 describe("heap trim", () => {
+  it("leaves no global gc() behind: a worker started afterwards (where functions run) has none, as on Convex", async () => {
+    const trim = startHeapTrim({ intervalMs: 60_000 });
+    try {
+      const seen = await new Promise<string>((resolve, reject) => {
+        const w = new Worker('require("node:worker_threads").parentPort.postMessage(typeof gc)', { eval: true });
+        w.once("message", (m: string) => {
+          void w.terminate();
+          resolve(m);
+        });
+        w.once("error", reject);
+      });
+      expect(seen).toBe("undefined");
+    } finally {
+      trim.stop();
+    }
+  });
+
   it("collects garbage once the heap grew past the threshold, so it never holds much more than the live set", async () => {
     const trim = startHeapTrim({ intervalMs: 10, minGrowthMb: 24, growthFactor: 0.5 });
     try {
