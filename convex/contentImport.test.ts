@@ -1,3 +1,4 @@
+// Over 420 lines: one job, every rule the issue names (idempotency, cancel, privilege revoked, watchdog, images, authors), on both backends.
 // The content import job (issue #17): staging → confirm → write steps, on both backends. The dry
 // run's parsing is the parsers' (convex/migrate/*.test.ts); here each test builds a ParsedExport by
 // hand, plans it against the site with the job's own planLookup + buildStaging, stages it as the
