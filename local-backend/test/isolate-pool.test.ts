@@ -61,6 +61,16 @@ describe("isolate pool bounds", () => {
     expect(await client.action(anyApi.nodeRuntime.echo, { n: 2 })).toBe(3);
   }, 30_000);
 
+  test('a "use node" worker that ends a run holding over 64 MiB of heap is stopped at once, not kept idle', async () => {
+    const { backend, client } = await start({ idleMs: 60_000, nodeIdleMs: 60_000 });
+    expect(await client.action(anyApi.nodeRuntime.hold, { mb: 8 })).toBe(1);
+    expect(workers(backend, "action:512")).toBe(1); // a small heap: kept for the next run
+    expect(await client.action(anyApi.nodeRuntime.hold, { mb: 80 })).toBe(2);
+    await until("the big node worker stopped", () => workers(backend, "action:512") === 0, 2_000);
+    // The next run starts a fresh worker (the module's state is gone with the old one).
+    expect(await client.action(anyApi.nodeRuntime.hold, { mb: 1 })).toBe(1);
+  });
+
   test("idle action workers are retired; one warm transaction worker stays", async () => {
     const { backend, client } = await start({ idleMs: 300 });
     const woke = await Promise.all(Array.from({ length: 4 }, () => client.action(anyApi.stuck.sleepAction, { ms: 100 })));

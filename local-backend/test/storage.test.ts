@@ -355,6 +355,16 @@ describe("store and get in functions", () => {
     expect(await client.action(api.getInAction, { id: r.id })).toEqual({ text: "hello from an action", type: "text/markdown" });
   });
 
+  test("an action's Blob stays readable after the file is deleted in the same run; the file goes when the run ends", async () => {
+    // storage.get's Blob is backed by the stored file (no copy of its bytes): it is pinned for the run.
+    const text = `pinned for the run ${Date.now()}`;
+    const id = await upload(text);
+    const hex = sha(text).toString("hex");
+    expect(await client.action(api.getDeleteThenRead, { id })).toEqual({ text, size: text.length, isBlob: true, again: null });
+    await waitFor(() => !existsSync(files.blobPath(hex)));
+    expect(await client.action(api.getInAction, { id })).toBeNull();
+  });
+
   test("store() checks an expected sha256", async () => {
     const good = sha("checked").toString("base64");
     const r = await client.action(api.storeInAction, { text: "checked", sha256: good });

@@ -56,6 +56,8 @@ export interface ExecContext {
   /** The journal passed in by a re-running subscription. */
   journalIn: string | null;
   scheduledJobId: string | null;
+  /** Run when the top-level action or HTTP action ends (files.ts unpins what `storage.get` opened). */
+  onEnd?: Array<() => void>;
 }
 
 export const als = new AsyncLocalStorage<ExecContext>();

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Value } from "convex/values";
 import { decodeDocumentId } from "../values/ids.js";
 import type { ExecContext } from "./context.js";
+import { fileBlobRef, openFileBlob, type FileBlobRef } from "./fileBlob.js";
 import type { CommitEvent, FunctionRunner } from "./runner.js";
 import { UserError, type Transaction } from "./transaction.js";
 
@@ -185,9 +186,7 @@ export class FileStorage {
         },
         "storage/getBlob": async (ctx, args) => {
           const id = this.parseId("get", args?.storageId);
-          const found = await this.readBytes(ctx, id);
-          // Blob copies its parts: no intermediate Uint8Array copy (a 43 MB import was held 3× at once).
-          return found ? new Blob([found.bytes], { type: found.file.contentType ?? "" }) : null;
+          return this.openBlob(ctx, id);
         },
       },
     });
@@ -309,6 +308,27 @@ export class FileStorage {
       if (e?.code === "ENOENT") return null; // deleted meanwhile
       throw e;
     }
+  }
+
+  /**
+   * `storage.get`'s Blob backed by the file (fileBlob.ts), the file pinned until the run ends; an
+   * isolate run gets the reference and opens it in its worker. Without a run to end (no `onEnd`),
+   * a copy of the bytes, as before.
+   */
+  private async openBlob(ctx: ExecContext, id: string): Promise<Blob | FileBlobRef | null> {
+    const file = this.read(ctx, id);
+    if (!file) return null;
+    const hex = file.sha256Hex;
+    const type = file.contentType ?? "";
+    if (!ctx.onEnd) {
+      const found = await this.readBytes(ctx, id);
+      return found ? new Blob([found.bytes], { type }) : null;
+    }
+    this.pin(hex);
+    ctx.onEnd.push(() => this.unpin(hex));
+    if (!existsSync(this.blobPath(hex))) return null; // deleted before the pin
+    const ref = fileBlobRef(this.blobPath(hex), type);
+    return ctx.isolate ? ref : openFileBlob(ref);
   }
 
   // ---- writing -------------------------------------------------------------------------------

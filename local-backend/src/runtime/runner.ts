@@ -281,6 +281,7 @@ export class FunctionRunner implements SyscallHost {
       journal: null,
       journalIn: opts.journal ?? null,
       scheduledJobId: opts.scheduledJobId ?? null,
+      ...(kind === "action" || kind === "httpAction" ? { onEnd: [] } : {}),
     };
   }
 
@@ -514,6 +515,8 @@ export class FunctionRunner implements SyscallHost {
       return { ok: true, valueJson, logLines: c.logLines, ts: null, journal: null };
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
+    } finally {
+      if (ctx) ended(ctx);
     }
   }
 
@@ -546,6 +549,8 @@ export class FunctionRunner implements SyscallHost {
         logLines: ctx.logLines,
         path: ctx.path,
       };
+    } finally {
+      ended(ctx);
     }
   }
 
@@ -583,4 +588,10 @@ export class FunctionRunner implements SyscallHost {
   jsSyscall(ctx: ExecContext, op: string, args: unknown): unknown {
     return this.syscalls.js(ctx, op, args);
   }
+}
+
+/** Runs a top-level run's end hooks once (ExecContext.onEnd). */
+function ended(ctx: ExecContext): void {
+  const hooks = ctx.onEnd?.splice(0) ?? [];
+  for (const hook of hooks) hook();
 }

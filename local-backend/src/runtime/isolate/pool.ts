@@ -67,6 +67,15 @@ export function defaultPoolBounds(cores = availableParallelism()): PoolBounds {
   return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, nodeIdleMs: 5_000, warmTxWorkers: 1 };
 }
 
+/**
+ * A worker that ends a run with more heap used than this is stopped rather than kept (only "use
+ * node" workers can: it is the default runtime's whole heap). Measured (migrate bench): the import's
+ * dry run left its worker with 93 MB of heap, ~90 MB of RSS even after a full GC, idle through the
+ * write phase that followed (backend RSS peak 577 MB there, 494 MB with a GC); a run that big is
+ * rare, and the next "use node" action pays one worker start.
+ */
+export const KEEP_WORKER_BELOW_BYTES = 64 * 2 ** 20;
+
 /** What the pool keeps on an ExecContext (`ctx.isolate`): nested calls run on the same worker. */
 interface Binding {
   worker: IsolateWorker;
@@ -240,7 +249,7 @@ export class IsolatePool {
       return;
     }
     // A heap near its limit (modules accumulate) is recycled rather than failing the next run.
-    if (w.heapBytes > w.heapMb * 2 ** 20 * 0.75) {
+    if (w.heapBytes > Math.min(w.heapMb * 2 ** 20 * 0.75, KEEP_WORKER_BELOW_BYTES)) {
       w.kill(new FunctionError("recycled"));
       return;
     }

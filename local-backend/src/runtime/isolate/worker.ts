@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { als, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
+import { openFileBlob } from "../fileBlob.js";
 import { installGlobals, setLoadTimeEnv } from "../globals.js";
 import { describeThrown, UserError } from "../thrown.js";
 import { headerPairs, type InvocationContext, type MainToWorker, type SyscallFailure, type WorkerToMain } from "./protocol.js";
@@ -49,7 +50,8 @@ const host: SyscallHost = {
     return reply.value;
   },
   asyncSyscall: (ctx, op, args) => call("async", ctx as WorkerContext, op, args) as Promise<string>,
-  jsSyscall: (ctx, op, args) => call("js", ctx as WorkerContext, op, args),
+  // A stored file comes as a reference to open here (fileBlob.ts): a file-backed Blob cannot be posted.
+  jsSyscall: (ctx, op, args) => call("js", ctx as WorkerContext, op, args).then(openFileBlob),
   functionEnv: () => (als.getStore() as WorkerContext | undefined)?.env ?? {},
   componentEnv: () => (als.getStore() as WorkerContext | undefined)?.env ?? {},
   log: (ctx, line) => post({ t: "log", ctxId: (ctx as WorkerContext).ctxId, line }),

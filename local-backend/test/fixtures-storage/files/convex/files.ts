@@ -77,6 +77,16 @@ export const getInAction = actionGeneric({
   },
 });
 
+export const getDeleteThenRead = actionGeneric({
+  args: { id: v.id("_storage") },
+  handler: async (ctx, { id }) => {
+    const blob = await ctx.storage.get(id);
+    await ctx.storage.delete(id);
+    const again = await ctx.storage.get(id);
+    return { text: blob ? await blob.text() : null, size: blob?.size ?? null, isBlob: blob instanceof Blob, again };
+  },
+});
+
 export const storeInMutation = mutationGeneric({
   args: { text: v.string(), type: v.optional(v.string()) },
   handler: async (ctx, { text, type }) => {
