@@ -241,6 +241,25 @@ describe("Node built-ins and \"use node\"", () => {
     await expect(client.action(anyApi.nodeStuff.uuid, {})).rejects.toThrow("Could not find public function for 'nodeStuff:uuid'");
   });
 
+  test("\"use node\" modules are analyzed in a worker, never loaded in the backend's own thread; their top-level errors still refuse the app", async () => {
+    const { client } = await startApp({
+      "nodeSide.ts":
+        `"use node";\n` +
+        `import { actionGeneric } from "convex/server";\n` +
+        `(globalThis as any).__loadedBy = ((globalThis as any).__loadedBy ?? 0) + 1;\n` +
+        `export const seen = actionGeneric({ args: {}, handler: async () => [(globalThis as any).__loadedBy, "require" in globalThis, typeof module, typeof __dirname] });\n`,
+    });
+    // Loaded once, in the worker that runs it (its count is its own), and never here.
+    expect((globalThis as any).__loadedBy).toBeUndefined();
+    // No CommonJS globals, as in Convex's Node runtime (a worker started from source would have them;
+    // `typeof require` itself is esbuild's __require shim, there as on Convex).
+    await expect(client.action(anyApi.nodeSide.seen, {})).resolves.toEqual([1, false, "undefined", "undefined"]);
+    const err = await startFails({
+      "nodeBoom.ts": `"use node";\nimport { actionGeneric } from "convex/server";\nthrow new Error("boom at the top");\nexport const a = actionGeneric({ args: {}, handler: async () => 1 });\n`,
+    });
+    expect(err.message).toBe("Failed to analyze nodeBoom.js: boom at the top");
+  });
+
   test("a \"use node\" directive after comments still counts", async () => {
     const { client } = await startApp({
       "commented.ts":

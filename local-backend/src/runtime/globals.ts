@@ -56,6 +56,21 @@ export function setLoadTimeEnv(env: () => Record<string, string>) {
 }
 
 /**
+ * A worker started from source (`eval: true`) runs it as `node -e` runs a script: `require`,
+ * `module`, `exports`, `__filename` and `__dirname` become globals, which user modules would then
+ * see. Convex's Node runtime loads them as ES modules without any of these (a CommonJS package that
+ * requires a built-in needs `node.externalPackages`), so workers drop them before loading any.
+ */
+export function dropEvalGlobals(): void {
+  for (const name of ["require", "module", "exports", "__filename", "__dirname"]) delete (globalThis as Record<string, unknown>)[name];
+}
+
+/** The environment module top-level code would see now (isolate/analyzeNode.ts hands it to its worker). */
+export function currentLoadTimeEnv(): Record<string, string> {
+  return loadTimeEnv();
+}
+
+/**
  * `globalThis.Convex` as the `convex` package expects it. Inside one of our invocations it answers
  * with our syscalls; outside, it defers to whatever hook was installed before it (convex-test
  * installs its own once, so both can run in one test process).

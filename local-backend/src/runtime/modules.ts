@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ValidatorJSON } from "convex/values";
+import { analyzeExports, type AnalyzedFunction } from "./analyze.js";
+import { analyzeNodeModules } from "./isolate/analyzeNode.js";
 import type { FunctionKind } from "./context.js";
 import type { SchemaJson } from "./catalog.js";
 import { ModuleLoadError } from "./moduleLoadError.js";
@@ -90,6 +92,11 @@ export interface LoadOptions {
    * `moduleErrors`, the others load. Without it (a deploy) any failing module refuses the app.
    */
   tolerateModuleErrors?: boolean;
+  /**
+   * "use node" modules are analyzed in a worker that stops afterwards (isolate/analyzeNode.ts) and
+   * never loaded in this thread: only when an isolate pool runs every function.
+   */
+  analyzeNodeInWorker?: boolean;
 }
 
 export { ModuleLoadError };
@@ -198,41 +205,7 @@ function analyzeError(modPath: string, e: unknown): ModuleLoadError {
   return new ModuleLoadError(`Failed to analyze ${modPath}.js: ${e instanceof Error ? e.message : String(e)}`);
 }
 
-/** `prop in value`, false when a proxy's `has` trap throws (V8's `has` gives up the same way). */
-function hasFlag(value: object, prop: string): boolean {
-  try {
-    return prop in value;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Reads `exportArgs`/`exportReturns` as Convex's analysis does (crates/isolate analyze.rs): a
- * function is called and must return validator JSON, `undefined` means unvalidated, anything else
- * refuses the module.
- */
-function exportedValidator(value: any, method: "exportArgs" | "exportReturns", id: string): ValidatorJSON | null {
-  const exporter = value[method];
-  if (exporter === undefined) return null;
-  if (typeof exporter !== "function") throw new ModuleLoadError(`${id}.${method} is not a function or \`undefined\`.`);
-  const text = exporter.call(value);
-  if (typeof text !== "string") {
-    throw new ModuleLoadError(`Invalid ${method} return value: ${id}.${method}() didn't return a string.`);
-  }
-  try {
-    return JSON.parse(text) as ValidatorJSON | null;
-  } catch (e) {
-    throw new ModuleLoadError(`Invalid JSON returned from ${id}.${method}(): ${(e as Error).message}`);
-  }
-}
-
-/**
- * Registers every exported Convex function of one module under its canonical path. An export
- * counts only when it has exactly one of the `isQuery`/`isMutation`/`isAction` flags the `convex`
- * builders set, checked with `in` as Convex's analysis does: proxies (`components.foo`, `anyApi`),
- * plain objects, classes and helpers are ignored instead of breaking the load.
- */
+/** Registers every exported Convex function of one module (analyze.ts) under its canonical path. */
 function registerModule(
   functions: Map<string, RegisteredFunction>,
   modPath: string,
@@ -240,39 +213,21 @@ function registerModule(
   useNode: boolean,
   source?: ModuleSource,
 ) {
-  // Collected first, so a module that fails half-way registers nothing.
-  const found: RegisteredFunction[] = [];
-  for (const [name, value] of Object.entries(exports)) {
-    if (!value || (typeof value !== "function" && typeof value !== "object")) continue;
-    const flags = (["query", "mutation", "action"] as const).filter((k) =>
-      hasFlag(value, k === "query" ? "isQuery" : k === "mutation" ? "isMutation" : "isAction"),
-    );
-    if (flags.length !== 1) continue;
-    const kind = flags[0];
-    const isPublic = hasFlag(value, "isPublic");
-    const isInternal = hasFlag(value, "isInternal");
-    // Convex skips an export marked both public and internal.
-    if (isPublic && isInternal) continue;
-    const id = `${modPath}.js:${name}`;
-    const handler = value._handler;
-    if (handler !== undefined && typeof handler !== "function") throw new ModuleLoadError(`${id}.handler is not a function.`);
-    if (handler === undefined && typeof value !== "function") throw new ModuleLoadError(`${id} is not a function.`);
-    if (useNode && kind !== "action") {
-      throw new ModuleLoadError(
-        `${modPath}: "use node" modules may only contain actions, but \`${name}\` is a ${kind}.`,
-      );
-    }
-    found.push({
-      path: `${modPath}:${name}`,
-      kind,
-      visibility: isInternal ? "internal" : "public",
-      fn: value,
-      args: exportedValidator(value, "exportArgs", id),
-      returns: exportedValidator(value, "exportReturns", id),
-      ...(source ? { module: source } : {}),
-    });
+  // Analyzed first, so a module that fails half-way registers nothing.
+  registerAnalyzed(functions, modPath, analyzeExports(modPath, exports, useNode), exports, source);
+}
+
+/** Registers analyzed functions; `exports` null when the module was analyzed in a worker (it runs in one). */
+function registerAnalyzed(
+  functions: Map<string, RegisteredFunction>,
+  modPath: string,
+  analyzed: AnalyzedFunction[],
+  exports: Record<string, any> | null,
+  source?: ModuleSource,
+) {
+  for (const { name, ...f } of analyzed) {
+    functions.set(`${modPath}:${name}`, { path: `${modPath}:${name}`, ...f, fn: exports?.[name] ?? null, ...(source ? { module: source } : {}) });
   }
-  for (const f of found) functions.set(f.path, f);
 }
 
 function appFrom(functions: Map<string, RegisteredFunction>, extras: Record<string, any>): LoadedApp {
@@ -439,10 +394,19 @@ export async function bundleAndLoad(convexDir: string, outDir: string, options: 
   // Under Vitest these bundles are externalized (vite.config.ts), so Node loads them as in production.
   const importOut = (entry: string) => import(/* @vite-ignore */ pathToFileURL(outputs.get(path.resolve(entry))!).href);
   const moduleErrors: ModuleError[] = [];
+  const inWorker = options.analyzeNodeInWorker
+    ? await analyzeNodeModules(node.filter((e) => !failed.has(e)).map((e) => ({ url: pathToFileURL(outputs.get(path.resolve(e))!).href, modPath: modPaths.get(e)! })))
+    : null;
   for (const entry of entries) {
     const modPath = modPaths.get(entry)!;
     const file = path.relative(convexDir, entry).split(path.sep).join("/");
     let message = failed.get(entry);
+    const analyzed = message === undefined ? inWorker?.get(pathToFileURL(outputs.get(path.resolve(entry))!).href) : undefined;
+    if (analyzed?.ok) {
+      registerAnalyzed(functions, modPath, analyzed.functions, null, { url: pathToFileURL(outputs.get(path.resolve(entry))!).href, runtime: "node" });
+      continue;
+    }
+    if (analyzed) message = analyzed.moduleError ? analyzed.message : analyzeError(modPath, new Error(analyzed.message)).message;
     if (message === undefined) {
       try {
         const exports = await importOut(entry);

@@ -3,7 +3,7 @@ import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { als, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
 import { openFileBlob } from "../fileBlob.js";
-import { installGlobals, setLoadTimeEnv } from "../globals.js";
+import { dropEvalGlobals, installGlobals, setLoadTimeEnv } from "../globals.js";
 import { describeThrown, UserError } from "../thrown.js";
 import { headerPairs, type InvocationContext, type MainToWorker, type SyscallFailure, type WorkerToMain } from "./protocol.js";
 import { SyncChannelClient } from "./syncChannel.js";
@@ -58,6 +58,7 @@ const host: SyscallHost = {
 };
 
 installGlobals();
+dropEvalGlobals();
 
 // The backend times queries and mutations by this thread's CPU time (pool.ts); Linux names it here.
 try {
