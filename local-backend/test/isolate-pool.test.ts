@@ -43,14 +43,14 @@ async function until(what: string, ok: () => boolean, ms: number) {
 
 describe("isolate pool bounds", () => {
   test("the defaults: a transaction worker per core (min 2), an action worker per core plus one (min 3; was 32), idle ones retired after 30 s, one warm", () => {
-    expect(defaultPoolBounds(2)).toEqual({ maxTxWorkers: 2, maxActionWorkers: 3, idleMs: 30_000, nodeIdleMs: 5_000, warmTxWorkers: 1 });
-    expect(defaultPoolBounds(8)).toEqual({ maxTxWorkers: 8, maxActionWorkers: 9, idleMs: 30_000, nodeIdleMs: 5_000, warmTxWorkers: 1 });
+    expect(defaultPoolBounds(2)).toEqual({ maxTxWorkers: 2, maxActionWorkers: 3, idleMs: 30_000, nodeIdleMs: 1_000, warmTxWorkers: 1 });
+    expect(defaultPoolBounds(8)).toEqual({ maxTxWorkers: 8, maxActionWorkers: 9, idleMs: 30_000, nodeIdleMs: 1_000, warmTxWorkers: 1 });
     // A 64 MiB isolate keeps a small young generation; "use node" (512 MiB) a larger one.
     expect(youngGenerationMb(64)).toBe(3);
     expect(youngGenerationMb(512)).toBe(16);
   });
 
-  test('"use node" workers (512 MiB heaps) are retired after their own, shorter idle time', async () => {
+  test('"use node" workers (512 MiB heaps) are retired after their own, shorter idle time (1 s by default)', async () => {
     const { backend, client } = await start({ idleMs: 60_000, nodeIdleMs: 300 });
     expect(await client.action(anyApi.nodeRuntime.echo, { n: 1 })).toBe(2);
     expect(await client.action(anyApi.stuck.sleepAction, { ms: 1 })).toBe("woke");

@@ -50,8 +50,10 @@ export interface PoolBounds {
   /** A worker idle this long stops, so a burst (a newsletter send) gives its memory back. */
   idleMs: number;
   /**
-   * The same for "use node" workers (a 512 MiB heap): one import dry run leaves its worker holding
-   * ~30 MB more RSS than a default one, through the whole write phase that follows (issue #17).
+   * The same for "use node" workers (a 512 MiB heap). Measured (migrate bench): after an import's
+   * dry run its idle worker held ~80 MB of RSS (its dependencies' code, a heap collected to 36 MB)
+   * into the write phase that followed; at 5 s that made the backend's peak (514 MB against 440).
+   * Back-to-back "use node" runs (batches) still reuse it; a lone one pays a worker start.
    */
   nodeIdleMs: number;
   /** Transaction workers kept even when idle (a first query after a quiet spell does not pay a start). */
@@ -64,7 +66,7 @@ export interface PoolBounds {
  * members); at 2/3 it held 5 in all and took about as long (34 s against 31-37 s).
  */
 export function defaultPoolBounds(cores = availableParallelism()): PoolBounds {
-  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, nodeIdleMs: 5_000, warmTxWorkers: 1 };
+  return { maxTxWorkers: Math.max(2, cores), maxActionWorkers: Math.max(3, cores + 1), idleMs: 30_000, nodeIdleMs: 1_000, warmTxWorkers: 1 };
 }
 
 /**
