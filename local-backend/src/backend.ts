@@ -252,7 +252,7 @@ export class LocalBackend {
     // Neither: serve what the CLI last pushed to this data dir (nothing before the first push).
     if (!options.convexDir) return loadInstalledPush(options.dataDir, options.projectDir);
     const outDir = path.join(options.dataDir, "modules");
-    const app = await bundleAndLoad(options.convexDir, outDir, { tolerateModuleErrors: dev, analyzeNodeInWorker: options.limits !== false });
+    const app = await bundleAndLoad(options.convexDir, outDir, { tolerateModuleErrors: dev });
     // convex.config.ts: the components it uses, bundled from their own folders (components.ts).
     return installComponents(app, await loadComponentTree(options.convexDir, outDir));
   }

@@ -43,7 +43,7 @@ function writeApp(files: Record<string, string>) {
   return { convexDir, dataDir: path.join(dir, "data") };
 }
 
-async function startApp(files: Record<string, string>, opts: { watch?: boolean; dev?: boolean } = {}) {
+async function startApp(files: Record<string, string>, opts: { watch?: boolean; dev?: boolean; limits?: false } = {}) {
   const app = writeApp(files);
   const backend = await LocalBackend.start({ ...app, port: 0, host: "127.0.0.1", ...opts });
   running.push(backend);
@@ -254,6 +254,9 @@ describe("Node built-ins and \"use node\"", () => {
     // No CommonJS globals, as in Convex's Node runtime (a worker started from source would have them;
     // `typeof require` itself is esbuild's __require shim, there as on Convex).
     await expect(client.action(anyApi.nodeSide.seen, {})).resolves.toEqual([1, false, "undefined", "undefined"]);
+    // Without an isolate pool (`limits: false`) the function is loaded here when it first runs.
+    const inProcess = await startApp({ "nodeSide.ts": `"use node";\nimport { actionGeneric } from "convex/server";\nexport const one = actionGeneric({ args: {}, handler: async () => 1 });\n` }, { limits: false });
+    await expect(inProcess.client.action(anyApi.nodeSide.one, {})).resolves.toBe(1);
     const err = await startFails({
       "nodeBoom.ts": `"use node";\nimport { actionGeneric } from "convex/server";\nthrow new Error("boom at the top");\nexport const a = actionGeneric({ args: {}, handler: async () => 1 });\n`,
     });

@@ -37,7 +37,11 @@ export interface ModuleSource {
 }
 
 /** A convex-test style module loader; a loader that imports a file says which (`url`). */
-export type ModuleLoader = (() => Promise<any>) & { source?: ModuleSource };
+export type ModuleLoader = (() => Promise<any>) & {
+  source?: ModuleSource;
+  /** Analyzed in a worker (isolate/analyzeNode.ts): registered from this, the module never loaded here. */
+  analyzed?: AnalyzedFunction[];
+};
 
 /** Everything the backend needs from an app's `convex/` folder. */
 export interface LoadedApp {
@@ -92,11 +96,6 @@ export interface LoadOptions {
    * `moduleErrors`, the others load. Without it (a deploy) any failing module refuses the app.
    */
   tolerateModuleErrors?: boolean;
-  /**
-   * "use node" modules are analyzed in a worker that stops afterwards (isolate/analyzeNode.ts) and
-   * never loaded in this thread: only when an isolate pool runs every function.
-   */
-  analyzeNodeInWorker?: boolean;
 }
 
 export { ModuleLoadError };
@@ -270,6 +269,11 @@ export async function loadFromGlob(
       extras.schema = await modules[key]();
       continue;
     }
+    const analyzed = modules[key].analyzed;
+    if (analyzed) {
+      registerAnalyzed(functions, modPath, analyzed, null, modules[key].source);
+      continue;
+    }
     let exports: Record<string, any>;
     try {
       exports = await modules[key]();
@@ -394,14 +398,13 @@ export async function bundleAndLoad(convexDir: string, outDir: string, options: 
   // Under Vitest these bundles are externalized (vite.config.ts), so Node loads them as in production.
   const importOut = (entry: string) => import(/* @vite-ignore */ pathToFileURL(outputs.get(path.resolve(entry))!).href);
   const moduleErrors: ModuleError[] = [];
-  const inWorker = options.analyzeNodeInWorker
-    ? await analyzeNodeModules(node.filter((e) => !failed.has(e)).map((e) => ({ url: pathToFileURL(outputs.get(path.resolve(e))!).href, modPath: modPaths.get(e)! })))
-    : null;
+  // "use node" modules are analyzed in a worker that stops afterwards, never loaded in this thread.
+  const inWorker = await analyzeNodeModules(node.filter((e) => !failed.has(e)).map((e) => ({ url: pathToFileURL(outputs.get(path.resolve(e))!).href, modPath: modPaths.get(e)! })));
   for (const entry of entries) {
     const modPath = modPaths.get(entry)!;
     const file = path.relative(convexDir, entry).split(path.sep).join("/");
     let message = failed.get(entry);
-    const analyzed = message === undefined ? inWorker?.get(pathToFileURL(outputs.get(path.resolve(entry))!).href) : undefined;
+    const analyzed = message === undefined ? inWorker.get(pathToFileURL(outputs.get(path.resolve(entry))!).href) : undefined;
     if (analyzed?.ok) {
       registerAnalyzed(functions, modPath, analyzed.functions, null, { url: pathToFileURL(outputs.get(path.resolve(entry))!).href, runtime: "node" });
       continue;

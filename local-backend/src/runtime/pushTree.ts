@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { transform } from "esbuild";
 import type { SchemaJson } from "./catalog.js";
 import { installComponents, pushedComponentTree, type ComponentInput } from "./components.js";
+import { analyzeNodeModules } from "./isolate/analyzeNode.js";
 import { loadFromGlob, ModuleLoadError, type LoadedApp, type ModuleLoader, type RegisteredFunction } from "./modules.js";
 
 export interface PushedModule {
@@ -68,9 +69,21 @@ export async function loadModules(dir: string, modules: Array<{ path: string; en
     loader.source = { url, runtime: runtimeOf.get(p) ?? "isolate" };
     return loader;
   };
+  // "use node" modules are analyzed in a worker that stops afterwards, never loaded in this thread.
+  const entries = modules.filter((m) => !m.path.startsWith("_deps/"));
+  const nodeEntries = entries.filter((m) => runtimeOf.get(m.path) === "node");
+  const analyses = await analyzeNodeModules(nodeEntries.map((m) => ({ url: pathToFileURL(path.join(dir, m.path)).href, modPath: m.path.slice(0, -3) })));
   // loadFromGlob finds the root by `_generated/` and applies the entry rules; chunks are not entries.
   const glob: Record<string, ModuleLoader> = { "/push/_generated/api.js": async () => ({}) };
-  for (const m of modules) if (!m.path.startsWith("_deps/")) glob[`/push/${m.path}`] = load(m.path);
+  for (const m of entries) {
+    const loader = load(m.path);
+    const analysis = analyses.get(loader.source!.url);
+    if (analysis && !analysis.ok) {
+      throw new ModuleLoadError(analysis.moduleError ? analysis.message : `Failed to analyze ${m.path}: Uncaught ${analysis.name ? `${analysis.name}: ` : ""}${analysis.message}`);
+    }
+    if (analysis?.ok) loader.analyzed = analysis.functions;
+    glob[`/push/${m.path}`] = loader;
+  }
   if (hasSchema) glob["/push/schema.js"] = load("schema.js");
   const app = await loadFromGlob(glob);
   for (const m of modules) {

@@ -564,14 +564,13 @@ export class FunctionRunner implements SyscallHost {
   }
 
   /** Runs a registered function's code as `ctx`: in an isolate worker when it has a bundled file. */
-  invoke(ctx: ExecContext, f: RegisteredFunction, method: "query" | "mutation" | "action", argsJson: string): Promise<string> {
+  async invoke(ctx: ExecContext, f: RegisteredFunction, method: "query" | "mutation" | "action", argsJson: string): Promise<string> {
     if (this.isolates && f.module) return this.isolates.invoke(ctx, f, method, argsJson);
+    // A "use node" function analyzed in a worker (isolate/analyzeNode.ts) is loaded here only when
+    // there is no isolate pool to run it (`limits: false`).
+    const fn = f.fn ?? (await import(/* @vite-ignore */ f.module!.url))[f.path.slice(f.path.lastIndexOf(":") + 1)];
     return als.run(ctx, () =>
-      method === "query"
-        ? f.fn.invokeQuery(argsJson)
-        : method === "mutation"
-          ? f.fn.invokeMutation(argsJson)
-          : f.fn.invokeAction(ctx.requestId, argsJson),
+      method === "query" ? fn.invokeQuery(argsJson) : method === "mutation" ? fn.invokeMutation(argsJson) : fn.invokeAction(ctx.requestId, argsJson),
     );
   }
 

@@ -30,7 +30,8 @@ function compileAnalyzeWorker(): Promise<string> {
   return workerSource;
 }
 
-export type NodeAnalysis = { ok: true; functions: AnalyzedFunction[] } | { ok: false; moduleError: boolean; message: string };
+/** `name`: the thrown error's ("" when what was thrown is not an Error). */
+export type NodeAnalysis = { ok: true; functions: AnalyzedFunction[] } | { ok: false; moduleError: boolean; name: string; message: string };
 
 /** Each module's analysis by URL, the modules loaded one after another in one worker. */
 export async function analyzeNodeModules(modules: Array<{ url: string; modPath: string }>): Promise<Map<string, NodeAnalysis>> {
@@ -65,7 +66,7 @@ export async function analyzeNodeModules(modules: Array<{ url: string; modPath: 
         });
         out.set(m.url, analysis);
       } catch (e) {
-        out.set(m.url, { ok: false, moduleError: false, message: (e as Error).message });
+        out.set(m.url, { ok: false, moduleError: false, name: "Error", message: (e as Error).message });
       } finally {
         pending = null;
       }

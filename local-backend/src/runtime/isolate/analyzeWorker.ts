@@ -17,7 +17,7 @@ export interface AnalyzeRequest {
 export type AnalyzeAnswer =
   | { id: number; ok: true; functions: AnalyzedFunction[] }
   /** `moduleError`: a ModuleLoadError, whose message is the whole text; otherwise what top-level code threw. */
-  | { id: number; ok: false; moduleError: boolean; message: string };
+  | { id: number; ok: false; moduleError: boolean; name: string; message: string };
 
 const port = parentPort!;
 installGlobals();
@@ -31,7 +31,8 @@ port.on("message", async (m: AnalyzeRequest) => {
   try {
     answer = { id: m.id, ok: true, functions: analyzeExports(m.modPath, await import(m.url), true) };
   } catch (e) {
-    answer = { id: m.id, ok: false, moduleError: e instanceof ModuleLoadError, message: e instanceof Error ? e.message : String(e) };
+    const error = e instanceof Error ? e : null;
+    answer = { id: m.id, ok: false, moduleError: e instanceof ModuleLoadError, name: error?.name ?? "", message: error ? error.message : String(e) };
   }
   port.postMessage(answer);
 });
