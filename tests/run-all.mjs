@@ -66,7 +66,7 @@ run("node", ["tests/codegen-check.mjs"]);
 await all([start("npm", ["run", "-s", "lint"]), start("npx", ["tsc", "--noEmit"]), start("npx", ["convex", "typecheck"])]);
 // The browser tests' production build (tests/e2e/start-stack.mjs skips its own when E2E_PREBUILT=1)
 // runs while Vitest does: no Vitest test reads build/.
-const build = start("npx", ["remix", "vite:build"]);
+const build = start("node", ["tools/build.mjs"]);
 run("npx", ["vitest", "run"]);
 await all([build]);
 ensureChromium();

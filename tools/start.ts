@@ -83,8 +83,8 @@ async function main() {
   };
   // The Remix build needs no backend: it runs while the CLI deploys, which keeps startup short.
   // Warnings and errors only (the build has none): not ~200 lines listing every chunk on each start.
-  const buildArgs = ["vite:build", ...(flags.verbose ? [] : ["--logLevel", "warn"])];
-  const buildChild = flags.dev ? undefined : spawn(bin("remix"), buildArgs, { env, stdio: "inherit" });
+  const buildArgs = ["tools/build.mjs", ...(flags.verbose ? [] : ["--logLevel", "warn"])];
+  const buildChild = flags.dev ? undefined : spawn(process.execPath, buildArgs, { env, stdio: "inherit" });
   const built = buildChild && succeeded(buildChild, "The Remix build");
   built?.catch(() => {}); // awaited below; a failure must not surface as an unhandled rejection first
   try {
@@ -139,8 +139,9 @@ async function main() {
     app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
   } else {
     await built;
-    // The production server (app/server/index.ts): host routing and the response cache in front of Remix.
-    app = spawn(bin("tsx"), ["app/server/index.ts"], { env, stdio: "inherit" });
+    // The production server (app/server/index.ts, compiled by tools/build.mjs): host routing and the
+    // response cache in front of Remix, run by plain node (no launcher process, no loader).
+    app = spawn(process.execPath, ["build/server/serve.js"], { env, stdio: "inherit" });
   }
   console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
   app.on("exit", (code) => {

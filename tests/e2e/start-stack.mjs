@@ -29,7 +29,7 @@ const bin = (n) => path.resolve("node_modules/.bin", n);
 
 // `npm test` (tests/run-all.mjs) builds while Vitest runs and says so with E2E_PREBUILT=1.
 if (process.env.E2E_PREBUILT !== "1") {
-  const build = spawnSync(bin("remix"), ["vite:build"], { stdio: "inherit" });
+  const build = spawnSync(process.execPath, ["tools/build.mjs"], { stdio: "inherit" });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
@@ -192,7 +192,7 @@ try {
 }
 
 // PRESSROOM_DEV_MAILBOX=1 turns on /dev/mailbox, which reads the Resend fake (RESEND_FAKE_URL).
-app = spawn(bin("tsx"), ["app/server/index.ts"], {
+app = spawn(process.execPath, ["build/server/serve.js"], {
   stdio: "inherit",
   env: {
     ...process.env,
@@ -205,7 +205,7 @@ app = spawn(bin("tsx"), ["app/server/index.ts"], {
   },
 });
 
-hostApp = spawn(bin("tsx"), ["app/server/index.ts"], {
+hostApp = spawn(process.execPath, ["build/server/serve.js"], {
   stdio: "inherit",
   env: {
     ...process.env,

@@ -133,14 +133,14 @@ function newestMtime(dir: string): number {
 }
 
 export function ensureBuild(log: Log) {
-  const serverBuild = path.join(REPO_ROOT, "build", "server", "index.js");
+  const serverBuild = path.join(REPO_ROOT, "build", "server", "serve.js");
   const stale =
     !existsSync(serverBuild) ||
     statSync(serverBuild).mtimeMs < Math.max(newestMtime(path.join(REPO_ROOT, "app")), newestMtime(path.join(REPO_ROOT, "convex", "_generated")));
   if (!stale) return log("reader bench: build/ is up to date");
-  log("reader bench: build/ is stale, running remix vite:build");
-  const r = spawnSync(path.join(REPO_ROOT, "node_modules", ".bin", "remix"), ["vite:build"], { cwd: REPO_ROOT, stdio: "ignore" });
-  if (r.status !== 0) throw new Error("remix vite:build failed");
+  log("reader bench: build/ is stale, running tools/build.mjs");
+  const r = spawnSync(process.execPath, ["tools/build.mjs"], { cwd: REPO_ROOT, stdio: "ignore" });
+  if (r.status !== 0) throw new Error("tools/build.mjs failed");
 }
 
 export function freePort(): Promise<number> {
@@ -288,7 +288,7 @@ export async function waitFor(url: string, timeoutMs: number) {
 
 /** `adminKey`: the app server sends views with it (reader:recordViews is internal). */
 export function startApp(port: number, convexUrl: string, cache: "on" | "off", adminKey?: string): ChildProcess {
-  return spawn(path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["app/server/index.ts"], {
+  return spawn(process.execPath, ["build/server/serve.js"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
