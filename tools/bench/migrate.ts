@@ -58,7 +58,7 @@ function rssOf(pid: number | undefined): number {
   }
 }
 
-/** A process's RSS plus its descendants' (the app runs under tsx's CLI, which spawns the real node). */
+/** A process's RSS plus its descendants' (the app server's primary and its cluster workers). */
 function treeRss(pid: number | undefined, depth = 0): number {
   if (!pid || depth > 4) return 0;
   let total = rssOf(pid);
@@ -152,7 +152,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
     const base = `http://127.0.0.1:${appPort}`;
     app = startApp(appPort, backend.url, "off", prepared.adminKey);
     await waitFor(`${base}/`, 30_000);
-    log(`migrate bench: backend ${backend.pid()} (RSS ${fmt.mb(backend.rss())}) and app ${app.pid} (RSS ${fmt.mb(treeRss(app.pid))}, with its tsx child) serving`);
+    log(`migrate bench: backend ${backend.pid()} (RSS ${fmt.mb(backend.rss())}) and app ${app.pid} (RSS ${fmt.mb(treeRss(app.pid))}, with its workers) serving`);
 
     const owner = new ConvexHttpClient(backend.url, { logger: false });
     owner.setAuth(jwt);

@@ -1,7 +1,7 @@
 // Over 400 lines: module loading end to end: entry rules, bundling, analysis of exports, loading from globs.
 import { build, type Plugin } from "esbuild";
 import { builtinModules } from "node:module";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ValidatorJSON } from "convex/values";
@@ -371,6 +371,8 @@ export async function bundleAndLoad(convexDir: string, outDir: string, options: 
   const dir = path.join(outDir, `local-backend-build-${process.pid}-${++buildCounter}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  // The bundles are ES modules: said once, so Node does not first try each as CommonJS (as pushes do, pushTree.ts).
+  writeFileSync(path.join(dir, "package.json"), '{"type":"module"}\n');
 
   const outputs = new Map<string, string>();
   const failed = new Map<string, string>();

@@ -42,8 +42,9 @@ export async function analyzeNodeModules(modules: Array<{ url: string; modPath: 
     eval: true,
     workerData: { env: currentLoadTimeEnv() },
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngGenerationMb(heapMb) },
-    // The backend's own environment is not user code's (as in isolate workers, handle.ts).
+    // The backend's own environment and flags are not user code's (as in isolate workers, handle.ts).
     env: {},
+    execArgv: [],
     stdout: false,
     stderr: false,
   });

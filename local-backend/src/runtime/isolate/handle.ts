@@ -156,6 +156,9 @@ export class IsolateWorker {
       resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngGenerationMb(heapMb) },
       // The function environment is passed per invocation; the backend's own is not user code's.
       env: {},
+      // Nor its flags: under tsx they load its TypeScript loader (a thread, an esbuild service)
+      // into every worker, which runs plain JavaScript.
+      execArgv: [],
       stdout: false,
       stderr: false,
     });
