@@ -12,8 +12,8 @@ import { onShutdown, serveBackend } from "./serve.js";
 const USAGE = `local-backend: a Convex-compatible backend on SQLite
 
 Usage:
-  local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch]
-                                       API on --port, HTTP actions on --port + 1
+  local-backend serve [--convex-dir convex] [--data-dir .data/local-backend] [--port 3210] [--watch] [--quiet]
+                                       API on --port, HTTP actions on --port + 1; --quiet: no line per function call
   local-backend serve --pushed [...]   serve what \`npx convex dev|deploy\` last pushed (no --convex-dir)
   local-backend codegen                \`npx convex codegen\` against a throwaway local backend
   local-backend env list | get NAME | set NAME VALUE | remove NAME
@@ -30,6 +30,7 @@ const { values: flags, positionals } = parseArgs({
     "app-port": { type: "string", default: process.env.PORT ?? "3000" },
     watch: { type: "boolean", default: false },
     pushed: { type: "boolean", default: false },
+    quiet: { type: "boolean", default: false },
     limit: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -55,6 +56,7 @@ async function serve(): Promise<LocalBackend> {
     port: Number(flags.port),
     appPort: flags["app-port"]!,
     watch: flags.watch!,
+    logCalls: !flags.quiet,
   });
 }
 

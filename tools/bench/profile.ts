@@ -87,7 +87,8 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "profile-data-"));
   const outDir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "profile-out-"));
   let app: ChildProcess | null = null;
-  const backend = backendProcess({ dataDir, port: await freePortPair(), crons: false });
+  const backendProfiles = path.join(outDir, "backend");
+  const backend = backendProcess({ dataDir, port: await freePortPair(), crons: false, quiet: true, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${backendProfiles}`] });
   try {
     ensureBuild(log);
     const keys = await generateKeyPair("RS256", { extractable: true });
@@ -110,10 +111,7 @@ async function main() {
       if (!out.ok) throw new Error(out.message);
       return JSON.parse(out.valueJson) as { userId: string; sessionId: string };
     });
-    const backendProfiles = path.join(outDir, "backend");
-    process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${backendProfiles}`;
     await backend.start();
-    delete process.env.NODE_OPTIONS;
     const now = Math.floor(Date.now() / 1000);
     const jwt = await new SignJWT({ sub: `${reader.userId}|${reader.sessionId}`, iss: backend.siteUrl, aud: "convex", iat: now, exp: now + 3600 })
       .setProtectedHeader({ alg: "RS256" })
@@ -131,9 +129,7 @@ async function main() {
     for (const page of pages) {
       const dir = path.join(outDir, page.name.replace(/[^a-z]+/g, "-"));
       const port = await freePort();
-      process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
-      app = startApp(port, backend.url, "off");
-      delete process.env.NODE_OPTIONS;
+      app = startApp(port, backend.url, "off", undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
       await waitFor(`http://127.0.0.1:${port}/bench/`, 30_000);
       const probe = await fetch(`http://127.0.0.1:${port}${page.paths[0]}`, { headers: page.headers });
       const html = await probe.text();

@@ -286,9 +286,9 @@ export async function waitFor(url: string, timeoutMs: number) {
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
 }
 
-/** `adminKey`: the app server sends views with it (reader:recordViews is internal). */
-export function startApp(port: number, convexUrl: string, cache: "on" | "off", adminKey?: string): ChildProcess {
-  return spawn(process.execPath, ["build/server/serve.js"], {
+/** `adminKey`: the app server sends views with it (reader:recordViews is internal); `nodeArgs`: e.g. --cpu-prof (profile.ts). */
+export function startApp(port: number, convexUrl: string, cache: "on" | "off", adminKey?: string, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "build/server/serve.js"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "ignore", "inherit"],
     env: {
