@@ -71,6 +71,17 @@ describe("isolate pool bounds", () => {
     expect(await client.action(anyApi.nodeRuntime.hold, { mb: 1 })).toBe(1);
   });
 
+  test("the function environment is one object until it changes, so workers are sent it only then", async () => {
+    const { backend } = await start({});
+    const env = backend.functionEnv();
+    expect(backend.functionEnv()).toBe(env);
+    backend.env.set("POOL_TEST_VAR", "1");
+    const next = backend.functionEnv();
+    expect(next).not.toBe(env);
+    expect(next.POOL_TEST_VAR).toBe("1");
+    expect(backend.functionEnv()).toBe(next);
+  });
+
   test("idle action workers are retired; one warm transaction worker stays", async () => {
     const { backend, client } = await start({ idleMs: 300 });
     const woke = await Promise.all(Array.from({ length: 4 }, () => client.action(anyApi.stuck.sleepAction, { ms: 100 })));

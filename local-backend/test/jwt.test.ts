@@ -83,3 +83,49 @@ describe("OIDC providers", () => {
     await expect(verifier.verify(await token({ iss: ISSUER, sub: "abc", aud: "other" }))).rejects.toThrow(/No auth provider/);
   });
 });
+
+describe("verified tokens are remembered (issue #18: every query used to verify its token again)", () => {
+  async function counted() {
+    const fetched: string[] = [];
+    const jwks = { keys: [{ ...(await exportJWK(rs.publicKey)), kid: "k1", alg: "RS256", use: "sig" }] };
+    const fetcher = async (u: string) => {
+      fetched.push(u);
+      if (u.endsWith("/openid-configuration")) return Response.json({ issuer: ISSUER, jwks_uri: `${ISSUER}/.well-known/jwks.json` });
+      return Response.json(jwks);
+    };
+    let config: object = { providers: [{ domain: ISSUER, applicationID: "convex" }] };
+    const verifier = new JwtVerifier(() => config as any, fetcher);
+    return { fetched, verifier, push: () => (config = { providers: [{ domain: ISSUER, applicationID: "convex" }] }) };
+  }
+
+  test("the same token again is not verified again: no discovery, no JWKS fetch, the same identity", async () => {
+    const { fetched, verifier } = await counted();
+    const jwt = await token({ iss: ISSUER, sub: "abc", aud: "convex" });
+    const first = await verifier.verify(jwt);
+    expect(fetched).toHaveLength(2);
+    expect(await verifier.verify(jwt)).toEqual(first);
+    expect(fetched).toHaveLength(2);
+    // Another token for the same issuer reuses the discovery and keys (fetched at most once a minute).
+    await verifier.verify(await token({ iss: ISSUER, sub: "other", aud: "convex" }));
+    expect(fetched).toHaveLength(2);
+  });
+
+  test("a remembered token that has expired is refused", async () => {
+    const { verifier } = await counted();
+    const jwt = await token({ iss: ISSUER, sub: "abc", aud: "convex" }, rs.privateKey, "1s");
+    await verifier.verify(jwt);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(verifier.verify(jwt)).rejects.toThrow(/expired/i);
+  });
+
+  test("a new auth config (a push) verifies again, and a forged token is never remembered as valid", async () => {
+    const { verifier, push } = await counted();
+    const jwt = await token({ iss: ISSUER, sub: "abc", aud: "convex" });
+    await verifier.verify(jwt);
+    push();
+    const forged = await token({ iss: ISSUER, sub: "abc", aud: "convex" }, other.privateKey);
+    await expect(verifier.verify(forged)).rejects.toThrow(/verify/i);
+    await expect(verifier.verify(forged)).rejects.toThrow(/verify/i);
+    expect((await verifier.verify(jwt)).subject).toBe("abc");
+  });
+});
