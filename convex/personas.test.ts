@@ -570,6 +570,14 @@ export const matrix: Record<string, Row> = {
     observe: (r, x) => (r?.kind === "post" ? read(r.post, x) : "missing"),
     expect: paidReaders,
   },
+  "reader:postPage": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.postPage, { siteSlug: "daily", slug: x.paidSlug }),
+    // The post follows the persona's right; its related and previous/next cards never carry a body.
+    observe: (r, x) =>
+      r?.kind !== "post" || [...r.related, r.adjacent.previous, r.adjacent.next].some((p) => p !== null && p.doc !== null) ? "missing" : read(r.post, x),
+    expect: paidReaders,
+  },
   "reader:getPostWithTags": {
     prepare: readerContent,
     call: (c, _w, x) => c.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: x.paidSlug }),

@@ -409,6 +409,34 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     }
   });
 
+  test("postPage is postBySlug, the related posts of its first tag and adjacent in one call, for every reader; its cards never carry a body", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const red = await editor.mutation(api.tags.create, { siteId: w.siteId, name: "Red" });
+    const t0 = Date.now() - 30 * DAY;
+    const ids: Id<"posts">[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await publishPost(t, w, { title: `Red ${i}`, body: `${PREVIEW} Body words ${i}.`, tagIds: [red] }));
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: ids[2], featured: true });
+    for (const [i, id] of ids.entries()) await setPublishedAt(t, id, t0 + i * DAY);
+    const slugOf = async (id: Id<"posts">) => (await t.run(async (ctx) => ctx.db.get("posts", id)))!.slug;
+    for (const client of [t, as(t, w.users.reader), as(t, w.users.subscriber), as(t, w.users.owner)] as Client[]) {
+      for (const id of [ids[2], ids[3], ids[5]]) {
+        const slug = await slugOf(id);
+        const page = await client.query(api.reader.postPage, { siteSlug: "daily", slug });
+        const single = await client.query(api.reader.postBySlug, { siteSlug: "daily", slug });
+        const tagged = await client.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "red", paginationOpts: { numItems: 4, cursor: null } });
+        const adjacent = await client.query(api.reader.adjacent, { siteSlug: "daily", postId: id });
+        expect(page).toEqual({ ...single, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
+        if (page?.kind !== "post") throw new Error("not a post");
+        expect(page.related).toHaveLength(3);
+        expect([...page.related, page.adjacent.previous, page.adjacent.next].every((p) => p === null || p.doc === null)).toBe(true);
+      }
+    }
+    expect(await t.query(api.reader.postPage, { siteSlug: "daily", slug: "no-such-post" })).toBeNull();
+    expect(await t.query(api.reader.postPage, { siteSlug: "nowhere", slug: await slugOf(ids[0]) })).toBeNull();
+  });
+
   test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);

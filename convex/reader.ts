@@ -198,6 +198,45 @@ export const adjacent = readerQuery({
   },
 });
 
+/** Related posts a post page shows (sharing its first tag). */
+export const RELATED_POSTS = 3;
+
+/**
+ * Issue #18: everything a post page shows from the content, in one call (it was four: the post,
+ * related posts, previous/next, each a round trip, and each a JWT check for a signed-in reader).
+ * The post as postBySlug gives it (its body only for an entitled viewer), up to RELATED_POSTS
+ * related cards (the newest others with its first tag) and the previous/next cards; every card is
+ * projected like a list's: never a body.
+ */
+export const postPage = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(
+    v.object({
+      kind: v.literal("post"),
+      post: vReaderPost,
+      related: v.array(vReaderPost),
+      adjacent: v.object({ previous: vAdjacentCard, next: vAdjacentCard }),
+    }),
+    vRedirect,
+    v.null(),
+  ),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const found = await Reader.resolvePost(ctx, site._id, slug);
+    if (!found) return null;
+    if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
+    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+    const post = await toReaderPost(ctx, found.post, entitlement, true);
+    const firstTag = post.tags[0] ? await Reader.tagBySlug(ctx, site._id, post.tags[0].slug) : null;
+    const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
+    const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
+    const { previous, next } = await Reader.adjacent(ctx, site, found.post);
+    const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
+    return { kind: "post" as const, post, related, adjacent: { previous: await card(previous), next: await card(next) } };
+  },
+});
+
 /** A tag page's header, a redirect for an old (renamed or merged) tag slug, or null. */
 export const tagBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },

@@ -20,26 +20,20 @@ import { countView } from "../reader/views.server";
 // that reader:postBySlug returns only to entitled viewers; a locked post's loader data has no body
 // at all, so neither the HTML nor the single-fetch .data response can carry it. Old slugs 301 to
 // the current one. Related posts share the post's first tag. Previous/next link the published posts
-// just older and newer (reader:adjacent), sent as cards like every list: never a body.
-
-const RELATED = 3;
+// just older and newer, sent as cards like every list: never a body. All three come from one query
+// (reader:postPage).
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site, resolved } = await requireSite(request, params);
   const slug = params.postSlug ?? "";
-  const found = await client.query(api.reader.postBySlug, { siteSlug: site.slug, slug });
+  // The post, related posts and previous/next in one call (issue #18, ADR 016).
+  const found = await client.query(api.reader.postPage, { siteSlug: site.slug, slug });
   // Not a post here: maybe an imported post's old address (Ghost "/slug/" whose slug clashed).
   if (!found) throw (await legacyRedirect(client, site, pathBelowSite(request))) ?? notFound("Post not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
-  const post = found.post;
-  const firstTag = post.tags[0];
-  const [related, adjacent, plans, subscription, membership] = await Promise.all([
-    firstTag
-      ? client
-          .query(api.reader.byTag, { siteSlug: site.slug, tagSlug: firstTag.slug, paginationOpts: { numItems: RELATED + 1, cursor: null } })
-          .then((r) => r.page.filter((p) => p._id !== post._id).slice(0, RELATED).map(toCard))
-      : [],
-    client.query(api.reader.adjacent, { siteSlug: site.slug, postId: post._id }),
+  const { post, adjacent } = found;
+  const related = found.related.map(toCard);
+  const [plans, subscription, membership] = await Promise.all([
     post.locked ? checkoutPlans(client, site.slug) : null,
     post.locked ? readerSubscription(client, site.slug) : null,
     readerMembership(client, resolved.site._id),

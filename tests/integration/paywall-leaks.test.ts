@@ -254,6 +254,12 @@ describe.each(NON_SUBSCRIBERS)("paid body never reaches %s", (_who, viewer) => {
     expect(found).toMatchObject({ kind: "post", post: { locked: true, doc: null } });
     const withTags = await convex.query(api.reader.getPostWithTags, { siteSlug: SITE, slug: SLUG });
     expect(withTags).toMatchObject({ locked: true, doc: null });
+    // The post page's one query (issue #18): the post, its related posts and previous/next.
+    const page = await convex.query(api.reader.postPage, { siteSlug: SITE, slug: SLUG });
+    expect(page).toMatchObject({ kind: "post", post: { locked: true, doc: null } });
+    const neighbourPage = await convex.query(api.reader.postPage, { siteSlug: SITE, slug: NEIGHBOUR });
+    expect(neighbourPage).toMatchObject({ kind: "post", adjacent: { next: { slug: SLUG, locked: true, doc: null } } });
+    expect(JSON.stringify([page, neighbourPage])).not.toContain(CANARY);
     const lists = await Promise.all([
       convex.query(api.reader.latest, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
       convex.query(api.reader.featured, { siteSlug: SITE, paginationOpts: { numItems: 50, cursor: null } }),
@@ -283,6 +289,8 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     const found = await actingAs(subscriberId).query(api.reader.postBySlug, { siteSlug: SITE, slug: SLUG });
     expect(found).toMatchObject({ kind: "post", post: { locked: false } });
     expect((found as { post: { doc: string } }).post.doc).toContain(CANARY);
+    const page = await actingAs(subscriberId).query(api.reader.postPage, { siteSlug: SITE, slug: SLUG });
+    expect((page as { post: { doc: string } }).post.doc).toContain(CANARY);
   });
 
   test("but previous/next links are cards even for a subscriber (page, .data and the API)", async () => {
@@ -295,6 +303,9 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     const adjacent = await convex.query(api.reader.adjacent, { siteSlug: SITE, postId: (found as { post: { _id: Id<"posts"> } }).post._id });
     expect(adjacent?.next).toMatchObject({ slug: SLUG, locked: false, doc: null });
     expect(JSON.stringify(adjacent)).not.toContain(CANARY);
+    const neighbourPage = await convex.query(api.reader.postPage, { siteSlug: SITE, slug: NEIGHBOUR });
+    expect(neighbourPage).toMatchObject({ kind: "post", adjacent: { next: { slug: SLUG, locked: false, doc: null } } });
+    expect(JSON.stringify(neighbourPage)).not.toContain(CANARY);
   });
 
   test("but even a subscriber's feed is the public one", async () => {
