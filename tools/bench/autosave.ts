@@ -14,6 +14,7 @@
 //
 // Environment knobs: BENCH_AUTOSAVE_EDITORS (default 20), BENCH_AUTOSAVE_SECONDS (default 5).
 import { mkdtempSync, rmSync } from "node:fs";
+import { guardSection } from "./guard.js";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -160,11 +161,16 @@ async function childMain(config: ChildConfig): Promise<void> {
 
 // ---- Parent: the backend, the seed, the report. -------------------------------------------------------
 
+/** The section's time budget (run.ts). */
+export const AUTOSAVE_BUDGET_MS = 2 * 60_000;
+
 export async function runAutosaveBench(log: Log): Promise<void> {
   const { LocalBackend } = await import("../../local-backend/src/backend.js");
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "lb-bench-autosave-"));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once("exit", removeDataDir);
+  // Past its budget (or on Ctrl-C): the clients' child is killed on exit (lib.ts), the data dir removed.
+  const guard = guardSection("autosave", AUTOSAVE_BUDGET_MS, removeDataDir);
   const backend = await LocalBackend.start({
     dataDir,
     convexDir: path.join(REPO_ROOT, "convex"),
@@ -310,6 +316,7 @@ export async function runAutosaveBench(log: Log): Promise<void> {
   } finally {
     await backend.close();
     removeDataDir();
+    guard.release();
   }
 }
 

@@ -2,6 +2,7 @@
 // local backend, at 10,000 and then 100,000 published posts over 1,000 tags. The time per call
 // must stay flat as posts grow (indexed ranges, never scans), so the table reports 100k/10k ratios.
 import { mkdtempSync, rmSync } from "node:fs";
+import { guardSection } from "./guard.js";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalBackend } from "../../local-backend/src/backend.js";
@@ -86,8 +87,13 @@ export async function seedPosts(backend: LocalBackend, from: number, to: number,
   }
 }
 
+/** The section's time budget (run.ts). */
+export const CONTENT_BUDGET_MS = 4 * 60_000;
+
 export async function runContentBench(log: Log): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "lb-bench-content-"));
+  // Past its budget (or on Ctrl-C): its data dir goes; the backend runs in this process and ends with it.
+  const guard = guardSection("content", CONTENT_BUDGET_MS, () => rmSync(dataDir, { recursive: true, force: true }));
   const backend = await LocalBackend.start({ dataDir, convexDir: path.join(REPO_ROOT, "convex"), crons: false });
   try {
     const ids = await createContentSite(backend);
@@ -144,5 +150,6 @@ export async function runContentBench(log: Log): Promise<void> {
   } finally {
     await backend.close();
     rmSync(dataDir, { recursive: true, force: true });
+    guard.release();
   }
 }

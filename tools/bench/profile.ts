@@ -15,10 +15,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
 import { fmt, printTable, runChild } from "../../local-backend/bench/lib.js";
 import { backendProcess, freePortPair, prepareDataDir } from "../../tests/support/backend-process.js";
-import { ensureBuild, freePort, seed, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
+import { ensureBuild, freePort, seed, seedSubscriber, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 const READER_PAGES = fileURLToPath(new URL("./reader-pages.ts", import.meta.url));
@@ -91,36 +90,17 @@ async function main() {
   const backend = backendProcess({ dataDir, port: await freePortPair(), crons: false, quiet: true, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${backendProfiles}`] });
   try {
     ensureBuild(log);
-    const keys = await generateKeyPair("RS256", { extractable: true });
-    const env = {
-      JWT_PRIVATE_KEY: (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "),
-      JWKS: JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }),
-      SITE_URL: "http://127.0.0.1:3000",
-    };
-    const { value: reader } = await prepareDataDir(dataDir, env, async (b) => {
+    let subscriber!: Awaited<ReturnType<typeof seedSubscriber>>;
+    await prepareDataDir(dataDir, {}, async (b) => {
       await seed(b, log);
-      // A paying subscriber: a user, a session, an active plan's subscription on the bench site.
-      const out = await b.runner.transactInline(async (ctx: any) => {
-        const now = Date.now();
-        const site = await ctx.db.query("sites").withIndex("by_slug", (q: any) => q.eq("slug", "bench")).unique();
-        const userId = await ctx.db.insert("users", { name: "Paying Reader", email: "reader@example.com", createdAt: now, updatedAt: now });
-        const sessionId = await ctx.db.insert("authSessions", { userId, expirationTime: now + 86_400_000 });
-        await ctx.db.insert("subscriptions", { siteId: site._id, userId, status: "active", currentPeriodStart: now, currentPeriodEnd: now + 30 * 86_400_000, cancelAtPeriodEnd: false, createdAt: now, updatedAt: now });
-        return { userId, sessionId };
-      });
-      if (!out.ok) throw new Error(out.message);
-      return JSON.parse(out.valueJson) as { userId: string; sessionId: string };
+      subscriber = await seedSubscriber(b);
     });
     await backend.start();
-    const now = Math.floor(Date.now() / 1000);
-    const jwt = await new SignJWT({ sub: `${reader.userId}|${reader.sessionId}`, iss: backend.siteUrl, aud: "convex", iat: now, exp: now + 3600 })
-      .setProtectedHeader({ alg: "RS256" })
-      .sign(keys.privateKey);
-    const subscriber = { cookie: `__convexAuthJWT=${jwt}; __convexAuthRefreshToken=unused-while-profiling` };
+    const cookie = { cookie: await subscriber.cookie(backend.siteUrl) };
     // Featured posts are every tenth (reader-pages.ts seed); the subscriber may read them.
     const pages = [
       { name: "post", paths: Array.from({ length: 200 }, (_, i) => `/bench/post-${9999 - i * 7}`) },
-      { name: "featured post, signed-in subscriber", paths: Array.from({ length: 200 }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: subscriber },
+      { name: "featured post, signed-in subscriber", paths: Array.from({ length: 200 }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: cookie },
       { name: "home", paths: ["/bench/"] },
       { name: "tag", paths: Array.from({ length: 100 }, (_, t) => `/bench/tag/tag-${t}`) },
       { name: "rss", paths: ["/bench/rss.xml"] },
