@@ -132,15 +132,24 @@ export const postBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
   returns: v.union(v.object({ kind: v.literal("post"), post: vReaderPost }), vRedirect, v.null()),
   handler: async (ctx, { siteSlug, slug }) => {
-    const site = await Reader.siteBySlug(ctx, siteSlug);
-    if (!site) return null;
-    const found = await Reader.resolvePost(ctx, site._id, slug);
-    if (!found) return null;
-    if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
-    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
-    return { kind: "post" as const, post: await toReaderPost(ctx, found.post, entitlement, true) };
+    const found = await readablePost(ctx, siteSlug, slug);
+    return found?.kind === "post" ? { kind: "post" as const, post: found.post } : found;
   },
 });
+
+/**
+ * The live post at `slug` projected for the viewer (its body only when entitled), with its site,
+ * document and the viewer's entitlement; a redirect for an old slug; or null.
+ */
+async function readablePost(ctx: ReaderCtx, siteSlug: string, slug: string) {
+  const site = await Reader.siteBySlug(ctx, siteSlug);
+  if (!site) return null;
+  const found = await Reader.resolvePost(ctx, site._id, slug);
+  if (!found) return null;
+  if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
+  const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+  return { kind: "post" as const, site, doc: found.post, entitlement, post: await toReaderPost(ctx, found.post, entitlement, true) };
+}
 
 /**
  * Issue #17: the current slug of the published post an imported post's old address names
@@ -221,17 +230,13 @@ export const postPage = readerQuery({
     v.null(),
   ),
   handler: async (ctx, { siteSlug, slug }) => {
-    const site = await Reader.siteBySlug(ctx, siteSlug);
-    if (!site) return null;
-    const found = await Reader.resolvePost(ctx, site._id, slug);
-    if (!found) return null;
-    if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
-    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
-    const post = await toReaderPost(ctx, found.post, entitlement, true);
+    const found = await readablePost(ctx, siteSlug, slug);
+    if (found?.kind !== "post") return found;
+    const { site, entitlement, post } = found;
     const firstTag = post.tags[0] ? await Reader.tagBySlug(ctx, site._id, post.tags[0].slug) : null;
     const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
     const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
-    const { previous, next } = await Reader.adjacent(ctx, site, found.post);
+    const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
     const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
     return { kind: "post" as const, post, related, adjacent: { previous: await card(previous), next: await card(next) } };
   },

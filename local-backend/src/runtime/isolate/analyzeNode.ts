@@ -1,10 +1,8 @@
-import { build } from "esbuild";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { AnalyzedFunction } from "../analyze.js";
 import { currentLoadTimeEnv } from "../globals.js";
 import type { AnalyzeAnswer, AnalyzeRequest } from "./analyzeWorker.js";
-import { youngGenerationMb } from "./handle.js";
+import { workerScript, youngGenerationMb } from "./handle.js";
 import { CONVEX_LIMITS } from "./limits.js";
 
 /**
@@ -15,21 +13,6 @@ import { CONVEX_LIMITS } from "./limits.js";
  * every "use node" function runs in its own worker anyway.
  */
 
-let workerSource: Promise<string> | null = null;
-
-function compileAnalyzeWorker(): Promise<string> {
-  workerSource ??= build({
-    entryPoints: [fileURLToPath(new URL("./analyzeWorker.ts", import.meta.url))],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    write: false,
-    logLevel: "silent",
-  }).then((r) => r.outputFiles[0]!.text);
-  return workerSource;
-}
-
 /** `name`: the thrown error's ("" when what was thrown is not an Error). */
 export type NodeAnalysis = { ok: true; functions: AnalyzedFunction[] } | { ok: false; moduleError: boolean; name: string; message: string };
 
@@ -38,7 +21,7 @@ export async function analyzeNodeModules(modules: Array<{ url: string; modPath: 
   const out = new Map<string, NodeAnalysis>();
   if (modules.length === 0) return out;
   const heapMb = CONVEX_LIMITS.nodeHeapMb;
-  const worker = new Worker(await compileAnalyzeWorker(), {
+  const worker = new Worker(await workerScript("./analyzeWorker.ts"), {
     eval: true,
     workerData: { env: currentLoadTimeEnv() },
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngGenerationMb(heapMb) },

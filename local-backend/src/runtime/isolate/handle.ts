@@ -23,8 +23,6 @@ export interface IsolateHost extends SyscallHost {
   componentEnv(componentPath: string): Record<string, string>;
 }
 
-let workerSource: Promise<string> | null = null;
-
 /**
  * Set while the backend serves an action's `ctx.runAction`: the action waits on it while holding its
  * own worker, so the pool lets such a call past its cap (pool.ts) instead of queueing it behind the
@@ -41,18 +39,29 @@ export function youngGenerationMb(heapMb: number): number {
   return Math.min(16, Math.max(3, heapMb / 32));
 }
 
-/** worker.ts and what it imports, bundled once per process into a script a Worker evaluates. */
+const workerScripts = new Map<string, Promise<string>>();
+
+/** A worker's entry file (next to this one) and what it imports, bundled once per process into a script a Worker evaluates. */
+export function workerScript(file: "./worker.ts" | "./analyzeWorker.ts"): Promise<string> {
+  let script = workerScripts.get(file);
+  if (!script) {
+    script = build({
+      entryPoints: [fileURLToPath(new URL(file, import.meta.url))],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      write: false,
+      logLevel: "silent",
+    }).then((r) => r.outputFiles[0]!.text);
+    workerScripts.set(file, script);
+  }
+  return script;
+}
+
+/** worker.ts (the isolate worker) as a script. */
 export function compileWorker(): Promise<string> {
-  workerSource ??= build({
-    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    write: false,
-    logLevel: "silent",
-  }).then((r) => r.outputFiles[0]!.text);
-  return workerSource;
+  return workerScript("./worker.ts");
 }
 
 /**
