@@ -25,9 +25,13 @@ export const serverEnv = {
   get READER_CACHE(): string | undefined {
     return process.env.READER_CACHE;
   },
-  /** Query-cache entries (a number; default 5000). */
+  /** Query-cache live subscriptions (a number; default 5000). */
   get READER_CACHE_MAX(): string | undefined {
     return process.env.READER_CACHE_MAX;
+  },
+  /** Query-cache bytes: its results' JSON (a number; default 32 MiB). */
+  get READER_CACHE_BYTES(): string | undefined {
+    return process.env.READER_CACHE_BYTES;
   },
   /** Reader response-cache bytes (a number; default 64 MiB). */
   get READER_RESPONSE_CACHE_BYTES(): string | undefined {

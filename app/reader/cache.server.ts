@@ -15,8 +15,10 @@ import { recordDependency, recordUntracked } from "./request-deps.server";
 // Only anonymous reads are cached: what a signed-in reader sees depends on their entitlement, so
 // their queries go straight to Convex with their token (client.server.ts decides).
 //
-// Bounded: at most `max` subscriptions, least recently used evicted (and unsubscribed). While the
-// WebSocket is down results could be stale, so the cache answers through HTTP until it is back.
+// Bounded by bytes (issue #18): the results' JSON held at most `maxBytes`, and at most `max` live
+// subscriptions (each costs the backend a subscription); least recently used evicted (and
+// unsubscribed). While the WebSocket is down results could be stale, so the cache answers through
+// HTTP until it is back.
 
 type AnyQuery = FunctionReference<"query">;
 
@@ -37,6 +39,8 @@ interface Entry {
   version: number;
   /** False once evicted or failed: nothing keeps it fresh any more. */
   live: boolean;
+  /** The size of its current result (characters of its JSON). */
+  bytes: number;
   unsubscribe: () => void;
 }
 
@@ -45,18 +49,22 @@ export interface QueryCacheStats {
   misses: number;
   bypasses: number;
   size: number;
+  /** What the held results weigh (characters of their JSON). */
+  bytes: number;
 }
 
 export class QueryCache {
   private readonly entries = new Map<string, Entry>();
   private readonly client: ConvexClient;
   private stats = { hits: 0, misses: 0, bypasses: 0 };
+  private bytes = 0;
 
   constructor(
     url: string,
     /** Fallback for one-shot reads while the subscription is not usable (a fresh ConvexHttpClient query). */
     private readonly direct: <Q extends AnyQuery>(query: Q, args: FunctionArgs<Q>) => Promise<FunctionReturnType<Q>>,
     private readonly max = 5000,
+    private readonly maxBytes = 32 * 2 ** 20,
   ) {
     this.client = new ConvexClient(url, {
       webSocketConstructor: UnrefWebSocket as unknown as typeof globalThis.WebSocket,
@@ -108,6 +116,7 @@ export class QueryCache {
       hasValue: false,
       version: 0,
       live: true,
+      bytes: 0,
       unsubscribe: () => {},
     };
     entry.ready.catch(() => {}); // a rejected first result is reported to the waiting caller only
@@ -119,12 +128,12 @@ export class QueryCache {
         entry.value = value;
         entry.hasValue = true;
         entry.version++;
+        if (entry.live) this.weigh(entry, JSON.stringify(convexToJson(value as Value)).length);
         resolve(value);
       },
       (error) => {
         // Queries that throw (a bad cursor) are not cached: drop the entry, fail the waiter.
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-        entry.live = false;
+        if (this.entries.get(key) === entry) this.drop(key, entry);
         entry.unsubscribe();
         reject(error);
       },
@@ -133,12 +142,33 @@ export class QueryCache {
       entry.live = false;
       unsubscribe();
     };
-    if (this.entries.size > this.max) {
-      const [oldestKey, oldest] = this.entries.entries().next().value!;
-      this.entries.delete(oldestKey);
-      oldest.unsubscribe();
-    }
+    if (this.entries.size > this.max) this.evictOldest(entry);
     return entry;
+  }
+
+  /** An entry's new result size; least recently used others go while the total is over the bound. */
+  private weigh(entry: Entry, bytes: number) {
+    this.bytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+    while (this.bytes > this.maxBytes && this.evictOldest(entry));
+  }
+
+  /** Evicts the least recently used entry other than `keep`; false when there is none. */
+  private evictOldest(keep: Entry): boolean {
+    for (const [key, e] of this.entries) {
+      if (e === keep) continue;
+      this.drop(key, e);
+      e.unsubscribe();
+      return true;
+    }
+    return false;
+  }
+
+  private drop(key: string, entry: Entry) {
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
+    entry.bytes = 0;
+    entry.live = false;
   }
 
   private connected(): boolean {
@@ -146,7 +176,7 @@ export class QueryCache {
   }
 
   getStats(): QueryCacheStats {
-    return { ...this.stats, size: this.entries.size };
+    return { ...this.stats, size: this.entries.size, bytes: this.bytes };
   }
 
   async close(): Promise<void> {
@@ -169,7 +199,9 @@ export function sharedQueryCache(): QueryCache | null {
   const on = setting === "on" || (setting !== "off" && serverEnv.NODE_ENV === "production");
   // Reads while the socket is down go to Convex over HTTP (a fresh client each: they are stateful).
   const direct = <Q extends AnyQuery>(q: Q, args: FunctionArgs<Q>) => convexClient().query(q, args);
-  shared = on ? new QueryCache(convexUrl(), direct, Number(serverEnv.READER_CACHE_MAX ?? 5000)) : null;
+  shared = on
+    ? new QueryCache(convexUrl(), direct, Number(serverEnv.READER_CACHE_MAX ?? 5000), Number(serverEnv.READER_CACHE_BYTES ?? 32 * 2 ** 20))
+    : null;
   if (shared) closeOnSignals();
   return shared;
 }

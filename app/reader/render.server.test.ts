@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { normalizeDoc, renderDocCached, renderDocToSafeHtml } from "./render.server";
+import { normalizeDoc, RENDER_MEMO_MAX_BYTES, renderDocCached, renderDocToSafeHtml, renderMemoBytes } from "./render.server";
 
 // Stored documents are untrusted: these are OWASP XSS filter-evasion payloads placed where a
 // TipTap document can carry them (text, link hrefs, image srcs, arbitrary attrs, unknown nodes).
@@ -146,6 +146,16 @@ describe("renderDocToSafeHtml", () => {
     expect(normalizeDoc({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: 5 }, { type: "text", text: "ok" }] }] })).toEqual([
       { type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "ok" }] }] },
     ]);
+  });
+
+  test("renderDocCached's memo is bounded by the bytes of HTML it holds, not by entries", () => {
+    // 40 distinct documents of ~1 MB of text: more than the 16 MiB bound, each still rendered right.
+    const big = (i: number) => JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: `${i} ${"x".repeat(2 ** 20)}` }] }] });
+    for (let i = 0; i < 40; i++) {
+      expect(renderDocCached(big(i)).startsWith(`<p>${i} x`)).toBe(true);
+      expect(renderMemoBytes()).toBeLessThanOrEqual(RENDER_MEMO_MAX_BYTES);
+    }
+    expect(renderMemoBytes()).toBeGreaterThan(RENDER_MEMO_MAX_BYTES / 2);
   });
 
   test("renderDocCached returns the same HTML and re-renders changed content", () => {

@@ -40,7 +40,14 @@ export function renderDocToSafeHtml(docJson: string): string {
 }
 
 const memo = new Map<string, string>();
-const MEMO_MAX = 2000;
+let memoBytes = 0;
+/** The memo's bound, by the rendered HTML it holds (characters), not entries (issue #18). */
+export const RENDER_MEMO_MAX_BYTES = 16 * 2 ** 20;
+
+/** What the memo holds now, in characters of HTML. */
+export function renderMemoBytes(): number {
+  return memoBytes;
+}
 
 /**
  * renderDocToSafeHtml with a bounded memo keyed by the document's hash: a popular post renders
@@ -55,7 +62,14 @@ export function renderDocCached(docJson: string): string {
     return hit;
   }
   const html = renderDocToSafeHtml(docJson);
+  // One document bigger than the whole bound is rendered, not kept.
+  if (html.length > RENDER_MEMO_MAX_BYTES) return html;
   memo.set(key, html);
-  if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value!);
+  memoBytes += html.length;
+  for (const [oldKey, oldHtml] of memo) {
+    if (memoBytes <= RENDER_MEMO_MAX_BYTES) break;
+    memo.delete(oldKey);
+    memoBytes -= oldHtml.length;
+  }
   return html;
 }

@@ -504,6 +504,39 @@ describe("sitemaps and robots.txt", () => {
   });
 });
 
+describe("the subscription cache's bound", () => {
+  test("it holds at most its bytes of results: a new result evicts (and unsubscribes) the least recently used", async () => {
+    const direct = (q: any, args: any) => new ConvexHttpClient(backend.url).query(q, args);
+    const page = (siteSlug: string) => ({ siteSlug, paginationOpts: { numItems: 5, cursor: null } });
+    // First, what one home page weighs.
+    const probe = new QueryCache(backend.url, direct as any, 100);
+    let one = 0;
+    try {
+      await expect.poll(async () => (await probe.query(api.reader.latest, page("field-notes")), probe.getStats().bytes), { timeout: 5000 }).toBeGreaterThan(0);
+      one = probe.getStats().bytes;
+    } finally {
+      await probe.close();
+    }
+    // Room for that one page only: a second site's page pushes the first out.
+    const cache = new QueryCache(backend.url, direct as any, 100, one + 10);
+    try {
+      await expect.poll(async () => (await cache.query(api.reader.latest, page("field-notes")), cache.getStats().hits), { timeout: 5000 }).toBeGreaterThan(0);
+      expect(cache.getStats()).toMatchObject({ size: 1, bytes: one });
+      await expect.poll(async () => (await cache.query(api.reader.latest, page("byte-sized")), cache.getStats().hits), { timeout: 5000 }).toBeGreaterThan(1);
+      // Only the newest is kept (a result bigger than the bound on its own is still served and kept).
+      expect(cache.getStats().size).toBe(1);
+      expect(cache.getStats().bytes).not.toBe(one);
+      // The first page was evicted: asking for it again is a miss, and it is answered right.
+      const misses = cache.getStats().misses;
+      expect((await cache.query(api.reader.latest, page("field-notes"))).page.length).toBeGreaterThan(0);
+      expect(cache.getStats().misses).toBe(misses + 1);
+    } finally {
+      await cache.close();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+});
+
 describe("freshness", () => {
   test("a publish shows up on the next request (no TTL): loaders read live, uncached", async () => {
     const owner = await query("reader:authorBySlug", { siteSlug: "byte-sized", slug: "jonas-weber" });
