@@ -121,13 +121,12 @@ export class JwtVerifier {
     const known = this.verified.get(token);
     const now = Date.now();
     if (known && known.config === config && now - known.at < KEYS_TTL_MS && now < known.expMs) return known.identity;
-    const identity = await this.verifyAgainst(token, config);
-    this.remember(token, config, identity, now);
+    const { identity, exp } = await this.verifyAgainst(token, config);
+    this.remember(token, config, identity, exp, now);
     return identity;
   }
 
-  private remember(token: string, config: object | null, identity: UserIdentity, at: number) {
-    const exp = decodeJwt(token).exp;
+  private remember(token: string, config: object | null, identity: UserIdentity, exp: number | undefined, at: number) {
     if (typeof exp !== "number") return;
     const old = this.verified.get(token);
     if (old) this.verified.delete(token);
@@ -140,7 +139,8 @@ export class JwtVerifier {
     }
   }
 
-  private async verifyAgainst(token: string, config: { providers?: Provider[] } | null): Promise<UserIdentity> {
+  /** The verified token's identity and `exp` (from the claims it has already decoded and checked). */
+  private async verifyAgainst(token: string, config: { providers?: Provider[] } | null): Promise<{ identity: UserIdentity; exp: number | undefined }> {
     let claims: JWTPayload;
     try {
       claims = decodeJwt(token);
@@ -179,7 +179,7 @@ export class JwtVerifier {
         clockTolerance: provider.type === "customJwt" ? 5 : 0,
         requiredClaims: ["sub", "iss", "exp"],
       });
-      return identityFromClaims(payload);
+      return { identity: identityFromClaims(payload), exp: payload.exp };
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === "ERR_JWT_EXPIRED") throw new AuthError("Token expired");
