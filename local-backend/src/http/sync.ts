@@ -8,7 +8,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { BackendHost } from "./host.js";
 import { realTimers } from "../runtime/globals.js";
 import type { CallOptions, CommitEvent } from "../runtime/runner.js";
-import { readSetTouched, type ReadSet } from "../runtime/queryCache.js";
+import { ReadSetIndex, type ReadSet } from "../runtime/readSetIndex.js";
 import {
   MAX_PENDING_PER_SOCKET,
   MAX_SUBSCRIPTIONS_PER_SOCKET,
@@ -66,6 +66,8 @@ class SyncSession {
   private auth: CallOptions = {};
   private tokenExpiresAt: number | null = null;
   private subs = new Map<number, Subscription>();
+  /** The subscriptions by what they read, so a commit finds the ones it touched without a scan. */
+  private readSets = new ReadSetIndex<Subscription>();
   private removed: number[] = [];
   private updating = false;
   private again = false;
@@ -196,7 +198,9 @@ class SyncSession {
     }
     for (const m of msg.modifications) {
       if (m.type === "Add") {
-        this.subs.set(m.queryId, {
+        const replaced = this.subs.get(m.queryId);
+        if (replaced) this.readSets.delete(replaced);
+        const sub: Subscription = {
           udfPath: m.udfPath,
           componentPath: m.componentPath,
           args: (Array.isArray(m.args) ? m.args[0] : m.args) ?? {},
@@ -204,9 +208,15 @@ class SyncSession {
           hash: null,
           dirty: true,
           readSet: null,
-        });
+        };
+        this.subs.set(m.queryId, sub);
+        this.readSets.set(sub, null);
       } else if (m.type === "Remove") {
-        if (this.subs.delete(m.queryId)) this.removed.push(m.queryId);
+        const sub = this.subs.get(m.queryId);
+        if (sub && this.subs.delete(m.queryId)) {
+          this.readSets.delete(sub);
+          this.removed.push(m.queryId);
+        }
       }
     }
     if (this.subs.size > MAX_SUBSCRIPTIONS_PER_SOCKET) {
@@ -307,14 +317,9 @@ class SyncSession {
 
   /** Marks the subscriptions whose read set a commit touched. */
   onCommit(e: CommitEvent) {
-    let any = false;
-    for (const sub of this.subs.values()) {
-      if (touches(sub, e)) {
-        sub.dirty = true;
-        any = true;
-      }
-    }
-    if (any) this.scheduleUpdate();
+    const touched = this.readSets.touched(e);
+    for (const sub of touched) sub.dirty = true;
+    if (touched.length > 0) this.scheduleUpdate();
   }
 
   /**
@@ -380,6 +385,7 @@ class SyncSession {
               // A failed query is re-run on any commit (read set unknown).
               sub.readSet = null;
             }
+            this.readSets.set(sub, sub.readSet);
             if (hash === sub.hash) continue;
             sub.hash = hash;
             modifications.push(
@@ -424,11 +430,6 @@ class SyncSession {
       this.updating = false;
     }
   }
-}
-
-/** Whether a commit touched what the subscription read (the same rule as the query cache's). */
-function touches(sub: Subscription, e: CommitEvent): boolean {
-  return sub.readSet === null || readSetTouched(sub.readSet, e);
 }
 
 /** Accepts sync sockets and fans commits out to the sessions. */

@@ -1,6 +1,6 @@
 import type { JSONValue } from "convex/values";
 import type { UserIdentity } from "./context.js";
-import type { ReadRange } from "./transaction.js";
+import { ReadSetIndex, readSetTouched, type CommitWrites, type ReadSet } from "./readSetIndex.js";
 
 /**
  * The query result cache, as Convex's (crates/application/src/cache/mod.rs):
@@ -15,44 +15,6 @@ import type { ReadRange } from "./transaction.js";
  * - bounded by entries and bytes, least recently used first out.
  * The read set is the one subscriptions use (http/sync.ts): `readSetTouched` is the one rule.
  */
-
-/** What a successful query read: what can make its result stale. */
-export interface ReadSet {
-  /** Index key ranges it scanned. */
-  ranges: ReadRange[];
-  /** Documents it read by id. */
-  ids: ReadonlySet<string>;
-  /** Tables it queried that did not exist yet (no index to hold a range). */
-  missingTables: ReadonlySet<string>;
-  /** The frozen `Date.now()` it observed, or null if it never looked at the time. */
-  time: number | null;
-  /** Whether it read `process.env`. */
-  env: boolean;
-}
-
-/** The part of a commit that read sets are checked against (runner.ts CommitEvent). */
-export interface CommitWrites {
-  ts: bigint;
-  writes: ReadonlyArray<{ id: string; tableName: string; keys: ReadonlyArray<{ indexId: number; key: Buffer }> }>;
-}
-
-/**
- * Whether a commit wrote a document the read set read, a key inside a range it read, or into a
- * table it found missing. An empty read set counts as unknown and is always touched.
- */
-export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables">, e: Pick<CommitWrites, "writes">): boolean {
-  if (rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0) return true;
-  for (const w of e.writes) {
-    if (rs.ids.has(w.id) || rs.missingTables.has(w.tableName)) return true;
-    for (const k of w.keys) {
-      for (const r of rs.ranges) {
-        if (r.indexId !== k.indexId) continue;
-        if (k.key.compare(r.lower) >= 0 && (r.upper === null || k.key.compare(r.upper) < 0)) return true;
-      }
-    }
-  }
-  return false;
-}
 
 /** Convex's MAX_CACHE_AGE: how long a result that read the time may be served. */
 export const MAX_CACHE_AGE_MS = 5_000;
@@ -123,11 +85,8 @@ export class QueryCache {
   /** Insertion order is recency order: the first entry is the least recently used. */
   private entries = new Map<string, Entry>();
   private bytes = 0;
-  /** Entries by what can invalidate them, so a commit looks only at candidates. */
-  private byIndex = new Map<number, Set<Entry>>();
-  private byId = new Map<string, Set<Entry>>();
-  private byTable = new Map<string, Set<Entry>>();
-  private everyCommit = new Set<Entry>();
+  /** Entries by what can invalidate them, so a commit looks only at what it touched. */
+  private index = new ReadSetIndex<Entry>();
   /**
    * Commits that happened while a query ran: a result computed at an older snapshot is stored only
    * if none of the commits after its ts touched it. Every commit after `recentFloor` is here.
@@ -164,10 +123,7 @@ export class QueryCache {
 
   clear(): void {
     this.entries.clear();
-    this.byIndex.clear();
-    this.byId.clear();
-    this.byTable.clear();
-    this.everyCommit.clear();
+    this.index.clear();
     this.bytes = 0;
   }
 
@@ -259,10 +215,7 @@ export class QueryCache {
     this.entries.set(key, e);
     this.bytes += bytes;
     this.stats.stored++;
-    if (rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0) this.everyCommit.add(e);
-    for (const range of rs.ranges) addTo(this.byIndex, range.indexId, e);
-    for (const id of rs.ids) addTo(this.byId, id, e);
-    for (const t of rs.missingTables) addTo(this.byTable, t, e);
+    this.index.set(e, rs);
     while (this.entries.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes) {
       const oldest = this.entries.values().next().value as Entry;
       this.remove(oldest);
@@ -274,10 +227,7 @@ export class QueryCache {
     if (this.entries.get(e.key) !== e) return;
     this.entries.delete(e.key);
     this.bytes -= e.bytes;
-    this.everyCommit.delete(e);
-    for (const range of e.readSet.ranges) removeFrom(this.byIndex, range.indexId, e);
-    for (const id of e.readSet.ids) removeFrom(this.byId, id, e);
-    for (const t of e.readSet.missingTables) removeFrom(this.byTable, t, e);
+    this.index.delete(e);
   }
 
   /** Drops every entry a commit touched; called synchronously by the runner right after the commit. */
@@ -285,31 +235,9 @@ export class QueryCache {
     this.latestTs = c.ts;
     if (this.inFlight > 0) this.recent.push({ ts: c.ts, writes: c.writes.map((w) => ({ id: w.id, tableName: w.tableName, keys: w.keys })) });
     else this.recentFloor = c.ts;
-    if (this.entries.size === 0) return;
-    const candidates = new Set<Entry>(this.everyCommit);
-    for (const w of c.writes) {
-      for (const e of this.byId.get(w.id) ?? []) candidates.add(e);
-      for (const e of this.byTable.get(w.tableName) ?? []) candidates.add(e);
-      for (const k of w.keys) for (const e of this.byIndex.get(k.indexId) ?? []) candidates.add(e);
-    }
-    for (const e of candidates) {
-      if (readSetTouched(e.readSet, c)) {
-        this.remove(e);
-        this.stats.invalidated++;
-      }
+    for (const e of this.index.touched(c)) {
+      this.remove(e);
+      this.stats.invalidated++;
     }
   }
-}
-
-function addTo<K>(m: Map<K, Set<Entry>>, k: K, e: Entry) {
-  let s = m.get(k);
-  if (!s) m.set(k, (s = new Set()));
-  s.add(e);
-}
-
-function removeFrom<K>(m: Map<K, Set<Entry>>, k: K, e: Entry) {
-  const s = m.get(k);
-  if (!s) return;
-  s.delete(e);
-  if (s.size === 0) m.delete(k);
 }

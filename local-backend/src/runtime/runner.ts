@@ -15,7 +15,8 @@ import type { LoadedApp, RegisteredFunction } from "./modules.js";
 import { canonicalizePath } from "./modules.js";
 import { componentEnv, describeAddress, functionsOf, httpRoute } from "./components.js";
 import { cursorSecret } from "./query.js";
-import { QueryCache, queryCacheKey, type ReadSet } from "./queryCache.js";
+import { QueryCache, queryCacheKey } from "./queryCache.js";
+import type { ReadSet } from "./readSetIndex.js";
 import { nextUp, Transaction } from "./transaction.js";
 import { describeThrown, FunctionError } from "./thrown.js";
 
