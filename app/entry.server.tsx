@@ -5,7 +5,7 @@ import { front as readerFront } from "./reader/front.server";
 export { handleDocumentRequest as default } from "./reader/document.server";
 // For the production server (app/server/index.ts): host routing and the response cache run in this
 // bundle, so they share its Convex subscription cache.
-export { responseCacheStats } from "./reader/front.server";
+export { memoryReport } from "./reader/memory.server";
 export { sharedViewBatcher } from "./reader/views.server";
 
 /**

@@ -45,6 +45,10 @@ export const serverEnv = {
   get AUTH_OAUTH_PROVIDERS(): string | undefined {
     return process.env.AUTH_OAUTH_PROVIDERS;
   },
+  /** A folder: on SIGUSR2 each app server worker writes a V8 heap snapshot there (app/server/index.ts). */
+  get HEAP_SNAPSHOT_DIR(): string | undefined {
+    return process.env.HEAP_SNAPSHOT_DIR;
+  },
   /** "1": serve /dev/mailbox (development only). */
   get PRESSROOM_DEV_MAILBOX(): string | undefined {
     return process.env.PRESSROOM_DEV_MAILBOX;

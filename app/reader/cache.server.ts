@@ -193,6 +193,11 @@ let shared: QueryCache | null | undefined;
  * read-after-write within milliseconds, debugging); it is on by default in production builds and
  * off elsewhere unless `READER_CACHE=on`.
  */
+/** The shared cache's counts, without starting it (null: off or not started yet). */
+export function sharedQueryCacheStats(): QueryCacheStats | null {
+  return shared ? shared.getStats() : null;
+}
+
 export function sharedQueryCache(): QueryCache | null {
   if (shared !== undefined) return shared;
   const setting = serverEnv.READER_CACHE;

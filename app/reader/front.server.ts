@@ -80,6 +80,10 @@ export class ResponseCache {
   get size(): number {
     return this.entries.size;
   }
+
+  get byteSize(): number {
+    return this.bytes;
+  }
 }
 
 const sharedResponses = new ResponseCache();
@@ -277,5 +281,5 @@ export async function front(request: Request, next: Next): Promise<Response> {
 }
 
 export function responseCacheStats() {
-  return { ...sharedResponses.stats, size: sharedResponses.size };
+  return { ...sharedResponses.stats, size: sharedResponses.size, bytes: sharedResponses.byteSize };
 }

@@ -242,6 +242,11 @@ export class CardCache {
 
 const sharedCards = new CardCache();
 
+/** The share-card cache's counts (the server's memory report). */
+export function cardCacheStats() {
+  return { ...sharedCards.stats, size: sharedCards.size, bytes: sharedCards.bytes };
+}
+
 /**
  * The loader of /{site}/og/{postSlug}: the PNG for the current version, a 302 to it for any other
  * `v` (or an old slug), or a 404 for anything that is not a live post.

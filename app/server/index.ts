@@ -6,6 +6,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { writeHeapSnapshot } from "node:v8";
 import serveStatic from "serve-static";
 import { serverEnv } from "../env.server";
 
@@ -26,7 +27,11 @@ import { serverEnv } from "../env.server";
 // WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per page request: method, path without the query, status,
 // ms; =all adds static files; errors are always logged),
 // PRESSROOM_DEV_MAILBOX=1 (development only: serves /dev/mailbox, every email the backend sent;
-// `npm start`/`npm run dev` set it, `npm run serve` does not).
+// `npm start`/`npm run dev` set it, `npm run serve` does not), HEAP_SNAPSHOT_DIR (see below).
+//
+// SIGUSR2 (to the primary, which passes it on): every process prints one `[pressroom] memory {...}`
+// line: its RSS and heap, and in the workers each cache's entries and bytes; with HEAP_SNAPSHOT_DIR
+// set, each worker also writes a V8 heap snapshot there (it pauses that worker while it writes).
 
 // As remix-serve does: a production server unless told otherwise (React's production build, the caches).
 // eslint-disable-next-line no-restricted-properties -- a write: React and Remix read NODE_ENV themselves
@@ -96,7 +101,12 @@ function warnDevMailbox(): void {
 async function startWorker(): Promise<void> {
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
   const remix = createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
-  const entry = build.entry.module as { front?: Front; sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> } };
+  const entry = build.entry.module as {
+    front?: Front;
+    sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
+    memoryReport?: () => unknown;
+  };
+  process.on("SIGUSR2", () => reportMemory("worker", entry.memoryReport?.()));
   const front: Front = entry.front ?? ((request, next) => next(request));
   const staticFiles = listStatic(clientDir);
   const assets = serveStatic(clientDir, { index: false, immutable: true, maxAge: "1y" });
@@ -176,7 +186,22 @@ async function startWorker(): Promise<void> {
   if (!cluster.isWorker) warnDevMailbox();
 }
 
+/** One `[pressroom] memory` line for this process (SIGUSR2); a heap snapshot too in a worker, if asked. */
+function reportMemory(role: "primary" | "worker", caches?: unknown): void {
+  const m = process.memoryUsage();
+  let heapSnapshot: string | undefined;
+  if (role === "worker" && env.HEAP_SNAPSHOT_DIR) {
+    heapSnapshot = writeHeapSnapshot(path.join(path.resolve(env.HEAP_SNAPSHOT_DIR), `worker-${process.pid}-${Date.now()}.heapsnapshot`));
+  }
+  const line = { role, pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, caches, heapSnapshot };
+  console.log(`[pressroom] memory ${JSON.stringify(line)}`);
+}
+
 function startPrimary(): void {
+  process.on("SIGUSR2", () => {
+    reportMemory("primary");
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGUSR2");
+  });
   let stopping = false;
   let listening = 0;
   const fork = () => cluster.fork();

@@ -18,7 +18,7 @@
 // `tsx tools/bench/migrate.ts` runs it alone.
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,7 @@ import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } fro
 import { ghostFixtureBytes } from "./ghost-fixture.js";
 import { ensureBuild, freePort, startApp, stopApp, waitFor } from "./reader-pages.js";
 import { guardSection } from "./guard.js";
+import { treeRss } from "./rss.js";
 
 type Log = (msg: string) => void;
 
@@ -46,31 +47,6 @@ const SLUG = "migratebench";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb1 = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-
-/** A process's resident memory in bytes (0 once it is gone). */
-function rssOf(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process's RSS plus its descendants' (the app server's primary and its cluster workers). */
-function treeRss(pid: number | undefined, depth = 0): number {
-  if (!pid || depth > 4) return 0;
-  let total = rssOf(pid);
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) total += treeRss(Number(child), depth + 1);
-    }
-  } catch {
-    // Gone meanwhile: what was read so far.
-  }
-  return total;
-}
 
 /**
  * Peak backend and app RSS between start() and stop(), sampled every 250 ms, with each one's RSS at

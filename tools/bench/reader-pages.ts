@@ -27,6 +27,8 @@ import { fileURLToPath } from "node:url";
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
 import { LocalBackend } from "../../local-backend/src/backend.js";
 import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "../../local-backend/bench/lib.js";
+import { printStackMemory, stackMemory, type StackMemory } from "./app-memory.js";
+import { freshnessRows, publishUnderLoad } from "./freshness.js";
 import { guardSection } from "./guard.js";
 
 type Log = (msg: string) => void;
@@ -339,9 +341,10 @@ export async function waitFor(url: string, timeoutMs: number) {
 
 /** `adminKey`: the app server sends views with it (reader:recordViews is internal); `nodeArgs`: e.g. --cpu-prof (profile.ts). */
 export function startApp(port: number, convexUrl: string, cache: "on" | "off", adminKey?: string, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, "build/server/serve.js"], {
+  const app = spawn(process.execPath, [...nodeArgs, "build/server/serve.js"], {
     cwd: REPO_ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
+    // stdout is read for the memory report (app-memory.ts); flowing, so it never fills.
+    stdio: ["ignore", "pipe", "inherit"],
     env: {
       ...process.env,
       NODE_ENV: "production",
@@ -352,6 +355,8 @@ export function startApp(port: number, convexUrl: string, cache: "on" | "off", a
       ...(adminKey ? { CONVEX_ADMIN_KEY: adminKey } : {}),
     },
   });
+  app.stdout!.resume();
+  return app;
 }
 
 export async function stopApp(app: ChildProcess) {
@@ -417,6 +422,8 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
     const rows: Array<Record<string, string>> = [];
     const byMode: Record<string, LoadResult[]> = {};
     const viewRows: Array<Record<string, string>> = [];
+    let memory: StackMemory | null = null;
+    let freshness: { rows: Array<Record<string, string>>; during: LoadResult | undefined } | null = null;
     for (const cache of ["off", "on"] as const) {
       const port = await freePort();
       const base = `http://127.0.0.1:${port}`;
@@ -469,6 +476,22 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
             status: met === undefined ? "" : met ? "met" : "MISSED",
           });
         }
+        if (cache === "on") {
+          // Last, since it adds posts: publishes while the cached home page is under load.
+          log("reader bench: publishing while the cached home page is under load (freshness)");
+          const { load, fresh } = await publishUnderLoad(backend, base, SITE, () =>
+            runChild<LoadResult[]>(
+              fileURLToPath(import.meta.url),
+              { url: base, endpoints: [{ name: "home", paths: [`/${SITE}/`] }], concurrency: [50], seconds: 8, workers: os.availableParallelism() } satisfies LoadConfig,
+              60_000,
+            ),
+          );
+          freshness = { rows: freshnessRows(fresh), during: load[0] };
+          memory = await stackMemory(app, os.availableParallelism(), {
+            label: "local backend (in the bench process: also the bench's own memory)",
+            rss: process.memoryUsage().rss,
+          });
+        }
       } finally {
         await stopApp(app);
       }
@@ -484,6 +507,15 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         "(reader:recordViews); views past the app's backlog bound are shed (and so are requests cut off when a run ends)",
       viewRows,
     );
+    if (freshness) {
+      const d = freshness.during;
+      printTable(
+        `Freshness under load: posts published (posts:create + posts:publish as the owner) while autocannon loads the cached home page at concurrency 50 ` +
+          `(${d ? `${fmt.int(d.rps)} req/s, p99 ${fmt.ms(d.p99)} ms, ${fmt.int(d.non2xx + d.errors)} non-2xx` : "no load result"}); an anonymous reader polls every 5 ms`,
+        freshness.rows,
+      );
+    }
+    if (memory) printStackMemory("Memory after the reader bench's load, cache on (SIGUSR2 report of app/server)", memory);
     const on = byMode.on ?? [];
     const off = byMode.off ?? [];
     printTable(

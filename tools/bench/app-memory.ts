@@ -1,0 +1,89 @@
+// The app server's memory report (app/server/index.ts, SIGUSR2): every process's RSS and heap and,
+// in each worker, its caches' entries and bytes; printed as a table with the backend beside it and
+// the whole stack against issue #18's target.
+import type { ChildProcess } from "node:child_process";
+import { fmt, printTable } from "../../local-backend/bench/lib.js";
+import { treeRss } from "./rss.js";
+
+/** Issue #18: the whole stack's RSS after the bench. */
+export const STACK_RSS_TARGET = 500 * 2 ** 20;
+
+interface MemoryLine {
+  role: "primary" | "worker";
+  pid: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  caches?: {
+    responses?: { size: number; bytes: number };
+    queries?: { size: number; bytes: number } | null;
+    renderedBodies?: { chars: number };
+    shareCards?: { size: number; bytes: number };
+  };
+  heapSnapshot?: string;
+}
+
+const PREFIX = "[pressroom] memory ";
+
+/** Sends SIGUSR2 to the app's primary and collects one line from it and from each worker. */
+export async function appMemory(app: ChildProcess, workers: number, timeoutMs = 30_000): Promise<MemoryLine[]> {
+  if (!app.stdout || !app.pid) throw new Error("appMemory: the app's stdout must be a pipe");
+  const lines: MemoryLine[] = [];
+  let buffered = "";
+  return await new Promise<MemoryLine[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      app.stdout!.off("data", onData);
+      reject(new Error(`appMemory: ${lines.length} of ${workers + 1} memory reports within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer | string) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.startsWith(PREFIX)) lines.push(JSON.parse(line.slice(PREFIX.length)) as MemoryLine);
+      }
+      if (lines.length >= workers + 1) {
+        clearTimeout(timer);
+        app.stdout!.off("data", onData);
+        resolve(lines);
+      }
+    };
+    app.stdout!.on("data", onData);
+    process.kill(app.pid!, "SIGUSR2");
+  });
+}
+
+export interface StackMemory {
+  lines: MemoryLine[];
+  appTotal: number;
+  backend: { label: string; rss: number };
+}
+
+/** The app's report and its process tree's RSS, taken now (while it runs), with the backend's RSS. */
+export async function stackMemory(app: ChildProcess, workers: number, backend: StackMemory["backend"]): Promise<StackMemory> {
+  const lines = await appMemory(app, workers);
+  return { lines, appTotal: treeRss(app.pid), backend };
+}
+
+/** Prints the app's processes and their caches, then the stack's total against the target. */
+export function printStackMemory(title: string, m: StackMemory): void {
+  const rows: Array<Record<string, string>> = m.lines.map((l) => ({
+    process: `app ${l.role} (${l.pid})`,
+    RSS: fmt.mb(l.rss),
+    "JS heap used": fmt.mb(l.heapUsed),
+    "response cache": l.caches?.responses ? `${fmt.int(l.caches.responses.size)} / ${fmt.mb(l.caches.responses.bytes)}` : "",
+    "query cache": l.caches?.queries ? `${fmt.int(l.caches.queries.size)} / ${fmt.mb(l.caches.queries.bytes)}` : "",
+    "rendered bodies": l.caches?.renderedBodies ? fmt.mb(l.caches.renderedBodies.chars) : "",
+    "share cards": l.caches?.shareCards ? `${fmt.int(l.caches.shareCards.size)} / ${fmt.mb(l.caches.shareCards.bytes)}` : "",
+    "heap snapshot": l.heapSnapshot ?? "",
+  }));
+  printTable(`${title} (caches: entries / bytes; set HEAP_SNAPSHOT_DIR to also write a heap snapshot per worker)`, rows);
+  const total = m.appTotal + m.backend.rss;
+  printTable("Whole stack's resident memory after the load", [
+    { process: `app server (primary and ${m.lines.length - 1} workers)`, RSS: fmt.mb(m.appTotal), target: "", status: "" },
+    { process: m.backend.label, RSS: fmt.mb(m.backend.rss), target: "", status: "" },
+    { process: "whole stack", RSS: fmt.mb(total), target: `≤ ${fmt.mb(STACK_RSS_TARGET)}`, status: total <= STACK_RSS_TARGET ? "met" : "MISSED" },
+  ]);
+}
