@@ -5,6 +5,7 @@ import { as, createWorld, doc, type T, type World } from "../tests/support/facto
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { autoExcerpt, publicExcerpt } from "./model/content";
+import { bodyContentKey } from "./shared/bodyKey";
 import { MAX_READER_PAGE } from "./model/reader";
 import { VIEW_TOKEN_TTL_MS } from "./model/views";
 import schema from "./schema";
@@ -427,7 +428,9 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
         const single = await client.query(api.reader.postBySlug, { siteSlug: "daily", slug });
         const tagged = await client.query(api.reader.byTag, { siteSlug: "daily", tagSlug: "red", paginationOpts: { numItems: 4, cursor: null } });
         const adjacent = await client.query(api.reader.adjacent, { siteSlug: "daily", postId: id });
-        expect(page).toEqual({ ...single, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
+        const doc = single?.kind === "post" ? single.post.doc : null;
+        const bodyKey = doc !== null ? await bodyContentKey(doc) : null;
+        expect(page).toEqual({ ...single, bodyKey, bodyOmitted: false, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
         if (page?.kind !== "post") throw new Error("not a post");
         expect(page.related).toHaveLength(3);
         expect([...page.related, page.adjacent.previous, page.adjacent.next].every((p) => p === null || p.doc === null)).toBe(true);
@@ -435,6 +438,40 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     }
     expect(await t.query(api.reader.postPage, { siteSlug: "daily", slug: "no-such-post" })).toBeNull();
     expect(await t.query(api.reader.postPage, { siteSlug: "nowhere", slug: await slugOf(ids[0]) })).toBeNull();
+  });
+
+  test("postPage leaves out a body the caller says it holds (knownBody), only for a viewer it entitles, and only for that version", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const id = await publishPost(t, w, { title: "Shared body", body: `${PREVIEW} Paid words here.` });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: id, featured: true });
+    const slug = (await t.run(async (ctx) => ctx.db.get("posts", id)))!.slug;
+    const subscriber = as(t, w.users.subscriber);
+    const full = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug });
+    if (full?.kind !== "post" || full.post.doc === null) throw new Error("the subscriber should get the body");
+    expect(full).toMatchObject({ bodyKey: await bodyContentKey(full.post.doc), bodyOmitted: false });
+    // The same version: no document, the same key.
+    const held = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: full.bodyKey! });
+    expect(held).toEqual({ ...full, post: { ...full.post, doc: null }, bodyOmitted: true });
+    // Any other key (a stale version, a guess): the document is sent.
+    expect(await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: "0".repeat(64) })).toEqual(full);
+    // An edit changes the key, so a caller holding the old version gets the new body.
+    const { draft } = await editor.query(api.posts.getForEdit, { siteId: w.siteId, postId: id });
+    await editor.mutation(api.posts.saveDraft, { siteId: w.siteId, postId: id, expectedVersion: draft.version, doc: doc(`${PREVIEW} Edited paid words.`) });
+    await editor.mutation(api.posts.publish, { siteId: w.siteId, postId: id });
+    const edited = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: full.bodyKey! });
+    if (edited?.kind !== "post") throw new Error("not a post");
+    expect(edited.bodyOmitted).toBe(false);
+    expect(edited.post.doc).toContain("Edited paid words");
+    expect(edited.bodyKey).not.toBe(full.bodyKey);
+    // Paywall leak through a known key: readers Convex does not entitle get neither body nor key,
+    // whatever key they send.
+    for (const client of [t, as(t, w.users.reader)] as Client[]) {
+      const locked = await client.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: edited.bodyKey! });
+      expect(locked).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null, bodyOmitted: false });
+      expect(JSON.stringify(locked)).not.toContain("paid words");
+    }
   });
 
   test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {

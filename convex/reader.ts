@@ -8,6 +8,7 @@ import { toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
 import * as LegacyPaths from "./model/legacyPaths";
 import * as Reader from "./model/reader";
+import { bodyContentKey } from "./shared/bodyKey";
 import { vReaderPost, type ReaderPost } from "./validators";
 
 // The public site's reads: anyone may call them, signed in or not. They address a site by slug,
@@ -218,27 +219,37 @@ export const RELATED_POSTS = 3;
  * projected like a list's: never a body.
  */
 export const postPage = readerQuery({
-  args: { siteSlug: v.string(), slug: v.string() },
+  args: { siteSlug: v.string(), slug: v.string(), knownBody: v.optional(v.string()) },
   returns: v.union(
     v.object({
       kind: v.literal("post"),
       post: vReaderPost,
+      /** The body's content key (bodyKey), null when this viewer gets no body. */
+      bodyKey: v.union(v.string(), v.null()),
+      /** True when `post.doc` was left out because the caller said it holds this body (`knownBody`). */
+      bodyOmitted: v.boolean(),
       related: v.array(vReaderPost),
       adjacent: v.object({ previous: vAdjacentCard, next: vAdjacentCard }),
     }),
     vRedirect,
     v.null(),
   ),
-  handler: async (ctx, { siteSlug, slug }) => {
+  handler: async (ctx, { siteSlug, slug, knownBody }) => {
     const found = await readablePost(ctx, siteSlug, slug);
     if (found?.kind !== "post") return found;
-    const { site, entitlement, post } = found;
+    const { site, entitlement } = found;
+    // Issue #18: the body is the same for every entitled reader; a caller that already holds this
+    // version (by its content key) is told so instead of being sent it again. Entitlement is decided
+    // above, per viewer, before the key is even computed: a locked post has neither doc nor key.
+    const bodyKey = found.post.doc !== null ? await bodyContentKey(found.post.doc) : null;
+    const bodyOmitted = bodyKey !== null && knownBody === bodyKey;
+    const post = bodyOmitted ? { ...found.post, doc: null } : found.post;
     const firstTag = post.tags[0] ? await Reader.tagBySlug(ctx, site._id, post.tags[0].slug) : null;
     const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
     const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
     const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
-    return { kind: "post" as const, post, related, adjacent: { previous: await card(previous), next: await card(next) } };
+    return { kind: "post" as const, post, bodyKey, bodyOmitted, related, adjacent: { previous: await card(previous), next: await card(next) } };
   },
 });
 

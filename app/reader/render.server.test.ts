@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { normalizeDoc, RENDER_MEMO_MAX_BYTES, renderDocCached, renderDocToSafeHtml, renderMemoBytes } from "./render.server";
+import { bodyContentKey } from "../../convex/shared/bodyKey";
+import { bodyKeyOf, normalizeDoc, RENDER_MEMO_MAX_BYTES, renderDocCached, renderDocToSafeHtml, renderedBody, renderMemoBytes } from "./render.server";
 
 // Stored documents are untrusted: these are OWASP XSS filter-evasion payloads placed where a
 // TipTap document can carry them (text, link hrefs, image srcs, arbitrary attrs, unknown nodes).
@@ -164,5 +165,25 @@ describe("renderDocToSafeHtml", () => {
     expect(renderDocCached(a)).toBe(renderDocToSafeHtml(a));
     expect(renderDocCached(a)).toBe("<p>first</p>");
     expect(renderDocCached(b)).toBe("<p>second</p>");
+  });
+});
+
+describe("a body's content key: one rule on both sides (issue #18)", () => {
+  test("the app's synchronous key is Convex's (convex/shared/bodyKey.ts) for any document, non-ASCII included", async () => {
+    const docs = [
+      "",
+      JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Plain." }] }] }),
+      JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Café — 東京 🗞️ \u0000 </script>" }] }] }),
+      "x".repeat(100_000),
+    ];
+    for (const d of docs) expect(bodyKeyOf(d)).toBe(await bodyContentKey(d));
+    expect(new Set(docs.map(bodyKeyOf)).size).toBe(docs.length);
+  });
+
+  test("renderedBody finds exactly what renderDocCached rendered, by that key", () => {
+    const d = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: `Keyed ${Math.random()}` }] }] });
+    expect(renderedBody(bodyKeyOf(d))).toBeUndefined();
+    const html = renderDocCached(d);
+    expect(renderedBody(bodyKeyOf(d))).toBe(html);
   });
 });

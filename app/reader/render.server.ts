@@ -50,17 +50,31 @@ export function renderMemoBytes(): number {
 }
 
 /**
+ * The memo's key for a document: convex/shared/bodyKey.ts's content key (SHA-256 of the JSON, hex),
+ * computed synchronously here; render.server.test.ts checks the two agree.
+ */
+export function bodyKeyOf(docJson: string): string {
+  return createHash("sha256").update(docJson).digest("hex");
+}
+
+/** The rendered HTML of the document with this content key, if this process holds it. */
+export function renderedBody(key: string): string | undefined {
+  const hit = memo.get(key);
+  if (hit === undefined) return undefined;
+  // Most recently used goes last.
+  memo.delete(key);
+  memo.set(key, hit);
+  return hit;
+}
+
+/**
  * renderDocToSafeHtml with a bounded memo keyed by the document's hash: a popular post renders
  * once per process, not once per request. The key is the content itself, so an edit re-renders.
  */
 export function renderDocCached(docJson: string): string {
-  const key = createHash("sha1").update(docJson).digest("base64");
-  const hit = memo.get(key);
-  if (hit !== undefined) {
-    memo.delete(key);
-    memo.set(key, hit);
-    return hit;
-  }
+  const key = bodyKeyOf(docJson);
+  const hit = renderedBody(key);
+  if (hit !== undefined) return hit;
   const html = renderDocToSafeHtml(docJson);
   // One document bigger than the whole bound is rendered, not kept.
   if (html.length > RENDER_MEMO_MAX_BYTES) return html;

@@ -1,6 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useActionData, useLoaderData, useLocation, useRouteError } from "@remix-run/react";
-import { api } from "../../convex/_generated/api";
 import { readerMembership } from "../reader/audience.server";
 import { AdjacentPosts, PostCardView, PostHead, ReaderError, TagList, postDek } from "../reader/components";
 import { BillingError, CheckoutThanks, Paywall } from "../reader/paywall";
@@ -9,7 +8,7 @@ import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
 import { legacyRedirect, pathBelowSite } from "../reader/legacy.server";
 import { requireSite, toCard } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
-import { renderDocCached } from "../reader/render.server";
+import { loadPostPage } from "../reader/post-page.server";
 import { JoinForm } from "../reader/join-form";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { PAYWALLED_CLASS, articleMeta, blogPostingJsonLd, pageMeta, postImage } from "../reader/seo";
@@ -17,17 +16,19 @@ import { VIEW_HEADER } from "../reader/front.server";
 import { countView } from "../reader/views.server";
 
 // /{site}/{postSlug}: a post. The body is rendered (sanitized) on the server from the TipTap JSON
-// that reader:postBySlug returns only to entitled viewers; a locked post's loader data has no body
+// that reader:postPage returns only to entitled viewers; a locked post's loader data has no body
 // at all, so neither the HTML nor the single-fetch .data response can carry it. Old slugs 301 to
 // the current one. Related posts share the post's first tag. Previous/next link the published posts
 // just older and newer, sent as cards like every list: never a body. All three come from one query
-// (reader:postPage).
+// (reader:postPage). The body's HTML is rendered once per version and process and reused for every
+// reader Convex entitles to it (post-page.server.ts); Convex decides that on every request.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, site, resolved } = await requireSite(request, params);
   const slug = params.postSlug ?? "";
   // The post, related posts and previous/next in one call (issue #18, ADR 016).
-  const found = await client.query(api.reader.postPage, { siteSlug: site.slug, slug });
+  // The body's HTML is rendered once per version and shared by the readers Convex entitles to it.
+  const { found, bodyHtml } = await loadPostPage(client, site.slug, slug);
   // Not a post here: maybe an imported post's old address (Ghost "/slug/" whose slug clashed).
   if (!found) throw (await legacyRedirect(client, site, pathBelowSite(request))) ?? notFound("Post not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
@@ -47,8 +48,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       // Shown as a dek (subtitle) only when the author wrote it: an automatic excerpt repeats the first paragraph.
       dek: postDek(post),
       coverImageCaption: post.coverImageCaption ?? null,
-      // Present only when Convex returned the body (the viewer is entitled to it).
-      bodyHtml: !post.locked && post.doc ? renderDocCached(post.doc) : null,
+      // Present only when Convex said the viewer is entitled to the body (post-page.server.ts).
+      bodyHtml,
     },
     related,
     // Cards of the older and newer posts (null at either end).

@@ -81,6 +81,34 @@ test("subscribe from a locked post, read it, cancel in the portal, lose access a
     expect(await anonResponse!.text()).not.toContain(lastParagraph);
   }
   await anonymous.close();
+
+  // Paywall leak under concurrent load (issue #18): subscriber and anonymous requests for the same
+  // post interleaved, 40 in flight at a time, pages and single-fetch data alike. Every anonymous
+  // answer is the paywall without the body; every subscriber's has it. (What this cannot prove: a
+  // race that needs more than 40 concurrent requests or another timing to show.)
+  const origin = new URL(page.url()).origin;
+  const anonymousGet = async (url: string) => {
+    const res = await fetch(url, { headers: { accept: "text/html" } });
+    return { status: res.status, text: await res.text() };
+  };
+  const subscriberGet = async (url: string) => {
+    const res = await page.request.get(url);
+    return { status: res.status(), text: await res.text() };
+  };
+  // Plain words of the body's last paragraph: the same text in HTML and in the data response's JSON.
+  const marker = lastParagraph.match(/[A-Za-z][A-Za-z ]{20,}[A-Za-z]/)?.[0] ?? "";
+  expect(marker.length).toBeGreaterThan(20);
+  for (let round = 0; round < 3; round++) {
+    const calls = Array.from({ length: 40 }, (_, i) => {
+      const url = `${origin}${postPath}${i % 4 >= 2 ? ".data" : ""}`;
+      return i % 2 === 0 ? anonymousGet(url).then((r) => ({ who: "anonymous", url, ...r })) : subscriberGet(url).then((r) => ({ who: "subscriber", url, ...r }));
+    });
+    for (const r of await Promise.all(calls)) {
+      expect(r.status, `${r.who} ${r.url}`).toBe(200);
+      if (r.who === "anonymous") expect(r.text, `${r.who} ${r.url}`).not.toContain(marker);
+      else expect(r.text, `${r.who} ${r.url}`).toContain(marker);
+    }
+  }
   await page.reload();
   await expect(page.getByTestId("post-body")).toContainText(lastParagraph);
 
