@@ -3,6 +3,7 @@
 // to every read set (the scan it replaces), over random ranges, ids and writes.
 import { describe, expect, test } from "vitest";
 import { ReadSetIndex, readSetTouched, type CommitWrites, type ReadSet } from "../src/runtime/readSetIndex.js";
+import type { SearchEntry } from "../src/storage/interface.js";
 
 /** A deterministic generator, so a failure repeats. */
 function rng(seed: number) {
@@ -31,7 +32,21 @@ function randomReadSet(r: () => number): ReadSet {
   });
   const ids = new Set(r() < 0.3 ? [`doc${Math.floor(r() * 5)}`] : []);
   const missingTables = new Set(r() < 0.1 ? ["later"] : []);
-  return { ranges, ids, missingTables, time: null, env: false };
+  // Text searches on search index 9: a filter sometimes, a token or two (the last also a prefix).
+  const search =
+    r() < 0.25
+      ? [{ indexId: 9, filterTerms: r() < 0.5 ? ["#site=a"] : [], tokens: Array.from({ length: 1 + Math.floor(r() * 2) }, () => WORDS[Math.floor(r() * WORDS.length)]) }]
+      : [];
+  return { ranges, ids, missingTables, search, time: null, env: false };
+}
+
+const WORDS = ["ab", "abc", "b", "bc", "cab"];
+
+function randomEntry(r: () => number): SearchEntry | null {
+  if (r() < 0.3) return null;
+  const terms = new Map<string, number>([[r() < 0.5 ? "#site=a" : "#site=b", 1]]);
+  for (let i = 0; i < 2; i++) terms.set(WORDS[Math.floor(r() * WORDS.length)], 1);
+  return { terms, length: 2, norm: 0, creationTime: 0 };
 }
 
 function randomCommit(r: () => number): CommitWrites {
@@ -44,6 +59,7 @@ function randomCommit(r: () => number): CommitWrites {
         { indexId: 1, key: randomKey(r) },
         { indexId: 2, key: randomKey(r) },
       ],
+      ...(r() < 0.4 ? { search: [{ indexId: 9, old: randomEntry(r), new: randomEntry(r) }] } : {}),
     })),
   };
 }

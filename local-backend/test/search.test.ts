@@ -430,6 +430,58 @@ describe("on a running backend", () => {
     expect(await waitFor((v) => v.length === 1)).toEqual(["live-2"]);
   });
 
+  test("a subscribed search re-runs only for writes matching its terms and filters (Convex's search read sets), and for its results' own edits", async () => {
+    const reader = new ConvexClient(backend.url, { skipConvexDeploymentUrlCheck: true });
+    const writer = new ConvexClient(backend.url, { skipConvexDeploymentUrlCheck: true });
+    clients.push(reader, writer);
+    let latest: string[] | null = null;
+    let notify: () => void = () => {};
+    reader.onUpdate(api.posts.search, { text: "precise", siteId: "narrow" }, (v: string[]) => {
+      latest = v;
+      notify();
+    });
+    const waitFor = (pred: (v: string[]) => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching update; last ${JSON.stringify(latest)}`)), 5000);
+        const check = () => {
+          if (latest && pred(latest)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        notify = check;
+        check();
+      });
+    await waitFor((v) => v.length === 0);
+    const runs = () => backend.sync.queryRuns;
+    const settle = () => new Promise((r) => setTimeout(r, 150));
+
+    // Writes that cannot change the results: other words, or the word on another site (filter).
+    let before = runs();
+    await writer.mutation(api.posts.insert, { doc: { siteId: "narrow", title: "n-other", body: "entirely different words" } });
+    await writer.mutation(api.posts.insert, { doc: { siteId: "elsewhere", title: "n-site", body: "precise but elsewhere" } });
+    await settle();
+    expect(runs() - before).toBe(0);
+
+    // A word the last query token is a prefix of: re-runs, and the document is in the results.
+    before = runs();
+    const id = await writer.mutation(api.posts.insert, { doc: { siteId: "narrow", title: "n-prefix", body: "preciseness matters" } });
+    await waitFor((v) => v.includes("n-prefix"));
+    expect(runs() - before).toBe(1);
+
+    // A result's other field (not searched): re-runs through the id it read.
+    before = runs();
+    await writer.mutation(api.posts.patch, { id, fields: { title: "n-renamed" } });
+    await waitFor((v) => v.includes("n-renamed"));
+    expect(runs() - before).toBe(1);
+
+    // Its text no longer matches: the old version matched, so it re-runs and the document leaves.
+    before = runs();
+    await writer.mutation(api.posts.patch, { id, fields: { body: "nothing to see" } });
+    await waitFor((v) => v.length === 0);
+    expect(runs() - before).toBe(1);
+  });
+
   describe("20,000 documents", () => {
     const N = 20_000;
     const timings: Record<string, number> = {};

@@ -21,6 +21,8 @@ export interface FreshnessResult {
   post: number[];
   /** How long the publish mutation itself took (ms). */
   publishCall: number[];
+  /** Subscription queries the backend re-ran from the publish until the pages showed it. */
+  reruns: number[];
 }
 
 async function call(backend: LocalBackend, kind: "mutation" | "query", fn: string, args: Record<string, unknown>, identity: object) {
@@ -59,10 +61,11 @@ export async function publishUnderLoad<T>(backend: LocalBackend, base: string, s
   const loading = load();
   // The load child's warm-up and its first second at full concurrency, then the publishes.
   await new Promise((r) => setTimeout(r, 2_500));
-  const fresh: FreshnessResult = { home: [], post: [], publishCall: [] };
+  const fresh: FreshnessResult = { home: [], post: [], publishCall: [], reruns: [] };
   for (let k = 0; k < SAMPLES; k++) {
     const title = `Fresh under load ${k} ${Math.random().toString(36).slice(2, 8)}`;
     const postId = await call(backend, "mutation", "posts:create", { siteId, title }, identity);
+    const runsBefore = backend.sync.queryRuns;
     const t0 = performance.now();
     await call(backend, "mutation", "posts:publish", { siteId, postId }, identity);
     const committed = performance.now();
@@ -72,6 +75,7 @@ export async function publishUnderLoad<T>(backend: LocalBackend, base: string, s
     const [home, post] = await Promise.all([seen(`${base}/${site}/`, title, committed), seen(`${base}/${site}/${JSON.parse(slug.valueJson)}`, title, committed)]);
     fresh.home.push(home);
     fresh.post.push(post);
+    fresh.reruns.push(backend.sync.queryRuns - runsBefore);
     await new Promise((r) => setTimeout(r, 300));
   }
   return { load: await loading, fresh };
@@ -95,5 +99,6 @@ export function freshnessRows(r: FreshnessResult): Array<Record<string, string>>
     row("publish committed → cached home page lists it", r.home, true),
     row("publish committed → its own page answers with it", r.post, true),
     row("posts:publish call itself", r.publishCall, false),
+    { measure: "subscription re-runs per publish (until both pages showed it)", samples: String(r.reruns.length), "p50 ms": r.reruns.join(", "), "max ms": "", target: "", status: "" },
   ];
 }

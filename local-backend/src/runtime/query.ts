@@ -4,7 +4,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IndexDefinition } from "../storage/interface.js";
 import { evaluateFilter } from "../values/filter.js";
 import { encodeSortKey } from "../values/sortKey.js";
-import { DocVersion, Transaction, UserError, type ReadRange } from "./transaction.js";
+import type { ReadRange } from "./readSetIndex.js";
+import { DocVersion, Transaction, UserError } from "./transaction.js";
 import {
   compileSearch,
   decodeSearchPosition,
@@ -181,10 +182,14 @@ export class QueryStream {
     this.batch = first && "limit" in first ? Math.max(1, Math.min(first.limit, 64)) : 32;
     tx.countRange();
     // Record the range up front (an over-approximation until the scan narrows it).
-    this.range = source.index ? { indexId: source.index.indexId, lower: source.lower, upper: source.upper } : null;
-    // A search reads its whole table: any write to it may change the results (search.ts).
-    if (this.range && source.search) this.range = { indexId: this.range.indexId, lower: EMPTY, upper: null };
-    if (this.range) tx.readRanges.push(this.range);
+    this.range = source.index && !source.search ? { indexId: source.index.indexId, lower: source.lower, upper: source.upper } : null;
+    if (source.search) {
+      // A search reads its terms and filters (a write matching them may change the results) and
+      // the documents it returns (nextRow), as Convex's search read sets do. With no tokens it
+      // matches nothing, so nothing can change it.
+      const s = source.search;
+      if (s.tokens.length > 0) tx.readSearches.push({ indexId: s.def.indexId, filterTerms: s.filterTerms, tokens: s.tokens });
+    } else if (this.range) tx.readRanges.push(this.range);
     else {
       const src = query.source;
       tx.readMissingTables.add(src.type === "FullTableScan" ? src.tableName : src.indexName.slice(0, src.indexName.indexOf(".")));
@@ -199,6 +204,8 @@ export class QueryStream {
       if (!hit) return null;
       this.lastKey = hit.key;
       this.tx.noteScanned(hit.doc);
+      // Read by id: a change to a result's other fields changes the query's result too.
+      this.tx.readIds.add(hit.doc.id);
       return hit;
     }
     while (this.buffer.length === 0) {

@@ -201,6 +201,7 @@ export class QueryCache {
     for (const l of r.logLines) bytes += l.length;
     for (const range of rs.ranges) bytes += 32 + range.lower.length + (range.upper?.length ?? 0);
     bytes += rs.ids.size * 48 + rs.missingTables.size * 48;
+    for (const sr of rs.search ?? []) for (const t of [...sr.tokens, ...sr.filterTerms]) bytes += 16 + t.length;
     if (bytes > this.limits.maxBytes) return;
     const e: Entry = {
       key,
@@ -233,7 +234,7 @@ export class QueryCache {
   /** Drops every entry a commit touched; called synchronously by the runner right after the commit. */
   onCommit(c: CommitWrites): void {
     this.latestTs = c.ts;
-    if (this.inFlight > 0) this.recent.push({ ts: c.ts, writes: c.writes.map((w) => ({ id: w.id, tableName: w.tableName, keys: w.keys })) });
+    if (this.inFlight > 0) this.recent.push({ ts: c.ts, writes: c.writes.map((w) => ({ id: w.id, tableName: w.tableName, keys: w.keys, search: w.search })) });
     else this.recentFloor = c.ts;
     for (const e of this.index.touched(c)) {
       this.remove(e);

@@ -1,5 +1,12 @@
 import { Interval, IntervalTree } from "@flatten-js/interval-tree";
-import type { ReadRange } from "./transaction.js";
+import type { SearchEntry, SearchWrite } from "../storage/interface.js";
+
+/** A key range of one index that a function read; used to decide which subscriptions a commit invalidates. */
+export interface ReadRange {
+  indexId: number;
+  lower: Buffer;
+  upper: Buffer | null;
+}
 
 /** What a successful query read: what can make its result stale. */
 export interface ReadSet {
@@ -9,26 +16,69 @@ export interface ReadSet {
   ids: ReadonlySet<string>;
   /** Tables it queried that did not exist yet (no index to hold a range). */
   missingTables: ReadonlySet<string>;
+  /** Text searches it ran (their terms and filters; the documents they returned are in `ids`). */
+  search?: ReadonlyArray<SearchRead>;
   /** The frozen `Date.now()` it observed, or null if it never looked at the time. */
   time: number | null;
   /** Whether it read `process.env`. */
   env: boolean;
 }
 
+/**
+ * A text search as a read, as Convex records it (crates/search/src/query.rs QueryReads): its
+ * filter terms and its query tokens, the last also matched as a prefix. A write can change the
+ * search's results only if the document, before or after, matches every filter and one of the
+ * terms; a write that changes nothing the index sees has no search entry at all.
+ */
+export interface SearchRead {
+  indexId: number;
+  filterTerms: ReadonlyArray<string>;
+  tokens: ReadonlyArray<string>;
+}
+
 /** The part of a commit that read sets are checked against (runner.ts CommitEvent). */
 export interface CommitWrites {
   ts: bigint;
-  writes: ReadonlyArray<{ id: string; tableName: string; keys: ReadonlyArray<{ indexId: number; key: Buffer }> }>;
+  writes: ReadonlyArray<{
+    id: string;
+    tableName: string;
+    keys: ReadonlyArray<{ indexId: number; key: Buffer }>;
+    /** The write's search-index entries before and after (only when what the index sees changed). */
+    search?: ReadonlyArray<SearchWrite>;
+  }>;
+}
+
+/** Whether a document's search entry matches a search read (every filter, then any term). */
+function searchEntryMatches(read: SearchRead, entry: SearchEntry | null): boolean {
+  if (!entry) return false;
+  for (const f of read.filterTerms) if (!entry.terms.has(f)) return false;
+  for (const t of read.tokens) if (entry.terms.has(t)) return true;
+  const last = read.tokens[read.tokens.length - 1];
+  if (last === undefined) return false;
+  // Filter terms start with "#"; text terms are alphanumeric (searchIndex.ts filterTerm).
+  for (const term of entry.terms.keys()) if (term.startsWith(last) && !term.startsWith("#")) return true;
+  return false;
+}
+
+function isEmptyReadSet(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">): boolean {
+  return rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0 && (rs.search?.length ?? 0) === 0;
 }
 
 /**
  * Whether a commit wrote a document the read set read, a key inside a range it read, or into a
  * table it found missing. An empty read set counts as unknown and is always touched.
  */
-export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables">, e: Pick<CommitWrites, "writes">): boolean {
-  if (rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0) return true;
+export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">, e: Pick<CommitWrites, "writes">): boolean {
+  if (isEmptyReadSet(rs)) return true;
   for (const w of e.writes) {
     if (rs.ids.has(w.id) || rs.missingTables.has(w.tableName)) return true;
+    if (rs.search && w.search) {
+      for (const sw of w.search) {
+        for (const read of rs.search) {
+          if (read.indexId === sw.indexId && (searchEntryMatches(read, sw.old) || searchEntryMatches(read, sw.new))) return true;
+        }
+      }
+    }
     for (const k of w.keys) {
       for (const r of rs.ranges) {
         if (r.indexId !== k.indexId) continue;
@@ -57,6 +107,8 @@ export class ReadSetIndex<T> {
   private ranges = new Map<string, { indexId: number; interval: Interval; items: Set<T> }>();
   private byId = new Map<string, Set<T>>();
   private byTable = new Map<string, Set<T>>();
+  /** By search index: read sets with a text search on it (checked term by term by readSetTouched). */
+  private bySearchIndex = new Map<number, Set<T>>();
   /** Unknown or empty read sets: every commit touches them. */
   private everyCommit = new Set<T>();
   private readSets = new Map<T, ReadSet | null>();
@@ -69,10 +121,11 @@ export class ReadSetIndex<T> {
   set(item: T, rs: ReadSet | null): void {
     this.delete(item);
     this.readSets.set(item, rs);
-    if (rs === null || (rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0)) {
+    if (rs === null || isEmptyReadSet(rs)) {
       this.everyCommit.add(item);
       return;
     }
+    for (const read of rs.search ?? []) addTo(this.bySearchIndex, read.indexId, item);
     for (const id of rs.ids) addTo(this.byId, id, item);
     for (const t of rs.missingTables) addTo(this.byTable, t, item);
     for (const r of rs.ranges) {
@@ -95,6 +148,7 @@ export class ReadSetIndex<T> {
     this.readSets.delete(item);
     this.everyCommit.delete(item);
     if (rs === null) return;
+    for (const read of rs.search ?? []) removeFrom(this.bySearchIndex, read.indexId, item);
     for (const id of rs.ids) removeFrom(this.byId, id, item);
     for (const t of rs.missingTables) removeFrom(this.byTable, t, item);
     for (const r of rs.ranges) {
@@ -115,6 +169,7 @@ export class ReadSetIndex<T> {
     this.ranges.clear();
     this.byId.clear();
     this.byTable.clear();
+    this.bySearchIndex.clear();
     this.everyCommit.clear();
     this.readSets.clear();
   }
@@ -126,6 +181,7 @@ export class ReadSetIndex<T> {
     for (const w of c.writes) {
       for (const item of this.byId.get(w.id) ?? []) candidates.add(item);
       for (const item of this.byTable.get(w.tableName) ?? []) candidates.add(item);
+      for (const sw of w.search ?? []) for (const item of this.bySearchIndex.get(sw.indexId) ?? []) candidates.add(item);
       for (const k of w.keys) {
         const tree = this.trees.get(k.indexId);
         if (!tree) continue;

@@ -4,7 +4,7 @@
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
 import { randomBytes, randomInt } from "node:crypto";
-import type { DocumentStore, RequestRecord } from "../storage/interface.js";
+import type { DocumentStore, RequestRecord, SearchWrite } from "../storage/interface.js";
 import { ConvexBadRequestError } from "../values/errors.js";
 import { checkFunctionResult, decodeFunctionArgs } from "../values/limits.js";
 import { formatArgumentValidationError, formatReturnValidationError, validateValue } from "../values/validate.js";
@@ -80,6 +80,8 @@ export interface CommitEvent {
     json: string | null;
     /** Index keys the document had before and has after the commit (for read-set checks). */
     keys: Array<{ indexId: number; key: Buffer }>;
+    /** Its search-index entries before and after, when what a search index sees changed. */
+    search?: SearchWrite[];
   }>;
 }
 
@@ -347,6 +349,7 @@ export class FunctionRunner implements SyscallHost {
         ranges: tx.readRanges,
         ids: tx.readIds,
         missingTables: tx.readMissingTables,
+        search: tx.readSearches,
         time: c.observed?.time ? c.frozenNow : null,
         env: c.observed?.env ?? false,
       };
@@ -486,6 +489,7 @@ export class FunctionRunner implements SyscallHost {
         tableName: this.catalog.tableName(w.tableNumber)!,
         json: w.json,
         keys: w.touchedKeys,
+        search: w.search,
       })),
     };
     for (const l of this.commitListeners) l(event);

@@ -5,6 +5,7 @@ import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
 import { Catalog, componentPathOf, indexKey, localTableName } from "./catalog.js";
+import type { ReadRange, SearchRead } from "./readSetIndex.js";
 import { searchWritesFor } from "./searchIndex.js";
 import { UserError } from "./thrown.js";
 
@@ -24,12 +25,6 @@ export class DocVersion {
   }
 }
 
-/** A key range of one index that a function read; used to decide which subscriptions a commit invalidates. */
-export interface ReadRange {
-  indexId: number;
-  lower: Buffer;
-  upper: Buffer | null;
-}
 
 // Defined beside describeThrown, which the isolate workers share (thrown.ts).
 export { UserError } from "./thrown.js";
@@ -47,6 +42,8 @@ export class Transaction {
   readonly readIds = new Set<string>();
   /** Tables a query found missing: no index holds a range for them, yet an insert creates them. */
   readonly readMissingTables = new Set<string>();
+  /** Text searches run (their terms and filters: readSetIndex.ts SearchRead). */
+  readonly readSearches: SearchRead[] = [];
   docsScanned = 0;
   bytesRead = 0;
   indexRangesRead = 0;
