@@ -48,7 +48,13 @@ async function seen(url: string, needle: string, since: number): Promise<number>
  * way, publishes SAMPLES posts one after another, timing when each shows on the home page and on
  * its own page.
  */
-export async function publishUnderLoad<T>(backend: LocalBackend, base: string, site: string, load: () => Promise<T>): Promise<{ load: T; fresh: FreshnessResult }> {
+export async function publishUnderLoad<T>(
+  backend: LocalBackend,
+  base: string,
+  site: string,
+  load: () => Promise<T>,
+  opts: { samples?: number; warmupMs?: number } = {},
+): Promise<{ load: T; fresh: FreshnessResult }> {
   const owner = await backend.runner.transactInline(async (ctx: any) => {
     const s = await ctx.db.query("sites").withIndex("by_slug", (q: any) => q.eq("slug", site)).unique();
     return { siteId: s._id, ownerId: s.ownerId };
@@ -60,9 +66,9 @@ export async function publishUnderLoad<T>(backend: LocalBackend, base: string, s
 
   const loading = load();
   // The load child's warm-up and its first second at full concurrency, then the publishes.
-  await new Promise((r) => setTimeout(r, 2_500));
+  await new Promise((r) => setTimeout(r, opts.warmupMs ?? 2_500));
   const fresh: FreshnessResult = { home: [], post: [], publishCall: [], reruns: [] };
-  for (let k = 0; k < SAMPLES; k++) {
+  for (let k = 0; k < (opts.samples ?? SAMPLES); k++) {
     const title = `Fresh under load ${k} ${Math.random().toString(36).slice(2, 8)}`;
     const postId = await call(backend, "mutation", "posts:create", { siteId, title }, identity);
     const runsBefore = backend.sync.queryRuns;
@@ -82,7 +88,7 @@ export async function publishUnderLoad<T>(backend: LocalBackend, base: string, s
 }
 
 /** The table rows: p50 and max per page, against the target. */
-export function freshnessRows(r: FreshnessResult): Array<Record<string, string>> {
+export function freshnessRows(r: FreshnessResult, idle?: FreshnessResult): Array<Record<string, string>> {
   const row = (what: string, xs: number[], target: boolean) => {
     const sorted = [...xs].sort((a, b) => a - b);
     const max = sorted[sorted.length - 1] ?? NaN;
@@ -99,6 +105,7 @@ export function freshnessRows(r: FreshnessResult): Array<Record<string, string>>
     row("publish committed → cached home page lists it", r.home, true),
     row("publish committed → its own page answers with it", r.post, true),
     row("posts:publish call itself", r.publishCall, false),
+    ...(idle ? [row("idle machine (no load): publish committed → cached home page lists it", idle.home, false)] : []),
     { measure: "subscription re-runs per publish (until both pages showed it)", samples: String(r.reruns.length), "p50 ms": r.reruns.join(", "), "max ms": "", target: "", status: "" },
   ];
 }

@@ -479,6 +479,8 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
         if (cache === "on") {
           // Last, since it adds posts: publishes while the cached home page is under load.
           log("reader bench: publishing while the cached home page is under load (freshness)");
+          // The same publishes on an idle machine first, for comparison.
+          const idle = await publishUnderLoad(backend, base, SITE, async () => null, { samples: 4, warmupMs: 0 });
           const { load, fresh } = await publishUnderLoad(backend, base, SITE, () =>
             runChild<LoadResult[]>(
               fileURLToPath(import.meta.url),
@@ -486,7 +488,7 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
               60_000,
             ),
           );
-          freshness = { rows: freshnessRows(fresh), during: load[0] };
+          freshness = { rows: freshnessRows(fresh, idle.fresh), during: load[0] };
           memory = await stackMemory(app, os.availableParallelism(), {
             label: "local backend (in the bench process: also the bench's own memory)",
             rss: process.memoryUsage().rss,
