@@ -26,23 +26,3 @@ export function treeRss(pid: number | undefined, depth = 0): number {
   }
   return total;
 }
-
-/** The process and its descendants, each with its RSS and command line (for the memory table). */
-export function treeProcesses(pid: number | undefined, depth = 0): Array<{ pid: number; rss: number; command: string }> {
-  if (!pid || depth > 4) return [];
-  let command = "";
-  try {
-    command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-  } catch {
-    return [];
-  }
-  const out = [{ pid, rss: rssOf(pid), command }];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...treeProcesses(Number(child), depth + 1));
-    }
-  } catch {
-    // Gone meanwhile.
-  }
-  return out;
-}

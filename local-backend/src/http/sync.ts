@@ -373,7 +373,8 @@ class SyncSession {
                     snapshot,
                     componentPath: sub.componentPath,
                   });
-            if (!this.subs.has(queryId)) continue;
+            // Removed (or replaced under the same id) while it ran: its result is nobody's.
+            if (this.subs.get(queryId) !== sub) continue;
             const hash = createHash("sha1")
               .update(outcome.ok ? `ok${outcome.valueJson}` : `err${outcome.message}${JSON.stringify(outcome.data ?? null)}`)
               .update(JSON.stringify(outcome.logLines))
