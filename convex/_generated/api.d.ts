@@ -101,6 +101,7 @@ import type * as posts from "../posts.js";
 import type * as reader from "../reader.js";
 import type * as review from "../review.js";
 import type * as sends from "../sends.js";
+import type * as shared_bodyKey from "../shared/bodyKey.js";
 import type * as shared_constants from "../shared/constants.js";
 import type * as shared_errors from "../shared/errors.js";
 import type * as shared_fields from "../shared/fields.js";
@@ -215,6 +216,7 @@ declare const fullApi: ApiFromModules<{
   reader: typeof reader;
   review: typeof review;
   sends: typeof sends;
+  "shared/bodyKey": typeof shared_bodyKey;
   "shared/constants": typeof shared_constants;
   "shared/errors": typeof shared_errors;
   "shared/fields": typeof shared_fields;
