@@ -575,7 +575,16 @@ export const matrix: Record<string, Row> = {
     call: (c, _w, x) => c.query(api.reader.postPage, { siteSlug: "daily", slug: x.paidSlug }),
     // The post follows the persona's right; its related and previous/next cards never carry a body.
     observe: (r, x) =>
-      r?.kind !== "post" || [...r.related, r.adjacent.previous, r.adjacent.next].some((p) => p !== null && p.doc !== null) ? "missing" : read(r.post, x),
+      r?.kind !== "post" || r.post.doc !== null || [...r.related, r.adjacent.previous, r.adjacent.next].some((p) => p !== null && p.doc !== null)
+        ? "missing"
+        : read({ ...r.post, doc: r.bodyKey }, x),
+    expect: paidReaders,
+  },
+  "reader:postBody": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.postBody, { siteSlug: "daily", slug: x.paidSlug }),
+    // The body itself, for exactly the personas the projection entitles (issue #18).
+    observe: (r) => (r === null ? "locked" : typeof r.doc === "string" && /^[0-9a-f]{64}$/.test(r.bodyKey) ? "unlocked" : "missing"),
     expect: paidReaders,
   },
   "reader:getPostWithTags": {

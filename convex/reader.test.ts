@@ -430,7 +430,10 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
         const adjacent = await client.query(api.reader.adjacent, { siteSlug: "daily", postId: id });
         const doc = single?.kind === "post" ? single.post.doc : null;
         const bodyKey = doc !== null ? await bodyContentKey(doc) : null;
-        expect(page).toEqual({ ...single, bodyKey, bodyOmitted: false, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
+        // The post as postBySlug gives it, but its body is named by its key, never carried.
+        if (single?.kind !== "post") throw new Error("not a post");
+        expect(page).toEqual({ ...single, post: { ...single.post, doc: null }, bodyKey, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
+        expect(await client.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(doc === null ? null : { bodyKey, doc });
         if (page?.kind !== "post") throw new Error("not a post");
         expect(page.related).toHaveLength(3);
         expect([...page.related, page.adjacent.previous, page.adjacent.next].every((p) => p === null || p.doc === null)).toBe(true);
@@ -440,7 +443,7 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     expect(await t.query(api.reader.postPage, { siteSlug: "nowhere", slug: await slugOf(ids[0]) })).toBeNull();
   });
 
-  test("postPage leaves out a body the caller says it holds (knownBody), only for a viewer it entitles, and only for that version", async () => {
+  test("postPage names the body by its content key only for a viewer it entitles; postBody gives that body; an edit changes the key", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     const editor = as(t, w.users.editor);
@@ -448,30 +451,27 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: id, featured: true });
     const slug = (await t.run(async (ctx) => ctx.db.get("posts", id)))!.slug;
     const subscriber = as(t, w.users.subscriber);
-    const full = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug });
-    if (full?.kind !== "post" || full.post.doc === null) throw new Error("the subscriber should get the body");
-    expect(full).toMatchObject({ bodyKey: await bodyContentKey(full.post.doc), bodyOmitted: false });
-    // The same version: no document, the same key.
-    const held = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: full.bodyKey! });
-    expect(held).toEqual({ ...full, post: { ...full.post, doc: null }, bodyOmitted: true });
-    // Any other key (a stale version, a guess): the document is sent.
-    expect(await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: "0".repeat(64) })).toEqual(full);
-    // An edit changes the key, so a caller holding the old version gets the new body.
+    const page = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug });
+    const body = await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug });
+    if (page?.kind !== "post" || body === null) throw new Error("the subscriber should get the body");
+    expect(page.post).toMatchObject({ locked: false, doc: null });
+    expect(body.doc).toContain("Paid words here");
+    expect(page.bodyKey).toBe(body.bodyKey);
+    expect(body.bodyKey).toBe(await bodyContentKey(body.doc));
+    // An edit changes the key, so an app holding the old version asks for the new body.
     const { draft } = await editor.query(api.posts.getForEdit, { siteId: w.siteId, postId: id });
     await editor.mutation(api.posts.saveDraft, { siteId: w.siteId, postId: id, expectedVersion: draft.version, doc: doc(`${PREVIEW} Edited paid words.`) });
     await editor.mutation(api.posts.publish, { siteId: w.siteId, postId: id });
-    const edited = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: full.bodyKey! });
+    const edited = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug });
     if (edited?.kind !== "post") throw new Error("not a post");
-    expect(edited.bodyOmitted).toBe(false);
-    expect(edited.post.doc).toContain("Edited paid words");
-    expect(edited.bodyKey).not.toBe(full.bodyKey);
-    // Paywall leak through a known key: readers Convex does not entitle get neither body nor key,
-    // whatever key they send.
+    expect(edited.bodyKey).not.toBe(page.bodyKey);
+    expect((await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug }))?.doc).toContain("Edited paid words");
+    // Paywall leak through the body's own query: readers Convex does not entitle get neither key nor body.
     for (const client of [t, as(t, w.users.reader)] as Client[]) {
-      const locked = await client.query(api.reader.postPage, { siteSlug: "daily", slug, knownBody: edited.bodyKey! });
-      expect(locked).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null, bodyOmitted: false });
-      expect(JSON.stringify(locked)).not.toContain("paid words");
+      expect(await client.query(api.reader.postPage, { siteSlug: "daily", slug })).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null });
+      expect(await client.query(api.reader.postBody, { siteSlug: "daily", slug })).toBeNull();
     }
+    expect(await t.query(api.reader.postBody, { siteSlug: "daily", slug: "no-such-post" })).toBeNull();
   });
 
   test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {

@@ -214,42 +214,56 @@ export const RELATED_POSTS = 3;
 /**
  * Issue #18: everything a post page shows from the content, in one call (it was four: the post,
  * related posts, previous/next, each a round trip, and each a JWT check for a signed-in reader).
- * The post as postBySlug gives it (its body only for an entitled viewer), up to RELATED_POSTS
- * related cards (the newest others with its first tag) and the previous/next cards; every card is
- * projected like a list's: never a body.
+ * The post as postBySlug gives it, except its body: in its place `bodyKey`, the body's content key
+ * (convex/shared/bodyKey.ts) when this viewer may read it, else null. The body itself is the same
+ * for every entitled reader and comes from postBody, which the app calls only for a version it has
+ * not rendered yet; keeping it out of this query keeps this query's arguments, and so its cache
+ * entry, the same for everyone. Up to RELATED_POSTS related cards (the newest others with its
+ * first tag) and the previous/next cards; every card is projected like a list's: never a body.
  */
 export const postPage = readerQuery({
-  args: { siteSlug: v.string(), slug: v.string(), knownBody: v.optional(v.string()) },
+  args: { siteSlug: v.string(), slug: v.string() },
   returns: v.union(
     v.object({
       kind: v.literal("post"),
       post: vReaderPost,
-      /** The body's content key (bodyKey), null when this viewer gets no body. */
+      /** The body's content key when this viewer may read it (postBody gives the body), else null. */
       bodyKey: v.union(v.string(), v.null()),
-      /** True when `post.doc` was left out because the caller said it holds this body (`knownBody`). */
-      bodyOmitted: v.boolean(),
       related: v.array(vReaderPost),
       adjacent: v.object({ previous: vAdjacentCard, next: vAdjacentCard }),
     }),
     vRedirect,
     v.null(),
   ),
-  handler: async (ctx, { siteSlug, slug, knownBody }) => {
+  handler: async (ctx, { siteSlug, slug }) => {
     const found = await readablePost(ctx, siteSlug, slug);
     if (found?.kind !== "post") return found;
     const { site, entitlement } = found;
-    // Issue #18: the body is the same for every entitled reader; a caller that already holds this
-    // version (by its content key) is told so instead of being sent it again. Entitlement is decided
-    // above, per viewer, before the key is even computed: a locked post has neither doc nor key.
+    // Entitlement was decided above, per viewer, by the one projection: a locked post has no body,
+    // so it gets no key either.
     const bodyKey = found.post.doc !== null ? await bodyContentKey(found.post.doc) : null;
-    const bodyOmitted = bodyKey !== null && knownBody === bodyKey;
-    const post = bodyOmitted ? { ...found.post, doc: null } : found.post;
+    const post = { ...found.post, doc: null };
     const firstTag = post.tags[0] ? await Reader.tagBySlug(ctx, site._id, post.tags[0].slug) : null;
     const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
     const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
     const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
-    return { kind: "post" as const, post, bodyKey, bodyOmitted, related, adjacent: { previous: await card(previous), next: await card(next) } };
+    return { kind: "post" as const, post, bodyKey, related, adjacent: { previous: await card(previous), next: await card(next) } };
+  },
+});
+
+/**
+ * Issue #18: a post's body (TipTap JSON) with its content key, for a viewer the reader projection
+ * entitles to it; null otherwise (locked, unknown, or an old slug). The app asks for it once per
+ * body version and process, when postPage names a key it has not rendered.
+ */
+export const postBody = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string() },
+  returns: v.union(v.object({ bodyKey: v.string(), doc: v.string() }), v.null()),
+  handler: async (ctx, { siteSlug, slug }) => {
+    const found = await readablePost(ctx, siteSlug, slug);
+    if (found?.kind !== "post" || found.post.doc === null) return null;
+    return { bodyKey: await bodyContentKey(found.post.doc), doc: found.post.doc };
   },
 });
 
