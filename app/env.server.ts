@@ -86,4 +86,12 @@ export const serverEnv = {
   get WEB_CONCURRENCY(): string | undefined {
     return process.env.WEB_CONCURRENCY;
   },
+  /** Each cluster worker's V8 old-space limit in MB (app/server/heap.ts; default 512). */
+  get WORKER_HEAP_MB(): string | undefined {
+    return process.env.WORKER_HEAP_MB;
+  },
+  /** Read only to see whether the operator set a heap limit there (app/server/heap.ts). */
+  get NODE_OPTIONS(): string | undefined {
+    return process.env.NODE_OPTIONS;
+  },
 };

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Resvg } from "@resvg/resvg-js";
 import { redirect } from "@remix-run/node";
-import satori from "satori";
 import { api } from "../../convex/_generated/api";
 import { anonymousReaderClient } from "./client.server";
 import { notFound } from "./http.server";
@@ -30,6 +28,15 @@ const PAD_X = 84;
 const PAD_Y = 72;
 
 const require = createRequire(import.meta.url);
+
+/**
+ * satori and resvg load on the first card a process renders, not at start: together ~40 MB of
+ * resident memory per app worker (measured: importing satori alone adds ~33 MB of RSS) that a
+ * worker serving only pages never needs (issue #18, memory).
+ */
+let renderers: Promise<{ satori: typeof import("satori").default; Resvg: typeof import("@resvg/resvg-js").Resvg }> | null = null;
+const loadRenderers = () =>
+  (renderers ??= Promise.all([import("satori"), import("@resvg/resvg-js")]).then(([s, r]) => ({ satori: s.default, Resvg: r.Resvg })));
 let fonts: Array<{ name: string; data: Buffer; weight: 400 | 700; style: "normal" }> | null = null;
 
 /** Inter's static WOFF files (satori reads WOFF, not WOFF2), resolved so the server build finds them too. */
@@ -178,6 +185,7 @@ export async function renderOgCard(card: OgCardInput, loadLogo: (url: string) =>
     }
   }
   // satori's types want a ReactNode; the plain element objects are exactly what JSX would produce.
+  const { satori, Resvg } = await loadRenderers();
   const svg = await satori(ogCardTree(card, logoSrc) as unknown as Parameters<typeof satori>[0], {
     width: OG_CARD_WIDTH,
     height: OG_CARD_HEIGHT,

@@ -1,6 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
-import { exportFileName, markdownZipStream } from "../studio/export.server";
 import { loadOrThrow, privateHeaders, requireStudio } from "../studio/studio.server";
 import { convexUrl } from "../utils/convex.server";
 
@@ -9,6 +8,8 @@ import { convexUrl } from "../utils/convex.server";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { convex, headers, siteId } = await requireStudio(request, params);
+  // Loaded on the first export, not at start (export.server.ts says why).
+  const { exportFileName, markdownZipStream } = await import("../studio/export.server");
   // Read before answering, so a refused role or site is a 403/404, not a broken download.
   const site = await loadOrThrow(convex.query(api.siteExport.site, { siteId }));
   const body = await markdownZipStream({ convex, siteId, site, storageOrigin: convexUrl() });

@@ -1,14 +1,13 @@
-import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
-import compression from "compression";
+import type { ServerBuild } from "@remix-run/node";
 import cluster from "node:cluster";
 import { readdirSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { writeHeapSnapshot } from "node:v8";
-import serveStatic from "serve-static";
+import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serverEnv } from "../env.server";
+import { workerExecArgv } from "./heap";
 
 // The production HTTP server (`npm run serve`, and what `npm start` runs): the Remix build behind
 // plain node:http, in place of remix-serve, because a publication's own host needs its paths
@@ -24,7 +23,8 @@ import { serverEnv } from "../env.server";
 //
 // Environment: PORT (3000), HOST (127.0.0.1; 0.0.0.0 to listen on every interface), BUILD_PATH
 // (build/server/index.js), TRUST_PROXY=1 (take the scheme and host from X-Forwarded-Proto/-Host),
-// WEB_CONCURRENCY, LOG_REQUESTS=1 (one line per page request: method, path without the query, status,
+// WEB_CONCURRENCY, WORKER_HEAP_MB (each worker's V8 heap limit, default 512: heap.ts says why),
+// LOG_REQUESTS=1 (one line per page request: method, path without the query, status,
 // ms; =all adds static files; errors are always logged),
 // PRESSROOM_DEV_MAILBOX=1 (development only: serves /dev/mailbox, every email the backend sent;
 // `npm start`/`npm run dev` set it, `npm run serve` does not), HEAP_SNAPSHOT_DIR (see below).
@@ -32,6 +32,11 @@ import { serverEnv } from "../env.server";
 // SIGUSR2 (to the primary, which passes it on): every process prints one `[pressroom] memory {...}`
 // line: its RSS and heap, and in the workers each cache's entries and bytes; with HEAP_SNAPSHOT_DIR
 // set, each worker also writes a V8 heap snapshot there (it pauses that worker while it writes).
+
+// The cluster primary only forks and passes signals on: Remix, compression and serve-static load in
+// the workers (dynamic imports in startWorker), ~15 MB of resident memory the primary never uses.
+const workerModules = () => Promise.all([import("@remix-run/node"), import("compression"), import("serve-static")]);
+type RemixNode = Awaited<ReturnType<typeof workerModules>>[0];
 
 // As remix-serve does: a production server unless told otherwise (React's production build, the caches).
 // eslint-disable-next-line no-restricted-properties -- a write: React and Remix read NODE_ENV themselves
@@ -60,7 +65,7 @@ function listStatic(dir: string, prefix = ""): Set<string> {
   return out;
 }
 
-function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Request {
+function toRequest(remixNode: RemixNode, req: http.IncomingMessage, res: http.ServerResponse): Request {
   const forwarded = (name: string) => (trustProxy ? String(req.headers[name] ?? "").split(",")[0].trim() : "");
   const scheme = forwarded("x-forwarded-proto") || "http";
   const authority = forwarded("x-forwarded-host") || req.headers.host || `${host}:${port}`;
@@ -72,13 +77,13 @@ function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Request
   res.on("close", () => controller.abort());
   const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
   if (req.method !== "GET" && req.method !== "HEAD") {
-    init.body = createReadableStreamFromReadable(req);
+    init.body = remixNode.createReadableStreamFromReadable(req);
     init.duplex = "half";
   }
   return new Request(url, init);
 }
 
-async function send(req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
+async function send(remixNode: RemixNode, req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
@@ -88,7 +93,7 @@ async function send(req: http.IncomingMessage, res: http.ServerResponse, respons
     res.end();
     return;
   }
-  await writeReadableStreamToWritable(response.body, res);
+  await remixNode.writeReadableStreamToWritable(response.body, res);
 }
 
 /** Says loudly when the dev mailbox is on: anyone who reaches this server can read every email. */
@@ -99,8 +104,9 @@ function warnDevMailbox(): void {
 }
 
 async function startWorker(): Promise<void> {
+  const [remixNode, { default: compression }, { default: serveStatic }] = await workerModules();
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
-  const remix = createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
+  const remix = remixNode.createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
   const entry = build.entry.module as {
     front?: Front;
     sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
@@ -142,7 +148,7 @@ async function startWorker(): Promise<void> {
       }
       let request: Request;
       try {
-        request = toRequest(req, res);
+        request = toRequest(remixNode, req, res);
       } catch {
         res.statusCode = 400;
         res.setHeader("Content-Type", "text/plain; charset=utf-8");
@@ -150,7 +156,7 @@ async function startWorker(): Promise<void> {
         return done();
       }
       front(request, (r) => remix(r))
-        .then((response) => send(req, res, response))
+        .then((response) => send(remixNode, req, res, response))
         .then(() => done(), done);
     });
   });
@@ -193,7 +199,7 @@ function reportMemory(role: "primary" | "worker", caches?: unknown): void {
   if (role === "worker" && env.HEAP_SNAPSHOT_DIR) {
     heapSnapshot = writeHeapSnapshot(path.join(path.resolve(env.HEAP_SNAPSHOT_DIR), `worker-${process.pid}-${Date.now()}.heapsnapshot`));
   }
-  const line = { role, pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, caches, heapSnapshot };
+  const line = { role, pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: getHeapStatistics().heap_size_limit, external: m.external, arrayBuffers: m.arrayBuffers, caches, heapSnapshot };
   console.log(`[pressroom] memory ${JSON.stringify(line)}`);
 }
 
@@ -204,6 +210,12 @@ function startPrimary(): void {
   });
   let stopping = false;
   let listening = 0;
+  try {
+    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, env.NODE_OPTIONS, env.WORKER_HEAP_MB) });
+  } catch (e) {
+    console.error(`[pressroom] could not start: ${e instanceof Error ? e.message : e}`);
+    process.exit(1);
+  }
   const fork = () => cluster.fork();
   for (let i = 0; i < workers; i++) fork();
   cluster.on("listening", () => {

@@ -1,5 +1,8 @@
 // The site export downloads (issue #17): the Markdown zip's streaming writer and the files' names.
 // The Ghost JSON route writes its own pieces (convex/migrate/ghostExport.ts GhostJsonWriter).
+// The export routes import this module on their first request (`await import`): with it come
+// happy-dom, @tiptap/html, marked, yaml and fflate, ~60 MB of resident memory per app worker that a
+// worker serving pages never needs (issue #18, memory).
 import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";

@@ -14,6 +14,8 @@ interface MemoryLine {
   rss: number;
   heapUsed: number;
   heapTotal: number;
+  /** V8's limit (app/server/heap.ts bounds each worker's). */
+  heapLimit: number;
   external: number;
   caches?: {
     responses?: { size: number; bytes: number };
@@ -72,7 +74,10 @@ export function printStackMemory(title: string, m: StackMemory): void {
   const rows: Array<Record<string, string>> = m.lines.map((l) => ({
     process: `app ${l.role} (${l.pid})`,
     RSS: fmt.mb(l.rss),
-    "JS heap used": fmt.mb(l.heapUsed),
+    "JS heap used / total / limit": `${fmt.mb(l.heapUsed)} / ${fmt.mb(l.heapTotal)} / ${fmt.mb(l.heapLimit)}`,
+    // Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers); the rest of RSS is code,
+    // native allocations (zlib, sockets) and the allocator's free pages.
+    external: fmt.mb(l.external),
     "response cache": l.caches?.responses ? `${fmt.int(l.caches.responses.size)} / ${fmt.mb(l.caches.responses.bytes)}` : "",
     "query cache": l.caches?.queries ? `${fmt.int(l.caches.queries.size)} / ${fmt.mb(l.caches.queries.bytes)}` : "",
     "rendered bodies": l.caches?.renderedBodies ? fmt.mb(l.caches.renderedBodies.chars) : "",
