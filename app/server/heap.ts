@@ -3,12 +3,17 @@
 // V8 grows a heap after each full collection by a factor it derives from the heap's limit: up to
 // 4× the live size when the limit is 2 GB or more (Node's default here is ~4 GB, from the machine's
 // RAM), 1.3–2× below it (V8's MemoryController::MaxGrowingFactor). Measured in the reader bench
-// (2 workers, cache on, after its load): with the default limit a worker held 355–360 MB of RSS
-// for ~85 MB of live data (heap used 95–172 MB, the rest garbage V8 had no reason to collect);
-// with 512 MB it held 213–228 MB (heap used 71–80 MB, total 121–127 MB); with 128 MB, 204–211.
-// 512 leaves room for every cache at its byte bound (front.server.ts, cache.server.ts,
-// render.server.ts: ~130–190 MB of heap at most) plus an export in flight (+72 MB in the migrate
-// bench), so a bound this size costs memory nothing and never runs a busy worker out of heap.
+// (2 workers, after its load; the two runs back to back on one machine):
+//
+// | worker heap limit     | worker RSS     | heap used / total    | GC pauses (minor / major)  | cached home, post, tag (req/s, c=50) |
+// | Node's default, ~4 GB | 293 and 370 MB | 172–205 / 196–266 MB | 583–688 (4.4–5.1 s) / 22–26 (0.2–0.3 s) | 5,092, 3,068, 4,736 |
+// | 512 MB                | 204 and 235 MB | 59–63 / 117–132 MB   | 817–827 (6.5–6.6 s) / 184–194 (1.7–1.8 s) | 5,632, 4,709, 4,290 |
+//
+// The heap snapshot of such a worker holds ~85 MB live. The bound's cost is ~3 s more GC pause per
+// worker over ~4 minutes of load (~1% of its CPU; the throughput rows move within the bench's
+// run-to-run noise). 512 leaves room for every cache at its byte bound (front.server.ts,
+// cache.server.ts, render.server.ts: ~130–190 MB of heap at most) plus an export in flight (+72 MB
+// in the migrate bench), so a busy worker does not run out of heap.
 // Young generation: V8 sizes it from the same limit (4 MB semispaces at 512 MB, 16 MB by default).
 
 /** Each worker's old-space limit in MB unless WORKER_HEAP_MB or the operator's own flag says otherwise. */

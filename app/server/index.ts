@@ -4,6 +4,7 @@ import { readdirSync, statSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serverEnv } from "../env.server";
@@ -112,6 +113,7 @@ async function startWorker(): Promise<void> {
     sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
     memoryReport?: () => unknown;
   };
+  watchGc();
   process.on("SIGUSR2", () => reportMemory("worker", entry.memoryReport?.()));
   const front: Front = entry.front ?? ((request, next) => next(request));
   const staticFiles = listStatic(clientDir);
@@ -192,6 +194,20 @@ async function startWorker(): Promise<void> {
   if (!cluster.isWorker) warnDevMailbox();
 }
 
+/** Garbage collections since start: how many and their pause time, minor (scavenges) and the rest (mark-compact and its incremental steps). */
+const gc = { minor: { count: 0, ms: 0 }, major: { count: 0, ms: 0 } };
+
+/** Counts this process's GC pauses for the memory report: what a heap bound costs (heap.ts). */
+function watchGc(): void {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? gc.minor : gc.major;
+      kind.count++;
+      kind.ms += e.duration;
+    }
+  }).observe({ entryTypes: ["gc"] });
+}
+
 /** One `[pressroom] memory` line for this process (SIGUSR2); a heap snapshot too in a worker, if asked. */
 function reportMemory(role: "primary" | "worker", caches?: unknown): void {
   const m = process.memoryUsage();
@@ -199,7 +215,7 @@ function reportMemory(role: "primary" | "worker", caches?: unknown): void {
   if (role === "worker" && env.HEAP_SNAPSHOT_DIR) {
     heapSnapshot = writeHeapSnapshot(path.join(path.resolve(env.HEAP_SNAPSHOT_DIR), `worker-${process.pid}-${Date.now()}.heapsnapshot`));
   }
-  const line = { role, pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: getHeapStatistics().heap_size_limit, external: m.external, arrayBuffers: m.arrayBuffers, caches, heapSnapshot };
+  const line = { role, pid: process.pid, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, heapLimit: getHeapStatistics().heap_size_limit, external: m.external, arrayBuffers: m.arrayBuffers, gc, caches, heapSnapshot };
   console.log(`[pressroom] memory ${JSON.stringify(line)}`);
 }
 

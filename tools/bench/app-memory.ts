@@ -24,6 +24,7 @@ interface MemoryLine {
     shareCards?: { size: number; bytes: number };
   };
   heapSnapshot?: string;
+  gc?: { minor: { count: number; ms: number }; major: { count: number; ms: number } };
 }
 
 const PREFIX = "[pressroom] memory ";
@@ -78,6 +79,8 @@ export function printStackMemory(title: string, m: StackMemory): void {
     // Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers); the rest of RSS is code,
     // native allocations (zlib, sockets) and the allocator's free pages.
     external: fmt.mb(l.external),
+    // Pauses since the process started (the whole reader bench, both caches' loads for the workers).
+    "GC pauses, minor / major": l.gc ? `${fmt.int(l.gc.minor.count)} (${fmt.int(l.gc.minor.ms)} ms) / ${fmt.int(l.gc.major.count)} (${fmt.int(l.gc.major.ms)} ms)` : "",
     "response cache": l.caches?.responses ? `${fmt.int(l.caches.responses.size)} / ${fmt.mb(l.caches.responses.bytes)}` : "",
     "query cache": l.caches?.queries ? `${fmt.int(l.caches.queries.size)} / ${fmt.mb(l.caches.queries.bytes)}` : "",
     "rendered bodies": l.caches?.renderedBodies ? fmt.mb(l.caches.renderedBodies.chars) : "",
