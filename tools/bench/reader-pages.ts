@@ -398,6 +398,8 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
   let backend: LocalBackend | null = null;
   try {
     ensureBuild(log);
+    // The backend runs in this process: its share of the RSS is what the process gained from here on.
+    const benchRss = process.memoryUsage().rss;
     backend = await LocalBackend.start({
       dataDir,
       convexDir: path.join(REPO_ROOT, "convex"),
@@ -494,8 +496,8 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
           );
           freshness = { rows: freshnessRows(fresh, idle.fresh), during: load[0] };
           memory = await stackMemory(app, os.availableParallelism(), {
-            label: "local backend (in the bench process: also the bench's own memory)",
-            rss: process.memoryUsage().rss,
+            label: `local backend (in the bench process: its RSS ${fmt.mb(process.memoryUsage().rss)} less the ${fmt.mb(benchRss)} it had before the backend started)`,
+            rss: process.memoryUsage().rss - benchRss,
           });
         }
       } finally {

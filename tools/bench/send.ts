@@ -13,7 +13,7 @@
 //
 // Bounded: 15 minutes (then it stops its children, removes its temp dir and exits 1); Ctrl-C does
 // the same cleanup. 127.0.0.1 only. Knobs: SEND_BENCH_MEMBERS (default 100000),
-// SEND_BENCH_SECONDS (per page measurement, default 5). `tsx tools/bench/send.ts` runs it alone.
+// SEND_BENCH_SECONDS (per page measurement, default 5), SEND_BENCH_CPU_PROF (below). `tsx tools/bench/send.ts` runs it alone.
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,6 +35,8 @@ type Log = (msg: string) => void;
 
 const MEMBERS = Number(process.env.SEND_BENCH_MEMBERS ?? 100_000);
 const SECONDS = Number(process.env.SEND_BENCH_SECONDS ?? 5);
+/** SEND_BENCH_CPU_PROF=<folder>: the backend's main thread writes a CPU profile there (with LOCAL_BACKEND_ISOLATE_CPU_PROF, its isolates too). */
+const PROF_DIR = process.env.SEND_BENCH_CPU_PROF;
 /** The section's time budget (run.ts); the send itself must finish within TARGET.completeMs. */
 export const SEND_BUDGET_MS = 12 * 60_000;
 const BUDGET_MS = SEND_BUDGET_MS;
@@ -92,7 +94,7 @@ export async function runSendBench(log: Log): Promise<void> {
     const siteId = world.siteId as Id<"sites">;
     log(`send bench: seeded ${fmt.int(MEMBERS)} members (1,000 per transaction) in ${fmt.s(performance.now() - t0)}`);
     // As \`npm start\` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
-    backend = backendProcess({ dataDir, port, quiet: true });
+    backend = backendProcess({ dataDir, port, quiet: true, nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
     await backend.start();
     log(`send bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}, ${backend.threads()} threads`);
 
