@@ -39,7 +39,7 @@ export const future = {}; export const publicPath = "/build/"; export const asse
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Starts the server, asks for its memory report, stops it; the report's lines, or its exit and stderr. */
-  function run(env: Record<string, string>): Promise<{ lines: Array<{ role: string; heapLimit: number }>; code: number | null; stderr: string }> {
+  function run(env: Record<string, string>, processes = 3): Promise<{ lines: Array<{ role: string; heapLimit: number }>; code: number | null; stderr: string }> {
     const child = spawn(process.execPath, ["--import", "tsx", "app/server/index.ts"], {
       env: { ...process.env, WEB_CONCURRENCY: "2", PORT: "0", HOST: "127.0.0.1", BUILD_PATH: path.join(dir, "server", "index.js"), ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -50,9 +50,9 @@ export const future = {}; export const publicPath = "/build/"; export const asse
     child.stderr.on("data", (d) => (stderr += d));
     child.stdout.on("data", (d) => {
       out += d;
-      if (out.includes("workers)") && !out.includes("[pressroom] memory")) child.kill("SIGUSR2");
+      if (/\((\d+ workers|1 process)\)/.test(out) && !out.includes("[pressroom] memory")) child.kill("SIGUSR2");
       for (const m of out.matchAll(/^\[pressroom\] memory (.*)$/gm)) if (!lines.some((l) => JSON.stringify(l) === m[1])) lines.push(JSON.parse(m[1]));
-      if (lines.length === 3) child.kill("SIGTERM");
+      if (lines.length === processes) child.kill("SIGTERM");
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     return new Promise((resolve) => child.on("exit", (code) => (clearTimeout(timer), resolve({ lines, code, stderr }))));
@@ -70,6 +70,13 @@ export const future = {}; export const publicPath = "/build/"; export const asse
       expect(lines.find((l) => l.role === "primary")!.heapLimit).toBeGreaterThan(1024 * MB);
     }
   }, 90_000);
+
+  test("one process (WEB_CONCURRENCY=1): WORKER_HEAP_MB cannot apply, and the server says so at start", async () => {
+    const { lines, stderr } = await run({ WEB_CONCURRENCY: "1", WORKER_HEAP_MB: "300" }, 1);
+    expect(lines.map((l) => l.role)).toEqual(["worker"]);
+    expect(lines[0].heapLimit).toBeGreaterThan(1024 * MB);
+    expect(stderr).toContain("WORKER_HEAP_MB has no effect with WEB_CONCURRENCY=1");
+  }, 60_000);
 
   test("a bad WORKER_HEAP_MB stops the server at start with the reason", async () => {
     const { lines, code, stderr } = await run({ WORKER_HEAP_MB: "lots" });

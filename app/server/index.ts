@@ -268,8 +268,13 @@ function startPrimary(): void {
 }
 
 if (cluster.isPrimary && workers > 1) startPrimary();
-else
+else {
+  // The bound is a cluster worker's start flag (heap.ts); one process sets its own with node's flag.
+  if (!cluster.isWorker && env.WORKER_HEAP_MB !== undefined) {
+    console.warn("[pressroom] WORKER_HEAP_MB has no effect with WEB_CONCURRENCY=1: start node with --max-old-space-size=<MB> instead");
+  }
   startWorker().catch((error) => {
     console.error("[pressroom] could not start:", error);
     process.exit(1);
   });
+}
