@@ -113,7 +113,6 @@ async function startWorker(): Promise<void> {
     sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
     memoryReport?: () => unknown;
   };
-  watchGc();
   process.on("SIGUSR2", () => reportMemory("worker", entry.memoryReport?.()));
   const front: Front = entry.front ?? ((request, next) => next(request));
   const staticFiles = listStatic(clientDir);
@@ -267,6 +266,8 @@ function startPrimary(): void {
   process.on("SIGINT", stop);
 }
 
+// Every process counts its own pauses (the primary's report showed zeros when only workers did).
+watchGc();
 if (cluster.isPrimary && workers > 1) startPrimary();
 else {
   // The bound is a cluster worker's start flag (heap.ts); one process sets its own with node's flag.

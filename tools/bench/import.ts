@@ -61,7 +61,7 @@ export async function runImportBench(log: Log): Promise<void> {
     const world = prepared.value;
     const siteId = world.siteId as Id<"sites">;
     const port = await freePortPair();
-    // As \`npm start\` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
+    // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
     backend = backendProcess({ dataDir, port, quiet: true });
     await backend.start();
     log(`import bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}`);

@@ -115,7 +115,7 @@ export async function runMigrateBench(log: Log): Promise<void> {
     });
     const world = prepared.value;
     const siteId = world.siteId as Id<"sites">;
-    // As \`npm start\` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
+    // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
     backend = backendProcess({ dataDir, port, quiet: true });
     await backend.start();
     if (backend.siteUrl !== siteUrl) throw new Error(`migrate bench: the backend's site URL is ${backend.siteUrl}, not ${siteUrl}`);

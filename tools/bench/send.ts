@@ -93,7 +93,7 @@ export async function runSendBench(log: Log): Promise<void> {
     const world = prepared.value;
     const siteId = world.siteId as Id<"sites">;
     log(`send bench: seeded ${fmt.int(MEMBERS)} members (1,000 per transaction) in ${fmt.s(performance.now() - t0)}`);
-    // As \`npm start\` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
+    // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
     backend = backendProcess({ dataDir, port, quiet: true, nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
     await backend.start();
     log(`send bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}, ${backend.threads()} threads`);
