@@ -9,9 +9,9 @@
 // refreshed cookies. Actions call requireSameOrigin(request) (csrf.server.ts) first.
 // The refresh token never leaves the server: pages get at most the JWT (through /api/auth/token).
 import { redirect } from "@remix-run/node";
-import { ConvexHttpClient } from "convex/browser";
+import type { ConvexHttpClient } from "convex/browser";
 import { api } from "../../convex/_generated/api";
-import { convexUrl } from "../utils/convex.server";
+import { convexClient } from "../utils/convex.server";
 import { appendAuthCookies, appendVerifierCookie, readAuthCookies, type Tokens } from "./cookies.server";
 import { isSameOriginRequest } from "./csrf.server";
 import { type Me } from "./functions.server";
@@ -29,7 +29,7 @@ const MINIMUM_REQUIRED_TOKEN_LIFETIME_MS = 10_000;
 
 /** A Convex client for one request, authenticated as the user when `token` is given. */
 export function convexAs(token: string | null): ConvexHttpClient {
-  const client = new ConvexHttpClient(convexUrl());
+  const client = convexClient();
   if (token) client.setAuth(token);
   return client;
 }

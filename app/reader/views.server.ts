@@ -1,11 +1,11 @@
-import { ConvexClient, ConvexHttpClient } from "convex/browser";
+import { ConvexClient } from "convex/browser";
 import { isbot } from "isbot";
 import { randomBytes } from "node:crypto";
 import { internal } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { MAX_VIEW_BATCH } from "../../convex/shared/constants";
 import { serverEnv } from "../env.server";
-import { adminCallable, convexUrl, withAdminKey } from "../utils/convex.server";
+import { adminCallable, convexClient, convexUrl, withAdminKey } from "../utils/convex.server";
 import { sharedQueryCache, UnrefWebSocket } from "./cache.server";
 
 // View counting: once per post per reader session. The session's viewed posts live in a session
@@ -145,7 +145,7 @@ export function sharedViewBatcher(): ViewBatcher {
       );
       return socket.mutation(RECORD_VIEWS, args);
     }
-    return withAdminKey(new ConvexHttpClient(convexUrl()), key).mutation(RECORD_VIEWS, args);
+    return withAdminKey(convexClient(), key).mutation(RECORD_VIEWS, args);
   });
   return shared;
 }

@@ -1,9 +1,8 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useLoaderData } from "@remix-run/react";
-import { ConvexHttpClient } from "convex/browser";
 import { serverEnv } from "../env.server";
 import { internal } from "../../convex/_generated/api";
-import { adminCallable, convexUrl, withAdminKey } from "../utils/convex.server";
+import { adminCallable, convexClient, withAdminKey } from "../utils/convex.server";
 
 // /dev/mailbox: what each recipient received, for development and browser tests. Under `npm start`
 // (and the e2e stack) email goes through the production sender to the local Resend fake
@@ -129,7 +128,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const adminKey = serverEnv.CONVEX_ADMIN_KEY;
   if (!adminKey) return { configured: false as const, source: null, problem: null, to: to ?? "", emails: [] as MailboxEmail[] };
-  const client = withAdminKey(new ConvexHttpClient(convexUrl()), adminKey);
+  const client = withAdminKey(convexClient(), adminKey);
   const rows = await client.query(adminCallable(internal.emails.devMailbox), { limit: SHOWN, ...(to ? { to } : {}) });
   const emails: MailboxEmail[] = rows.map((e) => ({
     id: e._id,

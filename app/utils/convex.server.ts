@@ -1,6 +1,7 @@
 import type { ConvexClient } from "convex/browser";
 import { ConvexHttpClient } from "convex/browser";
 import { serverEnv } from "../env.server";
+import { convexFetchOption } from "./convex-fetch.server";
 import type { DefaultFunctionArgs, FunctionReference } from "convex/server";
 
 /**
@@ -20,7 +21,7 @@ export function convexUrl(): string {
  * never shared between requests.
  */
 export function convexClient(): ConvexHttpClient {
-  return new ConvexHttpClient(convexUrl());
+  return new ConvexHttpClient(convexUrl(), { fetch: convexFetchOption });
 }
 
 /**
