@@ -258,11 +258,13 @@ describe("isolate sync channel in the backend", () => {
     };
     // Queries are not cached across these (each has its own arguments).
     const runs = await Promise.all([
-      ...Array.from({ length: 8 }, (_, i) => client.query(anyApi.streams.mixedReads, { rounds: 20 + i })),
+      // 40+ rounds each: queryCleanup no longer waits on this channel (worker.ts), so a round makes
+      // three sync calls, not six, and it takes this many for the late notifies below.
+      ...Array.from({ length: 8 }, (_, i) => client.query(anyApi.streams.mixedReads, { rounds: 40 + i })),
       ...Array.from({ length: 4 }, (_, i) => client.query(anyApi.streams.nestedMixedReads, { rounds: 10 + i })),
       ...Array.from({ length: 4 }, (_, i) => client.query(anyApi.stuck.manyReads, { rounds: 30 + i })),
     ]);
-    for (let i = 0; i < 8; i++) expect(runs[i]).toEqual(Array.from({ length: 20 + i }, () => round));
+    for (let i = 0; i < 8; i++) expect(runs[i]).toEqual(Array.from({ length: 40 + i }, () => round));
     for (let i = 0; i < 4; i++) expect(runs[8 + i]).toEqual(["m1", ...Array.from({ length: 10 + i }, () => round), "3"]);
     for (let i = 0; i < 4; i++) expect(runs[12 + i]).toBe(3 * (30 + i));
     // The late notifies happened on the way (each round makes several sync calls).

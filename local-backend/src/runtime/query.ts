@@ -243,11 +243,19 @@ export class QueryStream {
     else this.range.upper = Buffer.concat([this.lastKey, ZERO]);
   }
 
+  /**
+   * A limit operator is used up: the next call returns null without reading another row (take(n)
+   * reads n rows, not more). An isolate worker is told so with the query's last document, and
+   * answers that call itself (isolate/handle.ts).
+   */
+  get limitSpent(): boolean {
+    return this.limits.some((n, i) => n <= 0 && "limit" in this.query.operators[i]);
+  }
+
   /** The next document that passes the operators, or null when the query is exhausted. */
   next(): DocVersion | null {
     if (this.done) return null;
-    // A spent limit ends the query before another row is read (take(n) reads n rows, not more).
-    if (this.limits.some((n, i) => n <= 0 && "limit" in this.query.operators[i])) {
+    if (this.limitSpent) {
       this.done = true;
       this.finish();
       return null;

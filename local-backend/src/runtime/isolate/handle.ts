@@ -236,7 +236,7 @@ export class IsolateWorker {
     });
   }
 
-  private reply(callId: number, r: { ok: true; value: unknown } | { ok: false; error: SyscallFailure }) {
+  private reply(callId: number, r: { ok: true; value: unknown; spent?: true } | { ok: false; error: SyscallFailure }) {
     if (!this.dead) this.worker.postMessage({ t: "reply", callId, ...r } satisfies MainToWorker);
   }
 
@@ -271,6 +271,19 @@ export class IsolateWorker {
         if (ctx) pushLogLine(ctx, m.line);
         return;
       }
+      case "cleanup": {
+        // Sent on this port, so it arrives before the run's "done" (the read range is narrowed
+        // before the read set is taken). A run that already ended has nothing left to clean.
+        const ctx = this.contexts.get(m.ctxId);
+        if (ctx) {
+          try {
+            this.host.syscall(ctx, "1.0/queryCleanup", { queryId: m.queryId });
+          } catch {
+            // queryCleanup does not throw; nothing could take its answer anyway.
+          }
+        }
+        return;
+      }
       case "done": {
         this.heapBytes = m.heapBytes;
         const w = this.waiting.get(m.id);
@@ -285,7 +298,10 @@ export class IsolateWorker {
             const ctx = this.context(m.ctxId);
             const call = () => (m.t === "async" ? this.host.asyncSyscall(ctx, m.op, m.args) : this.host.jsSyscall(ctx, m.op, m.args));
             const value = m.op === "1.0/actions/action" ? await inRunAction.run(true, call) : await call();
-            this.reply(m.callId, { ok: true, value });
+            // A query whose limit is now used up (first(), take(n), unique()'s second row): the
+            // worker answers its next call "done" itself, one round trip fewer (worker.ts).
+            const spent = m.op === "1.0/queryStreamNext" && ctx.streams.get((m.args as { queryId: number }).queryId)?.limitSpent;
+            this.reply(m.callId, spent ? { ok: true, value, spent: true } : { ok: true, value });
           } catch (e) {
             this.reply(m.callId, { ok: false, error: failureOf(e) });
           }

@@ -44,7 +44,8 @@ export type MainToWorker =
       lookupMethod: string;
       request: SerializedRequest;
     }
-  | { t: "reply"; callId: number; ok: true; value: unknown }
+  /** `spent`: the query this queryStreamNext read has used up its limit; its next call is done (query.ts limitSpent). */
+  | { t: "reply"; callId: number; ok: true; value: unknown; spent?: true }
   | { t: "reply"; callId: number; ok: false; error: SyscallFailure };
 
 export type WorkerToMain =
@@ -54,6 +55,8 @@ export type WorkerToMain =
   | { t: "async"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "js"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "log"; ctxId: number; line: string }
+  /** `1.0/queryCleanup`, sent without waiting: convex ignores its answer, and it is ordered before the run's "done". */
+  | { t: "cleanup"; ctxId: number; queryId: number }
   /** The worker cannot go on (its sync channel is out of step): the backend stops it. */
   | { t: "fatal"; message: string }
   | {

@@ -23,10 +23,15 @@ const post = (m: WorkerToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, 
 // A desync leaves this worker unusable: the backend stops it on this message.
 const sync = new SyncChannelClient(syncPort, signal, (message) => post({ t: "fatal", message }));
 
-type WorkerContext = ExecContext & { ctxId: number; env: Record<string, string> };
+type WorkerContext = ExecContext & {
+  ctxId: number;
+  env: Record<string, string>;
+  /** Queries whose limit the backend said is used up (protocol.ts `spent`): their next call is done. */
+  spentQueries: Set<number>;
+};
 
 let nextCallId = 0;
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+const pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void; onSpent?(): void }>();
 
 function failure(error: SyscallFailure): Error {
   const e = error.user ? new UserError(error.message) : new Error(error.message);
@@ -35,21 +40,39 @@ function failure(error: SyscallFailure): Error {
   return e;
 }
 
-function call(t: "async" | "js", ctx: WorkerContext, op: string, args: unknown): Promise<unknown> {
+function call(t: "async" | "js", ctx: WorkerContext, op: string, args: unknown, onSpent?: () => void): Promise<unknown> {
   const callId = ++nextCallId;
   return new Promise((resolve, reject) => {
-    pending.set(callId, { resolve, reject });
+    pending.set(callId, { resolve, reject, onSpent });
     post({ t, callId, ctxId: ctx.ctxId, op, args });
   });
 }
 
+// What the backend's QueryStream answers once its limit is used up (syscalls.ts queryStreamNext).
+const QUERY_DONE = '{"value":null,"done":true}';
+
 const host: SyscallHost = {
   syscall(ctx, op, args) {
-    const reply = sync.call({ ctxId: (ctx as WorkerContext).ctxId, op, args });
+    const c = ctx as WorkerContext;
+    if (op === "1.0/queryCleanup") {
+      // Its answer is always "true" and convex ignores it: sent without waiting (handle.ts).
+      c.spentQueries.delete(args.queryId);
+      post({ t: "cleanup", ctxId: c.ctxId, queryId: args.queryId });
+      return "true";
+    }
+    const reply = sync.call({ ctxId: c.ctxId, op, args });
     if (!reply.ok) throw failure(reply.error);
     return reply.value;
   },
-  asyncSyscall: (ctx, op, args) => call("async", ctx as WorkerContext, op, args) as Promise<string>,
+  asyncSyscall: (ctx, op, args) => {
+    const c = ctx as WorkerContext;
+    if (op === "1.0/queryStreamNext") {
+      // The backend would answer "done" without reading a row; no need to ask it.
+      if (c.spentQueries.has(args.queryId)) return Promise.resolve(QUERY_DONE);
+      return call("async", c, op, args, () => c.spentQueries.add(args.queryId)) as Promise<string>;
+    }
+    return call("async", c, op, args) as Promise<string>;
+  },
   // A stored file comes as a reference to open here (fileBlob.ts): a file-backed Blob cannot be posted.
   jsSyscall: (ctx, op, args) => call("js", ctx as WorkerContext, op, args).then(openFileBlob),
   functionEnv: () => (als.getStore() as WorkerContext | undefined)?.env ?? {},
@@ -91,6 +114,7 @@ function contextFor(c: InvocationContext): WorkerContext {
     host,
     ctxId: c.ctxId,
     env: c.env ?? lastEnv,
+    spentQueries: new Set(),
     kind: c.kind,
     path: c.path,
     componentPath: c.componentPath,
@@ -168,6 +192,7 @@ port.on("message", (m: MainToWorker) => {
   if (m.t === "reply") {
     const p = pending.get(m.callId);
     pending.delete(m.callId);
+    if (m.ok && m.spent) p?.onSpent?.();
     if (m.ok) p?.resolve(m.value);
     else p?.reject(failure(m.error));
   } else if (m.t === "invoke") void invoke(m);
