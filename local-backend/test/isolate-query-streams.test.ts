@@ -1,9 +1,10 @@
-// Query streams run by isolate workers (isolate/worker.ts, handle.ts): the backend tells the worker
-// when a query's limit is used up, so first() and take(n) do not ask for the "done" the backend
-// would answer without reading; and queryCleanup, whose answer convex ignores, is sent without
-// waiting, on the port that carries the run's end. What must not change: what each query returns,
-// and its read set (a stream's range is narrowed at its cleanup, before the run's read set is taken,
-// so a write past what a first() read leaves its cached result alone).
+// Query streams run by isolate workers (isolate/worker.ts, handle.ts): a stream's start and its
+// cleanup are sent without waiting (the worker numbers its streams as the backend does), on the
+// port that carries its nexts and the run's end; and the backend tells the worker when a query's
+// limit is used up, so first() and take(n) do not ask for the "done" the backend would answer
+// without reading. What must not change: what each query returns, the error a bad query gets, and
+// its read set (a stream's range is narrowed at its cleanup, before the run's read set is taken, so
+// a write past what a first() read leaves its cached result alone).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
 import type { ExecContext } from "../src/runtime/context.js";
+import { syncChannelTesting } from "../src/runtime/isolate/syncChannel.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures-extra/isolate-streams/convex", import.meta.url));
 
@@ -47,17 +49,34 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** Calls answered on the blocking sync channel (syncChannel.ts): the thread waits on each. */
+let blockingCalls = 0;
+
 beforeEach(() => {
   backend.runner.queryCache.clear();
   ops = [];
+  blockingCalls = 0;
+  syncChannelTesting.beforeNotify = () => void blockingCalls++;
+});
+
+afterAll(() => {
+  syncChannelTesting.beforeNotify = null;
 });
 
 const streamOps = () => ops.filter((op) => op.startsWith("1.0/query"));
 
 describe("query streams in isolate workers", () => {
-  test("first() asks the backend for one document and never for the 'done' after it", async () => {
+  test("first() asks the backend for one document and never for the 'done' after it, and never blocks on it", async () => {
     expect(await query("firstFrom", { min: 10 })).toBe(20);
     expect(streamOps()).toEqual(["1.0/queryStream", "1.0/queryStreamNext", "1.0/queryCleanup"]);
+    expect(blockingCalls).toBe(0);
+  });
+
+  test("a query that cannot start fails with its own error, and the next stream in the run is still in step", async () => {
+    const r = await query("badThenGood", {});
+    expect(r.error).toMatch(/no_such_index/);
+    expect(r.good).toBe(20);
+    await expect(query("firstFrom", { min: 35 })).resolves.toBe(40);
   });
 
   test("take(n) asks n times when the range has n; once more only when it runs out first", async () => {

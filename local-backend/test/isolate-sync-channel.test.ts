@@ -249,7 +249,8 @@ describe("isolate sync channel in the backend", () => {
     const client = new ConvexHttpClient(backend.url, { logger: false });
     for (const text of ["n1", "n2", "n3"]) await client.mutation(anyApi.stuck.addNote, { text });
     await client.mutation(anyApi.streams.addMark, { label: "m1" });
-    const round = "3:m1:n1";
+    // Each normalizeId answered for its own call: yes, yes, no, no (an id of the other table).
+    const round = "3:m1:n1:yynn";
 
     // One reply in three notifies 1 ms late (as a descheduled backend thread would).
     let n = 0;
@@ -258,8 +259,8 @@ describe("isolate sync channel in the backend", () => {
     };
     // Queries are not cached across these (each has its own arguments).
     const runs = await Promise.all([
-      // 40+ rounds each: queryCleanup no longer waits on this channel (worker.ts), so a round makes
-      // three sync calls, not six, and it takes this many for the late notifies below.
+      // Query streams no longer wait on this channel (worker.ts): each round's four normalizeId
+      // calls are its sync calls, and it takes this many rounds for the late notifies below.
       ...Array.from({ length: 8 }, (_, i) => client.query(anyApi.streams.mixedReads, { rounds: 40 + i })),
       ...Array.from({ length: 4 }, (_, i) => client.query(anyApi.streams.nestedMixedReads, { rounds: 10 + i })),
       ...Array.from({ length: 4 }, (_, i) => client.query(anyApi.stuck.manyReads, { rounds: 30 + i })),

@@ -71,11 +71,12 @@ export class Syscalls {
   sync(ctx: ExecContext, op: string, args: any): string {
     switch (op) {
       case "1.0/queryStream": {
+        // The id is taken first, whether or not the query compiles: an isolate worker numbers its
+        // streams itself, in the same order, and sends their starts without waiting (isolate/worker.ts).
+        const queryId = ctx.nextQueryId++;
         const tx = this.requireTx(ctx, "db.query");
         const query = scopeQuery(ctx.componentPath ?? "", args.query as SerializedQuery);
-        const stream = new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads);
-        const queryId = ctx.nextQueryId++;
-        ctx.streams.set(queryId, stream);
+        ctx.streams.set(queryId, new QueryStream(tx, query, compileSource(tx, query), ctx.staleReads));
         return JSON.stringify({ queryId });
       }
       case "1.0/queryCleanup": {

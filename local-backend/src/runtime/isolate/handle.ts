@@ -155,6 +155,8 @@ export class IsolateWorker {
   private readonly port: MessagePort;
   private readonly signal: Int32Array;
   readonly contexts = new Map<number, ExecContext>();
+  /** Query streams whose one-way start failed, by run (protocol.ts "start"); gone with the run. */
+  private readonly failedStarts = new WeakMap<ExecContext, Map<number, SyscallFailure>>();
   private readonly waiting = new Map<number, Waiter>();
   execution: Execution | null = null;
   dead: Error | null = null;
@@ -271,6 +273,23 @@ export class IsolateWorker {
         if (ctx) pushLogLine(ctx, m.line);
         return;
       }
+      case "start": {
+        const ctx = this.contexts.get(m.ctxId);
+        if (!ctx) return;
+        let failure: SyscallFailure | null = null;
+        try {
+          const { queryId } = JSON.parse(this.host.syscall(ctx, "1.0/queryStream", m.args)) as { queryId: number };
+          if (queryId !== m.queryId) return this.desync(`query stream numbered ${m.queryId} by the worker, ${queryId} here`);
+        } catch (e) {
+          failure = failureOf(e);
+        }
+        if (failure) {
+          let failed = this.failedStarts.get(ctx);
+          if (!failed) this.failedStarts.set(ctx, (failed = new Map()));
+          failed.set(m.queryId, failure);
+        }
+        return;
+      }
       case "cleanup": {
         // Sent on this port, so it arrives before the run's "done" (the read range is narrowed
         // before the read set is taken). A run that already ended has nothing left to clean.
@@ -296,6 +315,10 @@ export class IsolateWorker {
         void (async () => {
           try {
             const ctx = this.context(m.ctxId);
+            // The stream's start failed (a "start" message): its first next says why, as the
+            // start would have.
+            const failedStart = m.op === "1.0/queryStreamNext" ? this.failedStarts.get(ctx)?.get((m.args as { queryId: number }).queryId) : undefined;
+            if (failedStart) return this.reply(m.callId, { ok: false, error: failedStart });
             const call = () => (m.t === "async" ? this.host.asyncSyscall(ctx, m.op, m.args) : this.host.jsSyscall(ctx, m.op, m.args));
             const value = m.op === "1.0/actions/action" ? await inRunAction.run(true, call) : await call();
             // A query whose limit is now used up (first(), take(n), unique()'s second row): the

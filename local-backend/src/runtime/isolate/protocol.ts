@@ -55,6 +55,12 @@ export type WorkerToMain =
   | { t: "async"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "js"; callId: number; ctxId: number; op: string; args: unknown }
   | { t: "log"; ctxId: number; line: string }
+  /**
+   * `1.0/queryStream`, sent without waiting: the worker numbers the stream (as the backend does, in
+   * the same order), and the stream's first queryStreamNext comes after it on this port. A start
+   * that fails is answered at that next call.
+   */
+  | { t: "start"; ctxId: number; queryId: number; args: unknown }
   /** `1.0/queryCleanup`, sent without waiting: convex ignores its answer, and it is ordered before the run's "done". */
   | { t: "cleanup"; ctxId: number; queryId: number }
   /** The worker cannot go on (its sync channel is out of step): the backend stops it. */

@@ -54,6 +54,12 @@ const QUERY_DONE = '{"value":null,"done":true}';
 const host: SyscallHost = {
   syscall(ctx, op, args) {
     const c = ctx as WorkerContext;
+    if (op === "1.0/queryStream") {
+      // Numbered here as the backend numbers it (syscalls.ts); a start that fails fails its first next.
+      const queryId = c.nextQueryId++;
+      post({ t: "start", ctxId: c.ctxId, queryId, args });
+      return JSON.stringify({ queryId });
+    }
     if (op === "1.0/queryCleanup") {
       // Its answer is always "true" and convex ignores it: sent without waiting (handle.ts).
       c.spentQueries.delete(args.queryId);

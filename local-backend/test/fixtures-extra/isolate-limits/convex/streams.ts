@@ -10,8 +10,8 @@ export const addMark = mutationGeneric({
 
 /**
  * Each round: two streams side by side (one `take`, one `first`), then a stream left after one
- * document (its cleanup comes early). Returns what each read saw, so an answer meant for another
- * stream (another table) shows.
+ * document (its cleanup comes early), then four `normalizeId` sync calls. Returns what each read
+ * saw, so an answer meant for another stream (another table) or another call shows.
  */
 export const mixedReads = queryGeneric({
   args: { rounds: v.number() },
@@ -24,7 +24,15 @@ export const mixedReads = queryGeneric({
         firstNote = String(note.text);
         break;
       }
-      seen.push(`${notes.length}:${String(mark?.label ?? "none")}:${firstNote}`);
+      // Sync syscalls between the streams (query streams no longer wait on the sync channel):
+      // each answer names its own call, so one meant for another shows.
+      const ids = [];
+      if (notes[0] && mark) {
+        for (const [table, id] of [["notes", notes[0]._id], ["marks", mark._id], ["marks", notes[0]._id], ["notes", mark._id]] as const) {
+          ids.push(ctx.db.normalizeId(table, id) === (table === "notes" ? notes[0]._id : mark._id) ? "y" : "n");
+        }
+      }
+      seen.push(`${notes.length}:${String(mark?.label ?? "none")}:${firstNote}:${ids.join("")}`);
     }
     return seen;
   },

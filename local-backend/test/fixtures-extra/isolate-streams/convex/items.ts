@@ -37,3 +37,21 @@ export const scanUntil = queryGeneric({
     return { seen, again: again?.n ?? null };
   },
 });
+
+/** A query on an index that does not exist, caught; then one that does: each gets its own answer. */
+export const badThenGood = queryGeneric({
+  args: {},
+  handler: async (ctx) => {
+    let error = "";
+    try {
+      await ctx.db
+        .query("items")
+        .withIndex("no_such_index" as "by_n")
+        .first();
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const good = await ctx.db.query("items").withIndex("by_n").first();
+    return { error, good: good?.n ?? null };
+  },
+});
