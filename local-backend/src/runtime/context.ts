@@ -9,6 +9,9 @@ export type FunctionKind = "query" | "mutation" | "action" | "httpAction";
 export type UserIdentity = Record<string, unknown> & { tokenIdentifier: string; subject: string; issuer: string };
 
 /** Dispatches syscalls for one backend; each execution context points at the backend running it. */
+/** `1.0/queryStreamNext`'s answer once a stream is done: the backend's, and an isolate worker's for a spent limit. */
+export const QUERY_STREAM_DONE = '{"value":null,"done":true}';
+
 export interface SyscallHost {
   syscall(ctx: ExecContext, op: string, args: any): string;
   asyncSyscall(ctx: ExecContext, op: string, args: any): Promise<string>;

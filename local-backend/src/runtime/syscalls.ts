@@ -11,7 +11,7 @@ import {
   scopeQuery,
   systemDocVisibleFrom,
 } from "./components.js";
-import type { ExecContext, FunctionKind, UserIdentity } from "./context.js";
+import { QUERY_STREAM_DONE, type ExecContext, type FunctionKind, type UserIdentity } from "./context.js";
 import { auditLog, functionMetadata } from "./metadata.js";
 import type { RegisteredFunction } from "./modules.js";
 import { compileSource, queryPage, QueryStream, type SerializedQuery } from "./query.js";
@@ -131,7 +131,7 @@ export class Syscalls {
         const stream = ctx.streams.get(args.queryId);
         if (!stream) throw new Error(`Query ${args.queryId} is closed.`);
         const doc = stream.next();
-        return doc ? `{"value":${doc.json},"done":false}` : `{"value":null,"done":true}`;
+        return doc ? `{"value":${doc.json},"done":false}` : QUERY_STREAM_DONE;
       }
       case "1.0/queryPage": {
         const tx = this.requireTx(ctx, "paginate");

@@ -276,18 +276,16 @@ export class IsolateWorker {
       case "start": {
         const ctx = this.contexts.get(m.ctxId);
         if (!ctx) return;
-        let failure: SyscallFailure | null = null;
+        let queryId: number;
         try {
-          const { queryId } = JSON.parse(this.host.syscall(ctx, "1.0/queryStream", m.args)) as { queryId: number };
-          if (queryId !== m.queryId) return this.desync(`query stream numbered ${m.queryId} by the worker, ${queryId} here`);
+          ({ queryId } = JSON.parse(this.host.syscall(ctx, "1.0/queryStream", m.args)) as { queryId: number });
         } catch (e) {
-          failure = failureOf(e);
-        }
-        if (failure) {
           let failed = this.failedStarts.get(ctx);
           if (!failed) this.failedStarts.set(ctx, (failed = new Map()));
-          failed.set(m.queryId, failure);
+          failed.set(m.queryId, failureOf(e));
+          return;
         }
+        if (queryId !== m.queryId) this.desync(`query stream numbered ${m.queryId} by the worker, ${queryId} here`);
         return;
       }
       case "cleanup": {
@@ -315,15 +313,16 @@ export class IsolateWorker {
         void (async () => {
           try {
             const ctx = this.context(m.ctxId);
+            const streamId = m.op === "1.0/queryStreamNext" ? (m.args as { queryId: number }).queryId : undefined;
             // The stream's start failed (a "start" message): its first next says why, as the
             // start would have.
-            const failedStart = m.op === "1.0/queryStreamNext" ? this.failedStarts.get(ctx)?.get((m.args as { queryId: number }).queryId) : undefined;
+            const failedStart = streamId === undefined ? undefined : this.failedStarts.get(ctx)?.get(streamId);
             if (failedStart) return this.reply(m.callId, { ok: false, error: failedStart });
             const call = () => (m.t === "async" ? this.host.asyncSyscall(ctx, m.op, m.args) : this.host.jsSyscall(ctx, m.op, m.args));
             const value = m.op === "1.0/actions/action" ? await inRunAction.run(true, call) : await call();
             // A query whose limit is now used up (first(), take(n), unique()'s second row): the
             // worker answers its next call "done" itself, one round trip fewer (worker.ts).
-            const spent = m.op === "1.0/queryStreamNext" && ctx.streams.get((m.args as { queryId: number }).queryId)?.limitSpent;
+            const spent = streamId !== undefined && ctx.streams.get(streamId)?.limitSpent;
             this.reply(m.callId, spent ? { ok: true, value, spent: true } : { ok: true, value });
           } catch (e) {
             this.reply(m.callId, { ok: false, error: failureOf(e) });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
-import { als, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
+import { als, QUERY_STREAM_DONE, seededRandom, type ExecContext, type SyscallHost } from "../context.js";
 import { openFileBlob } from "../fileBlob.js";
 import { dropEvalGlobals, installGlobals, setLoadTimeEnv } from "../globals.js";
 import { describeThrown, UserError } from "../thrown.js";
@@ -48,9 +48,6 @@ function call(t: "async" | "js", ctx: WorkerContext, op: string, args: unknown, 
   });
 }
 
-// What the backend's QueryStream answers once its limit is used up (syscalls.ts queryStreamNext).
-const QUERY_DONE = '{"value":null,"done":true}';
-
 const host: SyscallHost = {
   syscall(ctx, op, args) {
     const c = ctx as WorkerContext;
@@ -74,7 +71,7 @@ const host: SyscallHost = {
     const c = ctx as WorkerContext;
     if (op === "1.0/queryStreamNext") {
       // The backend would answer "done" without reading a row; no need to ask it.
-      if (c.spentQueries.has(args.queryId)) return Promise.resolve(QUERY_DONE);
+      if (c.spentQueries.has(args.queryId)) return Promise.resolve(QUERY_STREAM_DONE);
       return call("async", c, op, args, () => c.spentQueries.add(args.queryId)) as Promise<string>;
     }
     return call("async", c, op, args) as Promise<string>;
