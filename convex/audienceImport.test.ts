@@ -512,6 +512,54 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
     expect((await members(t, w.siteId)).length).toBe(2);
   });
 
+  test("a batch's rows are written at once: one default newsletter for a site without one, and a repeated address makes one member", async () => {
+    const { t, w } = await setup();
+    const importId = await t.run(async (ctx) =>
+      ctx.db.insert("audienceImports", {
+        siteId: w.siteId,
+        createdBy: w.users.editor,
+        fileName: "a.csv",
+        size: 10,
+        status: "importing",
+        total: 6,
+        processed: 0,
+        created: 0,
+        updated: 0,
+        skipped: 0,
+        failed: 0,
+        compedFromPaid: 0,
+        rowErrors: [],
+        createdAt: Date.now(),
+      })
+    );
+    const newslettersBefore = await t.run(async (ctx) => (await ctx.db.query("newsletters").collect()).filter((n) => n.siteId === w.siteId));
+    expect(newslettersBefore).toEqual([]);
+    const row = (email: string, extra: Partial<{ name: string; access: "free" | "comped" }> = {}) => ({
+      email,
+      access: "free" as const,
+      paidElsewhere: false,
+      emailState: "subscribed" as const,
+      newsletters: [],
+      ...extra,
+    });
+    // The job never sends a repeated address (validation keeps the first); the mutation holds anyway.
+    const rows = [row("a@example.com"), row("b@example.com"), row("a@example.com", { name: "Again", access: "comped" }), row("c@example.com"), row("d@example.com"), row("e@example.com")];
+    expect(await t.mutation(internal.audienceImport.importRows, { importId, rows })).toBe(true);
+    const { newsletters, subscriptions } = await t.run(async (ctx) => ({
+      newsletters: (await ctx.db.query("newsletters").collect()).filter((n) => n.siteId === w.siteId),
+      subscriptions: (await ctx.db.query("memberNewsletters").collect()).filter((s) => s.siteId === w.siteId),
+    }));
+    expect(newsletters).toHaveLength(1);
+    const all = await members(t, w.siteId);
+    expect(all.map((m) => m.email)).toEqual(["a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com"]);
+    // The repeat ran after the first was written: it updated that member instead of making another.
+    expect(all[0]).toMatchObject({ name: "Again", access: "comped" });
+    expect(subscriptions).toHaveLength(5);
+    expect(new Set(subscriptions.map((s) => s.newsletterId))).toEqual(new Set([newsletters[0]._id]));
+    const job = await as(t, w.users.editor).query(api.audienceImport.get, { siteId: w.siteId, importId });
+    expect(job).toMatchObject({ processed: 6, created: 5, updated: 1, skipped: 0 });
+  });
+
   test("one import at a time per site", async () => {
     const { t, w } = await setup();
     const editor = as(t, w.users.editor);

@@ -10,7 +10,8 @@
 // inside its budget (the suite keeps a multi-slice, multi-batch import through the route).
 //
 // Bounded: 10 minutes (then it stops the backend, removes its temp dir and exits 1); Ctrl-C does
-// the same cleanup. 127.0.0.1 only. Knob: IMPORT_BENCH_ROWS (default 50000).
+// the same cleanup. 127.0.0.1 only. Knobs: IMPORT_BENCH_ROWS (default 50000), IMPORT_BENCH_CPU_PROF=<folder>
+// (the backend's main thread writes a CPU profile there; with LOCAL_BACKEND_ISOLATE_CPU_PROF, its isolates too).
 // `tsx tools/bench/import.ts` runs it alone.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +30,7 @@ import { guardSection } from "./guard.js";
 type Log = (msg: string) => void;
 
 const ROWS = Number(process.env.IMPORT_BENCH_ROWS ?? 50_000);
+const PROF_DIR = process.env.IMPORT_BENCH_CPU_PROF;
 /** The section's own budget (run.ts adds it to the run's cap). */
 export const IMPORT_BUDGET_MS = 10 * 60_000;
 const TARGET = { completeMs: 5 * 60_000 };
@@ -62,7 +64,7 @@ export async function runImportBench(log: Log): Promise<void> {
     const siteId = world.siteId as Id<"sites">;
     const port = await freePortPair();
     // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
-    backend = backendProcess({ dataDir, port, quiet: true });
+    backend = backendProcess({ dataDir, port, quiet: true, nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
     await backend.start();
     log(`import bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}`);
 

@@ -23,6 +23,20 @@ export class DocVersion {
   get value(): Record<string, Value> {
     return (this.parsed ??= jsonToConvex(JSON.parse(this.json)) as Record<string, Value>);
   }
+  private keys: Map<number, Buffer> | undefined;
+  /** This version's key in an index, encoded once: a version never changes, and scans over pending writes ask again and again. */
+  keyIn(index: IndexDefinition): Buffer {
+    let key = (this.keys ??= new Map()).get(index.indexId);
+    if (!key) this.keys.set(index.indexId, (key = indexKey(index, this.value)));
+    return key;
+  }
+}
+
+/** A table's pending writes as the transaction sees them (the newest layer wins), kept as writes happen. */
+interface PendingTable {
+  docs: Map<string, DocVersion | null>;
+  /** How many of them replace or delete a committed document (not inserted by this transaction): only those can hide a committed row from a scan. */
+  hiders: number;
 }
 
 
@@ -30,6 +44,7 @@ export class DocVersion {
 export { UserError } from "./thrown.js";
 
 const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
+const NO_PENDING: ReadonlyMap<string, DocVersion | null> = new Map();
 
 /**
  * A query or mutation transaction: a snapshot plus a stack of pending-write layers (one per
@@ -38,6 +53,10 @@ const IDENTIFIER = /^[a-zA-Z][a-zA-Z0-9_]*$/;
  */
 export class Transaction {
   private layers: Array<Map<string, DocVersion | null>> = [new Map()];
+  /** The layers merged per table, so a scan costs the table's pending writes, not a merge of every layer. */
+  private merged = new Map<number, PendingTable>();
+  /** Ids this transaction inserted: their writes hide no committed row. */
+  private inserted = new Set<string>();
   readonly readRanges: ReadRange[] = [];
   readonly readIds = new Set<string>();
   /** Tables a query found missing: no index holds a range for them, yet an insert creates them. */
@@ -77,7 +96,25 @@ export class Transaction {
     if (keep) {
       const below = this.layers[this.layers.length - 1];
       for (const [id, v] of top) below.set(id, v);
+      return; // the merged view already holds the top layer's writes
     }
+    if (top.size === 0) return;
+    this.merged.clear();
+    for (const layer of this.layers) for (const [id, v] of layer) this.note(id, v);
+  }
+
+  /** Every pending write goes through here: the top layer and the merged view. */
+  private write(id: string, tableNumber: number, v: DocVersion | null): void {
+    this.layers[this.layers.length - 1].set(id, v);
+    this.note(id, v, tableNumber);
+  }
+
+  private note(id: string, v: DocVersion | null, tableNumber = v?.tableNumber ?? decodeDocumentId(id)?.tableNumber): void {
+    if (tableNumber === undefined) return;
+    let table = this.merged.get(tableNumber);
+    if (!table) this.merged.set(tableNumber, (table = { docs: new Map(), hiders: 0 }));
+    if (!table.docs.has(id) && !this.inserted.has(id)) table.hiders++;
+    table.docs.set(id, v);
   }
 
   /** A read-only view that sees only committed data (`runQuery(..., {useStaleSnapshot})`). */
@@ -90,14 +127,8 @@ export class Transaction {
   }
 
   /** Pending writes (id → version, null = deleted) to one table, across layers. Also used by search.ts. */
-  pendingOfTable(tableNumber: number): Map<string, DocVersion | null> {
-    const out = new Map<string, DocVersion | null>();
-    for (const layer of this.layers) {
-      for (const [id, v] of layer) {
-        if ((v?.tableNumber ?? decodeDocumentId(id)?.tableNumber) === tableNumber) out.set(id, v);
-      }
-    }
-    return out;
+  pendingOfTable(tableNumber: number): ReadonlyMap<string, DocVersion | null> {
+    return this.merged.get(tableNumber)?.docs ?? NO_PENDING;
   }
 
   private countRead(bytes: number) {
@@ -152,9 +183,11 @@ export class Transaction {
     limit: number,
     ignorePending = false,
   ): { rows: Array<{ key: Buffer; doc: DocVersion }>; more: boolean; edge: Buffer | null } {
-    const pending = ignorePending ? new Map<string, DocVersion | null>() : this.pendingOfTable(index.tableNumber);
-    // Pending writes can hide at most pending.size committed rows, so over-fetch by that much.
-    const want = limit + pending.size;
+    const table = ignorePending ? undefined : this.merged.get(index.tableNumber);
+    const pending = table?.docs ?? NO_PENDING;
+    // Pending replacements and deletes can hide at most that many committed rows, so over-fetch by
+    // that much (a document inserted here is not in the snapshot: it hides nothing).
+    const want = limit + (table?.hiders ?? 0);
     const committed: IndexRow[] = this.snapshot.scan(index.indexId, lower, upper, desc, want);
     const more = committed.length === want;
     const edge = committed.length > 0 ? committed[committed.length - 1].key : null;
@@ -165,7 +198,7 @@ export class Transaction {
     if (pending.size > 0) {
       for (const v of pending.values()) {
         if (!v) continue;
-        const key = indexKey(index, v.value);
+        const key = v.keyIn(index);
         if (key.compare(lower) >= 0 && (upper === null || key.compare(upper) < 0)) rows.push({ key, doc: v });
       }
       rows.sort((a, b) => (desc ? b.key.compare(a.key) : a.key.compare(b.key)));
@@ -218,7 +251,7 @@ export class Transaction {
     this.validate(tableName, tableNumber, doc);
     const json = JSON.stringify(convexToJson(doc));
     this.countWrite(json.length);
-    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+    this.write(id, tableNumber, new DocVersion(id, tableNumber, json, doc));
   }
 
   insert(tableName: string, value: Record<string, Value>): string {
@@ -237,6 +270,7 @@ export class Transaction {
     // Each insert in a transaction gets the next representable float, as Convex does.
     const creationTime = this.nextCreationTime;
     this.nextCreationTime = nextUp(creationTime);
+    this.inserted.add(id);
     this.put(tableName, tableNumber, id, { ...value, _id: id, _creationTime: creationTime });
     return id;
   }
@@ -252,7 +286,8 @@ export class Transaction {
     this.nextCreationTime = nextUp(creationTime);
     const doc = { ...value, _id: id, _creationTime: creationTime };
     const json = JSON.stringify(convexToJson(doc));
-    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+    this.inserted.add(id);
+    this.write(id, tableNumber, new DocVersion(id, tableNumber, json, doc));
     return id;
   }
 
@@ -263,7 +298,7 @@ export class Transaction {
    */
   importWrite(tableName: string, tableNumber: number, id: string, doc: Record<string, Value> | null): void {
     if (doc === null) {
-      this.layers[this.layers.length - 1].set(id, null);
+      this.write(id, tableNumber, null);
       return;
     }
     const ct = typeof doc._creationTime === "number" ? doc._creationTime : this.nextCreationTime;
@@ -272,7 +307,7 @@ export class Transaction {
     // Later inserts must not get a creation time below an imported one.
     if (ct >= this.nextCreationTime) this.nextCreationTime = nextUp(ct);
     const json = JSON.stringify(convexToJson(doc));
-    this.layers[this.layers.length - 1].set(id, new DocVersion(id, tableNumber, json, doc));
+    this.write(id, tableNumber, new DocVersion(id, tableNumber, json, doc));
   }
 
   /** Shallow-merges fields into a system document. Trusted, like insertSystem. */
@@ -285,13 +320,14 @@ export class Transaction {
       else next[k] = v;
     }
     const json = JSON.stringify(convexToJson(next));
-    this.layers[this.layers.length - 1].set(id, new DocVersion(id, doc.tableNumber, json, next));
+    this.write(id, doc.tableNumber, new DocVersion(id, doc.tableNumber, json, next));
   }
 
   /** Deletes a system document (a `_storage` file's record). Trusted, like insertSystem. */
   deleteSystem(id: string): void {
-    if (!this.get(id)) throw new UserError(`Delete on nonexistent document ID ${id}`);
-    this.layers[this.layers.length - 1].set(id, null);
+    const doc = this.get(id);
+    if (!doc) throw new UserError(`Delete on nonexistent document ID ${id}`);
+    this.write(id, doc.tableNumber, null);
   }
 
   private existing(op: string, id: string, table: string | undefined): { doc: DocVersion; tableName: string } {
@@ -348,7 +384,7 @@ export class Transaction {
   delete(id: string, table?: string): void {
     const { doc } = this.existing("delete", id, table);
     this.countWrite(0);
-    this.layers[this.layers.length - 1].set(doc.id, null);
+    this.write(doc.id, doc.tableNumber, null);
   }
 
   get hasWrites(): boolean {
@@ -375,7 +411,7 @@ export class Transaction {
       const touchedKeys: DocumentWrite["touchedKeys"] = [];
       for (const index of this.catalog.indexesOf(tableNumber)) {
         const oldKey = beforeValue ? indexKey(index, beforeValue) : null;
-        const newKey = v ? indexKey(index, v.value) : null;
+        const newKey = v ? v.keyIn(index) : null;
         if (oldKey) touchedKeys.push({ indexId: index.indexId, key: oldKey });
         if (newKey && !(oldKey && oldKey.equals(newKey))) touchedKeys.push({ indexId: index.indexId, key: newKey });
         if (oldKey && newKey && oldKey.equals(newKey)) continue;
