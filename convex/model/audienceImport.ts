@@ -1,8 +1,8 @@
 import type { PaginationOptions } from "convex/server";
-import { asyncMap } from "convex-helpers";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { audit } from "../lib/audit";
+import { inWaves } from "../lib/inWaves";
 import { appError } from "../lib/errors";
 import { constantTimeEqual } from "../lib/memberTokens";
 import { activateMember, memberByEmail, subscribeTo, subscriptionsOf } from "./audience";
@@ -267,7 +267,7 @@ export async function importBatch(ctx: MutationCtx, importId: Id<"audienceImport
       first.push(r);
     }
   }
-  await asyncMap(first, one);
+  await inWaves(first, one);
   for (const r of repeated) await one(r);
   await ctx.db.patch("audienceImports", importId, {
     processed: job.processed + rows.length,

@@ -1,4 +1,5 @@
-import { asyncMap, pruneNull } from "convex-helpers";
+import { pruneNull } from "convex-helpers";
+import { inWaves } from "../lib/inWaves";
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -121,7 +122,7 @@ export async function planPage(ctx: MutationCtx, sendId: Id<"emailSends">): Prom
   // The page's reads run at once (one round trip for the page, not four per member), then its inserts.
   const planned = new Set<Id<"audienceMembers">>();
   const recipients = pruneNull(
-    await asyncMap(page.page, async (sub) => {
+    await inWaves(page.page, async (sub) => {
       const member = await ctx.db.get("audienceMembers", sub.memberId);
       if (!member || member.siteId !== send.siteId || member.emailState !== "subscribed") return null;
       if (!inSegment(send.segment, member.access)) return null;
@@ -136,7 +137,7 @@ export async function planPage(ctx: MutationCtx, sendId: Id<"emailSends">): Prom
   const now = Date.now();
   let queued = 0;
   let skipped = 0;
-  await asyncMap(recipients, async ({ member, suppressed }) => {
+  await inWaves(recipients, async ({ member, suppressed }) => {
     if (suppressed) skipped++;
     else queued++;
     await ctx.db.insert("emailDeliveries", {
@@ -210,7 +211,7 @@ export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, bat
   const moves: CounterMoves = new Map();
   // Each row's checks run at once across the batch (one round trip, not three per row); the rows
   // keep their index order, so a retry sends the same body.
-  const outcomes = await asyncMap(rows, async (row): Promise<Doc<"emailDeliveries"> | null> => {
+  const outcomes = await inWaves(rows, async (row): Promise<Doc<"emailDeliveries"> | null> => {
     if (row.claimedAt !== undefined) return row;
     if (row.status !== "queued") return null;
     if (stop) return await setDeliveryStatus(ctx, row, "cancelled", {}, moves).then(() => null);
@@ -287,7 +288,7 @@ export async function recordBatch(
 ): Promise<void> {
   const moves: CounterMoves = new Map();
   // One round trip for the batch's rows rather than two per row (each result names its own row).
-  await asyncMap(results, async (r) => {
+  await inWaves(results, async (r) => {
     const row = await ctx.db.get("emailDeliveries", r.deliveryId);
     if (!row || row.sendId !== sendId) return;
     const extra = r.error !== undefined ? { error: r.error.slice(0, 300) } : r.providerId ? { providerId: r.providerId } : {};

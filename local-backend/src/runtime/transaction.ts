@@ -1,3 +1,4 @@
+// Over 400 lines: one Transaction holds the reads, the pending writes (layers and their merged view), the limits and the commit effect; they share its state.
 import { CommitTsPlaceholder, convexToJson, jsonToConvex, type Value } from "convex/values";
 import { randomBytes } from "node:crypto";
 import type { DocumentWrite, IndexDefinition, IndexRow, ReadSnapshot } from "../storage/interface.js";
@@ -55,8 +56,10 @@ export class Transaction {
   private layers: Array<Map<string, DocVersion | null>> = [new Map()];
   /** The layers merged per table, so a scan costs the table's pending writes, not a merge of every layer. */
   private merged = new Map<number, PendingTable>();
-  /** Ids this transaction inserted: their writes hide no committed row. */
+  /** Ids this transaction inserted: their writes hide no committed row, and the commit reads no earlier version of them. */
   private inserted = new Set<string>();
+  /** The committed version of each document a patch, replace or delete read first: the commit's old index keys come from it. */
+  private committedBefore = new Map<string, DocVersion>();
   readonly readRanges: ReadRange[] = [];
   readonly readIds = new Set<string>();
   /** Tables a query found missing: no index holds a range for them, yet an insert creates them. */
@@ -344,6 +347,7 @@ export class Transaction {
       const verb = op === "delete" ? "Delete" : op === "replace" ? "Replace" : "Update";
       throw new UserError(`${verb} on nonexistent document ID ${id}`);
     }
+    if (this.pending(id) === undefined) this.committedBefore.set(id, doc);
     return { doc, tableName };
   }
 
@@ -402,15 +406,16 @@ export class Transaction {
     for (const layer of this.layers) for (const [id, w] of layer) final.set(id, w);
     for (const [id, written] of final) {
       const v = written && resolveCommitTs(written, commitTs);
-      const before = this.snapshot.getDocument(id);
+      // The version this write replaces: none for an insert, the one read before a patch, else stored.
+      const before = this.inserted.has(id) ? null : (this.committedBefore.get(id) ?? storedVersion(this.snapshot, id));
       if (!before && !v) continue;
       const tableNumber = v?.tableNumber ?? before!.tableNumber;
-      const beforeValue = before ? (jsonToConvex(JSON.parse(before.json)) as Record<string, Value>) : null;
+      const beforeValue = before ? before.value : null;
       const removeKeys: DocumentWrite["removeKeys"] = [];
       const addKeys: DocumentWrite["addKeys"] = [];
       const touchedKeys: DocumentWrite["touchedKeys"] = [];
       for (const index of this.catalog.indexesOf(tableNumber)) {
-        const oldKey = beforeValue ? indexKey(index, beforeValue) : null;
+        const oldKey = before ? before.keyIn(index) : null;
         const newKey = v ? v.keyIn(index) : null;
         if (oldKey) touchedKeys.push({ indexId: index.indexId, key: oldKey });
         if (newKey && !(oldKey && oldKey.equals(newKey))) touchedKeys.push({ indexId: index.indexId, key: newKey });
@@ -423,6 +428,11 @@ export class Transaction {
     }
     return out;
   }
+}
+
+function storedVersion(snapshot: ReadSnapshot, id: string): DocVersion | null {
+  const stored = snapshot.getDocument(id);
+  return stored ? new DocVersion(stored.id, stored.tableNumber, stored.json) : null;
 }
 
 /** The document with each commit-timestamp placeholder (at any depth) replaced by `ts`. */
