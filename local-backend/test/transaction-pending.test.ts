@@ -34,10 +34,11 @@ describe("a transaction's pending writes in its scans", () => {
     await t.close();
   });
 
-  /** A transaction on the latest commit whose snapshot records the limit of every index scan. */
-  function watched(): { tx: Transaction; limits: number[]; done: () => void } {
+  /** A transaction on the latest commit whose snapshot records the limit of every index scan, and every document it reads by id. */
+  function watched(): { tx: Transaction; limits: number[]; reads: string[]; done: () => void } {
     const snapshot = backend.store.snapshot();
     const limits: number[] = [];
+    const reads: string[] = [];
     const spy = new Proxy(snapshot, {
       get(target, prop, receiver) {
         if (prop === "scan") {
@@ -46,11 +47,17 @@ describe("a transaction's pending writes in its scans", () => {
             return target.scan(indexId, lower, upper, desc, limit);
           };
         }
+        if (prop === "getDocument") {
+          return (id: string) => {
+            reads.push(id);
+            return target.getDocument(id);
+          };
+        }
         const value = Reflect.get(target, prop, receiver);
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as ReadSnapshot;
-    return { tx: new Transaction(backend.catalog, spy, true, Date.now()), limits, done: () => snapshot.release() };
+    return { tx: new Transaction(backend.catalog, spy, true, Date.now()), limits, reads, done: () => snapshot.release() };
   }
 
   const names = (rows: Array<{ doc: { value: Record<string, unknown> } }>) => rows.map((r) => r.doc.value.name);
@@ -136,6 +143,26 @@ describe("a transaction's pending writes in its scans", () => {
       // The commit's index entries use the same keys.
       const write = tx.writes(0n).find((w) => w.id === id)!;
       expect(write.addKeys.find((k) => k.indexId === byRank.indexId)!.key.equals(pending.keyIn(byRank))).toBe(true);
+    } finally {
+      done();
+    }
+  });
+
+  test("the commit takes a patched document's old index keys from the version read before the patch, and reads nothing for an insert", () => {
+    const { tx, reads, done } = watched();
+    try {
+      const committed = tx.scan(byRank, all, null, false, 1).rows[0];
+      const inserted = tx.insert("items", { name: "new", rank: 77 });
+      tx.patch(committed.doc.id, { rank: 78 });
+      tx.patch(committed.doc.id, { rank: 79 }); // a second patch: the committed version is still the old one
+      reads.length = 0;
+      const writes = tx.writes(0n);
+      expect(reads).toEqual([]); // before: one stored read per written document
+      const patched = writes.find((w) => w.id === committed.doc.id)!;
+      expect(patched.removeKeys.find((k) => k.indexId === byRank.indexId)!.key.equals(committed.key)).toBe(true);
+      expect(JSON.parse(patched.json!).rank).toBe(79);
+      const added = writes.find((w) => w.id === inserted)!;
+      expect(added.removeKeys).toEqual([]);
     } finally {
       done();
     }
