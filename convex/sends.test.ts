@@ -241,6 +241,29 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     await expectExactCounters(t, sendId);
   });
 
+  test("recording a batch whose result names a row twice moves that row (and its counters) once", async () => {
+    const { t, w, newsletterId, editor } = await setup();
+    for (const e of ["x@reader.example", "y@reader.example"]) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Twice", doc: doc("Hi.") });
+    vi.useFakeTimers();
+    const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
+    await t.action(internal.sends.render, { sendId });
+    await t.mutation(internal.sends.planPage, { sendId });
+    const claim = (await t.mutation(internal.sends.claimBatch, { sendId, batch: 0 })) as ClaimedBatch;
+    const [x, y] = claim.recipients.map((r) => r.deliveryId);
+    // The rows are read in waves at once; a repeated row must not be moved twice.
+    await t.mutation(internal.sends.recordBatch, {
+      sendId,
+      batch: 0,
+      results: [{ deliveryId: x, providerId: "re_1" }, { deliveryId: x, providerId: "re_2" }, { deliveryId: y, providerId: "re_3" }],
+    });
+    vi.useRealTimers();
+    expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 2, queued: 0 });
+    await expectExactCounters(t, sendId);
+    const providerIds = await t.run(async (ctx) => [(await ctx.db.get(x))!.providerId, (await ctx.db.get(y))!.providerId]);
+    expect(providerIds).toEqual(["re_1", "re_3"]);
+  });
+
   test("watchdog: a planning page that fails ends the send as failed instead of leaving it sending", async () => {
     const { t, w, newsletterId, editor } = await setup();
     await addAudienceMember(t, w.siteId, newsletterId, "p@reader.example", "free");

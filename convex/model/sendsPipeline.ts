@@ -287,8 +287,11 @@ export async function recordBatch(
   results: Array<{ deliveryId: Id<"emailDeliveries">; providerId?: string; error?: string }>,
 ): Promise<void> {
   const moves: CounterMoves = new Map();
-  // One round trip for the batch's rows rather than two per row (each result names its own row).
-  await inWaves(results, async (r) => {
+  // Rows in waves rather than two round trips each. A row named twice counts once (its first
+  // result), as it would one after the other: two at once would both see it queued.
+  const byRow = new Map<Id<"emailDeliveries">, (typeof results)[number]>();
+  for (const r of results) if (!byRow.has(r.deliveryId)) byRow.set(r.deliveryId, r);
+  await inWaves([...byRow.values()], async (r) => {
     const row = await ctx.db.get("emailDeliveries", r.deliveryId);
     if (!row || row.sendId !== sendId) return;
     const extra = r.error !== undefined ? { error: r.error.slice(0, 300) } : r.providerId ? { providerId: r.providerId } : {};
