@@ -5,7 +5,7 @@ import { describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, type T, type World } from "../tests/support/factories";
 import { api, internal } from "./_generated/api";
-import type { Id } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import { csvLine, detectFormat, mapRow, MAX_IMPORT_BYTES, parseRecords, RecordChunker, TextChunks, type Header } from "./model/audienceImportFormat";
 import schema from "./schema";
 
@@ -182,6 +182,28 @@ const members = (t: T, siteId: Id<"sites">) =>
         source,
         createdAt,
       }))
+  );
+
+/** A job already past validation (status importing), as the job's own steps find it. */
+const importingJob = (t: T, w: World, fields: Partial<Doc<"audienceImports">> = {}) =>
+  t.run(async (ctx) =>
+    ctx.db.insert("audienceImports", {
+      siteId: w.siteId,
+      createdBy: w.users.editor,
+      fileName: "a.csv",
+      size: 10,
+      status: "importing",
+      total: 0,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      skipped: 0,
+      failed: 0,
+      compedFromPaid: 0,
+      rowErrors: [],
+      createdAt: Date.now(),
+      ...fields,
+    })
   );
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -483,25 +505,7 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
   test("a continuation (after an action's time budget) goes on from its row and finishes the job", async () => {
     const { t, w } = await setup();
     const file = await upload(t, "email,name\na@example.com,A\nnot-an-address,B\nc@example.com,C\nd@example.com,D\n");
-    const importId = await t.run(async (ctx) =>
-      ctx.db.insert("audienceImports", {
-        siteId: w.siteId,
-        createdBy: w.users.editor,
-        storageId: file.storageId,
-        fileName: "a.csv",
-        size: 10,
-        status: "importing",
-        total: 4,
-        processed: 2,
-        created: 1,
-        updated: 0,
-        skipped: 0,
-        failed: 1,
-        compedFromPaid: 0,
-        rowErrors: [{ row: 3, message: "bad" }],
-        createdAt: Date.now(),
-      })
-    );
+    const importId = await importingJob(t, w, { storageId: file.storageId, total: 4, processed: 2, created: 1, failed: 1, rowErrors: [{ row: 3, message: "bad" }] });
     // Rows 2 and 3 were handled by the first action; this one starts at row 4.
     await t.action(internal.audienceImport.run, { importId, fromRow: 4 });
     const job = await as(t, w.users.editor).query(api.audienceImport.get, { siteId: w.siteId, importId });
@@ -514,24 +518,7 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
 
   test("a batch's rows are written at once: one default newsletter for a site without one, and a repeated address makes one member", async () => {
     const { t, w } = await setup();
-    const importId = await t.run(async (ctx) =>
-      ctx.db.insert("audienceImports", {
-        siteId: w.siteId,
-        createdBy: w.users.editor,
-        fileName: "a.csv",
-        size: 10,
-        status: "importing",
-        total: 6,
-        processed: 0,
-        created: 0,
-        updated: 0,
-        skipped: 0,
-        failed: 0,
-        compedFromPaid: 0,
-        rowErrors: [],
-        createdAt: Date.now(),
-      })
-    );
+    const importId = await importingJob(t, w, { total: 6 });
     const newslettersBefore = await t.run(async (ctx) => (await ctx.db.query("newsletters").collect()).filter((n) => n.siteId === w.siteId));
     expect(newslettersBefore).toEqual([]);
     const row = (email: string, extra: Partial<{ name: string; access: "free" | "comped" }> = {}) => ({
@@ -564,24 +551,7 @@ describe.each(backends)("members CSV import on %s", (_name, convexTest) => {
     const { t, w } = await setup();
     const editor = as(t, w.users.editor);
     // A job mid-way (scheduled jobs may finish before the next call on convex-test, so it is made here).
-    const runningId = await t.run(async (ctx) =>
-      ctx.db.insert("audienceImports", {
-        siteId: w.siteId,
-        createdBy: w.users.editor,
-        fileName: "a.csv",
-        size: 10,
-        status: "importing",
-        total: 10,
-        processed: 3,
-        created: 3,
-        updated: 0,
-        skipped: 0,
-        failed: 0,
-        compedFromPaid: 0,
-        rowErrors: [],
-        createdAt: Date.now(),
-      })
-    );
+    const runningId = await importingJob(t, w, { total: 10, processed: 3, created: 3 });
     const second = await upload(t, "email\nb@example.com\n");
     expect(
       await code(

@@ -221,16 +221,23 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     await expectExactCounters(t, sendId);
   });
 
-  test("exactly once: a batch the provider accepted but whose result was never recorded is not sent twice", async () => {
-    const { t, w, newsletterId, editor } = await setup();
+  /** Two free members, a post emailed to them, planned, and its first batch claimed (fake timers on: nothing runs by itself). */
+  async function claimedFirstBatch(title: string) {
+    const s = await setup();
+    const { t, w, newsletterId, editor } = s;
     for (const e of ["x@reader.example", "y@reader.example"]) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
-    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Once", doc: doc("Hi.") });
+    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title, doc: doc("Hi.") });
     vi.useFakeTimers();
     const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
     await t.action(internal.sends.render, { sendId });
     await t.mutation(internal.sends.planPage, { sendId });
-    // The interrupted attempt: claimed, handed to the provider (outbox), then the action died.
     const claim = (await t.mutation(internal.sends.claimBatch, { sendId, batch: 0 })) as ClaimedBatch;
+    return { ...s, sendId, claim };
+  }
+
+  test("exactly once: a batch the provider accepted but whose result was never recorded is not sent twice", async () => {
+    // The interrupted attempt: claimed, handed to the provider (outbox), then the action died.
+    const { t, w, sendId, claim } = await claimedFirstBatch("Once");
     const messages = await batchMessages(claim);
     await t.mutation(internal.emails.enqueueBatch, { idempotencyKey: claim.idempotencyKey, messages: messages.map((m) => ({ to: m.to, subject: m.subject, text: m.text, html: m.html })) });
     expect((await sendView(t, w, sendId))?.counts.queued).toBe(2);
@@ -242,14 +249,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
   });
 
   test("recording a batch whose result names a row twice moves that row (and its counters) once", async () => {
-    const { t, w, newsletterId, editor } = await setup();
-    for (const e of ["x@reader.example", "y@reader.example"]) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
-    const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Twice", doc: doc("Hi.") });
-    vi.useFakeTimers();
-    const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
-    await t.action(internal.sends.render, { sendId });
-    await t.mutation(internal.sends.planPage, { sendId });
-    const claim = (await t.mutation(internal.sends.claimBatch, { sendId, batch: 0 })) as ClaimedBatch;
+    const { t, w, sendId, claim } = await claimedFirstBatch("Twice");
     const [x, y] = claim.recipients.map((r) => r.deliveryId);
     // The rows are read in waves at once; a repeated row must not be moved twice.
     await t.mutation(internal.sends.recordBatch, {

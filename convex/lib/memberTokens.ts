@@ -19,23 +19,7 @@ function notConfigured() {
   return appError("INVALID_STATE", { message: "Member links are not configured on this deployment (set MEMBER_TOKEN_SECRET)." });
 }
 
-/** The imported key for the secret in force (a send signs two links per recipient: importing once per isolate, not per link). */
-let cachedKey: { source: string; key: Promise<CryptoKey> } | null = null;
-
-function hmacKey(): Promise<CryptoKey> {
-  const source = `${env.MEMBER_TOKEN_SECRET ?? ""}\u0000${env.MEMBER_TOKEN_SECRET ? "" : (env.JWT_PRIVATE_KEY ?? "")}`;
-  if (cachedKey?.source !== source) {
-    const key = importHmacKey();
-    // A failed import (no secret configured) is not kept: the next call throws afresh.
-    key.catch(() => {
-      if (cachedKey?.key === key) cachedKey = null;
-    });
-    cachedKey = { source, key };
-  }
-  return cachedKey.key;
-}
-
-async function importHmacKey(): Promise<CryptoKey> {
+async function hmacKey(): Promise<CryptoKey> {
   let secret = env.MEMBER_TOKEN_SECRET;
   if (!secret) {
     const jwt = env.JWT_PRIVATE_KEY;
