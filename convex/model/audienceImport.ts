@@ -253,9 +253,9 @@ export async function importBatch(ctx: MutationCtx, importId: Id<"audienceImport
     counts[outcome]++;
     if (outcome === "created" && r.paidElsewhere) compedFromPaid++;
   };
-  // The rows run at once: a batch costs a few round trips to the database, not ten per row. They
-  // touch different members; the default newsletter (which a first member would create) is made
-  // before, and a repeated address (the job never sends one) waits for the first to be written.
+  // The rows run 25 at a time (inWaves): a few round trips a wave, not ten a row. They touch
+  // different members; the default newsletter (which a first member would create) is made before,
+  // and a repeated address (the job never sends one) waits for the first to be written.
   await ensureDefaultNewsletter(ctx, site);
   const seen = new Set<string>();
   const first: ImportedMember[] = [];

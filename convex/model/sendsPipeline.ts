@@ -119,7 +119,7 @@ export async function planPage(ctx: MutationCtx, sendId: Id<"emailSends">): Prom
     .query("memberNewsletters")
     .withIndex("by_siteId_and_newsletterId", (q) => q.eq("siteId", send.siteId).eq("newsletterId", send.newsletterId))
     .paginate({ numItems: PAGE_SIZE, cursor: send.planCursor ?? null });
-  // The page's reads run at once (one round trip for the page, not four per member), then its inserts.
+  // The page's reads run 25 members at a time (inWaves: a few round trips a wave, not four a member), then its inserts.
   const planned = new Set<Id<"audienceMembers">>();
   const recipients = pruneNull(
     await inWaves(page.page, async (sub) => {
@@ -209,8 +209,8 @@ export async function claimBatch(ctx: MutationCtx, sendId: Id<"emailSends">, bat
   const rows = await batchRows(ctx, send, batch);
   const now = Date.now();
   const moves: CounterMoves = new Map();
-  // Each row's checks run at once across the batch (one round trip, not three per row); the rows
-  // keep their index order, so a retry sends the same body.
+  // The rows' checks run 25 rows at a time (inWaves), not three round trips a row after another;
+  // the claimed rows keep their index order, so a retry sends the same body.
   const outcomes = await inWaves(rows, async (row): Promise<Doc<"emailDeliveries"> | null> => {
     if (row.claimedAt !== undefined) return row;
     if (row.status !== "queued") return null;
