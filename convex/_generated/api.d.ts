@@ -34,6 +34,7 @@ import type * as lib_audit from "../lib/audit.js";
 import type * as lib_auth from "../lib/auth.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_functions from "../lib/functions.js";
+import type * as lib_inWaves from "../lib/inWaves.js";
 import type * as lib_memberTokens from "../lib/memberTokens.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
@@ -149,6 +150,7 @@ declare const fullApi: ApiFromModules<{
   "lib/auth": typeof lib_auth;
   "lib/errors": typeof lib_errors;
   "lib/functions": typeof lib_functions;
+  "lib/inWaves": typeof lib_inWaves;
   "lib/memberTokens": typeof lib_memberTokens;
   "lib/notify": typeof lib_notify;
   "lib/rateLimits": typeof lib_rateLimits;
