@@ -260,7 +260,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     vi.useRealTimers();
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 2, queued: 0 });
     await expectExactCounters(t, sendId);
-    const providerIds = await t.run(async (ctx) => [(await ctx.db.get(x))!.providerId, (await ctx.db.get(y))!.providerId]);
+    const providerIds = await t.run(async (ctx) => [(await ctx.db.get("emailDeliveries", x))!.providerId, (await ctx.db.get("emailDeliveries", y))!.providerId]);
     expect(providerIds).toEqual(["re_1", "re_3"]);
   });
 
