@@ -167,10 +167,9 @@ export class Transaction {
     this.readIds.add(id);
     const p = ignorePending ? undefined : this.pending(id);
     if (p !== undefined) return p;
-    const stored = this.snapshot.getDocument(id);
-    if (!stored) return null;
-    this.countRead(stored.json.length);
-    return new DocVersion(stored.id, stored.tableNumber, stored.json);
+    const stored = storedVersion(this.snapshot, id);
+    if (stored) this.countRead(stored.json.length);
+    return stored;
   }
 
   /**
@@ -347,7 +346,7 @@ export class Transaction {
       const verb = op === "delete" ? "Delete" : op === "replace" ? "Replace" : "Update";
       throw new UserError(`${verb} on nonexistent document ID ${id}`);
     }
-    if (this.pending(id) === undefined) this.committedBefore.set(id, doc);
+    if (!this.merged.get(doc.tableNumber)?.docs.has(id)) this.committedBefore.set(id, doc); // read from the snapshot
     return { doc, tableName };
   }
 
