@@ -1,5 +1,6 @@
 // Over 400 lines: the component tree end to end (definitions, installation, addressing, env, HTTP mounts); its parts share the path rules.
-import { build, type Plugin, type PluginBuild } from "esbuild";
+import type { Plugin, PluginBuild } from "esbuild";
+import { build } from "./esbuildService.js";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";

@@ -1,5 +1,6 @@
 // Over 400 lines: module loading end to end: entry rules, bundling, analysis of exports, loading from globs.
-import { build, type Plugin } from "esbuild";
+import type { Plugin } from "esbuild";
+import { build } from "./esbuildService.js";
 import { builtinModules } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";

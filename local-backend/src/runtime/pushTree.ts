@@ -10,7 +10,7 @@
 import { mkdirSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { transform } from "esbuild";
+import { transform } from "./esbuildService.js";
 import type { SchemaJson } from "./catalog.js";
 import { installComponents, pushedComponentTree, type ComponentInput } from "./components.js";
 import { analyzeNodeModules } from "./isolate/analyzeNode.js";

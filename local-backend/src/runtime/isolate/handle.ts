@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { build } from "esbuild";
+import { build } from "../esbuildService.js";
 import { closeSync, openSync, readSync } from "node:fs";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
