@@ -1,5 +1,5 @@
 /**
- * `npm start` (tools/start.ts) deploys convex/ through the official CLI's push path, here in a temp
+ * `npm start` (tools/launch.mjs, which compiles tools/start.ts and runs it with plain node) deploys convex/ through the official CLI's push path, here in a temp
  * copy of the local backend's CLI fixture app. Its happy path (build, app on :3000) is too slow for
  * the suite and is checked by hand (README: npm start). Here: a push the backend refuses stops it
  * with exit 1 and the CLI's own error, before any app is started (the Resend fake, started first,
@@ -8,9 +8,9 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { cliFixtureApp, removeTempDirs, runTsx, tempDir } from "../local-backend/test/cli-app.js";
+import { cliFixtureApp, removeTempDirs, runNode, runTsx, tempDir } from "../local-backend/test/cli-app.js";
 
-const START_TS = path.resolve(__dirname, "start.ts");
+const LAUNCH = path.resolve(__dirname, "launch.mjs");
 
 afterEach(removeTempDirs);
 
@@ -22,7 +22,7 @@ describe("npm start deploys through the official CLI", () => {
       'import { query } from "./_generated/server";\nexport const never = query({ args: {}, handler: async () => 1 });\nthrow new Error("boom at import");\n',
     );
     const dataDir = tempDir("cli-start-data-");
-    const r = await runTsx(START_TS, app, ["--data-dir", dataDir, "--port", "0"]);
+    const r = await runNode(LAUNCH, app, ["--data-dir", dataDir, "--port", "0"]);
     expect(r.code, r.output).toBe(1);
     expect(r.output).toContain("Failed to analyze broken.js");
     expect(r.output).toContain("boom at import");

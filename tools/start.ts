@@ -14,10 +14,10 @@ import { runnerCall, seedDemoImages } from "./demo-covers/seed.js";
 import { startDevResendFake } from "./resend-fake/dev.js";
 import { startDevStripeFake } from "./stripe-fake/dev.js";
 
-const USAGE = `tools/start.ts: Pressroom on this machine (npm start; npm run dev adds --dev)
+const USAGE = `tools/launch.mjs (compiles and runs tools/start.ts): Pressroom on this machine (npm start; npm run dev adds --dev)
 
 Usage:
-  tsx tools/start.ts [--dev] [--verbose] [--data-dir .data/local-backend] [--port 3210] [--app-port 3000]
+  node tools/launch.mjs [--dev] [--verbose] [--data-dir .data/local-backend] [--port 3210] [--app-port 3000]
       backend on --port (HTTP actions on --port + 1), \`npx convex dev --once\` of convex/ (--dev: and
       \`npx convex dev\` watching it), then the Remix app on --app-port
 

@@ -31,11 +31,20 @@ export function cliFixtureApp(): string {
 
 /** Runs `tsx <script> ...args` in `cwd`; resolves with its exit code and output, never throws. */
 export function runTsx(script: string, cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return runWith(TSX, script, cwd, args);
+}
+
+/** As runTsx, with plain `node` (a script that is already JavaScript, as `npm start`'s tools/launch.mjs). */
+export function runNode(script: string, cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return runWith(process.execPath, script, cwd, args);
+}
+
+function runWith(bin: string, script: string, cwd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.CONVEX_DEPLOYMENT;
   delete env.LOCAL_BACKEND_DATA_DIR;
   return new Promise((resolve) => {
-    const child = execFile(TSX, [script, ...args], { cwd, env, timeout: 90_000 }, (error, stdout, stderr) =>
+    const child = execFile(bin, [script, ...args], { cwd, env, timeout: 90_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, output: `${stdout}${stderr}` }),
     );
     child.stdin?.end();
