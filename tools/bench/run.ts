@@ -2,10 +2,11 @@
 // throughput, cold start, memory, sync), then the app's sections on it: its reader queries at 10k
 // and 100k posts (content.ts), autosave (autosave.ts), reader pages over HTTP (reader-pages.ts) and a
 // post emailed to 100,000 members (send.ts), a members CSV of 50,000 rows imported (import.ts), and
-// a Ghost export of 1,000 posts imported and the site exported again (migrate.ts).
+// a Ghost export of 1,000 posts imported and the site exported again (migrate.ts), and the
+// production stack's processes and memory as npm start runs it (stack.ts).
 // Each section has its own time budget (SEQUENCE below); the whole run is capped at their sum.
 //
-// BENCH_ONLY=content, autosave, pages, bundles, cache, send, import or migrate runs that section alone here (the query cache section
+// BENCH_ONLY=content, autosave, pages, bundles, cache, send, import, migrate or stack runs that section alone here (the query cache section
 // measures the app's reader query too, so it lives with the app's); sync and deploy are the local
 // backend's, and only its bench runs. Each section has its own knobs.
 import { spawn } from "node:child_process";
@@ -21,6 +22,7 @@ import { MIGRATE_BUDGET_MS, runMigrateBench } from "./migrate.js";
 import { runQueryCacheBench } from "./queryCache.js";
 import { PAGES_BUDGET_MS, runReaderPagesBench } from "./reader-pages.js";
 import { runSendBench, SEND_BUDGET_MS } from "./send.js";
+import { runStackBench, STACK_BUDGET_MS } from "./stack.js";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const BACKEND_BENCH = path.join(REPO_ROOT, "local-backend", "bench", "run.ts");
@@ -42,6 +44,8 @@ const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
   import: { title: "bench, import section only", run: runImportBench },
   // A Ghost export of 1,000 posts imported, then exported as Ghost JSON and Markdown (issue #17); bounded by itself (10 minutes).
   migrate: { title: "bench, migrate section only", run: runMigrateBench },
+  // The production stack as npm start runs it: its processes and their memory (issue #18).
+  stack: { title: "bench, production stack section only", run: runStackBench },
   // The bundle-size budget (issue #16) of build/ (which the reader pages section keeps fresh).
   bundles: { title: "bench, bundle budget only", run: runBundleBench },
 };
@@ -72,6 +76,7 @@ const SEQUENCE: Array<{ name: keyof typeof APP_SECTIONS; budgetMs: number }> = [
   { name: "send", budgetMs: SEND_BUDGET_MS },
   { name: "import", budgetMs: IMPORT_BUDGET_MS },
   { name: "migrate", budgetMs: MIGRATE_BUDGET_MS },
+  { name: "stack", budgetMs: STACK_BUDGET_MS },
 ];
 /** What the whole `npm run bench` should take on this 2-core machine (issue #18). */
 const WHOLE_RUN_TARGET_MS = 15 * 60_000;
