@@ -1,5 +1,5 @@
 // Resident memory of bench processes, from /proc (Linux): one process, or a process and its
-// descendants (the app server's cluster primary and its workers).
+// descendants (the app server's cluster primary and its workers; the production stack's tree).
 import { readdirSync, readFileSync } from "node:fs";
 
 /** A process's resident memory in bytes (0 once it is gone). */
@@ -13,16 +13,44 @@ export function rssOf(pid: number | undefined): number {
   }
 }
 
-/** A process's RSS plus its descendants'. */
-export function treeRss(pid: number | undefined, depth = 0): number {
-  if (!pid || depth > 4) return 0;
-  let total = rssOf(pid);
+/** Proportional set size in bytes: pages shared with other processes (the node binary's code) counted once across them. */
+export function pssOf(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export interface TreeProcess {
+  pid: number;
+  command: string;
+  rss: number;
+  pss: number;
+}
+
+/** A process and its descendants, parents first (a process gone meanwhile is left out). */
+export function processTree(pid: number | undefined, depth = 0): TreeProcess[] {
+  if (!pid || depth > 6) return [];
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean).join(" ");
+  } catch {
+    return [];
+  }
+  const out: TreeProcess[] = [{ pid, command, rss: rssOf(pid), pss: pssOf(pid) }];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) total += treeRss(Number(child), depth + 1);
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), depth + 1));
     }
   } catch {
     // Gone meanwhile: what was read so far.
   }
-  return total;
+  return out;
+}
+
+/** A process's RSS plus its descendants'. */
+export function treeRss(pid: number | undefined): number {
+  return processTree(pid).reduce((sum, p) => sum + p.rss, 0);
 }

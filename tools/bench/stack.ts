@@ -6,7 +6,7 @@
 // The reader pages section measures the heavier case (10,000 posts) with the backend inside the
 // bench process; this one measures the processes a deployment really keeps.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +15,7 @@ import { freePortPair } from "../../tests/support/backend-process.js";
 import { STACK_RSS_TARGET } from "./app-memory.js";
 import { guardSection } from "./guard.js";
 import { freePort, type LoadResult } from "./reader-pages.js";
-import { rssOf } from "./rss.js";
+import { processTree, type TreeProcess } from "./rss.js";
 
 type Log = (msg: string) => void;
 
@@ -24,43 +24,6 @@ const LOAD_SECONDS = Number(process.env.STACK_BENCH_SECONDS ?? 5);
 const SITE = "the-ledger";
 /** What must not stay resident once the stack serves (issue #18). */
 const LAUNCHER = /(^|\/)(tsx|esbuild)(\s|$)|tsx\/dist|--service=/;
-
-interface Proc {
-  pid: number;
-  command: string;
-  rss: number;
-  /** Proportional set size: pages shared with other processes (the node binary's code) counted once across them. */
-  pss: number;
-}
-
-function pssOf(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** A process and its descendants (from /proc), parents first. */
-function processTree(pid: number, depth = 0): Proc[] {
-  if (depth > 6) return [];
-  let command: string;
-  try {
-    command = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean).join(" ");
-  } catch {
-    return [];
-  }
-  const out: Proc[] = [{ pid, command, rss: rssOf(pid), pss: pssOf(pid) }];
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), depth + 1));
-    }
-  } catch {
-    // Gone meanwhile.
-  }
-  return out;
-}
 
 /** Resolves once the stack prints its "serving" line (tools/start.ts → app/server), or rejects on exit/timeout. */
 function whenServing(child: ChildProcess, appPort: number, timeoutMs: number): Promise<void> {
@@ -92,7 +55,7 @@ async function firstPostPath(base: string): Promise<string> {
   return new URL(link.replace(/&amp;/g, "&")).pathname;
 }
 
-function killTree(procs: Proc[], signal: NodeJS.Signals) {
+function killTree(procs: TreeProcess[], signal: NodeJS.Signals) {
   for (const p of procs.reverse()) {
     try {
       process.kill(p.pid, signal);
