@@ -3,7 +3,7 @@
 // running user code in isolate workers is in isolate/.
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
 import { convexToJson, jsonToConvex, type JSONValue, type Value } from "convex/values";
-import { randomBytes, randomInt } from "node:crypto";
+import { pooledRandomBytes } from "../values/randomPool.js";
 import type { DocumentStore, RequestRecord, SearchWrite } from "../storage/interface.js";
 import { ConvexBadRequestError } from "../values/errors.js";
 import { checkFunctionResult, decodeFunctionArgs } from "../values/limits.js";
@@ -103,7 +103,7 @@ class Mutex {
 /** Queries and mutations draw `Math.random` from a seed per run; actions use the real one. */
 function seeded(inTx: boolean): { random: (() => number) | null; seed?: number } {
   if (!inTx) return { random: null };
-  const seed = randomInt(2 ** 32);
+  const seed = pooledRandomBytes(4).readUInt32LE(0);
   return { random: seededRandom(seed), seed };
 }
 
@@ -267,7 +267,7 @@ export class FunctionRunner implements SyscallHost {
       kind,
       path: f.path,
       componentPath: f.componentPath ?? "",
-      requestId: opts.requestId ?? randomBytes(8).toString("hex"),
+      requestId: opts.requestId ?? pooledRandomBytes(8).toString("hex"),
       tx,
       staleReads: false,
       readOnly: kind !== "mutation",

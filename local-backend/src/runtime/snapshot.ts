@@ -1,5 +1,6 @@
 import { jsonToConvex, type Value } from "convex/values";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { pooledRandomBytes } from "../values/randomPool.js";
 import { readFileSync } from "node:fs";
 import { strToU8, unzipSync, zipSync } from "fflate";
 import type { DocumentStore } from "../storage/interface.js";
@@ -379,7 +380,7 @@ function commitImport(runner: FunctionRunner, catalog: Catalog, plan: ImportPlan
         }
       }
       for (const doc of t.docs) {
-        const id = (doc._id as string | undefined) ?? encodeDocumentId(number, newInternalId(Date.now(), (n) => randomBytes(n)));
+        const id = (doc._id as string | undefined) ?? encodeDocumentId(number, newInternalId(Date.now(), pooledRandomBytes));
         tx.importWrite(t.name, number, id, { ...doc, _id: id });
         written++;
       }

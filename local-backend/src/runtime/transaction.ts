@@ -1,6 +1,6 @@
 // Over 400 lines: one Transaction holds the reads, the pending writes (layers and their merged view), the limits and the commit effect; they share its state.
 import { CommitTsPlaceholder, convexToJson, jsonToConvex, type Value } from "convex/values";
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "../values/randomPool.js";
 import type { DocumentWrite, IndexDefinition, IndexRow, ReadSnapshot } from "../storage/interface.js";
 import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids.js";
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
@@ -268,7 +268,7 @@ export class Transaction {
         throw new UserError(`Field '${k}' starts with '_', which is reserved for system fields.`);
       }
     }
-    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), (n) => randomBytes(n)));
+    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), pooledRandomBytes));
     // Each insert in a transaction gets the next representable float, as Convex does.
     const creationTime = this.nextCreationTime;
     this.nextCreationTime = nextUp(creationTime);
@@ -283,7 +283,7 @@ export class Transaction {
    */
   insertSystem(tableName: string, value: Record<string, Value>): string {
     const tableNumber = this.catalog.tableNumber(tableName)!;
-    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), (n) => randomBytes(n)));
+    const id = encodeDocumentId(tableNumber, newInternalId(Date.now(), pooledRandomBytes));
     const creationTime = this.nextCreationTime;
     this.nextCreationTime = nextUp(creationTime);
     const doc = { ...value, _id: id, _creationTime: creationTime };
