@@ -61,7 +61,11 @@ export async function appMemory(app: ChildProcess, workers: number, timeoutMs = 
 export interface StackMemory {
   lines: MemoryLine[];
   appTotal: number;
-  backend: { label: string; rss: number };
+  /**
+   * The backend's RSS. When it runs inside another process (the reader bench's), `rss` is an
+   * estimate and `bound` the whole host process: the stack's total is printed with each.
+   */
+  backend: { label: string; rss: number; bound?: { label: string; rss: number } };
 }
 
 /** The app's report and its process tree's RSS, taken now (while it runs), with the backend's RSS. */
@@ -88,10 +92,17 @@ export function printStackMemory(title: string, m: StackMemory): void {
     "heap snapshot": l.heapSnapshot ?? "",
   }));
   printTable(`${title} (caches: entries / bytes; set HEAP_SNAPSHOT_DIR to also write a heap snapshot per worker)`, rows);
-  const total = m.appTotal + m.backend.rss;
+  const row = (process: string, rss: number, judged = false) => ({
+    process,
+    RSS: fmt.mb(rss),
+    target: judged ? `≤ ${fmt.mb(STACK_RSS_TARGET)}` : "",
+    status: judged ? (rss <= STACK_RSS_TARGET ? "met" : "MISSED") : "",
+  });
+  const bound = m.backend.bound;
   printTable("Whole stack's resident memory after the load", [
-    { process: `app server (primary and ${m.lines.length - 1} workers)`, RSS: fmt.mb(m.appTotal), target: "", status: "" },
-    { process: m.backend.label, RSS: fmt.mb(m.backend.rss), target: "", status: "" },
-    { process: "whole stack", RSS: fmt.mb(total), target: `≤ ${fmt.mb(STACK_RSS_TARGET)}`, status: total <= STACK_RSS_TARGET ? "met" : "MISSED" },
+    row(`app server (primary and ${m.lines.length - 1} workers)`, m.appTotal),
+    row(m.backend.label, m.backend.rss),
+    row(bound ? "whole stack, with the backend's estimate" : "whole stack", m.appTotal + m.backend.rss, true),
+    ...(bound ? [row(bound.label, bound.rss), row("whole stack, with the whole process that holds the backend (an upper bound)", m.appTotal + bound.rss, true)] : []),
   ]);
 }
