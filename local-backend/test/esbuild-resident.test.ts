@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
-import { esbuildBusy } from "../src/runtime/esbuildService.js";
+import { esbuildBusy, transform } from "../src/runtime/esbuildService.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures-extra/isolate-streams/convex", import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), "lb-esbuild-resident-"));
@@ -48,17 +48,20 @@ async function untilIdle(ms = 5_000) {
 
 test.skipIf(process.platform !== "linux")("esbuild's service does not stay resident after the backend bundles a folder, and starts again when needed", async () => {
   backend = await LocalBackend.start({ dataDir, convexDir: FIXTURE, port: 0, host: "127.0.0.1", crons: false, scheduler: false });
-  // Right after the bundle the service is still there (kept for a push's next call): the check sees it.
-  expect(esbuildChildren().length).toBeGreaterThan(0);
   await untilIdle();
   expect(esbuildChildren()).toEqual([]);
   // Functions run without it (the workers' script was built while it ran).
   const first = await backend.runner.runQuery("items:firstFrom", { min: 0 } as never, {});
   expect(first.ok).toBe(true);
-  // A second bundle (a restart on the same folder bundles it again) starts a new service, then it goes too.
+  // A later call starts a new service, which is there right after the call (kept for a push's
+  // next call: the check here can see a child), and goes once idle.
+  expect((await transform("let answer = 42", { loader: "js" })).code).toContain("42");
+  expect(esbuildChildren().length).toBeGreaterThan(0);
+  await untilIdle();
+  expect(esbuildChildren()).toEqual([]);
+  // A second bundle (a restart on the same folder bundles it again) works after a stop, and leaves nothing either.
   await backend.close();
   backend = await LocalBackend.start({ dataDir, convexDir: FIXTURE, port: 0, host: "127.0.0.1", crons: false, scheduler: false });
-  expect(esbuildChildren().length).toBeGreaterThan(0);
   const again = await backend.runner.runQuery("items:firstFrom", { min: 0 } as never, {});
   expect(again.ok).toBe(true);
   await untilIdle();
