@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const remix = spawnSync(path.join(root, "node_modules", ".bin", "remix"), ["vite:build", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
@@ -14,11 +15,5 @@ if (remix.status !== 0) process.exit(remix.status ?? 1);
 await build({
   entryPoints: [path.join(root, "app", "server", "index.ts")],
   outfile: path.join(root, "build", "server", "serve.js"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // Packages load from node_modules as under tsx; only the server's own modules are compiled.
-  packages: "external",
-  logLevel: "warning",
+  ...NODE_BUNDLE,
 });

@@ -9,6 +9,7 @@ import { readFile, mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, stop } from "esbuild";
+import { NODE_BUNDLE } from "./node-bundle.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outfile = path.join(root, "build", "start", "start.mjs");
@@ -32,15 +33,9 @@ const ownImportMetaUrl = {
 const result = await build({
   entryPoints: [path.join(root, "tools", "start.ts")],
   outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // Packages load from node_modules; only the project's own modules are compiled.
-  packages: "external",
+  ...NODE_BUNDLE,
   plugins: [ownImportMetaUrl],
   write: false,
-  logLevel: "warning",
 });
 // esbuild's service would otherwise stay for the life of this process.
 await stop();

@@ -27,11 +27,15 @@ export interface TreeProcess {
   pid: number;
   command: string;
   rss: number;
-  pss: number;
+  /** Null unless asked for: reading it walks the process's whole memory map. */
+  pss: number | null;
 }
 
-/** A process and its descendants, parents first (a process gone meanwhile is left out). */
-export function processTree(pid: number | undefined, depth = 0): TreeProcess[] {
+/**
+ * A process and its descendants, parents first (a process gone meanwhile is left out); with
+ * `withPss`, each one's PSS too (treeRss, sampled every 250 ms in the migrate bench, does not ask).
+ */
+export function processTree(pid: number | undefined, withPss = false, depth = 0): TreeProcess[] {
   if (!pid || depth > 6) return [];
   let command: string;
   try {
@@ -39,10 +43,10 @@ export function processTree(pid: number | undefined, depth = 0): TreeProcess[] {
   } catch {
     return [];
   }
-  const out: TreeProcess[] = [{ pid, command, rss: rssOf(pid), pss: pssOf(pid) }];
+  const out: TreeProcess[] = [{ pid, command, rss: rssOf(pid), pss: withPss ? pssOf(pid) : null }];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), depth + 1));
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), withPss, depth + 1));
     }
   } catch {
     // Gone meanwhile: what was read so far.

@@ -86,7 +86,7 @@ export async function runStackBench(log: Log): Promise<void> {
     const base = `http://127.0.0.1:${appPort}`;
     // Let the start-up's bundling finish and esbuild's idle stop pass (esbuildService.ts).
     await new Promise((r) => setTimeout(r, 3_000));
-    const idle = processTree(child.pid!);
+    const idle = processTree(child.pid!, true);
     const post = await firstPostPath(base);
     const endpoints = [
       { name: "home", paths: [`/${SITE}/`] },
@@ -104,13 +104,13 @@ export async function runStackBench(log: Log): Promise<void> {
       { url: base, endpoints, concurrency: [50], seconds: LOAD_SECONDS, workers: os.availableParallelism() },
       120_000,
     );
-    const after = processTree(child.pid!);
+    const after = processTree(child.pid!, true);
     const rows = after.map((p) => ({
       process: p.command.replace(REPO_ROOT + "/", "").slice(0, 90),
       pid: String(p.pid),
       "RSS serving": fmt.mb(idle.find((q) => q.pid === p.pid)?.rss ?? 0),
       "RSS after the load": fmt.mb(p.rss),
-      "PSS after the load": fmt.mb(p.pss),
+      "PSS after the load": fmt.mb(p.pss ?? 0),
     }));
     const total = after.reduce((s, p) => s + p.rss, 0);
     rows.push({
@@ -118,7 +118,7 @@ export async function runStackBench(log: Log): Promise<void> {
       pid: "",
       "RSS serving": fmt.mb(idle.reduce((s, p) => s + p.rss, 0)),
       "RSS after the load": fmt.mb(total),
-      "PSS after the load": fmt.mb(after.reduce((s, p) => s + p.pss, 0)),
+      "PSS after the load": fmt.mb(after.reduce((s, p) => s + (p.pss ?? 0), 0)),
     });
     const resident = after.filter((p) => LAUNCHER.test(p.command));
     printTable(
