@@ -5,9 +5,10 @@
 // dry run does, and runs the import through the public API and the scheduler.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, test, vi } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
+import { runScheduledJobs } from "../tests/support/scheduled";
 import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import type { ImportedPost, ItemProblem, ParsedExport, PreparedPost } from "./migrate/types";
@@ -31,14 +32,8 @@ function prepared(p: ImportedPost, docJson?: string, localImages: string[] = [])
   return { ...rest, doc: docJson ?? doc(`Body of ${p.title}`), localImages, unsupported: [] };
 }
 
-async function runJobs(t: T) {
-  vi.useFakeTimers();
-  try {
-    await t.finishAllScheduledFunctions(vi.runAllTimers);
-  } finally {
-    vi.useRealTimers();
-  }
-}
+/** The import's steps and watchdog, to the end (the fake clock moves only between them). */
+const runJobs = (t: T) => runScheduledJobs(t);
 
 /** The dry run's planning and staging, done the way runAnalysis does it (facts from planLookup). */
 async function stage(t: T, w: World, parsed: ParsedExport, posts: PreparedPost[] = parsed.posts.map((p) => prepared(p)), problems: ItemProblem[] = parsed.problems, files: Record<string, Id<"_storage">> = {}) {
@@ -142,8 +137,14 @@ const RICH = exportOf(
 describe.each(backends)("content import job on %s", (_name, convexTest) => {
   const setup = async () => {
     const t = convexTest(schema, modules);
-    return { t, w: await createWorld(t) };
+    const w = await createWorld(t);
+    // The clock is the test's from here: scheduled jobs run only in runJobs.
+    vi.useFakeTimers();
+    return { t, w };
   };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   test("staged posts are written: publishedAt kept, paid → featured, scheduled/draft/page, old addresses, counters equal a recount", async () => {
     const { t, w } = await setup();

@@ -11,6 +11,7 @@ import { syncPaidAccess } from "./model/audience";
 import { batchMessages, type ClaimedBatch } from "./model/sendsPipeline";
 import { MAX_TEST_SENDS_PER_HOUR } from "./lib/rateLimits";
 import schema from "./schema";
+import { runScheduledJobs } from "../tests/support/scheduled";
 import { addAudienceMember, addNewsletter, errorCode, setEnv } from "../tests/support/sends";
 
 const BODY = "SECRET-BODY-TEXT only paid members may read this sentence.";
@@ -23,6 +24,8 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
   async function setup() {
     const t = convexTest(schema, modules);
     await setEnv(t, { MEMBER_TOKEN_SECRET: "sends-test-secret-0123456789abcdef", SITE_URL: "https://app.example" });
+    // The clock is the test's from here: scheduled jobs run only in runScheduledJobs (drain).
+    vi.useFakeTimers();
     const w = await createWorld(t);
     const newsletterId = await addNewsletter(t, w.siteId);
     return { t, w, newsletterId, editor: as(t, w.users.editor) };
@@ -36,11 +39,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
   }
 
   /** Runs every scheduled job (render, planning pages, provider batches, the watchdog) to the end. */
-  async function drain(t: T) {
-    vi.useFakeTimers();
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
-  }
+  const drain = (t: T) => runScheduledJobs(t);
 
   const postEmails = (t: T) => t.run(async (ctx) => (await ctx.db.query("emails").collect()).filter((e) => e.kind === "post"));
   const sendView = (t: T, w: World, sendId: Id<"emailSends">) => as(t, w.users.editor).query(api.sends.get, { siteId: w.siteId, sendId });
@@ -203,15 +202,13 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
       }
     });
     const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Bulk", doc: doc("Hi.") });
-    vi.useFakeTimers(); // nothing runs by itself: the steps below are run by hand
     const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
     await t.action(internal.sends.render, { sendId });
     for (let i = 0; i < 3; i++) await t.mutation(internal.sends.planPage, { sendId });
     await t.action(internal.sends.sendBatch, { sendId, batch: 0 });
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 100, queued: 150 });
     await editor.mutation(api.sends.cancel, { siteId: w.siteId, sendId });
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
+    await drain(t);
     const view = (await sendView(t, w, sendId))!;
     expect(view).toMatchObject({ status: "cancelled", total: 250 });
     expect(view.counts).toMatchObject({ sent: 100, cancelled: 150, queued: 0 });
@@ -227,7 +224,6 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const { t, w, newsletterId, editor } = s;
     for (const e of ["x@reader.example", "y@reader.example"]) await addAudienceMember(t, w.siteId, newsletterId, e, "free");
     const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title, doc: doc("Hi.") });
-    vi.useFakeTimers();
     const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
     await t.action(internal.sends.render, { sendId });
     await t.mutation(internal.sends.planPage, { sendId });
@@ -241,8 +237,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const messages = await batchMessages(claim);
     await t.mutation(internal.emails.enqueueBatch, { idempotencyKey: claim.idempotencyKey, messages: messages.map((m) => ({ to: m.to, subject: m.subject, text: m.text, html: m.html })) });
     expect((await sendView(t, w, sendId))?.counts.queued).toBe(2);
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
+    await drain(t);
     expect((await postEmails(t)).map((m) => m.to).sort()).toEqual(["x@reader.example", "y@reader.example"]);
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 2, queued: 0 });
     await expectExactCounters(t, sendId);
@@ -257,7 +252,6 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
       batch: 0,
       results: [{ deliveryId: x, providerId: "re_1" }, { deliveryId: x, providerId: "re_2" }, { deliveryId: y, providerId: "re_3" }],
     });
-    vi.useRealTimers();
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 2, queued: 0 });
     await expectExactCounters(t, sendId);
     const providerIds = await t.run(async (ctx) => [(await ctx.db.get("emailDeliveries", x))!.providerId, (await ctx.db.get("emailDeliveries", y))!.providerId]);
@@ -268,13 +262,11 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const { t, w, newsletterId, editor } = await setup();
     await addAudienceMember(t, w.siteId, newsletterId, "p@reader.example", "free");
     const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Broken plan", doc: doc("Hi.") });
-    vi.useFakeTimers();
     const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
     await t.action(internal.sends.render, { sendId });
     // The scheduled planning page will throw (its cursor is unreadable).
     await t.run((ctx) => ctx.db.patch("emailSends", sendId, { planCursor: "not-a-cursor" }));
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
+    await drain(t);
     const view = (await sendView(t, w, sendId))!;
     expect(view.status).toBe("failed");
     expect(view.finishedAt).not.toBeNull();
@@ -288,7 +280,6 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const leaves = await addAudienceMember(t, w.siteId, newsletterId, "leaves@reader.example", "free");
     await addAudienceMember(t, w.siteId, newsletterId, "bounces@reader.example", "free");
     const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Late change", doc: doc("Hi.") });
-    vi.useFakeTimers();
     const sendId = await editor.mutation(api.sends.emailOnly, { siteId: w.siteId, postId, newsletterId, segment: "all" });
     await t.action(internal.sends.render, { sendId });
     await t.mutation(internal.sends.planPage, { sendId });
@@ -296,8 +287,7 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
       await ctx.db.patch("audienceMembers", leaves, { emailState: "unsubscribed" });
       await ctx.db.insert("emailSuppressions", { email: "bounces@reader.example", reason: "bounce", firstEventAt: 1, lastEventAt: 1, providerEventId: "msg_y" });
     });
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
+    await drain(t);
     expect((await postEmails(t)).map((m) => m.to)).toEqual(["stays@reader.example"]);
     expect((await sendView(t, w, sendId))?.counts).toMatchObject({ sent: 1, cancelled: 1, skipped: 1, queued: 0 });
     await expectExactCounters(t, sendId);
@@ -307,11 +297,9 @@ describe.each(backends)("sends on %s", (_name, convexTest) => {
     const { t, w, newsletterId, editor } = await setup();
     await addAudienceMember(t, w.siteId, newsletterId, "a@reader.example", "free");
     const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: "Later", doc: doc("Hi.") });
-    vi.useFakeTimers();
     await editor.mutation(api.posts.schedule, { siteId: w.siteId, postId, scheduledAt: Date.now() + 60_000, email: { newsletterId, segment: "all" } });
     expect(await editor.query(api.sends.forPost, { siteId: w.siteId, postId })).toEqual([]);
-    await t.finishAllScheduledFunctions(vi.runAllTimers, 500);
-    vi.useRealTimers();
+    await drain(t);
     const sends = await editor.query(api.sends.forPost, { siteId: w.siteId, postId });
     expect(sends.map((s) => [s.status, s.counts.sent])).toEqual([["sent", 1]]);
     expect((await t.run((ctx) => ctx.db.get("posts", postId)))?.scheduledEmail).toBeUndefined();
