@@ -4,12 +4,14 @@
 // `npx convex dev` watching it), data migrations, the demo seed, the Stripe fake (tools/stripe-fake)
 // and the Resend fake (tools/resend-fake, on the app port + 12) when no real keys are set, then the
 // Remix app on :3000 (--dev: Vite's dev server).
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { officialCli, runOfficialCli, succeeded } from "../local-backend/src/officialCli.js";
 import { isStopping, onShutdown, serveBackend } from "../local-backend/src/serve.js";
+import { workerExecArgv } from "../app/server/heap.js";
+import { startPrimary, warnDevMailbox, workerCount } from "../app/server/primary.js";
 import { runnerCall, seedDemoImages } from "./demo-covers/seed.js";
 import { startDevResendFake } from "./resend-fake/dev.js";
 import { startDevStripeFake } from "./stripe-fake/dev.js";
@@ -134,23 +136,44 @@ async function main() {
   // Without real Stripe keys, payments go through the local test fake (clearly labelled pages).
   const stripeFake = await startDevStripeFake(backend);
   if (stripeFake) console.log(`[pressroom] Stripe test fake at ${stripeFake.url} (no real payments)`);
-  let app: ChildProcess;
+  const appUrl = `http://127.0.0.1:${flags["app-port"]}`;
+  let app: { stop(): Promise<void>; done: Promise<number> };
   if (flags.dev) {
-    app = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
+    const vite = spawn(bin("remix"), ["vite:dev", "--host", "127.0.0.1", "--port", flags["app-port"]!], { env, stdio: "inherit" });
+    app = {
+      stop: async () => void vite.kill("SIGTERM"),
+      done: new Promise((resolve) => vite.on("exit", (code) => resolve(code ?? 0))),
+    };
   } else {
     await built;
-    // The production server (app/server/index.ts, compiled by tools/build.mjs): host routing and the
-    // response cache in front of Remix, run by plain node (no launcher process, no loader).
-    app = spawn(process.execPath, ["build/server/serve.js"], { env, stdio: "inherit" });
+    // The production server (app/server/index.ts, compiled by tools/build.mjs: host routing and the
+    // response cache in front of Remix) in cluster workers of this process: this process is their
+    // primary, so the stack keeps no process that only forks (app/server/primary.ts).
+    const workers = workerCount(env.WEB_CONCURRENCY);
+    const primary = startPrimary({
+      workers,
+      exec: path.resolve("build/server/serve.js"),
+      // The workers' own flags: not this process's (the backend's).
+      execArgv: workerExecArgv([], env.NODE_OPTIONS, env.WORKER_HEAP_MB),
+      env,
+      onListening: () => {
+        console.log(`[pressroom] ${appUrl} (${workers} worker${workers === 1 ? "" : "s"})`);
+        warnDevMailbox(env.PRESSROOM_DEV_MAILBOX);
+      },
+    });
+    process.on("SIGUSR2", () => primary.signal("SIGUSR2"));
+    app = primary;
   }
-  console.log(`[pressroom] app on http://127.0.0.1:${flags["app-port"]} (CONVEX_URL=${backend.url})`);
-  app.on("exit", (code) => {
+  console.log(`[pressroom] app on ${appUrl} (CONVEX_URL=${backend.url})`);
+  void app.done.then((code) => {
+    if (isStopping()) return;
     watcher?.kill("SIGTERM");
-    void Promise.all([backend.close(), stripeFake?.close(), resendFake?.close()]).then(() => process.exit(code ?? 0));
+    void Promise.all([backend.close(), stripeFake?.close(), resendFake?.close()]).then(() => process.exit(code));
   });
   onShutdown(async () => {
-    app.kill("SIGTERM");
     watcher?.kill("SIGTERM");
+    // The app first: its workers finish the requests in flight, which may still call the backend.
+    await app.stop();
     await stripeFake?.close();
     await resendFake?.close();
     await backend.close();

@@ -2,13 +2,13 @@ import type { ServerBuild } from "@remix-run/node";
 import cluster from "node:cluster";
 import { readdirSync, statSync } from "node:fs";
 import http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serverEnv } from "../env.server";
 import { workerExecArgv } from "./heap";
+import { startPrimary, warnDevMailbox, workerCount } from "./primary";
 
 // The production HTTP server (`npm run serve`, and what `npm start` runs): the Remix build behind
 // plain node:http, in place of remix-serve, because a publication's own host needs its paths
@@ -17,8 +17,9 @@ import { workerExecArgv } from "./heap";
 //
 // - Static files: build/client's files are listed once at start, so a page request costs no stat;
 //   /assets/* (content-hashed) are immutable for a year.
-// - One worker per core (node:cluster; WEB_CONCURRENCY overrides, 1 = no cluster). Each worker
-//   keeps its own subscription and response caches, all kept fresh by Convex.
+// - One worker per core (node:cluster, primary.ts; WEB_CONCURRENCY overrides, 1 = no cluster). Each
+//   worker keeps its own subscription and response caches, all kept fresh by Convex. Under
+//   `npm start` the launch process is the primary and runs this file in its workers only.
 // - gzip for responses that are not already compressed (the response cache stores its own).
 // - SIGTERM/SIGINT: stop accepting, finish in-flight requests (at most 10 s), exit.
 //
@@ -53,7 +54,7 @@ const clientDir = path.resolve(path.dirname(buildPath), "../client");
 const trustProxy = env.TRUST_PROXY === "1";
 const logRequests = env.LOG_REQUESTS === "1" || env.LOG_REQUESTS === "all";
 const logStatic = env.LOG_REQUESTS === "all";
-const workers = Math.max(1, Number(env.WEB_CONCURRENCY ?? os.availableParallelism()));
+const workers = workerCount(env.WEB_CONCURRENCY);
 
 /** Every file under build/client, as URL paths. */
 function listStatic(dir: string, prefix = ""): Set<string> {
@@ -95,13 +96,6 @@ async function send(remixNode: RemixNode, req: http.IncomingMessage, res: http.S
     return;
   }
   await remixNode.writeReadableStreamToWritable(response.body, res);
-}
-
-/** Says loudly when the dev mailbox is on: anyone who reaches this server can read every email. */
-function warnDevMailbox(): void {
-  if (env.PRESSROOM_DEV_MAILBOX === "1") {
-    console.warn("[pressroom] /dev/mailbox is on (PRESSROOM_DEV_MAILBOX=1): every email, sign-in codes included, is readable here. Development only.");
-  }
 }
 
 async function startWorker(): Promise<void> {
@@ -190,7 +184,7 @@ async function startWorker(): Promise<void> {
     server.listen(port, host, () => resolve());
   });
   if (!cluster.isWorker) console.log(`[pressroom] http://${host}:${port} (1 process)`);
-  if (!cluster.isWorker) warnDevMailbox();
+  if (!cluster.isWorker) warnDevMailbox(env.PRESSROOM_DEV_MAILBOX);
 }
 
 /** Garbage collections since start: how many and their pause time, minor (scavenges) and the rest (mark-compact and its incremental steps). */
@@ -218,57 +212,35 @@ function reportMemory(role: "primary" | "worker", caches?: unknown): void {
   console.log(`[pressroom] memory ${JSON.stringify(line)}`);
 }
 
-function startPrimary(): void {
-  process.on("SIGUSR2", () => {
-    reportMemory("primary");
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGUSR2");
-  });
-  let stopping = false;
-  let listening = 0;
+function runPrimary(): void {
+  let execArgv: string[];
   try {
-    cluster.setupPrimary({ execArgv: workerExecArgv(process.execArgv, env.NODE_OPTIONS, env.WORKER_HEAP_MB) });
+    execArgv = workerExecArgv(process.execArgv, env.NODE_OPTIONS, env.WORKER_HEAP_MB);
   } catch (e) {
     console.error(`[pressroom] could not start: ${e instanceof Error ? e.message : e}`);
     process.exit(1);
   }
-  const fork = () => cluster.fork();
-  for (let i = 0; i < workers; i++) fork();
-  cluster.on("listening", () => {
-    if (++listening === workers) {
+  const primary = startPrimary({
+    workers,
+    execArgv,
+    onListening: () => {
       console.log(`[pressroom] http://${host}:${port} (${workers} workers)`);
-      warnDevMailbox();
-    }
+      warnDevMailbox(env.PRESSROOM_DEV_MAILBOX);
+    },
   });
-  cluster.on("exit", (worker, code, signal) => {
-    if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
-      return;
-    }
-    // A worker that fails before it ever listened would fail again: give up instead of looping.
-    if (listening < workers) {
-      console.error(`[pressroom] a worker exited during start (${signal ?? code}); stopping`);
-      stopping = true;
-      for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
-      process.exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
-      return;
-    }
-    console.error(`[pressroom] worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-    fork();
+  process.on("SIGUSR2", () => {
+    reportMemory("primary");
+    primary.signal("SIGUSR2");
   });
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill("SIGTERM");
-    setTimeout(() => process.exit(0), 12_000).unref();
-  };
+  void primary.done.then((code) => process.exit(code));
+  const stop = () => void primary.stop().then(() => process.exit(0));
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }
 
 // Every process counts its own pauses (the primary's report showed zeros when only workers did).
 watchGc();
-if (cluster.isPrimary && workers > 1) startPrimary();
+if (cluster.isPrimary && workers > 1) runPrimary();
 else {
   // The bound is a cluster worker's start flag (heap.ts); one process sets its own with node's flag.
   if (!cluster.isWorker && env.WORKER_HEAP_MB !== undefined) {

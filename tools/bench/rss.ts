@@ -25,6 +25,8 @@ export function pssOf(pid: number): number {
 
 export interface TreeProcess {
   pid: number;
+  /** The process it was found under (null for the root asked for). */
+  parent: number | null;
   command: string;
   rss: number;
   /** Null unless asked for: reading it walks the process's whole memory map. */
@@ -35,7 +37,7 @@ export interface TreeProcess {
  * A process and its descendants, parents first (a process gone meanwhile is left out); with
  * `withPss`, each one's PSS too (treeRss, sampled every 250 ms in the migrate bench, does not ask).
  */
-export function processTree(pid: number | undefined, withPss = false, depth = 0): TreeProcess[] {
+export function processTree(pid: number | undefined, withPss = false, depth = 0, parent: number | null = null): TreeProcess[] {
   if (!pid || depth > 6) return [];
   let command: string;
   try {
@@ -43,10 +45,10 @@ export function processTree(pid: number | undefined, withPss = false, depth = 0)
   } catch {
     return [];
   }
-  const out: TreeProcess[] = [{ pid, command, rss: rssOf(pid), pss: withPss ? pssOf(pid) : null }];
+  const out: TreeProcess[] = [{ pid, parent, command, rss: rssOf(pid), pss: withPss ? pssOf(pid) : null }];
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), withPss, depth + 1));
+      for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean)) out.push(...processTree(Number(child), withPss, depth + 1, pid));
     }
   } catch {
     // Gone meanwhile: what was read so far.

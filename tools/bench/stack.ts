@@ -2,7 +2,8 @@
 // extra processes; launchers and esbuild must not stay resident). `node tools/launch.mjs` (what
 // `npm start` runs, without npm's own process) on a temp data dir with the demo content: every
 // process of its tree with its RSS, once it serves and again after a load of the cached reader
-// pages, the tree's total against the 500 MB target, and whether any tsx or esbuild process stayed.
+// pages, the tree's total against the 500 MB target, whether any tsx or esbuild process stayed, and
+// whether anything runs besides the launch process and its app workers.
 // The reader pages section measures the heavier case (10,000 posts) with the backend inside the
 // bench process; this one measures the processes a deployment really keeps.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -121,6 +122,9 @@ export async function runStackBench(log: Log): Promise<void> {
       "PSS after the load": fmt.mb(after.reduce((s, p) => s + (p.pss ?? 0), 0)),
     });
     const resident = after.filter((p) => LAUNCHER.test(p.command));
+    // The launch process is the backend and the app's cluster primary: its app workers are its
+    // children, and nothing else should run (no separate primary, launcher or service).
+    const extra = after.filter((p) => p.parent !== null && !(p.parent === child.pid && p.command.includes("build/server/serve.js")));
     printTable(
       `Production stack (node tools/launch.mjs, as npm start runs it, demo content; ${os.cpus().length} CPUs): every process of its tree ` +
         "(the target is on the RSS sum, which counts the node binary's shared pages once per process; PSS counts them once); load: " +
@@ -134,6 +138,12 @@ export async function runStackBench(log: Log): Promise<void> {
         measured: resident.length ? resident.map((p) => `${p.pid} ${p.command.slice(0, 40)}`).join("; ") : "none",
         target: "none",
         status: resident.length ? "MISSED" : "met",
+      },
+      {
+        measure: "processes besides the launch process and its app workers",
+        measured: extra.length ? extra.map((p) => `${p.pid} ${p.command.slice(0, 40)}`).join("; ") : "none",
+        target: "none",
+        status: extra.length ? "MISSED" : "met",
       },
     ]);
   } finally {
