@@ -8,6 +8,7 @@ import type { FunctionReference } from "convex/server";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc, type T, type World } from "../tests/support/factories";
+import { runScheduledJobs } from "../tests/support/scheduled";
 import { addAudienceMember, addNewsletter, setEnv } from "../tests/support/sends";
 import { startResendFake, type ResendFake } from "../tools/resend-fake/index";
 import { api, internal } from "./_generated/api";
@@ -130,7 +131,7 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
       for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
       // The dispatched attempt runs the batch again: same claimed rows, same body, same key.
       // Advance in steps, not runAllTimers: the HTTP client's keep-alive timer re-arms itself forever.
-      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(60_000), 500);
+      await runScheduledJobs(t, 500, 60_000);
       vi.useRealTimers();
       for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
       const rows = await deliveriesOf(t, sendId);
@@ -172,7 +173,7 @@ describe.each(backends)("sends through the Resend fake on %s", (_name, convexTes
       expect(again).toMatchObject({ batch: 0, attempt: 2 });
       expect(again.job).not.toBe(handedOut.job);
       // Both attempts' jobs run now (the dead one's twin and the re-run): same rows, same body, same key.
-      await t.finishAllScheduledFunctions(() => vi.advanceTimersByTime(10_000), 500);
+      await runScheduledJobs(t, 500, 10_000);
       vi.useRealTimers();
       for (const e of recipients) expect(fake.messages(e)).toHaveLength(1);
       const rows = await deliveriesOf(t, sendId);

@@ -15,14 +15,19 @@ function isLocalHarness(t: T): boolean {
  * often enough during one real batch action to call it dead (STALE_MS) five times and fail its
  * deliveries. The local backend's harness already waits for running jobs before it advances.
  * Fake timers must be installed before the jobs are scheduled (a job on a real timer is not seen).
+ * With `stepMs`, the clock moves by that much per step, for `maxSteps` steps, instead of to the next
+ * timer until none is left (for tests whose HTTP clients keep timers armed forever).
  */
-export async function runScheduledJobs(t: T, maxSteps = 500): Promise<void> {
+export async function runScheduledJobs(t: T, maxSteps = 500, stepMs?: number): Promise<void> {
   if (!vi.isFakeTimers()) throw new Error("runScheduledJobs: install fake timers (vi.useFakeTimers) before scheduling");
-  if (isLocalHarness(t)) return await t.finishAllScheduledFunctions(vi.runAllTimers, maxSteps);
+  const advance = stepMs === undefined ? () => vi.advanceTimersToNextTimer() : () => vi.advanceTimersByTime(stepMs);
+  if (isLocalHarness(t)) return await t.finishAllScheduledFunctions(stepMs === undefined ? vi.runAllTimers : advance, maxSteps);
   for (let step = 0; step < maxSteps; step++) {
     await t.finishInProgressScheduledFunctions();
-    if (vi.getTimerCount() === 0) return;
-    vi.advanceTimersToNextTimer();
+    // With stepMs (timers that re-arm forever, as an HTTP client's keep-alive): maxSteps steps of it.
+    if (stepMs === undefined && vi.getTimerCount() === 0) return;
+    advance();
   }
-  throw new Error(`runScheduledJobs: timers still pending after ${maxSteps} steps; is a job rescheduling itself forever?`);
+  await t.finishInProgressScheduledFunctions();
+  if (stepMs === undefined) throw new Error(`runScheduledJobs: timers still pending after ${maxSteps} steps; is a job rescheduling itself forever?`);
 }
