@@ -7,6 +7,7 @@ import type { Id } from "./_generated/dataModel";
 import { autoExcerpt, publicExcerpt } from "./model/content";
 import { bodyContentKey } from "./shared/bodyKey";
 import { MAX_READER_PAGE } from "./model/reader";
+import { MAX_BODY_KEYS } from "./reader";
 import { VIEW_TOKEN_TTL_MS } from "./model/views";
 import schema from "./schema";
 
@@ -472,6 +473,40 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
       expect(await client.query(api.reader.postBody, { siteSlug: "daily", slug })).toBeNull();
     }
     expect(await t.query(api.reader.postBody, { siteSlug: "daily", slug: "no-such-post" })).toBeNull();
+  });
+
+  test("bodyKeys (feeds): postPage's key for each post in one call; paywall leak, cross-tenant read and hidden posts get null; at most MAX_BODY_KEYS", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const free = await publishPost(t, w, { title: "Free words", body: `${PREVIEW} Free body.` });
+    const paid = await publishPost(t, w, { title: "Paid words", body: `${PREVIEW} Paid body.` });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: paid, featured: true });
+    const draft = await draftPost(t, w, { title: "Draft words" });
+    const elsewhere = await publishPost(t, w, { title: "Elsewhere words", userId: w.users.outsider, siteId: w.otherSiteId });
+    const slugOf = async (id: Id<"posts">) => (await t.run(async (ctx) => ctx.db.get("posts", id)))!.slug;
+    const slugs = [await slugOf(free), await slugOf(paid), "no-such-post", await slugOf(draft), await slugOf(elsewhere)];
+    for (const client of [t, as(t, w.users.reader), as(t, w.users.subscriber), as(t, w.users.owner)] as Client[]) {
+      const keys = await client.query(api.reader.bodyKeys, { siteSlug: "daily", slugs });
+      const expected = [];
+      for (const slug of slugs) {
+        const page = await client.query(api.reader.postPage, { siteSlug: "daily", slug });
+        expected.push({ slug, bodyKey: page?.kind === "post" ? page.bodyKey : null });
+      }
+      expect(keys).toEqual(expected);
+      expect(keys[0]!.bodyKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(keys.slice(2).map((k) => k.bodyKey)).toEqual([null, null, null]);
+    }
+    // Paywall leak: only entitled readers get the paid body's key.
+    expect((await t.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [slugs[1]!] }))[0]!.bodyKey).toBeNull();
+    expect((await as(t, w.users.reader).query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [slugs[1]!] }))[0]!.bodyKey).toBeNull();
+    expect((await as(t, w.users.subscriber).query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [slugs[1]!] }))[0]!.bodyKey).not.toBeNull();
+    // Cross-tenant read: the other site's own slug answers there, never under this site.
+    expect((await t.query(api.reader.bodyKeys, { siteSlug: "daily-other", slugs: [slugs[4]!] }))[0]!.bodyKey).not.toBeNull();
+    expect(await t.query(api.reader.bodyKeys, { siteSlug: "nowhere", slugs: [slugs[0]!] })).toEqual([{ slug: slugs[0], bodyKey: null }]);
+    const tooMany = Array.from({ length: MAX_BODY_KEYS + 1 }, (_, i) => `post-${i}`);
+    expect(await errorOf(t.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: tooMany }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "slugs" });
+    expect(await t.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: tooMany.slice(1) })).toHaveLength(MAX_BODY_KEYS);
   });
 
   test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {

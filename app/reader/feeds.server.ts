@@ -4,7 +4,7 @@ import type { ReaderPost } from "../../convex/validators";
 import { anonymousReaderClient, type ReaderClient } from "./client.server";
 import { cachedBody, notFound } from "./http.server";
 import { FEED_TYPES, readerPaths, type FeedFormat, type FeedScope } from "./paths";
-import { renderDocCached } from "./render.server";
+import { bodyHtml } from "./post-page.server";
 import { resolveSite, type ResolvedSite } from "./site.server";
 
 // RSS 2.0, Atom 1.0 and JSON Feed 1.1 for a site, a tag or a category.
@@ -269,16 +269,21 @@ export function buildFeed(input: FeedInput): string {
   return input.format === "rss" ? rss2(model) : input.format === "atom" ? atom1(model) : json11(model);
 }
 
-/** Loads the free posts' bodies (single-post reads: lists never carry bodies). */
+/**
+ * The HTML of the bodies this reader may read (lists never carry bodies): their content keys in one
+ * call (reader:bodyKeys, the same projection as a post page), and a body only for a key this
+ * process has not rendered (post-page.server.ts bodyHtml).
+ */
 async function freeBodies(client: ReaderClient, siteSlug: string, posts: ReaderPost[]): Promise<Map<string, string>> {
   const bodies = new Map<string, string>();
+  const free = posts.filter((p) => !p.locked);
+  if (free.length === 0) return bodies;
+  const keys = await client.query(api.reader.bodyKeys, { siteSlug, slugs: free.map((p) => p.slug) });
   await Promise.all(
-    posts
-      .filter((p) => !p.locked)
-      .map(async (p) => {
-        const found = await client.query(api.reader.postBySlug, { siteSlug, slug: p.slug });
-        if (found?.kind === "post" && !found.post.locked && found.post.doc) bodies.set(p._id, renderDocCached(found.post.doc));
-      }),
+    keys.map(async ({ slug, bodyKey }, i) => {
+      const html = bodyKey === null ? null : await bodyHtml(client, siteSlug, slug, bodyKey);
+      if (html !== null) bodies.set(free[i]!._id, html);
+    }),
   );
   return bodies;
 }

@@ -15,9 +15,17 @@ type Found = FunctionReturnType<typeof api.reader.postPage>;
 export async function loadPostPage(client: ReaderClient, siteSlug: string, slug: string): Promise<{ found: Found; bodyHtml: string | null }> {
   const found = await client.query(api.reader.postPage, { siteSlug, slug });
   if (found?.kind !== "post" || found.bodyKey === null) return { found, bodyHtml: null };
-  const held = renderedBody(found.bodyKey);
-  if (held !== undefined) return { found, bodyHtml: held };
+  return { found, bodyHtml: await bodyHtml(client, siteSlug, slug, found.bodyKey) };
+}
+
+/**
+ * The HTML of the body Convex just named by `bodyKey` for this viewer (postPage, bodyKeys): the
+ * rendering this process holds for that key, else reader:postBody's, rendered. Null when the post
+ * went away or locked between the two calls: it shows no body.
+ */
+export async function bodyHtml(client: ReaderClient, siteSlug: string, slug: string, bodyKey: string): Promise<string | null> {
+  const held = renderedBody(bodyKey);
+  if (held !== undefined) return held;
   const body = await client.query(api.reader.postBody, { siteSlug, slug });
-  // Null: the post went away or locked between the two calls; it shows no body.
-  return { found, bodyHtml: body === null ? null : renderDocCached(body.doc) };
+  return body === null ? null : renderDocCached(body.doc);
 }

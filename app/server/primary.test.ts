@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "primary-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,11 +103,16 @@ const alive = (pid: number) => {
 };
 
 describe("app server primary (app/server/primary.ts)", () => {
-  let host: ReturnType<typeof startHost> | undefined;
-  afterAll(() => host?.child.kill("SIGKILL"));
+  // A failed assertion leaves its host running: each is killed after its test (its workers follow:
+  // a worker whose primary is gone exits).
+  const hosts: Array<ReturnType<typeof startHost>> = [];
+  afterEach(() => {
+    for (const h of hosts.splice(0)) h.child.kill("SIGKILL");
+  });
 
   test("forks its workers as its own children, with their flags and env and none of its arguments; replaces one that dies; passes SIGUSR2 on; stop ends them all", async () => {
-    host = startHost();
+    const host = startHost();
+    hosts.push(host);
     const { child, until, exited } = host;
     const workers = await until((l) => l.event === "worker", 2);
     await until((l) => l.event === "listening");
@@ -135,7 +140,8 @@ describe("app server primary (app/server/primary.ts)", () => {
   }, 60_000);
 
   test("a worker that exits during the start stops the others and ends with exit code 1 (no fork loop)", async () => {
-    host = startHost({ FAIL_AT_START: "1" });
+    const host = startHost({ FAIL_AT_START: "1" });
+    hosts.push(host);
     const { until, exited, lines } = host;
     const [done] = await until((l) => l.event === "done");
     expect(done.code).toBe(1);

@@ -27,6 +27,15 @@ export async function postCoverUrl(ctx: QueryCtx, post: Doc<"posts">): Promise<s
 }
 
 /**
+ * A live post's body (TipTap JSON) when the entitlement unlocks it, else null without reading it:
+ * toReaderPost's body, and reader:bodyKeys' (the keys of several bodies at once).
+ */
+export async function readableBody(ctx: QueryCtx, post: Doc<"posts">, entitlement: Entitlement): Promise<string | null> {
+  if (!canReadBody(post, entitlement)) return null;
+  return (await getBody(ctx, post, "published"))?.doc ?? null;
+}
+
+/**
  * The one place that decides what a reader may see of a post (ADR 006). Every reader channel
  * (pages, feeds, search, sitemap, Open Graph) goes through it:
  * - only published posts have a reader projection (callers filter, this asserts);
@@ -44,7 +53,7 @@ export async function toReaderPost(
     throw new Error(`toReaderPost called with an unpublished post ${post._id}`);
   }
   const unlocked = canReadBody(post, entitlement);
-  const body = withBody && unlocked ? await getBody(ctx, post, "published") : null;
+  const doc = withBody ? await readableBody(ctx, post, entitlement) : null;
   const [category, tags, member, cover] = await Promise.all([
     post.categoryId ? ctx.db.get("categories", post.categoryId) : null,
     Promise.all(post.tagIds.map((id) => ctx.db.get("tags", id))),
@@ -70,7 +79,7 @@ export async function toReaderPost(
     readingTimeMinutes: post.readingTimeMinutes ?? 1,
     featured: post.featured,
     locked: !unlocked,
-    doc: body?.doc ?? null,
+    doc,
     seoTitle: post.seoTitle ?? null,
     seoDescription: post.seoDescription ?? null,
     coverImageUrl: cover ?? null,

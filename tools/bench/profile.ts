@@ -3,7 +3,7 @@
 // Convex over HTTP and renders) against a local backend as its own process, seeded as the reader
 // bench seeds (10,000 posts, 100 tags) plus one paying subscriber. For each page (post, featured post
 // read by the signed-in subscriber, home, tag, RSS) the app is started with V8's `--cpu-prof`, loaded
-// by autocannon (c=50, PROFILE_SECONDS, default 5) and stopped; the backend is profiled over the
+// by autocannon (c=50, PROFILE_SECONDS, default 5; post pages over PROFILE_DISTINCT_POSTS, default 200) and stopped; the backend is profiled over the
 // whole run. The printout is the flame graph's self time summed by where the code lives (a package,
 // the app's server build, a Node subsystem, GC), and the heaviest functions, per page, with the
 // req/s measured under the profiler (which costs a few percent). The .cpuprofile files stay in
@@ -20,6 +20,8 @@ import { backendProcess, freePortPair, prepareDataDir } from "../../tests/suppor
 import { ensureBuild, freePort, seed, seedSubscriber, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
+/** Distinct posts the post pages cycle through (the reader bench reads 1,000: nearly every read is a first read). */
+const DISTINCT_POSTS = Number(process.env.PROFILE_DISTINCT_POSTS ?? 200);
 const READER_PAGES = fileURLToPath(new URL("./reader-pages.ts", import.meta.url));
 const log = (m: string) => console.log(`[profile] ${m}`);
 
@@ -99,8 +101,8 @@ async function main() {
     const cookie = { cookie: await subscriber.cookie(backend.siteUrl) };
     // Featured posts are every tenth (reader-pages.ts seed); the subscriber may read them.
     const pages = [
-      { name: "post", paths: Array.from({ length: 200 }, (_, i) => `/bench/post-${9999 - i * 7}`) },
-      { name: "featured post, signed-in subscriber", paths: Array.from({ length: 200 }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: cookie },
+      { name: "post", paths: Array.from({ length: DISTINCT_POSTS }, (_, i) => `/bench/post-${9999 - i * 7}`) },
+      { name: "featured post, signed-in subscriber", paths: Array.from({ length: DISTINCT_POSTS }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: cookie },
       { name: "home", paths: ["/bench/"] },
       { name: "tag", paths: Array.from({ length: 100 }, (_, t) => `/bench/tag/tag-${t}`) },
       { name: "rss", paths: ["/bench/rss.xml"] },
