@@ -16,7 +16,8 @@ function isLocalHarness(t: T): boolean {
  * deliveries. The local backend's harness already waits for running jobs before it advances.
  * Fake timers must be installed before the jobs are scheduled (a job on a real timer is not seen).
  * With `stepMs`, the clock moves by that much per step, for `maxSteps` steps, instead of to the next
- * timer until none is left (for tests whose HTTP clients keep timers armed forever).
+ * timer until none is left (for tests whose HTTP clients keep timers armed forever). On the local
+ * backend's harness `maxSteps` bounds the jobs run instead.
  */
 export async function runScheduledJobs(t: T, maxSteps = 500, stepMs?: number): Promise<void> {
   if (!vi.isFakeTimers()) throw new Error("runScheduledJobs: install fake timers (vi.useFakeTimers) before scheduling");
