@@ -587,6 +587,19 @@ export const matrix: Record<string, Row> = {
     observe: (r) => (r === null ? "locked" : typeof r.doc === "string" && /^[0-9a-f]{64}$/.test(r.bodyKey) ? "unlocked" : "missing"),
     expect: paidReaders,
   },
+  "reader:bodyKeys": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [x.freeSlug, x.paidSlug] }),
+    // Keys only (feeds, issue #18): the free body's for everyone, the paid one's for exactly the
+    // personas the projection entitles.
+    observe: (r, x) => {
+      const key = (slug: string) => r.find((k: { slug: string }) => k.slug === slug)?.bodyKey;
+      if (!/^[0-9a-f]{64}$/.test(key(x.freeSlug) ?? "")) return "missing";
+      const paid = key(x.paidSlug);
+      return paid === null ? "locked" : /^[0-9a-f]{64}$/.test(paid ?? "") ? "unlocked" : "missing";
+    },
+    expect: paidReaders,
+  },
   "reader:getPostWithTags": {
     prepare: readerContent,
     call: (c, _w, x) => c.query(api.reader.getPostWithTags, { siteSlug: "daily", slug: x.paidSlug }),

@@ -258,6 +258,8 @@ describe.each(NON_SUBSCRIBERS)("paid body never reaches %s", (_who, viewer) => {
     const page = await convex.query(api.reader.postPage, { siteSlug: SITE, slug: SLUG });
     expect(page).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null });
     expect(await convex.query(api.reader.postBody, { siteSlug: SITE, slug: SLUG })).toBeNull();
+    // The feeds' keys (issue #18): none for the paid body.
+    expect(await convex.query(api.reader.bodyKeys, { siteSlug: SITE, slugs: [SLUG] })).toEqual([{ slug: SLUG, bodyKey: null }]);
     const neighbourPage = await convex.query(api.reader.postPage, { siteSlug: SITE, slug: NEIGHBOUR });
     expect(neighbourPage).toMatchObject({ kind: "post", adjacent: { next: { slug: SLUG, locked: true, doc: null } } });
     expect(JSON.stringify([page, neighbourPage])).not.toContain(CANARY);
@@ -294,6 +296,7 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     const body = await actingAs(subscriberId).query(api.reader.postBody, { siteSlug: SITE, slug: SLUG });
     expect(body?.doc).toContain(CANARY);
     expect(page).toMatchObject({ kind: "post", post: { locked: false, doc: null }, bodyKey: body?.bodyKey });
+    expect(await actingAs(subscriberId).query(api.reader.bodyKeys, { siteSlug: SITE, slugs: [SLUG] })).toEqual([{ slug: SLUG, bodyKey: body?.bodyKey }]);
   });
 
   test("but previous/next links are cards even for a subscriber (page, .data and the API)", async () => {
