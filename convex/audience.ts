@@ -69,16 +69,20 @@ export const myMembership = readerQuery({
 });
 
 /**
- * The signed-in viewer as a reader site's header shows them: their name and their access on this
- * site (null: not a member). Null when signed out.
+ * The signed-in viewer as a reader page shows them: their name, their access on this site and
+ * their email state (both null: not a member), for the header and the join form alike, so a
+ * signed-in page asks once (issue #18). Null when signed out.
  */
 export const myStanding = readerQuery({
   args: { siteId: v.id("sites") },
-  returns: v.union(v.null(), v.object({ name: v.string(), access: v.union(vAudienceAccess, v.null()) })),
+  returns: v.union(
+    v.null(),
+    v.object({ name: v.string(), access: v.union(vAudienceAccess, v.null()), emailState: v.union(vAudienceEmailState, v.null()) }),
+  ),
   handler: async (ctx, { siteId }) => {
     if (!ctx.viewer) return null;
     const m = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
-    return { name: ctx.viewer.name?.trim() || ctx.viewer.email || "Your account", access: m?.access ?? null };
+    return { name: ctx.viewer.name?.trim() || ctx.viewer.email || "Your account", access: m?.access ?? null, emailState: m?.emailState ?? null };
   },
 });
 

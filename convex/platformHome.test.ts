@@ -36,11 +36,11 @@ describe.each(backends)("platform home on %s", (_name, convexTest) => {
     expect(featured.map((s) => s.slug)).toEqual(["site-8", "site-7", "site-6", "site-5", "site-4", "site-3"]);
   });
 
-  test("myStanding: null signed out; the viewer's name and access on this site (null when not a member)", async () => {
+  test("myStanding: null signed out; the viewer's name, access and email state on this site (null when not a member)", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);
     expect(await t.query(api.audience.myStanding, { siteId: w.siteId })).toBeNull();
-    expect(await as(t, w.users.reader).query(api.audience.myStanding, { siteId: w.siteId })).toEqual({ name: "Reader daily", access: null });
+    expect(await as(t, w.users.reader).query(api.audience.myStanding, { siteId: w.siteId })).toEqual({ name: "Reader daily", access: null, emailState: null });
     await t.run(async (ctx) => {
       const now = Date.now();
       for (const [user, access] of [
@@ -52,10 +52,16 @@ describe.each(backends)("platform home on %s", (_name, convexTest) => {
         await ctx.db.insert("audienceMembers", { siteId: w.siteId, email: u.email!, userId: user, access, emailState: "subscribed", source: "signedIn", createdAt: now, updatedAt: now });
       }
     });
-    expect(await as(t, w.users.reader).query(api.audience.myStanding, { siteId: w.siteId })).toEqual({ name: "Reader daily", access: "free" });
+    expect(await as(t, w.users.reader).query(api.audience.myStanding, { siteId: w.siteId })).toEqual({ name: "Reader daily", access: "free", emailState: "subscribed" });
     expect(await as(t, w.users.subscriber).query(api.audience.myStanding, { siteId: w.siteId })).toMatchObject({ access: "paid" });
     expect(await as(t, w.users.outsider).query(api.audience.myStanding, { siteId: w.siteId })).toMatchObject({ access: "comped" });
     // cross-tenant read: membership on one site says nothing about another.
-    expect(await as(t, w.users.subscriber).query(api.audience.myStanding, { siteId: w.otherSiteId })).toMatchObject({ access: null });
+    expect(await as(t, w.users.subscriber).query(api.audience.myStanding, { siteId: w.otherSiteId })).toMatchObject({ access: null, emailState: null });
+    // The join form's state comes from here too: an unsubscribed member keeps their access.
+    await t.run(async (ctx) => {
+      const m = (await ctx.db.query("audienceMembers").collect()).find((x) => x.userId === w.users.reader)!;
+      await ctx.db.patch("audienceMembers", m._id, { emailState: "unsubscribed" });
+    });
+    expect(await as(t, w.users.reader).query(api.audience.myStanding, { siteId: w.siteId })).toEqual({ name: "Reader daily", access: "free", emailState: "unsubscribed" });
   });
 });

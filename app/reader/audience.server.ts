@@ -10,11 +10,12 @@ import type { MembershipView } from "./join-form";
 /**
  * The signed-in viewer's membership, for the join form's button. Anonymous requests never ask, so
  * their HTML stays the same for everyone (and cacheable); signed-in pages are private already.
+ * The same query as the header's (viewer.server.ts): the request's client asks Convex once.
  */
 export async function readerMembership(client: ReaderClient, siteId: Id<"sites">): Promise<MembershipView> {
   if (!client.signedIn) return null;
-  const m = await client.query(api.audience.myMembership, { siteId });
-  return { following: m !== null && m.emailState === "subscribed" };
+  const standing = await client.query(api.audience.myStanding, { siteId });
+  return { following: standing?.emailState === "subscribed" };
 }
 
 /** Join errors travel in the confirm page's URL as a catalogue code only (never text). */

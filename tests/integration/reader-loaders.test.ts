@@ -4,7 +4,7 @@
 // Covers every page type, pagination, 404s, 301s, caching headers, view counting, feeds, sitemaps,
 // robots.txt, and the subscription cache (app/reader/cache.server.ts) staying fresh.
 import { ConvexHttpClient } from "convex/browser";
-import { makeFunctionReference } from "convex/server";
+import { getFunctionName, makeFunctionReference } from "convex/server";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
@@ -230,6 +230,27 @@ describe("post page", () => {
     expect(r.data.post.bodyHtml).toContain("For subscribers: the full analysis");
     expect(r.headers.get("Cache-Control")).toBe("private, no-store");
     expect(r.headers.get("ETag")).toBeNull();
+  });
+
+  test("a signed-in post page asks Convex each question once: the layout and the page share the site and the viewer's standing (issue #18)", async () => {
+    const asked: string[] = [];
+    const convex = actingAs(subscriberId);
+    const counting = {
+      query: (q: Parameters<ConvexHttpClient["query"]>[0], args: any) => {
+        asked.push(getFunctionName(q));
+        return convex.query(q, args);
+      },
+    } as unknown as ConvexHttpClient;
+    setReaderClientFactory(async () => clientFor(counting, true));
+    // One request through both loaders, as Remix runs them.
+    const req = request("/the-ledger/what-rising-rates-mean-for-renters");
+    const params = { site: "the-ledger", postSlug: "what-rising-rates-mean-for-renters" };
+    const [layout, page]: any[] = await Promise.all([layoutRoute.loader({ request: req, params, context: {} } as any), postRoute.loader({ request: req, params, context: {} } as any)]);
+    expect(layout).toBeTruthy();
+    expect(page).toBeTruthy();
+    // The body is asked for only when this process has not rendered its version yet.
+    expect(asked.filter((n) => n !== "reader:postBody").sort()).toEqual(["audience:myStanding", "reader:postPage", "sites:getPublic"]);
+    expect(asked.filter((n) => n === "reader:postBody").length).toBeLessThanOrEqual(1);
   });
 
   test("previous and next: cards of the older and newer published posts, a locked neighbour without its body", async () => {
