@@ -1,10 +1,10 @@
 import { paginationOptsValidator, paginationResultValidator, type PaginationResult } from "convex/server";
 import { v } from "convex/values";
-import type { Doc } from "./_generated/dataModel";
+import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 import { appError } from "./lib/errors";
 import { internalMutation, readerQuery } from "./lib/functions";
-import { entitlementFor } from "./model/entitlements";
+import { entitlementFor, type Entitlement } from "./model/entitlements";
 import { readableBody, toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
 import * as LegacyPaths from "./model/legacyPaths";
@@ -262,11 +262,22 @@ export const postBody = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
   returns: v.union(v.object({ bodyKey: v.string(), doc: v.string() }), v.null()),
   handler: async (ctx, { siteSlug, slug }) => {
-    const found = await readablePost(ctx, siteSlug, slug);
-    if (found?.kind !== "post" || found.post.doc === null) return null;
-    return { bodyKey: await bodyContentKey(found.post.doc), doc: found.post.doc };
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const doc = await readableDocBySlug(ctx, site._id, await entitlementFor(ctx, site._id, ctx.viewer), slug);
+    return doc === null ? null : { bodyKey: await bodyContentKey(doc), doc };
   },
 });
+
+/**
+ * The body of the live post `slug` names on the site when the entitlement unlocks it, else null
+ * (locked, unknown, or an old slug): postBody's and bodyKeys' read. Only the post and its body are
+ * read, not the card around them (tags, category, author, cover) that toReaderPost builds.
+ */
+async function readableDocBySlug(ctx: ReaderCtx, siteId: Id<"sites">, entitlement: Entitlement, slug: string): Promise<string | null> {
+  const found = await Reader.resolvePost(ctx, siteId, slug);
+  return found?.kind === "post" ? await readableBody(ctx, found.post, entitlement) : null;
+}
 
 /** The most bodies reader:bodyKeys answers for at once (a feed shows 20 posts). */
 export const MAX_BODY_KEYS = 50;
@@ -288,8 +299,7 @@ export const bodyKeys = readerQuery({
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
     return await Promise.all(
       slugs.map(async (slug) => {
-        const found = await Reader.resolvePost(ctx, site._id, slug);
-        const doc = found?.kind === "post" ? await readableBody(ctx, found.post, entitlement) : null;
+        const doc = await readableDocBySlug(ctx, site._id, entitlement, slug);
         return { slug, bodyKey: doc !== null ? await bodyContentKey(doc) : null };
       }),
     );
