@@ -2,6 +2,7 @@ import type { Doc } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import type { ReaderPost } from "../validators";
 import { canReadBody, type Entitlement } from "./entitlements";
+import { readOnce } from "../lib/readOnce";
 import { getBody } from "./posts";
 
 /**
@@ -54,13 +55,16 @@ export async function toReaderPost(
   }
   const unlocked = canReadBody(post, entitlement);
   const doc = withBody ? await readableBody(ctx, post, entitlement) : null;
+  const categoryId = post.categoryId;
   const [category, tags, member, cover] = await Promise.all([
-    post.categoryId ? ctx.db.get("categories", post.categoryId) : null,
-    Promise.all(post.tagIds.map((id) => ctx.db.get("tags", id))),
-    ctx.db
-      .query("siteMembers")
-      .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", post.siteId).eq("userId", post.authorId))
-      .unique(),
+    categoryId ? readOnce(ctx, categoryId, () => ctx.db.get("categories", categoryId)) : null,
+    Promise.all(post.tagIds.map((id) => readOnce(ctx, id, () => ctx.db.get("tags", id)))),
+    readOnce(ctx, `author:${post.siteId}:${post.authorId}`, () =>
+      ctx.db
+        .query("siteMembers")
+        .withIndex("by_siteId_and_userId", (q) => q.eq("siteId", post.siteId).eq("userId", post.authorId))
+        .unique(),
+    ),
     postCoverUrl(ctx, post),
   ]);
   return {

@@ -7,7 +7,8 @@
 // whole run. The printout is the flame graph's self time summed by where the code lives (a package,
 // the app's server build, a Node subsystem, GC), and the heaviest functions, per page, with the
 // req/s measured under the profiler (which costs a few percent). The .cpuprofile files stay in
-// PROFILE_DIR (default: a temp dir, printed) for Chrome DevTools or speedscope.
+// PROFILE_DIR (default: a temp dir, printed) for Chrome DevTools or speedscope. PROFILE_PAGES (comma-separated
+// page names, e.g. "post,home") profiles only those pages.
 //
 // 127.0.0.1 only; every child is stopped and the data dir removed, also on failure.
 import { type ChildProcess } from "node:child_process";
@@ -21,7 +22,13 @@ import { ensureBuild, freePort, seed, seedSubscriber, startApp, stopApp, waitFor
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
 /** Distinct posts the post pages cycle through (the reader bench reads 1,000: nearly every read is a first read). */
-const DISTINCT_POSTS = Number(process.env.PROFILE_DISTINCT_POSTS ?? 200);
+const DISTINCT_POSTS = Math.min(10_000, Number(process.env.PROFILE_DISTINCT_POSTS ?? 200));
+/**
+ * Warm-up requests per page (default: every path twice per worker). The warm-up and the measurement
+ * walk the same rotation of paths, so PROFILE_WARMUP=200 with PROFILE_DISTINCT_POSTS=5000 measures
+ * first reads (nothing cached anywhere), as the reader bench's uncached post row does.
+ */
+const WARMUP = process.env.PROFILE_WARMUP ? Number(process.env.PROFILE_WARMUP) : undefined;
 const READER_PAGES = fileURLToPath(new URL("./reader-pages.ts", import.meta.url));
 const log = (m: string) => console.log(`[profile] ${m}`);
 
@@ -101,14 +108,15 @@ async function main() {
     const cookie = { cookie: await subscriber.cookie(backend.siteUrl) };
     // Featured posts are every tenth (reader-pages.ts seed); the subscriber may read them.
     const pages = [
-      { name: "post", paths: Array.from({ length: DISTINCT_POSTS }, (_, i) => `/bench/post-${9999 - i * 7}`) },
-      { name: "featured post, signed-in subscriber", paths: Array.from({ length: DISTINCT_POSTS }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: cookie },
+      { name: "post", paths: Array.from({ length: DISTINCT_POSTS }, (_, i) => `/bench/post-${9999 - ((i * 7) % 10_000)}`), warmup: WARMUP },
+      { name: "featured post, signed-in subscriber", paths: Array.from({ length: Math.min(DISTINCT_POSTS, 1000) }, (_, i) => `/bench/post-${9990 - i * 10}`), headers: cookie, warmup: WARMUP },
       { name: "home", paths: ["/bench/"] },
       { name: "tag", paths: Array.from({ length: 100 }, (_, t) => `/bench/tag/tag-${t}`) },
       { name: "rss", paths: ["/bench/rss.xml"] },
     ];
+    const only = process.env.PROFILE_PAGES?.split(",").map((s) => s.trim());
     const loads: Array<Record<string, string>> = [];
-    for (const page of pages) {
+    for (const page of pages.filter((p) => !only || only.includes(p.name))) {
       const dir = path.join(outDir, page.name.replace(/[^a-z]+/g, "-"));
       const port = await freePort();
       app = startApp(port, backend.url, "off", undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
