@@ -584,7 +584,7 @@ export const matrix: Record<string, Row> = {
     prepare: readerContent,
     call: (c, _w, x) => c.query(api.reader.postBody, { siteSlug: "daily", slug: x.paidSlug }),
     // The body itself, for exactly the personas the projection entitles (issue #18).
-    observe: (r) => (r === null ? "locked" : typeof r.doc === "string" && /^[0-9a-f]{64}$/.test(r.bodyKey) ? "unlocked" : "missing"),
+    observe: (r) => (r === null ? "locked" : typeof r.html === "string" && r.html.length > 0 && /^[0-9a-f]{64}$/.test(r.bodyKey) ? "unlocked" : "missing"),
     expect: paidReaders,
   },
   "reader:bodyKeys": {

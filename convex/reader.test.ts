@@ -6,6 +6,7 @@ import { api, internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { autoExcerpt, publicExcerpt } from "./model/content";
 import { bodyContentKey } from "./shared/bodyKey";
+import { docToSafeHtml, PAGE_HTML_VERSION } from "../app/editor/render";
 import { MAX_READER_PAGE } from "./model/reader";
 import { MAX_BODY_KEYS } from "./reader";
 import { VIEW_TOKEN_TTL_MS } from "./model/views";
@@ -434,7 +435,7 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
         // The post as postBySlug gives it, but its body is named by its key, never carried.
         if (single?.kind !== "post") throw new Error("not a post");
         expect(page).toEqual({ ...single, post: { ...single.post, doc: null }, bodyKey, related: tagged.page.filter((p) => p._id !== id).slice(0, 3), adjacent });
-        expect(await client.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(doc === null ? null : { bodyKey, doc });
+        expect(await client.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(doc === null ? null : { bodyKey, html: docToSafeHtml(doc, "page") });
         if (page?.kind !== "post") throw new Error("not a post");
         expect(page.related).toHaveLength(3);
         expect([...page.related, page.adjacent.previous, page.adjacent.next].every((p) => p === null || p.doc === null)).toBe(true);
@@ -456,9 +457,13 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     const body = await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug });
     if (page?.kind !== "post" || body === null) throw new Error("the subscriber should get the body");
     expect(page.post).toMatchObject({ locked: false, doc: null });
-    expect(body.doc).toContain("Paid words here");
+    expect(body.html).toContain("Paid words here");
     expect(page.bodyKey).toBe(body.bodyKey);
-    expect(body.bodyKey).toBe(await bodyContentKey(body.doc));
+    const stored = await t.run(async (ctx) => ctx.db.query("postBodies").withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", w.siteId).eq("postId", id).eq("kind", "published")).unique());
+    expect(body.bodyKey).toBe(await bodyContentKey(stored!.doc));
+    // Rendered once, when published (issue #18): the stored HTML is the reader renderer's page target.
+    expect(stored).toMatchObject({ html: docToSafeHtml(stored!.doc, "page"), htmlVersion: PAGE_HTML_VERSION });
+    expect(body.html).toBe(stored!.html);
     // An edit changes the key, so an app holding the old version asks for the new body.
     const { draft } = await editor.query(api.posts.getForEdit, { siteId: w.siteId, postId: id });
     await editor.mutation(api.posts.saveDraft, { siteId: w.siteId, postId: id, expectedVersion: draft.version, doc: doc(`${PREVIEW} Edited paid words.`) });
@@ -466,7 +471,15 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     const edited = await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug });
     if (edited?.kind !== "post") throw new Error("not a post");
     expect(edited.bodyKey).not.toBe(page.bodyKey);
-    expect((await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug }))?.doc).toContain("Edited paid words");
+    const editedBody = await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug });
+    expect(editedBody?.html).toContain("Edited paid words");
+    expect(editedBody?.html).not.toContain("Paid words here");
+    // A body published before HTML was stored, or by another renderer version, renders when read.
+    await t.run(async (ctx) => {
+      const live = await ctx.db.query("postBodies").withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", w.siteId).eq("postId", id).eq("kind", "published")).unique();
+      await ctx.db.patch("postBodies", live!._id, { html: "<p>stale</p>", htmlVersion: PAGE_HTML_VERSION - 1 });
+    });
+    expect(await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(editedBody);
     // Paywall leak through the body's own query: readers Convex does not entitle get neither key nor body.
     for (const client of [t, as(t, w.users.reader)] as Client[]) {
       expect(await client.query(api.reader.postPage, { siteSlug: "daily", slug })).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null });

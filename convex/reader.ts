@@ -5,7 +5,7 @@ import type { QueryCtx } from "./_generated/server";
 import { appError } from "./lib/errors";
 import { internalMutation, readerQuery } from "./lib/functions";
 import { entitlementFor, type Entitlement } from "./model/entitlements";
-import { readableBody, toReaderPost } from "./model/postProjection";
+import { pageHtmlOf, readableBody, toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
 import * as LegacyPaths from "./model/legacyPaths";
 import * as Reader from "./model/reader";
@@ -254,27 +254,28 @@ export const postPage = readerQuery({
 });
 
 /**
- * Issue #18: a post's body (TipTap JSON) with its content key, for a viewer the reader projection
+ * Issue #18: a post's body as the reader page shows it (sanitized HTML, stored when it was
+ * published: postProjection.ts pageHtmlOf) with its content key, for a viewer the reader projection
  * entitles to it; null otherwise (locked, unknown, or an old slug). The app asks for it once per
  * body version and process, when postPage names a key it has not rendered.
  */
 export const postBody = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
-  returns: v.union(v.object({ bodyKey: v.string(), doc: v.string() }), v.null()),
+  returns: v.union(v.object({ bodyKey: v.string(), html: v.string() }), v.null()),
   handler: async (ctx, { siteSlug, slug }) => {
     const site = await Reader.siteBySlug(ctx, siteSlug);
     if (!site) return null;
-    const doc = await readableDocBySlug(ctx, site._id, await entitlementFor(ctx, site._id, ctx.viewer), slug);
-    return doc === null ? null : { bodyKey: await bodyContentKey(doc), doc };
+    const body = await readableBodyBySlug(ctx, site._id, await entitlementFor(ctx, site._id, ctx.viewer), slug);
+    return body === null ? null : { bodyKey: await bodyContentKey(body.doc), html: pageHtmlOf(body) };
   },
 });
 
 /**
- * The body of the live post `slug` names on the site when the entitlement unlocks it, else null
- * (locked, unknown, or an old slug): postBody's and bodyKeys' read. Only the post and its body are
- * read, not the card around them (tags, category, author, cover) that toReaderPost builds.
+ * The published body of the live post `slug` names on the site when the entitlement unlocks it,
+ * else null (locked, unknown, or an old slug): postBody's and bodyKeys' read. Only the post and its
+ * body are read, not the card around them (tags, category, author, cover) that toReaderPost builds.
  */
-async function readableDocBySlug(ctx: ReaderCtx, siteId: Id<"sites">, entitlement: Entitlement, slug: string): Promise<string | null> {
+async function readableBodyBySlug(ctx: ReaderCtx, siteId: Id<"sites">, entitlement: Entitlement, slug: string): Promise<Doc<"postBodies"> | null> {
   const found = await Reader.resolvePost(ctx, siteId, slug);
   return found?.kind === "post" ? await readableBody(ctx, found.post, entitlement) : null;
 }
@@ -299,8 +300,8 @@ export const bodyKeys = readerQuery({
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
     return await Promise.all(
       slugs.map(async (slug) => {
-        const doc = await readableDocBySlug(ctx, site._id, entitlement, slug);
-        return { slug, bodyKey: doc !== null ? await bodyContentKey(doc) : null };
+        const body = await readableBodyBySlug(ctx, site._id, entitlement, slug);
+        return { slug, bodyKey: body !== null ? await bodyContentKey(body.doc) : null };
       }),
     );
   },

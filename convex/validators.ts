@@ -155,6 +155,13 @@ export const postBodyFields = {
   wordCount: v.number(),
   updatedAt: v.number(),
   updatedBy: v.id("users"),
+  /**
+   * Published bodies (issue #18): the reader page's HTML of `doc`, rendered once when published
+   * (postProjection.ts pageHtmlFields), and the renderer's PAGE_HTML_VERSION that made it. Absent
+   * on drafts, on bodies published before it existed, and on very long ones: those render when read.
+   */
+  html: v.optional(v.string()),
+  htmlVersion: v.optional(v.number()),
 };
 
 export const vPostDraft = v.object({

@@ -190,6 +190,14 @@ export function renderDocHtml(doc: JSONContent | unknown, target: RenderTarget =
 }
 
 /**
+ * The version of what `docToSafeHtml(doc, "page")` makes of a document. Publishing stores that HTML
+ * with the body (postBodies.html, issue #18) and this number; bump it whenever the page output
+ * changes (the allowlist, a transform, an extension's HTML): stored HTML of another version is not
+ * served, the body is rendered again from its document when read.
+ */
+export const PAGE_HTML_VERSION = 1;
+
+/**
  * Stored document text (`postBodies.doc`) → sanitized HTML. Text that is not a TipTap doc renders
  * as nothing (""), never as markup.
  */

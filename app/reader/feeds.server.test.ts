@@ -6,7 +6,7 @@ import { resolveTheme } from "../../convex/shared/theme";
 import type { ReaderPost } from "../../convex/validators";
 import { buildFeed } from "./feeds.server";
 import type { FeedFormat } from "./paths";
-import { renderDocCached, safeUrl } from "./render.server";
+import { renderDocToSafeHtml, safeUrl } from "./render.server";
 import type { ResolvedSite } from "./site.server";
 
 // Feeds are read by programs we do not control (feed readers, aggregators, e-mail digests), so
@@ -222,7 +222,7 @@ function fixture(payload: string, scope?: "tag" | "category") {
     ],
   });
   const posts = [post("p-free", false), post("p-locked", true)];
-  const bodies = new Map([["p-free", renderDocCached(doc)]]);
+  const bodies = new Map([["p-free", renderDocToSafeHtml(doc)]]);
   const scoped = scope === "tag" ? { kind: "tag" as const, slug: tag.slug, name: tag.name, description: field("TagDescription") }
     : scope === "category" ? { kind: "category" as const, slug: category.slug, name: category.name, description: field("CategoryDescription") }
     : undefined;

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { bodyContentKey } from "../../convex/shared/bodyKey";
-import { bodyKeyOf, normalizeDoc, RENDER_MEMO_MAX_BYTES, renderDocCached, renderDocToSafeHtml, renderedBody, renderMemoBytes } from "./render.server";
+import { normalizeDoc, RENDER_MEMO_MAX_BYTES, rememberBody, renderDocToSafeHtml, renderedBody, renderMemoBytes } from "./render.server";
 
 // Stored documents are untrusted: these are OWASP XSS filter-evasion payloads placed where a
 // TipTap document can carry them (text, link hrefs, image srcs, arbitrary attrs, unknown nodes).
@@ -149,41 +148,25 @@ describe("renderDocToSafeHtml", () => {
     ]);
   });
 
-  test("renderDocCached's memo is bounded by the bytes of HTML it holds, not by entries", () => {
-    // 40 distinct documents of ~1 MB of text: more than the 16 MiB bound, each still rendered right.
-    const big = (i: number) => JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: `${i} ${"x".repeat(2 ** 20)}` }] }] });
+  test("the bodies' memo is bounded by the bytes of HTML it holds, not by entries", () => {
+    // 40 distinct bodies of ~1 MB of HTML: more than the 16 MiB bound, the newest always kept.
+    const big = (i: number) => `<p>${i} ${"x".repeat(2 ** 20)}</p>`;
     for (let i = 0; i < 40; i++) {
-      expect(renderDocCached(big(i)).startsWith(`<p>${i} x`)).toBe(true);
+      expect(rememberBody(`key-${i}`, big(i))).toBe(big(i));
+      expect(renderedBody(`key-${i}`)).toBe(big(i));
       expect(renderMemoBytes()).toBeLessThanOrEqual(RENDER_MEMO_MAX_BYTES);
     }
+    expect(renderedBody("key-0")).toBeUndefined();
     expect(renderMemoBytes()).toBeGreaterThan(RENDER_MEMO_MAX_BYTES / 2);
-  });
-
-  test("renderDocCached returns the same HTML and re-renders changed content", () => {
-    const a = doc(p(text("first")));
-    const b = doc(p(text("second")));
-    expect(renderDocCached(a)).toBe(renderDocToSafeHtml(a));
-    expect(renderDocCached(a)).toBe("<p>first</p>");
-    expect(renderDocCached(b)).toBe("<p>second</p>");
   });
 });
 
-describe("a body's content key: one rule on both sides (issue #18)", () => {
-  test("the app's synchronous key is Convex's (convex/shared/bodyKey.ts) for any document, non-ASCII included", async () => {
-    const docs = [
-      "",
-      JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Plain." }] }] }),
-      JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: "Café — 東京 🗞️ \u0000 </script>" }] }] }),
-      "x".repeat(100_000),
-    ];
-    for (const d of docs) expect(bodyKeyOf(d)).toBe(await bodyContentKey(d));
-    expect(new Set(docs.map(bodyKeyOf)).size).toBe(docs.length);
-  });
-
-  test("renderedBody finds exactly what renderDocCached rendered, by that key", () => {
-    const d = JSON.stringify({ type: "doc", content: [{ type: "paragraph", content: [{ type: "text", text: `Keyed ${Math.random()}` }] }] });
-    expect(renderedBody(bodyKeyOf(d))).toBeUndefined();
-    const html = renderDocCached(d);
-    expect(renderedBody(bodyKeyOf(d))).toBe(html);
+describe("a body's HTML held by its content key (issue #18)", () => {
+  test("renderedBody finds exactly what rememberBody kept, by that key; a key holds its first HTML", () => {
+    const key = `k-${Math.random()}`;
+    expect(renderedBody(key)).toBeUndefined();
+    expect(rememberBody(key, "<p>one</p>")).toBe("<p>one</p>");
+    expect(renderedBody(key)).toBe("<p>one</p>");
+    expect(rememberBody(key, "<p>two</p>")).toBe("<p>one</p>");
   });
 });

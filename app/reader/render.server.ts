@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { JSONContent } from "@tiptap/core";
 import { normalizeDoc as normalizeToSchema } from "../editor/doc";
 import { docToSafeHtml } from "../editor/render";
@@ -49,15 +48,7 @@ export function renderMemoBytes(): number {
   return memoBytes;
 }
 
-/**
- * The memo's key for a document: convex/shared/bodyKey.ts's content key (SHA-256 of the JSON, hex),
- * computed synchronously here; render.server.test.ts checks the two agree.
- */
-export function bodyKeyOf(docJson: string): string {
-  return createHash("sha256").update(docJson).digest("hex");
-}
-
-/** The rendered HTML of the document with this content key, if this process holds it. */
+/** The HTML of the body with this content key, if this process holds it. */
 export function renderedBody(key: string): string | undefined {
   const hit = memo.get(key);
   if (hit === undefined) return undefined;
@@ -68,15 +59,13 @@ export function renderedBody(key: string): string | undefined {
 }
 
 /**
- * renderDocToSafeHtml with a bounded memo keyed by the document's hash: a popular post renders
- * once per process, not once per request. The key is the content itself, so an edit re-renders.
+ * Keeps a body's page HTML under its content key (reader:postBody gives both; the key is the
+ * content's digest, so an edit is a new key) within the memo's byte bound, oldest out first, so a
+ * popular post crosses from Convex once per process, not once per request. Returns the HTML.
  */
-export function renderDocCached(docJson: string): string {
-  const key = bodyKeyOf(docJson);
-  const hit = renderedBody(key);
-  if (hit !== undefined) return hit;
-  const html = renderDocToSafeHtml(docJson);
-  // One document bigger than the whole bound is rendered, not kept.
+export function rememberBody(key: string, html: string): string {
+  if (memo.has(key)) return renderedBody(key)!;
+  // One body bigger than the whole bound is used, not kept.
   if (html.length > RENDER_MEMO_MAX_BYTES) return html;
   memo.set(key, html);
   memoBytes += html.length;

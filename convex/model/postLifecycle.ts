@@ -6,6 +6,7 @@ import { appError } from "../lib/errors";
 import { notify } from "../lib/notify";
 import { readingTimeMinutes } from "./content";
 import { type Actor, addRevision, auditPost, draftListFields, getBody, liveCardFields, requireDraft } from "./posts";
+import { pageHtmlFields } from "./postProjection";
 import { applyPublicationChange, publicationState } from "./publication";
 import { toUserError } from "../shared/errors";
 import { can } from "../shared/roles";
@@ -38,6 +39,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     seoTitle: draft.seoTitle,
     seoDescription: draft.seoDescription,
     doc: draft.doc,
+    ...pageHtmlFields(draft.doc),
     text: draft.text,
     searchText: liveCardFields(post.featured, draft).searchText,
     wordCount: draft.wordCount,

@@ -1,3 +1,4 @@
+import { docToSafeHtml, PAGE_HTML_VERSION } from "../../app/editor/render";
 import type { Doc } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import type { ReaderPost } from "../validators";
@@ -28,12 +29,34 @@ export async function postCoverUrl(ctx: QueryCtx, post: Doc<"posts">): Promise<s
 }
 
 /**
- * A live post's body (TipTap JSON) when the entitlement unlocks it, else null without reading it:
- * toReaderPost's body, and reader:bodyKeys' (the keys of several bodies at once).
+ * The longest page HTML kept with a published body. A document may be 512 K characters of JSON
+ * (MAX_DOC_CHARS) and a Convex document 1 MiB in all, so the HTML of a very long body is not
+ * stored; that body renders when read, as every body did before (about a 20,000-word post).
  */
-export async function readableBody(ctx: QueryCtx, post: Doc<"posts">, entitlement: Entitlement): Promise<string | null> {
+export const MAX_STORED_HTML_CHARS = 128 * 1024;
+
+/**
+ * Issue #18: what publishing stores with a published body so that no reader request renders it:
+ * the page's HTML of the document (app/editor/render.ts, the one renderer) and the renderer's
+ * version. The two fields are written together, by publishAs only, from the same `doc`.
+ */
+export function pageHtmlFields(docJson: string): { html?: string; htmlVersion?: number } {
+  const html = docToSafeHtml(docJson, "page");
+  return html.length <= MAX_STORED_HTML_CHARS ? { html, htmlVersion: PAGE_HTML_VERSION } : { html: undefined, htmlVersion: undefined };
+}
+
+/** A published body's page HTML: what publishing stored, when this renderer's version made it, else rendered now. */
+export function pageHtmlOf(body: Pick<Doc<"postBodies">, "doc" | "html" | "htmlVersion">): string {
+  return body.html !== undefined && body.htmlVersion === PAGE_HTML_VERSION ? body.html : docToSafeHtml(body.doc, "page");
+}
+
+/**
+ * A live post's published body row when the entitlement unlocks it, else null without reading it:
+ * toReaderPost's body, reader:bodyKeys' (the keys of several bodies at once) and reader:postBody's.
+ */
+export async function readableBody(ctx: QueryCtx, post: Doc<"posts">, entitlement: Entitlement): Promise<Doc<"postBodies"> | null> {
   if (!canReadBody(post, entitlement)) return null;
-  return (await getBody(ctx, post, "published"))?.doc ?? null;
+  return await getBody(ctx, post, "published");
 }
 
 /**
@@ -54,7 +77,7 @@ export async function toReaderPost(
     throw new Error(`toReaderPost called with an unpublished post ${post._id}`);
   }
   const unlocked = canReadBody(post, entitlement);
-  const doc = withBody ? await readableBody(ctx, post, entitlement) : null;
+  const doc = withBody ? ((await readableBody(ctx, post, entitlement))?.doc ?? null) : null;
   const categoryId = post.categoryId;
   const [category, tags, member, cover] = await Promise.all([
     categoryId ? readOnce(ctx, categoryId, () => ctx.db.get("categories", categoryId)) : null,

@@ -294,7 +294,7 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
     expect((found as { post: { doc: string } }).post.doc).toContain(CANARY);
     const page = await actingAs(subscriberId).query(api.reader.postPage, { siteSlug: SITE, slug: SLUG });
     const body = await actingAs(subscriberId).query(api.reader.postBody, { siteSlug: SITE, slug: SLUG });
-    expect(body?.doc).toContain(CANARY);
+    expect(body?.html).toContain(CANARY);
     expect(page).toMatchObject({ kind: "post", post: { locked: false, doc: null }, bodyKey: body?.bodyKey });
     expect(await actingAs(subscriberId).query(api.reader.bodyKeys, { siteSlug: SITE, slugs: [SLUG] })).toEqual([{ slug: SLUG, bodyKey: body?.bodyKey }]);
   });

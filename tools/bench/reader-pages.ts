@@ -25,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
+import { pageHtmlFields } from "../../convex/model/postProjection.js";
 import { LocalBackend } from "../../local-backend/src/backend.js";
 import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "../../local-backend/bench/lib.js";
 import { printStackMemory, stackMemory, type StackMemory } from "./app-memory.js";
@@ -238,13 +239,16 @@ export async function seed(backend: LocalBackend, log: Log) {
           ],
         };
         const body = text.join("\n\n");
+        const docJson = JSON.stringify(doc);
         await ctx.db.insert("postBodies", {
           siteId: ids.siteId,
           postId,
           kind: "published",
           version: 1,
           title,
-          doc: JSON.stringify(doc),
+          doc: docJson,
+          // As publishing stores it (issue #18): the page's HTML, rendered once.
+          ...pageHtmlFields(docJson),
           text: body,
           searchText: `${title}\n${body}`,
           wordCount: 140,
