@@ -8,7 +8,7 @@
 // the app's server build, a Node subsystem, GC), and the heaviest functions, per page, with the
 // req/s measured under the profiler (which costs a few percent). The .cpuprofile files stay in
 // PROFILE_DIR (default: a temp dir, printed) for Chrome DevTools or speedscope. PROFILE_PAGES (comma-separated
-// page names, e.g. "post,home") profiles only those pages.
+// starts of page names, e.g. "post,featured") profiles only those pages.
 //
 // 127.0.0.1 only; every child is stopped and the data dir removed, also on failure.
 import { type ChildProcess } from "node:child_process";
@@ -116,7 +116,7 @@ async function main() {
     ];
     const only = process.env.PROFILE_PAGES?.split(",").map((s) => s.trim());
     const loads: Array<Record<string, string>> = [];
-    for (const page of pages.filter((p) => !only || only.includes(p.name))) {
+    for (const page of pages.filter((p) => !only || only.some((o) => p.name.startsWith(o)))) {
       const dir = path.join(outDir, page.name.replace(/[^a-z]+/g, "-"));
       const port = await freePort();
       app = startApp(port, backend.url, "off", undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
