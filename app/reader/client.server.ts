@@ -43,6 +43,23 @@ async function defaultClient(request: Request): Promise<ReaderClient> {
   return clientFor(convexAs(session.token), true, false, session.headers);
 }
 
+const perRequestPublic = new WeakMap<Request, ReaderClient>();
+
+/**
+ * For one request's reads of what is the same for every viewer (the site itself): anonymous
+ * whoever asks, so a signed-in reader's page shares them with everyone through the subscription
+ * cache and the backend's query cache instead of asking Convex as themselves (issue #18). One per
+ * Request, shared by its loaders.
+ */
+export function publicReaderClient(request: Request): ReaderClient {
+  let client = perRequestPublic.get(request);
+  if (!client) {
+    client = anonymousReaderClient();
+    perRequestPublic.set(request, client);
+  }
+  return client;
+}
+
 /**
  * A client that never carries the viewer's identity, whoever is asking: for documents that are
  * public by nature and may be cached or forwarded anywhere (feeds, sitemaps, robots.txt).

@@ -2,7 +2,7 @@ import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import { slugProblem } from "../../convex/shared/slugs";
 import { serverEnv } from "../env.server";
-import { readerClient } from "./client.server";
+import { publicReaderClient } from "./client.server";
 
 // Which publication a request is for, and what its URLs look like.
 //
@@ -93,7 +93,8 @@ export async function resolveSite(
   config: HostConfig = hostConfig(),
 ): Promise<ResolvedSite | null> {
   const get: Lookup =
-    lookup ?? (async (by) => (await readerClient(request)).query(api.sites.getPublic, by));
+    // The site is the same for every viewer: asked anonymously (publicReaderClient), even for a signed-in reader.
+    lookup ?? ((by) => publicReaderClient(request).query(api.sites.getPublic, by));
   const url = new URL(request.url);
   const host = requestHost(request, config);
   if (host.kind === "platform") {

@@ -232,7 +232,7 @@ describe("post page", () => {
     expect(r.headers.get("ETag")).toBeNull();
   });
 
-  test("a signed-in post page asks Convex each question once: the layout and the page share the site and the viewer's standing (issue #18)", async () => {
+  test("a signed-in post page asks Convex each question once as the viewer: the layout and the page share the viewer's standing, and the site is read anonymously (issue #18)", async () => {
     const asked: string[] = [];
     const convex = actingAs(subscriberId);
     const counting = {
@@ -249,7 +249,10 @@ describe("post page", () => {
     expect(layout).toBeTruthy();
     expect(page).toBeTruthy();
     // The body is asked for only when this process has not rendered its version yet.
-    expect(asked.filter((n) => n !== "reader:postBody").sort()).toEqual(["audience:myStanding", "reader:postPage", "sites:getPublic"]);
+    // The site is the same for everyone: not asked as the subscriber (publicReaderClient).
+    expect(asked.filter((n) => n !== "reader:postBody").sort()).toEqual(["audience:myStanding", "reader:postPage"]);
+    expect(layout.site).toMatchObject({ slug: "the-ledger" });
+    expect(layout.viewer).toBeTruthy();
     expect(asked.filter((n) => n === "reader:postBody").length).toBeLessThanOrEqual(1);
   });
 
