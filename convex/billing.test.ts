@@ -327,7 +327,7 @@ describe.each(backends)("billing events on %s", (_name, convexTest) => {
       }),
     );
     expect(await lockedFor(t, c.userId, c.slug)).toBe(false); // no periodEnded yet: treated as not ended
-    expect(await t.mutation(internal.migrations.runAll, {})).toEqual(["refreshExcerpts", "trackPeriodEnds", "renameTagCounters"]);
+    expect(await t.mutation(internal.migrations.runAll, {})).toEqual(["refreshExcerpts", "trackPeriodEnds", "renameTagCounters", "storePageHtml"]);
     await t.finishAllScheduledFunctions(() => {});
     expect(await t.run((ctx) => ctx.db.get("subscriptions", lapsed))).toMatchObject({ periodEnded: true });
     expect(await lockedFor(t, c.userId, c.slug)).toBe(true);

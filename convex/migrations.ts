@@ -1,7 +1,9 @@
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./lib/functions";
+import { PAGE_HTML_VERSION } from "../app/editor/render";
 import { trackPeriodEnd } from "./model/entitlements";
+import { pageHtmlFields } from "./model/postProjection";
 import * as Posts from "./model/posts";
 import { storedPostCount } from "./model/publication";
 
@@ -65,6 +67,32 @@ export const renameTagCounters = internalMutation({
   },
 });
 
+/** Bodies rendered per page by storePageHtml: a long body takes a few milliseconds to render. */
+const HTML_BATCH = 25;
+
+/**
+ * Stores the reader page's HTML with every published body that has none of this renderer's version
+ * (postProjection.ts pageHtmlFields, issue #18): bodies published before it was stored, and every
+ * body again after PAGE_HTML_VERSION is bumped. Until this runs, such a body renders when read.
+ */
+export const storePageHtml = internalMutation({
+  args: { cursor: v.optional(v.union(v.string(), v.null())) },
+  returns: v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) }),
+  handler: async (ctx, { cursor }) => {
+    const page = await ctx.db.query("postBodies").paginate({ numItems: HTML_BATCH, cursor: cursor ?? null });
+    let changed = 0;
+    for (const body of page.page) {
+      if (body.kind !== "published" || body.htmlVersion === PAGE_HTML_VERSION) continue;
+      const fields = pageHtmlFields(body.doc);
+      if (fields.html === undefined && body.html === undefined) continue; // too long to store, and none stored
+      await ctx.db.patch("postBodies", body._id, fields);
+      changed++;
+    }
+    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.storePageHtml, { cursor: page.continueCursor });
+    return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
+  },
+});
+
 /** Starts every migration above in the background; each finds nothing to do once it has run. */
 export const runAll = internalMutation({
   args: {},
@@ -73,6 +101,7 @@ export const runAll = internalMutation({
     await ctx.scheduler.runAfter(0, internal.migrations.refreshExcerpts, {});
     await ctx.scheduler.runAfter(0, internal.migrations.trackPeriodEnds, {});
     await ctx.scheduler.runAfter(0, internal.migrations.renameTagCounters, {});
-    return ["refreshExcerpts", "trackPeriodEnds", "renameTagCounters"];
+    await ctx.scheduler.runAfter(0, internal.migrations.storePageHtml, {});
+    return ["refreshExcerpts", "trackPeriodEnds", "renameTagCounters", "storePageHtml"];
   },
 });

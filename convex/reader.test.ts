@@ -480,6 +480,11 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
       await ctx.db.patch("postBodies", live!._id, { html: "<p>stale</p>", htmlVersion: PAGE_HTML_VERSION - 1 });
     });
     expect(await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(editedBody);
+    // migrations:storePageHtml stores this version's HTML again (and has nothing to do after).
+    const live = () => t.run(async (ctx) => ctx.db.query("postBodies").withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", w.siteId).eq("postId", id).eq("kind", "published")).unique());
+    await t.mutation(internal.migrations.storePageHtml, {});
+    expect(await live()).toMatchObject({ html: editedBody?.html, htmlVersion: PAGE_HTML_VERSION });
+    expect(await t.mutation(internal.migrations.storePageHtml, {})).toMatchObject({ changed: 0 });
     // Paywall leak through the body's own query: readers Convex does not entitle get neither key nor body.
     for (const client of [t, as(t, w.users.reader)] as Client[]) {
       expect(await client.query(api.reader.postPage, { siteSlug: "daily", slug })).toMatchObject({ kind: "post", post: { locked: true, doc: null }, bodyKey: null });
