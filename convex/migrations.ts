@@ -1,5 +1,8 @@
+import type { FunctionReference } from "convex/server";
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
+import type { Doc, TableNames } from "./_generated/dataModel";
+import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./lib/functions";
 import { PAGE_HTML_VERSION } from "../app/editor/render";
 import { trackPeriodEnd } from "./model/entitlements";
@@ -13,21 +16,39 @@ import { storedPostCount } from "./model/publication";
 
 const BATCH = 100;
 
+const vPageArgs = { cursor: v.optional(v.union(v.string(), v.null())) };
+const vPageResult = v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) });
+/** Spelled out (not inferred): the handlers name `internal.migrations`, whose types come from theirs. */
+type PageResult = { scanned: number; changed: number; next: string | null };
+
+/**
+ * One page of a migration over a table: `change` each row (true when it wrote), then the next page
+ * scheduled as `self` with the cursor. Returns what the page did, for tests and `npx convex run`.
+ */
+async function migratePage<T extends TableNames>(
+  ctx: MutationCtx,
+  table: T,
+  cursor: string | null | undefined,
+  numItems: number,
+  self: FunctionReference<"mutation", "internal", { cursor?: string | null }>,
+  change: (row: Doc<T>) => Promise<boolean>,
+): Promise<PageResult> {
+  const page = await ctx.db.query(table).paginate({ numItems, cursor: cursor ?? null });
+  let changed = 0;
+  for (const row of page.page) if (await change(row)) changed++;
+  if (!page.isDone) await ctx.scheduler.runAfter(0, self, { cursor: page.continueCursor });
+  return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
+}
+
 /**
  * Recomputes every published post's card excerpt and public search text (Posts.refreshLiveCard).
  * Rows written before paid teasers hold the first 220 characters of a featured post's body; until
  * this runs, the reader projection hides their excerpt and search skips them (hasUnsafeExcerpt).
  */
 export const refreshExcerpts = internalMutation({
-  args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  returns: v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) }),
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db.query("posts").paginate({ numItems: BATCH, cursor: cursor ?? null });
-    let changed = 0;
-    for (const post of page.page) if (await Posts.refreshLiveCard(ctx, post)) changed++;
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.refreshExcerpts, { cursor: page.continueCursor });
-    return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
-  },
+  args: vPageArgs,
+  returns: vPageResult,
+  handler: (ctx, { cursor }): Promise<PageResult> => migratePage(ctx, "posts", cursor, BATCH, internal.migrations.refreshExcerpts, (post) => Posts.refreshLiveCard(ctx, post)),
 });
 
 /**
@@ -52,19 +73,14 @@ export const trackPeriodEnds = internalMutation({
  * `postCount ?? usageCount` meanwhile, model/publication.ts storedPostCount).
  */
 export const renameTagCounters = internalMutation({
-  args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  returns: v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) }),
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db.query("tags").paginate({ numItems: BATCH, cursor: cursor ?? null });
-    let changed = 0;
-    for (const tag of page.page) {
-      if (tag.usageCount === undefined) continue;
+  args: vPageArgs,
+  returns: vPageResult,
+  handler: (ctx, { cursor }): Promise<PageResult> =>
+    migratePage(ctx, "tags", cursor, BATCH, internal.migrations.renameTagCounters, async (tag) => {
+      if (tag.usageCount === undefined) return false;
       await ctx.db.patch("tags", tag._id, { postCount: storedPostCount(tag), usageCount: undefined });
-      changed++;
-    }
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.renameTagCounters, { cursor: page.continueCursor });
-    return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
-  },
+      return true;
+    }),
 });
 
 /** Bodies rendered per page by storePageHtml: a long body takes a few milliseconds to render. */
@@ -76,21 +92,16 @@ const HTML_BATCH = 25;
  * body again after PAGE_HTML_VERSION is bumped. Until this runs, such a body renders when read.
  */
 export const storePageHtml = internalMutation({
-  args: { cursor: v.optional(v.union(v.string(), v.null())) },
-  returns: v.object({ scanned: v.number(), changed: v.number(), next: v.union(v.string(), v.null()) }),
-  handler: async (ctx, { cursor }) => {
-    const page = await ctx.db.query("postBodies").paginate({ numItems: HTML_BATCH, cursor: cursor ?? null });
-    let changed = 0;
-    for (const body of page.page) {
-      if (body.kind !== "published" || body.htmlVersion === PAGE_HTML_VERSION) continue;
+  args: vPageArgs,
+  returns: vPageResult,
+  handler: (ctx, { cursor }): Promise<PageResult> =>
+    migratePage(ctx, "postBodies", cursor, HTML_BATCH, internal.migrations.storePageHtml, async (body) => {
+      if (body.kind !== "published" || body.htmlVersion === PAGE_HTML_VERSION) return false;
       const fields = pageHtmlFields(body.doc);
-      if (fields.html === undefined && body.html === undefined) continue; // too long to store, and none stored
+      if (fields.html === undefined && body.html === undefined) return false; // too long to store, and none stored
       await ctx.db.patch("postBodies", body._id, fields);
-      changed++;
-    }
-    if (!page.isDone) await ctx.scheduler.runAfter(0, internal.migrations.storePageHtml, { cursor: page.continueCursor });
-    return { scanned: page.page.length, changed, next: page.isDone ? null : page.continueCursor };
-  },
+      return true;
+    }),
 });
 
 /** Starts every migration above in the background; each finds nothing to do once it has run. */
