@@ -244,7 +244,8 @@ export const postPage = readerQuery({
     // so it gets no key either.
     const bodyKey = found.post.doc !== null ? await bodyContentKey(found.post.doc) : null;
     const post = { ...found.post, doc: null };
-    const firstTag = post.tags[0] ? await Reader.tagBySlug(ctx, site._id, post.tags[0].slug) : null;
+    // The card's first tag is a live tag of this site (toReaderPost read it by the post's tagIds).
+    const firstTag = post.tags[0] ?? null;
     const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
     const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);

@@ -82,7 +82,7 @@ export async function featured(ctx: QueryCtx, site: Doc<"sites">, opts: Paginati
 export async function byTag(
   ctx: QueryCtx,
   site: Doc<"sites">,
-  tag: Doc<"tags">,
+  tag: Pick<Doc<"tags">, "_id">,
   opts: PaginationOptions,
 ): Promise<PaginationResult<Doc<"posts"> | null>> {
   const rows = await ctx.db
