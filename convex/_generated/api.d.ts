@@ -38,6 +38,7 @@ import type * as lib_inWaves from "../lib/inWaves.js";
 import type * as lib_memberTokens from "../lib/memberTokens.js";
 import type * as lib_notify from "../lib/notify.js";
 import type * as lib_rateLimits from "../lib/rateLimits.js";
+import type * as lib_readOnce from "../lib/readOnce.js";
 import type * as members from "../members.js";
 import type * as migrate_dom from "../migrate/dom.js";
 import type * as migrate_ghost from "../migrate/ghost.js";
@@ -154,6 +155,7 @@ declare const fullApi: ApiFromModules<{
   "lib/memberTokens": typeof lib_memberTokens;
   "lib/notify": typeof lib_notify;
   "lib/rateLimits": typeof lib_rateLimits;
+  "lib/readOnce": typeof lib_readOnce;
   members: typeof members;
   "migrate/dom": typeof migrate_dom;
   "migrate/ghost": typeof migrate_ghost;
