@@ -81,7 +81,8 @@ const SEQUENCE: Array<{ name: keyof typeof APP_SECTIONS; budgetMs: number }> = [
 /** What the whole `npm run bench` should take on this 2-core machine (issue #18). */
 const WHOLE_RUN_TARGET_MS = 15 * 60_000;
 
-let backendBench: ReturnType<typeof spawn> | undefined;
+/** The child running now (the backend's bench, or an app section): the run's cap stops it. */
+let child: ReturnType<typeof spawn> | undefined;
 const only = process.env.BENCH_ONLY;
 const CAP_MS =
   60_000 +
@@ -90,39 +91,33 @@ const CAP_MS =
     : BACKEND_BUDGET_MS + (only ? 0 : SEQUENCE.reduce((sum, s) => sum + s.budgetMs, 0)));
 setTimeout(() => {
   console.error(`[bench] exceeded ${CAP_MS / 60_000} minutes, aborting.`);
-  backendBench?.kill("SIGTERM");
-  // The section's own guard stops what it started on SIGTERM (guard.ts).
-  sectionChild?.kill("SIGTERM");
+  // An app section's own guard stops what it started on SIGTERM (guard.ts).
+  child?.kill("SIGTERM");
   process.exit(1);
 }, CAP_MS).unref();
 
-let sectionChild: ReturnType<typeof spawn> | undefined;
-
-/**
- * One app section of the full run in a process of its own (this file with BENCH_ONLY): each
- * section's backend and app start as fresh processes would in production, not in a process that
- * earlier sections filled (the content section's 100,000 posts left the reader pages section's
- * in-process backend ~30% slower). Its output is ours; resolves with its exit code.
- */
-function runSection(name: string): Promise<number> {
+/** Runs `file` under tsx as a child with its output on ours; resolves with its exit code. */
+function runChild(file: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolve, reject) => {
-    sectionChild = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, BENCH_ONLY: name } });
-    sectionChild.on("error", reject);
-    sectionChild.on("exit", (code, signal) => {
-      sectionChild = undefined;
+    child = spawn(process.execPath, ["--import", "tsx", file], { cwd: REPO_ROOT, stdio: "inherit", env });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      child = undefined;
       resolve(code ?? (signal ? 1 : 0));
     });
   });
 }
 
-/** The local backend's own bench, its output on ours; resolves with its exit code. */
-function runBackendBench(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    backendBench = spawn(process.execPath, ["--import", "tsx", BACKEND_BENCH], { cwd: REPO_ROOT, stdio: "inherit" });
-    backendBench.on("error", reject);
-    backendBench.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-}
+/** The local backend's own bench. */
+const runBackendBench = () => runChild(BACKEND_BENCH);
+
+/**
+ * One app section of the full run in a process of its own (this file with BENCH_ONLY): each
+ * section's backend and app start as fresh processes would in production, not in a process that
+ * earlier sections filled (run after the content section's 100,000 posts in one process, the reader
+ * pages section's in-process backend served the uncached post page at 93 req/s against 180–256).
+ */
+const runSection = (name: string) => runChild(fileURLToPath(import.meta.url), { ...process.env, BENCH_ONLY: name });
 
 async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY;
