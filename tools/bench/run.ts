@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fmt, printTable } from "../../local-backend/bench/lib.js";
 import { bundleBudget, formatBudgets } from "../bundle-budget.js";
+import { bundleNodeFile } from "../node-bundle.mjs";
 import { AUTOSAVE_BUDGET_MS, runAutosaveBench } from "./autosave.js";
 import { CONTENT_BUDGET_MS, runContentBench } from "./content.js";
 import { IMPORT_BUDGET_MS, runImportBench } from "./import.js";
@@ -96,10 +97,16 @@ setTimeout(() => {
   process.exit(1);
 }, CAP_MS).unref();
 
-/** Runs `file` under tsx as a child with its output on ours; resolves with its exit code. */
-function runChild(file: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Runs `file` in a child with its output on ours, compiled as production runs (tools/node-bundle.mjs:
+ * plain node, without tsx's keepNames wrapper around every function the backend creates); resolves
+ * with its exit code.
+ */
+async function runChild(file: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const name = `${path.relative(REPO_ROOT, file).replace(/\.ts$/, "").replace(/[\\/]/g, "-")}.mjs`;
+  const compiled = await bundleNodeFile(file, path.join(REPO_ROOT, "build", "bench", name));
   return new Promise((resolve, reject) => {
-    child = spawn(process.execPath, ["--import", "tsx", file], { cwd: REPO_ROOT, stdio: "inherit", env });
+    child = spawn(process.execPath, [compiled], { cwd: REPO_ROOT, stdio: "inherit", env: { ...env, BENCH_COMPILED: "1" } });
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       child = undefined;
@@ -122,6 +129,8 @@ const runSection = (name: string) => runChild(fileURLToPath(import.meta.url), { 
 async function main(): Promise<number> {
   const only = process.env.BENCH_ONLY;
   const section = only ? APP_SECTIONS[only] : undefined;
+  // Asked for one section: it runs in a compiled child too (runChild), unless this is that child.
+  if (section && !process.env.BENCH_COMPILED) return runSection(only!);
   if (section) {
     console.log(`${section.title}; node ${process.version}, ${os.cpus().length} CPUs`);
     await section.run(log);

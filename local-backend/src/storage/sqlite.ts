@@ -154,14 +154,6 @@ class SqliteSearchReader implements SearchReader {
 }
 // ---- end text search read side ----------------------------------------------------------------
 
-/**
- * How much of the database file each connection reads through a memory map instead of read()
- * calls into its own page cache. An uncached point query spent ~15% of the main thread in
- * SQLite's page reads; with the map, 3,100 → 3,800 queries/s in-process. Mapped pages are the OS's
- * page cache, shared by every connection (they show in RSS as file pages once touched).
- */
-export const MMAP_BYTES = 256 * 2 ** 20;
-
 export interface SqliteStoreOptions {
   /**
    * SQLite `synchronous` level. NORMAL (default) survives a process crash (SIGKILL) with every
@@ -193,7 +185,6 @@ class ReadConnection {
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
     this.db.pragma("busy_timeout = 5000");
-    this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
     const scan = (cond: string, order: string) =>
       this.db
         .prepare(
@@ -312,7 +303,6 @@ export class SqliteStore implements DocumentStore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma(`synchronous = ${options.synchronous ?? "NORMAL"}`);
     this.db.pragma("busy_timeout = 5000");
-    this.db.pragma(`mmap_size = ${MMAP_BYTES}`);
     // Checkpoints run on the checkpointer's thread, not inside this thread's commits.
     this.db.pragma("wal_autocheckpoint = 0");
     this.checkpointer = new Checkpointer(file, () => this.catchUpCheckpoint());
