@@ -81,7 +81,16 @@ export interface BackendProcess {
  * under `npm start` unless `crons: false` (then IS_TEST=1, as Convex's test deployments).
  * Call `start()`; stop it with `stop("SIGTERM")` (or SIGKILL) when done.
  */
-export function backendProcess(opts: { dataDir: string; port: number; crons?: boolean; startTimeoutMs?: number; nodeArgs?: string[]; quiet?: boolean }): BackendProcess {
+export function backendProcess(opts: {
+  dataDir: string;
+  port: number;
+  crons?: boolean;
+  startTimeoutMs?: number;
+  nodeArgs?: string[];
+  quiet?: boolean;
+  /** The CLI compiled to plain JavaScript (tools/node-bundle.mjs), run with node instead of cli.ts under tsx. */
+  compiledCli?: string;
+}): BackendProcess {
   let child: ChildProcess | null = null;
   // The child logs every call (serveBackend's logCalls): its pipes are always drained, last 20 KB kept.
   let tail = "";
@@ -120,7 +129,7 @@ export function backendProcess(opts: { dataDir: string; port: number; crons?: bo
         else delete env.IS_TEST;
         const c = spawn(
           process.execPath,
-          [...(opts.nodeArgs ?? []), "--import", "tsx", CLI, "serve", "--convex-dir", "convex", "--data-dir", opts.dataDir, "--port", String(opts.port), ...(opts.quiet ? ["--quiet"] : [])],
+          [...(opts.nodeArgs ?? []), ...(opts.compiledCli ? [opts.compiledCli] : ["--import", "tsx", CLI]), "serve", "--convex-dir", "convex", "--data-dir", opts.dataDir, "--port", String(opts.port), ...(opts.quiet ? ["--quiet"] : [])],
           { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env },
         );
         child = c;

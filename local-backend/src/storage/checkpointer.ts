@@ -99,10 +99,18 @@ export class Checkpointer {
       const w = new Worker(SOURCE, { eval: true, workerData: { file: this.file, sqlite }, env: {}, execArgv: [], stdout: false, stderr: false });
       w.unref();
       w.on("message", (m: { t: "done"; frames: Checkpointer["lastFrames"] }) => {
+        // An answer that arrives after close() (the pass was in flight) finds no store to catch up.
+        if (this.worker !== w) return;
         this.running = false;
         this.passes++;
         this.lastFrames = m.frames;
-        if (m.frames && m.frames[0] === 0 && m.frames[2] === m.frames[1] && m.frames[1] >= CATCH_UP_FRAMES) this.catchUp();
+        if (m.frames && m.frames[0] === 0 && m.frames[2] === m.frames[1] && m.frames[1] >= CATCH_UP_FRAMES) {
+          try {
+            this.catchUp();
+          } catch {
+            // Busy or failed: the WAL restarts after a later pass's catch-up instead.
+          }
+        }
         if (this.pending >= CHECKPOINT_AFTER_WRITES) this.request();
       });
       w.on("error", () => this.fail());
@@ -133,6 +141,8 @@ export class Checkpointer {
     if (!w) return;
     const flag = new Int32Array(new SharedArrayBuffer(4));
     w.removeAllListeners("exit");
+    w.removeAllListeners("error");
+    w.on("error", () => {});
     w.postMessage({ t: "close", flag: flag.buffer });
     Atomics.wait(flag, 0, 0, CLOSE_WAIT_MS);
     void w.terminate();
