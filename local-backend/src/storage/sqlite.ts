@@ -389,9 +389,10 @@ export class SqliteStore implements DocumentStore {
     this.lastTs = batch.ts;
     this.version++;
     this.wrote(batch.writes.length);
-    // Safety net: long-lived readers can stop automatic checkpoints from resetting the WAL. When
-    // no snapshot is live and the WAL has grown, truncate it.
-    if (++this.commitsSinceCheckpoint >= 2000 && this.current === null) {
+    // Safety net of SQLite's own checkpoints (once the checkpointer's thread is gone; the
+    // checkpointer restarts the WAL itself): long-lived readers can stop automatic checkpoints
+    // from resetting the WAL. When no snapshot is live and the WAL has grown, truncate it.
+    if (this.autoCheckpoint && ++this.commitsSinceCheckpoint >= 2000 && this.current === null) {
       this.commitsSinceCheckpoint = 0;
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     }
