@@ -21,7 +21,7 @@ let ts = 0n;
 function commitDocs(store: SqliteStore, docs: number) {
   const writes = Array.from({ length: docs }, () => {
     const id = `doc${++ts}`.padEnd(32, "x");
-    return { id, tableNumber: 10001, json: JSON.stringify({ _id: id, body: "y".repeat(1000) }), addKeys: [], removeKeys: [] };
+    return { id, tableNumber: 10001, json: JSON.stringify({ _id: id, body: "y".repeat(1000) }), addKeys: [], removeKeys: [], touchedKeys: [] };
   });
   store.commit({ ts: ++ts, writes });
 }

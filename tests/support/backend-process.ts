@@ -11,9 +11,21 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalBackend } from "../../local-backend/src/backend";
+import { bundleNodeFile } from "../../tools/node-bundle.mjs";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = path.join(REPO_ROOT, "local-backend", "src", "cli.ts");
+
+let compiledCli: Promise<string> | undefined;
+
+/**
+ * The CLI compiled as `npm start` compiles the backend (tools/node-bundle.mjs), for benches that
+ * measure what production runs: under tsx, every function the backend creates goes through a
+ * keepNames call. Compiled once per process, to build/bench/.
+ */
+export function compiledBackendCli(): Promise<string> {
+  return (compiledCli ??= bundleNodeFile(CLI, path.join(REPO_ROOT, "build", "bench", "local-backend-cli.mjs")));
+}
 
 /** A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too. */
 export async function freePortPair(): Promise<number> {

@@ -24,7 +24,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { fmt, printTable } from "../../local-backend/bench/lib.js";
 import { seedAudience } from "../../tests/support/audience-seed.js";
-import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
+import { backendProcess, compiledBackendCli, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { guardSection } from "./guard.js";
 
 type Log = (msg: string) => void;
@@ -64,7 +64,8 @@ export async function runImportBench(log: Log): Promise<void> {
     const siteId = world.siteId as Id<"sites">;
     const port = await freePortPair();
     // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
-    backend = backendProcess({ dataDir, port, quiet: true, nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
+    // Compiled, as npm start runs it.
+    backend = backendProcess({ dataDir, port, quiet: true, compiledCli: await compiledBackendCli(), nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
     await backend.start();
     log(`import bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}`);
 

@@ -30,7 +30,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { fmt, printTable } from "../../local-backend/bench/lib.js";
 import { seedAudience } from "../../tests/support/audience-seed.js";
-import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
+import { backendProcess, compiledBackendCli, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { ghostFixtureBytes } from "./ghost-fixture.js";
 import { ensureBuild, freePort, startApp, stopApp, waitFor } from "./reader-pages.js";
 import { guardSection } from "./guard.js";
@@ -116,7 +116,8 @@ export async function runMigrateBench(log: Log): Promise<void> {
     const world = prepared.value;
     const siteId = world.siteId as Id<"sites">;
     // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
-    backend = backendProcess({ dataDir, port, quiet: true });
+    // Compiled, as npm start runs it.
+    backend = backendProcess({ dataDir, port, quiet: true, compiledCli: await compiledBackendCli() });
     await backend.start();
     if (backend.siteUrl !== siteUrl) throw new Error(`migrate bench: the backend's site URL is ${backend.siteUrl}, not ${siteUrl}`);
     const now = Math.floor(Date.now() / 1000);

@@ -16,9 +16,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { fmt, printTable, REPO_ROOT, runChild } from "../../local-backend/bench/lib.js";
-import { bundleNodeFile } from "../node-bundle.mjs";
-import { backendProcess, freePortPair, prepareDataDir } from "../../tests/support/backend-process.js";
+import { fmt, printTable, runChild } from "../../local-backend/bench/lib.js";
+import { backendProcess, compiledBackendCli, freePortPair, prepareDataDir } from "../../tests/support/backend-process.js";
 import { ensureBuild, freePort, seed, seedSubscriber, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -98,7 +97,7 @@ async function main() {
   let app: ChildProcess | null = null;
   const backendProfiles = path.join(outDir, "backend");
   // Compiled, as npm start runs it: under tsx, keepNames calls would show in the backend's profile.
-  const compiledCli = await bundleNodeFile(path.join(REPO_ROOT, "local-backend", "src", "cli.ts"), path.join(REPO_ROOT, "build", "bench", "local-backend-cli.mjs"));
+  const compiledCli = await compiledBackendCli();
   const backend = backendProcess({ dataDir, port: await freePortPair(), crons: false, quiet: true, compiledCli, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${backendProfiles}`] });
   try {
     ensureBuild(log);

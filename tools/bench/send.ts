@@ -26,7 +26,7 @@ import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import { fmt, printTable, REPO_ROOT, runChild } from "../../local-backend/bench/lib.js";
 import { seedAudience } from "../../tests/support/audience-seed.js";
-import { backendProcess, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
+import { backendProcess, compiledBackendCli, freePortPair, prepareDataDir, type BackendProcess } from "../../tests/support/backend-process.js";
 import { startResendFake, type ResendFake } from "../resend-fake/index.js";
 import { ensureBuild, freePort, startApp, stopApp, waitFor, type LoadResult } from "./reader-pages.js";
 import { guardSection } from "./guard.js";
@@ -95,7 +95,8 @@ export async function runSendBench(log: Log): Promise<void> {
     const siteId = world.siteId as Id<"sites">;
     log(`send bench: seeded ${fmt.int(MEMBERS)} members (1,000 per transaction) in ${fmt.s(performance.now() - t0)}`);
     // As `npm start` runs it: no log line per function call (--quiet; start.ts logs calls only with --verbose).
-    backend = backendProcess({ dataDir, port, quiet: true, nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
+    // Compiled, as npm start runs it.
+    backend = backendProcess({ dataDir, port, quiet: true, compiledCli: await compiledBackendCli(), nodeArgs: PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROF_DIR}`] : [] });
     await backend.start();
     log(`send bench: backend process ${backend.pid()} serving, RSS ${fmt.mb(backend.rss())}, ${backend.threads()} threads`);
 
