@@ -5,26 +5,33 @@
 // Setup runs in this process first (`prepareDataDir`): an in-process LocalBackend on the data dir
 // (scheduler and crons off) sets the function environment and seeds with trusted code, then closes;
 // the child then serves that data dir. Two backends never hold one data dir at once.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { LocalBackend } from "../../local-backend/src/backend";
-import { bundleNodeFile } from "../../tools/node-bundle.mjs";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = path.join(REPO_ROOT, "local-backend", "src", "cli.ts");
 
-let compiledCli: Promise<string> | undefined;
+let compiledCli: string | undefined;
 
 /**
  * The CLI compiled as `npm start` compiles the backend (tools/node-bundle.mjs), for benches that
  * measure what production runs: under tsx, every function the backend creates goes through a
- * keepNames call. Compiled once per process, to build/bench/.
+ * keepNames call. Compiled once per process, to build/bench/, in a process of its own: an
+ * in-process LocalBackend (prepareDataDir) stops esbuild's shared service once idle
+ * (esbuildService.ts), and doing so under a build in flight here hung the send bench.
  */
-export function compiledBackendCli(): Promise<string> {
-  return (compiledCli ??= bundleNodeFile(CLI, path.join(REPO_ROOT, "build", "bench", "local-backend-cli.mjs")));
+export async function compiledBackendCli(): Promise<string> {
+  if (compiledCli) return compiledCli;
+  const out = path.join(REPO_ROOT, "build", "bench", "local-backend-cli.mjs");
+  const bundler = pathToFileURL(path.join(REPO_ROOT, "tools", "node-bundle.mjs")).href;
+  const script = `import { bundleNodeFile } from ${JSON.stringify(bundler)}; await bundleNodeFile(${JSON.stringify(CLI)}, ${JSON.stringify(out)});`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"], timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`compiling ${CLI} failed (exit ${r.status ?? r.signal})`);
+  return (compiledCli = out);
 }
 
 /** A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too. */
