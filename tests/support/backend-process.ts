@@ -15,7 +15,7 @@ import { LocalBackend } from "../../local-backend/src/backend";
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CLI = path.join(REPO_ROOT, "local-backend", "src", "cli.ts");
 
-let compiledCli: string | undefined;
+let compiledCliPath: string | undefined;
 
 /**
  * The CLI compiled as `npm start` compiles the backend (tools/node-bundle.mjs), for benches that
@@ -25,13 +25,13 @@ let compiledCli: string | undefined;
  * (esbuildService.ts), and doing so under a build in flight here hung the send bench.
  */
 export async function compiledBackendCli(): Promise<string> {
-  if (compiledCli) return compiledCli;
+  if (compiledCliPath) return compiledCliPath;
   const out = path.join(REPO_ROOT, "build", "bench", "local-backend-cli.mjs");
   const bundler = pathToFileURL(path.join(REPO_ROOT, "tools", "node-bundle.mjs")).href;
   const script = `import { bundleNodeFile } from ${JSON.stringify(bundler)}; await bundleNodeFile(${JSON.stringify(CLI)}, ${JSON.stringify(out)});`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"], timeout: 120_000 });
   if (r.status !== 0) throw new Error(`compiling ${CLI} failed (exit ${r.status ?? r.signal})`);
-  return (compiledCli = out);
+  return (compiledCliPath = out);
 }
 
 /** A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too. */

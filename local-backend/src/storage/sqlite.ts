@@ -305,7 +305,8 @@ export class SqliteStore implements DocumentStore {
     this.db.pragma("busy_timeout = 5000");
     // Checkpoints run on the checkpointer's thread, not inside this thread's commits.
     this.db.pragma("wal_autocheckpoint = 0");
-    this.checkpointer = new Checkpointer(file, () => this.catchUpCheckpoint());
+    // The catch-up copies what the checkpointer's last pass left (a few frames); checkpointer.ts says why.
+    this.checkpointer = new Checkpointer(file, () => this.stmts.checkpoint.get());
     this.db.exec(SCHEMA);
     this.stmts = {
       getMeta: this.db.prepare("SELECT value FROM meta WHERE key = ?"),
@@ -396,11 +397,6 @@ export class SqliteStore implements DocumentStore {
       this.commitsSinceCheckpoint = 0;
       this.db.pragma("wal_checkpoint(TRUNCATE)");
     }
-  }
-
-  /** Copies what the checkpointer's last pass left (a few frames); checkpointer.ts says why. */
-  private catchUpCheckpoint(): void {
-    this.stmts.checkpoint.get();
   }
 
   /** Hands checkpoints to the checkpointer, or back to SQLite's own once that thread is gone. */
