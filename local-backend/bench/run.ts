@@ -283,18 +283,28 @@ async function main() {
   const pointHttp = httpMain.getByN?.opsPerSec ?? NaN;
   const insertInProc = inProcess.insert?.opsPerSec ?? NaN;
   const insertHttp = httpMain.insert?.opsPerSec ?? NaN;
+  // The same requests from a load generator that spends less CPU per call than Node's fetch (httpLoad.ts).
+  const lean = httpResults[`HTTP, ${HTTP_CLIENTS} clients, lean fetch`] ?? {};
+  const pointLean = lean.getByN?.opsPerSec ?? NaN;
+  const insertLean = lean.insert?.opsPerSec ?? NaN;
   const maxRss = Math.max(rssAfterSeed, rssAfterRuns, ...cold.map((c) => c.rss));
   printTable("Targets", [
     { metric: "indexed point query, in-process", measured: `${fmt.int(inProcess.getByN!.opsPerSec)}/s`, target: "≥ 10,000/s", status: status(inProcess.getByN!.opsPerSec >= TARGETS.pointInProcess) },
     { metric: `indexed point query, HTTP (${HTTP_CLIENTS} clients)`, measured: `${fmt.int(pointHttp)}/s`, target: "≥ 2,500/s", status: status(pointHttp >= TARGETS.pointHttp) },
     {
       metric: `indexed point query, HTTP (${HTTP_CLIENTS} clients, lean fetch; informational)`,
-      measured: `${fmt.int(httpResults[`HTTP, ${HTTP_CLIENTS} clients, lean fetch`]?.getByN?.opsPerSec ?? NaN)}/s`,
+      measured: `${fmt.int(pointLean)}/s`,
       target: "≥ 2,500/s",
-      status: status((httpResults[`HTTP, ${HTTP_CLIENTS} clients, lean fetch`]?.getByN?.opsPerSec ?? 0) >= TARGETS.pointHttp),
+      status: status(pointLean >= TARGETS.pointHttp),
     },
     { metric: "insert mutations, in-process", measured: `${fmt.int(insertInProc)}/s`, target: "≥ 2,000/s", status: status(insertInProc >= TARGETS.insert) },
     { metric: `insert mutations, HTTP (${HTTP_CLIENTS} clients)`, measured: `${fmt.int(insertHttp)}/s`, target: "≥ 2,000/s", status: status(insertHttp >= TARGETS.insert) },
+    {
+      metric: `insert mutations, HTTP (${HTTP_CLIENTS} clients, lean fetch; informational)`,
+      measured: `${fmt.int(insertLean)}/s`,
+      target: "≥ 2,000/s",
+      status: status(insertLean >= TARGETS.insert),
+    },
     { metric: "cold start (LocalBackend.start, median of 3)", measured: fmt.s(coldMedian), target: "< 3 s", status: status(coldMedian < TARGETS.coldStartMs) },
     { metric: "RSS after seeding", measured: fmt.mb(rssAfterSeed), target: "< 300 MB", status: status(rssAfterSeed < TARGETS.rssBytes) },
     { metric: "RSS after the runs", measured: fmt.mb(rssAfterRuns), target: "< 300 MB", status: status(rssAfterRuns < TARGETS.rssBytes) },

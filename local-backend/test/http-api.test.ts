@@ -526,12 +526,12 @@ describe("raw HTTP requests", () => {
     expect(JSON.parse(a.text).value).toMatchObject({ name: "via-function", doubled: 10 });
   });
 
-  // What this can and cannot prove: the local backend runs mutations one at a time (a single
-  // SQLite writer), so there is no optimistic-concurrency conflict to retry here. What it does prove
-  // is that interleaved traffic from many independent clients, over HTTP and the WebSocket at once,
-  // loses no update and applies none twice: every read-modify-write sees the previous one's commit,
-  // so the returned counts are exactly 1..N and the stored count is exactly N. (OCC retries on Convex
-  // cloud are covered by Convex, not by this test.)
+  // What this proves: interleaved traffic from many independent clients, over HTTP and the WebSocket
+  // at once, loses no update and applies none twice. Mutations run concurrently under optimistic
+  // concurrency control (runtime/occ.ts), so increments that read the same count conflict and run
+  // again; the returned counts are still exactly 1..N and the stored count exactly N. What it cannot
+  // prove: that a conflict happened in this run (the timing decides). occ.test.ts makes each case
+  // happen on purpose.
   test("interleaved clients: many HTTP and WebSocket clients incrementing one counter lose no update", async () => {
     const name = "interleaved";
     const http = Array.from({ length: 6 }, () => client(fixture));

@@ -59,7 +59,7 @@ export interface ExecContext {
   /** The journal passed in by a re-running subscription. */
   journalIn: string | null;
   scheduledJobId: string | null;
-  /** Run when the top-level action or HTTP action ends (files.ts unpins what `storage.get` opened). */
+  /** Run when the top-level mutation run, action or HTTP action ends (files.ts unpins what `storage.get` opened and `storage.store` wrote). */
   onEnd?: Array<() => void>;
 }
 

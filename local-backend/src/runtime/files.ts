@@ -399,12 +399,9 @@ export class FileStorage {
     if (ctx?.tx && ctx.kind === "mutation") {
       if (ctx.readOnly) throw new UserError("storage.store is not allowed in a query.");
       const id = ctx.tx.insertSystem(STORAGE_TABLE, doc);
-      // The mutation holds the runner's write lock until it commits or rolls back; a transact()
-      // queued now runs right after that, when the document either exists or never will.
-      void this.runner
-        .transact(() => undefined)
-        .catch(() => undefined)
-        .then(() => this.unpin(hex));
+      // Unpinned when this run of the mutation ends: the document then exists or never will.
+      if (ctx.onEnd) ctx.onEnd.push(() => this.unpin(hex));
+      else this.unpin(hex);
       return id;
     }
     try {

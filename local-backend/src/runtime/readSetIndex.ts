@@ -69,24 +69,35 @@ function isEmptyReadSet(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "
  * table it found missing. An empty read set counts as unknown and is always touched.
  */
 export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">, e: Pick<CommitWrites, "writes">): boolean {
-  if (isEmptyReadSet(rs)) return true;
+  return isEmptyReadSet(rs) || readSetOverlap(rs, e) !== undefined;
+}
+
+/**
+ * The first write of a commit that the read set read (a document, a key inside a range, a table it
+ * found missing, a text search's match), or undefined. An empty read set overlaps nothing: this is
+ * the mutation conflict check (occ.ts), where a mutation that read nothing cannot conflict.
+ */
+export function readSetOverlap(
+  rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">,
+  e: Pick<CommitWrites, "writes">,
+): CommitWrites["writes"][number] | undefined {
   for (const w of e.writes) {
-    if (rs.ids.has(w.id) || rs.missingTables.has(w.tableName)) return true;
+    if (rs.ids.has(w.id) || rs.missingTables.has(w.tableName)) return w;
     if (rs.search && w.search) {
       for (const sw of w.search) {
         for (const read of rs.search) {
-          if (read.indexId === sw.indexId && (searchEntryMatches(read, sw.old) || searchEntryMatches(read, sw.new))) return true;
+          if (read.indexId === sw.indexId && (searchEntryMatches(read, sw.old) || searchEntryMatches(read, sw.new))) return w;
         }
       }
     }
     for (const k of w.keys) {
       for (const r of rs.ranges) {
         if (r.indexId !== k.indexId) continue;
-        if (k.key.compare(r.lower) >= 0 && (r.upper === null || k.key.compare(r.upper) < 0)) return true;
+        if (k.key.compare(r.lower) >= 0 && (r.upper === null || k.key.compare(r.upper) < 0)) return w;
       }
     }
   }
-  return false;
+  return undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-// Over 500 lines: one class owns every kind of execution (cached queries, serialized mutations and
+// Over 500 lines: one class owns every kind of execution (cached queries, mutations under OCC and
 // their commit, actions, HTTP actions) and the state they share; the syscalls are in syscalls.ts,
 // running user code in isolate workers is in isolate/.
 import { actionGeneric, mutationGeneric, queryGeneric } from "convex/server";
@@ -19,6 +19,7 @@ import { QueryCache, queryCacheKey } from "./queryCache.js";
 import type { ReadSet } from "./readSetIndex.js";
 import { nextUp, Transaction } from "./transaction.js";
 import { describeThrown, FunctionError } from "./thrown.js";
+import { ConflictLog, MutationGate, OCC_MAX_RETRIES, occError, type Conflict } from "./occ.js";
 
 export { FunctionError } from "./thrown.js";
 import { Syscalls } from "./syscalls.js";
@@ -89,17 +90,6 @@ export interface CommitEvent {
 export type AsyncSyscallHandler = (ctx: ExecContext, args: any) => Promise<string>;
 export type JsSyscallHandler = (ctx: ExecContext, args: any) => unknown;
 
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  lock(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((r) => (release = r));
-    const acquired = this.tail.then(() => release);
-    this.tail = this.tail.then(() => next);
-    return acquired;
-  }
-}
-
 /** Queries and mutations draw `Math.random` from a seed per run; actions use the real one. */
 function seeded(inTx: boolean): { random: (() => number) | null; seed?: number } {
   if (!inTx) return { random: null };
@@ -134,11 +124,17 @@ function withinLimits<T>(check: () => T): T {
 
 /**
  * Runs registered functions: validates arguments and results, enforces visibility, gives each
- * invocation its transaction and context, serializes mutations and commits them atomically, and
+ * invocation its transaction and context, runs mutations concurrently under optimistic concurrency
+ * control (occ.ts) and commits them atomically, and
  * answers the syscalls the `convex` package makes.
  */
 export class FunctionRunner implements SyscallHost {
-  private mutationLock = new Mutex();
+  /** Which mutations may run now (occ.ts). */
+  private readonly mutationGate = new MutationGate();
+  /** Commits a running mutation's read set is checked against (occ.ts). */
+  private readonly conflicts = new ConflictLog();
+  /** Mutation runs thrown away for a conflict and run again (stats, tests). */
+  occRetries = 0;
   /** Timestamp of the latest commit (ns). */
   lastTs: bigint;
   private lastCreationTime: number;
@@ -284,7 +280,7 @@ export class FunctionRunner implements SyscallHost {
       journal: null,
       journalIn: opts.journal ?? null,
       scheduledJobId: opts.scheduledJobId ?? null,
-      ...(kind === "action" || kind === "httpAction" ? { onEnd: [] } : {}),
+      ...(kind === "query" ? {} : { onEnd: [] }),
     };
   }
 
@@ -346,10 +342,7 @@ export class FunctionRunner implements SyscallHost {
       const valueJson = await this.invoke(c, f, "query", JSON.stringify([convexToJson(args)]));
       this.checkReturns(f, valueJson);
       const readSet: ReadSet = {
-        ranges: tx.readRanges,
-        ids: tx.readIds,
-        missingTables: tx.readMissingTables,
-        search: tx.readSearches,
+        ...tx.reads(),
         time: c.observed?.time ? c.frozenNow : null,
         env: c.observed?.env ?? false,
       };
@@ -361,7 +354,7 @@ export class FunctionRunner implements SyscallHost {
     }
   }
 
-  /** Runs a mutation: serialized with all other mutations, committed atomically, or not at all. */
+  /** Runs a mutation: serializable with all other mutations, committed atomically, or not at all. */
   async runMutation(path: string, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
     let f: RegisteredFunction;
     try {
@@ -373,52 +366,84 @@ export class FunctionRunner implements SyscallHost {
     return this.observed("mutation", f.path, started, await this.executeMutation(f, argsJson, opts));
   }
 
-  /** Runs a resolved mutation function (also used for inline test handlers). */
+  /**
+   * Runs a resolved mutation function (also used for inline test handlers): concurrently with other
+   * mutations, each on its own snapshot, committed only if no commit since touched what it read;
+   * else run again (occ.ts).
+   */
   async executeMutation(f: RegisteredFunction, argsJson: JSONValue, opts: CallOptions = {}): Promise<FunctionOutcome> {
-    let ctx: ExecContext | undefined;
     let args: Record<string, Value>;
     try {
       args = this.checkArgs(f, argsJson);
     } catch (e) {
       return { ok: false, ...describeThrown(e), logLines: [] };
     }
-    const release = await this.mutationLock.lock();
-    // Checked under the lock: a replay on a new socket may race the original still running.
-    const replayed = opts.request && this.store.getRequest(opts.request.sessionId, opts.request.requestId);
-    if (replayed) {
-      release();
-      return { ok: true, valueJson: replayed.valueJson, logLines: [], ts: replayed.ts, journal: null };
-    }
-    const tx = new Transaction(
-      this.catalog,
-      this.store.snapshot(),
-      true,
-      Math.max(Date.now(), nextUp(this.lastCreationTime)),
-    );
+    const replay = () => opts.request && this.store.getRequest(opts.request.sessionId, opts.request.requestId);
+    const replayed = (r: NonNullable<ReturnType<typeof replay>>): FunctionOutcome => ({ ok: true, valueJson: r.valueJson, logLines: [], ts: r.ts, journal: null });
+    const argsText = JSON.stringify([convexToJson(args)]);
+    let release = await this.mutationGate.acquire(false);
     try {
-      if (opts.hooks?.before && !opts.hooks.before(tx)) {
-        return { ok: true, valueJson: "null", logLines: [], ts: null, journal: null };
+      for (let retry = 0; ; retry++) {
+        const earlier = replay();
+        if (earlier) return replayed(earlier);
+        const attempt = await this.mutationAttempt(f, argsText, opts, replay);
+        if (attempt.kind === "done") return attempt.outcome;
+        if (attempt.kind === "replayed") return replayed(attempt.record);
+        if (retry === OCC_MAX_RETRIES) return { ok: false, ...describeThrown(occError(attempt.conflict, f.path)), logLines: attempt.logLines };
+        this.occRetries++;
+        release();
+        release = await this.mutationGate.acquire(true);
       }
-      ctx = this.newContext("mutation", f, opts, tx);
-      const c = ctx;
-      const valueJson = await this.invoke(c, f, "mutation", JSON.stringify([convexToJson(args)]));
-      this.checkReturns(f, valueJson);
-      opts.hooks?.after?.(tx);
-      const ts = this.commit(tx, opts.request && { ...opts.request, valueJson });
-      return { ok: true, valueJson, logLines: c.logLines, ts, journal: null };
-    } catch (e) {
-      return { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] };
     } finally {
-      tx.snapshot.release();
       release();
     }
   }
 
+  /** One run of a mutation on a new snapshot: its outcome, or the conflict that threw its writes away. */
+  private async mutationAttempt(
+    f: RegisteredFunction,
+    argsText: string,
+    opts: CallOptions,
+    replay: () => RequestRecord | null | undefined,
+  ): Promise<
+    | { kind: "done"; outcome: FunctionOutcome }
+    | { kind: "replayed"; record: RequestRecord }
+    | { kind: "conflict"; conflict: Conflict; logLines: string[] }
+  > {
+    const tx = new Transaction(this.catalog, this.store.snapshot(), true, Math.max(Date.now(), nextUp(this.lastCreationTime)));
+    this.conflicts.begin(tx, tx.snapshot.ts);
+    let ctx: ExecContext | undefined;
+    try {
+      if (opts.hooks?.before && !opts.hooks.before(tx)) {
+        return { kind: "done", outcome: { ok: true, valueJson: "null", logLines: [], ts: null, journal: null } };
+      }
+      ctx = this.newContext("mutation", f, opts, tx);
+      const c = ctx;
+      const valueJson = await this.invoke(c, f, "mutation", argsText);
+      this.checkReturns(f, valueJson);
+      opts.hooks?.after?.(tx);
+      // From here to the commit nothing awaits: the check and the commit are one step.
+      // A replay on another socket may have committed while this one ran.
+      const record = replay();
+      if (record) return { kind: "replayed", record };
+      const conflict = this.conflicts.conflict(tx.reads(), tx.snapshot.ts);
+      if (conflict) return { kind: "conflict", conflict, logLines: c.logLines };
+      const ts = this.commit(tx, opts.request && { ...opts.request, valueJson }, f.path);
+      return { kind: "done", outcome: { ok: true, valueJson, logLines: c.logLines, ts, journal: null } };
+    } catch (e) {
+      return { kind: "done", outcome: { ok: false, ...describeThrown(e), logLines: ctx?.logLines ?? [] } };
+    } finally {
+      tx.snapshot.release();
+      this.conflicts.end(tx);
+      if (ctx) ended(ctx);
+    }
+  }
+
   /**
-   * Runs trusted runtime code (scheduler bookkeeping) in its own serialized, atomic transaction.
+   * Runs trusted runtime code (scheduler bookkeeping) in its own atomic transaction. It reads and
+   * commits in one synchronous step, so no other commit can come between: it never conflicts.
    */
   async transact<T>(fn: (tx: Transaction) => T): Promise<T> {
-    const release = await this.mutationLock.lock();
     const tx = new Transaction(this.catalog, this.store.snapshot(), true, Math.max(Date.now(), nextUp(this.lastCreationTime)));
     try {
       const result = fn(tx);
@@ -426,7 +451,6 @@ export class FunctionRunner implements SyscallHost {
       return result;
     } finally {
       tx.snapshot.release();
-      release();
     }
   }
 
@@ -466,7 +490,8 @@ export class FunctionRunner implements SyscallHost {
     return now > this.lastTs ? now : this.lastTs + 1n;
   }
 
-  private commit(tx: Transaction, request?: Omit<RequestRecord, "ts">): bigint | null {
+  /** Commits a transaction; `writer` is the mutation's path (null: the runtime's own writes). */
+  private commit(tx: Transaction, request?: Omit<RequestRecord, "ts">, writer: string | null = null): bigint | null {
     if (!tx.hasWrites) {
       // Recorded even without writes, so a replay gets the original result (its ts is the current one).
       if (request) this.store.commit({ ts: this.lastTs, writes: [], request: { ...request, ts: this.lastTs } });
@@ -492,6 +517,7 @@ export class FunctionRunner implements SyscallHost {
         search: w.search,
       })),
     };
+    this.conflicts.record(event, writer);
     for (const l of this.commitListeners) l(event);
     return ts;
   }

@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
  * Copies the write-ahead log into the database file on a thread of its own.
  *
  * SQLite's automatic checkpoint runs inside the commit that crosses its threshold, on the thread
- * that commits: here, the backend's main thread, which also serializes every mutation. It copied
+ * that commits: here, the backend's main thread, which also commits every mutation. It copied
  * ~1,000 pages and synced the files (synchronous = NORMAL syncs at each checkpoint) in one commit
  * of every few hundred: a one-document insert's commit took 200 µs on average with it, 140 µs
  * without, of the ~380 µs the main thread spent on the insert. The write
@@ -63,6 +63,10 @@ export class Checkpointer {
   /** Passes completed, and the WAL's frames after the last one (for tests and the bench). */
   passes = 0;
   lastFrames: [busy: number, log: number, copied: number] | null = null;
+  /** Whether a pass is in flight (tests wait for none before starting one they inspect). */
+  get passRunning(): boolean {
+    return this.running;
+  }
 
   constructor(
     private readonly file: string,
