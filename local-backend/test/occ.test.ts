@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
+import { CONTENDED_SHARE, ContentionHistory } from "../src/runtime/occ.js";
 import { inlineFunction } from "../src/runtime/runner.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixture/convex", import.meta.url));
@@ -161,4 +162,28 @@ test("a replayed request that committed while its twin ran is answered once: the
   const names = await itemNames();
   expect(names).toContain("occ-original");
   expect(names).not.toContain("occ-twin");
+});
+
+test("a function whose runs keep conflicting runs alone, and is tried at once again later", () => {
+  const history = new ContentionHistory();
+  expect(history.contended("sends:claimBatch")).toBe(false);
+  // Half its runs at once conflict: after a few it runs alone.
+  let runs = 0;
+  while (!history.contended("sends:claimBatch")) history.record("sends:claimBatch", runs++ % 2 === 0, false);
+  expect(runs).toBeLessThan(10);
+  // Other functions are not affected.
+  expect(history.contended("docs:insert")).toBe(false);
+  // Running alone it cannot conflict; its share decays slowly, so it is tried at once again only
+  // after several runs alone, not at the next.
+  let alone = 0;
+  while (history.contended("sends:claimBatch")) {
+    history.record("sends:claimBatch", false, true);
+    alone++;
+  }
+  expect(alone).toBeGreaterThan(3);
+  expect(alone).toBeLessThan(40);
+  // A run at once that does not conflict keeps it at once.
+  history.record("sends:claimBatch", false, false);
+  expect(history.contended("sends:claimBatch")).toBe(false);
+  expect(CONTENDED_SHARE).toBeGreaterThan(0);
 });

@@ -19,7 +19,7 @@ import { QueryCache, queryCacheKey } from "./queryCache.js";
 import type { ReadSet } from "./readSetIndex.js";
 import { nextUp, Transaction } from "./transaction.js";
 import { describeThrown, FunctionError } from "./thrown.js";
-import { ConflictLog, MutationGate, OCC_MAX_RETRIES, occError, type Conflict } from "./occ.js";
+import { ConflictLog, ContentionHistory, MutationGate, OCC_MAX_RETRIES, occError, type Conflict } from "./occ.js";
 
 export { FunctionError } from "./thrown.js";
 import { Syscalls } from "./syscalls.js";
@@ -129,8 +129,9 @@ function withinLimits<T>(check: () => T): T {
  * answers the syscalls the `convex` package makes.
  */
 export class FunctionRunner implements SyscallHost {
-  /** Which mutations may run now (occ.ts). */
+  /** Which mutations may run now, and which conflict often enough to run alone (occ.ts). */
   private readonly mutationGate = new MutationGate();
+  private readonly contention = new ContentionHistory();
   /** Commits a running mutation's read set is checked against (occ.ts). */
   private readonly conflicts = new ConflictLog();
   /** Mutation runs thrown away for a conflict and run again (stats, tests). */
@@ -381,12 +382,14 @@ export class FunctionRunner implements SyscallHost {
     const replay = () => opts.request && this.store.getRequest(opts.request.sessionId, opts.request.requestId);
     const replayed = (r: NonNullable<ReturnType<typeof replay>>): FunctionOutcome => ({ ok: true, valueJson: r.valueJson, logLines: [], ts: r.ts, journal: null });
     const argsText = JSON.stringify([convexToJson(args)]);
-    let release = await this.mutationGate.acquire(false);
+    const alone = this.contention.contended(f.path);
+    let release = await this.mutationGate.acquire(alone);
     try {
       for (let retry = 0; ; retry++) {
         const earlier = replay();
         if (earlier) return replayed(earlier);
         const attempt = await this.mutationAttempt(f, argsText, opts, replay);
+        if (retry === 0) this.contention.record(f.path, attempt.kind === "conflict", alone);
         if (attempt.kind === "done") return attempt.outcome;
         if (attempt.kind === "replayed") return replayed(attempt.record);
         if (retry === OCC_MAX_RETRIES) return { ok: false, ...describeThrown(occError(attempt.conflict, f.path)), logLines: attempt.logLines };
