@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { LocalBackend } from "../src/backend.js";
-import { CONTENDED_SHARE, ContentionHistory } from "../src/runtime/occ.js";
+import { CONTENDED_SHARE, ContentionHistory, MutationGate } from "../src/runtime/occ.js";
 import { inlineFunction } from "../src/runtime/runner.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixture/convex", import.meta.url));
@@ -186,4 +186,37 @@ test("a function whose runs keep conflicting runs alone, and is tried at once ag
   history.record("sends:claimBatch", false, false);
   expect(history.contended("sends:claimBatch")).toBe(false);
   expect(CONTENDED_SHARE).toBeGreaterThan(0);
+});
+
+test("the gate: runs share its slots, one alone waits for them and its turn, a retry goes first", async () => {
+  const gate = new MutationGate(2);
+  const order: string[] = [];
+  const take = (name: string, how: "shared" | "alone" | "retry") =>
+    gate.acquire(how).then((release) => {
+      order.push(name);
+      return release;
+    });
+  const a = await take("a", "shared");
+  const b = await take("b", "shared");
+  // Both slots are taken: these wait, in order, except the retry, which goes ahead of them.
+  const c = take("c", "shared");
+  const d = take("d", "alone");
+  const e = take("e", "shared");
+  const r = take("retry", "retry");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(order).toEqual(["a", "b"]);
+  a();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // A slot is free, but the retry runs only alone: it waits for b, and c waits behind it.
+  expect(order).toEqual(["a", "b"]);
+  b();
+  (await r)();
+  (await c)();
+  // "d" runs alone: not beside "e", which waits for it, though a slot is free.
+  const releaseD = await d;
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(order).toEqual(["a", "b", "retry", "c", "d"]);
+  releaseD();
+  (await e)();
+  expect(order).toEqual(["a", "b", "retry", "c", "d", "e"]);
 });

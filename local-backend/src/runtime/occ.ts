@@ -117,7 +117,8 @@ export const CONTENDED_SHARE = 0.25;
  * it cannot conflict with another mutation and a hot document cannot starve it. Convex instead
  * retries with backoff and may give up under sustained contention; here only the runtime's own
  * writes (scheduler bookkeeping, which never waits for a slot) can make a retry conflict again.
- * Requests are served in order, a retry first; a run waiting here has not taken its snapshot yet.
+ * Requests are served in order, a retry first (a first run that runs alone, ContentionHistory, waits
+ * its turn like any other); a run waiting here has not taken its snapshot yet.
  */
 export class MutationGate {
   private running = 0;
@@ -125,11 +126,15 @@ export class MutationGate {
   private queue: Array<{ alone: boolean; grant: () => void }> = [];
   constructor(private readonly size = Math.max(2, availableParallelism())) {}
 
-  /** Waits for a slot (`alone`: the only one); resolves with its release. */
-  async acquire(alone: boolean): Promise<() => void> {
+  /**
+   * Waits for a slot: "shared" beside other runs, "alone" as the only one, "retry" alone and ahead
+   * of every run waiting. Resolves with its release.
+   */
+  async acquire(how: "shared" | "alone" | "retry"): Promise<() => void> {
     await new Promise<void>((grant) => {
-      if (alone) this.queue.unshift({ alone, grant });
-      else this.queue.push({ alone, grant });
+      const request = { alone: how !== "shared", grant };
+      if (how === "retry") this.queue.unshift(request);
+      else this.queue.push(request);
       this.grant();
     });
     let released = false;

@@ -383,7 +383,7 @@ export class FunctionRunner implements SyscallHost {
     const replayed = (r: NonNullable<ReturnType<typeof replay>>): FunctionOutcome => ({ ok: true, valueJson: r.valueJson, logLines: [], ts: r.ts, journal: null });
     const argsText = JSON.stringify([convexToJson(args)]);
     const alone = this.contention.contended(f.path);
-    let release = await this.mutationGate.acquire(alone);
+    let release = await this.mutationGate.acquire(alone ? "alone" : "shared");
     try {
       for (let retry = 0; ; retry++) {
         const earlier = replay();
@@ -395,7 +395,7 @@ export class FunctionRunner implements SyscallHost {
         if (retry === OCC_MAX_RETRIES) return { ok: false, ...describeThrown(occError(attempt.conflict, f.path)), logLines: attempt.logLines };
         this.occRetries++;
         release();
-        release = await this.mutationGate.acquire(true);
+        release = await this.mutationGate.acquire("retry");
       }
     } finally {
       release();
