@@ -56,10 +56,15 @@ test("checkpoints run on their own thread: commits never copy the WAL themselves
     const [busy, log, copied] = store.checkpointer.lastFrames!;
     expect(busy).toBe(0);
     expect(copied).toBe(log);
-    // 10,000 commits of ~1 KB documents wrote ~200 MB of WAL frames; the WAL was restarted along the
-    // way, once it held CATCH_UP_FRAMES (32 MiB), by the store's catch-up after a complete pass.
+    // 10,000 commits of ~1 KB documents wrote ~285 MiB of WAL frames; the WAL was restarted along the
+    // way, once it held CATCH_UP_FRAMES (32 MiB), by the store's catch-up after a complete pass:
+    // several times. How far past 32 MiB it grows before a restart depends on how fast the thread's
+    // pass runs: ~37 MiB on an idle machine, 52 MiB under the whole suite's load on 2 cores. Without
+    // the catch-up the WAL is never restarted under this load: 285 MiB in a run with it turned off.
+    console.log(`checkpointer: ${store.checkpointer.catchUps} catch-ups, WAL at most ${(maxWal / 2 ** 20).toFixed(1)} MiB`);
+    expect(store.checkpointer.catchUps).toBeGreaterThanOrEqual(3);
     expect(maxWal).toBeGreaterThan(CATCH_UP_FRAMES * 4096);
-    expect(maxWal).toBeLessThan(CATCH_UP_FRAMES * 4096 * 1.5);
+    expect(maxWal).toBeLessThan(CATCH_UP_FRAMES * 4096 * 3);
   } finally {
     store.close();
   }

@@ -63,6 +63,8 @@ export class Checkpointer {
   /** Passes completed, and the WAL's frames after the last one (for tests and the bench). */
   passes = 0;
   lastFrames: [busy: number, log: number, copied: number] | null = null;
+  /** Catch-ups run (each lets the next commit restart the WAL), for tests. */
+  catchUps = 0;
   /** Whether a pass is in flight (tests wait for none before starting one they inspect). */
   get passRunning(): boolean {
     return this.running;
@@ -117,6 +119,7 @@ export class Checkpointer {
         if (m.frames && m.frames[0] === 0 && m.frames[2] === m.frames[1] && m.frames[1] >= CATCH_UP_FRAMES) {
           try {
             this.catchUp();
+            this.catchUps++;
           } catch {
             // Busy or failed: the WAL restarts after a later pass's catch-up instead.
           }
