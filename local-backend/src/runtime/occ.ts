@@ -1,5 +1,5 @@
-import { availableParallelism } from "node:os";
-import { readSetOverlap, type CommitWrites, type ReadSet } from "./readSetIndex.js";
+import { defaultPoolBounds } from "./isolate/pool.js";
+import { readSetOverlap, type CommitWrites, type Reads } from "./readSetIndex.js";
 import { FunctionError } from "./thrown.js";
 
 /**
@@ -59,13 +59,13 @@ export class ConflictLog {
     if (drop > 0) this.commits.splice(0, drop);
   }
 
-  /** Called for every commit (runner.ts onCommit). */
+  /** Called by every commit (runner.ts commit), with the path of the mutation that made it. */
   record(commit: CommitWrites, writer: string | null): void {
     if (this.running.size > 0) this.commits.push({ ts: commit.ts, writes: commit.writes, writer });
   }
 
   /** The first write since `sinceTs` that touched what the read set read, or null. */
-  conflict(readSet: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">, sinceTs: bigint): Conflict | null {
+  conflict(readSet: Reads, sinceTs: bigint): Conflict | null {
     for (const c of this.commits) {
       if (c.ts <= sinceTs) continue;
       const w = readSetOverlap(readSet, c);
@@ -75,6 +75,9 @@ export class ConflictLog {
   }
 }
 
+/** Above this share of conflicting first runs a path runs alone (ContentionHistory). */
+export const CONTENDED_SHARE = 0.25;
+
 /**
  * Which mutations conflict often, by function path: their first runs then run alone too.
  *
@@ -82,9 +85,10 @@ export class ConflictLog {
  * a document every run reads and writes is hot (the send pipeline's coordinating `emailSends` row:
  * planPage, claimBatch and recordBatch conflicted on about half their runs), each conflict throws
  * away a whole run: a send of 100,000 emails took 133–143 s, against 95 s with every mutation run
- * one at a time, and 106–110 s with this. So a path whose recent first runs conflicted more than CONTENDED_SHARE of the time
- * runs alone, as under a lock; running alone it cannot conflict, its share decays, and it is tried
- * at once again. The outcome is the same either way (serializable); only the waiting differs.
+ * one at a time, and 106–110 s with this. So a path whose recent first runs conflicted more than
+ * CONTENDED_SHARE of the time runs alone, as under a lock; running alone it cannot conflict, its
+ * share decays, and it is tried at once again. The outcome is the same either way (serializable);
+ * only the waiting differs.
  */
 export class ContentionHistory {
   /**
@@ -108,9 +112,6 @@ export class ContentionHistory {
   }
 }
 
-/** Above this share of conflicting first runs a path runs alone (ContentionHistory). */
-export const CONTENDED_SHARE = 0.25;
-
 /**
  * Who may run a mutation now. Up to `size` first runs at once (one per core, two at least: as many
  * as the isolate pool runs side by side); a retry runs alone, once the runs in flight are done, so
@@ -124,7 +125,7 @@ export class MutationGate {
   private running = 0;
   private alone = false;
   private queue: Array<{ alone: boolean; grant: () => void }> = [];
-  constructor(private readonly size = Math.max(2, availableParallelism())) {}
+  constructor(private readonly size = defaultPoolBounds().maxTxWorkers) {}
 
   /**
    * Waits for a slot: "shared" beside other runs, "alone" as the only one, "retry" alone and ahead

@@ -24,6 +24,9 @@ export interface ReadSet {
   env: boolean;
 }
 
+/** What a transaction read, without the query-only parts (time, env): what a commit is checked against. */
+export type Reads = Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">;
+
 /**
  * A text search as a read, as Convex records it (crates/search/src/query.rs QueryReads): its
  * filter terms and its query tokens, the last also matched as a prefix. A write can change the
@@ -60,7 +63,7 @@ function searchEntryMatches(read: SearchRead, entry: SearchEntry | null): boolea
   return false;
 }
 
-function isEmptyReadSet(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">): boolean {
+function isEmptyReadSet(rs: Reads): boolean {
   return rs.ranges.length === 0 && rs.ids.size === 0 && rs.missingTables.size === 0 && (rs.search?.length ?? 0) === 0;
 }
 
@@ -68,7 +71,7 @@ function isEmptyReadSet(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "
  * Whether a commit wrote a document the read set read, a key inside a range it read, or into a
  * table it found missing. An empty read set counts as unknown and is always touched.
  */
-export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">, e: Pick<CommitWrites, "writes">): boolean {
+export function readSetTouched(rs: Reads, e: Pick<CommitWrites, "writes">): boolean {
   return isEmptyReadSet(rs) || readSetOverlap(rs, e) !== undefined;
 }
 
@@ -78,7 +81,7 @@ export function readSetTouched(rs: Pick<ReadSet, "ranges" | "ids" | "missingTabl
  * the mutation conflict check (occ.ts), where a mutation that read nothing cannot conflict.
  */
 export function readSetOverlap(
-  rs: Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search">,
+  rs: Reads,
   e: Pick<CommitWrites, "writes">,
 ): CommitWrites["writes"][number] | undefined {
   for (const w of e.writes) {

@@ -125,8 +125,7 @@ function withinLimits<T>(check: () => T): T {
 /**
  * Runs registered functions: validates arguments and results, enforces visibility, gives each
  * invocation its transaction and context, runs mutations concurrently under optimistic concurrency
- * control (occ.ts) and commits them atomically, and
- * answers the syscalls the `convex` package makes.
+ * control (occ.ts) and commits them atomically, and answers the syscalls the `convex` package makes.
  */
 export class FunctionRunner implements SyscallHost {
   /** Which mutations may run now, and which conflict often enough to run alone (occ.ts). */

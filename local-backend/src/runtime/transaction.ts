@@ -6,7 +6,7 @@ import { decodeDocumentId, encodeDocumentId, newInternalId } from "../values/ids
 import { checkDocumentForWrite, LIMITS } from "../values/limits.js";
 import { validateValue } from "../values/validate.js";
 import { Catalog, componentPathOf, indexKey, localTableName } from "./catalog.js";
-import type { ReadRange, ReadSet, SearchRead } from "./readSetIndex.js";
+import type { ReadRange, Reads, SearchRead } from "./readSetIndex.js";
 import { searchWritesFor } from "./searchIndex.js";
 import { UserError } from "./thrown.js";
 
@@ -90,7 +90,7 @@ export class Transaction {
   }
 
   /** What this transaction read, as read sets hold it (queries are cached by it; mutations are checked by it, occ.ts). */
-  reads(): Pick<ReadSet, "ranges" | "ids" | "missingTables" | "search"> {
+  reads(): Reads {
     return { ranges: this.readRanges, ids: this.readIds, missingTables: this.readMissingTables, search: this.readSearches };
   }
 
