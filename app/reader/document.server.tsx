@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
-import { renderToPipeableStream } from "react-dom/server";
+import { renderToPipeableStream, renderToString } from "react-dom/server";
 
 // Remix's document rendering (the default Node entry.server), wired by app/entry.server.tsx.
 // Rendered pages are not cached here: public reader responses are stored whole, in front of
@@ -10,7 +10,24 @@ import { renderToPipeableStream } from "react-dom/server";
 
 const ABORT_DELAY = 5_000;
 
+/**
+ * Pages whose routes say `handle.scripts === false` (every reader page, root.tsx) ship no
+ * JavaScript and suspend on nothing, so nothing is gained by streaming them. They are rendered to
+ * one string: React's streaming renderer encoded each chunk into bytes and piped them through three
+ * stream adaptors, ~25% of an uncached post page's render in `npm run profile` (ADR 016, eleventh round).
+ */
+function rendersWithoutScripts(context: EntryContext): boolean {
+  return context.staticHandlerContext.matches.some((m) => (context.routeModules[m.route.id]?.handle as { scripts?: boolean } | undefined)?.scripts === false);
+}
+
 export function handleDocumentRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext): Promise<Response> {
+  if (rendersWithoutScripts(remixContext)) {
+    // A render error throws here, as it rejects below: Remix then renders the error boundary.
+    const html = renderToString(<RemixServer context={remixContext} url={request.url} />);
+    headers.set("Content-Type", "text/html");
+    // The streaming renderer writes the doctype itself; renderToString does not.
+    return Promise.resolve(new Response(`<!DOCTYPE html>${html}`, { headers, status }));
+  }
   // Bots and SPA mode wait for the whole page; browsers get the shell as soon as it is ready.
   const allReady = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;
   return new Promise((resolve, reject) => {

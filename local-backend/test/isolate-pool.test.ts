@@ -106,6 +106,18 @@ describe("isolate pool bounds", () => {
     expect(workers(backend, ACTIONS)).toBeLessThanOrEqual(3);
   }, 60_000);
 
+  test("jobs the scheduler starts in one turn start no worker past the cap", async () => {
+    // Due jobs start in one loop (scheduler.ts runDue), so their runs ask the pool for a worker in
+    // the same turn. Each used to see room while the first start awaited the bundle, and started a
+    // worker of its own (10 for 10 jobs against a cap of 3), stopped again when it finished.
+    const { backend, client } = await start({ maxActionWorkers: 3 });
+    await client.mutation(anyApi.stuck.scheduleSleeps, { n: 10, ms: 50 });
+    await until("the 10 jobs ran", () => backend.scheduler.pendingJobs().length === 0, 10_000);
+    await backend.scheduler.idle();
+    expect(backend.runner.isolates!.peak.get(ACTIONS)).toBe(3);
+    expect(workers(backend, ACTIONS)).toBeLessThanOrEqual(3);
+  }, 30_000);
+
   test("actions calling ctx.runAction at the cap do not deadlock; the extra workers are not kept", async () => {
     // A deadlock would surface as the action time limit, not a hang.
     const { backend, client } = await start({ maxActionWorkers: 2 }, { actionTimeoutMs: 10_000 });

@@ -44,6 +44,7 @@ async function render(pathAndQuery: string): Promise<{ status: number; body: str
     handle = vite.handle;
   }
   const response = await handle(new Request(`${ORIGIN}${pathAndQuery}`, { headers: { Accept: "text/html" } }));
+  expect(response.headers.get("content-type"), pathAndQuery).toMatch(/^text\/html/);
   return { status: response.status, body: await response.text() };
 }
 
@@ -57,6 +58,8 @@ describe("zero reader JavaScript", () => {
       const { status, body } = await render(page);
       expect(status, page).toBe(200);
       expect(body, page).toContain("<main");
+      // Rendered to one string, not streamed (document.server.tsx): still a whole standards-mode document.
+      expect(body, page).toMatch(/^<!DOCTYPE html><html lang="en">[^]*<\/html>/);
       expect(scriptTags(body), page).toEqual([]);
       expect(body, page).not.toMatch(/rel="modulepreload"/);
       expect(body, page).not.toContain("__remixContext");
@@ -66,12 +69,14 @@ describe("zero reader JavaScript", () => {
   test("an unknown post's 404 inside a publication has no scripts either", async () => {
     const { status, body } = await render("/the-ledger/no-such-post-here");
     expect(status).toBe(404);
+    expect(body).toMatch(/^<!DOCTYPE html><html lang="en">[^]*<\/html>/);
     expect(scriptTags(body)).toEqual([]);
   });
 
   test("platform pages still load the app (the check can fail): /login has module scripts and hydration data", async () => {
     const { status, body } = await render("/login");
     expect(status).toBe(200);
+    expect(body).toMatch(/^<!DOCTYPE html><html lang="en">[^]*<\/html>/);
     expect(scriptTags(body).length).toBeGreaterThan(0);
     expect(body).toContain("__remixContext");
   });

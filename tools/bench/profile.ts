@@ -96,11 +96,13 @@ async function main() {
   const outDir = process.env.PROFILE_DIR ?? mkdtempSync(path.join(os.tmpdir(), "profile-out-"));
   let app: ChildProcess | null = null;
   const backendProfiles = path.join(outDir, "backend");
-  // Compiled, as npm start runs it: under tsx, keepNames calls would show in the backend's profile.
+  // The app's build first: a stale build is rebuilt, and the rebuild empties build/, where the
+  // compiled backend goes. Compiled, as npm start runs it: under tsx, keepNames calls would show in
+  // the backend's profile.
+  ensureBuild(log);
   const compiledCli = await compiledBackendCli();
   const backend = backendProcess({ dataDir, port: await freePortPair(), crons: false, quiet: true, compiledCli, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${backendProfiles}`] });
   try {
-    ensureBuild(log);
     let subscriber!: Awaited<ReturnType<typeof seedSubscriber>>;
     await prepareDataDir(dataDir, {}, async (b) => {
       await seed(b, log);

@@ -89,6 +89,7 @@ export class IsolatePool {
   private source: Promise<string> | null = null;
   private idle = new Map<string, IsolateWorker[]>();
   private all = new Set<IsolateWorker>();
+  private starting = new Map<string, number>();
   private queue: Array<{ klass: string; take(w: IsolateWorker): void; fail(e: Error): void }> = [];
   private nextId = 0;
   private closed = false;
@@ -126,8 +127,9 @@ export class IsolatePool {
     return klass.startsWith("tx:") ? this.bounds.maxTxWorkers : this.bounds.maxActionWorkers;
   }
 
+  /** Workers of a class alive or starting: a start awaits the bundle, and must hold its place meanwhile. */
   private count(klass: string): number {
-    let n = 0;
+    let n = this.starting.get(klass) ?? 0;
     for (const w of this.all) if (w.klass === klass) n++;
     return n;
   }
@@ -235,8 +237,17 @@ export class IsolatePool {
       return free;
     }
     if (overCap || this.count(klass) < this.maxWorkers(klass)) {
-      this.source ??= compileWorker();
-      const w = new IsolateWorker(await this.source, klass, heapMb, this.host, (dead) => this.onExit(dead));
+      // The place is taken before the await: acquires in the same turn (a socket's batch of
+      // queries, a burst of runs) each saw room, and started a worker apiece past the cap, which
+      // their release then stopped ("over the pool's cap").
+      this.starting.set(klass, (this.starting.get(klass) ?? 0) + 1);
+      let source: string;
+      try {
+        source = await (this.source ??= compileWorker());
+      } finally {
+        this.starting.set(klass, this.starting.get(klass)! - 1);
+      }
+      const w = new IsolateWorker(source, klass, heapMb, this.host, (dead) => this.onExit(dead));
       this.all.add(w);
       this.peak.set(klass, Math.max(this.peak.get(klass) ?? 0, this.count(klass)));
       return w;

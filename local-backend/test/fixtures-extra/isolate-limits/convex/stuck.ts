@@ -71,3 +71,11 @@ export const queryAfterSleep = actionGeneric({
     return await ctx.runQuery(makeFunctionReference<"query", { n: number }, number>("stuck:ping"), { n });
   },
 });
+
+/** Schedules `n` sleepActions for the same moment (isolate-pool.test.ts: the scheduler starts them in one turn). */
+export const scheduleSleeps = mutationGeneric({
+  args: { n: v.number(), ms: v.number() },
+  handler: async (ctx, { n, ms }) => {
+    for (let i = 0; i < n; i++) await ctx.scheduler.runAfter(0, makeFunctionReference<"action">("stuck:sleepAction"), { ms });
+  },
+});
