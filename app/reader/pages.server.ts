@@ -1,7 +1,7 @@
 import { type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
 import { resolveTheme, type ResolvedTheme } from "../../convex/shared/theme";
 import type { ReaderPost } from "../../convex/validators";
-import { readerClient, type ReaderClient } from "./client.server";
+import { publicReaderClient, readerClient, type ReaderClient } from "./client.server";
 import { badRequest, notFound } from "./http.server";
 import { resolveSite, type ResolvedSite } from "./site.server";
 import { accentPair } from "./theme";
@@ -29,12 +29,26 @@ export function siteData(r: ResolvedSite): SiteData {
 }
 
 /** The request's site and client, or a thrown 404. */
-export async function requireSite(request: Request, params: { site?: string }): Promise<{ resolved: ResolvedSite; client: ReaderClient; site: SiteData }> {
+/**
+ * The request's site and its clients: `client` asks as the viewer (what depends on them: their
+ * standing, whether they may read a locked post); `shared` asks what every viewer sees alike (cards,
+ * lists, taxonomy headers), anonymously for a signed-in reader too, so one cached answer serves
+ * every reader instead of one per reader (the backend's query cache is keyed by identity).
+ */
+export async function requireSite(
+  request: Request,
+  params: { site?: string },
+): Promise<{ resolved: ResolvedSite; client: ReaderClient; shared: ReaderClient; site: SiteData }> {
   const [client, resolved] = await Promise.all([readerClient(request), resolveSite(request, params)]);
   if (!resolved) throw notFound("Publication not found");
-  return { resolved, client, site: siteData(resolved) };
+  return { resolved, client, shared: client.signedIn ? publicReaderClient(request) : client, site: siteData(resolved) };
 }
 
+/**
+ * A post as every list shows it. Nothing in it depends on who is looking (no body, no lock state:
+ * a card shows "Subscribers" for a featured post whoever reads it), so a signed-in reader's cards
+ * can come from the answer every reader shares (post-page.server.ts).
+ */
 export function toCard(p: ReaderPost): PostCard {
   return {
     slug: p.slug,
@@ -46,7 +60,6 @@ export function toCard(p: ReaderPost): PostCard {
     publishedAt: p.publishedAt,
     readingTimeMinutes: p.readingTimeMinutes,
     featured: p.featured,
-    locked: p.locked,
     coverImageUrl: p.coverImageUrl,
     coverImageAlt: p.coverImageAlt ?? null,
     category: p.category ? { name: p.category.name, slug: p.category.slug } : null,

@@ -11,11 +11,32 @@ import { rememberBody, renderedBody } from "./render.server";
 
 type Found = FunctionReturnType<typeof api.reader.postPage>;
 
-/** reader:postPage for this viewer, with the body's HTML when they may read it (else null). */
-export async function loadPostPage(client: ReaderClient, siteSlug: string, slug: string): Promise<{ found: Found; bodyHtml: string | null }> {
-  const found = await client.query(api.reader.postPage, { siteSlug, slug });
-  if (found?.kind !== "post" || found.bodyKey === null) return { found, bodyHtml: null };
-  return { found, bodyHtml: await bodyHtml(client, siteSlug, slug, found.bodyKey) };
+/**
+ * reader:postPage as this viewer sees it, with the body's HTML when they may read it (else null).
+ *
+ * The page itself (the post's card, related posts, previous/next) is the same for every viewer:
+ * cards never carry a body, and entitlement only ever unlocks. So it is asked anonymously
+ * (`shared`, pages.server.ts requireSite), and one cached answer per post version serves every reader; asked as each signed-in
+ * reader, it was a fresh ~40-read query per reader and post (the backend keys its cache by
+ * identity, as Convex does). Only a post that is locked to everyone asks the viewer's own question:
+ * reader:bodyKeys decides, as this viewer, whether they may read it, and names the body if so.
+ */
+export async function loadPostPage(
+  client: ReaderClient,
+  shared: ReaderClient,
+  siteSlug: string,
+  slug: string,
+): Promise<{ found: Found; bodyHtml: string | null }> {
+  const found = await shared.query(api.reader.postPage, { siteSlug, slug });
+  if (found?.kind !== "post") return { found, bodyHtml: null };
+  let { post, bodyKey } = found;
+  if (client.signedIn && post.locked) {
+    const [own] = await client.query(api.reader.bodyKeys, { siteSlug, slugs: [slug] });
+    bodyKey = own?.bodyKey ?? null;
+    if (bodyKey !== null) post = { ...post, locked: false };
+  }
+  if (bodyKey === null) return { found: { ...found, post }, bodyHtml: null };
+  return { found: { ...found, post, bodyKey }, bodyHtml: await bodyHtml(client, siteSlug, slug, bodyKey) };
 }
 
 /**

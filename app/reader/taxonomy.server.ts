@@ -12,20 +12,20 @@ import type { TaxonomyHeader, TaxonomyKind } from "./taxonomy-page";
 
 /** The payload keeps the kind's own key (`tag` or `category`), as the routes always answered. */
 export async function taxonomyLoader<K extends TaxonomyKind>(kind: K, { request, params }: LoaderFunctionArgs) {
-  const { client, site } = await requireSite(request, params);
+  const { client, shared, site } = await requireSite(request, params);
   const slugParam = (kind === "tag" ? params.tagSlug : params.categorySlug) ?? "";
   const found =
     kind === "tag"
-      ? await client.query(api.reader.tagBySlug, { siteSlug: site.slug, slug: slugParam })
-      : await client.query(api.reader.categoryBySlug, { siteSlug: site.slug, slug: slugParam });
+      ? await shared.query(api.reader.tagBySlug, { siteSlug: site.slug, slug: slugParam })
+      : await shared.query(api.reader.categoryBySlug, { siteSlug: site.slug, slug: slugParam });
   if (!found) throw notFound(kind === "tag" ? "Tag not found" : "Category not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base)[kind](found.slug), 301);
   const { name, slug, description, postCount } = found.kind === "tag" ? found.tag : found.category;
   const header: TaxonomyHeader = { name, slug, description, postCount };
   const list =
     kind === "tag"
-      ? await listPage(request, client, api.reader.byTag, { siteSlug: site.slug, tagSlug: slug })
-      : await listPage(request, client, api.reader.byCategory, { siteSlug: site.slug, categorySlug: slug });
+      ? await listPage(request, shared, api.reader.byTag, { siteSlug: site.slug, tagSlug: slug })
+      : await listPage(request, shared, api.reader.byCategory, { siteSlug: site.slug, categorySlug: slug });
   const payload = { [kind]: header, list } as { [P in K]: TaxonomyHeader } & { list: typeof list };
   return cachedPage(request, client, payload, { site, payload });
 }

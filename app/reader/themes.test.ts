@@ -49,7 +49,6 @@ const card = (over: Partial<PostCard> = {}): PostCard => ({
   publishedAt: Date.UTC(2026, 0, 5),
   readingTimeMinutes: 6,
   featured: false,
-  locked: false,
   coverImageUrl: null,
   coverImageAlt: null,
   category: { name: "Guides", slug: "guides" },

@@ -37,7 +37,6 @@ export interface PostCard {
   publishedAt: number;
   readingTimeMinutes: number;
   featured: boolean;
-  locked: boolean;
   coverImageUrl: string | null;
   /** The cover's alt text (null: decorative, rendered with alt=""). */
   coverImageAlt: string | null;

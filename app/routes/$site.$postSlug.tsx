@@ -24,11 +24,12 @@ import { countView } from "../reader/views.server";
 // reader Convex entitles to it (post-page.server.ts); Convex decides that on every request.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site, resolved } = await requireSite(request, params);
+  const { client, shared, site, resolved } = await requireSite(request, params);
   const slug = params.postSlug ?? "";
-  // The post, related posts and previous/next in one call (issue #18, ADR 016).
-  // The body's HTML is rendered once per version and shared by the readers Convex entitles to it.
-  const { found, bodyHtml } = await loadPostPage(client, site.slug, slug);
+  // The post, related posts and previous/next in one call shared by every viewer, and for a signed-in
+  // reader of a locked post, whether they may read it (issue #18, ADR 016). The body's HTML is
+  // rendered once per version and shared by the readers Convex entitles to it.
+  const { found, bodyHtml } = await loadPostPage(client, shared, site.slug, slug);
   // Not a post here: maybe an imported post's old address (Ghost "/slug/" whose slug clashed).
   if (!found) throw (await legacyRedirect(client, site, pathBelowSite(request))) ?? notFound("Post not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base).post(found.slug), 301);
@@ -42,6 +43,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const payload = {
     post: {
       ...toCard(post),
+      // Whether this viewer may read it (a card alone says nothing of the viewer: pages.server.ts toCard).
+      locked: post.locked,
       updatedAt: post.updatedAt,
       seoTitle: post.seoTitle,
       seoDescription: post.seoDescription,

@@ -19,7 +19,7 @@ import { pageMeta } from "../reader/seo";
 const FEATURED_ON_HOME = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site, resolved } = await requireSite(request, params);
+  const { client, shared, site, resolved } = await requireSite(request, params);
   // WordPress's "/?p=123" of an imported post 301s to it (issue #17); an unknown id shows the home.
   const oldId = new URL(request.url).searchParams.get("p");
   if (oldId !== null) {
@@ -29,8 +29,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [featured, latest, membership] = await Promise.all([
     new URL(request.url).searchParams.has("cursor")
       ? null
-      : client.query(api.reader.featured, { siteSlug: site.slug, paginationOpts: { numItems: FEATURED_ON_HOME, cursor: null } }),
-    listPage(request, client, api.reader.latest, { siteSlug: site.slug }),
+      : shared.query(api.reader.featured, { siteSlug: site.slug, paginationOpts: { numItems: FEATURED_ON_HOME, cursor: null } }),
+    listPage(request, shared, api.reader.latest, { siteSlug: site.slug }),
     readerMembership(client, resolved.site._id),
   ]);
   const payload = { featured: featured ? featured.page.map(toCard) : [], latest, membership };

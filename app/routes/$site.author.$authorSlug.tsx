@@ -12,14 +12,14 @@ import { pageMeta } from "../reader/seo";
 // /{site}/author/{authorSlug}: the author's name, picture, bio and website, then their posts.
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { client, site } = await requireSite(request, params);
-  const author = await client.query(api.reader.authorBySlug, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
+  const { client, shared, site } = await requireSite(request, params);
+  const author = await shared.query(api.reader.authorBySlug, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
   if (!author) {
     // A claimed placeholder author's page (issue #17) moved to the claimant's own.
-    const moved = await client.query(api.reader.authorRedirect, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
+    const moved = await shared.query(api.reader.authorRedirect, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
     throw moved ? redirect(readerPaths(site.base).author(moved.slug), 301) : notFound("Author not found");
   }
-  const list = await listPage(request, client, api.reader.byAuthor, { siteSlug: site.slug, authorSlug: author.slug });
+  const list = await listPage(request, shared, api.reader.byAuthor, { siteSlug: site.slug, authorSlug: author.slug });
   const payload = {
     author: {
       name: author.name,

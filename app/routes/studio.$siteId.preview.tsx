@@ -70,7 +70,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
     publishedAt: edit.post.publishedAt ?? edit.post.scheduledAt ?? now,
     readingTimeMinutes: readingTimeMinutes(wordCount(text)),
     featured: edit.post.featured,
-    locked: false,
     coverImageUrl: null,
     coverImageAlt: null,
     category: category ? { name: category.name, slug: category.slug } : null,

@@ -151,10 +151,14 @@ describe("$site layout", () => {
 });
 
 describe("home", () => {
-  test("featured posts first (locked for anonymous readers), then the latest with a real ?cursor= link", async () => {
+  test("featured posts first (cards: no body and no lock state, the same for every viewer), then the latest with a real ?cursor= link", async () => {
     const r = await ok(homeRoute.loader, "/the-ledger/", { site: "the-ledger" });
     expect(r.data.featured).toHaveLength(3);
-    for (const f of r.data.featured) expect(f).toMatchObject({ featured: true, locked: true });
+    for (const f of r.data.featured) {
+      expect(f).toMatchObject({ featured: true });
+      expect(f).not.toHaveProperty("locked");
+      expect(f).not.toHaveProperty("doc");
+    }
     expect(r.data.latest.posts).toHaveLength(10);
     expect(r.data.latest.first).toBe(true);
     expect(r.data.latest.posts[0]).toMatchObject({ title: "How a city budget really works", slug: "city-budgets-explained", authorName: "Amara Okafor" });
@@ -232,7 +236,7 @@ describe("post page", () => {
     expect(r.headers.get("ETag")).toBeNull();
   });
 
-  test("a signed-in post page asks Convex each question once as the viewer: the layout and the page share the viewer's standing, and the site is read anonymously (issue #18)", async () => {
+  test("a signed-in post page asks Convex as the viewer only what depends on them, each once: the standing (shared by layout and page) and, for a locked post, its body key; the site and the page are read anonymously (issue #18)", async () => {
     const asked: string[] = [];
     const convex = actingAs(subscriberId);
     const counting = {
@@ -249,10 +253,13 @@ describe("post page", () => {
     expect(layout).toBeTruthy();
     expect(page).toBeTruthy();
     // The body is asked for only when this process has not rendered its version yet.
-    // The site is the same for everyone: not asked as the subscriber (publicReaderClient).
-    expect(asked.filter((n) => n !== "reader:postBody").sort()).toEqual(["audience:myStanding", "reader:postPage"]);
+    // The site and the page (post card, related, previous/next) are the same for everyone: not asked
+    // as the subscriber (publicReaderClient). Whether they may read this featured post is.
+    expect(asked.filter((n) => n !== "reader:postBody").sort()).toEqual(["audience:myStanding", "reader:bodyKeys"]);
     expect(layout.site).toMatchObject({ slug: "the-ledger" });
     expect(layout.viewer).toBeTruthy();
+    expect(page.data.post).toMatchObject({ featured: true, locked: false });
+    expect(page.data.post.bodyHtml).toContain("For subscribers: the full analysis");
     expect(asked.filter((n) => n === "reader:postBody").length).toBeLessThanOrEqual(1);
   });
 
@@ -260,8 +267,8 @@ describe("post page", () => {
     const slug = "why-your-bus-runs-less-often-than-it-did-in-2019";
     const r = await ok(postRoute.loader, `/the-ledger/${slug}`, { site: "the-ledger", postSlug: slug });
     const { previous, next } = r.data.adjacent;
-    expect(previous).toMatchObject({ slug: "zoning-explained-with-one-vacant-lot", title: "Zoning, explained with one vacant lot", locked: false });
-    expect(next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true, locked: true });
+    expect(previous).toMatchObject({ slug: "zoning-explained-with-one-vacant-lot", title: "Zoning, explained with one vacant lot", featured: false });
+    expect(next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true });
     // Cards, exactly the list shape: no ids, no body, no rendered HTML.
     const cardKeys = Object.keys(r.data.related[0] ?? previous).sort();
     for (const card of [previous, next]) {
@@ -278,12 +285,17 @@ describe("post page", () => {
     expect(oldest.data.adjacent).toEqual({ previous: null, next: expect.objectContaining({ slug: "the-budget-vote-annotated" }) });
   });
 
-  test("a subscriber's previous/next show a featured neighbour unlocked, still as a card without its body", async () => {
-    setReaderClientFactory(async () => clientFor(actingAs(subscriberId), true));
+  test("a subscriber's previous/next and related posts are the cards every reader gets: no body, no lock state", async () => {
     const slug = "why-your-bus-runs-less-often-than-it-did-in-2019";
+    const anonymous = await ok(postRoute.loader, `/the-ledger/${slug}`, { site: "the-ledger", postSlug: slug });
+    setReaderClientFactory(async () => clientFor(actingAs(subscriberId), true));
     const r = await ok(postRoute.loader, `/the-ledger/${slug}`, { site: "the-ledger", postSlug: slug });
-    expect(r.data.adjacent.next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true, locked: false });
+    expect(r.data.signedIn).toBe(true);
+    expect(r.data.adjacent.next).toMatchObject({ slug: "the-hidden-cost-of-a-thirty-year-bond", featured: true });
+    expect(r.data.adjacent.next).not.toHaveProperty("locked");
     expect(r.data.adjacent.next).not.toHaveProperty("bodyHtml");
+    expect(r.data.adjacent).toEqual(anonymous.data.adjacent);
+    expect(r.data.related).toEqual(anonymous.data.related);
     expect(JSON.stringify(r.data)).not.toContain("For subscribers: the full analysis");
   });
 

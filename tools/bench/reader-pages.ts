@@ -47,6 +47,10 @@ const SITE = "bench";
 const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 const SEARCH_WORDS = ["harbor", "budget", "river", "signal", "garden", "ledger", "winter", "index", "market", "compost"];
 
+/** Subscribers of the many-subscribers row, and the newest featured posts they read. */
+const SUBSCRIBERS = 100;
+const NEWEST_FEATURED = 20;
+const MANY_SUBSCRIBERS = `featured post, ${SUBSCRIBERS} subscribers, newest ${NEWEST_FEATURED}`;
 const CONCURRENCY = (process.env.READER_BENCH_CONCURRENCY ?? "50").split(",").map(Number);
 if (!CONCURRENCY.every((c) => Number.isInteger(c) && c > 0)) throw new Error(`READER_BENCH_CONCURRENCY: whole numbers separated by commas (got "${process.env.READER_BENCH_CONCURRENCY}")`);
 
@@ -54,6 +58,7 @@ if (!CONCURRENCY.every((c) => Number.isInteger(c) && c > 0)) throw new Error(`RE
 const TARGETS: Record<string, { rps: number; p99?: number }> = {
   post: { rps: 1000, p99: 100 },
   "featured post, signed-in subscriber": { rps: 800, p99: 100 },
+  [MANY_SUBSCRIBERS]: { rps: 800, p99: 100 },
   home: { rps: 800, p99: 100 },
   tag: { rps: 800, p99: 100 },
   rss: { rps: 400, p99: 100 },
@@ -64,6 +69,11 @@ interface Endpoint {
   /** Paths requests rotate through. */
   paths: string[];
   headers?: Record<string, string>;
+  /**
+   * Readers the requests rotate through (each their own headers), in place of `headers`: every path
+   * once as the first reader, then every path as the next, and so on.
+   */
+  readers?: Array<Record<string, string>>;
   /**
    * Warm-up requests (default: every path twice per worker, so caches hold them). Pages that are
    * never cached (first views, signed-in readers) only warm the JIT: a few hundred.
@@ -101,7 +111,11 @@ async function loadChild(config: LoadConfig): Promise<void> {
   const results: LoadResult[] = [];
   for (const endpoint of config.endpoints) {
     let i = 0;
-    const next = () => endpoint.paths[i++ % endpoint.paths.length];
+    const next = () => {
+      const k = i++;
+      const headers = endpoint.readers ? endpoint.readers[Math.floor(k / endpoint.paths.length) % endpoint.readers.length] : endpoint.headers;
+      return { path: endpoint.paths[k % endpoint.paths.length], headers };
+    };
     const run = (connections: number, limit: { duration: number } | { amount: number }) =>
       autocannon({
         url: config.url,
@@ -109,7 +123,15 @@ async function loadChild(config: LoadConfig): Promise<void> {
         ...limit,
         // Anonymous readers; without a User-Agent no view is counted (the "post, first view"
         // endpoint sends a browser's, and no cookie, so every request counts one).
-        requests: [{ method: "GET", setupRequest: (req: any) => ({ ...req, path: next(), headers: { ...req.headers, ...endpoint.headers } }) }],
+        requests: [
+          {
+            method: "GET",
+            setupRequest: (req: any) => {
+              const { path, headers } = next();
+              return { ...req, path, headers: { ...req.headers, ...headers } };
+            },
+          },
+        ],
       });
     // Warm-up: every distinct path a few times over (with the cache on, this is when subscriptions
     // are made, in every worker: each keeps its own caches, and connections are spread over the
@@ -273,39 +295,46 @@ export async function seed(backend: LocalBackend, log: Log) {
  * A paying subscriber of the bench site with a session: the backend's signing keys set in its
  * environment (as `npx @convex-dev/auth` sets them), a user, a session and an active subscription.
  * `cookie(issuer)` is the Cookie header of their signed-in requests (the issuer is the backend's
- * HTTP actions origin, CONVEX_SITE_URL, where Convex Auth serves its keys).
+ * HTTP actions origin, CONVEX_SITE_URL, where Convex Auth serves its keys). `cookies(issuer)` gives
+ * the first subscriber's and `count - 1` more, each a user of their own with an active subscription.
  */
-export async function seedSubscriber(backend: LocalBackend): Promise<{ cookie(issuer: string): Promise<string> }> {
+export async function seedSubscriber(backend: LocalBackend, count = 1): Promise<{ cookie(issuer: string): Promise<string>; cookies(issuer: string): Promise<string[]> }> {
   const keys = await generateKeyPair("RS256", { extractable: true });
   backend.env.set("JWT_PRIVATE_KEY", (await exportPKCS8(keys.privateKey)).trimEnd().replace(/\n/g, " "));
   backend.env.set("JWKS", JSON.stringify({ keys: [{ use: "sig", ...(await exportJWK(keys.publicKey)) }] }));
   const out = await backend.runner.transactInline(async (ctx: any) => {
     const now = Date.now();
     const site = await ctx.db.query("sites").withIndex("by_slug", (q: any) => q.eq("slug", SITE)).unique();
-    const userId = await ctx.db.insert("users", { name: "Paying Reader", email: "reader@example.com", createdAt: now, updatedAt: now });
-    const sessionId = await ctx.db.insert("authSessions", { userId, expirationTime: now + 86_400_000 });
-    await ctx.db.insert("subscriptions", {
-      siteId: site._id,
-      userId,
-      status: "active",
-      currentPeriodStart: now,
-      currentPeriodEnd: now + 30 * 86_400_000,
-      cancelAtPeriodEnd: false,
-      createdAt: now,
-      updatedAt: now,
-    });
-    return { userId, sessionId };
+    const made: Array<{ userId: string; sessionId: string }> = [];
+    for (let i = 0; i < count; i++) {
+      const userId = await ctx.db.insert("users", { name: "Paying Reader", email: i ? `reader${i}@example.com` : "reader@example.com", createdAt: now, updatedAt: now });
+      const sessionId = await ctx.db.insert("authSessions", { userId, expirationTime: now + 86_400_000 });
+      await ctx.db.insert("subscriptions", {
+        siteId: site._id,
+        userId,
+        status: "active",
+        currentPeriodStart: now,
+        currentPeriodEnd: now + 30 * 86_400_000,
+        cancelAtPeriodEnd: false,
+        createdAt: now,
+        updatedAt: now,
+      });
+      made.push({ userId, sessionId });
+    }
+    return made;
   });
   if (!out.ok) throw new Error(out.message);
-  const { userId, sessionId } = JSON.parse(out.valueJson) as { userId: string; sessionId: string };
+  const made = JSON.parse(out.valueJson) as Array<{ userId: string; sessionId: string }>;
+  const cookieOf = async ({ userId, sessionId }: { userId: string; sessionId: string }, issuer: string) => {
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = await new SignJWT({ sub: `${userId}|${sessionId}`, iss: issuer, aud: "convex", iat: now, exp: now + 3600 })
+      .setProtectedHeader({ alg: "RS256" })
+      .sign(keys.privateKey);
+    return `__convexAuthJWT=${jwt}; __convexAuthRefreshToken=unused-during-the-bench`;
+  };
   return {
-    async cookie(issuer) {
-      const now = Math.floor(Date.now() / 1000);
-      const jwt = await new SignJWT({ sub: `${userId}|${sessionId}`, iss: issuer, aud: "convex", iat: now, exp: now + 3600 })
-        .setProtectedHeader({ alg: "RS256" })
-        .sign(keys.privateKey);
-      return `__convexAuthJWT=${jwt}; __convexAuthRefreshToken=unused-during-the-bench`;
-    },
+    cookie: (issuer) => cookieOf(made[0], issuer),
+    cookies: (issuer) => Promise.all(made.map((m) => cookieOf(m, issuer))),
   };
 }
 
@@ -378,13 +407,14 @@ export async function stopApp(app: ChildProcess) {
 async function sanityCheck(base: string, endpoints: Endpoint[]) {
   for (const e of endpoints) {
     for (const p of e.paths.slice(0, 3)) {
-      const r = await fetch(`${base}${p}`, { headers: e.headers });
+      const headers = e.readers?.[e.readers.length - 1] ?? e.headers;
+      const r = await fetch(`${base}${p}`, { headers });
       const body = await r.text();
       if (r.status !== 200) throw new Error(`reader bench: ${p} answered ${r.status}: ${body.slice(0, 200)}`);
       // The subscriber must really be signed in and entitled (else it measures a paywall).
-      if (e.headers?.cookie && !body.includes('data-testid="post-body"')) throw new Error(`reader bench: the subscriber was not shown ${p}'s body`);
+      if (headers?.cookie && !body.includes('data-testid="post-body"')) throw new Error(`reader bench: the subscriber was not shown ${p}'s body`);
       // The first-view endpoint must really count views (else it measures the cached path).
-      if (e.headers?.["user-agent"] && !r.headers.get("set-cookie")?.includes("pr_viewed=")) {
+      if (headers?.["user-agent"] && !r.headers.get("set-cookie")?.includes("pr_viewed=")) {
         throw new Error(`reader bench: ${p} with a browser's User-Agent did not count a view`);
       }
     }
@@ -413,7 +443,9 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
       scheduler: false,
     });
     await seed(backend, log);
-    const subscriber = { cookie: await (await seedSubscriber(backend)).cookie(backend.siteUrl) };
+    const subscribers = await seedSubscriber(backend, SUBSCRIBERS);
+    const subscriber = { cookie: await subscribers.cookie(backend.siteUrl) };
+    const readers = (await subscribers.cookies(backend.siteUrl)).map((cookie) => ({ cookie }));
 
     const random = prng(7);
     const postPaths = Array.from({ length: DISTINCT_POSTS }, () => `/${SITE}/post-${POSTS - 1 - Math.floor(random() * POSTS)}`);
@@ -426,6 +458,9 @@ export async function runReaderPagesBench(log: Log): Promise<void> {
       { name: "post, first view", paths: postPaths, headers: { "user-agent": BROWSER_UA }, warmup: 400 },
       // Featured posts are every tenth (seed); a signed-in reader is never served from the caches.
       { name: "featured post, signed-in subscriber", paths: postPaths.map((p) => p.replace(/\d+$/, (n) => String(Number(n) - (Number(n) % 10)))), headers: subscriber, warmup: 400 },
+      // A newsletter's day: many subscribers, each signed in as themselves, reading the newest
+      // featured posts (every tenth post is featured; the highest numbers are the newest).
+      { name: MANY_SUBSCRIBERS, paths: Array.from({ length: NEWEST_FEATURED }, (_, i) => `/${SITE}/post-${POSTS - 10 - i * 10}`), readers, warmup: 400 },
     ];
 
     const rows: Array<Record<string, string>> = [];
