@@ -16,10 +16,11 @@ type Found = FunctionReturnType<typeof api.reader.postPage>;
  *
  * The page itself (the post's card, related posts, previous/next) is the same for every viewer:
  * cards never carry a body, and entitlement only ever unlocks. So it is asked anonymously
- * (`shared`, pages.server.ts requireSite), and one cached answer per post version serves every reader; asked as each signed-in
- * reader, it was a fresh ~40-read query per reader and post (the backend keys its cache by
- * identity, as Convex does). Only a post that is locked to everyone asks the viewer's own question:
- * reader:bodyKeys decides, as this viewer, whether they may read it, and names the body if so.
+ * (`shared`, pages.server.ts requireSite), and one cached answer per post version serves every
+ * reader; asked as each signed-in reader, it was a fresh ~40-read query per reader and post (the
+ * backend keys its cache by identity, as Convex does). Only a post that is locked to everyone asks
+ * the viewer's own question: reader:bodyKeys decides, as this viewer, whether they may read it,
+ * and names the body if so.
  */
 export async function loadPostPage(
   client: ReaderClient,
