@@ -29,6 +29,7 @@ import {
   emailSuppressionFields,
   emailDeliveryFields,
   emailSendContentFields,
+  emailSendCountShardFields,
   emailSendFields,
   resendEventFields,
   stripeEventFields,
@@ -175,6 +176,7 @@ export default defineSchema({
   // Post sends (ADR 013): one row per send with exact counters, its frozen content, one delivery per recipient.
   emailSends: defineTable(emailSendFields).index("by_siteId_and_postId", ["siteId", "postId"]),
   emailSendContents: defineTable(emailSendContentFields).index("by_siteId_and_sendId_and_kind", ["siteId", "sendId", "kind"]),
+  emailSendCountShards: defineTable(emailSendCountShardFields).index("by_siteId_and_sendId_and_shard", ["siteId", "sendId", "shard"]),
   emailDeliveries: defineTable(emailDeliveryFields)
     .index("by_siteId_and_postId_and_memberId", ["siteId", "postId", "memberId"])
     .index("by_siteId_and_sendId_and_batch", ["siteId", "sendId", "batch"])

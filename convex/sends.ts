@@ -78,7 +78,7 @@ export const get = siteQuery({
   returns: v.union(vSendView, v.null()),
   handler: async (ctx, { sendId }) => {
     const send = await Sends.sendInSite(ctx, ctx.site._id, sendId);
-    return send ? Sends.sendView(send) : null;
+    return send ? await Sends.sendView(ctx, send) : null;
   },
 });
 
@@ -291,7 +291,7 @@ export const audit = internalQuery({
   handler: async (ctx, { sendId }) => {
     const send = await ctx.db.get("emailSends", sendId);
     if (!send) return null;
-    return { counts: send.counts, recount: await Pipeline.recount(ctx, send), total: send.total };
+    return { counts: await Sends.sendCounts(ctx, send), recount: await Pipeline.recount(ctx, send), total: send.total };
   },
 });
 

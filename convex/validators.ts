@@ -652,6 +652,19 @@ export const emailSendContentFields = {
   ),
 };
 
+/**
+ * One share of a send's delivery counts (model/sends.ts): counter moves land on a shard picked at
+ * random, off the send's row, which the pipeline's dispatch state keeps busy. A send's counts are
+ * its row's `counts` (planning's, and every move made before shards existed) plus its shards'. A
+ * shard's count for a status may be negative (a move out of it landed here, the move in elsewhere).
+ */
+export const emailSendCountShardFields = {
+  siteId: v.id("sites"),
+  sendId: v.id("emailSends"),
+  shard: v.number(),
+  counts: vSendCounts,
+};
+
 /** One email of a send to one member; at most one live delivery per (post, member). */
 export const emailDeliveryFields = {
   siteId: v.id("sites"),

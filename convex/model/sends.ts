@@ -2,6 +2,7 @@ import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { env } from "../env";
+import { SEND_COUNT_SHARDS } from "../shared/constants";
 import { appError } from "../lib/errors";
 import type { DeliveryStatus, SendSegment } from "../validators";
 import { getBody } from "./posts";
@@ -16,8 +17,12 @@ import { fillPostEmail, renderPostEmailTemplate } from "../email/postEmail";
 // - At most one live delivery per (post, member): a delivery that is queued, sent, delivered,
 //   bounced or complained blocks another for the same post (liveDeliveryFor); cancelled, failed
 //   and skipped ones were never accepted by the provider and do not.
-// - send.counts[status] = the number of the send's deliveries in that status, always: only
+// - sendCounts(send)[status] = the number of the send's deliveries in that status, always: only
 //   setDeliveryStatus (+ applyMoves) and planning's inserts change either, in the same transaction.
+//   The counts are the send row's plus its shards' (emailSendCountShards): planning adds to the row,
+//   which it writes anyway; every move after that goes to a random shard, so the provider's
+//   webhooks and the batches do not all rewrite the one row the pipeline's dispatch state lives on
+//   (under optimistic concurrency each such write made the others run again).
 // - Content is frozen when the send starts: the "source" row copies the post's body as it is then.
 
 export type SendCounts = Doc<"emailSends">["counts"];
@@ -122,9 +127,9 @@ export async function liveDeliveryFor(ctx: QueryCtx, siteId: Id<"sites">, postId
 
 /**
  * Counter changes collected over many deliveries of one mutation, written with one patch per send
- * (applyMoves): a batch of 100 status changes patches its send once, not 100 times.
+ * (applyMoves): a batch of 100 status changes patches one of its send's shards once, not 100 times.
  */
-export type CounterMoves = Map<Id<"emailSends">, Partial<Record<DeliveryStatus, number>>>;
+export type CounterMoves = Map<Id<"emailSends">, { siteId: Id<"sites">; delta: Partial<Record<DeliveryStatus, number>> }>;
 
 /**
  * Moves a delivery to `status` and the send's counters with it (the one place both change). With
@@ -140,23 +145,45 @@ export async function setDeliveryStatus(
   await ctx.db.patch("emailDeliveries", delivery._id, { status, ...extra, updatedAt: Date.now() });
   if (status === delivery.status) return;
   const own: CounterMoves = moves ?? new Map();
-  const d = own.get(delivery.sendId) ?? {};
-  d[delivery.status] = (d[delivery.status] ?? 0) - 1;
-  d[status] = (d[status] ?? 0) + 1;
-  own.set(delivery.sendId, d);
+  const entry = own.get(delivery.sendId) ?? { siteId: delivery.siteId, delta: {} };
+  entry.delta[delivery.status] = (entry.delta[delivery.status] ?? 0) - 1;
+  entry.delta[status] = (entry.delta[status] ?? 0) + 1;
+  own.set(delivery.sendId, entry);
   if (!moves) await applyMoves(ctx, own);
 }
 
-/** Writes collected counter changes: one patch per send. */
+/**
+ * Writes collected counter changes: one shard per send, picked at random, never the send's row
+ * (it is not even read: a move's delivery exists, so its send does; purgePostSends deletes the
+ * deliveries before the shards).
+ */
 export async function applyMoves(ctx: MutationCtx, moves: CounterMoves): Promise<void> {
-  for (const [sendId, delta] of moves) {
-    const send = await ctx.db.get("emailSends", sendId);
-    if (!send) continue;
-    const counts = { ...send.counts };
-    for (const [status, n] of Object.entries(delta) as Array<[DeliveryStatus, number]>) counts[status] += n;
-    await ctx.db.patch("emailSends", sendId, { counts });
+  for (const [sendId, { siteId, delta }] of moves) {
+    const shard = Math.floor(Math.random() * SEND_COUNT_SHARDS);
+    const row = await ctx.db
+      .query("emailSendCountShards")
+      .withIndex("by_siteId_and_sendId_and_shard", (q) => q.eq("siteId", siteId).eq("sendId", sendId).eq("shard", shard))
+      .unique();
+    const counts = addCounts(row?.counts ?? ZERO_COUNTS, delta);
+    if (row) await ctx.db.patch("emailSendCountShards", row._id, { counts });
+    else await ctx.db.insert("emailSendCountShards", { siteId, sendId, shard, counts });
   }
   moves.clear();
+}
+
+function addCounts(counts: SendCounts, delta: Partial<SendCounts>): SendCounts {
+  const out = { ...counts };
+  for (const [status, n] of Object.entries(delta) as Array<[DeliveryStatus, number]>) out[status] += n;
+  return out;
+}
+
+/** A send's delivery counts: its row's plus its shards'. */
+export async function sendCounts(ctx: QueryCtx, send: Doc<"emailSends">): Promise<SendCounts> {
+  const shards = await ctx.db
+    .query("emailSendCountShards")
+    .withIndex("by_siteId_and_sendId_and_shard", (q) => q.eq("siteId", send.siteId).eq("sendId", send._id))
+    .take(SEND_COUNT_SHARDS);
+  return shards.reduce((sum, s) => addCounts(sum, s.counts), send.counts);
 }
 
 export type SendView = {
@@ -174,7 +201,7 @@ export type SendView = {
   finishedAt: number | null;
 };
 
-export function sendView(s: Doc<"emailSends">): SendView {
+export async function sendView(ctx: QueryCtx, s: Doc<"emailSends">): Promise<SendView> {
   return {
     _id: s._id,
     postId: s.postId,
@@ -184,7 +211,7 @@ export function sendView(s: Doc<"emailSends">): SendView {
     segment: s.segment,
     status: s.status,
     total: s.total,
-    counts: s.counts,
+    counts: await sendCounts(ctx, s),
     createdAt: s.createdAt,
     startedAt: s.startedAt ?? null,
     finishedAt: s.finishedAt ?? null,
@@ -204,7 +231,7 @@ export async function sendsForPost(ctx: QueryCtx, siteId: Id<"sites">, postId: I
     .withIndex("by_siteId_and_postId", (q) => q.eq("siteId", siteId).eq("postId", postId))
     .order("desc")
     .take(50);
-  return rows.map(sendView);
+  return await Promise.all(rows.map((s) => sendView(ctx, s)));
 }
 
 /**
@@ -247,7 +274,7 @@ const PURGE_CONTENTS = 4;
 
 /**
  * The cascade of a post's deletion for its sends (model/posts.ts removePostData schedules it): the
- * deliveries, rendered contents and send rows, a bounded step per transaction; continues itself until
+ * deliveries, rendered contents, counter shards and send rows, a bounded step per transaction; continues itself until
  * none is left. A batch still in flight finds its send gone and records nothing (claim/record/watch
  * all stop on a missing send).
  * @returns whether everything is gone.
@@ -270,6 +297,11 @@ export async function purgePostSends(ctx: MutationCtx, siteId: Id<"sites">, post
     .take(PURGE_CONTENTS);
   for (const c of contents) await ctx.db.delete("emailSendContents", c._id);
   if (contents.length === PURGE_CONTENTS) return false;
+  const shards = await ctx.db
+    .query("emailSendCountShards")
+    .withIndex("by_siteId_and_sendId_and_shard", (q) => q.eq("siteId", siteId).eq("sendId", send._id))
+    .take(SEND_COUNT_SHARDS);
+  for (const s of shards) await ctx.db.delete("emailSendCountShards", s._id);
   await ctx.db.delete("emailSends", send._id);
   return false; // another send of the post may remain: the next step looks
 }

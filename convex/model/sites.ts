@@ -31,6 +31,7 @@ const SITE_TABLES: Array<{ table: TableNames; index: string; heavy: boolean }> =
   { table: "emailSends", index: "by_siteId_and_postId", heavy: false },
   // A send's frozen post and its renders (up to ~200 KB each).
   { table: "emailSendContents", index: "by_siteId_and_sendId_and_kind", heavy: true },
+  { table: "emailSendCountShards", index: "by_siteId_and_sendId_and_shard", heavy: false },
   { table: "emailDeliveries", index: "by_siteId_and_postId_and_memberId", heavy: false },
   { table: "audienceImports", index: "by_siteId_and_createdAt", heavy: false },
 ];

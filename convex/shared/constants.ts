@@ -115,6 +115,11 @@ export const MAX_SLUG_LENGTH = 96;
 
 /** How many view-counter shards each post has (views never contend on one document). */
 export const VIEW_SHARDS = 8;
+/**
+ * How many counter shards a send's delivery counts spread over (model/sends.ts applyMoves): a
+ * batch's recording and the provider's webhooks then rarely write the same document.
+ */
+export const SEND_COUNT_SHARDS = 16;
 /** Most views one reader.recordViews call carries (the app server batches first views). */
 export const MAX_VIEW_BATCH = 100;
 
