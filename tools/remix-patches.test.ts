@@ -96,3 +96,42 @@ describe("the document's handoff stream", () => {
     expect(text).toContain("world");
   });
 });
+
+describe("a request's loaders", () => {
+  const handlerSeeing = (seen: Request[]) => {
+    const loader = ({ request }: { request: Request }) => {
+      seen.push(request);
+      return { ok: true };
+    };
+    const routes = {
+      root: { id: "root", path: "", module: { default: () => null, loader } },
+      "routes/x": { id: "routes/x", parentId: "root", path: "x", module: { default: () => null, loader } },
+    };
+    const assets = {
+      version: "1",
+      url: "/m.js",
+      entry: { module: "/e.js", imports: [] },
+      routes: { root: { id: "root", path: "", hasLoader: true, module: "/r.js" }, "routes/x": { id: "routes/x", parentId: "root", path: "x", hasLoader: true, module: "/x.js" } },
+    };
+    const document = async (_r: Request, status: number, headers: Headers) => new Response("document", { status, headers });
+    const build = { mode: "production", basename: "/", future: { v3_singleFetch: true }, isSpaMode: false, publicPath: "/build/", assetsBuildDirectory: "build/client", routes, assets, entry: { module: { default: document } } };
+    return createRequestHandler(build as never);
+  };
+
+  test("share one Request object when there is nothing to strip, so what the app memoises on it is shared", async () => {
+    const seen: Request[] = [];
+    const res = await handlerSeeing(seen)(new Request("http://x/x?cursor=abc", { headers: { cookie: "a=1" } }));
+    expect(res.status).toBe(200);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[0].url).toBe("http://x/x?cursor=abc");
+    expect(seen[0].headers.get("cookie")).toBe("a=1");
+  });
+
+  test("with Remix's own parameters, still get them stripped", async () => {
+    const seen: Request[] = [];
+    await handlerSeeing(seen)(new Request("http://x/x?_routes=root&index&cursor=abc"));
+    expect(seen.length).toBeGreaterThan(0);
+    for (const r of seen) expect(r.url).toBe("http://x/x?cursor=abc");
+  });
+});

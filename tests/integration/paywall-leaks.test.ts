@@ -9,6 +9,7 @@
 // of the neighbouring post's page, and the Convex HTTP API directly. The canary must never appear. The last tests check a subscriber DOES get it (page and
 // API), so the suite cannot pass by never rendering the body at all.
 import { ConvexHttpClient } from "convex/browser";
+import { getFunctionName } from "convex/server";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
@@ -345,6 +346,33 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
 // Automatic excerpts (issue #12 item 6): a featured post without a manual excerpt used to show the
 // first 220 characters of its body on cards, feeds, Open Graph, JSON-LD and search, so a short
 // paid post was public in full. Each post below keeps a canary in text no teaser may show.
+
+describe("a signed-in page through Remix's handler (issue #18)", () => {
+  test("one Convex client per request, shared by the layout and the page: the subscriber's standing is asked once", async () => {
+    // Remix handed each loader a clone of the request, so what the app memoises per Request (the
+    // client, its answers) was made again per loader (patches/@remix-run+server-runtime).
+    const h = await app();
+    const asked: string[] = [];
+    let clients = 0;
+    setFactory!(async () => {
+      clients++;
+      const convex = actingAs(subscriberId);
+      const counting = {
+        query: (q: Parameters<ConvexHttpClient["query"]>[0], args: any) => {
+          asked.push(getFunctionName(q));
+          return convex.query(q, args);
+        },
+        mutation: (m: Parameters<ConvexHttpClient["mutation"]>[0], args: any) => convex.mutation(m, args),
+      } as unknown as ConvexHttpClient;
+      return clientFor!(counting, true);
+    });
+    const response = await h(new Request(`${ORIGIN}/${SITE}/${SLUG}`));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(CANARY);
+    expect(clients).toBe(1);
+    expect(asked.filter((n) => n === "audience:myStanding")).toEqual(["audience:myStanding"]);
+  });
+});
 
 describe("paywall leak: short featured post without excerpt", () => {
   const SHORT_CANARY = `short${randomBytes(6).toString("hex")}`;
