@@ -1,10 +1,11 @@
-// Over 400 lines: one bench section end to end: build, seed, serve and measure every reader page.
+// Over 500 lines: one bench section end to end: build, seed, serve and measure every reader page.
 // Reader-pages section of `npm run bench`: the production Remix build served by app/server/index.ts
 // (one worker per core, host routing, the response cache) against
 // a local backend seeded with 10,000 published posts over 100 tags, driven by autocannon at
 // concurrency 50 (issue #18's table; READER_BENCH_CONCURRENCY=10,50 adds rows) on the home, post, tag, RSS and search pages, and on post pages opened by
 // a browser that has not seen them (each one counts a view: a mutation and a cookie, so never a
-// cached response). It runs the app twice, with READER_CACHE=off (every page asks Convex over HTTP
+// cached response), and by signed-in subscribers reading featured posts: one over 1,000 posts, and
+// 100 (each signed in as themselves) over the newest 20, a newsletter's day. It runs the app twice, with READER_CACHE=off (every page asks Convex over HTTP
 // and renders) and READER_CACHE=on (anonymous query results from app/reader/cache.server.ts, kept
 // fresh by Convex subscriptions; whole responses from app/reader/front.server.ts, valid while the
 // query results they were built from are), and prints both.
