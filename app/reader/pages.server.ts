@@ -28,9 +28,8 @@ export function siteData(r: ResolvedSite): SiteData {
   };
 }
 
-/** The request's site and client, or a thrown 404. */
 /**
- * The request's site and its clients: `client` asks as the viewer (what depends on them: their
+ * The request's site (or a thrown 404) and its clients: `client` asks as the viewer (what depends on them: their
  * standing, whether they may read a locked post); `shared` asks what every viewer sees alike (cards,
  * lists, taxonomy headers), anonymously for a signed-in reader too, so one cached answer serves
  * every reader instead of one per reader (the backend's query cache is keyed by identity).

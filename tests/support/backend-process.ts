@@ -34,20 +34,34 @@ export async function compiledBackendCli(): Promise<string> {
   return (compiledCliPath = out);
 }
 
-/** A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too. */
+/** The first port the kernel hands out to outgoing connections and `listen(0)` (Linux's default 32768). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 2048 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A free 127.0.0.1 port whose neighbour (the HTTP actions origin, port + 1) is free too, below the
+ * ephemeral range. A test that kills its backend restarts it on the same ports; in the ephemeral
+ * range, any client connection made meanwhile (another test's, in parallel) could be given one of
+ * them as its local port, and the restart failed with EADDRINUSE (seen once in CI).
+ */
 export async function freePortPair(): Promise<number> {
   const listen = (port: number) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<boolean>((resolve) => {
       const s = createServer();
-      s.once("error", reject);
-      s.listen(port, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
     });
+  const low = Math.max(10_000, ephemeralLow() - 12_000);
+  const high = ephemeralLow() - 1; // the pair's upper port stays below the range too
   for (;;) {
-    const port = await listen(0);
-    if (port < 65535 && (await listen(port + 1).then(() => true, () => false))) return port;
+    const port = low + Math.floor(Math.random() * (high - low));
+    if ((await listen(port)) && (await listen(port + 1))) return port;
   }
 }
 
