@@ -20,6 +20,7 @@ import { getUser, handleCodeExchange } from "./auth/session.server";
 import { requestHost } from "./reader/site.server";
 import styles from "./styles/app.css?url";
 import { convexUrl } from "./utils/convex.server";
+import { shipsNoScripts } from "./utils/route-handle";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
@@ -30,7 +31,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const siteHost = useRouteLoaderData<typeof loader>("root")?.siteHost ?? false;
   // Pages whose route says `handle.scripts === false` (reader pages: contract #16) need no JavaScript:
   // no <Scripts/> (which also writes the modulepreload links) and no <ScrollRestoration/>.
-  const noScripts = useMatches().some((m) => (m.handle as { scripts?: boolean } | null | undefined)?.scripts === false);
+  const noScripts = shipsNoScripts(useMatches().map((m) => m.handle));
   return (
     <html lang="en">
       <head>

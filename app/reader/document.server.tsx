@@ -3,6 +3,7 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream, renderToString } from "react-dom/server";
+import { shipsNoScripts } from "../utils/route-handle";
 
 // Remix's document rendering (the default Node entry.server), wired by app/entry.server.tsx.
 // Rendered pages are not cached here: public reader responses are stored whole, in front of
@@ -10,18 +11,13 @@ import { renderToPipeableStream, renderToString } from "react-dom/server";
 
 const ABORT_DELAY = 5_000;
 
-/**
- * Pages whose routes say `handle.scripts === false` (every reader page, root.tsx) ship no
- * JavaScript and suspend on nothing, so nothing is gained by streaming them. They are rendered to
- * one string: React's streaming renderer encoded each chunk into bytes and piped them through three
- * stream adaptors, ~25% of an uncached post page's render in `npm run profile` (ADR 016, eleventh round).
- */
-function rendersWithoutScripts(context: EntryContext): boolean {
-  return context.staticHandlerContext.matches.some((m) => (context.routeModules[m.route.id]?.handle as { scripts?: boolean } | undefined)?.scripts === false);
-}
-
 export function handleDocumentRequest(request: Request, status: number, headers: Headers, remixContext: EntryContext): Promise<Response> {
-  if (rendersWithoutScripts(remixContext)) {
+  // Pages that ship no JavaScript (every reader page) suspend on nothing either, so nothing is
+  // gained by streaming them; they are rendered to one string. React's streaming renderer encoded
+  // each chunk into bytes and piped them through three stream adaptors, ~25% of an uncached post
+  // page's render in `npm run profile` (ADR 016, eleventh round).
+  const handles = remixContext.staticHandlerContext.matches.map((m) => remixContext.routeModules[m.route.id]?.handle);
+  if (shipsNoScripts(handles)) {
     // A render error throws here, as it rejects below: Remix then renders the error boundary.
     const html = renderToString(<RemixServer context={remixContext} url={request.url} />);
     headers.set("Content-Type", "text/html");

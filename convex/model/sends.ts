@@ -177,13 +177,17 @@ function addCounts(counts: SendCounts, delta: Partial<SendCounts>): SendCounts {
   return out;
 }
 
-/** A send's delivery counts: its row's plus its shards'. */
-export async function sendCounts(ctx: QueryCtx, send: Doc<"emailSends">): Promise<SendCounts> {
-  const shards = await ctx.db
+/** Every counter shard of a send (at most SEND_COUNT_SHARDS exist). */
+async function countShardsOf(ctx: QueryCtx, send: Pick<Doc<"emailSends">, "_id" | "siteId">) {
+  return await ctx.db
     .query("emailSendCountShards")
     .withIndex("by_siteId_and_sendId_and_shard", (q) => q.eq("siteId", send.siteId).eq("sendId", send._id))
     .take(SEND_COUNT_SHARDS);
-  return shards.reduce((sum, s) => addCounts(sum, s.counts), send.counts);
+}
+
+/** A send's delivery counts: its row's plus its shards'. */
+export async function sendCounts(ctx: QueryCtx, send: Doc<"emailSends">): Promise<SendCounts> {
+  return (await countShardsOf(ctx, send)).reduce((sum, s) => addCounts(sum, s.counts), send.counts);
 }
 
 export type SendView = {
@@ -297,11 +301,7 @@ export async function purgePostSends(ctx: MutationCtx, siteId: Id<"sites">, post
     .take(PURGE_CONTENTS);
   for (const c of contents) await ctx.db.delete("emailSendContents", c._id);
   if (contents.length === PURGE_CONTENTS) return false;
-  const shards = await ctx.db
-    .query("emailSendCountShards")
-    .withIndex("by_siteId_and_sendId_and_shard", (q) => q.eq("siteId", siteId).eq("sendId", send._id))
-    .take(SEND_COUNT_SHARDS);
-  for (const s of shards) await ctx.db.delete("emailSendCountShards", s._id);
+  for (const s of await countShardsOf(ctx, send)) await ctx.db.delete("emailSendCountShards", s._id);
   await ctx.db.delete("emailSends", send._id);
   return false; // another send of the post may remain: the next step looks
 }

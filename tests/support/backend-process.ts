@@ -57,8 +57,8 @@ export async function freePortPair(): Promise<number> {
       s.once("error", () => resolve(false));
       s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
     });
-  const low = Math.max(10_000, ephemeralLow() - 12_000);
   const high = ephemeralLow() - 1; // the pair's upper port stays below the range too
+  const low = Math.max(10_000, high - 12_000);
   for (;;) {
     const port = low + Math.floor(Math.random() * (high - low));
     if ((await listen(port)) && (await listen(port + 1))) return port;
