@@ -80,7 +80,9 @@ export function cursorParam(request: Request): string | null {
 type PageQuery = FunctionReference<"query", "public", any, PaginationResult<ReaderPost>>;
 
 /**
- * Runs a paginated reader query at the request's cursor.
+ * Runs a paginated reader query at the request's cursor. Reader lists answer an exact `isDone`
+ * (convex/model/reader.ts `newestFirstPage`), so one request per page; search ranks by relevance,
+ * where a query cannot look past its page, so it says `peek` and this asks one item ahead.
  * @throws 400 when Convex refuses the cursor (a link from another list or a damaged one).
  */
 export async function listPage<Q extends PageQuery>(
@@ -88,7 +90,7 @@ export async function listPage<Q extends PageQuery>(
   client: ReaderClient,
   query: Q,
   args: Omit<FunctionArgs<Q>, "paginationOpts">,
-  numItems = PAGE_SIZE,
+  { numItems = PAGE_SIZE, peek = false }: { numItems?: number; peek?: boolean } = {},
 ): Promise<ListPage> {
   const cursor = cursorParam(request);
   let result: PaginationResult<ReaderPost>;
@@ -99,11 +101,11 @@ export async function listPage<Q extends PageQuery>(
     throw e;
   }
   let nextCursor = result.isDone || !result.continueCursor ? null : result.continueCursor;
-  // Convex only knows a list ended when a page comes back short: peek one item ahead so a full
+  // Convex only knows a search ended when a page comes back short: peek one item ahead so a full
   // last page does not offer an "Older posts" link to an empty page.
-  if (nextCursor && result.page.length >= numItems) {
-    const peek = await client.query(query, { ...args, paginationOpts: { numItems: 1, cursor: nextCursor } } as FunctionArgs<Q>);
-    if (peek.page.length === 0) nextCursor = null;
+  if (peek && nextCursor && result.page.length >= numItems) {
+    const peeked = await client.query(query, { ...args, paginationOpts: { numItems: 1, cursor: nextCursor } } as FunctionArgs<Q>);
+    if (peeked.page.length === 0) nextCursor = null;
   }
   return { posts: result.page.map(toCard), nextCursor, first: cursor === null };
 }

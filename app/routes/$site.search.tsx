@@ -18,7 +18,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, shared, site } = await requireSite(request, params);
   const q = (new URL(request.url).searchParams.get("q") ?? "").trim().slice(0, MAX_QUERY);
   const searchable = /[\p{L}\p{N}]/u.test(q);
-  const results = searchable ? await listPage(request, shared, api.reader.search, { siteSlug: site.slug, query: q }) : null;
+  const results = searchable ? await listPage(request, shared, api.reader.search, { siteSlug: site.slug, query: q }, { peek: true }) : null;
   const payload = { q, results };
   return cachedPage(request, client, payload, { site, payload });
 }

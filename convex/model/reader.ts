@@ -58,24 +58,88 @@ export async function toReaderPage(
   return { ...result, page: await Promise.all(live.map((p) => toReaderPost(ctx, p, entitlement, false))) };
 }
 
+/**
+ * A newest-first reader list: an index whose last declared field is `publishedAt`, and the
+ * equality prefix before it. Convex orders an index by its fields, then `_creationTime`, so the
+ * list's order is (publishedAt, _creationTime), descending.
+ */
+interface NewestFirst<T extends "posts" | "postTags"> {
+  table: T;
+  index: string;
+  // Typed loosely: Convex's range builder types are per index, and these helpers serve several.
+  prefix: (q: any) => any;
+}
+
+const publishedPosts = (site: Doc<"sites">): NewestFirst<"posts"> => ({
+  table: "posts",
+  index: "by_siteId_and_status_and_publishedAt",
+  prefix: (q) => q.eq("siteId", site._id).eq("status", "published"),
+});
+
+/**
+ * The entry next to (`publishedAt`, `_creationTime`) in a newest-first range: the next older one,
+ * or the next newer. At most two `.first()` reads: the entries sharing the publishedAt, then the
+ * strictly older (or newer) range; never a scan. Two entries sharing both values would skip each
+ * other, never repeat or loop.
+ */
+export async function neighbour<T extends "posts" | "postTags">(
+  ctx: QueryCtx,
+  range: NewestFirst<T>,
+  at: { publishedAt: number; _creationTime: number },
+  side: "older" | "newer",
+): Promise<Doc<T> | null> {
+  const older = side === "older";
+  const inRange = (build: (q: any) => any) => (ctx.db.query(range.table) as any).withIndex(range.index, build);
+  const sameMoment = (q: any) => {
+    const tie = range.prefix(q).eq("publishedAt", at.publishedAt);
+    return older ? tie.lt("_creationTime", at._creationTime) : tie.gt("_creationTime", at._creationTime);
+  };
+  const beyond = (q: any) => (older ? range.prefix(q).lt("publishedAt", at.publishedAt) : range.prefix(q).gt("publishedAt", at.publishedAt));
+  const order = older ? "desc" : "asc";
+  return (
+    ((await inRange(sameMoment).order(order).first()) as Doc<T> | null) ??
+    ((await inRange(beyond).order(order).first()) as Doc<T> | null)
+  );
+}
+
+/**
+ * One page of a newest-first list, with an exact `isDone`. Convex's paginate only knows a range
+ * ended when a page comes back short, so a full last page says "not done", and a reader would
+ * follow "Older posts" to an empty page. One look past the page's last entry (`neighbour`) settles
+ * it in the same query: the app needs no second request to find out (issue #18), and the answer
+ * changes, reactively, when an older post appears or goes.
+ */
+async function newestFirstPage<T extends "posts" | "postTags">(
+  ctx: QueryCtx,
+  range: NewestFirst<T>,
+  opts: PaginationOptions,
+): Promise<PaginationResult<Doc<T>>> {
+  const result = (await (ctx.db.query(range.table) as any)
+    .withIndex(range.index, range.prefix)
+    .order("desc")
+    .paginate(readerPageOpts(opts))) as PaginationResult<Doc<T>>;
+  const last = result.page.at(-1) as (Doc<T> & { publishedAt?: number }) | undefined;
+  if (result.isDone || last?.publishedAt === undefined) return result;
+  const more = await neighbour(ctx, range, { publishedAt: last.publishedAt, _creationTime: last._creationTime }, "older");
+  return more ? result : { ...result, isDone: true };
+}
+
 /** Published posts of a site, newest first. */
 export async function latest(ctx: QueryCtx, site: Doc<"sites">, opts: PaginationOptions) {
-  return await ctx.db
-    .query("posts")
-    .withIndex("by_siteId_and_status_and_publishedAt", (q) => q.eq("siteId", site._id).eq("status", "published"))
-    .order("desc")
-    .paginate(readerPageOpts(opts));
+  return await newestFirstPage(ctx, publishedPosts(site), opts);
 }
 
 /** Published featured (subscriber-only) posts, newest first. */
 export async function featured(ctx: QueryCtx, site: Doc<"sites">, opts: PaginationOptions) {
-  return await ctx.db
-    .query("posts")
-    .withIndex("by_siteId_and_status_and_featured_and_publishedAt", (q) =>
-      q.eq("siteId", site._id).eq("status", "published").eq("featured", true),
-    )
-    .order("desc")
-    .paginate(readerPageOpts(opts));
+  return await newestFirstPage(
+    ctx,
+    {
+      table: "posts",
+      index: "by_siteId_and_status_and_featured_and_publishedAt",
+      prefix: (q) => q.eq("siteId", site._id).eq("status", "published").eq("featured", true),
+    },
+    opts,
+  );
 }
 
 /** Published posts carrying a tag, newest first, through the postTags mirror (one index range). */
@@ -85,76 +149,61 @@ export async function byTag(
   tag: Pick<Doc<"tags">, "_id">,
   opts: PaginationOptions,
 ): Promise<PaginationResult<Doc<"posts"> | null>> {
-  const rows = await ctx.db
-    .query("postTags")
-    .withIndex("by_siteId_and_tagId_and_published_and_publishedAt", (q) =>
-      q.eq("siteId", site._id).eq("tagId", tag._id).eq("published", true),
-    )
-    .order("desc")
-    .paginate(readerPageOpts(opts));
+  const rows = await newestFirstPage(
+    ctx,
+    {
+      table: "postTags",
+      index: "by_siteId_and_tagId_and_published_and_publishedAt",
+      prefix: (q) => q.eq("siteId", site._id).eq("tagId", tag._id).eq("published", true),
+    },
+    opts,
+  );
   return { ...rows, page: await Promise.all(rows.page.map((r) => ctx.db.get("posts", r.postId))) };
 }
 
 /** Published posts in a category, newest first. */
 export async function byCategory(ctx: QueryCtx, site: Doc<"sites">, category: Doc<"categories">, opts: PaginationOptions) {
-  return await ctx.db
-    .query("posts")
-    .withIndex("by_siteId_and_categoryId_and_status_and_publishedAt", (q) =>
-      q.eq("siteId", site._id).eq("categoryId", category._id).eq("status", "published"),
-    )
-    .order("desc")
-    .paginate(readerPageOpts(opts));
+  return await newestFirstPage(
+    ctx,
+    {
+      table: "posts",
+      index: "by_siteId_and_categoryId_and_status_and_publishedAt",
+      prefix: (q) => q.eq("siteId", site._id).eq("categoryId", category._id).eq("status", "published"),
+    },
+    opts,
+  );
 }
 
 /** Published posts by one author, newest first. */
 export async function byAuthor(ctx: QueryCtx, site: Doc<"sites">, authorId: Id<"users">, opts: PaginationOptions) {
-  return await ctx.db
-    .query("posts")
-    .withIndex("by_siteId_and_authorId_and_status_and_publishedAt", (q) =>
-      q.eq("siteId", site._id).eq("authorId", authorId).eq("status", "published"),
-    )
-    .order("desc")
-    .paginate(readerPageOpts(opts));
+  return await newestFirstPage(
+    ctx,
+    {
+      table: "posts",
+      index: "by_siteId_and_authorId_and_status_and_publishedAt",
+      prefix: (q) => q.eq("siteId", site._id).eq("authorId", authorId).eq("status", "published"),
+    },
+    opts,
+  );
 }
 
 /**
  * The published posts of `site` immediately older (`previous`) and newer (`next`) than `post`, in
- * the order `latest` lists them: publishedAt, then Convex's index tiebreaker _creationTime, so posts
- * published in the same millisecond still form one chain (two posts sharing both values would be
- * skipped by each other, never repeated or looped). Each side is
- * at most two `.first()` reads on by_siteId_and_status_and_publishedAt: the posts sharing `post`'s
- * publishedAt, then the strictly older (or newer) range; never a scan. Reads only `site`'s posts,
- * whatever `post` is: callers check that `post` is live in `site` first.
+ * the order `latest` lists them (`neighbour`). Reads only `site`'s posts, whatever `post` is:
+ * callers check that `post` is live in `site` first.
  */
 export async function adjacent(
   ctx: QueryCtx,
   site: Doc<"sites">,
   post: Doc<"posts">,
 ): Promise<{ previous: Doc<"posts"> | null; next: Doc<"posts"> | null }> {
-  const at = post.publishedAt;
-  if (at === undefined) return { previous: null, next: null };
-  const posts = () => ctx.db.query("posts");
-  const index = "by_siteId_and_status_and_publishedAt" as const;
-  const created = post._creationTime;
-  const previous =
-    (await posts()
-      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").eq("publishedAt", at).lt("_creationTime", created))
-      .order("desc")
-      .first()) ??
-    (await posts()
-      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").lt("publishedAt", at))
-      .order("desc")
-      .first());
-  const next =
-    (await posts()
-      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").eq("publishedAt", at).gt("_creationTime", created))
-      .order("asc")
-      .first()) ??
-    (await posts()
-      .withIndex(index, (q) => q.eq("siteId", site._id).eq("status", "published").gt("publishedAt", at))
-      .order("asc")
-      .first());
-  return { previous, next };
+  const publishedAt = post.publishedAt;
+  if (publishedAt === undefined) return { previous: null, next: null };
+  const at = { publishedAt, _creationTime: post._creationTime };
+  return {
+    previous: await neighbour(ctx, publishedPosts(site), at, "older"),
+    next: await neighbour(ctx, publishedPosts(site), at, "newer"),
+  };
 }
 
 /** @returns the tag with this live slug in the site, or null. */
