@@ -534,6 +534,13 @@ export const matrix: Record<string, Row> = {
     observe: listed,
     expect: paidReaders,
   },
+  // The home page's one query: the featured post leads, and the latest page lists both posts.
+  "reader:home": {
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.home, { siteSlug: "daily", paginationOpts: { numItems: 2, cursor: null } }),
+    observe: (r, x) => (r.featured[0]?._id !== x.paidId || r.featured[0].locked !== r.latest.page.find((p: any) => p._id === x.paidId)?.locked ? "missing" : listed(r.latest, x)),
+    expect: paidReaders,
+  },
   "reader:featured": {
     prepare: readerContent,
     call: (c) => c.query(api.reader.featured, { siteSlug: "daily", paginationOpts: page }),

@@ -79,6 +79,29 @@ export const featured = readerQuery({
     readerList(ctx, siteSlug, (site) => Reader.featured(ctx, site, paginationOpts)),
 });
 
+/** Featured posts the home page shows above the latest, on its first page. */
+export const FEATURED_ON_HOME = 3;
+
+/**
+ * Issue #18: the home page's posts in one call (it was two): on its first page (no cursor) the
+ * FEATURED_ON_HOME newest featured posts, and a page of the latest, as `latest` gives it (with its
+ * exact end). An unknown site has neither.
+ */
+export const home = readerQuery({
+  args: listArgs,
+  returns: v.object({ featured: v.array(vReaderPost), latest: vReaderPage }),
+  handler: async (ctx, { siteSlug, paginationOpts }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return { featured: [], latest: Reader.emptyPage<ReaderPost>() };
+    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+    const featured = paginationOpts.cursor === null ? await Reader.newestFeatured(ctx, site, FEATURED_ON_HOME) : [];
+    return {
+      featured: await Promise.all(featured.filter((p) => Reader.isLive(p, site._id)).map((p) => toReaderPost(ctx, p, entitlement, false))),
+      latest: await Reader.toReaderPage(ctx, site, entitlement, await Reader.latest(ctx, site, paginationOpts)),
+    };
+  },
+});
+
 /** Published posts with a tag (by its live slug), newest first. */
 export const byTag = readerQuery({
   args: { ...listArgs, tagSlug: v.string() },
@@ -246,8 +269,9 @@ export const postPage = readerQuery({
     const post = { ...found.post, doc: null };
     // The card's first tag is a live tag of this site (toReaderPost read it by the post's tagIds).
     const firstTag = post.tags[0] ?? null;
-    const tagged = firstTag ? await Reader.byTag(ctx, site, firstTag, { numItems: RELATED_POSTS + 1, cursor: null }) : null;
-    const related = tagged ? (await Reader.toReaderPage(ctx, site, entitlement, tagged)).page.filter((p) => p._id !== post._id).slice(0, RELATED_POSTS) : [];
+    const tagged = firstTag ? await Reader.newestTagged(ctx, site, firstTag, RELATED_POSTS + 1) : [];
+    const others = tagged.filter((p): p is Doc<"posts"> => Reader.isLive(p, site._id) && p._id !== post._id).slice(0, RELATED_POSTS);
+    const related = await Promise.all(others.map((p) => toReaderPost(ctx, p, entitlement, false)));
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
     const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
     return { kind: "post" as const, post, bodyKey, related, adjacent: { previous: await card(previous), next: await card(next) } };

@@ -1,4 +1,4 @@
-import { type FunctionArgs, type FunctionReference, type PaginationResult } from "convex/server";
+import { type FunctionArgs, type FunctionReference, type FunctionReturnType, type PaginationOptions, type PaginationResult } from "convex/server";
 import { resolveTheme, type ResolvedTheme } from "../../convex/shared/theme";
 import type { ReaderPost } from "../../convex/validators";
 import { publicReaderClient, readerClient, type ReaderClient } from "./client.server";
@@ -78,9 +78,36 @@ export function cursorParam(request: Request): string | null {
 }
 
 type PageQuery = FunctionReference<"query", "public", any, PaginationResult<ReaderPost>>;
+type CursorQuery = FunctionReference<"query", "public", { paginationOpts: PaginationOptions }>;
 
 /**
- * Runs a paginated reader query at the request's cursor. Reader lists answer an exact `isDone`
+ * Asks a paginated reader query at the request's cursor, `numItems` at a time.
+ * @throws 400 when Convex refuses the cursor (a link from another list or a damaged one).
+ */
+export async function atCursor<Q extends CursorQuery>(
+  request: Request,
+  client: ReaderClient,
+  query: Q,
+  args: Omit<FunctionArgs<Q>, "paginationOpts">,
+  numItems = PAGE_SIZE,
+): Promise<FunctionReturnType<Q>> {
+  const cursor = cursorParam(request);
+  try {
+    return await client.query(query, { ...args, paginationOpts: { numItems, cursor } } as FunctionArgs<Q>);
+  } catch (e) {
+    if (cursor) throw badRequest("That page link is out of date.");
+    throw e;
+  }
+}
+
+/** The list a page shows from a query's page: cards, and the next page's cursor when there is one. */
+export function toListPage(request: Request, result: PaginationResult<ReaderPost>): ListPage {
+  const nextCursor = result.isDone || !result.continueCursor ? null : result.continueCursor;
+  return { posts: result.page.map(toCard), nextCursor, first: cursorParam(request) === null };
+}
+
+/**
+ * A list page at the request's cursor. Reader lists answer an exact `isDone`
  * (convex/model/reader.ts `newestFirstPage`), so one request per page; search ranks by relevance,
  * where a query cannot look past its page, so it says `peek` and this asks one item ahead.
  * @throws 400 when Convex refuses the cursor (a link from another list or a damaged one).
@@ -92,21 +119,14 @@ export async function listPage<Q extends PageQuery>(
   args: Omit<FunctionArgs<Q>, "paginationOpts">,
   { numItems = PAGE_SIZE, peek = false }: { numItems?: number; peek?: boolean } = {},
 ): Promise<ListPage> {
-  const cursor = cursorParam(request);
-  let result: PaginationResult<ReaderPost>;
-  try {
-    result = await client.query(query, { ...args, paginationOpts: { numItems, cursor } } as FunctionArgs<Q>);
-  } catch (e) {
-    if (cursor) throw badRequest("That page link is out of date.");
-    throw e;
-  }
-  let nextCursor = result.isDone || !result.continueCursor ? null : result.continueCursor;
+  const result = await atCursor(request, client, query, args, numItems);
+  const list = toListPage(request, result);
   // Convex only knows a search ended when a page comes back short: peek one item ahead so a full
   // last page does not offer an "Older posts" link to an empty page.
-  if (peek && nextCursor && result.page.length >= numItems) {
-    const peeked = await client.query(query, { ...args, paginationOpts: { numItems: 1, cursor: nextCursor } } as FunctionArgs<Q>);
-    if (peeked.page.length === 0) nextCursor = null;
+  if (peek && list.nextCursor && result.page.length >= numItems) {
+    const peeked = await client.query(query, { ...args, paginationOpts: { numItems: 1, cursor: list.nextCursor } } as FunctionArgs<Q>);
+    if (peeked.page.length === 0) return { ...list, nextCursor: null };
   }
-  return { posts: result.page.map(toCard), nextCursor, first: cursor === null };
+  return list;
 }
 

@@ -7,7 +7,7 @@ import { HomeView } from "../reader/home-view";
 import { JoinForm } from "../reader/join-form";
 import { cachedPage, readerHeaders } from "../reader/http.server";
 import { legacyRedirect } from "../reader/legacy.server";
-import { listPage, requireSite, toCard } from "../reader/pages.server";
+import { atCursor, requireSite, toCard, toListPage } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
 import { pageMeta } from "../reader/seo";
@@ -15,8 +15,6 @@ import { pageMeta } from "../reader/seo";
 // /{site}/: the publication's home. Featured (subscriber) posts first, on the first page only,
 // then the latest posts, newest first, with ?cursor= pagination. The theme's home layout decides the
 // shapes (components.tsx HomePosts): a list, a grid of covers, or a magazine hero then a grid.
-
-const FEATURED_ON_HOME = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, shared, site, resolved } = await requireSite(request, params);
@@ -26,14 +24,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const moved = await legacyRedirect(client, site, `?p=${oldId}`);
     if (moved) throw moved;
   }
-  const [featured, latest, membership] = await Promise.all([
-    new URL(request.url).searchParams.has("cursor")
-      ? null
-      : shared.query(api.reader.featured, { siteSlug: site.slug, paginationOpts: { numItems: FEATURED_ON_HOME, cursor: null } }),
-    listPage(request, shared, api.reader.latest, { siteSlug: site.slug }),
-    readerMembership(client, resolved.site._id),
-  ]);
-  const payload = { featured: featured ? featured.page.map(toCard) : [], latest, membership };
+  // One query for both lists (reader:home): featured on the first page only, then the latest.
+  const [posts, membership] = await Promise.all([atCursor(request, shared, api.reader.home, { siteSlug: site.slug }), readerMembership(client, resolved.site._id)]);
+  const payload = { featured: posts.featured.map(toCard), latest: toListPage(request, posts.latest), membership };
   return cachedPage(request, client, payload, { site, payload });
 }
 

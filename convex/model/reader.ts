@@ -129,36 +129,49 @@ export async function latest(ctx: QueryCtx, site: Doc<"sites">, opts: Pagination
   return await newestFirstPage(ctx, publishedPosts(site), opts);
 }
 
+const featuredPosts = (site: Doc<"sites">): NewestFirst<"posts"> => ({
+  table: "posts",
+  index: "by_siteId_and_status_and_featured_and_publishedAt",
+  prefix: (q) => q.eq("siteId", site._id).eq("status", "published").eq("featured", true),
+});
+
 /** Published featured (subscriber-only) posts, newest first. */
 export async function featured(ctx: QueryCtx, site: Doc<"sites">, opts: PaginationOptions) {
-  return await newestFirstPage(
-    ctx,
-    {
-      table: "posts",
-      index: "by_siteId_and_status_and_featured_and_publishedAt",
-      prefix: (q) => q.eq("siteId", site._id).eq("status", "published").eq("featured", true),
-    },
-    opts,
-  );
+  return await newestFirstPage(ctx, featuredPosts(site), opts);
 }
 
-/** Published posts carrying a tag, newest first, through the postTags mirror (one index range). */
+/** The `count` newest published featured posts (the home page's): no cursor, no end to find. */
+export async function newestFeatured(ctx: QueryCtx, site: Doc<"sites">, count: number): Promise<Doc<"posts">[]> {
+  return await newest(ctx, featuredPosts(site), count);
+}
+
+/** The `count` newest entries of a newest-first range. */
+async function newest<T extends "posts" | "postTags">(ctx: QueryCtx, range: NewestFirst<T>, count: number): Promise<Doc<T>[]> {
+  return (await (ctx.db.query(range.table) as any).withIndex(range.index, range.prefix).order("desc").take(count)) as Doc<T>[];
+}
+
+/** The postTags mirror's rows of a tag's published posts: one index range, newest first. */
+const taggedRows = (site: Doc<"sites">, tag: Pick<Doc<"tags">, "_id">): NewestFirst<"postTags"> => ({
+  table: "postTags",
+  index: "by_siteId_and_tagId_and_published_and_publishedAt",
+  prefix: (q) => q.eq("siteId", site._id).eq("tagId", tag._id).eq("published", true),
+});
+
+/** Published posts carrying a tag, newest first. */
 export async function byTag(
   ctx: QueryCtx,
   site: Doc<"sites">,
   tag: Pick<Doc<"tags">, "_id">,
   opts: PaginationOptions,
 ): Promise<PaginationResult<Doc<"posts"> | null>> {
-  const rows = await newestFirstPage(
-    ctx,
-    {
-      table: "postTags",
-      index: "by_siteId_and_tagId_and_published_and_publishedAt",
-      prefix: (q) => q.eq("siteId", site._id).eq("tagId", tag._id).eq("published", true),
-    },
-    opts,
-  );
+  const rows = await newestFirstPage(ctx, taggedRows(site, tag), opts);
   return { ...rows, page: await Promise.all(rows.page.map((r) => ctx.db.get("posts", r.postId))) };
+}
+
+/** The `count` newest published posts carrying a tag (a post page's related posts): no cursor, no end to find. */
+export async function newestTagged(ctx: QueryCtx, site: Doc<"sites">, tag: Pick<Doc<"tags">, "_id">, count: number) {
+  const rows = await newest(ctx, taggedRows(site, tag), count);
+  return await Promise.all(rows.map((r) => ctx.db.get("posts", r.postId)));
 }
 
 /** Published posts in a category, newest first. */

@@ -65,6 +65,7 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
   "siteExport:posts": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "siteExport:tags": (t) => [{ args: { siteId: t.siteId }, tenant: `site:${t.siteId}` }],
   "reader:latest": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
+  "reader:home": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:featured": (t) => [{ args: { siteSlug: t.slug }, tenant: `site:${t.siteId}` }],
   "reader:byTag": (t) => [{ args: { siteSlug: t.slug, tagSlug: t.tagSlug }, tenant: `site:${t.siteId}` }],
   "reader:byCategory": (t) => [{ args: { siteSlug: t.slug, categorySlug: t.categorySlug }, tenant: `site:${t.siteId}` }],

@@ -37,7 +37,7 @@ const APP_SECTIONS: Record<string, { title: string; run: Section }> = {
   content: { title: "local-backend bench, content section only", run: runContentBench },
   autosave: { title: "local-backend bench, autosave section only", run: runAutosaveBench },
   pages: { title: "bench, reader pages section only", run: runReaderPagesBench },
-  // The query cache on the bench fixture and on the app's reader query (reader:latest).
+  // The query cache on the bench fixture and on the app's reader query (reader:home).
   cache: { title: "local-backend bench, query cache section only", run: runQueryCacheBench },
   // A post emailed to 100,000 members through the Resend fake (issue #15); bounded by itself (15 minutes).
   send: { title: "bench, send section only", run: runSendBench },

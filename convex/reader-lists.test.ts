@@ -1,4 +1,4 @@
-// Reader lists answer an exact isDone (model/reader.ts newestFirstPage): the app asks one request
+// Reader lists as the app asks them, one request per page (issue #18). They answer an exact isDone (model/reader.ts newestFirstPage): the app asks one request
 // per list page and offers "Older posts" only when there are older posts (issue #18). Convex's
 // paginate (and the local backend's) says "not done" after a full last page; convex-test's reads
 // the whole range and already knows, so only the local backend's run fails without the change.
@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest";
 import { backends, modules } from "../tests/support/backends";
 import { as, createWorld, doc } from "../tests/support/factories";
 import { api } from "./_generated/api";
+import { FEATURED_ON_HOME } from "./reader";
 import type { Id } from "./_generated/dataModel";
 import schema from "./schema";
 
@@ -87,5 +88,43 @@ describe.each(backends)("reader lists know where they end, on %s", (_name, conve
     const rest = await latest(again.continueCursor);
     expect({ items: rest.page.length, isDone: rest.isDone }).toEqual({ items: 1, isDone: true });
     expect([...again.page, ...rest.page].map((p) => p._id).sort()).toEqual([...ids].sort());
+  });
+
+  test("home: the newest featured posts on the first page only, and the latest page, as the two lists give them", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const ids: Id<"posts">[] = [];
+    for (let i = 0; i < 6; i++) {
+      const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: `Edition ${i}`, doc: doc(`Edition ${i}.`) });
+      await editor.mutation(api.posts.publish, { siteId: w.siteId, postId });
+      // Every post but the newest is featured; the oldest is taken down: neither may show.
+      if (i < 5) await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId, featured: true });
+      ids.push(postId);
+    }
+    await editor.mutation(api.posts.unpublish, { siteId: w.siteId, postId: ids[0] });
+    const siteSlug = "daily";
+    for (const client of [t, as(t, w.users.subscriber)]) {
+      const first = await client.query(api.reader.home, { siteSlug, paginationOpts: { numItems: 2, cursor: null } });
+      const featured = await client.query(api.reader.featured, { siteSlug, paginationOpts: { numItems: FEATURED_ON_HOME, cursor: null } });
+      expect(first.featured).toEqual(featured.page);
+      expect(first.featured.map((p) => p._id)).toEqual([ids[4], ids[3], ids[2]]);
+      expect(first.featured.every((p) => p.doc === null)).toBe(true);
+      // The same page as `latest`'s; each cursor is sealed to the query that gave it, so they differ.
+      const page = (r: { page: unknown[]; isDone: boolean }) => ({ page: r.page, isDone: r.isDone });
+      const latest1 = await client.query(api.reader.latest, { siteSlug, paginationOpts: { numItems: 2, cursor: null } });
+      expect(page(first.latest)).toEqual(page(latest1));
+      // Older pages carry no featured posts; their latest page is `latest`'s, with its exact end.
+      const second = await client.query(api.reader.home, { siteSlug, paginationOpts: { numItems: 2, cursor: first.latest.continueCursor } });
+      expect(second.featured).toEqual([]);
+      const latest2 = await client.query(api.reader.latest, { siteSlug, paginationOpts: { numItems: 2, cursor: latest1.continueCursor } });
+      expect(page(second.latest)).toEqual(page(latest2));
+      const third = await client.query(api.reader.home, { siteSlug, paginationOpts: { numItems: 2, cursor: second.latest.continueCursor } });
+      expect({ items: third.latest.page.length, isDone: third.latest.isDone }).toEqual({ items: 1, isDone: true });
+    }
+    expect(await t.query(api.reader.home, { siteSlug: "nowhere", paginationOpts: { numItems: 2, cursor: null } })).toEqual({
+      featured: [],
+      latest: { page: [], isDone: true, continueCursor: "" },
+    });
   });
 });
