@@ -238,9 +238,14 @@ export function scopeQuery<Q extends { source: any; operators?: unknown[] }>(com
   return { ...scoped, operators: [{ filter: own }, ...(query.operators ?? [])] };
 }
 
-/** Whether a system document read by ID belongs to the caller's component (jobs; other system tables are shared). */
-export function systemDocVisibleFrom(componentPath: string, tableName: string, doc: Record<string, unknown>): boolean {
-  return tableName !== JOBS_TABLE || (doc.component ?? "") === componentPath;
+/**
+ * Whether a system document read by ID belongs to the caller's component (jobs; other system
+ * tables are shared). `doc` is asked only for a job: parsing every document a `db.get` returns,
+ * on the thread that serves every read, only to learn its table was not that one, was a few
+ * percent of an uncached reader query (issue #18).
+ */
+export function systemDocVisibleFrom(componentPath: string, tableName: string, doc: () => Record<string, unknown>): boolean {
+  return tableName !== JOBS_TABLE || (doc().component ?? "") === componentPath;
 }
 
 /**
@@ -250,7 +255,11 @@ export function systemDocVisibleFrom(componentPath: string, tableName: string, d
 export function idVisibleFrom(catalog: Catalog, componentPath: string, id: unknown): boolean {
   if (typeof id !== "string") return true;
   const decoded = decodeDocumentId(id);
-  const tableName = decoded ? catalog.tableName(decoded.tableNumber) : undefined;
+  return tableVisibleFrom(decoded ? catalog.tableName(decoded.tableNumber) : undefined, componentPath);
+}
+
+/** `idVisibleFrom` for an ID already decoded to its table's name (undefined: no such table). */
+export function tableVisibleFrom(tableName: string | undefined, componentPath: string): boolean {
   if (tableName === undefined) return true; // not a document of any table: the usual errors apply
   return tableName.startsWith("_") || componentPathOf(tableName) === componentPath;
 }

@@ -10,6 +10,7 @@ import {
   scopedName,
   scopeQuery,
   systemDocVisibleFrom,
+  tableVisibleFrom,
 } from "./components.js";
 import { QUERY_STREAM_DONE, type ExecContext, type FunctionKind, type UserIdentity } from "./context.js";
 import { auditLog, functionMetadata } from "./metadata.js";
@@ -123,9 +124,9 @@ export class Syscalls {
           );
         }
         // Another component's document does not exist for this one.
-        if (!idVisibleFrom(this.r.catalog, ctx.componentPath ?? "", args.id)) return "null";
+        if (!tableVisibleFrom(tableName, ctx.componentPath ?? "")) return "null";
         const doc = tx.get(args.id, ctx.staleReads);
-        return doc && systemDocVisibleFrom(ctx.componentPath ?? "", tableName, doc.value) ? doc.json : "null";
+        return doc && systemDocVisibleFrom(ctx.componentPath ?? "", tableName, () => doc.value) ? doc.json : "null";
       }
       case "1.0/queryStreamNext": {
         const stream = ctx.streams.get(args.queryId);
