@@ -33,6 +33,10 @@ beforeAll(async () => {
     convexDir: path.join(PROJECT_ROOT, "local-backend/test/fixtures-extra/runtime/convex"),
     port: 0,
     host: "127.0.0.1",
+    // The limits tests read 32,000 documents in one query to reach the read limit; on a loaded
+    // 2-core machine that has taken past Convex's 1 s of user time, which failed the run with the
+    // wrong limit. The time limit has its own tests (isolate-limits.test.ts).
+    limits: { userTimeoutMs: 10_000 },
   });
   client = new ConvexHttpClient(backend.url, { logger: false });
   server = http.createServer((req, res) => {
