@@ -6,7 +6,7 @@ import type { MutationCtx } from "./_generated/server";
 import { internalMutation } from "./lib/functions";
 import { PAGE_HTML_VERSION } from "../app/editor/render";
 import { trackPeriodEnd } from "./model/entitlements";
-import { pageHtmlFields } from "./model/postProjection";
+import { bodyKeyFields, pageHtmlFields } from "./model/postProjection";
 import * as Posts from "./model/posts";
 import { storedPostCount } from "./model/publication";
 
@@ -90,15 +90,23 @@ const HTML_BATCH = 25;
  * Stores the reader page's HTML with every published body that has none of this renderer's version
  * (postProjection.ts pageHtmlFields, issue #18): bodies published before it was stored, and every
  * body again after PAGE_HTML_VERSION is bumped. Until this runs, such a body renders when read.
+ * It keys the post by the same version (bodyKeyFields); until then its key is computed when read.
  */
 export const storePageHtml = internalMutation({
   args: vPageArgs,
   returns: vPageResult,
   handler: (ctx, { cursor }): Promise<PageResult> =>
     migratePage(ctx, "postBodies", cursor, HTML_BATCH, internal.migrations.storePageHtml, async (body) => {
-      if (body.kind !== "published" || body.htmlVersion === PAGE_HTML_VERSION) return false;
+      if (body.kind !== "published") return false;
+      let changed = false;
+      const post = await ctx.db.get("posts", body.postId);
+      if (post !== null && post.bodyKeyVersion !== PAGE_HTML_VERSION) {
+        await ctx.db.patch("posts", post._id, await bodyKeyFields(body.doc));
+        changed = true;
+      }
+      if (body.htmlVersion === PAGE_HTML_VERSION) return changed;
       const fields = pageHtmlFields(body.doc);
-      if (fields.html === undefined && body.html === undefined) return false; // too long to store, and none stored
+      if (fields.html === undefined && body.html === undefined) return changed; // too long to store, and none stored
       await ctx.db.patch("postBodies", body._id, fields);
       return true;
     }),

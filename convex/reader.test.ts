@@ -480,10 +480,20 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
       await ctx.db.patch("postBodies", live!._id, { html: "<p>stale</p>", htmlVersion: PAGE_HTML_VERSION - 1 });
     });
     expect(await subscriber.query(api.reader.postBody, { siteSlug: "daily", slug })).toEqual(editedBody);
-    // migrations:storePageHtml stores this version's HTML again (and has nothing to do after).
+    // The key publishing stored with the post names the body without reading it; a key of another
+    // renderer version, or none (published before keys were stored), is computed from the body.
+    const postRow = () => t.run(async (ctx) => ctx.db.get("posts", id));
+    expect(await postRow()).toMatchObject({ bodyKey: editedBody?.bodyKey, bodyKeyVersion: PAGE_HTML_VERSION });
+    for (const stale of [{ bodyKey: "stale", bodyKeyVersion: PAGE_HTML_VERSION - 1 }, { bodyKey: undefined, bodyKeyVersion: undefined }]) {
+      await t.run(async (ctx) => ctx.db.patch("posts", id, stale));
+      expect(await subscriber.query(api.reader.postPage, { siteSlug: "daily", slug })).toMatchObject({ bodyKey: editedBody?.bodyKey });
+      expect(await subscriber.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [slug] })).toEqual([{ slug, bodyKey: editedBody?.bodyKey }]);
+    }
+    // migrations:storePageHtml stores this version's HTML and key again (and has nothing to do after).
     const live = () => t.run(async (ctx) => ctx.db.query("postBodies").withIndex("by_siteId_and_postId_and_kind", (q) => q.eq("siteId", w.siteId).eq("postId", id).eq("kind", "published")).unique());
     await t.mutation(internal.migrations.storePageHtml, {});
     expect(await live()).toMatchObject({ html: editedBody?.html, htmlVersion: PAGE_HTML_VERSION });
+    expect(await postRow()).toMatchObject({ bodyKey: editedBody?.bodyKey, bodyKeyVersion: PAGE_HTML_VERSION });
     expect(await t.mutation(internal.migrations.storePageHtml, {})).toMatchObject({ changed: 0 });
     // Paywall leak through the body's own query: readers Convex does not entitle get neither key nor body.
     for (const client of [t, as(t, w.users.reader)] as Client[]) {

@@ -5,7 +5,7 @@ import type { QueryCtx } from "./_generated/server";
 import { appError } from "./lib/errors";
 import { internalMutation, readerQuery } from "./lib/functions";
 import { entitlementFor, type Entitlement } from "./model/entitlements";
-import { pageHtmlOf, readableBody, toReaderPost } from "./model/postProjection";
+import { pageHtmlOf, readableBody, readableBodyKey, toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
 import * as LegacyPaths from "./model/legacyPaths";
 import * as Reader from "./model/reader";
@@ -166,14 +166,14 @@ export const postBySlug = readerQuery({
  * The live post at `slug` projected for the viewer (its body only when entitled), with its site,
  * document and the viewer's entitlement; a redirect for an old slug; or null.
  */
-async function readablePost(ctx: ReaderCtx, siteSlug: string, slug: string) {
+async function readablePost(ctx: ReaderCtx, siteSlug: string, slug: string, withBody = true) {
   const site = await Reader.siteBySlug(ctx, siteSlug);
   if (!site) return null;
   const found = await Reader.resolvePost(ctx, site._id, slug);
   if (!found) return null;
   if (found.kind === "redirect") return { kind: "redirect" as const, slug: found.post.slug };
   const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
-  return { kind: "post" as const, site, doc: found.post, entitlement, post: await toReaderPost(ctx, found.post, entitlement, true) };
+  return { kind: "post" as const, site, doc: found.post, entitlement, post: await toReaderPost(ctx, found.post, entitlement, withBody) };
 }
 
 /**
@@ -260,13 +260,11 @@ export const postPage = readerQuery({
     v.null(),
   ),
   handler: async (ctx, { siteSlug, slug }) => {
-    const found = await readablePost(ctx, siteSlug, slug);
+    const found = await readablePost(ctx, siteSlug, slug, false);
     if (found?.kind !== "post") return found;
-    const { site, entitlement } = found;
-    // Entitlement was decided above, per viewer, by the one projection: a locked post has no body,
-    // so it gets no key either.
-    const bodyKey = found.post.doc !== null ? await bodyContentKey(found.post.doc) : null;
-    const post = { ...found.post, doc: null };
+    const { site, entitlement, post } = found;
+    // Entitlement decides, per viewer, as the projection does: a locked post gets no key.
+    const bodyKey = await readableBodyKey(ctx, found.doc, entitlement);
     // The card's first tag is a live tag of this site (toReaderPost read it by the post's tagIds).
     const firstTag = post.tags[0] ?? null;
     const tagged = firstTag ? await Reader.newestTagged(ctx, site, firstTag, RELATED_POSTS + 1) : [];
@@ -297,7 +295,7 @@ export const postBody = readerQuery({
 
 /**
  * The published body of the live post `slug` names on the site when the entitlement unlocks it,
- * else null (locked, unknown, or an old slug): postBody's and bodyKeys' read. Only the post and its
+ * else null (locked, unknown, or an old slug): postBody's read. Only the post and its
  * body are read, not the card around them (tags, category, author, cover) that toReaderPost builds.
  */
 async function readableBodyBySlug(ctx: ReaderCtx, siteId: Id<"sites">, entitlement: Entitlement, slug: string): Promise<Doc<"postBodies"> | null> {
@@ -325,8 +323,8 @@ export const bodyKeys = readerQuery({
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
     return await Promise.all(
       slugs.map(async (slug) => {
-        const body = await readableBodyBySlug(ctx, site._id, entitlement, slug);
-        return { slug, bodyKey: body !== null ? await bodyContentKey(body.doc) : null };
+        const found = await Reader.resolvePost(ctx, site._id, slug);
+        return { slug, bodyKey: found?.kind === "post" ? await readableBodyKey(ctx, found.post, entitlement) : null };
       }),
     );
   },

@@ -118,6 +118,13 @@ export const postFields = {
   scheduledJobId: v.optional(v.id("_scheduled_functions")),
   /** The draft differs from the live version (published posts only). */
   hasUnpublishedChanges: v.optional(v.boolean()),
+  /**
+   * Issue #18: the live body's content key (shared/bodyKey.ts) and the PAGE_HTML_VERSION it was
+   * computed under, written by publishAs with the body (and by migrations:storePageHtml), so reader
+   * queries name a body without reading and hashing it (postProjection.ts readableBodyKey).
+   */
+  bodyKey: v.optional(v.string()),
+  bodyKeyVersion: v.optional(v.number()),
   reviewState: v.optional(vReviewState),
   reviewComment: v.optional(v.string()),
   /** Tag ids, mirrored from postTags for cheap reads of a post's tags. */

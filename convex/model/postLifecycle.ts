@@ -6,7 +6,7 @@ import { appError } from "../lib/errors";
 import { notify } from "../lib/notify";
 import { readingTimeMinutes } from "./content";
 import { type Actor, addRevision, auditPost, draftListFields, getBody, liveCardFields, requireDraft } from "./posts";
-import { pageHtmlFields } from "./postProjection";
+import { bodyKeyFields, pageHtmlFields } from "./postProjection";
 import { applyPublicationChange, publicationState } from "./publication";
 import { toUserError } from "../shared/errors";
 import { can } from "../shared/roles";
@@ -62,6 +62,7 @@ export async function publishAs(ctx: MutationCtx, by: Doc<"users">, post: Doc<"p
     scheduledJobId: undefined,
     scheduledEmail: undefined,
     hasUnpublishedChanges: false,
+    ...(await bodyKeyFields(draft.doc)),
     reviewState: undefined,
     reviewComment: undefined,
     updatedAt: now,

@@ -5,6 +5,7 @@ import type { ReaderPost } from "../validators";
 import { canReadBody, type Entitlement } from "./entitlements";
 import { readOnce } from "../lib/readOnce";
 import { getBody } from "./posts";
+import { bodyContentKey } from "../shared/bodyKey";
 
 /**
  * Whether a live post's stored excerpt may be paid text: a featured post whose automatic excerpt
@@ -57,6 +58,26 @@ export function pageHtmlOf(body: Pick<Doc<"postBodies">, "doc" | "html" | "htmlV
 export async function readableBody(ctx: QueryCtx, post: Doc<"posts">, entitlement: Entitlement): Promise<Doc<"postBodies"> | null> {
   if (!canReadBody(post, entitlement)) return null;
   return await getBody(ctx, post, "published");
+}
+
+/**
+ * The content key (shared/bodyKey.ts) of a live post's published body when the entitlement unlocks
+ * it, else null, deciding as readableBody does. publishAs stores the key on the post with the
+ * renderer version it was computed under; a key of another version, or none (a post published
+ * before keys were stored), is computed from the body, as every key was. So postPage and bodyKeys
+ * name a body without reading it (issue #18: the body was a post page's largest read, and its hash
+ * a thread hop).
+ */
+export async function readableBodyKey(ctx: QueryCtx, post: Doc<"posts">, entitlement: Entitlement): Promise<string | null> {
+  if (!canReadBody(post, entitlement)) return null;
+  if (post.bodyKey !== undefined && post.bodyKeyVersion === PAGE_HTML_VERSION) return post.bodyKey;
+  const body = await getBody(ctx, post, "published");
+  return body === null ? null : await bodyContentKey(body.doc);
+}
+
+/** What publishAs stores on a post with its live body `docJson` (readableBodyKey). */
+export async function bodyKeyFields(docJson: string): Promise<{ bodyKey: string; bodyKeyVersion: number }> {
+  return { bodyKey: await bodyContentKey(docJson), bodyKeyVersion: PAGE_HTML_VERSION };
 }
 
 /**

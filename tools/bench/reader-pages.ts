@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
-import { pageHtmlFields } from "../../convex/model/postProjection.js";
+import { bodyKeyFields, pageHtmlFields } from "../../convex/model/postProjection.js";
 import { LocalBackend } from "../../local-backend/src/backend.js";
 import { exitAfter, fmt, printTable, prng, REPO_ROOT, reportResult, runChild } from "../../local-backend/bench/lib.js";
 import { printStackMemory, stackMemory, type StackMemory } from "./app-memory.js";
@@ -237,6 +237,16 @@ export async function seed(backend: LocalBackend, log: Log) {
         const publishedAt = 1_700_000_000_000 + i * 60_000;
         const title = `Bench post ${i}: ${text[0].split(";")[0].split(" on ")[1]}`;
         const tagIds = tags.map((t) => ids.tagIds[t]);
+        const doc = {
+          type: "doc",
+          content: [
+            ...text.slice(0, 2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t }] })),
+            { type: "heading", attrs: { level: 2 }, content: [{ type: "text", text: "Details" }] },
+            ...text.slice(2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t, marks: i % 3 ? [] : [{ type: "bold" }] }] })),
+          ],
+        };
+        const body = text.join("\n\n");
+        const docJson = JSON.stringify(doc);
         const postId = await ctx.db.insert("posts", {
           siteId: ids.siteId,
           authorId: ids.authorId,
@@ -250,19 +260,11 @@ export async function seed(backend: LocalBackend, log: Log) {
           tagIds,
           publishedAt,
           readingTimeMinutes: 2,
+          // As publishing stores it (issue #18): the live body's content key.
+          ...(await bodyKeyFields(docJson)),
           createdAt: now,
           updatedAt: now,
         });
-        const doc = {
-          type: "doc",
-          content: [
-            ...text.slice(0, 2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t }] })),
-            { type: "heading", attrs: { level: 2 }, content: [{ type: "text", text: "Details" }] },
-            ...text.slice(2).map((t) => ({ type: "paragraph", content: [{ type: "text", text: t, marks: i % 3 ? [] : [{ type: "bold" }] }] })),
-          ],
-        };
-        const body = text.join("\n\n");
-        const docJson = JSON.stringify(doc);
         await ctx.db.insert("postBodies", {
           siteId: ids.siteId,
           postId,
