@@ -580,9 +580,13 @@ export const matrix: Record<string, Row> = {
   "reader:postPage": {
     prepare: readerContent,
     call: (c, _w, x) => c.query(api.reader.postPage, { siteSlug: "daily", slug: x.paidSlug }),
-    // The post follows the persona's right; its related and previous/next cards never carry a body.
+    // The post follows the persona's right; its related cards never carry a body, nor its
+    // previous/next links (a title and a slug: a body would be an extra key).
     observe: (r, x) =>
-      r?.kind !== "post" || r.post.doc !== null || [...r.related, r.adjacent.previous, r.adjacent.next].some((p) => p !== null && p.doc !== null)
+      r?.kind !== "post" ||
+      r.post.doc !== null ||
+      r.related.some((p: { doc: string | null }) => p.doc !== null) ||
+      [r.adjacent.previous, r.adjacent.next].some((p) => p !== null && Object.keys(p).sort().join() !== "slug,title")
         ? "missing"
         : read({ ...r.post, doc: r.bodyKey }, x),
     expect: paidReaders,

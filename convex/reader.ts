@@ -212,6 +212,12 @@ export const getPostWithTags = readerQuery({
 const vAdjacentCard = v.union(vReaderPost, v.null());
 
 /**
+ * What a post page shows of its previous and next posts: a link, the title at its address. Not a
+ * card: a card's tags, category and author were read and sent for nothing (issue #18).
+ */
+const vAdjacentLink = v.union(v.object({ slug: v.string(), title: v.string() }), v.null());
+
+/**
  * A post page's previous (older) and next (newer) published posts in the site's publication order,
  * as cards: never a body, whatever the viewer may read (a locked neighbour shows as locked). Null
  * for an unknown site or a post that is not live in that site (a draft, an archived post, another
@@ -254,7 +260,7 @@ export const postPage = readerQuery({
       /** The body's content key when this viewer may read it (postBody gives the body), else null. */
       bodyKey: v.union(v.string(), v.null()),
       related: v.array(vReaderPost),
-      adjacent: v.object({ previous: vAdjacentCard, next: vAdjacentCard }),
+      adjacent: v.object({ previous: vAdjacentLink, next: vAdjacentLink }),
     }),
     vRedirect,
     v.null(),
@@ -271,8 +277,8 @@ export const postPage = readerQuery({
     const others = tagged.filter((p): p is Doc<"posts"> => Reader.isLive(p, site._id) && p._id !== post._id).slice(0, RELATED_POSTS);
     const related = await Promise.all(others.map((p) => toReaderPost(ctx, p, entitlement, false)));
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
-    const card = async (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? await toReaderPost(ctx, p, entitlement, false) : null);
-    return { kind: "post" as const, post, bodyKey, related, adjacent: { previous: await card(previous), next: await card(next) } };
+    const link = (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? { slug: p.slug, title: p.title } : null);
+    return { kind: "post" as const, post, bodyKey, related, adjacent: { previous: link(previous), next: link(next) } };
   },
 });
 

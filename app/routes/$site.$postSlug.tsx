@@ -55,11 +55,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       bodyHtml,
     },
     related,
-    // Cards of the older and newer posts (null at either end).
-    adjacent: {
-      previous: adjacent?.previous ? toCard(adjacent.previous) : null,
-      next: adjacent?.next ? toCard(adjacent.next) : null,
-    },
+    // Links to the older and newer posts (null at either end).
+    adjacent,
     plans: plans ?? [],
     subscription,
     signedIn: client.signedIn,
