@@ -629,6 +629,19 @@ export const matrix: Record<string, Row> = {
     observe: (r, x) => (r?.kind === "category" && r.category.slug === x.categorySlug && r.category.postCount === 2 ? "ok" : "missing"),
     expect: everyone,
   },
+  // The tag and category pages' one query: the header, and the posts as the list gives them.
+  "reader:tagPage": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.tagPage, { siteSlug: "daily", slug: x.tagSlug, paginationOpts: page }),
+    observe: (r, x) => (r?.kind === "tag" && r.tag.postCount === 2 && r.list.page.length === 2 ? listed(r.list, x) : "missing"),
+    expect: paidReaders,
+  },
+  "reader:categoryPage": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.categoryPage, { siteSlug: "daily", slug: x.categorySlug, paginationOpts: page }),
+    observe: (r, x) => (r?.kind === "category" && r.category.postCount === 2 && r.list.page.length === 2 ? listed(r.list, x) : "missing"),
+    expect: paidReaders,
+  },
   "reader:authorBySlug": {
     prepare: readerContent,
     call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "editor" }),

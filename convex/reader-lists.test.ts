@@ -127,4 +127,42 @@ describe.each(backends)("reader lists know where they end, on %s", (_name, conve
       latest: { page: [], isDone: true, continueCursor: "" },
     });
   });
+
+  test("tag and category pages: the header and a page of posts in one call, as the two queries give them; old slugs redirect, unknown ones are null", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const tagId = await editor.mutation(api.tags.create, { siteId: w.siteId, name: "Transit" });
+    const categoryId = await editor.mutation(api.categories.create, { siteId: w.siteId, name: "Metro" });
+    for (let i = 0; i < 3; i++) {
+      const postId = await editor.mutation(api.posts.create, { siteId: w.siteId, title: `Line ${i}`, doc: doc(`Line ${i}.`), categoryId });
+      await editor.mutation(api.posts.setTags, { siteId: w.siteId, postId, tagIds: [tagId] });
+      await editor.mutation(api.posts.publish, { siteId: w.siteId, postId });
+    }
+    const siteSlug = "daily";
+    const page = (r: { page: unknown[]; isDone: boolean }) => ({ page: r.page, isDone: r.isDone });
+    for (const client of [t, as(t, w.users.subscriber)]) {
+      const tag = await client.query(api.reader.tagPage, { siteSlug, slug: "transit", paginationOpts: { numItems: 2, cursor: null } });
+      const tagHeader = await client.query(api.reader.tagBySlug, { siteSlug, slug: "transit" });
+      const byTag = await client.query(api.reader.byTag, { siteSlug, tagSlug: "transit", paginationOpts: { numItems: 2, cursor: null } });
+      if (tag?.kind !== "tag" || tagHeader?.kind !== "tag") throw new Error("not a tag");
+      expect(tag.tag).toEqual(tagHeader.tag);
+      expect(page(tag.list)).toEqual(page(byTag));
+      const rest = await client.query(api.reader.tagPage, { siteSlug, slug: "transit", paginationOpts: { numItems: 2, cursor: tag.list.continueCursor } });
+      expect(rest?.kind === "tag" && { items: rest.list.page.length, isDone: rest.list.isDone }).toEqual({ items: 1, isDone: true });
+
+      const category = await client.query(api.reader.categoryPage, { siteSlug, slug: "metro", paginationOpts: { numItems: 5, cursor: null } });
+      const categoryHeader = await client.query(api.reader.categoryBySlug, { siteSlug, slug: "metro" });
+      const byCategory = await client.query(api.reader.byCategory, { siteSlug, categorySlug: "metro", paginationOpts: { numItems: 5, cursor: null } });
+      if (category?.kind !== "category" || categoryHeader?.kind !== "category") throw new Error("not a category");
+      expect(category.category).toEqual(categoryHeader.category);
+      expect(page(category.list)).toEqual(page(byCategory));
+      expect(category.list.page).toHaveLength(3);
+    }
+    // A renamed tag's old slug redirects (no list); an unknown slug or site is null.
+    await editor.mutation(api.tags.rename, { siteId: w.siteId, tagId, name: "Transport" });
+    expect(await t.query(api.reader.tagPage, { siteSlug, slug: "transit", paginationOpts: { numItems: 2, cursor: null } })).toEqual({ kind: "redirect", slug: "transport" });
+    expect(await t.query(api.reader.tagPage, { siteSlug, slug: "nothing", paginationOpts: { numItems: 2, cursor: null } })).toBeNull();
+    expect(await t.query(api.reader.categoryPage, { siteSlug: "nowhere", slug: "metro", paginationOpts: { numItems: 2, cursor: null } })).toBeNull();
+  });
 });

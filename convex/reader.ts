@@ -341,15 +341,8 @@ export const tagBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
   returns: v.union(v.object({ kind: v.literal("tag"), tag: vTagHeader }), vRedirect, v.null()),
   handler: async (ctx, { siteSlug, slug }) => {
-    const site = await Reader.siteBySlug(ctx, siteSlug);
-    if (!site) return null;
-    const found = await Reader.resolveTaxonomy(ctx, "tag", site._id, slug);
-    if (!found || found.kind === "redirect") return found;
-    const t = found.item;
-    return {
-      kind: "tag" as const,
-      tag: { _id: t._id, name: t.name, slug: t.slug, description: t.description ?? null, postCount: storedPostCount(t) },
-    };
+    const found = await termBySlug(ctx, "tag", siteSlug, slug);
+    return found?.kind === "found" ? { kind: "tag" as const, tag: termHeader(found.item) } : found;
   },
 });
 
@@ -358,17 +351,50 @@ export const categoryBySlug = readerQuery({
   args: { siteSlug: v.string(), slug: v.string() },
   returns: v.union(v.object({ kind: v.literal("category"), category: vCategoryHeader }), vRedirect, v.null()),
   handler: async (ctx, { siteSlug, slug }) => {
-    const site = await Reader.siteBySlug(ctx, siteSlug);
-    if (!site) return null;
-    const found = await Reader.resolveTaxonomy(ctx, "category", site._id, slug);
-    if (!found || found.kind === "redirect") return found;
-    const c = found.item;
-    return {
-      kind: "category" as const,
-      category: { _id: c._id, name: c.name, slug: c.slug, description: c.description ?? null, postCount: storedPostCount(c) },
-    };
+    const found = await termBySlug(ctx, "category", siteSlug, slug);
+    return found?.kind === "found" ? { kind: "category" as const, category: termHeader(found.item) } : found;
   },
 });
+
+/**
+ * Issue #18: a tag page in one call (it was two): tagBySlug's answer and, for a live tag, a page of
+ * its posts at `paginationOpts`, as byTag gives it (with its exact end).
+ */
+export const tagPage = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string(), paginationOpts: paginationOptsValidator },
+  returns: v.union(v.object({ kind: v.literal("tag"), tag: vTagHeader, list: vReaderPage }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug, paginationOpts }) => {
+    const found = await termBySlug(ctx, "tag", siteSlug, slug);
+    if (found?.kind !== "found") return found;
+    const list = await Reader.toReaderPage(ctx, found.site, await entitlementFor(ctx, found.site._id, ctx.viewer), await Reader.byTag(ctx, found.site, found.item, paginationOpts));
+    return { kind: "tag" as const, tag: termHeader(found.item), list };
+  },
+});
+
+/** Issue #18: a category page in one call: categoryBySlug's answer and, for a live category, a page of its posts as byCategory gives it. */
+export const categoryPage = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string(), paginationOpts: paginationOptsValidator },
+  returns: v.union(v.object({ kind: v.literal("category"), category: vCategoryHeader, list: vReaderPage }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug, paginationOpts }) => {
+    const found = await termBySlug(ctx, "category", siteSlug, slug);
+    if (found?.kind !== "found") return found;
+    const list = await Reader.toReaderPage(ctx, found.site, await entitlementFor(ctx, found.site._id, ctx.viewer), await Reader.byCategory(ctx, found.site, found.item, paginationOpts));
+    return { kind: "category" as const, category: termHeader(found.item), list };
+  },
+});
+
+/** The live tag or category at `slug` of the site (with the site), a redirect for an old slug, or null. */
+async function termBySlug<K extends "tag" | "category">(ctx: ReaderCtx, kind: K, siteSlug: string, slug: string) {
+  const site = await Reader.siteBySlug(ctx, siteSlug);
+  if (!site) return null;
+  const found = await Reader.resolveTaxonomy(ctx, kind, site._id, slug);
+  return found?.kind === "found" ? { ...found, site } : found;
+}
+
+/** A tag's or category's public header. */
+function termHeader<T extends Doc<"tags"> | Doc<"categories">>(t: T) {
+  return { _id: t._id as T["_id"], name: t.name, slug: t.slug, description: t.description ?? null, postCount: storedPostCount(t) };
+}
 
 /** Issue #17: where an old author page address (a claimed placeholder's) now lives, or null. */
 export const authorRedirect = readerQuery({

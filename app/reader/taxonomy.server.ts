@@ -1,7 +1,7 @@
 import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { api } from "../../convex/_generated/api";
 import { cachedPage, notFound } from "./http.server";
-import { listPage, requireSite } from "./pages.server";
+import { atCursor, requireSite, toListPage } from "./pages.server";
 import { readerPaths } from "./paths";
 import type { TaxonomyHeader, TaxonomyKind } from "./taxonomy-page";
 
@@ -14,18 +14,16 @@ import type { TaxonomyHeader, TaxonomyKind } from "./taxonomy-page";
 export async function taxonomyLoader<K extends TaxonomyKind>(kind: K, { request, params }: LoaderFunctionArgs) {
   const { client, shared, site } = await requireSite(request, params);
   const slugParam = (kind === "tag" ? params.tagSlug : params.categorySlug) ?? "";
+  // One query for the header and the page of posts (reader:tagPage / categoryPage).
   const found =
     kind === "tag"
-      ? await shared.query(api.reader.tagBySlug, { siteSlug: site.slug, slug: slugParam })
-      : await shared.query(api.reader.categoryBySlug, { siteSlug: site.slug, slug: slugParam });
+      ? await atCursor(request, shared, api.reader.tagPage, { siteSlug: site.slug, slug: slugParam })
+      : await atCursor(request, shared, api.reader.categoryPage, { siteSlug: site.slug, slug: slugParam });
   if (!found) throw notFound(kind === "tag" ? "Tag not found" : "Category not found");
   if (found.kind === "redirect") throw redirect(readerPaths(site.base)[kind](found.slug), 301);
   const { name, slug, description, postCount } = found.kind === "tag" ? found.tag : found.category;
   const header: TaxonomyHeader = { name, slug, description, postCount };
-  const list =
-    kind === "tag"
-      ? await listPage(request, shared, api.reader.byTag, { siteSlug: site.slug, tagSlug: slug })
-      : await listPage(request, shared, api.reader.byCategory, { siteSlug: site.slug, categorySlug: slug });
+  const list = toListPage(request, found.list);
   const payload = { [kind]: header, list } as { [P in K]: TaxonomyHeader } & { list: typeof list };
   return cachedPage(request, client, payload, { site, payload });
 }
