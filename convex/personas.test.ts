@@ -642,6 +642,13 @@ export const matrix: Record<string, Row> = {
     observe: (r, x) => (r?.kind === "category" && r.category.postCount === 2 && r.list.page.length === 2 ? listed(r.list, x) : "missing"),
     expect: paidReaders,
   },
+  // The author page's one query: the header, and the author's posts as byAuthor gives them.
+  "reader:authorPage": {
+    prepare: readerContent,
+    call: (c) => c.query(api.reader.authorPage, { siteSlug: "daily", slug: "editor", paginationOpts: { numItems: 2, cursor: null } }),
+    observe: (r, x) => (r?.kind === "author" && r.author.slug === "editor" && r.author.name === "Editor daily" ? listed(r.list, x) : "missing"),
+    expect: paidReaders,
+  },
   "reader:authorBySlug": {
     prepare: readerContent,
     call: (c) => c.query(api.reader.authorBySlug, { siteSlug: "daily", slug: "editor" }),

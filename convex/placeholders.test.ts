@@ -211,6 +211,15 @@ describe.each(backends)("placeholder authors on %s", (_name, convexTest) => {
     expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily", slug: "ada" })).toEqual({ slug: "reader-own" });
     expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily", slug: "reader-own" })).toBeNull();
     expect(await t.query(api.reader.authorRedirect, { siteSlug: "daily-other", slug: "ada" })).toBeNull();
+    // The author page's one query (reader:authorPage) answers the same redirect, and the page there.
+    const paginationOpts = { numItems: 5, cursor: null };
+    expect(await t.query(api.reader.authorPage, { siteSlug: "daily", slug: "ada", paginationOpts })).toEqual({ kind: "redirect", slug: "reader-own" });
+    expect(await t.query(api.reader.authorPage, { siteSlug: "daily", slug: "reader-own", paginationOpts })).toMatchObject({
+      kind: "author",
+      author: { slug: "reader-own" },
+      list: { page: [{ _id: p }], isDone: true },
+    });
+    expect(await t.query(api.reader.authorPage, { siteSlug: "daily-other", slug: "ada", paginationOpts })).toBeNull();
   });
 });
 

@@ -418,6 +418,27 @@ export const authorBySlug = readerQuery({
 });
 
 /**
+ * Issue #18: an author page in one call (it was two, three for a moved author): authorBySlug's
+ * header and a page of their posts as byAuthor gives it; a redirect where authorRedirect names one;
+ * else null.
+ */
+export const authorPage = readerQuery({
+  args: { siteSlug: v.string(), slug: v.string(), paginationOpts: paginationOptsValidator },
+  returns: v.union(v.object({ kind: v.literal("author"), author: vAuthorHeader, list: vReaderPage }), vRedirect, v.null()),
+  handler: async (ctx, { siteSlug, slug, paginationOpts }) => {
+    const site = await Reader.siteBySlug(ctx, siteSlug);
+    if (!site) return null;
+    const author = await Reader.authorHeader(ctx, site, slug);
+    if (!author) {
+      const to = await Reader.authorRedirect(ctx, site._id, slug);
+      return to ? { kind: "redirect" as const, slug: to } : null;
+    }
+    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+    return { kind: "author" as const, author, list: await Reader.toReaderPage(ctx, site, entitlement, await Reader.byAuthor(ctx, site, author.authorId, paginationOpts)) };
+  },
+});
+
+/**
  * Counts a batch of first views of one site's posts (at most MAX_VIEW_BATCH), each with the view
  * token the app server issued for it; a token counts once, so a resent batch adds nothing. Internal:
  * only the app server, with its admin key, sends views (app/reader/views.server.ts), so no client

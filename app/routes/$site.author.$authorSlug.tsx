@@ -3,7 +3,7 @@ import { useLoaderData, useRouteError } from "@remix-run/react";
 import { api } from "../../convex/_generated/api";
 import { Avatar, PageHeader, Pager, PostList, ReaderError } from "../reader/components";
 import { cachedPage, notFound, readerHeaders } from "../reader/http.server";
-import { listPage, requireSite } from "../reader/pages.server";
+import { atCursor, requireSite, toListPage } from "../reader/pages.server";
 import { readerPaths } from "../reader/paths";
 import { safeUrl } from "../reader/render.server";
 import { errorMeta, siteFromMatches, useSite } from "../reader/route-helpers";
@@ -13,13 +13,13 @@ import { pageMeta } from "../reader/seo";
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { client, shared, site } = await requireSite(request, params);
-  const author = await shared.query(api.reader.authorBySlug, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
-  if (!author) {
-    // A claimed placeholder author's page (issue #17) moved to the claimant's own.
-    const moved = await shared.query(api.reader.authorRedirect, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
-    throw moved ? redirect(readerPaths(site.base).author(moved.slug), 301) : notFound("Author not found");
-  }
-  const list = await listPage(request, shared, api.reader.byAuthor, { siteSlug: site.slug, authorSlug: author.slug });
+  // One query for the header and the page of posts (reader:authorPage).
+  const found = await atCursor(request, shared, api.reader.authorPage, { siteSlug: site.slug, slug: params.authorSlug ?? "" });
+  if (!found) throw notFound("Author not found");
+  // A claimed placeholder author's page (issue #17) moved to the claimant's own.
+  if (found.kind === "redirect") throw redirect(readerPaths(site.base).author(found.slug), 301);
+  const { author } = found;
+  const list = toListPage(request, found.list);
   const payload = {
     author: {
       name: author.name,

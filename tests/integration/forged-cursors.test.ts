@@ -71,6 +71,7 @@ const CALLS: Record<string, (t: Tenant) => Variant[]> = {
   "reader:tagPage": (t) => [{ args: { siteSlug: t.slug, slug: t.tagSlug }, tenant: `site:${t.siteId}` }],
   "reader:categoryPage": (t) => [{ args: { siteSlug: t.slug, slug: t.categorySlug }, tenant: `site:${t.siteId}` }],
   "reader:byCategory": (t) => [{ args: { siteSlug: t.slug, categorySlug: t.categorySlug }, tenant: `site:${t.siteId}` }],
+  "reader:authorPage": (t) => [{ args: { siteSlug: t.slug, slug: t.authorSlug }, tenant: `site:${t.siteId}` }],
   "reader:byAuthor": (t) => [{ args: { siteSlug: t.slug, authorSlug: t.authorSlug }, tenant: `site:${t.siteId}` }],
   "reader:search": (t) => [{ args: { siteSlug: t.slug, query: "the" }, tenant: `site:${t.siteId}` }],
 };
