@@ -1,3 +1,5 @@
+// Over 400 lines: every public reader query is here, since a function's file is part of its API name
+// (api.reader.*); what they read and decide is plain domain code in model/reader.ts and postProjection.ts.
 import { paginationOptsValidator, paginationResultValidator, type PaginationResult } from "convex/server";
 import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel";
