@@ -62,6 +62,11 @@ async function readerList(
   if (!site) return Reader.emptyPage();
   const result = await read(site);
   if (!result) return Reader.emptyPage();
+  return await readerPage(ctx, site, result);
+}
+
+/** A page of posts projected for this viewer (the one projection, toReaderPost, through toReaderPage). */
+async function readerPage(ctx: ReaderCtx, site: Doc<"sites">, result: PaginationResult<Doc<"posts"> | null>): Promise<PaginationResult<ReaderPost>> {
   return await Reader.toReaderPage(ctx, site, await entitlementFor(ctx, site._id, ctx.viewer), result);
 }
 
@@ -98,7 +103,7 @@ export const home = readerQuery({
     const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
     const featured = paginationOpts.cursor === null ? await Reader.newestFeatured(ctx, site, FEATURED_ON_HOME) : [];
     return {
-      featured: await Promise.all(featured.filter((p) => Reader.isLive(p, site._id)).map((p) => toReaderPost(ctx, p, entitlement, false))),
+      featured: await Reader.toReaderCards(ctx, site, entitlement, featured),
       latest: await Reader.toReaderPage(ctx, site, entitlement, await Reader.latest(ctx, site, paginationOpts)),
     };
   },
@@ -276,8 +281,9 @@ export const postPage = readerQuery({
     // The card's first tag is a live tag of this site (toReaderPost read it by the post's tagIds).
     const firstTag = post.tags[0] ?? null;
     const tagged = firstTag ? await Reader.newestTagged(ctx, site, firstTag, RELATED_POSTS + 1) : [];
-    const others = tagged.filter((p): p is Doc<"posts"> => Reader.isLive(p, site._id) && p._id !== post._id).slice(0, RELATED_POSTS);
-    const related = await Promise.all(others.map((p) => toReaderPost(ctx, p, entitlement, false)));
+    // Live ones first, so a post that went away does not take one of the RELATED_POSTS places.
+    const others = tagged.filter((p) => Reader.isLive(p, site._id) && p._id !== post._id).slice(0, RELATED_POSTS);
+    const related = await Reader.toReaderCards(ctx, site, entitlement, others);
     const { previous, next } = await Reader.adjacent(ctx, site, found.doc);
     const link = (p: Doc<"posts"> | null) => (Reader.isLive(p, site._id) ? { slug: p.slug, title: p.title } : null);
     return { kind: "post" as const, post, bodyKey, related, adjacent: { previous: link(previous), next: link(next) } };
@@ -368,7 +374,7 @@ export const tagPage = readerQuery({
   handler: async (ctx, { siteSlug, slug, paginationOpts }) => {
     const found = await termBySlug(ctx, "tag", siteSlug, slug);
     if (found?.kind !== "found") return found;
-    const list = await Reader.toReaderPage(ctx, found.site, await entitlementFor(ctx, found.site._id, ctx.viewer), await Reader.byTag(ctx, found.site, found.item, paginationOpts));
+    const list = await readerPage(ctx, found.site, await Reader.byTag(ctx, found.site, found.item, paginationOpts));
     return { kind: "tag" as const, tag: termHeader(found.item), list };
   },
 });
@@ -380,7 +386,7 @@ export const categoryPage = readerQuery({
   handler: async (ctx, { siteSlug, slug, paginationOpts }) => {
     const found = await termBySlug(ctx, "category", siteSlug, slug);
     if (found?.kind !== "found") return found;
-    const list = await Reader.toReaderPage(ctx, found.site, await entitlementFor(ctx, found.site._id, ctx.viewer), await Reader.byCategory(ctx, found.site, found.item, paginationOpts));
+    const list = await readerPage(ctx, found.site, await Reader.byCategory(ctx, found.site, found.item, paginationOpts));
     return { kind: "category" as const, category: termHeader(found.item), list };
   },
 });
@@ -435,8 +441,7 @@ export const authorPage = readerQuery({
       const to = await Reader.authorRedirect(ctx, site._id, slug);
       return to ? { kind: "redirect" as const, slug: to } : null;
     }
-    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
-    return { kind: "author" as const, author, list: await Reader.toReaderPage(ctx, site, entitlement, await Reader.byAuthor(ctx, site, author.authorId, paginationOpts)) };
+    return { kind: "author" as const, author, list: await readerPage(ctx, site, await Reader.byAuthor(ctx, site, author.authorId, paginationOpts)) };
   },
 });
 

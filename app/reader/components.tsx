@@ -179,13 +179,13 @@ export function Pager({ path, page, extra }: { path: string; page: ListPage; ext
   );
 }
 
-/** A post page's links to the published posts just older ("Previous") and newer ("Next"). */
 /** A link to a neighbouring post: its title at its address (reader:postPage's `adjacent`). */
 export interface AdjacentLink {
   slug: string;
   title: string;
 }
 
+/** A post page's links to the published posts just older ("Previous") and newer ("Next"). */
 export function AdjacentPosts({ site, previous, next }: { site: SiteData; previous: AdjacentLink | null; next: AdjacentLink | null }) {
   if (!previous && !next) return null;
   const p = readerPaths(site.base);

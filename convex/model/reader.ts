@@ -45,17 +45,27 @@ export function isLive(post: Doc<"posts"> | null, siteId: Id<"sites">): post is 
 }
 
 /**
- * Projects a page of posts for a list: bodies are never loaded, posts that are not live are
- * dropped (a defence: the indexes already select published posts), the cursor is kept.
+ * Projects posts as cards: bodies are never loaded, posts that are not live are dropped (a
+ * defence: the indexes already select published posts).
  */
+export async function toReaderCards(
+  ctx: QueryCtx,
+  site: Doc<"sites">,
+  entitlement: Entitlement,
+  posts: Array<Doc<"posts"> | null>,
+): Promise<ReaderPost[]> {
+  const live = posts.filter((p): p is Doc<"posts"> => isLive(p, site._id));
+  return await Promise.all(live.map((p) => toReaderPost(ctx, p, entitlement, false)));
+}
+
+/** Projects a page of posts for a list (`toReaderCards`), keeping the cursor. */
 export async function toReaderPage(
   ctx: QueryCtx,
   site: Doc<"sites">,
   entitlement: Entitlement,
   result: PaginationResult<Doc<"posts"> | null>,
 ): Promise<PaginationResult<ReaderPost>> {
-  const live = result.page.filter((p): p is Doc<"posts"> => isLive(p, site._id));
-  return { ...result, page: await Promise.all(live.map((p) => toReaderPost(ctx, p, entitlement, false))) };
+  return { ...result, page: await toReaderCards(ctx, site, entitlement, result.page) };
 }
 
 /**
@@ -68,6 +78,11 @@ interface NewestFirst<T extends "posts" | "postTags"> {
   index: string;
   // Typed loosely: Convex's range builder types are per index, and these helpers serve several.
   prefix: (q: any) => any;
+}
+
+/** A newest-first range as a query, newest first. */
+function newestFirst<T extends "posts" | "postTags">(ctx: QueryCtx, range: NewestFirst<T>) {
+  return (ctx.db.query(range.table) as any).withIndex(range.index, range.prefix).order("desc");
 }
 
 const publishedPosts = (site: Doc<"sites">): NewestFirst<"posts"> => ({
@@ -114,10 +129,7 @@ async function newestFirstPage<T extends "posts" | "postTags">(
   range: NewestFirst<T>,
   opts: PaginationOptions,
 ): Promise<PaginationResult<Doc<T>>> {
-  const result = (await (ctx.db.query(range.table) as any)
-    .withIndex(range.index, range.prefix)
-    .order("desc")
-    .paginate(readerPageOpts(opts))) as PaginationResult<Doc<T>>;
+  const result = (await newestFirst(ctx, range).paginate(readerPageOpts(opts))) as PaginationResult<Doc<T>>;
   const last = result.page.at(-1) as (Doc<T> & { publishedAt?: number }) | undefined;
   if (result.isDone || last?.publishedAt === undefined) return result;
   const more = await neighbour(ctx, range, { publishedAt: last.publishedAt, _creationTime: last._creationTime }, "older");
@@ -147,7 +159,7 @@ export async function newestFeatured(ctx: QueryCtx, site: Doc<"sites">, count: n
 
 /** The `count` newest entries of a newest-first range. */
 async function newest<T extends "posts" | "postTags">(ctx: QueryCtx, range: NewestFirst<T>, count: number): Promise<Doc<T>[]> {
-  return (await (ctx.db.query(range.table) as any).withIndex(range.index, range.prefix).order("desc").take(count)) as Doc<T>[];
+  return (await newestFirst(ctx, range).take(count)) as Doc<T>[];
 }
 
 /** The postTags mirror's rows of a tag's published posts: one index range, newest first. */
