@@ -7,6 +7,7 @@ export { handleDocumentRequest as default } from "./reader/document.server";
 // bundle, so they share its Convex subscription cache.
 export { memoryReport } from "./reader/memory.server";
 export { sharedViewBatcher } from "./reader/views.server";
+export { wholeBody } from "./utils/whole-body.server";
 
 /**
  * Everything before Remix (the production server calls it for every non-static request).

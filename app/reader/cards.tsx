@@ -1,3 +1,4 @@
+import { createContext, useContext, type ReactElement } from "react";
 import { formatDate, initials, isoDate, readingTime } from "./format";
 import { readerPaths } from "./paths";
 import type { PostCard, SiteData } from "./types";
@@ -89,17 +90,39 @@ export function TagList({ site, tags, label = "Tags" }: { site: SiteData; tags: 
   );
 }
 
-export function PostCardView({
-  site,
-  post,
-  headingLevel = 2,
-  shape = "row",
-}: {
+interface CardProps {
   site: SiteData;
   post: PostCard;
   headingLevel?: 2 | 3;
   shape?: CardShape;
-}) {
+}
+
+/**
+ * On the server, a card's inner HTML rendered once per distinct input and reused (issue #18: what
+ * is the same for every reader is rendered once; a home page's cards were most of its React render).
+ * The document renderer provides it (card-memo.server.ts); without it (the studio preview in the
+ * browser, tests) cards render as usual. A card depends only on its props, and the key is all of
+ * them, so a hit is byte for byte what React would render now.
+ */
+export const CardMemo = createContext<((key: string, render: () => ReactElement) => string) | null>(null);
+
+export function PostCardView({ site, post, headingLevel = 2, shape = "row" }: CardProps) {
+  const memo = useContext(CardMemo);
+  const className = `card card--${shape}${post.featured ? " card--featured" : ""}${post.coverImageUrl ? " card--has-cover" : ""}`;
+  if (memo) {
+    // Cards read of the site only its base (links) and name (the no-cover panel).
+    const key = `${shape}|${headingLevel}|${site.base}|${site.name}|${JSON.stringify(post)}`;
+    const html = memo(key, () => <CardInside site={site} post={post} headingLevel={headingLevel} shape={shape} />);
+    return <article className={className} dangerouslySetInnerHTML={{ __html: html }} />;
+  }
+  return (
+    <article className={className}>
+      <CardInside site={site} post={post} headingLevel={headingLevel} shape={shape} />
+    </article>
+  );
+}
+
+function CardInside({ site, post, headingLevel, shape }: Required<CardProps>) {
   const href = readerPaths(site.base).post(post.slug);
   const H = headingLevel === 2 ? "h2" : "h3";
   const media =
@@ -120,7 +143,7 @@ export function PostCardView({
       </div>
     );
   return (
-    <article className={`card card--${shape}${post.featured ? " card--featured" : ""}${post.coverImageUrl ? " card--has-cover" : ""}`}>
+    <>
       {media}
       <div className="card__body">
         <Kicker site={site} post={post} />
@@ -131,7 +154,7 @@ export function PostCardView({
         <Byline site={site} post={post} />
         {shape === "row" ? <TagList site={site} tags={post.tags} label={`Tags of ${post.title}`} /> : null}
       </div>
-    </article>
+    </>
   );
 }
 

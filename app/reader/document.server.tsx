@@ -4,6 +4,9 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream, renderToString } from "react-dom/server";
 import { shipsNoScripts } from "../utils/route-handle";
+import { withWholeBody } from "../utils/whole-body.server";
+import { memoizedCard } from "./card-memo.server";
+import { CardMemo } from "./cards";
 
 // Remix's document rendering (the default Node entry.server), wired by app/entry.server.tsx.
 // Rendered pages are not cached here: public reader responses are stored whole, in front of
@@ -19,10 +22,16 @@ export function handleDocumentRequest(request: Request, status: number, headers:
   const handles = remixContext.staticHandlerContext.matches.map((m) => remixContext.routeModules[m.route.id]?.handle);
   if (shipsNoScripts(handles)) {
     // A render error throws here, as it rejects below: Remix then renders the error boundary.
-    const html = renderToString(<RemixServer context={remixContext} url={request.url} />);
+    // Post cards are rendered once per distinct card and reused (card-memo.server.tsx).
+    const html = renderToString(
+      <CardMemo.Provider value={memoizedCard}>
+        <RemixServer context={remixContext} url={request.url} />
+      </CardMemo.Provider>,
+    );
     headers.set("Content-Type", "text/html");
     // The streaming renderer writes the doctype itself; renderToString does not.
-    return Promise.resolve(new Response(`<!DOCTYPE html>${html}`, { headers, status }));
+    const page = `<!DOCTYPE html>${html}`;
+    return Promise.resolve(withWholeBody(new Response(page, { headers, status }), page));
   }
   // Bots and SPA mode wait for the whole page; browsers get the shell as soon as it is ready.
   const allReady = isbot(request.headers.get("user-agent") ?? "") || remixContext.isSpaMode;

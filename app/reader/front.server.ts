@@ -8,6 +8,7 @@ import { dependenciesCurrent, trackDependencies, type RequestDeps } from "./requ
 import { classifyHost, hostConfig, hostnameOf, hostRewritePath, isPossibleSiteSlug, type HostConfig, type PublicSite } from "./site.server";
 import type { Id } from "../../convex/_generated/dataModel";
 import { countView } from "./views.server";
+import { withWholeBody } from "../utils/whole-body.server";
 
 // What happens to a request before Remix sees it (the production server, app/server/index.ts,
 // calls `front` for every request that is not a static file; app/entry.server.tsx exports it so it
@@ -126,7 +127,8 @@ function fromStored(request: Request, e: Stored, setCookie: string | null = null
     headers.set("Content-Encoding", "gzip");
   }
   headers.set("Content-Length", String(body.length));
-  return new Response(request.method === "HEAD" ? null : body, { status: e.status, headers });
+  if (request.method === "HEAD") return new Response(null, { status: e.status, headers });
+  return withWholeBody(new Response(body, { status: e.status, headers }), body);
 }
 
 /** Whether a response may be stored: public, validated by an ETag, setting no cookie, fully tracked. */

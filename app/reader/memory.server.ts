@@ -1,4 +1,5 @@
 import { sharedQueryCacheStats } from "./cache.server";
+import { cardMemoStats } from "./card-memo.server";
 import { responseCacheStats } from "./front.server";
 import { cardCacheStats } from "./og-card.server";
 import { renderMemoBytes } from "./render.server";
@@ -13,6 +14,7 @@ export function memoryReport() {
     responses: responseCacheStats(),
     queries: sharedQueryCacheStats(),
     renderedBodies: { chars: renderMemoBytes() },
+    renderedCards: cardMemoStats(),
     shareCards: cardCacheStats(),
   };
 }

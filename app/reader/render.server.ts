@@ -1,6 +1,7 @@
 import type { JSONContent } from "@tiptap/core";
 import { normalizeDoc as normalizeToSchema } from "../editor/doc";
 import { docToSafeHtml } from "../editor/render";
+import { BoundedMemo } from "../utils/bounded-memo";
 
 // Post bodies are TipTap JSON (ADR 005). Readers get HTML rendered on the server by the one
 // renderer, app/editor/render.ts, for a "page" (the studio preview calls this module too, so it
@@ -38,41 +39,25 @@ export function renderDocToSafeHtml(docJson: string): string {
   return docToSafeHtml(docJson, "page");
 }
 
-const memo = new Map<string, string>();
-let memoBytes = 0;
 /** The memo's bound, by the rendered HTML it holds (characters), not entries (issue #18). */
 export const RENDER_MEMO_MAX_BYTES = 16 * 2 ** 20;
+const memo = new BoundedMemo(RENDER_MEMO_MAX_BYTES);
 
-/** What the memo holds now, in characters of HTML. */
+/** What the memo holds now, in characters of keys and HTML. */
 export function renderMemoBytes(): number {
-  return memoBytes;
+  return memo.chars;
 }
 
 /** The HTML of the body with this content key, if this process holds it. */
 export function renderedBody(key: string): string | undefined {
-  const hit = memo.get(key);
-  if (hit === undefined) return undefined;
-  // Most recently used goes last.
-  memo.delete(key);
-  memo.set(key, hit);
-  return hit;
+  return memo.get(key);
 }
 
 /**
  * Keeps a body's page HTML under its content key (reader:postBody gives both; the key is the
- * content's digest, so an edit is a new key) within the memo's byte bound, oldest out first, so a
- * popular post crosses from Convex once per process, not once per request. Returns the HTML.
+ * content's digest, so an edit is a new key) within the memo's bound, so a popular post crosses
+ * from Convex once per process, not once per request. Returns the HTML.
  */
 export function rememberBody(key: string, html: string): string {
-  if (memo.has(key)) return renderedBody(key)!;
-  // One body bigger than the whole bound is used, not kept.
-  if (html.length > RENDER_MEMO_MAX_BYTES) return html;
-  memo.set(key, html);
-  memoBytes += html.length;
-  for (const [oldKey, oldHtml] of memo) {
-    if (memoBytes <= RENDER_MEMO_MAX_BYTES) break;
-    memo.delete(oldKey);
-    memoBytes -= oldHtml.length;
-  }
-  return html;
+  return memo.get(key) ?? memo.set(key, html);
 }

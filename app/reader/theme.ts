@@ -44,11 +44,22 @@ function adjust(color: Rgb, backgrounds: string[], toward: Rgb): string {
   return toHex(toward);
 }
 
+// Every reader page asks for its site's pair, and the search above costs ~40 µs (issue #18's
+// profile): each color's answer is kept. ~100 bytes an entry, emptied past 1,000 colors.
+const pairs = new Map<string, Readonly<{ light: string; dark: string }>>();
+
 /** The accent for light and dark mode, each with at least 4.5:1 contrast on its page and card colors. */
-export function accentPair(hex: string | null | undefined): { light: string; dark: string } {
-  const base = parseHex(hex) ?? parseHex(DEFAULT_ACCENT)!;
-  return {
-    light: adjust(base, [LIGHT_BG, LIGHT_SURFACE], [0, 0, 0]),
-    dark: adjust(base, [DARK_BG, DARK_SURFACE], [255, 255, 255]),
-  };
+export function accentPair(hex: string | null | undefined): Readonly<{ light: string; dark: string }> {
+  const key = hex ?? "";
+  let pair = pairs.get(key);
+  if (!pair) {
+    const base = parseHex(hex) ?? parseHex(DEFAULT_ACCENT)!;
+    pair = Object.freeze({
+      light: adjust(base, [LIGHT_BG, LIGHT_SURFACE], [0, 0, 0]),
+      dark: adjust(base, [DARK_BG, DARK_SURFACE], [255, 255, 255]),
+    });
+    if (pairs.size >= 1000) pairs.clear();
+    pairs.set(key, pair);
+  }
+  return pair;
 }

@@ -45,6 +45,13 @@ type RemixNode = Awaited<ReturnType<typeof workerModules>>[0];
 process.env.NODE_ENV ??= "production";
 
 type Front = (request: Request, next: (request: Request) => Promise<Response>) => Promise<Response>;
+/** What the server uses of the build's entry module (app/entry.server.tsx), each optional. */
+interface Entry {
+  front?: Front;
+  sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
+  memoryReport?: () => unknown;
+  wholeBody?: (response: Response) => string | Uint8Array | undefined;
+}
 
 const env = serverEnv;
 const port = Number(env.PORT ?? 3000);
@@ -85,7 +92,7 @@ function toRequest(remixNode: RemixNode, req: http.IncomingMessage, res: http.Se
   return new Request(url, init);
 }
 
-async function send(remixNode: RemixNode, req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
+async function send(remixNode: RemixNode, entry: Entry, req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
   for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
@@ -95,6 +102,12 @@ async function send(remixNode: RemixNode, req: http.IncomingMessage, res: http.S
     res.end();
     return;
   }
+  // A body already whole in memory (a rendered page, a stored response) goes to the socket at once.
+  const whole = entry.wholeBody?.(response);
+  if (whole !== undefined) {
+    res.end(whole);
+    return;
+  }
   await remixNode.writeReadableStreamToWritable(response.body, res);
 }
 
@@ -102,11 +115,7 @@ async function startWorker(): Promise<void> {
   const [remixNode, { default: compression }, { default: serveStatic }] = await workerModules();
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
   const remix = remixNode.createRequestHandler(build, env.NODE_ENV === "development" ? "development" : "production");
-  const entry = build.entry.module as {
-    front?: Front;
-    sharedViewBatcher?: () => { flush(): void; idle(): Promise<void>; stats: Record<string, number> };
-    memoryReport?: () => unknown;
-  };
+  const entry = build.entry.module as Entry;
   process.on("SIGUSR2", () => reportMemory("worker", entry.memoryReport?.()));
   const front: Front = entry.front ?? ((request, next) => next(request));
   const staticFiles = listStatic(clientDir);
@@ -151,7 +160,7 @@ async function startWorker(): Promise<void> {
         return done();
       }
       front(request, (r) => remix(r))
-        .then((response) => send(remixNode, req, res, response))
+        .then((response) => send(remixNode, entry, req, res, response))
         .then(() => done(), done);
     });
   });
