@@ -33,3 +33,15 @@ describe("BoundedMemo: bounded by the characters it holds (issue #18)", () => {
     expect(memo.size).toBe(1);
   });
 });
+
+describe("BoundedMemo under churn", () => {
+  test("every entry used since it was set: the newest still stays, and the bound holds", () => {
+    const memo = new BoundedMemo(100);
+    for (let i = 0; i < 50; i++) {
+      memo.set(`k${i}`, "v".repeat(20));
+      expect(memo.get(`k${i}`)).toBe("v".repeat(20));
+      expect(memo.chars).toBeLessThanOrEqual(100);
+    }
+    expect(memo.size).toBe(4);
+  });
+});
