@@ -6,7 +6,9 @@ import { describe, expect, test } from "vitest";
 // each route tree's flattened, ranked branches (by the tree's identity) and each compiled path
 // pattern, instead of rebuilding them three times per request; and (ninth round) it skips a branch
 // whose path starts with a static segment other than the pathname's first, without running its
-// matchers. `npm ci` applies it (postinstall).
+// matchers; (thirteenth round) any static segment, and the count of segments when the branch has no
+// splat. `npm ci` applies it (postinstall). The package's UMD build is left as it ships, which gives
+// the tests below an unpatched matcher to compare against.
 // What it must not change: which route a path matches, and its params, for any tree.
 
 const require = createRequire(import.meta.url);
@@ -118,5 +120,124 @@ describe("the route matcher patch", () => {
     expect(summary(tree, "/casesensitive")?.at(-1)?.id).toBe("site-index");
     expect(summary(tree, "/CaseSensitive")?.at(-1)?.id).toBe("Case");
     expect(summary(tree, "/opt/fr/about")?.at(-1)?.params).toMatchObject({ lang: "fr" });
+  });
+});
+
+describe("the patched matcher against the unpatched one (the package's UMD build, which the patch leaves alone)", () => {
+  const pristine = require("@remix-run/router/dist/router.umd.js") as typeof import("@remix-run/router");
+  const sameAs = (routes: R[], path: string) => {
+    const want = pristine.matchRoutes(routes as never, path)?.map((m) => ({ id: (m.route as R).id, params: { ...m.params }, pathname: m.pathname, base: m.pathnameBase })) ?? null;
+    const got = router.matchRoutes(routes as never, path)?.map((m) => ({ id: (m.route as R).id, params: { ...m.params }, pathname: m.pathname, base: m.pathnameBase })) ?? null;
+    expect(got, `${path}`).toEqual(want);
+    return got;
+  };
+
+  test("is really another copy (the comparison below is not the patched code against itself)", () => {
+    expect(readFileSync(require.resolve("@remix-run/router/dist/router.umd.js"), "utf8")).not.toContain("Pressroom patch");
+  });
+
+  test("random trees and paths: the same route, params and pathnames", () => {
+    // A seeded generator, so a failure names a case that can be run again.
+    let seed = 20261208;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const pick = <T>(xs: T[]) => xs[rand(xs.length)];
+    const words = ["tag", "Tag", "rss.xml", "search", "a", "b", "post", "feed.json", "ſearch", "SEARCH"];
+    const segment = () => pick([...words, ":p", ":q", ":p?", "*"]);
+    let ids = 0;
+    const tree = (depth: number): R[] =>
+      Array.from({ length: 1 + rand(4) }, () => {
+        const index = depth > 0 && rand(5) === 0;
+        if (index) return { id: `r${ids++}`, index: true };
+        const segs = Array.from({ length: 1 + rand(2) }, segment);
+        // A splat only at the end, as the router requires; params named apart within a branch.
+        const cut = segs.indexOf("*");
+        const path = (cut >= 0 ? segs.slice(0, cut + 1) : segs).map((s) => s.replace(/^:([pq])/, `:$1${ids}`)).join("/");
+        const node: R = { id: `r${ids++}`, path, caseSensitive: rand(10) === 0 };
+        if (depth < 2 && !path.endsWith("*") && rand(2) === 0) node.children = tree(depth + 1);
+        return node;
+      });
+    const pathOf = () => {
+      const n = rand(5);
+      const segs = Array.from({ length: n }, () => pick([...words, "x", "", "%2F", "caf%C3%A9", "Rss.XML"]));
+      return pick(["/", "//", "/"]) + segs.join("/") + pick(["", "/", "//"]);
+    };
+    let matched = 0;
+    for (let t = 0; t < 150; t++) {
+      const routes: R[] = [{ id: "root", path: "", children: tree(0) }];
+      for (let p = 0; p < 40; p++) if (sameAs(routes, pathOf())) matched++;
+    }
+    // Not vacuous: many paths matched some route.
+    expect(matched).toBeGreaterThan(500);
+  });
+
+  test("an app-like tree with the reader's two-segment routes: the same answers", () => {
+    const tree: R[] = [
+      {
+        id: "root",
+        path: "",
+        children: [
+          { id: "studio", path: "studio/:siteId", children: [{ id: "tags", path: "tags" }, { id: "post", path: "posts/:postId" }] },
+          {
+            id: "site",
+            path: ":site",
+            children: [
+              { id: "index", index: true },
+              { id: "slug", path: ":postSlug" },
+              { id: "search", path: "search" },
+              { id: "tag", path: "tag/:tagSlug" },
+              { id: "tagrss", path: "tag/:tagSlug/rss.xml" },
+              { id: "cat", path: "category/:c" },
+              { id: "splat", path: "*" },
+            ],
+          },
+        ],
+      },
+    ];
+    for (const p of ["/acme/search", "/acme/SEARCH/", "/acme/tag/x", "/acme/tag/x/rss.xml", "/acme/tag/x/RSS.xml", "/acme/tag", "/acme/tag/x/y/z", "/acme/category/c", "/studio/s/tags", "/studio/s/nope", "/acme", "/acme/", "//acme/search", "/acme//search", "/acme/search//"]) {
+      sameAs(tree, p);
+    }
+  });
+});
+
+describe("the skip past the first segment (issue #18, thirteenth round)", () => {
+  test("under a dynamic first segment, branches with another static segment or another length are skipped unrun", () => {
+    // The reader's shape: every route under `:site`, most with a static second segment.
+    const tree: R[] = [
+      {
+        id: "root",
+        path: "",
+        children: [
+          {
+            id: "site",
+            path: ":site",
+            children: [
+              ...Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, path: `section${i}/:x` })),
+              ...Array.from({ length: 20 }, (_, i) => ({ id: `f${i}`, path: `feed${i}.xml` })),
+              { id: "search", path: "search" },
+              { id: "post", path: ":postSlug" },
+            ],
+          },
+        ],
+      },
+    ];
+    const match = String.prototype.match;
+    let calls = 0;
+    String.prototype.match = function (this: string, ...args: Parameters<typeof match>) {
+      calls++;
+      return match.apply(this, args);
+    } as typeof match;
+    try {
+      summary(tree, "/acme/search");
+      calls = 0;
+      expect(summary(tree, "/acme/search")?.at(-1)?.id).toBe("search");
+      // Root, site and the leaf: without the skip, the 40 two-segment sections and 20 feeds ran first.
+      expect(calls).toBeLessThan(10);
+      calls = 0;
+      expect(summary(tree, "/acme/hello")?.at(-1)).toMatchObject({ id: "post", params: { site: "acme", postSlug: "hello" } });
+      expect(calls).toBeLessThan(10);
+      expect(summary(tree, "/acme/SECTION7/v")?.at(-1)).toMatchObject({ id: "s7", params: { x: "v" } });
+    } finally {
+      String.prototype.match = match;
+    }
   });
 });

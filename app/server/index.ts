@@ -83,7 +83,12 @@ function toRequest(remixNode: RemixNode, req: http.IncomingMessage, res: http.Se
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
   if (trustProxy && forwarded("x-forwarded-host")) headers.set("host", forwarded("x-forwarded-host"));
   const controller = new AbortController();
-  res.on("close", () => controller.abort());
+  // Abort only a request whose client went away before its response was written: "close" also
+  // follows every finished response, and an abort builds a DOMException and runs the signal's
+  // listeners (~3% of the floor page's samples in `npm run profile`).
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
   const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
   if (req.method !== "GET" && req.method !== "HEAD") {
     init.body = remixNode.createReadableStreamFromReadable(req);

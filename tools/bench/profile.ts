@@ -2,7 +2,7 @@
 // The production build is served by app/server (its workers, READER_CACHE=off: every page asks
 // Convex over HTTP and renders) against a local backend as its own process, seeded as the reader
 // bench seeds (10,000 posts, 100 tags) plus one paying subscriber. For each page (post, featured post
-// read by the signed-in subscriber, home, tag, RSS) the app is started with V8's `--cpu-prof`, loaded
+// read by the signed-in subscriber, home, tag, RSS, and the floor: the search form, one call) the app is started with V8's `--cpu-prof`, loaded
 // by autocannon (c=50, PROFILE_SECONDS, default 5; post pages over PROFILE_DISTINCT_POSTS, default 200) and stopped; the backend is profiled over the
 // whole run. The printout is the flame graph's self time summed by where the code lives (a package,
 // the app's server build, a Node subsystem, GC), and the heaviest functions, per page, with the
@@ -117,6 +117,9 @@ async function main() {
       { name: "home", paths: ["/bench/"] },
       { name: "tag", paths: Array.from({ length: 100 }, (_, t) => `/bench/tag/tag-${t}`) },
       { name: "rss", paths: ["/bench/rss.xml"] },
+      // The floor: a whole reader document (the site's header, footer, meta) for one Convex call
+      // (the site) and no list; every reader page pays at least this.
+      { name: "floor, search form", paths: ["/bench/search"] },
     ];
     const only = process.env.PROFILE_PAGES?.split(",").map((s) => s.trim());
     const loads: Array<Record<string, string>> = [];
