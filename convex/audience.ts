@@ -9,7 +9,7 @@ import * as Audience from "./model/audience";
 import { invalidCode, normalizeCode, randomDigits } from "./model/account";
 import * as Studio from "./model/audienceStudio";
 import { audienceJoinCodeEmail, sendEmail } from "./model/email";
-import { vAudienceAccess, vAudienceEmailState, vAudienceSource } from "./validators";
+import { vAudienceAccess, vAudienceEmailState, vAudienceSource, vViewerStanding } from "./validators";
 
 // A publication's audience (ADR 012): joining (emailed code or one click when signed in), signed
 // unsubscribe/preferences links, and the studio's list. Thin wrappers over model/audience.ts and
@@ -75,15 +75,8 @@ export const myMembership = readerQuery({
  */
 export const myStanding = readerQuery({
   args: { siteId: v.id("sites") },
-  returns: v.union(
-    v.null(),
-    v.object({ name: v.string(), access: v.union(vAudienceAccess, v.null()), emailState: v.union(vAudienceEmailState, v.null()) }),
-  ),
-  handler: async (ctx, { siteId }) => {
-    if (!ctx.viewer) return null;
-    const m = await Audience.memberOfViewer(ctx, siteId, ctx.viewer);
-    return { name: ctx.viewer.name?.trim() || ctx.viewer.email || "Your account", access: m?.access ?? null, emailState: m?.emailState ?? null };
-  },
+  returns: vViewerStanding,
+  handler: async (ctx, { siteId }) => await Audience.viewerStanding(ctx, siteId, ctx.viewer),
 });
 
 // --- signed links (no sign-in) ---------------------------------------------------------------

@@ -598,6 +598,20 @@ export const matrix: Record<string, Row> = {
     observe: (r) => (r === null ? "locked" : typeof r.html === "string" && r.html.length > 0 && /^[0-9a-f]{64}$/.test(r.bodyKey) ? "unlocked" : "missing"),
     expect: paidReaders,
   },
+  "reader:viewerPage": {
+    prepare: readerContent,
+    call: (c, _w, x) => c.query(api.reader.viewerPage, { siteSlug: "daily", slugs: [x.freeSlug, x.paidSlug] }),
+    // bodyKeys' answer (issue #18) with the viewer's standing: the free body's key for everyone, the
+    // paid one's for exactly the personas the projection entitles (reader.test.ts checks the standing).
+    observe: (r, x) => {
+      const key = (slug: string) => r.bodyKeys.find((k: { slug: string }) => k.slug === slug)?.bodyKey;
+      if (!/^[0-9a-f]{64}$/.test(key(x.freeSlug) ?? "")) return "missing";
+      if (r.standing !== null && typeof r.standing.name !== "string") return "missing";
+      const paid = key(x.paidSlug);
+      return paid === null ? "locked" : /^[0-9a-f]{64}$/.test(paid ?? "") ? "unlocked" : "missing";
+    },
+    expect: paidReaders,
+  },
   "reader:bodyKeys": {
     prepare: readerContent,
     call: (c, _w, x) => c.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: [x.freeSlug, x.paidSlug] }),

@@ -540,6 +540,34 @@ describe.each(backends)("reader on %s", (_name, convexTest) => {
     expect(await t.query(api.reader.bodyKeys, { siteSlug: "daily", slugs: tooMany.slice(1) })).toHaveLength(MAX_BODY_KEYS);
   });
 
+  test("viewerPage: exactly audience:myStanding and bodyKeys in one answer, for every kind of viewer; paywall leak and cross-tenant read as bodyKeys", async () => {
+    const t = convexTest(schema, modules);
+    const w = await createWorld(t);
+    const editor = as(t, w.users.editor);
+    const free = await publishPost(t, w, { title: "Free words", body: `${PREVIEW} Free body.` });
+    const paid = await publishPost(t, w, { title: "Paid words", body: `${PREVIEW} Paid body.` });
+    await editor.mutation(api.posts.setFeatured, { siteId: w.siteId, postId: paid, featured: true });
+    const elsewhere = await publishPost(t, w, { title: "Elsewhere words", userId: w.users.outsider, siteId: w.otherSiteId });
+    const slugOf = async (id: Id<"posts">) => (await t.run(async (ctx) => ctx.db.get("posts", id)))!.slug;
+    const slugs = [await slugOf(free), await slugOf(paid), "no-such-post", await slugOf(elsewhere)];
+    const standings = new Set<string>();
+    for (const client of [t, as(t, w.users.reader), as(t, w.users.subscriber), as(t, w.users.outsider), as(t, w.users.owner)] as Client[]) {
+      const both = await client.query(api.reader.viewerPage, { siteSlug: "daily", slugs });
+      expect(both.bodyKeys).toEqual(await client.query(api.reader.bodyKeys, { siteSlug: "daily", slugs }));
+      expect(both.standing).toEqual(await client.query(api.audience.myStanding, { siteId: w.siteId }));
+      standings.add(JSON.stringify(both.standing));
+    }
+    // Not vacuous: signed out, a free reader, a subscriber and a stranger to the site stand apart.
+    expect(standings.size).toBeGreaterThanOrEqual(4);
+    // Paywall leak: the paid key only for the entitled; cross-tenant read: the other site's post is not this site's.
+    expect((await t.query(api.reader.viewerPage, { siteSlug: "daily", slugs })).bodyKeys.map((k) => k.bodyKey === null)).toEqual([false, true, true, true]);
+    expect((await as(t, w.users.subscriber).query(api.reader.viewerPage, { siteSlug: "daily", slugs })).bodyKeys[1]!.bodyKey).toMatch(/^[0-9a-f]{64}$/);
+    // An unknown site: no standing, no keys.
+    expect(await as(t, w.users.subscriber).query(api.reader.viewerPage, { siteSlug: "nowhere", slugs: [slugs[0]!] })).toEqual({ standing: null, bodyKeys: [{ slug: slugs[0], bodyKey: null }] });
+    const tooMany = Array.from({ length: MAX_BODY_KEYS + 1 }, (_, i) => `post-${i}`);
+    expect(await errorOf(t.query(api.reader.viewerPage, { siteSlug: "daily", slugs: tooMany }))).toMatchObject({ code: "INVALID_ARGUMENT", field: "slugs" });
+  });
+
   test("adjacent: posts with equal publishedAt are ordered as latest lists them, each visited once", async () => {
     const t = convexTest(schema, modules);
     const w = await createWorld(t);

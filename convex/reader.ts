@@ -6,13 +6,14 @@ import type { Doc, Id } from "./_generated/dataModel";
 import type { QueryCtx } from "./_generated/server";
 import { appError } from "./lib/errors";
 import { internalMutation, readerQuery } from "./lib/functions";
+import { viewerStanding } from "./model/audience";
 import { entitlementFor, type Entitlement } from "./model/entitlements";
 import { pageHtmlOf, readableBody, readableBodyKey, toReaderPost } from "./model/postProjection";
 import { storedPostCount } from "./model/publication";
 import * as LegacyPaths from "./model/legacyPaths";
 import * as Reader from "./model/reader";
 import { bodyContentKey } from "./shared/bodyKey";
-import { vReaderPost, type ReaderPost } from "./validators";
+import { vReaderPost, vViewerStanding, type ReaderPost } from "./validators";
 
 // The public site's reads: anyone may call them, signed in or not. They address a site by slug,
 // return published posts only, and project every post through toReaderPost (lists never carry
@@ -317,6 +318,9 @@ async function readableBodyBySlug(ctx: ReaderCtx, siteId: Id<"sites">, entitleme
   return found?.kind === "post" ? await readableBody(ctx, found.post, entitlement) : null;
 }
 
+/** Each asked slug with its body's key when this viewer may read it, else null (bodyKeys, viewerPage). */
+const vBodyKeys = v.array(v.object({ slug: v.string(), bodyKey: v.union(v.string(), v.null()) }));
+
 /** The most bodies reader:bodyKeys answers for at once (a feed shows 20 posts). */
 export const MAX_BODY_KEYS = 50;
 
@@ -329,20 +333,37 @@ export const MAX_BODY_KEYS = 50;
  */
 export const bodyKeys = readerQuery({
   args: { siteSlug: v.string(), slugs: v.array(v.string()) },
-  returns: v.array(v.object({ slug: v.string(), bodyKey: v.union(v.string(), v.null()) })),
+  returns: vBodyKeys,
+  handler: async (ctx, { siteSlug, slugs }) => await bodyKeysOf(ctx, await Reader.siteBySlug(ctx, siteSlug), slugs),
+});
+
+/**
+ * Issue #18: what a signed-in reader's page asks as them, in one call: their standing on the site
+ * (the reader header; audience:myStanding) and the keys of the bodies it shows that they may read
+ * (bodyKeys). The layout and the post page asked these apart: two round trips as the viewer a page.
+ * Anonymous: standing null, the keys everyone gets. @throws INVALID_ARGUMENT as bodyKeys does.
+ */
+export const viewerPage = readerQuery({
+  args: { siteSlug: v.string(), slugs: v.array(v.string()) },
+  returns: v.object({ standing: vViewerStanding, bodyKeys: vBodyKeys }),
   handler: async (ctx, { siteSlug, slugs }) => {
-    if (slugs.length > MAX_BODY_KEYS) throw appError("INVALID_ARGUMENT", { field: "slugs", message: `Ask for at most ${MAX_BODY_KEYS} posts at once.` });
     const site = await Reader.siteBySlug(ctx, siteSlug);
-    if (!site) return slugs.map((slug) => ({ slug, bodyKey: null }));
-    const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
-    return await Promise.all(
-      slugs.map(async (slug) => {
-        const found = await Reader.resolvePost(ctx, site._id, slug);
-        return { slug, bodyKey: found?.kind === "post" ? await readableBodyKey(ctx, found.post, entitlement) : null };
-      }),
-    );
+    const keys = await bodyKeysOf(ctx, site, slugs);
+    return { standing: site ? await viewerStanding(ctx, site._id, ctx.viewer) : null, bodyKeys: keys };
   },
 });
+
+async function bodyKeysOf(ctx: ReaderCtx, site: Doc<"sites"> | null, slugs: string[]) {
+  if (slugs.length > MAX_BODY_KEYS) throw appError("INVALID_ARGUMENT", { field: "slugs", message: `Ask for at most ${MAX_BODY_KEYS} posts at once.` });
+  if (!site) return slugs.map((slug) => ({ slug, bodyKey: null }));
+  const entitlement = await entitlementFor(ctx, site._id, ctx.viewer);
+  return await Promise.all(
+    slugs.map(async (slug) => {
+      const found = await Reader.resolvePost(ctx, site._id, slug);
+      return { slug, bodyKey: found?.kind === "post" ? await readableBodyKey(ctx, found.post, entitlement) : null };
+    }),
+  );
+}
 
 /** A tag page's header, a redirect for an old (renamed or merged) tag slug, or null. */
 export const tagBySlug = readerQuery({

@@ -495,6 +495,9 @@ export const vAudienceAccess = literals(...AUDIENCE_ACCESS);
 export const AUDIENCE_EMAIL_STATES = ["subscribed", "unsubscribed", "bounced", "complained"] as const;
 export type AudienceEmailState = (typeof AUDIENCE_EMAIL_STATES)[number];
 export const vAudienceEmailState = literals(...AUDIENCE_EMAIL_STATES);
+
+/** A signed-in reader's standing on a site (audience:myStanding, reader:viewerPage); null when signed out. */
+export const vViewerStanding = v.union(v.null(), v.object({ name: v.string(), access: v.union(vAudienceAccess, v.null()), emailState: v.union(vAudienceEmailState, v.null()) }));
 export const AUDIENCE_SOURCES = ["form", "signedIn", "import", "manual", "checkout"] as const;
 export type AudienceSource = (typeof AUDIENCE_SOURCES)[number];
 export const vAudienceSource = literals(...AUDIENCE_SOURCES);

@@ -3,6 +3,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import { errorMessage, isErrorCode, toUserError, type ErrorCode } from "../../convex/shared/errors";
 import type { ReaderClient } from "./client.server";
 import type { MembershipView } from "./join-form";
+import { viewerPage } from "./viewer.server";
 
 // Members (issue #15) for reader pages: the join form's state and its errors. Convex decides
 // everything (convex/audience.ts); this only asks the right question for the request's identity.
@@ -10,11 +11,12 @@ import type { MembershipView } from "./join-form";
 /**
  * The signed-in viewer's membership, for the join form's button. Anonymous requests never ask, so
  * their HTML stays the same for everyone (and cacheable); signed-in pages are private already.
- * The same query as the header's (viewer.server.ts): the request's client asks Convex once.
+ * The header's call (viewer.server.ts viewerPage, with the route's `postSlug` as the layout names
+ * it): the request asks Convex once.
  */
-export async function readerMembership(client: ReaderClient, siteId: Id<"sites">): Promise<MembershipView> {
+export async function readerMembership(client: ReaderClient, siteSlug: string, postSlug?: string): Promise<MembershipView> {
   if (!client.signedIn) return null;
-  const standing = await client.query(api.audience.myStanding, { siteId });
+  const { standing } = await viewerPage(client, siteSlug, postSlug ? [postSlug] : []);
   return { following: standing?.emailState === "subscribed" };
 }
 

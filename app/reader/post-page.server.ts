@@ -2,6 +2,7 @@ import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import type { ReaderClient } from "./client.server";
 import { rememberBody, renderedBody } from "./render.server";
+import { viewerPage } from "./viewer.server";
 
 // Issue #18, "share what is common between readers": a post's body is the same HTML for every
 // reader Convex entitles to it. reader:postPage names it by its content key (never carrying it),
@@ -19,7 +20,7 @@ type Found = FunctionReturnType<typeof api.reader.postPage>;
  * (`shared`, pages.server.ts requireSite), and one cached answer per post version serves every
  * reader; asked as each signed-in reader, it was a fresh ~40-read query per reader and post (the
  * backend keys its cache by identity, as Convex does). Only a post that is locked to everyone asks
- * the viewer's own question: reader:bodyKeys decides, as this viewer, whether they may read it,
+ * the viewer's own question: reader:viewerPage decides, as this viewer, whether they may read it,
  * and names the body if so.
  */
 export async function loadPostPage(
@@ -32,7 +33,8 @@ export async function loadPostPage(
   if (found?.kind !== "post") return { found, bodyHtml: null };
   let { post, bodyKey } = found;
   if (client.signedIn && post.locked) {
-    const [own] = await client.query(api.reader.bodyKeys, { siteSlug, slugs: [slug] });
+    // Asked with the viewer's standing, in the layout's call (viewer.server.ts).
+    const [own] = (await viewerPage(client, siteSlug, [slug])).bodyKeys;
     bodyKey = own?.bodyKey ?? null;
     if (bodyKey !== null) post = { ...post, locked: false };
   }

@@ -1,3 +1,4 @@
+import type { FunctionReturnType } from "convex/server";
 import { api } from "../../convex/_generated/api";
 import type { ReaderClient } from "./client.server";
 import type { ResolvedSite } from "./site.server";
@@ -6,20 +7,41 @@ import type { ReaderViewer } from "./types";
 // Who is reading, for the reader header (issue #16): their name and their membership on this site.
 // Anonymous requests never ask Convex anything here, so their pages stay in the shared cache.
 
+type ViewerPage = FunctionReturnType<typeof api.reader.viewerPage>;
+
+// A request's client asks reader:viewerPage once: the layout (the header's standing) and the post
+// page (the body's key) share the answer (issue #18: one round trip as the viewer a page).
+const asked = new WeakMap<ReaderClient, Map<string, Promise<ViewerPage>>>();
+
+/**
+ * What this request's page asks Convex as the viewer (reader:viewerPage), once per request: the
+ * viewer's standing on the site and the body keys of `slugs` (a post page's own slug, else none).
+ * Both loaders name the same slugs (the route's params), so they share one call.
+ */
+export function viewerPage(client: ReaderClient, siteSlug: string, slugs: string[]): Promise<ViewerPage> {
+  let byArgs = asked.get(client);
+  if (!byArgs) asked.set(client, (byArgs = new Map()));
+  const key = JSON.stringify([siteSlug, slugs]);
+  let answer = byArgs.get(key);
+  if (!answer) byArgs.set(key, (answer = client.query(api.reader.viewerPage, { siteSlug, slugs })));
+  return answer;
+}
+
 /**
  * The signed-in reader as the header shows them, or null when the request carries no session.
- * One query (audience:myStanding); a failure is logged and read as "signed in, not a member"
- * rather than breaking the page (the header then offers Subscribe, which is harmless).
+ * `postSlug`: the post the page shows (its route's param), asked in the same call. A failure is
+ * logged and read as "signed in, not a member" rather than breaking the page (the header then
+ * offers Subscribe, which is harmless).
  */
-export async function readerViewer(client: ReaderClient, resolved: ResolvedSite): Promise<ReaderViewer | null> {
+export async function readerViewer(client: ReaderClient, resolved: ResolvedSite, postSlug?: string): Promise<ReaderViewer | null> {
   if (!client.signedIn) return null;
   try {
-    const standing = await client.query(api.audience.myStanding, { siteId: resolved.site._id });
+    const { standing } = await viewerPage(client, resolved.site.slug, postSlug ? [postSlug] : []);
     // A session Convex no longer accepts reads as signed out (client.server.ts falls back to anonymous).
     if (!standing) return null;
     return { name: standing.name, membership: standing.access };
   } catch (error) {
-    console.error(`audience:myStanding failed for site "${resolved.site.slug}":`, error);
+    console.error(`reader:viewerPage failed for site "${resolved.site.slug}":`, error);
     return null;
   }
 }

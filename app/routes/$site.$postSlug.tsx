@@ -38,7 +38,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [plans, subscription, membership] = await Promise.all([
     post.locked ? checkoutPlans(client, site.slug) : null,
     post.locked ? readerSubscription(client, site.slug) : null,
-    readerMembership(client, resolved.site._id),
+    readerMembership(client, site.slug, params.postSlug),
   ]);
   const payload = {
     post: {

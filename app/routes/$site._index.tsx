@@ -25,7 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (moved) throw moved;
   }
   // One query for both lists (reader:home): featured on the first page only, then the latest.
-  const [posts, membership] = await Promise.all([atCursor(request, shared, api.reader.home, { siteSlug: site.slug }), readerMembership(client, resolved.site._id)]);
+  const [posts, membership] = await Promise.all([atCursor(request, shared, api.reader.home, { siteSlug: site.slug }), readerMembership(client, site.slug)]);
   const payload = { featured: posts.featured.map(toCard), latest: toListPage(request, posts.latest), membership };
   return cachedPage(request, client, payload, { site, payload });
 }

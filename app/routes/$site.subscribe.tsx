@@ -24,7 +24,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [{ plans, plansError }, subscription, membership] = await Promise.all([
     loadCheckoutPlans(client, site.slug),
     readerSubscription(client, site.slug),
-    readerMembership(client, resolved.site._id),
+    readerMembership(client, site.slug),
   ]);
   const payload = { signedIn: client.signedIn, plans, plansError, subscription, membership };
   return cachedPage(request, client, payload, { site, payload }, null, plansError ? { "Cache-Control": CACHE_PRIVATE } : undefined);

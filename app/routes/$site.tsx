@@ -18,7 +18,8 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: readerStyl
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { site, client, resolved } = await requireSite(request, params);
-  const viewer = await readerViewer(client, resolved);
+  // A post page's slug is asked with the viewer's standing: the page needs its body key (post-page.server.ts).
+  const viewer = await readerViewer(client, resolved, params.postSlug);
   return { site, viewer };
 }
 

@@ -58,6 +58,13 @@ export async function memberOfViewer(ctx: QueryCtx, siteId: Id<"sites">, viewer:
   return byEmail && byEmail.userId === undefined ? byEmail : null;
 }
 
+/** The signed-in viewer's standing on the site as the reader header shows it, or null when signed out. */
+export async function viewerStanding(ctx: QueryCtx, siteId: Id<"sites">, viewer: Doc<"users"> | null) {
+  if (!viewer) return null;
+  const m = await memberOfViewer(ctx, siteId, viewer);
+  return { name: viewer.name?.trim() || viewer.email || "Your account", access: m?.access ?? null, emailState: m?.emailState ?? null };
+}
+
 /** The one user whose verified account email is `email`, if any. */
 async function verifiedUserId(ctx: QueryCtx, email: string): Promise<Id<"users"> | undefined> {
   const users = await ctx.db

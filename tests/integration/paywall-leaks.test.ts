@@ -349,7 +349,7 @@ describe("a subscriber does get the paid body (so the tests above cannot pass va
 // paid post was public in full. Each post below keeps a canary in text no teaser may show.
 
 describe("a signed-in page through Remix's handler (issue #18)", () => {
-  test("one Convex client per request, shared by the layout and the page: the subscriber's standing is asked once", async () => {
+  test("one Convex client per request, shared by the layout and the page: the subscriber's standing and body key are asked in one call", async () => {
     // Remix handed each loader a clone of the request, so what the app memoises per Request (the
     // client, its answers) was made again per loader (patches/@remix-run+server-runtime).
     const h = await app();
@@ -371,7 +371,7 @@ describe("a signed-in page through Remix's handler (issue #18)", () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain(CANARY);
     expect(clients).toBe(1);
-    expect(asked.filter((n) => n === "audience:myStanding")).toEqual(["audience:myStanding"]);
+    expect(asked.filter((n) => n === "reader:viewerPage")).toEqual(["reader:viewerPage"]);
   });
 });
 
