@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { api } from "../../convex/_generated/api";
 import type { Id } from "../../convex/_generated/dataModel";
 import type { LocalBackend } from "../../local-backend/src/backend";
-import { QueryCache } from "../../app/reader/cache.server";
+import { QueryCache, SUBSCRIPTIONS_PER_CLIENT } from "../../app/reader/cache.server";
 import { clientFor, setReaderClientFactory } from "../../app/reader/client.server";
 import { URLS_PER_SITEMAP } from "../../app/reader/sitemap.server";
 import * as postRoute from "../../app/routes/$site.$postSlug";
@@ -560,6 +560,33 @@ describe("the subscription cache's bound", () => {
       const misses = cache.getStats().misses;
       expect((await cache.query(api.reader.latest, page("field-notes"))).page.length).toBeGreaterThan(0);
       expect(cache.getStats().misses).toBe(misses + 1);
+    } finally {
+      await cache.close();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+});
+
+describe("the subscription cache's clients (issue #18)", () => {
+  test("subscriptions are spread over ceil(max / SUBSCRIPTIONS_PER_CLIENT) clients, each key always on the same one, every answer right", async () => {
+    const direct = (q: any, args: any) => new ConvexHttpClient(backend.url).query(q, args);
+    // Room for three clients' worth.
+    const cache = new QueryCache(backend.url, direct as any, 3 * SUBSCRIPTIONS_PER_CLIENT);
+    const page = (n: number) => ({ siteSlug: "field-notes", paginationOpts: { numItems: n, cursor: null } });
+    try {
+      const want = await Promise.all(Array.from({ length: 30 }, (_, i) => direct(api.reader.latest, page(i + 1))));
+      // Until each client's socket is up its first answers come over HTTP; poll until all are held.
+      await expect
+        .poll(async () => {
+          for (let i = 0; i < 30; i++) expect(await cache.query(api.reader.latest, page(i + 1))).toEqual(want[i]);
+          return cache.getStats().hits;
+        }, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(30);
+      const stats = cache.getStats();
+      // The 30 keys are fixed strings, so where they land is too: on all three clients.
+      expect(stats.clients).toBe(3);
+      // A key asked again is the same subscription, not a new one on another client.
+      expect(stats.size).toBe(30);
     } finally {
       await cache.close();
       await new Promise((r) => setTimeout(r, 200));
