@@ -3,41 +3,13 @@
 import { createElement as h } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, test } from "vitest";
-import { resolveTheme } from "../../convex/shared/theme";
 import { cardMemoStats, memoizedCard } from "./card-memo.server";
 import { CardMemo, PostCardView, type CardShape } from "./cards";
-import { accentPair } from "./theme";
+import { testCard, testSite } from "./test-fixtures";
 import type { PostCard, SiteData } from "./types";
 
-const site = (extra: Partial<SiteData> = {}): SiteData => ({
-  name: "The Ledger",
-  slug: "the-ledger",
-  description: null,
-  logoUrl: null,
-  accent: accentPair("#0b5cad"),
-  base: "/the-ledger",
-  canonicalBase: "https://example.test/the-ledger",
-  theme: resolveTheme({}),
-  coverUrl: null,
-  ...extra,
-});
-
-const card = (over: Partial<PostCard> = {}): PostCard => ({
-  slug: "budgets",
-  title: "How a city budget works",
-  excerpt: "A walk through the numbers.",
-  authorName: "Amara Okafor",
-  authorSlug: "amara",
-  authorImage: null,
-  publishedAt: Date.UTC(2026, 0, 5),
-  readingTimeMinutes: 6,
-  featured: false,
-  coverImageUrl: null,
-  coverImageAlt: null,
-  category: { name: "Guides", slug: "guides" },
-  tags: [{ name: "Data", slug: "data" }],
-  ...over,
-});
+const site = (extra: Partial<SiteData> = {}) => testSite({}, extra);
+const card = testCard;
 
 type Props = { site: SiteData; post: PostCard; headingLevel?: 2 | 3; shape?: CardShape };
 const plain = (p: Props) => renderToStaticMarkup(h(PostCardView, p));

@@ -10,6 +10,7 @@ import { PostCardView, PostHead, ReaderShell, postDek } from "./components";
 import { fontStylesheets } from "./fonts";
 import { HomeView } from "./home-view";
 import { accentPair } from "./theme";
+import { testCard, testSite } from "./test-fixtures";
 import type { PostCard, ReaderViewer, SiteData } from "./types";
 
 // Vitest does not process CSS, so a `?url` import is empty here; these stand in for the URLs Vite
@@ -26,35 +27,8 @@ vi.mock("@fontsource-variable/source-sans-3/index.css?url", () => ({ default: "/
 vi.mock("@fontsource-variable/source-sans-3/wght-italic.css?url", () => ({ default: "/assets/source-sans-3--wght-italic.css" }));
 vi.mock("@fontsource-variable/inter/wght-italic.css?url", () => ({ default: "/assets/inter--wght-italic.css" }));
 
-const site = (theme: ThemeSettings = {}, extra: Partial<SiteData> = {}): SiteData => ({
-  name: "The Ledger",
-  slug: "the-ledger",
-  description: "Money, explained.",
-  logoUrl: null,
-  accent: accentPair("#0b5cad"),
-  base: "/the-ledger",
-  canonicalBase: "https://example.test/the-ledger",
-  theme: resolveTheme(theme),
-  coverUrl: null,
-  ...extra,
-});
-
-const card = (over: Partial<PostCard> = {}): PostCard => ({
-  slug: "budgets",
-  title: "How a city budget works",
-  excerpt: "A walk through the numbers.",
-  authorName: "Amara Okafor",
-  authorSlug: "amara",
-  authorImage: null,
-  publishedAt: Date.UTC(2026, 0, 5),
-  readingTimeMinutes: 6,
-  featured: false,
-  coverImageUrl: null,
-  coverImageAlt: null,
-  category: { name: "Guides", slug: "guides" },
-  tags: [{ name: "Data", slug: "data" }],
-  ...over,
-});
+const site = testSite;
+const card = testCard;
 
 const shell = (s: SiteData, viewer: ReaderViewer | null = null, child: unknown = null) =>
   renderToStaticMarkup(h(ReaderShell, { site: s, viewer, children: child as never }));
