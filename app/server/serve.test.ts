@@ -15,6 +15,8 @@ mkdirSync(path.join(dir, "client"));
 writeFileSync(
   buildPath,
   `const say = (o) => console.log(JSON.stringify(o));
+// Stops by itself should the test process die without killing it.
+setTimeout(() => process.exit(0), 120_000).unref();
 const whole = new WeakMap();
 export const entry = { module: {
   wholeBody: (r) => whole.get(r),
