@@ -68,7 +68,7 @@ export const SUBSCRIPTIONS_PER_CLIENT = 256;
 
 export class QueryCache {
   private readonly entries = new Map<string, Entry>();
-  /** Made on first use; a key's client is `shardOf(key)`. */
+  /** Made on first use; a key's client is `clientFor(key)`. */
   private readonly clients: Array<ConvexClient | undefined>;
   private stats = { hits: 0, misses: 0, bypasses: 0 };
   private bytes = 0;
