@@ -71,7 +71,8 @@ export function anonymousReaderClient(opts: { cache?: boolean } = {}): ReaderCli
 /** Wraps a Convex HTTP client: anonymous reads go through the subscription cache when it is on. */
 export function clientFor(convex: ConvexHttpClient, signedIn: boolean, useCache = true, responseHeaders?: Headers): ReaderClient {
   const cache = signedIn || !useCache ? null : sharedQueryCache();
-  // Within one request the layout and the page ask for the same site: ask Convex once.
+  // Within one request the layout and the page ask for the same site, and a signed-in reader's
+  // standing (viewer.server.ts viewerPage): ask Convex once.
   const memo = new Map<string, Promise<unknown>>();
   const run = <Q extends FunctionReference<"query">>(q: Q, args: FunctionArgs<Q>): Promise<FunctionReturnType<Q>> => {
     // Not through the subscription cache: nothing will tell the response cache when this changes.

@@ -1,6 +1,7 @@
 import { getFunctionName } from "convex/server";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { ReaderClient } from "./client.server";
+import type { ConvexHttpClient } from "convex/browser";
+import { clientFor, type ReaderClient } from "./client.server";
 import type { ResolvedSite } from "./site.server";
 import { readerMembership } from "./audience.server";
 import { readerViewer } from "./viewer.server";
@@ -11,17 +12,17 @@ import { readerViewer } from "./viewer.server";
 
 const resolved = { site: { _id: "site1", slug: "daily", name: "The Daily" }, base: "/daily", canonicalBase: "http://x/daily" } as unknown as ResolvedSite;
 
+/** A request's client as the app makes it (clientFor, with its per-request answers) over a fake Convex. */
 function client(signedIn: boolean, answer: unknown) {
   const calls: Array<{ name: string; args: unknown }> = [];
-  const c: ReaderClient = {
-    signedIn,
-    query: (async (q: Parameters<ReaderClient["query"]>[0], args: unknown) => {
+  const convex = {
+    query: async (q: Parameters<ReaderClient["query"]>[0], args: unknown) => {
       calls.push({ name: getFunctionName(q), args });
       if (answer instanceof Error) throw answer;
       return answer;
-    }) as ReaderClient["query"],
-    mutation: (async () => null) as ReaderClient["mutation"],
+    },
   };
+  const c: ReaderClient = clientFor(convex as unknown as ConvexHttpClient, signedIn, false);
   return { c, calls };
 }
 

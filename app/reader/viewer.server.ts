@@ -9,22 +9,14 @@ import type { ReaderViewer } from "./types";
 
 type ViewerPage = FunctionReturnType<typeof api.reader.viewerPage>;
 
-// A request's client asks reader:viewerPage once: the layout (the header's standing) and the post
-// page (the body's key) share the answer (issue #18: one round trip as the viewer a page).
-const asked = new WeakMap<ReaderClient, Map<string, Promise<ViewerPage>>>();
-
 /**
- * What this request's page asks Convex as the viewer (reader:viewerPage), once per request: the
- * viewer's standing on the site and the body keys of `slugs` (a post page's own slug, else none).
- * Both loaders name the same slugs (the route's params), so they share one call.
+ * What this request's page asks Convex as the viewer (reader:viewerPage): the viewer's standing on
+ * the site and the body keys of `slugs` (a post page's own slug, else none). The layout and the
+ * page name the same slugs (the route's params) and so ask the same question, which the request's
+ * client asks Convex once (client.server.ts clientFor).
  */
 export function viewerPage(client: ReaderClient, siteSlug: string, slugs: string[]): Promise<ViewerPage> {
-  let byArgs = asked.get(client);
-  if (!byArgs) asked.set(client, (byArgs = new Map()));
-  const key = JSON.stringify([siteSlug, slugs]);
-  let answer = byArgs.get(key);
-  if (!answer) byArgs.set(key, (answer = client.query(api.reader.viewerPage, { siteSlug, slugs })));
-  return answer;
+  return client.query(api.reader.viewerPage, { siteSlug, slugs });
 }
 
 /**
